@@ -1,0 +1,46 @@
+#include "aten/core/Storage.h"
+
+#include <cstdlib>
+#include <new>
+
+#include "aten/core/Error.h"
+
+namespace tg {
+namespace {
+
+constexpr size_t kAlignment = 64;
+
+void* cpu_allocate(size_t nbytes) {
+  if (nbytes == 0) return nullptr;
+  size_t rounded = (nbytes + kAlignment - 1) / kAlignment * kAlignment;
+  void* p = std::aligned_alloc(kAlignment, rounded);
+  if (!p) throw std::bad_alloc();
+  return p;
+}
+void cpu_free(void* p, size_t) { std::free(p); }
+
+Allocator g_allocators[2] = {Allocator{cpu_allocate, cpu_free}, Allocator{}};
+
+}  // namespace
+
+void set_allocator(DeviceType type, Allocator a) { g_allocators[static_cast<int>(type)] = a; }
+const Allocator& get_allocator(DeviceType type) {
+  const Allocator& a = g_allocators[static_cast<int>(type)];
+  TG_CHECK(a.allocate != nullptr, "[allocator] tensorgen was built without support for device ",
+           type == DeviceType::CUDA ? "cuda" : "cpu");
+  return a;
+}
+
+StorageImpl::StorageImpl(size_t nbytes, Device device) : nbytes_(nbytes), device_(device) {
+  data_ = get_allocator(device.type).allocate(nbytes);
+}
+
+StorageImpl::StorageImpl(void* data, size_t nbytes, Device device, ExternalDeleter deleter, void* ctx)
+    : data_(data), nbytes_(nbytes), device_(device), deleter_(deleter), ctx_(ctx) {}
+
+StorageImpl::~StorageImpl() {
+  if (deleter_) deleter_(ctx_);
+  else if (data_) get_allocator(device_.type).free(data_, nbytes_);
+}
+
+}  // namespace tg

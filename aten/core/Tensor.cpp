@@ -1,0 +1,100 @@
+#include "aten/core/Tensor.h"
+
+#include <cstring>
+
+namespace tg {
+
+std::string shape_str(IntArrayRef sizes) { return str(sizes); }
+
+int64_t wrap_dim(int64_t d, int64_t ndim, const char* op) {
+  int64_t n = ndim == 0 ? 1 : ndim;  // a 0-d tensor accepts dim 0 and -1, like PyTorch
+  TG_CHECK_INDEX(d >= -n && d < n, "[", op, "] dimension out of range (expected to be in range of [",
+                 -n, ", ", n - 1, "], but got ", d, ")");
+  return d < 0 ? d + n : d;
+}
+
+int64_t Tensor::wrap_dim(int64_t d, const char* op) const { return tg::wrap_dim(d, dim(), op); }
+
+int64_t checked_numel(IntArrayRef sizes, const char* op) {
+  int64_t n = 1;
+  for (auto s : sizes) {
+    TG_CHECK(s >= 0, "[", op, "] trying to create tensor with negative dimension ", s, ": ", sizes);
+    TG_CHECK(!__builtin_mul_overflow(n, s, &n) && n <= (int64_t(1) << 56),
+             "[", op, "] storage size calculation overflowed with sizes=", sizes);
+  }
+  return n;
+}
+
+DimVector contiguous_strides(IntArrayRef sizes) {
+  DimVector strides(sizes.size());
+  int64_t acc = 1;
+  for (int64_t d = int64_t(sizes.size()) - 1; d >= 0; --d) {
+    strides[d] = acc;
+    acc *= sizes[d] > 1 ? sizes[d] : 1;
+  }
+  return strides;
+}
+
+Tensor empty_tensor(IntArrayRef sizes, ScalarType dtype, Device device, const char* op) {
+  int64_t n = checked_numel(sizes, op);
+  auto storage = Storage::make(size_t(n) * element_size(dtype), device);
+  return Tensor(intrusive_ptr<TensorImpl>::make(std::move(storage), dtype, sizes, contiguous_strides(sizes), 0));
+}
+
+Tensor empty_strided_tensor(IntArrayRef sizes, IntArrayRef strides, ScalarType dtype, Device device) {
+  int64_t n = checked_numel(sizes, "empty_strided");
+  int64_t extent = n == 0 ? 0 : 1;
+  for (size_t d = 0; d < sizes.size() && n; ++d) extent += (sizes[d] - 1) * strides[d];
+  auto storage = Storage::make(size_t(extent) * element_size(dtype), device);
+  return Tensor(intrusive_ptr<TensorImpl>::make(std::move(storage), dtype, sizes, strides, 0));
+}
+
+Tensor make_view(const Tensor& self, IntArrayRef sizes, IntArrayRef strides, int64_t offset) {
+  return Tensor(intrusive_ptr<TensorImpl>::make(self.storage(), self.dtype(), sizes, strides, offset));
+}
+
+Tensor wrapped_scalar_tensor(const Scalar& s, Device device) {
+  Tensor t = empty_tensor({}, s.natural_type(), Device());
+  switch (s.tag()) {
+    case Scalar::Tag::Double: *t.data<double>() = s.to_double(); break;
+    case Scalar::Tag::Int: *t.data<int64_t>() = s.to_int(); break;
+    case Scalar::Tag::Bool: *t.data<bool>() = s.to_bool(); break;
+  }
+  (void)device;
+  t.impl()->is_wrapped_number = true;
+  return t;
+}
+
+Scalar item(const Tensor& t) {
+  TG_CHECK(t.numel() == 1, "[item] a Tensor with ", t.numel(), " elements cannot be converted to Scalar");
+  TG_CHECK(t.device().is_cpu(), "[item] expected a CPU tensor here");
+  const void* p = t.data_ptr();
+  switch (t.dtype()) {
+    case ScalarType::Bool: return Scalar(*static_cast<const bool*>(p));
+#define TG_CASE(cpp, name, py)                                                          \
+  case ScalarType::name:                                                                \
+    if constexpr (std::is_integral_v<cpp>) return Scalar(int64_t(*static_cast<const cpp*>(p))); \
+    else return Scalar(double(*static_cast<const cpp*>(p)));
+    TG_CASE(uint8_t, UInt8, u) TG_CASE(int8_t, Int8, i) TG_CASE(int16_t, Int16, i)
+    TG_CASE(int32_t, Int32, i) TG_CASE(int64_t, Int64, i) TG_CASE(Half, Float16, f)
+    TG_CASE(BFloat16, BFloat16, f) TG_CASE(float, Float32, f) TG_CASE(double, Float64, f)
+#undef TG_CASE
+    default: TG_ERROR("[item] unknown dtype");
+  }
+}
+
+void resize_out(Tensor& out, IntArrayRef sizes, const char* op) {
+  if (out.sizes().equals(sizes)) return;
+  int64_t n = checked_numel(sizes, op);
+  auto strides = contiguous_strides(sizes);
+  size_t needed = size_t(n) * out.element_size() + size_t(out.storage_offset()) * out.element_size();
+  if (needed > out.storage()->nbytes()) {
+    // Grow: a fresh storage. Other views of the old memory keep it (PyTorch does the same).
+    out.impl()->set_storage(Storage::make(size_t(n) * out.element_size(), out.device()));
+    out.impl()->set_sizes_and_strides(sizes, strides, 0);
+  } else {
+    out.impl()->set_sizes_and_strides(sizes, strides, out.storage_offset());
+  }
+}
+
+}  // namespace tg

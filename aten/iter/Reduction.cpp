@@ -1,0 +1,78 @@
+#include "aten/iter/Reduction.h"
+
+#include "aten/native/Copy.h"
+
+namespace tg {
+
+namespace {
+ScalarType output_dtype(const ReduceConfig& c, ScalarType in, std::optional<ScalarType> dtype) {
+  switch (c.promotion) {
+    case ReducePromotion::Sum:
+      if (dtype) return *dtype;
+      return is_integral(in, /*include_bool=*/true) ? ScalarType::Int64 : in;
+    case ReducePromotion::FloatingOnly: {
+      ScalarType t = dtype.value_or(in);
+      TG_CHECK(is_floating(t), "[", c.op, "] could not infer output dtype. Input dtype must be either a "
+               "floating point or complex dtype. Got: ", t);
+      return t;
+    }
+    case ReducePromotion::AlwaysBool: return ScalarType::Bool;
+    case ReducePromotion::Keep: return in;
+    case ReducePromotion::Index: return ScalarType::Int64;
+  }
+  return in;
+}
+}  // namespace
+
+Reduction::Reduction(const ReduceConfig& config, const Tensor& self, std::optional<DimVector> dims, bool keepdim,
+                     std::optional<ScalarType> dtype, std::initializer_list<Tensor> outs)
+    : config_(config) {
+  const int64_t ndim = self.dim();
+  SmallVector<bool, 8> reduce(size_t(std::max<int64_t>(ndim, 1)), dims && !dims->empty() ? false : true);
+  if (dims && !dims->empty()) {
+    for (int64_t d : *dims) {
+      int64_t w = wrap_dim(d, ndim, config.op);
+      TG_CHECK(!reduce[w], "[", config.op, "] dim ", w, " appears multiple times in the list of dims");
+      reduce[w] = true;
+    }
+  }
+  // Kept dims first, reduced dims last, then one contiguous copy in the compute dtype (none when
+  // the input already has that layout and dtype).
+  DimVector perm, kept_sizes;
+  for (int64_t d = 0; d < ndim; ++d)
+    if (!reduce[d]) { perm.push_back(d); kept_sizes.push_back(self.size(d)); }
+  for (int64_t d = 0; d < ndim; ++d)
+    if (reduce[d]) { perm.push_back(d); inner_ *= self.size(d); }
+  for (auto s : kept_sizes) outer_ *= s;
+  for (int64_t d = 0; d < ndim; ++d) {
+    if (reduce[d]) { if (keepdim) result_shape_.push_back(1); }
+    else result_shape_.push_back(self.size(d));
+  }
+
+  ScalarType out_dtype = output_dtype(config, self.dtype(), dtype);
+  ScalarType compute = config.promotion == ReducePromotion::Keep || config.promotion == ReducePromotion::Index
+                           ? self.dtype()
+                           : out_dtype;
+  if (!dtype_in_set(compute, config.dtypes)) dtype_not_implemented(config.op, compute);
+  DimVector psizes, pstrides;
+  for (auto d : perm) { psizes.push_back(self.size(d)); pstrides.push_back(self.stride(d)); }
+  Tensor permuted = make_view(self, psizes, pstrides, self.storage_offset());
+  input_ = permuted.is_contiguous() && permuted.dtype() == compute ? permuted : native::to_dtype(permuted, compute);
+
+  outputs_[0] = empty_tensor(kept_sizes, out_dtype, self.device(), config.op);
+  if (config.noutputs > 1) outputs_[1] = empty_tensor(kept_sizes, ScalarType::Int64, self.device(), config.op);
+  int i = 0;
+  for (const Tensor& o : outs) user_outs_[i++] = o;
+}
+
+Tensor Reduction::finish(int i) {
+  Tensor r = make_view(outputs_[i], result_shape_, contiguous_strides(result_shape_), 0);
+  if (user_outs_[i].defined()) {
+    write_result_out(config_.op, user_outs_[i], r);
+    user_outs_[i].bump_version();
+    return user_outs_[i];
+  }
+  return r;
+}
+
+}  // namespace tg

@@ -1,0 +1,63 @@
+#pragma once
+// Reduction: the shared front half of every reduction op (kind: reduction). It resolves dim /
+// keepdim / dtype=, computes the output dtype, and lays the input out as a contiguous
+// [outer, inner] matrix in the compute dtype (reduced dims last), so a kernel reduces `outer`
+// contiguous rows of `inner` elements each into contiguous outputs.
+#include <optional>
+
+#include "aten/core/Tensor.h"
+#include "aten/dispatch/DtypeDispatch.h"
+
+namespace tg {
+
+enum class ReducePromotion : uint8_t {
+  Sum,           // integers and bool accumulate (and return) in int64
+  FloatingOnly,  // input must be floating (mean)
+  AlwaysBool,    // all / any: computed over the input as bool
+  Keep,          // max / min: output dtype = input dtype
+  Index,         // argmax / argmin: int64 output
+};
+
+struct ReduceConfig {
+  const char* op;
+  ReducePromotion promotion;
+  DtypeSet dtypes;
+  int noutputs;  // 2 for (values, indices); the second output is always int64
+};
+
+class Reduction {
+ public:
+  Reduction(const ReduceConfig& config, const Tensor& self, std::optional<DimVector> dims, bool keepdim,
+            std::optional<ScalarType> dtype, std::initializer_list<Tensor> outs);
+
+  const char* op() const { return config_.op; }
+  Device device() const { return input_.device(); }
+  const Tensor& input() const { return input_; }  // contiguous [outer, inner], compute dtype
+  ScalarType compute_dtype() const { return input_.dtype(); }
+  int64_t outer() const { return outer_; }
+  int64_t inner() const { return inner_; }
+  const Tensor& output(int i) const { return outputs_[i]; }  // contiguous, `outer` elements
+  // The user-visible result i (keepdim shape; written into the caller's out= if one was given).
+  Tensor finish(int i);
+
+ private:
+  ReduceConfig config_;
+  Tensor input_;
+  Tensor outputs_[2];
+  Tensor user_outs_[2];
+  DimVector result_shape_;
+  int64_t outer_ = 1, inner_ = 1;
+};
+
+// Normalizes the different `dim` argument forms of reduction schemas.
+inline std::optional<DimVector> reduce_dims_arg(std::optional<IntArrayRef> dim) {
+  if (!dim) return std::nullopt;
+  return DimVector(*dim);
+}
+inline std::optional<DimVector> reduce_dims_arg(std::optional<int64_t> dim) {
+  if (!dim) return std::nullopt;
+  return DimVector{*dim};
+}
+inline std::optional<DimVector> reduce_dims_arg(int64_t dim) { return DimVector{dim}; }
+
+}  // namespace tg

@@ -1,0 +1,267 @@
+#include "aten/iter/TensorIterator.h"
+
+#include <algorithm>
+
+#include "aten/native/Copy.h"
+
+namespace tg {
+
+DimVector broadcast_shapes(IntArrayRef a, IntArrayRef b, const char* op) {
+  size_t n = std::max(a.size(), b.size());
+  DimVector out(n);
+  for (size_t i = 0; i < n; ++i) {
+    int64_t da = i < n - a.size() ? 1 : a[i - (n - a.size())];
+    int64_t db = i < n - b.size() ? 1 : b[i - (n - b.size())];
+    TG_CHECK(da == db || da == 1 || db == 1, "[", op, "] shapes ", a, " and ", b, " cannot be broadcast: the size of tensor a (",
+             da, ") must match the size of tensor b (", db, ") at non-singleton dimension ", i);
+    out[i] = da == 1 ? db : da;
+  }
+  return out;
+}
+
+namespace {
+// PyTorch's combine_categories: a lower-priority operand only matters when it belongs to a
+// higher category (bool < integer < floating).
+ScalarType combine_categories(ScalarType higher, ScalarType lower) {
+  if (higher == ScalarType::Undefined) return lower;
+  if (lower == ScalarType::Undefined) return higher;
+  if (is_floating(higher)) return higher;
+  if (higher == ScalarType::Bool || is_floating(lower)) return promote_types(higher, lower);
+  return higher;
+}
+
+template <typename Range>
+ScalarType result_type_impl(const Range& tensors) {
+  ScalarType dim_result = ScalarType::Undefined, zero_result = ScalarType::Undefined,
+             wrapped_result = ScalarType::Undefined;
+  for (const Tensor& t : tensors) {
+    if (!t.defined()) continue;
+    ScalarType dt = t.dtype();
+    if (t.impl()->is_wrapped_number) {
+      // A Python float counts as the default float dtype, a Python int as int64.
+      if (is_floating(dt)) dt = kDefaultFloat;
+      wrapped_result = promote_types(wrapped_result, dt);
+    } else if (t.dim() == 0) {
+      zero_result = promote_types(zero_result, dt);
+    } else {
+      dim_result = promote_types(dim_result, dt);
+    }
+  }
+  return combine_categories(dim_result, combine_categories(zero_result, wrapped_result));
+}
+}  // namespace
+
+ScalarType result_type(std::initializer_list<Tensor> tensors) { return result_type_impl(tensors); }
+ScalarType result_type(TensorList tensors) { return result_type_impl(tensors); }
+
+TensorIterator::TensorIterator(const IterConfig& config, const Tensor& out, std::initializer_list<Tensor> inputs)
+    : config_(config) {
+  ntensors_ = int(inputs.size()) + 1;
+  TG_CHECK(ntensors_ <= kMaxOperands, "[", config_.op, "] too many operands for TensorIterator");
+  int i = 1;
+  for (const Tensor& t : inputs) {
+    TG_CHECK(t.defined(), "[", config_.op, "] expected a defined tensor for input ", i - 1);
+    operands_[i] = t;
+    original_dtypes_[i] = t.dtype();
+    ++i;
+  }
+  // All operands on one device; CPU 0-d tensors may join a CUDA op (PyTorch's rule).
+  device_ = out.defined() ? out.device() : operands_[1].device();
+  for (int k = 1; k < ntensors_; ++k) {
+    const Tensor& t = operands_[k];
+    if (t.device() != device_ && !(t.dim() == 0 && t.device().is_cpu())) {
+      TG_CHECK(false, "[", config_.op, "] expected all tensors to be on the same device, but found at least two devices, ",
+               device_, " and ", t.device(), "!");
+    }
+  }
+  compute_shape(inputs, out);
+  compute_dtypes(inputs, out);
+  allocate_or_resize_output(out);
+  compute_strides_and_coalesce();
+}
+
+void TensorIterator::compute_shape(std::initializer_list<Tensor> inputs, const Tensor& out) {
+  shape_.clear();
+  // An in-place output takes part in broadcasting: copy_ broadcasts src to dst.
+  if (config_.inplace && out.defined()) shape_ = DimVector(out.sizes());
+  for (const Tensor& t : inputs) shape_ = broadcast_shapes(shape_, t.sizes(), config_.op);
+  numel_ = 1;
+  for (auto s : shape_) numel_ *= s;
+}
+
+void TensorIterator::compute_dtypes(std::initializer_list<Tensor> inputs, const Tensor& out) {
+  if (config_.promotion == Promotion::None) {
+    common_dtype_ = operands_[1].dtype();
+    return;
+  }
+  common_dtype_ = result_type(inputs);
+  if (config_.promotion == Promotion::IntToFloat && !is_floating(common_dtype_)) common_dtype_ = kDefaultFloat;
+  ScalarType result = config_.promotion == Promotion::AlwaysBool ? ScalarType::Bool : common_dtype_;
+  if (out.defined()) {
+    TG_CHECK(can_cast(result, out.dtype()), "[", config_.op, "] result type ", to_string(result),
+             " can't be cast to the desired output type ", to_string(out.dtype()));
+  }
+  // Inputs of another dtype are converted once up front; kernels then see a single dtype.
+  for (int k = 1; k < ntensors_; ++k) {
+    if (operands_[k].dtype() != common_dtype_) operands_[k] = native::to_dtype(operands_[k], common_dtype_);
+  }
+}
+
+void TensorIterator::allocate_or_resize_output(const Tensor& out) {
+  ScalarType result = config_.promotion == Promotion::AlwaysBool ? ScalarType::Bool
+                      : config_.promotion == Promotion::None   ? out.dtype()
+                                                               : common_dtype_;
+  int64_t ndim = int64_t(shape_.size());
+  // Iteration order: sort dims so the one with the smallest stride in the inputs moves fastest
+  // (PyTorch's reorder_dimensions); ties keep the natural row-major order.
+  perm_.resize(ndim);
+  for (int64_t d = 0; d < ndim; ++d) perm_[d] = ndim - 1 - d;
+  const Tensor* layout_source[kMaxOperands];
+  int nsources = 0;
+  if (out.defined() && out.sizes().equals(shape_)) layout_source[nsources++] = &out;
+  for (int k = 1; k < ntensors_; ++k) layout_source[nsources++] = &operands_[k];
+  auto should_swap = [&](int64_t dim0, int64_t dim1) {  // true if dim1 should move faster than dim0
+    for (int s = 0; s < nsources; ++s) {
+      const Tensor& t = *layout_source[s];
+      int64_t off = ndim - t.dim();
+      if (dim0 < off || dim1 < off) continue;  // broadcast dims carry no layout information
+      int64_t s0 = t.stride(dim0 - off), s1 = t.stride(dim1 - off);
+      if (t.size(dim0 - off) == 1 || t.size(dim1 - off) == 1) continue;
+      if (s0 == s1) continue;
+      return s1 < s0;
+    }
+    return false;
+  };
+  for (int64_t i = 1; i < ndim; ++i) {  // insertion sort keeps it stable
+    for (int64_t j = i; j > 0 && should_swap(perm_[j], perm_[j - 1]); --j) std::swap(perm_[j], perm_[j - 1]);
+  }
+
+  bool need_new = !out.defined();
+  if (out.defined()) {
+    if (config_.inplace) {
+      TG_CHECK(out.sizes().equals(shape_), "[", config_.op, "] output with shape ", out.sizes(),
+               " doesn't match the broadcast shape ", shape_);
+    }
+    Tensor o = out;
+    resize_out(o, shape_, config_.op);
+    if (out.dtype() != result) {
+      user_out_ = out;  // compute into a temporary, copy back in finish()
+      need_new = true;
+    } else {
+      operands_[0] = out;
+    }
+  }
+  if (need_new) {
+    // Strides follow the iteration order, so a transposed input gives a transposed output.
+    DimVector strides(ndim);
+    int64_t acc = 1;
+    for (int64_t i = 0; i < ndim; ++i) {
+      strides[perm_[i]] = acc;
+      acc *= std::max<int64_t>(shape_[perm_[i]], 1);
+    }
+    operands_[0] = empty_strided_tensor(shape_, strides, result, device_);
+  }
+  original_dtypes_[0] = operands_[0].dtype();
+}
+
+void TensorIterator::compute_strides_and_coalesce() {
+  int64_t ndim = int64_t(shape_.size());
+  int n = ntensors_;
+  iter_shape_.resize(ndim);
+  iter_strides_.resize(size_t(ndim * n));
+  for (int64_t i = 0; i < ndim; ++i) {
+    int64_t d = perm_[i];
+    iter_shape_[i] = shape_[d];
+    for (int k = 0; k < n; ++k) {
+      const Tensor& t = operands_[k];
+      int64_t off = ndim - t.dim();
+      int64_t stride = 0;
+      if (d >= off && t.size(d - off) != 1) stride = t.stride(d - off) * int64_t(t.element_size());
+      iter_strides_[i * n + k] = stride;
+    }
+  }
+  // Merge dim i into the last kept dim when every operand steps through both as one run.
+  int64_t out_dim = 0;
+  auto can_merge = [&](int64_t prev, int64_t cur) {
+    if (iter_shape_[prev] == 1 || iter_shape_[cur] == 1) return true;
+    for (int k = 0; k < n; ++k)
+      if (iter_strides_[prev * n + k] * iter_shape_[prev] != iter_strides_[cur * n + k]) return false;
+    return true;
+  };
+  for (int64_t i = 0; i < ndim; ++i) {
+    if (out_dim > 0 && can_merge(out_dim - 1, i)) {
+      int64_t prev = out_dim - 1;
+      if (iter_shape_[prev] == 1)
+        for (int k = 0; k < n; ++k) iter_strides_[prev * n + k] = iter_strides_[i * n + k];
+      iter_shape_[prev] *= iter_shape_[i];
+      continue;
+    }
+    iter_shape_[out_dim] = iter_shape_[i];
+    for (int k = 0; k < n; ++k) iter_strides_[out_dim * n + k] = iter_strides_[i * n + k];
+    ++out_dim;
+  }
+  iter_shape_.resize(out_dim);
+  iter_strides_.resize(size_t(out_dim * n));
+}
+
+bool TensorIterator::is_contiguous() const {
+  if (iter_shape_.size() > 1) return false;
+  if (iter_shape_.empty()) return true;
+  for (int k = 0; k < ntensors_; ++k) {
+    if (iter_strides_[k] != int64_t(operands_[k].element_size())) return false;
+  }
+  return true;
+}
+
+bool TensorIterator::is_scalar_input(int i) const {
+  for (size_t d = 0; d < iter_shape_.size(); ++d)
+    if (iter_strides_[d * ntensors_ + i + 1] != 0) return false;
+  return true;
+}
+
+void TensorIterator::for_each(const Loop2d& loop) const {
+  if (numel_ == 0) return;
+  int n = ntensors_;
+  char* base[kMaxOperands];
+  for (int k = 0; k < n; ++k) base[k] = static_cast<char*>(operands_[k].data_ptr());
+  int64_t ndim = int64_t(iter_shape_.size());
+  int64_t zero_strides[2 * kMaxOperands] = {0};
+  if (ndim == 0) {  // a single element
+    loop(base, zero_strides, 1, 1);
+    return;
+  }
+  int64_t inner_strides[2 * kMaxOperands];
+  for (int k = 0; k < n; ++k) {
+    inner_strides[k] = iter_strides_[k];
+    inner_strides[n + k] = ndim > 1 ? iter_strides_[n + k] : 0;
+  }
+  int64_t size0 = iter_shape_[0];
+  int64_t size1 = ndim > 1 ? iter_shape_[1] : 1;
+  // Odometer over the dims above the first two.
+  DimVector counter(ndim > 2 ? ndim - 2 : 0, 0);
+  char* data[kMaxOperands];
+  while (true) {
+    for (int k = 0; k < n; ++k) {
+      int64_t off = 0;
+      for (int64_t d = 2; d < ndim; ++d) off += counter[d - 2] * iter_strides_[d * n + k];
+      data[k] = base[k] + off;
+    }
+    loop(data, inner_strides, size0, size1);
+    int64_t d = 2;
+    for (; d < ndim; ++d) {
+      if (++counter[d - 2] < iter_shape_[d]) break;
+      counter[d - 2] = 0;
+    }
+    if (d >= ndim) break;
+  }
+}
+
+Tensor TensorIterator::finish() {
+  if (user_out_.defined()) {
+    native::copy_into(user_out_, operands_[0]);
+    return user_out_;
+  }
+  return operands_[0];
+}
+
+}  // namespace tg

@@ -1,0 +1,83 @@
+#pragma once
+// TensorIterator: the shared front half of every pointwise op (DESIGN.md §6). It broadcasts the
+// inputs, computes the common dtype (PyTorch's promotion, weak Python scalars), casts inputs to
+// it, allocates the output following the inputs' memory layout (or checks and resizes out=),
+// reorders and coalesces dims, and then drives a 2-D strided loop over raw pointers. Kernels
+// see only typed pointers and byte strides.
+#include <functional>
+
+#include "aten/core/Tensor.h"
+
+namespace tg {
+
+enum class Promotion : uint8_t {
+  Default,     // common dtype of the inputs
+  IntToFloat,  // common dtype, integers and bool promoted to float32 (true division, exp, ...)
+  AlwaysBool,  // comparisons: compute in the common dtype, output bool
+  None,        // no promotion: every input must already have the output dtype
+};
+
+struct IterConfig {
+  const char* op = "op";
+  Promotion promotion = Promotion::Default;
+  bool inplace = false;  // output is also input 0: its shape may not change by broadcasting
+};
+
+class TensorIterator {
+ public:
+  static constexpr int kMaxOperands = 4;
+  // The inner loop signature: data[i] points at operand i (output first), strides[i] is its byte
+  // stride along dim 0, strides[ntensors + i] along dim 1.
+  using Loop2d = std::function<void(char** data, const int64_t* strides, int64_t size0, int64_t size1)>;
+
+  // out may be undefined (the iterator allocates it).
+  TensorIterator(const IterConfig& config, const Tensor& out, std::initializer_list<Tensor> inputs);
+
+  int ntensors() const { return ntensors_; }
+  int ninputs() const { return ntensors_ - 1; }
+  ScalarType common_dtype() const { return common_dtype_; }
+  ScalarType output_dtype() const { return operands_[0].dtype(); }
+  ScalarType original_input_dtype(int i) const { return original_dtypes_[i]; }
+  int64_t numel() const { return numel_; }
+  Device device() const { return device_; }
+  IntArrayRef shape() const { return shape_; }
+  const char* op() const { return config_.op; }
+  // True when every operand is contiguous and dense over the whole iteration (1 coalesced dim
+  // with element strides): kernels may then treat operands as flat arrays.
+  bool is_contiguous() const;
+  // Element of input i when that input is a broadcast scalar (stride 0 everywhere).
+  bool is_scalar_input(int i) const;
+
+  void for_each(const Loop2d& loop) const;
+  // Writes a temporary result back into the caller's out= tensor when dtypes differed; returns
+  // the tensor the caller should see.
+  Tensor finish();
+
+ private:
+  void compute_shape(std::initializer_list<Tensor> inputs, const Tensor& out);
+  void compute_dtypes(std::initializer_list<Tensor> inputs, const Tensor& out);
+  void allocate_or_resize_output(const Tensor& out);
+  void compute_strides_and_coalesce();
+
+  IterConfig config_;
+  int ntensors_ = 0;
+  Tensor operands_[kMaxOperands];  // [0] is the output (possibly a temporary)
+  Tensor user_out_;                // the caller's out= when operands_[0] is a temporary
+  ScalarType original_dtypes_[kMaxOperands];
+  ScalarType common_dtype_ = ScalarType::Undefined;
+  Device device_;
+  DimVector shape_;                // broadcast shape, in the user's dim order
+  DimVector perm_;                 // iteration order: perm_[0] is the fastest-moving dim
+  DimVector iter_shape_;           // after reordering and coalescing
+  SmallVector<int64_t, 16> iter_strides_;  // [dim * ntensors + operand], bytes
+  int64_t numel_ = 0;
+};
+
+// Shape broadcasting with PyTorch's message on mismatch.
+DimVector broadcast_shapes(IntArrayRef a, IntArrayRef b, const char* op);
+// The dtype PyTorch's result_type gives for these operands (dim>0 tensors, then 0-d tensors,
+// then wrapped Python numbers).
+ScalarType result_type(std::initializer_list<Tensor> tensors);
+ScalarType result_type(TensorList tensors);
+
+}  // namespace tg

@@ -1,0 +1,179 @@
+// Composite ops: written with other tensorgen ops, so they work on every device (and, once
+// autograd lands, get their gradients from the ops they call).
+#include <cmath>
+
+#include "aten/native/Copy.h"
+#include "aten/native/ViewUtils.h"
+#include "kernels/allclose.h"
+#include "kernels/clamp.h"
+#include "kernels/clone.h"
+#include "kernels/contiguous.h"
+#include "kernels/copy_.h"
+#include "kernels/div.h"
+#include "kernels/equal.h"
+#include "kernels/expand_as.h"
+#include "kernels/flatten.h"
+#include "kernels/matmul.h"
+#include "kernels/narrow.h"
+#include "kernels/reshape.h"
+#include "kernels/t.h"
+#include "kernels/to.h"
+#include "kernels/zero_.h"
+#include "ops/_div_rounding.h"
+#include "ops/abs.h"
+#include "ops/add.h"
+#include "ops/all.h"
+#include "ops/bmm.h"
+#include "ops/empty.h"
+#include "ops/eq.h"
+#include "ops/expand.h"
+#include "ops/fill_.h"
+#include "ops/le.h"
+#include "ops/logical_and.h"
+#include "ops/logical_or.h"
+#include "ops/maximum.h"
+#include "ops/minimum.h"
+#include "ops/mm.h"
+#include "ops/mul.h"
+#include "ops/ne.h"
+#include "ops/slice.h"
+#include "ops/squeeze.h"
+#include "ops/sub.h"
+#include "ops/true_divide.h"
+#include "ops/unsqueeze.h"
+#include "ops/view.h"
+
+namespace tg::native {
+
+Tensor div(const Tensor& self, const Tensor& other, std::optional<std::string_view> rounding_mode) {
+  if (!rounding_mode) return tg::true_divide(self, other);
+  return tg::_div_rounding(self, other, *rounding_mode);
+}
+
+Tensor clamp(const Tensor& self, const std::optional<Tensor>& min, const std::optional<Tensor>& max) {
+  TG_CHECK(min || max, "[clamp] at least one of 'min' or 'max' must not be None");
+  Tensor r = self;
+  if (min) r = tg::maximum(r, *min);
+  if (max) r = tg::minimum(r, *max);
+  return r;
+}
+
+Tensor& zero_(Tensor& self) { return tg::fill_(self, Scalar(int64_t(0))); }
+
+Tensor& copy_(Tensor& self, const Tensor& src, bool /*non_blocking*/) {
+  copy_into(self, src, "copy_");
+  return self;
+}
+
+Tensor clone(const Tensor& self) {
+  Tensor out = empty_tensor(self.sizes(), self.dtype(), self.device(), "clone");
+  copy_into(out, self, "clone");
+  return out;
+}
+
+Tensor contiguous(const Tensor& self) { return self.is_contiguous() ? self : clone(self); }
+
+Tensor to_dtype(const Tensor& self, ScalarType dtype, bool /*non_blocking*/, bool copy) {
+  if (dtype == self.dtype() && !copy) return self;
+  return to_dtype(self, dtype);
+}
+
+Tensor reshape(const Tensor& self, IntArrayRef shape) {
+  DimVector sizes = infer_size(shape, self.numel(), "reshape");
+  if (auto strides = view_strides(self.sizes(), self.strides(), sizes))
+    return make_view(self, sizes, *strides, self.storage_offset());
+  return tg::view(clone(self), sizes);
+}
+
+Tensor flatten(const Tensor& self, int64_t start_dim, int64_t end_dim) {
+  int64_t n = self.dim();
+  int64_t s = wrap_dim(start_dim, n, "flatten"), e = wrap_dim(end_dim, n, "flatten");
+  TG_CHECK(s <= e, "[flatten] flatten() has invalid args: start_dim cannot come after end_dim");
+  if (n == 0) return reshape(self, {1});
+  DimVector shape;
+  for (int64_t d = 0; d < s; ++d) shape.push_back(self.size(d));
+  int64_t mid = 1;
+  for (int64_t d = s; d <= e; ++d) mid *= self.size(d);
+  shape.push_back(mid);
+  for (int64_t d = e + 1; d < n; ++d) shape.push_back(self.size(d));
+  return reshape(self, shape);
+}
+
+Tensor t(const Tensor& self) {
+  TG_CHECK(self.dim() <= 2, "[t] t() expects a tensor with <= 2 dimensions, but self is ", self.dim(), "D");
+  if (self.dim() < 2) return make_view(self, self.sizes(), self.strides(), self.storage_offset());
+  return make_view(self, {self.size(1), self.size(0)}, {self.stride(1), self.stride(0)}, self.storage_offset());
+}
+
+Tensor expand_as(const Tensor& self, const Tensor& other) { return tg::expand(self, other.sizes()); }
+
+Tensor narrow(const Tensor& self, int64_t dim, int64_t start, int64_t length) {
+  TG_CHECK_INDEX(self.dim() > 0, "[narrow] narrow() cannot be applied to a 0-dim tensor.");
+  int64_t d = wrap_dim(dim, self.dim(), "narrow");
+  int64_t size = self.size(d);
+  TG_CHECK_INDEX(start >= -size && start <= size, "[narrow] start out of range (expected to be in range of [",
+                 -size, ", ", size, "], but got ", start, ")");
+  if (start < 0) start += size;
+  TG_CHECK(length >= 0 && start + length <= size, "[narrow] start (", start, ") + length (", length,
+           ") exceeds dimension size (", size, ").");
+  return tg::slice(self, d, start, start + length, 1);
+}
+
+Tensor matmul(const Tensor& self, const Tensor& other) {
+  int64_t d1 = self.dim(), d2 = other.dim();
+  TG_CHECK(d1 > 0 && d2 > 0, "[matmul] both arguments to matmul need to be at least 1D, but they are ", d1, "D and ",
+           d2, "D");
+  if (d1 == 1 && d2 == 1) {
+    TG_CHECK(self.size(0) == other.size(0), "[matmul] inconsistent tensor size, expected tensor [", self.size(0),
+             "] and src [", other.size(0), "] to have the same number of elements, but got ", self.size(0), " and ",
+             other.size(0), " elements respectively");
+    return tg::view(tg::mm(tg::unsqueeze(self, 0), tg::unsqueeze(other, 1)), IntArrayRef{});
+  }
+  if (d1 == 2 && d2 == 1) return tg::squeeze(tg::mm(self, tg::unsqueeze(other, 1)), IntArrayRef{1});
+  if (d1 == 1 && d2 == 2) return tg::squeeze(tg::mm(tg::unsqueeze(self, 0), other), IntArrayRef{0});
+  if (d1 == 2 && d2 == 2) return tg::mm(self, other);
+  // Batched: broadcast the batch dims, fold them into one, bmm, unfold.
+  Tensor a = d1 == 1 ? tg::unsqueeze(self, 0) : self;
+  Tensor b = d2 == 1 ? tg::unsqueeze(other, 1) : other;
+  int64_t n = a.size(-2), m = a.size(-1), m2 = b.size(-2), p = b.size(-1);
+  TG_CHECK(m == m2, "[matmul] mat1 and mat2 shapes cannot be multiplied (", n, "x", m, " and ", m2, "x", p, ")");
+  DimVector batch;
+  {
+    IntArrayRef ba(a.sizes().data(), a.dim() - 2), bb(b.sizes().data(), b.dim() - 2);
+    size_t nb = std::max(ba.size(), bb.size());
+    for (size_t i = 0; i < nb; ++i) {
+      int64_t x = i < nb - ba.size() ? 1 : ba[i - (nb - ba.size())];
+      int64_t y = i < nb - bb.size() ? 1 : bb[i - (nb - bb.size())];
+      TG_CHECK(x == y || x == 1 || y == 1, "[matmul] batch shapes ", ba, " and ", bb, " cannot be broadcast");
+      batch.push_back(x == 1 ? y : x);
+    }
+  }
+  int64_t nbatch = 1;
+  for (auto s : batch) nbatch *= s;
+  DimVector ea(batch), eb(batch);
+  ea.push_back(n); ea.push_back(m);
+  eb.push_back(m2); eb.push_back(p);
+  Tensor a3 = reshape(tg::expand(a, ea), {nbatch, n, m});
+  Tensor b3 = reshape(tg::expand(b, eb), {nbatch, m2, p});
+  Tensor r = tg::bmm(a3, b3);
+  DimVector out_shape(batch);
+  if (d1 > 1) out_shape.push_back(n);
+  if (d2 > 1) out_shape.push_back(p);
+  return reshape(r, out_shape);
+}
+
+bool allclose(const Tensor& self, const Tensor& other, double rtol, double atol, bool equal_nan) {
+  TG_CHECK(self.dtype() == other.dtype(), "[allclose] ", self.dtype(), " did not match ", other.dtype());
+  Tensor a = to_dtype(self, ScalarType::Float64), b = to_dtype(other, ScalarType::Float64);
+  Tensor tol = tg::add(wrapped_scalar_tensor(Scalar(atol)), tg::mul(tg::abs(b), wrapped_scalar_tensor(Scalar(rtol))));
+  Tensor close = tg::logical_or(tg::le(tg::abs(tg::sub(a, b)), tol), tg::eq(a, b));
+  if (equal_nan) close = tg::logical_or(close, tg::logical_and(tg::ne(a, a), tg::ne(b, b)));
+  return item(tg::all(close)).to_bool();
+}
+
+bool equal(const Tensor& self, const Tensor& other) {
+  if (!self.sizes().equals(other.sizes())) return false;
+  return item(tg::all(tg::eq(self, other))).to_bool();
+}
+
+}  // namespace tg::native

@@ -1,0 +1,56 @@
+#include "aten/native/Copy.h"
+
+#include "aten/iter/TensorIterator.h"
+#include "aten/native/TensorMeta.h"
+#include "aten/native/cpu/CopyKernel.h"
+
+namespace tg::native {
+
+void copy_into(const Tensor& dst, const Tensor& src, const char* op) {
+  if (dst.is_same(src) || dst.numel() == 0) return;
+  TG_CHECK(broadcast_shapes(dst.sizes(), src.sizes(), op).ref().equals(dst.sizes()), "[", op,
+                 "] the source of shape ", src.sizes(), " cannot be broadcast to the destination of shape ",
+                 dst.sizes());
+  TG_CHECK(dst.device() == src.device(), "[", op, "] copies between ", src.device(), " and ", dst.device(),
+           " are not supported in this build");
+  IterConfig config{op, Promotion::None, /*inplace=*/true};
+  TensorIterator iter(config, dst, {src});
+  cpu::copy_kernel(iter);
+  dst.bump_version();
+}
+
+Tensor to_dtype(const Tensor& src, ScalarType dtype) {
+  Tensor out = empty_tensor(src.sizes(), dtype, src.device());
+  copy_into(out, src, "to");
+  return out;
+}
+
+}  // namespace tg::native
+
+namespace tg {
+
+void check_out_meta(const char* op, const Tensor& out, const TensorMeta& meta) {
+  TG_CHECK(out.dtype() == meta.dtype, "[", op, "] expected out tensor to have dtype ", meta.dtype,
+           ", but got ", out.dtype(), " instead");
+  TG_CHECK(out.device() == meta.device, "[", op, "] expected out tensor on device ", meta.device,
+           ", but got ", out.device());
+}
+
+void write_result_out(const char* op, Tensor& out, const Tensor& result) {
+  TG_CHECK(can_cast(result.dtype(), out.dtype()), "[", op, "] result type ", result.dtype(),
+           " can't be cast to the desired output type ", out.dtype());
+  TG_CHECK(out.device() == result.device(), "[", op, "] expected out tensor on device ", result.device(),
+           ", but got ", out.device());
+  resize_out(out, result.sizes(), op);
+  native::copy_into(out, result, op);
+}
+
+void write_result_inplace(const char* op, Tensor& self, const Tensor& result) {
+  TG_CHECK(can_cast(result.dtype(), self.dtype()), "[", op, "] result type ", result.dtype(),
+           " can't be cast to the desired output type ", self.dtype());
+  TG_CHECK(self.sizes().equals(result.sizes()), "[", op, "] output with shape ", self.sizes(),
+           " doesn't match the broadcast shape ", result.sizes());
+  native::copy_into(self, result, op);
+}
+
+}  // namespace tg

@@ -1,0 +1,25 @@
+#pragma once
+// Copies with dtype conversion and broadcasting. The TensorIterator uses these to convert
+// operands, so they sit below the generated op layer (no autograd, no dispatch by name).
+#include "aten/core/Tensor.h"
+
+namespace tg::native {
+
+// dst[...] = src[...] converted to dst's dtype; src broadcasts to dst's shape.
+void copy_into(const Tensor& dst, const Tensor& src, const char* op = "copy_");
+// A new contiguous tensor with src's values in dtype.
+Tensor to_dtype(const Tensor& src, ScalarType dtype);
+
+}  // namespace tg::native
+
+namespace tg {
+struct TensorMeta;
+// The out= and in-place rules shared by every generated op (DESIGN.md §8):
+// an out= tensor must have the result's dtype when the op computes it directly (structured ops),
+// and sit on the result's device; it is resized when its shape differs.
+void check_out_meta(const char* op, const Tensor& out, const TensorMeta& meta);
+// Writes a computed result into out (resize + cast when the result dtype can be cast).
+void write_result_out(const char* op, Tensor& out, const Tensor& result);
+// Writes a computed result into self for an in-place variant (shape must match exactly).
+void write_result_inplace(const char* op, Tensor& self, const Tensor& result);
+}  // namespace tg

@@ -1,0 +1,43 @@
+// Factory composites: fill an `empty` tensor of the requested dtype and device.
+#include "kernels/empty_like.h"
+#include "kernels/full.h"
+#include "kernels/full_like.h"
+#include "kernels/ones.h"
+#include "kernels/ones_like.h"
+#include "kernels/zeros.h"
+#include "kernels/zeros_like.h"
+#include "ops/empty.h"
+#include "ops/fill_.h"
+
+namespace tg::native {
+
+Tensor full(IntArrayRef size, const Scalar& fill_value, std::optional<ScalarType> dtype, std::optional<Device> device) {
+  // Like PyTorch: the fill value's kind picks the dtype (bool, int64, default float).
+  ScalarType dt = dtype.value_or(fill_value.is_bool() ? ScalarType::Bool
+                                 : fill_value.is_integral() ? ScalarType::Int64
+                                                            : kDefaultFloat);
+  Tensor t = tg::empty(size, dt, device);
+  tg::fill_(t, fill_value);
+  return t;
+}
+Tensor zeros(IntArrayRef size, std::optional<ScalarType> dtype, std::optional<Device> device) {
+  return full(size, Scalar(int64_t(0)), dtype.value_or(kDefaultFloat), device);
+}
+Tensor ones(IntArrayRef size, std::optional<ScalarType> dtype, std::optional<Device> device) {
+  return full(size, Scalar(int64_t(1)), dtype.value_or(kDefaultFloat), device);
+}
+Tensor empty_like(const Tensor& self, std::optional<ScalarType> dtype, std::optional<Device> device) {
+  return tg::empty(self.sizes(), dtype.value_or(self.dtype()), device.value_or(self.device()));
+}
+Tensor full_like(const Tensor& self, const Scalar& fill_value, std::optional<ScalarType> dtype,
+                 std::optional<Device> device) {
+  return full(self.sizes(), fill_value, dtype.value_or(self.dtype()), device.value_or(self.device()));
+}
+Tensor zeros_like(const Tensor& self, std::optional<ScalarType> dtype, std::optional<Device> device) {
+  return full_like(self, Scalar(int64_t(0)), dtype, device);
+}
+Tensor ones_like(const Tensor& self, std::optional<ScalarType> dtype, std::optional<Device> device) {
+  return full_like(self, Scalar(int64_t(1)), dtype, device);
+}
+
+}  // namespace tg::native

@@ -1,0 +1,49 @@
+// Meta functions of the structured ops: check arguments, compute the result's shape and dtype.
+// The generated code allocates or resizes the output from this, then calls the device kernel.
+#include "kernels/bmm.h"
+#include "kernels/log_softmax.h"
+#include "kernels/mm.h"
+#include "kernels/softmax.h"
+
+namespace tg::meta {
+
+namespace {
+TensorMeta softmax_like(const char* op, const Tensor& self, int64_t dim, std::optional<ScalarType> dtype) {
+  wrap_dim(dim, self.dim(), op);
+  return TensorMeta{DimVector(self.sizes()), dtype.value_or(self.dtype()), self.device()};
+}
+
+void check_matmul_operands(const char* op, const Tensor& a, const Tensor& b, int64_t ndim) {
+  const char* what = ndim == 2 ? "a matrix" : "a 3D tensor";
+  TG_CHECK(a.dim() == ndim, "[", op, "] self must be ", what, ", got ", a.dim(), "D");
+  TG_CHECK(b.dim() == ndim, "[", op, "] mat2 must be ", what, ", got ", b.dim(), "D");
+  TG_CHECK(a.dtype() == b.dtype(), "[", op, "] expected mat1 and mat2 to have the same dtype, but got: ", a.dtype(),
+           " != ", b.dtype());
+  TG_CHECK(a.device() == b.device(), "[", op, "] expected all tensors to be on the same device, but found ",
+           a.device(), " and ", b.device());
+}
+}  // namespace
+
+TensorMeta softmax(const Tensor& self, int64_t dim, std::optional<ScalarType> dtype) {
+  return softmax_like("softmax", self, dim, dtype);
+}
+TensorMeta log_softmax(const Tensor& self, int64_t dim, std::optional<ScalarType> dtype) {
+  return softmax_like("log_softmax", self, dim, dtype);
+}
+
+TensorMeta mm(const Tensor& self, const Tensor& mat2) {
+  check_matmul_operands("mm", self, mat2, 2);
+  TG_CHECK(self.size(1) == mat2.size(0), "[mm] mat1 and mat2 shapes cannot be multiplied (", self.size(0), "x",
+           self.size(1), " and ", mat2.size(0), "x", mat2.size(1), ")");
+  return TensorMeta{DimVector{self.size(0), mat2.size(1)}, self.dtype(), self.device()};
+}
+
+TensorMeta bmm(const Tensor& self, const Tensor& mat2) {
+  check_matmul_operands("bmm", self, mat2, 3);
+  TG_CHECK(self.size(0) == mat2.size(0), "[bmm] batch sizes differ: ", self.size(0), " vs ", mat2.size(0));
+  TG_CHECK(self.size(2) == mat2.size(1), "[bmm] expected size for first two dimensions of batch2 tensor to be: [",
+           self.size(0), ", ", self.size(2), "] but got: [", mat2.size(0), ", ", mat2.size(1), "].");
+  return TensorMeta{DimVector{self.size(0), self.size(1), mat2.size(2)}, self.dtype(), self.device()};
+}
+
+}  // namespace tg::meta

@@ -1,0 +1,155 @@
+// Binary arithmetic kernels. Each is one scalar lambda per dtype; cpu_kernel handles layout.
+#include <cmath>
+#include <limits>
+
+#include "aten/dispatch/DtypeDispatch.h"
+#include "aten/native/cpu/Loops.h"
+#include "kernels/_div_rounding.h"
+#include "kernels/add.h"
+#include "kernels/maximum.h"
+#include "kernels/minimum.h"
+#include "kernels/mul.h"
+#include "kernels/pow.h"
+#include "kernels/sub.h"
+#include "kernels/true_divide.h"
+
+namespace tg::native::cpu {
+
+namespace {
+void check_alpha(const TensorIterator& iter, const Scalar& alpha) {
+  TG_CHECK(!(is_integral(iter.common_dtype(), true) && alpha.is_floating_point()), "[", iter.op(),
+           "] for integral input tensors, argument alpha must not be a floating point number (got ", alpha, ")");
+}
+// Integer + and * wrap around like PyTorch's; do them unsigned to keep the C++ defined.
+template <typename T>
+T wrap_add(T a, T b) {
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>)
+    return T(std::make_unsigned_t<T>(a) + std::make_unsigned_t<T>(b));
+  else return a + b;
+}
+template <typename T>
+T wrap_mul(T a, T b) {
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>)
+    return T(std::make_unsigned_t<T>(a) * std::make_unsigned_t<T>(b));
+  else return a * b;
+}
+}  // namespace
+
+void add_kernel(const TensorIterator& iter, const Scalar& alpha) {
+  check_alpha(iter, alpha);
+  dispatch_all(iter.common_dtype(), "add", [&]<typename T>() {
+    if constexpr (std::is_same_v<T, bool>) {
+      bool a = alpha.to_bool();
+      cpu_kernel(iter, [a](bool x, bool y) -> bool { return x || (a && y); });
+    } else {
+      using Op = opmath_t<T>;
+      Op a = alpha.to<Op>();
+      if (a == Op(1)) cpu_kernel(iter, [](T x, T y) -> T { return T(wrap_add(Op(x), Op(y))); });
+      else cpu_kernel(iter, [a](T x, T y) -> T { return T(wrap_add(Op(x), wrap_mul(a, Op(y)))); });
+    }
+  });
+}
+
+void sub_kernel(const TensorIterator& iter, const Scalar& alpha) {
+  TG_CHECK(iter.original_input_dtype(1) != ScalarType::Bool && iter.original_input_dtype(2) != ScalarType::Bool,
+           "[sub] subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to "
+           "invert a mask, use the `~` or `logical_not()` operator instead.");
+  check_alpha(iter, alpha);
+  dispatch_numeric(iter.common_dtype(), "sub", [&]<typename T>() {
+    using Op = opmath_t<T>;
+    Op a = alpha.to<Op>();
+    cpu_kernel(iter, [a](T x, T y) -> T { return T(wrap_add(Op(x), wrap_mul(Op(-a), Op(y)))); });
+  });
+}
+
+void mul_kernel(const TensorIterator& iter) {
+  dispatch_all(iter.common_dtype(), "mul", [&]<typename T>() {
+    if constexpr (std::is_same_v<T, bool>) cpu_kernel(iter, [](bool x, bool y) -> bool { return x && y; });
+    else cpu_kernel(iter, [](T x, T y) -> T { return T(wrap_mul(opmath_t<T>(x), opmath_t<T>(y))); });
+  });
+}
+
+void true_divide_kernel(const TensorIterator& iter) {
+  dispatch_floating(iter.common_dtype(), "true_divide", [&]<typename T>() {
+    cpu_kernel(iter, [](T x, T y) -> T { return T(opmath_t<T>(x) / opmath_t<T>(y)); });
+  });
+}
+
+void div_rounding_kernel(const TensorIterator& iter, std::string_view mode) {
+  TG_CHECK_VALUE(mode == "trunc" || mode == "floor", "[div] div expected rounding_mode to be one of None, "
+                 "'trunc', or 'floor' but found '", std::string(mode), "'");
+  const bool floor = mode == "floor";
+  dispatch_numeric(iter.common_dtype(), "div", [&]<typename T>() {
+    if constexpr (std::is_integral_v<T>) {
+      cpu_kernel(iter, [floor](T x, T y) -> T {
+        if (y == 0) throw Error(ErrorKind::Runtime, "[div] ZeroDivisionError: integer division by zero");
+        if constexpr (std::is_signed_v<T>) {
+          if (y == T(-1)) return T(std::make_unsigned_t<T>(0) - std::make_unsigned_t<T>(x));  // MIN / -1 wraps
+          T q = T(x / y);
+          if (floor && (x % y != 0) && ((x < 0) != (y < 0))) --q;
+          return q;
+        } else {
+          return T(x / y);
+        }
+      });
+    } else {
+      cpu_kernel(iter, [floor](T x, T y) -> T {
+        using Op = opmath_t<T>;
+        Op q = Op(x) / Op(y);
+        if (floor) {
+          // Python's floor division: floor of the exact quotient, via fmod like PyTorch.
+          if (Op(y) == Op(0)) return T(q);
+          Op mod = std::fmod(Op(x), Op(y));
+          Op div = (Op(x) - mod) / Op(y);
+          if (mod != Op(0) && ((Op(y) < 0) != (mod < 0))) div -= Op(1);
+          Op fl = std::floor(div);
+          if (div - fl > Op(0.5)) fl += Op(1);
+          return T(div == Op(0) ? std::copysign(Op(0), Op(x) / Op(y)) : fl);
+        }
+        return T(std::trunc(q));
+      });
+    }
+  });
+}
+
+void pow_kernel(const TensorIterator& iter) {
+  dispatch_numeric(iter.common_dtype(), "pow", [&]<typename T>() {
+    if constexpr (std::is_integral_v<T>) {
+      cpu_kernel(iter, [](T base, T exp) -> T {
+        if constexpr (std::is_signed_v<T>) {
+          if (exp < 0) {
+            if (base == 1) return T(1);
+            if (base == -1) return T((exp & 1) ? -1 : 1);
+            throw Error(ErrorKind::Runtime, "[pow] Integers to negative integer powers are not allowed.");
+          }
+        }
+        using U = std::make_unsigned_t<T>;
+        U result = 1, b = U(base);
+        for (auto e = exp; e; e >>= 1) {
+          if (e & 1) result = U(result * b);
+          b = U(b * b);
+        }
+        return T(result);
+      });
+    } else {
+      cpu_kernel(iter, [](T x, T y) -> T { return T(std::pow(opmath_t<T>(x), opmath_t<T>(y))); });
+    }
+  });
+}
+
+template <bool IsMax>
+static void min_max_kernel(const TensorIterator& iter, const char* op) {
+  dispatch_all(iter.common_dtype(), op, [&]<typename T>() {
+    cpu_kernel(iter, [](T x, T y) -> T {
+      if constexpr (!std::is_integral_v<T>) {
+        if (x != x) return x;  // NaN propagates
+        if (y != y) return y;
+      }
+      return IsMax ? (x < y ? y : x) : (y < x ? y : x);
+    });
+  });
+}
+void maximum_kernel(const TensorIterator& iter) { min_max_kernel<true>(iter, "maximum"); }
+void minimum_kernel(const TensorIterator& iter) { min_max_kernel<false>(iter, "minimum"); }
+
+}  // namespace tg::native::cpu

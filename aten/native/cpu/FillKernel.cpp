@@ -1,0 +1,33 @@
+// fill_ and empty on the CPU.
+#include <cmath>
+#include <limits>
+
+#include "aten/dispatch/DtypeDispatch.h"
+#include "aten/native/Copy.h"
+#include "kernels/empty.h"
+#include "kernels/fill_.h"
+
+namespace tg::native::cpu {
+
+Tensor& fill_cpu(Tensor& self, const Scalar& value) {
+  // Integer targets reject values they cannot hold, like PyTorch (no silent wrap-around).
+  if (is_integral(self.dtype(), false) && !value.is_floating_point()) {
+    int64_t v = value.to_int();
+    dispatch_integral(self.dtype(), "fill_", [&]<typename T>() {
+      TG_CHECK(v >= int64_t(std::numeric_limits<T>::min()) && (v < 0 || uint64_t(v) <= uint64_t(std::numeric_limits<T>::max())),
+               "[fill_] value cannot be converted to type ", self.dtype(), " without overflow: ", v);
+    });
+  }
+  Tensor scalar = empty_tensor({}, self.dtype(), self.device());
+  Tensor src = wrapped_scalar_tensor(value);
+  copy_into(scalar, src, "fill_");
+  copy_into(self, scalar, "fill_");
+  return self;
+}
+
+Tensor empty_cpu(IntArrayRef size, std::optional<ScalarType> dtype, std::optional<Device> device) {
+  (void)device;
+  return empty_tensor(size, dtype.value_or(kDefaultFloat), Device(), "empty");
+}
+
+}  // namespace tg::native::cpu

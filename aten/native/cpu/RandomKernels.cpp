@@ -1,0 +1,199 @@
+// CPU random factories: rand, randn, randint, randperm.
+//
+// Every value comes from Philox counters reserved from the generator, with the element ->
+// (block, lane) mapping documented in aten/core/Generator.h, so a result depends only on
+// (seed, offset, element index): the same on any thread count, and reproducible by the CUDA
+// kernels.
+#include "aten/native/cpu/RandomKernels.h"
+
+#include <algorithm>
+#include <limits>
+#include <utility>
+
+#include "aten/dispatch/DtypeDispatch.h"
+
+namespace tg::native::cpu {
+
+namespace {
+
+void check_cpu_device(const char* op, const std::optional<Device>& device) {
+  // Device dispatch happens before the kernel is called; reaching here with CUDA is a bug.
+  TG_CHECK(!device || device->is_cpu(), "[", op, "] CPU kernel called for device ", *device);
+}
+
+// Reserves ceil(n / PerBlock) Philox blocks and calls fn(first_element, lanes, count) for each,
+// where count (<= PerBlock) is how many elements the block covers. Kernels with 32-bit draws use
+// PerBlock = 4, with 64-bit draws PerBlock = 2. Blocks are generated kBatch at a time
+// (philox::block_batch) so the Philox rounds vectorize.
+template <int PerBlock, typename F>
+void for_each_philox_block(GeneratorImpl& gen, int64_t n, F&& fn) {
+  constexpr int kBatch = 16;
+  const int64_t nblocks = (n + PerBlock - 1) / PerBlock;
+  const PhiloxState st = gen.reserve_state(uint64_t(nblocks));
+  uint32_t batch[4][kBatch];
+  for (int64_t b0 = 0; b0 < nblocks; b0 += kBatch) {
+    philox::block_batch(st.seed, st.offset + uint64_t(b0), batch);
+    for (int64_t b = b0, bend = std::min<int64_t>(b0 + kBatch, nblocks); b < bend; ++b) {
+      const int j = int(b - b0);
+      const std::array<uint32_t, 4> lanes = {batch[0][j], batch[1][j], batch[2][j], batch[3][j]};
+      const int64_t first = b * PerBlock;
+      fn(first, lanes, int(std::min<int64_t>(PerBlock, n - first)));
+    }
+  }
+}
+
+// Bits of uniform precision for the 32-bit path: the significand of the target type, so the
+// float value converts exactly and rand() never rounds up to 1.
+template <typename T>
+constexpr int uniform_digits() {
+  if constexpr (std::is_same_v<T, Half>) return 11;
+  else if constexpr (std::is_same_v<T, BFloat16>) return 8;
+  else return 24;
+}
+
+// The integers a dtype holds exactly: its limits for integer types, [-2^d, 2^d] for floating
+// types with a d-bit significand.
+template <typename T>
+std::pair<int64_t, int64_t> exact_int_range() {
+  if constexpr (std::is_same_v<T, bool>) {
+    return {0, 1};
+  } else if constexpr (std::is_integral_v<T>) {
+    return {int64_t(std::numeric_limits<T>::lowest()), int64_t(std::numeric_limits<T>::max())};
+  } else {
+    constexpr int d = std::is_same_v<T, double> ? 53 : uniform_digits<T>();
+    return {-(int64_t(1) << d), int64_t(1) << d};
+  }
+}
+
+// int64 -> element type (the value is known to be representable).
+template <typename T>
+inline T from_int64(int64_t v) {
+  if constexpr (std::is_same_v<T, bool>) return v != 0;
+  else if constexpr (std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>) return T(float(v));
+  else return static_cast<T>(v);
+}
+
+// The 64-bit draw for element k (0 or 1) of a 2-per-block call.
+inline uint64_t draw64(const std::array<uint32_t, 4>& lanes, int k) {
+  return philox::combine(lanes[2 * k], lanes[2 * k + 1]);
+}
+
+ScalarType floating_dtype(const char* op, const std::optional<ScalarType>& dtype) {
+  ScalarType dt = dtype.value_or(kDefaultFloat);
+  if (!is_floating(dt)) dtype_not_implemented(op, dt);
+  return dt;
+}
+
+}  // namespace
+
+Tensor rand_cpu(IntArrayRef size, const std::optional<Generator>& generator, std::optional<ScalarType> dtype,
+                std::optional<Device> device) {
+  check_cpu_device("rand", device);
+  ScalarType dt = floating_dtype("rand", dtype);
+  Tensor out = empty_tensor(size, dt, Device(), "rand");
+  GeneratorImpl& gen = generator_or_default(generator);
+  dispatch_floating(dt, "rand", [&]<typename T>() {
+    T* data = out.data<T>();
+    if constexpr (std::is_same_v<T, double>) {
+      // 53 bits need two lanes: element i = block i/2, lanes (2k, 2k+1).
+      for_each_philox_block<2>(gen, out.numel(), [&](int64_t first, const auto& lanes, int count) {
+        for (int k = 0; k < count; ++k) data[first + k] = philox::uniform_double(draw64(lanes, k));
+      });
+    } else {
+      // Element i = block i/4, lane i%4; half types are exact in float, then converted.
+      for_each_philox_block<4>(gen, out.numel(), [&](int64_t first, const auto& lanes, int count) {
+        for (int k = 0; k < count; ++k) data[first + k] = T(philox::uniform_float<uniform_digits<T>()>(lanes[k]));
+      });
+    }
+  });
+  return out;
+}
+
+Tensor randn_cpu(IntArrayRef size, const std::optional<Generator>& generator, std::optional<ScalarType> dtype,
+                 std::optional<Device> device) {
+  check_cpu_device("randn", device);
+  ScalarType dt = floating_dtype("randn", dtype);
+  Tensor out = empty_tensor(size, dt, Device(), "randn");
+  GeneratorImpl& gen = generator_or_default(generator);
+  dispatch_floating(dt, "randn", [&]<typename T>() {
+    T* data = out.data<T>();
+    if constexpr (std::is_same_v<T, double>) {
+      // One block = two 53-bit uniforms (lanes 0-1, 2-3) = one Box-Muller pair: element 2b is the
+      // cosine value, 2b+1 the sine value.
+      for_each_philox_block<2>(gen, out.numel(), [&](int64_t first, const auto& lanes, int count) {
+        double z[2];
+        philox::box_muller(philox::uniform_double(draw64(lanes, 0)), philox::uniform_double(draw64(lanes, 1)),
+                           z[0], z[1]);
+        for (int k = 0; k < count; ++k) data[first + k] = z[k];
+      });
+    } else {
+      // One block = two Box-Muller pairs on 24-bit uniforms: lanes (0,1) -> elements 4b, 4b+1 and
+      // lanes (2,3) -> elements 4b+2, 4b+3 (cosine first). Half types are computed in float.
+      for_each_philox_block<4>(gen, out.numel(), [&](int64_t first, const auto& lanes, int count) {
+        float z[4];
+        for (int p = 0; p < 2; ++p)
+          philox::box_muller(philox::uniform_float<24>(lanes[2 * p]), philox::uniform_float<24>(lanes[2 * p + 1]),
+                             z[2 * p], z[2 * p + 1]);
+        for (int k = 0; k < count; ++k) data[first + k] = T(z[k]);
+      });
+    }
+  });
+  return out;
+}
+
+Tensor randint_cpu(int64_t low, int64_t high, IntArrayRef size, const std::optional<Generator>& generator,
+                   std::optional<ScalarType> dtype, std::optional<Device> device) {
+  check_cpu_device("randint", device);
+  TG_CHECK(low < high, "[randint] random_ expects 'from' to be less than 'to', but got from=", low, " >= to=", high);
+  ScalarType dt = dtype.value_or(ScalarType::Int64);
+  GeneratorImpl& gen = generator_or_default(generator);
+  return dispatch_all(dt, "randint", [&]<typename T>() {
+    // Every value in [low, high) must be exact in the dtype (PyTorch checks the same bounds).
+    auto [lo, hi] = exact_int_range<T>();
+    TG_CHECK(low >= lo && high - 1 <= hi, "[randint] from=", low, " and to-1=", high - 1,
+             " must be within [", lo, ", ", hi, "] for dtype ", dt);
+    Tensor out = empty_tensor(size, dt, Device(), "randint");
+    T* data = out.data<T>();
+    // high - low can exceed INT64_MAX; as uint64 it is exact (1 .. 2^64-1).
+    const uint64_t range = uint64_t(high) - uint64_t(low);
+    // 64-bit draws (block i/2) keep the bias below range / 2^64 for every range.
+    for_each_philox_block<2>(gen, out.numel(), [&](int64_t first, const auto& lanes, int count) {
+      for (int k = 0; k < count; ++k)
+        data[first + k] = from_int64<T>(int64_t(uint64_t(low) + philox::bounded(draw64(lanes, k), range)));
+    });
+    return out;
+  });
+}
+
+Tensor randperm_cpu(int64_t n, const std::optional<Generator>& generator, std::optional<ScalarType> dtype,
+                    std::optional<Device> device) {
+  check_cpu_device("randperm", device);
+  TG_CHECK(n >= 0, "[randperm] n must be non-negative, got ", n);
+  ScalarType dt = dtype.value_or(ScalarType::Int64);
+  GeneratorImpl& gen = generator_or_default(generator);
+  return dispatch_numeric(dt, "randperm", [&]<typename T>() {
+    TG_CHECK(n == 0 || n - 1 <= exact_int_range<T>().second, "[randperm] n=", n,
+             " is too large for result tensor type ", dt);
+    Tensor out = empty_tensor(IntArrayRef(&n, 1), dt, Device(), "randperm");
+    T* data = out.data<T>();
+    for (int64_t i = 0; i < n; ++i) data[i] = from_int64<T>(i);
+    // Fisher-Yates from the back: position i swaps with j uniform in [0, i]. The draw for
+    // position i is the 64-bit element i (block i/2, lanes 2*(i%2), 2*(i%2)+1), so the result
+    // depends only on (seed, offset). Positions 0 and 1 of block 0 are reserved even though
+    // position 0 draws nothing; that keeps the mapping uniform.
+    const PhiloxState st = gen.reserve_state(uint64_t((n + 1) / 2));
+    std::array<uint32_t, 4> lanes{};
+    int64_t cached_block = -1;
+    for (int64_t i = n - 1; i >= 1; --i) {
+      if (i / 2 != cached_block) {
+        cached_block = i / 2;
+        lanes = Philox::block(st.seed, st.offset + uint64_t(cached_block), 0);
+      }
+      auto j = int64_t(philox::bounded(draw64(lanes, int(i % 2)), uint64_t(i) + 1));
+      std::swap(data[i], data[j]);
+    }
+    return out;
+  });
+}
+
+}  // namespace tg::native::cpu

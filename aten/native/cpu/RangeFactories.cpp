@@ -1,0 +1,161 @@
+// CPU range factories: arange, linspace, eye (PyTorch semantics).
+#include "aten/native/cpu/RangeFactories.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "aten/dispatch/DtypeDispatch.h"
+
+namespace tg::native::cpu {
+
+namespace {
+
+void check_cpu_device(const char* op, const std::optional<Device>& device) {
+  // Device dispatch happens before the kernel is called; reaching here with CUDA is a bug.
+  TG_CHECK(!device || device->is_cpu(), "[", op, "] CPU kernel called for device ", *device);
+}
+
+// A Scalar as int64, for integer result dtypes. Floating values truncate toward zero like
+// PyTorch; NaN, infinities and values beyond int64 are errors (converting them is undefined).
+int64_t to_int64_checked(const Scalar& s, const char* op, const char* name) {
+  if (s.is_floating_point()) {
+    double d = s.to_double();
+    TG_CHECK(std::isfinite(d) && d > -9.2233720368547758e18 && d < 9.2233720368547758e18, "[", op, "] ", name,
+             "=", d, " cannot be converted to an integer dtype");
+  }
+  return s.to_int();
+}
+
+// int64 -> element type with wraparound for the narrower integer types (like a C cast).
+template <typename T>
+inline T from_int64(int64_t v) {
+  if constexpr (std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>) return T(float(v));
+  else return static_cast<T>(v);
+}
+
+constexpr double kMaxSize = 9.2233720368547758e18;  // 2^63: sizes at or above overflow int64
+
+}  // namespace
+
+Tensor arange_cpu(const Scalar& start, const Scalar& end, const Scalar& step, std::optional<ScalarType> dtype,
+                  std::optional<Device> device) {
+  check_cpu_device("arange", device);
+  const bool all_integral = !start.is_floating_point() && !end.is_floating_point() && !step.is_floating_point();
+  const ScalarType dt = dtype.value_or(all_integral ? ScalarType::Int64 : kDefaultFloat);
+
+  // Size and bound checks use the arguments as given, before conversion to dtype (PyTorch does
+  // the same, so arange(0, 5.5, dtype=int64) has 6 elements). Integers are handled exactly:
+  // double would lose the low bits of large int64 values.
+  int64_t size;
+  if (all_integral) {
+    const int64_t s = start.to_int(), e = end.to_int(), st = step.to_int();
+    TG_CHECK(st != 0, "[arange] step must be nonzero");
+    TG_CHECK((st > 0 && e >= s) || (st < 0 && e <= s),
+             "[arange] upper bound and larger bound inconsistent with step sign");
+    // ceil((e - s) / st) in 128 bits: e - s can exceed int64. Both operands have st's sign, so
+    // truncating division of (d + st -/+ 1) is the ceiling.
+    const __int128 d = __int128(e) - s;
+    const __int128 q = st > 0 ? (d + st - 1) / st : (d + st + 1) / st;
+    TG_CHECK(q <= std::numeric_limits<int64_t>::max(), "[arange] invalid size, possible overflow?");
+    size = int64_t(q);
+  } else {
+    const double s = start.to_double(), e = end.to_double(), st = step.to_double();
+    TG_CHECK(st != 0, "[arange] step must be nonzero");
+    TG_CHECK(std::isfinite(s) && std::isfinite(e), "[arange] unsupported range: ", s, " -> ", e);
+    TG_CHECK((st > 0 && e >= s) || (st < 0 && e <= s),
+             "[arange] upper bound and larger bound inconsistent with step sign");
+    const double size_d = std::ceil((e - s) / st);
+    TG_CHECK(size_d >= 0 && size_d < kMaxSize, "[arange] invalid size, possible overflow?");
+    size = int64_t(size_d);
+  }
+
+  // Value checks happen before allocation so a bad call allocates nothing.
+  return dispatch_numeric(dt, "arange", [&]<typename T>() {
+    if constexpr (std::is_integral_v<T>) {
+      // Integer dtypes step in int64 (PyTorch's accumulate type); a fractional step that
+      // truncates to 0 would repeat start forever, so it is rejected.
+      const int64_t s = to_int64_checked(start, "arange", "start");
+      const int64_t st = to_int64_checked(step, "arange", "step");
+      TG_CHECK(st != 0, "[arange] step must be nonzero");
+      to_int64_checked(end, "arange", "end");
+      Tensor out = empty_tensor(IntArrayRef(&size, 1), dt, Device(), "arange");
+      T* data = out.data<T>();
+      // Unsigned arithmetic: i * st may overflow int64 even when s + i * st does not, and wraps
+      // back to the exact value.
+      for (int64_t i = 0; i < size; ++i) data[i] = from_int64<T>(int64_t(uint64_t(s) + uint64_t(i) * uint64_t(st)));
+      return out;
+    } else {
+      // Floating dtypes compute start + i * step in double, then round once.
+      const double s = start.to_double(), st = step.to_double();
+      Tensor out = empty_tensor(IntArrayRef(&size, 1), dt, Device(), "arange");
+      T* data = out.data<T>();
+      for (int64_t i = 0; i < size; ++i) data[i] = T(opmath_t<T>(s + double(i) * st));
+      return out;
+    }
+  });
+}
+
+Tensor linspace_cpu(const Scalar& start, const Scalar& end, int64_t steps, std::optional<ScalarType> dtype,
+                    std::optional<Device> device) {
+  check_cpu_device("linspace", device);
+  TG_CHECK(steps >= 0, "[linspace] number of steps must be non-negative");
+  const ScalarType dt = dtype.value_or(kDefaultFloat);
+  return dispatch_numeric(dt, "linspace", [&]<typename T>() {
+    // PyTorch's formula: the first half counts up from start, the second half counts down from
+    // end, so both endpoints are exact and the error is symmetric.
+    const int64_t halfway = steps / 2;
+    if constexpr (std::is_integral_v<T>) {
+      // Integer dtypes: endpoints converted to T first, step in double, each value truncated
+      // toward zero (PyTorch: linspace(0, 10, 4, dtype=int64) = [0, 3, 6, 10]).
+      const T s = static_cast<T>(to_int64_checked(start, "linspace", "start"));
+      const T e = static_cast<T>(to_int64_checked(end, "linspace", "end"));
+      Tensor out = empty_tensor(IntArrayRef(&steps, 1), dt, Device(), "linspace");
+      T* data = out.data<T>();
+      if (steps == 1) data[0] = s;
+      if (steps <= 1) return out;
+      const double step = (double(e) - double(s)) / double(steps - 1);
+      for (int64_t i = 0; i < steps; ++i) {
+        const double v = i < halfway ? double(s) + step * double(i) : double(e) - step * double(steps - 1 - i);
+        data[i] = static_cast<T>(int64_t(v));
+      }
+      return out;
+    } else {
+      // Floating dtypes compute in their op-math type (float for float32 and the half types, as
+      // PyTorch's CPU kernel does, double for float64).
+      using C = opmath_t<T>;
+      const C s = start.to<C>(), e = end.to<C>();
+      Tensor out = empty_tensor(IntArrayRef(&steps, 1), dt, Device(), "linspace");
+      T* data = out.data<T>();
+      if (steps == 1) data[0] = T(s);
+      if (steps <= 1) return out;
+      const C step = (e - s) / C(steps - 1);
+      for (int64_t i = 0; i < steps; ++i)
+        data[i] = T(i < halfway ? s + step * C(i) : e - step * C(steps - 1 - i));
+      return out;
+    }
+  });
+}
+
+Tensor eye_cpu(int64_t n, std::optional<int64_t> m, std::optional<ScalarType> dtype, std::optional<Device> device) {
+  check_cpu_device("eye", device);
+  TG_CHECK(n >= 0, "[eye] n must be greater or equal to 0, got ", n);
+  const int64_t cols = m.value_or(n);
+  TG_CHECK(cols >= 0, "[eye] m must be greater or equal to 0, got ", cols);
+  const ScalarType dt = dtype.value_or(kDefaultFloat);
+  if (!dtype_in_set(dt, DtypeSet::All)) dtype_not_implemented("eye", dt);
+  const int64_t sizes[2] = {n, cols};
+  Tensor out = empty_tensor(IntArrayRef(sizes, 2), dt, Device(), "eye");
+  if (out.numel() == 0) return out;
+  // All-zero bytes are 0 (or false, or +0.0) in every dtype, so one memset clears any of them.
+  std::memset(out.data_ptr(), 0, size_t(out.numel()) * out.element_size());
+  dispatch_all(dt, "eye", [&]<typename T>() {
+    T* data = out.data<T>();
+    const T one = T(1);
+    for (int64_t i = 0, d = std::min(n, cols); i < d; ++i) data[i * cols + i] = one;
+  });
+  return out;
+}
+
+}  // namespace tg::native::cpu

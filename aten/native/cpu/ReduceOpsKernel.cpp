@@ -1,0 +1,162 @@
+// Reduction kernels. The Reduction front end hands each kernel `outer` contiguous rows of
+// `inner` elements in the compute dtype; a kernel reduces each row into output element i.
+#include <cmath>
+
+#include "aten/dispatch/DtypeDispatch.h"
+#include "aten/iter/Reduction.h"
+#include "kernels/all.h"
+#include "kernels/any.h"
+#include "kernels/argmax.h"
+#include "kernels/argmin.h"
+#include "kernels/max.h"
+#include "kernels/mean.h"
+#include "kernels/min.h"
+#include "kernels/prod.h"
+#include "kernels/sum.h"
+
+namespace tg::native::cpu {
+
+namespace {
+
+// Pairwise (cascade) summation: error grows with log(n), not n, like NumPy's and PyTorch's.
+template <typename Acc, typename T>
+Acc cascade_sum(const T* p, int64_t n) {
+  if (n <= 128) {
+    Acc acc[4] = {Acc(0), Acc(0), Acc(0), Acc(0)};
+    int64_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+      acc[0] += Acc(p[i]);
+      acc[1] += Acc(p[i + 1]);
+      acc[2] += Acc(p[i + 2]);
+      acc[3] += Acc(p[i + 3]);
+    }
+    for (; i < n; ++i) acc[0] += Acc(p[i]);
+    return (acc[0] + acc[1]) + (acc[2] + acc[3]);
+  }
+  int64_t half = (n / 2 + 7) / 8 * 8;
+  return cascade_sum<Acc>(p, half) + cascade_sum<Acc>(p + half, n - half);
+}
+
+// Integer sums wrap around in int64 like PyTorch; keep the C++ defined with unsigned math.
+template <typename T>
+T row_sum(const T* p, int64_t n) {
+  if constexpr (std::is_integral_v<T>) {
+    std::make_unsigned_t<T> acc = 0;
+    for (int64_t i = 0; i < n; ++i) acc += std::make_unsigned_t<T>(p[i]);
+    return T(acc);
+  } else {
+    return T(cascade_sum<opmath_t<T>>(p, n));
+  }
+}
+
+template <typename F>
+void for_each_row(const Reduction& r, F f) {
+  for (int64_t i = 0; i < r.outer(); ++i) f(i);
+}
+
+void check_nonempty(const Reduction& r) {
+  if (r.inner() > 0 || r.outer() == 0) return;
+  if (r.output(0).dim() == 0)
+    TG_CHECK(false, "[", r.op(), "] Expected reduction dim to be specified for input.numel() == 0. Specify the "
+             "reduction dim with the 'dim' argument.");
+  TG_CHECK_INDEX(false, "[", r.op(), "] Expected reduction dim to have non-zero size.");
+}
+
+}  // namespace
+
+void sum_kernel(const Reduction& r) {
+  dispatch_numeric(r.compute_dtype(), "sum", [&]<typename T>() {
+    const T* in = r.input().data<T>();
+    T* out = r.output(0).data<T>();
+    for_each_row(r, [&](int64_t i) { out[i] = row_sum(in + i * r.inner(), r.inner()); });
+  });
+}
+
+void mean_kernel(const Reduction& r) {
+  dispatch_floating(r.compute_dtype(), "mean", [&]<typename T>() {
+    const T* in = r.input().data<T>();
+    T* out = r.output(0).data<T>();
+    using Op = opmath_t<T>;
+    for_each_row(r, [&](int64_t i) {
+      out[i] = T(cascade_sum<Op>(in + i * r.inner(), r.inner()) / Op(r.inner()));
+    });
+  });
+}
+
+void prod_kernel(const Reduction& r) {
+  dispatch_numeric(r.compute_dtype(), "prod", [&]<typename T>() {
+    const T* in = r.input().data<T>();
+    T* out = r.output(0).data<T>();
+    for_each_row(r, [&](int64_t i) {
+      const T* p = in + i * r.inner();
+      if constexpr (std::is_integral_v<T>) {
+        std::make_unsigned_t<T> acc = 1;
+        for (int64_t k = 0; k < r.inner(); ++k) acc *= std::make_unsigned_t<T>(p[k]);
+        out[i] = T(acc);
+      } else {
+        opmath_t<T> acc = 1;
+        for (int64_t k = 0; k < r.inner(); ++k) acc *= opmath_t<T>(p[k]);
+        out[i] = T(acc);
+      }
+    });
+  });
+}
+
+void all_kernel(const Reduction& r) {
+  const bool* in = r.input().data<bool>();
+  bool* out = r.output(0).data<bool>();
+  for_each_row(r, [&](int64_t i) {
+    bool v = true;
+    for (int64_t k = 0; k < r.inner() && v; ++k) v = in[i * r.inner() + k];
+    out[i] = v;
+  });
+}
+
+void any_kernel(const Reduction& r) {
+  const bool* in = r.input().data<bool>();
+  bool* out = r.output(0).data<bool>();
+  for_each_row(r, [&](int64_t i) {
+    bool v = false;
+    for (int64_t k = 0; k < r.inner() && !v; ++k) v = in[i * r.inner() + k];
+    out[i] = v;
+  });
+}
+
+namespace {
+// Index of the max (IsMax) or min of a row; the first NaN wins, then the first extreme value.
+template <bool IsMax, typename T>
+int64_t row_arg_extreme(const T* p, int64_t n) {
+  int64_t best = 0;
+  for (int64_t k = 0; k < n; ++k) {
+    auto v = opmath_t<T>(p[k]);
+    if constexpr (!std::is_integral_v<T>) {
+      if (v != v) return k;
+    }
+    auto b = opmath_t<T>(p[best]);
+    if (IsMax ? v > b : v < b) best = k;
+  }
+  return best;
+}
+
+template <bool IsMax>
+void extreme_kernel(const Reduction& r, bool values, bool indices) {
+  check_nonempty(r);
+  dispatch_all(r.compute_dtype(), r.op(), [&]<typename T>() {
+    const T* in = r.input().data<T>();
+    for_each_row(r, [&](int64_t i) {
+      int64_t k = row_arg_extreme<IsMax>(in + i * r.inner(), r.inner());
+      if (values) r.output(0).data<T>()[i] = in[i * r.inner() + k];
+      if (indices) r.output(values ? 1 : 0).data<int64_t>()[i] = k;
+    });
+  });
+}
+}  // namespace
+
+void max_all_kernel(const Reduction& r) { extreme_kernel<true>(r, true, false); }
+void min_all_kernel(const Reduction& r) { extreme_kernel<false>(r, true, false); }
+void max_dim_kernel(const Reduction& r) { extreme_kernel<true>(r, true, true); }
+void min_dim_kernel(const Reduction& r) { extreme_kernel<false>(r, true, true); }
+void argmax_kernel(const Reduction& r) { extreme_kernel<true>(r, false, true); }
+void argmin_kernel(const Reduction& r) { extreme_kernel<false>(r, false, true); }
+
+}  // namespace tg::native::cpu

@@ -1,0 +1,1 @@
+"""tensorgen code generator: schema model (model.py) and emitter (gen.py)."""

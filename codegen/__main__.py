@@ -1,0 +1,3 @@
+from codegen.gen import main
+
+raise SystemExit(main())

@@ -1,0 +1,55 @@
+#pragma once
+// Small helpers the generated bindings use around the C++ call.
+#include <Python.h>
+
+#include <initializer_list>
+#include <optional>
+#include <tuple>
+
+#include "csrc/python/python_types.h"
+
+namespace tg::python {
+
+// Releases the GIL for the duration of a kernel call (restored even when the call throws).
+class GilRelease {
+ public:
+  GilRelease() : state_(PyEval_SaveThread()) {}
+  ~GilRelease() { PyEval_RestoreThread(state_); }
+  GilRelease(const GilRelease&) = delete;
+  GilRelease& operator=(const GilRelease&) = delete;
+
+ private:
+  PyThreadState* state_;
+};
+
+inline std::optional<IntArrayRef> as_ref(const std::optional<DimVector>& v) {
+  if (!v) return std::nullopt;
+  return IntArrayRef(v->data(), v->size());
+}
+
+inline PyObject* incref(PyObject* o) {
+  Py_INCREF(o);
+  return o;
+}
+
+inline PyObject* wrap(Tensor t) {
+  PyObject* o = wrap_tensor(std::move(t));
+  if (!o) throw python_error();
+  return o;
+}
+inline PyObject* wrap(bool b) { return incref(b ? Py_True : Py_False); }
+inline PyObject* wrap(double d) { return PyFloat_FromDouble(d); }
+inline PyObject* wrap(int64_t i) { return PyLong_FromLongLong(i); }
+PyObject* wrap(const Scalar& s);
+
+// A named tuple (tensorgen.return_types.<op>) of tensors, e.g. max.dim -> (values, indices).
+PyObject* wrap_tuple_impl(const char* op, std::initializer_list<const char*> names, Tensor* items, size_t n);
+template <typename... Ts>
+PyObject* wrap_tuple(const char* op, std::initializer_list<const char*> names, std::tuple<Ts...> t) {
+  return std::apply([&](auto&... xs) {
+    Tensor items[] = {Tensor(xs)...};
+    return wrap_tuple_impl(op, names, items, sizeof...(Ts));
+  }, t);
+}
+
+}  // namespace tg::python

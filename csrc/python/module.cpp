@@ -1,0 +1,91 @@
+// tensorgen._C: module init. Registers every generated op, builds the TensorBase type from the
+// hand-written methods in tensor_methods.cpp plus the generated ones, and adds the few module
+// functions that are not operators (NumPy interop, seeding, the schema list).
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <vector>
+
+#include "aten/core/Generator.h"
+#include "aten/dispatch/Backend.h"
+#include "csrc/python/binding_utils.h"
+
+namespace py = pybind11;
+
+namespace tg::python {
+bool init_types(PyObject* module, PyMethodDef* tensor_methods, PyGetSetDef* tensor_getset);
+void set_tensor_class(PyObject* cls);
+void set_device_class(PyObject* cls);
+void set_size_class(PyObject* cls);
+void collect_generated_bindings(std::vector<PyMethodDef>& functions, std::vector<PyMethodDef>& methods);
+extern const char* const kOpSchemas[];
+extern PyMethodDef tensor_base_methods[];
+extern PyGetSetDef tensor_base_getset[];
+Tensor tensor_from_numpy(py::array a);
+}  // namespace tg::python
+
+// Lets pybind11 functions take and return tg::Tensor as tensorgen.Tensor objects.
+namespace pybind11::detail {
+template <>
+struct type_caster<tg::Tensor> {
+  PYBIND11_TYPE_CASTER(tg::Tensor, const_name("Tensor"));
+  bool load(handle src, bool) {
+    if (!tg::python::is_tensor(src.ptr())) return false;
+    value = tg::python::unpack_tensor(src.ptr());
+    return true;
+  }
+  static handle cast(const tg::Tensor& t, return_value_policy, handle) { return tg::python::wrap(t); }
+};
+}  // namespace pybind11::detail
+
+PYBIND11_MODULE(_C, m) {
+  using namespace tg::python;
+  // tg::Error thrown inside pybind11-bound functions maps like in generated bindings.
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const python_error&) {
+      // the Python error is already set
+    } catch (const tg::Error&) {
+      set_python_error();
+    }
+  });
+
+  tg::register_all_ops();
+
+  // PyMethodDef arrays must outlive the type and module: keep them in static storage.
+  static std::vector<PyMethodDef> functions, methods;
+  collect_generated_bindings(functions, methods);
+  for (PyMethodDef* d = tensor_base_methods; d->ml_name; ++d) methods.push_back(*d);
+  methods.push_back(PyMethodDef{nullptr, nullptr, 0, nullptr});
+  if (!init_types(m.ptr(), methods.data(), tensor_base_getset)) throw py::error_already_set();
+  for (PyMethodDef& d : functions) {
+    PyObject* f = PyCFunction_NewEx(&d, nullptr, m.ptr());
+    if (!f || PyModule_AddObject(m.ptr(), d.ml_name, f) < 0) throw py::error_already_set();
+  }
+  py::list schemas;
+  for (const char* const* s = kOpSchemas; *s; ++s) schemas.append(*s);
+  m.attr("_op_schemas") = schemas;
+
+  m.def("_set_tensor_class", [](py::object cls) { set_tensor_class(cls.ptr()); });
+  m.def("_set_device_class", [](py::object cls) { set_device_class(cls.ptr()); });
+  m.def("_set_size_class", [](py::object cls) { set_size_class(cls.ptr()); });
+  m.def("_wrap_number", [](py::object x) -> tg::Tensor {
+    TG_CHECK_TYPE(is_number(x.ptr()), "[_wrap_number] expected a Python number, got ", Py_TYPE(x.ptr())->tp_name);
+    return tg::wrapped_scalar_tensor(unpack_number(x.ptr()));
+  });
+  m.def("from_numpy", &tensor_from_numpy, py::arg("ndarray"),
+        "A tensor sharing memory with a NumPy array (writes are visible both ways).");
+  m.def("manual_seed", [](int64_t seed) { tg::default_generator()->manual_seed(uint64_t(seed)); }, py::arg("seed"));
+  m.def("initial_seed", []() { return tg::default_generator()->initial_seed(); });
+  m.def("_get_rng_state", []() {
+    auto& g = tg::default_generator();
+    return py::make_tuple(g->seed(), g->offset());
+  });
+  m.def("_set_rng_state", [](uint64_t seed, uint64_t offset) {
+    auto& g = tg::default_generator();
+    g->manual_seed(seed);
+    g->set_offset(offset);
+  });
+}

@@ -1,0 +1,22 @@
+"""tensorgen: a small, codegen-driven tensor library modeled on PyTorch's ATen.
+
+`import tensorgen as tg` and write PyTorch-style code: every op in native_functions.yaml is a
+function here (tg.add), a Tensor method (x.add, x.add_) and takes out= where the schema says so.
+"""
+from tensorgen import _C
+from tensorgen._C import *  # noqa: F401,F403  (generated ops, dtypes, from_numpy, manual_seed)
+from tensorgen._C import dtype, float16, bfloat16, float32, float64, uint8, int8, int16, int32, int64
+from tensorgen._C import bool as bool  # noqa: PLC0414  (shadows the builtin, like torch.bool)
+from tensorgen._tensor import Size, Tensor, UntypedStorage, device, tensor
+from tensorgen import ops, testing  # noqa: F401
+
+half = float16
+float = float32  # noqa: A001
+double = float64
+short = int16
+int = int32  # noqa: A001
+long = int64
+
+__version__ = "0.1.0"
+
+__all__ = ["Tensor", "Size", "device", "dtype", "tensor", "ops"]

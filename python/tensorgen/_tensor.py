@@ -1,0 +1,363 @@
+"""tensorgen.Tensor: the Python half of the tensor type.
+
+The C half (tensorgen._C.TensorBase) carries every generated op as a method; this class adds
+Python's operator protocol, indexing, printing and conversions. Tensors created in C++ are
+instances of this class (registered with _C._set_tensor_class).
+"""
+from __future__ import annotations
+
+import builtins
+import operator
+
+import numpy as np
+
+from tensorgen import _C
+from tensorgen import _format, _indexing
+
+_Base = _C.TensorBase
+
+
+class Size(tuple):
+    """The shape of a tensor: a tuple that prints like PyTorch's torch.Size."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"tensorgen.Size([{', '.join(builtins.str(s) for s in self)}])"
+
+    def numel(self) -> int:
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+
+class device:
+    """A device: tg.device('cpu'), tg.device('cuda', 0), tg.device('cuda:1')."""
+
+    __slots__ = ("type", "index")
+
+    def __init__(self, type: str | device, index: int | None = None):
+        if isinstance(type, device):
+            self.type, self.index = type.type, type.index
+            return
+        if not isinstance(type, builtins.str):
+            raise TypeError(f"[device] expected a string or a device, got {builtins.type(type).__name__}")
+        if ":" in type:
+            if index is not None:
+                raise ValueError(f"[device] type (string) must not include an index because index was passed "
+                                 f"explicitly: {type}")
+            type, idx = type.split(":", 1)
+            if not idx.isdigit():
+                raise RuntimeError(f"[device] invalid device string: '{type}:{idx}'")
+            index = builtins.int(idx)
+        if type not in ("cpu", "cuda"):
+            raise RuntimeError(f"[device] expected one of cpu, cuda device type at start of device string: {type}")
+        self.type, self.index = type, index
+
+    def __str__(self) -> str:
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __repr__(self) -> str:
+        if self.index is None:
+            return f"device(type='{self.type}')"
+        return f"device(type='{self.type}', index={self.index})"
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, builtins.str):
+            other = device(other)
+        return isinstance(other, device) and (self.type, self.index) == (other.type, other.index)
+
+    def __hash__(self) -> int:
+        return hash((self.type, self.index))
+
+
+class UntypedStorage:
+    """The memory under a tensor (shared by all its views)."""
+
+    __slots__ = ("_ptr", "_nbytes")
+
+    def __init__(self, ptr: int, nbytes: int):
+        self._ptr, self._nbytes = ptr, nbytes
+
+    def data_ptr(self) -> int:
+        return self._ptr
+
+    def nbytes(self) -> int:
+        return self._nbytes
+
+    def size(self) -> int:
+        return self._nbytes
+
+
+def _number(x):
+    return _C._wrap_number(x)
+
+
+def _reflected(op):
+    """`2 - x` -> op(2, x): the Python number becomes a weak (wrapped) scalar tensor."""
+    def method(self, other):
+        if isinstance(other, Tensor):
+            return op(other, self)
+        try:
+            return op(_number(other), self)
+        except TypeError:
+            return NotImplemented
+    return method
+
+
+def _binary(op):
+    def method(self, other):
+        if not isinstance(other, (Tensor, builtins.int, builtins.float, builtins.bool, np.generic)):
+            return NotImplemented
+        return op(self, other)
+    return method
+
+
+def _bool_only(name, logical):
+    def method(self, other):
+        other_t = other if isinstance(other, Tensor) else None
+        if self.dtype is not _C.bool or (other_t is not None and other_t.dtype is not _C.bool):
+            raise NotImplementedError(f"[{name}] bitwise operators are implemented for bool tensors only")
+        return logical(self, other if other_t is not None else _number(builtins.bool(other)))
+    return method
+
+
+class Tensor(_Base):
+    __slots__ = ()
+
+    def __new__(cls, *args, **kwargs):
+        raise TypeError("[Tensor] create tensors with tensorgen.tensor(), tensorgen.empty(), tensorgen.zeros() ...")
+
+    # -- Python operators map straight onto the generated C methods (no Python frame per op).
+    __add__ = _Base.add
+    __radd__ = _Base.add
+    __iadd__ = _Base.add_
+    __sub__ = _Base.sub
+    __rsub__ = _reflected(_C.sub)
+    __isub__ = _Base.sub_
+    __mul__ = _Base.mul
+    __rmul__ = _Base.mul
+    __imul__ = _Base.mul_
+    __truediv__ = _Base.div
+    __rtruediv__ = _reflected(_C.div)
+    __itruediv__ = _Base.div_
+    __pow__ = _Base.pow
+    __rpow__ = _reflected(_C.pow)
+    __ipow__ = _Base.pow_
+    __matmul__ = _binary(_C.matmul)
+    __rmatmul__ = _reflected(_C.matmul)
+    __neg__ = _Base.neg
+    __abs__ = _Base.abs
+    __eq__ = _Base.eq
+    __ne__ = _Base.ne
+    __lt__ = _Base.lt
+    __le__ = _Base.le
+    __gt__ = _Base.gt
+    __ge__ = _Base.ge
+    __hash__ = object.__hash__
+    __and__ = _bool_only("__and__", _C.logical_and)
+    __or__ = _bool_only("__or__", _C.logical_or)
+    __rand__ = __and__
+    __ror__ = __or__
+
+    def __floordiv__(self, other):
+        return _C.div(self, other, rounding_mode="floor")
+
+    def __rfloordiv__(self, other):
+        return _C.div(_number(other), self, rounding_mode="floor")
+
+    def __invert__(self):
+        if self.dtype is not _C.bool:
+            raise NotImplementedError("[__invert__] bitwise not is implemented for bool tensors only")
+        return _C.logical_not(self)
+
+    # -- conversions to Python
+    def __bool__(self) -> bool:
+        if self.numel() != 1:
+            raise RuntimeError(f"Boolean value of Tensor with {self.numel()} values is ambiguous")
+        return builtins.bool(self.item())
+
+    def __float__(self) -> float:
+        return builtins.float(self.item())
+
+    def __int__(self) -> int:
+        return builtins.int(self.item())
+
+    def __index__(self) -> int:
+        if self.dtype.is_floating_point or self.numel() != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return self.item()
+
+    def __iter__(self):
+        if self.dim() == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self.select(0, i) for i in range(self.size(0)))
+
+    def __array__(self, dtype=None, copy=None):
+        a = self.numpy()
+        return a if dtype is None else a.astype(dtype)
+
+    def tolist(self):
+        t = self.float() if self.dtype is _C.bfloat16 else self
+        return t.numpy().tolist()
+
+    def __repr__(self) -> str:
+        return _format.format_tensor(self)
+
+    __str__ = __repr__
+
+    def __format__(self, spec: str) -> str:
+        if self.dim() == 0:
+            return self.item().__format__(spec)
+        return builtins.str(self)
+
+    def __getitem__(self, index):
+        return _indexing.getitem(self, index)
+
+    def __setitem__(self, index, value):
+        _indexing.setitem(self, index, value)
+
+    def __reduce_ex__(self, protocol):
+        return (_rebuild, (self.cpu().clone().numpy() if self.dtype is not _C.bfloat16 else self.float().numpy(),
+                           builtins.str(self.dtype)))
+
+    # -- dtype and device conversions
+    def to(self, *args, **kwargs):
+        """to(dtype), to(device), to(device, dtype), to(other_tensor), with copy= and non_blocking=."""
+        dtype, dev = kwargs.pop("dtype", None), kwargs.pop("device", None)
+        copy = kwargs.pop("copy", False)
+        non_blocking = kwargs.pop("non_blocking", False)
+        if kwargs:
+            raise TypeError(f"[to] got an unexpected keyword argument '{next(iter(kwargs))}'")
+        for a in args:
+            if isinstance(a, _C.dtype):
+                dtype = a
+            elif isinstance(a, (builtins.str, device)):
+                dev = a
+            elif isinstance(a, Tensor):
+                dtype, dev = a.dtype, a.device
+            else:
+                raise TypeError(f"[to] received an invalid argument of type {builtins.type(a).__name__}")
+        if dev is not None and device(dev).type != self.device.type:
+            raise RuntimeError(f"[to] copies between {self.device} and {device(dev)} are not supported in this build")
+        return _Base.to(self, dtype if dtype is not None else self.dtype, non_blocking, copy)
+
+    def cpu(self):
+        return self
+
+    def type(self, dtype=None):
+        if dtype is None:
+            return f"tensorgen.{self.dtype}"
+        return self.to(dtype)
+
+    def float(self):
+        return _Base.to(self, _C.float32)
+
+    def double(self):
+        return _Base.to(self, _C.float64)
+
+    def half(self):
+        return _Base.to(self, _C.float16)
+
+    def bfloat16(self):
+        return _Base.to(self, _C.bfloat16)
+
+    def long(self):
+        return _Base.to(self, _C.int64)
+
+    def int(self):
+        return _Base.to(self, _C.int32)
+
+    def short(self):
+        return _Base.to(self, _C.int16)
+
+    def char(self):
+        return _Base.to(self, _C.int8)
+
+    def byte(self):
+        return _Base.to(self, _C.uint8)
+
+    def bool(self):
+        return _Base.to(self, _C.bool)
+
+    def is_floating_point(self) -> bool:
+        return self.dtype.is_floating_point
+
+    def untyped_storage(self) -> UntypedStorage:
+        return UntypedStorage(*self._storage_info())
+
+    @property
+    def T(self):
+        return self.permute(tuple(reversed(range(self.dim()))))
+
+    @property
+    def mT(self):
+        return self.transpose(-2, -1)
+
+
+def _rebuild(array, dtype_name):
+    return tensor(array, dtype=getattr(_C, dtype_name))
+
+
+_C._set_tensor_class(Tensor)
+_C._set_device_class(device)
+_C._set_size_class(Size)
+
+_NUMPY_DTYPE = {"b": _C.bool, "u1": _C.uint8, "i1": _C.int8, "i2": _C.int16, "i4": _C.int32, "i8": _C.int64,
+                "f2": _C.float16, "f4": _C.float32, "f8": _C.float64}
+
+
+def _infer_dtype(data, arr: np.ndarray):
+    """PyTorch's inference: Python floats -> float32, ints -> int64, bools -> bool; NumPy keeps its dtype."""
+    if isinstance(data, (np.ndarray, np.generic)):
+        key = "b" if arr.dtype.kind == "b" else f"{arr.dtype.kind}{arr.dtype.itemsize}"
+        if key in _NUMPY_DTYPE:
+            return _NUMPY_DTYPE[key]
+        raise TypeError(f"[tensor] can't convert np.ndarray of type {arr.dtype}")
+    kind = arr.dtype.kind
+    if kind == "b":
+        return _C.bool
+    if kind in "iu":
+        return _C.int64
+    if kind == "f":
+        return _C.float32
+    raise TypeError(f"[tensor] could not infer dtype of {builtins.type(data).__name__}")
+
+
+def _flatten_tensors(data):
+    """Lists that mix tensors in (tg.tensor([t1, t2])) are converted element by element."""
+    if isinstance(data, Tensor):
+        return data.numpy() if data.dtype is not _C.bfloat16 else data.float().numpy()
+    if isinstance(data, (list, tuple)):
+        return [_flatten_tensors(d) for d in data]
+    return data
+
+
+def tensor(data, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """A new tensor holding a copy of data (nested lists, tuples, scalars, NumPy arrays, tensors)."""
+    if requires_grad:
+        raise NotImplementedError("[tensor] requires_grad=True needs autograd, which is not built yet")
+    if dtype is not None and not isinstance(dtype, _C.dtype):
+        raise TypeError(f"[tensor] dtype must be a tensorgen.dtype, not {builtins.type(dtype).__name__}")
+    if device is not None and globals()["device"](device).type != "cpu":
+        raise RuntimeError(f"[tensor] device {device} is not available in this build")
+    if isinstance(data, Tensor):
+        return data.to(dtype or data.dtype, copy=True)
+    if isinstance(data, builtins.str) or data is None:
+        raise TypeError(f"[tensor] new(): invalid data type '{builtins.type(data).__name__}'")
+    src = _flatten_tensors(data)
+    try:
+        arr = np.asarray(src)
+    except ValueError as e:
+        raise ValueError(f"[tensor] expected a sequence of equal-length sequences: {e}") from None
+    if arr.dtype == object:
+        raise ValueError("[tensor] expected a sequence of equal-length sequences of numbers")
+    inferred = _infer_dtype(data, arr)
+    target = dtype or inferred
+    np_target = {_C.bfloat16: np.float32}.get(target)
+    if np_target is None:
+        np_target = _C.empty([0], dtype=target).numpy().dtype
+    arr = np.array(arr, dtype=np_target, copy=True, order="C")
+    out = _C.from_numpy(arr).clone()
+    return out if target is not _C.bfloat16 else out.to(_C.bfloat16)

@@ -1,0 +1,481 @@
+"""Tests for codegen/model.py: the schema language, derived variants and the strict YAML loader.
+
+No build is needed: these import the codegen package straight from the repository.
+"""
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from codegen.model import (  # noqa: E402
+    DISPATCH_KEYS, DTYPE_SETS, KINDS, PROMOTIONS, VALID_KEYS, VARIANTS, Argument, CodegenError,
+    FunctionSchema, NativeFunction, Return, SchemaError, Type, derive_inplace_schema,
+    derive_out_schema, load_native_functions, parse_schema, parse_type)
+
+# ----------------------------------------------------------------------------- round trips
+ROUND_TRIPS = [
+    # the examples of DESIGN.md §3 and the codegen brief
+    'add(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor',
+    'sum(Tensor self, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor',
+    'max.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)',
+    'view(Tensor(a) self, int[] size) -> Tensor(a)',
+    'fill_(Tensor(a!) self, Scalar value) -> Tensor(a!)',
+    'rand(int[] size, *, Generator? generator=None, ScalarType? dtype=None, Device? device=None) -> Tensor',
+    'div(Tensor self, Tensor other, *, str? rounding_mode=None) -> Tensor',
+    'allclose(Tensor self, Tensor other, float rtol=1e-05, float atol=1e-08, bool equal_nan=False) -> bool',
+    'add.out(Tensor self, Tensor other, *, Scalar alpha=1, Tensor(a!) out) -> Tensor(a!)',
+    'mul.Tensor(Tensor self, Tensor other) -> Tensor',
+    'sum.dim_IntList(Tensor self, int[1]? dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor',
+    # more types and defaults
+    'neg(Tensor self) -> Tensor',
+    'cat(Tensor[] tensors, int dim=0) -> Tensor',
+    'stack(Tensor[] tensors, int dim=0, *, Tensor(a!) out) -> Tensor(a!)',
+    'conv2d(Tensor input, Tensor weight, Tensor? bias=None, int[2] stride=1, int[2] padding=0, '
+    'int[2] dilation=1, int groups=1) -> Tensor',
+    'pool(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=[0,1]) -> Tensor',
+    'permute(Tensor(a) self, int[] dims=[0,1]) -> Tensor(a)',
+    "mse_loss(Tensor self, Tensor target, str reduction='mean') -> Tensor",
+    'mse_loss2(Tensor self, Tensor target, str reduction="mean") -> Tensor',
+    'clamp(Tensor self, Scalar? min=None, Scalar? max=None) -> Tensor',
+    'clamp.Tensor(Tensor self, Tensor? min=None, Tensor? max=None) -> Tensor',
+    'softmax(Tensor self, int dim, ScalarType? dtype=None) -> Tensor',
+    'to.dtype(Tensor(a) self, ScalarType dtype, bool non_blocking=False, bool copy=False) -> Tensor(a)',
+    'randint(int low, int high, int[] size, *, ScalarType? dtype=int64) -> Tensor',
+    'normal_(Tensor(a!) self, float mean=0, float std=1, *, Generator? generator=None) -> Tensor(a!)',
+    'leaky_relu(Tensor self, Scalar negative_slope=0.01) -> Tensor',
+    'threshold(Tensor self, Scalar threshold, Scalar value=-1.5e+10) -> Tensor',
+    'nan_to_num(Tensor self, float? nan=None, float? posinf=inf, float? neginf=-inf) -> Tensor',
+    'where.Scalar(Tensor condition, Scalar self, Scalar other=True) -> Tensor',
+    'slice(Tensor(a) self, int dim=0, int? start=None, int? end=None, int step=1) -> Tensor(a)',
+    'flatten(Tensor(a) self, int start_dim=0, int end_dim=-1) -> Tensor(a)',
+    'scale(Tensor self, float[] factors=[0.5,2.0], bool[2] mask=[True,False]) -> Tensor',
+    'upsample(Tensor self, int[2]? output_size, float[]? scale_factors) -> Tensor',
+    'to.device(Tensor self, Device device) -> Tensor',
+    'maybe_out(Tensor self, *, Tensor(a!)? out=None) -> ()',
+    'split(Tensor(a) self, int split_size, int dim=0) -> Tensor(a)[]',
+    'topk(Tensor self, int k, int dim=-1, bool largest=True, bool sorted=True) -> (Tensor values, Tensor indices)',
+    'unique(Tensor self) -> (Tensor, Tensor)',
+    'single_named(Tensor self) -> (Tensor result)',
+    '_noop() -> ()',
+    'is_nonzero(Tensor self) -> bool',
+    'item(Tensor self) -> Scalar',
+    'dim(Tensor self) -> int',
+    'norm_value(Tensor self) -> float',
+    'result_type(Tensor tensor, Tensor other) -> ScalarType',
+    '__and__.Tensor(Tensor self, Tensor other) -> Tensor',
+    'max.dim_out(Tensor self, int dim, bool keepdim=False, *, Tensor(a!) values, Tensor(b!) indices) '
+    '-> (Tensor(a!) values, Tensor(b!) indices)',
+]
+
+
+@pytest.mark.parametrize('text', ROUND_TRIPS)
+def test_round_trip(text):
+    schema = parse_schema(text)
+    assert str(schema) == text
+    assert parse_schema(str(schema)) == schema   # frozen dataclasses compare by value
+
+
+TYPES = ['Tensor', 'Tensor?', 'Tensor(a)', 'Tensor(a!)', 'Tensor(a!)?', 'Tensor[]', 'Tensor[]?',
+         'Tensor(a)[]', 'int', 'int?', 'int[]', 'int[2]', 'int[1]?', 'int[]?', 'float', 'float?',
+         'float[]', 'bool', 'bool?', 'bool[3]', 'str', 'str?', 'Scalar', 'Scalar?', 'ScalarType',
+         'ScalarType?', 'Device', 'Device?', 'Generator?']
+
+
+@pytest.mark.parametrize('text', TYPES)
+def test_type_round_trip(text):
+    assert str(parse_type(text)) == text
+
+
+def test_type_fields():
+    assert parse_type('Tensor(a!)?') == Type('Tensor', optional=True, alias='a', is_write=True)
+    t = parse_type('int[1]?')
+    assert (t.base, t.optional, t.is_list, t.list_size) == ('int', True, True, 1)
+    assert parse_type('int[]').list_size is None
+    assert parse_type('Tensor?').is_tensor and not parse_type('Tensor?').is_tensor_list
+    assert parse_type('Tensor[]').is_tensor_list and not parse_type('Tensor[]').is_tensor
+    assert not parse_type('int').is_tensor
+
+
+def test_schema_fields():
+    s = parse_schema('add(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor')
+    assert isinstance(s, FunctionSchema)
+    assert (s.name, s.overload, s.full_name) == ('add', '', 'add')
+    assert [a.name for a in s.positional] == ['self', 'other']
+    assert s.kwarg_only == (Argument('alpha', Type('Scalar'), '1', True),)
+    assert s.returns == (Return(None, Type('Tensor')),)
+    assert not s.is_inplace and s.out_arguments == ()
+    assert str(s.arguments[2]) == 'Scalar alpha=1'
+
+    m = parse_schema('max.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)')
+    assert m.full_name == 'max.dim' and m.overload == 'dim'
+    assert [r.name for r in m.returns] == ['values', 'indices']
+    assert m.arguments[2].default == 'False'
+
+    v = parse_schema('view(Tensor(a) self, int[] size) -> Tensor(a)')
+    assert v.arguments[0].type.alias == 'a' and not v.arguments[0].type.is_write
+    assert v.returns[0].type.alias == 'a'
+
+    f = parse_schema('fill_(Tensor(a!) self, Scalar value) -> Tensor(a!)')
+    assert f.is_inplace and f.arguments[0].type.is_write
+    assert not parse_schema('__and__(Tensor self, Tensor other) -> Tensor').is_inplace
+
+    o = parse_schema('add.out(Tensor self, Tensor other, *, Scalar alpha=1, Tensor(a!) out) -> Tensor(a!)')
+    assert [a.name for a in o.out_arguments] == ['out']
+
+    d = parse_schema("f(Tensor self, str reduction='mean', int[] dims=[0,1]) -> Tensor")
+    assert d.arguments[1].default == "'mean'" and d.arguments[2].default == '[0,1]'
+    assert parse_schema('g() -> ()').returns == ()
+
+
+# ------------------------------------------------------------------------------ parse errors
+PARSE_ERRORS = [
+    ('add(Tensr self) -> Tensor', ["unknown type 'Tensr'", "did you mean 'Tensor'", 'valid types']),
+    ('add(Tensor self, Tensor other,*, Scalar alpha=1) -> Tensor',
+     ['write it as: add(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor']),
+    ('sum(Tensor self, int[1]?dim=None) -> Tensor', ['write it as: sum(Tensor self, int[1]? dim=None) -> Tensor']),
+    ('add(Tensor self, Scalar alpha = 1) -> Tensor', ['write it as: add(Tensor self, Scalar alpha=1) -> Tensor']),
+    ('add(Tensor  self)->Tensor', ['write it as: add(Tensor self) -> Tensor']),
+    ('f(int[] d=[0, 1]) -> Tensor', ['write it as: f(int[] d=[0,1]) -> Tensor']),
+    ('f(Tensor self) -> (Tensor)', ['write it as: f(Tensor self) -> Tensor']),
+    ('f(Tensor (a!) self) -> Tensor(a!)', ['write it as: f(Tensor(a!) self) -> Tensor(a!)']),
+    ('add(Tensor self)', ["expected '-> returns'"]),
+    ('add(Tensor self) ->', ['missing return type']),
+    ('add(Tensor self -> Tensor', ['unbalanced parentheses']),
+    ('add -> Tensor', ["expected 'name(args) -> returns'"]),
+    ('1add(Tensor self) -> Tensor', ["bad operator name '1add'"]),
+    ('add.(Tensor self) -> Tensor', ["bad operator name 'add.'"]),
+    ('add(Tensor self, Tensor self) -> Tensor', ["argument name 'self' is used twice"]),
+    ('f(Tensor self, Tensor) -> Tensor', ["argument 'Tensor' must be 'TYPE NAME'"]),
+    ('f(Tensor self,) -> Tensor', ['empty argument', 'stray comma']),
+    ('f(Tensor self other) -> Tensor', ['missing comma']),
+    ('f(int x=1.5) -> Tensor', ["bad default for 'int x'", "'1.5' is not a valid int", "'int x=1'"]),
+    ('f(bool b=1) -> Tensor', ["bad default for 'bool b'", 'True or False']),
+    ('f(int x=None) -> Tensor', ["'=None' needs an optional type", "write 'int? x=None'"]),
+    ("f(Scalar s='a') -> Tensor", ["bad default for 'Scalar s': 'a' is not a valid Scalar"]),
+    ('f(int[] d=foo) -> Tensor', ["bad default for 'int[] d'", "'foo' is not a list"]),
+    ('f(int[] d=[1,x]) -> Tensor', ["'x' is not an integer"]),
+    ('f(int[] d=2) -> Tensor', ["'2' is not a list"]),
+    ('f(int[2] d=[1,2,3]) -> Tensor', ['int[2] needs 2 values, got 3']),
+    ('f(Tensor x=0) -> Tensor', ['Tensor arguments can only default to None', "'Tensor? x=None'"]),
+    ('f(Device d=0) -> Tensor', ['Device arguments can only default to None']),
+    ('f(str s=mean) -> Tensor', ["'mean' is not a valid str", 'a quoted string']),
+    ('f(ScalarType? dtype=long) -> Tensor', ['a dtype name', 'int64']),
+    ('f(float x=abc) -> Tensor', ["'abc' is not a valid float"]),
+    ('f(int x=) -> Tensor', ["'=' is not followed by a value"]),
+    ('f(int x=1, int y) -> Tensor', ["positional argument 'y' has no default but follows 'x'", "after '*'"]),
+    ('f(Tensor self, *) -> Tensor', ["'*' must be followed by keyword-only arguments"]),
+    ('f(Tensor self, *, int a, *, int b) -> Tensor', ["'*' appears twice"]),
+    ('view(Tensor self) -> Tensor(a)', ["refers to alias 'a'", 'no argument declares it', "'Tensor(a) self'"]),
+    ('f(Tensor(a) self) -> Tensor(a!)', ["disagree on '!'"]),
+    ('f(Tensor(a) x, Tensor(a) y) -> Tensor(a)', ["alias 'a' is used by both 'x' and 'y'"]),
+    ('f(int(a) x) -> Tensor', ["alias annotations like '(a)' only apply to Tensor"]),
+    ('f(Tensor(A) x) -> Tensor', ["alias 'A' must be a lowercase name"]),
+    ('f(str[] x) -> Tensor', ['lists of str are not supported']),
+    ('f(Tensor?[] x) -> Tensor', ['lists of optional values are not supported']),
+    ('f(int[0] x) -> Tensor', ['list size must be a positive integer']),
+    ('f(Tensor[2] x) -> Tensor', ["Tensor lists have no fixed size"]),
+    ('f(int{2} x) -> Tensor', ["cannot parse type 'int{2}'"]),
+    ('f(Tensor self) -> Tensor?', ["return type 'Tensor?' cannot be optional"]),
+    ('f(Tensor self) -> Tensor, Tensor', ["several returns must be parenthesized", "'-> (Tensor, Tensor)'"]),
+    ('f(Tensor self) -> str', ["unsupported return type 'str'"]),
+    ('f(Tensor self) -> int[]', ["unsupported return type 'int[]'"]),
+    ('f(Tensor self) -> (Tensor a, Tensor a)', ["return name 'a' is used twice"]),
+    ('f(Tensor self) -> (Tensor a,)', ['empty entry in the returns']),
+    ('', ["expected a schema"]),
+]
+
+
+@pytest.mark.parametrize('text,fragments', PARSE_ERRORS)
+def test_parse_errors(text, fragments):
+    with pytest.raises(SchemaError) as info:
+        parse_schema(text)
+    for fragment in fragments:
+        assert fragment in str(info.value), str(info.value)
+
+
+# --------------------------------------------------------------------------- derived schemas
+@pytest.mark.parametrize('functional,inplace,out', [
+    ('add(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor',
+     'add_(Tensor(a!) self, Tensor other, *, Scalar alpha=1) -> Tensor(a!)',
+     'add.out(Tensor self, Tensor other, *, Scalar alpha=1, Tensor(a!) out) -> Tensor(a!)'),
+    ('neg(Tensor self) -> Tensor',
+     'neg_(Tensor(a!) self) -> Tensor(a!)',
+     'neg.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)'),
+    ('add.Tensor(Tensor self, Tensor other) -> Tensor',
+     'add_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)',
+     'add.Tensor_out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!)'),
+    ('sum(Tensor self, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor',
+     'sum_(Tensor(a!) self, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor(a!)',
+     'sum.out(Tensor self, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None, '
+     'Tensor(a!) out) -> Tensor(a!)'),
+])
+def test_derived_schemas(functional, inplace, out):
+    s = parse_schema(functional)
+    i, o = derive_inplace_schema(s), derive_out_schema(s)
+    assert str(i) == inplace and str(o) == out
+    assert i.is_inplace and i.arguments[0].type == Type('Tensor', alias='a', is_write=True)
+    assert i.returns == (Return(None, Type('Tensor', alias='a', is_write=True)),)
+    assert o.name == s.name and [a.name for a in o.out_arguments] == ['out']
+    assert parse_schema(inplace) == i and parse_schema(out) == o   # derived ones are canonical
+
+
+def test_derived_out_tuple_returns():
+    s = parse_schema('max.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)')
+    o = derive_out_schema(s)
+    assert str(o) == ('max.dim_out(Tensor self, int dim, bool keepdim=False, *, Tensor(a!) values, '
+                      'Tensor(b!) indices) -> (Tensor(a!) values, Tensor(b!) indices)')
+    assert [(a.name, a.type.alias) for a in o.out_arguments] == [('values', 'a'), ('indices', 'b')]
+    unnamed = derive_out_schema(parse_schema('unique(Tensor self) -> (Tensor, Tensor)'))
+    assert str(unnamed) == ('unique.out(Tensor self, *, Tensor(a!) out0, Tensor(b!) out1) '
+                            '-> (Tensor(a!), Tensor(b!))')
+
+
+@pytest.mark.parametrize('derive,text,fragment', [
+    (derive_inplace_schema, 'fill_(Tensor(a!) self, Scalar value) -> Tensor(a!)', 'already in-place'),
+    (derive_out_schema, 'add.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)', 'already an out= variant'),
+    (derive_inplace_schema, 'allclose(Tensor self, Tensor other) -> bool', "return a single 'Tensor'"),
+    (derive_inplace_schema, 'max.dim(Tensor self, int dim) -> (Tensor values, Tensor indices)',
+     "return a single 'Tensor'"),
+    (derive_inplace_schema, 'zeros(int[] size) -> Tensor', "must be 'Tensor self'"),
+    (derive_inplace_schema, 'where(Tensor condition, Tensor self) -> Tensor', "must be 'Tensor self'"),
+    (derive_out_schema, 'allclose(Tensor self, Tensor other) -> bool', "return 'Tensor' or a tuple"),
+    (derive_out_schema, 'f(Tensor self, Tensor out) -> Tensor', "'out' would clash"),
+    (derive_out_schema, '__and__(Tensor self, Tensor other) -> Tensor', 'dunder'),
+])
+def test_derive_errors(derive, text, fragment):
+    with pytest.raises(SchemaError) as info:
+        derive(parse_schema(text))
+    assert fragment in str(info.value)
+
+
+# ------------------------------------------------------------------------------ YAML loader
+def write_yaml(tmp_path, text):
+    path = tmp_path / 'native_functions.yaml'
+    path.write_text(textwrap.dedent(text).lstrip('\n'))
+    return path
+
+
+GOOD_YAML = """
+# a comment on line 1
+- func: add.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor
+  variants: function, method, inplace, out
+  kind: pointwise
+  dispatch:
+    CPU: add_kernel
+    CUDA: add_kernel_cuda
+  tags: core, pointwise
+
+- func: view(Tensor(a) self, int[] size) -> Tensor(a)
+  variants: method
+  kind: view
+  dispatch: {Composite: view}
+
+- func: sum(Tensor self, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor
+  variants: [function, method, out]
+  kind: reduction
+  promotion: sum
+  dtypes: numeric
+  dispatch: {CPU: sum_kernel}
+  tags: [reduction]
+
+- func: max.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)
+  variants: function, out
+  kind: reduction
+  dispatch: {CPU: max_dim_kernel}
+
+- func: fill_(Tensor(a!) self, Scalar value) -> Tensor(a!)
+  variants: function, method
+  dispatch: {CPU: fill_kernel}
+
+- func: add.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor
+  dispatch:
+    Composite: add_scalar
+
+- func: where.self(Tensor condition, Tensor self, Tensor other) -> Tensor
+  variants: function, method
+  dispatch: {CPU: where_kernel}
+"""
+
+
+def test_load_good(tmp_path):
+    fns = load_native_functions(write_yaml(tmp_path, GOOD_YAML))
+    assert [f.full_name for f in fns] == ['add.Tensor', 'view', 'sum', 'max.dim', 'fill_',
+                                          'add.Scalar', 'where.self']
+    assert [f.line for f in fns] == [2, 10, 15, 23, 28, 32, 36]
+    add, view, total, mx, fill, add_scalar, where = fns
+    assert isinstance(add, NativeFunction) and add.name == 'add'
+    assert add.variants == frozenset({'function', 'method', 'inplace', 'out'})
+    assert add.kind == 'pointwise' and add.dispatch == {'CPU': 'add_kernel', 'CUDA': 'add_kernel_cuda'}
+    assert add.tags == ('core', 'pointwise') and add.promotion == 'default' and add.dtypes == 'all'
+    assert str(add.inplace_schema) == 'add_.Tensor(Tensor(a!) self, Tensor other, *, Scalar alpha=1) -> Tensor(a!)'
+    assert add.out_schema.full_name == 'add.Tensor_out'
+    assert add.schemas == (add.schema, add.inplace_schema, add.out_schema)
+    assert view.inplace_schema is None and view.out_schema is None and view.kind == 'view'
+    assert view.dispatch == {'Composite': 'view'}
+    assert total.variants == frozenset({'function', 'method', 'out'}) and total.tags == ('reduction',)
+    assert (total.promotion, total.dtypes) == ('sum', 'numeric')
+    assert mx.out_schema.full_name == 'max.dim_out' and len(mx.out_schema.out_arguments) == 2
+    assert fill.kind is None and fill.schema.is_inplace and fill.schemas == (fill.schema,)
+    assert add_scalar.variants == frozenset({'function'}) and add_scalar.tags == ()
+    assert where.variants == frozenset({'function', 'method'})
+
+
+def test_constants():
+    assert VALID_KEYS == {'func', 'variants', 'kind', 'dispatch', 'promotion', 'dtypes', 'tags'}
+    assert KINDS == {'pointwise', 'reduction', 'view', 'composite'}
+    assert VARIANTS == {'function', 'method', 'inplace', 'out'}
+    assert DISPATCH_KEYS == {'CPU', 'CUDA', 'Composite'}
+    assert {'default', 'int_to_float', 'always_bool'} <= PROMOTIONS
+    assert {'all', 'floating'} <= DTYPE_SETS
+
+
+OK = '  dispatch: {CPU: k}\n'
+LOAD_ERRORS = [
+    # YAML syntax, structure
+    ('- func: neg(Tensor self) -> Tensor\n  dispatch: {CPU: k\n- func: x\n', 3, ['YAML syntax error']),
+    ('- func: a(Tensor self) -> Tensor\n' + OK + '  kind: [pointwise\n', 4, ['YAML syntax error']),
+    ('func: neg(Tensor self) -> Tensor\n', 1, ['top level must be a list']),
+    ('# nothing here\n', 1, ['no entries']),
+    ('- neg(Tensor self) -> Tensor\n', 1, ["must be a mapping that starts with 'func:'"]),
+    ('- kind: pointwise\n' + OK, 1, ["entry has no 'func:'"]),
+    ('- func: neg(Tensor self) -> Tensor\n' + OK + '  dispach: {CPU: k}\n', 3,
+     ["'neg': unknown key 'dispach'", "did you mean 'dispatch'", 'valid keys: dispatch, dtypes, func']),
+    ('- func: neg(Tensor self) -> Tensor\n' + OK + '  kind: pointwise\n  kind: view\n', 4,
+     ["key 'kind' appears twice", 'first at line 3']),
+    ('- func: [neg]\n' + OK, 1, ["'func' must be a single value"]),
+    ('- func:\n' + OK, 1, ["'func' has no value"]),
+    # schema errors carry the line of the func
+    ('- func: neg(Tensor self) -> Tensor\n' + OK + '- func: abs(Tensr self) -> Tensor\n' + OK, 3,
+     ["unknown type 'Tensr'", "did you mean 'Tensor'", 'valid types: Tensor']),
+    ('- func: add(Tensor self,Tensor other) -> Tensor\n' + OK, 1,
+     ['write it as: add(Tensor self, Tensor other) -> Tensor']),
+    ('- func: f(Tensor self, int x=1.5) -> Tensor\n' + OK, 1, ["bad default for 'int x'"]),
+    ('- func: f(Tensor self, bool b=1) -> Tensor\n' + OK, 1, ["bad default for 'bool b'", 'True or False']),
+    ('- func: f(Tensor self, int x=None) -> Tensor\n' + OK, 1, ["write 'int? x=None'"]),
+    ("- func: f(Tensor self, Scalar s='a') -> Tensor\n" + OK, 1, ["bad default for 'Scalar s'"]),
+    ('- func: f(Tensor self, int[] d=foo) -> Tensor\n' + OK, 1, ["bad default for 'int[] d'"]),
+    ('- func: f(Tensor self, int x=1, int y) -> Tensor\n' + OK, 1, ["positional argument 'y' has no default"]),
+    ('- func: f(Tensor self) -> Tensor(a)\n' + OK, 1, ['no argument declares it']),
+    # duplicates
+    ('- func: neg(Tensor self) -> Tensor\n' + OK + '- func: neg(Tensor self) -> Tensor\n' + OK, 3,
+     ["duplicate overload 'neg'", 'already defined at line 1', 'another overload name']),
+    ('- func: neg(Tensor self) -> Tensor\n  variants: function, out\n' + OK +
+     '- func: neg.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!)\n' + OK, 4,
+     ["duplicate overload 'neg.out'", 'line 1 already derives it', "'variants: out' of 'neg'"]),
+    ('- func: neg_(Tensor(a!) self) -> Tensor(a!)\n' + OK +
+     '- func: neg(Tensor self) -> Tensor\n  variants: function, inplace\n' + OK, 3,
+     ["'variants: inplace' derives 'neg_(Tensor(a!) self) -> Tensor(a!)'", "'neg_' is already defined at line 1"]),
+    # keys with unknown values
+    ('- func: neg(Tensor self) -> Tensor\n  variants: function, methd\n' + OK, 2,
+     ["unknown variant 'methd'", "did you mean 'method'", 'valid variants: function, inplace, method, out']),
+    ('- func: neg(Tensor self) -> Tensor\n  variants: function,, method\n' + OK, 2, ['empty item']),
+    ('- func: neg(Tensor self) -> Tensor\n  variants: function, function\n' + OK, 2, ["lists 'function' twice"]),
+    ('- func: neg(Tensor self) -> Tensor\n  variants:\n' + OK, 2, ["'variants' has no value"]),
+    ('- func: neg(Tensor self) -> Tensor\n  kind: pointwize\n' + OK, 2,
+     ["'neg': unknown kind 'pointwize'", "did you mean 'pointwise'", 'valid values: composite, pointwise']),
+    ('- func: neg(Tensor self) -> Tensor\n  promotion: int2float\n' + OK, 2, ["unknown promotion 'int2float'"]),
+    ('- func: neg(Tensor self) -> Tensor\n  dtypes: floats\n' + OK, 2,
+     ["unknown dtypes 'floats'", "did you mean 'floating'"]),
+    ('- func: neg(Tensor self) -> Tensor\n  tags: core, 9lives\n' + OK, 2, ["tag '9lives' must be an identifier"]),
+    ('- func: neg(Tensor self) -> Tensor\n  kind: {a: b}\n' + OK, 2, ["'kind' must be a single value, not a mapping"]),
+    # dispatch
+    ('- func: neg(Tensor self) -> Tensor\n  kind: pointwise\n', 1,
+     ["'neg': no 'dispatch'", 'every op must name its kernel', "'dispatch: {CPU: neg_kernel}'"]),
+    ('- func: t(Tensor(a) self) -> Tensor(a)\n  kind: view\n', 1, ["'dispatch: {Composite: t}'"]),
+    ('- func: neg(Tensor self) -> Tensor\n  dispatch: neg_kernel\n', 2, ["'dispatch' must be a mapping"]),
+    ('- func: neg(Tensor self) -> Tensor\n  dispatch: {}\n', 2, ['dispatch names no kernel']),
+    ('- func: neg(Tensor self) -> Tensor\n  dispatch:\n    CPU:\n', 3, ["dispatch names no kernel for 'CPU'"]),
+    ('- func: neg(Tensor self) -> Tensor\n  dispatch:\n    CPU: ""\n', 3, ["dispatch names no kernel for 'CPU'"]),
+    ('- func: neg(Tensor self) -> Tensor\n  dispatch:\n    CPU: neg kernel\n', 3,
+     ["dispatch CPU: 'neg kernel' is not a C++ identifier"]),
+    ('- func: neg(Tensor self) -> Tensor\n  dispatch:\n    CPU: 1neg\n', 3, ['not a C++ identifier']),
+    ('- func: neg(Tensor self) -> Tensor\n  dispatch:\n    CPU: delete\n', 3, ['not a C++ identifier']),
+    ('- func: neg(Tensor self) -> Tensor\n  dispatch:\n    CPU: [a, b]\n', 3, ['not a C++ identifier']),
+    ('- func: neg(Tensor self) -> Tensor\n  dispatch:\n    Cpu: neg_kernel\n', 3,
+     ["unknown dispatch key 'Cpu'", "did you mean 'CPU'", 'valid keys: CPU, CUDA, Composite']),
+    ('- func: neg(Tensor self) -> Tensor\n  dispatch:\n    CPU: a\n    CPU: b\n', 4, ["key 'CPU' appears twice"]),
+    ('- func: neg(Tensor self) -> Tensor\n  dispatch: {CUDA: neg_cuda}\n', 2, ['no CPU kernel']),
+    ('- func: neg(Tensor self) -> Tensor\n  dispatch: {CPU: a, Composite: b}\n', 2, ['cannot be combined with CPU']),
+    ('- func: t(Tensor(a) self) -> Tensor(a)\n  kind: view\n  dispatch: {CPU: t_kernel}\n', 3,
+     ["kind 'view' ops are written from other ops", 'Composite']),
+    ('- func: clone(Tensor self) -> Tensor\n  kind: composite\n  dispatch: {CPU: clone_kernel}\n', 3,
+     ["kind 'composite'", 'Composite']),
+    ('- func: neg(Tensor self) -> Tensor\n  kind: pointwise\n  dispatch: {Composite: neg}\n', 3,
+     ["kind 'pointwise' ops run device kernels", "'kind: composite'"]),
+    ('- func: sum(Tensor self) -> Tensor\n  kind: reduction\n  dispatch: {Composite: neg}\n', 3,
+     ["kind 'reduction' ops run device kernels"]),
+    ('- func: t(Tensor self) -> Tensor\n  kind: view\n  dispatch: {Composite: t}\n', 2,
+     ["a kind 'view' result shares storage", "-> Tensor(a)'"]),
+    # variants vs the schema
+    ('- func: zeros(int[] size) -> Tensor\n  variants: function, method\n' + OK, 2,
+     ["variant 'method' needs a Tensor first argument", "'int[] size'"]),
+    ('- func: zeros(int[] size) -> Tensor\n  variants: function, inplace\n' + OK, 2,
+     ["variant 'inplace' needs a Tensor first argument"]),
+    ('- func: f(Tensor? self) -> Tensor\n  variants: method\n' + OK, 2, ["variant 'method' needs a Tensor first"]),
+    ('- func: f(Tensor input, Tensor other) -> Tensor\n  variants: method\n' + OK, 2,
+     ["variant 'method' binds the argument named 'self'"]),
+    ('- func: f(Tensor input) -> Tensor\n  variants: inplace\n' + OK, 2, ["must be 'Tensor self'"]),
+    ('- func: t(Tensor(a) self) -> Tensor(a)\n  variants: function, out\n  kind: view\n'
+     '  dispatch: {Composite: t}\n', 2, ["kind 'view' ops share storage", "cannot have 'inplace'/'out'"]),
+    ('- func: t(Tensor(a) self) -> Tensor(a)\n  variants: inplace\n  kind: view\n'
+     '  dispatch: {Composite: t}\n', 2, ["cannot have 'inplace'/'out'"]),
+    ('- func: fill_(Tensor(a!) self, Scalar v) -> Tensor(a!)\n  variants: function, inplace\n' + OK, 2,
+     ["'variants: inplace': cannot derive 'inplace' from 'fill_'", 'already in-place']),
+    ('- func: allclose(Tensor self, Tensor other) -> bool\n  variants: function, out\n' + OK, 2,
+     ["'variants: out': cannot derive 'out'", "return 'Tensor' or a tuple"]),
+    # written arguments
+    ('- func: f(Tensor self, Tensor(a!) other) -> Tensor(a!)\n' + OK, 1,
+     ["argument 'Tensor(a!) other' is marked written", "write 'Tensor other' or move it after '*'"]),
+    ('- func: neg_(Tensor self) -> Tensor\n' + OK, 1, ["name ending in '_' means in-place", "'neg' with 'variants: inplace'"]),
+    ('- func: fill(Tensor(a!) self, Scalar v) -> Tensor(a!)\n' + OK, 1, ["its name must end in '_'", "'fill_'"]),
+]
+
+
+@pytest.mark.parametrize('text,line,fragments', LOAD_ERRORS)
+def test_load_errors(tmp_path, text, line, fragments):
+    path = tmp_path / 'native_functions.yaml'
+    path.write_text(text)
+    with pytest.raises(CodegenError) as info:
+        load_native_functions(path)
+    message = str(info.value)
+    assert message.startswith(f'native_functions.yaml:{line}: '), message
+    for fragment in fragments:
+        assert fragment in message, message
+    assert info.value.line == line
+
+
+def test_error_later_in_file_names_its_own_line(tmp_path):
+    text = GOOD_YAML + '\n- func: neg(Tensor self) -> Tensor\n  kind: pointwise\n  dispatch: {CPU: neg_kernel}\n  colour: red\n'
+    with pytest.raises(CodegenError, match=r"^native_functions\.yaml:43: 'neg': unknown key 'colour'"):
+        load_native_functions(write_yaml(tmp_path, text))
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(CodegenError, match='cannot read'):
+        load_native_functions(tmp_path / 'nope.yaml')
+
+
+# ------------------------------------------------------------------------ the real YAML, CLI
+def test_real_native_functions_load():
+    fns = load_native_functions(REPO / 'native_functions.yaml')
+    assert len(fns) >= 40
+    names = {s.full_name for f in fns for s in f.schemas}
+    assert len(names) == sum(len(f.schemas) for f in fns)       # no overload defined twice
+    for f in fns:
+        for s in f.schemas:
+            assert str(parse_schema(str(s))) == str(s)
+
+
+def test_cli_reports_yaml_errors(tmp_path):
+    bad = tmp_path / 'native_functions.yaml'
+    bad.write_text('- func: neg(Tensor self) -> Tensor\n  kind: pointwise\n  dispach: {CPU: neg_kernel}\n')
+    proc = subprocess.run([sys.executable, '-m', 'codegen', '--native-functions', str(bad),
+                           '--out', str(tmp_path / 'out')], cwd=REPO, capture_output=True, text=True)
+    assert proc.returncode != 0
+    assert 'native_functions.yaml:3:' in proc.stderr, proc.stderr
+    assert 'dispach' in proc.stderr

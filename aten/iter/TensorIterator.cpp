@@ -120,20 +120,34 @@ void TensorIterator::allocate_or_resize_output(const Tensor& out) {
   int nsources = 0;
   if (out.defined() && out.sizes().equals(shape_)) layout_source[nsources++] = &out;
   for (int k = 1; k < ntensors_; ++k) layout_source[nsources++] = &operands_[k];
-  auto should_swap = [&](int64_t dim0, int64_t dim1) {  // true if dim1 should move faster than dim0
+  // PyTorch's should_swap: perm_[i] moves faster than perm_[j] for i < j. Returns 1 when dim1
+  // should move faster than dim0, -1 when the current order is right, 0 when no operand has an
+  // opinion (broadcast or size-1 dims, equal strides of equal sizes).
+  auto should_swap = [&](int64_t dim0, int64_t dim1) -> int {
     for (int s = 0; s < nsources; ++s) {
       const Tensor& t = *layout_source[s];
       int64_t off = ndim - t.dim();
       if (dim0 < off || dim1 < off) continue;  // broadcast dims carry no layout information
-      int64_t s0 = t.stride(dim0 - off), s1 = t.stride(dim1 - off);
       if (t.size(dim0 - off) == 1 || t.size(dim1 - off) == 1) continue;
-      if (s0 == s1) continue;
-      return s1 < s0;
+      int64_t s0 = t.stride(dim0 - off), s1 = t.stride(dim1 - off);
+      if (s0 == 0 || s1 == 0) continue;  // expanded dims carry none either
+      if (s0 < s1) return -1;
+      if (s0 > s1) return 1;
+      if (shape_[dim0] > shape_[dim1]) return 1;
     }
-    return false;
+    return 0;
   };
-  for (int64_t i = 1; i < ndim; ++i) {  // insertion sort keeps it stable
-    for (int64_t j = i; j > 0 && should_swap(perm_[j], perm_[j - 1]); --j) std::swap(perm_[j], perm_[j - 1]);
+  for (int64_t i = 1; i < ndim; ++i) {  // PyTorch's insertion sort: ambiguous pairs are skipped
+    int64_t dim1 = i;
+    for (int64_t dim0 = i - 1; dim0 >= 0; --dim0) {
+      int c = should_swap(perm_[dim0], perm_[dim1]);
+      if (c > 0) {
+        std::swap(perm_[dim0], perm_[dim1]);
+        dim1 = dim0;
+      } else if (c < 0) {
+        break;
+      }
+    }
   }
 
   bool need_new = !out.defined();

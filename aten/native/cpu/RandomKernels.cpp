@@ -4,7 +4,10 @@
 // (block, lane) mapping documented in aten/core/Generator.h, so a result depends only on
 // (seed, offset, element index): the same on any thread count, and reproducible by the CUDA
 // kernels.
-#include "aten/native/cpu/RandomKernels.h"
+#include "kernels/rand.h"
+#include "kernels/randint.h"
+#include "kernels/randn.h"
+#include "kernels/randperm.h"
 
 #include <algorithm>
 #include <limits>

@@ -1,5 +1,7 @@
 // CPU range factories: arange, linspace, eye (PyTorch semantics).
-#include "aten/native/cpu/RangeFactories.h"
+#include "kernels/arange.h"
+#include "kernels/eye.h"
+#include "kernels/linspace.h"
 
 #include <algorithm>
 #include <cmath>

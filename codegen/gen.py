@@ -459,6 +459,10 @@ def _case_body(f: NativeFunction, args, is_method: bool, out_index: int | None,
             return out
         out.append(f"{indent}{ret} result;")
         out.append(f"{indent}{{ GilRelease no_gil; result = {call(fn, extra)}; }}")
+        if is_method and ret == "Tensor" and len(schema.returns) == 1 and schema.returns[0].type.alias is not None:
+            # An aliasing method that hands back self itself (x.contiguous(), x.to(x.dtype)) returns
+            # the same Python object, like PyTorch.
+            out.append(f"{indent}if (result.impl() == self.impl()) return incref(self_);")
         out.append(indent + _wrap_result(schema))
         return out
 
@@ -485,6 +489,9 @@ def _case_body(f: NativeFunction, args, is_method: bool, out_index: int | None,
 
 def add_bindings(g: Group, f: NativeFunction) -> None:
     s = f.schema
+    # Python numbers stand in for tensor arguments only in pointwise ops (x + 1, tg.where(c, x, 0));
+    # tg.mm(x, 3) is a TypeError, like PyTorch.
+    numbers = f.kind == "pointwise" or "pointwise" in f.tags
     if "function" in f.variants:
         out_index = None
         out_param = None
@@ -492,14 +499,14 @@ def add_bindings(g: Group, f: NativeFunction) -> None:
             out_index = len(s.arguments)
             out_param = "Tensor? out=None" if len(f.out_schema.out_arguments) == 1 else "Tensor[]? out=None"
         sig = _py_signature(s.name, s.arguments, True, out_param)
-        _add_overload(g, s.name, False, sig, _case_body(f, s.arguments, False, out_index))
+        _add_overload(g, s.name, False, sig, _case_body(f, s.arguments, False, out_index), numbers)
     if "method" in f.variants:
         if not any(a.name == "self" for a in s.arguments):
             raise CodegenError(f"native_functions.yaml:{f.line}: method variant of '{s.name}' needs an "
                                "argument named self")
         rest = [a for a in s.arguments if a.name != "self"]
         sig = _py_signature(s.name, rest, False, None)
-        _add_overload(g, s.name, True, sig, _case_body(f, rest, True, None))
+        _add_overload(g, s.name, True, sig, _case_body(f, rest, True, None), numbers)
     if f.inplace_schema:
         si = f.inplace_schema
         rest = [a for a in si.arguments if a.name != "self"]
@@ -507,17 +514,19 @@ def add_bindings(g: Group, f: NativeFunction) -> None:
         fi = NativeFunction.__new__(NativeFunction)
         fi.__dict__.update(f.__dict__)
         fi.schema = si
-        _add_overload(g, si.name, True, sig, _case_body(fi, rest, True, None))
+        _add_overload(g, si.name, True, sig, _case_body(fi, rest, True, None), numbers)
 
 
-def _add_overload(g: Group, pyname: str, is_method: bool, sig: str, body: str) -> None:
+def _add_overload(g: Group, pyname: str, is_method: bool, sig: str, body: str, numbers: bool) -> None:
     for b in g.py_bindings:
         if b["pyname"] == pyname and b["is_method"] == is_method:
             b["signatures"].append(sig)
             b["cases"].append(body)
+            b["numbers"] = b["numbers"] or numbers
             return
     cname = ("meth_" if is_method else "fn_") + pyname
-    g.py_bindings.append(dict(pyname=pyname, is_method=is_method, cname=cname, signatures=[sig], cases=[body]))
+    g.py_bindings.append(dict(pyname=pyname, is_method=is_method, cname=cname, signatures=[sig], cases=[body],
+                              numbers=numbers))
 
 
 # ----------------------------------------------------------------------------- driver

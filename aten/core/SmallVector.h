@@ -28,30 +28,13 @@ class SmallVector {
     if (this != &o) assign(o.data(), o.size());
     return *this;
   }
-  SmallVector(SmallVector&& o) noexcept {
-    if (o.heap_) {
-      heap_ = o.heap_;
-      size_ = o.size_;
-      cap_ = o.cap_;
-      o.heap_ = nullptr;
-      o.size_ = 0;
-      o.cap_ = N;
-    } else {
-      assign(o.data(), o.size());
-    }
-  }
+  SmallVector(SmallVector&& o) noexcept { take(o); }
   SmallVector& operator=(SmallVector&& o) noexcept {
-    if (this == &o) return *this;
-    if (o.heap_) {
+    if (this != &o) {
       std::free(heap_);
-      heap_ = o.heap_;
-      size_ = o.size_;
-      cap_ = o.cap_;
-      o.heap_ = nullptr;
-      o.size_ = 0;
-      o.cap_ = N;
-    } else {
-      assign(o.data(), o.size());
+      heap_ = nullptr;
+      cap_ = N;
+      take(o);
     }
     return *this;
   }
@@ -107,6 +90,21 @@ class SmallVector {
   bool operator==(const SmallVector& o) const { return ref().equals(o.ref()); }
 
  private:
+  // Steals o's heap buffer, or copies its inline elements; leaves o empty and inline.
+  void take(SmallVector& o) noexcept {
+    if (o.heap_) {
+      heap_ = o.heap_;
+      size_ = o.size_;
+      cap_ = o.cap_;
+      o.heap_ = nullptr;
+      o.cap_ = N;
+    } else {
+      std::memcpy(inline_, o.inline_, o.size_ * sizeof(T));
+      size_ = o.size_;
+    }
+    o.size_ = 0;
+  }
+
   T inline_[N];
   T* heap_ = nullptr;
   size_t size_ = 0;

@@ -50,6 +50,11 @@ Tensor empty_strided_tensor(IntArrayRef sizes, IntArrayRef strides, ScalarType d
 }
 
 Tensor make_view(const Tensor& self, IntArrayRef sizes, IntArrayRef strides, int64_t offset) {
+  // Views may be huge (expand allocates nothing) but numel must still fit in int64_t.
+  int64_t n = 1;
+  for (auto s : sizes)
+    TG_CHECK(s >= 0 && !__builtin_mul_overflow(n, s, &n), "[view] numel: integer multiplication overflow with sizes=",
+             sizes);
   return Tensor(intrusive_ptr<TensorImpl>::make(self.storage(), self.dtype(), sizes, strides, offset));
 }
 

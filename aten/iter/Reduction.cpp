@@ -63,6 +63,10 @@ Reduction::Reduction(const ReduceConfig& config, const Tensor& self, std::option
   if (config.noutputs > 1) outputs_[1] = empty_tensor(kept_sizes, ScalarType::Int64, self.device(), config.op);
   int i = 0;
   for (const Tensor& o : outs) user_outs_[i++] = o;
+  // Indices are int64, and an indices out= of another dtype is an error (not a cast), like PyTorch.
+  TG_CHECK(config.noutputs < 2 || !user_outs_[1].defined() || user_outs_[1].dtype() == ScalarType::Int64, "[",
+           config.op, "] expected the indices out tensor to have dtype int64, but got ",
+           user_outs_[1].defined() ? user_outs_[1].dtype() : ScalarType::Int64);
 }
 
 Tensor Reduction::finish(int i) {

@@ -30,6 +30,41 @@ ScalarType combine_categories(ScalarType higher, ScalarType lower) {
   return higher;
 }
 
+// PyTorch's is_non_overlapping_and_dense: some permutation of the dims is contiguous.
+bool non_overlapping_and_dense(const Tensor& t) {
+  int64_t n = t.dim();
+  if (n == 1) return t.size(0) < 2 || t.stride(0) == 1;
+  SmallVector<int64_t, 8> perm(static_cast<size_t>(n));
+  for (int64_t d = 0; d < n; ++d) perm[d] = d;
+  std::sort(perm.begin(), perm.end(), [&](int64_t a, int64_t b) {
+    if (t.size(a) < 2) return false;
+    if (t.size(b) < 2) return true;
+    return t.stride(a) < t.stride(b);
+  });
+  int64_t expected = 1;
+  for (int64_t d : perm) {
+    if (t.size(d) < 2) return true;
+    if (t.stride(d) != expected) return false;
+    expected *= t.size(d);
+  }
+  return true;
+}
+
+// PyTorch's get_overlap_status(...) == Partial: out and in share some, but not all, memory (or
+// all of it with other strides, like x and x.t()), so writing out while reading in would read
+// already-written values. Tensors that are not dense are "too hard" and, like PyTorch, pass.
+bool partial_overlap(const Tensor& out, const Tensor& in) {
+  if (out.is_same(in) || out.numel() == 0 || in.numel() == 0) return false;
+  if (out.storage().get() != in.storage().get()) return false;
+  if (!non_overlapping_and_dense(out) || !non_overlapping_and_dense(in)) return false;
+  const char* a0 = static_cast<const char*>(out.data_ptr());
+  const char* a1 = a0 + out.numel() * int64_t(out.element_size());
+  const char* b0 = static_cast<const char*>(in.data_ptr());
+  const char* b1 = b0 + in.numel() * int64_t(in.element_size());
+  if (a0 == b0 && a1 == b1) return !out.strides().equals(in.strides()) || !out.sizes().equals(in.sizes());
+  return a0 < b1 && b0 < a1;
+}
+
 template <typename Range>
 ScalarType result_type_impl(const Range& tensors) {
   ScalarType dim_result = ScalarType::Undefined, zero_result = ScalarType::Undefined,
@@ -158,11 +193,24 @@ void TensorIterator::allocate_or_resize_output(const Tensor& out) {
     }
     Tensor o = out;
     resize_out(o, shape_, config_.op);
+    // PyTorch's assert_no_internal_overlap: a written tensor whose elements share memory (an
+    // expanded dim) would race with itself and give order-dependent results.
+    for (int64_t d = 0; config_.check_mem_overlap && d < o.dim(); ++d) {
+      TG_CHECK(!(o.size(d) > 1 && o.stride(d) == 0), "[", config_.op, "] unsupported operation: more than one "
+               "element of the written-to tensor refers to a single memory location. Please clone() the tensor "
+               "before performing the operation.");
+    }
     if (out.dtype() != result) {
       user_out_ = out;  // compute into a temporary, copy back in finish()
       need_new = true;
     } else {
       operands_[0] = out;
+    }
+    // PyTorch's assert_no_partial_overlap between the output and each input.
+    for (int k = 1; config_.check_mem_overlap && k < ntensors_; ++k) {
+      TG_CHECK(!partial_overlap(out, operands_[k]), "[", config_.op, "] unsupported operation: some elements of "
+               "the input tensor and the written-to tensor refer to a single memory location. Please clone() the "
+               "tensor before performing the operation.");
     }
   }
   if (need_new) {

@@ -21,6 +21,7 @@ struct IterConfig {
   const char* op = "op";
   Promotion promotion = Promotion::Default;
   bool inplace = false;  // output is also input 0: its shape may not change by broadcasting
+  bool check_mem_overlap = true;  // reject outputs with expanded dims (fill_ is idempotent: allowed)
 };
 
 class TensorIterator {

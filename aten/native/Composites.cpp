@@ -114,7 +114,7 @@ Tensor narrow(const Tensor& self, int64_t dim, int64_t start, int64_t length) {
   TG_CHECK_INDEX(start >= -size && start <= size, "[narrow] start out of range (expected to be in range of [",
                  -size, ", ", size, "], but got ", start, ")");
   if (start < 0) start += size;
-  TG_CHECK(length >= 0 && start + length <= size, "[narrow] start (", start, ") + length (", length,
+  TG_CHECK(length >= 0 && length <= size - start, "[narrow] start (", start, ") + length (", length,
            ") exceeds dimension size (", size, ").");
   return tg::slice(self, d, start, start + length, 1);
 }

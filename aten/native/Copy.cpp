@@ -6,14 +6,14 @@
 
 namespace tg::native {
 
-void copy_into(const Tensor& dst, const Tensor& src, const char* op) {
+void copy_into(const Tensor& dst, const Tensor& src, const char* op, bool check_mem_overlap) {
   if (dst.is_same(src) || dst.numel() == 0) return;
   TG_CHECK(broadcast_shapes(dst.sizes(), src.sizes(), op).ref().equals(dst.sizes()), "[", op,
                  "] the source of shape ", src.sizes(), " cannot be broadcast to the destination of shape ",
                  dst.sizes());
   TG_CHECK(dst.device() == src.device(), "[", op, "] copies between ", src.device(), " and ", dst.device(),
            " are not supported in this build");
-  IterConfig config{op, Promotion::None, /*inplace=*/true};
+  IterConfig config{op, Promotion::None, /*inplace=*/true, check_mem_overlap};
   TensorIterator iter(config, dst, {src});
   cpu::copy_kernel(iter);
   dst.bump_version();

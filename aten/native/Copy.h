@@ -6,7 +6,8 @@
 namespace tg::native {
 
 // dst[...] = src[...] converted to dst's dtype; src broadcasts to dst's shape.
-void copy_into(const Tensor& dst, const Tensor& src, const char* op = "copy_");
+// check_mem_overlap=false allows a dst with expanded dims (only for idempotent writes: fill_).
+void copy_into(const Tensor& dst, const Tensor& src, const char* op = "copy_", bool check_mem_overlap = true);
 // A new contiguous tensor with src's values in dtype.
 Tensor to_dtype(const Tensor& src, ScalarType dtype);
 

@@ -1,13 +1,17 @@
 // Factory composites: fill an `empty` tensor of the requested dtype and device.
+#include "kernels/arange.h"
 #include "kernels/empty_like.h"
 #include "kernels/full.h"
 #include "kernels/full_like.h"
 #include "kernels/ones.h"
 #include "kernels/ones_like.h"
+#include "kernels/randint.h"
 #include "kernels/zeros.h"
 #include "kernels/zeros_like.h"
+#include "ops/arange.h"
 #include "ops/empty.h"
 #include "ops/fill_.h"
+#include "ops/randint.h"
 
 namespace tg::native {
 
@@ -38,6 +42,15 @@ Tensor zeros_like(const Tensor& self, std::optional<ScalarType> dtype, std::opti
 }
 Tensor ones_like(const Tensor& self, std::optional<ScalarType> dtype, std::optional<Device> device) {
   return full_like(self, Scalar(int64_t(1)), dtype, device);
+}
+
+// arange(end) and randint(high, size): PyTorch's short overloads, starting at 0.
+Tensor arange_end(const Scalar& end, std::optional<ScalarType> dtype, std::optional<Device> device) {
+  return tg::arange(Scalar(int64_t(0)), end, Scalar(int64_t(1)), dtype, device);
+}
+Tensor randint_high(int64_t high, IntArrayRef size, const std::optional<Generator>& generator,
+                    std::optional<ScalarType> dtype, std::optional<Device> device) {
+  return tg::randint(0, high, size, generator, dtype, device);
 }
 
 }  // namespace tg::native

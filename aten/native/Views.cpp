@@ -43,6 +43,8 @@ std::optional<DimVector> view_strides(IntArrayRef sizes, IntArrayRef strides, In
     if (sizes.equals(new_sizes)) return DimVector(strides);
     return contiguous_strides(new_sizes);
   }
+  // A 0-d tensor holds one element: any shape of numel 1 views it (strides are arbitrary).
+  if (sizes.empty()) return DimVector(new_sizes.size(), 1);
   int64_t view_d = int64_t(new_sizes.size()) - 1;
   int64_t chunk_base_stride = strides.empty() ? 1 : strides.back();
   int64_t tensor_numel = 1, view_numel = 1;
@@ -80,12 +82,22 @@ Tensor as_strided(const Tensor& self, IntArrayRef size, IntArrayRef stride, std:
   int64_t offset = storage_offset.value_or(self.storage_offset());
   TG_CHECK(offset >= 0, "[as_strided] storage offset must be non-negative, got ", offset);
   int64_t numel = checked_numel(size, "as_strided");
+  // Every step is overflow-checked: a huge offset or stride must not wrap around into bounds.
   int64_t last = offset;
+  bool overflow = false;
   for (size_t d = 0; d < size.size(); ++d) {
     TG_CHECK(stride[d] >= 0, "[as_strided] negative strides are not supported, got ", stride);
-    if (numel > 0) last += (size[d] - 1) * stride[d];
+    int64_t span = 0;
+    if (numel > 0)
+      overflow = overflow || __builtin_mul_overflow(size[d] - 1, stride[d], &span) ||
+                 __builtin_add_overflow(last, span, &last);
   }
-  int64_t needed = numel == 0 ? 0 : (last + 1) * int64_t(self.element_size());
+  int64_t needed = 0;
+  if (numel > 0)
+    overflow = overflow || __builtin_add_overflow(last, int64_t(1), &needed) ||
+               __builtin_mul_overflow(needed, int64_t(self.element_size()), &needed);
+  TG_CHECK(!overflow, "[as_strided] sizes ", size, ", strides ", stride, " and storage offset ", offset,
+           " overflow the addressable range");
   TG_CHECK(needed <= int64_t(self.storage()->nbytes()), "[as_strided] sizes ", size, ", strides ", stride,
            ", storage offset ", offset, " and itemsize ", self.element_size(), " require a storage of ", needed,
            " bytes, out of bounds for storage of ", self.storage()->nbytes(), " bytes");
@@ -199,10 +211,11 @@ Tensor slice(const Tensor& self, int64_t dim, std::optional<int64_t> start, std:
   };
   int64_t s = start ? clamp_index(*start) : 0;
   int64_t e = end ? clamp_index(*end) : size;
-  int64_t len = e > s ? (e - s + step - 1) / step : 0;
+  int64_t len = e > s ? (e - s - 1) / step + 1 : 0;  // (e - s + step - 1) could overflow
   DimVector sizes(self.sizes()), strides(self.strides());
   sizes[d] = len;
-  strides[d] = self.stride(d) * step;
+  // A huge step only overflows the stride when at most one element is taken; it is unused then.
+  if (__builtin_mul_overflow(self.stride(d), step, &strides[d])) strides[d] = self.stride(d);
   return make_view(self, sizes, strides, self.storage_offset() + (len > 0 ? s * self.stride(d) : 0));
 }
 

@@ -355,7 +355,8 @@ const char* FunctionParameter::expected_name() const {
   return "?";
 }
 
-FunctionSignature::FunctionSignature(std::string op, const char* text) : op_name(std::move(op)) {
+FunctionSignature::FunctionSignature(std::string op, const char* text, bool numbers_as_tensors)
+    : op_name(std::move(op)) {
   std::string_view s(text);
   size_t open = s.find('(');
   if (open == std::string_view::npos || trim(s.substr(0, open)).empty()) bad_signature(text, "expected name(...)");
@@ -402,9 +403,12 @@ FunctionSignature::FunctionSignature(std::string op, const char* text) : op_name
         if (q.name == p.name) bad_signature(text, "duplicate parameter '" + p.name + "'");
       parse_type(p, trim(decl.substr(0, sp)), text);
       if (eq != std::string_view::npos) parse_default(p, def, text);
-      // Numbers stand in for tensors (`x + 1`) except for the tensor an op is about (`input`,
-      // which decides the device), a `condition`, and out= (it must be a real tensor to write into).
-      p.number_as_tensor = p.name != "input" && p.name != "condition" && p.name != "out";
+      // Numbers stand in for tensors (`x + 1`) in pointwise ops, except for the tensor an op is
+      // about (a leading `input`, which decides the device; `tg.add(1, x)` is a TypeError like in
+      // PyTorch, while `tg.where(c, 1, x)` is fine), a `condition`, and out= (it must be a real
+      // tensor to write into).
+      p.number_as_tensor = numbers_as_tensors && !(p.name == "input" && params.empty()) && p.name != "condition" &&
+                           p.name != "out";
       // Interned, and kept for the life of the process (the parser is a static that outlives
       // the interpreter, so it must never decref).
       p.py_name = PyUnicode_InternFromString(p.name.c_str());
@@ -422,7 +426,10 @@ FunctionSignature::FunctionSignature(std::string op, const char* text) : op_name
   }
   display += ")";
   if (params.size() > size_t(ParsedArgs::kMaxArgs)) bad_signature(text, "more than 16 parameters");
-  varargs_intlist = !params.empty() && params[0].type == ParamType::IntList && !params[0].keyword_only;
+  // Like PyTorch, only when the int[] is the sole positional parameter: x.view(2, 3), tg.ones(2, 3),
+  // but x.sum(0, True) is (dim=0, keepdim=True), not dim=(0, 1).
+  varargs_intlist = !params.empty() && params[0].type == ParamType::IntList && !params[0].keyword_only &&
+                    max_positional == 1;
 }
 
 FunctionSignature::Fail FunctionSignature::match(PyObject* args, PyObject* kwargs, PyObject** dst,
@@ -510,10 +517,11 @@ PyObject* FunctionSignature::unknown_keyword(PyObject* kwargs) const {
 // PythonArgParser
 // ---------------------------------------------------------------------------------------------
 
-PythonArgParser::PythonArgParser(const char* op_name, std::initializer_list<const char*> signatures)
+PythonArgParser::PythonArgParser(const char* op_name, std::initializer_list<const char*> signatures,
+                                 bool numbers_as_tensors)
     : op_name_(op_name) {
   signatures_.reserve(signatures.size());
-  for (const char* s : signatures) signatures_.emplace_back(op_name_, s);
+  for (const char* s : signatures) signatures_.emplace_back(op_name_, s, numbers_as_tensors);
   TG_CHECK(!signatures_.empty(), "[", op_name_, "] PythonArgParser needs at least one signature");
 }
 

@@ -68,7 +68,9 @@ struct FunctionParameter {
 struct FunctionSignature {
   enum class Fail : uint8_t { None, TooManyPositional, Missing, WrongType, UnknownKeyword, MultipleValues };
 
-  FunctionSignature(std::string op_name, const char* text);  // throws tg::Error on bad text
+  // numbers_as_tensors: a Python number may stand in for a Tensor parameter (pointwise ops,
+  // `x + 1`); other ops (mm, matmul, ...) raise TypeError like PyTorch.
+  FunctionSignature(std::string op_name, const char* text, bool numbers_as_tensors = true);  // throws tg::Error
 
   // Binds args/kwargs to params, writing borrowed objects (nullptr = absent) into dst.
   // With raise=true a failure sets a precise TypeError and throws python_error instead.
@@ -127,7 +129,7 @@ class ParsedArgs {
 
 class PythonArgParser {
  public:
-  PythonArgParser(const char* op_name, std::initializer_list<const char*> signatures);
+  PythonArgParser(const char* op_name, std::initializer_list<const char*> signatures, bool numbers_as_tensors = true);
 
   // Tries the signatures in order; returns the index of the first that fits, filling `out`.
   // When none fits, sets a TypeError and throws python_error.

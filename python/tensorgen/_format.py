@@ -10,6 +10,7 @@ from tensorgen import _C
 _DEFAULT_DTYPES = ("float32", "int64", "bool")
 _EDGE = 3           # items shown at each end of a summarized dim
 _THRESHOLD = 1000   # tensors with more elements are summarized with '...'
+_LINEWIDTH = 80     # rows longer than this wrap
 
 
 class _Formatter:
@@ -19,17 +20,21 @@ class _Formatter:
         self.floating = floating
         self.int_mode = True
         self.sci_mode = False
-        finite = values[np.isfinite(values)] if floating else values
-        if floating and finite.size:
-            nonzero = np.abs(finite[finite != 0])
-            self.int_mode = bool(np.all(finite == np.ceil(finite)))
-            if nonzero.size:
-                mx, mn = float(nonzero.max()), float(nonzero.min())
-                if self.int_mode:
-                    self.sci_mode = mx > 1e8
-                else:
-                    self.sci_mode = mx / mn > 1000.0 or mx > 1e8 or mn < 1e-4
-        self.width = max((len(self.format(v)) for v in values.ravel()), default=1)
+        if not floating:
+            self.width = max((len(self.format(v)) for v in values.ravel()), default=1)
+            return
+        # Like PyTorch, only finite nonzero values choose the mode and the column width; nan, inf
+        # and zeros are padded to it (or overflow it).
+        shown = values[np.isfinite(values) & (values != 0)]
+        if shown.size:
+            nonzero = np.abs(shown)
+            self.int_mode = bool(np.all(shown == np.ceil(shown)))
+            mx, mn = float(nonzero.max()), float(nonzero.min())
+            if self.int_mode:
+                self.sci_mode = mx / mn > 1000.0 or mx > 1e8
+            else:
+                self.sci_mode = mx / mn > 1000.0 or mx > 1e8 or mn < 1e-4
+        self.width = max((len(self.format(v)) for v in shown.ravel()), default=1)
 
     def format(self, v) -> str:
         if not self.floating:
@@ -71,10 +76,14 @@ def _format_array(a: np.ndarray, fmt: _Formatter, indent: int, summarize: bool) 
         return fmt.format(a.item())
     if a.ndim == 1:
         if summarize and a.shape[0] > 2 * _EDGE:
-            items = [fmt.pad(v) for v in a[:_EDGE]] + ["..."] + [fmt.pad(v) for v in a[-_EDGE:]]
+            # " ..." with its leading space, as PyTorch prints it: "2,  ..., 1997"
+            items = [fmt.pad(v) for v in a[:_EDGE]] + [" ..."] + [fmt.pad(v) for v in a[-_EDGE:]]
         else:
             items = [fmt.pad(v) for v in a]
-        return "[" + ", ".join(items) + "]"
+        # Wrapped at PyTorch's linewidth (80), the same number of elements on every line.
+        per_line = max(1, (_LINEWIDTH - indent) // (fmt.width + 2))
+        lines = [", ".join(items[i:i + per_line]) for i in range(0, len(items), per_line)]
+        return "[" + (",\n" + " " * (indent + 1)).join(lines) + "]"
     rows_idx = list(range(a.shape[0]))
     ellipsis_at = None
     if summarize and a.shape[0] > 2 * _EDGE:
@@ -99,8 +108,9 @@ def format_tensor(t) -> str:
         floating = t.dtype.is_floating_point
         summarize = t.numel() > _THRESHOLD
         shown = _summarize(a, summarize)
-        fmt = _Formatter(shown.astype(np.float64) if floating else shown, floating)
-        body = _format_array(a, fmt, len("tensor("), summarize)
+        with np.errstate(all="ignore"):  # signaling NaNs (e.g. from empty()) print as nan, silently
+            fmt = _Formatter(shown.astype(np.float64) if floating else shown, floating)
+            body = _format_array(a, fmt, len("tensor("), summarize)
     if dtype not in _DEFAULT_DTYPES or (t.numel() == 0 and dtype != "float32"):
         suffixes.append(f"dtype=tensorgen.{dtype}")
     return "tensor(" + ", ".join([body] + suffixes) + ")"

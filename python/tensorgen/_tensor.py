@@ -146,7 +146,7 @@ class Tensor(_Base):
     __rpow__ = _reflected(_C.pow)
     __ipow__ = _Base.pow_
     __matmul__ = _binary(_C.matmul)
-    __rmatmul__ = _reflected(_C.matmul)
+    __rmatmul__ = _binary(lambda self, other: _C.matmul(other, self))  # `3 @ x` is a TypeError
     __neg__ = _Base.neg
     __abs__ = _Base.abs
     __eq__ = _Base.eq
@@ -220,7 +220,7 @@ class Tensor(_Base):
 
     def __reduce_ex__(self, protocol):
         return (_rebuild, (self.cpu().clone().numpy() if self.dtype is not _C.bfloat16 else self.float().numpy(),
-                           builtins.str(self.dtype)))
+                           builtins.str(self.dtype).split(".")[-1]))
 
     # -- dtype and device conversions
     def to(self, *args, **kwargs):
@@ -247,39 +247,10 @@ class Tensor(_Base):
         return self
 
     def type(self, dtype=None):
+        """x.type() -> 'tensorgen.FloatTensor' (PyTorch's legacy type names); x.type(dtype) converts."""
         if dtype is None:
-            return f"tensorgen.{self.dtype}"
+            return f"tensorgen.{_LEGACY_TYPE_NAMES[builtins.str(self.dtype).split('.')[-1]]}"
         return self.to(dtype)
-
-    def float(self):
-        return _Base.to(self, _C.float32)
-
-    def double(self):
-        return _Base.to(self, _C.float64)
-
-    def half(self):
-        return _Base.to(self, _C.float16)
-
-    def bfloat16(self):
-        return _Base.to(self, _C.bfloat16)
-
-    def long(self):
-        return _Base.to(self, _C.int64)
-
-    def int(self):
-        return _Base.to(self, _C.int32)
-
-    def short(self):
-        return _Base.to(self, _C.int16)
-
-    def char(self):
-        return _Base.to(self, _C.int8)
-
-    def byte(self):
-        return _Base.to(self, _C.uint8)
-
-    def bool(self):
-        return _Base.to(self, _C.bool)
 
     def is_floating_point(self) -> bool:
         return self.dtype.is_floating_point
@@ -294,6 +265,22 @@ class Tensor(_Base):
     @property
     def mT(self):
         return self.transpose(-2, -1)
+
+
+# x.float(), x.long(), ...: shorthands for x.to(dtype), as in PyTorch.
+for _name, _dtype in (("float", _C.float32), ("double", _C.float64), ("half", _C.float16),
+                      ("bfloat16", _C.bfloat16), ("long", _C.int64), ("int", _C.int32), ("short", _C.int16),
+                      ("char", _C.int8), ("byte", _C.uint8), ("bool", _C.bool)):
+    def _convert(self, _dtype=_dtype):
+        return _Base.to(self, _dtype)
+    _convert.__name__ = _name
+    _convert.__doc__ = f"self.to({_dtype!r})"
+    setattr(Tensor, _name, _convert)
+
+
+_LEGACY_TYPE_NAMES = {"bool": "BoolTensor", "uint8": "ByteTensor", "int8": "CharTensor", "int16": "ShortTensor",
+                      "int32": "IntTensor", "int64": "LongTensor", "float16": "HalfTensor",
+                      "bfloat16": "BFloat16Tensor", "float32": "FloatTensor", "float64": "DoubleTensor"}
 
 
 def _rebuild(array, dtype_name):

@@ -21,7 +21,7 @@ Tensor& fill_cpu(Tensor& self, const Scalar& value) {
   Tensor scalar = empty_tensor({}, self.dtype(), self.device());
   Tensor src = wrapped_scalar_tensor(value);
   copy_into(scalar, src, "fill_");
-  copy_into(self, scalar, "fill_");
+  copy_into(self, scalar, "fill_", /*check_mem_overlap=*/false);  // idempotent, like PyTorch
   return self;
 }
 

@@ -30,7 +30,9 @@ def make_tensor(shape, dtype, *, low=None, high=None, seed=0, noncontiguous=Fals
     if name == "bool":
         a = rng.random(shape) < 0.5
     elif name.startswith(("int", "uint")):
-        lo = 0 if name == "uint8" else (-9 if low is None else int(low))
+        lo = -9 if low is None else int(np.ceil(low))
+        if name == "uint8":
+            lo = max(lo, 0)
         hi = 10 if high is None else int(high)
         a = rng.integers(lo, hi, size=shape).astype(NUMPY_DTYPE[name])
     else:

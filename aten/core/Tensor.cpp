@@ -1,5 +1,6 @@
 #include "aten/core/Tensor.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace tg {
@@ -47,6 +48,27 @@ Tensor empty_strided_tensor(IntArrayRef sizes, IntArrayRef strides, ScalarType d
   for (size_t d = 0; d < sizes.size() && n; ++d) extent += (sizes[d] - 1) * strides[d];
   auto storage = Storage::make(size_t(extent) * element_size(dtype), device);
   return Tensor(intrusive_ptr<TensorImpl>::make(std::move(storage), dtype, sizes, strides, 0));
+}
+
+Tensor empty_like_layout(const Tensor& self, ScalarType dtype, Device device) {
+  const int64_t n = self.dim();
+  // Outermost first: a dim with a larger stride goes before one with a smaller stride; size-1
+  // and broadcast (stride-0) dims carry no order and keep their natural position.
+  DimVector order(static_cast<size_t>(n));
+  for (int64_t d = 0; d < n; ++d) order[d] = d;
+  auto outer_first = [&](int64_t a, int64_t b) {
+    if (self.size(a) <= 1 || self.size(b) <= 1 || self.stride(a) == 0 || self.stride(b) == 0) return false;
+    return self.stride(a) > self.stride(b);
+  };
+  for (int64_t i = 1; i < n; ++i)
+    for (int64_t j = i; j > 0 && outer_first(order[j], order[j - 1]); --j) std::swap(order[j], order[j - 1]);
+  DimVector strides(static_cast<size_t>(n));
+  int64_t acc = 1;
+  for (int64_t i = n - 1; i >= 0; --i) {
+    strides[order[i]] = acc;
+    acc *= std::max<int64_t>(self.size(order[i]), 1);
+  }
+  return empty_strided_tensor(self.sizes(), strides, dtype, device);
 }
 
 Tensor make_view(const Tensor& self, IntArrayRef sizes, IntArrayRef strides, int64_t offset) {

@@ -57,6 +57,9 @@ int64_t checked_numel(IntArrayRef sizes, const char* op);
 Tensor empty_tensor(IntArrayRef sizes, ScalarType dtype, Device device = Device(), const char* op = "empty");
 // A new uninitialized tensor with the given strides (storage sized to fit them).
 Tensor empty_strided_tensor(IntArrayRef sizes, IntArrayRef strides, ScalarType dtype, Device device);
+// A new uninitialized tensor shaped like self whose memory follows self's dim order (PyTorch's
+// preserve_format: a dense transposed input gives a transposed result), dense in any case.
+Tensor empty_like_layout(const Tensor& self, ScalarType dtype, Device device);
 // A view sharing self's storage.
 Tensor make_view(const Tensor& self, IntArrayRef sizes, IntArrayRef strides, int64_t offset);
 // A 0-d tensor holding a Python number (a "weak" scalar for type promotion).

@@ -66,23 +66,30 @@ Tensor& copy_(Tensor& self, const Tensor& src, bool /*non_blocking*/) {
 }
 
 Tensor clone(const Tensor& self) {
-  Tensor out = empty_tensor(self.sizes(), self.dtype(), self.device(), "clone");
+  Tensor out = empty_like_layout(self, self.dtype(), self.device());
   copy_into(out, self, "clone");
   return out;
 }
 
-Tensor contiguous(const Tensor& self) { return self.is_contiguous() ? self : clone(self); }
+Tensor contiguous(const Tensor& self) {
+  if (self.is_contiguous()) return self;
+  Tensor out = empty_tensor(self.sizes(), self.dtype(), self.device(), "contiguous");
+  copy_into(out, self, "contiguous");
+  return out;
+}
 
 Tensor to_dtype(const Tensor& self, ScalarType dtype, bool /*non_blocking*/, bool copy) {
   if (dtype == self.dtype() && !copy) return self;
-  return to_dtype(self, dtype);
+  Tensor out = empty_like_layout(self, dtype, self.device());
+  copy_into(out, self, "to");
+  return out;
 }
 
 Tensor reshape(const Tensor& self, IntArrayRef shape) {
   DimVector sizes = infer_size(shape, self.numel(), "reshape");
   if (auto strides = view_strides(self.sizes(), self.strides(), sizes))
     return make_view(self, sizes, *strides, self.storage_offset());
-  return tg::view(clone(self), sizes);
+  return tg::view(contiguous(self), sizes);
 }
 
 Tensor flatten(const Tensor& self, int64_t start_dim, int64_t end_dim) {

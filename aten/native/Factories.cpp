@@ -31,11 +31,13 @@ Tensor ones(IntArrayRef size, std::optional<ScalarType> dtype, std::optional<Dev
   return full(size, Scalar(int64_t(1)), dtype.value_or(kDefaultFloat), device);
 }
 Tensor empty_like(const Tensor& self, std::optional<ScalarType> dtype, std::optional<Device> device) {
-  return tg::empty(self.sizes(), dtype.value_or(self.dtype()), device.value_or(self.device()));
+  return empty_like_layout(self, dtype.value_or(self.dtype()), device.value_or(self.device()));
 }
 Tensor full_like(const Tensor& self, const Scalar& fill_value, std::optional<ScalarType> dtype,
                  std::optional<Device> device) {
-  return full(self.sizes(), fill_value, dtype.value_or(self.dtype()), device.value_or(self.device()));
+  Tensor t = empty_like(self, dtype, device);
+  tg::fill_(t, fill_value);
+  return t;
 }
 Tensor zeros_like(const Tensor& self, std::optional<ScalarType> dtype, std::optional<Device> device) {
   return full_like(self, Scalar(int64_t(0)), dtype, device);

@@ -408,7 +408,9 @@ FUZZ = textwrap.dedent(r'''
 
 
 def test_fuzz_random_ops_never_crash():
-    env = dict(os.environ, PYTHONPATH=str(REPO / "python") + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    # The child imports the same tensorgen this process runs (installed, or the dev tree).
+    package_root = str(Path(tg.__file__).resolve().parents[1])
+    env = dict(os.environ, PYTHONPATH=package_root + os.pathsep + os.environ.get("PYTHONPATH", ""))
     proc = subprocess.run([sys.executable, "-c", FUZZ, "3.0"], capture_output=True, text=True, timeout=120, env=env,
                           cwd=str(REPO))
     assert proc.returncode == 0, f"fuzz exited with {proc.returncode}\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"

@@ -55,6 +55,29 @@ def rows(quick: bool):
     yield f"a.T + a, {side}x{side}", per_lib(lambda m, c: (lambda x=c(sq_np): x.T + x)), 3
     yield f"mm {mm_n}^3 float32", per_lib(lambda m, c: (lambda x=c(m_np): x @ x)), 3
 
+    # Autograd (DESIGN.md §9: small graph forward + backward <= 0.5x PyTorch). NumPy has no
+    # autograd, so its column is n/a. Gradients accumulate into .grad across calls in both libraries.
+    small_np = np.random.rand(16).astype(np.float32) - 0.5
+    w_np = np.random.rand(16).astype(np.float32)
+    grad_libs = {name: entry for name, entry in libs.items() if name != "numpy"}
+
+    def with_grad(make):
+        return {name: make(conv) for name, (mod, conv) in grad_libs.items()}
+
+    def leaves(conv):
+        return conv(small_np.copy()).requires_grad_(), conv(w_np.copy()).requires_grad_()
+
+    def fwd_bwd(conv):
+        x, w = leaves(conv)
+        return lambda: (x * w).relu().sum().backward()
+
+    def fwd_only(conv):
+        x, w = leaves(conv)
+        return lambda: x * w
+
+    yield "autograd: (x*w).relu().sum() forward+backward", with_grad(fwd_bwd), 1000
+    yield "x * y with requires_grad (forward only)", with_grad(fwd_only), 2000
+
 
 def main() -> None:
     p = argparse.ArgumentParser()
@@ -62,15 +85,16 @@ def main() -> None:
     opts = p.parse_args()
     repeat = 3 if opts.quick else 7
     print(f"tensorgen {tg.__version__}, numpy {np.__version__}, torch {torch.__version__ if torch else 'not installed'}")
-    header = f"{'row':44s} {'tensorgen':>12s} {'numpy':>12s} {'torch':>12s} {'vs numpy':>9s} {'vs torch':>9s}"
+    header = f"{'row':48s} {'tensorgen':>12s} {'numpy':>12s} {'torch':>12s} {'vs numpy':>9s} {'vs torch':>9s}"
     print(header)
     for name, fns, number in rows(opts.quick):
         times = {lib: timeit(fn, repeat, number) for lib, fn in fns.items()}
         t = times["tensorgen"]
-        vs_np = times["numpy"] / t
+        vs_np = f"{times['numpy'] / t:8.2f}x" if "numpy" in times else "      n/a"
+        numpy_t = f"{times['numpy'] * 1e6:10.1f}us" if "numpy" in times else "         n/a"
         vs_torch = f"{times['torch'] / t:8.2f}x" if "torch" in times else "      n/a"
         torch_t = f"{times['torch'] * 1e6:10.1f}us" if "torch" in times else "         n/a"
-        print(f"{name:44s} {t * 1e6:10.1f}us {times['numpy'] * 1e6:10.1f}us {torch_t} {vs_np:8.2f}x {vs_torch}")
+        print(f"{name:48s} {t * 1e6:10.1f}us {numpy_t} {torch_t} {vs_np} {vs_torch}")
 
 
 if __name__ == "__main__":

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import jinja2
 
+from codegen import autograd
+from codegen.derivatives import Derivative, load_derivatives
 from codegen.model import (Argument, CodegenError, FunctionSchema, NativeFunction, Type,
                            load_native_functions)
 
@@ -129,6 +131,11 @@ class Group:
     tables: list[Table] = field(default_factory=list)
     py_bindings: list[dict] = field(default_factory=list)
     extra_includes: list[str] = field(default_factory=list)
+    autograd_nodes: list[str] = field(default_factory=list)
+    autograd_wrappers: list[str] = field(default_factory=list)
+    autograd_registrations: list[str] = field(default_factory=list)
+    autograd_headers: set[str] = field(default_factory=set)
+    autograd_slots: list[tuple[str, str]] = field(default_factory=list)
     needs_iterator: bool = False
     needs_reduction: bool = False
     needs_meta: bool = False
@@ -422,7 +429,7 @@ def _wrap_result(s: FunctionSchema) -> str:
 
 
 def _case_body(f: NativeFunction, args, is_method: bool, out_index: int | None,
-               self_expr: str = "self") -> str:
+               requires_grad_index: int | None = None) -> str:
     """One overload's body: unpack, call the C++ API without the GIL, wrap the result."""
     s = f.schema
     lines, call_args = [], []
@@ -463,6 +470,8 @@ def _case_body(f: NativeFunction, args, is_method: bool, out_index: int | None,
             # An aliasing method that hands back self itself (x.contiguous(), x.to(x.dtype)) returns
             # the same Python object, like PyTorch.
             out.append(f"{indent}if (result.impl() == self.impl()) return incref(self_);")
+        if requires_grad_index is not None:
+            out.append(f"{indent}if (r.toBool({requires_grad_index})) set_requires_grad(result);")
         out.append(indent + _wrap_result(schema))
         return out
 
@@ -498,8 +507,13 @@ def add_bindings(g: Group, f: NativeFunction) -> None:
         if f.out_schema:
             out_index = len(s.arguments)
             out_param = "Tensor? out=None" if len(f.out_schema.out_arguments) == 1 else "Tensor[]? out=None"
+        # Factories take requires_grad=, as in PyTorch (a binding-level argument, not a schema one).
+        rg_index = None
+        if any(a.name == "device" for a in s.arguments) and cpp_return_type(s) == "Tensor":
+            rg_index = len(s.arguments) + (1 if out_param else 0)
+            out_param = ", ".join(p for p in (out_param, "bool requires_grad=False") if p)
         sig = _py_signature(s.name, s.arguments, True, out_param)
-        _add_overload(g, s.name, False, sig, _case_body(f, s.arguments, False, out_index), numbers)
+        _add_overload(g, s.name, False, sig, _case_body(f, s.arguments, False, out_index, rg_index), numbers)
     if "method" in f.variants:
         if not any(a.name == "self" for a in s.arguments):
             raise CodegenError(f"native_functions.yaml:{f.line}: method variant of '{s.name}' needs an "
@@ -531,8 +545,57 @@ def _add_overload(g: Group, pyname: str, is_method: bool, sig: str, body: str, n
 
 # ----------------------------------------------------------------------------- driver
 
-def build_groups(functions: list[NativeFunction]) -> list[Group]:
+def _tensor_args(schema: FunctionSchema) -> list[Argument]:
+    return [a for a in schema.arguments if a.type.base == "Tensor" and not a.type.is_list and not a.type.is_write
+            or (a.type.is_write and a.name == "self")]
+
+
+def _requires_grad_expr(args: list[Argument]) -> str:
+    return " || ".join(f"({a.name}.has_value() && {a.name}->requires_grad())" if a.type.optional
+                       else f"{a.name}.requires_grad()" for a in args)
+
+
+def _insert_after_header(g: Group, schema: FunctionSchema, line: str) -> None:
+    """Puts `line` first in the body of the C++ API function for `schema`."""
+    header = f"{cpp_return_type(schema)} {cpp_api_name(schema)}({cpp_params(api_args(schema), False)}) {{\n"
+    for i, body in enumerate(g.api_bodies):
+        if body.startswith(header):
+            g.api_bodies[i] = header + line + "\n" + body[len(header):]
+            return
+    raise AssertionError(f"no body for {schema}")
+
+
+def add_autograd(g: Group, f: NativeFunction, d: Derivative | None, op_names: set[str]) -> None:
+    """Hooks the op into autograd: a slot the generated wrapper fills, checked first in the C++
+    API (one load and a flag test when no input requires grad), and out= refusing grad inputs."""
+    if f.out_schema is not None:
+        ins = [a for a in _tensor_args(f.schema)]
+        if ins:
+            _insert_after_header(g, f.out_schema, f'  check_out_no_grad("{f.name}", {{'
+                                 + ", ".join(f"&{a.name}" if not a.type.optional else f"opt_ptr({a.name})"
+                                             for a in ins) + "});")
+    if d is None or d.non_differentiable:
+        return
+    op = autograd.emit(f, d, op_names, cpp_params, api_args, cpp_return_type, index=len(g.autograd_nodes))
+    g.autograd_nodes.append(op.node_code)
+    g.autograd_wrappers.extend(op.wrappers)
+    g.autograd_registrations.extend(op.registrations)
+    g.autograd_headers |= op.op_headers | {g.name}
+    for schema in (f.schema, f.inplace_schema):
+        if schema is None:
+            continue
+        slot = f"autograd_{ident(schema)}"
+        fn_type = f"{cpp_return_type(schema)}({', '.join(cpp_type(a.type) for a in api_args(schema))})"
+        g.autograd_slots.append((slot, ident(schema)))
+        cond = _requires_grad_expr(_tensor_args(schema))
+        _insert_after_header(g, schema, f"  if ({slot} != nullptr && GradMode::is_enabled() && ({cond})) "
+                                        f"return {slot}({', '.join(a.name for a in api_args(schema))});")
+        g.api_decls.append(f"using {slot}_fn = {fn_type};\nvoid set_{slot}({slot}_fn* fn)")
+
+
+def build_groups(functions: list[NativeFunction], derivs: dict[str, Derivative]) -> list[Group]:
     groups: dict[str, Group] = {}
+    op_names = {f.name for f in functions}
     for f in functions:
         g = groups.setdefault(f.name, Group(name=f.name, ident=f"op_{f.name}"))
         if f.kind == "pointwise":
@@ -543,6 +606,7 @@ def build_groups(functions: list[NativeFunction]) -> list[Group]:
             emit_structured(g, f)
         else:
             emit_functional(g, f)
+        add_autograd(g, f, derivs.get(f.schema.full_name), op_names)
         add_bindings(g, f)
     return list(groups.values())
 
@@ -557,16 +621,19 @@ def write_if_changed(path: Path, text: str) -> bool:
     return True
 
 
-def render(functions: list[NativeFunction]) -> dict[str, str]:
+def render(functions: list[NativeFunction], derivs: dict[str, Derivative]) -> dict[str, str]:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), keep_trailing_newline=True,
                              undefined=jinja2.StrictUndefined)
-    groups = build_groups(functions)
+    groups = build_groups(functions, derivs)
     files: dict[str, str] = {}
     for g in groups:
         files[f"ops/{g.name}.h"] = env.get_template("op.h.j2").render(group=g)
         files[f"ops/{g.name}.cpp"] = env.get_template("op.cpp.j2").render(group=g)
         files[f"kernels/{g.name}.h"] = env.get_template("kernels.h.j2").render(group=g)
         files[f"python/py_{g.name}.cpp"] = env.get_template("py_op.cpp.j2").render(group=g)
+        if g.autograd_nodes:
+            files[f"autograd/{g.name}.cpp"] = env.get_template("autograd.cpp.j2").render(
+                group=g, headers=sorted(g.autograd_headers))
     schemas = []
     for f in functions:
         for s in (f.schema, f.inplace_schema, f.out_schema):
@@ -586,7 +653,8 @@ def main(argv: list[str] | None = None) -> int:
     opts = p.parse_args(argv)
     try:
         functions = load_native_functions(opts.native_functions)
-        files = render(functions)
+        derivs = load_derivatives(opts.derivatives, functions)
+        files = render(functions, derivs)
     except CodegenError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

@@ -479,3 +479,62 @@ def test_cli_reports_yaml_errors(tmp_path):
     assert proc.returncode != 0
     assert 'native_functions.yaml:3:' in proc.stderr, proc.stderr
     assert 'dispach' in proc.stderr
+
+
+# ----------------------------------------------------------------------------- derivatives.yaml
+
+from codegen.derivatives import load_derivatives, needs_derivative  # noqa: E402
+from codegen.model import load_native_functions  # noqa: E402
+
+_OPS_YAML = """\
+- func: mul(Tensor self, Tensor other) -> Tensor
+  variants: function, method
+  kind: pointwise
+  dispatch:
+    CPU: mul_kernel
+
+- func: eq(Tensor self, Tensor other) -> Tensor
+  kind: pointwise
+  promotion: always_bool
+  dispatch:
+    CPU: eq_kernel
+"""
+
+
+def _derivs(tmp_path, text):
+    ops = write_yaml(tmp_path, _OPS_YAML)
+    d = tmp_path / "derivatives.yaml"
+    d.write_text(textwrap.dedent(text))
+    return load_derivatives(d, load_native_functions(ops))
+
+
+def test_derivatives_load_and_coverage_rules(tmp_path):
+    derivs = _derivs(tmp_path, """\
+        - name: mul(Tensor self, Tensor other) -> Tensor
+          self: grad * other
+          other: grad * self
+        """)
+    assert derivs["mul"].formulas == {"self": "grad * other", "other": "grad * self"}
+    fns = {f.name: f for f in load_native_functions(tmp_path / "native_functions.yaml")}
+    assert needs_derivative(fns["mul"]) and not needs_derivative(fns["eq"])  # comparisons have no gradient
+
+
+@pytest.mark.parametrize("text, line, fragment", [
+    ("- name: mul(Tensor self, Tensor other) -> Tensor\n  self: grad * other\n  bogus: grad\n", 3,
+     "formula for unknown argument 'bogus'"),
+    ("- name: mull(Tensor self, Tensor other) -> Tensor\n  self: grad\n", 1, "matches no schema"),
+    ("- name: mul(Tensor self, Tensor x) -> Tensor\n  self: grad\n", 1, "differs from native_functions.yaml"),
+    ("[]\n", 1, "differentiable op 'mul'"),
+])
+def test_derivatives_errors_name_the_line(tmp_path, text, line, fragment):
+    with pytest.raises(CodegenError) as e:
+        _derivs(tmp_path, text)
+    assert str(e.value).startswith(f"derivatives.yaml:{line}:"), str(e.value)
+    assert fragment in str(e.value)
+
+
+def test_real_derivatives_load_and_cover_every_differentiable_op():
+    fns = load_native_functions(REPO / "native_functions.yaml")
+    derivs = load_derivatives(REPO / "derivatives.yaml", fns)
+    missing = [f.schema.full_name for f in fns if needs_derivative(f) and f.schema.full_name not in derivs]
+    assert not missing

@@ -9,8 +9,11 @@ For every op in native_functions.yaml:
 - error inputs: documented failures raise the documented exception type;
 - coverage: every op in the YAML has an OpInfo entry.
 """
+from pathlib import Path
+
 import numpy as np
 import pytest
+import yaml
 
 import tensorgen as tg
 from tensorgen.testing._utils import dtype_name, to_numpy
@@ -394,3 +397,236 @@ def test_copies_of_a_dense_tensor_preserve_its_layout():
     wrong = {name: r.stride() for name, r in results.items() if r.stride() != x.stride()}
     assert not wrong, f"these did not keep the input's strides {x.stride()}: {wrong}"
     np.testing.assert_array_equal(to_numpy(results["clone"]), to_numpy(x))
+
+
+# ----------------------------------------------------------------------------- autograd
+
+_REPO = Path(__file__).resolve().parents[1]
+
+
+def _differentiable_op_names():
+    """Ops with a backward formula (derivatives.yaml entries without non_differentiable), by base
+    name (max and max.dim are one OpInfo)."""
+    entries = yaml.safe_load((_REPO / "derivatives.yaml").read_text(encoding="utf-8")) or []
+    return sorted({e["name"].split("(")[0].split(".")[0] for e in entries if not e.get("non_differentiable")})
+
+
+# Composites differentiate through the ops they call; a few common ones are checked too (a composite
+# that bypasses the dispatched ops, e.g. with a raw view, would silently lose its gradient).
+_DIFFERENTIABLE_COMPOSITES = ["div", "clamp", "matmul", "reshape", "t", "flatten", "narrow", "expand_as"]
+GRAD_OPS = [op_db_by_name[n] for n in _differentiable_op_names() + _DIFFERENTIABLE_COMPOSITES]
+_GRAD_XFAIL = {"as_strided": "as_strided backward is not implemented (its formula is not_implemented)"}
+# Samples at the op's points of non-differentiability (round's ties), and nan/inf inputs.
+_GRAD_SKIP_SAMPLES = ("ties", "ieee specials")
+
+
+def _grad_case(op, sample):
+    """(fn, inputs) for gradcheck: every float64 tensor of the sample becomes an input that
+    requires grad; fn calls the op on them (in-place ops on a copy of self)."""
+    kw_keys = [k for k, v in sample.kwargs.items() if isinstance(v, tg.Tensor)]
+    inputs = list(sample.args) + [sample.kwargs[k] for k in kw_keys]
+    for t in inputs:
+        if isinstance(t, tg.Tensor) and t.dtype is tg.float64:
+            t.requires_grad_()
+    n = len(sample.args)
+
+    def fn(*xs):
+        args, kwargs = list(xs[:n]), dict(sample.kwargs, **dict(zip(kw_keys, xs[n:])))
+        if op.name.endswith("_"):  # fill_, copy_: write into a copy of self
+            args[0] = args[0].clone()
+            return getattr(args[0], op.name)(*args[1:], **kwargs)
+        return op(SampleInput(*args, **kwargs))
+    return fn, inputs
+
+
+def _grad_samples(op, count=3):
+    """The op's first float64 samples whose floating results are all float64 (finite differences
+    in float32 are too coarse) and whose inputs require grad; those with a floating result first
+    (to(int64) has a gradient of nothing)."""
+    out = []
+    for s in op.samples_for(tg.float64):
+        if s.name in _GRAD_SKIP_SAMPLES or op.expected_error(s) is not None:
+            continue
+        fn, inputs = _grad_case(op, s)
+        if not any(isinstance(t, tg.Tensor) and t.requires_grad for t in inputs):
+            continue
+        with tg.autograd.no_grad():
+            results = _as_tuple(fn(*inputs))
+        if any(r.dtype.is_floating_point and r.dtype is not tg.float64 for r in results):
+            continue
+        out.append((not any(r.dtype.is_floating_point for r in results), s, fn, inputs))
+    out.sort(key=lambda c: c[0])  # stable: floating results first, in sample order
+    return [c[1:] for c in out[:count]]
+
+
+@pytest.mark.parametrize("op", GRAD_OPS, ids=lambda op: op.name)
+def test_gradcheck(op):
+    """First derivatives of every differentiable op against central differences (float64)."""
+    if op.name in _GRAD_XFAIL:
+        pytest.xfail(_GRAD_XFAIL[op.name])
+    samples = _grad_samples(op)
+    assert samples, f"{op.name}: no float64 sample to check gradients on"
+    for sample, fn, inputs in samples:
+        assert tg.autograd.gradcheck(fn, inputs), f"{op.name}{sample}"
+
+
+@pytest.mark.parametrize("op", GRAD_OPS, ids=lambda op: op.name)
+def test_gradgradcheck(op):
+    """Second derivatives: the backward formulas are themselves differentiable."""
+    if op.name in _GRAD_XFAIL:
+        pytest.xfail(_GRAD_XFAIL[op.name])
+    samples = _grad_samples(op)
+    assert samples, f"{op.name}: no float64 sample to check gradients on"
+    for sample, fn, inputs in samples:
+        assert tg.autograd.gradgradcheck(fn, inputs), f"{op.name}{sample}"
+
+
+def _leaf(values):
+    return tg.tensor(np.asarray(values, dtype=np.float64), dtype=tg.float64).requires_grad_()
+
+
+def _grads(fn, *xs):
+    """d(sum(fn(*xs)))/d(xs) as NumPy arrays (one backward pass)."""
+    out = fn(*xs)
+    return [to_numpy(g) for g in tg.autograd.grad(out.sum(), xs)]
+
+
+_rng = np.random.default_rng(1234)
+_X = _rng.uniform(-2.0, 2.0, size=(3, 4))
+_Y = _rng.uniform(-2.0, 2.0, size=(3, 4))
+_POS = _rng.uniform(0.3, 3.0, size=(3, 4))
+_NONZERO = _rng.uniform(0.5, 2.0, size=(3, 4)) * _rng.choice([-1.0, 1.0], size=(3, 4))
+
+
+def _sigmoid(a):
+    return 1.0 / (1.0 + np.exp(-a))
+
+
+# (op, input, d/dx, d2/dx2) for the unary pointwise family: NumPy closed forms.
+_UNARY_DERIVATIVES = [
+    ("exp", _X, np.exp, np.exp),
+    ("log", _POS, lambda a: 1 / a, lambda a: -1 / a ** 2),
+    ("sqrt", _POS, lambda a: 0.5 / np.sqrt(a), lambda a: -0.25 * a ** -1.5),
+    ("rsqrt", _POS, lambda a: -0.5 * a ** -1.5, lambda a: 0.75 * a ** -2.5),
+    ("sin", _X, np.cos, lambda a: -np.sin(a)),
+    ("cos", _X, lambda a: -np.sin(a), lambda a: -np.cos(a)),
+    ("tanh", _X, lambda a: 1 - np.tanh(a) ** 2, lambda a: -2 * np.tanh(a) * (1 - np.tanh(a) ** 2)),
+    ("sigmoid", _X, lambda a: _sigmoid(a) * (1 - _sigmoid(a)),
+     lambda a: _sigmoid(a) * (1 - _sigmoid(a)) * (1 - 2 * _sigmoid(a))),
+    ("neg", _X, lambda a: -np.ones_like(a), np.zeros_like),
+    ("abs", _NONZERO, np.sign, np.zeros_like),
+    ("relu", _NONZERO, lambda a: (a > 0).astype(np.float64), np.zeros_like),
+    ("sign", _NONZERO, np.zeros_like, np.zeros_like),
+    ("floor", _X, np.zeros_like, np.zeros_like),
+    ("ceil", _X, np.zeros_like, np.zeros_like),
+    ("round", _X, np.zeros_like, np.zeros_like),
+]
+
+
+@pytest.mark.parametrize("name, x, d1, d2", _UNARY_DERIVATIVES, ids=[c[0] for c in _UNARY_DERIVATIVES])
+def test_unary_pointwise_gradients_match_numpy(name, x, d1, d2):
+    fn = getattr(tg, name)
+    xt = _leaf(x)
+    (g,) = tg.autograd.grad(fn(xt).sum(), xt, create_graph=True)
+    np.testing.assert_allclose(to_numpy(g), d1(x), rtol=1e-12, atol=1e-12, err_msg=f"d/dx {name}")
+    if g.requires_grad:
+        (gg,) = tg.autograd.grad(g.sum(), xt, allow_unused=True)
+        gg = np.zeros_like(x) if gg is None else to_numpy(gg)
+    else:  # a constant first derivative (neg) or zero (floor): no graph to differentiate
+        gg = np.zeros_like(x)
+    np.testing.assert_allclose(gg, d2(x), rtol=1e-12, atol=1e-12, err_msg=f"d2/dx2 {name}")
+
+
+# (name, fn, x, y, d/dx, d/dy) for the binary pointwise family.
+_BINARY_DERIVATIVES = [
+    ("add", lambda a, b: tg.add(a, b, alpha=2.5), _X, _Y, lambda a, b: np.ones_like(a), lambda a, b: np.full_like(b, 2.5)),
+    ("sub", lambda a, b: tg.sub(a, b, alpha=2.5), _X, _Y, lambda a, b: np.ones_like(a),
+     lambda a, b: np.full_like(b, -2.5)),
+    ("mul", tg.mul, _X, _Y, lambda a, b: b, lambda a, b: a),
+    ("true_divide", tg.true_divide, _X, _NONZERO, lambda a, b: 1 / b, lambda a, b: -a / b ** 2),
+    ("div", tg.div, _X, _NONZERO, lambda a, b: 1 / b, lambda a, b: -a / b ** 2),
+    ("div_floor", lambda a, b: tg.div(a, b, rounding_mode="floor"), _X, _NONZERO,
+     lambda a, b: np.zeros_like(a), lambda a, b: np.zeros_like(b)),
+    ("pow", tg.pow, _POS, _Y, lambda a, b: b * a ** (b - 1), lambda a, b: a ** b * np.log(a)),
+    ("maximum", tg.maximum, _X, _Y, lambda a, b: (a > b).astype(np.float64), lambda a, b: (b > a).astype(np.float64)),
+    ("minimum", tg.minimum, _X, _Y, lambda a, b: (a < b).astype(np.float64), lambda a, b: (b < a).astype(np.float64)),
+    ("where", lambda a, b: tg.where(tg.tensor(_X > 0), a, b), _X, _Y, lambda a, b: (_X > 0).astype(np.float64),
+     lambda a, b: (_X <= 0).astype(np.float64)),
+]
+
+
+@pytest.mark.parametrize("name, fn, x, y, dx, dy", _BINARY_DERIVATIVES, ids=[c[0] for c in _BINARY_DERIVATIVES])
+def test_binary_pointwise_gradients_match_numpy(name, fn, x, y, dx, dy):
+    gx, gy = _grads(fn, _leaf(x), _leaf(y))
+    np.testing.assert_allclose(gx, dx(x, y), rtol=1e-12, atol=1e-12, err_msg=f"d/dx {name}")
+    np.testing.assert_allclose(gy, dy(x, y), rtol=1e-12, atol=1e-12, err_msg=f"d/dy {name}")
+
+
+def test_binary_pointwise_gradients_broadcast_to_the_inputs_shapes():
+    x, y = _leaf(_X[:, :1]), _leaf(_Y[0])           # (3, 1) and (4,)
+    gx, gy = _grads(tg.mul, x, y)
+    np.testing.assert_allclose(gx, np.broadcast_to(_Y[0], (3, 4)).sum(1, keepdims=True), rtol=1e-12)
+    np.testing.assert_allclose(gy, np.broadcast_to(_X[:, :1], (3, 4)).sum(0), rtol=1e-12)
+
+
+def test_gradients_at_ties_and_special_points_follow_pytorch():
+    """Where the derivative is undefined, tensorgen picks PyTorch's value."""
+    a, b = _leaf([1.0, 2.0, 3.0]), _leaf([1.0, 1.0, 4.0])
+    gx, gy = _grads(tg.maximum, a, b)
+    np.testing.assert_array_equal(gx, [0.5, 1.0, 0.0])   # ties split the gradient
+    np.testing.assert_array_equal(gy, [0.5, 0.0, 1.0])
+    gx, gy = _grads(tg.minimum, a, b)
+    np.testing.assert_array_equal(gx, [0.5, 0.0, 1.0])
+    np.testing.assert_array_equal(gy, [0.5, 1.0, 0.0])
+    (g,) = _grads(tg.max, _leaf([[1.0, 3.0], [3.0, 3.0]]))  # the max shared evenly among ties
+    np.testing.assert_allclose(g, [[0.0, 1 / 3], [1 / 3, 1 / 3]], rtol=1e-15)
+    (g,) = _grads(lambda x: tg.max(x, 1)[0], _leaf([[1.0, 3.0, 3.0], [2.0, 0.0, 1.0]]))  # the index max picks
+    np.testing.assert_array_equal(g, [[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]])
+    (g,) = _grads(tg.abs, _leaf([0.0, -2.0]))
+    np.testing.assert_array_equal(g, [0.0, -1.0])
+    (g,) = _grads(tg.relu, _leaf([0.0, -2.0, 3.0]))
+    np.testing.assert_array_equal(g, [0.0, 0.0, 1.0])
+    # pow: 0 ** 0 has d/dbase 0 (not 0 * inf); d/dexponent of 0 ** y (y >= 0) is 0 (not 0 * -inf)
+    gx, gy = _grads(tg.pow, _leaf([0.0, 0.0, 2.0]), _leaf([0.0, 2.0, 0.0]))
+    np.testing.assert_array_equal(gx, [0.0, 0.0, 0.0])
+    np.testing.assert_array_equal(gy, [0.0, 0.0, np.log(2.0)])
+
+
+@pytest.mark.parametrize("dim", [None, 0, 1])
+def test_prod_gradient_with_zeros(dim):
+    """prod's gradient is the product of the other elements, also where some are zero; double
+    backward is right there too."""
+    x = np.array([[1.5, 0.0, 2.0], [0.0, 3.0, 0.0], [1.0, -2.0, 3.0]])
+    fn = (lambda t: tg.prod(t)) if dim is None else (lambda t: tg.prod(t, dim))
+    (g,) = _grads(fn, _leaf(x))
+    flat = x.reshape(-1) if dim is None else np.moveaxis(x, dim, -1)
+    expected = np.empty_like(flat)
+    for idx in np.ndindex(flat.shape):
+        others = np.delete(flat[idx[:-1]], idx[-1])
+        expected[idx] = np.prod(others)
+    expected = expected.reshape(x.shape) if dim is None else np.moveaxis(expected, -1, dim)
+    np.testing.assert_array_equal(g, expected)
+    assert tg.autograd.gradcheck(fn, (_leaf(x),))
+    assert tg.autograd.gradgradcheck(fn, (_leaf(x),))
+
+
+def test_inplace_ops_differentiate_through_the_value_before_the_write():
+    """x.clone().mul_(y): the saved self is the value before the write, and it keeps its history
+    (second derivatives through in-place ops)."""
+    def fn(x, y):
+        return x.clone().mul_(y).pow_(2)
+    x, y = _leaf(_X), _leaf(_Y)
+    assert tg.autograd.gradcheck(fn, (x, y))
+    assert tg.autograd.gradgradcheck(fn, (x, y))
+
+
+def test_aliasing_ops_that_return_self_keep_its_history():
+    """x.to(x.dtype) and x.contiguous() hand back x itself: autograd must not record a node on it."""
+    x = _leaf(_X)
+    assert x.to(tg.float64) is x and x.contiguous() is x
+    assert x.grad_fn is None and x.is_leaf
+    y = x * 2
+    assert y.to(tg.float64) is y and y.contiguous() is y
+    assert "MulBackward" in repr(y.grad_fn)
+    (g,) = tg.autograd.grad(y.to(tg.float64).contiguous().sum(), x)
+    np.testing.assert_array_equal(to_numpy(g), np.full(_X.shape, 2.0))

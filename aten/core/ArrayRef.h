@@ -14,7 +14,11 @@ class ArrayRef {
   ArrayRef() = default;
   ArrayRef(const T* data, size_t size) : data_(data), size_(size) {}
   ArrayRef(const std::vector<T>& v) : data_(v.data()), size_(v.size()) {}
+  // For call arguments like f({2, 3}): the list lives until the end of the full expression.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Winit-list-lifetime"
   ArrayRef(std::initializer_list<T> il) : data_(il.begin()), size_(il.size()) {}
+#pragma GCC diagnostic pop
   template <typename Container, typename = decltype(std::declval<Container>().data())>
   ArrayRef(const Container& c) : data_(c.data()), size_(c.size()) {}
 

@@ -37,6 +37,7 @@ class Tensor {
   template <typename T>
   T* data() const { return static_cast<T*>(impl_->data()); }
   bool is_same(const Tensor& o) const { return impl_ == o.impl_; }
+  bool requires_grad() const { return impl_->requires_grad; }
   // Marks the memory as written (saved-for-backward tensors compare versions).
   void bump_version() const { impl_->storage()->bump_version(); }
 

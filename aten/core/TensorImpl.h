@@ -36,6 +36,9 @@ class TensorImpl : public RefCounted {
 
   // A Python number turned into a 0-d tensor: lowest priority in type promotion.
   bool is_wrapped_number = false;
+  // True when autograd tracks this tensor (a leaf with requires_grad, or the output of a
+  // recorded op). Kept here as a plain flag so the no-grad path of every op is one load.
+  bool requires_grad = false;
   std::unique_ptr<AutogradMetaInterface> autograd_meta;
 
  private:

@@ -24,6 +24,7 @@
 #include "ops/add.h"
 #include "ops/all.h"
 #include "ops/bmm.h"
+#include "ops/contiguous.h"
 #include "ops/empty.h"
 #include "ops/eq.h"
 #include "ops/expand.h"
@@ -39,6 +40,7 @@
 #include "ops/slice.h"
 #include "ops/squeeze.h"
 #include "ops/sub.h"
+#include "ops/transpose.h"
 #include "ops/true_divide.h"
 #include "ops/unsqueeze.h"
 #include "ops/view.h"
@@ -85,11 +87,12 @@ Tensor to_dtype(const Tensor& self, ScalarType dtype, bool /*non_blocking*/, boo
   return out;
 }
 
+// reshape and t are composites: they go through the dispatched view ops (tg::view, tg::transpose)
+// and tg::contiguous, so autograd records them; raw make_view here would drop the gradient.
 Tensor reshape(const Tensor& self, IntArrayRef shape) {
   DimVector sizes = infer_size(shape, self.numel(), "reshape");
-  if (auto strides = view_strides(self.sizes(), self.strides(), sizes))
-    return make_view(self, sizes, *strides, self.storage_offset());
-  return tg::view(contiguous(self), sizes);
+  if (view_strides(self.sizes(), self.strides(), sizes)) return tg::view(self, sizes);
+  return tg::view(tg::contiguous(self), sizes);
 }
 
 Tensor flatten(const Tensor& self, int64_t start_dim, int64_t end_dim) {
@@ -108,8 +111,7 @@ Tensor flatten(const Tensor& self, int64_t start_dim, int64_t end_dim) {
 
 Tensor t(const Tensor& self) {
   TG_CHECK(self.dim() <= 2, "[t] t() expects a tensor with <= 2 dimensions, but self is ", self.dim(), "D");
-  if (self.dim() < 2) return make_view(self, self.sizes(), self.strides(), self.storage_offset());
-  return make_view(self, {self.size(1), self.size(0)}, {self.stride(1), self.stride(0)}, self.storage_offset());
+  return tg::transpose(self, 0, self.dim() < 2 ? 0 : 1);
 }
 
 Tensor expand_as(const Tensor& self, const Tensor& other) { return tg::expand(self, other.sizes()); }

@@ -1,6 +1,7 @@
 #include "aten/native/Copy.h"
 
 #include "aten/iter/TensorIterator.h"
+#include "aten/core/GradMode.h"
 #include "aten/native/TensorMeta.h"
 #include "aten/native/cpu/CopyKernel.h"
 
@@ -34,6 +35,14 @@ void check_out_meta(const char* op, const Tensor& out, const TensorMeta& meta) {
            ", but got ", out.dtype(), " instead");
   TG_CHECK(out.device() == meta.device, "[", op, "] expected out tensor on device ", meta.device,
            ", but got ", out.device());
+}
+
+void check_out_no_grad(const char* op, std::initializer_list<const Tensor*> inputs) {
+  if (!GradMode::is_enabled()) return;
+  for (const Tensor* t : inputs) {
+    TG_CHECK(!(t && t->defined() && t->requires_grad()), "[", op, "] functions with out=... arguments don't "
+             "support automatic differentiation, but one of the arguments requires grad.");
+  }
 }
 
 void write_result_out(const char* op, Tensor& out, const Tensor& result) {

@@ -19,6 +19,10 @@ struct TensorMeta;
 // an out= tensor must have the result's dtype when the op computes it directly (structured ops),
 // and sit on the result's device; it is resized when its shape differs.
 void check_out_meta(const char* op, const Tensor& out, const TensorMeta& meta);
+// out= variants are not differentiable: refuse them when grad mode is on and an input requires
+// grad (PyTorch's rule), instead of silently dropping the gradient.
+void check_out_no_grad(const char* op, std::initializer_list<const Tensor*> inputs);
+inline const Tensor* opt_ptr(const std::optional<Tensor>& t) { return t ? &*t : nullptr; }
 // Writes a computed result into out (resize + cast when the result dtype can be cast).
 void write_result_out(const char* op, Tensor& out, const Tensor& result);
 // Writes a computed result into self for an in-place variant (shape must match exactly).

@@ -22,6 +22,9 @@ class GilRelease {
   PyThreadState* state_;
 };
 
+// Factories' requires_grad=True (floating results only, like PyTorch).
+void set_requires_grad(const Tensor& t);
+
 inline std::optional<IntArrayRef> as_ref(const std::optional<DimVector>& v) {
   if (!v) return std::nullopt;
   return IntArrayRef(v->data(), v->size());

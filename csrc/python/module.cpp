@@ -22,6 +22,9 @@ void collect_generated_bindings(std::vector<PyMethodDef>& functions, std::vector
 extern const char* const kOpSchemas[];
 extern PyMethodDef tensor_base_methods[];
 extern PyGetSetDef tensor_base_getset[];
+extern PyMethodDef autograd_tensor_methods[];
+extern PyGetSetDef autograd_tensor_getset[];
+void init_autograd_bindings(py::module_& m);
 Tensor tensor_from_numpy(py::array a);
 }  // namespace tg::python
 
@@ -56,10 +59,16 @@ PYBIND11_MODULE(_C, m) {
 
   // PyMethodDef arrays must outlive the type and module: keep them in static storage.
   static std::vector<PyMethodDef> functions, methods;
+  static std::vector<PyGetSetDef> getset;
   collect_generated_bindings(functions, methods);
-  for (PyMethodDef* d = tensor_base_methods; d->ml_name; ++d) methods.push_back(*d);
+  for (PyMethodDef* defs : {tensor_base_methods, autograd_tensor_methods})
+    for (PyMethodDef* d = defs; d->ml_name; ++d) methods.push_back(*d);
   methods.push_back(PyMethodDef{nullptr, nullptr, 0, nullptr});
-  if (!init_types(m.ptr(), methods.data(), tensor_base_getset)) throw py::error_already_set();
+  for (PyGetSetDef* defs : {tensor_base_getset, autograd_tensor_getset})
+    for (PyGetSetDef* d = defs; d->name; ++d) getset.push_back(*d);
+  getset.push_back(PyGetSetDef{nullptr, nullptr, nullptr, nullptr, nullptr});
+  if (!init_types(m.ptr(), methods.data(), getset.data())) throw py::error_already_set();
+  init_autograd_bindings(m);
   for (PyMethodDef& d : functions) {
     PyObject* f = PyCFunction_NewEx(&d, nullptr, m.ptr());
     if (!f || PyModule_AddObject(m.ptr(), d.ml_name, f) < 0) throw py::error_already_set();

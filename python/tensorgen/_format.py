@@ -97,6 +97,9 @@ def _format_array(a: np.ndarray, fmt: _Formatter, indent: int, summarize: bool) 
 
 
 def format_tensor(t) -> str:
+    grad_fn = t.grad_fn
+    requires_grad = t.requires_grad
+    t = t.detach()  # printing must not record autograd history (t.float() below)
     dtype = str(t.dtype).split(".")[-1]
     suffixes = []
     if t.numel() == 0 and t.dim() != 1:
@@ -113,4 +116,8 @@ def format_tensor(t) -> str:
             body = _format_array(a, fmt, len("tensor("), summarize)
     if dtype not in _DEFAULT_DTYPES or (t.numel() == 0 and dtype != "float32"):
         suffixes.append(f"dtype=tensorgen.{dtype}")
+    if grad_fn is not None:
+        suffixes.append(f"grad_fn=<{grad_fn.name()}>")
+    elif requires_grad:
+        suffixes.append("requires_grad=True")
     return "tensor(" + ", ".join([body] + suffixes) + ")"

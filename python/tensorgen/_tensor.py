@@ -13,6 +13,7 @@ import numpy as np
 
 from tensorgen import _C
 from tensorgen import _format, _indexing
+from tensorgen import autograd as _autograd
 
 _Base = _C.TensorBase
 
@@ -246,6 +247,12 @@ class Tensor(_Base):
     def cpu(self):
         return self
 
+    # -- autograd (requires_grad, grad, grad_fn, is_leaf, detach, register_hook ... are C attributes)
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Accumulates d(self)/d(leaf) into each leaf's .grad (see tensorgen.autograd.backward).
+        gradient: d(loss)/d(self), needed unless self has one element."""
+        _autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+
     def type(self, dtype=None):
         """x.type() -> 'tensorgen.FloatTensor' (PyTorch's legacy type names); x.type(dtype) converts."""
         if dtype is None:
@@ -323,14 +330,20 @@ def _flatten_tensors(data):
 
 def tensor(data, dtype=None, device=None, requires_grad=False) -> Tensor:
     """A new tensor holding a copy of data (nested lists, tuples, scalars, NumPy arrays, tensors)."""
+    out = _tensor_data(data, dtype, device)
     if requires_grad:
-        raise NotImplementedError("[tensor] requires_grad=True needs autograd, which is not built yet")
+        out.requires_grad_(True)  # floating dtypes only: RuntimeError otherwise, as in PyTorch
+    return out
+
+
+def _tensor_data(data, dtype, device) -> Tensor:
     if dtype is not None and not isinstance(dtype, _C.dtype):
         raise TypeError(f"[tensor] dtype must be a tensorgen.dtype, not {builtins.type(dtype).__name__}")
     if device is not None and globals()["device"](device).type != "cpu":
         raise RuntimeError(f"[tensor] device {device} is not available in this build")
     if isinstance(data, Tensor):
-        return data.to(dtype or data.dtype, copy=True)
+        # A copy with no autograd history (PyTorch's tensor(t) is t.clone().detach()).
+        return data.detach().to(dtype or data.dtype, copy=True)
     if isinstance(data, builtins.str) or data is None:
         raise TypeError(f"[tensor] new(): invalid data type '{builtins.type(data).__name__}'")
     src = _flatten_tensors(data)

@@ -1351,6 +1351,7 @@ def _to_samples(op, dtype, mode, make):
     if mode == "basic":
         yield SampleInput(make(S, low=0, high=9), dtype=tg.float64)
         yield SampleInput(make(S, low=0, high=9), tg.float32, copy=True)
+        yield SampleInput(make(S, low=0, high=9), tg.float64, copy=True)
 
 
 def _to_ref(a, dtype, copy=False):
@@ -1952,9 +1953,55 @@ def _view_entries():
     return out
 
 
+# ----------------------------------------------------------------------------- backward helpers
+
+def _select_backward_ref(g, input_sizes, dim, index):
+    out = np.zeros(input_sizes, dtype=g.dtype)
+    idx = [builtins.slice(None)] * len(input_sizes)
+    idx[dim] = index
+    out[tuple(idx)] = g
+    return out
+
+
+def _slice_backward_ref(g, input_sizes, dim, start, end, step):
+    out = np.zeros(input_sizes, dtype=g.dtype)
+    idx = [builtins.slice(None)] * len(input_sizes)
+    idx[dim] = builtins.slice(start, end, step)
+    out[tuple(idx)] = g
+    return out
+
+
+def _backward_helper_entries():
+    """select_backward / slice_backward: the gradients of select and slice (grad scattered into
+    zeros of the input's shape), ops so that double backward works."""
+    out = []
+    grad_dtype = dict(compute_dtype=lambda op, s: s.args[0].dtype, result_dtype=lambda op, s: s.args[0].dtype)
+    out.append(OpInfo("select_backward", ref=_select_backward_ref, sample_inputs=_shape_samples({
+        "basic": [((3,), ([3, 4], 1, 2), {}), ((2, 4), ([2, 3, 4], 1, -1), {}), ((), ([5], 0, 3), {}),
+                  ((3, 4), ([2, 3, 4], 0, 0), {})],
+        "zero_size": [((0,), ([0, 3], 1, 1), {}), ((2, 0), ([2, 3, 0], 1, 2), {})],
+    }), error_inputs=_errors(
+        ("grad of the wrong shape", lambda: tg.select_backward(_f((4,)), [3, 4], 1, 2), RuntimeError, "does not match"),
+        ("index out of range", lambda: tg.select_backward(_f((3,)), [3, 4], 1, 4), IndexError),
+        ("dim out of range", lambda: tg.select_backward(_f((3,)), [3, 4], 2, 0), IndexError),
+        ("input_sizes is a string", lambda: tg.select_backward(_f((3,)), "ab", 1, 0), TypeError),
+    ), **grad_dtype))
+    out.append(OpInfo("slice_backward", ref=_slice_backward_ref, sample_inputs=_shape_samples({
+        "basic": [((3, 2), ([3, 4], 1, 1, None, 2), {}), ((2, 3, 4), ([2, 5, 4], 1, 1, 4, 1), {}),
+                  ((2, 4), ([3, 4], 0, -2, None, 1), {}), ((3, 4), ([3, 4], 0, None, None, 1), {})],
+        "zero_size": [((0, 4), ([3, 4], 0, 5, 10, 1), {}), ((0, 3), ([0, 3], 1, 0, 3, 1), {})],
+    }), error_inputs=_errors(
+        ("grad of the wrong shape", lambda: tg.slice_backward(_f((3, 3)), [3, 4], 1, 0, 2, 1), RuntimeError,
+         "does not match"),
+        ("step 0", lambda: tg.slice_backward(_f((3, 2)), [3, 4], 1, 0, 2, 0), ValueError, "step"),
+        ("dim out of range", lambda: tg.slice_backward(_f((3, 2)), [3, 4], 2, 0, 2, 1), IndexError),
+    ), **grad_dtype))
+    return out
+
+
 # ----------------------------------------------------------------------------- the database
 
 op_db: list[OpInfo] = (_pointwise_entries() + _reduction_entries() + _linalg_entries() + _copy_entries()
-                       + _factory_entries() + _view_entries())
+                       + _factory_entries() + _view_entries() + _backward_helper_entries())
 op_db_by_name: dict[str, OpInfo] = {op.name: op for op in op_db}
 assert len(op_db_by_name) == len(op_db), "opinfo: duplicate entries"

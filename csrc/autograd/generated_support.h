@@ -1,0 +1,42 @@
+#pragma once
+// What the generated autograd files (build/generated/autograd/*.cpp) need: the graph types, saved
+// variables, grad mode, the formula helpers, and small conversions for saved arguments.
+#include <array>
+#include <optional>
+#include <string>
+
+#include "aten/core/GradMode.h"
+#include "csrc/autograd/formulas.h"
+#include "csrc/autograd/node.h"
+#include "csrc/autograd/saved_variable.h"
+#include "ops/clone.h"  // in-place wrappers save a copy of self
+
+namespace tg::autograd::generated {
+
+using tg::autograd::collect_next_edges;
+using tg::autograd::Node;
+using tg::autograd::SavedVariable;
+using tg::autograd::variable_list;
+
+// Saved copies of arguments, and their views for calling ops.
+inline std::optional<DimVector> opt_vec(std::optional<IntArrayRef> v) {
+  return v ? std::optional<DimVector>(DimVector(*v)) : std::nullopt;
+}
+inline std::optional<IntArrayRef> opt_ref(const std::optional<DimVector>& v) {
+  return v ? std::optional<IntArrayRef>(IntArrayRef(v->data(), v->size())) : std::nullopt;
+}
+inline std::optional<std::string> opt_string(std::optional<std::string_view> v) {
+  return v ? std::optional<std::string>(std::string(*v)) : std::nullopt;
+}
+inline std::optional<std::string_view> opt_view(const std::optional<std::string>& v) {
+  return v ? std::optional<std::string_view>(*v) : std::nullopt;
+}
+
+// Gradients of outputs nobody used arrive undefined; formulas see zeros of the output's shape.
+void materialize_grads(const Node& node, variable_list& grads);
+// Only floating outputs take part in autograd (indices of max(dim) do not).
+void set_history_if_floating(const Tensor& output, const std::shared_ptr<Node>& node, uint32_t output_nr);
+// Marks the output of a view op so that in-place ops on it are refused (see check_inplace).
+void mark_view(const Tensor& view, const Tensor& base);
+
+}  // namespace tg::autograd::generated

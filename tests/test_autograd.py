@@ -992,3 +992,22 @@ def test_gradcheck_function_with_no_differentiable_output():
     # An output that hides its dependence on x from autograd: numerical gradient is not zero.
     with pytest.raises(GradcheckError, match="expected to be zero"):
         gradcheck(lambda t: (t * 2).detach(), (x,))
+
+
+def test_register_hook_returns_a_removable_handle():
+    x = tg.ones(2, requires_grad=True)
+    handle = x.register_hook(lambda g: g * 3)
+    (x * 2).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [6.0, 6.0])
+    handle.remove()
+    x.grad = None
+    (x * 2).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 2.0])
+
+
+def test_numpy_refuses_tensors_that_require_grad():
+    x = tg.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="detach"):
+        x.numpy()
+    assert x.detach().numpy().tolist() == [1.0, 1.0]
+    assert x.tolist() == [1.0, 1.0]

@@ -107,6 +107,8 @@ static PyObject* m_numpy(PyObject* self, PyObject*) {
   const Tensor& t = unpack_tensor(self);
   TG_CHECK_TYPE(t.device().is_cpu(), "[numpy] can't convert ", t.device(),
                 " tensor to numpy. Use Tensor.cpu() to copy the tensor to host memory first.");
+  TG_CHECK(!t.requires_grad(), "[numpy] Can't call numpy() on Tensor that requires grad. Use "
+           "tensor.detach().numpy() instead.");
   const char* fmt = numpy_format(t.dtype());
   TG_CHECK_TYPE(fmt != nullptr, "[numpy] got unsupported ScalarType ", t.dtype(),
                 " (NumPy has no such dtype; convert with .float() first)");

@@ -107,7 +107,7 @@ def format_tensor(t) -> str:
         suffixes.append(f"size={tuple(t.shape)}")
     else:
         src = t.float() if dtype in ("bfloat16", "float16") else t
-        a = src.numpy()
+        a = src.detach().numpy()
         floating = t.dtype.is_floating_point
         summarize = t.numel() > _THRESHOLD
         shown = _summarize(a, summarize)

@@ -91,6 +91,18 @@ class UntypedStorage:
         return self._nbytes
 
 
+class RemovableHandle:
+    """What register_hook returns: remove() turns the hook off."""
+
+    __slots__ = ("removed",)
+
+    def __init__(self):
+        self.removed = False
+
+    def remove(self) -> None:
+        self.removed = True
+
+
 def _number(x):
     return _C._wrap_number(x)
 
@@ -200,8 +212,19 @@ class Tensor(_Base):
         return a if dtype is None else a.astype(dtype)
 
     def tolist(self):
-        t = self.float() if self.dtype is _C.bfloat16 else self
+        t = self.detach()
+        t = t.float() if t.dtype is _C.bfloat16 else t
         return t.numpy().tolist()
+
+    def register_hook(self, hook):
+        """Calls hook(grad) when this tensor's gradient is computed; a returned tensor replaces
+        the gradient. Returns a handle whose remove() disables the hook."""
+        handle = RemovableHandle()
+
+        def call(grad):
+            return None if handle.removed else hook(grad)
+        _Base.register_hook(self, call)
+        return handle
 
     def __repr__(self) -> str:
         return _format.format_tensor(self)
@@ -220,7 +243,8 @@ class Tensor(_Base):
         _indexing.setitem(self, index, value)
 
     def __reduce_ex__(self, protocol):
-        return (_rebuild, (self.cpu().clone().numpy() if self.dtype is not _C.bfloat16 else self.float().numpy(),
+        t = self.detach()
+        return (_rebuild, (t.clone().numpy() if t.dtype is not _C.bfloat16 else t.float().numpy(),
                            builtins.str(self.dtype).split(".")[-1]))
 
     # -- dtype and device conversions
@@ -322,6 +346,7 @@ def _infer_dtype(data, arr: np.ndarray):
 def _flatten_tensors(data):
     """Lists that mix tensors in (tg.tensor([t1, t2])) are converted element by element."""
     if isinstance(data, Tensor):
+        data = data.detach()
         return data.numpy() if data.dtype is not _C.bfloat16 else data.float().numpy()
     if isinstance(data, (list, tuple)):
         return [_flatten_tensors(d) for d in data]

@@ -18,8 +18,8 @@ def dtype_name(dtype) -> str:
 
 def to_numpy(t) -> np.ndarray:
     if dtype_name(t.dtype) == "bfloat16":
-        return t.float().numpy().copy()
-    return t.numpy().copy()
+        return t.detach().float().numpy().copy()
+    return t.detach().numpy().copy()
 
 
 def make_tensor(shape, dtype, *, low=None, high=None, seed=0, noncontiguous=False):

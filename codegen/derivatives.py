@@ -22,7 +22,8 @@ from codegen.model import CodegenError, FunctionSchema, NativeFunction, SchemaEr
 SPECIAL_KEYS = {"name", "non_differentiable", "output_differentiability"}
 # Tensor metadata a formula may use without saving the tensor itself: `self.sizes()` saves only
 # the sizes (as `self_sizes`), and so on.
-METADATA = {"sizes": "DimVector", "strides": "DimVector", "scalar_type": "ScalarType", "dim": "int64_t"}
+METADATA = {"sizes": "DimVector", "strides": "DimVector", "scalar_type": "ScalarType", "dim": "int64_t",
+            "storage_offset": "int64_t"}
 
 
 @dataclass

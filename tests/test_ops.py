@@ -415,7 +415,6 @@ def _differentiable_op_names():
 # that bypasses the dispatched ops, e.g. with a raw view, would silently lose its gradient).
 _DIFFERENTIABLE_COMPOSITES = ["div", "clamp", "matmul", "reshape", "t", "flatten", "narrow", "expand_as"]
 GRAD_OPS = [op_db_by_name[n] for n in _differentiable_op_names() + _DIFFERENTIABLE_COMPOSITES]
-_GRAD_XFAIL = {"as_strided": "as_strided backward is not implemented (its formula is not_implemented)"}
 # Samples at the op's points of non-differentiability (round's ties), and nan/inf inputs.
 _GRAD_SKIP_SAMPLES = ("ties", "ieee specials")
 
@@ -462,8 +461,6 @@ def _grad_samples(op, count=3):
 @pytest.mark.parametrize("op", GRAD_OPS, ids=lambda op: op.name)
 def test_gradcheck(op):
     """First derivatives of every differentiable op against central differences (float64)."""
-    if op.name in _GRAD_XFAIL:
-        pytest.xfail(_GRAD_XFAIL[op.name])
     samples = _grad_samples(op)
     assert samples, f"{op.name}: no float64 sample to check gradients on"
     for sample, fn, inputs in samples:
@@ -473,8 +470,6 @@ def test_gradcheck(op):
 @pytest.mark.parametrize("op", GRAD_OPS, ids=lambda op: op.name)
 def test_gradgradcheck(op):
     """Second derivatives: the backward formulas are themselves differentiable."""
-    if op.name in _GRAD_XFAIL:
-        pytest.xfail(_GRAD_XFAIL[op.name])
     samples = _grad_samples(op)
     assert samples, f"{op.name}: no float64 sample to check gradients on"
     for sample, fn, inputs in samples:

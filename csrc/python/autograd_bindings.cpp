@@ -309,15 +309,13 @@ static PyObject* m_register_hook(PyObject* self, PyObject* fn) {
   TG_PY_END(nullptr)
 }
 
-#define TG_METHOD(name, fn, flags) {name, reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(fn)), flags, nullptr}
 PyMethodDef autograd_tensor_methods[] = {
-    TG_METHOD("requires_grad_", m_requires_grad_, METH_VARARGS | METH_KEYWORDS),
-    TG_METHOD("detach", m_detach, METH_NOARGS),
-    TG_METHOD("detach_", m_detach_, METH_NOARGS),
-    TG_METHOD("retain_grad", m_retain_grad, METH_NOARGS),
-    TG_METHOD("register_hook", m_register_hook, METH_O),
+    TG_PY_METHOD("requires_grad_", m_requires_grad_, METH_VARARGS | METH_KEYWORDS),
+    TG_PY_METHOD("detach", m_detach, METH_NOARGS),
+    TG_PY_METHOD("detach_", m_detach_, METH_NOARGS),
+    TG_PY_METHOD("retain_grad", m_retain_grad, METH_NOARGS),
+    TG_PY_METHOD("register_hook", m_register_hook, METH_O),
     {nullptr, nullptr, 0, nullptr}};
-#undef TG_METHOD
 
 PyGetSetDef autograd_tensor_getset[] = {
     {"requires_grad", p_requires_grad, set_requires_grad, nullptr, nullptr},

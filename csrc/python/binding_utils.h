@@ -8,6 +8,10 @@
 
 #include "csrc/python/python_types.h"
 
+// A PyMethodDef entry for a C function of any of the METH_* signatures.
+#define TG_PY_METHOD(name, fn, flags) \
+  { name, reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(fn)), flags, nullptr }
+
 namespace tg::python {
 
 // Releases the GIL for the duration of a kernel call (restored even when the call throws).

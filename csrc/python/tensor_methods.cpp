@@ -193,24 +193,22 @@ static PyObject* p_version(PyObject* self, void*) {
   return PyLong_FromUnsignedLong(unpack_tensor(self).storage()->version());
 }
 
-#define TG_METHOD(name, fn, flags) {name, reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(fn)), flags, nullptr}
 PyMethodDef tensor_base_methods[] = {
-    TG_METHOD("size", m_size, METH_VARARGS | METH_KEYWORDS),
-    TG_METHOD("stride", m_stride, METH_VARARGS | METH_KEYWORDS),
-    TG_METHOD("dim", m_dim, METH_NOARGS),
-    TG_METHOD("ndimension", m_dim, METH_NOARGS),
-    TG_METHOD("numel", m_numel, METH_NOARGS),
-    TG_METHOD("nelement", m_numel, METH_NOARGS),
-    TG_METHOD("storage_offset", m_storage_offset, METH_NOARGS),
-    TG_METHOD("is_contiguous", m_is_contiguous, METH_NOARGS),
-    TG_METHOD("element_size", m_element_size, METH_NOARGS),
-    TG_METHOD("data_ptr", m_data_ptr, METH_NOARGS),
-    TG_METHOD("_storage_info", m_storage_info, METH_NOARGS),
-    TG_METHOD("item", m_item, METH_NOARGS),
-    TG_METHOD("__len__", m_len, METH_NOARGS),
-    TG_METHOD("numpy", m_numpy, METH_NOARGS),
+    TG_PY_METHOD("size", m_size, METH_VARARGS | METH_KEYWORDS),
+    TG_PY_METHOD("stride", m_stride, METH_VARARGS | METH_KEYWORDS),
+    TG_PY_METHOD("dim", m_dim, METH_NOARGS),
+    TG_PY_METHOD("ndimension", m_dim, METH_NOARGS),
+    TG_PY_METHOD("numel", m_numel, METH_NOARGS),
+    TG_PY_METHOD("nelement", m_numel, METH_NOARGS),
+    TG_PY_METHOD("storage_offset", m_storage_offset, METH_NOARGS),
+    TG_PY_METHOD("is_contiguous", m_is_contiguous, METH_NOARGS),
+    TG_PY_METHOD("element_size", m_element_size, METH_NOARGS),
+    TG_PY_METHOD("data_ptr", m_data_ptr, METH_NOARGS),
+    TG_PY_METHOD("_storage_info", m_storage_info, METH_NOARGS),
+    TG_PY_METHOD("item", m_item, METH_NOARGS),
+    TG_PY_METHOD("__len__", m_len, METH_NOARGS),
+    TG_PY_METHOD("numpy", m_numpy, METH_NOARGS),
     {nullptr, nullptr, 0, nullptr}};
-#undef TG_METHOD
 
 PyGetSetDef tensor_base_getset[] = {
     {"shape", p_shape, nullptr, nullptr, nullptr},

@@ -3,21 +3,11 @@
 #include <cstdlib>
 #include <new>
 
+#include "aten/core/CPUAllocator.h"
 #include "aten/core/Error.h"
 
 namespace tg {
 namespace {
-
-constexpr size_t kAlignment = 64;
-
-void* cpu_allocate(size_t nbytes) {
-  if (nbytes == 0) return nullptr;
-  size_t rounded = (nbytes + kAlignment - 1) / kAlignment * kAlignment;
-  void* p = std::aligned_alloc(kAlignment, rounded);
-  if (!p) throw std::bad_alloc();
-  return p;
-}
-void cpu_free(void* p, size_t) { std::free(p); }
 
 Allocator g_allocators[2] = {Allocator{cpu_allocate, cpu_free}, Allocator{}};
 

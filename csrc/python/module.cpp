@@ -7,6 +7,7 @@
 
 #include <vector>
 
+#include "aten/core/CPUAllocator.h"
 #include "aten/core/Generator.h"
 #include "aten/dispatch/Backend.h"
 #include "csrc/python/binding_utils.h"
@@ -87,6 +88,18 @@ PYBIND11_MODULE(_C, m) {
   m.def("from_numpy", &tensor_from_numpy, py::arg("ndarray"),
         "A tensor sharing memory with a NumPy array (writes are visible both ways).");
   m.def("manual_seed", [](int64_t seed) { tg::default_generator()->manual_seed(uint64_t(seed)); }, py::arg("seed"));
+  m.def("cpu_memory_stats", []() {
+    tg::CPUMemoryStats s = tg::cpu_memory_stats();
+    py::dict d;
+    d["allocated_bytes"] = s.allocated_bytes;
+    d["cached_bytes"] = s.cached_bytes;
+    d["peak_allocated_bytes"] = s.peak_allocated_bytes;
+    d["cache_hits"] = s.cache_hits;
+    d["cache_misses"] = s.cache_misses;
+    return d;
+  }, "Bytes held by live CPU tensors and by the allocator's cache, and cache hit/miss counts.");
+  m.def("cpu_empty_cache", &tg::cpu_empty_cache, "Returns the CPU allocator's cached blocks to the system.");
+  m.def("_cpu_set_cache_enabled", &tg::cpu_set_cache_enabled);
   m.def("initial_seed", []() { return tg::default_generator()->initial_seed(); });
   m.def("_get_rng_state", []() {
     auto& g = tg::default_generator();

@@ -1,0 +1,127 @@
+#include "aten/core/CPUAllocator.h"
+
+#include <cstdlib>
+#include <mutex>
+#include <new>
+#include <unordered_map>
+#include <vector>
+
+namespace tg {
+namespace {
+
+constexpr size_t kAlignment = 64;
+constexpr size_t kMaxCachedBytes = size_t(1) << 30;  // 1 GiB of free blocks at most
+
+// Size classes: multiples of 64 bytes up to 1 KiB, then four classes per power of two
+// (x, 1.25x, 1.5x, 1.75x), so rounding wastes at most 25%.
+size_t size_class(size_t n) {
+  if (n <= 1024) return (n + kAlignment - 1) / kAlignment * kAlignment;
+  size_t pow2 = size_t(1) << (63 - __builtin_clzll(n));
+  size_t step = pow2 / 4;
+  return (n + step - 1) / step * step;
+}
+
+struct Cache {
+  std::mutex mutex;
+  std::unordered_map<size_t, std::vector<void*>> free_blocks;
+  CPUMemoryStats stats{};
+  bool enabled = true;
+
+  void release_all() {  // caller holds the mutex
+    for (auto& [size, blocks] : free_blocks)
+      for (void* p : blocks) std::free(p);
+    free_blocks.clear();
+    stats.cached_bytes = 0;
+  }
+};
+
+// Never destroyed: storages may be freed during interpreter shutdown, after static destructors.
+Cache& cache() {
+  static Cache* c = [] {
+    auto* cc = new Cache();
+    const char* env = std::getenv("TENSORGEN_CPU_ALLOCATOR_CACHE");
+    if (env && env[0] == '0') cc->enabled = false;
+    return cc;
+  }();
+  return *c;
+}
+
+}  // namespace
+
+void* cpu_allocate(size_t nbytes) {
+  if (nbytes == 0) return nullptr;
+  size_t size = size_class(nbytes);
+  Cache& c = cache();
+  {
+    std::lock_guard<std::mutex> lock(c.mutex);
+    c.stats.allocated_bytes += size;
+    if (c.stats.allocated_bytes > c.stats.peak_allocated_bytes) c.stats.peak_allocated_bytes = c.stats.allocated_bytes;
+    auto it = c.free_blocks.find(size);
+    if (it != c.free_blocks.end() && !it->second.empty()) {
+      void* p = it->second.back();
+      it->second.pop_back();
+      c.stats.cached_bytes -= size;
+      ++c.stats.cache_hits;
+      return p;
+    }
+    ++c.stats.cache_misses;
+  }
+  void* p = std::aligned_alloc(kAlignment, size);
+  if (!p) {
+    // Out of memory: give the cache back to the system and try once more.
+    {
+      std::lock_guard<std::mutex> lock(c.mutex);
+      c.release_all();
+    }
+    p = std::aligned_alloc(kAlignment, size);
+    if (!p) {
+      std::lock_guard<std::mutex> lock(c.mutex);
+      c.stats.allocated_bytes -= size;
+      throw std::bad_alloc();
+    }
+  }
+  return p;
+}
+
+void cpu_free(void* p, size_t nbytes) {
+  if (!p) return;
+  size_t size = size_class(nbytes);
+  Cache& c = cache();
+  {
+    std::lock_guard<std::mutex> lock(c.mutex);
+    c.stats.allocated_bytes -= size;
+    if (c.enabled && c.stats.cached_bytes + size <= kMaxCachedBytes) {
+      c.free_blocks[size].push_back(p);
+      c.stats.cached_bytes += size;
+      return;
+    }
+  }
+  std::free(p);
+}
+
+CPUMemoryStats cpu_memory_stats() {
+  Cache& c = cache();
+  std::lock_guard<std::mutex> lock(c.mutex);
+  return c.stats;
+}
+
+void cpu_empty_cache() {
+  Cache& c = cache();
+  std::lock_guard<std::mutex> lock(c.mutex);
+  c.release_all();
+}
+
+void cpu_set_cache_enabled(bool enabled) {
+  Cache& c = cache();
+  std::lock_guard<std::mutex> lock(c.mutex);
+  c.enabled = enabled;
+  if (!enabled) c.release_all();
+}
+
+bool cpu_cache_enabled() {
+  Cache& c = cache();
+  std::lock_guard<std::mutex> lock(c.mutex);
+  return c.enabled;
+}
+
+}  // namespace tg

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "aten/native/Copy.h"
+#include "aten/parallel/Parallel.h"
 
 namespace tg {
 
@@ -283,38 +284,53 @@ bool TensorIterator::is_scalar_input(int i) const {
 
 void TensorIterator::for_each(const Loop2d& loop) const {
   if (numel_ == 0) return;
-  int n = ntensors_;
+  parallel_for(0, numel_, kGrainSize, [&](int64_t begin, int64_t end) { serial_for_each(loop, begin, end); });
+}
+
+void TensorIterator::serial_for_each(const Loop2d& loop, int64_t begin, int64_t end) const {
+  const int n = ntensors_;
   char* base[kMaxOperands];
   for (int k = 0; k < n; ++k) base[k] = static_cast<char*>(operands_[k].data_ptr());
-  int64_t ndim = int64_t(iter_shape_.size());
-  int64_t zero_strides[2 * kMaxOperands] = {0};
+  const int64_t ndim = int64_t(iter_shape_.size());
   if (ndim == 0) {  // a single element
+    int64_t zero_strides[2 * kMaxOperands] = {0};
     loop(base, zero_strides, 1, 1);
     return;
   }
-  int64_t inner_strides[2 * kMaxOperands];
+  int64_t strides2d[2 * kMaxOperands];
   for (int k = 0; k < n; ++k) {
-    inner_strides[k] = iter_strides_[k];
-    inner_strides[n + k] = ndim > 1 ? iter_strides_[n + k] : 0;
+    strides2d[k] = iter_strides_[k];
+    strides2d[n + k] = ndim > 1 ? iter_strides_[n + k] : 0;
   }
-  int64_t size0 = iter_shape_[0];
-  int64_t size1 = ndim > 1 ? iter_shape_[1] : 1;
-  // Odometer over the dims above the first two.
-  DimVector counter(ndim > 2 ? ndim - 2 : 0, 0);
+  // Mixed-radix position of `begin` (dim 0 moves fastest).
+  DimVector idx(static_cast<size_t>(ndim), 0);
+  for (int64_t d = 0, rem = begin; d < ndim; ++d) {
+    idx[d] = rem % iter_shape_[d];
+    rem /= iter_shape_[d];
+  }
+  const int64_t shape0 = iter_shape_[0];
   char* data[kMaxOperands];
-  while (true) {
+  for (int64_t pos = begin; pos < end;) {
     for (int k = 0; k < n; ++k) {
       int64_t off = 0;
-      for (int64_t d = 2; d < ndim; ++d) off += counter[d - 2] * iter_strides_[d * n + k];
+      for (int64_t d = 0; d < ndim; ++d) off += idx[d] * iter_strides_[d * n + k];
       data[k] = base[k] + off;
     }
-    loop(data, inner_strides, size0, size1);
-    int64_t d = 2;
-    for (; d < ndim; ++d) {
-      if (++counter[d - 2] < iter_shape_[d]) break;
-      counter[d - 2] = 0;
+    // A partial row where the range starts or ends mid-row, otherwise as many whole rows as fit.
+    int64_t size0 = shape0, size1 = 1;
+    if (idx[0] != 0 || end - pos < shape0) {
+      size0 = std::min(shape0 - idx[0], end - pos);
+    } else if (ndim > 1) {
+      size1 = std::min(iter_shape_[1] - idx[1], (end - pos) / shape0);
     }
-    if (d >= ndim) break;
+    loop(data, strides2d, size0, size1);
+    int64_t carry = size0 * size1;
+    pos += carry;
+    for (int64_t d = 0; d < ndim && carry; ++d) {
+      int64_t v = idx[d] + carry;
+      idx[d] = v % iter_shape_[d];
+      carry = v / iter_shape_[d];
+    }
   }
 }
 

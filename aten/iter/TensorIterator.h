@@ -49,7 +49,11 @@ class TensorIterator {
   // Element of input i when that input is a broadcast scalar (stride 0 everywhere).
   bool is_scalar_input(int i) const;
 
+  // Runs loop over every element; above kGrainSize elements the range is split across threads
+  // (each chunk gets its own 2-D sub-ranges), so loops must not depend on visiting order.
   void for_each(const Loop2d& loop) const;
+  // Runs loop over the elements with linear iteration index in [begin, end).
+  void serial_for_each(const Loop2d& loop, int64_t begin, int64_t end) const;
   // Writes a temporary result back into the caller's out= tensor when dtypes differed; returns
   // the tensor the caller should see.
   Tensor finish();

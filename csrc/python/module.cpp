@@ -9,6 +9,7 @@
 
 #include "aten/core/CPUAllocator.h"
 #include "aten/core/Generator.h"
+#include "aten/parallel/Parallel.h"
 #include "aten/dispatch/Backend.h"
 #include "csrc/python/binding_utils.h"
 
@@ -88,6 +89,9 @@ PYBIND11_MODULE(_C, m) {
   m.def("from_numpy", &tensor_from_numpy, py::arg("ndarray"),
         "A tensor sharing memory with a NumPy array (writes are visible both ways).");
   m.def("manual_seed", [](int64_t seed) { tg::default_generator()->manual_seed(uint64_t(seed)); }, py::arg("seed"));
+  m.def("set_num_threads", &tg::set_num_threads, py::arg("num_threads"),
+        "Sets the number of threads kernels split their work across (OpenMP).");
+  m.def("get_num_threads", &tg::get_num_threads);
   m.def("cpu_memory_stats", []() {
     tg::CPUMemoryStats s = tg::cpu_memory_stats();
     py::dict d;

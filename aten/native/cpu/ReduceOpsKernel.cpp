@@ -1,9 +1,11 @@
 // Reduction kernels. The Reduction front end hands each kernel `outer` contiguous rows of
 // `inner` elements in the compute dtype; a kernel reduces each row into output element i.
+#include <algorithm>
 #include <cmath>
 
 #include "aten/dispatch/DtypeDispatch.h"
 #include "aten/iter/Reduction.h"
+#include "aten/parallel/Parallel.h"
 #include "kernels/all.h"
 #include "kernels/any.h"
 #include "kernels/argmax.h"
@@ -49,9 +51,14 @@ T row_sum(const T* p, int64_t n) {
   }
 }
 
+// Rows are independent: split them across threads (each row is reduced by one thread, in the
+// same order as serially, so results do not depend on the thread count).
 template <typename F>
 void for_each_row(const Reduction& r, F f) {
-  for (int64_t i = 0; i < r.outer(); ++i) f(i);
+  const int64_t grain = std::max<int64_t>(1, kGrainSize / std::max<int64_t>(r.inner(), 1));
+  parallel_for(0, r.outer(), grain, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) f(i);
+  });
 }
 
 void check_nonempty(const Reduction& r) {

@@ -1,0 +1,56 @@
+#pragma once
+// parallel_for on OpenMP (DESIGN.md §6): serial below the grain size, never nested, and an
+// exception thrown by any chunk is rethrown on the calling thread after the region (a throw
+// escaping an OpenMP region would terminate the process).
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <exception>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+namespace tg {
+
+int get_num_threads();
+void set_num_threads(int n);  // n >= 1
+bool in_parallel_region();
+
+// Elementwise work per chunk below which threads cost more than they save.
+constexpr int64_t kGrainSize = 32768;
+
+// Calls f(chunk_begin, chunk_end) over [begin, end), split across threads in contiguous chunks.
+template <typename F>
+void parallel_for(int64_t begin, int64_t end, int64_t grain, const F& f) {
+  if (begin >= end) return;
+  const int64_t n = end - begin;
+#ifdef _OPENMP
+  const int nthreads = get_num_threads();
+  if (n > grain && nthreads > 1 && !in_parallel_region()) {
+    const int64_t chunks = std::min<int64_t>(nthreads, (n + grain - 1) / std::max<int64_t>(grain, 1));
+    std::exception_ptr error;
+    std::atomic_flag failed = ATOMIC_FLAG_INIT;
+#pragma omp parallel num_threads(static_cast<int>(chunks))
+    {
+      const int64_t tid = omp_get_thread_num(), team = omp_get_num_threads();
+      const int64_t chunk = (n + team - 1) / team;
+      const int64_t b = begin + tid * chunk, e = std::min(end, b + chunk);
+      if (b < e) {
+        try {
+          f(b, e);
+        } catch (...) {
+          if (!failed.test_and_set()) error = std::current_exception();
+        }
+      }
+    }
+    if (error) std::rethrow_exception(error);
+    return;
+  }
+#endif
+  (void)grain;
+  (void)n;
+  f(begin, end);
+}
+
+}  // namespace tg

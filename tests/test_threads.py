@@ -1,0 +1,72 @@
+"""Thread-count independence: elementwise results are bitwise identical for 1 and 2 threads,
+reductions agree within tolerance, and errors raised inside parallel kernels reach Python."""
+import numpy as np
+import pytest
+
+import tensorgen as tg
+from tensorgen.testing import make_tensor
+
+
+@pytest.fixture
+def threads():
+    before = tg.get_num_threads()
+    yield
+    tg.set_num_threads(before)
+
+
+def _run_with(n, fn):
+    tg.set_num_threads(n)
+    return fn()
+
+
+# Big enough to be split across threads (above the 32768-element grain), with odd sizes so
+# chunks start and end mid-row.
+CASES = {
+    "contiguous add": lambda a, b: a + b,
+    "transposed operands": lambda a, b: a.t() + b.t(),
+    "broadcast row": lambda a, b: a * b[:1],
+    "sliced input": lambda a, b: a[:300:2] - b[1::2],
+    "mixed dtypes": lambda a, b: a.double() / (b.int() + 1000),
+    "unary exp": lambda a, b: (a / 10).exp(),
+    "comparison": lambda a, b: a < b,
+    "copy to a transposed view": lambda a, b: a.t().contiguous(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_elementwise_results_do_not_depend_on_thread_count(threads, name):
+    a = make_tensor((301, 257), tg.float32, seed=1)
+    b = make_tensor((301, 257), tg.float32, seed=2)
+    one = _run_with(1, lambda: CASES[name](a, b)).numpy()
+    two = _run_with(2, lambda: CASES[name](a, b)).numpy()
+    np.testing.assert_array_equal(one, two)
+    assert one.dtype == two.dtype
+
+
+@pytest.mark.parametrize("dim", [None, 0, 1])
+def test_reductions_agree_across_thread_counts(threads, dim):
+    a = make_tensor((513, 257), tg.float64, seed=3)
+    one = _run_with(1, lambda: a.sum(dim=dim)).numpy()
+    two = _run_with(2, lambda: a.sum(dim=dim)).numpy()
+    np.testing.assert_allclose(one, two, rtol=1e-12)
+    np.testing.assert_allclose(two, a.numpy().sum(axis=dim), rtol=1e-10)
+    values, indices = _run_with(2, lambda: a.max(dim=1))
+    np.testing.assert_array_equal(indices.numpy(), a.numpy().argmax(axis=1))
+
+
+def test_errors_inside_parallel_kernels_reach_python(threads):
+    tg.set_num_threads(2)
+    x = tg.ones(100000, dtype=tg.int64)
+    y = tg.ones(100000, dtype=tg.int64)
+    y[99999] = 0
+    with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+        tg.div(x, y, rounding_mode="floor")
+    with pytest.raises(RuntimeError, match="negative integer powers"):
+        (x * 2).pow(tg.full([100000], -2, dtype=tg.int64))
+
+
+def test_set_and_get_num_threads(threads):
+    tg.set_num_threads(1)
+    assert tg.get_num_threads() == 1
+    with pytest.raises(ValueError):
+        tg.set_num_threads(0)

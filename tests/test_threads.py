@@ -70,3 +70,14 @@ def test_set_and_get_num_threads(threads):
     assert tg.get_num_threads() == 1
     with pytest.raises(ValueError):
         tg.set_num_threads(0)
+
+
+def test_whole_tensor_sum_is_identical_for_any_thread_count(threads):
+    # Long rows are summed in fixed-size chunks by all threads, so the result cannot depend on
+    # how many threads there are.
+    a = make_tensor((1 << 20,), tg.float32, seed=4)
+    one = _run_with(1, lambda: a.sum()).item()
+    two = _run_with(2, lambda: a.sum()).item()
+    assert one == two
+    np.testing.assert_allclose(two, a.numpy().astype(np.float64).sum(), rtol=1e-5)
+    np.testing.assert_allclose(_run_with(2, lambda: a.mean()).item(), a.numpy().astype(np.float64).mean(), rtol=1e-5)

@@ -2,6 +2,7 @@
 // `inner` elements in the compute dtype; a kernel reduces each row into output element i.
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "aten/dispatch/DtypeDispatch.h"
 #include "aten/iter/Reduction.h"
@@ -21,22 +22,38 @@ namespace tg::native::cpu {
 namespace {
 
 // Pairwise (cascade) summation: error grows with log(n), not n, like NumPy's and PyTorch's.
+// Leaves keep 16 independent accumulators, which the compiler turns into SIMD lanes (no
+// reassociation needed, so results do not depend on the vector width).
 template <typename Acc, typename T>
 Acc cascade_sum(const T* p, int64_t n) {
-  if (n <= 128) {
-    Acc acc[4] = {Acc(0), Acc(0), Acc(0), Acc(0)};
+  constexpr int kLanes = 16;
+  if (n <= 16 * kLanes) {
+    Acc acc[kLanes] = {};
     int64_t i = 0;
-    for (; i + 4 <= n; i += 4) {
-      acc[0] += Acc(p[i]);
-      acc[1] += Acc(p[i + 1]);
-      acc[2] += Acc(p[i + 2]);
-      acc[3] += Acc(p[i + 3]);
-    }
+    for (; i + kLanes <= n; i += kLanes)
+      for (int j = 0; j < kLanes; ++j) acc[j] += Acc(p[i + j]);
     for (; i < n; ++i) acc[0] += Acc(p[i]);
-    return (acc[0] + acc[1]) + (acc[2] + acc[3]);
+    for (int width = kLanes / 2; width > 0; width /= 2)
+      for (int j = 0; j < width; ++j) acc[j] += acc[j + width];
+    return acc[0];
   }
-  int64_t half = (n / 2 + 7) / 8 * 8;
+  int64_t half = (n / 2 + kLanes - 1) / kLanes * kLanes;
   return cascade_sum<Acc>(p, half) + cascade_sum<Acc>(p + half, n - half);
+}
+
+// A long row summed by all threads: fixed 64K-element chunks (so the result is the same for any
+// thread count), chunk sums added pairwise in order.
+template <typename Acc, typename T>
+Acc parallel_cascade_sum(const T* p, int64_t n) {
+  constexpr int64_t kChunk = 1 << 16;
+  if (n <= 2 * kChunk) return cascade_sum<Acc>(p, n);
+  const int64_t nchunks = (n + kChunk - 1) / kChunk;
+  std::vector<Acc> partial(static_cast<size_t>(nchunks));
+  parallel_for(0, nchunks, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t c = begin; c < end; ++c)
+      partial[size_t(c)] = cascade_sum<Acc>(p + c * kChunk, std::min(kChunk, n - c * kChunk));
+  });
+  return cascade_sum<Acc>(partial.data(), nchunks);
 }
 
 // Integer sums wrap around in int64 like PyTorch; keep the C++ defined with unsigned math.
@@ -47,7 +64,7 @@ T row_sum(const T* p, int64_t n) {
     for (int64_t i = 0; i < n; ++i) acc += std::make_unsigned_t<T>(p[i]);
     return T(acc);
   } else {
-    return T(cascade_sum<opmath_t<T>>(p, n));
+    return T(parallel_cascade_sum<opmath_t<T>>(p, n));
   }
 }
 
@@ -85,7 +102,7 @@ void mean_kernel(const Reduction& r) {
     T* out = r.output(0).data<T>();
     using Op = opmath_t<T>;
     for_each_row(r, [&](int64_t i) {
-      out[i] = T(cascade_sum<Op>(in + i * r.inner(), r.inner()) / Op(r.inner()));
+      out[i] = T(parallel_cascade_sum<Op>(in + i * r.inner(), r.inner()) / Op(r.inner()));
     });
   });
 }

@@ -943,13 +943,7 @@ def test_gradcheck_catches_wrong_custom_backward():
 
 
 def test_gradgradcheck_catches_non_differentiable_backward():
-    class DetachedGradExp(Function):
-        @staticmethod
-        def forward(ctx, x):
-            y = x.exp()
-            ctx.save_for_backward(y)
-            return y
-
+    class DetachedGradExp(MyExp):  # MyExp's forward, a backward that cuts the graph
         @staticmethod
         def backward(ctx, grad):
             (y,) = ctx.saved_tensors

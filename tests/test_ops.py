@@ -103,24 +103,15 @@ def test_noncontiguous(op):
             _run_and_check(op, sample)
 
 
-@pytest.mark.parametrize("op", _ops_with_samples("broadcast"), ids=lambda op: op.name)
+_SHAPE_KINDS = ("broadcast", "zero_dim", "zero_size")
+
+
+@pytest.mark.parametrize("kind, op", [(k, op) for k in _SHAPE_KINDS for op in _ops_with_samples(k)],
+                         ids=lambda v: v if isinstance(v, str) else v.name)
 @pytest.mark.parametrize("dtype", (tg.float32, tg.int64), ids=_dtype_id)
-def test_broadcast(op, dtype):
-    for sample in op.samples_for(dtype, "broadcast"):
-        _run_and_check(op, sample)
-
-
-@pytest.mark.parametrize("op", _ops_with_samples("zero_dim"), ids=lambda op: op.name)
-@pytest.mark.parametrize("dtype", (tg.float32, tg.int64), ids=_dtype_id)
-def test_zero_dim(op, dtype):
-    for sample in op.samples_for(dtype, "zero_dim"):
-        _run_and_check(op, sample)
-
-
-@pytest.mark.parametrize("op", _ops_with_samples("zero_size"), ids=lambda op: op.name)
-@pytest.mark.parametrize("dtype", (tg.float32, tg.int64), ids=_dtype_id)
-def test_zero_size(op, dtype):
-    for sample in op.samples_for(dtype, "zero_size"):
+def test_shapes(kind, op, dtype):
+    """Broadcast inputs, 0-d inputs and zero-size inputs, each against the reference."""
+    for sample in op.samples_for(dtype, kind):
         _run_and_check(op, sample)
 
 

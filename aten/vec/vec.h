@@ -1,0 +1,117 @@
+#pragma once
+// Vectorized<T> for this translation unit's instruction set (DESIGN.md §6, "SIMD"): include this
+// header, not vec_base.h / vec256.h / vec512.h directly. Everything lives in
+// tg::vec::CPU_CAPABILITY (inline), so each per-ISA build of a kernel file gets its own copy.
+//
+// Also here: VecIO<T>, the loads and stores a kernel uses for element type T. For float, double
+// and the integer types it is Vectorized<T> itself; float16 and bfloat16 are loaded into
+// Vectorized<float> (computed in float, DESIGN.md §6) and stored back rounded to nearest even,
+// bit-identical to tg::Half / tg::BFloat16's scalar conversions for every non-NaN value (NaN stays
+// NaN). Vectorized math (exp, log, ...) is in vec_math.h.
+#include "aten/core/Half.h"
+#include "aten/vec/isa.h"
+
+#if defined(__AVX512F__) && defined(__AVX512DQ__) && defined(__AVX512BW__) && defined(__AVX512VL__)
+#define TG_VEC_AVX512 1
+#include "aten/vec/vec512.h"
+#elif defined(__AVX2__) && defined(__FMA__)
+#define TG_VEC_AVX2 1
+#include "aten/vec/vec256.h"
+#else
+#include "aten/vec/vec_base.h"
+#endif
+
+namespace tg::vec {
+inline namespace CPU_CAPABILITY {
+
+template <typename T>
+struct VecIO {
+  using vec_t = Vectorized<T>;
+  static vec_t load(const T* p) { return vec_t::loadu(p); }
+  static vec_t load(const T* p, int count) { return vec_t::loadu(p, count); }
+  static void store(T* p, const vec_t& v) { v.store(p); }
+  static void store(T* p, const vec_t& v, int count) { v.store(p, count); }
+};
+
+namespace detail {
+// Half / BFloat16 <-> float for one full vector; the tails go through a buffer.
+template <typename H> inline Vectorized<float> load_half_full(const H* p);
+template <typename H> inline void store_half_full(H* p, const Vectorized<float>& v);
+
+#if defined(TG_VEC_AVX512) || defined(TG_VEC_AVX2)
+// float -> bfloat16 bits (in the low 16 bits of each int32 lane): round to nearest even, NaN ->
+// 0x7fc0, exactly like detail::float_to_bf16_bits.
+inline Vectorized<int32_t> bf16_round(const Vectorized<float>& v) {
+  auto bits = cast<int32_t>(v);
+  auto rounded = srli<16>(bits + Vectorized<int32_t>(0x7fff) + (srli<16>(bits) & Vectorized<int32_t>(1)));
+  return blendv(rounded, Vectorized<int32_t>(0x7fc0), cast<int32_t>(v != v));
+}
+#endif
+
+#if defined(TG_VEC_AVX512)
+template <> inline Vectorized<float> load_half_full(const Half* p) {
+  return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+}
+template <> inline void store_half_full(Half* p, const Vectorized<float>& v) {
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), _mm512_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT));
+}
+template <> inline Vectorized<float> load_half_full(const BFloat16* p) {
+  __m512i w = _mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+  return _mm512_castsi512_ps(_mm512_slli_epi32(w, 16));
+}
+template <> inline void store_half_full(BFloat16* p, const Vectorized<float>& v) {
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), _mm512_cvtepi32_epi16(bf16_round(v)));
+}
+#elif defined(TG_VEC_AVX2)
+template <> inline Vectorized<float> load_half_full(const Half* p) {
+  return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+}
+template <> inline void store_half_full(Half* p, const Vectorized<float>& v) {
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT));
+}
+template <> inline Vectorized<float> load_half_full(const BFloat16* p) {
+  __m256i w = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+  return _mm256_castsi256_ps(_mm256_slli_epi32(w, 16));
+}
+template <> inline void store_half_full(BFloat16* p, const Vectorized<float>& v) {
+  __m256i r = bf16_round(v);
+  r = _mm256_permute4x64_epi64(_mm256_packus_epi32(r, r), 0xd8);  // values fit in 16 bits
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm256_castsi256_si128(r));
+}
+#else
+template <typename H> inline Vectorized<float> load_half_full(const H* p) {
+  Vectorized<float> r;
+  for (int i = 0; i < Vectorized<float>::size(); ++i) r.lane(i) = float(p[i]);
+  return r;
+}
+template <typename H> inline void store_half_full(H* p, const Vectorized<float>& v) {
+  for (int i = 0; i < Vectorized<float>::size(); ++i) p[i] = H(v[i]);
+}
+#endif
+
+template <typename H>
+struct HalfVecIO {
+  using vec_t = Vectorized<float>;
+  static constexpr int N = vec_t::size();
+  static vec_t load(const H* p) { return load_half_full(p); }
+  static vec_t load(const H* p, int count) {
+    H buf[N] = {};
+    std::memcpy(buf, p, size_t(count) * sizeof(H));
+    return load_half_full(buf);
+  }
+  static void store(H* p, const vec_t& v) { store_half_full(p, v); }
+  static void store(H* p, const vec_t& v, int count) {
+    H buf[N];
+    store_half_full(buf, v);
+    std::memcpy(p, buf, size_t(count) * sizeof(H));
+  }
+};
+}  // namespace detail
+
+template <> struct VecIO<Half> : detail::HalfVecIO<Half> {};
+template <> struct VecIO<BFloat16> : detail::HalfVecIO<BFloat16> {};
+
+}  // namespace CPU_CAPABILITY
+}  // namespace tg::vec
+
+#include "aten/vec/vec_math.h"

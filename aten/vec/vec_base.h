@@ -1,0 +1,207 @@
+#pragma once
+// Vectorized<T>: a fixed-width SIMD vector of T (DESIGN.md §6, "SIMD"), after PyTorch's at::vec.
+//
+// This file is the portable implementation: 32 bytes of T in a plain array, every operation a
+// short loop the compiler can turn into SSE code. vec256.h (AVX2) and vec512.h (AVX-512)
+// specialize Vectorized<float|double|int32_t|int64_t> with intrinsics and the same API:
+//
+//   size()                      lanes per vector (constexpr)
+//   Vectorized(T) / Vectorized() broadcast / uninitialized
+//   loadu(p), loadu(p, count)   unaligned load; the count form reads count < size() lanes and
+//                               zero-fills the rest (the tail of a loop)
+//   store(p), store(p, count)   unaligned store of all / the first count lanes
+//   v[i]                        one lane (slow; tests and fallbacks)
+//   + - * / and unary -         lane-wise (/ only for floating types)
+//   == != < <= > >=             masks: a vector of T whose lanes have all bits set or clear
+//   & | ^ andnot(a, b)          bitwise (a & ~b for andnot), also on floating vectors
+//   blendv(a, b, mask)          b where mask is set, else a
+//   maximum / minimum           NaN-propagating like torch.maximum; clamp(x, lo, hi)
+//   abs sqrt rsqrt floor ceil round (half to even) fmadd(a, b, c) = a * b + c
+//   reduce_add / reduce_max     horizontal, in a fixed order (pairwise halves)
+//   cast<U>(v)                  reinterpret the bits as Vectorized<U> of the same width
+//   slli<N> / srli<N>           integer shifts (srli is logical)
+//   map(v, f)                   applies a scalar function lane by lane (fallback paths)
+//
+// Floating masks are NaN bit patterns; test them with blendv or any(), never arithmetic.
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <type_traits>
+
+#include "aten/vec/isa.h"
+
+namespace tg::vec {
+inline namespace CPU_CAPABILITY {
+
+namespace detail {
+template <size_t N> struct uint_of_size;
+template <> struct uint_of_size<4> { using type = uint32_t; };
+template <> struct uint_of_size<8> { using type = uint64_t; };
+template <typename T> using bits_t = typename uint_of_size<sizeof(T)>::type;
+template <typename T> inline bits_t<T> to_bits(T v) { bits_t<T> u; std::memcpy(&u, &v, sizeof(T)); return u; }
+template <typename T> inline T from_bits(bits_t<T> u) { T v; std::memcpy(&v, &u, sizeof(T)); return v; }
+template <typename T> inline T mask_lane(bool b) { return from_bits<T>(b ? ~bits_t<T>(0) : bits_t<T>(0)); }
+}  // namespace detail
+
+template <typename T>
+class Vectorized {
+ public:
+  using value_type = T;
+  static constexpr int kSize = 32 / int(sizeof(T));
+  static constexpr int size() { return kSize; }
+  Vectorized() = default;
+  Vectorized(T v) { for (int i = 0; i < kSize; ++i) values[i] = v; }
+  static Vectorized loadu(const void* p) { Vectorized r; std::memcpy(r.values, p, sizeof(r.values)); return r; }
+  static Vectorized loadu(const void* p, int count) {
+    Vectorized r(T(0));
+    std::memcpy(r.values, p, size_t(count) * sizeof(T));
+    return r;
+  }
+  void store(void* p) const { std::memcpy(p, values, sizeof(values)); }
+  void store(void* p, int count) const { std::memcpy(p, values, size_t(count) * sizeof(T)); }
+  T operator[](int i) const { return values[i]; }
+  T& lane(int i) { return values[i]; }
+
+  alignas(32) T values[kSize];
+};
+
+// Lane-wise helpers for the portable operations.
+template <typename T, typename F>
+inline Vectorized<T> map(const Vectorized<T>& a, F f) {
+  constexpr int n = Vectorized<T>::size();
+  alignas(64) T buf[n];
+  a.store(buf);
+  for (int i = 0; i < n; ++i) buf[i] = f(buf[i]);
+  return Vectorized<T>::loadu(buf);
+}
+namespace detail {
+template <typename T, typename F>
+inline Vectorized<T> zip(const Vectorized<T>& a, const Vectorized<T>& b, F f) {
+  Vectorized<T> r;
+  for (int i = 0; i < Vectorized<T>::size(); ++i) r.lane(i) = f(a[i], b[i]);
+  return r;
+}
+template <typename T, typename F>
+inline Vectorized<T> bitwise(const Vectorized<T>& a, const Vectorized<T>& b, F f) {
+  return zip(a, b, [f](T x, T y) { return from_bits<T>(f(to_bits(x), to_bits(y))); });
+}
+}  // namespace detail
+
+#define TG_VEC_BINARY(op)                                                                     \
+  template <typename T>                                                                       \
+  inline Vectorized<T> operator op(const Vectorized<T>& a, const Vectorized<T>& b) {          \
+    return detail::zip(a, b, [](T x, T y) { return T(x op y); });                             \
+  }
+TG_VEC_BINARY(+)
+TG_VEC_BINARY(-)
+TG_VEC_BINARY(*)
+TG_VEC_BINARY(/)
+#undef TG_VEC_BINARY
+#define TG_VEC_COMPARE(op)                                                                    \
+  template <typename T>                                                                       \
+  inline Vectorized<T> operator op(const Vectorized<T>& a, const Vectorized<T>& b) {          \
+    return detail::zip(a, b, [](T x, T y) { return detail::mask_lane<T>(x op y); });          \
+  }
+TG_VEC_COMPARE(==)
+TG_VEC_COMPARE(!=)
+TG_VEC_COMPARE(<)
+TG_VEC_COMPARE(<=)
+TG_VEC_COMPARE(>)
+TG_VEC_COMPARE(>=)
+#undef TG_VEC_COMPARE
+
+template <typename T> inline Vectorized<T> operator-(const Vectorized<T>& a) {
+  if constexpr (std::is_integral_v<T>) return map(a, [](T x) { return T(std::make_unsigned_t<T>(0) - std::make_unsigned_t<T>(x)); });
+  else return map(a, [](T x) { return -x; });
+}
+template <typename T> inline Vectorized<T> operator&(const Vectorized<T>& a, const Vectorized<T>& b) {
+  return detail::bitwise(a, b, [](auto x, auto y) { return x & y; });
+}
+template <typename T> inline Vectorized<T> operator|(const Vectorized<T>& a, const Vectorized<T>& b) {
+  return detail::bitwise(a, b, [](auto x, auto y) { return x | y; });
+}
+template <typename T> inline Vectorized<T> operator^(const Vectorized<T>& a, const Vectorized<T>& b) {
+  return detail::bitwise(a, b, [](auto x, auto y) { return x ^ y; });
+}
+template <typename T> inline Vectorized<T> andnot(const Vectorized<T>& a, const Vectorized<T>& b) {
+  return detail::bitwise(a, b, [](auto x, auto y) { return x & ~y; });
+}
+template <typename T>
+inline Vectorized<T> blendv(const Vectorized<T>& a, const Vectorized<T>& b, const Vectorized<T>& mask) {
+  Vectorized<T> r;
+  for (int i = 0; i < Vectorized<T>::size(); ++i) r.lane(i) = detail::to_bits(mask[i]) ? b[i] : a[i];
+  return r;
+}
+template <typename T> inline bool any(const Vectorized<T>& mask) {
+  for (int i = 0; i < Vectorized<T>::size(); ++i) if (detail::to_bits(mask[i])) return true;
+  return false;
+}
+
+template <typename T> inline Vectorized<T> maximum(const Vectorized<T>& a, const Vectorized<T>& b) {
+  return detail::zip(a, b, [](T x, T y) {
+    if constexpr (!std::is_integral_v<T>) if (x != x || y != y) return x + y;
+    return x < y ? y : x;
+  });
+}
+template <typename T> inline Vectorized<T> minimum(const Vectorized<T>& a, const Vectorized<T>& b) {
+  return detail::zip(a, b, [](T x, T y) {
+    if constexpr (!std::is_integral_v<T>) if (x != x || y != y) return x + y;
+    return y < x ? y : x;
+  });
+}
+template <typename T> inline Vectorized<T> abs(const Vectorized<T>& a) {
+  if constexpr (std::is_integral_v<T>) return blendv(a, -a, a < Vectorized<T>(0));
+  else return map(a, [](T x) { return std::fabs(x); });
+}
+template <typename T> inline Vectorized<T> sqrt(const Vectorized<T>& a) { return map(a, [](T x) { return std::sqrt(x); }); }
+template <typename T> inline Vectorized<T> rsqrt(const Vectorized<T>& a) { return map(a, [](T x) { return T(1) / std::sqrt(x); }); }
+// Rounding without libm calls (which would stop the loops from vectorizing): below 2^mant,
+// (|x| + 2^mant) - 2^mant rounds |x| to an integer, half to even; larger values are integers.
+template <typename T> inline Vectorized<T> round(const Vectorized<T>& a) {
+  return map(a, [](T x) {
+    const T big = T(1) / std::numeric_limits<T>::epsilon();  // 2^23 / 2^52
+    T ax = std::fabs(x);
+    T r = std::copysign(ax + big - big, x);
+    return ax < big ? r : x;
+  });
+}
+template <typename T> inline Vectorized<T> floor(const Vectorized<T>& a) {
+  Vectorized<T> r = round(a);
+  return map(r - a, [](T d) { return d > T(0) ? T(1) : T(0); }) * Vectorized<T>(T(-1)) + r;
+}
+template <typename T> inline Vectorized<T> ceil(const Vectorized<T>& a) { return -floor(-a); }
+// a * b + c, unfused in the portable build (fused with FMA in the AVX2 / AVX-512 builds).
+template <typename T>
+inline Vectorized<T> fmadd(const Vectorized<T>& a, const Vectorized<T>& b, const Vectorized<T>& c) {
+  return a * b + c;
+}
+template <typename T> inline T reduce_add(const Vectorized<T>& a) {
+  T buf[Vectorized<T>::size()];
+  a.store(buf);
+  for (int w = Vectorized<T>::size() / 2; w > 0; w /= 2)
+    for (int i = 0; i < w; ++i) buf[i] = buf[i] + buf[i + w];
+  return buf[0];
+}
+template <typename T> inline T reduce_max(const Vectorized<T>& a) {
+  T buf[Vectorized<T>::size()];
+  a.store(buf);
+  for (int w = Vectorized<T>::size() / 2; w > 0; w /= 2)
+    for (int i = 0; i < w; ++i) buf[i] = maximum(Vectorized<T>(buf[i]), Vectorized<T>(buf[i + w]))[0];
+  return buf[0];
+}
+template <int N, typename T> inline Vectorized<T> slli(const Vectorized<T>& a) {
+  return map(a, [](T x) { return T(std::make_unsigned_t<T>(x) << N); });
+}
+template <int N, typename T> inline Vectorized<T> srli(const Vectorized<T>& a) {
+  return map(a, [](T x) { return T(std::make_unsigned_t<T>(x) >> N); });
+}
+// Reinterprets the bits (same total width, like a bit_cast).
+template <typename U, typename T> inline Vectorized<U> cast(const Vectorized<T>& a) {
+  return std::bit_cast<Vectorized<U>>(a);
+}
+
+}  // namespace CPU_CAPABILITY
+}  // namespace tg::vec

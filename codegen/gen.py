@@ -158,10 +158,17 @@ def _declare(g: Group, ns: str, decl: str) -> None:
     g.kernel_decls.append((ns, [decl]))
 
 
+# The CPU kernels are compiled once per instruction set, each build in its own namespace
+# (aten/vec/isa.h); the kernel header declares all of them and TG_CPU_KERNEL picks one at import.
+CPU_CAPABILITY_NAMESPACES = ("cpu_default", "cpu_avx2", "cpu_avx512")
+
+
 def _add_kernel_decl(g: Group, f: NativeFunction, signature: str) -> None:
     """Declares `signature` (with {name} for the kernel name) in each backend namespace."""
     for backend, kernel in _backend_kernels(f):
-        _declare(g, "tg::native::" + backend.lower(), signature.format(name=kernel))
+        namespaces = CPU_CAPABILITY_NAMESPACES if backend == "CPU" else (backend.lower(),)
+        for ns in namespaces:
+            _declare(g, "tg::native::" + ns, signature.format(name=kernel))
 
 
 def _dtype_check(f: NativeFunction, dtype_expr: str) -> str:

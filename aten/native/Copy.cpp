@@ -3,6 +3,7 @@
 #include "aten/iter/TensorIterator.h"
 #include "aten/core/GradMode.h"
 #include "aten/native/TensorMeta.h"
+#include "aten/dispatch/CpuCapability.h"
 #include "aten/native/cpu/CopyKernel.h"
 
 namespace tg::native {
@@ -16,7 +17,8 @@ void copy_into(const Tensor& dst, const Tensor& src, const char* op, bool check_
            " are not supported in this build");
   IterConfig config{op, Promotion::None, /*inplace=*/true, check_mem_overlap};
   TensorIterator iter(config, dst, {src});
-  cpu::copy_kernel(iter);
+  static auto* const cpu_copy_kernel = TG_CPU_KERNEL(copy_kernel);  // chosen once, at first use
+  cpu_copy_kernel(iter);
   dst.bump_version();
 }
 

@@ -11,6 +11,7 @@
 #include "aten/core/Generator.h"
 #include "aten/parallel/Parallel.h"
 #include "aten/dispatch/Backend.h"
+#include "aten/dispatch/CpuCapability.h"
 #include "csrc/python/binding_utils.h"
 
 namespace py = pybind11;
@@ -92,6 +93,9 @@ PYBIND11_MODULE(_C, m) {
   m.def("set_num_threads", &tg::set_num_threads, py::arg("num_threads"),
         "Sets the number of threads kernels split their work across (OpenMP).");
   m.def("get_num_threads", &tg::get_num_threads);
+  m.def("_cpu_capability", []() { return tg::cpu_capability_name(tg::cpu_capability()); });
+  m.def("_cpu_best_capability", []() { return tg::cpu_capability_name(tg::cpu_best_capability()); });
+  m.def("_cpu_capability_warning", []() { return tg::cpu_capability_warning(); });
   m.def("cpu_memory_stats", []() {
     tg::CPUMemoryStats s = tg::cpu_memory_stats();
     py::dict d;

@@ -1,6 +1,7 @@
 // as_strided_backward: scatter-add grad_output into a flat buffer at the storage positions of the
 // (size, stride, storage_offset) view, then gather the buffer through the input's geometry.
 // Positions the view covers several times (overlapping strides) accumulate, as they must.
+#include "aten/vec/isa.h"
 #include <algorithm>
 #include <vector>
 
@@ -8,7 +9,7 @@
 #include "aten/native/Copy.h"
 #include "kernels/as_strided_backward.h"
 
-namespace tg::native::cpu {
+namespace tg::native::CPU_CAPABILITY {
 
 namespace {
 // Calls f(position, linear index) for every element of a (sizes, strides, offset) geometry.
@@ -67,4 +68,4 @@ Tensor as_strided_backward_cpu(const Tensor& grad_output, IntArrayRef input_size
   return result;
 }
 
-}  // namespace tg::native::cpu
+}  // namespace tg::native::CPU_CAPABILITY

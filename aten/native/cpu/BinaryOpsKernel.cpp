@@ -1,4 +1,5 @@
 // Binary arithmetic kernels. Each is one scalar lambda per dtype; cpu_kernel handles layout.
+#include "aten/vec/isa.h"
 #include <cmath>
 #include <limits>
 
@@ -13,7 +14,7 @@
 #include "kernels/sub.h"
 #include "kernels/true_divide.h"
 
-namespace tg::native::cpu {
+namespace tg::native::CPU_CAPABILITY {
 
 namespace {
 void check_alpha(const TensorIterator& iter, const Scalar& alpha) {
@@ -152,4 +153,4 @@ static void min_max_kernel(const TensorIterator& iter, const char* op) {
 void maximum_kernel(const TensorIterator& iter) { min_max_kernel<true>(iter, "maximum"); }
 void minimum_kernel(const TensorIterator& iter) { min_max_kernel<false>(iter, "minimum"); }
 
-}  // namespace tg::native::cpu
+}  // namespace tg::native::CPU_CAPABILITY

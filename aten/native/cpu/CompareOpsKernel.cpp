@@ -1,4 +1,5 @@
 // Comparison and logical kernels: inputs in the common dtype, output bool.
+#include "aten/vec/isa.h"
 #include "aten/dispatch/DtypeDispatch.h"
 #include "aten/native/cpu/Loops.h"
 #include "kernels/eq.h"
@@ -12,7 +13,7 @@
 #include "kernels/ne.h"
 #include "kernels/where.h"
 
-namespace tg::native::cpu {
+namespace tg::native::CPU_CAPABILITY {
 
 namespace {
 template <typename Cmp>
@@ -49,4 +50,4 @@ void where_kernel(const TensorIterator& iter) {
   });
 }
 
-}  // namespace tg::native::cpu
+}  // namespace tg::native::CPU_CAPABILITY

@@ -1,3 +1,4 @@
+#include "aten/vec/isa.h"
 #include "aten/native/cpu/CopyKernel.h"
 
 #include <cstring>
@@ -5,7 +6,7 @@
 #include "aten/dispatch/DtypeDispatch.h"
 #include "aten/native/cpu/Loops.h"
 
-namespace tg::native::cpu {
+namespace tg::native::CPU_CAPABILITY {
 
 namespace {
 // Conversion through the wider of the two types, bool as "!= 0" like PyTorch.
@@ -38,4 +39,4 @@ void copy_kernel(const TensorIterator& iter) {
   });
 }
 
-}  // namespace tg::native::cpu
+}  // namespace tg::native::CPU_CAPABILITY

@@ -1,7 +1,11 @@
 #pragma once
+// Called directly by aten/native/Copy.cpp (not through a generated table): declared for each
+// per-ISA build, picked with TG_CPU_KERNEL (aten/dispatch/CpuCapability.h).
 #include "aten/iter/TensorIterator.h"
 
-namespace tg::native::cpu {
+namespace tg::native {
 // Converts input 0 (any dtype) into the output's dtype, element by element.
-void copy_kernel(const TensorIterator& iter);
-}
+namespace cpu_default { void copy_kernel(const TensorIterator& iter); }
+namespace cpu_avx2 { void copy_kernel(const TensorIterator& iter); }
+namespace cpu_avx512 { void copy_kernel(const TensorIterator& iter); }
+}  // namespace tg::native

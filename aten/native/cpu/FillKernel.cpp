@@ -1,4 +1,5 @@
 // fill_ and empty on the CPU.
+#include "aten/vec/isa.h"
 #include <cmath>
 #include <limits>
 
@@ -7,7 +8,7 @@
 #include "kernels/empty.h"
 #include "kernels/fill_.h"
 
-namespace tg::native::cpu {
+namespace tg::native::CPU_CAPABILITY {
 
 Tensor& fill_cpu(Tensor& self, const Scalar& value) {
   // Integer targets reject values they cannot hold, like PyTorch (no silent wrap-around).
@@ -30,4 +31,4 @@ Tensor empty_cpu(IntArrayRef size, std::optional<ScalarType> dtype, std::optiona
   return empty_tensor(size, dtype.value_or(kDefaultFloat), Device(), "empty");
 }
 
-}  // namespace tg::native::cpu
+}  // namespace tg::native::CPU_CAPABILITY

@@ -1,5 +1,6 @@
 // mm / bmm: a straightforward i-k-j loop over contiguous operands, accumulating in opmath_t.
 // (The blocked, vectorized GEMM is the CPU-performance issue's job.)
+#include "aten/vec/isa.h"
 #include <vector>
 
 #include "aten/dispatch/DtypeDispatch.h"
@@ -7,7 +8,7 @@
 #include "kernels/bmm.h"
 #include "kernels/mm.h"
 
-namespace tg::native::cpu {
+namespace tg::native::CPU_CAPABILITY {
 
 namespace {
 void batched_gemm(const Tensor& a_in, const Tensor& b_in, Tensor& out, const char* op) {
@@ -47,4 +48,4 @@ void batched_gemm(const Tensor& a_in, const Tensor& b_in, Tensor& out, const cha
 void mm_kernel(const Tensor& self, const Tensor& mat2, Tensor& out) { batched_gemm(self, mat2, out, "mm"); }
 void bmm_kernel(const Tensor& self, const Tensor& mat2, Tensor& out) { batched_gemm(self, mat2, out, "bmm"); }
 
-}  // namespace tg::native::cpu
+}  // namespace tg::native::CPU_CAPABILITY

@@ -3,12 +3,13 @@
 // takes the inputs by value in the iterator's common dtype and returns the output value. The
 // contiguous case is a plain indexed loop the compiler can vectorize; the general case walks
 // byte strides.
+#include "aten/vec/isa.h"
 #include <tuple>
 #include <type_traits>
 
 #include "aten/iter/TensorIterator.h"
 
-namespace tg::native::cpu {
+namespace tg::native::CPU_CAPABILITY {
 
 template <typename F> struct function_traits : function_traits<decltype(&F::operator())> {};
 template <typename C, typename R, typename... Args>
@@ -63,4 +64,4 @@ void cpu_kernel(const TensorIterator& iter, const F& op) {
   });
 }
 
-}  // namespace tg::native::cpu
+}  // namespace tg::native::CPU_CAPABILITY

@@ -4,6 +4,7 @@
 // (block, lane) mapping documented in aten/core/Generator.h, so a result depends only on
 // (seed, offset, element index): the same on any thread count, and reproducible by the CUDA
 // kernels.
+#include "aten/vec/isa.h"
 #include "kernels/rand.h"
 #include "kernels/randint.h"
 #include "kernels/randn.h"
@@ -15,7 +16,7 @@
 
 #include "aten/dispatch/DtypeDispatch.h"
 
-namespace tg::native::cpu {
+namespace tg::native::CPU_CAPABILITY {
 
 namespace {
 
@@ -199,4 +200,4 @@ Tensor randperm_cpu(int64_t n, const std::optional<Generator>& generator, std::o
   });
 }
 
-}  // namespace tg::native::cpu
+}  // namespace tg::native::CPU_CAPABILITY

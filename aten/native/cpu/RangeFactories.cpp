@@ -1,4 +1,5 @@
 // CPU range factories: arange, linspace, eye (PyTorch semantics).
+#include "aten/vec/isa.h"
 #include "kernels/arange.h"
 #include "kernels/eye.h"
 #include "kernels/linspace.h"
@@ -10,7 +11,7 @@
 
 #include "aten/dispatch/DtypeDispatch.h"
 
-namespace tg::native::cpu {
+namespace tg::native::CPU_CAPABILITY {
 
 namespace {
 
@@ -160,4 +161,4 @@ Tensor eye_cpu(int64_t n, std::optional<int64_t> m, std::optional<ScalarType> dt
   return out;
 }
 
-}  // namespace tg::native::cpu
+}  // namespace tg::native::CPU_CAPABILITY

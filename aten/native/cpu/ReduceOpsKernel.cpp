@@ -1,5 +1,6 @@
 // Reduction kernels. The Reduction front end hands each kernel `outer` contiguous rows of
 // `inner` elements in the compute dtype; a kernel reduces each row into output element i.
+#include "aten/vec/isa.h"
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -17,7 +18,7 @@
 #include "kernels/prod.h"
 #include "kernels/sum.h"
 
-namespace tg::native::cpu {
+namespace tg::native::CPU_CAPABILITY {
 
 namespace {
 
@@ -183,4 +184,4 @@ void min_dim_kernel(const Reduction& r) { extreme_kernel<false>(r, true, true); 
 void argmax_kernel(const Reduction& r) { extreme_kernel<true>(r, false, true); }
 void argmin_kernel(const Reduction& r) { extreme_kernel<false>(r, false, true); }
 
-}  // namespace tg::native::cpu
+}  // namespace tg::native::CPU_CAPABILITY

@@ -1,5 +1,6 @@
 // softmax / log_softmax along one dim: view the input as [outer, n, inner] and normalize each
 // of the outer*inner lines, subtracting the max first for stability.
+#include "aten/vec/isa.h"
 #include <cmath>
 
 #include "aten/dispatch/DtypeDispatch.h"
@@ -7,7 +8,7 @@
 #include "kernels/log_softmax.h"
 #include "kernels/softmax.h"
 
-namespace tg::native::cpu {
+namespace tg::native::CPU_CAPABILITY {
 
 namespace {
 template <bool Log>
@@ -51,4 +52,4 @@ void log_softmax_kernel(const Tensor& self, int64_t dim, std::optional<ScalarTyp
   softmax_impl<true>(self, dim, out, "log_softmax");
 }
 
-}  // namespace tg::native::cpu
+}  // namespace tg::native::CPU_CAPABILITY

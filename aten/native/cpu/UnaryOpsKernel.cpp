@@ -1,4 +1,5 @@
 // Unary pointwise kernels. Floating math runs in opmath_t (float for the half types).
+#include "aten/vec/isa.h"
 #include <cmath>
 
 #include "aten/dispatch/DtypeDispatch.h"
@@ -19,7 +20,7 @@
 #include "kernels/sqrt.h"
 #include "kernels/tanh.h"
 
-namespace tg::native::cpu {
+namespace tg::native::CPU_CAPABILITY {
 
 namespace {
 // One floating-point function applied elementwise: f receives and returns opmath_t<T>.
@@ -100,4 +101,4 @@ void ceil_kernel(const TensorIterator& iter) { rounding(iter, "ceil", [](auto x)
 // Round half to even, like PyTorch and NumPy (nearbyint under the default rounding mode).
 void round_kernel(const TensorIterator& iter) { rounding(iter, "round", [](auto x) { return std::nearbyint(x); }); }
 
-}  // namespace tg::native::cpu
+}  // namespace tg::native::CPU_CAPABILITY

@@ -1,0 +1,2 @@
+"""tg.backends: what this build of tensorgen contains and which variant of it is running."""
+from tensorgen.backends import cpu  # noqa: F401

@@ -3,11 +3,20 @@
 // takes the inputs by value in the iterator's common dtype and returns the output value. The
 // contiguous case is a plain indexed loop the compiler can vectorize; the general case walks
 // byte strides.
+//
+// cpu_kernel_vec<T>(iter, vec_op): runs a Vectorized lambda instead (aten/vec/vec.h). T is the
+// element type of every operand (the iterator's common dtype); vec_op takes one
+// vec::VecIO<T>::vec_t per input (Vectorized<T>, or Vectorized<float> for Half / BFloat16) and
+// returns the output vector. Every element goes through vec_op: contiguous stretches a full
+// vector at a time and the tail as a partial vector (loadu(p, count)), inputs with stride 0 as a
+// broadcast vector, other strides gathered into a vector. An element's result therefore does not
+// depend on where it sits in the tensor or on how the range is split across threads.
 #include "aten/vec/isa.h"
 #include <tuple>
 #include <type_traits>
 
 #include "aten/iter/TensorIterator.h"
+#include "aten/vec/vec.h"
 
 namespace tg::native::CPU_CAPABILITY {
 
@@ -62,6 +71,57 @@ void cpu_kernel(const TensorIterator& iter, const F& op) {
       for (int k = 0; k < n; ++k) ptrs[k] += strides[n + k];
     }
   });
+}
+
+namespace detail {
+template <typename T, typename VOp, size_t... I>
+inline void vec_loop(const VOp& vop, char** data, const int64_t* strides, int64_t n, std::index_sequence<I...>) {
+  using IO = vec::VecIO<T>;
+  using V = typename IO::vec_t;
+  constexpr int N = V::size();
+  constexpr int64_t es = sizeof(T);
+  constexpr int nin = sizeof...(I);
+  T* out = reinterpret_cast<T*>(data[0]);
+  const T* in[nin] = {reinterpret_cast<const T*>(data[I + 1])...};
+  if (strides[0] == es && ((strides[I + 1] == es || strides[I + 1] == 0) && ...)) {
+    const V bcast[nin] = {V(typename V::value_type(in[I][0]))...};
+    auto load = [&](int k, int64_t i, int count) {
+      if (strides[k + 1] == 0) return bcast[k];
+      return count == N ? IO::load(in[k] + i) : IO::load(in[k] + i, count);
+    };
+    int64_t i = 0;
+    for (; i + N <= n; i += N) IO::store(out + i, vop(load(I, i, N)...));
+    if (i < n) IO::store(out + i, vop(load(I, i, int(n - i))...), int(n - i));
+    return;
+  }
+  T buf[nin + 1][N];
+  for (int64_t i = 0; i < n; i += N) {
+    const int count = int(std::min<int64_t>(N, n - i));
+    for (int k = 0; k < nin; ++k)
+      for (int l = 0; l < count; ++l) buf[k][l] = *reinterpret_cast<const T*>(data[k + 1] + (i + l) * strides[k + 1]);
+    IO::store(buf[nin], vop(IO::load(buf[I], count)...), count);
+    for (int l = 0; l < count; ++l) *reinterpret_cast<T*>(data[0] + (i + l) * strides[0]) = buf[nin][l];
+  }
+}
+}  // namespace detail
+
+template <typename T, typename VOp>
+void cpu_kernel_vec(const TensorIterator& iter, const VOp& vop) {
+  using V = typename vec::VecIO<T>::vec_t;
+  auto run = [&](auto idx) {
+    iter.for_each([&](char** data, const int64_t* strides, int64_t size0, int64_t size1) {
+      const int n = iter.ntensors();
+      char* ptrs[TensorIterator::kMaxOperands];
+      for (int k = 0; k < n; ++k) ptrs[k] = data[k];
+      for (int64_t j = 0; j < size1; ++j) {
+        detail::vec_loop<T>(vop, ptrs, strides, size0, idx);
+        for (int k = 0; k < n; ++k) ptrs[k] += strides[n + k];
+      }
+    });
+  };
+  if constexpr (std::is_invocable_v<VOp, V>) run(std::make_index_sequence<1>{});
+  else if constexpr (std::is_invocable_v<VOp, V, V>) run(std::make_index_sequence<2>{});
+  else run(std::make_index_sequence<3>{});
 }
 
 }  // namespace tg::native::CPU_CAPABILITY

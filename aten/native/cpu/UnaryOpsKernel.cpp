@@ -1,4 +1,8 @@
 // Unary pointwise kernels. Floating math runs in opmath_t (float for the half types).
+// The floating kernels run on Vectorized<T> (aten/vec/vec.h, vec_math.h for exp / log / sin /
+// cos / tanh / sigmoid and their ulp bounds) through cpu_kernel_vec; float16 / bfloat16 are
+// computed in Vectorized<float> and rounded back. Integer dtypes keep the scalar cpu_kernel
+// loops, which the compiler vectorizes.
 #include "aten/vec/isa.h"
 #include <cmath>
 
@@ -23,27 +27,22 @@
 namespace tg::native::CPU_CAPABILITY {
 
 namespace {
-// One floating-point function applied elementwise: f receives and returns opmath_t<T>.
+// One floating-point function applied elementwise: f receives and returns a Vectorized of
+// opmath_t<T> (the function is a generic lambda, instantiated per dtype).
 template <typename F>
 void float_unary(const TensorIterator& iter, const char* op, F f) {
-  dispatch_floating(iter.common_dtype(), op, [&]<typename T>() {
-    cpu_kernel(iter, [f](T x) -> T { return T(f(opmath_t<T>(x))); });
-  });
+  dispatch_floating(iter.common_dtype(), op, [&]<typename T>() { cpu_kernel_vec<T>(iter, f); });
 }
 }  // namespace
 
-void exp_kernel(const TensorIterator& iter) { float_unary(iter, "exp", [](auto x) { return std::exp(x); }); }
-void log_kernel(const TensorIterator& iter) { float_unary(iter, "log", [](auto x) { return std::log(x); }); }
-void sqrt_kernel(const TensorIterator& iter) { float_unary(iter, "sqrt", [](auto x) { return std::sqrt(x); }); }
-void rsqrt_kernel(const TensorIterator& iter) {
-  float_unary(iter, "rsqrt", [](auto x) { return decltype(x)(1) / std::sqrt(x); });
-}
-void sin_kernel(const TensorIterator& iter) { float_unary(iter, "sin", [](auto x) { return std::sin(x); }); }
-void cos_kernel(const TensorIterator& iter) { float_unary(iter, "cos", [](auto x) { return std::cos(x); }); }
-void tanh_kernel(const TensorIterator& iter) { float_unary(iter, "tanh", [](auto x) { return std::tanh(x); }); }
-void sigmoid_kernel(const TensorIterator& iter) {
-  float_unary(iter, "sigmoid", [](auto x) { return decltype(x)(1) / (decltype(x)(1) + std::exp(-x)); });
-}
+void exp_kernel(const TensorIterator& iter) { float_unary(iter, "exp", [](auto x) { return vec::exp(x); }); }
+void log_kernel(const TensorIterator& iter) { float_unary(iter, "log", [](auto x) { return vec::log(x); }); }
+void sqrt_kernel(const TensorIterator& iter) { float_unary(iter, "sqrt", [](auto x) { return vec::sqrt(x); }); }
+void rsqrt_kernel(const TensorIterator& iter) { float_unary(iter, "rsqrt", [](auto x) { return vec::rsqrt(x); }); }
+void sin_kernel(const TensorIterator& iter) { float_unary(iter, "sin", [](auto x) { return vec::sin(x); }); }
+void cos_kernel(const TensorIterator& iter) { float_unary(iter, "cos", [](auto x) { return vec::cos(x); }); }
+void tanh_kernel(const TensorIterator& iter) { float_unary(iter, "tanh", [](auto x) { return vec::tanh(x); }); }
+void sigmoid_kernel(const TensorIterator& iter) { float_unary(iter, "sigmoid", [](auto x) { return vec::sigmoid(x); }); }
 
 void neg_kernel(const TensorIterator& iter) {
   TG_CHECK(iter.common_dtype() != ScalarType::Bool, "[neg] negation, the `-` operator, on a bool tensor is not "
@@ -51,7 +50,7 @@ void neg_kernel(const TensorIterator& iter) {
   dispatch_numeric(iter.common_dtype(), "neg", [&]<typename T>() {
     if constexpr (std::is_integral_v<T>)
       cpu_kernel(iter, [](T x) -> T { return T(std::make_unsigned_t<T>(0) - std::make_unsigned_t<T>(x)); });
-    else cpu_kernel(iter, [](T x) -> T { return -x; });
+    else cpu_kernel_vec<T>(iter, [](auto x) { return -x; });
   });
 }
 
@@ -60,7 +59,7 @@ void abs_kernel(const TensorIterator& iter) {
     if constexpr (std::is_unsigned_v<T>) cpu_kernel(iter, [](T x) -> T { return x; });
     else if constexpr (std::is_integral_v<T>)
       cpu_kernel(iter, [](T x) -> T { return x < 0 ? T(std::make_unsigned_t<T>(0) - std::make_unsigned_t<T>(x)) : x; });
-    else cpu_kernel(iter, [](T x) -> T { return T(std::fabs(opmath_t<T>(x))); });
+    else cpu_kernel_vec<T>(iter, [](auto x) { return vec::abs(x); });
   });
 }
 
@@ -78,9 +77,10 @@ void sign_kernel(const TensorIterator& iter) {
 
 void relu_kernel(const TensorIterator& iter) {
   dispatch_numeric(iter.common_dtype(), "relu", [&]<typename T>() {
-    cpu_kernel(iter, [](T x) -> T {
-      if constexpr (!std::is_integral_v<T>) if (x != x) return x;  // relu(nan) = nan
-      return x < T(0) ? T(0) : x;
+    if constexpr (std::is_integral_v<T>) cpu_kernel(iter, [](T x) -> T { return x < T(0) ? T(0) : x; });
+    else cpu_kernel_vec<T>(iter, [](auto x) {  // relu(nan) = nan, relu(-0) = -0
+      using V = decltype(x);
+      return vec::blendv(x, V(0), x < V(0));
     });
   });
 }
@@ -91,14 +91,14 @@ template <typename F>
 void rounding(const TensorIterator& iter, const char* op, F f) {
   dispatch_numeric(iter.common_dtype(), op, [&]<typename T>() {
     if constexpr (std::is_integral_v<T>) cpu_kernel(iter, [](T x) -> T { return x; });
-    else cpu_kernel(iter, [f](T x) -> T { return T(f(opmath_t<T>(x))); });
+    else cpu_kernel_vec<T>(iter, f);
   });
 }
 }  // namespace
 
-void floor_kernel(const TensorIterator& iter) { rounding(iter, "floor", [](auto x) { return std::floor(x); }); }
-void ceil_kernel(const TensorIterator& iter) { rounding(iter, "ceil", [](auto x) { return std::ceil(x); }); }
-// Round half to even, like PyTorch and NumPy (nearbyint under the default rounding mode).
-void round_kernel(const TensorIterator& iter) { rounding(iter, "round", [](auto x) { return std::nearbyint(x); }); }
+void floor_kernel(const TensorIterator& iter) { rounding(iter, "floor", [](auto x) { return vec::floor(x); }); }
+void ceil_kernel(const TensorIterator& iter) { rounding(iter, "ceil", [](auto x) { return vec::ceil(x); }); }
+// Round half to even, like PyTorch and NumPy.
+void round_kernel(const TensorIterator& iter) { rounding(iter, "round", [](auto x) { return vec::round(x); }); }
 
 }  // namespace tg::native::CPU_CAPABILITY

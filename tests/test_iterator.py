@@ -218,3 +218,25 @@ def test_out_is_resized_and_keeps_strides_when_shape_matches():
     strided = tg.zeros(2, 6)[:, ::2]
     tg.add(tg.ones(2, 3), 1, out=strided)
     assert strided.stride() == (6, 2) and strided.tolist() == [[2.0] * 3] * 2
+
+
+# ---------------------------------------------------------------- cache-blocked transposed walk
+@pytest.mark.parametrize("shape", [(128, 128), (129, 300), (257, 131), (3, 130, 200), (2, 2, 140, 129)])
+def test_blocked_walk_of_transposed_operands(shape):
+    """Inputs that disagree on layout are walked in tiles; every element must still be visited
+    exactly once, across tile edges, batch dims and thread chunks."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(shape).astype(np.float32)
+    y = rng.standard_normal(shape[:-2] + shape[-2:][::-1]).astype(np.float32)
+    tx, ty = tg.from_numpy(x), tg.from_numpy(y).transpose(-1, -2)
+    expected = x + np.swapaxes(y, -1, -2)
+    np.testing.assert_array_equal((tx + ty).numpy(), expected)
+    np.testing.assert_array_equal((ty + tx).numpy(), expected)
+    out = tg.empty(shape)
+    tg.mul(tx, ty, out=out)
+    np.testing.assert_array_equal(out.numpy(), x * np.swapaxes(y, -1, -2))
+    np.testing.assert_array_equal(ty.contiguous().numpy(), np.swapaxes(y, -1, -2))
+    # a sliced (step 2) transposed view and a broadcast row
+    sl = tg.from_numpy(y).transpose(-1, -2)[..., ::2, :]
+    row = tg.from_numpy(x[..., :1, :])
+    np.testing.assert_array_equal((sl + row).numpy(), np.swapaxes(y, -1, -2)[..., ::2, :] + x[..., :1, :])

@@ -63,6 +63,9 @@ class TensorIterator {
   void compute_dtypes(std::initializer_list<Tensor> inputs, const Tensor& out);
   void allocate_or_resize_output(const Tensor& out);
   void compute_strides_and_coalesce();
+  // True when an operand is transposed relative to the iteration order (cache-blocked walk).
+  bool needs_blocking() const;
+  void blocked_for_each(const Loop2d& loop) const;
 
   IterConfig config_;
   int ntensors_ = 0;

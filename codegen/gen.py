@@ -178,7 +178,7 @@ def _dtype_check(f: NativeFunction, dtype_expr: str) -> str:
 
 def _lookup(table: str, device_expr: str, op: str) -> str:
     return (f"  auto* kernel = {table}[backend_index({device_expr})];\n"
-            f'  TG_CHECK_NOT_IMPLEMENTED(kernel != nullptr, "[{op}] not implemented for device ", {device_expr});\n')
+            f'  if (kernel == nullptr) missing_kernel("{op}", {device_expr});\n')
 
 
 def emit_pointwise(g: Group, f: NativeFunction) -> None:

@@ -5,6 +5,7 @@
 
 #include "aten/core/CPUAllocator.h"
 #include "aten/core/Error.h"
+#include "aten/cuda/CUDAHooks.h"
 
 namespace tg {
 namespace {
@@ -21,8 +22,9 @@ const Allocator& get_allocator(DeviceType type) {
   return a;
 }
 
-StorageImpl::StorageImpl(size_t nbytes, Device device) : nbytes_(nbytes), device_(device) {
-  data_ = get_allocator(device.type).allocate(nbytes);
+StorageImpl::StorageImpl(size_t nbytes, Device device)
+    : nbytes_(nbytes), device_(device.is_cuda() ? cuda::checked_device(device) : Device()) {
+  data_ = get_allocator(device_.type).allocate(nbytes);
 }
 
 StorageImpl::StorageImpl(void* data, size_t nbytes, Device device, ExternalDeleter deleter, void* ctx)

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "aten/native/Copy.h"
+
 namespace tg {
 
 std::string shape_str(IntArrayRef sizes) { return str(sizes); }
@@ -94,7 +96,7 @@ Tensor wrapped_scalar_tensor(const Scalar& s, Device device) {
 
 Scalar item(const Tensor& t) {
   TG_CHECK(t.numel() == 1, "[item] a Tensor with ", t.numel(), " elements cannot be converted to Scalar");
-  TG_CHECK(t.device().is_cpu(), "[item] expected a CPU tensor here");
+  if (!t.device().is_cpu()) return item(native::to_device(t, Device(), t.dtype(), false));  // waits for the GPU
   const void* p = t.data_ptr();
   switch (t.dtype()) {
     case ScalarType::Bool: return Scalar(*static_cast<const bool*>(p));

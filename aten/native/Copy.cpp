@@ -3,6 +3,7 @@
 #include "aten/iter/TensorIterator.h"
 #include "aten/core/GradMode.h"
 #include "aten/native/TensorMeta.h"
+#include "aten/cuda/CUDAHooks.h"
 #include "aten/dispatch/CpuCapability.h"
 #include "aten/native/cpu/CopyKernel.h"
 
@@ -13,13 +14,25 @@ void copy_into(const Tensor& dst, const Tensor& src, const char* op, bool check_
   TG_CHECK(broadcast_shapes(dst.sizes(), src.sizes(), op).ref().equals(dst.sizes()), "[", op,
                  "] the source of shape ", src.sizes(), " cannot be broadcast to the destination of shape ",
                  dst.sizes());
-  TG_CHECK(dst.device() == src.device(), "[", op, "] copies between ", src.device(), " and ", dst.device(),
-           " are not supported in this build");
+  if (dst.device().is_cuda() || src.device().is_cuda()) {
+    // Host<->device and device-to-device copies (aten/cuda/CUDAHooks.h).
+    cuda::copy_(dst, src, op);
+    dst.bump_version();
+    return;
+  }
   IterConfig config{op, Promotion::None, /*inplace=*/true, check_mem_overlap};
   TensorIterator iter(config, dst, {src});
   static auto* const cpu_copy_kernel = TG_CPU_KERNEL(copy_kernel);  // chosen once, at first use
   cpu_copy_kernel(iter);
   dst.bump_version();
+}
+
+Tensor to_device(const Tensor& src, Device device, ScalarType dtype, bool copy) {
+  const Device target = device.is_cuda() ? cuda::checked_device(device) : Device();
+  if (!copy && dtype == src.dtype() && target.type == src.device().type) return src;
+  Tensor out = empty_like_layout(src, dtype, target);
+  copy_into(out, src, "to");
+  return out;
 }
 
 Tensor to_dtype(const Tensor& src, ScalarType dtype) {

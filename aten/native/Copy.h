@@ -8,6 +8,9 @@ namespace tg::native {
 // dst[...] = src[...] converted to dst's dtype; src broadcasts to dst's shape.
 // check_mem_overlap=false allows a dst with expanded dims (only for idempotent writes: fill_).
 void copy_into(const Tensor& dst, const Tensor& src, const char* op = "copy_", bool check_mem_overlap = true);
+// src on device in dtype: src itself when nothing changes and copy is false, else a new tensor
+// with src's dim order (host<->device copies synchronize before the host reads).
+Tensor to_device(const Tensor& src, Device device, ScalarType dtype, bool copy);
 // A new contiguous tensor with src's values in dtype.
 Tensor to_dtype(const Tensor& src, ScalarType dtype);
 

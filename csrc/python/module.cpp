@@ -28,6 +28,7 @@ extern PyGetSetDef tensor_base_getset[];
 extern PyMethodDef autograd_tensor_methods[];
 extern PyGetSetDef autograd_tensor_getset[];
 void init_autograd_bindings(py::module_& m);
+void init_cuda_bindings(py::module_& m);
 Tensor tensor_from_numpy(py::array a);
 }  // namespace tg::python
 
@@ -72,6 +73,7 @@ PYBIND11_MODULE(_C, m) {
   getset.push_back(PyGetSetDef{nullptr, nullptr, nullptr, nullptr, nullptr});
   if (!init_types(m.ptr(), methods.data(), getset.data())) throw py::error_already_set();
   init_autograd_bindings(m);
+  init_cuda_bindings(m);
   for (PyMethodDef& d : functions) {
     PyObject* f = PyCFunction_NewEx(&d, nullptr, m.ptr());
     if (!f || PyModule_AddObject(m.ptr(), d.ml_name, f) < 0) throw py::error_already_set();

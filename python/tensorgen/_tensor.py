@@ -212,7 +212,7 @@ class Tensor(_Base):
         return a if dtype is None else a.astype(dtype)
 
     def tolist(self):
-        t = self.detach()
+        t = self.detach().cpu()
         t = t.float() if t.dtype is _C.bfloat16 else t
         return t.numpy().tolist()
 
@@ -227,7 +227,17 @@ class Tensor(_Base):
         return handle
 
     def __repr__(self) -> str:
-        return _format.format_tensor(self)
+        if self.device.type == "cpu":
+            return _format.format_tensor(self)
+        # PyTorch's layout: tensor([...], device='cuda:0', dtype=...); values copied to the host.
+        host = _format.format_tensor(self.detach().cpu())
+        body, sep, rest = host.partition(", dtype=")
+        if not sep:
+            body, rest = host[:-1], None
+        grad = ", grad_fn=<" + self.grad_fn.name() + ">" if self.grad_fn is not None else (
+            ", requires_grad=True" if self.requires_grad else "")
+        out = f"{body}, device='{self.device}'"
+        return out + (f", dtype={rest[:-1]}" if rest is not None else "") + grad + ")"
 
     __str__ = __repr__
 
@@ -265,11 +275,18 @@ class Tensor(_Base):
             else:
                 raise TypeError(f"[to] received an invalid argument of type {builtins.type(a).__name__}")
         if dev is not None and device(dev).type != self.device.type:
-            raise RuntimeError(f"[to] copies between {self.device} and {device(dev)} are not supported in this build")
+            return _to_device(self, device(dev), dtype, copy)
         return _Base.to(self, dtype if dtype is not None else self.dtype, non_blocking, copy)
 
     def cpu(self):
-        return self
+        """This tensor in host memory (itself when it already is; a copy that waits for the GPU
+        otherwise)."""
+        return self if self.device.type == "cpu" else self.to("cpu")
+
+    def cuda(self, device=None, non_blocking=False):
+        """This tensor on the GPU (x.to('cuda'))."""
+        dev = "cuda" if device is None else (f"cuda:{device}" if isinstance(device, builtins.int) else device)
+        return self.to(dev, non_blocking=non_blocking)
 
     # -- autograd (requires_grad, grad, grad_fn, is_leaf, detach, register_hook ... are C attributes)
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
@@ -312,6 +329,28 @@ for _name, _dtype in (("float", _C.float32), ("double", _C.float64), ("half", _C
 _LEGACY_TYPE_NAMES = {"bool": "BoolTensor", "uint8": "ByteTensor", "int8": "CharTensor", "int16": "ShortTensor",
                       "int32": "IntTensor", "int64": "LongTensor", "float16": "HalfTensor",
                       "bfloat16": "BFloat16Tensor", "float32": "FloatTensor", "float64": "DoubleTensor"}
+
+
+class _ToDevice(_autograd.Function):
+    """x.to(device): differentiable, the gradient goes back to x's device and dtype."""
+
+    @staticmethod
+    def forward(ctx, x, dev, dtype):
+        ctx.source = (builtins.str(x.device), x.dtype)
+        return _C._to_device(x, dev, dtype, True)
+
+    @staticmethod
+    def backward(ctx, grad):
+        dev, dtype = ctx.source
+        return grad.to(dev, dtype), None, None
+
+
+def _to_device(self, dev, dtype, copy):
+    if dtype is not None and not isinstance(dtype, _C.dtype):
+        raise TypeError(f"[to] dtype must be a tensorgen.dtype, not {builtins.type(dtype).__name__}")
+    if self.requires_grad and _autograd.grad_mode.is_grad_enabled():
+        return _ToDevice.apply(self, builtins.str(dev), dtype)
+    return _C._to_device(self, builtins.str(dev), dtype, copy)
 
 
 def _rebuild(array, dtype_name):
@@ -365,7 +404,7 @@ def _tensor_data(data, dtype, device) -> Tensor:
     if dtype is not None and not isinstance(dtype, _C.dtype):
         raise TypeError(f"[tensor] dtype must be a tensorgen.dtype, not {builtins.type(dtype).__name__}")
     if device is not None and globals()["device"](device).type != "cpu":
-        raise RuntimeError(f"[tensor] device {device} is not available in this build")
+        return _tensor_data(data, dtype, None).to(device)
     if isinstance(data, Tensor):
         # A copy with no autograd history (PyTorch's tensor(t) is t.clone().detach()).
         return data.detach().to(dtype or data.dtype, copy=True)

@@ -1,2 +1,2 @@
 """tg.backends: what this build of tensorgen contains and which variant of it is running."""
-from tensorgen.backends import cpu  # noqa: F401
+from tensorgen.backends import cpu, cuda  # noqa: F401

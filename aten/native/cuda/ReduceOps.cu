@@ -1,0 +1,139 @@
+// Reductions on CUDA: sum, mean, prod, all, any, max/min (values and indices), argmax/argmin.
+// Semantics of aten/native/cpu/ReduceOpsKernel.cpp: integer sums and products wrap around,
+// half types accumulate in float, max/min/arg* return the first NaN, else the first extreme.
+#include "aten/native/cuda/Reduce.cuh"
+#include "kernels/all.h"
+#include "kernels/any.h"
+#include "kernels/argmax.h"
+#include "kernels/argmin.h"
+#include "kernels/max.h"
+#include "kernels/mean.h"
+#include "kernels/min.h"
+#include "kernels/prod.h"
+#include "kernels/sum.h"
+
+namespace tg::native::cuda {
+
+namespace {
+
+// Integers accumulate in their unsigned type (wrap-around is defined); floats in opmath.
+template <typename T, bool Int = is_int_v<T>> struct acc_type { using type = opmath_t<T>; };
+template <typename T> struct acc_type<T, true> { using type = std::make_unsigned_t<T>; };
+template <typename T>
+using acc_t = typename acc_type<T>::type;
+
+template <typename T, bool Mean>
+struct SumOps {
+  using In = T;
+  using Acc = acc_t<T>;
+  T* out;
+  int64_t inner;
+  __device__ Acc identity() const { return Acc(0); }
+  __device__ Acc fold(Acc a, T v, int64_t) const { return a + Acc(to_op(v)); }
+  __device__ Acc combine(Acc a, Acc b) const { return a + b; }
+  __device__ void store(int64_t row, Acc a) const {
+    if constexpr (Mean) out[row] = from_op<T>(a / Acc(inner));
+    else out[row] = from_op<T>(opmath_t<T>(a));
+  }
+};
+
+template <typename T>
+struct ProdOps {
+  using In = T;
+  using Acc = acc_t<T>;
+  T* out;
+  __device__ Acc identity() const { return Acc(1); }
+  __device__ Acc fold(Acc a, T v, int64_t) const { return a * Acc(to_op(v)); }
+  __device__ Acc combine(Acc a, Acc b) const { return a * b; }
+  __device__ void store(int64_t row, Acc a) const { out[row] = from_op<T>(opmath_t<T>(a)); }
+};
+
+template <bool All>
+struct LogicalOps {
+  using In = bool;
+  using Acc = bool;
+  bool* out;
+  __device__ bool identity() const { return All; }
+  __device__ bool fold(bool a, bool v, int64_t) const { return All ? (a && v) : (a || v); }
+  __device__ bool combine(bool a, bool b) const { return All ? (a && b) : (a || b); }
+  __device__ void store(int64_t row, bool a) const { out[row] = a; }
+};
+
+template <typename T, bool IsMax>
+struct ExtremeOps {
+  using In = T;
+  using V = opmath_t<T>;
+  using Acc = ValueIndex<V>;
+  T* values;         // may be null
+  int64_t* indices;  // may be null
+  __device__ Acc identity() const { return Acc{V(0), -1}; }
+  // The better of two candidates: NaN beats everything, then the extreme value, then the lower
+  // index. Symmetric, so the order lanes combine in does not matter.
+  __device__ Acc combine(Acc a, Acc b) const {
+    if (a.index < 0) return b;
+    if (b.index < 0) return a;
+    if constexpr (is_floating_v<T>) {
+      const bool an = a.value != a.value, bn = b.value != b.value;
+      if (an || bn) return an && bn ? (a.index < b.index ? a : b) : (an ? a : b);
+    }
+    if (IsMax ? a.value > b.value : a.value < b.value) return a;
+    if (IsMax ? b.value > a.value : b.value < a.value) return b;
+    return a.index < b.index ? a : b;
+  }
+  __device__ Acc fold(Acc a, T v, int64_t k) const { return combine(a, Acc{to_op(v), k}); }
+  __device__ void store(int64_t row, Acc a) const {
+    if (values) values[row] = from_op<T>(a.value);
+    if (indices) indices[row] = a.index;
+  }
+};
+
+void check_nonempty(const Reduction& r) {
+  if (r.inner() > 0 || r.outer() == 0) return;
+  if (r.output(0).dim() == 0)
+    TG_CHECK(false, "[", r.op(), "] Expected reduction dim to be specified for input.numel() == 0. Specify the "
+             "reduction dim with the 'dim' argument.");
+  TG_CHECK_INDEX(false, "[", r.op(), "] Expected reduction dim to have non-zero size.");
+}
+
+template <typename T>
+T* out_ptr(const Reduction& r, int i) {
+  return reinterpret_cast<T*>(r.output(i).data_ptr());
+}
+
+template <bool IsMax>
+void extreme(const Reduction& r, bool values, bool indices) {
+  check_nonempty(r);
+  dispatch_device<DtypeSet::All>(r.compute_dtype(), r.op(), [&]<typename T>() {
+    launch_reduction(r, ExtremeOps<T, IsMax>{values ? out_ptr<T>(r, 0) : nullptr,
+                                              indices ? out_ptr<int64_t>(r, values ? 1 : 0) : nullptr});
+  });
+}
+
+}  // namespace
+
+void sum_kernel(const Reduction& r) {
+  dispatch_device<DtypeSet::Numeric>(r.compute_dtype(), "sum", [&]<typename T>() {
+    launch_reduction(r, SumOps<T, false>{out_ptr<T>(r, 0), r.inner()});
+  });
+}
+void mean_kernel(const Reduction& r) {
+  dispatch_device<DtypeSet::Floating>(r.compute_dtype(), "mean", [&]<typename T>() {
+    launch_reduction(r, SumOps<T, true>{out_ptr<T>(r, 0), r.inner()});
+  });
+}
+void prod_kernel(const Reduction& r) {
+  dispatch_device<DtypeSet::Numeric>(r.compute_dtype(), "prod", [&]<typename T>() {
+    launch_reduction(r, ProdOps<T>{out_ptr<T>(r, 0)});
+  });
+}
+void all_kernel(const Reduction& r) { launch_reduction(r, LogicalOps<true>{out_ptr<bool>(r, 0)}); }
+void any_kernel(const Reduction& r) { launch_reduction(r, LogicalOps<false>{out_ptr<bool>(r, 0)}); }
+
+void max_all_kernel(const Reduction& r) { extreme<true>(r, true, false); }
+void min_all_kernel(const Reduction& r) { extreme<false>(r, true, false); }
+void max_dim_kernel(const Reduction& r) { extreme<true>(r, true, true); }
+void min_dim_kernel(const Reduction& r) { extreme<false>(r, true, true); }
+void argmax_kernel(const Reduction& r) { extreme<true>(r, false, true); }
+void argmin_kernel(const Reduction& r) { extreme<false>(r, false, true); }
+
+}  // namespace tg::native::cuda

@@ -17,7 +17,8 @@ import yaml
 
 import tensorgen as tg
 from tensorgen.testing._utils import dtype_name, to_numpy
-from tensorgen.testing.opinfo import ALL_DTYPES, SampleInput, can_cast, is_floating, op_db, op_db_by_name
+from tensorgen.testing.opinfo import (ALL_DTYPES, DEVICES, SampleInput, can_cast, is_floating, op_db, op_db_by_name,
+                                     sample_on)
 
 OP_IDS = [op.name for op in op_db]
 
@@ -69,13 +70,15 @@ def test_opinfo_entry_is_complete(op):
 
 # ----------------------------------------------------------------------------- reference comparison
 
+@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("dtype", ALL_DTYPES, ids=_dtype_id)
 @pytest.mark.parametrize("op", op_db, ids=OP_IDS)
-def test_reference(op, dtype):
+def test_reference(op, dtype, device):
+    """Every sample against NumPy, on each device (CUDA cases skip without a GPU)."""
     samples = op.samples_for(dtype)
     assert samples
     for sample in samples:
-        _run_and_check(op, sample)
+        _run_and_check(op, sample_on(op, sample, device))
 
 
 @pytest.mark.parametrize("op", op_db, ids=OP_IDS)

@@ -17,6 +17,7 @@ def dtype_name(dtype) -> str:
 
 
 def to_numpy(t) -> np.ndarray:
+    t = t.detach().cpu()  # CUDA results are compared on the host
     if dtype_name(t.dtype) == "bfloat16":
         return t.detach().float().numpy().copy()
     return t.detach().numpy().copy()

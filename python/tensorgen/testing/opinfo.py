@@ -34,7 +34,7 @@ import tensorgen as tg
 from tensorgen.testing._utils import _maybe_noncontiguous, dtype_name, make_tensor, to_numpy
 
 __all__ = ["ALL_DTYPES", "OpInfo", "SampleInput", "ErrorInput", "op_db", "op_db_by_name", "result_type",
-           "promote_types", "can_cast", "check_result"]
+           "promote_types", "can_cast", "check_result", "DEVICES", "sample_on"]
 
 # ----------------------------------------------------------------------------- dtypes and promotion
 
@@ -2031,3 +2031,52 @@ op_db: list[OpInfo] = (_pointwise_entries() + _reduction_entries() + _linalg_ent
                        + _factory_entries() + _view_entries() + _backward_helper_entries())
 op_db_by_name: dict[str, OpInfo] = {op.name: op for op in op_db}
 assert len(op_db_by_name) == len(op_db), "opinfo: duplicate entries"
+
+
+# ----------------------------------------------------------------------------- devices
+
+# The devices the matrix runs on: CUDA cases are skipped (with the reason) when no GPU is usable.
+FACTORIES = frozenset({"empty", "zeros", "ones", "full", "arange", "linspace", "eye", "rand", "randn", "randint",
+                       "randperm"})
+
+
+def _devices():
+    import pytest
+    return ("cpu", pytest.param("cuda", marks=pytest.mark.skipif(not tg.cuda.is_available(), reason="no CUDA GPU")))
+
+
+def __getattr__(name):
+    if name == "DEVICES":  # built lazily: importing opinfo must not need pytest
+        return _devices()
+    raise AttributeError(name)
+
+
+def _tensor_on(t, device):
+    """t on device with the same dtype, sizes, strides, storage offset and requires_grad (a
+    non-contiguous sample stays non-contiguous)."""
+    if t.device.type == device:
+        return t
+    src = t.detach()
+    nelem = src.untyped_storage().nbytes() // src.element_size()
+    base = tg.empty([nelem], dtype=src.dtype, device=device)
+    out = base.as_strided(src.shape, src.stride(), src.storage_offset())
+    out.copy_(src)
+    return out.requires_grad_(True) if t.requires_grad else out
+
+
+def sample_on(op: OpInfo, sample: SampleInput, device: str) -> SampleInput:
+    """The same sample with every tensor on device (layout kept); factories get device=."""
+    if device == "cpu":
+        return sample
+
+    def move(a):
+        if isinstance(a, tg.Tensor):
+            return _tensor_on(a, device)
+        if isinstance(a, (list, tuple)) and any(isinstance(x, tg.Tensor) for x in a):
+            return type(a)(move(x) for x in a)
+        return a
+    args = tuple(move(a) for a in sample.args)
+    kwargs = {k: move(v) for k, v in sample.kwargs.items()}
+    if op.name in FACTORIES:
+        kwargs["device"] = device
+    return SampleInput(*args, name=sample.name, shares_storage=sample.shares_storage, **kwargs)

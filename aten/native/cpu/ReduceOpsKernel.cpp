@@ -8,6 +8,7 @@
 #include "aten/dispatch/DtypeDispatch.h"
 #include "aten/iter/Reduction.h"
 #include "aten/parallel/Parallel.h"
+#include "aten/vec/vec.h"
 #include "kernels/all.h"
 #include "kernels/any.h"
 #include "kernels/argmax.h"
@@ -23,20 +24,28 @@ namespace tg::native::CPU_CAPABILITY {
 namespace {
 
 // Pairwise (cascade) summation: error grows with log(n), not n, like NumPy's and PyTorch's.
-// Leaves keep 16 independent accumulators, which the compiler turns into SIMD lanes (no
-// reassociation needed, so results do not depend on the vector width).
+// Leaves keep 16 independent accumulator lanes (one AVX-512 float vector, two AVX2 ones, ...)
+// and add them in a fixed tree, so the result is the same bits under every capability.
 template <typename Acc, typename T>
 Acc cascade_sum(const T* p, int64_t n) {
   constexpr int kLanes = 16;
-  if (n <= 16 * kLanes) {
-    Acc acc[kLanes] = {};
+  constexpr int64_t kLeaf = 64 * kLanes;
+  if (n <= kLeaf) {
+    using IO = vec::VecIO<T>;
+    using V = typename IO::vec_t;
+    static_assert(std::is_same_v<typename V::value_type, Acc> && kLanes % V::size() == 0);
+    constexpr int kVecs = kLanes / V::size();
+    V acc[kVecs];
+    for (V& a : acc) a = V(Acc(0));
     int64_t i = 0;
     for (; i + kLanes <= n; i += kLanes)
-      for (int j = 0; j < kLanes; ++j) acc[j] += Acc(p[i + j]);
-    for (; i < n; ++i) acc[0] += Acc(p[i]);
+      for (int j = 0; j < kVecs; ++j) acc[j] = acc[j] + IO::load(p + i + j * V::size());
+    Acc lanes[kLanes];
+    for (int j = 0; j < kVecs; ++j) acc[j].store(lanes + j * V::size());
+    for (; i < n; ++i) lanes[0] += Acc(p[i]);
     for (int width = kLanes / 2; width > 0; width /= 2)
-      for (int j = 0; j < width; ++j) acc[j] += acc[j + width];
-    return acc[0];
+      for (int j = 0; j < width; ++j) lanes[j] += lanes[j + width];
+    return lanes[0];
   }
   int64_t half = (n / 2 + kLanes - 1) / kLanes * kLanes;
   return cascade_sum<Acc>(p, half) + cascade_sum<Acc>(p + half, n - half);

@@ -1,16 +1,107 @@
-// softmax / log_softmax along one dim: view the input as [outer, n, inner] and normalize each
-// of the outer*inner lines, subtracting the max first for stability.
+// softmax / log_softmax along one dim, fused: view the input as [outer, n, inner] and normalize
+// each of the outer*inner lines in three passes over the line (max, sum of exp, write), with
+// Vectorized math, lines split across threads. A line's result never depends on the thread
+// count. float16/bfloat16 are computed in float.
 #include "aten/vec/isa.h"
 #include <cmath>
 
 #include "aten/dispatch/DtypeDispatch.h"
 #include "aten/native/Copy.h"
+#include "aten/parallel/Parallel.h"
+#include "aten/vec/vec.h"
+#include "aten/vec/vec_math.h"
 #include "kernels/log_softmax.h"
 #include "kernels/softmax.h"
 
 namespace tg::native::CPU_CAPABILITY {
 
 namespace {
+
+// inner == 1: each line is contiguous; vectors run along the line.
+template <bool Log, typename T>
+void softmax_contiguous_lines(const T* x, T* y, int64_t lines, int64_t n) {
+  using IO = vec::VecIO<T>;
+  using V = typename IO::vec_t;
+  using Acc = typename V::value_type;
+  constexpr int64_t W = V::size();
+  parallel_for(0, lines, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(n, 1)), [&](int64_t begin, int64_t end) {
+    for (int64_t l = begin; l < end; ++l) {
+      const T* xl = x + l * n;
+      T* yl = y + l * n;
+      const int64_t full = n / W * W;
+      const int tail = int(n - full);
+      Acc tail_buf[W];  // the tail's lanes, so padding lanes never enter the max or the sum
+      V vmax(-INFINITY);
+      for (int64_t k = 0; k < full; k += W) vmax = vec::maximum(vmax, IO::load(xl + k));
+      Acc line_max = vec::reduce_max(vmax);
+      if (tail) {
+        IO::load(xl + full, tail).store(tail_buf);
+        for (int t = 0; t < tail; ++t) line_max = vec::maximum(V(line_max), V(tail_buf[t]))[0];
+      }
+      const V mx(line_max);
+      // Pass 2: sum of exp(x - max); softmax keeps the exponentials in y for pass 3.
+      V vsum(Acc(0));
+      for (int64_t k = 0; k < full; k += W) {
+        V e = vec::exp(IO::load(xl + k) - mx);
+        if constexpr (!Log) IO::store(yl + k, e);
+        vsum = vsum + e;
+      }
+      Acc sum = vec::reduce_add(vsum);
+      if (tail) {
+        V e = vec::exp(IO::load(xl + full, tail) - mx);
+        if constexpr (!Log) IO::store(yl + full, e, tail);
+        e.store(tail_buf);
+        for (int t = 0; t < tail; ++t) sum += tail_buf[t];
+      }
+      if constexpr (Log) {
+        const V shift = mx + V(std::log(sum));
+        for (int64_t k = 0; k < full; k += W) IO::store(yl + k, IO::load(xl + k) - shift);
+        if (tail) IO::store(yl + full, IO::load(xl + full, tail) - shift, tail);
+      } else {
+        // Like PyTorch: exp(x - max) / sum (a division, not a multiply by 1/sum).
+        const V vs(sum);
+        for (int64_t k = 0; k < full; k += W) IO::store(yl + k, IO::load(yl + k) / vs);
+        if (tail) IO::store(yl + full, IO::load(yl + full, tail) / vs, tail);
+      }
+    }
+  });
+}
+
+// inner > 1: a line is strided by inner; vectors run across W neighbouring lines at once.
+template <bool Log, typename T>
+void softmax_strided_lines(const T* x, T* y, int64_t outer, int64_t n, int64_t inner) {
+  using IO = vec::VecIO<T>;
+  using V = typename IO::vec_t;
+  using Acc = typename V::value_type;
+  constexpr int64_t W = V::size();
+  const int64_t blocks = (inner + W - 1) / W;  // per outer index
+  parallel_for(0, outer * blocks, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(n * W, 1)),
+               [&](int64_t begin, int64_t end) {
+    for (int64_t b = begin; b < end; ++b) {
+      const int64_t o = b / blocks, i = b % blocks * W;
+      const int width = int(std::min<int64_t>(W, inner - i));
+      const T* xb = x + o * n * inner + i;
+      T* yb = y + o * n * inner + i;
+      auto load = [&](const T* p) { return width == W ? IO::load(p) : IO::load(p, width); };
+      auto store = [&](T* p, const V& v) { width == W ? IO::store(p, v) : IO::store(p, v, width); };
+      V mx(-INFINITY);
+      for (int64_t k = 0; k < n; ++k) mx = vec::maximum(mx, load(xb + k * inner));
+      V sum(Acc(0));
+      for (int64_t k = 0; k < n; ++k) {
+        V e = vec::exp(load(xb + k * inner) - mx);
+        if constexpr (!Log) store(yb + k * inner, e);
+        sum = sum + e;
+      }
+      if constexpr (Log) {
+        const V shift = mx + vec::log(sum);
+        for (int64_t k = 0; k < n; ++k) store(yb + k * inner, load(xb + k * inner) - shift);
+      } else {
+        for (int64_t k = 0; k < n; ++k) store(yb + k * inner, load(yb + k * inner) / sum);
+      }
+    }
+  });
+}
+
 template <bool Log>
 void softmax_impl(const Tensor& self, int64_t dim, Tensor& out, const char* op) {
   int64_t d = wrap_dim(dim, self.dim(), op);
@@ -20,27 +111,12 @@ void softmax_impl(const Tensor& self, int64_t dim, Tensor& out, const char* op) 
   int64_t inner = 1, outer = 1;
   for (int64_t k = d + 1; k < self.dim(); ++k) inner *= self.size(k);
   for (int64_t k = 0; k < d; ++k) outer *= self.size(k);
-  dispatch_floating(out.dtype(), op, [&]<typename T>() {
-    using Op = opmath_t<T>;
-    const T* x = in.data<T>();
-    T* y = res.data<T>();
-    for (int64_t o = 0; o < outer; ++o) {
-      for (int64_t i = 0; i < inner; ++i) {
-        const T* xl = x + o * n * inner + i;
-        T* yl = y + o * n * inner + i;
-        Op mx = -INFINITY;
-        for (int64_t k = 0; k < n; ++k) mx = std::max(mx, Op(xl[k * inner]));
-        Op sum = 0;
-        for (int64_t k = 0; k < n; ++k) sum += std::exp(Op(xl[k * inner]) - mx);
-        if constexpr (Log) {
-          Op lse = std::log(sum);
-          for (int64_t k = 0; k < n; ++k) yl[k * inner] = T(Op(xl[k * inner]) - mx - lse);
-        } else {
-          for (int64_t k = 0; k < n; ++k) yl[k * inner] = T(std::exp(Op(xl[k * inner]) - mx) / sum);
-        }
-      }
-    }
-  });
+  if (n > 0 && inner > 0 && outer > 0) {
+    dispatch_floating(out.dtype(), op, [&]<typename T>() {
+      if (inner == 1) softmax_contiguous_lines<Log>(in.data<T>(), res.data<T>(), outer, n);
+      else softmax_strided_lines<Log>(in.data<T>(), res.data<T>(), outer, n, inner);
+    });
+  }
   if (!res.is_same(out)) copy_into(out, res, op);
 }
 }  // namespace

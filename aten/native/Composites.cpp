@@ -141,6 +141,18 @@ Tensor matmul(const Tensor& self, const Tensor& other) {
   if (d1 == 2 && d2 == 1) return tg::squeeze(tg::mm(self, tg::unsqueeze(other, 1)), IntArrayRef{1});
   if (d1 == 1 && d2 == 2) return tg::squeeze(tg::mm(tg::unsqueeze(self, 0), other), IntArrayRef{0});
   if (d1 == 2 && d2 == 2) return tg::mm(self, other);
+  if (d1 >= 3 && d2 <= 2) {
+    // (..., n, m) @ (m, p) or (m): one mm over the folded batch rows, like PyTorch (a linear layer
+    // is one large GEMM rather than many small ones packing the same weight).
+    int64_t rows = 1;
+    for (int64_t d = 0; d < d1 - 1; ++d) rows *= self.size(d);
+    TG_CHECK(self.size(-1) == other.size(0), "[matmul] mat1 and mat2 shapes cannot be multiplied (", rows, "x",
+             self.size(-1), " and ", other.size(0), "x", d2 == 2 ? other.size(1) : 1, ")");
+    DimVector out_shape(IntArrayRef(self.sizes().data(), size_t(d1 - 1)));
+    if (d2 == 2) out_shape.push_back(other.size(1));
+    Tensor r = tg::mm(reshape(self, {rows, self.size(-1)}), d2 == 2 ? other : tg::unsqueeze(other, 1));
+    return reshape(r, out_shape);
+  }
   // Batched: broadcast the batch dims, fold them into one, bmm, unfold.
   Tensor a = d1 == 1 ? tg::unsqueeze(self, 0) : self;
   Tensor b = d2 == 1 ? tg::unsqueeze(other, 1) : other;

@@ -1,0 +1,375 @@
+#pragma once
+// Blocked GEMM for float32/float64 (DESIGN.md §6), GotoBLAS/BLIS style:
+//
+//   for jc over N by NC:                      B block  (KC x NC) packed once, streams from L2/L3
+//     for pc over K by KC:
+//       pack B[pc:+kc, jc:+nc] into NR-column micro-panels
+//       for ic over M by MC:                  A block  (MC x KC) packed, stays in L2
+//         pack A[ic:+mc, pc:+kc] into MR-row micro-panels
+//         for jr over nc by NR:               B micro-panel (KC x NR) stays in L1
+//           for ir over mc by MR:             micro-kernel: MR x NR tile of C in registers
+//
+// Packing reads any strides, so transposed or sliced operands cost no extra copy, and C may be
+// strided too. Panels are zero-padded to MR/NR; a partial tile (or a C whose columns are not
+// unit-stride) goes through a small temporary tile. The first K block overwrites C (beta = 0:
+// out may hold garbage from empty()), later ones accumulate. Float accumulates in float, like
+// MKL. The micro-kernel is AVX-512 or AVX2+FMA intrinsics when this copy is compiled for them,
+// plain C++ loops otherwise. Threads: C is cut into one MR/NR-aligned slab per thread (along the
+// longer of M and N), each running the serial loop nest with its own packing buffers.
+#include "aten/vec/isa.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <new>
+
+#include "aten/parallel/Parallel.h"
+
+#if defined(__AVX512F__) || defined(__AVX2__)
+#include <immintrin.h>
+#endif
+
+namespace tg::native::CPU_CAPABILITY {
+namespace gemm_detail {
+
+// ---------------------------------------------------------------- SIMD vector wrappers
+// Each provides: V, kLanes, zero(), load(aligned p), loadu(p), storeu(p, v), bcast(x), fma(a, b, c) = a*b+c.
+#if defined(__AVX512F__)
+struct VecF {
+  using T = float;
+  using V = __m512;
+  static constexpr int kLanes = 16;
+  static V zero() { return _mm512_setzero_ps(); }
+  static V load(const float* p) { return _mm512_load_ps(p); }
+  static V loadu(const float* p) { return _mm512_loadu_ps(p); }
+  static void storeu(float* p, V v) { _mm512_storeu_ps(p, v); }
+  static V bcast(const float* p) { return _mm512_set1_ps(*p); }
+  static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
+  static V add(V a, V b) { return _mm512_add_ps(a, b); }
+};
+struct VecD {
+  using T = double;
+  using V = __m512d;
+  static constexpr int kLanes = 8;
+  static V zero() { return _mm512_setzero_pd(); }
+  static V load(const double* p) { return _mm512_load_pd(p); }
+  static V loadu(const double* p) { return _mm512_loadu_pd(p); }
+  static void storeu(double* p, V v) { _mm512_storeu_pd(p, v); }
+  static V bcast(const double* p) { return _mm512_set1_pd(*p); }
+  static V fma(V a, V b, V c) { return _mm512_fmadd_pd(a, b, c); }
+  static V add(V a, V b) { return _mm512_add_pd(a, b); }
+};
+#elif defined(__AVX2__) && defined(__FMA__)
+struct VecF {
+  using T = float;
+  using V = __m256;
+  static constexpr int kLanes = 8;
+  static V zero() { return _mm256_setzero_ps(); }
+  static V load(const float* p) { return _mm256_load_ps(p); }
+  static V loadu(const float* p) { return _mm256_loadu_ps(p); }
+  static void storeu(float* p, V v) { _mm256_storeu_ps(p, v); }
+  static V bcast(const float* p) { return _mm256_broadcast_ss(p); }
+  static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
+  static V add(V a, V b) { return _mm256_add_ps(a, b); }
+};
+struct VecD {
+  using T = double;
+  using V = __m256d;
+  static constexpr int kLanes = 4;
+  static V zero() { return _mm256_setzero_pd(); }
+  static V load(const double* p) { return _mm256_load_pd(p); }
+  static V loadu(const double* p) { return _mm256_loadu_pd(p); }
+  static void storeu(double* p, V v) { _mm256_storeu_pd(p, v); }
+  static V bcast(const double* p) { return _mm256_broadcast_sd(p); }
+  static V fma(V a, V b, V c) { return _mm256_fmadd_pd(a, b, c); }
+  static V add(V a, V b) { return _mm256_add_pd(a, b); }
+};
+#endif
+
+// ---------------------------------------------------------------- micro-kernels
+// C[MR x NR] (row stride ldc, unit column stride) = (accumulate ? C : 0) + sum_p a[p*MR + i] * b[p*NR + j]
+// a: packed MR-row micro-panel, b: packed NR-column micro-panel (64-byte aligned).
+#if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
+template <typename W, int MR, int NV>
+inline void micro_kernel_simd(int64_t kc, const typename W::T* __restrict a, const typename W::T* __restrict b,
+                              typename W::T* __restrict c, int64_t ldc, bool accumulate) {
+  using V = typename W::V;
+  constexpr int L = W::kLanes;
+  V acc[MR][NV];
+#pragma GCC unroll 16
+  for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) acc[i][v] = W::zero();
+  for (int64_t p = 0; p < kc; ++p) {
+    V bv[NV];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) bv[v] = W::load(b + v * L);
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; ++i) {
+      V ai = W::bcast(a + i);
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) acc[i][v] = W::fma(ai, bv[v], acc[i][v]);
+    }
+    a += MR;
+    b += NV * L;
+  }
+#pragma GCC unroll 16
+  for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) {
+      typename W::T* cp = c + i * ldc + v * L;
+      W::storeu(cp, accumulate ? W::add(W::loadu(cp), acc[i][v]) : acc[i][v]);
+    }
+}
+#endif
+
+// Portable: plain loops over a small accumulator tile the compiler keeps in vector registers.
+template <typename T, int MR, int NR>
+inline void micro_kernel_portable(int64_t kc, const T* __restrict a, const T* __restrict b, T* __restrict c,
+                                  int64_t ldc, bool accumulate) {
+  T acc[MR][NR] = {};
+  for (int64_t p = 0; p < kc; ++p) {
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; ++i) {
+      const T ai = a[i];
+#pragma GCC unroll 16
+      for (int j = 0; j < NR; ++j) acc[i][j] += ai * b[j];
+    }
+    a += MR;
+    b += NR;
+  }
+  for (int i = 0; i < MR; ++i)
+    for (int j = 0; j < NR; ++j) c[i * ldc + j] = accumulate ? c[i * ldc + j] + acc[i][j] : acc[i][j];
+}
+
+// Tile shape and cache blocking per dtype and ISA. KC x NR (B micro-panel) fits L1 (48K), MC x KC
+// (A block) fits L2, KC x NC (B block) fits L2/L3.
+template <typename T> struct Kernel;
+#if defined(__AVX512F__)
+template <> struct Kernel<float> {
+  static constexpr int MR = 12, NR = 32, KC = 256, MC = 240, NC = 2048;
+  static void run(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool acc) {
+    micro_kernel_simd<VecF, MR, 2>(kc, a, b, c, ldc, acc);
+  }
+};
+template <> struct Kernel<double> {
+  static constexpr int MR = 12, NR = 16, KC = 256, MC = 120, NC = 1024;
+  static void run(int64_t kc, const double* a, const double* b, double* c, int64_t ldc, bool acc) {
+    micro_kernel_simd<VecD, MR, 2>(kc, a, b, c, ldc, acc);
+  }
+};
+#elif defined(__AVX2__) && defined(__FMA__)
+template <> struct Kernel<float> {
+  static constexpr int MR = 6, NR = 16, KC = 256, MC = 144, NC = 2048;
+  static void run(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool acc) {
+    micro_kernel_simd<VecF, MR, 2>(kc, a, b, c, ldc, acc);
+  }
+};
+template <> struct Kernel<double> {
+  static constexpr int MR = 6, NR = 8, KC = 256, MC = 96, NC = 1024;
+  static void run(int64_t kc, const double* a, const double* b, double* c, int64_t ldc, bool acc) {
+    micro_kernel_simd<VecD, MR, 2>(kc, a, b, c, ldc, acc);
+  }
+};
+#else
+template <> struct Kernel<float> {
+  static constexpr int MR = 4, NR = 8, KC = 256, MC = 128, NC = 2048;
+  static void run(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool acc) {
+    micro_kernel_portable<float, MR, NR>(kc, a, b, c, ldc, acc);
+  }
+};
+template <> struct Kernel<double> {
+  static constexpr int MR = 4, NR = 4, KC = 256, MC = 128, NC = 1024;
+  static void run(int64_t kc, const double* a, const double* b, double* c, int64_t ldc, bool acc) {
+    micro_kernel_portable<double, MR, NR>(kc, a, b, c, ldc, acc);
+  }
+};
+#endif
+
+// ---------------------------------------------------------------- packing
+// A[rows x kc] (strides rs, cs) -> panels of MR rows, each kc x MR (k-major), rows past `rows` zero.
+template <typename T, int MR>
+inline void pack_a(int64_t rows, int64_t kc, const T* A, int64_t rs, int64_t cs, T* __restrict out) {
+  for (int64_t r0 = 0; r0 < rows; r0 += MR, out += MR * kc) {
+    const int64_t mr = std::min<int64_t>(MR, rows - r0);
+    const T* src = A + r0 * rs;
+    if (mr == MR && cs == 1) {
+      // Row-major source: MR contiguous rows, transposed in register-sized steps.
+      for (int64_t p = 0; p < kc; ++p)
+#pragma GCC unroll 16
+        for (int i = 0; i < MR; ++i) out[p * MR + i] = src[i * rs + p];
+    } else if (mr == MR) {
+      for (int64_t p = 0; p < kc; ++p)
+#pragma GCC unroll 16
+        for (int i = 0; i < MR; ++i) out[p * MR + i] = src[i * rs + p * cs];
+    } else {
+      for (int64_t p = 0; p < kc; ++p)
+        for (int i = 0; i < MR; ++i) out[p * MR + i] = i < mr ? src[i * rs + p * cs] : T(0);
+    }
+  }
+}
+
+// B[kc x cols] (strides rs, cs) -> panels of NR columns, each kc x NR (k-major), columns past `cols` zero.
+template <typename T, int NR>
+inline void pack_b(int64_t kc, int64_t cols, const T* B, int64_t rs, int64_t cs, T* __restrict out) {
+  for (int64_t j0 = 0; j0 < cols; j0 += NR, out += NR * kc) {
+    const int64_t nr = std::min<int64_t>(NR, cols - j0);
+    const T* src = B + j0 * cs;
+    if (nr == NR && cs == 1) {
+      for (int64_t p = 0; p < kc; ++p) std::memcpy(out + p * NR, src + p * rs, NR * sizeof(T));
+    } else if (nr == NR) {
+      for (int64_t p = 0; p < kc; ++p)
+#pragma GCC unroll 8
+        for (int j = 0; j < NR; ++j) out[p * NR + j] = src[p * rs + j * cs];
+    } else {
+      for (int64_t p = 0; p < kc; ++p)
+        for (int j = 0; j < NR; ++j) out[p * NR + j] = j < nr ? src[p * rs + j * cs] : T(0);
+    }
+  }
+}
+
+// A growable 64-byte-aligned scratch buffer, one per thread and dtype, kept between calls.
+template <typename T>
+inline T* scratch(int slot, size_t count) {
+  struct Buf {
+    void* p = nullptr;
+    size_t n = 0;
+    ~Buf() { std::free(p); }
+  };
+  thread_local Buf bufs[2];
+  Buf& b = bufs[slot];
+  if (b.n < count) {
+    std::free(b.p);
+    b.p = std::aligned_alloc(64, (count * sizeof(T) + 63) / 64 * 64);
+    if (!b.p) {
+      b.n = 0;
+      throw std::bad_alloc();
+    }
+    b.n = count;
+  }
+  return static_cast<T*>(b.p);
+}
+
+// Splits `total` into blocks of at most `cap`, equal-sized up to a multiple of `align`
+// (k = 257 becomes 2 x 129 rather than 256 + 1).
+inline int64_t balanced_block(int64_t total, int64_t cap, int64_t align) {
+  const int64_t nblocks = (total + cap - 1) / cap;
+  const int64_t b = (total + nblocks - 1) / nblocks;
+  return std::min<int64_t>(cap, (b + align - 1) / align * align);
+}
+
+// The work of one call: B is packed once (shared by all threads) for a column block of C, then
+// threads claim (MC-row x NC-column) tasks of C from an atomic counter, so a thread that the OS
+// pauses does not hold the others up, and each task packs its own A blocks.
+template <typename T>
+struct GemmPlan {
+  using K = Kernel<T>;
+  static constexpr int MR = K::MR, NR = K::NR;
+  int64_t m, n, k, kcb;
+  const T* A;
+  int64_t rsa, csa;
+  const T* B;
+  int64_t rsb, csb;
+  T* C;
+  int64_t rsc, csc;
+
+  // Packed B for columns [j0, j0 + nb): for each K block starting at row pc, NR-column panels of
+  // kc x NR at Bp + pc * nb_pad + panel * NR * kc.
+  void pack_b_panels(T* Bp, int64_t j0, int64_t nb_pad, int64_t p0, int64_t p1) const {
+    for (int64_t panel = p0; panel < p1; ++panel) {
+      const int64_t j = panel * NR, cols = std::min<int64_t>(NR, n - j0 - j);
+      for (int64_t pc = 0; pc < k; pc += kcb) {
+        const int64_t kc = std::min(kcb, k - pc);
+        pack_b<T, NR>(kc, cols, B + pc * rsb + (j0 + j) * csb, rsb, csb, Bp + pc * nb_pad + panel * NR * kc);
+      }
+    }
+  }
+
+  // C[i0:+rows, j0 + jt:+cols] from packed B (columns relative to the block j0).
+  void run_task(const T* Bp, int64_t j0, int64_t nb_pad, int64_t i0, int64_t rows, int64_t jt, int64_t cols) const {
+    T* Ap = scratch<T>(0, size_t((rows + MR - 1) / MR * MR) * size_t(kcb));
+    alignas(64) T tile[MR * NR];
+    for (int64_t pc = 0; pc < k; pc += kcb) {
+      const int64_t kc = std::min(kcb, k - pc);
+      const bool accumulate = pc > 0;
+      pack_a<T, MR>(rows, kc, A + i0 * rsa + pc * csa, rsa, csa, Ap);
+      for (int64_t jr = 0; jr < cols; jr += NR) {
+        const int64_t nr = std::min<int64_t>(NR, cols - jr);
+        const T* bp = Bp + pc * nb_pad + (jt + jr) * kc;
+        for (int64_t ir = 0; ir < rows; ir += MR) {
+          const int64_t mr = std::min<int64_t>(MR, rows - ir);
+          const T* ap = Ap + ir * kc;
+          T* cp = C + (i0 + ir) * rsc + (j0 + jt + jr) * csc;
+          if (mr == MR && nr == NR && csc == 1) {
+            K::run(kc, ap, bp, cp, rsc, accumulate);
+          } else {
+            K::run(kc, ap, bp, tile, NR, false);
+            for (int64_t i = 0; i < mr; ++i)
+              for (int64_t j = 0; j < nr; ++j) {
+                T& dst = cp[i * rsc + j * csc];
+                dst = accumulate ? dst + tile[i * NR + j] : tile[i * NR + j];
+              }
+          }
+        }
+      }
+    }
+  }
+};
+
+}  // namespace gemm_detail
+
+// Below this many multiply-adds one thread is faster than two.
+constexpr int64_t kGemmParallelFlops = int64_t(1) << 17;
+
+// C[m x n] = A[m x k] @ B[k x n], every operand addressed through (row stride, column stride) in
+// elements. C must not overlap A or B. k == 0 writes zeros. Uses tg::parallel_for's threads
+// unless `serial` (or already inside a parallel region). Every element is summed in the same
+// order whatever the thread count, so results do not depend on it.
+template <typename T>
+void gemm(int64_t m, int64_t n, int64_t k, const T* A, int64_t rsa, int64_t csa, const T* B, int64_t rsb, int64_t csb,
+          T* C, int64_t rsc, int64_t csc, bool serial = false) {
+  using namespace gemm_detail;
+  using K = Kernel<T>;
+  constexpr int MR = K::MR, NR = K::NR;
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0) {
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j) C[i * rsc + j * csc] = T(0);
+    return;
+  }
+  const int64_t nt = serial || m * n * k < kGemmParallelFlops || in_parallel_region() ? 1 : get_num_threads();
+  GemmPlan<T> plan{m, n, k, balanced_block(k, K::KC, 8), A, rsa, csa, B, rsb, csb, C, rsc, csc};
+  // Packed B is bounded (kPackedB elements) by packing C's columns in blocks of nb.
+  constexpr int64_t kPackedB = int64_t(1) << 22;
+  const int64_t nb_cap = std::max<int64_t>(NR, kPackedB / k / NR * NR);
+  const int64_t nb = balanced_block(n, nb_cap, NR);
+  // Task shape: cache-sized, but at least 4 tasks per thread so claiming them balances the load.
+  int64_t mc = balanced_block(m, K::MC, MR), nc = balanced_block(nb, K::NC, NR);
+  auto tasks = [&] { return ((m + mc - 1) / mc) * ((nb + nc - 1) / nc); };
+  while (nt > 1 && tasks() < 4 * nt) {
+    if (mc >= 8 * MR) mc = (mc / 2 + MR - 1) / MR * MR;
+    else if (nc >= 4 * NR) nc = (nc / 2 + NR - 1) / NR * NR;
+    else break;
+  }
+  for (int64_t j0 = 0; j0 < n; j0 += nb) {
+    const int64_t cols = std::min(nb, n - j0), panels = (cols + NR - 1) / NR, nb_pad = panels * NR;
+    T* Bp = scratch<T>(1, size_t(nb_pad) * size_t(k));
+    // Packing is cheap per panel: a thread's share must be worth waking it.
+    parallel_for(0, panels, nt > 1 ? std::max<int64_t>(1, (1 << 16) / (NR * k)) : panels,
+                 [&](int64_t p0, int64_t p1) { plan.pack_b_panels(Bp, j0, nb_pad, p0, p1); });
+    const int64_t tm = (m + mc - 1) / mc, tn = (cols + nc - 1) / nc, ntasks = tm * tn;
+    std::atomic<int64_t> next{0};
+    auto work = [&](int64_t, int64_t) {
+      for (int64_t t; (t = next.fetch_add(1, std::memory_order_relaxed)) < ntasks;) {
+        const int64_t i0 = (t / tn) * mc, jt = (t % tn) * nc;
+        plan.run_task(Bp, j0, nb_pad, i0, std::min(mc, m - i0), jt, std::min(nc, cols - jt));
+      }
+    };
+    parallel_for(0, std::min(nt, ntasks), nt > 1 ? 1 : ntasks, work);
+  }
+}
+
+}  // namespace tg::native::CPU_CAPABILITY

@@ -13,7 +13,8 @@ import tensorgen as tg
 
 ROOT = Path(__file__).resolve().parents[1]
 # The tests whose kernels differ per capability; run again under each non-default capability.
-PER_ISA_TESTS = ["test_ops.py", "test_vec_math.py", "test_gemm.py", "test_threads.py"]
+PER_ISA_TESTS = ["test_ops.py", "test_vec_math.py", "test_gemm.py", "test_threads.py", "test_softmax.py",
+                 "test_reductions.py"]
 
 
 def _run(code, capability):

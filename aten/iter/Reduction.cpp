@@ -54,10 +54,38 @@ Reduction::Reduction(const ReduceConfig& config, const Tensor& self, std::option
                            ? self.dtype()
                            : out_dtype;
   if (!dtype_in_set(compute, config.dtypes)) dtype_not_implemented(config.op, compute);
-  DimVector psizes, pstrides;
-  for (auto d : perm) { psizes.push_back(self.size(d)); pstrides.push_back(self.stride(d)); }
-  Tensor permuted = make_view(self, psizes, pstrides, self.storage_offset());
-  input_ = permuted.is_contiguous() && permuted.dtype() == compute ? permuted : native::to_dtype(permuted, compute);
+  compute_dtype_ = compute;
+  device_ = self.device();
+  auto permuted_view = [&](const DimVector& order) {
+    DimVector psizes, pstrides;
+    for (auto d : order) { psizes.push_back(self.size(d)); pstrides.push_back(self.stride(d)); }
+    return make_view(self, psizes, pstrides, self.storage_offset());
+  };
+  // Column layout: kept dims before the last reduced dim, the reduced dims, then the kept dims
+  // after it. When the input already lies that way, column kernels read it in place.
+  int64_t last_reduced = -1;
+  for (int64_t d = 0; d < ndim; ++d)
+    if (reduce[d]) last_reduced = d;
+  DimVector col_perm;
+  int64_t cols = 1;
+  for (int64_t d = 0; d < last_reduced; ++d)
+    if (!reduce[d]) col_perm.push_back(d);
+  for (int64_t d = 0; d < ndim; ++d)
+    if (reduce[d]) col_perm.push_back(d);
+  for (int64_t d = last_reduced + 1; d < ndim; ++d) { col_perm.push_back(d); cols *= self.size(d); }
+  if (ndim > 0 && cols > 1 && self.dtype() == compute && self.numel() > 0) {
+    Tensor by_columns = permuted_view(col_perm);
+    if (by_columns.is_contiguous()) {
+      source_ = by_columns;
+      cols_ = cols;
+    }
+  }
+  if (cols_ == 1) {
+    Tensor permuted = permuted_view(perm);
+    input_ = permuted.is_contiguous() && permuted.dtype() == compute ? permuted : native::to_dtype(permuted, compute);
+  } else {
+    rows_view_ = permuted_view(perm);  // copied by input() only if a kernel asks for rows
+  }
 
   outputs_[0] = empty_tensor(kept_sizes, out_dtype, self.device(), config.op);
   if (config.noutputs > 1) outputs_[1] = empty_tensor(kept_sizes, ScalarType::Int64, self.device(), config.op);
@@ -67,6 +95,11 @@ Reduction::Reduction(const ReduceConfig& config, const Tensor& self, std::option
   TG_CHECK(config.noutputs < 2 || !user_outs_[1].defined() || user_outs_[1].dtype() == ScalarType::Int64, "[",
            config.op, "] expected the indices out tensor to have dtype int64, but got ",
            user_outs_[1].defined() ? user_outs_[1].dtype() : ScalarType::Int64);
+}
+
+const Tensor& Reduction::input() const {
+  if (!input_.defined()) input_ = native::to_dtype(rows_view_, compute_dtype_);  // column layout
+  return input_;
 }
 
 Tensor Reduction::finish(int i) {

@@ -3,6 +3,7 @@
 // keepdim / dtype=, computes the output dtype, and lays the input out as a contiguous
 // [outer, inner] matrix in the compute dtype (reduced dims last), so a kernel reduces `outer`
 // contiguous rows of `inner` elements each into contiguous outputs.
+#include <algorithm>
 #include <optional>
 
 #include "aten/core/Tensor.h"
@@ -31,18 +32,35 @@ class Reduction {
             std::optional<ScalarType> dtype, std::initializer_list<Tensor> outs);
 
   const char* op() const { return config_.op; }
-  Device device() const { return input_.device(); }
-  const Tensor& input() const { return input_; }  // contiguous [outer, inner], compute dtype
-  ScalarType compute_dtype() const { return input_.dtype(); }
-  int64_t outer() const { return outer_; }
-  int64_t inner() const { return inner_; }
+  Device device() const { return device_; }
+  // Contiguous [outer, inner] in the compute dtype. When the reduced dims are followed by kept
+  // ones (sum(dim=0) of a matrix), the first call makes this transposed copy; kernels that can
+  // read the input in place use columns() instead.
+  const Tensor& input() const;
+  ScalarType compute_dtype() const { return compute_dtype_; }
+  int64_t outer() const { return outer_; }  // number of outputs
+  int64_t inner() const { return inner_; }  // elements reduced into each output
+
+  // The same input seen without a copy as [groups, inner, cols] (contiguous, compute dtype):
+  // output o * cols + c reduces column c of group o. Only present (cols > 1) when the input
+  // already has that layout; otherwise kernels use input().
+  struct Columns {
+    const Tensor* data;
+    int64_t groups = 0, cols = 1;
+  };
+  Columns columns() const { return {&source_, outer_ / std::max<int64_t>(cols_, 1), cols_}; }
   const Tensor& output(int i) const { return outputs_[i]; }  // contiguous, `outer` elements
   // The user-visible result i (keepdim shape; written into the caller's out= if one was given).
   Tensor finish(int i);
 
  private:
   ReduceConfig config_;
-  Tensor input_;
+  ScalarType compute_dtype_ = ScalarType::Undefined;
+  Device device_;
+  Tensor source_;          // the input viewed as [kept-before, reduced, kept-after] when cols_ > 1
+  int64_t cols_ = 1;       // product of the kept dims after the last reduced dim (column layout)
+  Tensor rows_view_;       // the input viewed as [kept, reduced] (not contiguous) when cols_ > 1
+  mutable Tensor input_;   // [outer, inner] rows; copied from rows_view_ on first use
   Tensor outputs_[2];
   Tensor user_outs_[2];
   DimVector result_shape_;

@@ -66,6 +66,77 @@ Acc parallel_cascade_sum(const T* p, int64_t n) {
   return cascade_sum<Acc>(partial.data(), nchunks);
 }
 
+// Column sums: out[c] = sum over rows of p[r * cols + c], for c in [c0, c1). Rows stream through
+// in blocks of kBlockRows (each block summed row by row into a vector-wide buffer); block sums
+// merge like a binary counter (two sums of 2^k blocks make one of 2^(k+1)), which is pairwise
+// summation across rows. Each column's arithmetic is the same whichever thread owns it.
+template <typename Acc, typename T>
+void column_sum(const T* p, int64_t rows, int64_t cols, int64_t c0, int64_t c1, Acc* out) {
+  using IO = vec::VecIO<T>;
+  using V = typename IO::vec_t;
+  constexpr int64_t kBlockRows = 32, W = V::size();
+  const int64_t width = c1 - c0;
+  std::vector<Acc> buffers;  // [level][width]: the pending sums of 2^level blocks
+  std::vector<bool> used;
+  std::vector<Acc> block(size_t(width), Acc(0));
+  auto add_into = [&](Acc* dst, auto&& load_src) {  // dst[0, width) += src
+    int64_t c = 0;
+    for (; c + W <= width; c += W) (V::loadu(dst + c) + load_src(c, int(W))).store(dst + c);
+    if (c < width) {
+      const int n = int(width - c);
+      (V::loadu(dst + c, n) + load_src(c, n)).store(dst + c, n);
+    }
+  };
+  for (int64_t r0 = 0; r0 < rows; r0 += kBlockRows) {
+    std::fill(block.begin(), block.end(), Acc(0));
+    for (int64_t r = r0; r < std::min(rows, r0 + kBlockRows); ++r) {
+      const T* row = p + r * cols + c0;
+      add_into(block.data(), [&](int64_t c, int n) { return n == W ? IO::load(row + c) : IO::load(row + c, n); });
+    }
+    size_t level = 0;
+    for (; level < used.size() && used[level]; ++level) {  // carry: merge equal-sized sums
+      const Acc* pending = buffers.data() + level * size_t(width);
+      add_into(block.data(), [&](int64_t c, int n) { return V::loadu(pending + c, n); });
+      used[level] = false;
+    }
+    if (level == used.size()) {
+      used.push_back(false);
+      buffers.resize(used.size() * size_t(width));
+    }
+    std::copy(block.begin(), block.end(), buffers.begin() + level * size_t(width));
+    used[level] = true;
+  }
+  std::fill(out, out + width, Acc(0));
+  for (size_t level = 0; level < used.size(); ++level) {
+    if (!used[level]) continue;
+    const Acc* pending = buffers.data() + level * size_t(width);
+    add_into(out, [&](int64_t c, int n) { return V::loadu(pending + c, n); });
+  }
+}
+
+// Sums (or means, Mean = true) over the column layout: each group's columns split across
+// threads in ranges of whole vectors.
+template <bool Mean, typename T>
+void column_reduce(const Reduction& r) {
+  using Acc = opmath_t<T>;
+  const Reduction::Columns cl = r.columns();
+  const T* in = cl.data->data<T>();
+  T* out = r.output(0).data<T>();
+  const int64_t rows = r.inner(), cols = cl.cols;
+  constexpr int64_t kColBlock = 256;
+  const int64_t blocks = (cols + kColBlock - 1) / kColBlock;
+  parallel_for(0, cl.groups * blocks, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(rows * kColBlock, 1)),
+               [&](int64_t begin, int64_t end) {
+    Acc acc[kColBlock];
+    for (int64_t b = begin; b < end; ++b) {
+      const int64_t g = b / blocks, c0 = b % blocks * kColBlock, c1 = std::min(cols, c0 + kColBlock);
+      column_sum<Acc>(in + g * rows * cols, rows, cols, c0, c1, acc);
+      for (int64_t c = c0; c < c1; ++c)
+        out[g * cols + c] = T(Mean ? acc[c - c0] / Acc(rows) : acc[c - c0]);
+    }
+  });
+}
+
 // Integer sums wrap around in int64 like PyTorch; keep the C++ defined with unsigned math.
 template <typename T>
 T row_sum(const T* p, int64_t n) {
@@ -100,6 +171,9 @@ void check_nonempty(const Reduction& r) {
 
 void sum_kernel(const Reduction& r) {
   dispatch_numeric(r.compute_dtype(), "sum", [&]<typename T>() {
+    if constexpr (!std::is_integral_v<T>) {
+      if (r.columns().cols > 1) return column_reduce<false, T>(r);
+    }
     const T* in = r.input().data<T>();
     T* out = r.output(0).data<T>();
     for_each_row(r, [&](int64_t i) { out[i] = row_sum(in + i * r.inner(), r.inner()); });
@@ -108,6 +182,7 @@ void sum_kernel(const Reduction& r) {
 
 void mean_kernel(const Reduction& r) {
   dispatch_floating(r.compute_dtype(), "mean", [&]<typename T>() {
+    if (r.columns().cols > 1) return column_reduce<true, T>(r);
     const T* in = r.input().data<T>();
     T* out = r.output(0).data<T>();
     using Op = opmath_t<T>;

@@ -499,3 +499,18 @@ def test_ops_metadata():
     assert "pointwise" in tg.ops.div.tags
     assert tg.ops.sum.kind == "reduction"
     assert len(tg.ops.arange.schemas) == 2  # arange(end) and arange(start, end, step)
+
+
+def test_import_does_not_load_numpy():
+    """`import tensorgen` stays fast (DESIGN.md §9: <= 0.1 s) by importing NumPy only on first use
+    (tg.tensor, repr, .numpy(), tg.testing, gradcheck). Structural check, not a timing."""
+    import subprocess
+    import sys
+    code = ("import sys, tensorgen as tg\n"
+            "assert 'numpy' not in sys.modules, 'numpy imported by tensorgen'\n"
+            "x = tg.ones(3) + 1\n"
+            "assert 'numpy' not in sys.modules\n"
+            "print(tg.tensor([1.5, 2.0]).tolist(), tg.autograd.gradcheck.__name__, tg.testing.assert_close.__name__)")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "[1.5, 2.0] gradcheck assert_close"

@@ -8,7 +8,7 @@ from tensorgen._C import *  # noqa: F401,F403  (generated ops, dtypes, from_nump
 from tensorgen._C import dtype, float16, bfloat16, float32, float64, uint8, int8, int16, int32, int64
 from tensorgen._C import bool as bool  # noqa: PLC0414  (shadows the builtin, like torch.bool)
 from tensorgen._tensor import Size, Tensor, UntypedStorage, device, tensor
-from tensorgen import autograd, backends, cuda, ops, testing  # noqa: F401
+from tensorgen import autograd, backends, cuda, ops  # noqa: F401
 from tensorgen.autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,
                                           no_grad, set_grad_enabled)
 
@@ -23,3 +23,12 @@ __version__ = "0.1.0"
 
 __all__ = ["Tensor", "Size", "device", "dtype", "tensor", "ops", "autograd", "no_grad", "enable_grad",
            "set_grad_enabled", "inference_mode", "is_grad_enabled", "is_inference_mode_enabled"]
+
+
+def __getattr__(name: str):
+    # tensorgen.testing needs NumPy: imported on first use so `import tensorgen` stays fast
+    # (DESIGN.md §9: import <= 0.1 s; NumPy alone takes ~0.15 s).
+    if name == "testing":
+        import importlib
+        return importlib.import_module("tensorgen.testing")
+    raise AttributeError(f"module 'tensorgen' has no attribute '{name}'")

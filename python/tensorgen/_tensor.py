@@ -9,10 +9,8 @@ from __future__ import annotations
 import builtins
 import operator
 
-import numpy as np
-
 from tensorgen import _C
-from tensorgen import _format, _indexing
+from tensorgen import _indexing
 from tensorgen import autograd as _autograd
 
 _Base = _C.TensorBase
@@ -119,9 +117,15 @@ def _reflected(op):
     return method
 
 
+def _is_numpy_scalar(x) -> bool:
+    # NumPy is imported only when needed (import time, DESIGN.md §9): a NumPy scalar can only
+    # exist once the user has imported NumPy.
+    return builtins.type(x).__module__ == "numpy"
+
+
 def _binary(op):
     def method(self, other):
-        if not isinstance(other, (Tensor, builtins.int, builtins.float, builtins.bool, np.generic)):
+        if not isinstance(other, (Tensor, builtins.int, builtins.float, builtins.bool)) and not _is_numpy_scalar(other):
             return NotImplemented
         return op(self, other)
     return method
@@ -227,6 +231,7 @@ class Tensor(_Base):
         return handle
 
     def __repr__(self) -> str:
+        from tensorgen import _format  # uses NumPy, which is imported on first use
         if self.device.type == "cpu":
             return _format.format_tensor(self)
         # PyTorch's layout: tensor([...], device='cuda:0', dtype=...); values copied to the host.
@@ -365,8 +370,9 @@ _NUMPY_DTYPE = {"b": _C.bool, "u1": _C.uint8, "i1": _C.int8, "i2": _C.int16, "i4
                 "f2": _C.float16, "f4": _C.float32, "f8": _C.float64}
 
 
-def _infer_dtype(data, arr: np.ndarray):
+def _infer_dtype(data, arr):
     """PyTorch's inference: Python floats -> float32, ints -> int64, bools -> bool; NumPy keeps its dtype."""
+    import numpy as np
     if isinstance(data, (np.ndarray, np.generic)):
         key = "b" if arr.dtype.kind == "b" else f"{arr.dtype.kind}{arr.dtype.itemsize}"
         if key in _NUMPY_DTYPE:
@@ -410,6 +416,7 @@ def _tensor_data(data, dtype, device) -> Tensor:
         return data.detach().to(dtype or data.dtype, copy=True)
     if isinstance(data, builtins.str) or data is None:
         raise TypeError(f"[tensor] new(): invalid data type '{builtins.type(data).__name__}'")
+    import numpy as np  # imported on first use, not with tensorgen
     src = _flatten_tensors(data)
     try:
         arr = np.asarray(src)

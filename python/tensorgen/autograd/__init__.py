@@ -9,11 +9,18 @@ from tensorgen import _C
 from tensorgen.autograd.function import Function, FunctionCtx, once_differentiable
 from tensorgen.autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,
                                           no_grad, set_grad_enabled)
-from tensorgen.autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck
 
 __all__ = ["backward", "grad", "Function", "FunctionCtx", "once_differentiable", "no_grad", "enable_grad",
            "set_grad_enabled", "inference_mode", "is_grad_enabled", "is_inference_mode_enabled", "gradcheck",
            "gradgradcheck", "GradcheckError"]
+
+
+def __getattr__(name: str):
+    # gradcheck needs NumPy; importing it on first use keeps `import tensorgen` fast.
+    if name in ("gradcheck", "gradgradcheck", "GradcheckError"):
+        from tensorgen.autograd import _gradcheck
+        return getattr(_gradcheck, name)
+    raise AttributeError(f"module 'tensorgen.autograd' has no attribute '{name}'")
 
 
 def _tensors(x, what: str) -> tuple:

@@ -51,7 +51,6 @@ if(TENSORGEN_WITH_CUDA)
   target_include_directories(tensorgen_cuda PRIVATE "${CMAKE_CURRENT_SOURCE_DIR}" "${GEN_DIR}")
   target_compile_definitions(tensorgen_cuda PRIVATE TENSORGEN_CUDA)
   target_compile_options(tensorgen_cuda PRIVATE
-    $<$<CONFIG:Release>:-O2>
     -Xcompiler=-fvisibility=hidden
     -Xcompiler=-Wno-deprecated-declarations)  # cudafe's rewrite of the dtype dispatch switch
   target_link_libraries(tensorgen_cuda PRIVATE CUDA::toolkit)

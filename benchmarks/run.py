@@ -1,15 +1,20 @@
-"""Side-by-side timings: tensorgen vs NumPy (and PyTorch when installed), in one process.
+"""Side-by-side timings: tensorgen vs PyTorch and NumPy, in one process (DESIGN.md §9).
 
-    python benchmarks/run.py [--quick]
+    python benchmarks/run.py [--quick] [--threads N] [--repeat R]
 
-Each row times the same operation in every library, interleaved, and prints medians and the
-speedup of tensorgen over each (>1 means tensorgen is faster). PyTorch is optional:
-`pip install torch==2.13.0`. Timings here never gate tests (DESIGN.md §9).
+Every row runs the same operation in each library, interleaved (one call of each library per
+round, rotating which goes first), and prints the median time per library, the speedup of
+tensorgen over each (> 1 means tensorgen is faster), the spread of the speedup over the rounds
+(25th-75th percentile of the per-round ratios) and the §9 target. PyTorch is optional
+(`pip install torch==2.13.0`); without it the torch columns read n/a. Timings never gate tests.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -22,79 +27,123 @@ except ImportError:  # the table then compares against NumPy only
     torch = None
 
 
-def timeit(fn, repeat: int, number: int) -> float:
-    fn()
-    samples = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        for _ in range(number):
-            fn()
-        samples.append((time.perf_counter() - t0) / number)
-    return statistics.median(samples)
+def interleaved(fns: dict, rounds: int, number: int) -> dict[str, list[float]]:
+    """Per-library lists of seconds per call, one sample per round, libraries interleaved."""
+    for fn in fns.values():  # warm-up: caches, allocator, lazy imports
+        fn()
+    samples: dict[str, list[float]] = {lib: [] for lib in fns}
+    order = list(fns)
+    for r in range(rounds):
+        for lib in order[r % len(order):] + order[:r % len(order)]:
+            fn = fns[lib]
+            t0 = time.perf_counter()
+            for _ in range(number):
+                fn()
+            samples[lib].append((time.perf_counter() - t0) / number)
+    return samples
 
 
 def rows(quick: bool):
+    """(name, {library: callable}, calls per sample, target speedup vs torch or None)."""
     n_big = 1 << (20 if quick else 24)
     side = 1024 if quick else 4096
-    mm_n = 128 if quick else 512
-    a_np = np.random.rand(n_big).astype(np.float32)
-    b_np = np.random.rand(n_big).astype(np.float32)
-    sq_np = np.random.rand(side, side).astype(np.float32)
-    m_np = np.random.rand(mm_n, mm_n).astype(np.float32)
+    mm_n = 256 if quick else 1024
+    rng = np.random.default_rng(0)
+    a_np = rng.random(n_big, dtype=np.float32)
+    b_np = rng.random(n_big, dtype=np.float32)
+    sq_np = rng.random((side, side), dtype=np.float32)
+    m_np = rng.random((mm_n, mm_n), dtype=np.float32)
     one = np.ones(1, dtype=np.float32)
     libs = {"tensorgen": (tg, tg.from_numpy), "numpy": (np, lambda x: x)}
     if torch is not None:
         libs["torch"] = (torch, torch.from_numpy)
 
-    def per_lib(make):
-        return {name: make(mod, conv) for name, (mod, conv) in libs.items()}
+    def per_lib(make, numpy=True):
+        return {name: make(mod, conv) for name, (mod, conv) in libs.items() if numpy or name != "numpy"}
 
-    yield "a + b, 1 element (per-op overhead)", per_lib(lambda m, c: (lambda x=c(one), y=c(one.copy()): x + y)), 2000
-    yield f"a + b, {n_big} float32", per_lib(lambda m, c: (lambda x=c(a_np), y=c(b_np): x + y)), 5
-    yield f"sum, {n_big} float32", per_lib(lambda m, c: (lambda x=c(a_np): x.sum())), 5
-    yield f"a.T + a, {side}x{side}", per_lib(lambda m, c: (lambda x=c(sq_np): x.T + x)), 3
-    yield f"mm {mm_n}^3 float32", per_lib(lambda m, c: (lambda x=c(m_np): x @ x)), 3
+    def np_softmax(x):
+        e = np.exp(x - x.max(axis=-1, keepdims=True))
+        return e / e.sum(axis=-1, keepdims=True)
 
-    # Autograd (DESIGN.md §9: small graph forward + backward <= 0.5x PyTorch). NumPy has no
-    # autograd, so its column is n/a. Gradients accumulate into .grad across calls in both libraries.
-    small_np = np.random.rand(16).astype(np.float32) - 0.5
-    w_np = np.random.rand(16).astype(np.float32)
-    grad_libs = {name: entry for name, entry in libs.items() if name != "numpy"}
+    yield "a + b, 1 element (per-op overhead)", per_lib(lambda m, c: (lambda x=c(one), y=c(one.copy()): x + y)), 2000, 2.0
+    yield f"a + b, {n_big} float32, fresh output", per_lib(lambda m, c: (lambda x=c(a_np), y=c(b_np): x + y)), 5, 1.5
+    yield f"exp, {n_big} float32", per_lib(lambda m, c: (lambda x=c(a_np): m.exp(x))), 5, 1.0
+    yield f"sum, {n_big} float32", per_lib(lambda m, c: (lambda x=c(a_np): x.sum())), 5, 1.0
+    yield f"sum(dim=0), {side}x{side}", per_lib(
+        lambda m, c: (lambda x=c(sq_np): x.sum(0) if m is not np else x.sum(axis=0))), 5, 1.0
+    yield f"softmax(dim=-1), {side}x{side}", per_lib(
+        lambda m, c: (lambda x=c(sq_np): np_softmax(x) if m is np else x.softmax(-1))), 3, 1.0
+    yield f"a.T + a, {side}x{side}", per_lib(lambda m, c: (lambda x=c(sq_np): x.T + x)), 3, 3.0
+    yield f"mm {mm_n}^3 float32", per_lib(lambda m, c: (lambda x=c(m_np): x @ x)), 3, 0.7
 
-    def with_grad(make):
-        return {name: make(conv) for name, (mod, conv) in grad_libs.items()}
+    # Autograd (§9: small graph forward + backward <= 0.5x PyTorch's time). NumPy has no
+    # autograd. Gradients accumulate into .grad across calls in both libraries.
+    small_np = rng.random(16, dtype=np.float32) - 0.5
+    w_np = rng.random(16, dtype=np.float32)
 
     def leaves(conv):
         return conv(small_np.copy()).requires_grad_(), conv(w_np.copy()).requires_grad_()
 
-    def fwd_bwd(conv):
+    def fwd_bwd(m, conv):
         x, w = leaves(conv)
         return lambda: (x * w).relu().sum().backward()
 
-    def fwd_only(conv):
+    def fwd_only(m, conv):
         x, w = leaves(conv)
         return lambda: x * w
 
-    yield "autograd: (x*w).relu().sum() forward+backward", with_grad(fwd_bwd), 1000
-    yield "x * y with requires_grad (forward only)", with_grad(fwd_only), 2000
+    yield "autograd: (x*w).relu().sum() fwd+bwd", per_lib(fwd_bwd, numpy=False), 1000, 2.0
+    yield "x * y with requires_grad (forward)", per_lib(fwd_only, numpy=False), 2000, None
+
+
+def import_seconds(module: str, runs: int = 5) -> float | None:
+    """Median wall time of `import module` in a fresh interpreter (interpreter start excluded)."""
+    code = f"import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
+    times = []
+    for _ in range(runs):
+        r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        if r.returncode != 0:
+            return None
+        times.append(float(r.stdout))
+    return statistics.median(times)
+
+
+def ratio_cell(ours: list[float], theirs: list[float]) -> tuple[str, str, float]:
+    ratios = sorted(t / o for o, t in zip(ours, theirs))
+    q = statistics.quantiles(ratios, n=4) if len(ratios) > 1 else [ratios[0]] * 3
+    median = statistics.median(theirs) / statistics.median(ours)
+    return f"{median:8.2f}x", f"{q[0]:.2f}-{q[2]:.2f}", median
 
 
 def main() -> None:
     p = argparse.ArgumentParser()
-    p.add_argument("--quick", action="store_true", help="small sizes, for CI smoke runs")
+    p.add_argument("--quick", action="store_true", help="small sizes, few rounds (CI smoke run)")
+    p.add_argument("--threads", type=int, default=2, help="threads for tensorgen and torch (default 2)")
+    p.add_argument("--repeat", type=int, default=None, help="interleaved rounds per row (default 9, quick 3)")
     opts = p.parse_args()
-    repeat = 3 if opts.quick else 7
-    print(f"tensorgen {tg.__version__}, numpy {np.__version__}, torch {torch.__version__ if torch else 'not installed'}")
-    header = f"{'row':48s} {'tensorgen':>12s} {'numpy':>12s} {'torch':>12s} {'vs numpy':>9s} {'vs torch':>9s}"
-    print(header)
-    for name, fns, number in rows(opts.quick):
-        times = {lib: timeit(fn, repeat, number) for lib, fn in fns.items()}
-        t = times["tensorgen"]
-        vs_np = f"{times['numpy'] / t:8.2f}x" if "numpy" in times else "      n/a"
-        numpy_t = f"{times['numpy'] * 1e6:10.1f}us" if "numpy" in times else "         n/a"
-        vs_torch = f"{times['torch'] / t:8.2f}x" if "torch" in times else "      n/a"
-        torch_t = f"{times['torch'] * 1e6:10.1f}us" if "torch" in times else "         n/a"
-        print(f"{name:48s} {t * 1e6:10.1f}us {numpy_t} {torch_t} {vs_np} {vs_torch}")
+    rounds = opts.repeat or (3 if opts.quick else 9)
+    tg.set_num_threads(opts.threads)
+    if torch is not None:
+        torch.set_num_threads(opts.threads)
+    print(f"tensorgen {tg.__version__} (cpu capability {tg.backends.cpu.capability()}, {tg.get_num_threads()} threads), "
+          f"numpy {np.__version__}, torch {torch.__version__ + f' ({torch.get_num_threads()} threads)' if torch else 'not installed'}, "
+          f"{os.cpu_count()} cpus, {rounds} rounds per row")
+    print(f"{'row':40s} {'tensorgen':>11s} {'numpy':>11s} {'torch':>11s} {'vs numpy':>9s} {'vs torch':>9s} "
+          f"{'spread':>10s} {'target':>7s}")
+    for name, fns, number, target in rows(opts.quick):
+        s = interleaved(fns, rounds, number)
+        ours = s["tensorgen"]
+        cells = {lib: f"{statistics.median(s[lib]) * 1e6:9.1f}us" if lib in s else "        n/a"
+                 for lib in ("tensorgen", "numpy", "torch")}
+        vs_np = ratio_cell(ours, s["numpy"])[0] if "numpy" in s else "      n/a"
+        vs_torch, spread, median = ratio_cell(ours, s["torch"]) if "torch" in s else ("      n/a", "n/a", None)
+        verdict = "" if target is None or median is None else (f">={target:g} " + ("ok" if median >= target else "SHORT"))
+        print(f"{name:40s} {cells['tensorgen']} {cells['numpy']} {cells['torch']} {vs_np} {vs_torch} "
+              f"{spread:>10s} {verdict:>7s}")
+    imports = {m: import_seconds(m, 3 if opts.quick else 7) for m in ("tensorgen", "numpy", "torch")}
+    shown = ", ".join(f"{m} {t * 1e3:.0f} ms" if t is not None else f"{m} n/a" for m, t in imports.items())
+    ok = imports["tensorgen"] is not None and imports["tensorgen"] <= 0.1
+    print(f"{'import (fresh interpreter, median)':40s} {shown}   target <=100 ms {'ok' if ok else 'SHORT'}")
 
 
 if __name__ == "__main__":

@@ -103,7 +103,16 @@ TensorIterator::TensorIterator(const IterConfig& config, const Tensor& out, std:
     ++i;
   }
   // All operands on one device; CPU 0-d tensors may join a CUDA op (PyTorch's rule).
-  device_ = out.defined() ? out.device() : operands_[1].device();
+  // The device comes from the output, else from the first input that is not such a scalar, so
+  // `2 - x_cuda` (sub(wrapped 2, x)) runs on CUDA.
+  device_ = operands_[1].device();
+  for (int k = 1; k < ntensors_ && !out.defined(); ++k) {
+    if (!(operands_[k].dim() == 0 && operands_[k].device().is_cpu())) {
+      device_ = operands_[k].device();
+      break;
+    }
+  }
+  if (out.defined()) device_ = out.device();
   for (int k = 1; k < ntensors_; ++k) {
     const Tensor& t = operands_[k];
     if (t.device() != device_ && !(t.dim() == 0 && t.device().is_cpu())) {

@@ -342,8 +342,9 @@ void gemm(int64_t m, int64_t n, int64_t k, const T* A, int64_t rsa, int64_t csa,
   }
   const int64_t nt = serial || m * n * k < kGemmParallelFlops || in_parallel_region() ? 1 : get_num_threads();
   GemmPlan<T> plan{m, n, k, balanced_block(k, K::KC, 8), A, rsa, csa, B, rsb, csb, C, rsc, csc};
-  // Packed B is bounded (kPackedB elements) by packing C's columns in blocks of nb.
-  constexpr int64_t kPackedB = int64_t(1) << 22;
+  // Packed B (kept per calling thread between calls) is bounded to kPackedB elements (8 MB of
+  // float) by packing C's columns in blocks of nb; A is then packed once per column block.
+  constexpr int64_t kPackedB = int64_t(1) << 21;
   const int64_t nb_cap = std::max<int64_t>(NR, kPackedB / k / NR * NR);
   const int64_t nb = balanced_block(n, nb_cap, NR);
   // Task shape: cache-sized, but at least 4 tasks per thread so claiming them balances the load.

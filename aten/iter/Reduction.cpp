@@ -112,4 +112,12 @@ Tensor Reduction::finish(int i) {
   return r;
 }
 
+void Reduction::check_nonempty() const {
+  if (inner_ > 0 || outer_ == 0) return;
+  if (outputs_[0].dim() == 0)
+    TG_CHECK(false, "[", op(), "] Expected reduction dim to be specified for input.numel() == 0. Specify the "
+             "reduction dim with the 'dim' argument.");
+  TG_CHECK_INDEX(false, "[", op(), "] Expected reduction dim to have non-zero size.");
+}
+
 }  // namespace tg

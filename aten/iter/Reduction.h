@@ -50,6 +50,9 @@ class Reduction {
   };
   Columns columns() const { return {&source_, outer_ / std::max<int64_t>(cols_, 1), cols_}; }
   const Tensor& output(int i) const { return outputs_[i]; }  // contiguous, `outer` elements
+  // For reductions without an identity (max, min, argmax, argmin): fails when some output would
+  // reduce zero elements (IndexError), or, for a full reduction of an empty input, asks for a dim.
+  void check_nonempty() const;
   // The user-visible result i (keepdim shape; written into the caller's out= if one was given).
   Tensor finish(int i);
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "aten/dispatch/DtypeDispatch.h"
+#include "aten/native/AsStridedBackward.h"
 #include "aten/native/Copy.h"
 #include "kernels/as_strided_backward.h"
 
@@ -32,36 +33,19 @@ void for_each_position(IntArrayRef sizes, IntArrayRef strides, int64_t offset, F
     }
   }
 }
-
-int64_t extent(IntArrayRef sizes, IntArrayRef strides, int64_t offset, const char* op) {
-  TG_CHECK(sizes.size() == strides.size(), "[", op, "] sizes ", sizes, " and strides ", strides,
-           " differ in length");
-  int64_t last = offset;
-  for (size_t d = 0; d < sizes.size(); ++d) {
-    TG_CHECK(sizes[d] >= 0 && strides[d] >= 0, "[", op, "] negative size or stride: ", sizes, ", ", strides);
-    if (sizes[d] == 0) return 0;
-    last += (sizes[d] - 1) * strides[d];
-  }
-  return last + 1;
-}
 }  // namespace
 
 Tensor as_strided_backward_cpu(const Tensor& grad_output, IntArrayRef input_sizes, IntArrayRef input_strides,
                                int64_t input_offset, IntArrayRef size, IntArrayRef stride,
                                std::optional<int64_t> storage_offset) {
-  const char* op = "as_strided_backward";
-  const int64_t out_offset = storage_offset.value_or(input_offset);
-  TG_CHECK(input_offset >= 0 && out_offset >= 0, "[", op, "] negative storage offset");
-  TG_CHECK(grad_output.sizes().equals(size), "[", op, "] grad_output of shape ", grad_output.sizes(),
-           " does not match the view's shape ", size);
-  int64_t buffer_size = std::max(extent(input_sizes, input_strides, input_offset, op), extent(size, stride, out_offset, op));
-  Tensor grad = grad_output.is_contiguous() ? grad_output : to_dtype(grad_output, grad_output.dtype());
-  Tensor result = empty_tensor(input_sizes, grad.dtype(), grad.device(), op);
-  dispatch_floating(grad.dtype(), op, [&]<typename T>() {
+  const auto plan = as_strided_backward_plan(grad_output, input_sizes, input_strides, input_offset, size, stride, storage_offset);
+  const Tensor& grad = plan.grad;
+  const Tensor& result = plan.result;
+  dispatch_floating(grad.dtype(), plan.op, [&]<typename T>() {
     using Acc = opmath_t<T>;
-    std::vector<Acc> buffer(static_cast<size_t>(buffer_size), Acc(0));
+    std::vector<Acc> buffer(static_cast<size_t>(plan.buffer_size), Acc(0));
     const T* g = grad.data<T>();
-    for_each_position(size, stride, out_offset, [&](int64_t pos, int64_t i) { buffer[size_t(pos)] += Acc(g[i]); });
+    for_each_position(size, stride, plan.out_offset, [&](int64_t pos, int64_t i) { buffer[size_t(pos)] += Acc(g[i]); });
     T* r = result.data<T>();
     for_each_position(input_sizes, input_strides, input_offset, [&](int64_t pos, int64_t i) { r[i] = T(buffer[size_t(pos)]); });
   });

@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "aten/dispatch/DtypeDispatch.h"
+#include "aten/native/ScalarOps.h"
 #include "aten/native/cpu/Loops.h"
 #include "kernels/_div_rounding.h"
 #include "kernels/add.h"
@@ -20,19 +21,6 @@ namespace {
 void check_alpha(const TensorIterator& iter, const Scalar& alpha) {
   TG_CHECK(!(is_integral(iter.common_dtype(), true) && alpha.is_floating_point()), "[", iter.op(),
            "] for integral input tensors, argument alpha must not be a floating point number (got ", alpha, ")");
-}
-// Integer + and * wrap around like PyTorch's; do them unsigned to keep the C++ defined.
-template <typename T>
-T wrap_add(T a, T b) {
-  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>)
-    return T(std::make_unsigned_t<T>(a) + std::make_unsigned_t<T>(b));
-  else return a + b;
-}
-template <typename T>
-T wrap_mul(T a, T b) {
-  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>)
-    return T(std::make_unsigned_t<T>(a) * std::make_unsigned_t<T>(b));
-  else return a * b;
 }
 }  // namespace
 
@@ -59,7 +47,8 @@ void sub_kernel(const TensorIterator& iter, const Scalar& alpha) {
   dispatch_numeric(iter.common_dtype(), "sub", [&]<typename T>() {
     using Op = opmath_t<T>;
     Op a = alpha.to<Op>();
-    cpu_kernel(iter, [a](T x, T y) -> T { return T(wrap_add(Op(x), wrap_mul(Op(-a), Op(y)))); });
+    const Op neg_a = wrap_neg(a);
+    cpu_kernel(iter, [neg_a](T x, T y) -> T { return T(wrap_add(Op(x), wrap_mul(neg_a, Op(y)))); });
   });
 }
 
@@ -84,30 +73,12 @@ void div_rounding_kernel(const TensorIterator& iter, std::string_view mode) {
     if constexpr (std::is_integral_v<T>) {
       cpu_kernel(iter, [floor](T x, T y) -> T {
         if (y == 0) throw Error(ErrorKind::Runtime, "[div] ZeroDivisionError: integer division by zero");
-        if constexpr (std::is_signed_v<T>) {
-          if (y == T(-1)) return T(std::make_unsigned_t<T>(0) - std::make_unsigned_t<T>(x));  // MIN / -1 wraps
-          T q = T(x / y);
-          if (floor && (x % y != 0) && ((x < 0) != (y < 0))) --q;
-          return q;
-        } else {
-          return T(x / y);
-        }
+        return int_div_rounding(x, y, floor);
       });
     } else {
       cpu_kernel(iter, [floor](T x, T y) -> T {
         using Op = opmath_t<T>;
-        Op q = Op(x) / Op(y);
-        if (floor) {
-          // Python's floor division: floor of the exact quotient, via fmod like PyTorch.
-          if (Op(y) == Op(0)) return T(q);
-          Op mod = std::fmod(Op(x), Op(y));
-          Op div = (Op(x) - mod) / Op(y);
-          if (mod != Op(0) && ((Op(y) < 0) != (mod < 0))) div -= Op(1);
-          Op fl = std::floor(div);
-          if (div - fl > Op(0.5)) fl += Op(1);
-          return T(div == Op(0) ? std::copysign(Op(0), Op(x) / Op(y)) : fl);
-        }
-        return T(std::trunc(q));
+        return T(float_div_rounding(Op(x), Op(y), floor));
       });
     }
   });
@@ -117,20 +88,10 @@ void pow_kernel(const TensorIterator& iter) {
   dispatch_numeric(iter.common_dtype(), "pow", [&]<typename T>() {
     if constexpr (std::is_integral_v<T>) {
       cpu_kernel(iter, [](T base, T exp) -> T {
-        if constexpr (std::is_signed_v<T>) {
-          if (exp < 0) {
-            if (base == 1) return T(1);
-            if (base == -1) return T((exp & 1) ? -1 : 1);
-            throw Error(ErrorKind::Runtime, "[pow] Integers to negative integer powers are not allowed.");
-          }
-        }
-        using U = std::make_unsigned_t<T>;
-        U result = 1, b = U(base);
-        for (auto e = exp; e; e >>= 1) {
-          if (e & 1) result = U(result * b);
-          b = U(b * b);
-        }
-        return T(result);
+        T result{};
+        if (!int_pow(base, exp, result))
+          throw Error(ErrorKind::Runtime, "[pow] Integers to negative integer powers are not allowed.");
+        return result;
       });
     } else {
       cpu_kernel(iter, [](T x, T y) -> T { return T(std::pow(opmath_t<T>(x), opmath_t<T>(y))); });

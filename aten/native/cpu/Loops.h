@@ -15,18 +15,11 @@
 #include <tuple>
 #include <type_traits>
 
+#include "aten/core/FunctionTraits.h"
 #include "aten/iter/TensorIterator.h"
 #include "aten/vec/vec.h"
 
 namespace tg::native::CPU_CAPABILITY {
-
-template <typename F> struct function_traits : function_traits<decltype(&F::operator())> {};
-template <typename C, typename R, typename... Args>
-struct function_traits<R (C::*)(Args...) const> {
-  using result_type = R;
-  using args_tuple = std::tuple<std::decay_t<Args>...>;
-  static constexpr int arity = sizeof...(Args);
-};
 
 namespace detail {
 template <typename F, size_t... I>

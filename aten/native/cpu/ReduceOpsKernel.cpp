@@ -159,14 +159,6 @@ void for_each_row(const Reduction& r, F f) {
   });
 }
 
-void check_nonempty(const Reduction& r) {
-  if (r.inner() > 0 || r.outer() == 0) return;
-  if (r.output(0).dim() == 0)
-    TG_CHECK(false, "[", r.op(), "] Expected reduction dim to be specified for input.numel() == 0. Specify the "
-             "reduction dim with the 'dim' argument.");
-  TG_CHECK_INDEX(false, "[", r.op(), "] Expected reduction dim to have non-zero size.");
-}
-
 }  // namespace
 
 void sum_kernel(const Reduction& r) {
@@ -249,7 +241,7 @@ int64_t row_arg_extreme(const T* p, int64_t n) {
 
 template <bool IsMax>
 void extreme_kernel(const Reduction& r, bool values, bool indices) {
-  check_nonempty(r);
+  r.check_nonempty();
   dispatch_all(r.compute_dtype(), r.op(), [&]<typename T>() {
     const T* in = r.input().data<T>();
     for_each_row(r, [&](int64_t i) {

@@ -6,7 +6,7 @@
 #include <cmath>
 
 #include "aten/dispatch/DtypeDispatch.h"
-#include "aten/native/Copy.h"
+#include "aten/native/Softmax.h"
 #include "aten/parallel/Parallel.h"
 #include "aten/vec/vec.h"
 #include "aten/vec/vec_math.h"
@@ -104,20 +104,12 @@ void softmax_strided_lines(const T* x, T* y, int64_t outer, int64_t n, int64_t i
 
 template <bool Log>
 void softmax_impl(const Tensor& self, int64_t dim, Tensor& out, const char* op) {
-  int64_t d = wrap_dim(dim, self.dim(), op);
-  Tensor in = self.dtype() == out.dtype() && self.is_contiguous() ? self : to_dtype(self, out.dtype());
-  Tensor res = out.is_contiguous() ? out : empty_tensor(out.sizes(), out.dtype(), out.device());
-  int64_t n = self.dim() == 0 ? 1 : self.size(d);
-  int64_t inner = 1, outer = 1;
-  for (int64_t k = d + 1; k < self.dim(); ++k) inner *= self.size(k);
-  for (int64_t k = 0; k < d; ++k) outer *= self.size(k);
-  if (n > 0 && inner > 0 && outer > 0) {
+  run_softmax(self, dim, out, op, [&](const SoftmaxPlan& p) {
     dispatch_floating(out.dtype(), op, [&]<typename T>() {
-      if (inner == 1) softmax_contiguous_lines<Log>(in.data<T>(), res.data<T>(), outer, n);
-      else softmax_strided_lines<Log>(in.data<T>(), res.data<T>(), outer, n, inner);
+      if (p.inner == 1) softmax_contiguous_lines<Log>(p.in.data<T>(), p.res.data<T>(), p.outer, p.n);
+      else softmax_strided_lines<Log>(p.in.data<T>(), p.res.data<T>(), p.outer, p.n, p.inner);
     });
-  }
-  if (!res.is_same(out)) copy_into(out, res, op);
+  });
 }
 }  // namespace
 

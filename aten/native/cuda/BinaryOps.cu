@@ -1,6 +1,7 @@
 // Binary arithmetic on CUDA: one functor per op, run by gpu_kernel (Loops.cuh). Same semantics
 // as aten/native/cpu/BinaryOpsKernel.cpp: integer + and * wrap around, integer division by zero
 // and negative integer powers are errors (reported through the device error flag).
+#include "aten/native/ScalarOps.h"
 #include "aten/native/cuda/Loops.cuh"
 #include "kernels/_div_rounding.h"
 #include "kernels/add.h"
@@ -14,17 +15,6 @@
 namespace tg::native::cuda {
 
 namespace {
-
-template <typename T>
-__device__ inline T wrap_add(T a, T b) {
-  if constexpr (is_int_v<T>) return T(std::make_unsigned_t<T>(a) + std::make_unsigned_t<T>(b));
-  else return a + b;
-}
-template <typename T>
-__device__ inline T wrap_mul(T a, T b) {
-  if constexpr (is_int_v<T>) return T(std::make_unsigned_t<T>(a) * std::make_unsigned_t<T>(b));
-  else return a * b;
-}
 
 // x + alpha * y (sub passes -alpha).
 template <typename T>
@@ -57,27 +47,9 @@ struct DivRoundingOp {
         report_error(error, kIntegerDivisionByZero);
         return T(0);
       }
-      if constexpr (std::is_signed_v<T>) {
-        if (y == T(-1)) return T(std::make_unsigned_t<T>(0) - std::make_unsigned_t<T>(x));  // MIN / -1 wraps
-        T q = T(x / y);
-        if (floor_mode && (x % y != 0) && ((x < 0) != (y < 0))) --q;
-        return q;
-      } else {
-        return T(x / y);
-      }
+      return int_div_rounding(x, y, floor_mode);
     } else {
-      using Op = opmath_t<T>;
-      const Op a = to_op(x), b = to_op(y);
-      const Op q = a / b;
-      if (!floor_mode) return from_op<T>(trunc(q));
-      // Python's floor division, via fmod like PyTorch (and the CPU kernel).
-      if (b == Op(0)) return from_op<T>(q);
-      Op mod = fmod(a, b);
-      Op div = (a - mod) / b;
-      if (mod != Op(0) && ((b < 0) != (mod < 0))) div -= Op(1);
-      Op fl = floor(div);
-      if (div - fl > Op(0.5)) fl += Op(1);
-      return from_op<T>(div == Op(0) ? copysign(Op(0), q) : fl);
+      return from_op<T>(float_div_rounding(to_op(x), to_op(y), floor_mode));
     }
   }
 };
@@ -87,21 +59,12 @@ struct PowOp {
   int* error;
   __device__ T operator()(T base, T exp) const {
     if constexpr (std::is_integral_v<T>) {
-      if constexpr (std::is_signed_v<T>) {
-        if (exp < 0) {
-          if (base == 1) return T(1);
-          if (base == -1) return T((exp & 1) ? -1 : 1);
-          report_error(error, kNegativeIntegerPower);
-          return T(0);
-        }
+      T result{};
+      if (!int_pow(base, exp, result)) {
+        report_error(error, kNegativeIntegerPower);
+        return T(0);
       }
-      using U = std::make_unsigned_t<T>;
-      U result = 1, b = U(base);
-      for (auto e = exp; e; e >>= 1) {
-        if (e & 1) result = U(result * b);
-        b = U(b * b);
-      }
-      return T(result);
+      return result;
     } else {
       return from_op<T>(pow(to_op(base), to_op(exp)));
     }
@@ -148,8 +111,7 @@ void sub_kernel(const TensorIterator& iter, const Scalar& alpha) {
   check_alpha(iter, alpha);
   dispatch_device<DtypeSet::Numeric>(iter.common_dtype(), "sub", [&]<typename T>() {
     opmath_t<T> a = scalar_to<T>(alpha);
-    if constexpr (is_int_v<T>) a = T(std::make_unsigned_t<T>(0) - std::make_unsigned_t<T>(a));
-    else a = -a;
+    a = wrap_neg(a);
     gpu_kernel(iter, AddOp<T>{a});
   });
 }

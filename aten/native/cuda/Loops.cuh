@@ -15,18 +15,11 @@
 #include <utility>
 #include <vector>
 
+#include "aten/core/FunctionTraits.h"
 #include "aten/iter/TensorIterator.h"
 #include "aten/native/cuda/CUDACommon.cuh"
 
 namespace tg::native::cuda {
-
-template <typename F> struct function_traits : function_traits<decltype(&F::operator())> {};
-template <typename C, typename R, typename... Args>
-struct function_traits<R (C::*)(Args...) const> {
-  using result_type = R;
-  using args_tuple = std::tuple<std::decay_t<Args>...>;
-  static constexpr int arity = sizeof...(Args);
-};
 
 constexpr int kMaxOperands = TensorIterator::kMaxOperands;
 constexpr int kVec = 4;                        // elements per thread on the contiguous path

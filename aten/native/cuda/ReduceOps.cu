@@ -87,14 +87,6 @@ struct ExtremeOps {
   }
 };
 
-void check_nonempty(const Reduction& r) {
-  if (r.inner() > 0 || r.outer() == 0) return;
-  if (r.output(0).dim() == 0)
-    TG_CHECK(false, "[", r.op(), "] Expected reduction dim to be specified for input.numel() == 0. Specify the "
-             "reduction dim with the 'dim' argument.");
-  TG_CHECK_INDEX(false, "[", r.op(), "] Expected reduction dim to have non-zero size.");
-}
-
 template <typename T>
 T* out_ptr(const Reduction& r, int i) {
   return reinterpret_cast<T*>(r.output(i).data_ptr());
@@ -102,7 +94,7 @@ T* out_ptr(const Reduction& r, int i) {
 
 template <bool IsMax>
 void extreme(const Reduction& r, bool values, bool indices) {
-  check_nonempty(r);
+  r.check_nonempty();
   dispatch_device<DtypeSet::All>(r.compute_dtype(), r.op(), [&]<typename T>() {
     launch_reduction(r, ExtremeOps<T, IsMax>{values ? out_ptr<T>(r, 0) : nullptr,
                                               indices ? out_ptr<int64_t>(r, values ? 1 : 0) : nullptr});

@@ -1,7 +1,7 @@
 // softmax / log_softmax on CUDA along one dim of a [outer, n, inner] view. Rows with inner == 1
 // (the last dim) get one block each: block-wide max, then sum of exp, then the write. Other dims
 // get one thread per (outer, inner) column, whose loads are coalesced across the threads.
-#include "aten/native/Copy.h"
+#include "aten/native/Softmax.h"
 #include "aten/native/cuda/CUDACommon.cuh"
 #include "kernels/log_softmax.h"
 #include "kernels/softmax.h"
@@ -75,17 +75,11 @@ __global__ void softmax_columns_kernel(const T* x, T* y, int64_t outer, int64_t 
 
 template <bool Log>
 void softmax_impl(const Tensor& self, int64_t dim, Tensor& out, const char* op) {
-  const int64_t d = wrap_dim(dim, self.dim(), op);
-  Tensor in = self.dtype() == out.dtype() && self.is_contiguous() ? self : to_dtype(self, out.dtype());
-  Tensor res = out.is_contiguous() ? out : empty_tensor(out.sizes(), out.dtype(), out.device(), op);
-  const int64_t n = self.dim() == 0 ? 1 : self.size(d);
-  int64_t inner = 1, outer = 1;
-  for (int64_t k = d + 1; k < self.dim(); ++k) inner *= self.size(k);
-  for (int64_t k = 0; k < d; ++k) outer *= self.size(k);
-  if (self.numel() > 0) {
+  run_softmax(self, dim, out, op, [&](const SoftmaxPlan& p) {
+    const int64_t outer = p.outer, n = p.n, inner = p.inner;
     dispatch_device<DtypeSet::Floating>(out.dtype(), op, [&]<typename T>() {
-      const T* x = reinterpret_cast<const T*>(in.data_ptr());
-      T* y = reinterpret_cast<T*>(res.data_ptr());
+      const T* x = reinterpret_cast<const T*>(p.in.data_ptr());
+      T* y = reinterpret_cast<T*>(p.res.data_ptr());
       if (inner == 1) {
         softmax_rows_kernel<T, Log><<<unsigned(std::min<int64_t>(outer, 1 << 20)), kBlockSize>>>(x, y, outer, n);
       } else {
@@ -93,8 +87,7 @@ void softmax_impl(const Tensor& self, int64_t dim, Tensor& out, const char* op) 
       }
       TG_CUDA_KERNEL_CHECK(op);
     });
-  }
-  if (!res.is_same(out)) copy_into(out, res, op);
+  });
 }
 
 }  // namespace

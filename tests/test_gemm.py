@@ -52,7 +52,8 @@ def test_mm_square(s, dtype):
     check_matmul(tg.mm(a, b), a, b)
 
 
-MIXES = [(1, 1, 1), (1, 300, 1), (300, 1, 1), (1, 1, 300), (1, 257, 129), (129, 257, 1), (2, 1000, 3),
+MIXES = [(1, 1, 1), (1, 300, 1), (300, 1, 1), (1, 1, 300), (1, 1000, 2000), (3000, 700, 1), (1, 1000, 1),
+         (1, 257, 129), (129, 257, 1), (2, 1000, 3),
          (7, 13, 17), (17, 13, 7), (33, 65, 31), (65, 600, 129), (13, 300, 513), (513, 17, 300),
          (12, 256, 32), (24, 512, 64), (25, 513, 65), (241, 100, 33), (3, 5000, 40), (700, 20, 2100),
          (37, 2100, 1100)]  # the last: B packed in two column blocks
@@ -98,7 +99,7 @@ LAYOUTS = {
 
 @pytest.mark.parametrize("dtype", FLOAT, ids=str)
 @pytest.mark.parametrize("layout", list(LAYOUTS))
-@pytest.mark.parametrize("m,k,n", [(5, 3, 4), (33, 65, 31), (129, 300, 257)], ids=str)
+@pytest.mark.parametrize("m,k,n", [(5, 3, 4), (33, 65, 31), (129, 300, 257), (1, 65, 300), (300, 65, 1)], ids=str)
 def test_transposed_and_strided_operands(layout, m, k, n, dtype):
     a, b = LAYOUTS[layout](rand((m, k), dtype, 5), rand((k, n), dtype, 6))
     check_matmul(tg.mm(a, b), a, b)

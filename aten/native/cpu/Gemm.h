@@ -319,6 +319,71 @@ struct GemmPlan {
   }
 };
 
+// y[i] = sum_p M[i*rs + p*cs] * x[p*incx] for i in [i0, i1): the GEMM with m == 1 or n == 1,
+// where padding to a register tile would waste up to MR or NR times the work.
+template <typename T>
+void gemv_rows(int64_t i0, int64_t i1, int64_t k, const T* M, int64_t rs, int64_t cs, const T* x, int64_t incx, T* y,
+               int64_t incy) {
+  if (cs == 1 && incx == 1) {
+    // Contiguous rows: dot products with 16 independent partial sums (vector lanes), added in a fixed order.
+    constexpr int L = 16;
+    for (int64_t i = i0; i < i1; ++i) {
+      const T* row = M + i * rs;
+      T part[L] = {};
+      int64_t p = 0;
+      for (; p + L <= k; p += L)
+#pragma GCC unroll 16
+        for (int l = 0; l < L; ++l) part[l] += row[p + l] * x[p + l];
+      T sum = T(0);
+      for (int l = 0; l < L; ++l) sum += part[l];
+      for (; p < k; ++p) sum += row[p] * x[p];
+      y[i * incy] = sum;
+    }
+  } else if (rs == 1) {
+    // Contiguous columns: y += M[:, p] * x[p] over a block of rows kept in a local buffer.
+    constexpr int64_t R = 4096 / sizeof(T);  // 4 KB of sums, in L1
+    alignas(64) T buf[R];
+    T* __restrict acc = buf;
+    for (int64_t r0 = i0; r0 < i1; r0 += R) {
+      const int64_t rows = std::min(R, i1 - r0);
+      std::fill(acc, acc + rows, T(0));
+      for (int64_t p = 0; p < k; ++p) {
+        const T xp = x[p * incx];
+        const T* __restrict col = M + r0 + p * cs;
+        int64_t r = 0;
+        for (; r + 16 <= rows; r += 16)  // fixed-size steps: -O2 vectorizes only those
+#pragma GCC unroll 16
+          for (int l = 0; l < 16; ++l) acc[r + l] += col[r + l] * xp;
+        for (; r < rows; ++r) acc[r] += col[r] * xp;
+      }
+      for (int64_t r = 0; r < rows; ++r) y[(r0 + r) * incy] = acc[r];
+    }
+  } else {
+    for (int64_t i = i0; i < i1; ++i) {
+      T sum = T(0);
+      for (int64_t p = 0; p < k; ++p) sum += M[i * rs + p * cs] * x[p * incx];
+      y[i * incy] = sum;
+    }
+  }
+}
+
+// Tiny products (a batch of 4x4 matrices): a direct loop beats packing. n <= kTinyN.
+constexpr int64_t kTinyN = 64;
+template <typename T>
+void gemm_tiny(int64_t m, int64_t n, int64_t k, const T* A, int64_t rsa, int64_t csa, const T* B, int64_t rsb,
+               int64_t csb, T* C, int64_t rsc, int64_t csc) {
+  T acc[kTinyN];
+  for (int64_t i = 0; i < m; ++i) {
+    std::fill(acc, acc + n, T(0));
+    for (int64_t p = 0; p < k; ++p) {
+      const T a = A[i * rsa + p * csa];
+      const T* b = B + p * rsb;
+      for (int64_t j = 0; j < n; ++j) acc[j] += a * b[j * csb];
+    }
+    for (int64_t j = 0; j < n; ++j) C[i * rsc + j * csc] = acc[j];
+  }
+}
+
 }  // namespace gemm_detail
 
 // Below this many multiply-adds one thread is faster than two.
@@ -338,6 +403,22 @@ void gemm(int64_t m, int64_t n, int64_t k, const T* A, int64_t rsa, int64_t csa,
   if (k <= 0) {
     for (int64_t i = 0; i < m; ++i)
       for (int64_t j = 0; j < n; ++j) C[i * rsc + j * csc] = T(0);
+    return;
+  }
+  if (m == 1 || n == 1) {
+    // Matrix-vector: C[:, 0] = A @ B[:, 0], or C[0, :] = B^T @ A[0, :]; rows split across threads.
+    const bool col = n == 1;
+    const int64_t rows = col ? m : n;
+    const T* M = col ? A : B;
+    const int64_t rs = col ? rsa : csb, cs = col ? csa : rsb;
+    const T* x = col ? B : A;
+    const int64_t incx = col ? rsb : csa, incy = col ? rsc : csc;
+    parallel_for(0, rows, serial ? rows : std::max<int64_t>(1, kGemmParallelFlops / k),
+                 [&](int64_t i0, int64_t i1) { gemv_rows<T>(i0, i1, k, M, rs, cs, x, incx, C, incy); });
+    return;
+  }
+  if (n <= kTinyN && m * n * k <= 16 * 16 * 16) {
+    gemm_tiny<T>(m, n, k, A, rsa, csa, B, rsb, csb, C, rsc, csc);
     return;
   }
   const int64_t nt = serial || m * n * k < kGemmParallelFlops || in_parallel_region() ? 1 : get_num_threads();

@@ -417,7 +417,7 @@ void gemm(int64_t m, int64_t n, int64_t k, const T* A, int64_t rsa, int64_t csa,
                  [&](int64_t i0, int64_t i1) { gemv_rows<T>(i0, i1, k, M, rs, cs, x, incx, C, incy); });
     return;
   }
-  if (n <= kTinyN && m * n * k <= 16 * 16 * 16) {
+  if (n <= kTinyN && m * n * k <= 8 * 8 * 8) {
     gemm_tiny<T>(m, n, k, A, rsa, csa, B, rsb, csb, C, rsc, csc);
     return;
   }

@@ -10,16 +10,23 @@ tensorgen over each (> 1 means tensorgen is faster), the spread of the speedup o
 """
 from __future__ import annotations
 
-import argparse
 import os
-import statistics
-import subprocess
-import sys
-import time
 
-import numpy as np
+# tensorgen and PyTorch each bring their own OpenMP runtime; with the default (active) wait
+# policy one library's idle threads spin on a core while the other library runs, which on a
+# 2-core machine halves both. Passive waiting measures each as if it ran alone. Set before the
+# libraries load; an explicit OMP_WAIT_POLICY in the environment wins.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-import tensorgen as tg
+import argparse  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+import tensorgen as tg  # noqa: E402
 
 try:
     import torch
@@ -127,7 +134,7 @@ def main() -> None:
         torch.set_num_threads(opts.threads)
     print(f"tensorgen {tg.__version__} (cpu capability {tg.backends.cpu.capability()}, {tg.get_num_threads()} threads), "
           f"numpy {np.__version__}, torch {torch.__version__ + f' ({torch.get_num_threads()} threads)' if torch else 'not installed'}, "
-          f"{os.cpu_count()} cpus, {rounds} rounds per row")
+          f"{os.cpu_count()} cpus, OMP_WAIT_POLICY={os.environ['OMP_WAIT_POLICY']}, {rounds} rounds per row")
     print(f"{'row':40s} {'tensorgen':>11s} {'numpy':>11s} {'torch':>11s} {'vs numpy':>9s} {'vs torch':>9s} "
           f"{'spread':>10s} {'target':>7s}")
     for name, fns, number, target in rows(opts.quick):

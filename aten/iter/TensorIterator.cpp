@@ -309,15 +309,15 @@ bool TensorIterator::needs_blocking() const {
   return false;
 }
 
-void TensorIterator::for_each(const Loop2d& loop) const {
+void TensorIterator::for_each(const Loop2d& loop, int64_t grain) const {
   if (numel_ == 0) return;
-  if (needs_blocking()) return blocked_for_each(loop);
-  parallel_for(0, numel_, kGrainSize, [&](int64_t begin, int64_t end) { serial_for_each(loop, begin, end); });
+  if (needs_blocking()) return blocked_for_each(loop, grain);
+  parallel_for(0, numel_, grain, [&](int64_t begin, int64_t end) { serial_for_each(loop, begin, end); });
 }
 
 // Walks dims 0 and 1 in kTile x kTile tiles (dims above 1 as a batch), tiles split across
 // threads. Each tile is one call of the 2-D loop, so kernels need no change.
-void TensorIterator::blocked_for_each(const Loop2d& loop) const {
+void TensorIterator::blocked_for_each(const Loop2d& loop, int64_t grain) const {
   const int n = ntensors_;
   const int64_t ndim = int64_t(iter_shape_.size());
   const int64_t size0 = iter_shape_[0], size1 = iter_shape_[1];
@@ -331,7 +331,7 @@ void TensorIterator::blocked_for_each(const Loop2d& loop) const {
     base[k] = static_cast<char*>(operands_[k].data_ptr());
   }
   const int64_t ntiles = batch * tiles1 * tiles0;
-  parallel_for(0, ntiles, std::max<int64_t>(1, kGrainSize / (kTile * kTile)), [&](int64_t begin, int64_t end) {
+  parallel_for(0, ntiles, std::max<int64_t>(1, grain / (kTile * kTile)), [&](int64_t begin, int64_t end) {
     char* data[kMaxOperands];
     for (int64_t t = begin; t < end; ++t) {
       const int64_t t0 = t % tiles0, t1 = (t / tiles0) % tiles1;

@@ -7,6 +7,7 @@
 #include <functional>
 
 #include "aten/core/Tensor.h"
+#include "aten/parallel/Parallel.h"
 
 namespace tg {
 
@@ -51,7 +52,8 @@ class TensorIterator {
 
   // Runs loop over every element; above kGrainSize elements the range is split across threads
   // (each chunk gets its own 2-D sub-ranges), so loops must not depend on visiting order.
-  void for_each(const Loop2d& loop) const;
+  // grain: elements per chunk below which the loop stays on one thread (Parallel.h).
+  void for_each(const Loop2d& loop, int64_t grain = kGrainSize) const;
   // Runs loop over the elements with linear iteration index in [begin, end).
   void serial_for_each(const Loop2d& loop, int64_t begin, int64_t end) const;
   // Writes a temporary result back into the caller's out= tensor when dtypes differed; returns
@@ -65,7 +67,7 @@ class TensorIterator {
   void compute_strides_and_coalesce();
   // True when an operand is transposed relative to the iteration order (cache-blocked walk).
   bool needs_blocking() const;
-  void blocked_for_each(const Loop2d& loop) const;
+  void blocked_for_each(const Loop2d& loop, int64_t grain) const;
 
   IterConfig config_;
   int ntensors_ = 0;

@@ -44,15 +44,16 @@ inline void contiguous_loop(const F& op, char** data, int64_t n, std::index_sequ
 }
 }  // namespace detail
 
+// grain: see Parallel.h (kGrainSize for cheap ops, kMathGrainSize for transcendental ones).
 template <typename F>
-void cpu_kernel(const TensorIterator& iter, const F& op) {
+void cpu_kernel(const TensorIterator& iter, const F& op, int64_t grain = kGrainSize) {
   using traits = function_traits<F>;
   constexpr int arity = traits::arity;
   auto idx = std::make_index_sequence<arity>{};
   if (iter.is_contiguous()) {
     iter.for_each([&](char** data, const int64_t*, int64_t size0, int64_t) {
       detail::contiguous_loop(op, data, size0, idx);
-    });
+    }, grain);
     return;
   }
   iter.for_each([&](char** data, const int64_t* strides, int64_t size0, int64_t size1) {
@@ -63,7 +64,7 @@ void cpu_kernel(const TensorIterator& iter, const F& op) {
       detail::strided_loop(op, ptrs, strides, size0, idx);
       for (int k = 0; k < n; ++k) ptrs[k] += strides[n + k];
     }
-  });
+  }, grain);
 }
 
 namespace detail {
@@ -99,7 +100,7 @@ inline void vec_loop(const VOp& vop, char** data, const int64_t* strides, int64_
 }  // namespace detail
 
 template <typename T, typename VOp>
-void cpu_kernel_vec(const TensorIterator& iter, const VOp& vop) {
+void cpu_kernel_vec(const TensorIterator& iter, const VOp& vop, int64_t grain = kGrainSize) {
   using V = typename vec::VecIO<T>::vec_t;
   auto run = [&](auto idx) {
     iter.for_each([&](char** data, const int64_t* strides, int64_t size0, int64_t size1) {
@@ -110,7 +111,7 @@ void cpu_kernel_vec(const TensorIterator& iter, const VOp& vop) {
         detail::vec_loop<T>(vop, ptrs, strides, size0, idx);
         for (int k = 0; k < n; ++k) ptrs[k] += strides[n + k];
       }
-    });
+    }, grain);
   };
   if constexpr (std::is_invocable_v<VOp, V>) run(std::make_index_sequence<1>{});
   else if constexpr (std::is_invocable_v<VOp, V, V>) run(std::make_index_sequence<2>{});

@@ -30,19 +30,19 @@ namespace {
 // One floating-point function applied elementwise: f receives and returns a Vectorized of
 // opmath_t<T> (the function is a generic lambda, instantiated per dtype).
 template <typename F>
-void float_unary(const TensorIterator& iter, const char* op, F f) {
-  dispatch_floating(iter.common_dtype(), op, [&]<typename T>() { cpu_kernel_vec<T>(iter, f); });
+void float_unary(const TensorIterator& iter, const char* op, F f, int64_t grain = kGrainSize) {
+  dispatch_floating(iter.common_dtype(), op, [&]<typename T>() { cpu_kernel_vec<T>(iter, f, grain); });
 }
 }  // namespace
 
-void exp_kernel(const TensorIterator& iter) { float_unary(iter, "exp", [](auto x) { return vec::exp(x); }); }
-void log_kernel(const TensorIterator& iter) { float_unary(iter, "log", [](auto x) { return vec::log(x); }); }
+void exp_kernel(const TensorIterator& iter) { float_unary(iter, "exp", [](auto x) { return vec::exp(x); }, kMathGrainSize); }
+void log_kernel(const TensorIterator& iter) { float_unary(iter, "log", [](auto x) { return vec::log(x); }, kMathGrainSize); }
 void sqrt_kernel(const TensorIterator& iter) { float_unary(iter, "sqrt", [](auto x) { return vec::sqrt(x); }); }
 void rsqrt_kernel(const TensorIterator& iter) { float_unary(iter, "rsqrt", [](auto x) { return vec::rsqrt(x); }); }
-void sin_kernel(const TensorIterator& iter) { float_unary(iter, "sin", [](auto x) { return vec::sin(x); }); }
-void cos_kernel(const TensorIterator& iter) { float_unary(iter, "cos", [](auto x) { return vec::cos(x); }); }
-void tanh_kernel(const TensorIterator& iter) { float_unary(iter, "tanh", [](auto x) { return vec::tanh(x); }); }
-void sigmoid_kernel(const TensorIterator& iter) { float_unary(iter, "sigmoid", [](auto x) { return vec::sigmoid(x); }); }
+void sin_kernel(const TensorIterator& iter) { float_unary(iter, "sin", [](auto x) { return vec::sin(x); }, kMathGrainSize); }
+void cos_kernel(const TensorIterator& iter) { float_unary(iter, "cos", [](auto x) { return vec::cos(x); }, kMathGrainSize); }
+void tanh_kernel(const TensorIterator& iter) { float_unary(iter, "tanh", [](auto x) { return vec::tanh(x); }, kMathGrainSize); }
+void sigmoid_kernel(const TensorIterator& iter) { float_unary(iter, "sigmoid", [](auto x) { return vec::sigmoid(x); }, kMathGrainSize); }
 
 void neg_kernel(const TensorIterator& iter) {
   TG_CHECK(iter.common_dtype() != ScalarType::Bool, "[neg] negation, the `-` operator, on a bool tensor is not "

@@ -32,7 +32,8 @@ __device__ inline gemm_acc_t<T> to_acc(T v) {
 }
 
 template <typename T>
-__global__ void __launch_bounds__(256) gemm_kernel(const T* A, const T* B, T* C, GemmShape s, int64_t batch0) {
+__global__ void __launch_bounds__(256) gemm_kernel(const T* A, const T* B, T* C, GemmShape s, int64_t batch0,
+                                                   int64_t row_tile0) {
   using Acc = gemm_acc_t<T>;
   __shared__ Acc As[kTileK][kTile + 1];
   __shared__ Acc Bs[kTileK][kTile + 1];
@@ -40,7 +41,7 @@ __global__ void __launch_bounds__(256) gemm_kernel(const T* A, const T* B, T* C,
   A += b * s.a_b;
   B += b * s.b_b;
   C += b * s.c_b;
-  const int64_t row0 = int64_t(blockIdx.y) * kTile, col0 = int64_t(blockIdx.x) * kTile;
+  const int64_t row0 = (row_tile0 + blockIdx.y) * kTile, col0 = int64_t(blockIdx.x) * kTile;
   const int tx = threadIdx.x % 16, ty = threadIdx.x / 16;
   Acc acc[kSub][kSub];
 #pragma unroll
@@ -113,13 +114,17 @@ void batched_gemm(const Tensor& a, const Tensor& b, Tensor& out, const char* op)
       const T* A = reinterpret_cast<const T*>(a.data_ptr());
       const T* B = reinterpret_cast<const T*>(b.data_ptr());
       T* C = reinterpret_cast<T*>(c.data_ptr());
-      const dim3 grid(blocks_for(s.N, kTile), blocks_for(s.M, kTile), 1);
-      constexpr int64_t kMaxGridZ = 65535;
-      for (int64_t b0 = 0; b0 < batch; b0 += kMaxGridZ) {
-        dim3 g = grid;
-        g.z = unsigned(std::min(kMaxGridZ, batch - b0));
-        gemm_kernel<T><<<g, 256>>>(A, B, C, s, b0);
-        TG_CUDA_KERNEL_CHECK(op);
+      // gridDim.y and gridDim.z are limited to 65535: more row tiles (M > 4M) or batches take
+      // several launches.
+      constexpr int64_t kMaxGridYZ = 65535;
+      const int64_t row_tiles = blocks_for(s.M, kTile);
+      for (int64_t b0 = 0; b0 < batch; b0 += kMaxGridYZ) {
+        for (int64_t r0 = 0; r0 < row_tiles; r0 += kMaxGridYZ) {
+          const dim3 g(blocks_for(s.N, kTile), unsigned(std::min(kMaxGridYZ, row_tiles - r0)),
+                       unsigned(std::min(kMaxGridYZ, batch - b0)));
+          gemm_kernel<T><<<g, 256>>>(A, B, C, s, b0, r0);
+          TG_CUDA_KERNEL_CHECK(op);
+        }
       }
     });
   }

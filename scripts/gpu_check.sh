@@ -39,8 +39,10 @@ step "the installed extension"
 SO=$(python -c "import tensorgen, glob, os; print(glob.glob(os.path.join(os.path.dirname(tensorgen.__file__), '_C*.so'))[0])")
 echo "$SO"
 if command -v cuobjdump >/dev/null; then
-  cuobjdump --list-elf "$SO" | head -n 3
-  cuobjdump --list-elf "$SO" | grep -q sm_90 || { echo "gpu_check: no sm_90 cubin in the extension"; exit 1; }
+  # Captured first: with pipefail, `cuobjdump | grep -q` can fail when grep exits early (SIGPIPE).
+  ELF=$(cuobjdump --list-elf "$SO")
+  printf '%s\n' "$ELF" | sed -n 1,3p
+  grep -q sm_90 <<<"$ELF" || { echo "gpu_check: no sm_90 cubin in the extension"; exit 1; }
 fi
 python - <<'PY'
 import tensorgen as tg
@@ -106,7 +108,7 @@ try:
     torch.cuda.synchronize()
     t_torch = (time.perf_counter() - t0) / 5
     vs = f"{t_torch / t_mm:.2f}x torch.mm (cuBLAS, no TF32)"
-except ImportError:
+except Exception:  # not installed, or a torch that fails to load its CUDA libraries
     vs = "torch with CUDA not installed"
 rows.append((f"mm {m}^3 float32", f"{tflops:7.2f} TFLOP/s", vs))
 print(f"{'row':40} {'throughput':>16}  vs")

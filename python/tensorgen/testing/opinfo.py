@@ -2059,8 +2059,10 @@ def _tensor_on(t, device):
     src = t.detach()
     nelem = src.untyped_storage().nbytes() // src.element_size()
     base = tg.empty([nelem], dtype=src.dtype, device=device)
+    # The whole storage is copied: copying into the strided view would reject expanded samples
+    # (stride 0: several elements share one location).
+    base.copy_(src.as_strided([nelem], [1], 0))
     out = base.as_strided(src.shape, src.stride(), src.storage_offset())
-    out.copy_(src)
     return out.requires_grad_(True) if t.requires_grad else out
 
 

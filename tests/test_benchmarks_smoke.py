@@ -1,0 +1,18 @@
+"""benchmarks/run.py --quick runs end to end (a smoke run: it checks that every §9 row still
+runs and prints, never how fast)."""
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_quick_benchmark_prints_every_row():
+    # Same interpreter and environment as the tests: it imports the tensorgen under test.
+    r = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick", "--repeat", "2"],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-3000:]
+    for row in ["per-op overhead", "fresh output", "exp,", "sum,", "sum(dim=0)", "softmax", "a.T + a", "mm ",
+                "autograd", "import"]:
+        assert row in r.stdout, (row, r.stdout)
+    assert "cpu capability" in r.stdout

@@ -28,8 +28,13 @@ TG_HOST_DEVICE inline T wrap_add(T a, T b) {
 }
 template <typename T>
 TG_HOST_DEVICE inline T wrap_mul(T a, T b) {
-  if constexpr (is_wrapping_int_v<T>) return T(std::make_unsigned_t<T>(a) * std::make_unsigned_t<T>(b));
-  else return a * b;
+  if constexpr (is_wrapping_int_v<T>) {
+    // At least `unsigned` wide: uint16 * uint16 would promote to (signed) int and could overflow.
+    using U = std::common_type_t<unsigned, std::make_unsigned_t<T>>;
+    return T(U(std::make_unsigned_t<T>(a)) * U(std::make_unsigned_t<T>(b)));
+  } else {
+    return a * b;
+  }
 }
 template <typename T>
 TG_HOST_DEVICE inline T wrap_neg(T a) {

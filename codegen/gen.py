@@ -359,13 +359,23 @@ def emit_structured(g: Group, f: NativeFunction) -> None:
         f"  {run}(m, {_call_args(s.arguments)}, out);\n  return out;\n}}")
     if f.out_schema:
         so = f.out_schema
+        ins = ", ".join(f"&{a.name}" if not a.type.optional else f"opt_ptr({a.name})" for a in _tensor_args(s))
         g.api_decls.append(f"Tensor& {cpp_api_name(so)}({cpp_params(api_args(so), True)})")
         g.api_bodies.append(
             f"Tensor& {cpp_api_name(so)}({cpp_params(api_args(so), False)}) {{\n"
             f"  TensorMeta m = {meta_call};\n"
             f'  check_out_meta("{s.name}", out, m);\n'
-            f'  resize_out(out, m.sizes, "{s.name}");\n'
-            f"  {run}(m, {_call_args(s.arguments)}, out);\n  out.bump_version();\n  return out;\n}}")
+            # mm(a, b, out=a) with a of another shape: resizing out would change an input before
+            # the kernel reads it, so compute into a fresh tensor first.
+            f"  if (resize_changes_input(out, m.sizes, {{{ins}}})) {{\n"
+            f'    Tensor result = empty_tensor(m.sizes, m.dtype, m.device, "{s.name}");\n'
+            f"    {run}(m, {_call_args(s.arguments)}, result);\n"
+            f'    resize_out(out, m.sizes, "{s.name}");\n'
+            f'    native::copy_into(out, result, "{s.name}");\n'
+            f"  }} else {{\n"
+            f'    resize_out(out, m.sizes, "{s.name}");\n'
+            f"    {run}(m, {_call_args(s.arguments)}, out);\n  }}\n"
+            f"  out.bump_version();\n  return out;\n}}")
     if f.inplace_schema:
         raise CodegenError(f"native_functions.yaml:{f.line}: in-place variant of '{s.name}' needs "
                            "`kind: pointwise` or `kind: composite`")

@@ -416,3 +416,35 @@ def test_fuzz_random_ops_never_crash():
     assert proc.returncode == 0, f"fuzz exited with {proc.returncode}\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
     calls = int(proc.stdout.split("calls=")[1].split()[0])
     assert calls > 500, proc.stdout
+
+
+_SHAPE_FUZZ = r"""
+import itertools, numpy as np, tensorgen as tg
+rng = np.random.default_rng(0)
+shapes = [(), (0,), (1,), (3,), (0, 3), (3, 0), (2, 3), (3, 2), (2, 0, 3), (2, 3, 4), (0, 0), (70, 69), (4, 1, 5)]
+ok = (RuntimeError, ValueError, TypeError, IndexError, NotImplementedError)
+calls = 0
+for sa, sb in itertools.product(shapes, shapes):
+    for dt in (tg.float32, tg.float16, tg.int64):
+        a = tg.from_numpy(rng.standard_normal(sa)).to(dt)
+        b = tg.from_numpy(rng.standard_normal(sb)).to(dt)
+        for f in (lambda: tg.mm(a, b), lambda: tg.bmm(a, b), lambda: a @ b, lambda: tg.mm(a, b, out=a),
+                  lambda: tg.bmm(a, b, out=b), lambda: tg.matmul(a, b, out=tg.empty(0, dtype=dt)),
+                  lambda: a.t() + b, lambda: a.softmax(-1), lambda: a.log_softmax(0), lambda: a.sum(0),
+                  lambda: a.mean((0, -1)), lambda: a.max(0), lambda: a.argmin(-1), lambda: a.prod(0),
+                  lambda: tg.sum(a, 0, out=a), lambda: a.exp(), lambda: tg.add(a, b, out=a)):
+            try:
+                f()
+            except ok:
+                pass
+            calls += 1
+print(calls)
+"""
+
+
+def test_shape_fuzz_of_matmul_reductions_softmax_never_crashes():
+    """Every pairing of odd shapes (0-d, empty, transposed, mismatched) and out= tensors that
+    alias an input (which a resize would change): Python exceptions only, never a crash."""
+    r = subprocess.run([sys.executable, "-c", _SHAPE_FUZZ], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert int(r.stdout) > 8000

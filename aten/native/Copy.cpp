@@ -52,6 +52,13 @@ void check_out_meta(const char* op, const Tensor& out, const TensorMeta& meta) {
            ", but got ", out.device());
 }
 
+bool resize_changes_input(const Tensor& out, IntArrayRef sizes, std::initializer_list<const Tensor*> inputs) {
+  if (out.sizes().equals(sizes)) return false;
+  for (const Tensor* t : inputs)
+    if (t && t->defined() && t->storage().get() == out.storage().get()) return true;
+  return false;
+}
+
 void check_out_no_grad(const char* op, std::initializer_list<const Tensor*> inputs) {
   if (!GradMode::is_enabled()) return;
   for (const Tensor* t : inputs) {

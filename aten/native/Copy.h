@@ -25,6 +25,9 @@ void check_out_meta(const char* op, const Tensor& out, const TensorMeta& meta);
 // out= variants are not differentiable: refuse them when grad mode is on and an input requires
 // grad (PyTorch's rule), instead of silently dropping the gradient.
 void check_out_no_grad(const char* op, std::initializer_list<const Tensor*> inputs);
+// True when resizing out to sizes would change the memory or shape of one of the inputs (out
+// is an input, or a view of the same storage): the op must then compute before resizing.
+bool resize_changes_input(const Tensor& out, IntArrayRef sizes, std::initializer_list<const Tensor*> inputs);
 inline const Tensor* opt_ptr(const std::optional<Tensor>& t) { return t ? &*t : nullptr; }
 // Writes a computed result into out (resize + cast when the result dtype can be cast).
 void write_result_out(const char* op, Tensor& out, const Tensor& result);

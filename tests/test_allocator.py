@@ -1,5 +1,6 @@
 """The CPU allocator's size-class cache: reuse, accounting, bounds, and no aliasing of live data."""
 import numpy as np
+import pytest
 
 import tensorgen as tg
 
@@ -63,3 +64,11 @@ def test_disabling_the_cache_frees_blocks_immediately():
         assert tg.cpu_memory_stats()["cached_bytes"] == 0
     finally:
         tg._C._cpu_set_cache_enabled(True)
+
+
+def test_out_of_memory_is_a_runtime_error_with_the_size():
+    """256 TiB is more than x86-64's user address space, so it fails even with overcommit:
+    PyTorch's RuntimeError, saying how much was asked for."""
+    with pytest.raises(RuntimeError, match=r"\[cpu_allocator\] not enough memory: you tried to allocate 281474976710656 bytes"):
+        tg.empty(2**46)
+    assert tg.ones(3).sum().item() == 3  # and the process carries on

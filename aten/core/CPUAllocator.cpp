@@ -1,5 +1,7 @@
 #include "aten/core/CPUAllocator.h"
 
+#include "aten/core/Error.h"
+
 #include <cstdlib>
 #include <mutex>
 #include <new>
@@ -77,7 +79,9 @@ void* cpu_allocate(size_t nbytes) {
     if (!p) {
       std::lock_guard<std::mutex> lock(c.mutex);
       c.stats.allocated_bytes -= size;
-      throw std::bad_alloc();
+      // PyTorch's type and wording (RuntimeError from DefaultCPUAllocator), with our prefix.
+      TG_CHECK(false, "[cpu_allocator] not enough memory: you tried to allocate ", size, " bytes (",
+               double(size) / double(1ull << 30), " GiB)");
     }
   }
   return p;

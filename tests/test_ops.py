@@ -452,22 +452,15 @@ def _grad_samples(op, count=3):
     return [c[1:] for c in out[:count]]
 
 
+@pytest.mark.parametrize("check", ["gradcheck", "gradgradcheck"])
 @pytest.mark.parametrize("op", GRAD_OPS, ids=lambda op: op.name)
-def test_gradcheck(op):
-    """First derivatives of every differentiable op against central differences (float64)."""
+def test_gradcheck(op, check):
+    """First derivatives of every differentiable op against central differences (float64), and
+    second derivatives (gradgradcheck: the backward formulas are themselves differentiable)."""
     samples = _grad_samples(op)
     assert samples, f"{op.name}: no float64 sample to check gradients on"
     for sample, fn, inputs in samples:
-        assert tg.autograd.gradcheck(fn, inputs), f"{op.name}{sample}"
-
-
-@pytest.mark.parametrize("op", GRAD_OPS, ids=lambda op: op.name)
-def test_gradgradcheck(op):
-    """Second derivatives: the backward formulas are themselves differentiable."""
-    samples = _grad_samples(op)
-    assert samples, f"{op.name}: no float64 sample to check gradients on"
-    for sample, fn, inputs in samples:
-        assert tg.autograd.gradgradcheck(fn, inputs), f"{op.name}{sample}"
+        assert getattr(tg.autograd, check)(fn, inputs), f"{check} {op.name}{sample}"
 
 
 def _leaf(values):

@@ -1097,16 +1097,6 @@ def _reduction_entries():
 
 # ----------------------------------------------------------------------------- softmax, linear algebra
 
-def _softmax_ref(a, dim, dtype=None):
-    if a.size == 0:
-        return np.zeros(a.shape)
-    if a.ndim == 0:
-        return np.ones_like(a, dtype=np.float64)
-    m = np.max(a, axis=dim, keepdims=True)
-    e = np.exp(a - m)
-    return e / np.sum(e, axis=dim, keepdims=True)
-
-
 def _log_softmax_ref(a, dim, dtype=None):
     if a.size == 0:
         return np.zeros(a.shape)
@@ -1114,6 +1104,10 @@ def _log_softmax_ref(a, dim, dtype=None):
         return np.zeros_like(a, dtype=np.float64)
     m = np.max(a, axis=dim, keepdims=True)
     return a - m - np.log(np.sum(np.exp(a - m), axis=dim, keepdims=True))
+
+
+def _softmax_ref(a, dim, dtype=None):
+    return np.exp(_log_softmax_ref(a, dim))
 
 
 def _softmax_samples(op, dtype, mode, make):

@@ -19,6 +19,7 @@ import jinja2
 
 from codegen import autograd
 from codegen.derivatives import Derivative, load_derivatives
+from codegen.metadata import cpp_raw_string_chunks, op_metadata_json
 from codegen.model import (Argument, CodegenError, FunctionSchema, NativeFunction, Type,
                            load_native_functions)
 
@@ -651,13 +652,8 @@ def render(functions: list[NativeFunction], derivs: dict[str, Derivative]) -> di
         if g.autograd_nodes:
             files[f"autograd/{g.name}.cpp"] = env.get_template("autograd.cpp.j2").render(
                 group=g, headers=sorted(g.autograd_headers))
-    schemas = []
-    for f in functions:
-        for s in (f.schema, f.inplace_schema, f.out_schema):
-            if s is not None:
-                schemas.append(str(s).replace('"', '\\"') + "|" + (f.kind or "structured") + "|" +
-                               ",".join(sorted(f.variants)) + "|" + f.dtypes + "|" + ",".join(f.tags))
-    files["registry.cpp"] = env.get_template("registry.cpp.j2").render(groups=groups, schemas=schemas)
+    metadata = cpp_raw_string_chunks(op_metadata_json(functions, derivs))
+    files["registry.cpp"] = env.get_template("registry.cpp.j2").render(groups=groups, metadata=metadata)
     return files
 
 

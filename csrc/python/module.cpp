@@ -1,6 +1,6 @@
 // tensorgen._C: module init. Registers every generated op, builds the TensorBase type from the
 // hand-written methods in tensor_methods.cpp plus the generated ones, and adds the few module
-// functions that are not operators (NumPy interop, seeding, the schema list).
+// functions that are not operators (NumPy interop, seeding, the op metadata JSON).
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -22,7 +22,7 @@ void set_tensor_class(PyObject* cls);
 void set_device_class(PyObject* cls);
 void set_size_class(PyObject* cls);
 void collect_generated_bindings(std::vector<PyMethodDef>& functions, std::vector<PyMethodDef>& methods);
-extern const char* const kOpSchemas[];
+extern const char kOpMetadataJson[];
 extern PyMethodDef tensor_base_methods[];
 extern PyGetSetDef tensor_base_getset[];
 extern PyMethodDef autograd_tensor_methods[];
@@ -78,9 +78,7 @@ PYBIND11_MODULE(_C, m) {
     PyObject* f = PyCFunction_NewEx(&d, nullptr, m.ptr());
     if (!f || PyModule_AddObject(m.ptr(), d.ml_name, f) < 0) throw py::error_already_set();
   }
-  py::list schemas;
-  for (const char* const* s = kOpSchemas; *s; ++s) schemas.append(*s);
-  m.attr("_op_schemas") = schemas;
+  m.attr("_op_metadata_json") = py::str(kOpMetadataJson);
 
   m.def("_set_tensor_class", [](py::object cls) { set_tensor_class(cls.ptr()); });
   m.def("_set_device_class", [](py::object cls) { set_device_class(cls.ptr()); });

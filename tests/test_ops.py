@@ -7,7 +7,9 @@ For every op in native_functions.yaml:
   cast to is rejected;
 - non-contiguous, broadcast, 0-d, zero-size, larger and mixed-dtype (type promotion) inputs;
 - error inputs: documented failures raise the documented exception type;
-- coverage: every op in the YAML has an OpInfo entry.
+- coverage: every op in the YAML has an OpInfo entry (in the family module of opinfo/ its kind
+  says), every entry names an op, the family modules build; each reported by one test, never
+  by a collection error.
 """
 from pathlib import Path
 
@@ -17,8 +19,8 @@ import yaml
 
 import tensorgen as tg
 from tensorgen.testing._utils import dtype_name, to_numpy
-from tensorgen.testing.opinfo import (ALL_DTYPES, DEVICES, SampleInput, can_cast, is_floating, op_db, op_db_by_name,
-                                     sample_on)
+from tensorgen.testing.opinfo import (ALL_DTYPES, DEVICES, SampleInput, can_cast, duplicate_entries, family_errors,
+                                     is_floating, missing_entries, op_db, op_db_by_name, sample_on, unknown_entries)
 
 OP_IDS = [op.name for op in op_db]
 
@@ -52,12 +54,30 @@ def _ops_with_samples(mode, dtype=tg.float32, need_tensor_input=False):
 
 # ----------------------------------------------------------------------------- coverage
 
+_OPINFO_DIR = "python/tensorgen/testing/opinfo"
+
+
 def test_every_yaml_op_has_an_opinfo():
-    yaml_ops = set(tg.ops.all_ops())
-    missing = sorted(yaml_ops - set(op_db_by_name))
-    assert not missing, f"ops in native_functions.yaml without an entry in tensorgen/testing/opinfo.py: {missing}"
-    stale = sorted(set(op_db_by_name) - yaml_ops)
-    assert not stale, f"opinfo entries for ops that are not in native_functions.yaml: {stale}"
+    missing = missing_entries()
+    assert not missing, "ops in native_functions.yaml without an OpInfo entry:\n" + "\n".join(
+        f"  {name}: add OpInfo({name!r}, ref=...) to entries() in {_OPINFO_DIR}/{family}.py "
+        f"(kind {tg.ops.all_ops()[name].kind})" for name, family in missing.items())
+
+
+def test_every_opinfo_entry_names_a_yaml_op():
+    stale = sorted(op.name for op in unknown_entries)
+    assert not stale, f"OpInfo entries for names that are not ops in native_functions.yaml: {stale}"
+
+
+def test_opinfo_families_build():
+    """A family module that raises while building its entries is reported here (its ops then show
+    up as missing above), not as a collection error of every test."""
+    assert not family_errors, "\n".join(f"{_OPINFO_DIR}/{family}.py failed to build its entries:\n{tb}"
+                                        for family, tb in family_errors.items())
+
+
+def test_no_duplicate_opinfo_entries():
+    assert not duplicate_entries, f"ops with more than one OpInfo entry (the first one is used): {duplicate_entries}"
 
 
 @pytest.mark.parametrize("op", op_db, ids=OP_IDS)
@@ -399,16 +419,23 @@ _REPO = Path(__file__).resolve().parents[1]
 
 
 def _differentiable_op_names():
-    """Ops with a backward formula (derivatives.yaml entries without non_differentiable), by base
-    name (max and max.dim are one OpInfo)."""
+    """Ops with a backward formula (derivatives.yaml entries without non_differentiable, as tg.ops
+    reports them), by base name (max and max.dim are one OpInfo)."""
+    return sorted(name for name, meta in tg.ops.all_ops().items() if meta.differentiable)
+
+
+def test_differentiable_ops_match_derivatives_yaml():
+    """tg.ops.<name>.differentiable (the metadata codegen embeds) says what derivatives.yaml says."""
     entries = yaml.safe_load((_REPO / "derivatives.yaml").read_text(encoding="utf-8")) or []
-    return sorted({e["name"].split("(")[0].split(".")[0] for e in entries if not e.get("non_differentiable")})
+    from_yaml = sorted({e["name"].split("(")[0].split(".")[0] for e in entries if not e.get("non_differentiable")})
+    assert _differentiable_op_names() == from_yaml
 
 
 # Composites differentiate through the ops they call; a few common ones are checked too (a composite
 # that bypasses the dispatched ops, e.g. with a raw view, would silently lose its gradient).
 _DIFFERENTIABLE_COMPOSITES = ["div", "clamp", "matmul", "reshape", "t", "flatten", "narrow", "expand_as"]
-GRAD_OPS = [op_db_by_name[n] for n in _differentiable_op_names() + _DIFFERENTIABLE_COMPOSITES]
+# An op without an entry is reported by test_every_yaml_op_has_an_opinfo, not a KeyError here.
+GRAD_OPS = [op_db_by_name[n] for n in _differentiable_op_names() + _DIFFERENTIABLE_COMPOSITES if n in op_db_by_name]
 # Samples at the op's points of non-differentiability (round's ties), and nan/inf inputs.
 _GRAD_SKIP_SAMPLES = ("ties", "ieee specials")
 

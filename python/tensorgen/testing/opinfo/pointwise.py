@@ -1,0 +1,297 @@
+"""Pointwise ops (kind: pointwise, or tagged pointwise): arithmetic, unary math, comparisons, logical ops."""
+from __future__ import annotations
+
+import builtins
+
+import numpy as np
+
+import tensorgen as tg
+from tensorgen.testing.opinfo.core import *  # noqa: F403  (the vocabulary of entries: OpInfo, SampleInput, _f, S, ...)
+
+
+def _add_ref(a, b, alpha=1):
+    return a + alpha * b if a.dtype != np.bool_ else np.logical_or(a, b)
+
+
+def _sub_ref(a, b, alpha=1):
+    return a - alpha * b
+
+
+def _alpha_samples(op, dtype, mode, make):
+    yield from _binary_samples(op, dtype, mode, make)
+    if mode == "basic" and dtype is not tg.bool:
+        yield SampleInput(make(S), make(S), alpha=2)
+        if is_floating(dtype):
+            yield SampleInput(make(S), make(S), alpha=0.5)
+
+
+def _sub_expected_error(op, sample):
+    a, b = sample.args[0], sample.args[1]
+    a_bool = isinstance(a, tg.Tensor) and a.dtype is tg.bool
+    b_bool = (isinstance(b, tg.Tensor) and b.dtype is tg.bool) or isinstance(b, builtins.bool)
+    # PyTorch: subtraction with a bool tensor (either side; a Python bool becomes one) is an error
+    return RuntimeError if a_bool or b_bool else None
+
+
+def _div_samples(op, dtype, mode, make):
+    yield from _binary_samples(op, dtype, mode, make, nonzero_other=True)
+    if mode == "basic" and dtype is not tg.bool:
+        for rm in ("trunc", "floor"):
+            yield SampleInput(make(S), make(S, nonzero=True), rounding_mode=rm)
+            yield SampleInput(make(L), -3, rounding_mode=rm)
+        yield SampleInput(make(S), 2.5, rounding_mode="floor")
+        yield SampleInput(make(S), make(S, nonzero=True), rounding_mode=None)
+    if mode == "promotion":
+        yield SampleInput(Maker(op, tg.int32)(S), Maker(op, tg.int64)(S, nonzero=True), rounding_mode="floor")
+        yield SampleInput(Maker(op, tg.uint8)(S), 2, rounding_mode="trunc")
+
+
+def _div_rounding_ref(a, b, rounding_mode=None):
+    if rounding_mode is None:
+        return a / b
+    if rounding_mode == "trunc":
+        if np.issubdtype(np.asarray(a).dtype, np.integer) and isinstance(b, (np.ndarray, builtins.int)):
+            return np.trunc(np.asarray(a, dtype=np.float64) / np.asarray(b, dtype=np.float64))
+        return np.trunc(a / b)
+    return np.floor_divide(a, b)
+
+
+def _div_compute(op, sample):
+    common = result_type(*[a for a in sample.args if not isinstance(a, str)])
+    if sample.kwargs.get("rounding_mode") is None and not is_floating(common):
+        return tg.float32
+    return common
+
+
+def _div_expected_error(op, sample):
+    if sample.kwargs.get("rounding_mode") is not None and _div_compute(op, sample) is tg.bool:
+        return NotImplementedError
+    return None
+
+
+def _div_rounding_samples(op, dtype, mode, make):
+    for s in _binary_samples(op, dtype, mode, make, nonzero_other=True):
+        for rm in ("trunc", "floor"):
+            yield SampleInput(*s.args, rm)
+
+
+def _pow_samples(op, dtype, mode, make):
+    if is_floating(dtype):
+        base = dict(low=0.5, high=3.0)
+        ex = dict(low=-2.0, high=3.0)
+    else:
+        base = dict(low=-3, high=4)
+        ex = dict(low=0, high=4)
+    if mode == "basic":
+        yield SampleInput(make(S, **base), make(S, **ex))
+        yield SampleInput(make(L, **base), make(L, **ex))
+        yield SampleInput(make(S, **base), 2)
+        yield SampleInput(make(S, **base), 3)
+        yield SampleInput(make(S, **base), 0)
+        if is_floating(dtype):
+            yield SampleInput(make(S, **base), 0.5)
+            yield SampleInput(make(S, **base), -1.5)
+    elif mode == "broadcast":
+        yield SampleInput(make(S, **base), make((4,), **ex))
+        yield SampleInput(make((3, 1), **base), make((1, 4), **ex))
+    elif mode == "zero_dim":
+        yield SampleInput(make((), **base), make((), **ex))
+        yield SampleInput(make(S, **base), make((), **ex))
+    elif mode == "zero_size":
+        yield SampleInput(make((0, 4), **base), make((0, 4), **ex))
+        yield SampleInput(make((0, 4), **base), 2)
+    elif mode == "large":
+        yield SampleInput(make(BIG, **base), make(BIG, **ex))
+        yield SampleInput(make(BIG, **base), 2)
+    elif mode == "promotion":
+        yield SampleInput(Maker(op, tg.int64)(S, low=0, high=4), 0.5)        # int ** float -> float32
+        yield SampleInput(Maker(op, tg.int32)(S, low=0, high=4), Maker(op, tg.float64)((), low=0, high=2))
+        yield SampleInput(Maker(op, tg.float16)(S, low=0.5, high=3), 2)
+        yield SampleInput(Maker(op, tg.uint8)(S, low=0, high=4), Maker(op, tg.int8)(S, low=0, high=3))
+
+
+def _clamp_samples(op, dtype, mode, make):
+    lo, hi = (1, 6) if dtype is not tg.bool else (0, 1)
+    if mode == "basic":
+        yield SampleInput(make(S), lo, hi)
+        yield SampleInput(make(L), min=lo)
+        yield SampleInput(make(L), max=hi)
+        yield SampleInput(make(S), make(S), make(S))
+        yield SampleInput(make(S), min=make(S))
+        if dtype is not tg.bool:
+            yield SampleInput(make(S), hi, lo)      # min > max: everything becomes max
+        if is_floating(dtype):
+            yield SampleInput(make(S), -2.5, 3.5)
+    elif mode == "broadcast":
+        yield SampleInput(make(S), min=make((4,)), max=make((3, 1)))
+        yield SampleInput(make(S), make((1, 4)))
+    elif mode == "zero_dim":
+        yield SampleInput(make(()), lo, hi)
+        yield SampleInput(make(S), make(()), make(()))
+    elif mode == "zero_size":
+        yield SampleInput(make((0, 4)), lo, hi)
+        yield SampleInput(make((0, 4)), max=make((4,)))
+    elif mode == "large":
+        yield SampleInput(make(BIG), lo, hi)
+        yield SampleInput(make(BIG), make(BIG), make((BIG[1],)))
+    elif mode == "promotion":
+        yield SampleInput(Maker(op, tg.int32)(S), -2.5, 3.5)   # float bounds with an int tensor: float32
+        yield SampleInput(Maker(op, tg.bool)(S), 0, 2)         # int bounds with a bool tensor: int64
+        yield SampleInput(Maker(op, tg.float16)(S), min=Maker(op, tg.float32)(S))
+
+
+def _clamp_ref(a, min=None, max=None):
+    r = a
+    if min is not None:
+        r = np.maximum(r, min)
+    if max is not None:
+        r = np.minimum(r, max)
+    return r
+
+
+def _where_samples(op, dtype, mode, make):
+    cond = Maker(op, tg.bool, noncontiguous=make.noncontiguous, seed=50)
+    if mode == "basic":
+        yield SampleInput(cond(S), make(S), make(S))
+        yield SampleInput(cond(L), make(L), make(L))
+        yield SampleInput(cond(S), make(S), _scalar_for(dtype))
+    elif mode == "broadcast":
+        yield SampleInput(cond((4,)), make(S), make((3, 1)))
+        yield SampleInput(cond(S), make((4,)), make(()))
+        yield SampleInput(cond((2, 1, 1)), make((3, 1)), make((4,)))
+    elif mode == "zero_dim":
+        yield SampleInput(cond(()), make(()), make(()))
+        yield SampleInput(cond(()), make(S), make(S))
+    elif mode == "zero_size":
+        yield SampleInput(cond((0, 4)), make((0, 4)), make((4,)))
+    elif mode == "large":
+        yield SampleInput(cond(BIG), make(BIG), make(BIG[::-1]).t())
+    elif mode == "promotion":
+        yield SampleInput(cond(S), Maker(op, tg.int64)(S), Maker(op, tg.float32)(S))
+        yield SampleInput(cond(S), Maker(op, tg.float16)(S), 0.5)
+        yield SampleInput(cond(S), Maker(op, tg.uint8)(S), Maker(op, tg.int8)(S))
+
+
+def _where_ref(c, a, b):
+    return np.where(c, a, b)
+
+
+def _where_operands_dtype(op, sample):
+    return result_type(*sample.args[1:])
+
+def _neg_expected_error(op, sample):
+    return RuntimeError if sample.args[0].dtype is tg.bool else None
+
+
+def _sign_ref(a):
+    return a.copy() if a.dtype == np.bool_ else np.sign(a)
+
+
+def _round_ref(a):
+    return np.round(a)  # half to even, like PyTorch
+
+
+def _rounding_samples(op, dtype, mode, make):
+    yield from _unary_samples(op, dtype, mode, make)
+    if mode == "basic" and is_floating(dtype):
+        ties = [0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 0.25, -0.75, 3.0, -3.0, 7.5, -0.0]
+        yield SampleInput(tg.tensor(ties, dtype=dtype), name="ties")
+
+
+def _sigmoid_ref(a):
+    return 1.0 / (1.0 + np.exp(-a))
+
+
+def _rsqrt_ref(a):
+    return 1.0 / np.sqrt(a)
+
+
+# float ops on integer and bool inputs: PyTorch promotes those to float32 (int_to_float).
+_FLOAT_UNARY = [
+    ("exp", np.exp, (None, None)),
+    ("log", np.log, (0.1, 9.0)),
+    ("sqrt", np.sqrt, (0.0, 9.0)),
+    ("rsqrt", _rsqrt_ref, (0.1, 9.0)),
+    ("sin", np.sin, (None, None)),
+    ("cos", np.cos, (None, None)),
+    ("tanh", np.tanh, (None, None)),
+    ("sigmoid", _sigmoid_ref, (None, None)),
+]
+
+
+def entries():
+    """kind, promotion, dtypes and arity come from native_functions.yaml; the default samples and
+    error inputs of the kind come from core.py: a plain op needs only its reference."""
+    out = []
+    add_extra = [
+        ("alpha is a float for integer tensors", lambda: tg.add(_f(S, tg.int64), _f(S, tg.int64), alpha=0.5),
+         RuntimeError, "alpha"),
+    ]
+    out.append(OpInfo("add", ref=_add_ref, sample_inputs=_alpha_samples, error_inputs=_errors(*add_extra)))
+    out.append(OpInfo("sub", ref=_sub_ref, sample_inputs=_alpha_samples, expected_error=_sub_expected_error,
+                      error_inputs=_errors(
+                          ("bool - bool", lambda: tg.sub(_f(S, tg.bool), _f(S, tg.bool)), RuntimeError,
+                           r"\[sub\].*bool"),
+                          ("bool - True", lambda: tg.sub(_f(S, tg.bool), True), RuntimeError, r"\[sub\]"),
+                      )))
+    out.append(OpInfo("mul", ref=np.multiply))
+    out.append(OpInfo("div", ref=_div_rounding_ref, sample_inputs=_div_samples, compute_dtype=_div_compute,
+                      expected_error=_div_expected_error, error_inputs=_errors(
+                          ("unknown rounding_mode", lambda: tg.div(_f(), _f(), rounding_mode="bogus"), ValueError,
+                           "rounding_mode"),
+                          ("integer division by zero",
+                           lambda: tg.div(_f(S, tg.int64), tg.zeros(S, dtype=tg.int64), rounding_mode="floor"),
+                           RuntimeError, "ZeroDivisionError"),
+                          ("rounding division of bool",
+                           lambda: tg.div(_f(S, tg.bool), _f(S, tg.bool), rounding_mode="floor"),
+                           NotImplementedError),
+                          _int_inplace_error("div", 2),
+                      )))
+    out.append(OpInfo("true_divide", ref=np.true_divide,
+                      sample_inputs=lambda op, dt, mode, make: _binary_samples(op, dt, mode, make, nonzero_other=True)))
+    # rounding_mode is a required argument: the defaults of the kind can't call it, these do
+    out.append(OpInfo("_div_rounding", ref=_div_rounding_ref, sample_inputs=_div_rounding_samples, ieee_specials=False,
+                      error_inputs=_errors(
+                          ("unknown rounding_mode", lambda: tg._C._div_rounding(_f(), _f(), "bogus"), ValueError),
+                          ("bool inputs", lambda: tg._C._div_rounding(_f(S, tg.bool), _f(S, tg.bool), "floor"),
+                           NotImplementedError),
+                      )))
+    out.append(OpInfo("pow", ref=np.power, sample_inputs=_pow_samples, error_inputs=_errors(
+        ("integer to a negative integer power", lambda: tg.pow(_f(S, tg.int64), -1), RuntimeError, "negative"),
+        ("bool base", lambda: tg.pow(_f(S, tg.bool), _f(S, tg.bool)), NotImplementedError),
+    )))
+    out.append(OpInfo("maximum", ref=np.maximum))
+    out.append(OpInfo("minimum", ref=np.minimum))
+    out.append(OpInfo("neg", ref=np.negative, expected_error=_neg_expected_error, error_inputs=_errors(
+        ("neg of bool", lambda: tg.neg(_f(S, tg.bool)), RuntimeError, r"\[neg\]"))))
+    out.append(OpInfo("abs", ref=np.abs, error_inputs=_errors(
+        ("abs of bool", lambda: tg.abs(_f(S, tg.bool)), NotImplementedError, r"\[abs\]"))))
+    # sign(nan): NumPy says nan, PyTorch 0
+    out.append(OpInfo("sign", ref=_sign_ref, ieee_specials=False))
+    for name, ref, domain in _FLOAT_UNARY:
+        out.append(OpInfo(name, ref=ref, domain=domain, tol={tg.float32: (1e-5, 1e-5)}))
+    out.append(OpInfo("relu", ref=lambda a: np.maximum(a, 0).astype(a.dtype), error_inputs=_errors(
+        ("relu of bool", lambda: tg.relu(_f(S, tg.bool)), NotImplementedError, r"\[relu\]"))))
+    for name, ref in (("floor", np.floor), ("ceil", np.ceil), ("round", _round_ref)):
+        out.append(OpInfo(name, ref=ref, sample_inputs=_rounding_samples, error_inputs=_errors(
+            (f"{name} of bool", lambda name=name: getattr(tg, name)(_f(S, tg.bool)), NotImplementedError))))
+    out.append(OpInfo("clamp", ref=_clamp_ref, sample_inputs=_clamp_samples, error_inputs=_errors(
+        ("neither min nor max", lambda: tg.clamp(_f()), RuntimeError, "min.*max"),
+        ("min doesn't broadcast", lambda: tg.clamp(_f(), min=_f((5,))), RuntimeError),
+        ("min is a string", lambda: tg.clamp(_f(), min="a"), TypeError),
+        ("clamp_ with float bounds on an int tensor", lambda: _f(S, tg.int64).clamp_(0.5, 2.5), RuntimeError),
+    )))
+    for name, fn in (("eq", np.equal), ("ne", np.not_equal), ("lt", np.less), ("le", np.less_equal),
+                     ("gt", np.greater), ("ge", np.greater_equal)):
+        out.append(OpInfo(name, ref=fn))
+    out.append(OpInfo("logical_not", ref=np.logical_not, compute_dtype=lambda op, s: s.args[0].dtype))
+    out.append(OpInfo("logical_and", ref=np.logical_and))
+    out.append(OpInfo("logical_or", ref=np.logical_or))
+    # The condition comes first and must be bool: the defaults of the kind (two float operands) don't fit.
+    out.append(OpInfo("where", ref=_where_ref, sample_inputs=_where_samples, compute_dtype=_where_operands_dtype,
+                      method_self=1, ieee_specials=(1, 2), default_error_inputs=False, error_inputs=_errors(
+                          ("condition is not bool", lambda: tg.where(_f(), _f(), _f()), RuntimeError, "condition"),
+                          ("shapes don't broadcast", lambda: tg.where(_f(S, tg.bool), _f((2, 3)), _f(S)), RuntimeError),
+                          ("condition is a number", lambda: tg.where(True, _f(), _f()), TypeError),
+                      )))
+    return out

@@ -84,6 +84,28 @@ def test_no_duplicate_opinfo_entries():
     assert not duplicate_entries, f"ops with more than one OpInfo entry (the first one is used): {duplicate_entries}"
 
 
+def test_ops_metadata_is_structured():
+    """tg.ops.<name> carries what the YAML says, parsed (codegen/metadata.py -> _C._op_metadata_json)."""
+    s = tg.ops.sum
+    assert s.kind == "reduction" and s.promotion == "sum" and s.dtypes == "all" and s.arity == 1
+    assert [(a.name, a.type, a.default, a.kwarg_only) for a in s.arguments] == [
+        ("self", "Tensor", None, False), ("dim", "int[1]?", "None", False), ("keepdim", "bool", "False", False),
+        ("dtype", "ScalarType?", "None", True)]
+    assert [(r.name, r.type) for r in s.returns] == [(None, "Tensor")]
+    assert s.differentiable and s.dispatch["CPU"] == "sum_kernel"
+    mx = tg.ops.max                                  # two overloads: max(x) and max.dim(x, dim)
+    assert [o.full_name for o in mx.overloads] == ["max", "max.dim"]
+    assert mx.primary.out_schema is None and mx.overloads[1].out_schema.startswith("max.dim_out(")
+    assert "out" in mx.variants and mx.has_argument("dim", "int") and not mx.primary.argument("dim")
+    assert [r.name for r in mx.overloads[1].returns] == ["values", "indices"]
+    assert tg.ops.where.arity == 3 and tg.ops.clamp.arity == 3 and tg.ops.arange.arity == 0
+    assert tg.ops.exp.promotion == "int_to_float" and tg.ops.eq.promotion == "always_bool"
+    assert not tg.ops.eq.differentiable and tg.ops.div.tags == ("pointwise",)
+    assert tg.ops.mm.kind == "structured" and tg.ops.clone.kind == "functional" and tg.ops.view.kind == "view"
+    with pytest.raises(AttributeError):
+        tg.ops.not_an_op
+
+
 @pytest.mark.parametrize("op", op_db, ids=OP_IDS)
 def test_opinfo_entry_is_complete(op):
     assert op.samples_for(tg.float32), f"{op.name}: no float32 samples"

@@ -8,6 +8,8 @@ from tensorgen.testing.opinfo.core import *  # noqa: F403  (the vocabulary of en
 
 
 def _reduce_ref(npfn):
+    """The NumPy reduction as a reference taking dim/keepdim (OpInfo now does this by itself for
+    a NumPy function; kept for entries written with it)."""
     def ref(a, dim=None, keepdim=False, dtype=None):
         return npfn(a, axis=_axis(a, dim), keepdims=keepdim)
     return ref

@@ -2019,10 +2019,157 @@ def _backward_helper_entries():
     return out
 
 
+# ----------------------------------------------------------------------------- issue 9: codegen kinds
+
+def _issue9_codegen_entries():
+    """amax/amin (reductions over dim lists), var/std (a reduction with an extra argument),
+    cumsum/cumprod (kind: scan), unbind (a Tensor[] return)."""
+    out = []
+
+    # -- amax / amin: `int[1] dim=[]`, [] reduces every dim; NaN propagates.
+    def amax_samples(op, dtype, mode, make):
+        if mode == "basic":
+            yield SampleInput(make(S))
+            yield SampleInput(make(L), 0)
+            yield SampleInput(make(L), dim=-1, keepdim=True)
+            yield SampleInput(make(L), (0, 2))
+            yield SampleInput(make(L), dim=[-1, 1], keepdim=True)
+            yield SampleInput(make(L), [], keepdim=True)
+        elif mode == "zero_dim":
+            yield SampleInput(make(()))
+            yield SampleInput(make(()), 0)
+            yield SampleInput(make(()), dim=[-1], keepdim=True)
+        elif mode == "zero_size":  # reducing non-empty dims of an empty tensor: an empty result
+            yield SampleInput(make((0, 3)), 1)
+            yield SampleInput(make((0, 3, 2)), [1, 2], keepdim=True)
+        elif mode == "large":
+            yield SampleInput(make(BIG))
+            yield SampleInput(make(BIG), 0)
+            yield SampleInput(make(BIG), 1)
+            yield SampleInput(make(BIG[::-1]).t(), 0)
+
+    def amax_ref(npfn):
+        def ref(a, dim=(), keepdim=False):
+            dims = [dim] if isinstance(dim, int) else list(dim)
+            return npfn(a, axis=_axis(a, dims), keepdims=keepdim)
+        return ref
+
+    for name, npfn in (("amax", np.max), ("amin", np.min)):
+        fn = getattr(tg, name)
+        out.append(OpInfo(name, ref=amax_ref(npfn), promotion="keep", sample_inputs=amax_samples,
+                          ieee_specials=True, error_inputs=_errors(
+                              ("dim out of range", lambda fn=fn: fn(_f(), 2), IndexError, rf"\[{name}\]"),
+                              ("dim out of range in a list", lambda fn=fn: fn(_f(), [0, -3]), IndexError),
+                              ("repeated dim", lambda fn=fn: fn(_f(), (1, -1)), RuntimeError, "multiple times"),
+                              ("no elements, all dims", lambda fn=fn: fn(tg.empty([0, 3])), RuntimeError,
+                               "numel\\(\\) == 0"),
+                              ("reducing a zero-size dim", lambda fn=fn: fn(tg.empty([0, 3]), 0), IndexError),
+                              ("dim is a string", lambda fn=fn: fn(_f(), "a"), TypeError),
+                              ("dim is a float", lambda fn=fn: fn(_f(), 0.5), TypeError),
+                          )))
+
+    # -- var / std: `correction` (default 1) passed to the kernel after the Reduction.
+    def var_samples(op, dtype, mode, make):
+        yield from _reduction_samples(op, dtype, mode, make)
+        if mode == "basic":
+            yield SampleInput(make(L), 1, correction=0)
+            yield SampleInput(make(L), (0, 2), correction=2, keepdim=True)
+            yield SampleInput(make(S), correction=0.5)
+            yield SampleInput(make((1, 3)), 0)  # n - correction == 0: nan (PyTorch, NumPy)
+
+    def var_ref(npfn):
+        def ref(a, dim=None, correction=None, keepdim=False):
+            ddof = 1 if correction is None else correction
+            return npfn(a, axis=_axis(a, dim), ddof=ddof, keepdims=keepdim)
+        return ref
+
+    for name, npfn in (("var", np.var), ("std", np.std)):
+        fn = getattr(tg, name)
+        out.append(OpInfo(name, ref=var_ref(npfn), promotion="floating_only", sample_inputs=var_samples,
+                          tol={tg.float32: (1e-5, 1e-5)}, error_inputs=_reduction_errors(name, [
+                              (f"{name} of int64", lambda fn=fn: fn(_f(S, tg.int64)), RuntimeError, "dtype"),
+                              (f"{name} of bool", lambda fn=fn: fn(_f(S, tg.bool)), RuntimeError),
+                              ("correction is a string", lambda fn=fn: fn(_f(), correction="1"), TypeError),
+                              ("keepdim given positionally", lambda fn=fn: fn(_f(), 0, 1, True), TypeError),
+                          ])))
+
+    # -- cumsum / cumprod: kind scan (integers and bool -> int64 unless dtype=).
+    def scan_dtype(op, sample):
+        requested = sample.kwargs.get("dtype")
+        if requested is not None:
+            return requested
+        x = sample.args[0]
+        return x.dtype if is_floating(x.dtype) else tg.int64
+
+    def scan_samples(op, dtype, mode, make):
+        if mode == "basic":
+            yield SampleInput(make(S), 0)
+            yield SampleInput(make(S), 1)
+            yield SampleInput(make(L), dim=-1)
+            yield SampleInput(make(L), 1)
+            # zeros inside the lines (cumprod's gradient takes another path with zeros)
+            zeros = np.array([[1, 0, 2, 3], [0, 2, 0, 1], [2, 1, 3, 2]])
+            yield SampleInput(_maybe_noncontiguous(tg.tensor(zeros, dtype=dtype), make.noncontiguous), 1,
+                              name="zeros")
+        elif mode == "zero_dim":
+            yield SampleInput(make(()), 0)
+            yield SampleInput(make(()), -1)
+        elif mode == "zero_size":
+            yield SampleInput(make((0, 3)), 0)
+            yield SampleInput(make((0, 3)), 1)
+            yield SampleInput(make((2, 0)), 0)
+        elif mode == "large":
+            yield SampleInput(make(BIG), 0)
+            yield SampleInput(make(BIG), 1)
+            yield SampleInput(make(BIG[::-1]).t(), 0)
+        elif mode == "promotion":
+            for src, dst in ((tg.int32, tg.float32), (tg.bool, None), (tg.float16, tg.float32),
+                             (tg.float32, tg.float64), (tg.int16, tg.int32), (tg.uint8, None)):
+                kw = {} if dst is None else {"dtype": dst}
+                yield SampleInput(Maker(op, src)(L), 1, **kw)
+
+    def scan_ref(npfn):
+        def ref(a, dim, dtype=None):  # a is already in the compute dtype (ref_inputs="compute")
+            return npfn(a, axis=dim if a.ndim else None).reshape(a.shape)
+        return ref
+
+    for name, npfn, extra in (("cumsum", np.cumsum, dict(tol={tg.float32: (1e-5, 5e-4)})),
+                              ("cumprod", np.cumprod, dict(domain=(0.5, 1.5), int_domain=(-2, 3),
+                                                           tol={tg.float32: (1e-4, 1e-5)}))):
+        fn = getattr(tg, name)
+        out.append(OpInfo(name, ref=scan_ref(npfn), sample_inputs=scan_samples, ref_inputs="compute",
+                          compute_dtype=scan_dtype, result_dtype=scan_dtype, ieee_specials=True, **extra,
+                          error_inputs=_errors(
+                              ("dim out of range", lambda fn=fn: fn(_f(), 2), IndexError, rf"\[{name}\]"),
+                              ("dim out of range (negative)", lambda fn=fn: fn(_f(), -3), IndexError),
+                              ("0-d input, dim 1", lambda fn=fn: fn(tg.tensor(1.0), 1), IndexError),
+                              ("dim missing", lambda fn=fn: fn(_f()), TypeError),
+                              ("dim is a list", lambda fn=fn: fn(_f(), [0]), TypeError),
+                              ("bool dtype=", lambda fn=fn: fn(_f(), 0, dtype=tg.bool), NotImplementedError),
+                              (f"{name}_ of bool (int64 result into bool)",
+                               lambda: getattr(_f(S, tg.bool), name + "_")(0), RuntimeError),
+                          )))
+
+    # -- unbind: Tensor(a)[] (a tuple of select views).
+    def unbind_ref(a, dim=0):
+        return tuple(np.moveaxis(a, dim, 0))
+
+    out.append(_view_entry("unbind", unbind_ref, _shape_samples({
+        "basic": [(S, (), {}), (S, (1,), {}), (L, (-1,), {}), (L, (), {"dim": 1})],
+        "zero_size": [((0, 3), (1,), {}), ((0, 3), (0,), {})],
+    }), [
+        ("0-d input", lambda: tg.unbind(tg.tensor(1.0)), IndexError, "no dimensions"),
+        ("dim out of range", lambda: tg.unbind(_f(), 2), IndexError, r"\[unbind\]"),
+        ("dim is a list", lambda: tg.unbind(_f(), [0]), TypeError),
+    ]))
+    return out
+
+
 # ----------------------------------------------------------------------------- the database
 
 op_db: list[OpInfo] = (_pointwise_entries() + _reduction_entries() + _linalg_entries() + _copy_entries()
-                       + _factory_entries() + _view_entries() + _backward_helper_entries())
+                       + _factory_entries() + _view_entries() + _backward_helper_entries()
+                       + _issue9_codegen_entries())
 op_db_by_name: dict[str, OpInfo] = {op.name: op for op in op_db}
 assert len(op_db_by_name) == len(op_db), "opinfo: duplicate entries"
 

@@ -185,8 +185,9 @@ class WriteBackBody:
     functional: str
     args: str
     op: str                  # the name in errors
-    target: str
+    targets: list[str]       # self (in-place), out, or several outs (cummax: values, indices)
     inplace: bool
+    indices_out: str | None = None   # a scan's second out= (indices): must be int64, not a cast
 
 
 @dataclass
@@ -458,15 +459,18 @@ def _emit_write_back(g: Group, f: NativeFunction, guards: Guards) -> None:
     if f.inplace_schema:
         si = f.inplace_schema
         first = si.arguments[0].name
-        g.functions.append(_api_fn(si, WriteBackBody(s.name, call_args(si.arguments), si.name, first, True),
+        g.functions.append(_api_fn(si, WriteBackBody(s.name, call_args(si.arguments), si.name, [first], True),
                                    guards, ret="Tensor&"))
     if f.out_schema:
         so = f.out_schema
-        if len(so.out_arguments) != 1:
-            _fail(f, f"out= of '{s.name}' with several returns needs `kind: reduction` or a single return")
+        outs = [a.name for a in so.out_arguments]
+        if len(outs) != 1 and f.kind != "scan":
+            _fail(f, f"out= of '{s.name}' with several returns needs `kind: reduction`, `kind: scan` or a "
+                     "single return")
         ins = [a for a in so.arguments if not a.type.is_write]
-        g.functions.append(_api_fn(so, WriteBackBody(s.name, call_args(ins), s.name, "out", False),
-                                   guards, ret="Tensor&"))
+        g.functions.append(_api_fn(so, WriteBackBody(s.name, call_args(ins), s.name, outs, False,
+                                                     outs[1] if len(outs) == 2 else None),
+                                   guards, ret="Tensor&" if len(outs) == 1 else None))
 
 
 def emit_structured(g: Group, f: NativeFunction, guards: Guards) -> None:

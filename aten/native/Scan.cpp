@@ -24,4 +24,9 @@ Scan::Scan(const ScanConfig& config, const Tensor& self, int64_t dim, std::optio
   if (config.noutputs > 1) outputs_[1] = empty_tensor(self.sizes(), ScalarType::Int64, self.device(), config.op);
 }
 
+void check_indices_out(const char* op, const Tensor& indices) {
+  TG_CHECK(indices.dtype() == ScalarType::Int64, "[", op, "] expected the indices out tensor to have dtype int64, "
+           "but got ", indices.dtype());
+}
+
 }  // namespace tg

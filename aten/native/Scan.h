@@ -51,4 +51,8 @@ class Scan {
   int64_t dim_ = 0, outer_ = 1, length_ = 1, inner_ = 1;
 };
 
+// out= of a (values, indices) scan: indices are int64, and another dtype is an error (not a
+// cast), like PyTorch.
+void check_indices_out(const char* op, const Tensor& indices);
+
 }  // namespace tg

@@ -187,7 +187,7 @@ Tensor var_backward(const Tensor& grad, const Tensor& self, std::optional<IntArr
                     const std::optional<Scalar>& correction, bool keepdim) {
   const int64_t ndim = self.dim();
   int64_t n = 1;
-  if (!dim || dim->empty()) {
+  if (!dim || dim->empty() || ndim == 0) {  // a 0-d self takes dim 0 / -1 and has one element
     n = self.numel();
   } else {
     for (int64_t d : *dim) n *= self.size(wrap_dim(d, ndim, "var_backward"));
@@ -250,6 +250,21 @@ Tensor cumprod_backward(const Tensor& grad, const Tensor& self, const Tensor& re
   Tensor products = tg::cumprod(excluded, d + 1);
   Tensor terms = tg::where(tg::ge(k_index, j_index), products * tg::unsqueeze(grad, 0), scalar(0));
   Tensor g = tg::sum(terms, IntArrayRef{d + 1}, /*keepdim=*/false);  // [n (j), sizes without d]
+  DimVector perm;
+  for (int64_t k = 0; k < ndim; ++k) perm.push_back(k < d ? k + 1 : (k == d ? 0 : k));
+  return tg::permute(g, perm);
+}
+
+Tensor cummaxmin_backward(const Tensor& grad, const Tensor& self, const Tensor& indices, int64_t dim) {
+  if (self.dim() == 0) return grad;
+  if (self.numel() == 0) return tg::zeros_like(self, grad.dtype());
+  const int64_t d = wrap_dim(dim, self.dim(), "cummaxmin_backward");
+  const int64_t ndim = self.dim(), n = self.size(d);
+  DimVector rows(static_cast<size_t>(ndim + 1), 1);
+  rows[0] = n;
+  Tensor j_index = tg::view(tg::arange(Scalar(n), ScalarType::Int64, self.device()), rows);
+  Tensor hits = tg::eq(j_index, tg::unsqueeze(indices, 0));  // [j, ...]: output k took self_j
+  Tensor g = tg::sum(tg::where(hits, tg::unsqueeze(grad, 0), scalar(0)), IntArrayRef{d + 1}, /*keepdim=*/false);
   DimVector perm;
   for (int64_t k = 0; k < ndim; ++k) perm.push_back(k < d ? k + 1 : (k == d ? 0 : k));
   return tg::permute(g, perm);

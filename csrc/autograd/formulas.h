@@ -74,6 +74,9 @@ Tensor cumsum_backward(const Tensor& grad, int64_t dim);
 // has no zero; with zeros, the products of the other elements computed explicitly (n times the
 // memory, differentiable, so double backward is right at zeros too).
 Tensor cumprod_backward(const Tensor& grad, const Tensor& self, const Tensor& result, int64_t dim);
+// Gradient of cummax/cummin values: grad_k added at self's position indices_k along dim (one-hot
+// over a new leading dim: n times the memory of self; a scatter_add op would avoid it).
+Tensor cummaxmin_backward(const Tensor& grad, const Tensor& self, const Tensor& indices, int64_t dim);
 
 // ---- softmax
 Tensor softmax_backward(const Tensor& grad, const Tensor& result, int64_t dim);

@@ -1,4 +1,4 @@
-// Scan (cumulative) kernels. The Scan front end (aten/native/Scan.h) hands each kernel a
+// Scan (cumulative) kernels: cumsum, cumprod, cummax, cummin. The Scan front end (aten/native/Scan.h) hands each kernel a
 // contiguous input in the compute dtype and contiguous outputs; scan_lines() walks the lines
 // along dim. Each line is scanned start to end by one thread, so results do not depend on the
 // thread count.
@@ -15,6 +15,8 @@
 #include "aten/dispatch/DtypeDispatch.h"
 #include "aten/native/Scan.h"
 #include "aten/parallel/Parallel.h"
+#include "kernels/cummax.h"
+#include "kernels/cummin.h"
 #include "kernels/cumprod.h"
 #include "kernels/cumsum.h"
 
@@ -71,7 +73,41 @@ void scan_lines(const Scan& s, Acc init, Combine combine) {
   });
 }
 
+// cummax (IsMax) / cummin with indices: the running extreme is replaced when x >= it (<= for
+// min; ties take the later index) or x is NaN, and a NaN is never replaced (PyTorch's rule).
+// Each line is walked by one thread along its stride (1 for contiguous lines).
+template <bool IsMax>
+void cum_extreme(const Scan& s) {
+  if (s.empty()) return;
+  dispatch_all(s.compute_dtype(), s.op(), [&]<typename T>() {
+    using V = opmath_t<T>;
+    const T* in = s.input().data<T>();
+    T* values = s.output(0).data<T>();
+    int64_t* indices = s.output(1).data<int64_t>();
+    const int64_t n = s.length(), stride = s.inner();
+    parallel_for(0, s.lines(), std::max<int64_t>(1, kGrainSize / n), [&](int64_t begin, int64_t end) {
+      for (int64_t l = begin; l < end; ++l) {
+        const int64_t base = s.line_offset(l);
+        V best = V(in[base]);
+        int64_t best_index = 0;
+        for (int64_t k = 0; k < n; ++k) {
+          const V x = V(in[base + k * stride]);
+          if (best == best && (x != x || (IsMax ? x >= best : x <= best))) {
+            best = x;
+            best_index = k;
+          }
+          values[base + k * stride] = T(best);
+          indices[base + k * stride] = best_index;
+        }
+      }
+    });
+  });
+}
+
 }  // namespace
+
+void cummax_kernel(const Scan& scan) { cum_extreme<true>(scan); }
+void cummin_kernel(const Scan& scan) { cum_extreme<false>(scan); }
 
 void cumsum_kernel(const Scan& scan) {
   dispatch_numeric(scan.compute_dtype(), "cumsum", [&]<typename T>() {

@@ -19,6 +19,17 @@
 
 namespace tg::native::cuda {
 
+// var / std accumulator: Welford's running (count, mean, sum of squared deviations), merged with Chan's
+// formula; stable in one pass. The divisor is max(count - correction, 0), like PyTorch.
+template <typename V>
+struct Welford {
+  V n, mean, m2;
+};
+template <typename V>
+__device__ inline Welford<V> shfl_down(Welford<V> a, int offset, int width) {
+  return Welford<V>{shfl_down(a.n, offset, width), shfl_down(a.mean, offset, width), shfl_down(a.m2, offset, width)};
+}
+
 namespace {
 
 // Integers accumulate in their unsigned type (wrap-around is defined); floats in opmath.
@@ -113,17 +124,7 @@ struct AmaxOps {
   __device__ void store(int64_t row, Acc a) const { out[row] = from_op<T>(a.value); }
 };
 
-// var / std: Welford's running (count, mean, sum of squared deviations), merged with Chan's
-// formula; stable in one pass. The divisor is max(count - correction, 0), like PyTorch.
-template <typename V>
-struct Welford {
-  V n, mean, m2;
-};
-template <typename V>
-__device__ inline Welford<V> shfl_down(Welford<V> a, int offset, int width) {
-  return Welford<V>{shfl_down(a.n, offset, width), shfl_down(a.mean, offset, width), shfl_down(a.m2, offset, width)};
-}
-
+// var / std: one pass of Welford updates per lane, lanes merged with Chan's formula.
 template <typename T, bool Sqrt>
 struct VarOps {
   using In = T;

@@ -2023,7 +2023,7 @@ def _backward_helper_entries():
 
 def _issue9_codegen_entries():
     """amax/amin (reductions over dim lists), var/std (a reduction with an extra argument),
-    cumsum/cumprod (kind: scan), unbind (a Tensor[] return)."""
+    cumsum/cumprod/cummax/cummin (kind: scan), unbind (a Tensor[] return)."""
     out = []
 
     # -- amax / amin: `int[1] dim=[]`, [] reduces every dim; NaN propagates.
@@ -2148,6 +2148,42 @@ def _issue9_codegen_entries():
                               ("bool dtype=", lambda fn=fn: fn(_f(), 0, dtype=tg.bool), NotImplementedError),
                               (f"{name}_ of bool (int64 result into bool)",
                                lambda: getattr(_f(S, tg.bool), name + "_")(0), RuntimeError),
+                          )))
+
+    # -- cummax / cummin: (values, indices); ties take the later index, a NaN stays.
+    def cum_extreme_ref(is_max):
+        def ref(a, dim):
+            if a.ndim == 0:
+                return a.copy(), np.zeros((), np.int64)
+            moved = np.moveaxis(a, dim, -1)
+            values, indices = np.empty_like(moved), np.zeros(moved.shape, np.int64)
+            for line in np.ndindex(*moved.shape[:-1]):
+                best, best_k = None, 0
+                for k, x in enumerate(moved[line]):
+                    if k == 0 or (best == best and (x != x or (x >= best if is_max else x <= best))):
+                        best, best_k = x, k
+                    values[line + (k,)], indices[line + (k,)] = best, best_k
+            return np.moveaxis(values, -1, dim), np.moveaxis(indices, -1, dim)
+        return ref
+
+    def cum_extreme_samples(op, dtype, mode, make):
+        yield from (s for s in scan_samples(op, dtype, mode, make) if "dtype" not in s.kwargs)
+        if mode == "basic":  # ties: the later index wins
+            ties = np.array([[1, 3, 3, 0, 3], [2, 2, 1, 2, 0]])
+            yield SampleInput(_maybe_noncontiguous(tg.tensor(ties, dtype=dtype), make.noncontiguous), 1,
+                              name="ties")
+
+    for name in ("cummax", "cummin"):
+        fn = getattr(tg, name)
+        out.append(OpInfo(name, ref=cum_extreme_ref(name == "cummax"), sample_inputs=cum_extreme_samples,
+                          ref_inputs="compute", compute_dtype=lambda op, s: s.args[0].dtype,
+                          result_dtype=lambda op, s: (s.args[0].dtype, tg.int64), ieee_specials=True,
+                          error_inputs=_errors(
+                              ("dim out of range", lambda fn=fn: fn(_f(), 2), IndexError, rf"\[{name}\]"),
+                              ("dim missing", lambda fn=fn: fn(_f()), TypeError),
+                              ("out= indices of dtype float32",
+                               lambda fn=fn: fn(_f(), 0, out=(tg.empty(0), tg.empty(0))), RuntimeError, "int64"),
+                              ("out= of one tensor", lambda fn=fn: fn(_f(), 0, out=tg.empty(0)), TypeError),
                           )))
 
     # -- unbind: Tensor(a)[] (a tuple of select views).

@@ -7,8 +7,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from codegen.api.cpp import api_args, call_args, cpp_params, cpp_return_type, ident, returns_tensor_list
 from codegen.derivatives import METADATA, Derivative
-from codegen.model import Argument, FunctionSchema, NativeFunction
+from codegen.model import Argument, CodegenError, FunctionSchema, NativeFunction
 
 # Saved member type and the expression that turns it back into the op's C++ parameter type.
 _SAVED_TYPES = {
@@ -36,12 +37,61 @@ def _camel(name: str) -> str:
 
 
 @dataclass
+class Saved:
+    """One saved non-tensor value of a node: member `name_` of C++ type `type`, stored by the
+    wrapper as `store`, read back in apply() as `load`."""
+    name: str
+    type: str
+    store: str
+    load: str
+
+
+@dataclass
+class Node:
+    """The backward Node class of one derivatives.yaml entry (rendered by autograd.cpp.j2)."""
+    name: str
+    saved_tensors: list[str]          # SavedVariable members: inputs and outputs the formulas use
+    saved_values: list[Saved]         # scalars and tensor metadata (self_sizes, ...)
+    grads: list[str] | None           # the output grads' names; None: one output, `grad`
+    list_grads: bool                  # a Tensor[] output: `grads` itself, undefined where missing
+    n_inputs: int
+    grad_input_mask: bool
+    formulas: list[tuple[int, str]]   # (input index, C++ expression)
+
+
+@dataclass
+class Output:
+    index: int
+    differentiable: bool
+    saved: str | None                 # the member this output is saved in, if a formula uses it
+
+
+@dataclass
+class Wrapper:
+    """The autograd wrapper of one functional / in-place C++ API function."""
+    fn: str
+    ret: str
+    params: str
+    args: str
+    op: str
+    node: str
+    inplace: bool
+    first: str                        # the first tensor input (the in-place target)
+    edges: list[str]
+    saves: list[tuple[str, str]]      # node->member_ = expr
+    outputs: list[Output]
+    single: bool                      # one Tensor result
+    list_result: bool                 # a Tensor[] result
+    identity_check: bool              # may hand back its input itself: then record nothing
+    view: bool
+    setter: str                       # tg::set_autograd_<ident>
+
+
+@dataclass
 class AutogradOp:
     """What one derivatives.yaml entry generates."""
-    node: str
-    node_code: str
-    wrappers: list[str] = field(default_factory=list)
-    registrations: list[str] = field(default_factory=list)
+    node: Node
+    wrappers: list[Wrapper] = field(default_factory=list)
     op_headers: set[str] = field(default_factory=set)
 
 
@@ -59,123 +109,74 @@ def _rewrite_metadata(formula: str, tensor_names: list[str], used_meta: set[tupl
     return formula
 
 
-def emit(f: NativeFunction, d: Derivative, op_names: set[str], cpp_params, api_args, cpp_return_type,
-         index: int = 0) -> AutogradOp:
+def emit(f: NativeFunction, d: Derivative, op_names: set[str], index: int = 0) -> AutogradOp:
     """`index`: how many overloads of the same op name already have a node (MaxBackward0 for max,
     MaxBackward1 for max.dim, as in PyTorch)."""
     s = f.schema
-    node = _camel(s.name) + f"Backward{index}"
+    node_name = _camel(s.name) + f"Backward{index}"
     tensors = [a for a in s.arguments if a.type.is_tensor]
     tensor_names = [a.name for a in tensors]
-    ret_names = [r.name or ("result" if len(s.returns) == 1 else f"result{i}") for i, r in enumerate(s.returns)]
+    list_result = returns_tensor_list(s)
     if len(s.returns) == 1:
         ret_names = ["result"]
+    else:
+        ret_names = [r.name or f"result{i}" for i, r in enumerate(s.returns)]
 
     used_meta: set[tuple[str, str]] = set()
     formulas = {k: _rewrite_metadata(v, tensor_names, used_meta) for k, v in d.formulas.items()}
     all_text = " ".join(formulas.values())
     saved_tensors = [n for n in tensor_names if _uses(all_text, n)]
     saved_outputs = [n for n in ret_names if _uses(all_text, n)]
+    if list_result and saved_outputs:
+        raise CodegenError(f"derivatives.yaml:{d.line}: '{s.full_name}' returns Tensor[]; its formulas "
+                           "cannot use the result (save what it is computed from instead)")
     saved_scalars = [a for a in s.arguments if not a.type.is_tensor and not a.type.is_tensor_list
                      and a.type.base not in ("Generator", "Device") and _uses(all_text, a.name)]
     headers = {name for name in re.findall(r"\b([a-z_][a-z0-9_]*)\s*\(", all_text) if name in op_names}
 
-    # ---- the Node class
-    members = [f"  SavedVariable {n}_;" for n in saved_tensors + saved_outputs]
-    members += [f"  {_saved_type(a)[0]} {a.name}_;" for a in saved_scalars]
-    members += [f"  {METADATA[meta]} {name}_{meta}_;" for name, meta in sorted(used_meta)]
-    release = " ".join(f"{n}_.reset();" for n in saved_tensors + saved_outputs)
-    body = ["  auto self_node = shared_from_this();"]
-    body += [f"  Tensor {n} = {n}_.unpack(self_node);" for n in saved_tensors + saved_outputs]
-    body += [f"  auto {a.name} = " + _saved_type(a)[1].format(m=a.name + "_") + ";" for a in saved_scalars]
+    saved_values = []
+    for a in saved_scalars:
+        decl, load = _saved_type(a)
+        store = {"DimVector": f"DimVector({a.name})", "std::optional<DimVector>": f"opt_vec({a.name})",
+                 "std::string": f"std::string({a.name})",
+                 "std::optional<std::string>": f"opt_string({a.name})"}.get(decl, a.name)
+        saved_values.append(Saved(a.name, decl, store, load.format(m=a.name + "_")))
     for name, meta in sorted(used_meta):
-        conv = "IntArrayRef({m})" if METADATA[meta] == "DimVector" else "{m}"
-        body.append(f"  auto {name}_{meta} = " + conv.format(m=f"{name}_{meta}_") + ";")
-    body.append("  materialize_grads(*this, grads);")
-    if len(s.returns) == 1:
-        body.append("  const Tensor& grad = grads[0];")
-    else:
-        for i, rn in enumerate(ret_names):
-            body.append(f"  [[maybe_unused]] const Tensor& grad_{rn} = grads[{i}];")
-    body.append(f"  variable_list out({len(tensors)});")
-    if _uses(all_text, "grad_input_mask"):
-        mask = ", ".join(f"should_compute_output({i})" for i in range(len(tensors)))
-        body.append(f"  std::array<bool, {len(tensors)}> grad_input_mask{{{mask}}};")
-    for i, a in enumerate(tensors):
-        if a.name in formulas:
-            body.append(f"  if (should_compute_output({i})) out[{i}] = {formulas[a.name]};")
-    body.append("  return out;")
-    node_code = (
-        f"struct {node} final : Node {{\n"
-        f'  const char* name() const override {{ return "{node}"; }}\n'
-        f"  variable_list apply(variable_list&& grads) override;\n"
-        f"  void release_variables() override {{ {release} }}\n" + "\n".join(members) + "\n};\n\n"
-        f"variable_list {node}::apply(variable_list&& grads) {{\n" + "\n".join(
-            line for line in body if line) + "\n}\n")
-    op = AutogradOp(node=node, node_code=node_code, op_headers=headers)
+        decl = METADATA[meta]
+        store = f"DimVector({name}.{meta}())" if decl == "DimVector" else f"{name}.{meta}()"
+        load = f"IntArrayRef({name}_{meta}_)" if decl == "DimVector" else f"{name}_{meta}_"
+        saved_values.append(Saved(f"{name}_{meta}", decl, store, load))
+    node = Node(node_name, saved_tensors + saved_outputs, saved_values,
+                None if len(s.returns) == 1 and not list_result else ret_names, list_result, len(tensors),
+                _uses(all_text, "grad_input_mask"),
+                [(i, formulas[a.name]) for i, a in enumerate(tensors) if a.name in formulas])
+    op = AutogradOp(node=node, op_headers=headers)
 
-    def record(schema: FunctionSchema, inplace: bool) -> str:
+    def record(schema: FunctionSchema, inplace: bool) -> Wrapper:
         """The wrapper: build the node, save inputs, run the op with autograd off, set history."""
-        ret = cpp_return_type(schema)
-        params = cpp_params(api_args(schema), False)
-        args = ", ".join(a.name for a in api_args(schema))
-        lines = []
-        if inplace:
-            lines.append(f'  check_inplace({tensors[0].name}, "{schema.name}");')
-        lines.append(f"  auto node = std::make_shared<{node}>();")
-        edges = ", ".join(f"&{a.name}" if a.name in formulas else "nullptr" for a in tensors)
-        lines.append(f"  node->next_edges = collect_next_edges({{{edges}}});")
+        saves = []
         for n in saved_tensors:
             if inplace and n == tensors[0].name:
                 # The formula needs self's value from before the in-place op overwrites it. The
                 # clone is recorded (grad mode stays on) so that double backward reaches self's
                 # history through it.
-                lines.append(f"  node->{n}_ = SavedVariable(tg::clone({n}), false);")
+                saves.append((n, f"SavedVariable(tg::clone({n}), false)"))
             else:
-                lines.append(f"  node->{n}_ = SavedVariable({n}, false);")
-        for a in saved_scalars:
-            conv = {"DimVector": f"DimVector({a.name})", "std::optional<DimVector>": f"opt_vec({a.name})",
-                    "std::string": f"std::string({a.name})",
-                    "std::optional<std::string>": f"opt_string({a.name})"}.get(_saved_type(a)[0], a.name)
-            lines.append(f"  node->{a.name}_ = {conv};")
-        for name, meta in sorted(used_meta):
-            expr = f"DimVector({name}.{meta}())" if METADATA[meta] == "DimVector" else f"{name}.{meta}()"
-            lines.append(f"  node->{name}_{meta}_ = {expr};")
-        if inplace:
-            lines.append(f"  {{ AutoGradMode no_grad(false); tg::{schema.name}({args}); }}")
-            lines.append(f"  rebase_history({tensors[0].name}, node);")
-            if saved_outputs:
-                lines.append(f"  node->result_ = SavedVariable({tensors[0].name}, true);")
-            lines.append(f"  return {tensors[0].name};")
-        else:
-            lines.append(f"  {ret} result;")
-            lines.append(f"  {{ AutoGradMode no_grad(false); result = tg::{schema.name}({args}); }}")
-            if len(s.returns) == 1 and s.returns[0].type.alias is not None and f.kind != "view":
-                # An op that may hand back its input itself (x.contiguous(), x.to(x.dtype)): then
-                # nothing happened, and setting history would overwrite the input's own.
-                lines.append(f"  if (result.is_same({tensors[0].name})) return result;")
-            if len(s.returns) == 1:
-                lines.append("  set_history_if_floating(result, node, 0);")
-                if f.kind == "view":
-                    lines.append(f"  mark_view(result, {tensors[0].name});")
-                for n in saved_outputs:
-                    lines.append(f"  node->{n}_ = SavedVariable(result, true);")
-            else:
-                diff = d.output_differentiability or [True] * len(s.returns)
-                for i, rn in enumerate(ret_names):
-                    if diff[i]:
-                        lines.append(f"  set_history_if_floating(std::get<{i}>(result), node, {i});")
-                    else:
-                        lines.append(f"  node->input_metadata.resize({len(s.returns)});")
-                        lines.append(f"  node->pre_hooks.resize({len(s.returns)});")
-                    if rn in saved_outputs:
-                        lines.append(f"  node->{rn}_ = SavedVariable(std::get<{i}>(result), true);")
-            lines.append("  return result;")
-        fn = f"autograd_{schema.name}" + ("_" + schema.overload if schema.overload else "")
-        code = f"{ret} {fn}({params}) {{\n" + "\n".join(lines) + "\n}\n"
-        ident = schema.name + ("_" + schema.overload if schema.overload else "")
-        op.registrations.append(f"  tg::set_autograd_{ident}(&{fn});")
-        return code
+                saves.append((n, f"SavedVariable({n}, false)"))
+        saves += [(v.name, v.store) for v in saved_values]
+        diff = d.output_differentiability or [True] * len(s.returns)
+        outputs = [Output(i, diff[i], rn if rn in saved_outputs else None) for i, rn in enumerate(ret_names)]
+        return Wrapper(
+            fn=f"autograd_{ident(schema)}", ret=cpp_return_type(schema), params=cpp_params(api_args(schema), False),
+            args=call_args(api_args(schema)), op=schema.name, node=node_name, inplace=inplace,
+            first=tensors[0].name, edges=[f"&{a.name}" if a.name in formulas else "nullptr" for a in tensors],
+            saves=saves, outputs=outputs, single=len(s.returns) == 1 and not list_result, list_result=list_result,
+            # An op that may hand back its input itself (x.contiguous(), x.to(x.dtype)): then
+            # nothing happened, and setting history would overwrite the input's own.
+            identity_check=(len(s.returns) == 1 and not list_result and s.returns[0].type.alias is not None
+                            and f.kind != "view"),
+            view=f.kind == "view" or (list_result and s.returns[0].type.alias is not None),
+            setter=f"tg::set_autograd_{ident(schema)}")
 
     op.wrappers.append(record(s, s.is_inplace))
     if f.inplace_schema is not None:

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import jinja2
 
 from codegen import autograd
+from codegen.api.cpp import (api_args, call_args, cpp_api_name, cpp_param, cpp_params, cpp_return_type,
+                              cpp_type, cpp_types, fn_type, ident)
+from codegen.api.python import Unpack, py_signature, unpack
 from codegen.derivatives import Derivative, load_derivatives
 from codegen.metadata import cpp_raw_string_chunks, op_metadata_json
 from codegen.model import (Argument, CodegenError, FunctionSchema, NativeFunction, Type,
@@ -26,95 +29,23 @@ from codegen.model import (Argument, CodegenError, FunctionSchema, NativeFunctio
 REPO = Path(__file__).resolve().parents[1]
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
-# ----------------------------------------------------------------------------- C++ types
-
-_CPP_BASE = {
-    "int": "int64_t", "float": "double", "bool": "bool", "str": "std::string_view",
-    "Scalar": "Scalar", "ScalarType": "ScalarType", "Device": "Device", "Generator": "Generator",
-}
-
-
-def cpp_type(t: Type) -> str:
-    """The C++ parameter type of a schema type (one flat signature, no overload zoo)."""
-    if t.base == "Tensor":
-        if t.is_list:
-            return "TensorList"
-        if t.is_write:
-            return "Tensor&"
-        return "const std::optional<Tensor>&" if t.optional else "const Tensor&"
-    if t.is_list:
-        assert t.base == "int", t
-        return "std::optional<IntArrayRef>" if t.optional else "IntArrayRef"
-    base = _CPP_BASE[t.base]
-    if t.base in ("Scalar", "Generator"):
-        return f"const std::optional<{base}>&" if t.optional else f"const {base}&"
-    return f"std::optional<{base}>" if t.optional else base
-
-
-def cpp_return_type(s: FunctionSchema) -> str:
-    rets = s.returns
-    if not rets:
-        return "void"
-    if len(rets) == 1:
-        t = rets[0].type
-        if t.base == "Tensor":
-            return "Tensor&" if t.is_write else "Tensor"
-        return {"bool": "bool", "float": "double", "int": "int64_t", "Scalar": "Scalar"}[t.base]
-    return "std::tuple<" + ", ".join("Tensor&" if r.type.is_write else "Tensor" for r in rets) + ">"
-
-
-def cpp_default(a: Argument) -> str | None:
-    d = a.default
-    if d is None:
-        return None
-    if d == "None":
-        return "std::nullopt"
-    if d in ("True", "False"):
-        return d.lower()
-    if d.startswith("["):
-        return "IntArrayRef{" + d[1:-1] + "}"
-    if d[0] in "'\"":
-        return '"' + d[1:-1] + '"'
-    if a.type.is_list:  # int[N] default given as one int
-        return "IntArrayRef{" + ", ".join([d] * (a.type.list_size or 1)) + "}"
-    return d
-
-
-def cpp_params(args, with_defaults: bool) -> str:
-    out = []
-    for a in args:
-        p = f"{cpp_type(a.type)} {a.name}"
-        d = cpp_default(a) if with_defaults else None
-        out.append(p + (f" = {d}" if d is not None else ""))
-    return ", ".join(out)
-
-
-def api_args(s: FunctionSchema) -> tuple[Argument, ...]:
-    """The C++ API's parameter order: out= tensors first (ATen's add_out(out, self, other)), so
-    the inputs' defaults still apply."""
-    outs = s.out_arguments
-    return tuple(outs) + tuple(a for a in s.arguments if a not in outs)
-
-
-def cpp_api_name(s: FunctionSchema) -> str:
-    return s.name + ("_out" if s.out_arguments else "")
-
-
-def ident(s: FunctionSchema) -> str:
-    return s.name + ("_" + s.overload if s.overload else "")
-
-
-# ----------------------------------------------------------------------------- per-kind bodies
+# ----------------------------------------------------------------------------- what the templates get
+#
+# Python decides WHAT each generated function does (names, types, which kernel, which checks);
+# the templates (op.cpp.j2, py_op.cpp.j2, autograd.cpp.j2) hold HOW it reads as C++. One
+# dataclass per function shape; `kind` names the macro of op.cpp.j2 that renders it.
 
 _POINTWISE_PROMOTION = {"default": "Default", "int_to_float": "IntToFloat", "always_bool": "AlwaysBool"}
 _REDUCE_PROMOTION = {"sum": "Sum", "floating_only": "FloatingOnly", "always_bool": "AlwaysBool",
                      "keep": "Keep", "index": "Index", "default": "Keep"}
+_SCAN_PROMOTION = {"sum": "Sum", "keep": "Keep", "default": "Keep"}
 _DTYPE_SET = {"all": "All", "numeric": "Numeric", "floating": "Floating", "integral": "Integral",
               "integral_and_bool": "IntegralAndBool"}
 
 
 @dataclass
 class Table:
+    """One dispatch table: a kernel pointer per backend, filled by register_op_<name>()."""
     fn_type: str
     signature: str
     table: str
@@ -122,35 +53,236 @@ class Table:
 
 
 @dataclass
+class KernelDecl:
+    ret: str
+    name: str
+    params: str
+
+
+@dataclass
+class Lookup:
+    """`auto* kernel = table[backend of device]`, failing with the op's name when missing."""
+    table: str
+    device: str
+    op: str
+
+
+@dataclass
+class AutogradGuard:
+    """First statement of a differentiable C++ API function: hand over to the autograd wrapper
+    when grad mode is on and an input requires grad (one load and a flag test otherwise)."""
+    slot: str
+    cond: str
+    args: str
+
+
+@dataclass
+class OutNoGrad:
+    """First statement of an out= variant: out= does not record history, so no input may
+    require grad (PyTorch's rule)."""
+    op: str
+    inputs: list[str]
+
+
+@dataclass
+class AutogradSlot:
+    slot: str
+    fn_type: str
+    kind = "slot"
+
+
+@dataclass
+class ApiFn:
+    """One function of ops/<name>.cpp. `decl_params` is None for file-local helpers (the `_run`
+    functions), which the header does not declare. `body` is one of the *Body classes below."""
+    ret: str
+    name: str
+    params: str
+    decl_params: str | None
+    body: object
+    autograd: AutogradGuard | None = None
+    out_no_grad: OutNoGrad | None = None
+    kind = "fn"
+
+
+@dataclass
+class PointwiseRun:
+    """static void <op>_run(const TensorIterator& iter, <non-tensor args>): dtype check, kernel."""
+    kind = "pointwise_run"
+    dtypes: str
+    lookup: Lookup
+    kargs: str
+
+
+@dataclass
+class PointwiseBody:
+    kind = "pointwise"
+    op: str
+    promotion: str
+    inplace: bool
+    out: str | None          # the written tensor (in-place: self; out=: out); None allocates
+    inputs: list[str]
+    run: str
+    kargs: str
+
+
+@dataclass
+class ReductionRun:
+    kind = "reduction_run"
+    lookup: Lookup
+    kargs: str               # "r" then the extra arguments (correction, p, ...)
+
+
+@dataclass
+class ReductionBody:
+    kind = "reduction"
+    op: str
+    promotion: str
+    dtypes: str
+    noutputs: int
+    dims: str
+    keepdim: str
+    dtype: str
+    outs: list[str]          # the caller's out= tensors (none for the functional variant)
+    run: str
+    kargs: str
+
+
+@dataclass
+class ScanRun:
+    kind = "scan_run"
+    lookup: Lookup
+    kargs: str
+
+
+@dataclass
+class ScanBody:
+    kind = "scan"
+    op: str
+    promotion: str
+    dtypes: str
+    noutputs: int
+    dim: str
+    dtype: str
+    run: str
+    kargs: str
+
+
+@dataclass
+class FunctionalBody:
+    """The kernel (or the composite) computes the whole result."""
+    kind = "functional"
+    lookup: Lookup | None    # None: a composite, called directly
+    call: str                # the callee: `kernel` or `native::<composite>`
+    args: str
+    writes: list[str]        # Tensor(a!) arguments whose version the call bumps
+
+
+@dataclass
+class WriteBackBody:
+    """In-place / out= variant of a functional or scan op: compute, then write into the target
+    with the same casting and shape rules as every other op."""
+    kind = "write_back"
+    functional: str
+    args: str
+    op: str                  # the name in errors
+    targets: list[str]       # self (in-place), out, or several outs (cummax: values, indices)
+    inplace: bool
+    indices_out: str | None = None   # a scan's second out= (indices): must be int64, not a cast
+
+
+@dataclass
+class StructuredRun:
+    kind = "structured_run"
+    dtypes: str
+    lookup: Lookup
+    args: str
+
+
+@dataclass
+class StructuredBody:
+    kind = "structured"
+    op: str
+    run: str
+    args: str
+    out_inputs: list[str] | None = None   # out= variant: the inputs resizing out could change
+
+
+@dataclass
+class PyCall:
+    """One C++ API call of a binding case and how its result reaches Python."""
+    fn: str
+    args: str
+    ret: str
+    mutated: str | None = None          # mutating variants return this very Python object
+    same_self: bool = False             # an aliasing method returning self returns self_
+    requires_grad_index: int | None = None
+    tuple_names: list[str] | None = None  # several returns: a named tuple
+    op: str = ""
+
+
+@dataclass
+class PyOut:
+    index: int
+    n: int                               # 1: `Tensor out`; more: a tuple of tensors
+    call: PyCall
+
+
+@dataclass
+class PyCase:
+    is_method: bool
+    unpacks: list[Unpack]
+    call: PyCall
+    out: PyOut | None = None
+
+
+@dataclass
+class PyBinding:
+    pyname: str
+    is_method: bool
+    cname: str
+    signatures: list[str]
+    cases: list[PyCase]
+    numbers: bool
+
+
+@dataclass
 class Group:
     """Everything generated for one op name (all its overloads)."""
     name: str
     ident: str
-    api_decls: list[str] = field(default_factory=list)
-    api_bodies: list[str] = field(default_factory=list)
-    kernel_decls: list[tuple[str, list[str]]] = field(default_factory=list)
+    functions: list[ApiFn] = field(default_factory=list)
+    kernel_decls: list[tuple[str, list[KernelDecl]]] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
-    py_bindings: list[dict] = field(default_factory=list)
+    py_bindings: list[PyBinding] = field(default_factory=list)
     extra_includes: list[str] = field(default_factory=list)
-    autograd_nodes: list[str] = field(default_factory=list)
-    autograd_wrappers: list[str] = field(default_factory=list)
-    autograd_registrations: list[str] = field(default_factory=list)
+    autograd_nodes: list[autograd.Node] = field(default_factory=list)
+    autograd_wrappers: list[autograd.Wrapper] = field(default_factory=list)
     autograd_headers: set[str] = field(default_factory=set)
-    autograd_slots: list[tuple[str, str]] = field(default_factory=list)
+    autograd_slots: list[AutogradSlot] = field(default_factory=list)
     needs_iterator: bool = False
     needs_reduction: bool = False
+    needs_scan: bool = False
     needs_meta: bool = False
 
+    # ops/<name>.h in order: each entry's API functions, then its autograd slots.
+    header: list[ApiFn | AutogradSlot] = field(default_factory=list)
 
-def _call_args(args) -> str:
-    return ", ".join(a.name for a in args)
 
+@dataclass
+class Guards:
+    """The checks that open each C++ API function of one YAML entry, keyed by schema."""
+    autograd: dict[str, AutogradGuard] = field(default_factory=dict)
+    out_no_grad: dict[str, OutNoGrad] = field(default_factory=dict)
+
+
+# ----------------------------------------------------------------------------- per-kind data
 
 def _backend_kernels(f: NativeFunction) -> list[tuple[str, str]]:
     return [(k, v) for k, v in f.dispatch.items() if k in ("CPU", "CUDA")]
 
 
-def _declare(g: Group, ns: str, decl: str) -> None:
+def _declare(g: Group, ns: str, decl: KernelDecl) -> None:
     for existing_ns, decls in g.kernel_decls:
         if existing_ns == ns:
             if decl not in decls:
@@ -164,61 +296,61 @@ def _declare(g: Group, ns: str, decl: str) -> None:
 CPU_CAPABILITY_NAMESPACES = ("cpu_default", "cpu_avx2", "cpu_avx512")
 
 
-def _add_kernel_decl(g: Group, f: NativeFunction, signature: str) -> None:
-    """Declares `signature` (with {name} for the kernel name) in each backend namespace."""
+def _add_kernel_decl(g: Group, f: NativeFunction, ret: str, params: str) -> None:
+    """Declares `ret kernel(params)` in each backend namespace."""
     for backend, kernel in _backend_kernels(f):
         namespaces = CPU_CAPABILITY_NAMESPACES if backend == "CPU" else (backend.lower(),)
         for ns in namespaces:
-            _declare(g, "tg::native::" + ns, signature.format(name=kernel))
+            _declare(g, "tg::native::" + ns, KernelDecl(ret, kernel, params))
 
 
-def _dtype_check(f: NativeFunction, dtype_expr: str) -> str:
-    return (f'  if (!dtype_in_set({dtype_expr}, DtypeSet::{_DTYPE_SET[f.dtypes]})) '
-            f'dtype_not_implemented("{f.name}", {dtype_expr});\n')
+def _add_table(g: Group, s: FunctionSchema, f: NativeFunction, signature: str) -> Lookup:
+    """The dispatch table of `s`; returns how the API looks a kernel up (device filled later)."""
+    tbl = f"{ident(s)}_kernels"
+    g.tables.append(Table(f"{ident(s)}_kernel_fn", signature, tbl, _backend_kernels(f)))
+    return Lookup(tbl, "", s.name)
 
 
-def _lookup(table: str, device_expr: str, op: str) -> str:
-    return (f"  auto* kernel = {table}[backend_index({device_expr})];\n"
-            f'  if (kernel == nullptr) missing_kernel("{op}", {device_expr});\n')
+def _with_device(lookup: Lookup, device: str) -> Lookup:
+    return Lookup(lookup.table, device, lookup.op)
 
 
-def emit_pointwise(g: Group, f: NativeFunction) -> None:
+def _api_fn(schema: FunctionSchema, body, guards: Guards, ret: str | None = None) -> ApiFn:
+    """A public C++ API function for `schema` (parameters in api_args order) with its guards."""
+    args = api_args(schema)
+    return ApiFn(ret or cpp_return_type(schema), cpp_api_name(schema), cpp_params(args, False),
+                 cpp_params(args, True), body, autograd=guards.autograd.get(str(schema)),
+                 out_no_grad=guards.out_no_grad.get(str(schema)))
+
+
+def _fail(f: NativeFunction, message: str):
+    raise CodegenError(f"native_functions.yaml:{f.line}: {message}")
+
+
+def emit_pointwise(g: Group, f: NativeFunction, guards: Guards) -> None:
     s = f.schema
     g.needs_iterator = True
     tensors = [a for a in s.arguments if a.type.is_tensor]
     others = [a for a in s.arguments if not a.type.is_tensor]
     if any(a.type.optional for a in tensors):
-        raise CodegenError(f"native_functions.yaml:{f.line}: pointwise op '{s.name}' has an optional "
-                           "Tensor argument; the iterator needs every input (make the op composite)")
-    kparams = ", ".join(["const TensorIterator& iter"] + [f"{cpp_type(a.type)} {a.name}" for a in others])
-    tbl = f"{ident(s)}_kernels"
-    g.tables.append(Table(f"{ident(s)}_kernel_fn", f"void({kparams})", tbl, _backend_kernels(f)))
-    _add_kernel_decl(g, f, "void {name}(" + kparams + ")")
+        _fail(f, f"pointwise op '{s.name}' has an optional Tensor argument; the iterator needs every "
+                 "input (make the op composite)")
     promotion = _POINTWISE_PROMOTION.get(f.promotion)
     if promotion is None:
-        raise CodegenError(f"native_functions.yaml:{f.line}: promotion '{f.promotion}' does not apply to "
-                           f"pointwise ops; write one of {', '.join(_POINTWISE_PROMOTION)}")
-    inputs = "{" + ", ".join(a.name for a in tensors) + "}"
+        _fail(f, f"promotion '{f.promotion}' does not apply to pointwise ops; write one of "
+                 f"{', '.join(_POINTWISE_PROMOTION)}")
+    kparams = ", ".join(["const TensorIterator& iter"] + [cpp_param(a) for a in others])
+    lookup = _add_table(g, s, f, f"void({kparams})")
+    _add_kernel_decl(g, f, "void", kparams)
     run = f"{ident(s)}_run"
     kargs = ", ".join(["iter"] + [a.name for a in others])
-    other_params = "".join(f", {cpp_type(a.type)} {a.name}" for a in others)
-    g.api_bodies.append(
-        f"static void {run}(const TensorIterator& iter{other_params}) {{\n"
-        + _dtype_check(f, "iter.common_dtype()") + _lookup(tbl, "iter.device()", s.name)
-        + f"  kernel({kargs});\n}}")
+    g.functions.append(ApiFn("void", run, kparams, None, PointwiseRun(
+        _DTYPE_SET[f.dtypes], _with_device(lookup, "iter.device()"), kargs)))
+    inputs = [a.name for a in tensors]
 
-    def variant(schema: FunctionSchema, out_expr: str | None, inplace: bool) -> None:
-        ret = cpp_return_type(schema)
-        g.api_decls.append(f"{ret} {cpp_api_name(schema)}({cpp_params(api_args(schema), True)})")
-        config = f'IterConfig{{"{schema.name}", Promotion::{promotion}, {"true" if inplace else "false"}}}'
-        body = f"{ret} {cpp_api_name(schema)}({cpp_params(api_args(schema), False)}) {{\n"
-        body += f"  TensorIterator iter({config}, {out_expr or 'Tensor()'}, {inputs});\n"
-        body += f"  {run}({kargs});\n"
-        if out_expr is None:
-            body += "  return iter.finish();\n}"
-        else:
-            body += f"  iter.finish();\n  {out_expr}.bump_version();\n  return {out_expr};\n}}"
-        g.api_bodies.append(body)
+    def variant(schema: FunctionSchema, out: str | None, inplace: bool) -> None:
+        g.functions.append(_api_fn(schema, PointwiseBody(schema.name, promotion, inplace, out, inputs, run, kargs),
+                                   guards))
 
     variant(s, None, False)
     if f.inplace_schema:
@@ -227,56 +359,73 @@ def emit_pointwise(g: Group, f: NativeFunction) -> None:
         variant(f.out_schema, "out", False)
 
 
-def _reduction_dims_expr(s: FunctionSchema) -> str:
-    dim = next((a for a in s.arguments if a.name == "dim"), None)
-    if dim is None:
-        return "std::nullopt"
-    return f"reduce_dims_arg({dim.name})"
+# The arguments every reduction's front end (aten/iter/Reduction.h) takes itself; any other
+# (non-tensor) argument goes to the kernel after the Reduction: var_kernel(r, correction).
+_REDUCTION_FRONT_ARGS = ("self", "dim", "keepdim", "dtype")
 
 
-def emit_reduction(g: Group, f: NativeFunction) -> None:
+def emit_reduction(g: Group, f: NativeFunction, guards: Guards) -> None:
     s = f.schema
     g.needs_reduction = True
     names = {a.name for a in s.arguments}
-    extra = [a for a in s.arguments if a.name not in ("self", "dim", "keepdim", "dtype")]
-    if extra or s.arguments[0].name != "self":
-        raise CodegenError(f"native_functions.yaml:{f.line}: reduction '{s.full_name}' may take only "
-                           "self, dim, keepdim and dtype (write other ops without `kind: reduction`)")
+    extra = [a for a in s.arguments if a.name not in _REDUCTION_FRONT_ARGS]
+    if s.arguments[0].name != "self" or any(a.type.base == "Tensor" for a in extra):
+        _fail(f, f"reduction '{s.full_name}' takes one tensor, self, first (other arguments may be "
+                 "anything but tensors; write ops over several tensors without `kind: reduction`)")
     promotion = _REDUCE_PROMOTION.get(f.promotion)
     if promotion is None:
-        raise CodegenError(f"native_functions.yaml:{f.line}: promotion '{f.promotion}' does not apply to "
-                           f"reductions; write one of {', '.join(_REDUCE_PROMOTION)}")
-    tbl = f"{ident(s)}_kernels"
-    g.tables.append(Table(f"{ident(s)}_kernel_fn", "void(const Reduction&)", tbl, _backend_kernels(f)))
-    _add_kernel_decl(g, f, "void {name}(const Reduction& r)")
-    keepdim = "keepdim" if "keepdim" in names else "false"
-    dtype = "dtype" if "dtype" in names else "std::nullopt"
-    nout = len(s.returns)
-    config = (f'ReduceConfig{{"{s.name}", ReducePromotion::{promotion}, '
-              f'DtypeSet::{_DTYPE_SET[f.dtypes]}, {nout}}}')
+        _fail(f, f"promotion '{f.promotion}' does not apply to reductions; write one of "
+                 f"{', '.join(_REDUCE_PROMOTION)}")
+    kparams = ", ".join(["const Reduction& r"] + [cpp_param(a) for a in extra])
+    lookup = _add_table(g, s, f, f"void({', '.join(['const Reduction&'] + [cpp_type(a.type) for a in extra])})")
+    _add_kernel_decl(g, f, "void", kparams)
     run = f"{ident(s)}_run"
-    g.api_bodies.append(
-        f"static void {run}(Reduction& r) {{\n" + _lookup(tbl, "r.device()", s.name)
-        + "  kernel(r);\n}")
+    kargs = ", ".join(["r"] + [a.name for a in extra])
+    g.functions.append(ApiFn("void", run, ", ".join(["Reduction& r"] + [cpp_param(a) for a in extra]), None,
+                             ReductionRun(_with_device(lookup, "r.device()"), kargs)))
 
     def variant(schema: FunctionSchema, outs: list[str]) -> None:
-        ret = cpp_return_type(schema)
-        g.api_decls.append(f"{ret} {cpp_api_name(schema)}({cpp_params(api_args(schema), True)})")
-        body = f"{ret} {cpp_api_name(schema)}({cpp_params(api_args(schema), False)}) {{\n"
-        body += (f"  Reduction r({config}, self, {_reduction_dims_expr(s)}, {keepdim}, {dtype}, "
-                 f"{{{', '.join(outs)}}});\n  {run}(r);\n")
-        if outs:
-            body += "".join(f"  r.finish({i});\n" for i in range(nout))
-            body += f"  return {{{', '.join(outs)}}};\n}}" if nout > 1 else f"  return {outs[0]};\n}}"
-        elif nout == 1:
-            body += "  return r.finish(0);\n}"
-        else:
-            body += "  return {" + ", ".join(f"r.finish({i})" for i in range(nout)) + "};\n}"
-        g.api_bodies.append(body)
+        g.functions.append(_api_fn(schema, ReductionBody(
+            s.name, promotion, _DTYPE_SET[f.dtypes], len(s.returns),
+            "reduce_dims_arg(dim)" if "dim" in names else "std::nullopt",
+            "keepdim" if "keepdim" in names else "false", "dtype" if "dtype" in names else "std::nullopt",
+            outs, run, kargs), guards))
 
     variant(s, [])
     if f.out_schema:
         variant(f.out_schema, [a.name for a in f.out_schema.out_arguments])
+
+
+# The arguments the scan front end (aten/native/Scan.h) takes itself.
+_SCAN_FRONT_ARGS = ("self", "dim", "dtype")
+
+
+def emit_scan(g: Group, f: NativeFunction, guards: Guards) -> None:
+    """Cumulative ops along one dim (cumsum): the Scan front end resolves dim and the result
+    dtype and allocates the outputs; the kernel walks the lines along dim."""
+    s = f.schema
+    g.needs_scan = True
+    names = [a.name for a in s.arguments]
+    extra = [a for a in s.arguments if a.name not in _SCAN_FRONT_ARGS]
+    dim = next((a for a in s.arguments if a.name == "dim"), None)
+    if names[:1] != ["self"] or dim is None or dim.type != Type("int") or \
+            any(a.type.base == "Tensor" for a in extra):
+        _fail(f, f"scan '{s.full_name}' takes `Tensor self, int dim` (and optionally `ScalarType? dtype` "
+                 "and non-tensor arguments)")
+    promotion = _SCAN_PROMOTION.get(f.promotion)
+    if promotion is None:
+        _fail(f, f"promotion '{f.promotion}' does not apply to scans; write one of {', '.join(_SCAN_PROMOTION)}")
+    if any(not r.type.is_tensor for r in s.returns):
+        _fail(f, f"scan '{s.full_name}' returns tensors only")
+    kparams = ", ".join(["const Scan& scan"] + [cpp_param(a) for a in extra])
+    lookup = _add_table(g, s, f, f"void({', '.join(['const Scan&'] + [cpp_type(a.type) for a in extra])})")
+    _add_kernel_decl(g, f, "void", kparams)
+    run = f"{ident(s)}_run"
+    kargs = ", ".join(["scan"] + [a.name for a in extra])
+    g.functions.append(ApiFn("void", run, kparams, None, ScanRun(_with_device(lookup, "scan.device()"), kargs)))
+    g.functions.append(_api_fn(s, ScanBody(s.name, promotion, _DTYPE_SET[f.dtypes], len(s.returns), "dim",
+                                           "dtype" if "dtype" in names else "std::nullopt", run, kargs), guards))
+    _emit_write_back(g, f, guards)
 
 
 def _device_expr(s: FunctionSchema) -> str:
@@ -289,229 +438,113 @@ def _device_expr(s: FunctionSchema) -> str:
     return "Device()"
 
 
-def emit_functional(g: Group, f: NativeFunction) -> None:
+def emit_functional(g: Group, f: NativeFunction, guards: Guards) -> None:
     """Ops whose kernel computes the whole result: factories, views, composites, fill_/copy_."""
     s = f.schema
     ret = cpp_return_type(s)
     params = cpp_params(s.arguments, False)
-    fn_sig = f"{ret}({', '.join(cpp_type(a.type) for a in s.arguments)})"
-    g.api_decls.append(f"{ret} {s.name}({cpp_params(s.arguments, True)})")
-    if "Composite" in f.dispatch:
-        _declare(g, "tg::native", f"{ret} {f.dispatch['Composite']}({params})")
-        call = f"native::{f.dispatch['Composite']}({_call_args(s.arguments)})"
-        body = f"{ret} {s.name}({params}) {{\n"
-    else:
-        _add_kernel_decl(g, f, ret + " {name}(" + params + ")")
-        tbl = f"{ident(s)}_kernels"
-        g.tables.append(Table(f"{ident(s)}_kernel_fn", fn_sig, tbl, _backend_kernels(f)))
-        device = _device_expr(s)
-        body = f"{ret} {s.name}({params}) {{\n" + _lookup(tbl, device, s.name)
-        call = f"kernel({_call_args(s.arguments)})"
     writes = [a.name for a in s.arguments if a.type.is_write]
-    if writes:
-        body += f"  {ret} result = {call};\n" + "".join(f"  {w}.bump_version();\n" for w in writes)
-        body += "  return result;\n}"
+    if "Composite" in f.dispatch:
+        _declare(g, "tg::native", KernelDecl(ret, f.dispatch["Composite"], params))
+        body = FunctionalBody(None, f"native::{f.dispatch['Composite']}", call_args(s.arguments), writes)
     else:
-        body += f"  return {call};\n}}"
-    g.api_bodies.append(body)
-    # In-place and out= variants of a functional op: compute, then write into the target with
-    # the same casting and shape rules as every other op.
+        _add_kernel_decl(g, f, ret, params)
+        lookup = _add_table(g, s, f, f"{ret}({cpp_types(s.arguments)})")
+        body = FunctionalBody(_with_device(lookup, _device_expr(s)), "kernel", call_args(s.arguments), writes)
+    g.functions.append(_api_fn(s, body, guards))
+    _emit_write_back(g, f, guards)
+
+
+def _emit_write_back(g: Group, f: NativeFunction, guards: Guards) -> None:
+    s = f.schema
     if f.inplace_schema:
         si = f.inplace_schema
         first = si.arguments[0].name
-        g.api_decls.append(f"Tensor& {si.name}({cpp_params(si.arguments, True)})")
-        g.api_bodies.append(
-            f"Tensor& {si.name}({cpp_params(si.arguments, False)}) {{\n"
-            f"  Tensor result = {s.name}({_call_args(si.arguments)});\n"
-            f'  write_result_inplace("{si.name}", {first}, result);\n  return {first};\n}}')
+        g.functions.append(_api_fn(si, WriteBackBody(s.name, call_args(si.arguments), si.name, [first], True),
+                                   guards, ret="Tensor&"))
     if f.out_schema:
         so = f.out_schema
-        if len(so.out_arguments) != 1:
-            raise CodegenError(f"native_functions.yaml:{f.line}: out= of '{s.name}' with several "
-                               "returns needs `kind: reduction` or a single return")
-        g.api_decls.append(f"Tensor& {cpp_api_name(so)}({cpp_params(api_args(so), True)})")
+        outs = [a.name for a in so.out_arguments]
+        if len(outs) != 1 and f.kind != "scan":
+            _fail(f, f"out= of '{s.name}' with several returns needs `kind: reduction`, `kind: scan` or a "
+                     "single return")
         ins = [a for a in so.arguments if not a.type.is_write]
-        g.api_bodies.append(
-            f"Tensor& {cpp_api_name(so)}({cpp_params(api_args(so), False)}) {{\n"
-            f"  Tensor result = {s.name}({_call_args(ins)});\n"
-            f'  write_result_out("{s.name}", out, result);\n  return out;\n}}')
+        g.functions.append(_api_fn(so, WriteBackBody(s.name, call_args(ins), s.name, outs, False,
+                                                     outs[1] if len(outs) == 2 else None),
+                                   guards, ret="Tensor&" if len(outs) == 1 else None))
 
 
-def emit_structured(g: Group, f: NativeFunction) -> None:
+def emit_structured(g: Group, f: NativeFunction, guards: Guards) -> None:
     """Ops with a hand-written meta function (shape, dtype) and an out-writing kernel."""
     s = f.schema
     g.needs_meta = True
     params = cpp_params(s.arguments, False)
     kparams = params + ", Tensor& out"
-    meta_call = f"meta::{s.name}({_call_args(s.arguments)})"
-    g.kernel_decls.append(("tg::meta", [f"TensorMeta {s.name}({params})"]))
-    _add_kernel_decl(g, f, "void {name}(" + kparams + ")")
-    tbl = f"{ident(s)}_kernels"
-    ktypes = ", ".join([cpp_type(a.type) for a in s.arguments] + ["Tensor&"])
-    g.tables.append(Table(f"{ident(s)}_kernel_fn", f"void({ktypes})", tbl, _backend_kernels(f)))
+    g.kernel_decls.append(("tg::meta", [KernelDecl("TensorMeta", s.name, params)]))
+    _add_kernel_decl(g, f, "void", kparams)
+    lookup = _add_table(g, s, f, f"void({cpp_types(s.arguments)}, Tensor&)")
     run = f"{ident(s)}_run"
-    g.api_bodies.append(
-        f"static void {run}(const TensorMeta& m, {kparams}) {{\n" + _dtype_check(f, "m.dtype")
-        + _lookup(tbl, "m.device", s.name) + f"  kernel({_call_args(s.arguments)}, out);\n}}")
-    g.api_decls.append(f"Tensor {s.name}({cpp_params(s.arguments, True)})")
-    g.api_bodies.append(
-        f"Tensor {s.name}({params}) {{\n  TensorMeta m = {meta_call};\n"
-        f'  Tensor out = empty_tensor(m.sizes, m.dtype, m.device, "{s.name}");\n'
-        f"  {run}(m, {_call_args(s.arguments)}, out);\n  return out;\n}}")
+    args = call_args(s.arguments)
+    g.functions.append(ApiFn("void", run, "const TensorMeta& m, " + kparams, None,
+                             StructuredRun(_DTYPE_SET[f.dtypes], _with_device(lookup, "m.device"), args)))
+    g.functions.append(_api_fn(s, StructuredBody(s.name, run, args), guards, ret="Tensor"))
     if f.out_schema:
-        so = f.out_schema
-        ins = ", ".join(f"&{a.name}" if not a.type.optional else f"opt_ptr({a.name})" for a in _tensor_args(s))
-        g.api_decls.append(f"Tensor& {cpp_api_name(so)}({cpp_params(api_args(so), True)})")
-        g.api_bodies.append(
-            f"Tensor& {cpp_api_name(so)}({cpp_params(api_args(so), False)}) {{\n"
-            f"  TensorMeta m = {meta_call};\n"
-            f'  check_out_meta("{s.name}", out, m);\n'
-            # mm(a, b, out=a) with a of another shape: resizing out would change an input before
-            # the kernel reads it, so compute into a fresh tensor first.
-            f"  if (resize_changes_input(out, m.sizes, {{{ins}}})) {{\n"
-            f'    Tensor result = empty_tensor(m.sizes, m.dtype, m.device, "{s.name}");\n'
-            f"    {run}(m, {_call_args(s.arguments)}, result);\n"
-            f'    resize_out(out, m.sizes, "{s.name}");\n'
-            f'    native::copy_into(out, result, "{s.name}");\n'
-            f"  }} else {{\n"
-            f'    resize_out(out, m.sizes, "{s.name}");\n'
-            f"    {run}(m, {_call_args(s.arguments)}, out);\n  }}\n"
-            f"  out.bump_version();\n  return out;\n}}")
+        ins = [f"&{a.name}" if not a.type.optional else f"opt_ptr({a.name})" for a in _tensor_args(s)]
+        g.functions.append(_api_fn(f.out_schema, StructuredBody(s.name, run, args, ins), guards, ret="Tensor&"))
     if f.inplace_schema:
-        raise CodegenError(f"native_functions.yaml:{f.line}: in-place variant of '{s.name}' needs "
-                           "`kind: pointwise` or `kind: composite`")
+        _fail(f, f"in-place variant of '{s.name}' needs `kind: pointwise` or `kind: composite`")
 
 
 # ----------------------------------------------------------------------------- Python bindings
 
-_ACCESSOR = {
-    ("Tensor", False): "tensor", ("Tensor", True): "optional_tensor",
-    ("int", False): "toInt64", ("int", True): "toInt64Optional",
-    ("float", False): "toDouble", ("float", True): "toDoubleOptional",
-    ("bool", False): "toBool", ("bool", True): "toBoolOptional",
-    ("str", False): "string", ("str", True): "stringOptional",
-    ("Scalar", False): "scalar", ("Scalar", True): "optional_scalar",
-    ("ScalarType", False): "scalartype", ("ScalarType", True): "scalartypeOptional",
-    ("Device", True): "deviceOptional",
-}
+def _py_call(schema: FunctionSchema, fn: str, args: list[str], is_method: bool, out_index: int | None,
+             visible: list[str], requires_grad_index: int | None) -> PyCall:
+    """How one C++ call's result reaches Python. `visible`: the names of the parsed arguments, in
+    parse order (self excluded for methods)."""
+    ret = cpp_return_type(schema)
+    call = PyCall(fn, ", ".join(args), ret, op=schema.name)
+    if ret.endswith("&") or ret.startswith("std::tuple<Tensor&"):
+        # Mutating variants return the very Python object that was mutated (x.add_(y) is x).
+        writes = [a for a in schema.arguments if a.type.is_write]
+        if out_index is not None and any(a.name == "out" or a.kwarg_only for a in writes) and schema.out_arguments:
+            call.mutated = f"r.raw({out_index})"
+        elif is_method and writes and writes[0].name == "self":
+            call.mutated = "self_"
+        else:
+            call.mutated = f"r.raw({visible.index(writes[0].name)})"
+        return call
+    # An aliasing method that hands back self itself (x.contiguous(), x.to(x.dtype)) returns the
+    # same Python object, like PyTorch.
+    call.same_self = (is_method and ret == "Tensor" and len(schema.returns) == 1
+                      and schema.returns[0].type.alias is not None)
+    call.requires_grad_index = requires_grad_index
+    if len(schema.returns) > 1:
+        call.tuple_names = [r.name or f"r{i}" for i, r in enumerate(schema.returns)]
+    return call
 
 
-def _py_type(t: Type) -> str:
-    """The parser's type text: the schema type without alias annotations."""
-    base = t.base
-    if t.is_list:
-        base += f"[{t.list_size}]" if t.list_size else "[]"
-    return base + ("?" if t.optional else "")
-
-
-def _py_param(a: Argument, rename_self: bool) -> str:
-    name = "input" if (rename_self and a.name == "self") else a.name
-    return f"{_py_type(a.type)} {name}" + (f"={a.default}" if a.default is not None else "")
-
-
-def _py_signature(pyname: str, args, rename_self: bool, out: str | None) -> str:
-    parts, kw = [], False
-    for a in args:
-        if a.kwarg_only and not kw:
-            parts.append("*")
-            kw = True
-        parts.append(_py_param(a, rename_self))
-    if out:
-        if not kw:
-            parts.append("*")
-        parts.append(out)
-    return f"{pyname}({', '.join(parts)})"
-
-
-def _unpack(a: Argument, i: int) -> tuple[str, str]:
-    """(statement declaring local a{i}, expression passing it to the C++ API)."""
-    t = a.type
-    if t.base == "Generator":
-        return f"      std::optional<Generator> a{i};", f"a{i}"
-    if t.is_tensor_list:
-        return f"      auto a{i} = r.tensorlist({i});", f"TensorList(a{i})"
-    if t.is_list:
-        acc = "intlistOptional" if t.optional else "intlist"
-        expr = f"as_ref(a{i})" if t.optional else f"IntArrayRef(a{i})"
-        return f"      auto a{i} = r.{acc}({i});", expr
-    acc = _ACCESSOR[(t.base, t.optional)]
-    return f"      auto a{i} = r.{acc}({i});", f"a{i}"
-
-
-def _wrap_result(s: FunctionSchema) -> str:
-    rets = s.returns
-    if len(rets) > 1:
-        names = ", ".join(f'"{r.name or f"r{i}"}"' for i, r in enumerate(rets))
-        return f'return wrap_tuple("{s.name}", {{{names}}}, std::move(result));'
-    return "return wrap(std::move(result));"
-
-
-def _case_body(f: NativeFunction, args, is_method: bool, out_index: int | None,
-               requires_grad_index: int | None = None) -> str:
-    """One overload's body: unpack, call the C++ API without the GIL, wrap the result."""
+def _case(f: NativeFunction, is_method: bool, out_index: int | None,
+          requires_grad_index: int | None = None) -> PyCase:
+    """One overload: unpack, call the C++ API without the GIL, wrap the result."""
     s = f.schema
-    lines, call_args = [], []
-    if is_method:
-        lines.append("      Tensor self = unpack_tensor(self_);")
-    pos = 0
+    unpacks, call_args_, visible = [], [], []
     for a in s.arguments:
         if is_method and a.name == "self":
-            call_args.append("self")
+            call_args_.append("self")
             continue
-        stmt, expr = _unpack(a, pos)
-        lines.append(stmt)
-        call_args.append(expr)
-        pos += 1
-
-    def call(fn: str, extra: list[str]) -> str:
-        return f"tg::{fn}({', '.join(extra + call_args)})"
-
-    def emit(schema: FunctionSchema, fn: str, extra: list[str], indent: str) -> list[str]:
-        ret = cpp_return_type(schema)
-        out = []
-        if ret.endswith("&") or ret.startswith("std::tuple<Tensor&"):
-            # Mutating variants return the very Python object that was mutated (x.add_(y) is x).
-            out.append(f"{indent}{{ GilRelease no_gil; {call(fn, extra)}; }}")
-            writes = [a for a in schema.arguments if a.type.is_write]
-            if out_index is not None and any(a.name == "out" or a.kwarg_only for a in writes) and \
-                    schema.out_arguments:
-                out.append(f"{indent}return incref(r.raw({out_index}));")
-            elif is_method and writes and writes[0].name == "self":
-                out.append(f"{indent}return incref(self_);")
-            else:
-                idx = [a.name for a in s.arguments if not (is_method and a.name == "self")].index(writes[0].name)
-                out.append(f"{indent}return incref(r.raw({idx}));")
-            return out
-        out.append(f"{indent}{ret} result;")
-        out.append(f"{indent}{{ GilRelease no_gil; result = {call(fn, extra)}; }}")
-        if is_method and ret == "Tensor" and len(schema.returns) == 1 and schema.returns[0].type.alias is not None:
-            # An aliasing method that hands back self itself (x.contiguous(), x.to(x.dtype)) returns
-            # the same Python object, like PyTorch.
-            out.append(f"{indent}if (result.impl() == self.impl()) return incref(self_);")
-        if requires_grad_index is not None:
-            out.append(f"{indent}if (r.toBool({requires_grad_index})) set_requires_grad(result);")
-        out.append(indent + _wrap_result(schema))
-        return out
-
-    if out_index is None:
-        lines += emit(s, s.name if not s.is_inplace else s.name, [], "      ")
-    else:
-        lines.append(f"      if (r.isNone({out_index})) {{")
-        lines += emit(s, s.name, [], "        ")
-        lines.append("      } else {")
+        u = unpack(a, len(unpacks))
+        unpacks.append(u)
+        call_args_.append(u.expr)
+        visible.append(a.name)
+    case = PyCase(is_method, unpacks, _py_call(s, s.name, call_args_, is_method, out_index, visible,
+                                               requires_grad_index))
+    if out_index is not None:
         so = f.out_schema
-        if len(so.out_arguments) == 1:
-            lines.append(f"        Tensor out = r.tensor({out_index});")
-            extra = ["out"]
-        else:
-            n = len(so.out_arguments)
-            lines.append(f'        auto outs = r.tensorlist({out_index});')
-            lines.append(f'        TG_CHECK_TYPE(outs.size() == {n}, "[{s.name}] out= expects a tuple of {n} '
-                         f'tensors, got ", outs.size());')
-            extra = [f"outs[{i}]" for i in range(n)]
-        lines += emit(so, cpp_api_name(so), extra, "        ")
-        lines.append("      }")
-    return "\n".join(lines)
+        n = len(so.out_arguments)
+        extra = ["out"] if n == 1 else [f"outs[{i}]" for i in range(n)]
+        case.out = PyOut(out_index, n, _py_call(so, cpp_api_name(so), extra + call_args_, is_method, out_index,
+                                                visible, None))
+    return case
 
 
 def add_bindings(g: Group, f: NativeFunction) -> None:
@@ -530,35 +563,29 @@ def add_bindings(g: Group, f: NativeFunction) -> None:
         if any(a.name == "device" for a in s.arguments) and cpp_return_type(s) == "Tensor":
             rg_index = len(s.arguments) + (1 if out_param else 0)
             out_param = ", ".join(p for p in (out_param, "bool requires_grad=False") if p)
-        sig = _py_signature(s.name, s.arguments, True, out_param)
-        _add_overload(g, s.name, False, sig, _case_body(f, s.arguments, False, out_index, rg_index), numbers)
+        sig = py_signature(s.name, s.arguments, True, out_param)
+        _add_overload(g, s.name, False, sig, _case(f, False, out_index, rg_index), numbers)
     if "method" in f.variants:
         if not any(a.name == "self" for a in s.arguments):
-            raise CodegenError(f"native_functions.yaml:{f.line}: method variant of '{s.name}' needs an "
-                               "argument named self")
+            _fail(f, f"method variant of '{s.name}' needs an argument named self")
         rest = [a for a in s.arguments if a.name != "self"]
-        sig = _py_signature(s.name, rest, False, None)
-        _add_overload(g, s.name, True, sig, _case_body(f, rest, True, None), numbers)
+        _add_overload(g, s.name, True, py_signature(s.name, rest, False, None), _case(f, True, None), numbers)
     if f.inplace_schema:
         si = f.inplace_schema
         rest = [a for a in si.arguments if a.name != "self"]
-        sig = _py_signature(si.name, rest, False, None)
-        fi = NativeFunction.__new__(NativeFunction)
-        fi.__dict__.update(f.__dict__)
-        fi.schema = si
-        _add_overload(g, si.name, True, sig, _case_body(fi, rest, True, None), numbers)
+        fi = replace(f, schema=si)
+        _add_overload(g, si.name, True, py_signature(si.name, rest, False, None), _case(fi, True, None), numbers)
 
 
-def _add_overload(g: Group, pyname: str, is_method: bool, sig: str, body: str, numbers: bool) -> None:
+def _add_overload(g: Group, pyname: str, is_method: bool, sig: str, case: PyCase, numbers: bool) -> None:
     for b in g.py_bindings:
-        if b["pyname"] == pyname and b["is_method"] == is_method:
-            b["signatures"].append(sig)
-            b["cases"].append(body)
-            b["numbers"] = b["numbers"] or numbers
+        if b.pyname == pyname and b.is_method == is_method:
+            b.signatures.append(sig)
+            b.cases.append(case)
+            b.numbers = b.numbers or numbers
             return
     cname = ("meth_" if is_method else "fn_") + pyname
-    g.py_bindings.append(dict(pyname=pyname, is_method=is_method, cname=cname, signatures=[sig], cases=[body],
-                              numbers=numbers))
+    g.py_bindings.append(PyBinding(pyname, is_method, cname, [sig], [case], numbers))
 
 
 # ----------------------------------------------------------------------------- driver
@@ -573,42 +600,32 @@ def _requires_grad_expr(args: list[Argument]) -> str:
                        else f"{a.name}.requires_grad()" for a in args)
 
 
-def _insert_after_header(g: Group, schema: FunctionSchema, line: str) -> None:
-    """Puts `line` first in the body of the C++ API function for `schema`."""
-    header = f"{cpp_return_type(schema)} {cpp_api_name(schema)}({cpp_params(api_args(schema), False)}) {{\n"
-    for i, body in enumerate(g.api_bodies):
-        if body.startswith(header):
-            g.api_bodies[i] = header + line + "\n" + body[len(header):]
-            return
-    raise AssertionError(f"no body for {schema}")
-
-
-def add_autograd(g: Group, f: NativeFunction, d: Derivative | None, op_names: set[str]) -> None:
+def add_autograd(g: Group, f: NativeFunction, d: Derivative | None, op_names: set[str]) -> Guards:
     """Hooks the op into autograd: a slot the generated wrapper fills, checked first in the C++
-    API (one load and a flag test when no input requires grad), and out= refusing grad inputs."""
+    API, and out= refusing grad inputs. Returns those checks for the emitters."""
+    guards = Guards()
     if f.out_schema is not None:
-        ins = [a for a in _tensor_args(f.schema)]
+        ins = _tensor_args(f.schema)
         if ins:
-            _insert_after_header(g, f.out_schema, f'  check_out_no_grad("{f.name}", {{'
-                                 + ", ".join(f"&{a.name}" if not a.type.optional else f"opt_ptr({a.name})"
-                                             for a in ins) + "});")
+            guards.out_no_grad[str(f.out_schema)] = OutNoGrad(
+                f.name, [f"&{a.name}" if not a.type.optional else f"opt_ptr({a.name})" for a in ins])
     if d is None or d.non_differentiable:
-        return
-    op = autograd.emit(f, d, op_names, cpp_params, api_args, cpp_return_type, index=len(g.autograd_nodes))
-    g.autograd_nodes.append(op.node_code)
+        return guards
+    op = autograd.emit(f, d, op_names, index=len(g.autograd_nodes))
+    g.autograd_nodes.append(op.node)
     g.autograd_wrappers.extend(op.wrappers)
-    g.autograd_registrations.extend(op.registrations)
     g.autograd_headers |= op.op_headers | {g.name}
     for schema in (f.schema, f.inplace_schema):
         if schema is None:
             continue
         slot = f"autograd_{ident(schema)}"
-        fn_type = f"{cpp_return_type(schema)}({', '.join(cpp_type(a.type) for a in api_args(schema))})"
-        g.autograd_slots.append((slot, ident(schema)))
-        cond = _requires_grad_expr(_tensor_args(schema))
-        _insert_after_header(g, schema, f"  if ({slot} != nullptr && GradMode::is_enabled() && ({cond})) "
-                                        f"return {slot}({', '.join(a.name for a in api_args(schema))});")
-        g.api_decls.append(f"using {slot}_fn = {fn_type};\nvoid set_{slot}({slot}_fn* fn)")
+        g.autograd_slots.append(AutogradSlot(slot, fn_type(schema)))
+        guards.autograd[str(schema)] = AutogradGuard(slot, _requires_grad_expr(_tensor_args(schema)),
+                                                     call_args(api_args(schema)))
+    return guards
+
+
+_EMITTERS = {"pointwise": emit_pointwise, "reduction": emit_reduction, "scan": emit_scan}
 
 
 def build_groups(functions: list[NativeFunction], derivs: dict[str, Derivative]) -> list[Group]:
@@ -616,16 +633,16 @@ def build_groups(functions: list[NativeFunction], derivs: dict[str, Derivative])
     op_names = {f.name for f in functions}
     for f in functions:
         g = groups.setdefault(f.name, Group(name=f.name, ident=f"op_{f.name}"))
-        if f.kind == "pointwise":
-            emit_pointwise(g, f)
-        elif f.kind == "reduction":
-            emit_reduction(g, f)
+        n_fns, n_slots = len(g.functions), len(g.autograd_slots)
+        guards = add_autograd(g, f, derivs.get(f.schema.full_name), op_names)
+        if f.kind in _EMITTERS:
+            _EMITTERS[f.kind](g, f, guards)
         elif f.kind is None and f.out_schema is not None:
-            emit_structured(g, f)
+            emit_structured(g, f, guards)
         else:
-            emit_functional(g, f)
-        add_autograd(g, f, derivs.get(f.schema.full_name), op_names)
+            emit_functional(g, f, guards)
         add_bindings(g, f)
+        g.header += [fn for fn in g.functions[n_fns:] if fn.decl_params is not None] + g.autograd_slots[n_slots:]
     return list(groups.values())
 
 

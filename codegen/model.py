@@ -476,7 +476,7 @@ def derive_out_schema(s: FunctionSchema) -> FunctionSchema:
 
 # ----------------------------------------------------------------------------- YAML entries
 VALID_KEYS = {'func', 'variants', 'kind', 'dispatch', 'promotion', 'dtypes', 'tags'}
-KINDS = {'pointwise', 'reduction', 'view', 'composite'}
+KINDS = {'pointwise', 'reduction', 'scan', 'view', 'composite'}
 VARIANTS = {'function', 'method', 'inplace', 'out'}
 DISPATCH_KEYS = {'CPU', 'CUDA', 'Composite'}
 PROMOTIONS = {'default', 'int_to_float', 'always_bool', 'keep', 'sum', 'floating_only', 'index'}
@@ -701,7 +701,7 @@ class _Loader:
             self.fail(node, f"{op}kind '{kind}' ops are written from other ops and need "
                             f"'dispatch: {{Composite: <function>}}' instead of "
                             f"{', '.join(sorted(dispatch))}")
-        if kind in ('pointwise', 'reduction') and 'Composite' in dispatch:
+        if kind in ('pointwise', 'reduction', 'scan') and 'Composite' in dispatch:
             self.fail(node, f"{op}kind '{kind}' ops run device kernels; use 'dispatch: {{CPU: ...}}' "
                             f"(and CUDA), or make it 'kind: composite'")
         if 'Composite' not in dispatch and 'CPU' not in dispatch:

@@ -327,7 +327,7 @@ def test_load_good(tmp_path):
 
 def test_constants():
     assert VALID_KEYS == {'func', 'variants', 'kind', 'dispatch', 'promotion', 'dtypes', 'tags'}
-    assert KINDS == {'pointwise', 'reduction', 'view', 'composite'}
+    assert KINDS == {'pointwise', 'reduction', 'scan', 'view', 'composite'}
     assert VARIANTS == {'function', 'method', 'inplace', 'out'}
     assert DISPATCH_KEYS == {'CPU', 'CUDA', 'Composite'}
     assert {'default', 'int_to_float', 'always_bool'} <= PROMOTIONS
@@ -538,3 +538,125 @@ def test_real_derivatives_load_and_cover_every_differentiable_op():
     derivs = load_derivatives(REPO / "derivatives.yaml", fns)
     missing = [f.schema.full_name for f in fns if needs_derivative(f) and f.schema.full_name not in derivs]
     assert not missing
+
+
+# ----------------------------------------------------------------------------- generated C++ (codegen/gen.py)
+from codegen import gen  # noqa: E402
+
+_GEN_OPS = """\
+- func: var(Tensor self, int[1]? dim=None, *, Scalar? correction=None, bool keepdim=False) -> Tensor
+  variants: function, method, out
+  kind: reduction
+  promotion: floating_only
+  dispatch:
+    CPU: var_kernel
+
+- func: amax(Tensor self, int[1] dim=[], bool keepdim=False) -> Tensor
+  variants: function, out
+  kind: reduction
+  promotion: keep
+  dispatch:
+    CPU: amax_kernel
+
+- func: cumsum(Tensor self, int dim, *, ScalarType? dtype=None) -> Tensor
+  variants: function, method, inplace, out
+  kind: scan
+  promotion: sum
+  dispatch:
+    CPU: cumsum_kernel
+    CUDA: cumsum_kernel
+
+- func: unbind(Tensor(a) self, int dim=0) -> Tensor(a)[]
+  variants: function, method
+  kind: view
+  dispatch:
+    Composite: unbind
+"""
+
+_GEN_DERIVS = """\
+- name: var(Tensor self, int[1]? dim=None, *, Scalar? correction=None, bool keepdim=False) -> Tensor
+  self: var_backward(grad, self, dim, correction, keepdim)
+
+- name: amax(Tensor self, int[1] dim=[], bool keepdim=False) -> Tensor
+  self: amax_amin_backward(grad, self, result, dim, keepdim)
+
+- name: cumsum(Tensor self, int dim, *, ScalarType? dtype=None) -> Tensor
+  self: cumsum_backward(grad, dim)
+
+- name: unbind(Tensor(a) self, int dim=0) -> Tensor(a)[]
+  self: unbind_backward(grads, self.sizes(), dim, self.scalar_type())
+"""
+
+
+def _render(tmp_path, ops=_GEN_OPS, derivs=_GEN_DERIVS):
+    fns = load_native_functions(write_yaml(tmp_path, ops))
+    d = tmp_path / "derivatives.yaml"
+    d.write_text(derivs)
+    return gen.render(fns, load_derivatives(d, fns))
+
+
+def test_reduction_extra_arguments_go_to_the_kernel(tmp_path):
+    files = _render(tmp_path)
+    kernels, api = files["kernels/var.h"], files["ops/var.cpp"]
+    assert "void var_kernel(const Reduction& r, const std::optional<Scalar>& correction);" in kernels
+    assert "using var_kernel_fn = void(const Reduction&, const std::optional<Scalar>&);" in api
+    assert "var_run(r, correction);" in api
+    assert "reduce_dims_arg(dim), keepdim, std::nullopt, {out});" in api  # out= variant
+    assert 'check_out_no_grad("var", {&self});' in api
+    # the autograd guard opens the functional variant and saves the extra argument
+    assert "return autograd_var(self, dim, correction, keepdim);" in api
+    assert "node->correction_ = correction;" in files["autograd/var.cpp"]
+    # a non-optional dim list (amax: [] reduces all)
+    assert "Tensor amax(const Tensor& self, IntArrayRef dim = IntArrayRef{}, bool keepdim = false);" \
+        in files["ops/amax.h"]
+
+
+def test_scan_kind(tmp_path):
+    files = _render(tmp_path)
+    api = files["ops/cumsum.cpp"]
+    assert '#include "aten/native/Scan.h"' in files["kernels/cumsum.h"]
+    assert "void cumsum_kernel(const Scan& scan);" in files["kernels/cumsum.h"]
+    assert 'Scan scan(ScanConfig{"cumsum", ScanPromotion::Sum, DtypeSet::All, 1}, self, dim, dtype);' in api
+    assert 'write_result_inplace("cumsum_", self, result);' in api
+    assert 'write_result_out("cumsum", out, result);' in api
+    assert "cumsum_kernels[kCUDA] = &native::cuda::cumsum_kernel;" in api
+    assert '"cumsum(int dim, *, ScalarType? dtype=None)"' in files["python/py_cumsum.cpp"]
+
+
+def test_tensor_list_returns(tmp_path):
+    files = _render(tmp_path)
+    assert "std::vector<Tensor> unbind(const Tensor& self, int64_t dim = 0);" in files["ops/unbind.h"]
+    py = files["python/py_unbind.cpp"]
+    assert "std::vector<Tensor> result;" in py and "return wrap(std::move(result));" in py
+    node = files["autograd/unbind.cpp"]
+    # the node sees every output's grad (undefined where none arrived), not materialized zeros
+    assert "materialize_grads" not in node and "grads.resize(num_inputs());" in node
+    assert "set_history_if_floating(result[i], node, static_cast<uint32_t>(i));" in node
+    assert "mark_view(result[i], self);" in node
+
+
+@pytest.mark.parametrize("ops, fragment", [
+    ("- func: f(Tensor self, Tensor other) -> Tensor\n  kind: reduction\n  dispatch: {CPU: f_kernel}\n",
+     "takes one tensor, self, first"),
+    ("- func: f(Tensor self, int[1]? dim=None) -> Tensor\n  kind: scan\n  dispatch: {CPU: f_kernel}\n",
+     "takes `Tensor self, int dim`"),
+    ("- func: f(Tensor self, int dim) -> Tensor\n  kind: scan\n  promotion: index\n  dispatch: {CPU: f_kernel}\n",
+     "promotion 'index' does not apply to scans"),
+])
+def test_kind_errors_name_the_yaml_line(tmp_path, ops, fragment):
+    with pytest.raises(CodegenError) as e:
+        schema = ops.splitlines()[0][len("- func: "):]
+        _render(tmp_path, ops, f"- name: {schema}\n  non_differentiable: true\n")
+    assert str(e.value).startswith("native_functions.yaml:1:"), str(e.value)
+    assert fragment in str(e.value)
+
+
+def test_real_yaml_renders_templates_without_string_surgery():
+    """Every generated function comes from a template macro: the C++ API bodies of the real ops
+    open with their guards, and the file set is the same as --list-outputs reports."""
+    fns = load_native_functions(REPO / "native_functions.yaml")
+    files = gen.render(fns, load_derivatives(REPO / "derivatives.yaml", fns))
+    add = files["ops/add.cpp"]
+    assert add.index("Tensor add(const Tensor& self") < add.index("if (autograd_add != nullptr") \
+        < add.index("TensorIterator iter(")
+    assert {"ops/cumsum.cpp", "ops/amax.cpp", "ops/unbind.cpp", "autograd/unbind.cpp"} <= set(files)

@@ -2,7 +2,8 @@
 // Reduction: the shared front half of every reduction op (kind: reduction). It resolves dim /
 // keepdim / dtype=, computes the output dtype, and lays the input out as a contiguous
 // [outer, inner] matrix in the compute dtype (reduced dims last), so a kernel reduces `outer`
-// contiguous rows of `inner` elements each into contiguous outputs.
+// contiguous rows of `inner` elements each into contiguous outputs. Schema arguments other than
+// self/dim/keepdim/dtype (var's correction) are passed to the kernel after the Reduction.
 #include <algorithm>
 #include <optional>
 
@@ -70,7 +71,9 @@ class Reduction {
   int64_t outer_ = 1, inner_ = 1;
 };
 
-// Normalizes the different `dim` argument forms of reduction schemas.
+// Normalizes the different `dim` argument forms of reduction schemas: `int[1]? dim=None` and
+// `int[1] dim=[]` (amax: an empty list reduces every dim, like PyTorch), `int? dim`, `int dim`.
+inline std::optional<DimVector> reduce_dims_arg(IntArrayRef dim) { return DimVector(dim); }
 inline std::optional<DimVector> reduce_dims_arg(std::optional<IntArrayRef> dim) {
   if (!dim) return std::nullopt;
   return DimVector(*dim);

@@ -1,10 +1,14 @@
 #include "csrc/autograd/formulas.h"
 
+#include <algorithm>
+
 #include "csrc/autograd/node.h"
 #include "aten/core/GradMode.h"
 #include "ops/add.h"
 #include "ops/any.h"
 #include "ops/arange.h"
+#include "ops/cumprod.h"
+#include "ops/cumsum.h"
 #include "ops/div.h"
 #include "ops/eq.h"
 #include "ops/exp.h"
@@ -12,6 +16,7 @@
 #include "ops/ge.h"
 #include "ops/gt.h"
 #include "ops/log.h"
+#include "ops/mean.h"
 #include "ops/logical_and.h"
 #include "ops/logical_or.h"
 #include "ops/lt.h"
@@ -22,11 +27,15 @@
 #include "ops/pow.h"
 #include "ops/prod.h"
 #include "ops/reshape.h"
+#include "ops/select.h"
+#include "ops/select_backward.h"
+#include "ops/copy_.h"
 #include "ops/sub.h"
 #include "ops/sum.h"
 #include "ops/unsqueeze.h"
 #include "ops/view.h"
 #include "ops/where.h"
+#include "ops/zeros.h"
 #include "ops/zeros_like.h"
 
 namespace tg {
@@ -164,6 +173,36 @@ Tensor evenly_distribute_backward(const Tensor& grad, const Tensor& self, const 
   return tg::where(mask, grad / tg::sum(mask), scalar(0));
 }
 
+Tensor amax_amin_backward(const Tensor& grad, const Tensor& self, const Tensor& result, IntArrayRef dim,
+                          bool keepdim) {
+  // sum_backward broadcasts a reduced tensor back over the reduced dims.
+  Tensor r = sum_backward(result, self.sizes(), dim, keepdim);
+  Tensor g = sum_backward(grad, self.sizes(), dim, keepdim);
+  Tensor mask = tg::logical_or(tg::eq(self, r), tg::logical_and(tg::ne(self, self), tg::ne(r, r)));
+  Tensor count = tg::sum(mask, dim, /*keepdim=*/true);
+  return tg::where(mask, g / count, scalar(0));
+}
+
+Tensor var_backward(const Tensor& grad, const Tensor& self, std::optional<IntArrayRef> dim,
+                    const std::optional<Scalar>& correction, bool keepdim) {
+  const int64_t ndim = self.dim();
+  int64_t n = 1;
+  if (!dim || dim->empty() || ndim == 0) {  // a 0-d self takes dim 0 / -1 and has one element
+    n = self.numel();
+  } else {
+    for (int64_t d : *dim) n *= self.size(wrap_dim(d, ndim, "var_backward"));
+  }
+  const double divisor = std::max(double(n) - (correction ? correction->to_double() : 1.0), 0.0);
+  Tensor g = sum_backward(grad, self.sizes(), dim, keepdim);
+  return g * (self - tg::mean(self, dim, /*keepdim=*/true)) * Scalar(2.0 / divisor);
+}
+
+Tensor std_backward(const Tensor& grad, const Tensor& self, const Tensor& result, std::optional<IntArrayRef> dim,
+                    const std::optional<Scalar>& correction, bool keepdim) {
+  Tensor grad_var = tg::where(tg::eq(result, scalar(0)), scalar(0), grad / (result * Scalar(2)));
+  return var_backward(grad_var, self, dim, correction, keepdim);
+}
+
 Tensor value_selecting_reduction_backward(const Tensor& grad, int64_t dim, const Tensor& indices, IntArrayRef sizes,
                                           bool keepdim) {
   const int64_t ndim = int64_t(sizes.size());
@@ -175,6 +214,86 @@ Tensor value_selecting_reduction_backward(const Tensor& grad, int64_t dim, const
   shape[d] = sizes[d];
   Tensor pos = tg::view(tg::arange(Scalar(sizes[d]), ScalarType::Int64, grad.device()), shape);
   return tg::where(tg::eq(pos, idx), g, scalar(0));
+}
+
+// ----------------------------------------------------------------------------- scans
+
+namespace {
+// sum_{k >= j} t_k along d, through differentiable ops (there is no flip op).
+Tensor reverse_cumsum(const Tensor& t, int64_t d) {
+  return tg::sum(t, IntArrayRef{d}, /*keepdim=*/true) - tg::cumsum(t, d) + t;
+}
+}  // namespace
+
+Tensor cumsum_backward(const Tensor& grad, int64_t dim) {
+  if (grad.dim() == 0) return grad;
+  return reverse_cumsum(grad, wrap_dim(dim, grad.dim(), "cumsum_backward"));
+}
+
+Tensor cumprod_backward(const Tensor& grad, const Tensor& self, const Tensor& result, int64_t dim) {
+  if (self.dim() == 0) return grad;
+  if (self.numel() == 0) return tg::zeros_like(self, grad.dtype());
+  const int64_t d = wrap_dim(dim, self.dim(), "cumprod_backward");
+  // d result_k / d self_j = prod_{i <= k, i != j} self_i for k >= j: without zeros that is
+  // result_k / self_j.
+  if (!item(tg::any(tg::eq(self, scalar(0)))).to_bool()) return reverse_cumsum(grad * result, d) / self;
+  // With zeros: slice j of `excluded` (a new leading dim) is self with self_j replaced by 1, so
+  // its cumprod along d holds prod_{i <= k, i != j} self_i; keep k >= j, weight by grad_k, sum
+  // over k.
+  const int64_t ndim = self.dim(), n = self.size(d);
+  DimVector rows(static_cast<size_t>(ndim + 1), 1), cols(static_cast<size_t>(ndim + 1), 1);
+  rows[0] = n;
+  cols[d + 1] = n;
+  Tensor i = tg::arange(Scalar(n), ScalarType::Int64, self.device());
+  Tensor j_index = tg::view(i, rows), k_index = tg::view(i, cols);
+  Tensor excluded = tg::where(tg::eq(j_index, k_index), scalar(1), tg::unsqueeze(self, 0));
+  Tensor products = tg::cumprod(excluded, d + 1);
+  Tensor terms = tg::where(tg::ge(k_index, j_index), products * tg::unsqueeze(grad, 0), scalar(0));
+  Tensor g = tg::sum(terms, IntArrayRef{d + 1}, /*keepdim=*/false);  // [n (j), sizes without d]
+  DimVector perm;
+  for (int64_t k = 0; k < ndim; ++k) perm.push_back(k < d ? k + 1 : (k == d ? 0 : k));
+  return tg::permute(g, perm);
+}
+
+Tensor cummaxmin_backward(const Tensor& grad, const Tensor& self, const Tensor& indices, int64_t dim) {
+  if (self.dim() == 0) return grad;
+  if (self.numel() == 0) return tg::zeros_like(self, grad.dtype());
+  const int64_t d = wrap_dim(dim, self.dim(), "cummaxmin_backward");
+  const int64_t ndim = self.dim(), n = self.size(d);
+  DimVector rows(static_cast<size_t>(ndim + 1), 1);
+  rows[0] = n;
+  Tensor j_index = tg::view(tg::arange(Scalar(n), ScalarType::Int64, self.device()), rows);
+  Tensor hits = tg::eq(j_index, tg::unsqueeze(indices, 0));  // [j, ...]: output k took self_j
+  Tensor g = tg::sum(tg::where(hits, tg::unsqueeze(grad, 0), scalar(0)), IntArrayRef{d + 1}, /*keepdim=*/false);
+  DimVector perm;
+  for (int64_t k = 0; k < ndim; ++k) perm.push_back(k < d ? k + 1 : (k == d ? 0 : k));
+  return tg::permute(g, perm);
+}
+
+// ----------------------------------------------------------------------------- Tensor[] ops
+
+Tensor unbind_backward(const std::vector<Tensor>& grads, IntArrayRef sizes, int64_t dim, ScalarType dtype) {
+  const int64_t d = wrap_dim(dim, int64_t(sizes.size()), "unbind_backward");
+  Device device;
+  for (const Tensor& g : grads)
+    if (g.defined()) device = g.device();
+  if (!GradMode::is_enabled()) {
+    // First derivative: copy each grad into its slice of one zeros tensor (O(numel)).
+    Tensor result = tg::zeros(sizes, dtype, device);
+    for (size_t i = 0; i < grads.size(); ++i)
+      if (grads[i].defined()) {
+        Tensor slice = tg::select(result, d, int64_t(i));
+        tg::copy_(slice, grads[i]);
+      }
+    return result;
+  }
+  // create_graph: the same sum built from differentiable ops (select_backward places grad i at
+  // index i, zeros elsewhere), so double backward reaches every grad. n times the work; without
+  // a cat/stack op this is the differentiable way to assemble the slices.
+  Tensor result = tg::zeros(sizes, dtype, device);
+  for (size_t i = 0; i < grads.size(); ++i)
+    if (grads[i].defined()) result = result + tg::select_backward(grads[i], sizes, d, int64_t(i));
+  return result;
 }
 
 // ----------------------------------------------------------------------------- softmax

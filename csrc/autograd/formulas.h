@@ -3,6 +3,7 @@
 // every helper here is itself built from ops (and is therefore differentiable: double backward).
 // Declarations only: the op headers are included by formulas.cpp, not by every generated file.
 #include <optional>
+#include <vector>
 
 #include "aten/core/Tensor.h"
 
@@ -53,15 +54,38 @@ Tensor prod_backward(const Tensor& grad, const Tensor& self, const Tensor& resul
 // Gradient of the all-reduce max/min: shared evenly among the elements equal to the result (nan
 // results: among the nans), like PyTorch.
 Tensor evenly_distribute_backward(const Tensor& grad, const Tensor& self, const Tensor& result);
+// Gradient of amax/amin(self, dim, keepdim): shared evenly among the elements of each slice
+// equal to its result (nan results: among the nans), like PyTorch.
+Tensor amax_amin_backward(const Tensor& grad, const Tensor& self, const Tensor& result, IntArrayRef dim, bool keepdim);
+// Gradient of var(self, dim, correction, keepdim): grad * 2 (self - mean) / (N - correction).
+Tensor var_backward(const Tensor& grad, const Tensor& self, std::optional<IntArrayRef> dim,
+                    const std::optional<Scalar>& correction, bool keepdim);
+// Gradient of std: var_backward of grad / (2 std), 0 where std is 0 (PyTorch).
+Tensor std_backward(const Tensor& grad, const Tensor& self, const Tensor& result, std::optional<IntArrayRef> dim,
+                    const std::optional<Scalar>& correction, bool keepdim);
 // Gradient of max.dim/min.dim values: grad placed at `indices` along dim, zeros elsewhere.
 Tensor value_selecting_reduction_backward(const Tensor& grad, int64_t dim, const Tensor& indices, IntArrayRef sizes,
                                           bool keepdim);
+
+// ---- scans
+// Gradient of cumsum(self, dim): the reverse cumulative sum of grad along dim.
+Tensor cumsum_backward(const Tensor& grad, int64_t dim);
+// Gradient of cumprod(self, dim): reverse cumsum of grad * result, divided by self, when self
+// has no zero; with zeros, the products of the other elements computed explicitly (n times the
+// memory, differentiable, so double backward is right at zeros too).
+Tensor cumprod_backward(const Tensor& grad, const Tensor& self, const Tensor& result, int64_t dim);
+// Gradient of cummax/cummin values: grad_k added at self's position indices_k along dim (one-hot
+// over a new leading dim: n times the memory of self; a scatter_add op would avoid it).
+Tensor cummaxmin_backward(const Tensor& grad, const Tensor& self, const Tensor& indices, int64_t dim);
 
 // ---- softmax
 Tensor softmax_backward(const Tensor& grad, const Tensor& result, int64_t dim);
 Tensor log_softmax_backward(const Tensor& grad, const Tensor& result, int64_t dim);
 
 // ---- views
+// Gradient of unbind(self, dim) -> Tensor[]: grads[i] (zeros where undefined) placed at index i
+// along dim of a tensor of `sizes`.
+Tensor unbind_backward(const std::vector<Tensor>& grads, IntArrayRef sizes, int64_t dim, ScalarType dtype);
 // Gradient of permute(self, dims): grad permuted by the inverse permutation.
 Tensor permute_backward(const Tensor& grad, IntArrayRef dims);
 }  // namespace autograd

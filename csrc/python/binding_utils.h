@@ -2,6 +2,8 @@
 // Small helpers the generated bindings use around the C++ call.
 #include <Python.h>
 
+#include <vector>
+
 #include <initializer_list>
 #include <optional>
 #include <tuple>
@@ -48,6 +50,20 @@ inline PyObject* wrap(bool b) { return incref(b ? Py_True : Py_False); }
 inline PyObject* wrap(double d) { return PyFloat_FromDouble(d); }
 inline PyObject* wrap(int64_t i) { return PyLong_FromLongLong(i); }
 PyObject* wrap(const Scalar& s);
+// A Tensor[] result (unbind): a plain tuple of tensors, like PyTorch.
+inline PyObject* wrap(std::vector<Tensor> ts) {
+  PyObject* tuple = PyTuple_New(Py_ssize_t(ts.size()));
+  if (!tuple) throw python_error();
+  for (size_t i = 0; i < ts.size(); ++i) {
+    PyObject* o = wrap_tensor(std::move(ts[i]));
+    if (!o) {
+      Py_DECREF(tuple);
+      throw python_error();
+    }
+    PyTuple_SET_ITEM(tuple, Py_ssize_t(i), o);
+  }
+  return tuple;
+}
 
 // A named tuple (tensorgen.return_types.<op>) of tensors, e.g. max.dim -> (values, indices).
 PyObject* wrap_tuple_impl(const char* op, std::initializer_list<const char*> names, Tensor* items, size_t n);

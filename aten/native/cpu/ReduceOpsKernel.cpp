@@ -10,6 +10,8 @@
 #include "aten/parallel/Parallel.h"
 #include "aten/vec/vec.h"
 #include "kernels/all.h"
+#include "kernels/amax.h"
+#include "kernels/amin.h"
 #include "kernels/any.h"
 #include "kernels/argmax.h"
 #include "kernels/argmin.h"
@@ -17,7 +19,9 @@
 #include "kernels/mean.h"
 #include "kernels/min.h"
 #include "kernels/prod.h"
+#include "kernels/std.h"
 #include "kernels/sum.h"
+#include "kernels/var.h"
 
 namespace tg::native::CPU_CAPABILITY {
 
@@ -259,5 +263,120 @@ void max_dim_kernel(const Reduction& r) { extreme_kernel<true>(r, true, true); }
 void min_dim_kernel(const Reduction& r) { extreme_kernel<false>(r, true, true); }
 void argmax_kernel(const Reduction& r) { extreme_kernel<true>(r, false, true); }
 void argmin_kernel(const Reduction& r) { extreme_kernel<false>(r, false, true); }
+
+// ----------------------------------------------------------------------------- amax / amin
+
+namespace {
+// The max (IsMax) or min of two values; a NaN wins (amax/amin propagate NaN, like PyTorch).
+template <bool IsMax, typename T>
+T pick_extreme(T a, T b) {
+  if constexpr (!std::is_integral_v<T>) {
+    if (a != a) return a;
+    if (b != b) return b;
+  }
+  return (IsMax ? b > a : b < a) ? b : a;
+}
+
+// The extreme of a row (n >= 1). Floating rows run a vector of running extremes (NaN-propagating
+// vec::maximum / minimum) folded in a fixed order at the end; max/min are exact, so the result
+// does not depend on the vector width either.
+template <bool IsMax, typename T>
+T row_extreme(const T* p, int64_t n) {
+  if constexpr (!std::is_integral_v<T>) {  // float, double, float16, bfloat16
+    using IO = vec::VecIO<T>;
+    using V = typename IO::vec_t;
+    using Acc = typename V::value_type;
+    constexpr int64_t W = V::size();
+    Acc acc = Acc(p[0]);
+    int64_t k = 1;
+    if (n >= W) {
+      V v = IO::load(p);
+      for (k = W; k + W <= n; k += W) v = IsMax ? vec::maximum(v, IO::load(p + k)) : vec::minimum(v, IO::load(p + k));
+      Acc lanes[W];
+      v.store(lanes);
+      acc = lanes[0];
+      for (int64_t j = 1; j < W; ++j) acc = pick_extreme<IsMax>(acc, lanes[j]);
+    }
+    for (; k < n; ++k) acc = pick_extreme<IsMax>(acc, Acc(p[k]));
+    return T(acc);
+  } else {
+    // Integers and bool: a plain loop the compiler vectorizes (no NaN to test).
+    T acc = p[0];
+    for (int64_t k = 1; k < n; ++k) acc = IsMax ? std::max(acc, p[k]) : std::min(acc, p[k]);
+    return acc;
+  }
+}
+
+template <bool IsMax>
+void amax_amin(const Reduction& r) {
+  r.check_nonempty();  // no identity: an empty slice is an error, like PyTorch
+  dispatch_all(r.compute_dtype(), r.op(), [&]<typename T>() {
+    const T* in = r.input().data<T>();
+    T* out = r.output(0).data<T>();
+    for_each_row(r, [&](int64_t i) { out[i] = row_extreme<IsMax>(in + i * r.inner(), r.inner()); });
+  });
+}
+}  // namespace
+
+void amax_kernel(const Reduction& r) { amax_amin<true>(r); }
+void amin_kernel(const Reduction& r) { amax_amin<false>(r); }
+
+// ----------------------------------------------------------------------------- var / std
+
+namespace {
+// Sum of (x - mean)^2 over a row, pairwise (error grows with log n), in opmath.
+template <typename Acc, typename T>
+Acc squared_deviations(const T* p, int64_t n, Acc mean) {
+  if (n <= 128) {
+    Acc s = 0;
+    for (int64_t k = 0; k < n; ++k) {
+      const Acc d = Acc(p[k]) - mean;
+      s += d * d;
+    }
+    return s;
+  }
+  const int64_t half = n / 2;
+  return squared_deviations<Acc>(p, half, mean) + squared_deviations<Acc>(p + half, n - half, mean);
+}
+
+// The same over a long row on all threads: fixed 64K-element chunks (so the result is the same
+// for any thread count), chunk sums added pairwise in order.
+template <typename Acc, typename T>
+Acc parallel_squared_deviations(const T* p, int64_t n, Acc mean) {
+  constexpr int64_t kChunk = 1 << 16;
+  if (n <= 2 * kChunk) return squared_deviations<Acc>(p, n, mean);
+  const int64_t nchunks = (n + kChunk - 1) / kChunk;
+  std::vector<Acc> partial(static_cast<size_t>(nchunks));
+  parallel_for(0, nchunks, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t c = begin; c < end; ++c)
+      partial[size_t(c)] = squared_deviations<Acc>(p + c * kChunk, std::min(kChunk, n - c * kChunk), mean);
+  });
+  return cascade_sum<Acc>(partial.data(), nchunks);
+}
+
+// Two passes per row (the mean, then the squared deviations from it): numerically stable, and
+// each row's arithmetic is fixed, so results do not depend on the thread count. The divisor is
+// max(n - correction, 0), like PyTorch (0 gives inf, or nan for an empty slice).
+template <bool Sqrt>
+void var_std(const Reduction& r, const std::optional<Scalar>& correction) {
+  const double c = correction ? correction->to_double() : 1.0;
+  dispatch_floating(r.compute_dtype(), r.op(), [&]<typename T>() {
+    using Acc = opmath_t<T>;
+    const T* in = r.input().data<T>();
+    T* out = r.output(0).data<T>();
+    const int64_t n = r.inner();
+    const Acc divisor = Acc(std::max(double(n) - c, 0.0));
+    for_each_row(r, [&](int64_t i) {
+      const T* p = in + i * n;
+      const Acc mean = n > 0 ? parallel_cascade_sum<Acc>(p, n) / Acc(n) : Acc(0);
+      const Acc v = parallel_squared_deviations<Acc>(p, n, mean) / divisor;
+      out[i] = T(Sqrt ? std::sqrt(v) : v);
+    });
+  });
+}
+}  // namespace
+
+void var_kernel(const Reduction& r, const std::optional<Scalar>& correction) { var_std<false>(r, correction); }
+void std_kernel(const Reduction& r, const std::optional<Scalar>& correction) { var_std<true>(r, correction); }
 
 }  // namespace tg::native::CPU_CAPABILITY

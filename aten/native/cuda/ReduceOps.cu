@@ -1,8 +1,11 @@
-// Reductions on CUDA: sum, mean, prod, all, any, max/min (values and indices), argmax/argmin.
+// Reductions on CUDA: sum, mean, prod, all, any, max/min (values and indices), argmax/argmin,
+// amax/amin (NaN-propagating, over dim lists), var/std (Welford, with a correction).
 // Semantics of aten/native/cpu/ReduceOpsKernel.cpp: integer sums and products wrap around,
 // half types accumulate in float, max/min/arg* return the first NaN, else the first extreme.
 #include "aten/native/cuda/Reduce.cuh"
 #include "kernels/all.h"
+#include "kernels/amax.h"
+#include "kernels/amin.h"
 #include "kernels/any.h"
 #include "kernels/argmax.h"
 #include "kernels/argmin.h"
@@ -10,9 +13,22 @@
 #include "kernels/mean.h"
 #include "kernels/min.h"
 #include "kernels/prod.h"
+#include "kernels/std.h"
 #include "kernels/sum.h"
+#include "kernels/var.h"
 
 namespace tg::native::cuda {
+
+// var / std accumulator: Welford's running (count, mean, sum of squared deviations), merged with Chan's
+// formula; stable in one pass. The divisor is max(count - correction, 0), like PyTorch.
+template <typename V>
+struct Welford {
+  V n, mean, m2;
+};
+template <typename V>
+__device__ inline Welford<V> shfl_down(Welford<V> a, int offset, int width) {
+  return Welford<V>{shfl_down(a.n, offset, width), shfl_down(a.mean, offset, width), shfl_down(a.m2, offset, width)};
+}
 
 namespace {
 
@@ -87,6 +103,57 @@ struct ExtremeOps {
   }
 };
 
+// amax / amin: the value only; a NaN wins (any NaN in the slice makes the result NaN).
+template <typename T, bool IsMax>
+struct AmaxOps {
+  using In = T;
+  using V = opmath_t<T>;
+  using Acc = ValueIndex<V>;  // index < 0: nothing seen yet (there is no identity for all dtypes)
+  T* out;
+  __device__ Acc identity() const { return Acc{V(0), -1}; }
+  __device__ Acc combine(Acc a, Acc b) const {
+    if (a.index < 0) return b;
+    if (b.index < 0) return a;
+    if constexpr (is_floating_v<T>) {
+      if (a.value != a.value) return a;
+      if (b.value != b.value) return b;
+    }
+    return (IsMax ? b.value > a.value : b.value < a.value) ? b : a;
+  }
+  __device__ Acc fold(Acc a, T v, int64_t k) const { return combine(a, Acc{to_op(v), k}); }
+  __device__ void store(int64_t row, Acc a) const { out[row] = from_op<T>(a.value); }
+};
+
+// var / std: one pass of Welford updates per lane, lanes merged with Chan's formula.
+template <typename T, bool Sqrt>
+struct VarOps {
+  using In = T;
+  using V = opmath_t<T>;
+  using Acc = Welford<V>;
+  T* out;
+  V correction;
+  __device__ Acc identity() const { return Acc{V(0), V(0), V(0)}; }
+  __device__ Acc fold(Acc a, T x, int64_t) const {
+    const V v = to_op(x);
+    a.n += V(1);
+    const V delta = v - a.mean;
+    a.mean += delta / a.n;
+    a.m2 += delta * (v - a.mean);
+    return a;
+  }
+  __device__ Acc combine(Acc a, Acc b) const {
+    if (a.n == V(0)) return b;
+    if (b.n == V(0)) return a;
+    const V n = a.n + b.n, delta = b.mean - a.mean;
+    return Acc{n, a.mean + delta * (b.n / n), a.m2 + b.m2 + delta * delta * (a.n * b.n / n)};
+  }
+  __device__ void store(int64_t row, Acc a) const {
+    const V divisor = a.n - correction > V(0) ? a.n - correction : V(0);
+    const V v = a.m2 / divisor;
+    out[row] = from_op<T>(Sqrt ? sqrt(v) : v);
+  }
+};
+
 template <typename T>
 T* out_ptr(const Reduction& r, int i) {
   return reinterpret_cast<T*>(r.output(i).data_ptr());
@@ -127,5 +194,31 @@ void max_dim_kernel(const Reduction& r) { extreme<true>(r, true, true); }
 void min_dim_kernel(const Reduction& r) { extreme<false>(r, true, true); }
 void argmax_kernel(const Reduction& r) { extreme<true>(r, false, true); }
 void argmin_kernel(const Reduction& r) { extreme<false>(r, false, true); }
+
+void amax_kernel(const Reduction& r) {
+  r.check_nonempty();
+  dispatch_device<DtypeSet::All>(r.compute_dtype(), "amax", [&]<typename T>() {
+    launch_reduction(r, AmaxOps<T, true>{out_ptr<T>(r, 0)});
+  });
+}
+void amin_kernel(const Reduction& r) {
+  r.check_nonempty();
+  dispatch_device<DtypeSet::All>(r.compute_dtype(), "amin", [&]<typename T>() {
+    launch_reduction(r, AmaxOps<T, false>{out_ptr<T>(r, 0)});
+  });
+}
+
+void var_kernel(const Reduction& r, const std::optional<Scalar>& correction) {
+  const double c = correction ? correction->to_double() : 1.0;
+  dispatch_device<DtypeSet::Floating>(r.compute_dtype(), "var", [&]<typename T>() {
+    launch_reduction(r, VarOps<T, false>{out_ptr<T>(r, 0), opmath_t<T>(c)});
+  });
+}
+void std_kernel(const Reduction& r, const std::optional<Scalar>& correction) {
+  const double c = correction ? correction->to_double() : 1.0;
+  dispatch_device<DtypeSet::Floating>(r.compute_dtype(), "std", [&]<typename T>() {
+    launch_reduction(r, VarOps<T, true>{out_ptr<T>(r, 0), opmath_t<T>(c)});
+  });
+}
 
 }  // namespace tg::native::cuda

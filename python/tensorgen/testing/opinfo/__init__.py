@@ -5,6 +5,7 @@ and error inputs of each kind; the entries live in one module per family:
 
     pointwise.py         kind pointwise (and composites tagged pointwise)
     reductions.py        kind reduction
+    scans.py             kind scan (cumulative along one dim)
     linalg.py            softmax, matrix products
     factories.py         ops that take device= (sizes and scalars in), and the *_like ones
     views.py             views and reshapes

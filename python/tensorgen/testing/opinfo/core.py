@@ -907,7 +907,7 @@ def _shape_samples(per_mode):
 
 # ----------------------------------------------------------------------------- families
 
-FAMILIES = ("pointwise", "reductions", "linalg", "factories", "views", "copy", "backward_helpers")
+FAMILIES = ("pointwise", "reductions", "scans", "linalg", "factories", "views", "copy", "backward_helpers")
 
 
 def family_of(meta) -> str:
@@ -918,6 +918,8 @@ def family_of(meta) -> str:
         return "pointwise"
     if meta.kind == "reduction":
         return "reductions"
+    if meta.kind == "scan":
+        return "scans"
     if meta.name.endswith("_backward"):
         return "backward_helpers"
     if meta.has_argument("device"):

@@ -202,5 +202,25 @@ def entries():
         ("negative step", lambda: _f().slice(0, None, None, -1), ValueError, "step"),
         ("dim out of range", lambda: _f().slice(3), IndexError),
     ]))
+    out += _tensor_list_entries()
     return out
 
+
+
+def _tensor_list_entries():
+    """unbind: Tensor(a)[] (a tuple of select views)."""
+    out = []
+    # -- unbind: Tensor(a)[] (a tuple of select views).
+    def unbind_ref(a, dim=0):
+        return tuple(np.moveaxis(a, dim, 0))
+
+    out.append(_view_entry("unbind", unbind_ref, _shape_samples({
+        "basic": [(S, (), {}), (S, (1,), {}), (L, (-1,), {}), (L, (), {"dim": 1})],
+        "zero_size": [((0, 3), (1,), {}), ((0, 3), (0,), {})],
+    }), [
+        ("0-d input", lambda: tg.unbind(tg.tensor(1.0)), IndexError, "no dimensions"),
+        ("dim out of range", lambda: tg.unbind(_f(), 2), IndexError, r"\[unbind\]"),
+        ("dim is a list", lambda: tg.unbind(_f(), [0]), TypeError),
+    ]))
+    return out
+    return out

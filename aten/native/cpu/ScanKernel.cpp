@@ -1,0 +1,126 @@
+// Scan (cumulative) kernels: cumsum, cumprod, cummax, cummin. The Scan front end (aten/native/Scan.h) hands each kernel a
+// contiguous input in the compute dtype and contiguous outputs; scan_lines() walks the lines
+// along dim. Each line is scanned start to end by one thread, so results do not depend on the
+// thread count.
+//
+// Accumulation: floating types accumulate in opmath (float for float, float16 and bfloat16;
+// double for double). PyTorch's CPU cumsum accumulates float in double; we keep float, which is
+// what NumPy's float32 cumsum does (same sequential order, so the same bits as NumPy).
+// Integers accumulate in their unsigned type: overflow wraps around like PyTorch, without
+// undefined behaviour.
+#include "aten/vec/isa.h"
+#include <algorithm>
+#include <type_traits>
+
+#include "aten/dispatch/DtypeDispatch.h"
+#include "aten/native/Scan.h"
+#include "aten/parallel/Parallel.h"
+#include "kernels/cummax.h"
+#include "kernels/cummin.h"
+#include "kernels/cumprod.h"
+#include "kernels/cumsum.h"
+
+namespace tg::native::CPU_CAPABILITY {
+
+namespace {
+
+template <typename T, bool Int = std::is_integral_v<T>> struct scan_acc { using type = opmath_t<T>; };
+template <typename T> struct scan_acc<T, true> { using type = std::make_unsigned_t<T>; };
+template <typename T>
+using scan_acc_t = typename scan_acc<T>::type;
+
+// out[k] = combine(...combine(combine(init, in[0]), in[1])..., in[k]) along every line.
+template <typename T, typename Acc, typename Combine>
+void scan_lines(const Scan& s, Acc init, Combine combine) {
+  if (s.empty()) return;
+  const T* in = s.input().data<T>();
+  T* out = s.output(0).data<T>();
+  const int64_t n = s.length(), inner = s.inner();
+  if (inner == 1) {
+    // Contiguous lines (dim is the last dim): lines split across threads.
+    parallel_for(0, s.lines(), std::max<int64_t>(1, kGrainSize / n), [&](int64_t begin, int64_t end) {
+      for (int64_t l = begin; l < end; ++l) {
+        const T* x = in + l * n;
+        T* y = out + l * n;
+        Acc acc = init;
+        for (int64_t k = 0; k < n; ++k) {
+          acc = combine(acc, Acc(x[k]));
+          y[k] = T(acc);
+        }
+      }
+    });
+    return;
+  }
+  // Strided lines: neighbouring lines are neighbours in memory, so a block of kBlock lines
+  // advances together, each step along dim reading and writing kBlock contiguous elements.
+  constexpr int64_t kBlock = 256;
+  const int64_t blocks = (inner + kBlock - 1) / kBlock;
+  parallel_for(0, s.outer() * blocks, std::max<int64_t>(1, kGrainSize / (n * kBlock)), [&](int64_t begin, int64_t end) {
+    Acc acc[kBlock];
+    for (int64_t t = begin; t < end; ++t) {
+      const int64_t o = t / blocks, i0 = t % blocks * kBlock, width = std::min(kBlock, inner - i0);
+      const int64_t base = o * n * inner + i0;
+      std::fill(acc, acc + width, init);
+      for (int64_t k = 0; k < n; ++k) {
+        const T* x = in + base + k * inner;
+        T* y = out + base + k * inner;
+        for (int64_t j = 0; j < width; ++j) {
+          acc[j] = combine(acc[j], Acc(x[j]));
+          y[j] = T(acc[j]);
+        }
+      }
+    }
+  });
+}
+
+// cummax (IsMax) / cummin with indices: the running extreme is replaced when x >= it (<= for
+// min; ties take the later index) or x is NaN, and a NaN is never replaced (PyTorch's rule).
+// Each line is walked by one thread along its stride (1 for contiguous lines).
+template <bool IsMax>
+void cum_extreme(const Scan& s) {
+  if (s.empty()) return;
+  dispatch_all(s.compute_dtype(), s.op(), [&]<typename T>() {
+    using V = opmath_t<T>;
+    const T* in = s.input().data<T>();
+    T* values = s.output(0).data<T>();
+    int64_t* indices = s.output(1).data<int64_t>();
+    const int64_t n = s.length(), stride = s.inner();
+    parallel_for(0, s.lines(), std::max<int64_t>(1, kGrainSize / n), [&](int64_t begin, int64_t end) {
+      for (int64_t l = begin; l < end; ++l) {
+        const int64_t base = s.line_offset(l);
+        V best = V(in[base]);
+        int64_t best_index = 0;
+        for (int64_t k = 0; k < n; ++k) {
+          const V x = V(in[base + k * stride]);
+          if (best == best && (x != x || (IsMax ? x >= best : x <= best))) {
+            best = x;
+            best_index = k;
+          }
+          values[base + k * stride] = T(best);
+          indices[base + k * stride] = best_index;
+        }
+      }
+    });
+  });
+}
+
+}  // namespace
+
+void cummax_kernel(const Scan& scan) { cum_extreme<true>(scan); }
+void cummin_kernel(const Scan& scan) { cum_extreme<false>(scan); }
+
+void cumsum_kernel(const Scan& scan) {
+  dispatch_numeric(scan.compute_dtype(), "cumsum", [&]<typename T>() {
+    using Acc = scan_acc_t<T>;
+    scan_lines<T>(scan, Acc(0), [](Acc a, Acc b) { return Acc(a + b); });
+  });
+}
+
+void cumprod_kernel(const Scan& scan) {
+  dispatch_numeric(scan.compute_dtype(), "cumprod", [&]<typename T>() {
+    using Acc = scan_acc_t<T>;
+    scan_lines<T>(scan, Acc(1), [](Acc a, Acc b) { return Acc(a * b); });
+  });
+}
+
+}  // namespace tg::native::CPU_CAPABILITY

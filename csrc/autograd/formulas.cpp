@@ -21,6 +21,7 @@
 #include "ops/logical_or.h"
 #include "ops/lt.h"
 #include "ops/mul.h"
+#include "ops/narrow.h"
 #include "ops/ne.h"
 #include "ops/neg.h"
 #include "ops/permute.h"
@@ -30,6 +31,7 @@
 #include "ops/select.h"
 #include "ops/select_backward.h"
 #include "ops/copy_.h"
+#include "ops/roll.h"
 #include "ops/sub.h"
 #include "ops/sum.h"
 #include "ops/unsqueeze.h"
@@ -313,6 +315,33 @@ Tensor permute_backward(const Tensor& grad, IntArrayRef dims) {
   DimVector inverse(static_cast<size_t>(ndim), 0);
   for (int64_t i = 0; i < ndim; ++i) inverse[wrap_dim(dims[i], ndim, "permute_backward")] = i;
   return tg::permute(grad, inverse);
+}
+
+// ----------------------------------------------------------------------------- joining and shape ops
+
+namespace {
+bool cat_skipped(IntArrayRef sizes) { return sizes.size() == 1 && sizes[0] == 0; }
+}  // namespace
+
+Tensor cat_backward_piece(const Tensor& grad, IntArrayRef sizes, int64_t dim, int64_t offset) {
+  if (cat_skipped(sizes)) return tg::zeros(sizes, grad.dtype(), grad.device());
+  const int64_t d = wrap_dim(dim, int64_t(sizes.size()), "cat_backward");
+  return tg::narrow(grad, d, offset, sizes[size_t(d)]);
+}
+
+int64_t cat_piece_offset(IntArrayRef first_sizes, int64_t ndim, int64_t dim) {
+  if (cat_skipped(first_sizes)) return 0;
+  return first_sizes[size_t(wrap_dim(dim, ndim, "cat_backward"))];
+}
+
+Tensor roll_backward(const Tensor& grad, IntArrayRef shifts, IntArrayRef dims) {
+  // Reduced modulo the rolled size first, so that negating can't overflow (shift INT64_MIN).
+  DimVector negated;
+  for (size_t i = 0; i < shifts.size(); ++i) {
+    const int64_t n = dims.empty() ? grad.numel() : grad.dim() == 0 ? 1 : grad.size(dims[i]);
+    negated.push_back(n == 0 ? 0 : -(shifts[i] % n));
+  }
+  return tg::roll(grad, negated, dims);
 }
 
 }  // namespace autograd

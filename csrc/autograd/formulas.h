@@ -88,6 +88,15 @@ Tensor log_softmax_backward(const Tensor& grad, const Tensor& result, int64_t di
 Tensor unbind_backward(const std::vector<Tensor>& grads, IntArrayRef sizes, int64_t dim, ScalarType dtype);
 // Gradient of permute(self, dims): grad permuted by the inverse permutation.
 Tensor permute_backward(const Tensor& grad, IntArrayRef dims);
+
+// ---- joining and shape ops
+// Gradient of one input of cat (of _cat2): the part of grad at `offset` along dim, as many as the
+// input's size there. A 1-d input with no elements, which cat skips, gets an empty gradient.
+Tensor cat_backward_piece(const Tensor& grad, IntArrayRef sizes, int64_t dim, int64_t offset);
+// Where the second input of _cat2 starts along dim: the first one's size there (0 if cat skips it).
+int64_t cat_piece_offset(IntArrayRef first_sizes, int64_t ndim, int64_t dim);
+// Gradient of roll(self, shifts, dims): grad rolled back by the negated shifts.
+Tensor roll_backward(const Tensor& grad, IntArrayRef shifts, IntArrayRef dims);
 }  // namespace autograd
 
 }  // namespace tg

@@ -165,7 +165,8 @@ class SampleInput:
                 nc = "" if a.is_contiguous() else ", noncontig"
                 return f"Tensor{list(a.shape)}<{dtype_name(a.dtype)}{nc}>"
             if isinstance(a, (list, tuple)) and any(isinstance(x, tg.Tensor) for x in a):
-                return type(a)(show(x) for x in a)
+                inner = ", ".join(show(x) for x in a)  # a Tensor[] argument (cat, stack)
+                return f"[{inner}]" if isinstance(a, list) else f"({inner})"
             return repr(a)
         parts = [show(a) for a in self.args] + [f"{k}={show(v)}" for k, v in self.kwargs.items()]
         return f"SampleInput({', '.join(parts)}{', ' + self.name if self.name else ''})"
@@ -907,7 +908,7 @@ def _shape_samples(per_mode):
 
 # ----------------------------------------------------------------------------- families
 
-FAMILIES = ("pointwise", "reductions", "scans", "linalg", "factories", "views", "copy", "backward_helpers")
+FAMILIES = ("pointwise", "reductions", "scans", "linalg", "shape_ops", "factories", "views", "copy", "backward_helpers")
 
 
 def family_of(meta) -> str:

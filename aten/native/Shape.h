@@ -1,0 +1,39 @@
+#pragma once
+// Shared by the shape ops' meta code (aten/native/Shape.cpp) and their CPU and CUDA kernels
+// (cpu/ShapeKernel.cpp, cuda/Shape.cu): the argument checks live once, here and in Shape.cpp.
+#include "aten/core/Tensor.h"
+
+namespace tg::native {
+
+// PyTorch's legacy rule: a 1-d tensor with no elements is left out of cat's shape checks (and
+// copies nothing), whatever the shape of the other inputs.
+inline bool cat_skips(const Tensor& t) { return t.dim() == 1 && t.size(0) == 0; }
+
+// cat's dim wrapped against the first input cat does not skip (dim itself when it skips all).
+int64_t cat_wrap_dim(int64_t dim, TensorList tensors);
+
+// The out= kernel of cat may not write over an input (PyTorch's "unsupported operation").
+void check_cat_out_overlap(const char* op, const Tensor& out, TensorList tensors);
+
+// flip and roll as one gather: result[i_0, ..., i_n] = src[map_0(i_0), ..., map_n(i_n)] with
+// map_d(i) = size - 1 - i where flipped, (i - shift) mod size where rolled, i elsewhere. The
+// result is a new contiguous tensor of self's shape; `sizes` is the shape the gather runs over
+// (roll without dims runs over the flattened tensor, `src` then is a contiguous 1-d view).
+struct RemapPlan {
+  Tensor src;
+  DimVector sizes;
+  DimVector strides;  // src's, in elements
+  DimVector shift;    // in [0, size)
+  SmallVector<bool, 8> flip;
+};
+RemapPlan flip_plan(const Tensor& self, IntArrayRef dims);
+RemapPlan roll_plan(const Tensor& self, IntArrayRef shifts, IntArrayRef dims);
+// The source index of result index i along dim d.
+inline int64_t remap_index(const RemapPlan& p, size_t d, int64_t i) {
+  const int64_t n = p.sizes[d];
+  if (p.flip[d]) return n - 1 - i;
+  const int64_t j = i - p.shift[d];
+  return j < 0 ? j + n : j;
+}
+
+}  // namespace tg::native

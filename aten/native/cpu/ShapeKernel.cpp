@@ -1,0 +1,238 @@
+// CPU kernels of the joining and shape ops: cat (memcpy blocks per outer row), flip and roll (one
+// gather through per-dim index tables), tril/triu (per row: copy the kept columns, zero the rest).
+// They move bytes without looking at them, so each runs once per element size, for every dtype.
+// Work is split by rows (or by bytes of one block); every output byte is written by exactly one
+// chunk from the same source, so results never depend on the thread count.
+#include "aten/vec/isa.h"
+#include <cstring>
+#include <vector>
+
+#include "aten/native/Copy.h"
+#include "aten/native/Shape.h"
+#include "aten/parallel/Parallel.h"
+#include "kernels/_cat.h"
+#include "kernels/_cat2.h"
+#include "kernels/flip.h"
+#include "kernels/roll.h"
+#include "kernels/tril.h"
+#include "kernels/triu.h"
+
+namespace tg::native::CPU_CAPABILITY {
+
+namespace {
+
+// Bytes one chunk of a parallel copy should move at least (a thread wake-up costs microseconds).
+constexpr int64_t kCopyGrainBytes = kGrainSize * 8;
+
+// Runs f.template operator()<U>() with U an unsigned integer of the tensor's element size.
+template <typename F>
+void dispatch_element_size(size_t size, F&& f) {
+  switch (size) {
+    case 1: f.template operator()<uint8_t>(); break;
+    case 2: f.template operator()<uint16_t>(); break;
+    case 4: f.template operator()<uint32_t>(); break;
+    case 8: f.template operator()<uint64_t>(); break;
+    default: TG_ERROR("[shape] unsupported element size ", size);
+  }
+}
+
+int64_t prod(IntArrayRef sizes, int64_t begin, int64_t end) {
+  int64_t p = 1;
+  for (int64_t d = begin; d < end; ++d) p *= sizes[d];
+  return p;
+}
+
+}  // namespace
+
+// ----------------------------------------------------------------------------- cat
+
+void cat_out_cpu(TensorList tensors, int64_t dim, Tensor& out) {
+  check_cat_out_overlap("cat", out, tensors);
+  if (out.numel() == 0) return;  // also when cat skips every input
+  const int64_t d = cat_wrap_dim(dim, tensors);
+  const int64_t es = int64_t(out.element_size());
+  const int64_t outer = prod(out.sizes(), 0, d), inner = prod(out.sizes(), d + 1, out.dim());
+  const int64_t row_bytes = out.size(d) * inner * es;  // one outer row of the result
+
+  // A piece is one input's block of each outer row: contiguous inputs of the result's dtype go
+  // in with memcpy when the result is contiguous; the others through the copy kernel (casts,
+  // strides), into a view of their part of the result.
+  struct Piece {
+    const char* src;
+    int64_t bytes;   // per outer row
+    int64_t offset;  // in the result's row, in bytes
+  };
+  std::vector<Piece> fast;
+  int64_t offset = 0;  // along dim, in elements
+  for (const Tensor& t : tensors) {
+    if (cat_skips(t)) continue;
+    const int64_t n = t.size(d);
+    if (t.numel() > 0) {
+      if (out.is_contiguous() && t.is_contiguous() && t.dtype() == out.dtype()) {
+        fast.push_back(Piece{static_cast<const char*>(t.data_ptr()), n * inner * es, offset * inner * es});
+      } else {
+        DimVector sizes(out.sizes());
+        sizes[size_t(d)] = n;
+        Tensor part = make_view(out, sizes, out.strides(), out.storage_offset() + offset * out.stride(d));
+        copy_into(part, t, "cat");
+      }
+    }
+    offset += n;
+  }
+  if (fast.empty()) return;
+  char* dst = static_cast<char*>(out.data_ptr());
+  if (outer == 1) {
+    // One row (dim 0, or only leading dims of size 1): split each block by bytes.
+    for (const Piece& p : fast)
+      parallel_for(0, p.bytes, kCopyGrainBytes, [&](int64_t b, int64_t e) {
+        std::memcpy(dst + p.offset + b, p.src + b, size_t(e - b));
+      });
+    return;
+  }
+  parallel_for(0, outer, std::max<int64_t>(1, kCopyGrainBytes / std::max<int64_t>(row_bytes, 1)),
+               [&](int64_t b, int64_t e) {
+    for (int64_t row = b; row < e; ++row)
+      for (const Piece& p : fast) std::memcpy(dst + row * row_bytes + p.offset, p.src + row * p.bytes, size_t(p.bytes));
+  });
+}
+
+Tensor cat2_cpu(const Tensor& self, const Tensor& other, int64_t dim) {
+  const Tensor pair[2] = {self, other};
+  const TensorList tensors(pair, 2);
+  const TensorMeta m = meta::_cat(tensors, dim);
+  Tensor out = empty_tensor(m.sizes, m.dtype, m.device, "_cat2");
+  cat_out_cpu(tensors, dim, out);
+  return out;
+}
+
+// ----------------------------------------------------------------------------- flip, roll
+
+namespace {
+
+Tensor remap_cpu(const RemapPlan& p, const Tensor& self, const char* op) {
+  Tensor out = empty_tensor(self.sizes(), self.dtype(), self.device(), op);
+  if (out.numel() == 0) return out;
+  const size_t nd = p.sizes.size();
+  if (nd == 0) {
+    std::memcpy(out.data_ptr(), p.src.data_ptr(), out.element_size());
+    return out;
+  }
+  // table[d][i]: the source offset (in elements) of result index i along dim d.
+  std::vector<std::vector<int64_t>> table(nd);
+  for (size_t d = 0; d < nd; ++d) {
+    table[d].resize(size_t(p.sizes[d]));
+    for (int64_t i = 0; i < p.sizes[d]; ++i) table[d][size_t(i)] = remap_index(p, d, i) * p.strides[d];
+  }
+  const int64_t inner = p.sizes[nd - 1], outer = out.numel() / inner;
+  // The last dim read forward with stride 1 (a roll or nothing): at most two memcpy runs.
+  const bool runs = !p.flip[nd - 1] && p.strides[nd - 1] == 1;
+  const int64_t shift = p.shift[nd - 1];
+  dispatch_element_size(out.element_size(), [&]<typename U>() {
+    const U* src = static_cast<const U*>(p.src.data_ptr());
+    U* dst = static_cast<U*>(out.data_ptr());
+    const int64_t* last = table[nd - 1].data();
+    parallel_for(0, outer, std::max<int64_t>(1, kGrainSize / inner), [&](int64_t b, int64_t e) {
+      // The coordinates of row b over the leading dims, and its source offset; then an odometer.
+      DimVector coord(nd - 1, 0);
+      int64_t base = 0;
+      for (int64_t r = b, d = int64_t(nd) - 2; d >= 0; --d) {
+        coord[size_t(d)] = r % p.sizes[size_t(d)];
+        r /= p.sizes[size_t(d)];
+      }
+      for (size_t d = 0; d + 1 < nd; ++d) base += table[d][size_t(coord[d])];
+      for (int64_t row = b; row < e; ++row) {
+        U* o = dst + row * inner;
+        const U* s = src + base;
+        if (runs) {
+          std::memcpy(o, s + inner - shift, size_t(shift) * sizeof(U));
+          std::memcpy(o + shift, s, size_t(inner - shift) * sizeof(U));
+        } else {
+          for (int64_t j = 0; j < inner; ++j) o[j] = s[last[j]];
+        }
+        for (int64_t d = int64_t(nd) - 2; d >= 0; --d) {
+          const auto& t = table[size_t(d)];
+          base -= t[size_t(coord[size_t(d)])];
+          if (++coord[size_t(d)] < p.sizes[size_t(d)]) {
+            base += t[size_t(coord[size_t(d)])];
+            break;
+          }
+          coord[size_t(d)] = 0;
+          base += t[0];
+        }
+      }
+    });
+  });
+  return out;
+}
+
+}  // namespace
+
+Tensor flip_cpu(const Tensor& self, IntArrayRef dims) { return remap_cpu(flip_plan(self, dims), self, "flip"); }
+
+Tensor roll_cpu(const Tensor& self, IntArrayRef shifts, IntArrayRef dims) {
+  return remap_cpu(roll_plan(self, shifts, dims), self, "roll");
+}
+
+// ----------------------------------------------------------------------------- tril, triu
+
+namespace {
+
+// The columns [lo, hi) of row i that tril (upper = false) or triu keep; k may be any int64.
+void kept_columns(bool upper, int64_t i, int64_t k, int64_t cols, int64_t& lo, int64_t& hi) {
+  // tril keeps j <= i + k, triu keeps j >= i + k; i + k is formed only when it is in [0, cols].
+  auto clamp_sum = [&](int64_t extra) {  // clamp(i + k + extra, 0, cols) without overflow
+    if (k >= cols - i - extra) return cols;
+    if (k <= -i - extra) return int64_t(0);
+    return i + k + extra;
+  };
+  if (upper) {
+    lo = clamp_sum(0);
+    hi = cols;
+  } else {
+    lo = 0;
+    hi = clamp_sum(1);
+  }
+}
+
+void triangle_cpu(bool upper, const Tensor& self, int64_t k, Tensor& out) {
+  if (out.numel() == 0) return;
+  const int64_t nd = self.dim(), rows = self.size(nd - 2), cols = self.size(nd - 1);
+  const int64_t batch = out.numel() / (rows * cols);
+  const int64_t srs = self.stride(nd - 2), scs = self.stride(nd - 1);
+  const int64_t ors = out.stride(nd - 2), ocs = out.stride(nd - 1);
+  dispatch_element_size(out.element_size(), [&]<typename U>() {
+    const U* src = static_cast<const U*>(self.data_ptr());
+    U* dst = static_cast<U*>(out.data_ptr());
+    parallel_for(0, batch * rows, std::max<int64_t>(1, kGrainSize / cols), [&](int64_t b, int64_t e) {
+      for (int64_t row = b; row < e; ++row) {
+        const int64_t i = row % rows;
+        int64_t soff = i * srs, ooff = i * ors;
+        for (int64_t r = row / rows, d = nd - 3; d >= 0; --d) {  // the batch index over the leading dims
+          const int64_t c = r % self.size(d);
+          r /= self.size(d);
+          soff += c * self.stride(d);
+          ooff += c * out.stride(d);
+        }
+        const U* s = src + soff;
+        U* o = dst + ooff;
+        int64_t lo, hi;
+        kept_columns(upper, i, k, cols, lo, hi);
+        if (scs == 1 && ocs == 1) {
+          // All-zero bytes are 0, 0.0 and false in every dtype.
+          std::memset(o, 0, size_t(lo) * sizeof(U));
+          if (o != s && hi > lo) std::memcpy(o + lo, s + lo, size_t(hi - lo) * sizeof(U));
+          std::memset(o + hi, 0, size_t(cols - hi) * sizeof(U));
+        } else {
+          for (int64_t j = 0; j < cols; ++j) o[j * ocs] = (j >= lo && j < hi) ? s[j * scs] : U(0);
+        }
+      }
+    });
+  });
+}
+
+}  // namespace
+
+void tril_cpu(const Tensor& self, int64_t diagonal, Tensor& out) { triangle_cpu(false, self, diagonal, out); }
+void triu_cpu(const Tensor& self, int64_t diagonal, Tensor& out) { triangle_cpu(true, self, diagonal, out); }
+
+}  // namespace tg::native::CPU_CAPABILITY

@@ -29,6 +29,12 @@ def test_sort_is_stable(dtype, n):
         np.testing.assert_array_equal(to_numpy(indices), want, err_msg=f"descending={descending}")
         np.testing.assert_array_equal(to_numpy(values), a[want])
         np.testing.assert_array_equal(to_numpy(tg.argsort(x, descending=descending, stable=True)), want)
+        if dtype is not tg.bool:  # topk and kthvalue pick what the stable sort puts there
+            for k in (1, 7, n // 2):
+                v, i = tg.topk(x, k, largest=descending)
+                np.testing.assert_array_equal(to_numpy(i), want[:k], err_msg=f"topk k={k}")
+            v, i = tg.kthvalue(x, n // 3)
+            assert to_numpy(i) == np.argsort(ref, kind="stable")[n // 3 - 1]
 
 
 @pytest.mark.parametrize("n", LENGTHS)

@@ -13,6 +13,7 @@
 #include <limits>
 #include <vector>
 
+#include "aten/core/CPUAllocator.h"
 #include "aten/dispatch/DtypeDispatch.h"
 #include "aten/iter/Reduction.h"
 #include "aten/native/Sorting.h"
@@ -29,26 +30,39 @@ namespace tg::native::CPU_CAPABILITY {
 
 namespace {
 
-template <typename K>
+// A line element: its key and its index along the dim. Lines shorter than 2^32 use 32-bit
+// indices, so a float entry takes 8 bytes instead of 16 (half the memory traffic of a long sort).
+template <typename K, typename I>
 struct Entry {
+  using key_type = K;
   K key;
-  int64_t index;
+  I index;
 };
 
-template <typename K>
-inline bool entry_less(const Entry<K>& a, const Entry<K>& b) {
+template <typename E>
+inline bool entry_less(const E& a, const E& b) {
   return a.key < b.key || (a.key == b.key && a.index < b.index);
+}
+
+// Calls f.template operator()<I>() with the smallest index type that holds 0..n-1.
+template <typename F>
+void with_index_type(int64_t n, const F& f) {
+  if (n <= int64_t(UINT32_MAX)) f.template operator()<uint32_t>();
+  else f.template operator()<int64_t>();
 }
 
 // The entries of one line of n elements at p with the given stride, in index order. `flip`
 // reverses the key order (descending sort, largest topk): equal values stay in index order.
-template <typename T, typename K = sort_key_t<T>>
-void load_line(const T* p, int64_t stride, int64_t n, bool flip, Entry<K>* out) {
+template <typename T, typename E>
+void load_line(const T* p, int64_t stride, int64_t n, bool flip, E* out) {
+  using K = typename E::key_type;
+  using I = decltype(E::index);
+  static_assert(std::is_same_v<K, sort_key_t<T>>);
   const K mask = flip ? ~K(0) : K(0);
   if (stride == 1) {
-    for (int64_t i = 0; i < n; ++i) out[i] = {K(sort_key(p[i]) ^ mask), i};
+    for (int64_t i = 0; i < n; ++i) out[i] = {K(sort_key(p[i]) ^ mask), I(i)};
   } else {
-    for (int64_t i = 0; i < n; ++i) out[i] = {K(sort_key(p[i * stride]) ^ mask), i};
+    for (int64_t i = 0; i < n; ++i) out[i] = {K(sort_key(p[i * stride]) ^ mask), I(i)};
   }
 }
 
@@ -58,16 +72,17 @@ constexpr int64_t kRadixMinLength = 1024;
 // LSD radix sort of entries that are in index order, by key, 8 bits per pass. Each pass is
 // stable, so the result is in (key, index) order. Passes where every key has the same byte
 // (the upper bytes of small integers, the keys of bool) are skipped.
-template <typename K>
-void radix_sort(Entry<K>* a, Entry<K>* tmp, int64_t n) {
+template <typename E>
+void radix_sort(E* a, E* tmp, int64_t n) {
+  using K = typename E::key_type;
   constexpr int kPasses = int(sizeof(K));
   std::vector<int64_t> counts(size_t(kPasses) * 256, 0);
   for (int64_t i = 0; i < n; ++i) {
     const K k = a[i].key;
     for (int p = 0; p < kPasses; ++p) ++counts[size_t(p) * 256 + ((k >> (8 * p)) & 0xff)];
   }
-  Entry<K>* src = a;
-  Entry<K>* dst = tmp;
+  E* src = a;
+  E* dst = tmp;
   for (int p = 0; p < kPasses; ++p) {
     int64_t* c = counts.data() + size_t(p) * 256;
     if (c[(a[0].key >> (8 * p)) & 0xff] == n) continue;  // one byte value everywhere: nothing moves
@@ -83,43 +98,104 @@ void radix_sort(Entry<K>* a, Entry<K>* tmp, int64_t n) {
   if (src != a) std::copy(src, src + n, a);
 }
 
-// Sorts entries in index order into (key, index) order; tmp is scratch the radix sort may grow.
-template <typename K>
-void sort_entries(Entry<K>* a, int64_t n, std::vector<Entry<K>>& tmp) {
+// Scratch entries from the caching CPU allocator: sorting a long line again reuses memory that is
+// already mapped (fresh malloc'ed pages cost a page fault each, more than the sort itself).
+template <typename E>
+class Scratch {
+ public:
+  Scratch() = default;
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+  ~Scratch() { release(); }
+  E* get(int64_t n) {
+    if (n > capacity_) {
+      release();
+      data_ = static_cast<E*>(cpu_allocate(size_t(n) * sizeof(E)));
+      capacity_ = n;
+    }
+    return data_;
+  }
+
+ private:
+  void release() {
+    if (data_ != nullptr) cpu_free(data_, size_t(capacity_) * sizeof(E));
+    data_ = nullptr;
+    capacity_ = 0;
+  }
+  E* data_ = nullptr;
+  int64_t capacity_ = 0;
+};
+
+// Sorts entries in index order into (key, index) order; tmp is scratch for the radix sort.
+template <typename E>
+void sort_entries(E* a, int64_t n, Scratch<E>& tmp) {
   if (n >= kRadixMinLength) {
-    if (int64_t(tmp.size()) < n) tmp.resize(size_t(n));
-    radix_sort(a, tmp.data(), n);
+    radix_sort(a, tmp.get(n), n);
   } else {
-    std::sort(a, a + n, entry_less<K>);
+    std::sort(a, a + n, entry_less<E>);
   }
 }
 
-// Calls f(line, entries, scratch) for every line of a plan, lines split across threads; each
-// thread owns its buffers.
-template <typename K, typename F>
+// Calls f(line, entries, scratch) for every line, lines split across threads; each thread owns
+// its buffers (entries: room for n).
+template <typename E, typename F>
 void for_each_line(int64_t lines, int64_t n, const F& f) {
   if (lines == 0 || n == 0) return;
   const int64_t grain = std::max<int64_t>(1, kGrainSize / n);
   parallel_for(0, lines, grain, [&](int64_t begin, int64_t end) {
-    std::vector<Entry<K>> buf(static_cast<size_t>(n));
-    std::vector<Entry<K>> tmp;
-    for (int64_t line = begin; line < end; ++line) f(line, buf.data(), tmp);
+    Scratch<E> buf, tmp;
+    E* entries = buf.get(n);
+    for (int64_t line = begin; line < end; ++line) f(line, entries, tmp);
   });
 }
 
+// The k first entries of a line in (key, index) order, for k much smaller than n, into buf (room
+// for 2k): one pass keeps candidates in buf; whenever it fills up, the k best stay (nth_element)
+// and the worst of them becomes a bound that later elements must beat, so most elements cost one
+// key and one comparison. Indices grow along the scan, so an element equal to the bound loses to
+// it, as in (key, index) order. Leaves the k best in buf[0, k), unordered.
+template <typename T, typename E>
+void select_k_by_scan(const T* p, int64_t stride, int64_t n, int64_t k, bool flip, E* buf) {
+  using K = typename E::key_type;
+  using I = decltype(E::index);
+  const K mask = flip ? ~K(0) : K(0);
+  int64_t m = 0;
+  bool bounded = false;
+  E bound{};
+  for (int64_t i = 0; i < n; ++i) {
+    const E e{K(sort_key(p[i * stride]) ^ mask), I(i)};
+    if (bounded && !entry_less(e, bound)) continue;
+    buf[m++] = e;
+    if (m == 2 * k) {
+      std::nth_element(buf, buf + (k - 1), buf + m, entry_less<E>);
+      m = k;
+      bound = buf[k - 1];
+      bounded = true;
+    }
+  }
+  if (m > k) std::nth_element(buf, buf + (k - 1), buf + m, entry_less<E>);
+}
+
 int64_t stride_along(const Tensor& t, int64_t dim) { return t.dim() == 0 ? 1 : t.stride(dim); }
+
+// Dispatches on the dtype (in Set) and on the entry type for lines of n elements: f<T, E>().
+template <DtypeSet Set, typename F>
+void dispatch_entries(ScalarType dtype, const char* op, int64_t n, const F& f) {
+  dispatch_dtype<Set>(dtype, op, [&]<typename T>() {
+    with_index_type(n, [&]<typename I>() { f.template operator()<T, Entry<sort_key_t<T>, I>>(); });
+  });
+}
 
 }  // namespace
 
 std::tuple<Tensor, Tensor> sort_cpu(const Tensor& self, int64_t dim, bool descending) {
   SortPlan p = sort_plan(self, dim);
-  dispatch_all(self.dtype(), "sort", [&]<typename T>() {
-    using K = sort_key_t<T>;
+  dispatch_entries<DtypeSet::All>(self.dtype(), "sort", p.n, [&]<typename T, typename E>() {
     const T* in = self.data<T>();
     T* values = p.values.data<T>();
     int64_t* indices = p.indices.data<int64_t>();
     const int64_t in_stride = stride_along(self, p.dim), out_stride = stride_along(p.values, p.dim);
-    for_each_line<K>(p.lines, p.n, [&](int64_t line, Entry<K>* e, std::vector<Entry<K>>& tmp) {
+    for_each_line<E>(p.lines, p.n, [&](int64_t line, E* e, Scratch<E>& tmp) {
       const T* src = in + line_offset(line, self.sizes(), self.strides(), p.dim);
       const int64_t o = line_offset(line, p.values.sizes(), p.values.strides(), p.dim);
       load_line(src, in_stride, p.n, descending, e);
@@ -136,23 +212,26 @@ std::tuple<Tensor, Tensor> sort_cpu(const Tensor& self, int64_t dim, bool descen
 std::tuple<Tensor, Tensor> topk_cpu(const Tensor& self, int64_t k, int64_t dim, bool largest, bool sorted) {
   SortPlan p = topk_plan(self, k, dim);
   if (k == 0) return {p.values, p.indices};
-  dispatch_numeric(self.dtype(), "topk", [&]<typename T>() {
-    using K = sort_key_t<T>;
+  dispatch_entries<DtypeSet::Numeric>(self.dtype(), "topk", p.n, [&]<typename T, typename E>() {
     const T* in = self.data<T>();
     T* values = p.values.data<T>();
     int64_t* indices = p.indices.data<int64_t>();
     const int64_t in_stride = stride_along(self, p.dim), out_stride = stride_along(p.values, p.dim);
-    for_each_line<K>(p.lines, p.n, [&](int64_t line, Entry<K>* e, std::vector<Entry<K>>& tmp) {
+    for_each_line<E>(p.lines, p.n, [&](int64_t line, E* e, Scratch<E>& tmp) {
       const T* src = in + line_offset(line, self.sizes(), self.strides(), p.dim);
       const int64_t o = line_offset(line, p.values.sizes(), p.values.strides(), p.dim);
       // Flipped keys for largest: the k first entries in (key, index) order are the k largest,
       // equal values by index, as a stable descending sort has them.
-      load_line(src, in_stride, p.n, largest, e);
-      if (k * 4 >= p.n && p.n >= kRadixMinLength) {
+      if (k * 64 <= p.n) {  // a few candidates: one filtering pass
+        select_k_by_scan(src, in_stride, p.n, k, largest, e);
+        if (sorted) std::sort(e, e + k, entry_less<E>);
+      } else if (k * 4 >= p.n && p.n >= kRadixMinLength) {
+        load_line(src, in_stride, p.n, largest, e);
         sort_entries(e, p.n, tmp);  // most of the line is wanted: sorting it all is cheaper
       } else {
-        if (k < p.n) std::nth_element(e, e + (k - 1), e + p.n, entry_less<K>);
-        if (sorted) std::sort(e, e + k, entry_less<K>);
+        load_line(src, in_stride, p.n, largest, e);
+        if (k < p.n) std::nth_element(e, e + (k - 1), e + p.n, entry_less<E>);
+        if (sorted) std::sort(e, e + k, entry_less<E>);
       }
       for (int64_t j = 0; j < k; ++j) {
         values[o + j * out_stride] = src[e[j].index * in_stride];
@@ -165,16 +244,15 @@ std::tuple<Tensor, Tensor> topk_cpu(const Tensor& self, int64_t k, int64_t dim, 
 
 std::tuple<Tensor, Tensor> kthvalue_cpu(const Tensor& self, int64_t k, int64_t dim, bool keepdim) {
   SortPlan p = kthvalue_plan(self, k, dim, keepdim);
-  dispatch_numeric(self.dtype(), "kthvalue", [&]<typename T>() {
-    using K = sort_key_t<T>;
+  dispatch_entries<DtypeSet::Numeric>(self.dtype(), "kthvalue", p.n, [&]<typename T, typename E>() {
     const T* in = self.data<T>();
     T* values = p.values.data<T>();
     int64_t* indices = p.indices.data<int64_t>();
     const int64_t in_stride = stride_along(self, p.dim);
-    for_each_line<K>(p.lines, p.n, [&](int64_t line, Entry<K>* e, std::vector<Entry<K>>&) {
+    for_each_line<E>(p.lines, p.n, [&](int64_t line, E* e, Scratch<E>&) {
       const T* src = in + line_offset(line, self.sizes(), self.strides(), p.dim);
       load_line(src, in_stride, p.n, false, e);
-      std::nth_element(e, e + (k - 1), e + p.n, entry_less<K>);
+      std::nth_element(e, e + (k - 1), e + p.n, entry_less<E>);
       values[line] = src[e[k - 1].index * in_stride];  // results are contiguous, one per line
       indices[line] = e[k - 1].index;
     });
@@ -187,20 +265,19 @@ std::tuple<Tensor, Tensor> kthvalue_cpu(const Tensor& self, int64_t k, int64_t d
 namespace {
 // Index of the lower median of a row: the first NaN if there is one (NaN propagates, as in
 // PyTorch), else the element a stable sort puts at (n - 1) / 2.
-template <typename T, typename K = sort_key_t<T>>
-int64_t row_median(const T* row, int64_t n, Entry<K>* e) {
+template <typename T, typename E>
+int64_t row_median(const T* row, int64_t n, E* e) {
   if constexpr (!std::is_integral_v<T>) {
     for (int64_t i = 0; i < n; ++i)
       if (std::isnan(static_cast<float>(row[i]))) return i;
   }
   load_line(row, 1, n, false, e);
-  std::nth_element(e, e + (n - 1) / 2, e + n, entry_less<K>);
+  std::nth_element(e, e + (n - 1) / 2, e + n, entry_less<E>);
   return e[(n - 1) / 2].index;
 }
 
 void median_kernel(const Reduction& r, bool with_indices) {
-  dispatch_numeric(r.compute_dtype(), "median", [&]<typename T>() {
-    using K = sort_key_t<T>;
+  dispatch_entries<DtypeSet::Numeric>(r.compute_dtype(), "median", r.inner(), [&]<typename T, typename E>() {
     T* values = r.output(0).data<T>();
     if (r.inner() == 0 && r.outer() > 0 && !with_indices && !std::is_integral_v<T>) {
       // median() of no elements is NaN, like PyTorch (which has no value for integers: an error).
@@ -210,7 +287,7 @@ void median_kernel(const Reduction& r, bool with_indices) {
     r.check_nonempty();
     const T* in = r.input().data<T>();
     const int64_t n = r.inner();
-    for_each_line<K>(r.outer(), n, [&](int64_t row, Entry<K>* e, std::vector<Entry<K>>&) {
+    for_each_line<E>(r.outer(), n, [&](int64_t row, E* e, Scratch<E>&) {
       const int64_t i = row_median(in + row * n, n, e);
       values[row] = in[row * n + i];
       if (with_indices) r.output(1).data<int64_t>()[row] = i;
@@ -224,13 +301,12 @@ void median_dim_kernel(const Reduction& r) { median_kernel(r, true); }
 
 void mode_kernel(const Reduction& r) {
   r.check_nonempty();
-  dispatch_all(r.compute_dtype(), "mode", [&]<typename T>() {
-    using K = sort_key_t<T>;
+  dispatch_entries<DtypeSet::All>(r.compute_dtype(), "mode", r.inner(), [&]<typename T, typename E>() {
     const T* in = r.input().data<T>();
     T* values = r.output(0).data<T>();
     int64_t* indices = r.output(1).data<int64_t>();
     const int64_t n = r.inner();
-    for_each_line<K>(r.outer(), n, [&](int64_t row, Entry<K>* e, std::vector<Entry<K>>& tmp) {
+    for_each_line<E>(r.outer(), n, [&](int64_t row, E* e, Scratch<E>& tmp) {
       load_line(in + row * n, 1, n, false, e);
       sort_entries(e, n, tmp);
       // Runs of equal keys in ascending order: the first longest run wins (the smallest of the

@@ -2118,7 +2118,7 @@ def _issue9_sort_entries():
         np.add.at(out, tuple(grid), src.astype(np.float64))
         return out.astype(src.dtype)
 
-    def ties(make, shape, dtype, seed):
+    def ties(shape, dtype, seed):
         """Values from a small set: many duplicates (stable order, mode, median among equals)."""
         a = np.random.default_rng(seed).integers(0, 3, size=shape)
         return tg.tensor(a.astype(np.bool_) if dtype is tg.bool else a, dtype=dtype)
@@ -2136,8 +2136,8 @@ def _issue9_sort_entries():
                 yield SampleInput(make((5,)), *extra(5), dim=0, **extra_kw(op, 1))
                 if op.name in ("sort", "argsort"):  # the sort.stable overload
                     yield SampleInput(make(L), stable=True, dim=1, descending=True)
-                yield SampleInput(ties(make, (4, 7), dtype, 1), *extra(7), name="ties")
-                yield SampleInput(ties(make, (6, 3), dtype, 2), *extra(6), dim=0, **extra_kw(op, 1), name="ties")
+                yield SampleInput(ties((4, 7), dtype, 1), *extra(7), name="ties")
+                yield SampleInput(ties((6, 3), dtype, 2), *extra(6), dim=0, **extra_kw(op, 1), name="ties")
                 if is_floating(dtype):
                     yield SampleInput(special_values((3, 10), dtype, seed=1), *extra(10), name="ieee specials")
                     yield SampleInput(special_values((10, 3), dtype, seed=2), *extra(10), dim=0,
@@ -2154,7 +2154,7 @@ def _issue9_sort_entries():
                 yield SampleInput(make(BIG), *extra(37), dim=0, **extra_kw(op, 1))
                 yield SampleInput(make(BIG[::-1]).t(), *extra(129), dim=1)
                 yield SampleInput(make((2, LONG)), *extra(LONG), dim=-1, **extra_kw(op, 0))
-                yield SampleInput(ties(make, (LONG, 2), dtype, 3), *extra(LONG), dim=0, **extra_kw(op, 1),
+                yield SampleInput(ties((LONG, 2), dtype, 3), *extra(LONG), dim=0, **extra_kw(op, 1),
                                   name="ties")
         return gen
 
@@ -2168,7 +2168,8 @@ def _issue9_sort_entries():
             return {"keepdim": variant == 0}
         return {}
 
-    none = lambda n: ()  # noqa: E731
+    def none(n):
+        return ()
 
     def k_of(n):
         return (max(1, (n + 1) // 2) if n else 0,)
@@ -2244,7 +2245,7 @@ def _issue9_sort_entries():
         if mode in ("basic", "large"):  # the whole-tensor median first, then per dim
             yield SampleInput(make(S) if mode == "basic" else make(BIG))
             if mode == "basic":
-                yield SampleInput(ties(make, (5, 4), dtype, 4), name="ties")
+                yield SampleInput(ties((5, 4), dtype, 4), name="ties")
                 if is_floating(dtype):
                     yield SampleInput(special_values((3, 4), dtype, seed=3), name="ieee specials")
         if mode == "zero_dim":
@@ -2277,15 +2278,15 @@ def _issue9_sort_entries():
                            lambda: tg.mode(f(), 0, out=(tg.empty(0), tg.empty(0))), RuntimeError),
                       ), **common))
 
-    def index_for(shape, dim, n_src, seed):
+    def index_for(shape, n_src, seed):
         rng = np.random.default_rng(seed)
         return tg.tensor(rng.integers(0, n_src, size=shape).astype(np.int64))
 
     def gather_samples(op, dtype, mode, make):
         if mode == "basic":
-            yield SampleInput(make(S), 1, index_for((3, 6), 1, 4, 1))
-            yield SampleInput(make(L), 0, index_for((2, 3, 4), 0, 2, 2))
-            yield SampleInput(make(L), -2, index_for((2, 1, 4), 1, 3, 3))
+            yield SampleInput(make(S), 1, index_for((3, 6), 4, 1))
+            yield SampleInput(make(L), 0, index_for((2, 3, 4), 2, 2))
+            yield SampleInput(make(L), -2, index_for((2, 1, 4), 3, 3))
         elif mode == "zero_dim":
             yield SampleInput(make(()), 0, tg.tensor(0))
         elif mode == "zero_size":
@@ -2293,15 +2294,17 @@ def _issue9_sort_entries():
 
     def scatter_samples(op, dtype, mode, make):
         if mode == "basic":
-            yield SampleInput(make((3, 6)), 1, index_for((3, 6), 1, 4, 1), [3, 4])  # duplicates add up
-            yield SampleInput(make(L), 0, index_for((2, 3, 4), 0, 2, 2), [2, 3, 4])
-            yield SampleInput(make((2, 1, 4)), -2, index_for((2, 1, 4), 1, 3, 3), [2, 3, 4])
+            yield SampleInput(make((3, 6)), 1, index_for((3, 6), 4, 1), [3, 4])  # duplicates add up
+            yield SampleInput(make(L), 0, index_for((2, 3, 4), 2, 2), [2, 3, 4])
+            yield SampleInput(make((2, 1, 4)), -2, index_for((2, 1, 4), 3, 3), [2, 3, 4])
         elif mode == "zero_dim":
             yield SampleInput(make(()), 0, tg.tensor(0), [])
         elif mode == "zero_size":
             yield SampleInput(make((3, 0)), 1, tg.empty([3, 0], dtype=tg.int64), [3, 4])
 
-    idx = lambda *v: tg.tensor(list(v))  # noqa: E731
+    def idx(*v):
+        return tg.tensor(list(v))
+
     out.append(OpInfo("_gather_along_dim", ref=gather_ref, sample_inputs=gather_samples, result_dtype=own_dtype,
                       error_inputs=_errors(
                           ("index out of range", lambda: tg._C._gather_along_dim(f((4,)), 0, idx(0, 4)), IndexError,

@@ -8,6 +8,7 @@ and error inputs of each kind; the entries live in one module per family:
     scans.py             kind scan (cumulative along one dim)
     linalg.py            softmax, matrix products
     shape_ops.py         joining and shape ops (cat, stack, flip, roll, tril, diagonal, ...)
+    sorting.py           sort, argsort, topk, kthvalue, median, mode
     factories.py         ops that take device= (sizes and scalars in), and the *_like ones
     views.py             views and reshapes
     copy.py              copies, fills, conversions, whole-tensor comparisons

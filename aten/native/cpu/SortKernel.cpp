@@ -1,0 +1,396 @@
+// Sorting and selection on the CPU: sort, topk, kthvalue, median, mode, and the backward helpers
+// _gather_along_dim / _scatter_add_along_dim.
+//
+// Every op works line by line along its dim: a line's elements are gathered (from any strides)
+// into a buffer of (key, index) entries, where the key is the order-preserving unsigned image of
+// the value (Sorting.h: NaN largest, -0.0 == 0.0) and ties are broken by index. Sorting the entries
+// gives PyTorch's stable sort (std::sort on short lines, an LSD radix sort from 32 elements);
+// selecting among them (std::nth_element, or for a small topk one filtering pass) gives exactly
+// the element a stable sort would put at that place. Lines are split across threads and each is
+// processed by one thread alone, so results never depend on the thread count.
+#include "aten/vec/isa.h"
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "aten/core/CPUAllocator.h"
+#include "aten/dispatch/DtypeDispatch.h"
+#include "aten/iter/Reduction.h"
+#include "aten/native/Sorting.h"
+#include "aten/parallel/Parallel.h"
+#include "kernels/_gather_along_dim.h"
+#include "kernels/_scatter_add_along_dim.h"
+#include "kernels/kthvalue.h"
+#include "kernels/median.h"
+#include "kernels/mode.h"
+#include "kernels/sort.h"
+#include "kernels/topk.h"
+
+namespace tg::native::CPU_CAPABILITY {
+
+namespace {
+
+// A line element: its key and its index along the dim. Lines shorter than 2^32 use 32-bit
+// indices, so a float entry takes 8 bytes instead of 16 (half the memory traffic of a long sort).
+template <typename K, typename I>
+struct Entry {
+  using key_type = K;
+  K key;
+  I index;
+};
+
+template <typename E>
+inline bool entry_less(const E& a, const E& b) {
+  if constexpr (sizeof(a.key) == 4 && sizeof(a.index) == 4) {
+    // one 64-bit comparison instead of two dependent branches (std::sort's comparisons of random
+    // keys mispredict about half the time)
+    return ((uint64_t(a.key) << 32) | a.index) < ((uint64_t(b.key) << 32) | b.index);
+  } else {
+    return a.key < b.key || (a.key == b.key && a.index < b.index);
+  }
+}
+
+// Calls f.template operator()<I>() with the smallest index type that holds 0..n-1.
+template <typename F>
+void with_index_type(int64_t n, const F& f) {
+  if (n <= int64_t(UINT32_MAX)) f.template operator()<uint32_t>();
+  else f.template operator()<int64_t>();
+}
+
+// The entries of one line of n elements at p with the given stride, in index order. `flip`
+// reverses the key order (descending sort, largest topk): equal values stay in index order.
+template <typename T, typename E>
+void load_line(const T* p, int64_t stride, int64_t n, bool flip, E* out) {
+  using K = typename E::key_type;
+  using I = decltype(E::index);
+  static_assert(std::is_same_v<K, sort_key_t<T>>);
+  const K mask = flip ? ~K(0) : K(0);
+  if (stride == 1) {
+    for (int64_t i = 0; i < n; ++i) out[i] = {K(sort_key(p[i]) ^ mask), I(i)};
+  } else {
+    for (int64_t i = 0; i < n; ++i) out[i] = {K(sort_key(p[i * stride]) ^ mask), I(i)};
+  }
+}
+
+// Below this many elements std::sort of the entries beats the radix sort's fixed cost (measured:
+// from 32 elements on the radix sort wins, by 2x at 64 and 10x at 1000 elements).
+constexpr int64_t kRadixMinLength = 32;
+
+// LSD radix sort of entries that are in index order, by key, 8 bits per pass. Each pass is
+// stable, so the result is in (key, index) order. Passes where every key has the same byte
+// (the upper bytes of small integers, the keys of bool) are skipped.
+template <typename E>
+void radix_sort(E* a, E* tmp, int64_t n) {
+  using K = typename E::key_type;
+  constexpr int kPasses = int(sizeof(K));
+  int64_t counts[kPasses][256] = {};
+  for (int64_t i = 0; i < n; ++i) {
+    const K k = a[i].key;
+    for (int p = 0; p < kPasses; ++p) ++counts[p][(k >> (8 * p)) & 0xff];
+  }
+  E* src = a;
+  E* dst = tmp;
+  for (int p = 0; p < kPasses; ++p) {
+    int64_t* c = counts[p];
+    if (c[(a[0].key >> (8 * p)) & 0xff] == n) continue;  // one byte value everywhere: nothing moves
+    int64_t offset = 0;
+    for (int b = 0; b < 256; ++b) {
+      const int64_t count = c[b];
+      c[b] = offset;
+      offset += count;
+    }
+    for (int64_t i = 0; i < n; ++i) dst[c[(src[i].key >> (8 * p)) & 0xff]++] = src[i];
+    std::swap(src, dst);
+  }
+  if (src != a) std::copy(src, src + n, a);
+}
+
+// Scratch entries from the caching CPU allocator: sorting a long line again reuses memory that is
+// already mapped (fresh malloc'ed pages cost a page fault each, more than the sort itself).
+template <typename E>
+class Scratch {
+ public:
+  Scratch() = default;
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+  ~Scratch() { release(); }
+  E* get(int64_t n) {
+    if (n > capacity_) {
+      release();
+      data_ = static_cast<E*>(cpu_allocate(size_t(n) * sizeof(E)));
+      capacity_ = n;
+    }
+    return data_;
+  }
+
+ private:
+  void release() {
+    if (data_ != nullptr) cpu_free(data_, size_t(capacity_) * sizeof(E));
+    data_ = nullptr;
+    capacity_ = 0;
+  }
+  E* data_ = nullptr;
+  int64_t capacity_ = 0;
+};
+
+// Sorts entries in index order into (key, index) order; tmp is scratch for the radix sort.
+template <typename E>
+void sort_entries(E* a, int64_t n, Scratch<E>& tmp) {
+  if (n >= kRadixMinLength) {
+    radix_sort(a, tmp.get(n), n);
+  } else {
+    std::sort(a, a + n, entry_less<E>);
+  }
+}
+
+// Calls f(line, entries, scratch) for every line, lines split across threads; each thread owns
+// its buffers (entries: room for n).
+template <typename E, typename F>
+void for_each_line(int64_t lines, int64_t n, const F& f) {
+  if (lines == 0 || n == 0) return;
+  const int64_t grain = std::max<int64_t>(1, kGrainSize / n);
+  parallel_for(0, lines, grain, [&](int64_t begin, int64_t end) {
+    Scratch<E> buf, tmp;
+    E* entries = buf.get(n);
+    for (int64_t line = begin; line < end; ++line) f(line, entries, tmp);
+  });
+}
+
+// The k first entries of a line in (key, index) order, for k much smaller than n, into buf (room
+// for 2k): one pass keeps candidates in buf; whenever it fills up, the k best stay (nth_element)
+// and the worst of them becomes a bound that later elements must beat, so most elements cost one
+// key and one comparison. Indices grow along the scan, so an element equal to the bound loses to
+// it, as in (key, index) order. Leaves the k best in buf[0, k), unordered.
+template <typename T, typename E>
+void select_k_by_scan(const T* p, int64_t stride, int64_t n, int64_t k, bool flip, E* buf) {
+  using K = typename E::key_type;
+  using I = decltype(E::index);
+  const K mask = flip ? ~K(0) : K(0);
+  int64_t m = 0;
+  bool bounded = false;
+  E bound{};
+  for (int64_t i = 0; i < n; ++i) {
+    const E e{K(sort_key(p[i * stride]) ^ mask), I(i)};
+    if (bounded && !entry_less(e, bound)) continue;
+    buf[m++] = e;
+    if (m == 2 * k) {
+      std::nth_element(buf, buf + (k - 1), buf + m, entry_less<E>);
+      m = k;
+      bound = buf[k - 1];
+      bounded = true;
+    }
+  }
+  if (m > k) std::nth_element(buf, buf + (k - 1), buf + m, entry_less<E>);
+}
+
+int64_t stride_along(const Tensor& t, int64_t dim) { return t.dim() == 0 ? 1 : t.stride(dim); }
+
+// Dispatches on the dtype (in Set) and on the entry type for lines of n elements: f<T, E>().
+template <DtypeSet Set, typename F>
+void dispatch_entries(ScalarType dtype, const char* op, int64_t n, const F& f) {
+  dispatch_dtype<Set>(dtype, op, [&]<typename T>() {
+    with_index_type(n, [&]<typename I>() { f.template operator()<T, Entry<sort_key_t<T>, I>>(); });
+  });
+}
+
+}  // namespace
+
+std::tuple<Tensor, Tensor> sort_cpu(const Tensor& self, int64_t dim, bool descending) {
+  SortPlan p = sort_plan(self, dim);
+  dispatch_entries<DtypeSet::All>(self.dtype(), "sort", p.n, [&]<typename T, typename E>() {
+    const T* in = self.data<T>();
+    T* values = p.values.data<T>();
+    int64_t* indices = p.indices.data<int64_t>();
+    const int64_t in_stride = stride_along(self, p.dim), out_stride = stride_along(p.values, p.dim);
+    for_each_line<E>(p.lines, p.n, [&](int64_t line, E* e, Scratch<E>& tmp) {
+      const T* src = in + line_offset(line, self.sizes(), self.strides(), p.dim);
+      const int64_t o = line_offset(line, p.values.sizes(), p.values.strides(), p.dim);
+      load_line(src, in_stride, p.n, descending, e);
+      sort_entries(e, p.n, tmp);
+      for (int64_t j = 0; j < p.n; ++j) {
+        values[o + j * out_stride] = src[e[j].index * in_stride];
+        indices[o + j * out_stride] = e[j].index;
+      }
+    });
+  });
+  return {p.values, p.indices};
+}
+
+std::tuple<Tensor, Tensor> topk_cpu(const Tensor& self, int64_t k, int64_t dim, bool largest, bool sorted) {
+  SortPlan p = topk_plan(self, k, dim);
+  if (k == 0) return {p.values, p.indices};
+  dispatch_entries<DtypeSet::Numeric>(self.dtype(), "topk", p.n, [&]<typename T, typename E>() {
+    const T* in = self.data<T>();
+    T* values = p.values.data<T>();
+    int64_t* indices = p.indices.data<int64_t>();
+    const int64_t in_stride = stride_along(self, p.dim), out_stride = stride_along(p.values, p.dim);
+    for_each_line<E>(p.lines, p.n, [&](int64_t line, E* e, Scratch<E>& tmp) {
+      const T* src = in + line_offset(line, self.sizes(), self.strides(), p.dim);
+      const int64_t o = line_offset(line, p.values.sizes(), p.values.strides(), p.dim);
+      // Flipped keys for largest: the k first entries in (key, index) order are the k largest,
+      // equal values by index, as a stable descending sort has them.
+      if (k * 64 <= p.n) {  // a few candidates: one filtering pass
+        select_k_by_scan(src, in_stride, p.n, k, largest, e);
+        if (sorted) std::sort(e, e + k, entry_less<E>);
+      } else if (k * 4 >= p.n && p.n >= kRadixMinLength) {
+        load_line(src, in_stride, p.n, largest, e);
+        sort_entries(e, p.n, tmp);  // most of the line is wanted: sorting it all is cheaper
+      } else {
+        load_line(src, in_stride, p.n, largest, e);
+        if (k < p.n) std::nth_element(e, e + (k - 1), e + p.n, entry_less<E>);
+        if (sorted) std::sort(e, e + k, entry_less<E>);
+      }
+      for (int64_t j = 0; j < k; ++j) {
+        values[o + j * out_stride] = src[e[j].index * in_stride];
+        indices[o + j * out_stride] = e[j].index;
+      }
+    });
+  });
+  return {p.values, p.indices};
+}
+
+std::tuple<Tensor, Tensor> kthvalue_cpu(const Tensor& self, int64_t k, int64_t dim, bool keepdim) {
+  SortPlan p = kthvalue_plan(self, k, dim, keepdim);
+  dispatch_entries<DtypeSet::Numeric>(self.dtype(), "kthvalue", p.n, [&]<typename T, typename E>() {
+    const T* in = self.data<T>();
+    T* values = p.values.data<T>();
+    int64_t* indices = p.indices.data<int64_t>();
+    const int64_t in_stride = stride_along(self, p.dim);
+    for_each_line<E>(p.lines, p.n, [&](int64_t line, E* e, Scratch<E>&) {
+      const T* src = in + line_offset(line, self.sizes(), self.strides(), p.dim);
+      load_line(src, in_stride, p.n, false, e);
+      std::nth_element(e, e + (k - 1), e + p.n, entry_less<E>);
+      values[line] = src[e[k - 1].index * in_stride];  // results are contiguous, one per line
+      indices[line] = e[k - 1].index;
+    });
+  });
+  return {p.values, p.indices};
+}
+
+// ---- median and mode: reductions, so the rows are already contiguous in self's dtype.
+
+namespace {
+// Index of the lower median of a row: the first NaN if there is one (NaN propagates, as in
+// PyTorch), else the element a stable sort puts at (n - 1) / 2.
+template <typename T, typename E>
+int64_t row_median(const T* row, int64_t n, E* e) {
+  if constexpr (!std::is_integral_v<T>) {
+    for (int64_t i = 0; i < n; ++i)
+      if (std::isnan(static_cast<float>(row[i]))) return i;
+  }
+  load_line(row, 1, n, false, e);
+  std::nth_element(e, e + (n - 1) / 2, e + n, entry_less<E>);
+  return e[(n - 1) / 2].index;
+}
+
+void median_kernel(const Reduction& r, bool with_indices) {
+  dispatch_entries<DtypeSet::Numeric>(r.compute_dtype(), "median", r.inner(), [&]<typename T, typename E>() {
+    T* values = r.output(0).data<T>();
+    if (r.inner() == 0 && r.outer() > 0 && !with_indices && !std::is_integral_v<T>) {
+      // median() of no elements is NaN, like PyTorch (which has no value for integers: an error).
+      values[0] = T(std::numeric_limits<float>::quiet_NaN());
+      return;
+    }
+    r.check_nonempty();
+    const T* in = r.input().data<T>();
+    const int64_t n = r.inner();
+    for_each_line<E>(r.outer(), n, [&](int64_t row, E* e, Scratch<E>&) {
+      const int64_t i = row_median(in + row * n, n, e);
+      values[row] = in[row * n + i];
+      if (with_indices) r.output(1).data<int64_t>()[row] = i;
+    });
+  });
+}
+}  // namespace
+
+void median_all_kernel(const Reduction& r) { median_kernel(r, false); }
+void median_dim_kernel(const Reduction& r) { median_kernel(r, true); }
+
+void mode_kernel(const Reduction& r) {
+  r.check_nonempty();
+  dispatch_entries<DtypeSet::All>(r.compute_dtype(), "mode", r.inner(), [&]<typename T, typename E>() {
+    const T* in = r.input().data<T>();
+    T* values = r.output(0).data<T>();
+    int64_t* indices = r.output(1).data<int64_t>();
+    const int64_t n = r.inner();
+    for_each_line<E>(r.outer(), n, [&](int64_t row, E* e, Scratch<E>& tmp) {
+      load_line(in + row * n, 1, n, false, e);
+      sort_entries(e, n, tmp);
+      // Runs of equal keys in ascending order: the first longest run wins (the smallest of the
+      // most frequent values); its last entry is the value's last occurrence.
+      int64_t best_count = 0, best_index = 0;
+      for (int64_t start = 0; start < n;) {
+        int64_t end = start + 1;
+        while (end < n && e[end].key == e[start].key) ++end;
+        if (end - start > best_count) {
+          best_count = end - start;
+          best_index = e[end - 1].index;
+        }
+        start = end;
+      }
+      values[row] = in[row * n + best_index];
+      indices[row] = best_index;
+    });
+  });
+}
+
+// ---- backward helpers
+
+namespace {
+void check_index_range(const AlongDimPlan& p, int64_t dim, const char* op) {
+  const int64_t* idx = p.index.data<int64_t>();
+  for (int64_t i = 0, total = p.index.numel(); i < total; ++i)
+    TG_CHECK_INDEX(idx[i] >= 0 && idx[i] < p.n_src, "[", op, "] index ", idx[i], " is out of bounds for dim ", dim,
+                   " with size ", p.n_src);
+}
+
+// Calls f(o) for each of the plan's `outer` blocks, split across threads: block o of the result
+// is written only by f(o), so scatter-add needs no atomics and adds in a fixed order.
+template <typename F>
+void for_each_block(const AlongDimPlan& p, const F& f) {
+  const int64_t per_block = std::max<int64_t>(1, (p.n_index + p.n_src) * p.inner);
+  parallel_for(0, p.outer, std::max<int64_t>(1, kGrainSize / per_block), [&](int64_t begin, int64_t end) {
+    for (int64_t o = begin; o < end; ++o) f(o);
+  });
+}
+}  // namespace
+
+Tensor gather_along_dim_cpu(const Tensor& self, int64_t dim, const Tensor& index) {
+  const AlongDimPlan p = gather_along_dim_plan(self, dim, index);
+  check_index_range(p, dim, "_gather_along_dim");
+  dispatch_floating(self.dtype(), "_gather_along_dim", [&]<typename T>() {
+    const T* src = p.src.data<T>();
+    const int64_t* idx = p.index.data<int64_t>();
+    T* out = p.result.data<T>();
+    for_each_block(p, [&](int64_t o) {
+      for (int64_t j = 0; j < p.n_index; ++j)
+        for (int64_t i = 0; i < p.inner; ++i) {
+          const int64_t at = (o * p.n_index + j) * p.inner + i;
+          out[at] = src[(o * p.n_src + idx[at]) * p.inner + i];
+        }
+    });
+  });
+  return p.result;
+}
+
+Tensor scatter_add_along_dim_cpu(const Tensor& src, int64_t dim, const Tensor& index, IntArrayRef sizes) {
+  const AlongDimPlan p = scatter_add_along_dim_plan(src, dim, index, sizes);
+  check_index_range(p, dim, "_scatter_add_along_dim");
+  dispatch_floating(src.dtype(), "_scatter_add_along_dim", [&]<typename T>() {
+    const T* in = p.src.data<T>();
+    const int64_t* idx = p.index.data<int64_t>();
+    T* out = p.result.data<T>();
+    for_each_block(p, [&](int64_t o) {
+      for (int64_t j = 0; j < p.n_index; ++j)
+        for (int64_t i = 0; i < p.inner; ++i) {
+          const int64_t at = (o * p.n_index + j) * p.inner + i;
+          T& dst = out[(o * p.n_src + idx[at]) * p.inner + i];
+          dst = T(opmath_t<T>(dst) + opmath_t<T>(in[at]));
+        }
+    });
+  });
+  return p.result;
+}
+
+}  // namespace tg::native::CPU_CAPABILITY

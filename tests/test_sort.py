@@ -1,0 +1,178 @@
+"""Sorting and selection beyond the op matrix: stability of equal keys (both sort paths: std::sort
+on short lines, radix sort on longer ones), the order of NaN, +-inf and +-0, extreme integer keys,
+results that do not depend on the thread count, and the gradients of sort / topk."""
+import numpy as np
+import pytest
+
+import tensorgen as tg
+from tensorgen.testing._utils import to_numpy
+
+LENGTHS = (20, 5000)  # below and above the CPU kernel's radix-sort threshold (32)
+
+
+def _stable_desc(a):
+    """NumPy's stable sort, descending, equal values in index order (PyTorch's stable=True)."""
+    n = len(a)
+    return n - 1 - np.argsort(a[::-1], kind="stable")[::-1]
+
+
+@pytest.mark.parametrize("n", LENGTHS)
+@pytest.mark.parametrize("dtype", [tg.bool, tg.uint8, tg.int8, tg.int32, tg.int64, tg.float16, tg.float32,
+                                   tg.float64])
+def test_sort_is_stable(dtype, n):
+    a = np.random.default_rng(n).integers(0, 4, size=n)
+    a = a.astype(np.bool_) if dtype is tg.bool else a
+    x = tg.tensor(a, dtype=dtype)
+    ref = a.astype(np.float64) if dtype is not tg.bool else a
+    for descending, want in ((False, np.argsort(ref, kind="stable")), (True, _stable_desc(ref))):
+        values, indices = tg.sort(x, descending=descending)
+        np.testing.assert_array_equal(to_numpy(indices), want, err_msg=f"descending={descending}")
+        np.testing.assert_array_equal(to_numpy(values), a[want])
+        np.testing.assert_array_equal(to_numpy(tg.argsort(x, descending=descending, stable=True)), want)
+        if dtype is not tg.bool:  # topk and kthvalue pick what the stable sort puts there
+            for k in (1, 7, n // 2):
+                v, i = tg.topk(x, k, largest=descending)
+                np.testing.assert_array_equal(to_numpy(i), want[:k], err_msg=f"topk k={k}")
+            v, i = tg.kthvalue(x, n // 3)
+            assert to_numpy(i) == np.argsort(ref, kind="stable")[n // 3 - 1]
+
+
+@pytest.mark.parametrize("n", LENGTHS)
+@pytest.mark.parametrize("dtype", [tg.float32, tg.float64, tg.float16, tg.bfloat16])
+def test_nan_inf_and_signed_zero_order(dtype, n):
+    """NaN is the largest value (last ascending, first descending), NaNs and +-0 keep index order."""
+    base = np.array([np.nan, 1.0, -np.inf, 0.0, -0.0, np.inf, -1.0, np.nan, 0.0, -0.0])
+    a = np.resize(base, n)
+    x = tg.tensor(a, dtype=dtype)
+    _, asc = tg.sort(x)
+    _, desc = tg.sort(x, descending=True)
+    # NumPy orders NaN last and -0.0 == 0.0, stably, exactly like PyTorch
+    np.testing.assert_array_equal(to_numpy(asc), np.argsort(a, kind="stable"))
+    np.testing.assert_array_equal(to_numpy(desc), _stable_desc(a))
+    assert np.isnan(a[to_numpy(desc)[0]]) and np.isnan(a[to_numpy(asc)[-1]])
+    # selection agrees with the sort
+    v, i = tg.topk(x, 3)
+    np.testing.assert_array_equal(to_numpy(i), _stable_desc(a)[:3])
+    assert np.isnan(to_numpy(v)).all()
+    v, i = tg.topk(x, 4, largest=False)
+    np.testing.assert_array_equal(to_numpy(i), np.argsort(a, kind="stable")[:4])
+    v, i = tg.kthvalue(x, 2)
+    assert to_numpy(i) == np.argsort(a, kind="stable")[1]
+    # median propagates NaN: value NaN at the first NaN's index
+    v, i = tg.median(x, 0)
+    assert np.isnan(to_numpy(v)) and to_numpy(i) == 0
+    assert np.isnan(to_numpy(tg.median(x)))
+    finite = tg.tensor(a[~np.isnan(a)], dtype=dtype)
+    assert to_numpy(tg.median(finite)) == np.sort(a[~np.isnan(a)])[(finite.numel() - 1) // 2]
+
+
+@pytest.mark.parametrize("n", LENGTHS)
+@pytest.mark.parametrize("dtype, values", [
+    (tg.int64, [np.iinfo(np.int64).min, np.iinfo(np.int64).max, -1, 0, 1]),
+    (tg.int32, [np.iinfo(np.int32).min, np.iinfo(np.int32).max, -1, 0, 1]),
+    (tg.int16, [np.iinfo(np.int16).min, np.iinfo(np.int16).max, -1, 0, 1]),
+    (tg.int8, [-128, 127, -1, 0, 1]),
+    (tg.uint8, [0, 255, 128, 127, 1]),
+    (tg.float64, [np.finfo(np.float64).min, np.finfo(np.float64).max, 5e-324, -5e-324, 0.0]),
+    (tg.float32, [np.finfo(np.float32).min, np.finfo(np.float32).max, 1e-45, -1e-45, 0.0]),
+])
+def test_extreme_keys(dtype, values, n):
+    """The order-preserving keys at the ends of each dtype's range (sign bits, subnormals)."""
+    a = np.resize(np.array(values), n)
+    np.random.default_rng(0).shuffle(a)
+    x = tg.tensor(a, dtype=dtype)
+    _, idx = tg.sort(x)
+    np.testing.assert_array_equal(to_numpy(idx), np.argsort(a, kind="stable"))
+    _, idx = tg.sort(x, descending=True)
+    np.testing.assert_array_equal(to_numpy(idx), _stable_desc(a))
+
+
+def _all_results(x):
+    """Every sorting op's results on x along both dims, as NumPy arrays."""
+    out = []
+    for dim in (0, 1):
+        out += list(tg.sort(x, dim)) + list(tg.sort(x, dim, descending=True))
+        n = x.shape[dim]
+        out += list(tg.topk(x, min(5, n), dim)) + list(tg.topk(x, min(7, n), dim, largest=False, sorted=False))
+        out += list(tg.kthvalue(x, min(3, n), dim)) + list(tg.median(x, dim)) + list(tg.mode(x, dim))
+        out += [tg._C._scatter_add_along_dim(x.double(), dim, tg.sort(x, dim)[1], list(x.shape))]
+    out.append(tg.median(x))
+    return [to_numpy(r) for r in out]
+
+
+@pytest.mark.parametrize("shape", [(64, 3000), (3000, 64), (2000, 3)])
+def test_results_do_not_depend_on_the_thread_count(shape):
+    x = tg.tensor(np.random.default_rng(5).integers(-50, 50, size=shape).astype(np.float32))
+    old = tg.get_num_threads()
+    try:
+        tg.set_num_threads(1)
+        serial = _all_results(x)
+        for n in (2, 3, 4):
+            tg.set_num_threads(n)
+            for a, b in zip(serial, _all_results(x)):
+                np.testing.assert_array_equal(a, b)
+    finally:
+        tg.set_num_threads(old)
+
+
+def test_strided_inputs_match_their_contiguous_copies():
+    base = tg.tensor(np.random.default_rng(2).normal(size=(40, 30, 6)).astype(np.float32))
+    for x in (base.transpose(0, 2), base[:, ::3, 1], base.permute(2, 0, 1)[1:]):
+        for dim in range(x.dim()):
+            for got, want in zip(tg.sort(x, dim) + tg.topk(x, 2, dim) + tg.kthvalue(x, 2, dim),
+                                 tg.sort(x.contiguous(), dim) + tg.topk(x.contiguous(), 2, dim)
+                                 + tg.kthvalue(x.contiguous(), 2, dim)):
+                np.testing.assert_array_equal(to_numpy(got), to_numpy(want))
+                assert got.is_contiguous()
+
+
+def test_msort_and_sort_stable_overload():
+    x = tg.tensor(np.random.default_rng(3).integers(0, 5, size=(6, 4)).astype(np.float32))
+    np.testing.assert_array_equal(to_numpy(tg.msort(x)), to_numpy(tg.sort(x, 0)[0]))
+    np.testing.assert_array_equal(to_numpy(x.msort()), np.sort(to_numpy(x), axis=0))
+    for stable in (True, False, None):  # always stable
+        v, i = tg.sort(x, stable=stable, dim=0, descending=True)
+        np.testing.assert_array_equal(to_numpy(i), np.stack([_stable_desc(c) for c in to_numpy(x).T], axis=1))
+    v, i = x.sort(stable=True)
+    assert v.shape == x.shape and i.dtype is tg.int64
+
+
+def test_mode_picks_the_smallest_most_frequent_value_and_its_last_index():
+    x = tg.tensor([[3, 1, 3, 1, 2], [5, 5, 4, 4, 4], [7, 8, 9, 6, 0]])
+    v, i = tg.mode(x)
+    np.testing.assert_array_equal(to_numpy(v), [1, 4, 0])
+    np.testing.assert_array_equal(to_numpy(i), [3, 4, 4])
+    v, i = tg.mode(x, 0, keepdim=True)
+    assert v.shape == (1, 5)
+
+
+def test_median_is_the_lower_median():
+    x = tg.tensor([[4.0, 1.0, 3.0, 2.0], [1.0, 1.0, 2.0, 2.0]])
+    v, i = tg.median(x, 1)
+    np.testing.assert_array_equal(to_numpy(v), [2.0, 1.0])
+    np.testing.assert_array_equal(to_numpy(i), [3, 1])  # among equal values, the stable sort's pick
+    assert tg.median(x).item() == 2.0
+    assert np.isnan(tg.median(tg.empty([0])).item())  # PyTorch: NaN for no elements
+
+
+def test_topk_error_names_k_and_the_size():
+    with pytest.raises(RuntimeError, match=r"\[topk\] selected index k out of range: k = 4, but dim 0 has size 3"):
+        tg.topk(tg.ones([3, 2]), 4, 0)
+
+
+def test_sort_and_topk_gradients_go_back_to_the_sorted_positions():
+    a = np.random.default_rng(7).normal(size=(4, 6))
+    w = np.random.default_rng(8).normal(size=(4, 6))
+    x = tg.tensor(a).requires_grad_()
+    v, i = tg.sort(x, 1, descending=True)
+    (g,) = tg.autograd.grad((v * tg.tensor(w)).sum(), x)
+    want = np.zeros_like(a)
+    np.put_along_axis(want, to_numpy(i), w, 1)
+    np.testing.assert_array_equal(to_numpy(g), want)
+    v, i = tg.topk(x, 2, 0)
+    (g,) = tg.autograd.grad(v.sum(), x)
+    want = np.zeros_like(a)
+    np.put_along_axis(want, to_numpy(i), 1.0, 0)
+    np.testing.assert_array_equal(to_numpy(g), want)
+    assert "SortBackward" in repr(tg.sort(x)[0].grad_fn)
+    assert tg.sort(x)[1].requires_grad is False

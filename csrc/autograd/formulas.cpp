@@ -2,6 +2,16 @@
 
 #include "csrc/autograd/node.h"
 #include "aten/core/GradMode.h"
+#include "aten/native/Indexing.h"
+#include "ops/_index.h"
+#include "ops/_index_put_.h"
+#include "ops/clone.h"
+#include "ops/gather.h"
+#include "ops/index_add.h"
+#include "ops/index_select.h"
+#include "ops/scatter_add.h"
+#include "ops/slice_backward.h"
+#include "ops/zeros.h"
 #include "ops/add.h"
 #include "ops/any.h"
 #include "ops/arange.h"
@@ -194,6 +204,55 @@ Tensor permute_backward(const Tensor& grad, IntArrayRef dims) {
   DimVector inverse(static_cast<size_t>(ndim), 0);
   for (int64_t i = 0; i < ndim; ++i) inverse[wrap_dim(dims[i], ndim, "permute_backward")] = i;
   return tg::permute(grad, inverse);
+}
+
+
+// ----------------------------------------------------------------------------- indexing
+
+Tensor gather_backward(const Tensor& grad, IntArrayRef self_sizes, int64_t dim, const Tensor& index) {
+  Tensor zeros = tg::zeros(self_sizes, grad.dtype(), grad.device());
+  return tg::scatter_add(zeros, dim, index, grad);
+}
+
+Tensor scatter_src_backward(const Tensor& grad, int64_t dim, const Tensor& index, IntArrayRef src_sizes) {
+  Tensor g = tg::gather(grad, dim, index);
+  // Pad dim by dim with zeros where src is bigger than index (slice_backward is an op, so this
+  // stays differentiable).
+  DimVector sizes(g.sizes());
+  for (int64_t d = 0; d < g.dim(); ++d) {
+    if (sizes[d] == src_sizes[d]) continue;
+    int64_t len = sizes[d];
+    sizes[d] = src_sizes[d];
+    g = tg::slice_backward(g, sizes, d, 0, len, 1);
+  }
+  return g;
+}
+
+Tensor scatter_legacy_reduce_backward(const Tensor& grad, int64_t dim, const Tensor& index, IntArrayRef src_sizes,
+                                      std::string_view reduce, bool for_self) {
+  if (reduce != "add") return not_implemented("the derivative of scatter_ with reduce='multiply'");
+  return for_self ? grad : scatter_src_backward(grad, dim, index, src_sizes);
+}
+
+Tensor index_select_backward(const Tensor& grad, IntArrayRef self_sizes, int64_t dim, const Tensor& index) {
+  Tensor zeros = tg::zeros(self_sizes, grad.dtype(), grad.device());
+  return tg::index_add(zeros, dim, index, grad);
+}
+
+Tensor index_source_backward(const Tensor& grad, int64_t dim, const Tensor& index, IntArrayRef source_sizes) {
+  return tg::reshape(tg::index_select(grad, dim, index), source_sizes);
+}
+
+Tensor index_backward(const Tensor& grad, IntArrayRef self_sizes, const Tensor& indices) {
+  Tensor zeros = tg::zeros(self_sizes, grad.dtype(), grad.device());
+  return tg::_index_put_(zeros, indices, grad, true);
+}
+
+Tensor index_put_self_backward(const Tensor& grad, const Tensor& indices, bool accumulate) {
+  if (accumulate) return grad;
+  Tensor g = tg::clone(grad);
+  Tensor zeros = tg::zeros(native::advanced_index_result_shape(grad, indices), grad.dtype(), grad.device());
+  return tg::_index_put_(g, indices, zeros, false);
 }
 
 }  // namespace autograd

@@ -3,6 +3,7 @@
 // every helper here is itself built from ops (and is therefore differentiable: double backward).
 // Declarations only: the op headers are included by formulas.cpp, not by every generated file.
 #include <optional>
+#include <string_view>
 
 #include "aten/core/Tensor.h"
 
@@ -64,6 +65,25 @@ Tensor log_softmax_backward(const Tensor& grad, const Tensor& result, int64_t di
 // ---- views
 // Gradient of permute(self, dims): grad permuted by the inverse permutation.
 Tensor permute_backward(const Tensor& grad, IntArrayRef dims);
+
+// ---- indexing (gather/scatter, index_*, advanced indexing)
+// Gradient of gather(self, dim, index): grad scatter-added into zeros of self's shape.
+Tensor gather_backward(const Tensor& grad, IntArrayRef self_sizes, int64_t dim, const Tensor& index);
+// Gradient of scatter_/scatter_add_ for src: grad gathered at index, zero-padded to src's shape
+// where src is bigger than index (those elements of src are never read).
+Tensor scatter_src_backward(const Tensor& grad, int64_t dim, const Tensor& index, IntArrayRef src_sizes);
+// scatter_(..., reduce=): "add" differentiates like scatter_add_ (self: grad, src: gathered grad);
+// "multiply" raises NotImplementedError.
+Tensor scatter_legacy_reduce_backward(const Tensor& grad, int64_t dim, const Tensor& index, IntArrayRef src_sizes,
+                                      std::string_view reduce, bool for_self);
+// Gradient of index_select(self, dim, index): grad index-added into zeros of self's shape.
+Tensor index_select_backward(const Tensor& grad, IntArrayRef self_sizes, int64_t dim, const Tensor& index);
+// Gradient of index_add_/index_copy_ for source: grad selected at index, in source's shape.
+Tensor index_source_backward(const Tensor& grad, int64_t dim, const Tensor& index, IntArrayRef source_sizes);
+// Gradient of _index(self, indices): grad accumulated into zeros of self's shape at the indices.
+Tensor index_backward(const Tensor& grad, IntArrayRef self_sizes, const Tensor& indices);
+// Gradient of _index_put_ for self: grad (accumulate) or grad with the overwritten places zeroed.
+Tensor index_put_self_backward(const Tensor& grad, const Tensor& indices, bool accumulate);
 }  // namespace autograd
 
 }  // namespace tg

@@ -257,6 +257,10 @@ class Tensor(_Base):
     def __setitem__(self, index, value):
         _indexing.setitem(self, index, value)
 
+    def nonzero(self, *, as_tuple=False):
+        """Coordinates of the non-zero elements: int64 [n, ndim], or a tuple of ndim 1-d tensors."""
+        return _indexing.nonzero(self, as_tuple=as_tuple)
+
     def __reduce_ex__(self, protocol):
         t = self.detach()
         return (_rebuild, (t.clone().numpy() if t.dtype is not _C.bfloat16 else t.float().numpy(),

@@ -1,0 +1,41 @@
+#pragma once
+// Shared by the indexing ops' meta functions, composites (Indexing.cpp) and kernels (cpu/IndexKernel.cpp,
+// cuda/Index.cu): argument checks with PyTorch's messages and exception types, and the geometry the
+// kernels loop over. 0-d tensors take part as 1-d tensors of size 1, like in PyTorch.
+#include <string_view>
+
+#include "aten/core/Error.h"
+#include "aten/core/Tensor.h"
+
+namespace tg::native {
+
+// Sizes and strides of t with a 0-d tensor seen as [1].
+struct Geometry {
+  DimVector sizes, strides;
+  int64_t dim() const { return int64_t(sizes.size()); }
+};
+Geometry geometry_of(const Tensor& t);
+
+// gather(self, dim, index): checks dtype and shapes; returns dim wrapped.
+int64_t check_gather(const Tensor& self, int64_t dim, const Tensor& index);
+// scatter_/scatter_add_ (src may be null for the value overloads): returns dim wrapped.
+int64_t check_scatter(const char* op, const Tensor& self, int64_t dim, const Tensor& index, const Tensor* src);
+// index_select / index_add_ / index_copy_ / index_fill_ (source null for index_select/index_fill_):
+// returns dim wrapped. index must be a vector (or 0-d) of int64 (int32 too where `int32_ok`).
+int64_t check_index_along_dim(const char* op, const Tensor& self, int64_t dim, const Tensor& index,
+                              const Tensor* source, bool int32_ok);
+
+enum class ScatterReduce { None, Add, Multiply };
+// scatter_'s reduce= argument: "add" or "multiply" (PyTorch's legacy scatter_ reduce).
+ScatterReduce parse_scatter_reduce(std::string_view reduce);
+
+// "[op] index 5 is out of bounds for dimension 0 with size 3" as `kind` (RuntimeError for
+// gather/scatter, IndexError for index_* and advanced indexing, like PyTorch).
+[[noreturn]] void index_out_of_bounds(const char* op, ErrorKind kind, int64_t index, int64_t dim, int64_t size);
+
+// The stacked advanced index of _index/_index_put_: int64 [k, *B], k <= self.dim(). Returns k.
+int64_t check_stacked_index(const char* op, const Tensor& self, const Tensor& indices);
+// The shape of _index(self, indices): B + self.sizes()[k:].
+DimVector advanced_index_result_shape(const Tensor& self, const Tensor& indices);
+
+}  // namespace tg::native

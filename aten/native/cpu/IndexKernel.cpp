@@ -1,0 +1,408 @@
+// Indexing kernels on the CPU: gather, scatter_ (set / add / multiply), scatter_add_, index_select,
+// index_add_, index_copy_, index_fill_, nonzero and the advanced-indexing ops _index / _index_put_.
+//
+// Every kernel checks each index it reads against the bound before touching memory, and throws the
+// op's error (parallel_for rethrows the first one after the loop). Writes that may collide (two
+// indices naming the same element) happen in a fixed order inside one thread: the threads split
+// the "lines" (positions that no two writers share) and each walks its lines' indices in order, so
+// results are the same for any thread count and duplicates resolve as "last write wins" (scatter_,
+// index_copy_, index_put_) or are summed in index order (scatter_add_, index_add_, accumulate=True).
+#include "aten/vec/isa.h"
+
+#include <array>
+#include <cstring>
+#include <type_traits>
+#include <vector>
+
+#include "aten/dispatch/DtypeDispatch.h"
+#include "aten/native/Copy.h"
+#include "aten/native/Indexing.h"
+#include "aten/parallel/Parallel.h"
+#include "kernels/_index.h"
+#include "kernels/_index_put_.h"
+#include "kernels/gather.h"
+#include "kernels/index_add_.h"
+#include "kernels/index_copy_.h"
+#include "kernels/index_fill_.h"
+#include "kernels/index_select.h"
+#include "kernels/nonzero.h"
+#include "kernels/scatter_.h"
+#include "kernels/scatter_add_.h"
+#include "ops/fill_.h"
+
+namespace tg::native::CPU_CAPABILITY {
+
+namespace {
+
+// Element types by size: gather, index_select, scatter_ and index_copy_ only move bits.
+template <typename F>
+void dispatch_by_size(size_t size, F&& f) {
+  switch (size) {
+    case 1: return f.template operator()<uint8_t>();
+    case 2: return f.template operator()<uint16_t>();
+    case 4: return f.template operator()<uint32_t>();
+    case 8: return f.template operator()<uint64_t>();
+    default: TG_ERROR("[index] unsupported element size ", size);
+  }
+}
+
+// a + b and a * b in the type's arithmetic: half types in float, bool as or / and.
+template <typename T>
+T add_values(T a, T b) {
+  if constexpr (std::is_same_v<T, bool>) return a || b;
+  else if constexpr (std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>) return T(float(a) + float(b));
+  else return static_cast<T>(a + b);
+}
+template <typename T>
+T mul_values(T a, T b) {
+  if constexpr (std::is_same_v<T, bool>) return a && b;
+  else if constexpr (std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>) return T(float(a) * float(b));
+  else return static_cast<T>(a * b);
+}
+
+// Splits the positions of `sizes` with dim `dim` left out ("lines": each line runs along dim) over
+// threads, and calls f(base) for each line, where base[t] is the offset of the line's first element
+// in tensor t (strides[t]; a tensor's own stride along dim is applied by the caller).
+template <size_t N, typename F>
+void for_each_line(const DimVector& sizes, int64_t dim, const std::array<const int64_t*, N>& strides,
+                   int64_t work_per_line, const F& f) {
+  const int64_t ndim = int64_t(sizes.size());
+  int64_t nlines = 1;
+  for (int64_t d = 0; d < ndim; ++d) {
+    if (d != dim) nlines *= sizes[d];
+  }
+  if (nlines == 0) return;
+  const int64_t grain = std::max<int64_t>(1, kGrainSize / std::max<int64_t>(1, work_per_line));
+  parallel_for(0, nlines, grain, [&](int64_t begin, int64_t end) {
+    for (int64_t line = begin; line < end; ++line) {
+      std::array<int64_t, N> base{};
+      int64_t rest = line;
+      for (int64_t d = ndim - 1; d >= 0; --d) {
+        if (d == dim) continue;
+        const int64_t c = rest % sizes[d];
+        rest /= sizes[d];
+        for (size_t t = 0; t < N; ++t) base[t] += c * strides[t][d];
+      }
+      f(base);
+    }
+  });
+}
+
+IntArrayRef drop_front(IntArrayRef a, size_t n) { return IntArrayRef(a.data() + n, a.size() - n); }
+IntArrayRef take_front(IntArrayRef a, size_t n) { return IntArrayRef(a.data(), n); }
+
+// Offsets of every element of a tensor of `sizes` (row-major order) in a tensor with `strides`.
+std::vector<int64_t> element_offsets(IntArrayRef sizes, IntArrayRef strides) {
+  int64_t n = 1;
+  for (int64_t s : sizes) n *= s;
+  std::vector<int64_t> out(size_t(std::max<int64_t>(n, 0)));
+  const int64_t ndim = int64_t(sizes.size());
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t rest = i, off = 0;
+    for (int64_t d = ndim - 1; d >= 0; --d) {
+      off += (rest % sizes[d]) * strides[d];
+      rest /= sizes[d];
+    }
+    out[size_t(i)] = off;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------- gather / scatter
+
+// One gather/scatter pass: for every element of index, v = index[...] must be in [0, self.size(dim));
+// the element of self at v along dim pairs with the element of `other` (out for gather, src for
+// scatter) at the index's position. f(self_ptr_offset, other_offset) does the move.
+template <typename F>
+void gather_scatter_loop(const char* op, const Tensor& self, int64_t dim, const Tensor& index, const Geometry& other,
+                         const F& f) {
+  if (index.numel() == 0) return;
+  Geometry sg = geometry_of(self), ig = geometry_of(index);
+  const int64_t* idx = index.data<int64_t>();
+  const int64_t n = ig.sizes[dim], self_size = sg.sizes[dim];
+  const int64_t is = ig.strides[dim], ss = sg.strides[dim], os = other.strides[dim];
+  for_each_line<3>(ig.sizes, dim, {ig.strides.data(), sg.strides.data(), other.strides.data()}, n,
+                   [&](const std::array<int64_t, 3>& base) {
+    for (int64_t k = 0; k < n; ++k) {
+      const int64_t v = idx[base[0] + k * is];
+      if (v < 0 || v >= self_size) index_out_of_bounds(op, ErrorKind::Runtime, v, dim, self_size);
+      f(base[1] + v * ss, base[2] + k * os);
+    }
+  });
+}
+
+// src as a geometry for the scatter loop: a tensor's strides, or all zeros for a scalar value.
+Geometry zero_strides(int64_t ndim) {
+  Geometry g;
+  for (int64_t d = 0; d < ndim; ++d) {
+    g.sizes.push_back(1);
+    g.strides.push_back(0);
+  }
+  return g;
+}
+
+Tensor scalar_in(const Tensor& self, const Scalar& value) {
+  Tensor v = empty_tensor({}, self.dtype(), Device(), "scatter_");
+  tg::fill_(v, value);
+  return v;
+}
+
+void scatter_impl(const char* op, Tensor& self, int64_t dim, const Tensor& index, const Tensor& src, bool src_is_scalar,
+                  ScatterReduce reduce) {
+  Geometry sg = src_is_scalar ? zero_strides(std::max<int64_t>(self.dim(), 1)) : geometry_of(src);
+  if (reduce == ScatterReduce::None) {
+    dispatch_by_size(self.element_size(), [&]<typename U>() {
+      U* out = static_cast<U*>(self.data_ptr());
+      const U* in = static_cast<const U*>(src.data_ptr());
+      gather_scatter_loop(op, self, dim, index, sg, [&](int64_t so, int64_t io) { out[so] = in[io]; });
+    });
+    return;
+  }
+  dispatch_all(self.dtype(), op, [&]<typename T>() {
+    T* out = self.data<T>();
+    const T* in = src.data<T>();
+    if (reduce == ScatterReduce::Add) {
+      gather_scatter_loop(op, self, dim, index, sg, [&](int64_t so, int64_t io) { out[so] = add_values(out[so], in[io]); });
+    } else {
+      gather_scatter_loop(op, self, dim, index, sg, [&](int64_t so, int64_t io) { out[so] = mul_values(out[so], in[io]); });
+    }
+  });
+}
+
+// --------------------------------------------------------------------------- index_* along dim
+
+// For every position of self with dim left out, and every i < index.numel(): the element of self at
+// index[i] along dim pairs with the element of `other` at i along dim. f(self_offset, other_offset).
+template <typename F>
+void index_along_dim_loop(const char* op, const Tensor& self, int64_t dim, const Tensor& index_in,
+                          const Geometry& other, bool wrap_negative, const F& f) {
+  const Tensor index = index_in.dtype() == ScalarType::Int64 ? index_in : to_dtype(index_in, ScalarType::Int64);
+  const int64_t n = index.numel();
+  if (n == 0) return;
+  Geometry sg = geometry_of(self);
+  const int64_t self_size = sg.sizes[dim], ss = sg.strides[dim], os = other.strides[dim];
+  const int64_t istride = index.dim() == 0 ? 0 : index.stride(0);
+  const int64_t* idx = index.data<int64_t>();
+  // Check (and wrap) every index once up front: the loop below reads them once per line.
+  std::vector<int64_t> pos(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t v = idx[i * istride];
+    if (v < -self_size || v >= self_size || (v < 0 && !wrap_negative))
+      index_out_of_bounds(op, ErrorKind::Index, v, dim, self_size);
+    pos[size_t(i)] = v < 0 ? v + self_size : v;
+  }
+  for_each_line<2>(sg.sizes, dim, {sg.strides.data(), other.strides.data()}, n,
+                   [&](const std::array<int64_t, 2>& base) {
+    for (int64_t i = 0; i < n; ++i) f(base[0] + pos[size_t(i)] * ss, base[1] + i * os);
+  });
+}
+
+}  // namespace
+
+// ------------------------------------------------------------------------------------ kernels
+
+void gather_cpu(const Tensor& self, int64_t dim, const Tensor& index, bool /*sparse_grad*/, Tensor& out) {
+  int64_t d = check_gather(self, dim, index);
+  Geometry og = geometry_of(out);
+  dispatch_by_size(self.element_size(), [&]<typename U>() {
+    const U* in = static_cast<const U*>(self.data_ptr());
+    U* o = static_cast<U*>(out.data_ptr());
+    gather_scatter_loop("gather", self, d, index, og, [&](int64_t so, int64_t oo) { o[oo] = in[so]; });
+  });
+}
+
+Tensor& scatter_src_cpu(Tensor& self, int64_t dim, const Tensor& index, const Tensor& src) {
+  int64_t d = check_scatter("scatter_", self, dim, index, &src);
+  scatter_impl("scatter_", self, d, index, src, false, ScatterReduce::None);
+  return self;
+}
+
+Tensor& scatter_value_cpu(Tensor& self, int64_t dim, const Tensor& index, const Scalar& value) {
+  int64_t d = check_scatter("scatter_", self, dim, index, nullptr);
+  scatter_impl("scatter_", self, d, index, scalar_in(self, value), true, ScatterReduce::None);
+  return self;
+}
+
+Tensor& scatter_reduce_src_cpu(Tensor& self, int64_t dim, const Tensor& index, const Tensor& src,
+                               std::string_view reduce) {
+  ScatterReduce r = parse_scatter_reduce(reduce);
+  int64_t d = check_scatter("scatter_", self, dim, index, &src);
+  scatter_impl("scatter_", self, d, index, src, false, r);
+  return self;
+}
+
+Tensor& scatter_reduce_value_cpu(Tensor& self, int64_t dim, const Tensor& index, const Scalar& value,
+                                 std::string_view reduce) {
+  ScatterReduce r = parse_scatter_reduce(reduce);
+  int64_t d = check_scatter("scatter_", self, dim, index, nullptr);
+  scatter_impl("scatter_", self, d, index, scalar_in(self, value), true, r);
+  return self;
+}
+
+Tensor& scatter_add_cpu(Tensor& self, int64_t dim, const Tensor& index, const Tensor& src) {
+  int64_t d = check_scatter("scatter_add_", self, dim, index, &src);
+  scatter_impl("scatter_add_", self, d, index, src, false, ScatterReduce::Add);
+  return self;
+}
+
+void index_select_cpu(const Tensor& self, int64_t dim, const Tensor& index, Tensor& out) {
+  int64_t d = check_index_along_dim("index_select", self, dim, index, nullptr, true);
+  Geometry og = geometry_of(out);
+  dispatch_by_size(self.element_size(), [&]<typename U>() {
+    const U* in = static_cast<const U*>(self.data_ptr());
+    U* o = static_cast<U*>(out.data_ptr());
+    index_along_dim_loop("index_select", self, d, index, og, false, [&](int64_t so, int64_t oo) { o[oo] = in[so]; });
+  });
+}
+
+Tensor& index_add_cpu(Tensor& self, int64_t dim, const Tensor& index, const Tensor& source, const Scalar& alpha) {
+  int64_t d = check_index_along_dim("index_add_", self, dim, index, &source, true);
+  Geometry srcg = geometry_of(source);
+  dispatch_all(self.dtype(), "index_add_", [&]<typename T>() {
+    T* out = self.data<T>();
+    const T* in = source.data<T>();
+    const T a = alpha.to<T>();
+    const bool one = alpha.to_double() == 1.0;
+    index_along_dim_loop("index_add_", self, d, index, srcg, false, [&](int64_t so, int64_t io) {
+      out[so] = add_values(out[so], one ? in[io] : mul_values(in[io], a));
+    });
+  });
+  return self;
+}
+
+Tensor& index_copy_cpu(Tensor& self, int64_t dim, const Tensor& index, const Tensor& source) {
+  int64_t d = check_index_along_dim("index_copy_", self, dim, index, &source, false);
+  Geometry srcg = geometry_of(source);
+  dispatch_by_size(self.element_size(), [&]<typename U>() {
+    U* out = static_cast<U*>(self.data_ptr());
+    const U* in = static_cast<const U*>(source.data_ptr());
+    index_along_dim_loop("index_copy_", self, d, index, srcg, false, [&](int64_t so, int64_t io) { out[so] = in[io]; });
+  });
+  return self;
+}
+
+Tensor& index_fill_cpu(Tensor& self, int64_t dim, const Tensor& index, const Scalar& value) {
+  int64_t d = check_index_along_dim("index_fill_", self, dim, index, nullptr, false);
+  Tensor v = scalar_in(self, value);
+  Geometry vg = zero_strides(std::max<int64_t>(self.dim(), 1));
+  dispatch_by_size(self.element_size(), [&]<typename U>() {
+    U* out = static_cast<U*>(self.data_ptr());
+    const U fill = *static_cast<const U*>(v.data_ptr());
+    index_along_dim_loop("index_fill_", self, d, index, vg, true, [&](int64_t so, int64_t) { out[so] = fill; });
+  });
+  return self;
+}
+
+Tensor nonzero_cpu(const Tensor& self) {
+  const int64_t ndim = self.dim(), n = self.numel();
+  // Flags in row-major order of self's elements, then one pass writing the coordinates.
+  std::vector<int64_t> offs = element_offsets(self.sizes(), self.strides());
+  std::vector<uint8_t> flag(static_cast<size_t>(n));
+  dispatch_all(self.dtype(), "nonzero", [&]<typename T>() {
+    const T* p = self.data<T>();
+    parallel_for(0, n, kGrainSize, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) {
+        if constexpr (std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>) flag[size_t(i)] = float(p[offs[size_t(i)]]) != 0.0f;
+        else flag[size_t(i)] = p[offs[size_t(i)]] != T(0);
+      }
+    });
+  });
+  int64_t count = 0;
+  for (uint8_t f : flag) count += f;
+  Tensor out = empty_tensor({count, ndim}, ScalarType::Int64, Device(), "nonzero");
+  int64_t* o = out.data<int64_t>();
+  int64_t row = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    if (!flag[size_t(i)]) continue;
+    int64_t rest = i;
+    for (int64_t d = ndim - 1; d >= 0; --d) {
+      o[row * ndim + d] = rest % self.size(d);
+      rest /= self.size(d);
+    }
+    ++row;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------- advanced indexing
+
+namespace {
+// For each of the B positions of the stacked index [k, *B]: the offset in self of the element the
+// k indices name (each checked against its dim's size, negatives wrapped).
+std::vector<int64_t> advanced_offsets(const char* op, const Tensor& self, const Tensor& indices_in) {
+  const Tensor indices = indices_in.is_contiguous() ? indices_in : to_dtype(indices_in, ScalarType::Int64);
+  const int64_t k = indices.size(0);
+  int64_t nb = 1;  // the stacked index is [k, *B]: nb = numel(B), also when k == 0
+  for (int64_t d = 1; d < indices.dim(); ++d) nb *= indices.size(d);
+  std::vector<int64_t> off(size_t(nb), 0);
+  const int64_t* idx = indices.data<int64_t>();
+  parallel_for(0, nb, kGrainSize, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) {
+      int64_t o = 0;
+      for (int64_t j = 0; j < k; ++j) {
+        const int64_t size = self.size(j);
+        int64_t v = idx[j * nb + i];
+        if (v < -size || v >= size) index_out_of_bounds(op, ErrorKind::Index, v, j, size);
+        if (v < 0) v += size;
+        o += v * self.stride(j);
+      }
+      off[size_t(i)] = o;
+    }
+  });
+  return off;
+}
+}  // namespace
+
+Tensor index_cpu(const Tensor& self, const Tensor& indices) {
+  const int64_t k = check_stacked_index("_index", self, indices);
+  Tensor out = empty_tensor(advanced_index_result_shape(self, indices), self.dtype(), Device(), "_index");
+  std::vector<int64_t> boff = advanced_offsets("index", self, indices);
+  std::vector<int64_t> roff = element_offsets(drop_front(self.sizes(), size_t(k)), drop_front(self.strides(), size_t(k)));
+  const int64_t nb = int64_t(boff.size()), nr = int64_t(roff.size());
+  if (nb * nr == 0) return out;
+  dispatch_by_size(self.element_size(), [&]<typename U>() {
+    const U* in = static_cast<const U*>(self.data_ptr());
+    U* o = static_cast<U*>(out.data_ptr());
+    parallel_for(0, nb, std::max<int64_t>(1, kGrainSize / nr), [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) {
+        const U* src = in + boff[size_t(i)];
+        U* dst = o + i * nr;
+        for (int64_t r = 0; r < nr; ++r) dst[r] = src[roff[size_t(r)]];
+      }
+    });
+  });
+  return out;
+}
+
+Tensor& index_put_cpu(Tensor& self, const Tensor& indices, const Tensor& values, bool accumulate) {
+  const int64_t k = check_stacked_index("_index_put_", self, indices);
+  DimVector shape = advanced_index_result_shape(self, indices);
+  TG_CHECK(values.sizes().equals(shape) && values.dtype() == self.dtype(), "[_index_put_] values must be ",
+           self.dtype(), " of shape ", IntArrayRef(shape), ", got ", values.dtype(), " ", values.sizes());
+  std::vector<int64_t> boff = advanced_offsets("index_put_", self, indices);
+  std::vector<int64_t> roff = element_offsets(drop_front(self.sizes(), size_t(k)), drop_front(self.strides(), size_t(k)));
+  const int64_t nb = int64_t(boff.size()), nr = int64_t(roff.size());
+  if (nb * nr == 0) return self;
+  // values [*B, *R]: offsets of the B part and of the R part.
+  const size_t bdims = shape.size() - size_t(self.dim() - k);
+  std::vector<int64_t> vboff = element_offsets(take_front(values.sizes(), bdims), take_front(values.strides(), bdims));
+  std::vector<int64_t> vroff = element_offsets(drop_front(values.sizes(), bdims), drop_front(values.strides(), bdims));
+  // Threads split the R positions; each walks all B positions in order, so duplicate indices
+  // resolve the same way for any thread count (last write wins, or summed in index order).
+  dispatch_all(self.dtype(), "index_put_", [&]<typename T>() {
+    T* out = self.data<T>();
+    const T* in = values.data<T>();
+    parallel_for(0, nr, std::max<int64_t>(1, kGrainSize / nb), [&](int64_t rb, int64_t re) {
+      for (int64_t b = 0; b < nb; ++b) {
+        for (int64_t r = rb; r < re; ++r) {
+          T& dst = out[boff[size_t(b)] + roff[size_t(r)]];
+          const T v = in[vboff[size_t(b)] + vroff[size_t(r)]];
+          dst = accumulate ? add_values(dst, v) : v;
+        }
+      }
+    });
+  });
+  return self;
+}
+
+}  // namespace tg::native::CPU_CAPABILITY

@@ -141,7 +141,7 @@ int64_t check_index_along_dim(const char* op, const Tensor& self, int64_t dim, c
 ScatterReduce parse_scatter_reduce(std::string_view reduce) {
   if (reduce == "add") return ScatterReduce::Add;
   if (reduce == "multiply") return ScatterReduce::Multiply;
-  TG_CHECK_VALUE(false, "[scatter_] reduce argument must be either add or multiply, got '", reduce, "'");
+  TG_CHECK(false, "[scatter_] reduce argument must be either add or multiply, got '", reduce, "'");
   __builtin_unreachable();
 }
 

@@ -160,7 +160,8 @@ class SampleInput:
                 nc = "" if a.is_contiguous() else ", noncontig"
                 return f"Tensor{list(a.shape)}<{dtype_name(a.dtype)}{nc}>"
             if isinstance(a, (list, tuple)) and any(isinstance(x, tg.Tensor) for x in a):
-                return type(a)(show(x) for x in a)
+                inner = ", ".join(show(x) for x in a)
+                return f"[{inner}]" if isinstance(a, list) else f"({inner})"
             return repr(a)
         parts = [show(a) for a in self.args] + [f"{k}={show(v)}" for k, v in self.kwargs.items()]
         return f"SampleInput({', '.join(parts)}{', ' + self.name if self.name else ''})"
@@ -2019,10 +2020,590 @@ def _backward_helper_entries():
     return out
 
 
+# ----------------------------------------------------------------------------- indexing (issue 9, part B)
+# gather / scatter_ / scatter_add_, index_select / index_add_ / index_copy_ / index_fill_, masked_fill,
+# take, masked_select, nonzero / argwhere and advanced indexing (index, index_put_, and the kernel ops
+# _index / _index_put_ they call with a stacked [k, ...] int64 index). References are NumPy
+# (take_along_axis / put_along_axis-style loops, np.take, np.add.at, np.argwhere, fancy indexing).
+
+def _ix_index(shape, high, seed, low=0):
+    """A random int64 index tensor of shape with values in [low, high) (duplicates likely)."""
+    rng = np.random.default_rng(500 + seed)
+    return tg.tensor(rng.integers(low, max(high, low + 1), size=tuple(shape)).astype(np.int64), dtype=tg.int64)
+
+
+def _ix_perm_index(shape, dim, high, seed):
+    """An int64 index of shape whose values along dim are distinct (a slice of a permutation of
+    range(high) per line): scatter_ and index_copy_ samples without colliding writes."""
+    rng = np.random.default_rng(700 + seed)
+    shape = tuple(shape)
+    moved = shape[:dim] + shape[dim + 1:] + (shape[dim],)
+    lines = int(np.prod(moved[:-1])) if len(moved) > 1 else 1
+    vals = np.stack([rng.permutation(high)[:shape[dim]] for _ in range(lines)]) if lines else np.zeros((0, shape[dim]))
+    return tg.tensor(np.moveaxis(vals.reshape(moved), -1, dim).astype(np.int64), dtype=tg.int64)
+
+
+def _ix_1d(a):
+    a = np.asarray(a)
+    return a.reshape(1) if a.ndim == 0 else a
+
+
+def _ix_value(v, dt):
+    with np.errstate(all="ignore"):
+        return np.array(v).astype(dt)[()]
+
+
+def _ix_gather_ref(a, dim, index, sparse_grad=False):
+    a1, i1 = _ix_1d(a), _ix_1d(index)
+    dim %= a1.ndim
+    out = np.empty(i1.shape, dtype=a1.dtype)
+    for p in np.ndindex(*i1.shape):
+        q = list(p)
+        q[dim] = i1[p]
+        out[p] = a1[tuple(q)]
+    return out.reshape(np.shape(index))
+
+
+def _ix_scatter_loop(a, dim, index, src, how):
+    """self with src (an array of at least index's shape, or a number) written at index along dim,
+    in row-major order of index (later writes win; 'add'/'multiply' combine)."""
+    out = _ix_1d(a).copy()
+    i1 = _ix_1d(index)
+    dim %= out.ndim
+    s = _ix_1d(src) if isinstance(src, np.ndarray) else None
+    for p in np.ndindex(*i1.shape):
+        q = list(p)
+        q[dim] = i1[p]
+        q = tuple(q)
+        v = s[p] if s is not None else _ix_value(src, out.dtype)
+        with np.errstate(all="ignore"):
+            if how == "add":
+                out[q] = out[q] + v
+            elif how == "multiply":
+                out[q] = out[q] * v
+            else:
+                out[q] = v
+    return out.reshape(np.shape(a))
+
+
+def _ix_scatter_ref(a, dim, index, src, reduce=None):
+    return _ix_scatter_loop(a, dim, index, src, reduce or "set")
+
+
+def _ix_scatter_add_ref(a, dim, index, src):
+    return _ix_scatter_loop(a, dim, index, src, "add")
+
+
+def _ix_along(a, dim, idx):
+    """The NumPy index tuple of a[..., idx, ...] with idx at dim."""
+    return tuple([slice(None)] * (dim % max(a.ndim, 1)) + [idx])
+
+
+def _ix_index_select_ref(a, dim, index):
+    r = np.take(_ix_1d(a), _ix_1d(index), axis=dim % max(a.ndim, 1))
+    return r.reshape(()) if a.ndim == 0 else r
+
+
+def _ix_index_add_ref(a, dim, index, source, alpha=1):
+    out = _ix_1d(a).copy()
+    with np.errstate(all="ignore"):
+        src = _ix_1d(source) if alpha == 1 else (_ix_1d(source) * _ix_value(alpha, out.dtype)).astype(out.dtype)
+        np.add.at(out, _ix_along(out, dim, _ix_1d(index)), src)
+    return out.reshape(np.shape(a))
+
+
+def _ix_index_copy_ref(a, dim, index, source):
+    out = _ix_1d(a).copy()
+    out[_ix_along(out, dim, _ix_1d(index))] = _ix_1d(source)
+    return out.reshape(np.shape(a))
+
+
+def _ix_index_fill_ref(a, dim, index, value):
+    out = _ix_1d(a).copy()
+    out[_ix_along(out, dim, _ix_1d(index))] = _ix_value(value, out.dtype)
+    return out.reshape(np.shape(a))
+
+
+def _ix_masked_fill_ref(a, mask, value):
+    v = _ix_value(value, a.dtype) if not isinstance(value, np.ndarray) else value.astype(a.dtype)
+    return np.where(mask, v, a).astype(a.dtype)
+
+
+def _ix_masked_select_ref(a, mask):
+    ab, mb = np.broadcast_arrays(a, mask)
+    return ab[mb]
+
+
+def _ix_take_ref(a, index):
+    return np.take(np.asarray(a).reshape(-1), index)
+
+
+def _ix_nonzero_ref(a):
+    return np.argwhere(a).astype(np.int64)
+
+
+def _ix_index_ref(a, indices):
+    return a[tuple(indices)]
+
+
+def _ix_index_put_ref(a, indices, values, accumulate=False):
+    out = a.copy()
+    with np.errstate(all="ignore"):
+        if accumulate:
+            np.add.at(out, tuple(indices), np.broadcast_to(values, out[tuple(indices)].shape))
+        else:
+            out[tuple(indices)] = values
+    return out
+
+
+def _ix_stacked_index_ref(a, indices):
+    return a[tuple(indices)]
+
+
+def _ix_stacked_index_put_ref(a, indices, values, accumulate):
+    return _ix_index_put_ref(a, list(indices), values, accumulate)
+
+
+def _ix_self_dtype(op, sample):
+    return sample.args[0].dtype
+
+
+def _ix_int64(op, sample):
+    return tg.int64
+
+
+def _ix_fill_value(dtype):
+    if dtype is tg.bool:
+        return True
+    return 3 if dtype is tg.uint8 else (-3 if not is_floating(dtype) else -2.5)
+
+
+# -- samples
+
+def _ix_gather_samples(op, dtype, mode, make):
+    if mode == "basic":
+        x = make((4, 5))
+        yield SampleInput(x, 0, _ix_index((3, 5), 4, 1))
+        yield SampleInput(x, 1, _ix_index((4, 7), 5, 2), name="duplicates")
+        yield SampleInput(x, -1, _ix_index((2, 2), 5, 3), name="index smaller than self")
+        yield SampleInput(make((2, 3, 4)), 1, _ix_index((4, 2), 3, 4).t().unsqueeze(2).expand(2, 4, 3),
+                          name="non-contiguous index")
+        yield SampleInput(x, 0, _ix_index((0, 5), 4, 5), name="empty index")
+    elif mode == "zero_dim":
+        yield SampleInput(make(()), 0, tg.tensor(0))
+    elif mode == "zero_size":
+        yield SampleInput(make((0, 3), noncontiguous=False), 1, _ix_index((0, 2), 3, 6))
+    elif mode == "large":
+        yield SampleInput(make(BIG), 1, _ix_index((BIG[0], 300), BIG[1], 7))
+        yield SampleInput(make(BIG[::-1]).t(), 0, _ix_index((50, BIG[1]), BIG[0], 8))
+
+
+def _ix_scatter_samples(op, dtype, mode, make, functional):
+    if mode == "basic":
+        x = make((4, 5))
+        yield SampleInput(x, 0, _ix_perm_index((3, 5), 0, 4, 1), make((3, 5)))
+        yield SampleInput(x, -1, _ix_perm_index((4, 3), 1, 5, 2), make((4, 6)), name="src bigger than index")
+        yield SampleInput(x, 1, _ix_perm_index((2, 2), 1, 5, 3), _ix_fill_value(dtype), name="value")
+        yield SampleInput(x, 0, _ix_index((0, 5), 4, 4), make((3, 5)), name="empty index")
+        yield SampleInput(x, 1, _ix_index((4, 6), 5, 5), make((4, 6)), reduce="add", name="duplicates, add")
+        yield SampleInput(x, 0, _ix_index((5, 5), 4, 6), make((5, 5), low=-2, high=3), reduce="multiply",
+                          name="duplicates, multiply")
+        yield SampleInput(x, 1, _ix_index((4, 3), 5, 7), _ix_fill_value(dtype), reduce="add", name="value, add")
+    elif mode == "zero_dim":
+        yield SampleInput(make(()), 0, tg.tensor(0), make(()))
+    elif mode == "zero_size":
+        yield SampleInput(make((0, 3), noncontiguous=False), 1, _ix_index((0, 2), 3, 6), make((0, 2), noncontiguous=False))
+    elif mode == "large" and functional:
+        yield SampleInput(make(BIG), 1, _ix_perm_index((BIG[0], 100), 1, BIG[1], 8), make((BIG[0], 100)))
+
+
+def _ix_scatter_add_samples(op, dtype, mode, make):
+    if mode == "basic":
+        x = make((4, 5))
+        yield SampleInput(x, 0, _ix_index((6, 5), 4, 1), make((6, 5)), name="duplicates")
+        yield SampleInput(x, -1, _ix_index((4, 3), 5, 2), make((4, 6)), name="src bigger than index")
+        yield SampleInput(make((2, 3, 4)), 1, _ix_index((2, 5, 4), 3, 3), make((4, 5, 2)).permute([2, 1, 0]),
+                          name="non-contiguous src")
+        yield SampleInput(x, 1, _ix_index((4, 0), 5, 4), make((4, 0), noncontiguous=False), name="empty index")
+    elif mode == "zero_dim":
+        yield SampleInput(make(()), 0, tg.tensor(0), make(()))
+    elif mode == "zero_size":
+        yield SampleInput(make((0, 3), noncontiguous=False), 1, _ix_index((0, 2), 3, 6), make((0, 2), noncontiguous=False))
+
+
+def _ix_index_select_samples(op, dtype, mode, make):
+    if mode == "basic":
+        x = make((4, 5))
+        yield SampleInput(x, 0, _ix_index((6,), 4, 1), name="duplicates")
+        yield SampleInput(x, -1, _ix_index((3,), 5, 2).to(tg.int32), name="int32 index")
+        yield SampleInput(make((3, 4, 5)).permute([2, 0, 1]), 1, _ix_index((2,), 3, 3), name="non-contiguous self")
+        yield SampleInput(x, 1, tg.tensor(2), name="0-d index")
+        yield SampleInput(x, 0, _ix_index((0,), 4, 4), name="empty index")
+    elif mode == "zero_dim":
+        yield SampleInput(make(()), 0, tg.tensor([0]))
+    elif mode == "zero_size":
+        yield SampleInput(make((0, 3), noncontiguous=False), 1, _ix_index((2,), 3, 6))
+    elif mode == "large":
+        yield SampleInput(make(BIG), 0, _ix_index((100,), BIG[0], 7))
+        yield SampleInput(make(BIG[::-1]).t(), 1, _ix_index((60,), BIG[1], 8))
+
+
+def _ix_index_add_samples(op, dtype, mode, make):
+    if mode == "basic":
+        x = make((4, 5))
+        yield SampleInput(x, 0, _ix_index((6,), 4, 1), make((6, 5)), name="duplicates")
+        yield SampleInput(x, -1, _ix_index((3,), 5, 2).to(tg.int32), make((4, 3)), name="int32 index")
+        yield SampleInput(x, 1, _ix_index((3,), 5, 3), make((3, 4)).t(), name="non-contiguous source")
+        if dtype is not tg.bool:
+            yield SampleInput(x, 0, _ix_index((2,), 4, 4), make((2, 5)), alpha=2, name="alpha")
+        yield SampleInput(x, 0, _ix_index((0,), 4, 5), make((0, 5), noncontiguous=False), name="empty index")
+    elif mode == "zero_dim":
+        yield SampleInput(make(()), 0, tg.tensor([0]), make(()))
+    elif mode == "zero_size":
+        yield SampleInput(make((0, 3), noncontiguous=False), 1, _ix_index((2,), 3, 6), make((0, 2), noncontiguous=False))
+
+
+def _ix_index_copy_samples(op, dtype, mode, make):
+    if mode == "basic":
+        x = make((4, 5))
+        yield SampleInput(x, 0, _ix_perm_index((3,), 0, 4, 1), make((3, 5)))
+        yield SampleInput(x, -1, _ix_perm_index((4,), 0, 5, 2), make((4, 4)).t(), name="non-contiguous source")
+        yield SampleInput(x, 0, _ix_index((0,), 4, 5), make((0, 5), noncontiguous=False), name="empty index")
+    elif mode == "zero_dim":
+        yield SampleInput(make(()), 0, tg.tensor([0]), make(()))
+    elif mode == "zero_size":
+        yield SampleInput(make((0, 3), noncontiguous=False), 1, _ix_perm_index((2,), 0, 3, 6), make((0, 2), noncontiguous=False))
+
+
+def _ix_index_fill_samples(op, dtype, mode, make):
+    if mode == "basic":
+        x = make((4, 5))
+        yield SampleInput(x, 0, _ix_index((3,), 4, 1), _ix_fill_value(dtype), name="duplicates")
+        yield SampleInput(x, 1, tg.tensor([-1, 0]), _ix_fill_value(dtype), name="negative index")
+        yield SampleInput(make((5, 4)).t(), -1, _ix_index((2,), 5, 2), 0, name="non-contiguous self")
+        yield SampleInput(x, 0, _ix_index((0,), 4, 5), 1, name="empty index")
+    elif mode == "zero_dim":
+        yield SampleInput(make(()), 0, tg.tensor([0]), 1)
+    elif mode == "zero_size":
+        yield SampleInput(make((0, 3), noncontiguous=False), 1, _ix_index((2,), 3, 6), 1)
+
+
+def _ix_mask(shape, seed):
+    return tg.tensor(np.random.default_rng(900 + seed).random(tuple(shape)) < 0.5)
+
+
+def _ix_masked_fill_samples(op, dtype, mode, make):
+    if mode == "basic":
+        yield SampleInput(make(S), _ix_mask(S, 1), _ix_fill_value(dtype))
+        yield SampleInput(make(L), _ix_mask((3, 1), 2), 0, name="broadcast mask")
+        yield SampleInput(make(S), _ix_mask(S, 3), make(()), name="0-d tensor value")
+        yield SampleInput(make((4, 3)).t(), _ix_mask(S, 4), 1, name="non-contiguous self")
+    elif mode == "zero_dim":
+        yield SampleInput(make(()), tg.tensor(True), 1)
+    elif mode == "zero_size":
+        yield SampleInput(make((0, 3), noncontiguous=False), _ix_mask((0, 3), 5), 1)
+
+
+def _ix_masked_select_samples(op, dtype, mode, make):
+    if mode == "basic":
+        yield SampleInput(make(S), _ix_mask(S, 1))
+        yield SampleInput(make(L), _ix_mask((3, 1), 2), name="broadcast mask")
+        yield SampleInput(make((3,)), _ix_mask((2, 3), 3), name="mask bigger than self")
+        yield SampleInput(make((4, 3)).t(), _ix_mask(S, 4), name="non-contiguous self")
+    elif mode == "zero_dim":
+        yield SampleInput(make(()), tg.tensor(True))
+    elif mode == "zero_size":
+        yield SampleInput(make((0, 3), noncontiguous=False), _ix_mask((0, 3), 5))
+
+
+def _ix_take_samples(op, dtype, mode, make):
+    if mode == "basic":
+        yield SampleInput(make(S), _ix_index((2, 3), 12, 1))
+        yield SampleInput(make(L), _ix_index((5,), 24, 2, low=-24), name="negative indices")
+        yield SampleInput(make((4, 3)).t(), _ix_index((7,), 12, 3), name="non-contiguous self")
+        yield SampleInput(make(S), _ix_index((0,), 12, 4), name="empty index")
+    elif mode == "zero_dim":
+        yield SampleInput(make(()), tg.tensor(0))
+    elif mode == "zero_size":
+        yield SampleInput(make((0, 3), noncontiguous=False), _ix_index((0,), 1, 6))
+
+
+def _ix_nonzero_samples(op, dtype, mode, make):
+    if mode == "basic":
+        yield SampleInput(make(S, low=-1, high=2))
+        yield SampleInput(make(L, low=0, high=2))
+        yield SampleInput(make((5, 4), low=-1, high=2).t(), name="non-contiguous")
+        yield SampleInput(tg.zeros(S, dtype=dtype), name="all zeros")
+    elif mode == "zero_dim":
+        yield SampleInput(make((), low=1, high=2))
+        yield SampleInput(tg.zeros((), dtype=dtype))
+    elif mode == "zero_size":
+        yield SampleInput(make((0, 3), noncontiguous=False))
+    elif mode == "large":
+        yield SampleInput(make(BIG, low=-1, high=2))
+
+
+def _ix_index_samples(op, dtype, mode, make):
+    if mode == "basic":
+        x = make((4, 5, 3))
+        yield SampleInput(x, [_ix_index((6,), 4, 1)], name="duplicates")
+        yield SampleInput(x, [_ix_index((2, 3), 4, 2, low=-4), _ix_index((3,), 5, 3)], name="broadcast, negative")
+        yield SampleInput(x, [_ix_mask((4, 5), 4)], name="bool mask")
+        yield SampleInput(x.permute([2, 0, 1]), [_ix_index((3,), 3, 5).to(tg.int32)], name="non-contiguous, int32")
+        yield SampleInput(x, [_ix_index((0,), 4, 6)], name="empty index")
+    elif mode == "zero_dim":
+        yield SampleInput(make((3,)), [tg.tensor(1)])
+    elif mode == "zero_size":
+        yield SampleInput(make((0, 3), noncontiguous=False), [_ix_index((0,), 1, 6)])
+
+
+def _ix_index_put_samples(op, dtype, mode, make):
+    if mode == "basic":
+        x = make((4, 5))
+        yield SampleInput(x, [_ix_perm_index((3,), 0, 4, 1)], make((3, 5)))
+        yield SampleInput(x, [_ix_index((6,), 4, 2)], make((5,)), True, name="duplicates, accumulate, broadcast")
+        yield SampleInput(x, [_ix_mask((4, 5), 3)], make(()), name="bool mask, 0-d value")
+        yield SampleInput(x, [tg.tensor([-1, 0]), tg.tensor([2, -2])], make((2,)), name="negative, two indices")
+        yield SampleInput(x, [_ix_index((0,), 4, 4)], make((5,)), name="empty index")
+    elif mode == "zero_dim":
+        yield SampleInput(make((3,)), [tg.tensor(1)], make(()))
+    elif mode == "zero_size":
+        yield SampleInput(make((0, 3), noncontiguous=False), [_ix_index((0,), 1, 6)], make((3,)))
+
+
+def _ix_stacked(*rows):
+    return tg.tensor(np.stack([np.asarray(r, dtype=np.int64) for r in rows]), dtype=tg.int64)
+
+
+def _ix_stacked_index_samples(op, dtype, mode, make):
+    if mode == "basic":
+        x = make((4, 5, 3))
+        yield SampleInput(x, _ix_stacked([0, 3, 3, -1]), name="duplicates, negative")
+        yield SampleInput(x, _ix_stacked([[0, 1], [3, 2]], [[4, 4], [0, -5]]), name="2 indices, 2-d")
+        yield SampleInput(x.permute([2, 0, 1]), _ix_stacked([2, 0]), name="non-contiguous")
+        yield SampleInput(x, tg.empty([1, 0], dtype=tg.int64), name="empty index")
+    elif mode == "large":
+        yield SampleInput(make(BIG), _ix_index((1, 200), BIG[0], 7))
+
+
+def _ix_stacked_index_put_samples(op, dtype, mode, make):
+    if mode == "basic":
+        x = make((4, 5))
+        yield SampleInput(x, _ix_stacked([0, 3, 1]), make((3, 5)), False)
+        yield SampleInput(x, _ix_stacked([0, 3, 3, 0], [1, 1, 1, -1]), make((4,)), True, name="duplicates, accumulate")
+        yield SampleInput(x, _ix_stacked([2, 0]), make((5, 2)).t(), False, name="non-contiguous values")
+        yield SampleInput(x, tg.empty([1, 0], dtype=tg.int64), make((0, 5), noncontiguous=False), True, name="empty index")
+
+
+# -- error inputs
+
+def _ix_i(*vals):
+    return tg.tensor(list(vals), dtype=tg.int64)
+
+
+def _ix_entries_errors():
+    x = lambda: _f((3, 4))  # noqa: E731
+    return {
+        "gather": _errors(
+            ("index out of range", lambda: tg.gather(x(), 0, tg.tensor([[5]])), RuntimeError,
+             r"\[gather\] index 5 is out of bounds for dimension 0 with size 3"),
+            ("negative index", lambda: tg.gather(x(), 1, tg.tensor([[-1]])), RuntimeError, "out of bounds"),
+            ("float index", lambda: tg.gather(x(), 0, tg.tensor([[0.0]])), RuntimeError, "int64"),
+            ("index with more dims", lambda: tg.gather(x(), 0, _ix_index((1, 1, 1), 1, 0)), RuntimeError,
+             "same number of dimensions"),
+            ("index bigger than self", lambda: tg.gather(x(), 0, _ix_index((1, 5), 1, 0)), RuntimeError,
+             "Size does not match"),
+            ("dim out of range", lambda: tg.gather(x(), 2, _ix_index((1, 1), 1, 0)), IndexError),
+        ),
+        "scatter_": _errors(
+            ("index out of range", lambda: x().scatter_(0, tg.tensor([[3]]), 1.0), RuntimeError,
+             r"\[scatter_\] index 3 is out of bounds for dimension 0 with size 3"),
+            ("float index", lambda: x().scatter_(0, tg.tensor([[0.0]]), _f((1, 1))), RuntimeError, "int64"),
+            ("src of another dtype", lambda: x().scatter_(0, _ix_i(0).view(1, 1), _f((1, 1), tg.float64)),
+             RuntimeError, "dtype"),
+            ("src smaller than index", lambda: x().scatter_(0, _ix_index((2, 2), 3, 0), _f((1, 2))), RuntimeError,
+             "smaller"),
+            ("bad reduce", lambda: x().scatter_(0, _ix_i(0).view(1, 1), _f((1, 1)), reduce="max"), RuntimeError,
+             "add or multiply"),
+        ),
+        "scatter": _errors(
+            ("index out of range", lambda: tg.scatter(x(), 1, tg.tensor([[4]]), 0), RuntimeError, "out of bounds"),
+            ("index with fewer dims", lambda: tg.scatter(x(), 0, _ix_i(0, 1), _f((3, 4))), RuntimeError,
+             "same number of dimensions"),
+        ),
+        "scatter_add_": _errors(
+            ("index out of range", lambda: x().scatter_add_(0, tg.tensor([[-1]]), _f((1, 1))), RuntimeError,
+             r"\[scatter_add_\] index -1 is out of bounds for dimension 0 with size 3"),
+            ("src of another dtype", lambda: x().scatter_add_(0, tg.tensor([[0]]), _f((1, 1), tg.int64)), RuntimeError),
+        ),
+        "scatter_add": _errors(
+            ("index out of range", lambda: tg.scatter_add(x(), 0, tg.tensor([[3]]), _f((1, 1))), RuntimeError,
+             "out of bounds"),
+        ),
+        "index_select": _errors(
+            ("index out of range", lambda: tg.index_select(x(), 0, _ix_i(0, 5)), IndexError,
+             r"\[index_select\] index 5 is out of bounds for dimension 0 with size 3"),
+            ("negative index", lambda: tg.index_select(x(), 0, _ix_i(-1)), IndexError, "out of bounds"),
+            ("2-d index", lambda: tg.index_select(x(), 0, _ix_index((1, 1), 1, 0)), RuntimeError, "vector"),
+            ("float index", lambda: tg.index_select(x(), 0, tg.tensor([0.0])), RuntimeError, "int32 or int64"),
+            ("out= of another dtype", lambda: tg.index_select(x(), 0, _ix_i(0), out=tg.empty(0, dtype=tg.float64)),
+             RuntimeError),
+        ),
+        "index_add_": _errors(
+            ("index out of range", lambda: x().index_add_(0, _ix_i(3), _f((1, 4))), IndexError,
+             r"\[index_add_\] index 3 is out of bounds"),
+            ("source of another dtype", lambda: x().index_add_(0, _ix_i(0), _f((1, 4), tg.float64)), RuntimeError,
+             "same scalar type"),
+            ("source size differs from index", lambda: x().index_add_(0, _ix_i(0, 1), _f((1, 4))), RuntimeError,
+             "Number of indices"),
+            ("source of another shape", lambda: x().index_add_(0, _ix_i(0), _f((1, 5))), RuntimeError),
+        ),
+        "index_add": _errors(
+            ("index out of range", lambda: tg.index_add(x(), 1, _ix_i(4), _f((3, 1))), IndexError, "out of bounds"),
+        ),
+        "index_copy_": _errors(
+            ("index out of range", lambda: x().index_copy_(1, _ix_i(-1), _f((3, 1))), IndexError,
+             r"\[index_copy_\] index -1 is out of bounds"),
+            ("int32 index", lambda: x().index_copy_(0, _ix_i(0).to(tg.int32), _f((1, 4))), RuntimeError, "int64"),
+        ),
+        "index_copy": _errors(
+            ("index out of range", lambda: tg.index_copy(x(), 0, _ix_i(7), _f((1, 4))), IndexError, "out of bounds"),
+        ),
+        "index_fill_": _errors(
+            ("index out of range", lambda: x().index_fill_(0, _ix_i(-4), 1.0), IndexError,
+             r"\[index_fill_\] index -4 is out of bounds for dimension 0 with size 3"),
+            ("float index", lambda: x().index_fill_(0, tg.tensor([0.0]), 1.0), RuntimeError, "int64"),
+        ),
+        "index_fill": _errors(
+            ("index out of range", lambda: tg.index_fill(x(), 1, _ix_i(4), 1.0), IndexError, "out of bounds"),
+        ),
+        "masked_fill": _errors(
+            ("float mask", lambda: x().masked_fill(_f((3, 4)), 1.0), RuntimeError, "boolean"),
+            ("1-d value tensor", lambda: x().masked_fill(_ix_mask((3, 4), 0), _f((2,))), RuntimeError, "0-dimensional"),
+            ("mask doesn't broadcast", lambda: x().masked_fill(_ix_mask((2, 4), 0), 1.0), RuntimeError),
+            ("in-place, mask bigger than self", lambda: x().masked_fill_(_ix_mask((2, 3, 4), 0), 1.0), RuntimeError),
+        ),
+        "take": _errors(
+            ("index out of range", lambda: tg.take(x(), _ix_i(12)), IndexError,
+             r"\[take\] out of range: tried to access index 12 on a tensor of 12 elements"),
+            ("negative index out of range", lambda: tg.take(x(), _ix_i(-13)), IndexError, "-13"),
+            ("float index", lambda: tg.take(x(), tg.tensor([0.0])), RuntimeError, "long"),
+        ),
+        "masked_select": _errors(
+            ("float mask", lambda: tg.masked_select(x(), _f((3, 4))), RuntimeError, "BoolTensor"),
+            ("mask doesn't broadcast", lambda: tg.masked_select(x(), _ix_mask((2, 4), 0)), RuntimeError),
+        ),
+        "nonzero": _errors(
+            ("Python number", lambda: tg.nonzero(3), TypeError),
+        ),
+        "argwhere": _errors(
+            ("Python number", lambda: tg.argwhere(3), TypeError),
+        ),
+        "index": _errors(
+            ("index out of range", lambda: tg.index(x(), [_ix_i(3)]), IndexError,
+             r"index 3 is out of bounds for dimension 0 with size 3"),
+            ("float index", lambda: tg.index(x(), [tg.tensor([0.0])]), IndexError, "long, int, byte or bool"),
+            ("too many indices", lambda: tg.index(x(), [_ix_i(0)] * 3), IndexError, "too many indices"),
+            ("indices don't broadcast", lambda: tg.index(x(), [_ix_i(0, 1), _ix_i(0, 1, 2)]), IndexError,
+             "shape mismatch"),
+            ("mask of the wrong shape", lambda: tg.index(x(), [_ix_mask((4,), 0)]), IndexError, "shape of the mask"),
+        ),
+        "index_put_": _errors(
+            ("index out of range", lambda: x().index_put_([_ix_i(-4)], _f(())), IndexError, "out of bounds"),
+            ("values of another dtype", lambda: x().index_put_([_ix_i(0)], _f((4,), tg.float64)), RuntimeError,
+             "dtypes match"),
+            ("values don't broadcast", lambda: x().index_put_([_ix_i(0, 1)], _f((3, 4))), RuntimeError,
+             "shape mismatch"),
+        ),
+        "index_put": _errors(
+            ("index out of range", lambda: tg.index_put(x(), [_ix_i(0), _ix_i(4)], _f(())), IndexError,
+             "out of bounds for dimension 1 with size 4"),
+        ),
+        "_index": _errors(
+            ("index out of range", lambda: tg._C._index(x(), _ix_stacked([3])), IndexError, "out of bounds"),
+            ("int32 stacked index", lambda: tg._C._index(x(), _ix_stacked([0]).to(tg.int32)), RuntimeError, "int64"),
+        ),
+        "_index_put_": _errors(
+            ("index out of range", lambda: tg._C._index_put_(x(), _ix_stacked([0], [9]), _f((1,)), False), IndexError,
+             "out of bounds"),
+            ("values of the wrong shape", lambda: tg._C._index_put_(x(), _ix_stacked([0]), _f((4,)), False),
+             RuntimeError, "values must be"),
+        ),
+    }
+
+
+class _IxInplaceOpInfo(OpInfo):
+    """An in-place index op (scatter_, index_add_ ...) whose reference needs self's values from
+    before the write: the matrix calls it on a copy of self (its own return of self and mutation
+    of self are checked in tests/test_indexing.py)."""
+
+    def call(self, sample, variant, out=None):
+        args = list(sample.args)
+        if args and isinstance(args[0], tg.Tensor):
+            args[0] = args[0].clone()
+        return super().call(SampleInput(*args, name=sample.name, **sample.kwargs), variant, out)
+
+
+def _issue9_index_entries():
+    errs = _ix_entries_errors()
+    self_dt = dict(result_dtype=_ix_self_dtype, compute_dtype=_ix_self_dtype)
+    half_tol = {tg.float16: (1e-2, 1e-2), tg.bfloat16: (5e-2, 5e-2)}
+
+    def scatter_samples(functional):
+        return lambda op, dtype, mode, make: _ix_scatter_samples(op, dtype, mode, make, functional)
+
+    out = [
+        OpInfo("gather", ref=_ix_gather_ref, sample_inputs=_ix_gather_samples, error_inputs=errs["gather"],
+               out_dtype_exact=True, **self_dt),
+        _IxInplaceOpInfo("scatter_", ref=_ix_scatter_ref, sample_inputs=scatter_samples(False), tol=half_tol,
+                         error_inputs=errs["scatter_"], **self_dt),
+        OpInfo("scatter", ref=_ix_scatter_ref, sample_inputs=scatter_samples(True), tol=half_tol,
+               error_inputs=errs["scatter"], **self_dt),
+        _IxInplaceOpInfo("scatter_add_", ref=_ix_scatter_add_ref, sample_inputs=_ix_scatter_add_samples,
+                         tol=half_tol, error_inputs=errs["scatter_add_"], **self_dt),
+        OpInfo("scatter_add", ref=_ix_scatter_add_ref, sample_inputs=_ix_scatter_add_samples, tol=half_tol,
+               error_inputs=errs["scatter_add"], **self_dt),
+        OpInfo("index_select", ref=_ix_index_select_ref, sample_inputs=_ix_index_select_samples,
+               error_inputs=errs["index_select"], out_dtype_exact=True, **self_dt),
+        _IxInplaceOpInfo("index_add_", ref=_ix_index_add_ref, sample_inputs=_ix_index_add_samples, tol=half_tol,
+                         error_inputs=errs["index_add_"], **self_dt),
+        OpInfo("index_add", ref=_ix_index_add_ref, sample_inputs=_ix_index_add_samples, tol=half_tol,
+               error_inputs=errs["index_add"], **self_dt),
+        _IxInplaceOpInfo("index_copy_", ref=_ix_index_copy_ref, sample_inputs=_ix_index_copy_samples,
+                         error_inputs=errs["index_copy_"], **self_dt),
+        OpInfo("index_copy", ref=_ix_index_copy_ref, sample_inputs=_ix_index_copy_samples,
+               error_inputs=errs["index_copy"], **self_dt),
+        _IxInplaceOpInfo("index_fill_", ref=_ix_index_fill_ref, sample_inputs=_ix_index_fill_samples,
+                         error_inputs=errs["index_fill_"], **self_dt),
+        OpInfo("index_fill", ref=_ix_index_fill_ref, sample_inputs=_ix_index_fill_samples,
+               error_inputs=errs["index_fill"], **self_dt),
+        OpInfo("masked_fill", ref=_ix_masked_fill_ref, sample_inputs=_ix_masked_fill_samples,
+               error_inputs=errs["masked_fill"], **self_dt),
+        OpInfo("take", ref=_ix_take_ref, sample_inputs=_ix_take_samples, error_inputs=errs["take"], **self_dt),
+        OpInfo("masked_select", ref=_ix_masked_select_ref, sample_inputs=_ix_masked_select_samples,
+               error_inputs=errs["masked_select"], **self_dt),
+        OpInfo("nonzero", ref=_ix_nonzero_ref, sample_inputs=_ix_nonzero_samples, error_inputs=errs["nonzero"],
+               result_dtype=_ix_int64, compute_dtype=_ix_self_dtype),
+        OpInfo("argwhere", ref=_ix_nonzero_ref, sample_inputs=_ix_nonzero_samples, error_inputs=errs["argwhere"],
+               result_dtype=_ix_int64, compute_dtype=_ix_self_dtype),
+        OpInfo("index", ref=_ix_index_ref, sample_inputs=_ix_index_samples, error_inputs=errs["index"], **self_dt),
+        _IxInplaceOpInfo("index_put_", ref=_ix_index_put_ref, sample_inputs=_ix_index_put_samples, tol=half_tol,
+                         error_inputs=errs["index_put_"], **self_dt),
+        OpInfo("index_put", ref=_ix_index_put_ref, sample_inputs=_ix_index_put_samples, tol=half_tol,
+               error_inputs=errs["index_put"], **self_dt),
+        OpInfo("_index", ref=_ix_stacked_index_ref, sample_inputs=_ix_stacked_index_samples,
+               error_inputs=errs["_index"], **self_dt),
+        _IxInplaceOpInfo("_index_put_", ref=_ix_stacked_index_put_ref, sample_inputs=_ix_stacked_index_put_samples,
+                         tol=half_tol, error_inputs=errs["_index_put_"], **self_dt),
+    ]
+    return out
+
+
 # ----------------------------------------------------------------------------- the database
 
 op_db: list[OpInfo] = (_pointwise_entries() + _reduction_entries() + _linalg_entries() + _copy_entries()
-                       + _factory_entries() + _view_entries() + _backward_helper_entries())
+                       + _factory_entries() + _view_entries() + _backward_helper_entries()
+                       + _issue9_index_entries())
 op_db_by_name: dict[str, OpInfo] = {op.name: op for op in op_db}
 assert len(op_db_by_name) == len(op_db), "opinfo: duplicate entries"
 

@@ -18,6 +18,7 @@ to add every occurrence).
 from __future__ import annotations
 
 import operator
+import re
 
 from tensorgen import _C
 
@@ -132,6 +133,10 @@ def _layout(view, advanced):
     return covered + rest, indices, (covered[0] if adjacent and covered else 0)
 
 
+def _permuted(view, perm):
+    return view if perm == list(range(view.dim())) else view.permute(perm)
+
+
 def _move_index_dims(r, n_index_dims, pos):
     """r is [*B, *rest]: moves B to start at dim `pos` of the result."""
     if pos == 0:
@@ -148,7 +153,8 @@ def getitem(t, index):
             view = t.as_strided(t.shape, t.stride(), t.storage_offset())
         return view
     perm, indices, pos = _layout(view, advanced)
-    r = _C.index(view.permute(perm), indices)
+    with _dims_named_by(perm):
+        r = _C.index(_permuted(view, perm), indices)
     n_rest = view.dim() - _n_covered(advanced)
     return _move_index_dims(r, r.dim() - n_rest, pos)
 
@@ -192,7 +198,7 @@ def setitem(t, index, value):
             ints.append(adv)
     b_shape = _broadcast_shape([list(i.shape) for i in ints])
     n_cov = _n_covered(advanced)
-    target = view.permute(perm)
+    target = _permuted(view, perm)  # x itself when no dim moves (autograd: no in-place on a view)
     rest = list(target.shape)[n_cov:]
     result_shape = rest[:pos] + b_shape + rest[pos:]
     if isinstance(value, _C.TensorBase):
@@ -214,7 +220,26 @@ def setitem(t, index, value):
     if pos:
         # result layout [*rest[:pos], *B, *rest[pos:]] -> index_put_'s [*B, *rest]
         values = values.permute(list(range(pos, pos + nb)) + list(range(pos)) + list(range(pos + nb, len(result_shape))))
-    _C.index_put_(target, ints, values, False)
+    with _dims_named_by(perm):
+        _C.index_put_(target, ints, values, False)
+
+
+class _dims_named_by:
+    """The kernel names the dim of the permuted view it indexed; name the user's dim instead."""
+
+    def __init__(self, perm):
+        self.perm = perm
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is IndexError:
+            m = re.search(r"out of bounds for dimension (\d+) ", str(exc))
+            if m and int(m.group(1)) < len(self.perm):
+                msg = str(exc).replace(m.group(0), f"out of bounds for dimension {self.perm[int(m.group(1))]} ")
+                raise IndexError(msg) from None
+        return False
 
 
 # ----------------------------------------------------------------------------- nonzero / where

@@ -9,6 +9,9 @@
 #include "aten/native/Copy.h"
 #include "aten/native/TensorMeta.h"
 #include "kernels/argwhere.h"
+#include "kernels/bincount.h"
+#include "kernels/masked_scatter.h"
+#include "kernels/one_hot.h"
 #include "kernels/gather.h"
 #include "kernels/index.h"
 #include "kernels/index_add.h"
@@ -25,13 +28,18 @@
 #include "ops/_index.h"
 #include "ops/_index_put_.h"
 #include "ops/clone.h"
+#include "ops/index_add.h"
 #include "ops/contiguous.h"
 #include "ops/expand.h"
 #include "ops/full.h"
 #include "ops/index_add_.h"
 #include "ops/index_copy_.h"
 #include "ops/index_fill_.h"
+#include "ops/index_put.h"
 #include "ops/index_put_.h"
+#include "ops/narrow.h"
+#include "ops/unsqueeze.h"
+#include "ops/zeros.h"
 #include "ops/max.h"
 #include "ops/min.h"
 #include "ops/nonzero.h"
@@ -347,6 +355,82 @@ Tensor& index_put_(Tensor& self, TensorList indices, const Tensor& values, bool 
 Tensor index_put(const Tensor& self, TensorList indices, const Tensor& values, bool accumulate) {
   Tensor r = tg::clone(self);
   return tg::index_put_(r, indices, values, accumulate);
+}
+
+// ------------------------------------------------------------ one_hot, masked_scatter, bincount
+
+namespace {
+// min and max of an integer tensor, read on the host (the result's size depends on them).
+std::pair<int64_t, int64_t> host_min_max(const Tensor& t) {
+  Tensor host = to_device(t, Device(), t.dtype(), false);
+  return {item(tg::min(host)).to_int(), item(tg::max(host)).to_int()};
+}
+}  // namespace
+
+Tensor one_hot(const Tensor& self, int64_t num_classes) {
+  TG_CHECK(self.dtype() == ScalarType::Int64, "[one_hot] one_hot is only applicable to index tensor of type "
+           "int64, got ", self.dtype());
+  TG_CHECK(num_classes >= -1, "[one_hot] num_classes should be positive or -1, got ", num_classes);
+  if (self.numel() == 0) {
+    TG_CHECK(num_classes != -1, "[one_hot] Can not infer total number of classes from empty tensor.");
+  } else {
+    auto [lo, hi] = host_min_max(self);
+    TG_CHECK(lo >= 0, "[one_hot] Class values must be non-negative, got ", lo);
+    if (num_classes == -1) num_classes = hi + 1;
+    TG_CHECK(hi < num_classes, "[one_hot] Class values must be smaller than num_classes (", num_classes, "), got ",
+             hi);
+  }
+  DimVector shape(self.sizes());
+  shape.push_back(num_classes);
+  Tensor out = tg::zeros(shape, ScalarType::Int64, self.device());
+  if (self.numel() == 0) return out;
+  return tg::scatter_(out, -1, tg::unsqueeze(self, -1), Scalar(int64_t(1)));
+}
+
+// The source elements, in order, written where mask is true: index_put with the mask's nonzero
+// positions and the first n elements of source (both differentiable).
+Tensor masked_scatter(const Tensor& self, const Tensor& mask, const Tensor& source) {
+  TG_CHECK(mask.dtype() == ScalarType::Bool, "[masked_scatter] only supports boolean masks, but got mask with "
+           "dtype ", mask.dtype());
+  TG_CHECK(source.dtype() == self.dtype(), "[masked_scatter] expected self and source to have same dtypes but got ",
+           self.dtype(), " and ", source.dtype());
+  DimVector shape = broadcast_shapes(self.sizes(), mask.sizes(), "masked_scatter");
+  Tensor s = tg::expand(self, shape);
+  Tensor m = tg::expand(mask, shape);
+  Tensor idx = tg::nonzero(m);  // [n, ndim]
+  const int64_t n = idx.size(0);
+  TG_CHECK(n <= source.numel(), "[masked_scatter] Number of elements of source < number of ones in mask (",
+           source.numel(), " < ", n, ")");
+  std::vector<Tensor> cols;
+  for (int64_t j = 0; j < idx.size(1); ++j) cols.push_back(tg::select(idx, 1, j));
+  Tensor vals = tg::narrow(tg::reshape(source, {source.numel()}), 0, 0, n);
+  if (shape.empty()) vals = tg::reshape(vals, {});  // 0-d self: one value or none
+  if (shape.empty() && n == 0) return tg::clone(s);
+  return tg::index_put(s, cols, vals, false);
+}
+
+Tensor bincount(const Tensor& self, const std::optional<Tensor>& weights, int64_t minlength) {
+  TG_CHECK(self.dim() == 1 && is_integral(self.dtype(), false), "[bincount] bincount only supports 1-d "
+           "non-negative integral inputs, got a ", self.dim(), "-d ", self.dtype(), " tensor");
+  TG_CHECK(minlength >= 0, "[bincount] minlength should be >= 0, got ", minlength);
+  if (weights) {
+    TG_CHECK(weights->dim() == 1 && weights->size(0) == self.size(0), "[bincount] weights should be 1-d and have "
+             "the same length as input, got ", weights->sizes(), " and ", self.sizes());
+  }
+  int64_t n = minlength;
+  if (self.numel() > 0) {
+    auto [lo, hi] = host_min_max(self);
+    TG_CHECK(lo >= 0, "[bincount] bincount only supports 1-d non-negative integral inputs, got ", lo);
+    n = std::max(n, hi + 1);
+  }
+  Tensor idx = tg::to(self, ScalarType::Int64);
+  if (!weights) {
+    Tensor ones = tg::full(IntArrayRef{self.numel()}, Scalar(int64_t(1)), ScalarType::Int64, self.device());
+    return tg::index_add(tg::zeros({n}, ScalarType::Int64, self.device()), 0, idx, ones);
+  }
+  // PyTorch: float32 weights count in float32, every other dtype in float64.
+  ScalarType dt = weights->dtype() == ScalarType::Float32 ? ScalarType::Float32 : ScalarType::Float64;
+  return tg::index_add(tg::zeros({n}, dt, self.device()), 0, idx, tg::to(*weights, dt));
 }
 
 // ------------------------------------------------------------------------------ meta

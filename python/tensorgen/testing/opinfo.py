@@ -2395,6 +2395,72 @@ def _ix_stacked_index_put_samples(op, dtype, mode, make):
         yield SampleInput(x, tg.empty([1, 0], dtype=tg.int64), make((0, 5), noncontiguous=False), True, name="empty index")
 
 
+def _ix_one_hot_ref(a, num_classes=-1):
+    n = int(a.max()) + 1 if num_classes == -1 else num_classes
+    return (np.asarray(a)[..., None] == np.arange(n)).astype(np.int64)
+
+
+def _ix_one_hot_samples(op, dtype, mode, make):
+    if mode == "basic":
+        yield SampleInput(_ix_index((5,), 4, 1))
+        yield SampleInput(_ix_index((2, 3), 3, 2), 5, name="num_classes")
+        yield SampleInput(_ix_index((4, 2), 3, 3).t(), name="non-contiguous")
+    elif mode == "zero_dim":
+        yield SampleInput(tg.tensor(2), 4)
+    elif mode == "zero_size":
+        yield SampleInput(_ix_index((0,), 1, 4), 3)
+
+
+def _ix_masked_scatter_ref(a, mask, source):
+    ab, mb = np.broadcast_arrays(a, mask)
+    out = ab.copy()
+    out[mb] = np.asarray(source).reshape(-1)[:int(mb.sum())]
+    return out
+
+
+def _ix_masked_scatter_samples(op, dtype, mode, make):
+    if mode == "basic":
+        yield SampleInput(make(S), _ix_mask(S, 1), make((12,)))
+        yield SampleInput(make(L), _ix_mask((3, 1), 2), make((5, 6)), name="broadcast mask, 2-d source")
+        yield SampleInput(make((4, 3)).t(), _ix_mask(S, 3), make((4, 3)).t(), name="non-contiguous")
+    elif mode == "zero_dim":
+        yield SampleInput(make(()), tg.tensor(True), make((2,)))
+    elif mode == "zero_size":
+        yield SampleInput(make((0, 3)), _ix_mask((0, 3), 5), make((2,)))
+
+
+def _ix_bincount_ref(a, weights=None, minlength=0):
+    r = np.bincount(a, weights=weights, minlength=minlength)
+    if weights is None:
+        return r.astype(np.int64)
+    return r.astype(np.float32 if weights.dtype == np.float32 else np.float64)
+
+
+def _ix_bincount_samples(op, dtype, mode, make):
+    if mode == "basic" and dtype is not tg.bool and not is_floating(dtype):
+        yield SampleInput(make((20,), low=0, high=7))
+        yield SampleInput(make((9,), low=0, high=4), minlength=8, name="minlength")
+        yield SampleInput(make((9,), low=0, high=4), Maker(op, tg.float32, seed=3)((9,)), name="float32 weights")
+        yield SampleInput(make((9,), low=0, high=4), Maker(op, tg.float64, seed=4)((9,)), name="float64 weights")
+        yield SampleInput(make((10,), low=0, high=4)[::2], name="non-contiguous")
+    elif mode == "basic":
+        yield SampleInput(make((4,)), name="not an integer input")  # refused (RuntimeError)
+    elif mode == "zero_size" and dtype is tg.int64:
+        yield SampleInput(make((0,)), minlength=3)
+
+
+def _ix_bincount_dtype(op, sample):
+    w = sample.args[1] if len(sample.args) > 1 else sample.kwargs.get("weights")
+    if w is None:
+        return tg.int64
+    return tg.float32 if w.dtype is tg.float32 else tg.float64
+
+
+def _ix_bincount_error(op, sample):
+    x = sample.args[0]
+    return RuntimeError if x.dtype is tg.bool or is_floating(x.dtype) else None
+
+
 # -- error inputs
 
 def _ix_i(*vals):
@@ -2529,6 +2595,25 @@ def _ix_entries_errors():
             ("values of the wrong shape", lambda: tg._C._index_put_(x(), _ix_stacked([0]), _f((4,)), False),
              RuntimeError, "values must be"),
         ),
+        "one_hot": _errors(
+            ("class out of range", lambda: tg.one_hot(_ix_i(0, 3), 3), RuntimeError, "smaller than num_classes"),
+            ("negative class", lambda: tg.one_hot(_ix_i(-1, 2)), RuntimeError, "non-negative"),
+            ("int32 input", lambda: tg.one_hot(_ix_i(1).to(tg.int32)), RuntimeError, "int64"),
+            ("empty input, num_classes=-1", lambda: tg.one_hot(_ix_i()), RuntimeError, "empty"),
+        ),
+        "masked_scatter": _errors(
+            ("source too small", lambda: x().masked_scatter(tg.ones(3, 4, dtype=tg.bool), _f((5,))), RuntimeError,
+             "Number of elements of source"),
+            ("float mask", lambda: x().masked_scatter(_f((3, 4)), _f((12,))), RuntimeError, "boolean"),
+            ("source of another dtype", lambda: x().masked_scatter(_ix_mask((3, 4), 0), _f((12,), tg.float64)),
+             RuntimeError, "dtype"),
+        ),
+        "bincount": _errors(
+            ("negative value", lambda: tg.bincount(_ix_i(0, -1)), RuntimeError, "non-negative"),
+            ("2-d input", lambda: tg.bincount(_ix_index((2, 2), 2, 0)), RuntimeError, "1-d"),
+            ("weights of another length", lambda: tg.bincount(_ix_i(0, 1), _f((3,))), RuntimeError, "same length"),
+            ("negative minlength", lambda: tg.bincount(_ix_i(0), minlength=-1), RuntimeError, "minlength"),
+        ),
     }
 
 
@@ -2595,6 +2680,12 @@ def _issue9_index_entries():
                error_inputs=errs["_index"], **self_dt),
         _IxInplaceOpInfo("_index_put_", ref=_ix_stacked_index_put_ref, sample_inputs=_ix_stacked_index_put_samples,
                          tol=half_tol, error_inputs=errs["_index_put_"], **self_dt),
+        OpInfo("one_hot", ref=_ix_one_hot_ref, sample_inputs=_ix_one_hot_samples, error_inputs=errs["one_hot"],
+               result_dtype=_ix_int64, compute_dtype=_ix_int64),
+        OpInfo("masked_scatter", ref=_ix_masked_scatter_ref, sample_inputs=_ix_masked_scatter_samples,
+               error_inputs=errs["masked_scatter"], **self_dt),
+        OpInfo("bincount", ref=_ix_bincount_ref, sample_inputs=_ix_bincount_samples, error_inputs=errs["bincount"],
+               result_dtype=_ix_bincount_dtype, compute_dtype=_ix_bincount_dtype, expected_error=_ix_bincount_error),
     ]
     return out
 

@@ -5,6 +5,11 @@
 // one stacked int64 tensor for the kernel ops _index / _index_put_.
 #include "aten/native/Indexing.h"
 
+#include <limits>
+#include <type_traits>
+
+#include "aten/dispatch/DtypeDispatch.h"
+
 #include "aten/iter/TensorIterator.h"
 #include "aten/native/Copy.h"
 #include "aten/native/TensorMeta.h"
@@ -24,6 +29,7 @@
 #include "kernels/masked_select.h"
 #include "kernels/scatter.h"
 #include "kernels/scatter_add.h"
+#include "kernels/scatter_reduce.h"
 #include "kernels/take.h"
 #include "ops/_index.h"
 #include "ops/_index_put_.h"
@@ -46,6 +52,10 @@
 #include "ops/reshape.h"
 #include "ops/scatter_.h"
 #include "ops/scatter_add_.h"
+#include "ops/scatter_reduce_.h"
+#include "ops/div.h"
+#include "ops/maximum.h"
+#include "ops/ones.h"
 #include "ops/select.h"
 #include "ops/to.h"
 #include "ops/transpose.h"
@@ -153,6 +163,46 @@ ScatterReduce parse_scatter_reduce(std::string_view reduce) {
   __builtin_unreachable();
 }
 
+ScatterReduce parse_scatter_reduce_two(std::string_view reduce) {
+  if (reduce == "sum") return ScatterReduce::Add;
+  if (reduce == "prod") return ScatterReduce::Multiply;
+  if (reduce == "mean") return ScatterReduce::Mean;
+  if (reduce == "amax") return ScatterReduce::Max;
+  if (reduce == "amin") return ScatterReduce::Min;
+  TG_CHECK(false, "[scatter_reduce_] reduce argument must be either sum, prod, mean, amax or amin, got '", reduce,
+           "'");
+  __builtin_unreachable();
+}
+
+Tensor scatter_reduce_identity(ScalarType dtype, ScatterReduce reduce) {
+  Tensor t = empty_tensor({}, dtype, Device(), "scatter_reduce_");
+  dispatch_all(dtype, "scatter_reduce_", [&]<typename T>() {
+    T v{};
+    if (reduce == ScatterReduce::Multiply) {
+      v = T(1);
+    } else if (reduce == ScatterReduce::Max || reduce == ScatterReduce::Min) {
+      const bool hi = reduce == ScatterReduce::Min;
+      if constexpr (std::is_same_v<T, bool>) v = hi;
+      else if constexpr (std::is_integral_v<T>) v = hi ? std::numeric_limits<T>::max() : std::numeric_limits<T>::lowest();
+      else v = T(hi ? std::numeric_limits<float>::infinity() : -std::numeric_limits<float>::infinity());
+    } else {
+      v = T(0);
+    }
+    *t.data<T>() = v;
+  });
+  return t;
+}
+
+void scatter_mean_finish(Tensor& self, int64_t dim, const Tensor& index, bool include_self) {
+  Tensor counts = include_self ? tg::ones(self.sizes(), ScalarType::Int64, self.device())
+                               : tg::zeros(self.sizes(), ScalarType::Int64, self.device());
+  Tensor ones = tg::ones(index.sizes(), ScalarType::Int64, self.device());
+  tg::scatter_add_(counts, dim, index, ones);
+  counts = tg::maximum(counts, tg::ones({}, ScalarType::Int64, self.device()));
+  Tensor mean = is_floating(self.dtype()) ? tg::div(self, counts) : tg::div(self, counts, "floor");
+  copy_into(self, mean, "scatter_reduce_");
+}
+
 int64_t check_stacked_index(const char* op, const Tensor& self, const Tensor& indices) {
   TG_CHECK(indices.dtype() == ScalarType::Int64 && indices.dim() >= 1, "[", op,
            "] indices must be an int64 tensor [k, ...] of stacked indices, got ", indices.dtype(), " ",
@@ -193,6 +243,12 @@ Tensor scatter_reduce_value(const Tensor& self, int64_t dim, const Tensor& index
                             std::string_view reduce) {
   Tensor r = tg::clone(self);
   return tg::scatter_(r, dim, index, value, reduce);
+}
+
+Tensor scatter_reduce_two(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src,
+                          std::string_view reduce, bool include_self) {
+  Tensor r = tg::clone(self);
+  return tg::scatter_reduce_(r, dim, index, src, reduce, include_self);
 }
 
 Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src) {

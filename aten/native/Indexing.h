@@ -25,9 +25,18 @@ int64_t check_scatter(const char* op, const Tensor& self, int64_t dim, const Ten
 int64_t check_index_along_dim(const char* op, const Tensor& self, int64_t dim, const Tensor& index,
                               const Tensor* source, bool int32_ok);
 
-enum class ScatterReduce { None, Add, Multiply };
+enum class ScatterReduce { None, Add, Multiply, Max, Min, Mean };
 // scatter_'s reduce= argument: "add" or "multiply" (PyTorch's legacy scatter_ reduce).
 ScatterReduce parse_scatter_reduce(std::string_view reduce);
+// scatter_reduce_'s: "sum", "prod", "mean", "amax" or "amin".
+ScatterReduce parse_scatter_reduce_two(std::string_view reduce);
+// The value a reduction starts from (0, 1, lowest, highest) as a 0-d CPU tensor of dtype: what
+// scatter_reduce_(include_self=False) writes where index points before reducing.
+Tensor scatter_reduce_identity(ScalarType dtype, ScatterReduce reduce);
+// scatter_reduce_(reduce="mean") after the sums are in self: divides by the number of values
+// each element got (1 more with include_self; elements nothing was scattered to stay as they are);
+// integer dtypes round down, like PyTorch.
+void scatter_mean_finish(Tensor& self, int64_t dim, const Tensor& index, bool include_self);
 
 // "[op] index 5 is out of bounds for dimension 0 with size 3" as `kind` (RuntimeError for
 // gather/scatter, IndexError for index_* and advanced indexing, like PyTorch).

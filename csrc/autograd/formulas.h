@@ -76,6 +76,12 @@ Tensor scatter_src_backward(const Tensor& grad, int64_t dim, const Tensor& index
 // "multiply" raises NotImplementedError.
 Tensor scatter_legacy_reduce_backward(const Tensor& grad, int64_t dim, const Tensor& index, IntArrayRef src_sizes,
                                       std::string_view reduce, bool for_self);
+// Gradients of scatter_reduce_(self, dim, index, src, reduce, include_self) for self (for_self) or
+// src, PyTorch's formulas: sum, mean (divided by the counts), prod (exclusive products, exact with
+// a single zero), amax/amin (shared evenly among the elements equal to the result).
+Tensor scatter_reduce_backward(const Tensor& grad, const Tensor& self, int64_t dim, const Tensor& index,
+                               const Tensor& src, std::string_view reduce, bool include_self, const Tensor& result,
+                               bool for_self);
 // Gradient of index_select(self, dim, index): grad index-added into zeros of self's shape.
 Tensor index_select_backward(const Tensor& grad, IntArrayRef self_sizes, int64_t dim, const Tensor& index);
 // Gradient of index_add_/index_copy_ for source: grad selected at index, in source's shape.

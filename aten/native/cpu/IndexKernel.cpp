@@ -28,6 +28,7 @@
 #include "kernels/nonzero.h"
 #include "kernels/scatter_.h"
 #include "kernels/scatter_add_.h"
+#include "kernels/scatter_reduce_.h"
 #include "ops/fill_.h"
 
 namespace tg::native::CPU_CAPABILITY {
@@ -58,6 +59,30 @@ T mul_values(T a, T b) {
   if constexpr (std::is_same_v<T, bool>) return a && b;
   else if constexpr (std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>) return T(float(a) * float(b));
   else return static_cast<T>(a * b);
+}
+
+// max/min that propagate NaN (PyTorch's amax/amin); half types compare in float.
+template <typename T>
+T max_values(T a, T b) {
+  if constexpr (std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>) {
+    float x = float(a), y = float(b);
+    return (x != x || x >= y) ? a : b;
+  } else if constexpr (std::is_floating_point_v<T>) {
+    return (a != a || a >= b) ? a : b;
+  } else {
+    return a >= b ? a : b;
+  }
+}
+template <typename T>
+T min_values(T a, T b) {
+  if constexpr (std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>) {
+    float x = float(a), y = float(b);
+    return (x != x || x <= y) ? a : b;
+  } else if constexpr (std::is_floating_point_v<T>) {
+    return (a != a || a <= b) ? a : b;
+  } else {
+    return a <= b ? a : b;
+  }
 }
 
 // Splits the positions of `sizes` with dim `dim` left out ("lines": each line runs along dim) over
@@ -161,10 +186,15 @@ void scatter_impl(const char* op, Tensor& self, int64_t dim, const Tensor& index
   dispatch_all(self.dtype(), op, [&]<typename T>() {
     T* out = self.data<T>();
     const T* in = src.data<T>();
-    if (reduce == ScatterReduce::Add) {
-      gather_scatter_loop(op, self, dim, index, sg, [&](int64_t so, int64_t io) { out[so] = add_values(out[so], in[io]); });
-    } else {
-      gather_scatter_loop(op, self, dim, index, sg, [&](int64_t so, int64_t io) { out[so] = mul_values(out[so], in[io]); });
+    auto loop = [&](auto combine) {
+      gather_scatter_loop(op, self, dim, index, sg, [&](int64_t so, int64_t io) { out[so] = combine(out[so], in[io]); });
+    };
+    switch (reduce) {
+      case ScatterReduce::Add: case ScatterReduce::Mean: loop([](T a, T b) { return add_values(a, b); }); break;
+      case ScatterReduce::Multiply: loop([](T a, T b) { return mul_values(a, b); }); break;
+      case ScatterReduce::Max: loop([](T a, T b) { return max_values(a, b); }); break;
+      case ScatterReduce::Min: loop([](T a, T b) { return min_values(a, b); }); break;
+      case ScatterReduce::None: break;
     }
   });
 }
@@ -242,6 +272,20 @@ Tensor& scatter_reduce_value_cpu(Tensor& self, int64_t dim, const Tensor& index,
 Tensor& scatter_add_cpu(Tensor& self, int64_t dim, const Tensor& index, const Tensor& src) {
   int64_t d = check_scatter("scatter_add_", self, dim, index, &src);
   scatter_impl("scatter_add_", self, d, index, src, false, ScatterReduce::Add);
+  return self;
+}
+
+Tensor& scatter_reduce_two_cpu(Tensor& self, int64_t dim, const Tensor& index, const Tensor& src,
+                               std::string_view reduce, bool include_self) {
+  ScatterReduce r = parse_scatter_reduce_two(reduce);
+  int64_t d = check_scatter("scatter_reduce_", self, dim, index, &src);
+  if (!include_self) {
+    // Where index points, start from the reduction's identity instead of self's value.
+    scatter_impl("scatter_reduce_", self, d, index, scatter_reduce_identity(self.dtype(), r), true,
+                 ScatterReduce::None);
+  }
+  scatter_impl("scatter_reduce_", self, d, index, src, false, r);
+  if (r == ScatterReduce::Mean) scatter_mean_finish(self, d, index, include_self);
   return self;
 }
 

@@ -22,6 +22,7 @@
 #include "kernels/nonzero.h"
 #include "kernels/scatter_.h"
 #include "kernels/scatter_add_.h"
+#include "kernels/scatter_reduce_.h"
 #include "ops/fill_.h"
 #include "ops/nonzero.h"
 
@@ -158,7 +159,19 @@ __device__ void atomic_mul(T* addr, T v) {
   atomic_update(addr, [v](T cur) { return mul_op(cur, v); });
 }
 
-enum Mode : int { kGather = 0, kSet = 1, kAdd = 2, kMul = 3 };
+// max/min propagating NaN (PyTorch's amax/amin), compared in the op-math type.
+template <typename T>
+__device__ T max_op(T a, T b) {
+  auto x = to_op(a), y = to_op(b);
+  return (x != x || x >= y) ? a : b;
+}
+template <typename T>
+__device__ T min_op(T a, T b) {
+  auto x = to_op(a), y = to_op(b);
+  return (x != x || x <= y) ? a : b;
+}
+
+enum Mode : int { kGather = 0, kSet = 1, kAdd = 2, kMul = 3, kMax = 4, kMin = 5 };
 
 // Applies mode to (self element, other element): gather reads self into other, the rest write self.
 template <int M, typename T>
@@ -166,7 +179,9 @@ __device__ void apply(T* self_elem, T* other_elem) {
   if constexpr (M == kGather) *other_elem = *self_elem;
   else if constexpr (M == kSet) *self_elem = *other_elem;
   else if constexpr (M == kAdd) atomic_add(self_elem, *other_elem);
-  else atomic_mul(self_elem, *other_elem);
+  else if constexpr (M == kMul) atomic_mul(self_elem, *other_elem);
+  else if constexpr (M == kMax) atomic_update(self_elem, [v = *other_elem](T cur) { return max_op(cur, v); });
+  else atomic_update(self_elem, [v = *other_elem](T cur) { return min_op(cur, v); });
 }
 
 // ------------------------------------------------------------------------ gather / scatter
@@ -219,9 +234,13 @@ void scatter_cuda_impl(const char* op, Tensor& self, int64_t dim, const Tensor& 
   if (src_is_scalar) og = zero_strides_like(og);
   dispatch_device<DtypeSet::All>(self.dtype(), op, [&]<typename T>() {
     void* in = src.data_ptr();
-    if (reduce == ScatterReduce::None) launch_gather_scatter<kSet, T>(op, self, dim, index, in, og);
-    else if (reduce == ScatterReduce::Add) launch_gather_scatter<kAdd, T>(op, self, dim, index, in, og);
-    else launch_gather_scatter<kMul, T>(op, self, dim, index, in, og);
+    switch (reduce) {
+      case ScatterReduce::None: launch_gather_scatter<kSet, T>(op, self, dim, index, in, og); break;
+      case ScatterReduce::Add: case ScatterReduce::Mean: launch_gather_scatter<kAdd, T>(op, self, dim, index, in, og); break;
+      case ScatterReduce::Multiply: launch_gather_scatter<kMul, T>(op, self, dim, index, in, og); break;
+      case ScatterReduce::Max: launch_gather_scatter<kMax, T>(op, self, dim, index, in, og); break;
+      case ScatterReduce::Min: launch_gather_scatter<kMin, T>(op, self, dim, index, in, og); break;
+    }
   });
 }
 
@@ -367,6 +386,19 @@ Tensor& scatter_reduce_value_cuda(Tensor& self, int64_t dim, const Tensor& index
 Tensor& scatter_add_cuda(Tensor& self, int64_t dim, const Tensor& index, const Tensor& src) {
   int64_t d = check_scatter("scatter_add_", self, dim, index, &src);
   scatter_cuda_impl("scatter_add_", self, d, index, src, false, ScatterReduce::Add);
+  return self;
+}
+
+Tensor& scatter_reduce_two_cuda(Tensor& self, int64_t dim, const Tensor& index, const Tensor& src,
+                                std::string_view reduce, bool include_self) {
+  ScatterReduce r = parse_scatter_reduce_two(reduce);
+  int64_t d = check_scatter("scatter_reduce_", self, dim, index, &src);
+  if (!include_self) {
+    Tensor identity = to_device(scatter_reduce_identity(self.dtype(), r), self.device(), self.dtype(), true);
+    scatter_cuda_impl("scatter_reduce_", self, d, index, identity, true, ScatterReduce::None);
+  }
+  scatter_cuda_impl("scatter_reduce_", self, d, index, src, false, r);
+  if (r == ScatterReduce::Mean) scatter_mean_finish(self, d, index, include_self);
   return self;
 }
 

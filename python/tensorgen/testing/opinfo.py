@@ -2461,6 +2461,52 @@ def _ix_bincount_error(op, sample):
     return RuntimeError if x.dtype is tg.bool or is_floating(x.dtype) else None
 
 
+def _ix_scatter_reduce_ref(a, dim, index, src, reduce, include_self=True):
+    """Each element index writes to reduces, in index order, [self's value if include_self] + the
+    src values sent to it; mean divides once at the end (rounding down for integers)."""
+    out = _ix_1d(a).copy()
+    i1, s1 = _ix_1d(index), _ix_1d(src)
+    dim %= out.ndim
+    groups = {}
+    for p in np.ndindex(*i1.shape):
+        q = list(p)
+        q[dim] = i1[p]
+        groups.setdefault(tuple(q), []).append(s1[p])
+    with np.errstate(all="ignore"):
+        for q, vals in groups.items():
+            vals = ([out[q]] if include_self else []) + vals
+            acc = vals[0]
+            for v in vals[1:]:
+                if reduce in ("sum", "mean"):
+                    acc = acc + v
+                elif reduce == "prod":
+                    acc = acc * v
+                elif reduce == "amax":
+                    acc = max(acc, v)
+                else:
+                    acc = min(acc, v)
+            if reduce == "mean":
+                acc = acc / len(vals) if np.issubdtype(out.dtype, np.floating) else np.floor_divide(acc, len(vals))
+            out[q] = acc
+    return out.reshape(np.shape(a))
+
+
+def _ix_scatter_reduce_samples(op, dtype, mode, make):
+    if mode == "basic":
+        x = make((4, 5))
+        for reduce in ("sum", "prod", "mean", "amax", "amin"):
+            if dtype is tg.bool and reduce == "mean":
+                continue
+            for include_self in (True, False):
+                small = dict(low=-2, high=3) if reduce == "prod" else {}
+                yield SampleInput(x, 1, _ix_index((4, 6), 5, 1), make((4, 6), **small), reduce,
+                                  include_self=include_self, name=f"{reduce}, include_self={include_self}")
+        yield SampleInput(x, 0, _ix_index((3, 5), 4, 2), make((4, 6)), "sum", name="src bigger than index")
+        yield SampleInput(x, -1, _ix_index((4, 0), 5, 3), make((4, 0), noncontiguous=False), "amax", name="empty index")
+    elif mode == "zero_dim":
+        yield SampleInput(make(()), 0, tg.tensor(0), make(()), "sum")
+
+
 # -- error inputs
 
 def _ix_i(*vals):
@@ -2614,6 +2660,20 @@ def _ix_entries_errors():
             ("weights of another length", lambda: tg.bincount(_ix_i(0, 1), _f((3,))), RuntimeError, "same length"),
             ("negative minlength", lambda: tg.bincount(_ix_i(0), minlength=-1), RuntimeError, "minlength"),
         ),
+        "scatter_reduce": _errors(
+            ("index out of range", lambda: tg.scatter_reduce(x(), 0, tg.tensor([[3]]), _f((1, 1)), "sum"), RuntimeError,
+             r"\[scatter_reduce_\] index 3 is out of bounds for dimension 0 with size 3"),
+            ("bad reduce", lambda: tg.scatter_reduce(x(), 0, tg.tensor([[0]]), _f((1, 1)), "max"), RuntimeError,
+             "sum, prod, mean, amax or amin"),
+            ("src of another dtype", lambda: tg.scatter_reduce(x(), 0, tg.tensor([[0]]), _f((1, 1), tg.int64), "sum"),
+             RuntimeError, "dtype"),
+        ),
+        "scatter_reduce_": _errors(
+            ("index out of range", lambda: x().scatter_reduce_(1, tg.tensor([[-1]]), _f((1, 1)), "amin"), RuntimeError,
+             "out of bounds"),
+            ("float index", lambda: x().scatter_reduce_(1, tg.tensor([[0.0]]), _f((1, 1)), "amin"), RuntimeError,
+             "int64"),
+        ),
     }
 
 
@@ -2686,6 +2746,10 @@ def _issue9_index_entries():
                error_inputs=errs["masked_scatter"], **self_dt),
         OpInfo("bincount", ref=_ix_bincount_ref, sample_inputs=_ix_bincount_samples, error_inputs=errs["bincount"],
                result_dtype=_ix_bincount_dtype, compute_dtype=_ix_bincount_dtype, expected_error=_ix_bincount_error),
+        OpInfo("scatter_reduce", ref=_ix_scatter_reduce_ref, sample_inputs=_ix_scatter_reduce_samples,
+               tol=half_tol, error_inputs=errs["scatter_reduce"], **self_dt),
+        _IxInplaceOpInfo("scatter_reduce_", ref=_ix_scatter_reduce_ref, sample_inputs=_ix_scatter_reduce_samples,
+                         tol=half_tol, error_inputs=errs["scatter_reduce_"], **self_dt),
     ]
     return out
 

@@ -14,6 +14,8 @@
 #include "aten/native/Copy.h"
 #include "aten/native/TensorMeta.h"
 #include "kernels/argwhere.h"
+#include "kernels/bucketize.h"
+#include "kernels/searchsorted.h"
 #include "kernels/bincount.h"
 #include "kernels/masked_scatter.h"
 #include "kernels/one_hot.h"
@@ -51,6 +53,7 @@
 #include "ops/nonzero.h"
 #include "ops/reshape.h"
 #include "ops/scatter_.h"
+#include "ops/searchsorted.h"
 #include "ops/scatter_add_.h"
 #include "ops/scatter_reduce_.h"
 #include "ops/div.h"
@@ -201,6 +204,43 @@ void scatter_mean_finish(Tensor& self, int64_t dim, const Tensor& index, bool in
   counts = tg::maximum(counts, tg::ones({}, ScalarType::Int64, self.device()));
   Tensor mean = is_floating(self.dtype()) ? tg::div(self, counts) : tg::div(self, counts, "floor");
   copy_into(self, mean, "scatter_reduce_");
+}
+
+bool check_searchsorted(const Tensor& seq, const Tensor& self, bool right, std::optional<std::string_view> side,
+                        const std::optional<Tensor>& sorter) {
+  const char* op = "searchsorted";
+  TG_CHECK(seq.dim() >= 1, "[searchsorted] boundaries tensor should have at least 1 dimension, got a 0-d tensor");
+  TG_CHECK(seq.dtype() == self.dtype(), "[searchsorted] boundaries tensor (", seq.dtype(), ") and input value "
+           "tensor (", self.dtype(), ") should have the same dtype");
+  TG_CHECK_NOT_IMPLEMENTED(self.dtype() != ScalarType::Bool, "[searchsorted] not implemented for dtype bool");
+  check_same_device(op, self, seq, "sorted_sequence");
+  if (seq.dim() > 1) {
+    bool match = self.dim() == seq.dim();
+    for (int64_t d = 0; match && d + 1 < seq.dim(); ++d) match = self.size(d) == seq.size(d);
+    TG_CHECK(match, "[searchsorted] boundaries tensor should be 1 dimension or the first N-1 dimensions of "
+             "boundaries tensor and input value tensor must match, but we got boundaries tensor ", seq.sizes(),
+             " and input value tensor ", self.sizes());
+  }
+  if (side) {
+    TG_CHECK(*side == "left" || *side == "right", "[searchsorted] side can only be 'left' or 'right' but got '",
+             *side, "'");
+    TG_CHECK(!(right && *side == "left"), "[searchsorted] side and right can't be set to opposites, got side of left "
+             "while right was True");
+  }
+  if (sorter) {
+    TG_CHECK(sorter->dtype() == ScalarType::Int64, "[searchsorted] sorter must be a tensor of long dtype but got ",
+             sorter->dtype());
+    TG_CHECK(sorter->sizes().equals(seq.sizes()), "[searchsorted] boundary and sorter must have the same size, but "
+             "got boundary tensor ", seq.sizes(), " and got sorter tensor ", sorter->sizes());
+    check_same_device(op, seq, *sorter, "sorter");
+    if (sorter->numel() > 0) {
+      Tensor host = to_device(*sorter, Device(), ScalarType::Int64, false);
+      int64_t lo = item(tg::min(host)).to_int(), hi = item(tg::max(host)).to_int(), len = seq.size(-1);
+      TG_CHECK(lo >= 0 && hi < len, "[searchsorted] sorter index out of range: ", lo < 0 ? lo : hi,
+               " is not in [0, ", len, ")");
+    }
+  }
+  return right || (side && *side == "right");
 }
 
 int64_t check_stacked_index(const char* op, const Tensor& self, const Tensor& indices) {
@@ -489,6 +529,12 @@ Tensor bincount(const Tensor& self, const std::optional<Tensor>& weights, int64_
   return tg::index_add(tg::zeros({n}, dt, self.device()), 0, idx, tg::to(*weights, dt));
 }
 
+Tensor bucketize(const Tensor& self, const Tensor& boundaries, bool out_int32, bool right) {
+  TG_CHECK(boundaries.dim() == 1, "[bucketize] boundaries tensor must be 1 dimension, but got dim(",
+           boundaries.dim(), ")");
+  return tg::searchsorted(boundaries, self, out_int32, right, std::nullopt, std::nullopt);
+}
+
 // ------------------------------------------------------------------------------ meta
 
 }  // namespace tg::native
@@ -498,6 +544,12 @@ namespace tg::meta {
 TensorMeta gather(const Tensor& self, int64_t dim, const Tensor& index, bool /*sparse_grad*/) {
   native::check_gather(self, dim, index);
   return TensorMeta{DimVector(index.sizes()), self.dtype(), self.device()};
+}
+
+TensorMeta searchsorted(const Tensor& sorted_sequence, const Tensor& self, bool out_int32, bool right,
+                        std::optional<std::string_view> side, const std::optional<Tensor>& sorter) {
+  native::check_searchsorted(sorted_sequence, self, right, side, sorter);
+  return TensorMeta{DimVector(self.sizes()), out_int32 ? ScalarType::Int32 : ScalarType::Int64, self.device()};
 }
 
 TensorMeta index_select(const Tensor& self, int64_t dim, const Tensor& index) {

@@ -2,6 +2,7 @@
 // Shared by the indexing ops' meta functions, composites (Indexing.cpp) and kernels (cpu/IndexKernel.cpp,
 // cuda/Index.cu): argument checks with PyTorch's messages and exception types, and the geometry the
 // kernels loop over. 0-d tensors take part as 1-d tensors of size 1, like in PyTorch.
+#include <optional>
 #include <string_view>
 
 #include "aten/core/Error.h"
@@ -46,5 +47,10 @@ void scatter_mean_finish(Tensor& self, int64_t dim, const Tensor& index, bool in
 int64_t check_stacked_index(const char* op, const Tensor& self, const Tensor& indices);
 // The shape of _index(self, indices): B + self.sizes()[k:].
 DimVector advanced_index_result_shape(const Tensor& self, const Tensor& indices);
+
+// searchsorted's argument checks (shapes, dtypes, side vs right, sorter); returns whether the
+// search is for the upper bound (right=True or side="right").
+bool check_searchsorted(const Tensor& sorted_sequence, const Tensor& self, bool right,
+                        std::optional<std::string_view> side, const std::optional<Tensor>& sorter);
 
 }  // namespace tg::native

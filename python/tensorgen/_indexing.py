@@ -268,3 +268,15 @@ def where(condition, input=None, other=None, *, out=None):
         return _C.where(condition, input, other)
     return _C.where(condition, input, other, out=out)
 
+
+
+def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    """The sorted distinct values of input (flattened); with return_inverse, also the index of each
+    element's value (shaped like input); with return_counts, also how often each value occurs."""
+    if dim is not None:
+        raise NotImplementedError("[unique] unique with dim= is not implemented; flatten first or pass dim=None")
+    values, inverse, counts = _C._unique2(input, sorted, return_inverse, return_counts)
+    if not return_inverse and not return_counts:
+        return values
+    out = (values,) + ((inverse,) if return_inverse else ()) + ((counts,) if return_counts else ())
+    return out

@@ -261,6 +261,10 @@ class Tensor(_Base):
         """Coordinates of the non-zero elements: int64 [n, ndim], or a tuple of ndim 1-d tensors."""
         return _indexing.nonzero(self, as_tuple=as_tuple)
 
+    def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
+        """tg.unique(self, ...): the sorted distinct values (+ inverse indices, counts)."""
+        return _indexing.unique(self, sorted, return_inverse, return_counts, dim)
+
     def __reduce_ex__(self, protocol):
         t = self.detach()
         return (_rebuild, (t.clone().numpy() if t.dtype is not _C.bfloat16 else t.float().numpy(),

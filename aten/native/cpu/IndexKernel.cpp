@@ -9,7 +9,9 @@
 // index_copy_, index_put_) or are summed in index order (scatter_add_, index_add_, accumulate=True).
 #include "aten/vec/isa.h"
 
+#include <algorithm>
 #include <array>
+#include <numeric>
 #include <cstring>
 #include <type_traits>
 #include <vector>
@@ -29,6 +31,8 @@
 #include "kernels/scatter_.h"
 #include "kernels/scatter_add_.h"
 #include "kernels/scatter_reduce_.h"
+#include "kernels/searchsorted.h"
+#include "kernels/_unique2.h"
 #include "ops/fill_.h"
 
 namespace tg::native::CPU_CAPABILITY {
@@ -447,6 +451,102 @@ Tensor& index_put_cpu(Tensor& self, const Tensor& indices, const Tensor& values,
     });
   });
   return self;
+}
+
+// ------------------------------------------------------------------------- searchsorted, unique
+
+namespace {
+Tensor contiguous_copy(const Tensor& t) { return t.is_contiguous() ? t : to_dtype(t, t.dtype()); }
+
+// The value compared: half types in float (the other types as they are).
+template <typename T>
+auto key_of(T v) {
+  if constexpr (std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>) return float(v);
+  else return v;
+}
+}  // namespace
+
+void searchsorted_cpu(const Tensor& sorted_sequence, const Tensor& self_in, bool out_int32, bool right,
+                      std::optional<std::string_view> side, const std::optional<Tensor>& sorter_in, Tensor& out) {
+  const bool upper = check_searchsorted(sorted_sequence, self_in, right, side, sorter_in);
+  const Tensor seq = contiguous_copy(sorted_sequence), self = contiguous_copy(self_in);
+  const Tensor sorter = sorter_in ? contiguous_copy(*sorter_in) : Tensor();
+  Tensor result = out.is_contiguous() ? out : empty_tensor(out.sizes(), out.dtype(), Device(), "searchsorted");
+  const int64_t n = self.numel(), len = seq.size(-1);
+  const int64_t row_len = self.dim() == 0 ? 1 : self.size(-1);
+  const bool shared = seq.dim() == 1;
+  const int64_t* srt = sorter.defined() ? sorter.data<int64_t>() : nullptr;
+  dispatch_numeric(self.dtype(), "searchsorted", [&]<typename T>() {
+    const T* sq = seq.data<T>();
+    const T* v = self.data<T>();
+    parallel_for(0, n, 2048, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) {
+        const int64_t row = shared ? 0 : i / row_len;
+        const T* base = sq + row * len;
+        const int64_t* sb = srt ? srt + row * len : nullptr;
+        const auto x = key_of(v[i]);
+        int64_t lo = 0, hi = len;
+        while (lo < hi) {
+          const int64_t mid = lo + (hi - lo) / 2;
+          int64_t at = mid;
+          if (sb) {
+            at = sb[mid];
+            TG_CHECK_INDEX(at >= 0 && at < len, "[searchsorted] sorter index ", at, " is out of bounds for "
+                           "dimension ", seq.dim() - 1, " with size ", len);
+          }
+          const auto y = key_of(base[at]);
+          // lower bound: go right while y < x; upper bound: while y <= x
+          if (upper ? !(x < y) : (y < x)) lo = mid + 1;
+          else hi = mid;
+        }
+        if (out_int32) result.data<int32_t>()[i] = int32_t(lo);
+        else result.data<int64_t>()[i] = lo;
+      }
+    });
+  });
+  if (!result.is_same(out)) copy_into(out, result, "searchsorted");
+}
+
+std::tuple<Tensor, Tensor, Tensor> unique_cpu(const Tensor& self_in, bool /*sorted*/, bool /*return_inverse*/,
+                                              bool /*return_counts*/) {
+  // Always sorted (PyTorch leaves the order of sorted=False unspecified); NaNs sort last and are
+  // each their own value, like PyTorch's and NumPy's unique.
+  const Tensor self = contiguous_copy(self_in);
+  const int64_t n = self.numel();
+  std::vector<int64_t> order(static_cast<size_t>(n));
+  std::iota(order.begin(), order.end(), int64_t(0));
+  Tensor inverse = empty_tensor(self.sizes(), ScalarType::Int64, Device(), "unique");
+  std::vector<int64_t> counts;
+  Tensor values;
+  dispatch_all(self.dtype(), "unique", [&]<typename T>() {
+    const T* p = self.data<T>();
+    auto less = [&](int64_t a, int64_t b) {
+      const auto x = key_of(p[a]), y = key_of(p[b]);
+      if constexpr (!std::is_integral_v<decltype(x)>) {
+        if (y != y) return x == x;  // numbers before NaN
+        if (x != x) return false;
+      }
+      return x < y;
+    };
+    std::stable_sort(order.begin(), order.end(), less);
+    std::vector<int64_t> firsts;
+    int64_t* inv = inverse.data<int64_t>();
+    for (int64_t k = 0; k < n; ++k) {
+      const int64_t i = order[size_t(k)];
+      if (k == 0 || !(key_of(p[order[size_t(k - 1)]]) == key_of(p[i]))) {
+        firsts.push_back(i);
+        counts.push_back(0);
+      }
+      ++counts.back();
+      inv[i] = int64_t(firsts.size()) - 1;
+    }
+    values = empty_tensor({int64_t(firsts.size())}, self.dtype(), Device(), "unique");
+    T* out = values.data<T>();
+    for (size_t j = 0; j < firsts.size(); ++j) out[j] = p[firsts[j]];
+  });
+  Tensor count_t = empty_tensor({int64_t(counts.size())}, ScalarType::Int64, Device(), "unique");
+  if (!counts.empty()) std::memcpy(count_t.data_ptr(), counts.data(), counts.size() * sizeof(int64_t));
+  return {values, inverse, count_t};
 }
 
 }  // namespace tg::native::CPU_CAPABILITY

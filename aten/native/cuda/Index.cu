@@ -23,6 +23,9 @@
 #include "kernels/scatter_.h"
 #include "kernels/scatter_add_.h"
 #include "kernels/scatter_reduce_.h"
+#include "kernels/searchsorted.h"
+#include "kernels/_unique2.h"
+#include "ops/_unique2.h"
 #include "ops/fill_.h"
 #include "ops/nonzero.h"
 
@@ -343,6 +346,39 @@ void launch_advanced(const char* op, const Tensor& self, const Tensor& indices_i
   check_index_errors(op, ErrorKind::Index);
 }
 
+// --------------------------------------------------------------------------------- searchsorted
+
+// One thread per element of self (contiguous): a binary search in its row of seq (contiguous,
+// shared when seq is 1-d), through sorter when given (an out-of-range sorter entry is reported).
+template <typename T, typename Out>
+__global__ void searchsorted_kernel(const T* seq, const T* self, const int64_t* sorter, Out* out, int64_t n,
+                                    int64_t len, int64_t row_len, bool shared, bool upper, IndexErrorSlot* err) {
+  for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x) {
+    const int64_t row = shared ? 0 : i / row_len;
+    const T* base = seq + row * len;
+    const int64_t* sb = sorter ? sorter + row * len : nullptr;
+    const auto x = to_op(self[i]);
+    int64_t lo = 0, hi = len;
+    bool ok = true;
+    while (lo < hi) {
+      const int64_t mid = lo + (hi - lo) / 2;
+      int64_t at = mid;
+      if (sb) {
+        at = sb[mid];
+        if (at < 0 || at >= len) {
+          report_bad_index(err, at, 0, len);
+          ok = false;
+          break;
+        }
+      }
+      const auto y = to_op(base[at]);
+      if (upper ? !(x < y) : (y < x)) lo = mid + 1;
+      else hi = mid;
+    }
+    if (ok) out[i] = Out(lo);
+  }
+}
+
 }  // namespace
 
 // ------------------------------------------------------------------------------------ kernels
@@ -449,6 +485,42 @@ Tensor nonzero_cuda(const Tensor& self) {
   Tensor host = to_device(self, Device(), self.dtype(), false);
   Tensor result = tg::nonzero(host);
   return to_device(result, self.device(), ScalarType::Int64, true);
+}
+
+void searchsorted_cuda(const Tensor& sorted_sequence, const Tensor& self_in, bool out_int32, bool right,
+                       std::optional<std::string_view> side, const std::optional<Tensor>& sorter_in, Tensor& out) {
+  const bool upper = check_searchsorted(sorted_sequence, self_in, right, side, sorter_in);
+  auto contiguous = [](const Tensor& t) { return t.is_contiguous() ? t : to_dtype(t, t.dtype()); };
+  const Tensor seq = contiguous(sorted_sequence), self = contiguous(self_in);
+  const Tensor sorter = sorter_in ? contiguous(*sorter_in) : Tensor();
+  Tensor result = out.is_contiguous() ? out : empty_tensor(out.sizes(), out.dtype(), out.device(), "searchsorted");
+  const int64_t n = self.numel(), len = seq.size(-1);
+  const int64_t row_len = self.dim() == 0 ? 1 : self.size(-1);
+  if (n > 0) {
+    dispatch_device<DtypeSet::Numeric>(self.dtype(), "searchsorted", [&]<typename T>() {
+      const int64_t* srt = sorter.defined() ? sorter.data<int64_t>() : nullptr;
+      if (out_int32) {
+        searchsorted_kernel<T, int32_t><<<blocks_for(n, kBlockSize), kBlockSize>>>(
+            static_cast<const T*>(seq.data_ptr()), static_cast<const T*>(self.data_ptr()), srt,
+            result.data<int32_t>(), n, len, row_len, seq.dim() == 1, upper, index_error_slot());
+      } else {
+        searchsorted_kernel<T, int64_t><<<blocks_for(n, kBlockSize), kBlockSize>>>(
+            static_cast<const T*>(seq.data_ptr()), static_cast<const T*>(self.data_ptr()), srt,
+            result.data<int64_t>(), n, len, row_len, seq.dim() == 1, upper, index_error_slot());
+      }
+    });
+    check_index_errors("searchsorted", ErrorKind::Index);
+  }
+  if (!result.is_same(out)) copy_into(out, result, "searchsorted");
+}
+
+// The sizes of the results depend on the values: the host does the work on a copy.
+std::tuple<Tensor, Tensor, Tensor> unique_cuda(const Tensor& self, bool sorted, bool return_inverse,
+                                               bool return_counts) {
+  Tensor host = to_device(self, Device(), self.dtype(), false);
+  auto [values, inverse, counts] = tg::_unique2(host, sorted, return_inverse, return_counts);
+  return {to_device(values, self.device(), values.dtype(), true), to_device(inverse, self.device(), ScalarType::Int64, true),
+          to_device(counts, self.device(), ScalarType::Int64, true)};
 }
 
 Tensor index_cuda(const Tensor& self, const Tensor& indices) {

@@ -2507,6 +2507,83 @@ def _ix_scatter_reduce_samples(op, dtype, mode, make):
         yield SampleInput(make(()), 0, tg.tensor(0), make(()), "sum")
 
 
+def _ix_sorted(make, shape, dtype):
+    a = np.sort(to_numpy(make(shape)), axis=-1)
+    return tg.tensor(a).to(dtype)
+
+
+def _ix_searchsorted_ref(seq, v, out_int32=False, right=False, side=None, sorter=None):
+    side = side or ("right" if right else "left")
+    dt = np.int32 if out_int32 else np.int64
+    if seq.ndim == 1:
+        return np.searchsorted(seq, v, side=side, sorter=sorter).astype(dt)
+    rows = [np.searchsorted(seq[i], v[i], side=side, sorter=None if sorter is None else sorter[i])
+            for i in np.ndindex(*seq.shape[:-1])]
+    return np.stack(rows).reshape(v.shape).astype(dt) if rows else np.zeros(v.shape, dt)
+
+
+def _ix_searchsorted_samples(op, dtype, mode, make):
+    if mode == "basic":
+        seq = _ix_sorted(make, (7,), dtype)
+        yield SampleInput(seq, make((3, 4)))
+        yield SampleInput(seq, seq.clone(), right=True, name="values equal to boundaries, right")
+        yield SampleInput(seq, seq.clone(), side="right", out_int32=True, name="side='right', out_int32")
+        rows = _ix_sorted(make, (2, 3, 6), dtype)
+        yield SampleInput(rows, make((2, 3, 4)), name="one sequence per row")
+        unsorted = make((2, 3, 6))
+        order = tg.tensor(np.argsort(to_numpy(unsorted), axis=-1, kind="stable").astype(np.int64))
+        yield SampleInput(unsorted, make((2, 3, 2)), sorter=order, name="sorter")
+        yield SampleInput(seq, make((4, 3)).t(), name="non-contiguous values")
+    elif mode == "zero_dim":
+        yield SampleInput(_ix_sorted(make, (5,), dtype), make(()))
+    elif mode == "zero_size":
+        yield SampleInput(_ix_sorted(make, (5,), dtype), make((0, 3)))
+
+
+def _ix_searchsorted_dtype(op, sample):
+    return tg.int32 if sample.kwargs.get("out_int32") else tg.int64
+
+
+def _ix_bucketize_ref(v, boundaries, out_int32=False, right=False):
+    return np.searchsorted(boundaries, v, side="right" if right else "left").astype(np.int32 if out_int32 else np.int64)
+
+
+def _ix_bucketize_samples(op, dtype, mode, make):
+    if mode == "basic":
+        b = _ix_sorted(make, (6,), dtype)
+        yield SampleInput(make((3, 4)), b)
+        yield SampleInput(b.clone(), b, right=True, name="values on the boundaries, right")
+        yield SampleInput(make((4, 3)).t(), b, out_int32=True, name="non-contiguous, out_int32")
+    elif mode == "zero_dim":
+        yield SampleInput(make(()), _ix_sorted(make, (6,), dtype))
+
+
+def _ix_unique_ref(a, sorted=True, return_inverse=False, return_counts=False):
+    flat = np.asarray(a).reshape(-1)
+    if flat.size and np.issubdtype(flat.dtype, np.floating):
+        vals, inv, counts = np.unique(flat, return_inverse=True, return_counts=True, equal_nan=False)
+    else:
+        vals, inv, counts = np.unique(flat, return_inverse=True, return_counts=True)
+    return vals, inv.reshape(np.shape(a)).astype(np.int64), counts.astype(np.int64)
+
+
+def _ix_unique_samples(op, dtype, mode, make):
+    if mode == "basic":
+        yield SampleInput(make((4, 5), low=-3, high=3))
+        yield SampleInput(make((5, 4), low=-3, high=3).t(), True, True, True, name="non-contiguous")
+        yield SampleInput(make((7,)), False, name="sorted=False (still sorted)")
+        if is_floating(dtype):
+            yield SampleInput(tg.tensor([2.0, float("nan"), 1.0, float("nan"), 2.0]).to(dtype), name="nans")
+    elif mode == "zero_dim":
+        yield SampleInput(make(()))
+    elif mode == "zero_size":
+        yield SampleInput(make((0, 3)))
+
+
+def _ix_unique_dtype(op, sample):
+    return (sample.args[0].dtype, tg.int64, tg.int64)
+
+
 # -- error inputs
 
 def _ix_i(*vals):
@@ -2674,6 +2751,25 @@ def _ix_entries_errors():
             ("float index", lambda: x().scatter_reduce_(1, tg.tensor([[0.0]]), _f((1, 1)), "amin"), RuntimeError,
              "int64"),
         ),
+        "searchsorted": _errors(
+            ("dtypes differ", lambda: tg.searchsorted(_f((5,)), _f((3,), tg.float64)), RuntimeError, "same dtype"),
+            ("leading dims differ", lambda: tg.searchsorted(_f((2, 5)), _f((3, 2))), RuntimeError, "must match"),
+            ("side and right disagree", lambda: tg.searchsorted(_f((5,)), _f((3,)), right=True, side="left"),
+             RuntimeError, "opposites"),
+            ("bad side", lambda: tg.searchsorted(_f((5,)), _f((3,)), side="middle"), RuntimeError, "left' or 'right"),
+            ("sorter out of range", lambda: tg.searchsorted(_f((3,)), _f((2,)), sorter=_ix_i(0, 1, 7)), RuntimeError,
+             "sorter index out of range"),
+            ("sorter of another shape", lambda: tg.searchsorted(_f((3,)), _f((2,)), sorter=_ix_i(0, 1)), RuntimeError,
+             "same size"),
+            ("0-d boundaries", lambda: tg.searchsorted(_f(()), _f((2,))), RuntimeError, "at least 1 dimension"),
+        ),
+        "bucketize": _errors(
+            ("2-d boundaries", lambda: tg.bucketize(_f((3,)), _f((2, 2))), RuntimeError, "1 dimension"),
+        ),
+        "_unique2": _errors(
+            ("Python number", lambda: tg._C._unique2(3), TypeError),
+            ("dim=", lambda: tg.unique(_f((2, 2)), dim=0), NotImplementedError, "dim"),
+        ),
     }
 
 
@@ -2750,6 +2846,13 @@ def _issue9_index_entries():
                tol=half_tol, error_inputs=errs["scatter_reduce"], **self_dt),
         _IxInplaceOpInfo("scatter_reduce_", ref=_ix_scatter_reduce_ref, sample_inputs=_ix_scatter_reduce_samples,
                          tol=half_tol, error_inputs=errs["scatter_reduce_"], **self_dt),
+        OpInfo("searchsorted", ref=_ix_searchsorted_ref, sample_inputs=_ix_searchsorted_samples, dtypes=NUMERIC,
+               error_inputs=errs["searchsorted"], result_dtype=_ix_searchsorted_dtype,
+               compute_dtype=lambda op, s: s.args[0].dtype, out_dtype_exact=True),
+        OpInfo("bucketize", ref=_ix_bucketize_ref, sample_inputs=_ix_bucketize_samples, dtypes=NUMERIC,
+               error_inputs=errs["bucketize"], result_dtype=_ix_searchsorted_dtype, compute_dtype=_ix_self_dtype),
+        OpInfo("_unique2", ref=_ix_unique_ref, sample_inputs=_ix_unique_samples, error_inputs=errs["_unique2"],
+               result_dtype=_ix_unique_dtype, compute_dtype=_ix_self_dtype),
     ]
     return out
 

@@ -248,9 +248,19 @@ def test_gradients_through_indexing():
         return z
     assert tg.autograd.gradcheck(put, (y, v))
     assert tg.autograd.gradgradcheck(put, (y, v))
+    src = tg.tensor(np.random.default_rng(4).standard_normal(12), requires_grad=True)
+    assert tg.autograd.gradcheck(lambda t, s: t.masked_scatter(mask, s), (y, src))
+    assert tg.autograd.gradgradcheck(lambda t: tg.masked_fill(t, mask, 2.0) * t, (y,))
 
 
 # ----------------------------------------------------------------------------- tutorial idioms
+
+def test_one_hot_matches_the_scatter_idiom_and_rejects_bad_classes():
+    labels = tg.tensor([0, 2, 1, 4, 2])
+    np.testing.assert_array_equal(to_numpy(tg.one_hot(labels)), np.eye(5, dtype=np.int64)[[0, 2, 1, 4, 2]])
+    with pytest.raises(RuntimeError, match="smaller than num_classes"):
+        tg.one_hot(labels, 3)
+
 
 def test_scatter_one_hot():
     labels = tg.tensor([0, 2, 1, 4, 2])

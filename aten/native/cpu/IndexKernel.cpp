@@ -237,11 +237,26 @@ void index_along_dim_loop(const char* op, const Tensor& self, int64_t dim, const
 
 void gather_cpu(const Tensor& self, int64_t dim, const Tensor& index, bool /*sparse_grad*/, Tensor& out) {
   int64_t d = check_gather(self, dim, index);
-  Geometry og = geometry_of(out);
+  if (index.numel() == 0) return;
+  // Reads never collide, so gather walks index in memory order: lines along the last dim (not
+  // along dim, which would stride through memory when dim is not the last one).
+  Geometry sg = geometry_of(self), ig = geometry_of(index), og = geometry_of(out);
+  const int64_t last = ig.dim() - 1, n = ig.sizes[last], self_size = sg.sizes[d], ss_dim = sg.strides[d];
+  DimVector s_strides = sg.strides;
+  s_strides[d] = 0;  // self's position along dim comes from the index value
+  const int64_t is = ig.strides[last], os = og.strides[last], ss = s_strides[last];
+  const int64_t* idx = index.data<int64_t>();
   dispatch_by_size(self.element_size(), [&]<typename U>() {
     const U* in = static_cast<const U*>(self.data_ptr());
     U* o = static_cast<U*>(out.data_ptr());
-    gather_scatter_loop("gather", self, d, index, og, [&](int64_t so, int64_t oo) { o[oo] = in[so]; });
+    for_each_line<3>(ig.sizes, last, {ig.strides.data(), s_strides.data(), og.strides.data()}, n,
+                     [&](const std::array<int64_t, 3>& base) {
+      for (int64_t k = 0; k < n; ++k) {
+        const int64_t v = idx[base[0] + k * is];
+        if (v < 0 || v >= self_size) index_out_of_bounds("gather", ErrorKind::Runtime, v, d, self_size);
+        o[base[2] + k * os] = in[base[1] + k * ss + v * ss_dim];
+      }
+    });
   });
 }
 
@@ -295,6 +310,24 @@ Tensor& scatter_reduce_two_cpu(Tensor& self, int64_t dim, const Tensor& index, c
 
 void index_select_cpu(const Tensor& self, int64_t dim, const Tensor& index, Tensor& out) {
   int64_t d = check_index_along_dim("index_select", self, dim, index, nullptr, true);
+  if (d == 0 && self.dim() > 0 && self.is_contiguous() && out.is_contiguous() && index.dtype() == ScalarType::Int64) {
+    // Contiguous rows: one memcpy per index, split over the indices (x[perm] on a matrix).
+    const int64_t n = index.numel(), size = self.size(0);
+    const int64_t row = self.numel() / std::max<int64_t>(size, 1);
+    const size_t bytes = size_t(row) * self.element_size();
+    const int64_t* idx = index.data<int64_t>();
+    const int64_t istride = index.dim() == 0 ? 0 : index.stride(0);
+    const char* in = static_cast<const char*>(self.data_ptr());
+    char* o = static_cast<char*>(out.data_ptr());
+    parallel_for(0, n, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(row, 1)), [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) {
+        const int64_t v = idx[i * istride];
+        if (v < 0 || v >= size) index_out_of_bounds("index_select", ErrorKind::Index, v, 0, size);
+        if (bytes) std::memcpy(o + size_t(i) * bytes, in + size_t(v) * bytes, bytes);
+      }
+    });
+    return;
+  }
   Geometry og = geometry_of(out);
   dispatch_by_size(self.element_size(), [&]<typename U>() {
     const U* in = static_cast<const U*>(self.data_ptr());
@@ -408,6 +441,19 @@ Tensor index_cpu(const Tensor& self, const Tensor& indices) {
   std::vector<int64_t> roff = element_offsets(drop_front(self.sizes(), size_t(k)), drop_front(self.strides(), size_t(k)));
   const int64_t nb = int64_t(boff.size()), nr = int64_t(roff.size());
   if (nb * nr == 0) return out;
+  // self's trailing dims dense in row-major order: each position of B copies one block.
+  bool dense_rows = true;
+  for (int64_t r = 0; r < nr && dense_rows; ++r) dense_rows = roff[size_t(r)] == r;
+  if (dense_rows) {
+    const size_t bytes = size_t(nr) * self.element_size();
+    const char* in = static_cast<const char*>(self.data_ptr());
+    char* o = static_cast<char*>(out.data_ptr());
+    const size_t esize = self.element_size();
+    parallel_for(0, nb, std::max<int64_t>(1, kGrainSize / nr), [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) std::memcpy(o + size_t(i) * bytes, in + size_t(boff[size_t(i)]) * esize, bytes);
+    });
+    return out;
+  }
   dispatch_by_size(self.element_size(), [&]<typename U>() {
     const U* in = static_cast<const U*>(self.data_ptr());
     U* o = static_cast<U*>(out.data_ptr());

@@ -108,7 +108,8 @@ def _parse(t, index):
                 raise ValueError("[__getitem__] step must be greater than zero")
             # slice.indices clamps like Python does, so x[1:2**70] works.
             start, stop, _ = slice(it.start, it.stop, step).indices(result.size(dim))
-            result = result.slice(dim, start, stop, step)
+            if not (start == 0 and stop == result.size(dim) and step == 1):  # x[:, idx] = v writes x itself
+                result = result.slice(dim, start, stop, step)
             dim += 1
         else:
             i = _as_int(it)

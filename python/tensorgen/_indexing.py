@@ -56,8 +56,11 @@ def _to_index_tensor(it, device):
     return None
 
 
-def _parse(t, index):
-    """Applies the basic indices as views. Returns (view, [(dim of view, index tensor)])."""
+def _parse(t, index, sources=None):
+    """Applies the basic indices as views. Returns (view, [(dim of view, index tensor)]).
+    `sources` (a dict, optional) receives where each dim of the view comes from: "dims", one
+    entry per view dim, (t's dim, start, step) or None for a dim that None added; "fixed",
+    {t's dim: coordinate} for the dims an int selected."""
     items = index if isinstance(index, tuple) else (index,)
     if sum(1 for it in items if it is Ellipsis) > 1:
         raise IndexError("[__getitem__] an index can only have a single ellipsis ('...')")
@@ -82,11 +85,14 @@ def _parse(t, index):
     if consuming > t.dim():
         raise IndexError(f"[__getitem__] too many indices for tensor of dimension {t.dim()}")
     result, dim, advanced = t, 0, []
+    src = [(d, 0, 1) for d in range(t.dim())]
+    fixed = {}
     for it, adv in zip(items, tensors):
         if adv is not None:
             if adv.dtype in (_C.bool, _C.uint8) and adv.dim() == 0:
                 # x[True] / x[False]: a new dim of size 1, indexed by a 1-element mask.
                 result = result.unsqueeze(dim)
+                src.insert(dim, None)
                 adv = adv.reshape([1])
             if adv.dtype in (_C.bool, _C.uint8):
                 for j in range(adv.dim()):
@@ -99,6 +105,7 @@ def _parse(t, index):
             dim += adv.dim() if adv.dtype in (_C.bool, _C.uint8) else 1
         elif it is None:
             result = result.unsqueeze(dim)
+            src.insert(dim, None)
             dim += 1
         elif it is Ellipsis:
             dim += t.dim() - consuming
@@ -110,6 +117,9 @@ def _parse(t, index):
             start, stop, _ = slice(it.start, it.stop, step).indices(result.size(dim))
             if not (start == 0 and stop == result.size(dim) and step == 1):  # x[:, idx] = v writes x itself
                 result = result.slice(dim, start, stop, step)
+                if src[dim] is not None:
+                    d0, s0, st0 = src[dim]
+                    src[dim] = (d0, s0 + start * st0, st0 * step)
             dim += 1
         else:
             i = _as_int(it)
@@ -117,6 +127,11 @@ def _parse(t, index):
             if not -size <= i < size:
                 raise IndexError(f"[__getitem__] index {i} is out of bounds for dimension {dim} with size {size}")
             result = result.select(dim, i)
+            picked = src.pop(dim)
+            if picked is not None:
+                fixed[picked[0]] = picked[1] + (i % size) * picked[2]
+    if sources is not None:
+        sources.update(dims=src, fixed=fixed)
     return result, advanced
 
 
@@ -181,8 +196,15 @@ def _broadcast_shape(shapes):
 
 def setitem(t, index, value):
     import tensorgen as tg
-    view, advanced = _parse(t, index)
+    sources = {}
+    view, advanced = _parse(t, index, sources)
     if not advanced:
+        if view is not t and t.requires_grad and _C.is_grad_enabled():
+            # Autograd records in-place ops on t itself, not yet on views of it: write t through
+            # index_put_ with one index per dim (slices as aranges, ints as coordinates).
+            values = _values_tensor(t, value).expand(list(view.shape))
+            _C.index_put_(t, _full_indices(t, view, sources, list(range(view.dim())), [], [], 0), values, False)
+            return
         if isinstance(value, _C.TensorBase):
             view.copy_(value)
         else:
@@ -202,12 +224,7 @@ def setitem(t, index, value):
     target = _permuted(view, perm)  # x itself when no dim moves (autograd: no in-place on a view)
     rest = list(target.shape)[n_cov:]
     result_shape = rest[:pos] + b_shape + rest[pos:]
-    if isinstance(value, _C.TensorBase):
-        values = value if value.dtype is t.dtype else value.to(t.dtype)
-        if values.device != t.device:
-            values = values.to(t.device)
-    else:
-        values = tg.tensor(value, dtype=t.dtype, device=t.device)
+    values = _values_tensor(t, value)
     # PyTorch drops leading size-1 dims of the value beyond the result's rank.
     while values.dim() > len(result_shape) and values.size(0) == 1:
         values = values.squeeze(0)
@@ -221,8 +238,47 @@ def setitem(t, index, value):
     if pos:
         # result layout [*rest[:pos], *B, *rest[pos:]] -> index_put_'s [*B, *rest]
         values = values.permute(list(range(pos, pos + nb)) + list(range(pos)) + list(range(pos + nb, len(result_shape))))
+    if target is not t and t.requires_grad and _C.is_grad_enabled():
+        # Autograd records in-place ops on t itself, not yet on views of it: index every dim of t
+        # (slices become aranges, ints fixed coordinates) and write t directly.
+        full = _full_indices(t, view, sources, perm[n_cov:], ints, covered=perm[:n_cov], nb=nb)
+        if full is not None:
+            _C.index_put_(t, full, values, False)
+            return
     with _dims_named_by(perm):
         _C.index_put_(target, ints, values, False)
+
+
+def _values_tensor(t, value):
+    """value as a tensor of t's dtype on t's device (x[i] = v casts v, like PyTorch)."""
+    import tensorgen as tg
+    if isinstance(value, _C.TensorBase):
+        values = value if value.dtype is t.dtype else value.to(t.dtype)
+        return values if values.device == t.device else values.to(t.device)
+    return tg.tensor(value, dtype=t.dtype, device=t.device)
+
+
+def _full_indices(t, view, sources, rest_dims, ints, covered, nb):
+    """One index per dim of t, all of rank nb + len(rest_dims) (the [*B, *rest] layout of the
+    values), or None when an advanced index covers a dim that None added (x[True] = v)."""
+    import tensorgen as tg
+    dims, fixed = sources["dims"], sources["fixed"]
+    nrest = len(rest_dims)
+    full = [None] * t.dim()
+    for d, c in fixed.items():
+        full[d] = tg.tensor(c, device=t.device)
+    for vd, idx in zip(covered, ints):
+        if dims[vd] is None:
+            return None
+        full[dims[vd][0]] = idx.reshape([1] * (nb - idx.dim()) + list(idx.shape) + [1] * nrest)
+    for r, vd in enumerate(rest_dims):
+        if dims[vd] is None:
+            continue
+        d, start, step = dims[vd]
+        shape = [1] * (nb + nrest)
+        shape[nb + r] = view.size(vd)
+        full[d] = (tg.arange(view.size(vd), device=t.device) * step + start).reshape(shape)
+    return full
 
 
 class _dims_named_by:

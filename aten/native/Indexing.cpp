@@ -340,9 +340,8 @@ Tensor masked_select(const Tensor& self, const Tensor& mask) {
   DimVector shape = broadcast_shapes(self.sizes(), mask.sizes(), "masked_select");
   Tensor s = tg::expand(self, shape);
   Tensor m = tg::expand(mask, shape);
-  // nonzero gives [n, ndim]; the kernel wants the stacked index [ndim, n].
-  Tensor idx = tg::contiguous(tg::transpose(tg::nonzero(m), 0, 1));
-  return tg::_index(s, idx);
+  // nonzero gives [n, ndim]; its transpose is the stacked index [ndim, n] the kernel wants.
+  return tg::_index(s, tg::transpose(tg::nonzero(m), 0, 1));
 }
 
 Tensor argwhere(const Tensor& self) { return tg::nonzero(self); }
@@ -426,7 +425,18 @@ Tensor stack_indices(const char* op, const Tensor& self, const std::vector<Tenso
 }
 }  // namespace
 
+namespace {
+// x[mask] with a mask over self's leading dims: nonzero(mask).t() is already the stacked index
+// (a view: no copy of the coordinates).
+bool single_mask(const Tensor& self, TensorList indices) {
+  return indices.size() == 1 && indices[0].defined() && indices[0].dtype() == ScalarType::Bool &&
+         indices[0].dim() >= 1 && indices[0].dim() <= self.dim() &&
+         indices[0].sizes().equals(IntArrayRef(self.sizes().data(), size_t(indices[0].dim())));
+}
+}  // namespace
+
 Tensor index(const Tensor& self, TensorList indices) {
+  if (single_mask(self, indices)) return tg::_index(self, tg::transpose(tg::nonzero(indices[0]), 0, 1));
   Tensor stacked = stack_indices("index", self, expand_index_list("index", self, indices));
   return tg::_index(self, stacked);
 }

@@ -374,34 +374,72 @@ Tensor& index_fill_cpu(Tensor& self, int64_t dim, const Tensor& index, const Sca
   return self;
 }
 
+namespace {
+// Calls f(offset, coord) for the elements [begin, end) of a tensor of sizes/strides in row-major
+// order, stepping the coordinate like an odometer (one division per call, not per element).
+template <typename F>
+void walk_elements(IntArrayRef sizes, IntArrayRef strides, int64_t begin, int64_t end, const F& f) {
+  const int64_t ndim = int64_t(sizes.size());
+  DimVector coord(static_cast<size_t>(ndim), 0);
+  int64_t rest = begin, off = 0;
+  for (int64_t d = ndim - 1; d >= 0; --d) {
+    coord[d] = rest % sizes[d];
+    rest /= sizes[d];
+    off += coord[d] * strides[d];
+  }
+  for (int64_t i = begin; i < end; ++i) {
+    f(off, coord);
+    for (int64_t d = ndim - 1; d >= 0; --d) {
+      if (++coord[d] < sizes[d]) {
+        off += strides[d];
+        break;
+      }
+      off -= (sizes[d] - 1) * strides[d];
+      coord[d] = 0;
+    }
+  }
+}
+
+template <typename T>
+bool is_nonzero(T v) {
+  if constexpr (std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>) return float(v) != 0.0f;
+  else return v != T(0);
+}
+}  // namespace
+
+// Two passes over fixed-size chunks (so the result does not depend on the thread count): count
+// the non-zeros of each chunk, then each chunk writes its coordinates from its prefix-sum row.
 Tensor nonzero_cpu(const Tensor& self) {
   const int64_t ndim = self.dim(), n = self.numel();
-  // Flags in row-major order of self's elements, then one pass writing the coordinates.
-  std::vector<int64_t> offs = element_offsets(self.sizes(), self.strides());
-  std::vector<uint8_t> flag(static_cast<size_t>(n));
+  constexpr int64_t kChunk = 1 << 16;
+  const int64_t nchunks = (n + kChunk - 1) / kChunk;
+  std::vector<int64_t> counts(static_cast<size_t>(nchunks) + 1, 0);
+  Tensor out;
   dispatch_all(self.dtype(), "nonzero", [&]<typename T>() {
     const T* p = self.data<T>();
-    parallel_for(0, n, kGrainSize, [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; ++i) {
-        if constexpr (std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>) flag[size_t(i)] = float(p[offs[size_t(i)]]) != 0.0f;
-        else flag[size_t(i)] = p[offs[size_t(i)]] != T(0);
+    parallel_for(0, nchunks, 1, [&](int64_t cb, int64_t ce) {
+      for (int64_t c = cb; c < ce; ++c) {
+        int64_t k = 0;
+        walk_elements(self.sizes(), self.strides(), c * kChunk, std::min(n, (c + 1) * kChunk),
+                      [&](int64_t off, const DimVector&) { k += is_nonzero(p[off]); });
+        counts[size_t(c) + 1] = k;
+      }
+    });
+    for (int64_t c = 0; c < nchunks; ++c) counts[size_t(c) + 1] += counts[size_t(c)];
+    out = empty_tensor({counts[size_t(nchunks)], ndim}, ScalarType::Int64, Device(), "nonzero");
+    int64_t* o = out.data<int64_t>();
+    parallel_for(0, nchunks, 1, [&](int64_t cb, int64_t ce) {
+      for (int64_t c = cb; c < ce; ++c) {
+        int64_t row = counts[size_t(c)];
+        walk_elements(self.sizes(), self.strides(), c * kChunk, std::min(n, (c + 1) * kChunk),
+                      [&](int64_t off, const DimVector& coord) {
+          if (!is_nonzero(p[off])) return;
+          for (int64_t d = 0; d < ndim; ++d) o[row * ndim + d] = coord[d];
+          ++row;
+        });
       }
     });
   });
-  int64_t count = 0;
-  for (uint8_t f : flag) count += f;
-  Tensor out = empty_tensor({count, ndim}, ScalarType::Int64, Device(), "nonzero");
-  int64_t* o = out.data<int64_t>();
-  int64_t row = 0;
-  for (int64_t i = 0; i < n; ++i) {
-    if (!flag[size_t(i)]) continue;
-    int64_t rest = i;
-    for (int64_t d = ndim - 1; d >= 0; --d) {
-      o[row * ndim + d] = rest % self.size(d);
-      rest /= self.size(d);
-    }
-    ++row;
-  }
   return out;
 }
 
@@ -411,25 +449,30 @@ namespace {
 // For each of the B positions of the stacked index [k, *B]: the offset in self of the element the
 // k indices name (each checked against its dim's size, negatives wrapped).
 std::vector<int64_t> advanced_offsets(const char* op, const Tensor& self, const Tensor& indices_in) {
-  const Tensor indices = indices_in.is_contiguous() ? indices_in : to_dtype(indices_in, ScalarType::Int64);
+  // [k, n] is read through its strides (x[mask] passes nonzero(mask).t(), a view); other
+  // layouts of more dims are made contiguous first.
+  const bool flat = indices_in.dim() == 2 || indices_in.is_contiguous();
+  const Tensor indices = flat ? indices_in : to_dtype(indices_in, ScalarType::Int64);
   const int64_t k = indices.size(0);
   int64_t nb = 1;  // the stacked index is [k, *B]: nb = numel(B), also when k == 0
   for (int64_t d = 1; d < indices.dim(); ++d) nb *= indices.size(d);
+  const int64_t row_stride = indices.dim() == 2 ? indices.stride(0) : nb;
+  const int64_t col_stride = indices.dim() == 2 ? indices.stride(1) : 1;
   std::vector<int64_t> off(size_t(nb), 0);
   const int64_t* idx = indices.data<int64_t>();
-  parallel_for(0, nb, kGrainSize, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) {
-      int64_t o = 0;
-      for (int64_t j = 0; j < k; ++j) {
-        const int64_t size = self.size(j);
-        int64_t v = idx[j * nb + i];
+  const IntArrayRef sizes = self.sizes(), strides = self.strides();
+  // One indexed dim at a time over all positions.
+  for (int64_t j = 0; j < k; ++j) {
+    const int64_t size = sizes[size_t(j)], stride = strides[size_t(j)];
+    const int64_t* row = idx + j * row_stride;
+    parallel_for(0, nb, kGrainSize, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) {
+        int64_t v = row[i * col_stride];
         if (v < -size || v >= size) index_out_of_bounds(op, ErrorKind::Index, v, j, size);
-        if (v < 0) v += size;
-        o += v * self.stride(j);
+        off[size_t(i)] += (v < 0 ? v + size : v) * stride;
       }
-      off[size_t(i)] = o;
-    }
-  });
+    });
+  }
   return off;
 }
 }  // namespace

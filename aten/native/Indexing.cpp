@@ -97,6 +97,33 @@ void check_same_device(const char* op, const Tensor& a, const Tensor& b, const c
 }
 }  // namespace
 
+void check_no_internal_overlap(const char* op, const Tensor& written) {
+  for (int64_t d = 0; d < written.dim(); ++d) {
+    TG_CHECK(!(written.stride(d) == 0 && written.size(d) > 1), "[", op, "] unsupported operation: more than one "
+             "element of the written-to tensor refers to a single memory location. Please clone() the tensor before "
+             "performing the operation.");
+  }
+}
+
+void check_no_overlap(const char* op, const Tensor& written, const Tensor& read) {
+  if (written.numel() == 0 || read.numel() == 0 || written.storage().get() != read.storage().get()) return;
+  // Byte ranges [first, last] of the two tensors in their shared storage.
+  auto range = [](const Tensor& t) {
+    int64_t lo = t.storage_offset(), hi = t.storage_offset();
+    for (int64_t d = 0; d < t.dim(); ++d) {
+      const int64_t span = (t.size(d) - 1) * t.stride(d);
+      (span < 0 ? lo : hi) += span;
+    }
+    const int64_t es = int64_t(t.element_size());
+    return std::pair<int64_t, int64_t>{lo * es, (hi + 1) * es - 1};
+  };
+  auto [a0, a1] = range(written);
+  auto [b0, b1] = range(read);
+  TG_CHECK(a1 < b0 || b1 < a0, "[", op, "] unsupported operation: some elements of the input tensor and the "
+           "written-to tensor refer to a single memory location. Please clone() the tensor before performing the "
+           "operation.");
+}
+
 int64_t check_gather(const Tensor& self, int64_t dim, const Tensor& index) {
   int64_t d = wrap_dim(dim, self.dim(), "gather");
   TG_CHECK(index.dtype() == ScalarType::Int64, "[gather] Expected dtype int64 for index, but got ", index.dtype());
@@ -120,7 +147,10 @@ int64_t check_scatter(const char* op, const Tensor& self, int64_t dim, const Ten
     check_same_device(op, self, *src, "src");
     TG_CHECK(src->dtype() == self.dtype(), "[", op, "] Expected self.dtype to be equal to src.dtype, but got ",
              self.dtype(), " and ", src->dtype());
+    check_no_overlap(op, self, *src);
   }
+  check_no_internal_overlap(op, self);
+  check_no_overlap(op, self, index);
   if (index.numel() == 0) return d;
   TG_CHECK(dim1(index) == dim1(self), "[", op, "] Index tensor must have the same number of dimensions as self "
            "tensor (", index.dim(), " vs ", self.dim(), ")");
@@ -145,6 +175,9 @@ int64_t check_index_along_dim(const char* op, const Tensor& self, int64_t dim, c
   check_same_device(op, self, index, "index");
   if (source == nullptr) return d;
   check_same_device(op, self, *source, "source");
+  check_no_internal_overlap(op, self);
+  check_no_overlap(op, self, index);
+  check_no_overlap(op, self, *source);
   TG_CHECK(source->dtype() == self.dtype(), "[", op, "] self (", self.dtype(), ") and source (", source->dtype(),
            ") must have the same scalar type");
   TG_CHECK(dim1(*source) == dim1(self), "[", op, "] source ", source->sizes(), " must have the same number of "

@@ -48,6 +48,11 @@ int64_t check_stacked_index(const char* op, const Tensor& self, const Tensor& in
 // The shape of _index(self, indices): B + self.sizes()[k:].
 DimVector advanced_index_result_shape(const Tensor& self, const Tensor& indices);
 
+// PyTorch's memory-overlap rules for ops that write `written` while reading `read`: written may not
+// have several elements at one address (expanded dims), nor share bytes with an input.
+void check_no_internal_overlap(const char* op, const Tensor& written);
+void check_no_overlap(const char* op, const Tensor& written, const Tensor& read);
+
 // searchsorted's argument checks (shapes, dtypes, side vs right, sorter); returns whether the
 // search is for the upper bound (right=True or side="right").
 bool check_searchsorted(const Tensor& sorted_sequence, const Tensor& self, bool right,

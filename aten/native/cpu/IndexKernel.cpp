@@ -237,6 +237,8 @@ void index_along_dim_loop(const char* op, const Tensor& self, int64_t dim, const
 
 void gather_cpu(const Tensor& self, int64_t dim, const Tensor& index, bool /*sparse_grad*/, Tensor& out) {
   int64_t d = check_gather(self, dim, index);
+  check_no_overlap("gather", out, self);
+  check_no_overlap("gather", out, index);
   if (index.numel() == 0) return;
   // Reads never collide, so gather walks index in memory order: lines along the last dim (not
   // along dim, which would stride through memory when dim is not the last one).
@@ -310,6 +312,8 @@ Tensor& scatter_reduce_two_cpu(Tensor& self, int64_t dim, const Tensor& index, c
 
 void index_select_cpu(const Tensor& self, int64_t dim, const Tensor& index, Tensor& out) {
   int64_t d = check_index_along_dim("index_select", self, dim, index, nullptr, true);
+  check_no_overlap("index_select", out, self);
+  check_no_overlap("index_select", out, index);
   if (d == 0 && self.dim() > 0 && self.is_contiguous() && out.is_contiguous() && index.dtype() == ScalarType::Int64) {
     // Contiguous rows: one memcpy per index, split over the indices (x[perm] on a matrix).
     const int64_t n = index.numel(), size = self.size(0);
@@ -364,6 +368,8 @@ Tensor& index_copy_cpu(Tensor& self, int64_t dim, const Tensor& index, const Ten
 
 Tensor& index_fill_cpu(Tensor& self, int64_t dim, const Tensor& index, const Scalar& value) {
   int64_t d = check_index_along_dim("index_fill_", self, dim, index, nullptr, false);
+  check_no_internal_overlap("index_fill_", self);
+  check_no_overlap("index_fill_", self, index);
   Tensor v = scalar_in(self, value);
   Geometry vg = zero_strides(std::max<int64_t>(self.dim(), 1));
   dispatch_by_size(self.element_size(), [&]<typename U>() {
@@ -513,6 +519,9 @@ Tensor index_cpu(const Tensor& self, const Tensor& indices) {
 
 Tensor& index_put_cpu(Tensor& self, const Tensor& indices, const Tensor& values, bool accumulate) {
   const int64_t k = check_stacked_index("_index_put_", self, indices);
+  check_no_internal_overlap("index_put_", self);
+  check_no_overlap("index_put_", self, indices);
+  check_no_overlap("index_put_", self, values);
   DimVector shape = advanced_index_result_shape(self, indices);
   TG_CHECK(values.sizes().equals(shape) && values.dtype() == self.dtype(), "[_index_put_] values must be ",
            self.dtype(), " of shape ", IntArrayRef(shape), ", got ", values.dtype(), " ", values.sizes());

@@ -385,6 +385,8 @@ __global__ void searchsorted_kernel(const T* seq, const T* self, const int64_t* 
 
 void gather_cuda(const Tensor& self, int64_t dim, const Tensor& index, bool /*sparse_grad*/, Tensor& out) {
   int64_t d = check_gather(self, dim, index);
+  check_no_overlap("gather", out, self);
+  check_no_overlap("gather", out, index);
   Geo og = to_geo(geometry_of(out), "gather");
   dispatch_device<DtypeSet::All>(self.dtype(), "gather", [&]<typename T>() {
     launch_gather_scatter<kGather, T>("gather", self, d, index, out.data_ptr(), og);
@@ -440,6 +442,8 @@ Tensor& scatter_reduce_two_cuda(Tensor& self, int64_t dim, const Tensor& index, 
 
 void index_select_cuda(const Tensor& self, int64_t dim, const Tensor& index, Tensor& out) {
   int64_t d = check_index_along_dim("index_select", self, dim, index, nullptr, true);
+  check_no_overlap("index_select", out, self);
+  check_no_overlap("index_select", out, index);
   Geo og = to_geo(geometry_of(out), "index_select");
   dispatch_device<DtypeSet::All>(self.dtype(), "index_select", [&]<typename T>() {
     launch_index_along_dim<kGather, T>("index_select", self, d, index, out.data_ptr(), og, false);
@@ -449,8 +453,9 @@ void index_select_cuda(const Tensor& self, int64_t dim, const Tensor& index, Ten
 Tensor& index_add_cuda(Tensor& self, int64_t dim, const Tensor& index, const Tensor& source, const Scalar& alpha) {
   int64_t d = check_index_along_dim("index_add_", self, dim, index, &source, true);
   Geo og = to_geo(geometry_of(source), "index_add_");
-  Tensor a = value_on_device(self, alpha, "index_add_");
-  Tensor a_host = to_device(a, Device(), self.dtype(), true);
+  // alpha in self's dtype (the CPU fill converts and range-checks), passed to the kernel by value.
+  Tensor a_host = empty_tensor({}, self.dtype(), Device(), "index_add_");
+  tg::fill_(a_host, alpha);
   const bool scale = alpha.to_double() != 1.0;
   dispatch_device<DtypeSet::All>(self.dtype(), "index_add_", [&]<typename T>() {
     const T alpha_v = *static_cast<const T*>(a_host.data_ptr());
@@ -470,6 +475,8 @@ Tensor& index_copy_cuda(Tensor& self, int64_t dim, const Tensor& index, const Te
 
 Tensor& index_fill_cuda(Tensor& self, int64_t dim, const Tensor& index, const Scalar& value) {
   int64_t d = check_index_along_dim("index_fill_", self, dim, index, nullptr, false);
+  check_no_internal_overlap("index_fill_", self);
+  check_no_overlap("index_fill_", self, index);
   Tensor v = value_on_device(self, value, "index_fill_");
   Geometry g = geometry_of(self);
   g.sizes[d] = index.numel();
@@ -535,6 +542,9 @@ Tensor index_cuda(const Tensor& self, const Tensor& indices) {
 
 Tensor& index_put_cuda(Tensor& self, const Tensor& indices, const Tensor& values, bool accumulate) {
   check_stacked_index("_index_put_", self, indices);
+  check_no_internal_overlap("index_put_", self);
+  check_no_overlap("index_put_", self, indices);
+  check_no_overlap("index_put_", self, values);
   DimVector shape = advanced_index_result_shape(self, indices);
   TG_CHECK(values.sizes().equals(shape) && values.dtype() == self.dtype(), "[_index_put_] values must be ",
            self.dtype(), " of shape ", IntArrayRef(shape), ", got ", values.dtype(), " ", values.sizes());

@@ -2614,6 +2614,10 @@ def _ix_entries_errors():
              "smaller"),
             ("bad reduce", lambda: x().scatter_(0, _ix_i(0).view(1, 1), _f((1, 1)), reduce="max"), RuntimeError,
              "add or multiply"),
+            ("src overlaps self", lambda: (lambda t: t.scatter_(1, _ix_index((3, 2), 4, 0), t))(x()), RuntimeError,
+             "single memory location"),
+            ("self with expanded dims", lambda: _f((1, 4)).expand(3, 4).scatter_(0, tg.tensor([[0]]), 1.0),
+             RuntimeError, "more than one element"),
         ),
         "scatter": _errors(
             ("index out of range", lambda: tg.scatter(x(), 1, tg.tensor([[4]]), 0), RuntimeError, "out of bounds"),
@@ -2637,6 +2641,8 @@ def _ix_entries_errors():
             ("float index", lambda: tg.index_select(x(), 0, tg.tensor([0.0])), RuntimeError, "int32 or int64"),
             ("out= of another dtype", lambda: tg.index_select(x(), 0, _ix_i(0), out=tg.empty(0, dtype=tg.float64)),
              RuntimeError),
+            ("out= overlaps self", lambda: (lambda t: tg.index_select(t, 0, _ix_i(0, 1, 2), out=t))(x()),
+             RuntimeError, "single memory location"),
         ),
         "index_add_": _errors(
             ("index out of range", lambda: x().index_add_(0, _ix_i(3), _f((1, 4))), IndexError,
@@ -2703,6 +2709,8 @@ def _ix_entries_errors():
              "dtypes match"),
             ("values don't broadcast", lambda: x().index_put_([_ix_i(0, 1)], _f((3, 4))), RuntimeError,
              "shape mismatch"),
+            ("values overlap self", lambda: (lambda t: t.index_put_([_ix_i(0)], t[1]))(x()), RuntimeError,
+             "single memory location"),
         ),
         "index_put": _errors(
             ("index out of range", lambda: tg.index_put(x(), [_ix_i(0), _ix_i(4)], _f(())), IndexError,

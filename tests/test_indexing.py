@@ -301,3 +301,21 @@ def test_label_smoothing_with_scatter_and_masking():
     expected[t == ignore] = 0.0
     np.testing.assert_allclose(to_numpy(true_dist), expected, rtol=1e-6)
     np.testing.assert_allclose(to_numpy(true_dist.sum(1)), [1, 1, 1, 0, 1], rtol=1e-6)
+
+
+def test_index_and_index_put_take_none_for_a_whole_dim():
+    # PyTorch's index.Tensor / index_put_ take Tensor?[]: None stands for every position of a dim.
+    x = np.arange(24, dtype=np.float64).reshape(2, 3, 4)
+    t = tg.tensor(x)
+    idx = np.array([3, 0, 3])
+    np.testing.assert_array_equal(to_numpy(t.index([None, None, tg.tensor(idx)])), x[:, :, idx])
+    np.testing.assert_array_equal(to_numpy(tg.index(t, [None, tg.tensor([2, 0])])), x[:, [2, 0]])
+    expected = x.copy()
+    np.add.at(expected, (slice(None), slice(None), idx), 1.0)
+    r = t.index_put_((None, None, tg.tensor(idx)), tg.tensor(1.0, dtype=tg.float64), accumulate=True)
+    assert r is t
+    np.testing.assert_array_equal(to_numpy(t), expected)
+    put = tg.index_put(tg.tensor(x), [None, tg.tensor([1])], tg.tensor(-1.0, dtype=tg.float64))
+    e2 = x.copy()
+    e2[:, [1]] = -1.0
+    np.testing.assert_array_equal(to_numpy(put), e2)

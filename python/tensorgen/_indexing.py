@@ -194,7 +194,7 @@ def _broadcast_shape(shapes):
     return out
 
 
-def setitem(t, index, value):
+def setitem(t, index, value, accumulate=False):
     import tensorgen as tg
     sources = {}
     view, advanced = _parse(t, index, sources)
@@ -203,9 +203,12 @@ def setitem(t, index, value):
             # Autograd records in-place ops on t itself, not yet on views of it: write t through
             # index_put_ with one index per dim (slices as aranges, ints as coordinates).
             values = _values_tensor(t, value).expand(list(view.shape))
-            _C.index_put_(t, _full_indices(t, view, sources, list(range(view.dim())), [], [], 0), values, False)
+            _C.index_put_(t, _full_indices(t, view, sources, list(range(view.dim())), [], [], 0), values,
+                          accumulate)
             return
-        if isinstance(value, _C.TensorBase):
+        if accumulate:
+            view.add_(_values_tensor(t, value))
+        elif isinstance(value, _C.TensorBase):
             view.copy_(value)
         else:
             view.fill_(value)
@@ -243,10 +246,10 @@ def setitem(t, index, value):
         # (slices become aranges, ints fixed coordinates) and write t directly.
         full = _full_indices(t, view, sources, perm[n_cov:], ints, covered=perm[:n_cov], nb=nb)
         if full is not None:
-            _C.index_put_(t, full, values, False)
+            _C.index_put_(t, full, values, accumulate)
             return
     with _dims_named_by(perm):
-        _C.index_put_(target, ints, values, False)
+        _C.index_put_(target, ints, values, accumulate)
 
 
 def _values_tensor(t, value):
@@ -297,6 +300,45 @@ class _dims_named_by:
                 msg = str(exc).replace(m.group(0), f"out of bounds for dimension {self.perm[int(m.group(1))]} ")
                 raise IndexError(msg) from None
         return False
+
+
+# ----------------------------------------------------------------------------- index / index_put_ with None
+
+def _has_none(indices):
+    return any(i is None for i in indices)
+
+
+def _as_items(indices):
+    """PyTorch's Tensor?[] indices (None: every position of that dim) as an x[...] expression."""
+    return tuple(slice(None) if i is None else i for i in indices)
+
+
+def index(input, indices):
+    """input[indices] for a list of index tensors, None standing for a whole dim (PyTorch's
+    index.Tensor): x.index([None, idx]) is x[:, idx]."""
+    indices = list(indices)
+    return getitem(input, _as_items(indices)) if _has_none(indices) else _C.index(input, indices)
+
+
+def index_put_(input, indices, values, accumulate=False):
+    """input[indices] = values (accumulate=True: += for every occurrence of an index), None in
+    indices standing for a whole dim; returns input."""
+    indices = list(indices)
+    if not _has_none(indices):
+        return _C.index_put_(input, indices, values, accumulate)
+    if isinstance(values, _C.TensorBase) and values.dtype is not input.dtype:
+        raise RuntimeError(f"[index_put_] Index put requires the source and destination dtypes match, got "
+                           f"{input.dtype} for the destination and {values.dtype} for the source.")
+    setitem(input, _as_items(indices), values, accumulate)
+    return input
+
+
+def index_put(input, indices, values, accumulate=False):
+    """index_put_ on a copy of input."""
+    indices = list(indices)
+    if not _has_none(indices):
+        return _C.index_put(input, indices, values, accumulate)
+    return index_put_(input.clone(), indices, values, accumulate)
 
 
 # ----------------------------------------------------------------------------- nonzero / where

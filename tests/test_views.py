@@ -333,12 +333,13 @@ def test_getitem_int_gives_0d_tensor():
 
 
 def test_getitem_advanced_indexing_is_not_silently_basic():
-    # x[t] with a 1-d tensor is advanced indexing in PyTorch (result shape [1, 4]); tensorgen does
-    # not support it yet and must say so rather than return x[1]
+    # x[t] with a 1-d tensor, a list or a bool is advanced indexing (PyTorch): a new leading dim,
+    # not x[1]
     x = base()
-    for index in (tg.tensor([1]), [1], tg.tensor(True), True):
-        with pytest.raises(NotImplementedError):
-            x[index]
+    for index, shape in ((tg.tensor([1]), [1, 4]), ([1], [1, 4]), (tg.tensor(True), [1, 3, 4]), (True, [1, 3, 4])):
+        r = x[index]
+        assert list(r.shape) == shape
+        assert r.reshape([-1]).tolist() == (x[1] if shape == [1, 4] else x).reshape([-1]).tolist()
 
 
 def test_getitem_huge_slice_bounds_clamp_like_python():

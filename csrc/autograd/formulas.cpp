@@ -4,6 +4,23 @@
 
 #include "csrc/autograd/node.h"
 #include "aten/core/GradMode.h"
+#include "aten/native/Indexing.h"
+#include "ops/_index.h"
+#include "ops/_index_put_.h"
+#include "ops/clone.h"
+#include "ops/gather.h"
+#include "ops/logical_not.h"
+#include "ops/masked_fill.h"
+#include "ops/ones_like.h"
+#include "ops/scatter.h"
+#include "ops/scatter_reduce.h"
+#include "ops/slice.h"
+#include "ops/to.h"
+#include "ops/index_add.h"
+#include "ops/index_select.h"
+#include "ops/scatter_add.h"
+#include "ops/slice_backward.h"
+#include "ops/zeros.h"
 #include "ops/add.h"
 #include "ops/any.h"
 #include "ops/arange.h"
@@ -342,6 +359,110 @@ Tensor roll_backward(const Tensor& grad, IntArrayRef shifts, IntArrayRef dims) {
     negated.push_back(n == 0 ? 0 : -(shifts[i] % n));
   }
   return tg::roll(grad, negated, dims);
+}
+
+// ----------------------------------------------------------------------------- indexing
+
+Tensor gather_backward(const Tensor& grad, IntArrayRef self_sizes, int64_t dim, const Tensor& index) {
+  Tensor zeros = tg::zeros(self_sizes, grad.dtype(), grad.device());
+  return tg::scatter_add(zeros, dim, index, grad);
+}
+
+namespace {
+// g (index's shape) zero-padded to src_sizes, dim by dim (slice_backward is an op, so this stays
+// differentiable).
+Tensor pad_to(Tensor g, IntArrayRef src_sizes) {
+  DimVector sizes(g.sizes());
+  for (int64_t d = 0; d < g.dim(); ++d) {
+    if (sizes[d] == src_sizes[d]) continue;
+    int64_t len = sizes[d];
+    sizes[d] = src_sizes[d];
+    g = tg::slice_backward(g, sizes, d, 0, len, 1);
+  }
+  return g;
+}
+
+// The part of src that scatter reads: its leading index.size(d) elements along every dim.
+Tensor src_part(const Tensor& src, const Tensor& index) {
+  Tensor s = src;
+  for (int64_t d = 0; d < index.dim(); ++d) {
+    if (s.size(d) != index.size(d)) s = tg::slice(s, d, 0, index.size(d), 1);
+  }
+  return s;
+}
+}  // namespace
+
+Tensor scatter_src_backward(const Tensor& grad, int64_t dim, const Tensor& index, IntArrayRef src_sizes) {
+  return pad_to(tg::gather(grad, dim, index), src_sizes);
+}
+
+Tensor scatter_reduce_backward(const Tensor& grad, const Tensor& self, int64_t dim, const Tensor& index,
+                               const Tensor& src, std::string_view reduce, bool include_self, const Tensor& result,
+                               bool for_self) {
+  const Tensor s = src_part(src, index);
+  // Where index writes: with include_self=False, self's values there took no part.
+  Tensor scattered = tg::scatter(tg::zeros(self.sizes(), ScalarType::Bool, self.device()), dim, index, Scalar(true));
+  Tensor grad_self, grad_src;
+  if (reduce == "sum") {
+    grad_self = grad;
+    grad_src = tg::gather(grad, dim, index);
+  } else if (reduce == "mean") {
+    Tensor n = include_self ? tg::ones_like(grad) : tg::zeros_like(grad);
+    n = tg::scatter_add(n, dim, index, tg::ones_like(s));
+    n = tg::masked_fill(n, tg::eq(n, scalar(0)), Scalar(1));
+    grad_self = grad / n;
+    grad_src = tg::gather(grad_self, dim, index);
+  } else if (reduce == "prod") {
+    Tensor masked_self = tg::masked_fill(self, tg::eq(self, scalar(0)), Scalar(1));
+    Tensor masked_self_result = tg::scatter_reduce(masked_self, dim, index, s, reduce, include_self);
+    grad_self = grad * masked_self_result / masked_self;
+    Tensor src_zero = tg::eq(s, scalar(0));
+    Tensor src_num_zeros = tg::gather(tg::scatter_add(tg::zeros_like(self), dim, index, tg::to(src_zero, self.dtype())),
+                                      dim, index);
+    Tensor src_single_zero = tg::logical_and(src_zero, tg::eq(src_num_zeros, scalar(1)));
+    Tensor masked_src = tg::masked_fill(s, src_single_zero, Scalar(1));
+    Tensor masked_src_result = tg::scatter_reduce(self, dim, index, masked_src, reduce, include_self);
+    grad_src = tg::where(src_single_zero, tg::gather(grad * masked_src_result, dim, index),
+                         tg::gather(grad * result, dim, index) / tg::masked_fill(s, src_zero, Scalar(1)));
+  } else {  // amax, amin
+    Tensor value = tg::gather(result, dim, index);
+    Tensor self_is_result = tg::eq(self, result);
+    if (!include_self) self_is_result = tg::logical_and(self_is_result, tg::logical_not(scattered));
+    Tensor src_is_result = tg::eq(s, value);
+    Tensor n = tg::scatter_add(tg::to(self_is_result, grad.dtype()), dim, index, tg::to(src_is_result, grad.dtype()));
+    Tensor distributed = grad / n;
+    grad_self = tg::where(self_is_result, distributed, scalar(0));
+    grad_src = tg::where(src_is_result, tg::gather(distributed, dim, index), scalar(0));
+  }
+  if (for_self) return include_self ? grad_self : tg::masked_fill(grad_self, scattered, Scalar(0));
+  return pad_to(grad_src, src.sizes());
+}
+
+Tensor scatter_legacy_reduce_backward(const Tensor& grad, int64_t dim, const Tensor& index, IntArrayRef src_sizes,
+                                      std::string_view reduce, bool for_self) {
+  if (reduce != "add") return not_implemented("the derivative of scatter_ with reduce='multiply'");
+  return for_self ? grad : scatter_src_backward(grad, dim, index, src_sizes);
+}
+
+Tensor index_select_backward(const Tensor& grad, IntArrayRef self_sizes, int64_t dim, const Tensor& index) {
+  Tensor zeros = tg::zeros(self_sizes, grad.dtype(), grad.device());
+  return tg::index_add(zeros, dim, index, grad);
+}
+
+Tensor index_source_backward(const Tensor& grad, int64_t dim, const Tensor& index, IntArrayRef source_sizes) {
+  return tg::reshape(tg::index_select(grad, dim, index), source_sizes);
+}
+
+Tensor index_backward(const Tensor& grad, IntArrayRef self_sizes, const Tensor& indices) {
+  Tensor zeros = tg::zeros(self_sizes, grad.dtype(), grad.device());
+  return tg::_index_put_(zeros, indices, grad, true);
+}
+
+Tensor index_put_self_backward(const Tensor& grad, const Tensor& indices, bool accumulate) {
+  if (accumulate) return grad;
+  Tensor g = tg::clone(grad);
+  Tensor zeros = tg::zeros(native::advanced_index_result_shape(grad, indices), grad.dtype(), grad.device());
+  return tg::_index_put_(g, indices, zeros, false);
 }
 
 }  // namespace autograd

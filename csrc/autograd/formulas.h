@@ -4,6 +4,7 @@
 // Declarations only: the op headers are included by formulas.cpp, not by every generated file.
 #include <optional>
 #include <vector>
+#include <string_view>
 
 #include "aten/core/Tensor.h"
 
@@ -97,6 +98,31 @@ Tensor cat_backward_piece(const Tensor& grad, IntArrayRef sizes, int64_t dim, in
 int64_t cat_piece_offset(IntArrayRef first_sizes, int64_t ndim, int64_t dim);
 // Gradient of roll(self, shifts, dims): grad rolled back by the negated shifts.
 Tensor roll_backward(const Tensor& grad, IntArrayRef shifts, IntArrayRef dims);
+
+// ---- indexing (gather/scatter, index_*, advanced indexing)
+// Gradient of gather(self, dim, index): grad scatter-added into zeros of self's shape.
+Tensor gather_backward(const Tensor& grad, IntArrayRef self_sizes, int64_t dim, const Tensor& index);
+// Gradient of scatter_/scatter_add_ for src: grad gathered at index, zero-padded to src's shape
+// where src is bigger than index (those elements of src are never read).
+Tensor scatter_src_backward(const Tensor& grad, int64_t dim, const Tensor& index, IntArrayRef src_sizes);
+// scatter_(..., reduce=): "add" differentiates like scatter_add_ (self: grad, src: gathered grad);
+// "multiply" raises NotImplementedError.
+Tensor scatter_legacy_reduce_backward(const Tensor& grad, int64_t dim, const Tensor& index, IntArrayRef src_sizes,
+                                      std::string_view reduce, bool for_self);
+// Gradients of scatter_reduce_(self, dim, index, src, reduce, include_self) for self (for_self) or
+// src, PyTorch's formulas: sum, mean (divided by the counts), prod (exclusive products, exact with
+// a single zero), amax/amin (shared evenly among the elements equal to the result).
+Tensor scatter_reduce_backward(const Tensor& grad, const Tensor& self, int64_t dim, const Tensor& index,
+                               const Tensor& src, std::string_view reduce, bool include_self, const Tensor& result,
+                               bool for_self);
+// Gradient of index_select(self, dim, index): grad index-added into zeros of self's shape.
+Tensor index_select_backward(const Tensor& grad, IntArrayRef self_sizes, int64_t dim, const Tensor& index);
+// Gradient of index_add_/index_copy_ for source: grad selected at index, in source's shape.
+Tensor index_source_backward(const Tensor& grad, int64_t dim, const Tensor& index, IntArrayRef source_sizes);
+// Gradient of _index(self, indices): grad accumulated into zeros of self's shape at the indices.
+Tensor index_backward(const Tensor& grad, IntArrayRef self_sizes, const Tensor& indices);
+// Gradient of _index_put_ for self: grad (accumulate) or grad with the overwritten places zeroed.
+Tensor index_put_self_backward(const Tensor& grad, const Tensor& indices, bool accumulate);
 }  // namespace autograd
 
 }  // namespace tg

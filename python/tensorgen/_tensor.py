@@ -257,6 +257,26 @@ class Tensor(_Base):
     def __setitem__(self, index, value):
         _indexing.setitem(self, index, value)
 
+    def nonzero(self, *, as_tuple=False):
+        """Coordinates of the non-zero elements: int64 [n, ndim], or a tuple of ndim 1-d tensors."""
+        return _indexing.nonzero(self, as_tuple=as_tuple)
+
+    def index(self, indices):
+        """self[indices] for a list of index tensors (None: a whole dim)."""
+        return _indexing.index(self, indices)
+
+    def index_put_(self, indices, values, accumulate=False):
+        """self[indices] = values (accumulate: +=, every occurrence), None in indices: a whole dim."""
+        return _indexing.index_put_(self, indices, values, accumulate)
+
+    def index_put(self, indices, values, accumulate=False):
+        """index_put_ on a copy of self."""
+        return _indexing.index_put(self, indices, values, accumulate)
+
+    def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
+        """tg.unique(self, ...): the sorted distinct values (+ inverse indices, counts)."""
+        return _indexing.unique(self, sorted, return_inverse, return_counts, dim)
+
     def __reduce_ex__(self, protocol):
         t = self.detach()
         return (_rebuild, (t.clone().numpy() if t.dtype is not _C.bfloat16 else t.float().numpy(),

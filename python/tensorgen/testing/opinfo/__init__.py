@@ -9,6 +9,7 @@ and error inputs of each kind; the entries live in one module per family:
     linalg.py            softmax, matrix products
     shape_ops.py         joining and shape ops (cat, stack, flip, roll, tril, diagonal, ...)
     sorting.py           sort, argsort, topk, kthvalue, median, mode
+    indexing.py          gather/scatter, index_*, masked ops, nonzero, advanced indexing, unique
     factories.py         ops that take device= (sizes and scalars in), and the *_like ones
     views.py             views and reshapes
     copy.py              copies, fills, conversions, whole-tensor comparisons

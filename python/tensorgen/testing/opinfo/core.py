@@ -908,7 +908,7 @@ def _shape_samples(per_mode):
 
 # ----------------------------------------------------------------------------- families
 
-FAMILIES = ("pointwise", "reductions", "scans", "linalg", "shape_ops", "sorting", "factories", "views", "copy", "backward_helpers")
+FAMILIES = ("pointwise", "reductions", "scans", "linalg", "shape_ops", "sorting", "indexing", "factories", "views", "copy", "backward_helpers")
 
 
 def family_of(meta) -> str:

@@ -1,0 +1,61 @@
+#pragma once
+// Shared by the indexing ops' meta functions, composites (Indexing.cpp) and kernels (cpu/IndexKernel.cpp,
+// cuda/Index.cu): argument checks with PyTorch's messages and exception types, and the geometry the
+// kernels loop over. 0-d tensors take part as 1-d tensors of size 1, like in PyTorch.
+#include <optional>
+#include <string_view>
+
+#include "aten/core/Error.h"
+#include "aten/core/Tensor.h"
+
+namespace tg::native {
+
+// Sizes and strides of t with a 0-d tensor seen as [1].
+struct Geometry {
+  DimVector sizes, strides;
+  int64_t dim() const { return int64_t(sizes.size()); }
+};
+Geometry geometry_of(const Tensor& t);
+
+// gather(self, dim, index): checks dtype and shapes; returns dim wrapped.
+int64_t check_gather(const Tensor& self, int64_t dim, const Tensor& index);
+// scatter_/scatter_add_ (src may be null for the value overloads): returns dim wrapped.
+int64_t check_scatter(const char* op, const Tensor& self, int64_t dim, const Tensor& index, const Tensor* src);
+// index_select / index_add_ / index_copy_ / index_fill_ (source null for index_select/index_fill_):
+// returns dim wrapped. index must be a vector (or 0-d) of int64 (int32 too where `int32_ok`).
+int64_t check_index_along_dim(const char* op, const Tensor& self, int64_t dim, const Tensor& index,
+                              const Tensor* source, bool int32_ok);
+
+enum class ScatterReduce { None, Add, Multiply, Max, Min, Mean };
+// scatter_'s reduce= argument: "add" or "multiply" (PyTorch's legacy scatter_ reduce).
+ScatterReduce parse_scatter_reduce(std::string_view reduce);
+// scatter_reduce_'s: "sum", "prod", "mean", "amax" or "amin".
+ScatterReduce parse_scatter_reduce_two(std::string_view reduce);
+// The value a reduction starts from (0, 1, lowest, highest) as a 0-d CPU tensor of dtype: what
+// scatter_reduce_(include_self=False) writes where index points before reducing.
+Tensor scatter_reduce_identity(ScalarType dtype, ScatterReduce reduce);
+// scatter_reduce_(reduce="mean") after the sums are in self: divides by the number of values
+// each element got (1 more with include_self; elements nothing was scattered to stay as they are);
+// integer dtypes round down, like PyTorch.
+void scatter_mean_finish(Tensor& self, int64_t dim, const Tensor& index, bool include_self);
+
+// "[op] index 5 is out of bounds for dimension 0 with size 3" as `kind` (RuntimeError for
+// gather/scatter, IndexError for index_* and advanced indexing, like PyTorch).
+[[noreturn]] void index_out_of_bounds(const char* op, ErrorKind kind, int64_t index, int64_t dim, int64_t size);
+
+// The stacked advanced index of _index/_index_put_: int64 [k, *B], k <= self.dim(). Returns k.
+int64_t check_stacked_index(const char* op, const Tensor& self, const Tensor& indices);
+// The shape of _index(self, indices): B + self.sizes()[k:].
+DimVector advanced_index_result_shape(const Tensor& self, const Tensor& indices);
+
+// PyTorch's memory-overlap rules for ops that write `written` while reading `read`: written may not
+// have several elements at one address (expanded dims), nor share bytes with an input.
+void check_no_internal_overlap(const char* op, const Tensor& written);
+void check_no_overlap(const char* op, const Tensor& written, const Tensor& read);
+
+// searchsorted's argument checks (shapes, dtypes, side vs right, sorter); returns whether the
+// search is for the upper bound (right=True or side="right").
+bool check_searchsorted(const Tensor& sorted_sequence, const Tensor& self, bool right,
+                        std::optional<std::string_view> side, const std::optional<Tensor>& sorter);
+
+}  // namespace tg::native

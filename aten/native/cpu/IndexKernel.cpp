@@ -1,0 +1,650 @@
+// Indexing kernels on the CPU: gather, scatter_ (set / add / multiply), scatter_add_, index_select,
+// index_add_, index_copy_, index_fill_, nonzero and the advanced-indexing ops _index / _index_put_.
+//
+// Every kernel checks each index it reads against the bound before touching memory, and throws the
+// op's error (parallel_for rethrows the first one after the loop). Writes that may collide (two
+// indices naming the same element) happen in a fixed order inside one thread: the threads split
+// the "lines" (positions that no two writers share) and each walks its lines' indices in order, so
+// results are the same for any thread count and duplicates resolve as "last write wins" (scatter_,
+// index_copy_, index_put_) or are summed in index order (scatter_add_, index_add_, accumulate=True).
+#include "aten/vec/isa.h"
+
+#include <algorithm>
+#include <array>
+#include <numeric>
+#include <cstring>
+#include <type_traits>
+#include <vector>
+
+#include "aten/dispatch/DtypeDispatch.h"
+#include "aten/native/Copy.h"
+#include "aten/native/Indexing.h"
+#include "aten/parallel/Parallel.h"
+#include "kernels/_index.h"
+#include "kernels/_index_put_.h"
+#include "kernels/gather.h"
+#include "kernels/index_add_.h"
+#include "kernels/index_copy_.h"
+#include "kernels/index_fill_.h"
+#include "kernels/index_select.h"
+#include "kernels/nonzero.h"
+#include "kernels/scatter_.h"
+#include "kernels/scatter_add_.h"
+#include "kernels/scatter_reduce_.h"
+#include "kernels/searchsorted.h"
+#include "kernels/_unique2.h"
+#include "ops/fill_.h"
+
+namespace tg::native::CPU_CAPABILITY {
+
+namespace {
+
+// Element types by size: gather, index_select, scatter_ and index_copy_ only move bits.
+template <typename F>
+void dispatch_by_size(size_t size, F&& f) {
+  switch (size) {
+    case 1: return f.template operator()<uint8_t>();
+    case 2: return f.template operator()<uint16_t>();
+    case 4: return f.template operator()<uint32_t>();
+    case 8: return f.template operator()<uint64_t>();
+    default: TG_ERROR("[index] unsupported element size ", size);
+  }
+}
+
+// a + b and a * b in the type's arithmetic: half types in float, bool as or / and.
+template <typename T>
+T add_values(T a, T b) {
+  if constexpr (std::is_same_v<T, bool>) return a || b;
+  else if constexpr (std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>) return T(float(a) + float(b));
+  else return static_cast<T>(a + b);
+}
+template <typename T>
+T mul_values(T a, T b) {
+  if constexpr (std::is_same_v<T, bool>) return a && b;
+  else if constexpr (std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>) return T(float(a) * float(b));
+  else return static_cast<T>(a * b);
+}
+
+// max/min that propagate NaN (PyTorch's amax/amin); half types compare in float.
+template <typename T>
+T max_values(T a, T b) {
+  if constexpr (std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>) {
+    float x = float(a), y = float(b);
+    return (x != x || x >= y) ? a : b;
+  } else if constexpr (std::is_floating_point_v<T>) {
+    return (a != a || a >= b) ? a : b;
+  } else {
+    return a >= b ? a : b;
+  }
+}
+template <typename T>
+T min_values(T a, T b) {
+  if constexpr (std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>) {
+    float x = float(a), y = float(b);
+    return (x != x || x <= y) ? a : b;
+  } else if constexpr (std::is_floating_point_v<T>) {
+    return (a != a || a <= b) ? a : b;
+  } else {
+    return a <= b ? a : b;
+  }
+}
+
+// Splits the positions of `sizes` with dim `dim` left out ("lines": each line runs along dim) over
+// threads, and calls f(base) for each line, where base[t] is the offset of the line's first element
+// in tensor t (strides[t]; a tensor's own stride along dim is applied by the caller).
+template <size_t N, typename F>
+void for_each_line(const DimVector& sizes, int64_t dim, const std::array<const int64_t*, N>& strides,
+                   int64_t work_per_line, const F& f) {
+  const int64_t ndim = int64_t(sizes.size());
+  int64_t nlines = 1;
+  for (int64_t d = 0; d < ndim; ++d) {
+    if (d != dim) nlines *= sizes[d];
+  }
+  if (nlines == 0) return;
+  const int64_t grain = std::max<int64_t>(1, kGrainSize / std::max<int64_t>(1, work_per_line));
+  parallel_for(0, nlines, grain, [&](int64_t begin, int64_t end) {
+    for (int64_t line = begin; line < end; ++line) {
+      std::array<int64_t, N> base{};
+      int64_t rest = line;
+      for (int64_t d = ndim - 1; d >= 0; --d) {
+        if (d == dim) continue;
+        const int64_t c = rest % sizes[d];
+        rest /= sizes[d];
+        for (size_t t = 0; t < N; ++t) base[t] += c * strides[t][d];
+      }
+      f(base);
+    }
+  });
+}
+
+IntArrayRef drop_front(IntArrayRef a, size_t n) { return IntArrayRef(a.data() + n, a.size() - n); }
+IntArrayRef take_front(IntArrayRef a, size_t n) { return IntArrayRef(a.data(), n); }
+
+// Offsets of every element of a tensor of `sizes` (row-major order) in a tensor with `strides`.
+std::vector<int64_t> element_offsets(IntArrayRef sizes, IntArrayRef strides) {
+  int64_t n = 1;
+  for (int64_t s : sizes) n *= s;
+  std::vector<int64_t> out(size_t(std::max<int64_t>(n, 0)));
+  const int64_t ndim = int64_t(sizes.size());
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t rest = i, off = 0;
+    for (int64_t d = ndim - 1; d >= 0; --d) {
+      off += (rest % sizes[d]) * strides[d];
+      rest /= sizes[d];
+    }
+    out[size_t(i)] = off;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------- gather / scatter
+
+// One gather/scatter pass: for every element of index, v = index[...] must be in [0, self.size(dim));
+// the element of self at v along dim pairs with the element of `other` (out for gather, src for
+// scatter) at the index's position. f(self_ptr_offset, other_offset) does the move.
+template <typename F>
+void gather_scatter_loop(const char* op, const Tensor& self, int64_t dim, const Tensor& index, const Geometry& other,
+                         const F& f) {
+  if (index.numel() == 0) return;
+  Geometry sg = geometry_of(self), ig = geometry_of(index);
+  const int64_t* idx = index.data<int64_t>();
+  const int64_t n = ig.sizes[dim], self_size = sg.sizes[dim];
+  const int64_t is = ig.strides[dim], ss = sg.strides[dim], os = other.strides[dim];
+  for_each_line<3>(ig.sizes, dim, {ig.strides.data(), sg.strides.data(), other.strides.data()}, n,
+                   [&](const std::array<int64_t, 3>& base) {
+    for (int64_t k = 0; k < n; ++k) {
+      const int64_t v = idx[base[0] + k * is];
+      if (v < 0 || v >= self_size) index_out_of_bounds(op, ErrorKind::Runtime, v, dim, self_size);
+      f(base[1] + v * ss, base[2] + k * os);
+    }
+  });
+}
+
+// src as a geometry for the scatter loop: a tensor's strides, or all zeros for a scalar value.
+Geometry zero_strides(int64_t ndim) {
+  Geometry g;
+  for (int64_t d = 0; d < ndim; ++d) {
+    g.sizes.push_back(1);
+    g.strides.push_back(0);
+  }
+  return g;
+}
+
+Tensor scalar_in(const Tensor& self, const Scalar& value) {
+  Tensor v = empty_tensor({}, self.dtype(), Device(), "scatter_");
+  tg::fill_(v, value);
+  return v;
+}
+
+void scatter_impl(const char* op, Tensor& self, int64_t dim, const Tensor& index, const Tensor& src, bool src_is_scalar,
+                  ScatterReduce reduce) {
+  Geometry sg = src_is_scalar ? zero_strides(std::max<int64_t>(self.dim(), 1)) : geometry_of(src);
+  if (reduce == ScatterReduce::None) {
+    dispatch_by_size(self.element_size(), [&]<typename U>() {
+      U* out = static_cast<U*>(self.data_ptr());
+      const U* in = static_cast<const U*>(src.data_ptr());
+      gather_scatter_loop(op, self, dim, index, sg, [&](int64_t so, int64_t io) { out[so] = in[io]; });
+    });
+    return;
+  }
+  dispatch_all(self.dtype(), op, [&]<typename T>() {
+    T* out = self.data<T>();
+    const T* in = src.data<T>();
+    auto loop = [&](auto combine) {
+      gather_scatter_loop(op, self, dim, index, sg, [&](int64_t so, int64_t io) { out[so] = combine(out[so], in[io]); });
+    };
+    switch (reduce) {
+      case ScatterReduce::Add: case ScatterReduce::Mean: loop([](T a, T b) { return add_values(a, b); }); break;
+      case ScatterReduce::Multiply: loop([](T a, T b) { return mul_values(a, b); }); break;
+      case ScatterReduce::Max: loop([](T a, T b) { return max_values(a, b); }); break;
+      case ScatterReduce::Min: loop([](T a, T b) { return min_values(a, b); }); break;
+      case ScatterReduce::None: break;
+    }
+  });
+}
+
+// --------------------------------------------------------------------------- index_* along dim
+
+// For every position of self with dim left out, and every i < index.numel(): the element of self at
+// index[i] along dim pairs with the element of `other` at i along dim. f(self_offset, other_offset).
+template <typename F>
+void index_along_dim_loop(const char* op, const Tensor& self, int64_t dim, const Tensor& index_in,
+                          const Geometry& other, bool wrap_negative, const F& f) {
+  const Tensor index = index_in.dtype() == ScalarType::Int64 ? index_in : to_dtype(index_in, ScalarType::Int64);
+  const int64_t n = index.numel();
+  if (n == 0) return;
+  Geometry sg = geometry_of(self);
+  const int64_t self_size = sg.sizes[dim], ss = sg.strides[dim], os = other.strides[dim];
+  const int64_t istride = index.dim() == 0 ? 0 : index.stride(0);
+  const int64_t* idx = index.data<int64_t>();
+  // Check (and wrap) every index once up front: the loop below reads them once per line.
+  std::vector<int64_t> pos(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t v = idx[i * istride];
+    if (v < -self_size || v >= self_size || (v < 0 && !wrap_negative))
+      index_out_of_bounds(op, ErrorKind::Index, v, dim, self_size);
+    pos[size_t(i)] = v < 0 ? v + self_size : v;
+  }
+  for_each_line<2>(sg.sizes, dim, {sg.strides.data(), other.strides.data()}, n,
+                   [&](const std::array<int64_t, 2>& base) {
+    for (int64_t i = 0; i < n; ++i) f(base[0] + pos[size_t(i)] * ss, base[1] + i * os);
+  });
+}
+
+}  // namespace
+
+// ------------------------------------------------------------------------------------ kernels
+
+void gather_cpu(const Tensor& self, int64_t dim, const Tensor& index, bool /*sparse_grad*/, Tensor& out) {
+  int64_t d = check_gather(self, dim, index);
+  check_no_overlap("gather", out, self);
+  check_no_overlap("gather", out, index);
+  if (index.numel() == 0) return;
+  // Reads never collide, so gather walks index in memory order: lines along the last dim (not
+  // along dim, which would stride through memory when dim is not the last one).
+  Geometry sg = geometry_of(self), ig = geometry_of(index), og = geometry_of(out);
+  const int64_t last = ig.dim() - 1, n = ig.sizes[last], self_size = sg.sizes[d], ss_dim = sg.strides[d];
+  DimVector s_strides = sg.strides;
+  s_strides[d] = 0;  // self's position along dim comes from the index value
+  const int64_t is = ig.strides[last], os = og.strides[last], ss = s_strides[last];
+  const int64_t* idx = index.data<int64_t>();
+  dispatch_by_size(self.element_size(), [&]<typename U>() {
+    const U* in = static_cast<const U*>(self.data_ptr());
+    U* o = static_cast<U*>(out.data_ptr());
+    for_each_line<3>(ig.sizes, last, {ig.strides.data(), s_strides.data(), og.strides.data()}, n,
+                     [&](const std::array<int64_t, 3>& base) {
+      for (int64_t k = 0; k < n; ++k) {
+        const int64_t v = idx[base[0] + k * is];
+        if (v < 0 || v >= self_size) index_out_of_bounds("gather", ErrorKind::Runtime, v, d, self_size);
+        o[base[2] + k * os] = in[base[1] + k * ss + v * ss_dim];
+      }
+    });
+  });
+}
+
+Tensor& scatter_src_cpu(Tensor& self, int64_t dim, const Tensor& index, const Tensor& src) {
+  int64_t d = check_scatter("scatter_", self, dim, index, &src);
+  scatter_impl("scatter_", self, d, index, src, false, ScatterReduce::None);
+  return self;
+}
+
+Tensor& scatter_value_cpu(Tensor& self, int64_t dim, const Tensor& index, const Scalar& value) {
+  int64_t d = check_scatter("scatter_", self, dim, index, nullptr);
+  scatter_impl("scatter_", self, d, index, scalar_in(self, value), true, ScatterReduce::None);
+  return self;
+}
+
+Tensor& scatter_reduce_src_cpu(Tensor& self, int64_t dim, const Tensor& index, const Tensor& src,
+                               std::string_view reduce) {
+  ScatterReduce r = parse_scatter_reduce(reduce);
+  int64_t d = check_scatter("scatter_", self, dim, index, &src);
+  scatter_impl("scatter_", self, d, index, src, false, r);
+  return self;
+}
+
+Tensor& scatter_reduce_value_cpu(Tensor& self, int64_t dim, const Tensor& index, const Scalar& value,
+                                 std::string_view reduce) {
+  ScatterReduce r = parse_scatter_reduce(reduce);
+  int64_t d = check_scatter("scatter_", self, dim, index, nullptr);
+  scatter_impl("scatter_", self, d, index, scalar_in(self, value), true, r);
+  return self;
+}
+
+Tensor& scatter_add_cpu(Tensor& self, int64_t dim, const Tensor& index, const Tensor& src) {
+  int64_t d = check_scatter("scatter_add_", self, dim, index, &src);
+  scatter_impl("scatter_add_", self, d, index, src, false, ScatterReduce::Add);
+  return self;
+}
+
+Tensor& scatter_reduce_two_cpu(Tensor& self, int64_t dim, const Tensor& index, const Tensor& src,
+                               std::string_view reduce, bool include_self) {
+  ScatterReduce r = parse_scatter_reduce_two(reduce);
+  int64_t d = check_scatter("scatter_reduce_", self, dim, index, &src);
+  if (!include_self) {
+    // Where index points, start from the reduction's identity instead of self's value.
+    scatter_impl("scatter_reduce_", self, d, index, scatter_reduce_identity(self.dtype(), r), true,
+                 ScatterReduce::None);
+  }
+  scatter_impl("scatter_reduce_", self, d, index, src, false, r);
+  if (r == ScatterReduce::Mean) scatter_mean_finish(self, d, index, include_self);
+  return self;
+}
+
+void index_select_cpu(const Tensor& self, int64_t dim, const Tensor& index, Tensor& out) {
+  int64_t d = check_index_along_dim("index_select", self, dim, index, nullptr, true);
+  check_no_overlap("index_select", out, self);
+  check_no_overlap("index_select", out, index);
+  if (d == 0 && self.dim() > 0 && self.is_contiguous() && out.is_contiguous() && index.dtype() == ScalarType::Int64) {
+    // Contiguous rows: one memcpy per index, split over the indices (x[perm] on a matrix).
+    const int64_t n = index.numel(), size = self.size(0);
+    const int64_t row = self.numel() / std::max<int64_t>(size, 1);
+    const size_t bytes = size_t(row) * self.element_size();
+    const int64_t* idx = index.data<int64_t>();
+    const int64_t istride = index.dim() == 0 ? 0 : index.stride(0);
+    const char* in = static_cast<const char*>(self.data_ptr());
+    char* o = static_cast<char*>(out.data_ptr());
+    parallel_for(0, n, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(row, 1)), [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) {
+        const int64_t v = idx[i * istride];
+        if (v < 0 || v >= size) index_out_of_bounds("index_select", ErrorKind::Index, v, 0, size);
+        if (bytes) std::memcpy(o + size_t(i) * bytes, in + size_t(v) * bytes, bytes);
+      }
+    });
+    return;
+  }
+  Geometry og = geometry_of(out);
+  dispatch_by_size(self.element_size(), [&]<typename U>() {
+    const U* in = static_cast<const U*>(self.data_ptr());
+    U* o = static_cast<U*>(out.data_ptr());
+    index_along_dim_loop("index_select", self, d, index, og, false, [&](int64_t so, int64_t oo) { o[oo] = in[so]; });
+  });
+}
+
+Tensor& index_add_cpu(Tensor& self, int64_t dim, const Tensor& index, const Tensor& source, const Scalar& alpha) {
+  int64_t d = check_index_along_dim("index_add_", self, dim, index, &source, true);
+  Geometry srcg = geometry_of(source);
+  dispatch_all(self.dtype(), "index_add_", [&]<typename T>() {
+    T* out = self.data<T>();
+    const T* in = source.data<T>();
+    const T a = alpha.to<T>();
+    const bool one = alpha.to_double() == 1.0;
+    index_along_dim_loop("index_add_", self, d, index, srcg, false, [&](int64_t so, int64_t io) {
+      out[so] = add_values(out[so], one ? in[io] : mul_values(in[io], a));
+    });
+  });
+  return self;
+}
+
+Tensor& index_copy_cpu(Tensor& self, int64_t dim, const Tensor& index, const Tensor& source) {
+  int64_t d = check_index_along_dim("index_copy_", self, dim, index, &source, false);
+  Geometry srcg = geometry_of(source);
+  dispatch_by_size(self.element_size(), [&]<typename U>() {
+    U* out = static_cast<U*>(self.data_ptr());
+    const U* in = static_cast<const U*>(source.data_ptr());
+    index_along_dim_loop("index_copy_", self, d, index, srcg, false, [&](int64_t so, int64_t io) { out[so] = in[io]; });
+  });
+  return self;
+}
+
+Tensor& index_fill_cpu(Tensor& self, int64_t dim, const Tensor& index, const Scalar& value) {
+  int64_t d = check_index_along_dim("index_fill_", self, dim, index, nullptr, false);
+  check_no_internal_overlap("index_fill_", self);
+  check_no_overlap("index_fill_", self, index);
+  Tensor v = scalar_in(self, value);
+  Geometry vg = zero_strides(std::max<int64_t>(self.dim(), 1));
+  dispatch_by_size(self.element_size(), [&]<typename U>() {
+    U* out = static_cast<U*>(self.data_ptr());
+    const U fill = *static_cast<const U*>(v.data_ptr());
+    index_along_dim_loop("index_fill_", self, d, index, vg, true, [&](int64_t so, int64_t) { out[so] = fill; });
+  });
+  return self;
+}
+
+namespace {
+// Calls f(offset, coord) for the elements [begin, end) of a tensor of sizes/strides in row-major
+// order, stepping the coordinate like an odometer (one division per call, not per element).
+template <typename F>
+void walk_elements(IntArrayRef sizes, IntArrayRef strides, int64_t begin, int64_t end, const F& f) {
+  const int64_t ndim = int64_t(sizes.size());
+  DimVector coord(static_cast<size_t>(ndim), 0);
+  int64_t rest = begin, off = 0;
+  for (int64_t d = ndim - 1; d >= 0; --d) {
+    coord[d] = rest % sizes[d];
+    rest /= sizes[d];
+    off += coord[d] * strides[d];
+  }
+  for (int64_t i = begin; i < end; ++i) {
+    f(off, coord);
+    for (int64_t d = ndim - 1; d >= 0; --d) {
+      if (++coord[d] < sizes[d]) {
+        off += strides[d];
+        break;
+      }
+      off -= (sizes[d] - 1) * strides[d];
+      coord[d] = 0;
+    }
+  }
+}
+
+template <typename T>
+bool is_nonzero(T v) {
+  if constexpr (std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>) return float(v) != 0.0f;
+  else return v != T(0);
+}
+}  // namespace
+
+// Two passes over fixed-size chunks (so the result does not depend on the thread count): count
+// the non-zeros of each chunk, then each chunk writes its coordinates from its prefix-sum row.
+Tensor nonzero_cpu(const Tensor& self) {
+  const int64_t ndim = self.dim(), n = self.numel();
+  constexpr int64_t kChunk = 1 << 16;
+  const int64_t nchunks = (n + kChunk - 1) / kChunk;
+  std::vector<int64_t> counts(static_cast<size_t>(nchunks) + 1, 0);
+  Tensor out;
+  dispatch_all(self.dtype(), "nonzero", [&]<typename T>() {
+    const T* p = self.data<T>();
+    parallel_for(0, nchunks, 1, [&](int64_t cb, int64_t ce) {
+      for (int64_t c = cb; c < ce; ++c) {
+        int64_t k = 0;
+        walk_elements(self.sizes(), self.strides(), c * kChunk, std::min(n, (c + 1) * kChunk),
+                      [&](int64_t off, const DimVector&) { k += is_nonzero(p[off]); });
+        counts[size_t(c) + 1] = k;
+      }
+    });
+    for (int64_t c = 0; c < nchunks; ++c) counts[size_t(c) + 1] += counts[size_t(c)];
+    out = empty_tensor({counts[size_t(nchunks)], ndim}, ScalarType::Int64, Device(), "nonzero");
+    int64_t* o = out.data<int64_t>();
+    parallel_for(0, nchunks, 1, [&](int64_t cb, int64_t ce) {
+      for (int64_t c = cb; c < ce; ++c) {
+        int64_t row = counts[size_t(c)];
+        walk_elements(self.sizes(), self.strides(), c * kChunk, std::min(n, (c + 1) * kChunk),
+                      [&](int64_t off, const DimVector& coord) {
+          if (!is_nonzero(p[off])) return;
+          for (int64_t d = 0; d < ndim; ++d) o[row * ndim + d] = coord[d];
+          ++row;
+        });
+      }
+    });
+  });
+  return out;
+}
+
+// ---------------------------------------------------------------------------- advanced indexing
+
+namespace {
+// For each of the B positions of the stacked index [k, *B]: the offset in self of the element the
+// k indices name (each checked against its dim's size, negatives wrapped).
+std::vector<int64_t> advanced_offsets(const char* op, const Tensor& self, const Tensor& indices_in) {
+  // [k, n] is read through its strides (x[mask] passes nonzero(mask).t(), a view); other
+  // layouts of more dims are made contiguous first.
+  const bool flat = indices_in.dim() == 2 || indices_in.is_contiguous();
+  const Tensor indices = flat ? indices_in : to_dtype(indices_in, ScalarType::Int64);
+  const int64_t k = indices.size(0);
+  int64_t nb = 1;  // the stacked index is [k, *B]: nb = numel(B), also when k == 0
+  for (int64_t d = 1; d < indices.dim(); ++d) nb *= indices.size(d);
+  const int64_t row_stride = indices.dim() == 2 ? indices.stride(0) : nb;
+  const int64_t col_stride = indices.dim() == 2 ? indices.stride(1) : 1;
+  std::vector<int64_t> off(size_t(nb), 0);
+  const int64_t* idx = indices.data<int64_t>();
+  const IntArrayRef sizes = self.sizes(), strides = self.strides();
+  // One indexed dim at a time over all positions.
+  for (int64_t j = 0; j < k; ++j) {
+    const int64_t size = sizes[size_t(j)], stride = strides[size_t(j)];
+    const int64_t* row = idx + j * row_stride;
+    parallel_for(0, nb, kGrainSize, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) {
+        int64_t v = row[i * col_stride];
+        if (v < -size || v >= size) index_out_of_bounds(op, ErrorKind::Index, v, j, size);
+        off[size_t(i)] += (v < 0 ? v + size : v) * stride;
+      }
+    });
+  }
+  return off;
+}
+}  // namespace
+
+Tensor index_cpu(const Tensor& self, const Tensor& indices) {
+  const int64_t k = check_stacked_index("_index", self, indices);
+  Tensor out = empty_tensor(advanced_index_result_shape(self, indices), self.dtype(), Device(), "_index");
+  std::vector<int64_t> boff = advanced_offsets("index", self, indices);
+  std::vector<int64_t> roff = element_offsets(drop_front(self.sizes(), size_t(k)), drop_front(self.strides(), size_t(k)));
+  const int64_t nb = int64_t(boff.size()), nr = int64_t(roff.size());
+  if (nb * nr == 0) return out;
+  // self's trailing dims dense in row-major order: each position of B copies one block.
+  bool dense_rows = true;
+  for (int64_t r = 0; r < nr && dense_rows; ++r) dense_rows = roff[size_t(r)] == r;
+  if (dense_rows) {
+    const size_t bytes = size_t(nr) * self.element_size();
+    const char* in = static_cast<const char*>(self.data_ptr());
+    char* o = static_cast<char*>(out.data_ptr());
+    const size_t esize = self.element_size();
+    parallel_for(0, nb, std::max<int64_t>(1, kGrainSize / nr), [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) std::memcpy(o + size_t(i) * bytes, in + size_t(boff[size_t(i)]) * esize, bytes);
+    });
+    return out;
+  }
+  dispatch_by_size(self.element_size(), [&]<typename U>() {
+    const U* in = static_cast<const U*>(self.data_ptr());
+    U* o = static_cast<U*>(out.data_ptr());
+    parallel_for(0, nb, std::max<int64_t>(1, kGrainSize / nr), [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) {
+        const U* src = in + boff[size_t(i)];
+        U* dst = o + i * nr;
+        for (int64_t r = 0; r < nr; ++r) dst[r] = src[roff[size_t(r)]];
+      }
+    });
+  });
+  return out;
+}
+
+Tensor& index_put_cpu(Tensor& self, const Tensor& indices, const Tensor& values, bool accumulate) {
+  const int64_t k = check_stacked_index("_index_put_", self, indices);
+  check_no_internal_overlap("index_put_", self);
+  check_no_overlap("index_put_", self, indices);
+  check_no_overlap("index_put_", self, values);
+  DimVector shape = advanced_index_result_shape(self, indices);
+  TG_CHECK(values.sizes().equals(shape) && values.dtype() == self.dtype(), "[_index_put_] values must be ",
+           self.dtype(), " of shape ", IntArrayRef(shape), ", got ", values.dtype(), " ", values.sizes());
+  std::vector<int64_t> boff = advanced_offsets("index_put_", self, indices);
+  std::vector<int64_t> roff = element_offsets(drop_front(self.sizes(), size_t(k)), drop_front(self.strides(), size_t(k)));
+  const int64_t nb = int64_t(boff.size()), nr = int64_t(roff.size());
+  if (nb * nr == 0) return self;
+  // values [*B, *R]: offsets of the B part and of the R part.
+  const size_t bdims = shape.size() - size_t(self.dim() - k);
+  std::vector<int64_t> vboff = element_offsets(take_front(values.sizes(), bdims), take_front(values.strides(), bdims));
+  std::vector<int64_t> vroff = element_offsets(drop_front(values.sizes(), bdims), drop_front(values.strides(), bdims));
+  // Threads split the R positions; each walks all B positions in order, so duplicate indices
+  // resolve the same way for any thread count (last write wins, or summed in index order).
+  dispatch_all(self.dtype(), "index_put_", [&]<typename T>() {
+    T* out = self.data<T>();
+    const T* in = values.data<T>();
+    parallel_for(0, nr, std::max<int64_t>(1, kGrainSize / nb), [&](int64_t rb, int64_t re) {
+      for (int64_t b = 0; b < nb; ++b) {
+        for (int64_t r = rb; r < re; ++r) {
+          T& dst = out[boff[size_t(b)] + roff[size_t(r)]];
+          const T v = in[vboff[size_t(b)] + vroff[size_t(r)]];
+          dst = accumulate ? add_values(dst, v) : v;
+        }
+      }
+    });
+  });
+  return self;
+}
+
+// ------------------------------------------------------------------------- searchsorted, unique
+
+namespace {
+Tensor contiguous_copy(const Tensor& t) { return t.is_contiguous() ? t : to_dtype(t, t.dtype()); }
+
+// The value compared: half types in float (the other types as they are).
+template <typename T>
+auto key_of(T v) {
+  if constexpr (std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>) return float(v);
+  else return v;
+}
+}  // namespace
+
+void searchsorted_cpu(const Tensor& sorted_sequence, const Tensor& self_in, bool out_int32, bool right,
+                      std::optional<std::string_view> side, const std::optional<Tensor>& sorter_in, Tensor& out) {
+  const bool upper = check_searchsorted(sorted_sequence, self_in, right, side, sorter_in);
+  const Tensor seq = contiguous_copy(sorted_sequence), self = contiguous_copy(self_in);
+  const Tensor sorter = sorter_in ? contiguous_copy(*sorter_in) : Tensor();
+  Tensor result = out.is_contiguous() ? out : empty_tensor(out.sizes(), out.dtype(), Device(), "searchsorted");
+  const int64_t n = self.numel(), len = seq.size(-1);
+  const int64_t row_len = self.dim() == 0 ? 1 : self.size(-1);
+  const bool shared = seq.dim() == 1;
+  const int64_t* srt = sorter.defined() ? sorter.data<int64_t>() : nullptr;
+  dispatch_numeric(self.dtype(), "searchsorted", [&]<typename T>() {
+    const T* sq = seq.data<T>();
+    const T* v = self.data<T>();
+    parallel_for(0, n, 2048, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) {
+        const int64_t row = shared ? 0 : i / row_len;
+        const T* base = sq + row * len;
+        const int64_t* sb = srt ? srt + row * len : nullptr;
+        const auto x = key_of(v[i]);
+        int64_t lo = 0, hi = len;
+        while (lo < hi) {
+          const int64_t mid = lo + (hi - lo) / 2;
+          int64_t at = mid;
+          if (sb) {
+            at = sb[mid];
+            TG_CHECK_INDEX(at >= 0 && at < len, "[searchsorted] sorter index ", at, " is out of bounds for "
+                           "dimension ", seq.dim() - 1, " with size ", len);
+          }
+          const auto y = key_of(base[at]);
+          // lower bound: go right while y < x; upper bound: while y <= x
+          if (upper ? !(x < y) : (y < x)) lo = mid + 1;
+          else hi = mid;
+        }
+        if (out_int32) result.data<int32_t>()[i] = int32_t(lo);
+        else result.data<int64_t>()[i] = lo;
+      }
+    });
+  });
+  if (!result.is_same(out)) copy_into(out, result, "searchsorted");
+}
+
+std::tuple<Tensor, Tensor, Tensor> unique_cpu(const Tensor& self_in, bool /*sorted*/, bool /*return_inverse*/,
+                                              bool /*return_counts*/) {
+  // Always sorted (PyTorch leaves the order of sorted=False unspecified); NaNs sort last and are
+  // each their own value, like PyTorch's and NumPy's unique.
+  const Tensor self = contiguous_copy(self_in);
+  const int64_t n = self.numel();
+  std::vector<int64_t> order(static_cast<size_t>(n));
+  std::iota(order.begin(), order.end(), int64_t(0));
+  Tensor inverse = empty_tensor(self.sizes(), ScalarType::Int64, Device(), "unique");
+  std::vector<int64_t> counts;
+  Tensor values;
+  dispatch_all(self.dtype(), "unique", [&]<typename T>() {
+    const T* p = self.data<T>();
+    auto less = [&](int64_t a, int64_t b) {
+      const auto x = key_of(p[a]), y = key_of(p[b]);
+      if constexpr (!std::is_integral_v<decltype(x)>) {
+        if (y != y) return x == x;  // numbers before NaN
+        if (x != x) return false;
+      }
+      return x < y;
+    };
+    std::stable_sort(order.begin(), order.end(), less);
+    std::vector<int64_t> firsts;
+    int64_t* inv = inverse.data<int64_t>();
+    for (int64_t k = 0; k < n; ++k) {
+      const int64_t i = order[size_t(k)];
+      if (k == 0 || !(key_of(p[order[size_t(k - 1)]]) == key_of(p[i]))) {
+        firsts.push_back(i);
+        counts.push_back(0);
+      }
+      ++counts.back();
+      inv[i] = int64_t(firsts.size()) - 1;
+    }
+    values = empty_tensor({int64_t(firsts.size())}, self.dtype(), Device(), "unique");
+    T* out = values.data<T>();
+    for (size_t j = 0; j < firsts.size(); ++j) out[j] = p[firsts[j]];
+  });
+  Tensor count_t = empty_tensor({int64_t(counts.size())}, ScalarType::Int64, Device(), "unique");
+  if (!counts.empty()) std::memcpy(count_t.data_ptr(), counts.data(), counts.size() * sizeof(int64_t));
+  return {values, inverse, count_t};
+}
+
+}  // namespace tg::native::CPU_CAPABILITY

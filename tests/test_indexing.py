@@ -1,0 +1,321 @@
+"""Advanced indexing (x[idx], x[mask], x[idx] = v) against NumPy's result for the same expression,
+index_put_ with accumulate, and the PyTorch-tutorial idioms built on gather/scatter/masks."""
+import numpy as np
+import pytest
+
+import tensorgen as tg
+from tensorgen.testing._utils import to_numpy
+
+X_SHAPE = (4, 5, 6)
+RNG = np.random.default_rng(0)
+MASK01 = RNG.random((4, 5)) < 0.5      # a mask over dims 0 and 1
+MASK1 = np.array([True, False, True, True, False])   # over dim 1
+MASK3 = RNG.random(X_SHAPE) < 0.3      # over every dim
+MASK2 = np.array([False, True, False, False, True, True])  # over dim 2
+
+
+def _np(v):
+    return np.asarray(v, dtype=np.int64) if not isinstance(v, np.ndarray) else v
+
+
+def _tg(v):
+    return tg.tensor(np.asarray(v)) if not isinstance(v, np.ndarray) else tg.tensor(v)
+
+
+# Each case builds the index from `a` (np.asarray-like or tg.tensor), so that NumPy and tensorgen
+# see the same expression; plain Python lists are passed as lists to both.
+INDEX_CASES = [
+    ("tensor, duplicates", lambda a: a([2, 0, 2, 3])),
+    ("list", lambda a: [3, 1]),
+    ("nested list (2-d index)", lambda a: [[0, 1], [3, 3]]),
+    ("negative indices", lambda a: a([-1, -4, 0])),
+    ("2-d tensor", lambda a: a([[1, 2, 3], [0, 0, 1]])),
+    ("slice, tensor", lambda a: (slice(None), a([4, 0, 1]))),
+    ("ellipsis, tensor", lambda a: (Ellipsis, a([5, 0]))),
+    ("slice with step, tensor", lambda a: (slice(1, 4, 2), a([1, 1]))),
+    ("two adjacent tensors (broadcast)", lambda a: (a([[0], [3]]), a([1, 2, 4]))),
+    ("slice, two adjacent tensors", lambda a: (slice(None), a([0, 4, 2]), a([5, 0, 1]))),
+    ("two tensors separated by a slice", lambda a: (a([0, 3]), slice(None), a([5, 1]))),
+    ("two tensors separated by None", lambda a: (a([0, 3]), None, a([4, 1]))),
+    ("two tensors separated by ...", lambda a: (a([1, 2]), Ellipsis, a([0, 5]))),
+    ("three tensors", lambda a: (a([0, 1]), a([2, 3]), a([4, 5]))),
+    ("None, tensor", lambda a: (None, a([1, 2]))),
+    ("int, tensor", lambda a: (1, a([0, 2]))),
+    ("tensor, slice, int", lambda a: (a([3, 0]), slice(1, 3), 2)),
+    ("mask over 2 dims", lambda a: a(MASK01)),
+    ("slice, mask", lambda a: (slice(None), a(MASK1))),
+    ("mask over every dim", lambda a: a(MASK3)),
+    ("..., mask", lambda a: (Ellipsis, a(MASK2))),
+    ("mask, tensor", lambda a: (a(MASK01), a([1, 0, 5, 5, 2, 3, 4, 0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 5, 0])[:int(MASK01.sum())])),
+    ("True", lambda a: True),
+    ("False", lambda a: False),
+    ("empty index", lambda a: a(np.zeros(0, dtype=np.int64))),
+]
+
+
+def _x():
+    return np.arange(np.prod(X_SHAPE), dtype=np.float32).reshape(X_SHAPE)
+
+
+@pytest.mark.parametrize("name, make", INDEX_CASES, ids=[c[0] for c in INDEX_CASES])
+def test_getitem_matches_numpy(name, make):
+    x = _x()
+    expected = x[make(_np)]
+    result = tg.tensor(x)[make(_tg)]
+    assert tuple(result.shape) == expected.shape, f"{name}: shape {tuple(result.shape)} != {expected.shape}"
+    np.testing.assert_array_equal(to_numpy(result), expected)
+
+
+# (case, value shape for the result of that index: () is a Python number)
+SETITEM_CASES = [
+    ("tensor, duplicates", (5, 6)),
+    ("list", ()),
+    ("negative indices", (6,)),
+    ("slice, tensor", (3, 1)),
+    ("two adjacent tensors (broadcast)", (2, 3, 6)),
+    ("slice, two adjacent tensors", (3,)),
+    ("two tensors separated by a slice", (2, 5)),
+    ("three tensors", (2,)),
+    ("int, tensor", (2, 6)),
+    ("mask over 2 dims", ()),
+    ("mask over 2 dims", (6,)),
+    ("slice, mask", (4, 1, 6)),
+    ("mask over every dim", ()),
+    ("..., mask", (1, 3)),
+    ("True", (5, 6)),
+    ("empty index", ()),
+]
+_CASE = dict(INDEX_CASES)
+
+
+@pytest.mark.parametrize("name, vshape", SETITEM_CASES, ids=[f"{c[0]}-{c[1]}" for c in SETITEM_CASES])
+def test_setitem_matches_numpy(name, vshape):
+    make = _CASE[name]
+    x = _x()
+    value = 7.5 if vshape == () else -np.arange(1, 1 + int(np.prod(vshape)), dtype=np.float32).reshape(vshape)
+    expected = x.copy()
+    idx = make(_np)
+    if name.endswith("duplicates"):
+        # NumPy leaves which duplicate wins unspecified; tensorgen's CPU kernel writes in index order.
+        value = np.broadcast_to(value, expected[idx].shape)
+    expected[idx] = value
+    t = tg.tensor(x)
+    before = t.data_ptr()
+    t[make(_tg)] = value if vshape == () else tg.tensor(value)
+    assert t.data_ptr() == before, "x[idx] = v must write into x"
+    np.testing.assert_array_equal(to_numpy(t), expected)
+
+
+def test_setitem_through_a_view_writes_the_base():
+    base = tg.zeros(4, 6)
+    view = base[:, 1:5]
+    view[tg.tensor([0, 2])] = 1.0
+    expected = np.zeros((4, 6), dtype=np.float32)
+    expected[[0, 2], 1:5] = 1.0
+    np.testing.assert_array_equal(to_numpy(base), expected)
+
+
+def test_setitem_casts_the_value_and_rejects_shapes_that_do_not_broadcast():
+    x = tg.zeros(3, 4, dtype=tg.int32)
+    x[tg.tensor([0, 2])] = tg.tensor([1.9, 2.5, -3.7, 4.0])   # float values truncate into int32
+    np.testing.assert_array_equal(to_numpy(x)[[0, 2]], np.array([[1, 2, -3, 4]] * 2))
+    with pytest.raises(RuntimeError, match="shape mismatch"):
+        x[tg.tensor([0, 1])] = tg.ones(3, dtype=tg.int32)
+
+
+def test_index_put_accumulate_adds_every_duplicate():
+    x = np.arange(20, dtype=np.float64).reshape(4, 5)
+    idx = np.array([0, 3, 0, 0, 1])
+    vals = np.linspace(1, 5, 5)
+    expected = x.copy()
+    np.add.at(expected, (idx, slice(None)), vals)   # values broadcast over the rows
+    t = tg.tensor(x)
+    r = t.index_put_((tg.tensor(idx),), tg.tensor(vals), accumulate=True)
+    assert r is t
+    np.testing.assert_allclose(to_numpy(t), expected)
+    # two indices, accumulate, negative
+    e2 = x.copy()
+    np.add.at(e2, (np.array([-1, 0, -1]), np.array([2, 2, 2])), 1.0)
+    t2 = tg.index_put(tg.tensor(x), [tg.tensor([-1, 0, -1]), tg.tensor([2, 2, 2])], tg.tensor(1.0, dtype=tg.float64),
+                      True)
+    np.testing.assert_allclose(to_numpy(t2), e2)
+
+
+def test_augmented_assignment_adds_once_per_distinct_index():
+    x = tg.zeros(5)
+    idx = tg.tensor([0, 0, 3])
+    x[idx] += 1
+    np.testing.assert_array_equal(to_numpy(x), [1, 0, 0, 1, 0])
+    x.index_put_((idx,), tg.ones(3), accumulate=True)
+    np.testing.assert_array_equal(to_numpy(x), [3, 0, 0, 2, 0])
+
+
+def test_index_errors_follow_pytorch():
+    x = tg.zeros(3, 4)
+    with pytest.raises(IndexError, match=r"index 5 is out of bounds for dimension 0 with size 3"):
+        x[tg.tensor([5])]
+    with pytest.raises(IndexError, match=r"index -5 is out of bounds for dimension 1 with size 4"):
+        x[:, [0, -5]]
+    with pytest.raises(IndexError, match="must be long, int, byte or bool"):
+        x[tg.tensor([0.0])]
+    with pytest.raises(IndexError, match="shape mismatch"):
+        x[[0, 1], [0, 1, 2]]
+    with pytest.raises(IndexError, match="shape of the mask"):
+        x[tg.ones(4, dtype=tg.bool)]
+    with pytest.raises(IndexError, match="too many indices"):
+        x[[0], [0], [0]]
+    with pytest.raises(IndexError, match="out of bounds"):
+        x[tg.tensor([3])] = 1.0
+    np.testing.assert_array_equal(to_numpy(x), np.zeros((3, 4)))  # nothing was written
+
+
+def test_nonzero_as_tuple_and_where_with_one_argument():
+    a = np.array([[0, 1, 0], [2, 0, 3]])
+    t = tg.tensor(a)
+    for r, e in zip(tg.nonzero(t, as_tuple=True), np.nonzero(a)):
+        np.testing.assert_array_equal(to_numpy(r), e)
+    for r, e in zip(tg.where(t > 0), np.nonzero(a > 0)):
+        np.testing.assert_array_equal(to_numpy(r), e)
+    for r, e in zip(t.nonzero(as_tuple=True), np.nonzero(a)):
+        np.testing.assert_array_equal(to_numpy(r), e)
+    np.testing.assert_array_equal(to_numpy(tg.argwhere(t)), np.argwhere(a))
+    assert [tuple(r.shape) for r in tg.nonzero(tg.tensor(5), as_tuple=True)] == [(1,)]
+    np.testing.assert_array_equal(to_numpy(tg.where(t > 0, t, -t)), np.where(a > 0, a, -a))
+
+
+def test_inplace_index_ops_write_self_and_return_it():
+    idx = tg.tensor([[0, 1, 2]])
+    cases = [
+        lambda x: x.scatter_(0, idx, tg.ones(1, 3)),
+        lambda x: x.scatter_(1, idx, 2.0),
+        lambda x: x.scatter_(1, idx, tg.ones(1, 3), reduce="add"),
+        lambda x: x.scatter_add_(0, idx, tg.ones(1, 3)),
+        lambda x: x.index_add_(0, tg.tensor([1]), tg.ones(1, 3)),
+        lambda x: x.index_copy_(1, tg.tensor([2]), tg.ones(3, 1)),
+        lambda x: x.index_fill_(0, tg.tensor([-1]), 4.0),
+        lambda x: x.masked_fill_(tg.eye(3, dtype=tg.bool), 5.0),
+        lambda x: x.index_put_((tg.tensor([0]),), tg.tensor(6.0)),
+    ]
+    for fn in cases:
+        base = tg.zeros(3, 5)
+        x = base[:, 1:4]   # a non-contiguous view: the write must land in base
+        r = fn(x)
+        assert r is x
+        assert to_numpy(base).any() and not to_numpy(base)[:, [0, 4]].any()
+
+
+def test_results_do_not_depend_on_the_thread_count():
+    rng = np.random.default_rng(1)
+    x = tg.tensor(rng.standard_normal((512, 300)).astype(np.float32))
+    idx = tg.tensor(rng.integers(0, 512, size=(2000, 300)))
+    src = tg.tensor(rng.standard_normal((2000, 300)).astype(np.float32))
+    rows = tg.tensor(rng.integers(0, 512, size=5000))
+    vals = tg.tensor(rng.standard_normal((5000, 300)).astype(np.float32))
+    results = []
+    old = tg.get_num_threads()
+    try:
+        for n in (1, 2, 3):
+            tg.set_num_threads(n)
+            results.append([to_numpy(tg.scatter_add(x, 0, idx, src)), to_numpy(x.index_add(0, rows, vals)),
+                            to_numpy(tg.index_put(x, [rows], vals, True)), to_numpy(tg.gather(x, 0, idx)),
+                            to_numpy(x[rows])])
+    finally:
+        tg.set_num_threads(old)
+    for other in results[1:]:
+        for a, b in zip(results[0], other):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_gradients_through_indexing():
+    x = tg.tensor(np.arange(12, dtype=np.float64).reshape(3, 4), requires_grad=True)
+    idx = tg.tensor([2, 0, 2])
+    x[idx].sum().backward()
+    expected = np.zeros((3, 4))
+    np.add.at(expected, [2, 0, 2], 1.0)
+    np.testing.assert_array_equal(to_numpy(x.grad), expected)
+
+    y = tg.tensor(np.random.default_rng(2).standard_normal((3, 4)), requires_grad=True)
+    mask = tg.tensor(np.random.default_rng(3).random((3, 4)) < 0.5)
+    assert tg.autograd.gradcheck(lambda t: t[mask] * t[mask], (y,))
+    assert tg.autograd.gradgradcheck(lambda t: t[:, [1, 3]] ** 2, (y,))
+    assert tg.autograd.gradcheck(lambda t: tg.take(t, tg.tensor([[0, -1], [5, 5]])), (y,))
+    assert tg.autograd.gradcheck(lambda t: tg.masked_select(t, mask), (y,))
+    v = tg.tensor(np.ones(2), requires_grad=True)
+
+    def put(t, vals):
+        z = t * 1
+        z[tg.tensor([0, 2]), tg.tensor([1, 1])] = vals
+        return z
+    assert tg.autograd.gradcheck(put, (y, v))
+    assert tg.autograd.gradgradcheck(put, (y, v))
+
+    def put_slices(t, vals):   # a view of z would need in-place-on-view autograd: z itself is written
+        z = t * 1
+        z[1:, [0, 3]] = vals
+        z[:, 1, ...] = 0.5
+        return z
+    assert tg.autograd.gradcheck(put_slices, (y, v))
+    assert tg.autograd.gradgradcheck(put_slices, (y, v))
+    src = tg.tensor(np.random.default_rng(4).standard_normal(12), requires_grad=True)
+    assert tg.autograd.gradcheck(lambda t, s: t.masked_scatter(mask, s), (y, src))
+    assert tg.autograd.gradgradcheck(lambda t: tg.masked_fill(t, mask, 2.0) * t, (y,))
+
+
+# ----------------------------------------------------------------------------- tutorial idioms
+
+def test_one_hot_matches_the_scatter_idiom_and_rejects_bad_classes():
+    labels = tg.tensor([0, 2, 1, 4, 2])
+    np.testing.assert_array_equal(to_numpy(tg.one_hot(labels)), np.eye(5, dtype=np.int64)[[0, 2, 1, 4, 2]])
+    with pytest.raises(RuntimeError, match="smaller than num_classes"):
+        tg.one_hot(labels, 3)
+
+
+def test_scatter_one_hot():
+    labels = tg.tensor([0, 2, 1, 4, 2])
+    one_hot = tg.zeros(5, 5).scatter_(1, labels.unsqueeze(1), 1.0)
+    np.testing.assert_array_equal(to_numpy(one_hot), np.eye(5, dtype=np.float32)[[0, 2, 1, 4, 2]])
+
+
+def test_shuffle_rows_with_randperm():
+    tg.manual_seed(0)
+    n = 10
+    x = tg.arange(n * 3).view(n, 3)
+    perm = tg.randperm(n)
+    shuffled = x[perm]
+    np.testing.assert_array_equal(to_numpy(shuffled), to_numpy(x)[to_numpy(perm)])
+    np.testing.assert_array_equal(np.sort(to_numpy(shuffled)[:, 0]), to_numpy(x)[:, 0])
+
+
+def test_label_smoothing_with_scatter_and_masking():
+    targets = tg.tensor([1, 0, 3, -100, 2])          # -100: ignore_index
+    n_classes, smoothing, ignore = 4, 0.1, -100
+    ignored = targets == ignore
+    safe = targets.masked_fill(ignored, 0)
+    true_dist = tg.full((5, n_classes), smoothing / (n_classes - 1))
+    true_dist.scatter_(1, safe.unsqueeze(1), 1.0 - smoothing)
+    true_dist[ignored] = 0.0
+
+    t = np.array([1, 0, 3, -100, 2])
+    expected = np.full((5, n_classes), smoothing / (n_classes - 1), dtype=np.float32)
+    expected[np.arange(5), np.where(t == ignore, 0, t)] = 1.0 - smoothing
+    expected[t == ignore] = 0.0
+    np.testing.assert_allclose(to_numpy(true_dist), expected, rtol=1e-6)
+    np.testing.assert_allclose(to_numpy(true_dist.sum(1)), [1, 1, 1, 0, 1], rtol=1e-6)
+
+
+def test_index_and_index_put_take_none_for_a_whole_dim():
+    # PyTorch's index.Tensor / index_put_ take Tensor?[]: None stands for every position of a dim.
+    x = np.arange(24, dtype=np.float64).reshape(2, 3, 4)
+    t = tg.tensor(x)
+    idx = np.array([3, 0, 3])
+    np.testing.assert_array_equal(to_numpy(t.index([None, None, tg.tensor(idx)])), x[:, :, idx])
+    np.testing.assert_array_equal(to_numpy(tg.index(t, [None, tg.tensor([2, 0])])), x[:, [2, 0]])
+    expected = x.copy()
+    np.add.at(expected, (slice(None), slice(None), idx), 1.0)
+    r = t.index_put_((None, None, tg.tensor(idx)), tg.tensor(1.0, dtype=tg.float64), accumulate=True)
+    assert r is t
+    np.testing.assert_array_equal(to_numpy(t), expected)
+    put = tg.index_put(tg.tensor(x), [None, tg.tensor([1])], tg.tensor(-1.0, dtype=tg.float64))
+    e2 = x.copy()
+    e2[:, [1]] = -1.0
+    np.testing.assert_array_equal(to_numpy(put), e2)

@@ -196,5 +196,10 @@ Tensor permute_backward(const Tensor& grad, IntArrayRef dims) {
   return tg::permute(grad, inverse);
 }
 
+Tensor maybe_multiply(const Tensor& t, const Scalar& s) {
+  const bool is_one = s.is_floating_point() ? s.to_double() == 1.0 : s.to_int() == 1;
+  return is_one ? t : t * s;
+}
+
 }  // namespace autograd
 }  // namespace tg

@@ -64,6 +64,10 @@ Tensor log_softmax_backward(const Tensor& grad, const Tensor& result, int64_t di
 // ---- views
 // Gradient of permute(self, dims): grad permuted by the inverse permutation.
 Tensor permute_backward(const Tensor& grad, IntArrayRef dims);
+
+// ---- linear algebra
+// t * s, or t itself when s is 1 (addmm's beta/alpha are 1 almost always: no extra multiplication).
+Tensor maybe_multiply(const Tensor& t, const Scalar& s);
 }  // namespace autograd
 
 }  // namespace tg

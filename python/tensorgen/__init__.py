@@ -9,6 +9,7 @@ from tensorgen._C import dtype, float16, bfloat16, float32, float64, uint8, int8
 from tensorgen._C import bool as bool  # noqa: PLC0414  (shadows the builtin, like torch.bool)
 from tensorgen._tensor import Size, Tensor, UntypedStorage, device, tensor
 from tensorgen import autograd, backends, cuda, ops  # noqa: F401
+from tensorgen.linalg import einsum, tensordot  # noqa: F401  (varargs, int dims; binds tg.linalg)
 from tensorgen.autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,
                                           no_grad, set_grad_enabled)
 

@@ -4,6 +4,7 @@
 // addmm / baddbmm reuse that GEMM and apply beta * self + alpha * product afterwards; dot, mv and
 // addmv have their own vectorized loops (a GEMM with one column wastes its packing).
 #include "aten/vec/isa.h"
+#include <cmath>
 #include <type_traits>
 #include <vector>
 
@@ -216,13 +217,35 @@ void mv_loop(const Tensor& mat, const Tensor& vec, P* y, int64_t incy) {
         using V = Vectorized<T>;
         constexpr int64_t W = V::size();
         std::fill(y + i0, y + i1, T(0));
-        for (int64_t j = 0; j < k; ++j) {
-          const T* col = A + j * cs;
-          const T xj = x[j * incx];
-          const V xv(xj);
+        // Four columns per pass over y (a quarter of the loads and stores of y); the fmadd chain
+        // keeps each y[i]'s sum in column order. The last partial vector of a thread's rows goes
+        // through the same vector fmadd (partial load/store), so no element's rounding depends on
+        // where the rows were split between threads.
+        auto four = [&](const T* c0, int64_t cs4, const V* v, int64_t i, int n) {
+          const bool full = n == int(W);
+          auto ld = [&](const T* p) { return full ? V::loadu(p) : V::loadu(p, n); };
+          V acc = fmadd(ld(c0 + i), v[0], ld(y + i));
+          acc = fmadd(ld(c0 + cs4 + i), v[1], acc);
+          acc = fmadd(ld(c0 + 2 * cs4 + i), v[2], acc);
+          acc = fmadd(ld(c0 + 3 * cs4 + i), v[3], acc);
+          if (full) acc.store(y + i); else acc.store(y + i, n);
+        };
+        auto one = [&](const T* col, const V& xv, int64_t i, int n) {
+          if (n == int(W)) fmadd(V::loadu(col + i), xv, V::loadu(y + i)).store(y + i);
+          else fmadd(V::loadu(col + i, n), xv, V::loadu(y + i, n)).store(y + i, n);
+        };
+        int64_t j = 0;
+        for (; j + 4 <= k; j += 4) {
+          const V v[4] = {V(x[j * incx]), V(x[(j + 1) * incx]), V(x[(j + 2) * incx]), V(x[(j + 3) * incx])};
           int64_t i = i0;
-          for (; i + W <= i1; i += W) fmadd(V::loadu(col + i), xv, V::loadu(y + i)).store(y + i);
-          for (; i < i1; ++i) y[i] += col[i] * xj;
+          for (; i + W <= i1; i += W) four(A + j * cs, cs, v, i, int(W));
+          if (i < i1) four(A + j * cs, cs, v, i, int(i1 - i));
+        }
+        for (; j < k; ++j) {
+          const V xv(x[j * incx]);
+          int64_t i = i0;
+          for (; i + W <= i1; i += W) one(A + j * cs, xv, i, int(W));
+          if (i < i1) one(A + j * cs, xv, i, int(i1 - i));
         }
       });
       return;

@@ -285,7 +285,6 @@ Tensor sumproduct_pair(Tensor left, Tensor right, const std::vector<bool>& sum) 
   const int64_t g = left.dim();
   DimVector batch, lo, ro, both_sum, rest;
   int64_t nb = 1, nlo = 1, nro = 1, nk = 1;
-  DimVector out_sizes;
   for (int64_t d = 0; d < g; ++d) {
     const bool l = left.size(d) != 1, r = right.size(d) != 1;
     if (sum[size_t(d)]) {
@@ -325,7 +324,7 @@ Tensor sumproduct_pair(Tensor left, Tensor right, const std::vector<bool>& sum) 
   Tensor r3 = tg::reshape(tg::permute(right, rperm), {nb, nk, nro});
   Tensor prod = tg::bmm(l3, r3);
   // prod is (batch..., lo..., ro...) folded; unfold it, put back the size-1 dims, un-permute.
-  DimVector order = batch;
+  DimVector order = batch, out_sizes;
   extend(order, lo);
   extend(order, ro);
   for (int64_t d : batch) out_sizes.push_back(left.size(d));

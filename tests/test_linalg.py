@@ -117,6 +117,8 @@ def _req(*ts):
     ("cross", lambda a, b: tg.cross(a, b, dim=0), [(3, 2), (3, 2)]),
     ("linalg.cross broadcast", tg.linalg.cross, [(1, 3), (2, 3)]),
     ("addmm_", lambda s, a, b: (s * 1).addmm_(a, b, beta=0.5, alpha=2), [(2, 3), (2, 4), (4, 3)]),
+    ("baddbmm_", lambda s, a, b: (s * 1).baddbmm_(a, b, beta=2), [(2, 2, 3), (2, 2, 4), (2, 4, 3)]),
+    ("addmv_", lambda s, a, b: (s * 1).addmv_(a, b, alpha=-1), [(2,), (2, 3), (3,)]),
 ])
 def test_composite_gradients(check, name, fn, shapes):
     inputs = _req(*[_t(s, seed=i) for i, s in enumerate(shapes)])

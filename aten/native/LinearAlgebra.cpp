@@ -1,7 +1,7 @@
 // Linear algebra (issue 9, part B): the meta functions of the BLAS-like ops with their own kernels
 // (dot, mv, addmm, baddbmm, addmv: kernels in cpu/LinearAlgebraKernel.cpp and cuda/Blas.cu) and
 // the composites written from other ops (outer, kron, tensordot, einsum, cross, linalg_cross,
-// addmm_), which get their gradients from the ops they call.
+// addmm_, baddbmm_, addmv_), which get their gradients from the ops they call.
 #include <algorithm>
 #include <array>
 #include <string>
@@ -11,7 +11,9 @@
 #include "kernels/addmm.h"
 #include "kernels/addmm_.h"
 #include "kernels/addmv.h"
+#include "kernels/addmv_.h"
 #include "kernels/baddbmm.h"
+#include "kernels/baddbmm_.h"
 #include "kernels/cross.h"
 #include "kernels/dot.h"
 #include "kernels/einsum.h"
@@ -21,6 +23,8 @@
 #include "kernels/outer.h"
 #include "kernels/tensordot.h"
 #include "ops/addmm.h"
+#include "ops/addmv.h"
+#include "ops/baddbmm.h"
 #include "ops/as_strided.h"
 #include "ops/bmm.h"
 #include "ops/copy_.h"
@@ -158,11 +162,25 @@ DimVector inverse_permutation(IntArrayRef perm) {
 }
 }  // namespace
 
-Tensor& addmm_(Tensor& self, const Tensor& mat1, const Tensor& mat2, const Scalar& beta, const Scalar& alpha) {
-  Tensor result = tg::addmm(self, mat1, mat2, beta, alpha);
-  TG_CHECK(result.sizes().equals(self.sizes()), "[addmm_] output with shape ", self.sizes(),
+namespace {
+// The in-place BLAS ops: the functional op's result copied into self, which must have its shape.
+Tensor& write_into_self(const char* op, Tensor& self, const Tensor& result) {
+  TG_CHECK(result.sizes().equals(self.sizes()), "[", op, "] output with shape ", self.sizes(),
            " doesn't match the broadcast shape ", result.sizes());
   return tg::copy_(self, result);
+}
+}  // namespace
+
+Tensor& addmm_(Tensor& self, const Tensor& mat1, const Tensor& mat2, const Scalar& beta, const Scalar& alpha) {
+  return write_into_self("addmm_", self, tg::addmm(self, mat1, mat2, beta, alpha));
+}
+
+Tensor& baddbmm_(Tensor& self, const Tensor& batch1, const Tensor& batch2, const Scalar& beta, const Scalar& alpha) {
+  return write_into_self("baddbmm_", self, tg::baddbmm(self, batch1, batch2, beta, alpha));
+}
+
+Tensor& addmv_(Tensor& self, const Tensor& mat, const Tensor& vec, const Scalar& beta, const Scalar& alpha) {
+  return write_into_self("addmv_", self, tg::addmv(self, mat, vec, beta, alpha));
 }
 
 Tensor outer(const Tensor& self, const Tensor& vec2) {

@@ -2023,7 +2023,7 @@ def _backward_helper_entries():
 # ----------------------------------------------------------------------------- linear algebra (issue 9, part B)
 
 def _issue9_linalg_entries():
-    """dot, mv, addmm (+ addmm_), baddbmm, addmv, outer, kron, tensordot, einsum, cross, linalg_cross."""
+    """dot, mv, addmm, baddbmm, addmv (+ their in-place forms), outer, kron, tensordot, einsum, cross, linalg_cross."""
     # float32: sums of 65 products of values in [-3, 3], scaled by alpha = 2 (cancellation to ~1e-5)
     tol = {tg.float32: (1e-5, 5e-5), tg.float16: (2e-3, 2e-3), tg.bfloat16: (1.6e-2, 2e-2)}
     domain = dict(domain=(-3.0, 3.0), int_domain=(-3, 4))
@@ -2250,6 +2250,8 @@ def _issue9_linalg_entries():
                     RuntimeError, "broadcast"),
                    ("dtypes differ", lambda: tg.baddbmm(_f((5,), tg.float64), _f((2, 3, 4)), _f((2, 4, 5))),
                     RuntimeError, "dtype"),
+                   ("baddbmm_ on a self of another shape", lambda: _f((5,)).baddbmm_(_f((2, 3, 4)), _f((2, 4, 5))),
+                    RuntimeError, r"\[baddbmm_\]"),
                )),
         OpInfo("addmv", ref=scaled_ref(np.matmul), sample_inputs=addmv_samples, ref_inputs="compute",
                compute_dtype=first_dtype, out_dtype_exact=True, tol=tol, **domain, error_inputs=_errors(
@@ -2261,6 +2263,8 @@ def _issue9_linalg_entries():
                     "dtype"),
                    ("float alpha for integers", lambda: tg.addmv(_f((3,), tg.int32), _f((3, 4), tg.int32),
                                                                  _f((4,), tg.int32), alpha=1.5), RuntimeError, "alpha"),
+                   ("addmv_ on a self of another shape", lambda: _f(()).addmv_(_f((3, 4)), _f((4,))), RuntimeError,
+                    r"\[addmv_\]"),
                )),
         OpInfo("outer", ref=np.outer, sample_inputs=outer_samples, ref_inputs="compute", error_inputs=_errors(
             ("2-D input", lambda: tg.outer(_f((2, 2)), _f((3,))), RuntimeError, r"\[outer\] expected 1-D"),
@@ -2324,10 +2328,13 @@ def _issue9_linalg_entries():
                    ("positional dim", lambda: tg.linalg.cross(_f((2, 3)), _f((2, 3)), 1), TypeError),
                )),
     ]
-    # addmm_ is its own YAML entry (a composite: codegen gives ops with a meta function no in-place
-    # variant), which tg.ops lists among addmm's schemas; the matrix tests it as addmm's in-place
-    # variant (same samples; a self that the result doesn't fit must raise).
-    next(e for e in out if e.name == "addmm").variants += ("inplace",)
+    # addmm_, baddbmm_, addmv_ are their own YAML entries (composites: codegen gives ops with a meta
+    # function no in-place variant), which tg.ops lists among the functional op's schemas; the
+    # matrix tests each as the op's in-place variant (same samples; a self that the result doesn't
+    # fit must raise).
+    for e in out:
+        if e.name in ("addmm", "baddbmm", "addmv"):
+            e.variants += ("inplace",)
     return out
 
 

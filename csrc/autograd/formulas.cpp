@@ -465,5 +465,12 @@ Tensor index_put_self_backward(const Tensor& grad, const Tensor& indices, bool a
   return tg::_index_put_(g, indices, zeros, false);
 }
 
+// ----------------------------------------------------------------------------- linear algebra
+
+Tensor maybe_multiply(const Tensor& t, const Scalar& s) {
+  const bool is_one = s.is_floating_point() ? s.to_double() == 1.0 : s.to_int() == 1;
+  return is_one ? t : t * s;
+}
+
 }  // namespace autograd
 }  // namespace tg

@@ -123,6 +123,10 @@ Tensor index_source_backward(const Tensor& grad, int64_t dim, const Tensor& inde
 Tensor index_backward(const Tensor& grad, IntArrayRef self_sizes, const Tensor& indices);
 // Gradient of _index_put_ for self: grad (accumulate) or grad with the overwritten places zeroed.
 Tensor index_put_self_backward(const Tensor& grad, const Tensor& indices, bool accumulate);
+
+// ---- linear algebra
+// t * s, or t itself when s is 1 (addmm's beta/alpha are 1 almost always: no extra multiplication).
+Tensor maybe_multiply(const Tensor& t, const Scalar& s);
 }  // namespace autograd
 
 }  // namespace tg

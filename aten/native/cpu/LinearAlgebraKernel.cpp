@@ -1,7 +1,10 @@
 // mm / bmm. float32/float64 go through the packed, blocked GEMM (Gemm.h) on any strides;
 // float16/bfloat16 are converted to float, multiplied there and converted back; integer dtypes
 // use a simple strided i-k-j loop that wraps on overflow like PyTorch.
+// addmm / baddbmm reuse that GEMM and apply beta * self + alpha * product afterwards; dot, mv and
+// addmv have their own vectorized loops (a GEMM with one column wastes its packing).
 #include "aten/vec/isa.h"
+#include <cmath>
 #include <type_traits>
 #include <vector>
 
@@ -9,8 +12,14 @@
 #include "aten/native/Copy.h"
 #include "aten/native/cpu/Gemm.h"
 #include "aten/parallel/Parallel.h"
+#include "aten/vec/vec.h"
+#include "kernels/addmm.h"
+#include "kernels/addmv.h"
+#include "kernels/baddbmm.h"
 #include "kernels/bmm.h"
+#include "kernels/dot.h"
 #include "kernels/mm.h"
+#include "kernels/mv.h"
 
 namespace tg::native::CPU_CAPABILITY {
 
@@ -111,5 +120,260 @@ void batched_gemm(const Tensor& a, const Tensor& b, Tensor& out, const char* op)
 
 void mm_kernel(const Tensor& self, const Tensor& mat2, Tensor& out) { batched_gemm(self, mat2, out, "mm"); }
 void bmm_kernel(const Tensor& self, const Tensor& mat2, Tensor& out) { batched_gemm(self, mat2, out, "bmm"); }
+
+
+// ---------------------------------------------------------------- dot, mv, addmm, baddbmm, addmv
+namespace {
+
+using vec::Vectorized;
+
+// What products are summed in: float for the half types, uint64_t for integers (wraps modulo
+// 2^bits like PyTorch's integer matmul, and the overflow is defined), the type itself otherwise.
+template <typename T>
+using acc_t = std::conditional_t<std::is_integral_v<T>, uint64_t, opmath_t<T>>;
+
+template <typename T>
+inline acc_t<T> to_acc(T v) {
+  if constexpr (std::is_integral_v<T>)
+    return static_cast<uint64_t>(static_cast<int64_t>(v));
+  else
+    return static_cast<acc_t<T>>(v);
+}
+
+template <typename T>
+inline T from_acc(acc_t<T> v) {
+  return static_cast<T>(v);
+}
+
+template <typename C>
+inline C scalar_as(const Scalar& s) {
+  if constexpr (std::is_integral_v<C>)
+    return static_cast<C>(s.to_int());
+  else
+    return static_cast<C>(s.to_double());
+}
+
+bool scalar_is(const Scalar& s, double v) { return s.is_floating_point() ? s.to_double() == v : s.to_int() == v; }
+
+// sum_i x[i*incx] * y[i*incy] on one thread. Contiguous float/double: Vectorized<T> with four
+// independent accumulators (one fixed order per build, so any thread count gives the same sum).
+template <typename T>
+acc_t<T> dot_serial(int64_t n, const T* x, int64_t incx, const T* y, int64_t incy) {
+  if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
+    if (incx == 1 && incy == 1) {
+      using V = Vectorized<T>;
+      constexpr int64_t W = V::size();
+      V s0(T(0)), s1(T(0)), s2(T(0)), s3(T(0));
+      int64_t i = 0;
+      for (; i + 4 * W <= n; i += 4 * W) {
+        s0 = fmadd(V::loadu(x + i), V::loadu(y + i), s0);
+        s1 = fmadd(V::loadu(x + i + W), V::loadu(y + i + W), s1);
+        s2 = fmadd(V::loadu(x + i + 2 * W), V::loadu(y + i + 2 * W), s2);
+        s3 = fmadd(V::loadu(x + i + 3 * W), V::loadu(y + i + 3 * W), s3);
+      }
+      for (; i + W <= n; i += W) s0 = fmadd(V::loadu(x + i), V::loadu(y + i), s0);
+      T acc = reduce_add((s0 + s1) + (s2 + s3));
+      for (; i < n; ++i) acc += x[i] * y[i];
+      return acc;
+    }
+  }
+  acc_t<T> acc = 0;
+  for (int64_t i = 0; i < n; ++i) acc += to_acc(x[i * incx]) * to_acc(y[i * incy]);
+  return acc;
+}
+
+// A long dot product in fixed blocks (partial sums in parallel, added in block order): the same
+// result for any number of threads.
+constexpr int64_t kDotBlock = 8192;
+
+template <typename T>
+acc_t<T> dot_blocked(int64_t n, const T* x, int64_t incx, const T* y, int64_t incy) {
+  if (n <= kDotBlock) return dot_serial(n, x, incx, y, incy);
+  const int64_t nblocks = (n + kDotBlock - 1) / kDotBlock;
+  std::vector<acc_t<T>> partial(static_cast<size_t>(nblocks));
+  parallel_for(0, nblocks, 4, [&](int64_t b0, int64_t b1) {
+    for (int64_t b = b0; b < b1; ++b) {
+      const int64_t i = b * kDotBlock;
+      partial[size_t(b)] = dot_serial(std::min(kDotBlock, n - i), x + i * incx, incx, y + i * incy, incy);
+    }
+  });
+  acc_t<T> acc = 0;
+  for (acc_t<T> p : partial) acc += p;
+  return acc;
+}
+
+// y[i * incy] = sum_j A[i, j] * x[j] for i < m, y in P (float for the half types, else T).
+// Rows are independent, so they split across threads; a column-major float matrix (a
+// transpose) is walked column by column instead (axpy), each y[i] still summed in j order.
+template <typename T, typename P>
+void mv_loop(const Tensor& mat, const Tensor& vec, P* y, int64_t incy) {
+  const int64_t m = mat.size(0), k = mat.size(1), rs = mat.stride(0), cs = mat.stride(1), incx = vec.stride(0);
+  const T* A = mat.data<T>();
+  const T* x = vec.data<T>();
+  const int64_t grain = std::max<int64_t>(1, (int64_t(1) << 15) / std::max<int64_t>(k, 1));
+  if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
+    if (rs == 1 && cs != 1 && incy == 1) {
+      parallel_for(0, m, grain, [&](int64_t i0, int64_t i1) {
+        using V = Vectorized<T>;
+        constexpr int64_t W = V::size();
+        std::fill(y + i0, y + i1, T(0));
+        // Four columns per pass over y (a quarter of the loads and stores of y); the fmadd chain
+        // keeps each y[i]'s sum in column order. The last partial vector of a thread's rows goes
+        // through the same vector fmadd (partial load/store), so no element's rounding depends on
+        // where the rows were split between threads.
+        auto four = [&](const T* c0, int64_t cs4, const V* v, int64_t i, int n) {
+          const bool full = n == int(W);
+          auto ld = [&](const T* p) { return full ? V::loadu(p) : V::loadu(p, n); };
+          V acc = fmadd(ld(c0 + i), v[0], ld(y + i));
+          acc = fmadd(ld(c0 + cs4 + i), v[1], acc);
+          acc = fmadd(ld(c0 + 2 * cs4 + i), v[2], acc);
+          acc = fmadd(ld(c0 + 3 * cs4 + i), v[3], acc);
+          if (full) acc.store(y + i); else acc.store(y + i, n);
+        };
+        auto one = [&](const T* col, const V& xv, int64_t i, int n) {
+          if (n == int(W)) fmadd(V::loadu(col + i), xv, V::loadu(y + i)).store(y + i);
+          else fmadd(V::loadu(col + i, n), xv, V::loadu(y + i, n)).store(y + i, n);
+        };
+        int64_t j = 0;
+        for (; j + 4 <= k; j += 4) {
+          const V v[4] = {V(x[j * incx]), V(x[(j + 1) * incx]), V(x[(j + 2) * incx]), V(x[(j + 3) * incx])};
+          int64_t i = i0;
+          for (; i + W <= i1; i += W) four(A + j * cs, cs, v, i, int(W));
+          if (i < i1) four(A + j * cs, cs, v, i, int(i1 - i));
+        }
+        for (; j < k; ++j) {
+          const V xv(x[j * incx]);
+          int64_t i = i0;
+          for (; i + W <= i1; i += W) one(A + j * cs, xv, i, int(W));
+          if (i < i1) one(A + j * cs, xv, i, int(i1 - i));
+        }
+      });
+      return;
+    }
+  }
+  parallel_for(0, m, grain, [&](int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; ++i) y[i * incy] = static_cast<P>(dot_serial(k, A + i * rs, cs, x, incx));
+  });
+}
+
+// Sizes and strides of a tensor of at most 3 dims, padded on the left to 3 (stride 0, size 1),
+// self right-aligned against out's shape with stride 0 where it broadcasts.
+struct Geom3 {
+  int64_t size[3] = {1, 1, 1}, stride[3] = {0, 0, 0};
+};
+
+Geom3 geom3(const Tensor& t, IntArrayRef shape) {
+  Geom3 g;
+  const int64_t off = 3 - int64_t(shape.size());
+  for (int64_t d = 0; d < int64_t(shape.size()); ++d) g.size[off + d] = shape[size_t(d)];
+  for (int64_t i = 1; i <= t.dim(); ++i) g.stride[3 - i] = t.size(-i) == 1 ? 0 : t.stride(-i);
+  return g;
+}
+
+// out = beta * self + alpha * prod (prod in P, out's shape). beta == 0: self is not read, so nan
+// in it does not propagate (PyTorch's rule). Parallel over rows: each element on its own.
+template <typename T, typename P>
+void epilogue(const Tensor& out, const Tensor& prod, const Tensor* self, const Scalar& beta, const Scalar& alpha) {
+  using C = acc_t<T>;
+  const C b = scalar_as<C>(beta), a = scalar_as<C>(alpha);
+  const Geom3 go = geom3(out, out.sizes()), gp = geom3(prod, out.sizes());
+  const Geom3 gs = self ? geom3(*self, out.sizes()) : Geom3{};
+  T* O = out.data<T>();
+  const P* Pp = prod.data<P>();
+  const T* S = self ? self->data<T>() : nullptr;
+  const int64_t rows = go.size[0] * go.size[1], cols = go.size[2];
+  parallel_for(0, rows, std::max<int64_t>(1, 16384 / std::max<int64_t>(cols, 1)), [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const int64_t i0 = r / go.size[1], i1 = r % go.size[1];
+      T* o = O + i0 * go.stride[0] + i1 * go.stride[1];
+      const P* p = Pp + i0 * gp.stride[0] + i1 * gp.stride[1];
+      if (S) {
+        const T* s = S + i0 * gs.stride[0] + i1 * gs.stride[1];
+        for (int64_t j = 0; j < cols; ++j)
+          o[j * go.stride[2]] = from_acc<T>(a * C(p[j * gp.stride[2]]) + b * to_acc(s[j * gs.stride[2]]));
+      } else {
+        for (int64_t j = 0; j < cols; ++j) o[j * go.stride[2]] = from_acc<T>(a * C(p[j * gp.stride[2]]));
+      }
+    }
+  });
+}
+
+bool is_half_type(ScalarType t) { return t == ScalarType::Float16 || t == ScalarType::BFloat16; }
+
+// The common frame of the BLAS-like kernels: product(prod) writes the product into prod (out
+// itself when out has the product's dtype, else a float32 buffer for the half types); then
+// out = beta * self + alpha * prod. When out overlaps an input (addmm(x, a, b, out=x)) or has
+// expanded dims, everything goes into a fresh tensor first and is copied (the copy reports the
+// expanded dims).
+template <typename F>
+void blas_frame(const char* op, Tensor& out, const Tensor* self, const Scalar& beta, const Scalar& alpha,
+                std::initializer_list<const Tensor*> inputs, F&& product) {
+  if (out.numel() == 0) return;
+  bool fresh = has_expanded_dim(out);
+  for (const Tensor* t : inputs) fresh = fresh || shares_storage(out, *t);
+  if (fresh) {
+    Tensor tmp = empty_tensor(out.sizes(), out.dtype(), out.device());
+    blas_frame(op, tmp, self, beta, alpha, inputs, product);
+    copy_into(out, tmp, op);
+    return;
+  }
+  const ScalarType dt = out.dtype();
+  if (self && scalar_is(beta, 0)) self = nullptr;
+  Tensor prod = is_half_type(dt) ? empty_tensor(out.sizes(), ScalarType::Float32, out.device()) : out;
+  product(prod);
+  if (!self && scalar_is(alpha, 1) && prod.is_same(out)) return;
+  dispatch_numeric(dt, op, [&]<typename T>() {
+    using P = std::conditional_t<std::is_integral_v<T>, T, opmath_t<T>>;
+    epilogue<T, P>(out, prod, self, beta, alpha);
+  });
+}
+
+// The factors of a GEMM into a float32 prod: the half types are converted first.
+Tensor gemm_operand(const Tensor& t, const Tensor& prod) {
+  return t.dtype() == prod.dtype() ? t : to_dtype(t, prod.dtype());
+}
+
+void mv_into(const Tensor& mat, const Tensor& vec, Tensor& prod, const char* op) {
+  dispatch_numeric(mat.dtype(), op, [&]<typename T>() {
+    using P = std::conditional_t<std::is_integral_v<T>, T, opmath_t<T>>;
+    mv_loop<T, P>(mat, vec, prod.data<P>(), prod.stride(0));
+  });
+}
+}  // namespace
+
+void dot_kernel(const Tensor& self, const Tensor& tensor, Tensor& out) {
+  blas_frame("dot", out, nullptr, Scalar(0), Scalar(1), {&self, &tensor}, [&](Tensor& prod) {
+    dispatch_numeric(self.dtype(), "dot", [&]<typename T>() {
+      using P = std::conditional_t<std::is_integral_v<T>, T, opmath_t<T>>;
+      *prod.data<P>() =
+          static_cast<P>(dot_blocked(self.size(0), self.data<T>(), self.stride(0), tensor.data<T>(), tensor.stride(0)));
+    });
+  });
+}
+
+void mv_kernel(const Tensor& self, const Tensor& vec, Tensor& out) {
+  blas_frame("mv", out, nullptr, Scalar(0), Scalar(1), {&self, &vec},
+             [&](Tensor& prod) { mv_into(self, vec, prod, "mv"); });
+}
+
+void addmv_kernel(const Tensor& self, const Tensor& mat, const Tensor& vec, const Scalar& beta, const Scalar& alpha,
+                  Tensor& out) {
+  blas_frame("addmv", out, &self, beta, alpha, {&self, &mat, &vec},
+             [&](Tensor& prod) { mv_into(mat, vec, prod, "addmv"); });
+}
+
+void addmm_kernel(const Tensor& self, const Tensor& mat1, const Tensor& mat2, const Scalar& beta, const Scalar& alpha,
+                  Tensor& out) {
+  blas_frame("addmm", out, &self, beta, alpha, {&self, &mat1, &mat2}, [&](Tensor& prod) {
+    batched_gemm(gemm_operand(mat1, prod), gemm_operand(mat2, prod), prod, "addmm");
+  });
+}
+
+void baddbmm_kernel(const Tensor& self, const Tensor& batch1, const Tensor& batch2, const Scalar& beta,
+                    const Scalar& alpha, Tensor& out) {
+  blas_frame("baddbmm", out, &self, beta, alpha, {&self, &batch1, &batch2}, [&](Tensor& prod) {
+    batched_gemm(gemm_operand(batch1, prod), gemm_operand(batch2, prod), prod, "baddbmm");
+  });
+}
 
 }  // namespace tg::native::CPU_CAPABILITY

@@ -13,14 +13,14 @@
 #include "kernels/fmod.h"
 #include "kernels/heaviside.h"
 #include "kernels/hypot.h"
-#include "kernels/remainder.h"
-#include "kernels/xlogy.h"
 #include "kernels/maximum.h"
 #include "kernels/minimum.h"
 #include "kernels/mul.h"
 #include "kernels/pow.h"
+#include "kernels/remainder.h"
 #include "kernels/sub.h"
 #include "kernels/true_divide.h"
+#include "kernels/xlogy.h"
 
 namespace tg::native::cuda {
 

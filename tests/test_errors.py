@@ -169,8 +169,10 @@ def test_integer_division_by_zero():
         tg.div(tg.tensor([1]), tg.tensor([0]), rounding_mode="floor")
     with raises(RuntimeError, "div"):
         tg.div(tg.tensor([1]), tg.tensor([0]), rounding_mode="trunc")
-    with raises(RuntimeError, "div"):
+    with raises(RuntimeError, "floor_divide"):  # `//` is floor_divide, as in PyTorch
         tg.tensor([5], dtype=tg.int8) // 0
+    with raises(RuntimeError, "remainder"):
+        tg.tensor([5], dtype=tg.int8) % 0
     # true division by zero is fine: inf
     assert tg.div(tg.tensor([1]), tg.tensor([0])).tolist() == [float("inf")]
     # INT64_MIN // -1 must not trap (the result wraps)

@@ -412,6 +412,36 @@ def test_bool_operators():
     assert (~m).tolist() == [False, True]
 
 
+def test_integer_bitwise_and_modulo_operators():
+    """& | ^ ~ << >> % // are bitwise_*, remainder and floor_divide (Python's signs and rounding),
+    with their reflected and in-place forms."""
+    a = tg.tensor([-7, 5, 12])
+    assert (a & 3).tolist() == [1, 1, 0] and (3 & a).tolist() == [1, 1, 0]
+    assert (a | 8).tolist() == [-7, 13, 12] and (a ^ 1).tolist() == [-8, 4, 13] and (~a).tolist() == [6, -6, -13]
+    assert (a << 1).tolist() == [-14, 10, 24] and (1 << tg.tensor([0, 3])).tolist() == [1, 8]
+    assert (a >> 1).tolist() == [-4, 2, 6] and (64 >> tg.tensor([1, 3])).tolist() == [32, 8]
+    assert (a % 3).tolist() == [-7 % 3, 5 % 3, 12 % 3] and (a % -3).tolist() == [-7 % -3, 5 % -3, 12 % -3]
+    assert (20 % a).tolist() == [20 % -7, 0, 8] and (a // 2).tolist() == [-4, 2, 6] and (20 // a).tolist() == [-3, 4, 1]
+    f = tg.tensor([1.5, -2.5])
+    assert (f % 2).tolist() == [1.5, 1.5] and (-5.5 % f).tolist() == [0.5, -0.5] and (f // 2).tolist() == [0.0, -2.0]
+    b = a.clone()
+    ptr = b.data_ptr()
+    b ^= 1
+    b %= 4
+    b <<= 2
+    b >>= 1
+    b //= 2
+    b &= 3
+    b |= 4
+    assert b.tolist() == [4, 4, 5] and b.data_ptr() == ptr
+    # bitwise operators on floating tensors: not implemented (a RuntimeError, as in PyTorch)
+    for expr in (lambda: f & 1, lambda: ~f, lambda: f << 1, lambda: a | 1.5):
+        with pytest.raises(NotImplementedError, match=r"^\[bitwise_"):
+            expr()
+    with pytest.raises(TypeError):
+        a & "x"
+
+
 def test_inplace_operators_preserve_identity():
     x = tg.tensor([1.0, 2.0])
     y = x

@@ -1,6 +1,7 @@
 #include "csrc/autograd/formulas.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "csrc/autograd/node.h"
 #include "aten/core/GradMode.h"
@@ -120,6 +121,13 @@ Tensor max_min_pointwise_backward(const Tensor& grad, const Tensor& self, const 
   Tensor lost = is_max == for_self ? tg::lt(self, other) : tg::gt(self, other);
   Tensor g = tg::where(tg::eq(self, other), grad / 2, grad);
   return tg::where(lost, scalar(0), g);
+}
+
+Tensor logit_backward(const Tensor& grad, const Tensor& self, std::optional<double> eps) {
+  Tensor g = grad / (self * (1 - self));
+  const double lo = eps ? *eps : 0.0, hi = eps ? 1.0 - *eps : 1.0;
+  Tensor outside = tg::logical_or(tg::lt(self, scalar(lo)), tg::gt(self, scalar(hi)));
+  return tg::where(outside, scalar(eps ? 0.0 : std::nan("")), g);
 }
 
 // ----------------------------------------------------------------------------- reductions

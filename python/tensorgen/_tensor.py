@@ -131,15 +131,6 @@ def _binary(op):
     return method
 
 
-def _bool_only(name, logical):
-    def method(self, other):
-        other_t = other if isinstance(other, Tensor) else None
-        if self.dtype is not _C.bool or (other_t is not None and other_t.dtype is not _C.bool):
-            raise NotImplementedError(f"[{name}] bitwise operators are implemented for bool tensors only")
-        return logical(self, other if other_t is not None else _number(builtins.bool(other)))
-    return method
-
-
 class Tensor(_Base):
     __slots__ = ()
 
@@ -173,21 +164,31 @@ class Tensor(_Base):
     __gt__ = _Base.gt
     __ge__ = _Base.ge
     __hash__ = object.__hash__
-    __and__ = _bool_only("__and__", _C.logical_and)
-    __or__ = _bool_only("__or__", _C.logical_or)
-    __rand__ = __and__
-    __ror__ = __or__
-
-    def __floordiv__(self, other):
-        return _C.div(self, other, rounding_mode="floor")
-
-    def __rfloordiv__(self, other):
-        return _C.div(_number(other), self, rounding_mode="floor")
-
-    def __invert__(self):
-        if self.dtype is not _C.bool:
-            raise NotImplementedError("[__invert__] bitwise not is implemented for bool tensors only")
-        return _C.logical_not(self)
+    # Bitwise operators on bool and integer tensors; a floating operand makes the op raise
+    # NotImplementedError (a RuntimeError, like PyTorch's "bitwise_and_cpu not implemented for 'Float'").
+    __and__ = _Base.bitwise_and
+    __rand__ = _Base.bitwise_and
+    __iand__ = _Base.bitwise_and_
+    __or__ = _Base.bitwise_or
+    __ror__ = _Base.bitwise_or
+    __ior__ = _Base.bitwise_or_
+    __xor__ = _Base.bitwise_xor
+    __rxor__ = _Base.bitwise_xor
+    __ixor__ = _Base.bitwise_xor_
+    __invert__ = _Base.bitwise_not
+    __lshift__ = _Base.bitwise_left_shift
+    __rlshift__ = _reflected(_C.bitwise_left_shift)
+    __ilshift__ = _Base.bitwise_left_shift_
+    __rshift__ = _Base.bitwise_right_shift
+    __rrshift__ = _reflected(_C.bitwise_right_shift)
+    __irshift__ = _Base.bitwise_right_shift_
+    # Python's % and // (the result takes the divisor's sign; // rounds toward -inf).
+    __mod__ = _Base.remainder
+    __rmod__ = _reflected(_C.remainder)
+    __imod__ = _Base.remainder_
+    __floordiv__ = _Base.floor_divide
+    __rfloordiv__ = _reflected(_C.floor_divide)
+    __ifloordiv__ = _Base.floor_divide_
 
     # -- conversions to Python
     def __bool__(self) -> bool:

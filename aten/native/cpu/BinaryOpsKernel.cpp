@@ -8,12 +8,22 @@
 #include "aten/native/cpu/Loops.h"
 #include "kernels/_div_rounding.h"
 #include "kernels/add.h"
+#include "kernels/atan2.h"
+#include "kernels/clamp_max.h"
+#include "kernels/clamp_min.h"
+#include "kernels/copysign.h"
+#include "kernels/floor_divide.h"
+#include "kernels/fmod.h"
+#include "kernels/heaviside.h"
+#include "kernels/hypot.h"
 #include "kernels/maximum.h"
 #include "kernels/minimum.h"
 #include "kernels/mul.h"
 #include "kernels/pow.h"
+#include "kernels/remainder.h"
 #include "kernels/sub.h"
 #include "kernels/true_divide.h"
+#include "kernels/xlogy.h"
 
 namespace tg::native::CPU_CAPABILITY {
 
@@ -113,5 +123,85 @@ static void min_max_kernel(const TensorIterator& iter, const char* op) {
 }
 void maximum_kernel(const TensorIterator& iter) { min_max_kernel<true>(iter, "maximum"); }
 void minimum_kernel(const TensorIterator& iter) { min_max_kernel<false>(iter, "minimum"); }
+
+// ---------------------------------------------------------------- issue 9: more binary math
+namespace {
+// A floating-point function of two values run as scalar std:: code in opmath_t (vec_math.h has
+// no atan2, hypot, xlogy).
+template <typename F>
+void float_binary_scalar(const TensorIterator& iter, const char* op, F f) {
+  dispatch_floating(iter.common_dtype(), op, [&]<typename T>() {
+    cpu_kernel(iter, [f](T a, T b) -> T { return T(f(opmath_t<T>(a), opmath_t<T>(b))); }, kMathGrainSize);
+  });
+}
+
+[[noreturn]] void integer_division_by_zero(const char* op) {
+  throw Error(ErrorKind::Runtime, str("[", op, "] ZeroDivisionError: integer division by zero"));
+}
+
+// fmod, remainder and floor_divide: `integral(x, y)` (y != 0 checked here) for integers,
+// `floating(x, y)` in opmath_t otherwise.
+template <typename FInt, typename FFloat>
+void division_like(const TensorIterator& iter, const char* op, FInt integral, FFloat floating) {
+  dispatch_numeric(iter.common_dtype(), op, [&]<typename T>() {
+    if constexpr (std::is_integral_v<T>) {
+      cpu_kernel(iter, [op, integral](T x, T y) -> T {
+        if (y == 0) integer_division_by_zero(op);
+        return integral(x, y);
+      });
+    } else {
+      cpu_kernel(iter, [floating](T x, T y) -> T { return T(floating(opmath_t<T>(x), opmath_t<T>(y))); });
+    }
+  });
+}
+}  // namespace
+
+void atan2_kernel(const TensorIterator& iter) {
+  float_binary_scalar(iter, "atan2", [](auto a, auto b) { return std::atan2(a, b); });
+}
+void hypot_kernel(const TensorIterator& iter) {
+  float_binary_scalar(iter, "hypot", [](auto a, auto b) { return std::hypot(a, b); });
+}
+void xlogy_kernel(const TensorIterator& iter) {
+  float_binary_scalar(iter, "xlogy", [](auto a, auto b) { return native::xlogy(a, b); });
+}
+
+// |a| with b's sign bit (so copysign(x, -0.0) is negative), on Vectorized<T>.
+void copysign_kernel(const TensorIterator& iter) {
+  dispatch_floating(iter.common_dtype(), "copysign", [&]<typename T>() {
+    cpu_kernel_vec<T>(iter, [](auto a, auto b) {
+      using V = decltype(a);
+      const V sign_bit(typename V::value_type(-0.0));
+      return vec::andnot(a, sign_bit) | (b & sign_bit);
+    });
+  });
+}
+
+void fmod_kernel(const TensorIterator& iter) {
+  division_like(iter, "fmod", [](auto x, auto y) { return int_fmod(x, y); }, [](auto x, auto y) { return std::fmod(x, y); });
+}
+void remainder_kernel(const TensorIterator& iter) {
+  division_like(iter, "remainder", [](auto x, auto y) { return int_remainder(x, y); },
+                [](auto x, auto y) { return float_remainder(x, y); });
+}
+void floor_divide_kernel(const TensorIterator& iter) {
+  division_like(iter, "floor_divide", [](auto x, auto y) { return int_div_rounding(x, y, true); },
+                [](auto x, auto y) { return float_div_rounding(x, y, true); });
+}
+
+void heaviside_kernel(const TensorIterator& iter) {
+  TG_CHECK(iter.original_input_dtype(1) == iter.original_input_dtype(2), "[heaviside] heaviside is not yet "
+           "implemented for tensors with different dtypes (got ", iter.original_input_dtype(1), " and ",
+           iter.original_input_dtype(2), ")");
+  dispatch_all(iter.common_dtype(), "heaviside", [&]<typename T>() {
+    if constexpr (std::is_same_v<T, bool>) cpu_kernel(iter, [](bool x, bool y) -> bool { return x || y; });
+    else cpu_kernel(iter, [](T x, T y) -> T { return T(native::heaviside(opmath_t<T>(x), opmath_t<T>(y))); });
+  });
+}
+
+// clamp_min.Tensor / clamp_max.Tensor are maximum / minimum (PyTorch runs the same kernels): nan
+// in either operand propagates.
+void clamp_min_kernel(const TensorIterator& iter) { min_max_kernel<true>(iter, "clamp_min"); }
+void clamp_max_kernel(const TensorIterator& iter) { min_max_kernel<false>(iter, "clamp_max"); }
 
 }  // namespace tg::native::CPU_CAPABILITY

@@ -5,12 +5,22 @@
 #include "aten/native/cuda/Loops.cuh"
 #include "kernels/_div_rounding.h"
 #include "kernels/add.h"
+#include "kernels/atan2.h"
+#include "kernels/clamp_max.h"
+#include "kernels/clamp_min.h"
+#include "kernels/copysign.h"
+#include "kernels/floor_divide.h"
+#include "kernels/fmod.h"
+#include "kernels/heaviside.h"
+#include "kernels/hypot.h"
 #include "kernels/maximum.h"
 #include "kernels/minimum.h"
 #include "kernels/mul.h"
 #include "kernels/pow.h"
+#include "kernels/remainder.h"
 #include "kernels/sub.h"
 #include "kernels/true_divide.h"
+#include "kernels/xlogy.h"
 
 namespace tg::native::cuda {
 
@@ -154,6 +164,86 @@ void minimum_kernel(const TensorIterator& iter) {
   dispatch_device<DtypeSet::All>(iter.common_dtype(), "minimum", [&]<typename T>() {
     gpu_kernel(iter, MinMaxOp<T, false>{});
   });
+}
+
+// ---------------------------------------------------------------- issue 9
+namespace {
+enum class Bin { Atan2, Hypot, Copysign, Xlogy };
+template <typename T, Bin F>
+struct FloatBinaryOp {
+  __device__ T operator()(T a, T b) const {
+    const auto x = to_op(a), y = to_op(b);
+    if constexpr (F == Bin::Atan2) return from_op<T>(atan2(x, y));
+    else if constexpr (F == Bin::Hypot) return from_op<T>(hypot(x, y));
+    else if constexpr (F == Bin::Copysign) return from_op<T>(copysign(x, y));
+    else return from_op<T>(xlogy(x, y));
+  }
+};
+template <Bin F>
+void float_binary(const TensorIterator& iter, const char* op) {
+  dispatch_device<DtypeSet::Floating>(iter.common_dtype(), op, [&]<typename T>() { gpu_kernel(iter, FloatBinaryOp<T, F>{}); });
+}
+
+enum class Div { Fmod, Remainder, FloorDivide };
+template <typename T, Div F>
+struct DivisionLikeOp {
+  int* error;
+  __device__ T operator()(T x, T y) const {
+    if constexpr (std::is_integral_v<T>) {
+      if (y == 0) {
+        report_error(error, kIntegerDivisionByZero);
+        return T(0);
+      }
+      if constexpr (F == Div::Fmod) return int_fmod(x, y);
+      else if constexpr (F == Div::Remainder) return int_remainder(x, y);
+      else return int_div_rounding(x, y, true);
+    } else {
+      const auto a = to_op(x), b = to_op(y);
+      if constexpr (F == Div::Fmod) return from_op<T>(fmod(a, b));
+      else if constexpr (F == Div::Remainder) return from_op<T>(float_remainder(a, b));
+      else return from_op<T>(float_div_rounding(a, b, true));
+    }
+  }
+};
+template <Div F>
+void division_like(const TensorIterator& iter, const char* op) {
+  const bool integral = is_integral(iter.common_dtype(), true);
+  dispatch_device<DtypeSet::Numeric>(iter.common_dtype(), op, [&]<typename T>() {
+    gpu_kernel(iter, DivisionLikeOp<T, F>{integral ? device_error_flag() : nullptr});
+  });
+  if (integral) check_device_error(op);
+}
+
+template <typename T>
+struct HeavisideOp {
+  __device__ T operator()(T x, T y) const {
+    if constexpr (std::is_same_v<T, bool>) return x || y;
+    else return from_op<T>(heaviside(to_op(x), to_op(y)));
+  }
+};
+}  // namespace
+
+void atan2_kernel(const TensorIterator& iter) { float_binary<Bin::Atan2>(iter, "atan2"); }
+void hypot_kernel(const TensorIterator& iter) { float_binary<Bin::Hypot>(iter, "hypot"); }
+void copysign_kernel(const TensorIterator& iter) { float_binary<Bin::Copysign>(iter, "copysign"); }
+void xlogy_kernel(const TensorIterator& iter) { float_binary<Bin::Xlogy>(iter, "xlogy"); }
+void fmod_kernel(const TensorIterator& iter) { division_like<Div::Fmod>(iter, "fmod"); }
+void remainder_kernel(const TensorIterator& iter) { division_like<Div::Remainder>(iter, "remainder"); }
+void floor_divide_kernel(const TensorIterator& iter) { division_like<Div::FloorDivide>(iter, "floor_divide"); }
+
+void heaviside_kernel(const TensorIterator& iter) {
+  TG_CHECK(iter.original_input_dtype(1) == iter.original_input_dtype(2), "[heaviside] heaviside is not yet "
+           "implemented for tensors with different dtypes (got ", iter.original_input_dtype(1), " and ",
+           iter.original_input_dtype(2), ")");
+  dispatch_device<DtypeSet::All>(iter.common_dtype(), "heaviside", [&]<typename T>() { gpu_kernel(iter, HeavisideOp<T>{}); });
+}
+
+// clamp_min.Tensor / clamp_max.Tensor are maximum / minimum, as in PyTorch.
+void clamp_min_kernel(const TensorIterator& iter) {
+  dispatch_device<DtypeSet::All>(iter.common_dtype(), "clamp_min", [&]<typename T>() { gpu_kernel(iter, MinMaxOp<T, true>{}); });
+}
+void clamp_max_kernel(const TensorIterator& iter) {
+  dispatch_device<DtypeSet::All>(iter.common_dtype(), "clamp_max", [&]<typename T>() { gpu_kernel(iter, MinMaxOp<T, false>{}); });
 }
 
 }  // namespace tg::native::cuda

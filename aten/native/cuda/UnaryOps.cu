@@ -1,27 +1,59 @@
 // Unary pointwise ops on CUDA (semantics of aten/native/cpu/UnaryOpsKernel.cpp). Floating math
 // runs in opmath_t (float for the half types).
+#include "aten/native/ScalarOps.h"
 #include "aten/native/cuda/Loops.cuh"
 #include "kernels/abs.h"
+#include "kernels/acos.h"
+#include "kernels/acosh.h"
+#include "kernels/asin.h"
+#include "kernels/asinh.h"
+#include "kernels/atan.h"
+#include "kernels/atanh.h"
 #include "kernels/ceil.h"
 #include "kernels/cos.h"
+#include "kernels/cosh.h"
+#include "kernels/erf.h"
+#include "kernels/erfc.h"
+#include "kernels/erfinv.h"
 #include "kernels/exp.h"
+#include "kernels/exp2.h"
+#include "kernels/expm1.h"
 #include "kernels/floor.h"
+#include "kernels/frac.h"
+#include "kernels/isfinite.h"
+#include "kernels/isinf.h"
+#include "kernels/isnan.h"
 #include "kernels/log.h"
+#include "kernels/log10.h"
+#include "kernels/log1p.h"
+#include "kernels/log2.h"
+#include "kernels/logit.h"
+#include "kernels/nan_to_num.h"
 #include "kernels/neg.h"
+#include "kernels/reciprocal.h"
 #include "kernels/relu.h"
 #include "kernels/round.h"
 #include "kernels/rsqrt.h"
 #include "kernels/sigmoid.h"
 #include "kernels/sign.h"
+#include "kernels/signbit.h"
 #include "kernels/sin.h"
+#include "kernels/sinh.h"
 #include "kernels/sqrt.h"
+#include "kernels/tan.h"
 #include "kernels/tanh.h"
+#include "kernels/trunc.h"
 
 namespace tg::native::cuda {
 
 namespace {
 
-enum class Fn { Exp, Log, Sqrt, Rsqrt, Sin, Cos, Tanh, Sigmoid, Floor, Ceil, Round };
+enum class Fn {
+  Exp, Log, Sqrt, Rsqrt, Sin, Cos, Tanh, Sigmoid, Floor, Ceil, Round,
+  // issue 9
+  Log1p, Expm1, Log2, Log10, Exp2, Tan, Asin, Acos, Atan, Sinh, Cosh, Asinh, Acosh, Atanh, Erf, Erfc, Erfinv,
+  Reciprocal, Trunc, Frac
+};
 
 // One floating-point function, chosen at compile time.
 template <typename T, Fn F>
@@ -40,7 +72,31 @@ struct FloatOp {
     else if constexpr (F == Fn::Sigmoid) r = Op(1) / (Op(1) + exp(-x));
     else if constexpr (F == Fn::Floor) r = floor(x);
     else if constexpr (F == Fn::Ceil) r = ceil(x);
-    else r = rint(x);  // round half to even, like PyTorch and NumPy
+    else if constexpr (F == Fn::Round) r = rint(x);  // round half to even, like PyTorch and NumPy
+    else if constexpr (F == Fn::Log1p) r = log1p(x);
+    else if constexpr (F == Fn::Expm1) r = expm1(x);
+    else if constexpr (F == Fn::Log2) r = log2(x);
+    else if constexpr (F == Fn::Log10) r = log10(x);
+    else if constexpr (F == Fn::Exp2) r = exp2(x);
+    else if constexpr (F == Fn::Tan) r = tan(x);
+    else if constexpr (F == Fn::Asin) r = asin(x);
+    else if constexpr (F == Fn::Acos) r = acos(x);
+    else if constexpr (F == Fn::Atan) r = atan(x);
+    else if constexpr (F == Fn::Sinh) r = sinh(x);
+    else if constexpr (F == Fn::Cosh) r = cosh(x);
+    else if constexpr (F == Fn::Asinh) r = asinh(x);
+    else if constexpr (F == Fn::Acosh) r = acosh(x);
+    else if constexpr (F == Fn::Atanh) r = atanh(x);
+    else if constexpr (F == Fn::Erf) r = erf(x);
+    else if constexpr (F == Fn::Erfc) r = erfc(x);
+    else if constexpr (F == Fn::Erfinv) {
+      // CUDA's own erfinv (tg::native::erfinv in ScalarOps.h is the CPU version)
+      if constexpr (std::is_same_v<Op, float>) r = ::erfinvf(x);
+      else r = ::erfinv(x);
+    }
+    else if constexpr (F == Fn::Reciprocal) r = Op(1) / x;
+    else if constexpr (F == Fn::Trunc) r = trunc(x);
+    else r = x - trunc(x);  // Frac: frac(+-inf) = nan, like PyTorch
     return from_op<T>(r);
   }
 };
@@ -135,6 +191,111 @@ void sign_kernel(const TensorIterator& iter) {
 }
 void relu_kernel(const TensorIterator& iter) {
   dispatch_device<DtypeSet::Numeric>(iter.common_dtype(), "relu", [&]<typename T>() { gpu_kernel(iter, ReluOp<T>{}); });
+}
+
+// ---------------------------------------------------------------- issue 9
+namespace {
+template <typename T>
+struct LogitOp {
+  opmath_t<T> eps;  // < 0: no clamping
+  __device__ T operator()(T x) const { return from_op<T>(logit(to_op(x), eps)); }
+};
+
+enum class Test { IsNan, IsInf, IsFinite, Signbit };
+template <typename T, Test K>
+struct TestOp {
+  __device__ bool operator()(T v) const {
+    if constexpr (std::is_integral_v<T>) {
+      if constexpr (K == Test::Signbit) {
+        if constexpr (std::is_signed_v<T>) return v < 0;
+        else return false;
+      }
+      return K == Test::IsFinite;  // integers are finite, never nan or inf
+    } else {
+      const auto x = to_op(v);
+      if constexpr (K == Test::IsNan) return isnan(x);
+      else if constexpr (K == Test::IsInf) return isinf(x);
+      else if constexpr (K == Test::IsFinite) return isfinite(x);
+      else return signbit(x);
+    }
+  }
+};
+template <Test K>
+void test_kernel(const TensorIterator& iter, const char* op) {
+  dispatch_device<DtypeSet::All>(iter.common_dtype(), op, [&]<typename T>() { gpu_kernel(iter, TestOp<T, K>{}); });
+}
+
+template <typename T>
+struct NanToNumOp {
+  opmath_t<T> nan, posinf, neginf;
+  __device__ T operator()(T v) const {
+    if constexpr (std::is_integral_v<T>) {
+      return v;
+    } else {
+      const auto x = to_op(v);
+      if (isnan(x)) return from_op<T>(nan);
+      if (isinf(x)) return from_op<T>(x > 0 ? posinf : neginf);
+      return v;
+    }
+  }
+};
+// The largest finite value of a floating dtype (nan_to_num's default for +inf), as opmath_t.
+template <typename T>
+opmath_t<T> largest() {
+  if constexpr (std::is_same_v<T, __half>) return 65504.0f;
+  else if constexpr (std::is_same_v<T, __nv_bfloat16>) return 3.38953139e38f;
+  else if constexpr (std::is_same_v<T, float>) return 3.40282347e38f;
+  else return 1.7976931348623157e308;
+}
+// A replacement value rounded to T first, as PyTorch does (1e10 in float16 is inf).
+template <typename T>
+opmath_t<T> rounded(double v) {
+  if constexpr (is_half_v<T>) return to_op(from_op<T>(float(v)));
+  else return opmath_t<T>(v);
+}
+}  // namespace
+
+void log1p_kernel(const TensorIterator& iter) { float_unary<Fn::Log1p>(iter, "log1p"); }
+void expm1_kernel(const TensorIterator& iter) { float_unary<Fn::Expm1>(iter, "expm1"); }
+void log2_kernel(const TensorIterator& iter) { float_unary<Fn::Log2>(iter, "log2"); }
+void log10_kernel(const TensorIterator& iter) { float_unary<Fn::Log10>(iter, "log10"); }
+void exp2_kernel(const TensorIterator& iter) { float_unary<Fn::Exp2>(iter, "exp2"); }
+void tan_kernel(const TensorIterator& iter) { float_unary<Fn::Tan>(iter, "tan"); }
+void asin_kernel(const TensorIterator& iter) { float_unary<Fn::Asin>(iter, "asin"); }
+void acos_kernel(const TensorIterator& iter) { float_unary<Fn::Acos>(iter, "acos"); }
+void atan_kernel(const TensorIterator& iter) { float_unary<Fn::Atan>(iter, "atan"); }
+void sinh_kernel(const TensorIterator& iter) { float_unary<Fn::Sinh>(iter, "sinh"); }
+void cosh_kernel(const TensorIterator& iter) { float_unary<Fn::Cosh>(iter, "cosh"); }
+void asinh_kernel(const TensorIterator& iter) { float_unary<Fn::Asinh>(iter, "asinh"); }
+void acosh_kernel(const TensorIterator& iter) { float_unary<Fn::Acosh>(iter, "acosh"); }
+void atanh_kernel(const TensorIterator& iter) { float_unary<Fn::Atanh>(iter, "atanh"); }
+void erf_kernel(const TensorIterator& iter) { float_unary<Fn::Erf>(iter, "erf"); }
+void erfc_kernel(const TensorIterator& iter) { float_unary<Fn::Erfc>(iter, "erfc"); }
+void erfinv_kernel(const TensorIterator& iter) { float_unary<Fn::Erfinv>(iter, "erfinv"); }
+void reciprocal_kernel(const TensorIterator& iter) { float_unary<Fn::Reciprocal>(iter, "reciprocal"); }
+void trunc_kernel(const TensorIterator& iter) { rounding<Fn::Trunc>(iter, "trunc"); }
+void frac_kernel(const TensorIterator& iter) { float_unary<Fn::Frac>(iter, "frac"); }
+
+void logit_kernel(const TensorIterator& iter, std::optional<double> eps) {
+  dispatch_device<DtypeSet::Floating>(iter.common_dtype(), "logit", [&]<typename T>() {
+    gpu_kernel(iter, LogitOp<T>{eps ? opmath_t<T>(*eps) : opmath_t<T>(-1)});
+  });
+}
+void isnan_kernel(const TensorIterator& iter) { test_kernel<Test::IsNan>(iter, "isnan"); }
+void isinf_kernel(const TensorIterator& iter) { test_kernel<Test::IsInf>(iter, "isinf"); }
+void isfinite_kernel(const TensorIterator& iter) { test_kernel<Test::IsFinite>(iter, "isfinite"); }
+void signbit_kernel(const TensorIterator& iter) { test_kernel<Test::Signbit>(iter, "signbit"); }
+
+void nan_to_num_kernel(const TensorIterator& iter, std::optional<double> nan, std::optional<double> posinf,
+                       std::optional<double> neginf) {
+  dispatch_device<DtypeSet::All>(iter.common_dtype(), "nan_to_num", [&]<typename T>() {
+    if constexpr (std::is_integral_v<T>) {
+      gpu_kernel(iter, NanToNumOp<T>{});
+    } else {
+      gpu_kernel(iter, NanToNumOp<T>{rounded<T>(nan.value_or(0.0)), posinf ? rounded<T>(*posinf) : largest<T>(),
+                                     neginf ? rounded<T>(*neginf) : -largest<T>()});
+    }
+  });
 }
 
 }  // namespace tg::native::cuda

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import builtins
+import math
 
 import numpy as np
 
@@ -294,4 +295,199 @@ def entries():
                           ("shapes don't broadcast", lambda: tg.where(_f(S, tg.bool), _f((2, 3)), _f(S)), RuntimeError),
                           ("condition is a number", lambda: tg.where(True, _f(), _f()), TypeError),
                       )))
+    out += _issue9_pointwise_entries()
+    return out
+
+
+# ----------------------------------------------------------------------------- issue 9: more pointwise ops
+
+def _erf_ref(fn):
+    return np.vectorize(fn, otypes=[np.float64])
+
+
+def _erfinv_scalar(y):
+    """erfinv by bisection on math.erf (NumPy has no erfinv and the tests don't need SciPy)."""
+    if math.isnan(y) or abs(y) > 1:
+        return math.nan
+    if abs(y) == 1:
+        return math.copysign(math.inf, y)
+    if y == 0:
+        return y  # keeps -0.0
+    lo, hi = -6.0, 6.0
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        if mid in (lo, hi):
+            break
+        if math.erf(mid) < y:
+            lo = mid
+        else:
+            hi = mid
+    return 0.5 * (lo + hi)
+
+
+def _logit_ref(a, eps=None):
+    if eps is not None:
+        a = np.clip(a, eps, 1 - eps)
+    return np.log(a / (1 - a))
+
+
+def _logit_samples(op, dtype, mode, make):
+    yield from _unary_samples(op, dtype, mode, make)
+    if mode == "basic":
+        yield SampleInput(make(S, low=-0.5, high=1.5), eps=0.2)
+        yield SampleInput(make(S, low=-0.5, high=1.5), 0.0)
+        yield SampleInput(make(S, low=-0.5, high=1.5), eps=None)    # outside [0, 1]: nan
+
+
+def _nan_to_num_samples(op, dtype, mode, make):
+    yield from _unary_samples(op, dtype, mode, make)
+    if mode == "basic" and is_floating(dtype):
+        yield SampleInput(special_values(L, dtype), nan=1.5)
+        yield SampleInput(special_values(L, dtype), posinf=100.0, neginf=-7.0)
+        yield SampleInput(special_values(L, dtype), 2.0, 1e10, -1e10)  # 1e10 is inf in float16
+
+
+def _nan_to_num_ref(a, nan=0.0, posinf=None, neginf=None):
+    return np.nan_to_num(a, nan=nan, posinf=posinf, neginf=neginf)
+
+
+def _square_dtype(op, sample):
+    dt = sample.args[0].dtype
+    return tg.int64 if dt is tg.bool else dt
+
+
+def _nonzero_binary(op, dtype, mode, make):
+    yield from _binary_samples(op, dtype, mode, make, nonzero_other=True)
+
+
+def _xlogy_ref(x, y):
+    return np.where(np.isnan(y), np.nan, np.where(x == 0, 0.0, x * np.log(y)))
+
+
+def _xlogy_samples(op, dtype, mode, make):
+    yield from _binary_samples(op, dtype, mode, make)
+    if mode == "basic":
+        yield SampleInput(tg.zeros(S, dtype=dtype), make(S), name="x == 0")
+        if is_floating(dtype):
+            yield SampleInput(tg.zeros(S, dtype=dtype), special_values(S, dtype), name="ieee specials")
+
+
+def _heaviside_ref(a, b):
+    # PyTorch: heaviside(nan, v) = 0 (NumPy says nan)
+    return np.where(a == 0, b, a > 0)
+
+
+def _heaviside_expected_error(op, sample):
+    a, b = sample.args[:2]
+    b_dtype = b.dtype if isinstance(b, tg.Tensor) else {builtins.bool: tg.bool, builtins.int: tg.int64,
+                                                       builtins.float: tg.float64}[type(b)]
+    return RuntimeError if a.dtype is not b_dtype else None  # "not yet implemented for different dtypes"
+
+
+def _signed(dt):
+    return np.dtype(f"int{np.dtype(dt).itemsize * 8}")
+
+
+def _shift_ref(left):
+    def ref(a, b):
+        a, b = np.broadcast_arrays(np.asarray(a), np.asarray(b, dtype=np.asarray(a).dtype))
+        dt, bits = a.dtype, a.dtype.itemsize * 8
+        amount = b.astype(_signed(dt)).astype(np.int64)        # PyTorch reads the amount as signed
+        ok = (amount >= 0) & (amount < (bits if left or dt.kind == "u" else bits - 1))
+        safe = np.where(ok, amount, 0).astype(dt)
+        if left:
+            return np.where(ok, np.left_shift(a, safe), 0).astype(dt)
+        fill = np.right_shift(a, bits - 1) if dt.kind == "i" else np.zeros_like(a)
+        return np.where(ok, np.right_shift(a, safe), fill).astype(dt)
+    return ref
+
+
+def _shift_samples(op, dtype, mode, make):
+    yield from _binary_samples(op, dtype, mode, make)
+    if mode == "basic" and dtype in INTEGRAL:
+        amounts = np.array([0, 1, 7, 8, 15, 16, 31, 32, 63, 64, 100, -1]).astype(np_dtype(dtype))
+        yield SampleInput(make(S), tg.tensor(amounts.reshape(S), dtype=dtype), name="shift by the width and more")
+
+
+def _type_as_samples(op, dtype, mode, make):
+    if mode == "basic":
+        for other in (tg.float32, tg.int64, tg.bool, tg.float16, dtype):
+            yield SampleInput(make(S), Maker(op, other, seed=5)(S))
+    elif mode == "zero_size":
+        yield SampleInput(make((0, 3)), Maker(op, tg.float64)((2,)))
+
+
+def _type_as_ref(a, b):
+    if a.dtype.kind == "f" and b.dtype.kind in "iu":
+        a = a.astype(np.int64)  # float -> integer goes through int64, like the copy kernels
+    return a.astype(b.dtype)
+
+
+# name, NumPy reference, domain of the floating inputs (int_to_float: integers become float32)
+_FLOAT_UNARY_ISSUE9 = [
+    ("log1p", np.log1p, (-0.9, 9.0)), ("expm1", np.expm1, (None, None)), ("log2", np.log2, (0.1, 9.0)),
+    ("log10", np.log10, (0.1, 9.0)), ("exp2", np.exp2, (None, None)), ("tan", np.tan, (-1.4, 1.4)),
+    ("asin", np.arcsin, (-0.95, 0.95)), ("acos", np.arccos, (-0.95, 0.95)), ("atan", np.arctan, (None, None)),
+    ("sinh", np.sinh, (None, None)), ("cosh", np.cosh, (None, None)), ("asinh", np.arcsinh, (None, None)),
+    ("acosh", np.arccosh, (1.05, 9.0)), ("atanh", np.arctanh, (-0.95, 0.95)),
+    ("erf", _erf_ref(math.erf), (-3.0, 3.0)), ("erfc", _erf_ref(math.erfc), (-3.0, 3.0)),
+    ("erfinv", _erf_ref(_erfinv_scalar), (-0.95, 0.95)), ("reciprocal", np.reciprocal, (None, None)),
+]
+_FLOAT_BINARY_ISSUE9 = [("atan2", np.arctan2), ("hypot", np.hypot), ("copysign", np.copysign)]
+
+
+def _issue9_pointwise_entries():
+    out = []
+    for name, ref, domain in _FLOAT_UNARY_ISSUE9:
+        out.append(OpInfo(name, ref=ref, promotion="int_to_float", domain=domain, tol={tg.float32: (1e-5, 1e-5)},
+                          error_inputs=_unary_errors(name, [_int_inplace_error(name)])))
+    out.append(OpInfo("trunc", ref=np.trunc, sample_inputs=_rounding_samples, error_inputs=_unary_errors("trunc", [
+        ("trunc of bool", lambda: tg.trunc(_f(S, tg.bool)), NotImplementedError, r"\[trunc\]")])))
+    out.append(OpInfo("frac", ref=lambda a: a - np.trunc(a), error_inputs=_unary_errors("frac", [
+        ("frac of int64", lambda: tg.frac(_f(S, tg.int64)), NotImplementedError, r"\[frac\]")])))
+    out.append(OpInfo("logit", ref=_logit_ref, promotion="int_to_float", domain=(0.05, 0.95), int_domain=(0, 2),
+                      sample_inputs=_logit_samples,
+                      tol={tg.float32: (1e-5, 1e-5)}, error_inputs=_unary_errors("logit", [
+                          _int_inplace_error("logit"),
+                          ("eps is a string", lambda: tg.logit(_f(), eps="a"), TypeError)])))
+    out.append(OpInfo("square", ref=np.square, arity=1, sample_inputs=_pointwise_samples, result_dtype=_square_dtype,
+                      error_inputs=_unary_errors("square", [
+                          ("square_ of bool (int64 result)", lambda: _f(S, tg.bool).square_(), RuntimeError)])))
+    out.append(OpInfo("signbit", ref=np.signbit, promotion="always_bool", error_inputs=_unary_errors("signbit", [
+        ("signbit of bool", lambda: tg.signbit(_f(S, tg.bool)), NotImplementedError, r"\[signbit\]")])))
+    for name, ref in (("isnan", np.isnan), ("isinf", np.isinf), ("isfinite", np.isfinite)):
+        out.append(OpInfo(name, ref=ref, promotion="always_bool", error_inputs=_unary_errors(name)))
+    out.append(OpInfo("nan_to_num", ref=_nan_to_num_ref, ref_inputs="exact", sample_inputs=_nan_to_num_samples,
+                      error_inputs=_unary_errors("nan_to_num", [
+                          ("nan is a string", lambda: tg.nan_to_num(_f(), nan="a"), TypeError)])))
+
+    for name, ref in _FLOAT_BINARY_ISSUE9:
+        out.append(OpInfo(name, ref=ref, promotion="int_to_float",
+                          error_inputs=_binary_errors(name, [_int_inplace_error(name, 2)])))
+    for name, ref in (("fmod", np.fmod), ("remainder", np.remainder), ("floor_divide", np.floor_divide)):
+        out.append(OpInfo(name, ref=ref, sample_inputs=_nonzero_binary, error_inputs=_binary_errors(name, [
+            ("integer division by zero", lambda name=name: getattr(tg, name)(_f(S, tg.int64), tg.zeros(S, dtype=tg.int64)),
+             RuntimeError, "ZeroDivisionError"),
+            (f"{name} of bool", lambda name=name: getattr(tg, name)(_f(S, tg.bool), _f(S, tg.bool)), NotImplementedError)])))
+    out.append(OpInfo("heaviside", ref=_heaviside_ref, scalars=(), expected_error=_heaviside_expected_error,
+                      error_inputs=_binary_errors("heaviside", [
+                          ("different dtypes", lambda: tg.heaviside(_f(), _f(S, tg.float64)), RuntimeError, "dtypes")])))
+    out.append(OpInfo("xlogy", ref=_xlogy_ref, promotion="int_to_float", domain=(0.1, 9.0), sample_inputs=_xlogy_samples,
+                      error_inputs=_binary_errors("xlogy", [_int_inplace_error("xlogy", 2)])))
+    for name, ref in (("clamp_min", np.maximum), ("clamp_max", np.minimum)):
+        out.append(OpInfo(name, ref=ref, arity=2, sample_inputs=_pointwise_samples, error_inputs=_binary_errors(name, [
+            ("bound is a string", lambda name=name: getattr(tg, name)(_f(), "a"), TypeError)])))
+    out.append(OpInfo("type_as", ref=_type_as_ref, sample_inputs=_type_as_samples, result_dtype=lambda op, s: s.args[1].dtype,
+                      ieee_specials=False, error_inputs=_errors(
+                          ("other is a number", lambda: _f().type_as(3), TypeError),
+                          ("other is missing", lambda: _f().type_as(), TypeError))))
+
+    for name, ref in (("bitwise_and", np.bitwise_and), ("bitwise_or", np.bitwise_or), ("bitwise_xor", np.bitwise_xor)):
+        out.append(OpInfo(name, ref=ref, scalars=("int",), error_inputs=_binary_errors(name, [
+            ("float operands", lambda name=name: getattr(tg, name)(_f(), _f()), NotImplementedError, rf"\[{name}\]")])))
+    out.append(OpInfo("bitwise_not", ref=np.invert, error_inputs=_unary_errors("bitwise_not", [
+        ("float operand", lambda: tg.bitwise_not(_f()), NotImplementedError, r"\[bitwise_not\]")])))
+    for name, left in (("bitwise_left_shift", True), ("bitwise_right_shift", False)):
+        out.append(OpInfo(name, ref=_shift_ref(left), sample_inputs=_shift_samples, scalars=("int",), error_inputs=_binary_errors(name, [
+            ("bool operands", lambda name=name: getattr(tg, name)(_f(S, tg.bool), _f(S, tg.bool)), NotImplementedError)])))
     return out

@@ -251,7 +251,7 @@ def _lerp_np(a, b, w):
 
 @pytest.mark.parametrize("sa, sb, sw", [
     ((2, 3), (3,), (2, 1)), ((4, 1, 5), (3, 1), (5,)), ((), (2, 3), ()), ((1, 4), (3, 1), (1, 1, 1)),
-    ((0, 3), (3,), (1,)), ((2, 1, 1, 3), (1, 4, 1), (5, 1)),
+    ((0, 3), (3,), (1,)), ((2, 1, 1, 3), (1, 4, 1), (5, 1, 1, 1, 1)),
 ])
 def test_three_inputs_broadcast_with_and_without_out(sa, sb, sw):
     a, b, w = rand(sa, 1), rand(sb, 2), rand(sw, 3)

@@ -91,14 +91,9 @@ ScalarType result_type_impl(const Range& tensors) {
 ScalarType result_type(std::initializer_list<Tensor> tensors) { return result_type_impl(tensors); }
 ScalarType result_type(TensorList tensors) { return result_type_impl(tensors); }
 
-TensorIterator::TensorIterator(const IterConfig& config, const Tensor& out, TensorList inputs) : config_(config) {
+TensorIterator::TensorIterator(const IterConfig& config, const Tensor& out, TensorList inputs)
+    : config_(config), ntensors_(int(inputs.size()) + 1), operands_(ntensors_), original_dtypes_(ntensors_) {
   TG_CHECK(!inputs.empty(), "[", config_.op, "] expected at least one input tensor");
-  ntensors_ = int(inputs.size()) + 1;
-  if (ntensors_ > kInlineOperands) {
-    heap_operands_.resize(size_t(ntensors_));
-    operands_ = heap_operands_.data();
-  }
-  original_dtypes_.resize(size_t(ntensors_), ScalarType::Undefined);
   int i = 1;
   for (const Tensor& t : inputs) {
     TG_CHECK(t.defined(), "[", config_.op, "] expected a defined tensor for input ", i - 1);
@@ -166,7 +161,7 @@ void TensorIterator::allocate_or_resize_output(const Tensor& out) {
   // (PyTorch's reorder_dimensions); ties keep the natural row-major order.
   perm_.resize(ndim);
   for (int64_t d = 0; d < ndim; ++d) perm_[d] = ndim - 1 - d;
-  SmallVector<const Tensor*, kInlineOperands> layout_source(static_cast<size_t>(ntensors_), nullptr);
+  OperandArray<const Tensor*, kInlineOperands> layout_source(ntensors_);
   int nsources = 0;
   if (out.defined() && out.sizes().equals(shape_)) layout_source[nsources++] = &out;
   for (int k = 1; k < ntensors_; ++k) layout_source[nsources++] = &operands_[k];
@@ -327,8 +322,8 @@ void TensorIterator::blocked_for_each(Loop2d loop, int64_t grain) const {
   const int64_t size0 = iter_shape_[0], size1 = iter_shape_[1];
   const int64_t tiles0 = (size0 + kTile - 1) / kTile, tiles1 = (size1 + kTile - 1) / kTile;
   const int64_t batch = numel_ / (size0 * size1);
-  SmallVector<int64_t, 2 * kInlineOperands> strides2d(static_cast<size_t>(2 * n));
-  SmallVector<char*, kInlineOperands> base(static_cast<size_t>(n));
+  OperandArray<int64_t, 2 * kInlineOperands> strides2d(2 * n);
+  OperandArray<char*, kInlineOperands> base(n);
   for (int k = 0; k < n; ++k) {
     strides2d[k] = iter_strides_[k];
     strides2d[n + k] = iter_strides_[n + k];
@@ -336,7 +331,7 @@ void TensorIterator::blocked_for_each(Loop2d loop, int64_t grain) const {
   }
   const int64_t ntiles = batch * tiles1 * tiles0;
   parallel_for(0, ntiles, std::max<int64_t>(1, grain / (kTile * kTile)), [&](int64_t begin, int64_t end) {
-    SmallVector<char*, kInlineOperands> data(static_cast<size_t>(n));
+    OperandArray<char*, kInlineOperands> data(n);
     for (int64_t t = begin; t < end; ++t) {
       const int64_t t0 = t % tiles0, t1 = (t / tiles0) % tiles1;
       int64_t rest = t / (tiles0 * tiles1);
@@ -353,11 +348,12 @@ void TensorIterator::blocked_for_each(Loop2d loop, int64_t grain) const {
 
 void TensorIterator::serial_for_each(Loop2d loop, int64_t begin, int64_t end) const {
   const int n = ntensors_;
-  SmallVector<char*, kInlineOperands> base(static_cast<size_t>(n));
+  OperandArray<char*, kInlineOperands> base(n);
   for (int k = 0; k < n; ++k) base[k] = static_cast<char*>(operands_[k].data_ptr());
   const int64_t ndim = int64_t(iter_shape_.size());
-  SmallVector<int64_t, 2 * kInlineOperands> strides2d(static_cast<size_t>(2 * n), 0);
+  OperandArray<int64_t, 2 * kInlineOperands> strides2d(2 * n);
   if (ndim == 0) {  // a single element
+    for (int k = 0; k < 2 * n; ++k) strides2d[k] = 0;
     loop(base.data(), strides2d.data(), 1, 1);
     return;
   }
@@ -372,7 +368,7 @@ void TensorIterator::serial_for_each(Loop2d loop, int64_t begin, int64_t end) co
     rem /= iter_shape_[d];
   }
   const int64_t shape0 = iter_shape_[0];
-  SmallVector<char*, kInlineOperands> data(static_cast<size_t>(n));
+  OperandArray<char*, kInlineOperands> data(n);
   for (int64_t pos = begin; pos < end;) {
     for (int k = 0; k < n; ++k) {
       int64_t off = 0;

@@ -8,7 +8,7 @@
 // Any number of inputs: operands live inline up to kInlineOperands (no heap allocation for the
 // usual unary, binary and ternary ops) and in a heap vector beyond.
 #include <initializer_list>
-#include <vector>
+#include <memory>
 
 #include "aten/core/FunctionRef.h"
 #include "aten/core/SmallVector.h"
@@ -24,6 +24,30 @@ enum class Promotion : uint8_t {
   None,        // no promotion: every input must already have the output dtype
 };
 
+// Per-operand storage: N elements inline, a heap array when there are more. Inline elements of
+// plain types stay uninitialized (scratch arrays on the per-op path cost nothing to set up).
+// Neither copyable nor movable: data_ may point into the object itself.
+template <typename T, int N>
+class OperandArray {
+ public:
+  explicit OperandArray(int n) {
+    if (n > N) {
+      heap_ = std::make_unique<T[]>(size_t(n));
+      data_ = heap_.get();
+    }
+  }
+  OperandArray(const OperandArray&) = delete;
+  OperandArray& operator=(const OperandArray&) = delete;
+  T& operator[](int i) { return data_[i]; }
+  const T& operator[](int i) const { return data_[i]; }
+  T* data() { return data_; }
+
+ private:
+  T inline_[N];
+  std::unique_ptr<T[]> heap_;
+  T* data_ = inline_;
+};
+
 struct IterConfig {
   const char* op = "op";
   Promotion promotion = Promotion::Default;
@@ -33,8 +57,9 @@ struct IterConfig {
 
 class TensorIterator {
  public:
-  // Operands (output included) stored without a heap allocation; more are allowed.
-  static constexpr int kInlineOperands = 6;
+  // Operands (output included) stored without a heap allocation (out + three inputs); more are
+  // allowed and live on the heap.
+  static constexpr int kInlineOperands = 4;
   // The inner loop: data[i] points at operand i (output first), strides[i] is its byte stride
   // along dim 0, strides[ntensors + i] along dim 1. A non-owning reference (FunctionRef.h): the
   // callable passed to for_each only has to live for that call.
@@ -45,7 +70,7 @@ class TensorIterator {
   // The generated code's form: TensorIterator iter(config, out, {a, b, c}).
   TensorIterator(const IterConfig& config, const Tensor& out, std::initializer_list<Tensor> inputs)
       : TensorIterator(config, out, TensorList(inputs.begin(), inputs.size())) {}
-  // operands_ may point into this object (inline storage): neither copyable nor movable.
+  // Operand storage may point into this object (OperandArray): neither copyable nor movable.
   TensorIterator(const TensorIterator&) = delete;
   TensorIterator& operator=(const TensorIterator&) = delete;
 
@@ -85,11 +110,9 @@ class TensorIterator {
 
   IterConfig config_;
   int ntensors_ = 0;
-  Tensor inline_operands_[kInlineOperands];
-  std::vector<Tensor> heap_operands_;  // used instead when there are more than kInlineOperands
-  Tensor* operands_ = inline_operands_;  // [0] is the output (possibly a temporary)
+  OperandArray<Tensor, kInlineOperands> operands_;  // [0] is the output (possibly a temporary)
   Tensor user_out_;                // the caller's out= when operands_[0] is a temporary
-  SmallVector<ScalarType, kInlineOperands> original_dtypes_;
+  OperandArray<ScalarType, kInlineOperands> original_dtypes_;
   ScalarType common_dtype_ = ScalarType::Undefined;
   Device device_;
   DimVector shape_;                // broadcast shape, in the user's dim order

@@ -9,10 +9,11 @@
 // element type of every operand (the iterator's common dtype); vec_op takes one
 // vec::VecIO<T>::vec_t per input (Vectorized<T>, or Vectorized<float> for Half / BFloat16) and
 // returns the output vector. Its arity is the smallest number of vectors it can be called with
-// (generic lambdas included), up to kMaxVecArity. Every element goes through vec_op: contiguous stretches a full
-// vector at a time and the tail as a partial vector (loadu(p, count)), inputs with stride 0 as a
-// broadcast vector, other strides gathered into a vector. An element's result therefore does not
-// depend on where it sits in the tensor or on how the range is split across threads.
+// (generic lambdas included), up to kMaxVecArity. Every element goes through vec_op: contiguous
+// stretches a full vector at a time and the tail as a partial vector (loadu(p, count)), inputs
+// with stride 0 as a broadcast vector, other strides gathered into a vector. An element's result
+// therefore does not depend on where it sits in the tensor or on how the range is split across
+// threads.
 #include "aten/vec/isa.h"
 #include <tuple>
 #include <type_traits>
@@ -113,9 +114,11 @@ namespace detail {
 // The largest vec_op arity cpu_kernel_vec probes for (a generic lambda has no signature to read).
 constexpr size_t kMaxVecArity = 16;
 
+template <size_t, typename V>
+using repeat_t = V;  // V, once per index of a pack
 template <typename VOp, typename V, size_t... I>
 constexpr bool invocable_with_n(std::index_sequence<I...>) {
-  return std::is_invocable_v<const VOp&, std::enable_if_t<(I, true), V>...>;
+  return std::is_invocable_v<const VOp&, repeat_t<I, V>...>;
 }
 // The smallest N such that vop(V, ..., V) (N vectors) is well-formed.
 template <typename VOp, typename V, size_t N = 1>

@@ -240,3 +240,92 @@ def test_blocked_walk_of_transposed_operands(shape):
     sl = tg.from_numpy(y).transpose(-1, -2)[..., ::2, :]
     row = tg.from_numpy(x[..., :1, :])
     np.testing.assert_array_equal((sl + row).numpy(), np.swapaxes(y, -1, -2)[..., ::2, :] + x[..., :1, :])
+
+
+# ---------------------------------------------------------------- more than two inputs
+# addcmul / addcdiv / lerp.Tensor run one iterator over four operands (out + three inputs).
+
+def _lerp_np(a, b, w):
+    return np.where(np.abs(w) < 0.5, a + w * (b - a), b - (b - a) * (1 - w))
+
+
+@pytest.mark.parametrize("sa, sb, sw", [
+    ((2, 3), (3,), (2, 1)), ((4, 1, 5), (3, 1), (5,)), ((), (2, 3), ()), ((1, 4), (3, 1), (1, 1, 1)),
+    ((0, 3), (3,), (1,)), ((2, 1, 1, 3), (1, 4, 1), (5, 1, 1, 1, 1)),
+])
+def test_three_inputs_broadcast_with_and_without_out(sa, sb, sw):
+    a, b, w = rand(sa, 1), rand(sb, 2), rand(sw, 3)
+    expected = _lerp_np(a.astype(np.float64), b.astype(np.float64), w.astype(np.float64))
+    r = tg.lerp(t(a), t(b), t(w))
+    assert r.shape == np.broadcast_shapes(sa, sb, sw) and r.dtype is tg.float32
+    assert_close(r, expected.astype(np.float32))
+    out = tg.empty(0)  # resized to the broadcast shape
+    assert tg.lerp(t(a), t(b), t(w), out=out) is out
+    np.testing.assert_array_equal(out.numpy(), r.numpy())
+    out64 = tg.empty(0, dtype=tg.float64)  # computed in float32, written into the wider out
+    tg.lerp(t(a), t(b), t(w), out=out64)
+    np.testing.assert_array_equal(out64.numpy(), r.numpy().astype(np.float64))
+
+
+def test_three_inputs_inplace_broadcasts_the_others_into_self():
+    a, b, w = rand((3, 4), 1), rand((4,), 2), rand((3, 1), 3)
+    x = t(a)
+    ptr = x.data_ptr()
+    assert x.lerp_(t(b), t(w)) is x and x.data_ptr() == ptr
+    assert_close(x, _lerp_np(a, b, w))
+    with pytest.raises(RuntimeError, match=r"\[lerp_\].*doesn't match the broadcast shape"):
+        t(rand((3, 1))).lerp_(t(b), t(w))
+
+
+@pytest.mark.parametrize("shape", [(129, 300), (3, 130, 200)])
+def test_three_inputs_with_transposed_and_strided_operands(shape):
+    """Operands that disagree on layout (the cache-blocked walk) and step-2 slices give, element
+    for element, what the same op gives on contiguous copies."""
+    rng = np.random.default_rng(5)
+    x = tg.from_numpy(rng.standard_normal(shape).astype(np.float32))
+    yt = tg.from_numpy(rng.standard_normal(shape[:-2] + shape[-2:][::-1]).astype(np.float32)).transpose(-1, -2)
+    z = tg.from_numpy(rng.standard_normal(shape[:-1] + (2 * shape[-1],)).astype(np.float32))[..., ::2]
+    assert not yt.is_contiguous() and not z.is_contiguous()
+    for fn in (lambda a, b, c: tg.addcmul(a, b, c, value=0.5), tg.lerp,
+               lambda a, b, c: tg.addcdiv(a, b, c.abs() + 1)):
+        expected = fn(x.contiguous(), yt.contiguous(), z.contiguous())
+        for args in ((x, yt, z), (yt, z, x), (z, x, yt)):
+            got = fn(*args)
+            ref = fn(*[a.contiguous() for a in args])
+            np.testing.assert_array_equal(got.numpy(), ref.numpy())
+        np.testing.assert_array_equal(fn(x, yt, z).numpy(), expected.numpy())
+    # the output follows the inputs' layout: transposed inputs give a transposed result
+    r = tg.lerp(yt, yt * 2, yt + 1)
+    assert r.stride() == yt.stride() and (yt * 2).stride() == yt.stride()
+
+
+def test_three_inputs_results_do_not_depend_on_thread_count():
+    rng = np.random.default_rng(6)
+    a = tg.from_numpy(rng.standard_normal((301, 517)).astype(np.float32))
+    b = tg.from_numpy(rng.standard_normal((517, 301)).astype(np.float32)).t()
+    w = tg.from_numpy(rng.standard_normal((517,)).astype(np.float32))
+    before = tg.get_num_threads()
+    try:
+        results = []
+        for n in (1, 2, 3):
+            tg.set_num_threads(n)
+            results.append([tg.lerp(a, b, w).numpy(), tg.addcmul(a, b, w, value=-2).numpy(),
+                            tg.addcdiv(a, w, b.abs() + 0.5).numpy()])
+    finally:
+        tg.set_num_threads(before)
+    for r in results[1:]:
+        for got, first in zip(r, results[0]):
+            np.testing.assert_array_equal(got, first)
+
+
+def test_three_inputs_mixed_dtypes_promote_once():
+    """addcmul promotes its three operands together (0-d and dimensioned, PyTorch's result_type)."""
+    a = np.arange(6, dtype=np.int64).reshape(2, 3)
+    b = rand((2, 3), 1, np.float16)
+    c = np.array(2.5, dtype=np.float64)  # 0-d: doesn't outrank the float16 tensor
+    r = tg.addcmul(t(a), t(b), t(c))
+    assert r.dtype is tg.float16
+    assert_close(r, (a + b.astype(np.float64) * 2.5).astype(np.float16), rtol=1e-3, atol=1e-2)
+    x = t(a)
+    with pytest.raises(RuntimeError, match="can't be cast"):
+        x.addcmul_(t(b), t(b))  # a float16 result can't go into int64 self

@@ -91,10 +91,9 @@ ScalarType result_type_impl(const Range& tensors) {
 ScalarType result_type(std::initializer_list<Tensor> tensors) { return result_type_impl(tensors); }
 ScalarType result_type(TensorList tensors) { return result_type_impl(tensors); }
 
-TensorIterator::TensorIterator(const IterConfig& config, const Tensor& out, std::initializer_list<Tensor> inputs)
-    : config_(config) {
-  ntensors_ = int(inputs.size()) + 1;
-  TG_CHECK(ntensors_ <= kMaxOperands, "[", config_.op, "] too many operands for TensorIterator");
+TensorIterator::TensorIterator(const IterConfig& config, const Tensor& out, TensorList inputs)
+    : config_(config), ntensors_(int(inputs.size()) + 1), operands_(ntensors_), original_dtypes_(ntensors_) {
+  TG_CHECK(!inputs.empty(), "[", config_.op, "] expected at least one input tensor");
   int i = 1;
   for (const Tensor& t : inputs) {
     TG_CHECK(t.defined(), "[", config_.op, "] expected a defined tensor for input ", i - 1);
@@ -126,7 +125,7 @@ TensorIterator::TensorIterator(const IterConfig& config, const Tensor& out, std:
   compute_strides_and_coalesce();
 }
 
-void TensorIterator::compute_shape(std::initializer_list<Tensor> inputs, const Tensor& out) {
+void TensorIterator::compute_shape(TensorList inputs, const Tensor& out) {
   shape_.clear();
   // An in-place output takes part in broadcasting: copy_ broadcasts src to dst.
   if (config_.inplace && out.defined()) shape_ = DimVector(out.sizes());
@@ -135,7 +134,7 @@ void TensorIterator::compute_shape(std::initializer_list<Tensor> inputs, const T
   for (auto s : shape_) numel_ *= s;
 }
 
-void TensorIterator::compute_dtypes(std::initializer_list<Tensor> inputs, const Tensor& out) {
+void TensorIterator::compute_dtypes(TensorList inputs, const Tensor& out) {
   if (config_.promotion == Promotion::None) {
     common_dtype_ = operands_[1].dtype();
     return;
@@ -162,7 +161,7 @@ void TensorIterator::allocate_or_resize_output(const Tensor& out) {
   // (PyTorch's reorder_dimensions); ties keep the natural row-major order.
   perm_.resize(ndim);
   for (int64_t d = 0; d < ndim; ++d) perm_[d] = ndim - 1 - d;
-  const Tensor* layout_source[kMaxOperands];
+  OperandArray<const Tensor*, kInlineOperands> layout_source(ntensors_);
   int nsources = 0;
   if (out.defined() && out.sizes().equals(shape_)) layout_source[nsources++] = &out;
   for (int k = 1; k < ntensors_; ++k) layout_source[nsources++] = &operands_[k];
@@ -309,7 +308,7 @@ bool TensorIterator::needs_blocking() const {
   return false;
 }
 
-void TensorIterator::for_each(const Loop2d& loop, int64_t grain) const {
+void TensorIterator::for_each(Loop2d loop, int64_t grain) const {
   if (numel_ == 0) return;
   if (needs_blocking()) return blocked_for_each(loop, grain);
   parallel_for(0, numel_, grain, [&](int64_t begin, int64_t end) { serial_for_each(loop, begin, end); });
@@ -317,14 +316,14 @@ void TensorIterator::for_each(const Loop2d& loop, int64_t grain) const {
 
 // Walks dims 0 and 1 in kTile x kTile tiles (dims above 1 as a batch), tiles split across
 // threads. Each tile is one call of the 2-D loop, so kernels need no change.
-void TensorIterator::blocked_for_each(const Loop2d& loop, int64_t grain) const {
+void TensorIterator::blocked_for_each(Loop2d loop, int64_t grain) const {
   const int n = ntensors_;
   const int64_t ndim = int64_t(iter_shape_.size());
   const int64_t size0 = iter_shape_[0], size1 = iter_shape_[1];
   const int64_t tiles0 = (size0 + kTile - 1) / kTile, tiles1 = (size1 + kTile - 1) / kTile;
   const int64_t batch = numel_ / (size0 * size1);
-  int64_t strides2d[2 * kMaxOperands];
-  char* base[kMaxOperands];
+  OperandArray<int64_t, 2 * kInlineOperands> strides2d(2 * n);
+  OperandArray<char*, kInlineOperands> base(n);
   for (int k = 0; k < n; ++k) {
     strides2d[k] = iter_strides_[k];
     strides2d[n + k] = iter_strides_[n + k];
@@ -332,7 +331,7 @@ void TensorIterator::blocked_for_each(const Loop2d& loop, int64_t grain) const {
   }
   const int64_t ntiles = batch * tiles1 * tiles0;
   parallel_for(0, ntiles, std::max<int64_t>(1, grain / (kTile * kTile)), [&](int64_t begin, int64_t end) {
-    char* data[kMaxOperands];
+    OperandArray<char*, kInlineOperands> data(n);
     for (int64_t t = begin; t < end; ++t) {
       const int64_t t0 = t % tiles0, t1 = (t / tiles0) % tiles1;
       int64_t rest = t / (tiles0 * tiles1);
@@ -342,22 +341,22 @@ void TensorIterator::blocked_for_each(const Loop2d& loop, int64_t grain) const {
         rest /= iter_shape_[d];
         for (int k = 0; k < n; ++k) data[k] += i * iter_strides_[d * n + k];
       }
-      loop(data, strides2d, std::min(kTile, size0 - t0 * kTile), std::min(kTile, size1 - t1 * kTile));
+      loop(data.data(), strides2d.data(), std::min(kTile, size0 - t0 * kTile), std::min(kTile, size1 - t1 * kTile));
     }
   });
 }
 
-void TensorIterator::serial_for_each(const Loop2d& loop, int64_t begin, int64_t end) const {
+void TensorIterator::serial_for_each(Loop2d loop, int64_t begin, int64_t end) const {
   const int n = ntensors_;
-  char* base[kMaxOperands];
+  OperandArray<char*, kInlineOperands> base(n);
   for (int k = 0; k < n; ++k) base[k] = static_cast<char*>(operands_[k].data_ptr());
   const int64_t ndim = int64_t(iter_shape_.size());
+  OperandArray<int64_t, 2 * kInlineOperands> strides2d(2 * n);
   if (ndim == 0) {  // a single element
-    int64_t zero_strides[2 * kMaxOperands] = {0};
-    loop(base, zero_strides, 1, 1);
+    for (int k = 0; k < 2 * n; ++k) strides2d[k] = 0;
+    loop(base.data(), strides2d.data(), 1, 1);
     return;
   }
-  int64_t strides2d[2 * kMaxOperands];
   for (int k = 0; k < n; ++k) {
     strides2d[k] = iter_strides_[k];
     strides2d[n + k] = ndim > 1 ? iter_strides_[n + k] : 0;
@@ -369,7 +368,7 @@ void TensorIterator::serial_for_each(const Loop2d& loop, int64_t begin, int64_t 
     rem /= iter_shape_[d];
   }
   const int64_t shape0 = iter_shape_[0];
-  char* data[kMaxOperands];
+  OperandArray<char*, kInlineOperands> data(n);
   for (int64_t pos = begin; pos < end;) {
     for (int k = 0; k < n; ++k) {
       int64_t off = 0;
@@ -383,7 +382,7 @@ void TensorIterator::serial_for_each(const Loop2d& loop, int64_t begin, int64_t 
     } else if (ndim > 1) {
       size1 = std::min(iter_shape_[1] - idx[1], (end - pos) / shape0);
     }
-    loop(data, strides2d, size0, size1);
+    loop(data.data(), strides2d.data(), size0, size1);
     int64_t carry = size0 * size1;
     pos += carry;
     for (int64_t d = 0; d < ndim && carry; ++d) {

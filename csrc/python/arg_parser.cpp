@@ -325,9 +325,15 @@ bool FunctionParameter::check(PyObject* o, bool allow_single_int) const {
       if (PyLong_Check(o) || PyFloat_Check(o) || PyIndex_Check(o) || is_tensor(o)) return false;
       return is_number(o) && unpack_number(o).is_bool();
     case ParamType::String: return PyUnicode_Check(o);
-    case ParamType::Scalar:
+    case ParamType::Scalar: {
       if (is_number_fast(o)) return true;
-      return is_tensor(o) && unpack_tensor(o).numel() == 1;
+      // PyTorch's rule: only a 0-d tensor that doesn't require grad stands in for a number, so
+      // that lerp(a, b, w) with a (1, 1, 1) or a requires-grad weight picks lerp.Tensor (keeping
+      // the broadcast shape and the weight's gradient) instead of lerp.Scalar.
+      if (!is_tensor(o)) return false;
+      const Tensor& t = unpack_tensor(o);
+      return t.dim() == 0 && !t.requires_grad();
+    }
     case ParamType::ScalarType: {
       ScalarType t;
       return is_dtype(o) || python_type_dtype(o, t);

@@ -1,16 +1,19 @@
 #pragma once
 // cpu_kernel(iter, op): runs a scalar lambda over every element of a TensorIterator. The lambda
-// takes the inputs by value in the iterator's common dtype and returns the output value. The
+// takes the inputs by value in the iterator's common dtype and returns the output value; its
+// arity (any number of inputs) must match the iterator's input count. The
 // contiguous case is a plain indexed loop the compiler can vectorize; the general case walks
 // byte strides.
 //
 // cpu_kernel_vec<T>(iter, vec_op): runs a Vectorized lambda instead (aten/vec/vec.h). T is the
 // element type of every operand (the iterator's common dtype); vec_op takes one
 // vec::VecIO<T>::vec_t per input (Vectorized<T>, or Vectorized<float> for Half / BFloat16) and
-// returns the output vector. Every element goes through vec_op: contiguous stretches a full
-// vector at a time and the tail as a partial vector (loadu(p, count)), inputs with stride 0 as a
-// broadcast vector, other strides gathered into a vector. An element's result therefore does not
-// depend on where it sits in the tensor or on how the range is split across threads.
+// returns the output vector. Its arity is the smallest number of vectors it can be called with
+// (generic lambdas included), up to kMaxVecArity. Every element goes through vec_op: contiguous
+// stretches a full vector at a time and the tail as a partial vector (loadu(p, count)), inputs
+// with stride 0 as a broadcast vector, other strides gathered into a vector. An element's result
+// therefore does not depend on where it sits in the tensor or on how the range is split across
+// threads.
 #include "aten/vec/isa.h"
 #include <tuple>
 #include <type_traits>
@@ -44,11 +47,19 @@ inline void contiguous_loop(const F& op, char** data, int64_t n, std::index_sequ
 }
 }  // namespace detail
 
+namespace detail {
+inline void check_arity(const TensorIterator& iter, int arity) {
+  TG_CHECK(iter.ninputs() == arity, "[", iter.op(), "] internal error: kernel of arity ", arity, " for ",
+           iter.ninputs(), " inputs");
+}
+}  // namespace detail
+
 // grain: see Parallel.h (kGrainSize for cheap ops, kMathGrainSize for transcendental ones).
 template <typename F>
 void cpu_kernel(const TensorIterator& iter, const F& op, int64_t grain = kGrainSize) {
   using traits = function_traits<F>;
   constexpr int arity = traits::arity;
+  detail::check_arity(iter, arity);
   auto idx = std::make_index_sequence<arity>{};
   if (iter.is_contiguous()) {
     iter.for_each([&](char** data, const int64_t*, int64_t size0, int64_t) {
@@ -57,8 +68,8 @@ void cpu_kernel(const TensorIterator& iter, const F& op, int64_t grain = kGrainS
     return;
   }
   iter.for_each([&](char** data, const int64_t* strides, int64_t size0, int64_t size1) {
-    const int n = iter.ntensors();
-    char* ptrs[TensorIterator::kMaxOperands];
+    constexpr int n = arity + 1;
+    char* ptrs[n];
     for (int k = 0; k < n; ++k) ptrs[k] = data[k];
     for (int64_t j = 0; j < size1; ++j) {
       detail::strided_loop(op, ptrs, strides, size0, idx);
@@ -99,23 +110,44 @@ inline void vec_loop(const VOp& vop, char** data, const int64_t* strides, int64_
 }
 }  // namespace detail
 
+namespace detail {
+// The largest vec_op arity cpu_kernel_vec probes for (a generic lambda has no signature to read).
+constexpr size_t kMaxVecArity = 16;
+
+template <size_t, typename V>
+using repeat_t = V;  // V, once per index of a pack
+template <typename VOp, typename V, size_t... I>
+constexpr bool invocable_with_n(std::index_sequence<I...>) {
+  return std::is_invocable_v<const VOp&, repeat_t<I, V>...>;
+}
+// The smallest N such that vop(V, ..., V) (N vectors) is well-formed.
+template <typename VOp, typename V, size_t N = 1>
+constexpr size_t vec_arity() {
+  if constexpr (N > kMaxVecArity) {
+    static_assert(N <= kMaxVecArity, "cpu_kernel_vec: vec_op must be callable with 1 to 16 vectors");
+    return 0;
+  } else if constexpr (invocable_with_n<VOp, V>(std::make_index_sequence<N>{})) {
+    return N;
+  } else {
+    return vec_arity<VOp, V, N + 1>();
+  }
+}
+}  // namespace detail
+
 template <typename T, typename VOp>
 void cpu_kernel_vec(const TensorIterator& iter, const VOp& vop, int64_t grain = kGrainSize) {
   using V = typename vec::VecIO<T>::vec_t;
-  auto run = [&](auto idx) {
-    iter.for_each([&](char** data, const int64_t* strides, int64_t size0, int64_t size1) {
-      const int n = iter.ntensors();
-      char* ptrs[TensorIterator::kMaxOperands];
-      for (int k = 0; k < n; ++k) ptrs[k] = data[k];
-      for (int64_t j = 0; j < size1; ++j) {
-        detail::vec_loop<T>(vop, ptrs, strides, size0, idx);
-        for (int k = 0; k < n; ++k) ptrs[k] += strides[n + k];
-      }
-    }, grain);
-  };
-  if constexpr (std::is_invocable_v<VOp, V>) run(std::make_index_sequence<1>{});
-  else if constexpr (std::is_invocable_v<VOp, V, V>) run(std::make_index_sequence<2>{});
-  else run(std::make_index_sequence<3>{});
+  constexpr size_t arity = detail::vec_arity<VOp, V>();
+  detail::check_arity(iter, int(arity));
+  iter.for_each([&](char** data, const int64_t* strides, int64_t size0, int64_t size1) {
+    constexpr int n = int(arity) + 1;
+    char* ptrs[n];
+    for (int k = 0; k < n; ++k) ptrs[k] = data[k];
+    for (int64_t j = 0; j < size1; ++j) {
+      detail::vec_loop<T>(vop, ptrs, strides, size0, std::make_index_sequence<arity>{});
+      for (int k = 0; k < n; ++k) ptrs[k] += strides[n + k];
+    }
+  }, grain);
 }
 
 }  // namespace tg::native::CPU_CAPABILITY

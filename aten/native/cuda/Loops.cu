@@ -8,6 +8,9 @@ namespace tg::native::cuda {
 IterGeometry iter_geometry(const TensorIterator& iter) {
   IterGeometry g;
   g.nt = iter.ntensors();
+  g.data.resize(size_t(g.nt), nullptr);
+  g.s0.resize(size_t(g.nt), 0);
+  g.s1.resize(size_t(g.nt), 0);
   bool first = true;
   iter.serial_for_each(
       [&](char** data, const int64_t* strides, int64_t size0, int64_t size1) {
@@ -27,9 +30,10 @@ IterGeometry iter_geometry(const TensorIterator& iter) {
   return g;
 }
 
-uint32_t host_scalar_inputs(const TensorIterator& iter, const IterGeometry& g, const int* element_sizes,
-                            uint64_t* scalars) {
-  uint32_t mask = 0;
+bool host_scalar_inputs(const TensorIterator& iter, const IterGeometry& g, const int* element_sizes,
+                        uint64_t* scalars, bool* host_scalar) {
+  bool any = false;
+  for (int k = 0; k < g.nt; ++k) host_scalar[k] = false;
   for (int k = 1; k < g.nt; ++k) {
     if (!iter.is_scalar_input(k - 1)) continue;
     cudaPointerAttributes attr{};
@@ -38,9 +42,10 @@ uint32_t host_scalar_inputs(const TensorIterator& iter, const IterGeometry& g, c
     if (err == cudaSuccess && (attr.type == cudaMemoryTypeDevice || attr.type == cudaMemoryTypeManaged)) continue;
     scalars[k] = 0;
     std::memcpy(&scalars[k], g.data[k], size_t(element_sizes[k]));
-    mask |= 1u << k;
+    host_scalar[k] = true;
+    any = true;
   }
-  return mask;
+  return any;
 }
 
 Tensor upload_offsets(const int64_t* offsets, int64_t count) {

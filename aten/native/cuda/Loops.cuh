@@ -10,32 +10,36 @@
 // (whole slabs, rows or row chunks) on the host, each launched with its own base pointers.
 // Inputs that are CPU 0-d tensors (PyTorch lets them join CUDA ops as scalars) are read on the
 // host and passed by value in the kernel parameters.
+// Any number of inputs: the parameter block is sized by the functor's arity at compile time (the
+// whole block must fit CUDA's 4 KB kernel-parameter limit: about 120 operands).
 #include <array>
 #include <tuple>
 #include <utility>
 #include <vector>
 
 #include "aten/core/FunctionTraits.h"
+#include "aten/core/SmallVector.h"
 #include "aten/iter/TensorIterator.h"
 #include "aten/native/cuda/CUDACommon.cuh"
 
 namespace tg::native::cuda {
 
-constexpr int kMaxOperands = TensorIterator::kMaxOperands;
 constexpr int kVec = 4;                        // elements per thread on the contiguous path
 constexpr int64_t kMaxPiece = int64_t(1) << 31;  // elements per launch (32-bit indexing)
 
-// Kernel parameters, passed by value. scalars[k] holds operand k's value when bit k of
-// scalar_mask is set (a CPU 0-d input); data[k] is then unused.
+// Kernel parameters for NT operands (output first), passed by value. scalars[k] holds operand
+// k's value when host_scalar[k] is set (a CPU 0-d input); data[k] is then unused.
+template <int NT>
 struct PointwiseParams {
-  char* data[kMaxOperands];
-  int64_t s0[kMaxOperands];
-  int64_t s1[kMaxOperands];
+  char* data[NT];
+  int64_t s0[NT];
+  int64_t s1[NT];
   uint32_t size0, size1;           // the slab's shape
   uint32_t n;                      // elements in this piece
   const int64_t* slab_offsets;     // [slab][operand] byte offsets, or null (a single slab)
-  uint64_t scalars[kMaxOperands];
-  uint32_t scalar_mask;
+  uint64_t scalars[NT];
+  bool host_scalar[NT];
+  bool any_host_scalar;
   bool aligned;                    // contiguous path: vector loads are allowed
 };
 
@@ -52,9 +56,11 @@ __device__ inline typename function_traits<F>::result_type apply_at(const F& f, 
 }
 
 // Operand pointers with CPU scalars redirected to their by-value copies in the parameters.
-__device__ inline void operand_bases(const PointwiseParams& p, int nt, char** base) {
-  for (int k = 0; k < nt; ++k)
-    base[k] = (p.scalar_mask >> k) & 1u ? reinterpret_cast<char*>(const_cast<uint64_t*>(&p.scalars[k])) : p.data[k];
+template <int NT>
+__device__ inline void operand_bases(const PointwiseParams<NT>& p, char** base) {
+#pragma unroll
+  for (int k = 0; k < NT; ++k)
+    base[k] = p.host_scalar[k] ? reinterpret_cast<char*>(const_cast<uint64_t*>(&p.scalars[k])) : p.data[k];
 }
 
 template <typename T>
@@ -76,40 +82,40 @@ __device__ inline void vector_step(const F& f, char* const* base, uint32_t first
   apply_vec(f, out, load_vec<std::tuple_element_t<I, args>>(base[I + 1], first)...);
   *reinterpret_cast<aligned_vector<R, kVec>*>(base[0] + size_t(first) * sizeof(R)) = out;
 }
-// One element i; inputs whose scalar bit is set stay at their by-value copy.
+// One element i; host-scalar inputs stay at their by-value copy.
 template <typename F, size_t... I>
-__device__ inline void scalar_step(const F& f, char* const* base, uint32_t mask, uint32_t i, std::index_sequence<I...>) {
+__device__ inline void scalar_step(const F& f, char* const* base, const bool* host_scalar, uint32_t i,
+                                   std::index_sequence<I...>) {
   using traits = function_traits<F>;
   using R = typename traits::result_type;
   using args = typename traits::args_tuple;
   char* ptrs[traits::arity + 1];
   ptrs[0] = base[0] + size_t(i) * sizeof(R);
-  ((ptrs[I + 1] = (mask >> (I + 1)) & 1u ? base[I + 1] : base[I + 1] + size_t(i) * sizeof(std::tuple_element_t<I, args>)),
+  ((ptrs[I + 1] = host_scalar[I + 1] ? base[I + 1] : base[I + 1] + size_t(i) * sizeof(std::tuple_element_t<I, args>)),
    ...);
   *reinterpret_cast<R*>(ptrs[0]) = apply_at(f, ptrs, std::index_sequence<I...>{});
 }
 
-template <typename F>
-__global__ void contiguous_kernel(F f, PointwiseParams p) {
+template <typename F, int NT = function_traits<F>::arity + 1>
+__global__ void contiguous_kernel(F f, PointwiseParams<NT> p) {
   using traits = function_traits<F>;
-  constexpr int nt = traits::arity + 1;
-  char* base[nt];
-  operand_bases(p, nt, base);
+  char* base[NT];
+  operand_bases(p, base);
   const uint32_t first = (blockIdx.x * blockDim.x + threadIdx.x) * kVec;
   if (first >= p.n) return;
-  if (p.aligned && p.scalar_mask == 0 && first + kVec <= p.n) {
+  if (p.aligned && !p.any_host_scalar && first + kVec <= p.n) {
     vector_step(f, base, first, std::make_index_sequence<traits::arity>{});
     return;
   }
   for (uint32_t i = first; i < p.n && i < first + kVec; ++i)
-    scalar_step(f, base, p.scalar_mask, i, std::make_index_sequence<traits::arity>{});
+    scalar_step(f, base, p.host_scalar, i, std::make_index_sequence<traits::arity>{});
 }
 
-template <typename F>
-__global__ void strided_kernel(F f, PointwiseParams p) {
+template <typename F, int NT = function_traits<F>::arity + 1>
+__global__ void strided_kernel(F f, PointwiseParams<NT> p) {
   using traits = function_traits<F>;
   using R = typename traits::result_type;
-  constexpr int nt = traits::arity + 1;
+  constexpr int nt = NT;
   const uint32_t i = blockIdx.x * blockDim.x + threadIdx.x;
   if (i >= p.n) return;
   const uint32_t i0 = i % p.size0;
@@ -117,13 +123,13 @@ __global__ void strided_kernel(F f, PointwiseParams p) {
   const uint32_t i1 = rest % p.size1;
   const uint32_t slab = rest / p.size1;
   char* base[nt];
-  operand_bases(p, nt, base);
+  operand_bases(p, base);
   char* ptrs[nt];
 #pragma unroll
   for (int k = 0; k < nt; ++k) {
     int64_t off = int64_t(i0) * p.s0[k] + int64_t(i1) * p.s1[k];
     if (p.slab_offsets) off += p.slab_offsets[int64_t(slab) * nt + k];
-    ptrs[k] = (p.scalar_mask >> k) & 1u ? base[k] : base[k] + off;
+    ptrs[k] = p.host_scalar[k] ? base[k] : base[k] + off;
   }
   *reinterpret_cast<R*>(ptrs[0]) = apply_at(f, ptrs, std::make_index_sequence<traits::arity>{});
 }
@@ -132,17 +138,17 @@ __global__ void strided_kernel(F f, PointwiseParams p) {
 // serial_for_each over the whole range calls back once per 2-D slab, with full slabs.
 struct IterGeometry {
   int nt = 0;
-  char* data[kMaxOperands] = {};
-  int64_t s0[kMaxOperands] = {}, s1[kMaxOperands] = {};
+  SmallVector<char*, TensorIterator::kInlineOperands> data;  // nt each
+  SmallVector<int64_t, TensorIterator::kInlineOperands> s0, s1;
   int64_t size0 = 1, size1 = 1;
   std::vector<int64_t> slab_offsets;  // nslabs * nt
   int64_t nslabs() const { return int64_t(slab_offsets.size()) / nt; }
 };
 IterGeometry iter_geometry(const TensorIterator& iter);
-// Bit k set: operand k is a scalar input living in host memory (a CPU 0-d tensor); its value
-// (element_size bytes each) goes into scalars[k].
-uint32_t host_scalar_inputs(const TensorIterator& iter, const IterGeometry& g, const int* element_sizes,
-                            uint64_t* scalars);
+// host_scalar[k] set: operand k is a scalar input living in host memory (a CPU 0-d tensor); its
+// value (element_sizes[k] bytes) goes into scalars[k]. Returns whether any input is one.
+bool host_scalar_inputs(const TensorIterator& iter, const IterGeometry& g, const int* element_sizes,
+                        uint64_t* scalars, bool* host_scalar);
 // A device copy of the slab table (freed when the returned tensor dies; stream-ordered).
 Tensor upload_offsets(const int64_t* offsets, int64_t count);
 
@@ -153,16 +159,17 @@ void gpu_kernel(const TensorIterator& iter, const F& f) {
   using args = typename traits::args_tuple;
   constexpr int nt = traits::arity + 1;
   if (iter.numel() == 0) return;
+  static_assert(sizeof(PointwiseParams<nt>) <= 4000, "gpu_kernel: too many operands for CUDA's 4 KB of kernel parameters");
   TG_CHECK(iter.ntensors() == nt, "[", iter.op(), "] internal error: kernel arity ", nt - 1, " for ",
            iter.ninputs(), " inputs");
-  int element_sizes[kMaxOperands] = {int(sizeof(R))};
+  int element_sizes[nt] = {int(sizeof(R))};
   [&]<size_t... I>(std::index_sequence<I...>) {
     ((element_sizes[I + 1] = int(sizeof(std::tuple_element_t<I, args>))), ...);
   }(std::make_index_sequence<traits::arity>{});
 
   IterGeometry g = iter_geometry(iter);
-  PointwiseParams p{};
-  p.scalar_mask = host_scalar_inputs(iter, g, element_sizes, p.scalars);
+  PointwiseParams<nt> p{};
+  p.any_host_scalar = host_scalar_inputs(iter, g, element_sizes, p.scalars, p.host_scalar);
   for (int k = 0; k < nt; ++k) {
     p.s0[k] = g.s0[k];
     p.s1[k] = g.s1[k];

@@ -296,6 +296,7 @@ def entries():
                           ("condition is a number", lambda: tg.where(True, _f(), _f()), TypeError),
                       )))
     out += _issue9_pointwise_entries()
+    out += _issue9_multi_operand_entries()
     return out
 
 
@@ -490,4 +491,186 @@ def _issue9_pointwise_entries():
     for name, left in (("bitwise_left_shift", True), ("bitwise_right_shift", False)):
         out.append(OpInfo(name, ref=_shift_ref(left), sample_inputs=_shift_samples, scalars=("int",), error_inputs=_binary_errors(name, [
             ("bool operands", lambda name=name: getattr(tg, name)(_f(S, tg.bool), _f(S, tg.bool)), NotImplementedError)])))
+    return out
+
+
+# ----------------------------------------------------------------------------- issue 9: three-operand pointwise ops
+
+_TERNARY_BROADCAST = [  # each operand in turn the one that decides the shape
+    (S, (4,), (3, 1)),
+    ((3, 1), S, (1, 4)),
+    ((4,), (3, 1), S),
+    ((2, 1, 4), (3, 1), (4,)),
+]
+
+_TERNARY_PROMOTION = [  # (shape, dtype) of the three operands
+    ((S, tg.int64), (S, tg.float32), (S, tg.float32)),
+    ((S, tg.float16), (S, tg.float32), ((), tg.float64)),   # 0-d float64 doesn't outrank float32
+    ((S, tg.uint8), (S, tg.int8), (S, tg.int16)),
+    ((S, tg.float32), ((), tg.float64), ((), tg.int64)),
+    ((S, tg.bool), (S, tg.float16), (S, tg.bfloat16)),
+    (((), tg.float64), (S, tg.int32), (S, tg.float16)),
+    ((S, tg.bfloat16), (S, tg.bfloat16), (S, tg.bfloat16)),
+]
+
+
+def _ternary_samples(op, dtype, mode, make, *, nonzero=(), extra_kwargs=()):
+    """Samples of a pointwise op with three tensor operands: equal shapes, shapes that broadcast
+    among all three, a 0-d tensor in each position, zero-size shapes, a few thousand elements with
+    transposed and broadcast operands, mixed dtypes. nonzero: operand positions that must not hold
+    0 (divisors); extra_kwargs: keyword arguments (value=...) each tried once on the basic shapes."""
+    def three(*shapes):
+        return [make(s, nonzero=i in nonzero) for i, s in enumerate(shapes)]
+
+    if mode == "basic":
+        yield SampleInput(*three(S, S, S))
+        yield SampleInput(*three(L, L, L))
+        for kw in extra_kwargs:
+            yield SampleInput(*three(S, S, S), **kw)
+    elif mode == "broadcast":
+        for shapes in _TERNARY_BROADCAST:
+            yield SampleInput(*three(*shapes))
+    elif mode == "zero_dim":
+        yield SampleInput(*three((), (), ()))
+        yield SampleInput(*three((), S, S))
+        yield SampleInput(*three(S, (), S))
+        yield SampleInput(*three(S, S, ()))
+    elif mode == "zero_size":
+        yield SampleInput(*three((0, 4), (0, 4), (0, 4)))
+        yield SampleInput(*three((0, 4), (4,), ()))
+        yield SampleInput(*three((2, 0), (2, 1), (1, 0)))
+    elif mode == "large":
+        yield SampleInput(*three(BIG, BIG, BIG))
+        a, b, c = three(BIG[::-1], BIG, (BIG[1],))
+        yield SampleInput(a.t(), b, c)                      # operands disagree on layout (blocked walk)
+        a, b, c = three(BIG, BIG[::-1], (BIG[0], 1))
+        yield SampleInput(a, b.t(), c)
+    elif mode == "promotion":
+        for k, operands in enumerate(_TERNARY_PROMOTION):
+            yield SampleInput(*[Maker(op, dt, seed=7 + 2 * k + i)(shape, nonzero=i in nonzero)
+                                for i, (shape, dt) in enumerate(operands)])
+
+
+def _addcmul_ref(a, t1, t2, value=1):
+    return a + _scalar_to(value, t1.dtype) * t1 * t2  # value in the compute dtype, like the kernel
+
+
+def _addcdiv_ref(a, t1, t2, value=1):
+    return a + _scalar_to(value, t1.dtype) * t1 / t2
+
+
+def _lerp_ref(a, b, w):
+    # PyTorch's formula: exact at w = 0 and w = 1 (the branch keeps the small factor on the side of
+    # the endpoint it approaches)
+    w = np.asarray(w, dtype=a.dtype) if not isinstance(w, np.ndarray) else w
+    return np.where(np.abs(w) < 0.5, a + w * (b - a), b - (b - a) * (1 - w))
+
+
+def _value_kwargs(dtype):
+    # integers: values every integer dtype holds (PyTorch refuses a value that overflows the dtype)
+    return [{"value": 2}, {"value": 3}] if not is_floating(dtype) else [{"value": 0.5}, {"value": -2}]
+
+
+def _addcmul_samples(op, dtype, mode, make):
+    yield from _ternary_samples(op, dtype, mode, make, extra_kwargs=_value_kwargs(dtype) if dtype is not tg.bool else ())
+
+
+def _addcdiv_samples(op, dtype, mode, make):
+    yield from _ternary_samples(op, dtype, mode, make, nonzero=(2,), extra_kwargs=_value_kwargs(dtype))
+
+
+def _addcdiv_expected_error(op, sample):
+    t1, t2 = sample.args[1], sample.args[2]
+    # PyTorch: integer (or bool) tensor1 and tensor2 would be an integer division: an error
+    return RuntimeError if not is_floating(t1.dtype) and not is_floating(t2.dtype) else None
+
+
+def _lerp_samples(op, dtype, mode, make):
+    yield from _ternary_samples(op, dtype, mode, make)  # lerp.Tensor
+    if mode == "basic":  # lerp.Scalar: weights inside, at the ends of and outside [0, 1]
+        for w in (0.25, 0.5, 0.75, 0.0, 1.0, -1.5, 2.0):
+            yield SampleInput(make(S), make(S), w)
+    elif mode == "broadcast":
+        yield SampleInput(make((3, 1)), make((4,)), 0.3)
+    elif mode == "zero_dim":
+        yield SampleInput(make(()), make(S), 0.7)
+    elif mode == "large":
+        yield SampleInput(make(BIG[::-1]).t(), make(BIG), 0.6)
+
+
+def _tensor_operands_dtype(op, sample):
+    # lerp.Scalar's weight is a Scalar argument, not an operand: lerp(int, int, 0.5) stays integer
+    return result_type(*[x for x in sample.args if isinstance(x, tg.Tensor)])
+
+
+def _lerp_expected_error(op, sample):
+    a = sample.args[0]
+    # PyTorch's lerp doesn't promote: end and a tensor weight must have self's dtype
+    others = [x for x in sample.args[1:] if isinstance(x, tg.Tensor)]
+    return RuntimeError if any(x.dtype is not a.dtype for x in others) else None
+
+
+def _ternary_errors(name, extra=()):
+    fn = getattr(tg, name)
+
+    def gen(op):
+        yield ErrorInput("shapes that don't broadcast", lambda: fn(_f((2, 3)), _f((4,)), _f((2, 3))), RuntimeError,
+                         "cannot be broadcast")
+        yield ErrorInput("third operand doesn't broadcast", lambda: fn(_f(S), _f(S), _f((5,))), RuntimeError,
+                         "cannot be broadcast")
+        yield ErrorInput("string operand", lambda: fn(_f(), _f(), "a"), TypeError)
+        yield ErrorInput("missing operand", lambda: fn(_f(), _f()), TypeError)
+        yield ErrorInput("in-place result doesn't fit self",
+                         lambda: getattr(_f((3, 1)), name + "_")(_f(S), _f(S)), RuntimeError)
+        yield ErrorInput("out= is not a tensor", lambda: fn(_f(), _f(), _f(), out=3), TypeError)
+
+        def inplace_with_own_transpose():
+            x = _f((3, 3))
+            return getattr(x, name + "_")(x.t(), _f((3, 3)))
+        yield ErrorInput("in-place with a transposed view of self (partial overlap)", inplace_with_own_transpose,
+                         RuntimeError, "single memory location")
+
+        def out_overlaps_input():
+            x = _f((5,))
+            return fn(x[1:], _f((4,)), x[1:], out=x[:-1])
+        yield ErrorInput("out= overlaps an input partially", out_overlaps_input, RuntimeError,
+                         "single memory location")
+        for e in extra:
+            yield ErrorInput(*e)
+    return gen
+
+
+def _issue9_multi_operand_entries():
+    """addcmul, addcdiv and lerp: pointwise ops over three tensor operands (lerp.Scalar: two and a
+    number). Their float32 tolerance allows for cancellation in self + (up to ~160)."""
+    tol = {tg.float32: (1e-5, 1e-4)}
+    out = []
+    out.append(OpInfo("addcmul", ref=_addcmul_ref, sample_inputs=_addcmul_samples, arity=3, ieee_specials=(0, 1, 2),
+                      tol=tol, error_inputs=_ternary_errors("addcmul", [
+                          ("bool tensors", lambda: tg.addcmul(_f(S, tg.bool), _f(S, tg.bool), _f(S, tg.bool)),
+                           NotImplementedError, r"\[addcmul\]"),
+                          ("float result into an int64 self",
+                           lambda: _f(S, tg.int64).addcmul_(_f(S), _f(S)), RuntimeError, "can't be cast"),
+                      ])))
+    out.append(OpInfo("addcdiv", ref=_addcdiv_ref, sample_inputs=_addcdiv_samples, arity=3, ieee_specials=(0, 1, 2),
+                      expected_error=_addcdiv_expected_error, tol=tol, error_inputs=_ternary_errors("addcdiv", [
+                          ("integer division", lambda: tg.addcdiv(_f(S), _f(S, tg.int64), _f(S, tg.int32)),
+                           RuntimeError, r"\[addcdiv\] Integer division with addcdiv is no longer supported"),
+                          ("bool tensor1 and tensor2", lambda: tg.addcdiv(_f(S), _f(S, tg.bool), _f(S, tg.bool)),
+                           RuntimeError, "Integer division"),
+                      ])))
+    out.append(OpInfo("lerp", ref=_lerp_ref, sample_inputs=_lerp_samples, arity=3, ieee_specials=(0, 1, 2),
+                      dtypes=FLOATING, compute_dtype=_tensor_operands_dtype, expected_error=_lerp_expected_error,
+                      tol=tol,
+                      error_inputs=_ternary_errors("lerp", [
+                          ("end of another dtype", lambda: tg.lerp(_f(S), _f(S, tg.float64), 0.5), RuntimeError,
+                           r"\[lerp\] expected dtype float32 for `end` but got dtype float64"),
+                          ("weight of another dtype", lambda: tg.lerp(_f(S), _f(S), _f(S, tg.float16)),
+                           RuntimeError, "for `weight`"),
+                          ("integer tensors", lambda: tg.lerp(_f(S, tg.int64), _f(S, tg.int64), 0.5),
+                           NotImplementedError, r"\[lerp\]"),
+                          ("two integer dtypes (no promotion)", lambda: tg.lerp(_f(S, tg.int32), _f(S, tg.int64), 1),
+                           RuntimeError, "for `end`"),
+                          ("weight is a string", lambda: tg.lerp(_f(), _f(), "a"), TypeError),
+                      ])))
     return out

@@ -729,8 +729,20 @@ def _pointwise_samples(op, dtype, mode, make):
     if op.arity == 1:
         return _unary_samples(op, dtype, mode, make)
     if op.arity == 3:
-        return _ternary_samples(op, dtype, mode, make)
+        return _ternary_samples(op, dtype, mode, make, extra_kwargs=_scalar_kwargs(op, dtype))
     return _binary_samples(op, dtype, mode, make)
+
+
+def _scalar_kwargs(op, dtype):
+    """Keyword Scalar arguments with a default (addcmul's value=1), each tried with two other values:
+    integers every integer dtype holds (PyTorch refuses a value that overflows the dtype), floats
+    with a fraction and a sign; none for bool."""
+    overload = _generic_overload(op)
+    if dtype is tg.bool or overload is None:
+        return []
+    names = [a.name for a in overload.arguments if a.kwarg_only and a.type == "Scalar" and a.default is not None]
+    values = (0.5, -2) if is_floating(dtype) else (2, 3)
+    return [{name: v} for name in names for v in values]
 
 
 def _has_identity(op) -> bool:

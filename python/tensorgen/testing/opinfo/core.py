@@ -1017,6 +1017,22 @@ def pointwise_error_inputs(op):
     dt = _input_dtype(op)
     yield from _out_dtype_error(op, fn, [_f(S, dt, seed=6 + i) for i in range(max(op.arity, 1))])
     yield from _inplace_dtype_error(op)
+    yield from _unsupported_dtype_errors(op, fn, len(required))
+
+
+def _unsupported_dtype_errors(op, fn, n):
+    """`trunc of bool`: operands of a dtype outside the op's set that promotion doesn't lift into it
+    raise NotImplementedError naming the op; one dtype of each category (bool, integer, floating;
+    test_ops checks every dtype without the op's name)."""
+    for category in ((tg.bool,), (tg.int64, tg.int32, tg.int16, tg.int8, tg.uint8),
+                     (tg.float32, tg.float64, tg.float16, tg.bfloat16)):
+        for dt in category:
+            args = [_f(S, dt, seed=3 + i) for i in range(n)]
+            sample = SampleInput(*args)
+            if dt not in op.dtypes and op.compute_dtype(sample) is dt and op.expected_error(sample) is NotImplementedError:
+                yield ErrorInput(f"{op.name} of {dtype_name(dt)}", lambda args=args: fn(*args), NotImplementedError,
+                                 rf"\[{op.name}\]")
+                break
 
 
 def reduction_error_inputs(op):

@@ -449,17 +449,14 @@ def entries():
     out.append(OpInfo("minimum", ref=np.minimum))
     out.append(OpInfo("neg", ref=np.negative, expected_error=_neg_expected_error, error_inputs=_errors(
         ("neg of bool", lambda: tg.neg(_f(S, tg.bool)), RuntimeError, r"\[neg\]"))))
-    out.append(OpInfo("abs", ref=np.abs, error_inputs=_errors(
-        ("abs of bool", lambda: tg.abs(_f(S, tg.bool)), NotImplementedError, r"\[abs\]"))))
+    out.append(OpInfo("abs", ref=np.abs))
     # sign(nan): NumPy says nan, PyTorch 0
     out.append(OpInfo("sign", ref=_sign_ref, ieee_specials=False))
     for name, ref, domain in _FLOAT_UNARY:
         out.append(OpInfo(name, ref=ref, domain=domain, tol=_TOL))
-    out.append(OpInfo("relu", ref=lambda a: np.maximum(a, 0).astype(a.dtype), error_inputs=_errors(
-        ("relu of bool", lambda: tg.relu(_f(S, tg.bool)), NotImplementedError, r"\[relu\]"))))
+    out.append(OpInfo("relu", ref=lambda a: np.maximum(a, 0).astype(a.dtype)))
     for name, ref in (("floor", np.floor), ("ceil", np.ceil), ("round", _round_ref)):
-        out.append(OpInfo(name, ref=ref, sample_inputs=_rounding_samples, error_inputs=_errors(
-            (f"{name} of bool", lambda name=name: getattr(tg, name)(_f(S, tg.bool)), NotImplementedError))))
+        out.append(OpInfo(name, ref=ref, sample_inputs=_rounding_samples))
     out.append(OpInfo("clamp", ref=_clamp_ref, sample_inputs=_clamp_samples, error_inputs=_errors(
         ("neither min nor max", lambda: tg.clamp(_f()), RuntimeError, "min.*max"),
         ("min doesn't broadcast", lambda: tg.clamp(_f(), min=_f((5,))), RuntimeError),
@@ -499,18 +496,15 @@ def entries():
     out.append(OpInfo("erfc", ref=_erf_ref(math.erfc), domain=(-3.0, 3.0), tol=_TOL))
     out.append(OpInfo("erfinv", ref=_erf_ref(_erfinv_scalar), domain=(-0.95, 0.95), tol=_TOL))
     out.append(OpInfo("reciprocal", ref=np.reciprocal, tol=_TOL))
-    out.append(OpInfo("trunc", ref=np.trunc, sample_inputs=_rounding_samples, error_inputs=_errors(
-        ("trunc of bool", lambda: tg.trunc(_f(S, tg.bool)), NotImplementedError, r"\[trunc\]"))))
-    out.append(OpInfo("frac", ref=lambda a: a - np.trunc(a), error_inputs=_errors(
-        ("frac of int64", lambda: tg.frac(_f(S, tg.int64)), NotImplementedError, r"\[frac\]"))))
+    out.append(OpInfo("trunc", ref=np.trunc, sample_inputs=_rounding_samples))
+    out.append(OpInfo("frac", ref=lambda a: a - np.trunc(a)))
     out.append(OpInfo("logit", ref=_logit_ref, domain=(0.05, 0.95), int_domain=(0, 2), sample_inputs=_logit_samples,
                       tol=_TOL, error_inputs=_errors(("eps is a string", lambda: tg.logit(_f(), eps="a"), TypeError))))
     # a composite: arity=1 makes it pointwise-like (samples and error inputs below are the unary defaults)
     out.append(OpInfo("square", ref=np.square, arity=1, sample_inputs=_pointwise_samples, result_dtype=_square_dtype,
                       error_inputs=_unary_errors("square", [
                           ("square_ of bool (int64 result)", lambda: _f(S, tg.bool).square_(), RuntimeError)])))
-    out.append(OpInfo("signbit", ref=np.signbit, error_inputs=_errors(
-        ("signbit of bool", lambda: tg.signbit(_f(S, tg.bool)), NotImplementedError, r"\[signbit\]"))))
+    out.append(OpInfo("signbit", ref=np.signbit))
     out.append(OpInfo("isnan", ref=np.isnan))
     out.append(OpInfo("isinf", ref=np.isinf))
     out.append(OpInfo("isfinite", ref=np.isfinite))
@@ -524,8 +518,7 @@ def entries():
     for name, ref in (("fmod", np.fmod), ("remainder", np.remainder), ("floor_divide", np.floor_divide)):
         out.append(OpInfo(name, ref=ref, sample_inputs=_nonzero_binary, error_inputs=_errors(
             ("integer division by zero", lambda name=name: getattr(tg, name)(_f(S, tg.int64), tg.zeros(S, dtype=tg.int64)),
-             RuntimeError, "ZeroDivisionError"),
-            (f"{name} of bool", lambda name=name: getattr(tg, name)(_f(S, tg.bool), _f(S, tg.bool)), NotImplementedError))))
+             RuntimeError, "ZeroDivisionError"))))
     out.append(OpInfo("heaviside", ref=_heaviside_ref, scalars=(), expected_error=_heaviside_expected_error,
                       error_inputs=_errors(
                           ("different dtypes", lambda: tg.heaviside(_f(), _f(S, tg.float64)), RuntimeError, "dtypes"))))

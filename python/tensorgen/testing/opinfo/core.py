@@ -5,11 +5,16 @@ module per family (pointwise.py, reductions.py, ...); __init__.py gathers them i
 Each entry says how to call the op (sample inputs), what it should return (a NumPy reference), which
 dtypes it supports, with which tolerances and on which input domain, and how it fails (error inputs).
 What native_functions.yaml knows comes from tg.ops.<name>: kind, variants, promotion, dtypes and the
-number of tensor inputs (arity). Pointwise and reduction ops get their samples and their error
+number of tensor inputs (arity). Pointwise (one, two or three tensor operands), reduction (one
+dim, a list of dims, none; extra keyword arguments) and scan ops get their samples and their error
 inputs from their kind, so adding one needs at most its NumPy reference:
 
     OpInfo("hypot", ref=np.hypot)          # in pointwise.py
     OpInfo("amax", ref=np.amax)            # in reductions.py (NumPy's axis=/keepdims= are mapped)
+    OpInfo("cumsum", ref=np.cumsum)        # in scans.py (dim -> axis=)
+
+An entry adds only what the YAML can't say: a reference NumPy lacks, an input domain, tolerances,
+op-specific samples and error inputs.
 
 Per-op error_inputs add to the defaults of the kind (an error input of the same name replaces the
 default one). Everything else (views, factories, linear algebra, softmax, random, copies) has an

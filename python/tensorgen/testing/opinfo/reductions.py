@@ -1,4 +1,4 @@
-"""Reductions (kind: reduction): sum, mean, prod, all, any, max/min, argmax/argmin."""
+"""Reductions (kind: reduction): sum, mean, prod, all, any, max/min, argmax/argmin, amax/amin, var/std."""
 from __future__ import annotations
 
 import numpy as np

@@ -15,9 +15,9 @@ and error inputs of each kind; the entries live in one module per family:
     copy.py              copies, fills, conversions, whole-tensor comparisons
     backward_helpers.py  select_backward and friends
 
-Adding a pointwise or reduction op needs one line in its family module, e.g.
-`OpInfo("hypot", ref=np.hypot)`; what the YAML says (kind, variants, promotion, dtypes, arity)
-comes from tg.ops.<name>.
+Adding a pointwise, reduction or scan op needs one line in its family module, e.g.
+`OpInfo("hypot", ref=np.hypot)`, `OpInfo("amax", ref=np.amax)`; what the YAML says (kind,
+variants, promotion, dtypes, arity) comes from tg.ops.<name>.
 
 Building the database never raises: an entry for a name that is not an op, a family module that
 fails to build, a duplicate or a missing entry are each reported by a test in tests/test_ops.py

@@ -5,11 +5,16 @@ module per family (pointwise.py, reductions.py, ...); __init__.py gathers them i
 Each entry says how to call the op (sample inputs), what it should return (a NumPy reference), which
 dtypes it supports, with which tolerances and on which input domain, and how it fails (error inputs).
 What native_functions.yaml knows comes from tg.ops.<name>: kind, variants, promotion, dtypes and the
-number of tensor inputs (arity). Pointwise and reduction ops get their samples and their error
+number of tensor inputs (arity). Pointwise (one, two or three tensor operands), reduction (one
+dim, a list of dims, none; extra keyword arguments) and scan ops get their samples and their error
 inputs from their kind, so adding one needs at most its NumPy reference:
 
     OpInfo("hypot", ref=np.hypot)          # in pointwise.py
     OpInfo("amax", ref=np.amax)            # in reductions.py (NumPy's axis=/keepdims= are mapped)
+    OpInfo("cumsum", ref=np.cumsum)        # in scans.py (dim -> axis=)
+
+An entry adds only what the YAML can't say: a reference NumPy lacks, an input domain, tolerances,
+op-specific samples and error inputs.
 
 Per-op error_inputs add to the defaults of the kind (an error input of the same name replaces the
 default one). Everything else (views, factories, linear algebra, softmax, random, copies) has an
@@ -262,6 +267,15 @@ def _is_numpy_function(fn) -> bool:
     return isinstance(fn, np.ufunc) or (getattr(fn, "__module__", None) or "").split(".")[0] == "numpy"
 
 
+def _numpy_scan_ref(npfn):
+    """A NumPy cumulative function (np.cumsum) as the reference of a scan op: dim -> axis= (none for
+    a 0-d input: NumPy flattens it, the reshape gives the 0-d result back), dtype= dropped."""
+    def ref(a, dim, dtype=None):
+        return npfn(a, axis=dim if a.ndim else None).reshape(a.shape)
+    ref.__name__ = getattr(npfn, "__name__", "ref")
+    return ref
+
+
 def _numpy_reduction_ref(npfn):
     """A NumPy reduction (np.amax, np.sum) as the reference of a reduction op: dim -> axis=
     (a list -> a tuple, none for a 0-d input), keepdim -> keepdims=; dtype= is dropped (the
@@ -280,10 +294,11 @@ class OpInfo:
 
     From native_functions.yaml (tg.ops.<name>): kind, variants, dtypes, promotion, arity.
 
-    Arguments (all optional; pointwise and reduction ops get defaults from their kind):
+    Arguments (all optional; pointwise, reduction and scan ops get defaults from their kind):
       ref            NumPy reference: ref(*np_args, **kwargs) -> array, tuple of arrays, bool or number.
                      For a reduction, a NumPy function (np.amax) is called NumPy's way: dim -> axis=,
-                     keepdim -> keepdims=, dtype= dropped (the inputs are already in the compute dtype)
+                     keepdim -> keepdims=, dtype= dropped (the inputs are already in the compute dtype);
+                     for a scan (np.cumsum) the same: dim -> axis=, dtype= dropped
       dtypes         supported compute dtypes (default: the YAML `dtypes` set)
       promotion      result dtype rule (default: the YAML `promotion`): default, int_to_float,
                      always_bool, keep, sum, floating_only, index, and python_bool (a Python bool result)
@@ -327,6 +342,8 @@ class OpInfo:
         self.tags = tuple(meta.tags) if meta is not None else ()
         if ref is not None and self.kind == "reduction" and _is_numpy_function(ref):
             ref = _numpy_reduction_ref(ref)
+        elif ref is not None and self.kind == "scan" and _is_numpy_function(ref):
+            ref = _numpy_scan_ref(ref)
         self.ref = ref
         if dtypes is None:
             dtypes = DTYPE_SETS[meta.dtypes] if meta is not None else ALL_DTYPES
@@ -347,7 +364,8 @@ class OpInfo:
         # pointwise-like: the reference runs in the compute dtype, Python numbers are weak scalars
         self.pointwise_like = (self.kind in ("pointwise", "reduction") or "pointwise" in self.tags
                                or arity is not None)
-        self.ref_inputs = ref_inputs or ("compute" if self.pointwise_like else "exact")
+        # scans (cumsum) compare in the compute dtype too, but their dim is no weak scalar
+        self.ref_inputs = ref_inputs or ("compute" if self.pointwise_like or self.kind == "scan" else "exact")
         self.method_self = method_self
         self.scalars = scalars
         self._out_ok = out_ok
@@ -356,9 +374,9 @@ class OpInfo:
             arity = meta.arity if meta is not None else 0
         self.arity = arity
         if ieee_specials is None:
-            ieee_specials = self.pointwise_like
+            ieee_specials = self.pointwise_like or self.kind == "scan"
         if ieee_specials is True:
-            ieee_specials = (0, 1) if arity == 2 else (0,)
+            ieee_specials = tuple(range(max(arity, 1)))  # every tensor operand
         self.ieee_specials = tuple(ieee_specials or ())
 
     @property
@@ -442,8 +460,8 @@ class OpInfo:
     @property
     def default_kind(self):
         """The kind whose default samples and error inputs the op gets: "pointwise" (kind, or a
-        composite tagged pointwise), "reduction", or None."""
-        if self.kind in ("pointwise", "reduction"):
+        composite tagged pointwise), "reduction", "scan", or None."""
+        if self.kind in ("pointwise", "reduction", "scan"):
             return self.kind
         return "pointwise" if "pointwise" in self.tags else None
 
@@ -460,7 +478,7 @@ class OpInfo:
     # -- dtypes
     def operands(self, sample):
         """The arguments taking part in type promotion."""
-        if self.kind == "reduction":
+        if self.kind in ("reduction", "scan"):
             return [sample.args[0]]
         ops = [a for a in sample.args if isinstance(a, (tg.Tensor, builtins.bool, builtins.int, builtins.float))]
         ops += [sample.kwargs[k] for k in ("min", "max") if sample.kwargs.get(k) is not None]
@@ -470,7 +488,7 @@ class OpInfo:
         if self._compute_dtype is not None:
             return self._compute_dtype(self, sample)
         p = self.promotion
-        if self.kind == "reduction":
+        if self.kind in ("reduction", "scan"):
             x = sample.args[0]
             requested = sample.kwargs.get("dtype")
             if requested is not None:
@@ -491,8 +509,10 @@ class OpInfo:
             return tg.bool
         if p == "index":
             return tg.int64
-        if self.kind == "reduction" and p == "keep":
-            return sample.args[0].dtype
+        if self.kind in ("reduction", "scan"):
+            rdt = sample.args[0].dtype if p == "keep" else self.compute_dtype(sample)
+            # (values, indices): cummax, mode
+            return (rdt, tg.int64) if len(self.meta.primary.returns) == 2 else rdt
         return self.compute_dtype(sample)
 
     def supports(self, sample) -> bool:
@@ -654,14 +674,92 @@ def _binary_samples(op, dtype, mode, make, nonzero_other=False):
 BIG = (37, 129)  # odd sizes, a few thousand elements: past the short-tensor paths
 
 
+_TERNARY_BROADCAST = [  # each operand in turn the one that decides the shape
+    (S, (4,), (3, 1)),
+    ((3, 1), S, (1, 4)),
+    ((4,), (3, 1), S),
+    ((2, 1, 4), (3, 1), (4,)),
+]
+
+_TERNARY_PROMOTION = [  # (shape, dtype) of the three operands
+    ((S, tg.int64), (S, tg.float32), (S, tg.float32)),
+    ((S, tg.float16), (S, tg.float32), ((), tg.float64)),   # 0-d float64 doesn't outrank float32
+    ((S, tg.uint8), (S, tg.int8), (S, tg.int16)),
+    ((S, tg.float32), ((), tg.float64), ((), tg.int64)),
+    ((S, tg.bool), (S, tg.float16), (S, tg.bfloat16)),
+    (((), tg.float64), (S, tg.int32), (S, tg.float16)),
+    ((S, tg.bfloat16), (S, tg.bfloat16), (S, tg.bfloat16)),
+]
+
+
+def _ternary_samples(op, dtype, mode, make, *, nonzero=(), extra_kwargs=()):
+    """Samples of a pointwise op with three tensor operands: equal shapes, shapes that broadcast
+    among all three, a 0-d tensor in each position, zero-size shapes, a few thousand elements with
+    transposed and broadcast operands, mixed dtypes. nonzero: operand positions that must not hold
+    0 (divisors); extra_kwargs: keyword arguments (value=...) each tried once on the basic shapes."""
+    def three(*shapes):
+        return [make(s, nonzero=i in nonzero) for i, s in enumerate(shapes)]
+
+    if mode == "basic":
+        yield SampleInput(*three(S, S, S))
+        yield SampleInput(*three(L, L, L))
+        for kw in extra_kwargs:
+            yield SampleInput(*three(S, S, S), **kw)
+    elif mode == "broadcast":
+        for shapes in _TERNARY_BROADCAST:
+            yield SampleInput(*three(*shapes))
+    elif mode == "zero_dim":
+        yield SampleInput(*three((), (), ()))
+        yield SampleInput(*three((), S, S))
+        yield SampleInput(*three(S, (), S))
+        yield SampleInput(*three(S, S, ()))
+    elif mode == "zero_size":
+        yield SampleInput(*three((0, 4), (0, 4), (0, 4)))
+        yield SampleInput(*three((0, 4), (4,), ()))
+        yield SampleInput(*three((2, 0), (2, 1), (1, 0)))
+    elif mode == "large":
+        yield SampleInput(*three(BIG, BIG, BIG))
+        a, b, c = three(BIG[::-1], BIG, (BIG[1],))
+        yield SampleInput(a.t(), b, c)                      # operands disagree on layout (blocked walk)
+        a, b, c = three(BIG, BIG[::-1], (BIG[0], 1))
+        yield SampleInput(a, b.t(), c)
+    elif mode == "promotion":
+        for k, operands in enumerate(_TERNARY_PROMOTION):
+            yield SampleInput(*[Maker(op, dt, seed=7 + 2 * k + i)(shape, nonzero=i in nonzero)
+                                for i, (shape, dt) in enumerate(operands)])
+
+
 def _pointwise_samples(op, dtype, mode, make):
+    """The default samples of a pointwise op, by its number of tensor operands."""
     if op.arity == 1:
         return _unary_samples(op, dtype, mode, make)
+    if op.arity == 3:
+        return _ternary_samples(op, dtype, mode, make, extra_kwargs=_scalar_kwargs(op, dtype))
     return _binary_samples(op, dtype, mode, make)
 
 
+def _scalar_kwargs(op, dtype):
+    """Keyword Scalar arguments with a default (addcmul's value=1), each tried with two other values:
+    integers every integer dtype holds (PyTorch refuses a value that overflows the dtype), floats
+    with a fraction and a sign; none for bool."""
+    overload = _generic_overload(op)
+    if dtype is tg.bool or overload is None:
+        return []
+    names = [a.name for a in overload.arguments if a.kwarg_only and a.type == "Scalar" and a.default is not None]
+    values = (0.5, -2) if is_floating(dtype) else (2, 3)
+    return [{name: v} for name in names for v in values]
+
+
+def _has_identity(op) -> bool:
+    """Whether reducing no elements has an answer (sum: 0); max, amax and argmax have none: an empty
+    input is an error and their zero-size samples reduce only the non-empty dims."""
+    return op.promotion not in ("keep", "index")
+
+
 def _reduction_samples(op, dtype, mode, make):
-    multi_dim = op.meta.has_argument("dim", "int[1]?")
+    # a list of dims: `int[1]? dim=None` (sum: None reduces all) or `int[1] dim=[]` (amax: [] does)
+    multi_dim = op.meta.has_argument("dim", "int[1]?") or op.meta.has_argument("dim", "int[1]")
+    empty_list_is_all = op.meta.has_argument("dim", "int[1]")
     has_dtype = op.meta.has_argument("dtype", "ScalarType?")
     if not op.meta.has_argument("dim"):  # reduces everything: no dim to pass
         shapes = {"basic": [S, L], "zero_dim": [()], "zero_size": [(0, 3)], "large": [BIG]}.get(mode, [])
@@ -694,13 +792,19 @@ def _reduction_samples(op, dtype, mode, make):
         if multi_dim:
             yield SampleInput(make(L), (0, 2))
             yield SampleInput(make(L), dim=[-1, 1], keepdim=True)
+        if empty_list_is_all:
+            yield SampleInput(make(L), [], keepdim=True)
     elif mode == "zero_dim":
         yield SampleInput(make(()))
         yield SampleInput(make(()), 0)
         yield SampleInput(make(()), dim=-1, keepdim=True)
+        if multi_dim:
+            yield SampleInput(make(()), dim=[-1], keepdim=True)
     elif mode == "zero_size":
-        if op.promotion == "index":  # argmax over nothing has no answer (an error input)
+        if not _has_identity(op):  # amax/argmax over nothing has no answer (an error input)
             yield SampleInput(make((0, 3)), 1)
+            if multi_dim:
+                yield SampleInput(make((0, 3, 2)), [1, 2], keepdim=True)
             return
         yield SampleInput(make((0, 3)))
         yield SampleInput(make((0, 3)), 0)
@@ -717,7 +821,46 @@ def _reduction_samples(op, dtype, mode, make):
             yield SampleInput(Maker(op, src)(L), 1, dtype=dst)
 
 
-_DEFAULT_SAMPLES = {"pointwise": _pointwise_samples, "reduction": _reduction_samples}
+def _scan_samples(op, dtype, mode, make):
+    """The default samples of a scan (cumsum, cummax): dim is required. A scan returning (values,
+    indices) gets a sample with ties (the later index wins); the others one with zeros inside the
+    lines (cumprod's gradient takes another path there)."""
+    pair = len(op.meta.primary.returns) == 2
+    has_dtype = op.meta.has_argument("dtype", "ScalarType?")
+    if mode == "basic":
+        if not pair:
+            zeros = np.array([[1, 0, 2, 3], [0, 2, 0, 1], [2, 1, 3, 2]])
+            yield SampleInput(_maybe_noncontiguous(tg.tensor(zeros, dtype=dtype), make.noncontiguous), 1,
+                              name="zeros")
+        yield SampleInput(make(S), 0)
+        yield SampleInput(make(S), 1)
+        yield SampleInput(make(L), dim=-1)
+        yield SampleInput(make(L), 1)
+        if pair:
+            ties = np.array([[1, 3, 3, 0, 3], [2, 2, 1, 2, 0]])
+            yield SampleInput(_maybe_noncontiguous(tg.tensor(ties, dtype=dtype), make.noncontiguous), 1,
+                              name="ties")
+    elif mode == "zero_dim":
+        yield SampleInput(make(()), 0)
+        yield SampleInput(make(()), -1)
+    elif mode == "zero_size":
+        yield SampleInput(make((0, 3)), 0)
+        yield SampleInput(make((0, 3)), 1)
+        yield SampleInput(make((2, 0)), 0)
+    elif mode == "large":
+        yield SampleInput(make(BIG), 0)
+        yield SampleInput(make(BIG), 1)
+        yield SampleInput(make(BIG[::-1]).t(), 0)
+    elif mode == "promotion":  # integers and bool accumulate in int64 (promotion: sum) unless dtype=
+        for src, dst in ((tg.int32, tg.float32), (tg.bool, None), (tg.float16, tg.float32),
+                         (tg.float32, tg.float64), (tg.int16, tg.int32), (tg.uint8, None)):
+            if dst is not None and not has_dtype:
+                continue
+            kw = {} if dst is None else {"dtype": dst}
+            yield SampleInput(Maker(op, src)(L), 1, **kw)
+
+
+_DEFAULT_SAMPLES = {"pointwise": _pointwise_samples, "reduction": _reduction_samples, "scan": _scan_samples}
 
 
 # ----------------------------------------------------------------------------- error-input helpers
@@ -762,6 +905,37 @@ def _binary_error_items(op, fn):
         def out_overlaps_input():
             x = _f((5,))
             return fn(x[1:], x[1:], out=x[:-1])
+        yield ErrorInput("out= overlaps an input partially", out_overlaps_input, RuntimeError,
+                         "single memory location")
+
+
+def _nary_error_items(op, fn):
+    """The default error inputs of a pointwise op with three (or more) tensor operands (addcmul)."""
+    name, n = op.name, op.arity
+
+    def fs(*shapes):
+        return [_f(shape, seed=3 + i) for i, shape in enumerate(shapes)]
+    yield ErrorInput("shapes that don't broadcast", lambda: fn(*fs((2, 3), (4,), *[(2, 3)] * (n - 2))), RuntimeError,
+                     "cannot be broadcast")
+    yield ErrorInput("third operand doesn't broadcast", lambda: fn(*fs(S, S, (5,), *[S] * (n - 3))), RuntimeError,
+                     "cannot be broadcast")
+    yield ErrorInput("string operand", lambda: fn(*fs(*[S] * (n - 1)), "a"), TypeError)
+    yield ErrorInput("missing operand", lambda: fn(*fs(*[S] * (n - 1))), TypeError)
+    if op.has_variant("inplace"):
+        yield ErrorInput("in-place result doesn't fit self",
+                         lambda: getattr(_f((3, 1)), name + "_")(*fs(*[S] * (n - 1))), RuntimeError)
+
+        def inplace_with_own_transpose():
+            x = _f((3, 3))
+            return getattr(x, name + "_")(x.t(), *fs(*[(3, 3)] * (n - 2)))
+        yield ErrorInput("in-place with a transposed view of self (partial overlap)", inplace_with_own_transpose,
+                         RuntimeError, "single memory location")
+    if op.has_variant("out"):
+        yield ErrorInput("out= is not a tensor", lambda: fn(*fs(*[S] * n), out=3), TypeError)
+
+        def out_overlaps_input():
+            x = _f((5,))
+            return fn(x[1:], *fs(*[(4,)] * (n - 2)), x[1:], out=x[:-1])
         yield ErrorInput("out= overlaps an input partially", out_overlaps_input, RuntimeError,
                          "single memory location")
 
@@ -816,10 +990,21 @@ def _inplace_dtype_error(op):
         return
 
 
+def _required(overload):
+    return [a for a in overload.arguments if not a.kwarg_only and a.default is None]
+
+
+def _generic_overload(op):
+    """The overload the default error inputs call: the first one (the primary first) whose required
+    positional arguments are all Tensors (lerp.Tensor, not lerp.Scalar; none for _div_rounding,
+    whose rounding_mode is required), or None."""
+    overloads = [op.meta.primary] + [o for o in op.meta.overloads if o is not op.meta.primary]
+    return next((o for o in overloads if all(a.is_tensor for a in _required(o))), None)
+
+
 def _generic_call_ok(op) -> bool:
-    """Whether the default error inputs can call the op with tensors alone: every required
-    positional argument of its schema is a Tensor (not _div_rounding's rounding_mode)."""
-    return all(a.is_tensor for a in op.meta.primary.arguments if not a.kwarg_only and a.default is None)
+    """Whether the default error inputs can call the op with tensors alone."""
+    return _generic_overload(op) is not None
 
 
 def pointwise_error_inputs(op):
@@ -827,10 +1012,32 @@ def pointwise_error_inputs(op):
     if not _generic_call_ok(op):
         return
     fn = _callable(op)
-    yield from (_unary_error_items(op, fn) if op.arity == 1 else _binary_error_items(op, fn))
+    required = _required(_generic_overload(op))
+    if op.arity == 1:
+        yield from _unary_error_items(op, fn)
+    elif op.arity >= 3 and len(required) == op.arity:  # addcmul (not clamp: its min and max are optional)
+        yield from _nary_error_items(op, fn)
+    else:
+        yield from _binary_error_items(op, fn)
     dt = _input_dtype(op)
     yield from _out_dtype_error(op, fn, [_f(S, dt, seed=6 + i) for i in range(max(op.arity, 1))])
     yield from _inplace_dtype_error(op)
+    yield from _unsupported_dtype_errors(op, fn, len(required))
+
+
+def _unsupported_dtype_errors(op, fn, n):
+    """`trunc of bool`: operands of a dtype outside the op's set that promotion doesn't lift into it
+    raise NotImplementedError naming the op; one dtype of each category (bool, integer, floating;
+    test_ops checks every dtype without the op's name)."""
+    for category in ((tg.bool,), (tg.int64, tg.int32, tg.int16, tg.int8, tg.uint8),
+                     (tg.float32, tg.float64, tg.float16, tg.bfloat16)):
+        for dt in category:
+            args = [_f(S, dt, seed=3 + i) for i in range(n)]
+            sample = SampleInput(*args)
+            if dt not in op.dtypes and op.compute_dtype(sample) is dt and op.expected_error(sample) is NotImplementedError:
+                yield ErrorInput(f"{op.name} of {dtype_name(dt)}", lambda args=args: fn(*args), NotImplementedError,
+                                 rf"\[{op.name}\]")
+                break
 
 
 def reduction_error_inputs(op):
@@ -844,9 +1051,23 @@ def reduction_error_inputs(op):
     if meta.has_argument("dim"):
         yield ErrorInput("dim out of range", lambda: fn(_f(), dim=5), IndexError, rf"\[{name}\]")
         yield ErrorInput("dim out of range (negative)", lambda: fn(_f(), dim=-3), IndexError)
-        if meta.has_argument("dim", "int[1]?"):
+        if meta.has_argument("dim", "int[1]?") or meta.has_argument("dim", "int[1]"):
             yield ErrorInput("repeated dim", lambda: fn(_f(), dim=(0, 0)), RuntimeError, "multiple times")
+            yield ErrorInput("dim out of range in a list", lambda: fn(_f(), dim=[0, -3]), IndexError)
         yield ErrorInput("dim is a string", lambda: fn(_f(), dim="a"), TypeError)
+        yield ErrorInput("dim is a float", lambda: fn(_f(), dim=0.5), TypeError)
+    if not _has_identity(op) and op._sample_inputs is None:
+        # what the default zero-size samples stay clear of (median and mode bring their own rules:
+        # median of no floats is nan, mode reduces one dim)
+        yield ErrorInput("no elements, all dims", lambda: fn(tg.empty([0, 3])), RuntimeError)
+        if meta.has_argument("dim"):
+            yield ErrorInput("reducing a zero-size dim", lambda: fn(tg.empty([0, 3]), dim=0), IndexError)
+    if op.promotion == "floating_only":  # mean of integers: PyTorch can't infer the output dtype
+        yield ErrorInput(f"{name} of int64", lambda: fn(_f(S, tg.int64)), RuntimeError, "dtype")
+        yield ErrorInput(f"{name} of bool", lambda: fn(_f(S, tg.bool)), RuntimeError)
+    for a in meta.primary.arguments:  # var's correction=: a number, not a string
+        if a.kwarg_only and a.type.rstrip("?") in ("Scalar", "float", "int"):
+            yield ErrorInput(f"{a.name} is a string", lambda a=a: fn(_f(), **{a.name: "1"}), TypeError)
     if len(meta.returns) == 1:
         yield from _out_dtype_error(op, fn, [_f(S, _input_dtype(op))])
     if meta.has_argument("dtype", "ScalarType?"):
@@ -856,7 +1077,39 @@ def reduction_error_inputs(op):
                              rf"\[{name}\]")
 
 
-_DEFAULT_ERRORS = {"pointwise": pointwise_error_inputs, "reduction": reduction_error_inputs}
+def scan_error_inputs(op):
+    """The default error inputs of a scan (cumsum, cummax): dim required, in range and an int; dtype=
+    a supported dtype; out= and in-place results that can't hold the result's dtype."""
+    fn = _callable(op)
+    name, meta = op.name, op.meta
+    yield ErrorInput("dim out of range", lambda: fn(_f(), 2), IndexError, rf"\[{name}\]")
+    yield ErrorInput("dim out of range (negative)", lambda: fn(_f(), -3), IndexError)
+    yield ErrorInput("0-d input, dim 1", lambda: fn(tg.tensor(1.0), 1), IndexError)
+    yield ErrorInput("dim missing", lambda: fn(_f()), TypeError)
+    yield ErrorInput("dim is a list", lambda: fn(_f(), [0]), TypeError)
+    if meta.has_argument("dtype", "ScalarType?"):
+        yield ErrorInput("dtype= is not a dtype", lambda: fn(_f(), 0, dtype="float32"), TypeError)
+        bad = next((dt for dt in ALL_DTYPES if dt not in op.dtypes), None)
+        if bad is not None:
+            yield ErrorInput(f"{dtype_name(bad)} dtype=", lambda: fn(_f(), 0, dtype=bad), NotImplementedError)
+    if len(meta.primary.returns) == 1:
+        yield from _out_dtype_error(op, fn, [_f(S, _input_dtype(op)), 0])
+    elif op.has_variant("out"):  # (values, indices)
+        yield ErrorInput("out= indices of dtype float32", lambda: fn(_f(), 0, out=(tg.empty(0), tg.empty(0))),
+                         RuntimeError, "int64")
+        yield ErrorInput("out= of one tensor", lambda: fn(_f(), 0, out=tg.empty(0)), TypeError)
+    if op.has_variant("inplace"):  # cumsum_ of bool: the int64 result can't be written into bool
+        for self_dt in (tg.int64, tg.bool):
+            sample = SampleInput(_f(S, self_dt, seed=4), 0)
+            rdt = op.result_dtype(sample)
+            if op.expected_error(sample) is None and not isinstance(rdt, tuple) and not can_cast(rdt, self_dt):
+                yield ErrorInput(f"{name}_ of {dtype_name(self_dt)} ({dtype_name(rdt)} result into "
+                                 f"{dtype_name(self_dt)})", lambda x=sample.input: getattr(x, name + "_")(0),
+                                 RuntimeError, "can't be cast")
+
+
+_DEFAULT_ERRORS = {"pointwise": pointwise_error_inputs, "reduction": reduction_error_inputs,
+                   "scan": scan_error_inputs}
 
 
 # Helpers of the entries written before the defaults existed: they yield the same error inputs

@@ -782,7 +782,7 @@ class _IxInplaceOpInfo(OpInfo):
         return super().call(SampleInput(*args, name=sample.name, **sample.kwargs), variant, out)
 
 
-def _issue9_index_entries():
+def entries():
     errs = _ix_entries_errors()
     self_dt = dict(result_dtype=_ix_self_dtype, compute_dtype=_ix_self_dtype)
     half_tol = {tg.float16: (1e-2, 1e-2), tg.bfloat16: (5e-2, 5e-2)}
@@ -855,6 +855,3 @@ def _issue9_index_entries():
 
 
 
-
-def entries():
-    return _issue9_index_entries()

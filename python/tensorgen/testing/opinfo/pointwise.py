@@ -220,87 +220,9 @@ _FLOAT_UNARY = [
 ]
 
 
-def entries():
-    """kind, promotion, dtypes and arity come from native_functions.yaml; the default samples and
-    error inputs of the kind come from core.py: a plain op needs only its reference."""
-    out = []
-    add_extra = [
-        ("alpha is a float for integer tensors", lambda: tg.add(_f(S, tg.int64), _f(S, tg.int64), alpha=0.5),
-         RuntimeError, "alpha"),
-    ]
-    out.append(OpInfo("add", ref=_add_ref, sample_inputs=_alpha_samples, error_inputs=_errors(*add_extra)))
-    out.append(OpInfo("sub", ref=_sub_ref, sample_inputs=_alpha_samples, expected_error=_sub_expected_error,
-                      error_inputs=_errors(
-                          ("bool - bool", lambda: tg.sub(_f(S, tg.bool), _f(S, tg.bool)), RuntimeError,
-                           r"\[sub\].*bool"),
-                          ("bool - True", lambda: tg.sub(_f(S, tg.bool), True), RuntimeError, r"\[sub\]"),
-                      )))
-    out.append(OpInfo("mul", ref=np.multiply))
-    out.append(OpInfo("div", ref=_div_rounding_ref, sample_inputs=_div_samples, compute_dtype=_div_compute,
-                      expected_error=_div_expected_error, error_inputs=_errors(
-                          ("unknown rounding_mode", lambda: tg.div(_f(), _f(), rounding_mode="bogus"), ValueError,
-                           "rounding_mode"),
-                          ("integer division by zero",
-                           lambda: tg.div(_f(S, tg.int64), tg.zeros(S, dtype=tg.int64), rounding_mode="floor"),
-                           RuntimeError, "ZeroDivisionError"),
-                          ("rounding division of bool",
-                           lambda: tg.div(_f(S, tg.bool), _f(S, tg.bool), rounding_mode="floor"),
-                           NotImplementedError),
-                          _int_inplace_error("div", 2),
-                      )))
-    out.append(OpInfo("true_divide", ref=np.true_divide,
-                      sample_inputs=lambda op, dt, mode, make: _binary_samples(op, dt, mode, make, nonzero_other=True)))
-    # rounding_mode is a required argument: the defaults of the kind can't call it, these do
-    out.append(OpInfo("_div_rounding", ref=_div_rounding_ref, sample_inputs=_div_rounding_samples, ieee_specials=False,
-                      error_inputs=_errors(
-                          ("unknown rounding_mode", lambda: tg._C._div_rounding(_f(), _f(), "bogus"), ValueError),
-                          ("bool inputs", lambda: tg._C._div_rounding(_f(S, tg.bool), _f(S, tg.bool), "floor"),
-                           NotImplementedError),
-                      )))
-    out.append(OpInfo("pow", ref=np.power, sample_inputs=_pow_samples, error_inputs=_errors(
-        ("integer to a negative integer power", lambda: tg.pow(_f(S, tg.int64), -1), RuntimeError, "negative"),
-        ("bool base", lambda: tg.pow(_f(S, tg.bool), _f(S, tg.bool)), NotImplementedError),
-    )))
-    out.append(OpInfo("maximum", ref=np.maximum))
-    out.append(OpInfo("minimum", ref=np.minimum))
-    out.append(OpInfo("neg", ref=np.negative, expected_error=_neg_expected_error, error_inputs=_errors(
-        ("neg of bool", lambda: tg.neg(_f(S, tg.bool)), RuntimeError, r"\[neg\]"))))
-    out.append(OpInfo("abs", ref=np.abs, error_inputs=_errors(
-        ("abs of bool", lambda: tg.abs(_f(S, tg.bool)), NotImplementedError, r"\[abs\]"))))
-    # sign(nan): NumPy says nan, PyTorch 0
-    out.append(OpInfo("sign", ref=_sign_ref, ieee_specials=False))
-    for name, ref, domain in _FLOAT_UNARY:
-        out.append(OpInfo(name, ref=ref, domain=domain, tol={tg.float32: (1e-5, 1e-5)}))
-    out.append(OpInfo("relu", ref=lambda a: np.maximum(a, 0).astype(a.dtype), error_inputs=_errors(
-        ("relu of bool", lambda: tg.relu(_f(S, tg.bool)), NotImplementedError, r"\[relu\]"))))
-    for name, ref in (("floor", np.floor), ("ceil", np.ceil), ("round", _round_ref)):
-        out.append(OpInfo(name, ref=ref, sample_inputs=_rounding_samples, error_inputs=_errors(
-            (f"{name} of bool", lambda name=name: getattr(tg, name)(_f(S, tg.bool)), NotImplementedError))))
-    out.append(OpInfo("clamp", ref=_clamp_ref, sample_inputs=_clamp_samples, error_inputs=_errors(
-        ("neither min nor max", lambda: tg.clamp(_f()), RuntimeError, "min.*max"),
-        ("min doesn't broadcast", lambda: tg.clamp(_f(), min=_f((5,))), RuntimeError),
-        ("min is a string", lambda: tg.clamp(_f(), min="a"), TypeError),
-        ("clamp_ with float bounds on an int tensor", lambda: _f(S, tg.int64).clamp_(0.5, 2.5), RuntimeError),
-    )))
-    for name, fn in (("eq", np.equal), ("ne", np.not_equal), ("lt", np.less), ("le", np.less_equal),
-                     ("gt", np.greater), ("ge", np.greater_equal)):
-        out.append(OpInfo(name, ref=fn))
-    out.append(OpInfo("logical_not", ref=np.logical_not, compute_dtype=lambda op, s: s.args[0].dtype))
-    out.append(OpInfo("logical_and", ref=np.logical_and))
-    out.append(OpInfo("logical_or", ref=np.logical_or))
-    # The condition comes first and must be bool: the defaults of the kind (two float operands) don't fit.
-    out.append(OpInfo("where", ref=_where_ref, sample_inputs=_where_samples, compute_dtype=_where_operands_dtype,
-                      method_self=1, ieee_specials=(1, 2), default_error_inputs=False, error_inputs=_errors(
-                          ("condition is not bool", lambda: tg.where(_f(), _f(), _f()), RuntimeError, "condition"),
-                          ("shapes don't broadcast", lambda: tg.where(_f(S, tg.bool), _f((2, 3)), _f(S)), RuntimeError),
-                          ("condition is a number", lambda: tg.where(True, _f(), _f()), TypeError),
-                      )))
-    out += _issue9_pointwise_entries()
-    out += _issue9_multi_operand_entries()
-    return out
 
+_TOL = {tg.float32: (1e-5, 1e-5)}  # float32 math functions: a few ulp apart from NumPy's
 
-# ----------------------------------------------------------------------------- issue 9: more pointwise ops
 
 def _erf_ref(fn):
     return np.vectorize(fn, otypes=[np.float64])
@@ -425,130 +347,6 @@ def _type_as_ref(a, b):
 
 
 # name, NumPy reference, domain of the floating inputs (int_to_float: integers become float32)
-_FLOAT_UNARY_ISSUE9 = [
-    ("log1p", np.log1p, (-0.9, 9.0)), ("expm1", np.expm1, (None, None)), ("log2", np.log2, (0.1, 9.0)),
-    ("log10", np.log10, (0.1, 9.0)), ("exp2", np.exp2, (None, None)), ("tan", np.tan, (-1.4, 1.4)),
-    ("asin", np.arcsin, (-0.95, 0.95)), ("acos", np.arccos, (-0.95, 0.95)), ("atan", np.arctan, (None, None)),
-    ("sinh", np.sinh, (None, None)), ("cosh", np.cosh, (None, None)), ("asinh", np.arcsinh, (None, None)),
-    ("acosh", np.arccosh, (1.05, 9.0)), ("atanh", np.arctanh, (-0.95, 0.95)),
-    ("erf", _erf_ref(math.erf), (-3.0, 3.0)), ("erfc", _erf_ref(math.erfc), (-3.0, 3.0)),
-    ("erfinv", _erf_ref(_erfinv_scalar), (-0.95, 0.95)), ("reciprocal", np.reciprocal, (None, None)),
-]
-_FLOAT_BINARY_ISSUE9 = [("atan2", np.arctan2), ("hypot", np.hypot), ("copysign", np.copysign)]
-
-
-def _issue9_pointwise_entries():
-    out = []
-    for name, ref, domain in _FLOAT_UNARY_ISSUE9:
-        out.append(OpInfo(name, ref=ref, promotion="int_to_float", domain=domain, tol={tg.float32: (1e-5, 1e-5)},
-                          error_inputs=_unary_errors(name, [_int_inplace_error(name)])))
-    out.append(OpInfo("trunc", ref=np.trunc, sample_inputs=_rounding_samples, error_inputs=_unary_errors("trunc", [
-        ("trunc of bool", lambda: tg.trunc(_f(S, tg.bool)), NotImplementedError, r"\[trunc\]")])))
-    out.append(OpInfo("frac", ref=lambda a: a - np.trunc(a), error_inputs=_unary_errors("frac", [
-        ("frac of int64", lambda: tg.frac(_f(S, tg.int64)), NotImplementedError, r"\[frac\]")])))
-    out.append(OpInfo("logit", ref=_logit_ref, promotion="int_to_float", domain=(0.05, 0.95), int_domain=(0, 2),
-                      sample_inputs=_logit_samples,
-                      tol={tg.float32: (1e-5, 1e-5)}, error_inputs=_unary_errors("logit", [
-                          _int_inplace_error("logit"),
-                          ("eps is a string", lambda: tg.logit(_f(), eps="a"), TypeError)])))
-    out.append(OpInfo("square", ref=np.square, arity=1, sample_inputs=_pointwise_samples, result_dtype=_square_dtype,
-                      error_inputs=_unary_errors("square", [
-                          ("square_ of bool (int64 result)", lambda: _f(S, tg.bool).square_(), RuntimeError)])))
-    out.append(OpInfo("signbit", ref=np.signbit, promotion="always_bool", error_inputs=_unary_errors("signbit", [
-        ("signbit of bool", lambda: tg.signbit(_f(S, tg.bool)), NotImplementedError, r"\[signbit\]")])))
-    for name, ref in (("isnan", np.isnan), ("isinf", np.isinf), ("isfinite", np.isfinite)):
-        out.append(OpInfo(name, ref=ref, promotion="always_bool", error_inputs=_unary_errors(name)))
-    out.append(OpInfo("nan_to_num", ref=_nan_to_num_ref, ref_inputs="exact", sample_inputs=_nan_to_num_samples,
-                      error_inputs=_unary_errors("nan_to_num", [
-                          ("nan is a string", lambda: tg.nan_to_num(_f(), nan="a"), TypeError)])))
-
-    for name, ref in _FLOAT_BINARY_ISSUE9:
-        out.append(OpInfo(name, ref=ref, promotion="int_to_float",
-                          error_inputs=_binary_errors(name, [_int_inplace_error(name, 2)])))
-    for name, ref in (("fmod", np.fmod), ("remainder", np.remainder), ("floor_divide", np.floor_divide)):
-        out.append(OpInfo(name, ref=ref, sample_inputs=_nonzero_binary, error_inputs=_binary_errors(name, [
-            ("integer division by zero", lambda name=name: getattr(tg, name)(_f(S, tg.int64), tg.zeros(S, dtype=tg.int64)),
-             RuntimeError, "ZeroDivisionError"),
-            (f"{name} of bool", lambda name=name: getattr(tg, name)(_f(S, tg.bool), _f(S, tg.bool)), NotImplementedError)])))
-    out.append(OpInfo("heaviside", ref=_heaviside_ref, scalars=(), expected_error=_heaviside_expected_error,
-                      error_inputs=_binary_errors("heaviside", [
-                          ("different dtypes", lambda: tg.heaviside(_f(), _f(S, tg.float64)), RuntimeError, "dtypes")])))
-    out.append(OpInfo("xlogy", ref=_xlogy_ref, promotion="int_to_float", domain=(0.1, 9.0), sample_inputs=_xlogy_samples,
-                      error_inputs=_binary_errors("xlogy", [_int_inplace_error("xlogy", 2)])))
-    for name, ref in (("clamp_min", np.maximum), ("clamp_max", np.minimum)):
-        out.append(OpInfo(name, ref=ref, arity=2, sample_inputs=_pointwise_samples, error_inputs=_binary_errors(name, [
-            ("bound is a string", lambda name=name: getattr(tg, name)(_f(), "a"), TypeError)])))
-    out.append(OpInfo("type_as", ref=_type_as_ref, sample_inputs=_type_as_samples, result_dtype=lambda op, s: s.args[1].dtype,
-                      ieee_specials=False, error_inputs=_errors(
-                          ("other is a number", lambda: _f().type_as(3), TypeError),
-                          ("other is missing", lambda: _f().type_as(), TypeError))))
-
-    for name, ref in (("bitwise_and", np.bitwise_and), ("bitwise_or", np.bitwise_or), ("bitwise_xor", np.bitwise_xor)):
-        out.append(OpInfo(name, ref=ref, scalars=("int",), error_inputs=_binary_errors(name, [
-            ("float operands", lambda name=name: getattr(tg, name)(_f(), _f()), NotImplementedError, rf"\[{name}\]")])))
-    out.append(OpInfo("bitwise_not", ref=np.invert, error_inputs=_unary_errors("bitwise_not", [
-        ("float operand", lambda: tg.bitwise_not(_f()), NotImplementedError, r"\[bitwise_not\]")])))
-    for name, left in (("bitwise_left_shift", True), ("bitwise_right_shift", False)):
-        out.append(OpInfo(name, ref=_shift_ref(left), sample_inputs=_shift_samples, scalars=("int",), error_inputs=_binary_errors(name, [
-            ("bool operands", lambda name=name: getattr(tg, name)(_f(S, tg.bool), _f(S, tg.bool)), NotImplementedError)])))
-    return out
-
-
-# ----------------------------------------------------------------------------- issue 9: three-operand pointwise ops
-
-_TERNARY_BROADCAST = [  # each operand in turn the one that decides the shape
-    (S, (4,), (3, 1)),
-    ((3, 1), S, (1, 4)),
-    ((4,), (3, 1), S),
-    ((2, 1, 4), (3, 1), (4,)),
-]
-
-_TERNARY_PROMOTION = [  # (shape, dtype) of the three operands
-    ((S, tg.int64), (S, tg.float32), (S, tg.float32)),
-    ((S, tg.float16), (S, tg.float32), ((), tg.float64)),   # 0-d float64 doesn't outrank float32
-    ((S, tg.uint8), (S, tg.int8), (S, tg.int16)),
-    ((S, tg.float32), ((), tg.float64), ((), tg.int64)),
-    ((S, tg.bool), (S, tg.float16), (S, tg.bfloat16)),
-    (((), tg.float64), (S, tg.int32), (S, tg.float16)),
-    ((S, tg.bfloat16), (S, tg.bfloat16), (S, tg.bfloat16)),
-]
-
-
-def _ternary_samples(op, dtype, mode, make, *, nonzero=(), extra_kwargs=()):
-    """Samples of a pointwise op with three tensor operands: equal shapes, shapes that broadcast
-    among all three, a 0-d tensor in each position, zero-size shapes, a few thousand elements with
-    transposed and broadcast operands, mixed dtypes. nonzero: operand positions that must not hold
-    0 (divisors); extra_kwargs: keyword arguments (value=...) each tried once on the basic shapes."""
-    def three(*shapes):
-        return [make(s, nonzero=i in nonzero) for i, s in enumerate(shapes)]
-
-    if mode == "basic":
-        yield SampleInput(*three(S, S, S))
-        yield SampleInput(*three(L, L, L))
-        for kw in extra_kwargs:
-            yield SampleInput(*three(S, S, S), **kw)
-    elif mode == "broadcast":
-        for shapes in _TERNARY_BROADCAST:
-            yield SampleInput(*three(*shapes))
-    elif mode == "zero_dim":
-        yield SampleInput(*three((), (), ()))
-        yield SampleInput(*three((), S, S))
-        yield SampleInput(*three(S, (), S))
-        yield SampleInput(*three(S, S, ()))
-    elif mode == "zero_size":
-        yield SampleInput(*three((0, 4), (0, 4), (0, 4)))
-        yield SampleInput(*three((0, 4), (4,), ()))
-        yield SampleInput(*three((2, 0), (2, 1), (1, 0)))
-    elif mode == "large":
-        yield SampleInput(*three(BIG, BIG, BIG))
-        a, b, c = three(BIG[::-1], BIG, (BIG[1],))
-        yield SampleInput(a.t(), b, c)                      # operands disagree on layout (blocked walk)
-        a, b, c = three(BIG, BIG[::-1], (BIG[0], 1))
-        yield SampleInput(a, b.t(), c)
-    elif mode == "promotion":
-        for k, operands in enumerate(_TERNARY_PROMOTION):
-            yield SampleInput(*[Maker(op, dt, seed=7 + 2 * k + i)(shape, nonzero=i in nonzero)
-                                for i, (shape, dt) in enumerate(operands)])
 
 
 def _addcmul_ref(a, t1, t2, value=1):
@@ -567,12 +365,8 @@ def _lerp_ref(a, b, w):
 
 
 def _value_kwargs(dtype):
-    # integers: values every integer dtype holds (PyTorch refuses a value that overflows the dtype)
+    # the values _scalar_kwargs (core.py) gives, for bool too (an error for addcdiv)
     return [{"value": 2}, {"value": 3}] if not is_floating(dtype) else [{"value": 0.5}, {"value": -2}]
-
-
-def _addcmul_samples(op, dtype, mode, make):
-    yield from _ternary_samples(op, dtype, mode, make, extra_kwargs=_value_kwargs(dtype) if dtype is not tg.bool else ())
 
 
 def _addcdiv_samples(op, dtype, mode, make):
@@ -610,59 +404,160 @@ def _lerp_expected_error(op, sample):
     return RuntimeError if any(x.dtype is not a.dtype for x in others) else None
 
 
-def _ternary_errors(name, extra=()):
-    fn = getattr(tg, name)
-
-    def gen(op):
-        yield ErrorInput("shapes that don't broadcast", lambda: fn(_f((2, 3)), _f((4,)), _f((2, 3))), RuntimeError,
-                         "cannot be broadcast")
-        yield ErrorInput("third operand doesn't broadcast", lambda: fn(_f(S), _f(S), _f((5,))), RuntimeError,
-                         "cannot be broadcast")
-        yield ErrorInput("string operand", lambda: fn(_f(), _f(), "a"), TypeError)
-        yield ErrorInput("missing operand", lambda: fn(_f(), _f()), TypeError)
-        yield ErrorInput("in-place result doesn't fit self",
-                         lambda: getattr(_f((3, 1)), name + "_")(_f(S), _f(S)), RuntimeError)
-        yield ErrorInput("out= is not a tensor", lambda: fn(_f(), _f(), _f(), out=3), TypeError)
-
-        def inplace_with_own_transpose():
-            x = _f((3, 3))
-            return getattr(x, name + "_")(x.t(), _f((3, 3)))
-        yield ErrorInput("in-place with a transposed view of self (partial overlap)", inplace_with_own_transpose,
-                         RuntimeError, "single memory location")
-
-        def out_overlaps_input():
-            x = _f((5,))
-            return fn(x[1:], _f((4,)), x[1:], out=x[:-1])
-        yield ErrorInput("out= overlaps an input partially", out_overlaps_input, RuntimeError,
-                         "single memory location")
-        for e in extra:
-            yield ErrorInput(*e)
-    return gen
-
-
-def _issue9_multi_operand_entries():
-    """addcmul, addcdiv and lerp: pointwise ops over three tensor operands (lerp.Scalar: two and a
-    number). Their float32 tolerance allows for cancellation in self + (up to ~160)."""
-    tol = {tg.float32: (1e-5, 1e-4)}
+def entries():
+    """kind, promotion, dtypes and arity come from native_functions.yaml; the default samples and
+    error inputs of the kind come from core.py: a plain op needs only its reference."""
     out = []
-    out.append(OpInfo("addcmul", ref=_addcmul_ref, sample_inputs=_addcmul_samples, arity=3, ieee_specials=(0, 1, 2),
-                      tol=tol, error_inputs=_ternary_errors("addcmul", [
-                          ("bool tensors", lambda: tg.addcmul(_f(S, tg.bool), _f(S, tg.bool), _f(S, tg.bool)),
-                           NotImplementedError, r"\[addcmul\]"),
-                          ("float result into an int64 self",
-                           lambda: _f(S, tg.int64).addcmul_(_f(S), _f(S)), RuntimeError, "can't be cast"),
-                      ])))
-    out.append(OpInfo("addcdiv", ref=_addcdiv_ref, sample_inputs=_addcdiv_samples, arity=3, ieee_specials=(0, 1, 2),
-                      expected_error=_addcdiv_expected_error, tol=tol, error_inputs=_ternary_errors("addcdiv", [
+    add_extra = [
+        ("alpha is a float for integer tensors", lambda: tg.add(_f(S, tg.int64), _f(S, tg.int64), alpha=0.5),
+         RuntimeError, "alpha"),
+    ]
+    out.append(OpInfo("add", ref=_add_ref, sample_inputs=_alpha_samples, error_inputs=_errors(*add_extra)))
+    out.append(OpInfo("sub", ref=_sub_ref, sample_inputs=_alpha_samples, expected_error=_sub_expected_error,
+                      error_inputs=_errors(
+                          ("bool - bool", lambda: tg.sub(_f(S, tg.bool), _f(S, tg.bool)), RuntimeError,
+                           r"\[sub\].*bool"),
+                          ("bool - True", lambda: tg.sub(_f(S, tg.bool), True), RuntimeError, r"\[sub\]"),
+                      )))
+    out.append(OpInfo("mul", ref=np.multiply))
+    out.append(OpInfo("div", ref=_div_rounding_ref, sample_inputs=_div_samples, compute_dtype=_div_compute,
+                      expected_error=_div_expected_error, error_inputs=_errors(
+                          ("unknown rounding_mode", lambda: tg.div(_f(), _f(), rounding_mode="bogus"), ValueError,
+                           "rounding_mode"),
+                          ("integer division by zero",
+                           lambda: tg.div(_f(S, tg.int64), tg.zeros(S, dtype=tg.int64), rounding_mode="floor"),
+                           RuntimeError, "ZeroDivisionError"),
+                          ("rounding division of bool",
+                           lambda: tg.div(_f(S, tg.bool), _f(S, tg.bool), rounding_mode="floor"),
+                           NotImplementedError),
+                          _int_inplace_error("div", 2),
+                      )))
+    out.append(OpInfo("true_divide", ref=np.true_divide,
+                      sample_inputs=lambda op, dt, mode, make: _binary_samples(op, dt, mode, make, nonzero_other=True)))
+    # rounding_mode is a required argument: the defaults of the kind can't call it, these do
+    out.append(OpInfo("_div_rounding", ref=_div_rounding_ref, sample_inputs=_div_rounding_samples, ieee_specials=False,
+                      error_inputs=_errors(
+                          ("unknown rounding_mode", lambda: tg._C._div_rounding(_f(), _f(), "bogus"), ValueError),
+                          ("bool inputs", lambda: tg._C._div_rounding(_f(S, tg.bool), _f(S, tg.bool), "floor"),
+                           NotImplementedError),
+                      )))
+    out.append(OpInfo("pow", ref=np.power, sample_inputs=_pow_samples, error_inputs=_errors(
+        ("integer to a negative integer power", lambda: tg.pow(_f(S, tg.int64), -1), RuntimeError, "negative"),
+        ("bool base", lambda: tg.pow(_f(S, tg.bool), _f(S, tg.bool)), NotImplementedError),
+    )))
+    out.append(OpInfo("maximum", ref=np.maximum))
+    out.append(OpInfo("minimum", ref=np.minimum))
+    out.append(OpInfo("neg", ref=np.negative, expected_error=_neg_expected_error, error_inputs=_errors(
+        ("neg of bool", lambda: tg.neg(_f(S, tg.bool)), RuntimeError, r"\[neg\]"))))
+    out.append(OpInfo("abs", ref=np.abs))
+    # sign(nan): NumPy says nan, PyTorch 0
+    out.append(OpInfo("sign", ref=_sign_ref, ieee_specials=False))
+    for name, ref, domain in _FLOAT_UNARY:
+        out.append(OpInfo(name, ref=ref, domain=domain, tol=_TOL))
+    out.append(OpInfo("relu", ref=lambda a: np.maximum(a, 0).astype(a.dtype)))
+    for name, ref in (("floor", np.floor), ("ceil", np.ceil), ("round", _round_ref)):
+        out.append(OpInfo(name, ref=ref, sample_inputs=_rounding_samples))
+    out.append(OpInfo("clamp", ref=_clamp_ref, sample_inputs=_clamp_samples, error_inputs=_errors(
+        ("neither min nor max", lambda: tg.clamp(_f()), RuntimeError, "min.*max"),
+        ("min doesn't broadcast", lambda: tg.clamp(_f(), min=_f((5,))), RuntimeError),
+        ("min is a string", lambda: tg.clamp(_f(), min="a"), TypeError),
+        ("clamp_ with float bounds on an int tensor", lambda: _f(S, tg.int64).clamp_(0.5, 2.5), RuntimeError),
+    )))
+    for name, fn in (("eq", np.equal), ("ne", np.not_equal), ("lt", np.less), ("le", np.less_equal),
+                     ("gt", np.greater), ("ge", np.greater_equal)):
+        out.append(OpInfo(name, ref=fn))
+    out.append(OpInfo("logical_not", ref=np.logical_not, compute_dtype=lambda op, s: s.args[0].dtype))
+    out.append(OpInfo("logical_and", ref=np.logical_and))
+    out.append(OpInfo("logical_or", ref=np.logical_or))
+    # The condition comes first and must be bool: the defaults of the kind (two float operands) don't fit.
+    out.append(OpInfo("where", ref=_where_ref, sample_inputs=_where_samples, compute_dtype=_where_operands_dtype,
+                      method_self=1, ieee_specials=(1, 2), default_error_inputs=False, error_inputs=_errors(
+                          ("condition is not bool", lambda: tg.where(_f(), _f(), _f()), RuntimeError, "condition"),
+                          ("shapes don't broadcast", lambda: tg.where(_f(S, tg.bool), _f((2, 3)), _f(S)), RuntimeError),
+                          ("condition is a number", lambda: tg.where(True, _f(), _f()), TypeError),
+                      )))
+
+    # -- more unary float math (int_to_float: integer and bool inputs give float32)
+    out.append(OpInfo("log1p", ref=np.log1p, domain=(-0.9, 9.0), tol=_TOL))
+    out.append(OpInfo("expm1", ref=np.expm1, tol=_TOL))
+    out.append(OpInfo("log2", ref=np.log2, domain=(0.1, 9.0), tol=_TOL))
+    out.append(OpInfo("log10", ref=np.log10, domain=(0.1, 9.0), tol=_TOL))
+    out.append(OpInfo("exp2", ref=np.exp2, tol=_TOL))
+    out.append(OpInfo("tan", ref=np.tan, domain=(-1.4, 1.4), tol=_TOL))
+    out.append(OpInfo("asin", ref=np.arcsin, domain=(-0.95, 0.95), tol=_TOL))
+    out.append(OpInfo("acos", ref=np.arccos, domain=(-0.95, 0.95), tol=_TOL))
+    out.append(OpInfo("atan", ref=np.arctan, tol=_TOL))
+    out.append(OpInfo("sinh", ref=np.sinh, tol=_TOL))
+    out.append(OpInfo("cosh", ref=np.cosh, tol=_TOL))
+    out.append(OpInfo("asinh", ref=np.arcsinh, tol=_TOL))
+    out.append(OpInfo("acosh", ref=np.arccosh, domain=(1.05, 9.0), tol=_TOL))
+    out.append(OpInfo("atanh", ref=np.arctanh, domain=(-0.95, 0.95), tol=_TOL))
+    out.append(OpInfo("erf", ref=_erf_ref(math.erf), domain=(-3.0, 3.0), tol=_TOL))     # NumPy has no erf
+    out.append(OpInfo("erfc", ref=_erf_ref(math.erfc), domain=(-3.0, 3.0), tol=_TOL))
+    out.append(OpInfo("erfinv", ref=_erf_ref(_erfinv_scalar), domain=(-0.95, 0.95), tol=_TOL))
+    out.append(OpInfo("reciprocal", ref=np.reciprocal, tol=_TOL))
+    out.append(OpInfo("trunc", ref=np.trunc, sample_inputs=_rounding_samples))
+    out.append(OpInfo("frac", ref=lambda a: a - np.trunc(a)))
+    out.append(OpInfo("logit", ref=_logit_ref, domain=(0.05, 0.95), int_domain=(0, 2), sample_inputs=_logit_samples,
+                      tol=_TOL, error_inputs=_errors(("eps is a string", lambda: tg.logit(_f(), eps="a"), TypeError))))
+    # a composite: arity=1 makes it pointwise-like (samples and error inputs below are the unary defaults)
+    out.append(OpInfo("square", ref=np.square, arity=1, sample_inputs=_pointwise_samples, result_dtype=_square_dtype,
+                      error_inputs=_unary_errors("square", [
+                          ("square_ of bool (int64 result)", lambda: _f(S, tg.bool).square_(), RuntimeError)])))
+    out.append(OpInfo("signbit", ref=np.signbit))
+    out.append(OpInfo("isnan", ref=np.isnan))
+    out.append(OpInfo("isinf", ref=np.isinf))
+    out.append(OpInfo("isfinite", ref=np.isfinite))
+    out.append(OpInfo("nan_to_num", ref=_nan_to_num_ref, ref_inputs="exact", sample_inputs=_nan_to_num_samples,
+                      error_inputs=_errors(("nan is a string", lambda: tg.nan_to_num(_f(), nan="a"), TypeError))))
+
+    # -- more binary ops
+    out.append(OpInfo("atan2", ref=np.arctan2))
+    out.append(OpInfo("hypot", ref=np.hypot))
+    out.append(OpInfo("copysign", ref=np.copysign))
+    for name, ref in (("fmod", np.fmod), ("remainder", np.remainder), ("floor_divide", np.floor_divide)):
+        out.append(OpInfo(name, ref=ref, sample_inputs=_nonzero_binary, error_inputs=_errors(
+            ("integer division by zero", lambda name=name: getattr(tg, name)(_f(S, tg.int64), tg.zeros(S, dtype=tg.int64)),
+             RuntimeError, "ZeroDivisionError"))))
+    out.append(OpInfo("heaviside", ref=_heaviside_ref, scalars=(), expected_error=_heaviside_expected_error,
+                      error_inputs=_errors(
+                          ("different dtypes", lambda: tg.heaviside(_f(), _f(S, tg.float64)), RuntimeError, "dtypes"))))
+    out.append(OpInfo("xlogy", ref=_xlogy_ref, domain=(0.1, 9.0), sample_inputs=_xlogy_samples))
+    # composites (the Scalar overload is the primary one): arity=2 makes them pointwise-like
+    for name, ref in (("clamp_min", np.maximum), ("clamp_max", np.minimum)):
+        out.append(OpInfo(name, ref=ref, arity=2, sample_inputs=_pointwise_samples, error_inputs=_binary_errors(name, [
+            ("bound is a string", lambda name=name: getattr(tg, name)(_f(), "a"), TypeError)])))
+    out.append(OpInfo("type_as", ref=_type_as_ref, sample_inputs=_type_as_samples, result_dtype=lambda op, s: s.args[1].dtype,
+                      ieee_specials=False, error_inputs=_errors(
+                          ("other is a number", lambda: _f().type_as(3), TypeError),
+                          ("other is missing", lambda: _f().type_as(), TypeError))))
+
+    # -- bitwise ops (integers and bool)
+    for name, ref in (("bitwise_and", np.bitwise_and), ("bitwise_or", np.bitwise_or), ("bitwise_xor", np.bitwise_xor)):
+        out.append(OpInfo(name, ref=ref, scalars=("int",), error_inputs=_errors(
+            ("float operands", lambda name=name: getattr(tg, name)(_f(), _f()), NotImplementedError, rf"\[{name}\]"))))
+    out.append(OpInfo("bitwise_not", ref=np.invert, error_inputs=_errors(
+        ("float operand", lambda: tg.bitwise_not(_f()), NotImplementedError, r"\[bitwise_not\]"))))
+    for name, left in (("bitwise_left_shift", True), ("bitwise_right_shift", False)):
+        out.append(OpInfo(name, ref=_shift_ref(left), sample_inputs=_shift_samples, scalars=("int",), error_inputs=_errors(
+            ("bool operands", lambda name=name: getattr(tg, name)(_f(S, tg.bool), _f(S, tg.bool)), NotImplementedError))))
+
+    # -- three tensor operands (lerp.Scalar: two and a number); the float32 tolerance allows for
+    # cancellation in self + (up to ~160)
+    tol3 = {tg.float32: (1e-5, 1e-4)}
+    out.append(OpInfo("addcmul", ref=_addcmul_ref, tol=tol3, error_inputs=_errors(
+        ("bool tensors", lambda: tg.addcmul(_f(S, tg.bool), _f(S, tg.bool), _f(S, tg.bool)), NotImplementedError,
+         r"\[addcmul\]"))))
+    out.append(OpInfo("addcdiv", ref=_addcdiv_ref, sample_inputs=_addcdiv_samples, expected_error=_addcdiv_expected_error,
+                      tol=tol3, error_inputs=_errors(
                           ("integer division", lambda: tg.addcdiv(_f(S), _f(S, tg.int64), _f(S, tg.int32)),
                            RuntimeError, r"\[addcdiv\] Integer division with addcdiv is no longer supported"),
                           ("bool tensor1 and tensor2", lambda: tg.addcdiv(_f(S), _f(S, tg.bool), _f(S, tg.bool)),
-                           RuntimeError, "Integer division"),
-                      ])))
-    out.append(OpInfo("lerp", ref=_lerp_ref, sample_inputs=_lerp_samples, arity=3, ieee_specials=(0, 1, 2),
-                      dtypes=FLOATING, compute_dtype=_tensor_operands_dtype, expected_error=_lerp_expected_error,
-                      tol=tol,
-                      error_inputs=_ternary_errors("lerp", [
+                           RuntimeError, "Integer division"))))
+    # arity=3: lerp.Tensor (the primary overload, lerp.Scalar, has two tensor operands)
+    out.append(OpInfo("lerp", ref=_lerp_ref, sample_inputs=_lerp_samples, arity=3, dtypes=FLOATING,
+                      compute_dtype=_tensor_operands_dtype, expected_error=_lerp_expected_error, tol=tol3,
+                      error_inputs=_errors(
                           ("end of another dtype", lambda: tg.lerp(_f(S), _f(S, tg.float64), 0.5), RuntimeError,
                            r"\[lerp\] expected dtype float32 for `end` but got dtype float64"),
                           ("weight of another dtype", lambda: tg.lerp(_f(S), _f(S), _f(S, tg.float16)),
@@ -671,6 +566,5 @@ def _issue9_multi_operand_entries():
                            NotImplementedError, r"\[lerp\]"),
                           ("two integer dtypes (no promotion)", lambda: tg.lerp(_f(S, tg.int32), _f(S, tg.int64), 1),
                            RuntimeError, "for `end`"),
-                          ("weight is a string", lambda: tg.lerp(_f(), _f(), "a"), TypeError),
-                      ])))
+                          ("weight is a string", lambda: tg.lerp(_f(), _f(), "a"), TypeError))))
     return out

@@ -9,7 +9,7 @@ from tensorgen.testing.opinfo.core import *  # noqa: F403  (the vocabulary of en
 from tensorgen.testing.opinfo.views import _expand_ref, _view_entry
 
 
-def _issue9_shape_entries():
+def entries():
     """cat, concat, _cat, _cat2, stack, flip, roll, repeat, tile, tril/triu (+ tril_/triu_), diag,
     diagonal (+ diagonal_backward), movedim, unflatten, broadcast_to. References are NumPy's."""
     def legacy_kept(arrays):
@@ -314,6 +314,3 @@ def _issue9_shape_entries():
     ]))
     return out
 
-
-def entries():
-    return _issue9_shape_entries()

@@ -11,7 +11,7 @@ from tensorgen.testing._utils import _maybe_noncontiguous  # noqa: F401
 from tensorgen.testing.opinfo.core import *  # noqa: F403  (the vocabulary of entries: OpInfo, SampleInput, _f, S, ...)
 
 
-def _issue9_sort_entries():
+def entries():
     """sort (and sort.stable), argsort, msort, topk, kthvalue, median, mode, and the backward helpers
     of sort/topk (_gather_along_dim, _scatter_add_along_dim). References: NumPy's stable sort, with
     PyTorch's rules on top (NaN largest; descending keeps equal values in index order; topk, kthvalue
@@ -251,7 +251,7 @@ def _issue9_sort_entries():
         return values_indices(op, s) if "dim" in s.kwargs or len(s.args) > 1 else s.args[0].dtype
 
     out.append(OpInfo("median", ref=median_ref, sample_inputs=median_samples, result_dtype=median_dtype,
-                      promotion="keep", ieee_specials=False,
+                      ieee_specials=False,
                       out_ok=lambda op, s: isinstance(op.result_dtype(s), tuple), error_inputs=_errors(
                           ("dim out of range", lambda: tg.median(f(), 2), IndexError, r"\[median\]"),
                           ("empty dim", lambda: tg.median(tg.empty([3, 0]), 1), IndexError),
@@ -261,7 +261,7 @@ def _issue9_sort_entries():
                            lambda: tg.median(f(), 0, out=(tg.empty(0), tg.empty(0))), RuntimeError),
                       ), **common))
     out.append(OpInfo("mode", ref=mode_ref, sample_inputs=line_samples(none), result_dtype=values_indices,
-                      promotion="keep", ieee_specials=False, error_inputs=_errors(
+                      ieee_specials=False, error_inputs=_errors(
                           ("dim out of range", lambda: tg.mode(f(), 2), IndexError, r"\[mode\]"),
                           ("empty dim", lambda: tg.mode(tg.empty([3, 0])), IndexError),
                           ("out= indices of dtype float32",
@@ -313,6 +313,3 @@ def _issue9_sort_entries():
                       ), **common))
     return out
 
-
-def entries():
-    return _issue9_sort_entries()

@@ -1,4 +1,4 @@
-"""Scans (kind: scan): cumsum, cumprod, cummax, cummin — cumulative along one dim."""
+"""Scans (kind: scan): cumsum, cumprod, cummax, cummin, logcumsumexp — cumulative along one dim."""
 from __future__ import annotations
 
 import numpy as np
@@ -107,4 +107,21 @@ def entries():
                               ("out= of one tensor", lambda fn=fn: fn(_f(), 0, out=tg.empty(0)), TypeError),
                           )))
 
+    # -- logcumsumexp: log(cumsum(exp(x))) computed stably (floating only).
+    def logcumsumexp_samples(op, dtype, mode, make):
+        yield from (s for s in scan_samples(op, dtype, mode, make) if "dtype" not in s.kwargs)
+        if mode == "basic" and is_floating(dtype) and dtype is not tg.float16:
+            yield SampleInput(tg.tensor([[1000.0, 1000.0, -1000.0], [-1000.0, -999.0, 0.0]], dtype=dtype), 1,
+                              name="no overflow")
+
+    def logcumsumexp_ref(a, dim):
+        return a.copy() if a.ndim == 0 else np.logaddexp.accumulate(a, axis=dim)
+
+    out.append(OpInfo("logcumsumexp", ref=logcumsumexp_ref, sample_inputs=logcumsumexp_samples, ref_inputs="compute",
+                      compute_dtype=lambda op, s: s.args[0].dtype, result_dtype=lambda op, s: s.args[0].dtype,
+                      ieee_specials=True, tol={tg.float32: (1e-5, 1e-5)}, error_inputs=_errors(
+                          ("dim out of range", lambda: tg.logcumsumexp(_f(), 2), IndexError, r"\[logcumsumexp\]"),
+                          ("dim missing", lambda: tg.logcumsumexp(_f()), TypeError),
+                          ("logcumsumexp of int64", lambda: tg.logcumsumexp(_f(S, tg.int64), 0), NotImplementedError),
+                      )))
     return out

@@ -19,17 +19,32 @@
 
 namespace tg::native {
 
+namespace {
+// The sizes of `n` pieces, all `fill`: a count beyond what memory can hold (tensor_split(x, 2**62))
+// is an error, not a crash.
+std::vector<int64_t> piece_sizes(int64_t n, int64_t fill, const char* op) {
+  try {
+    return std::vector<int64_t>(size_t(n), fill);
+  } catch (const std::exception&) {
+    TG_CHECK(false, "[", op, "] cannot make ", n, " pieces: not enough memory");
+  }
+  return {};
+}
+}  // namespace
+
 std::vector<Tensor> split_with_sizes(const Tensor& self, IntArrayRef split_sizes, int64_t dim) {
   TG_CHECK(self.dim() > 0, "[split_with_sizes] split expects at least a 1-dimensional tensor");
   const int64_t d = wrap_dim(dim, self.dim(), "split_with_sizes");
   const int64_t size = self.size(d);
   int64_t total = 0;
+  bool fits = true;  // the running sum stays within size (so it cannot overflow)
   for (int64_t s : split_sizes) {
     TG_CHECK(s >= 0, "[split_with_sizes] split_with_sizes expects split_sizes have only non-negative entries, but "
              "got split_sizes=", split_sizes);
-    total += s;
+    fits = fits && s <= size - total;
+    if (fits) total += s;
   }
-  TG_CHECK(total == size, "[split_with_sizes] split_with_sizes expects split_sizes to sum exactly to ", size,
+  TG_CHECK(fits && total == size, "[split_with_sizes] split_with_sizes expects split_sizes to sum exactly to ", size,
            " (input tensor's size at dimension ", d, "), but got split_sizes=", split_sizes);
   std::vector<Tensor> pieces;
   pieces.reserve(split_sizes.size());
@@ -50,8 +65,9 @@ DimVector split_sizes_for(const Tensor& self, int64_t split_size, int64_t dim, c
   const int64_t size = self.size(d);
   TG_CHECK(split_size > 0 || size == 0, "[", op, "] split_size can only be 0 if dimension size is 0, but got "
            "dimension size of ", size);
-  // One (empty) piece when the dim is empty, like PyTorch.
-  const int64_t n = split_size == 0 ? 1 : std::max<int64_t>((size + split_size - 1) / split_size, 1);
+  // ceil(size / split_size) pieces (without overflow for a huge split_size); one (empty) piece
+  // when the dim is empty, like PyTorch.
+  const int64_t n = size == 0 ? 1 : (size - 1) / split_size + 1;
   DimVector sizes(size_t(n), split_size);
   sizes.back() = size - split_size * (n - 1);
   return sizes;
@@ -73,9 +89,9 @@ std::vector<Tensor> chunk(const Tensor& self, int64_t chunks, int64_t dim) {
   TG_CHECK(chunks > 0, "[chunk] chunk expects `chunks` to be greater than 0, got: ", chunks);
   const int64_t d = wrap_dim(dim, self.dim(), "chunk");
   const int64_t size = self.size(d);
-  const int64_t split_size = (size + chunks - 1) / chunks;
+  const int64_t split_size = size == 0 ? 0 : (size - 1) / chunks + 1;  // ceil, without overflow
   // An empty dim gives `chunks` empty pieces (split would give one).
-  if (split_size == 0 && size == 0) return tg::split_with_sizes(self, DimVector(size_t(chunks), 0), d);
+  if (size == 0) return tg::split_with_sizes(self, piece_sizes(chunks, 0, "chunk"), d);
   return tg::split(self, split_size, d);
 }
 
@@ -86,7 +102,7 @@ std::vector<Tensor> tensor_split_sections(const Tensor& self, int64_t sections, 
   const int64_t d = wrap_dim(dim, self.dim(), "tensor_split");
   const int64_t size = self.size(d);
   // NumPy's array_split: the first size % sections pieces are one longer.
-  DimVector sizes(size_t(sections), size / sections);
+  std::vector<int64_t> sizes = piece_sizes(sections, size / sections, "tensor_split");
   for (int64_t i = 0; i < size % sections; ++i) sizes[size_t(i)] += 1;
   return tg::split_with_sizes(self, sizes, d);
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "csrc/autograd/node.h"
 #include "aten/core/GradMode.h"
@@ -55,6 +56,12 @@
 #include "ops/unsqueeze.h"
 #include "ops/view.h"
 #include "ops/where.h"
+#include "ops/abs.h"
+#include "ops/cat.h"
+#include "ops/flip.h"
+#include "ops/isnan.h"
+#include "ops/logcumsumexp.h"
+#include "ops/sign.h"
 #include "ops/zeros.h"
 #include "ops/zeros_like.h"
 
@@ -480,5 +487,97 @@ Tensor maybe_multiply(const Tensor& t, const Scalar& s) {
   return is_one ? t : t * s;
 }
 
+// ---- issue 9, Part B: more reductions, logcumsumexp, splitting
+
+Tensor nansum_backward(const Tensor& grad, const Tensor& self, std::optional<IntArrayRef> dim, bool keepdim) {
+  Tensor g = sum_backward(grad, self.sizes(), dim, keepdim);
+  return tg::where(tg::isnan(self), scalar(0), g);
+}
+
+Tensor vector_norm_backward(const Tensor& grad, const Tensor& self, const Scalar& ord, const Tensor& result,
+                            std::optional<IntArrayRef> dim, bool keepdim) {
+  const double p = ord.to_double();
+  // grad and the norm broadcast back over the reduced dims.
+  Tensor g = sum_backward(grad, self.sizes(), dim, keepdim);
+  Tensor norm = sum_backward(result, self.sizes(), dim, keepdim);
+  if (p == 0.0) return g * scalar(0);  // piecewise constant (zeros like self, still in the graph)
+  if (p == 1.0) return tg::sign(self) * g;
+  if (p == 2.0) return tg::where(tg::eq(norm, scalar(0)), scalar(0), g * self / norm);
+  if (std::isinf(p)) {
+    // amax / amin of |self|: shared among the elements that reach it (or are NaN).
+    Tensor a = tg::abs(self);
+    Tensor mask = tg::logical_or(tg::eq(a, norm), tg::isnan(a));
+    Tensor count = tg::sum(mask, dim, /*keepdim=*/true);
+    return tg::sign(self) * tg::where(mask, g / count, scalar(0));
+  }
+  Tensor a = tg::abs(self);
+  if (p < 1.0) {
+    // |self|^(p-1) is infinite at 0: those elements get 0, like PyTorch.
+    Tensor scaled = tg::where(tg::eq(self, scalar(0)), scalar(0), tg::sign(self) * tg::pow(a, scalar(p - 1)));
+    return scaled * g * tg::pow(norm, scalar(1 - p));
+  }
+  Tensor scaled = p < 2.0 ? tg::sign(self) * tg::pow(a, scalar(p - 1)) : self * tg::pow(a, scalar(p - 2));
+  Tensor scale = tg::where(tg::eq(norm, scalar(0)), scalar(0), g / tg::pow(norm, scalar(p - 1)));
+  return scaled * scale;
+}
+
+Tensor logsumexp_backward(const Tensor& grad, const Tensor& self, const Tensor& result, IntArrayRef dim,
+                          bool keepdim) {
+  Tensor g = sum_backward(grad, self.sizes(), dim, keepdim);
+  Tensor r = sum_backward(result, self.sizes(), dim, keepdim);
+  return g * tg::exp(self - r);
+}
+
+Tensor logcumsumexp_backward(const Tensor& grad, const Tensor& self, const Tensor& result, int64_t dim) {
+  if (grad.dim() == 0 || grad.numel() == 0) return grad;
+  // The dtype's lowest finite value stands for log(0): -inf would make nan gradients of where.
+  double lowest = std::numeric_limits<double>::lowest();
+  switch (grad.dtype()) {
+    case ScalarType::Float32: lowest = std::numeric_limits<float>::lowest(); break;
+    case ScalarType::Float16: lowest = -65504.0; break;
+    case ScalarType::BFloat16: lowest = -3.3895313892515355e38; break;
+    default: break;
+  }
+  const int64_t d = wrap_dim(dim, grad.dim(), "logcumsumexp_backward");
+  const IntArrayRef dims(&d, 1);
+  auto reverse_logcumsumexp = [&](const Tensor& x) {
+    return tg::flip(tg::logcumsumexp(tg::flip(x, dims), d), dims);
+  };
+  Tensor log_abs_grad = tg::log(tg::abs(grad));
+  Tensor log_pos = tg::where(tg::gt(grad, scalar(0)), log_abs_grad, scalar(lowest));
+  Tensor log_neg = tg::where(tg::lt(grad, scalar(0)), log_abs_grad, scalar(lowest));
+  Tensor out_pos = tg::exp(reverse_logcumsumexp(log_pos - result) + self);
+  Tensor out_neg = tg::exp(reverse_logcumsumexp(log_neg - result) + self);
+  return out_pos - out_neg;
+}
+
+Tensor split_with_sizes_backward(const std::vector<Tensor>& grads, IntArrayRef split_sizes, int64_t dim,
+                                 IntArrayRef sizes, ScalarType dtype) {
+  const int64_t d = wrap_dim(dim, int64_t(sizes.size()), "split_backward");
+  Device device;
+  for (const Tensor& g : grads)
+    if (g.defined()) device = g.device();
+  std::vector<Tensor> pieces;
+  pieces.reserve(grads.size());
+  for (size_t i = 0; i < grads.size(); ++i) {
+    if (grads[i].defined()) {
+      pieces.push_back(grads[i]);
+    } else {
+      DimVector piece_sizes(sizes);
+      piece_sizes[size_t(d)] = split_sizes[i];
+      pieces.push_back(tg::zeros(piece_sizes, dtype, device));
+    }
+  }
+  return tg::cat(pieces, d);
+}
+
+Tensor split_backward(const std::vector<Tensor>& grads, int64_t split_size, int64_t dim, IntArrayRef sizes,
+                      ScalarType dtype) {
+  const int64_t d = wrap_dim(dim, int64_t(sizes.size()), "split_backward");
+  // The forward's piece sizes: split_size each, the last one what is left.
+  DimVector split_sizes(grads.size(), split_size);
+  if (!split_sizes.empty()) split_sizes.back() = sizes[size_t(d)] - split_size * int64_t(grads.size() - 1);
+  return split_with_sizes_backward(grads, split_sizes, d, sizes, dtype);
+}
 }  // namespace autograd
 }  // namespace tg

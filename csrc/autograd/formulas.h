@@ -130,6 +130,26 @@ Tensor index_put_self_backward(const Tensor& grad, const Tensor& indices, bool a
 // ---- linear algebra
 // t * s, or t itself when s is 1 (addmm's beta/alpha are 1 almost always: no extra multiplication).
 Tensor maybe_multiply(const Tensor& t, const Scalar& s);
+// ---- issue 9, Part B: more reductions, logcumsumexp, splitting
+// Gradient of nansum: sum_backward, 0 where self is NaN.
+Tensor nansum_backward(const Tensor& grad, const Tensor& self, std::optional<IntArrayRef> dim, bool keepdim);
+// Gradient of linalg_vector_norm(self, ord, dim, keepdim): PyTorch's norm_backward (0 for ord 0;
+// sign(self) for 1; self / norm for 2; the elements equal to the max / min |x| share it for +-inf;
+// sign(self) |self|^(p-1) / norm^(p-1) otherwise, 0 where the norm is 0).
+Tensor vector_norm_backward(const Tensor& grad, const Tensor& self, const Scalar& ord, const Tensor& result,
+                            std::optional<IntArrayRef> dim, bool keepdim);
+// Gradient of logsumexp(self, dim, keepdim): grad * exp(self - result) (softmax of each slice).
+Tensor logsumexp_backward(const Tensor& grad, const Tensor& self, const Tensor& result, IntArrayRef dim,
+                          bool keepdim);
+// Gradient of logcumsumexp(self, dim): PyTorch's (TensorFlow's) formula, the reverse logcumsumexp
+// of log|grad| - result split by the sign of grad, so nothing overflows.
+Tensor logcumsumexp_backward(const Tensor& grad, const Tensor& self, const Tensor& result, int64_t dim);
+// Gradient of split / split_with_sizes: the pieces' gradients concatenated along dim (zeros for
+// pieces that got none), so it is differentiable through cat.
+Tensor split_backward(const std::vector<Tensor>& grads, int64_t split_size, int64_t dim, IntArrayRef sizes,
+                      ScalarType dtype);
+Tensor split_with_sizes_backward(const std::vector<Tensor>& grads, IntArrayRef split_sizes, int64_t dim,
+                                 IntArrayRef sizes, ScalarType dtype);
 }  // namespace autograd
 
 }  // namespace tg

@@ -12,7 +12,8 @@ from tensorgen._tensor import Size, Tensor, UntypedStorage, device, tensor
 # over the generated ops
 from tensorgen._indexing import index, index_put, index_put_, nonzero, unique, where  # noqa: E402,F811
 from tensorgen import autograd, backends, cuda, ops  # noqa: F401
-from tensorgen.linalg import einsum, tensordot  # noqa: F401  (varargs, int dims; binds tg.linalg)
+from tensorgen.linalg import einsum, meshgrid, tensordot  # noqa: F401  (varargs, int dims; binds tg.linalg)
+from tensorgen.linalg import _tg_norm as norm  # noqa: F401  (p='fro' or a number, like torch.norm)
 from tensorgen.autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,
                                           no_grad, set_grad_enabled)
 

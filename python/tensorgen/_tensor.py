@@ -278,6 +278,11 @@ class Tensor(_Base):
         """tg.unique(self, ...): the sorted distinct values (+ inverse indices, counts)."""
         return _indexing.unique(self, sorted, return_inverse, return_counts, dim)
 
+    def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
+        """tg.norm(self, p, dim, keepdim, dtype=dtype) (PyTorch's Tensor.norm)."""
+        from tensorgen.linalg import _tg_norm  # linalg imports this module
+        return _tg_norm(self, p, dim, keepdim, dtype=dtype)
+
     def __reduce_ex__(self, protocol):
         t = self.detach()
         return (_rebuild, (t.clone().numpy() if t.dtype is not _C.bfloat16 else t.float().numpy(),

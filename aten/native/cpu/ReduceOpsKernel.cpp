@@ -3,6 +3,7 @@
 #include "aten/vec/isa.h"
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <vector>
 
 #include "aten/dispatch/DtypeDispatch.h"
@@ -15,9 +16,12 @@
 #include "kernels/any.h"
 #include "kernels/argmax.h"
 #include "kernels/argmin.h"
+#include "kernels/count_nonzero.h"
+#include "kernels/linalg_vector_norm.h"
 #include "kernels/max.h"
 #include "kernels/mean.h"
 #include "kernels/min.h"
+#include "kernels/nansum.h"
 #include "kernels/prod.h"
 #include "kernels/std.h"
 #include "kernels/sum.h"
@@ -30,8 +34,15 @@ namespace {
 // Pairwise (cascade) summation: error grows with log(n), not n, like NumPy's and PyTorch's.
 // Leaves keep 16 independent accumulator lanes (one AVX-512 float vector, two AVX2 ones, ...)
 // and add them in a fixed tree, so the result is the same bits under every capability.
-template <typename Acc, typename T>
-Acc cascade_sum(const T* p, int64_t n) {
+// `map` is applied to every element before it is added (nansum: NaN -> 0; norms: |x|, x * x); it
+// takes both a Vectorized<Acc> and an Acc.
+struct NoMap {
+  template <typename X>
+  X operator()(const X& x) const { return x; }
+};
+
+template <typename Acc, typename T, typename Map = NoMap>
+Acc cascade_sum(const T* p, int64_t n, Map map = {}) {
   constexpr int kLanes = 16;
   constexpr int64_t kLeaf = 64 * kLanes;
   if (n <= kLeaf) {
@@ -43,29 +54,29 @@ Acc cascade_sum(const T* p, int64_t n) {
     for (V& a : acc) a = V(Acc(0));
     int64_t i = 0;
     for (; i + kLanes <= n; i += kLanes)
-      for (int j = 0; j < kVecs; ++j) acc[j] = acc[j] + IO::load(p + i + j * V::size());
+      for (int j = 0; j < kVecs; ++j) acc[j] = acc[j] + map(IO::load(p + i + j * V::size()));
     Acc lanes[kLanes];
     for (int j = 0; j < kVecs; ++j) acc[j].store(lanes + j * V::size());
-    for (; i < n; ++i) lanes[0] += Acc(p[i]);
+    for (; i < n; ++i) lanes[0] += map(Acc(p[i]));
     for (int width = kLanes / 2; width > 0; width /= 2)
       for (int j = 0; j < width; ++j) lanes[j] += lanes[j + width];
     return lanes[0];
   }
   int64_t half = (n / 2 + kLanes - 1) / kLanes * kLanes;
-  return cascade_sum<Acc>(p, half) + cascade_sum<Acc>(p + half, n - half);
+  return cascade_sum<Acc>(p, half, map) + cascade_sum<Acc>(p + half, n - half, map);
 }
 
 // A long row summed by all threads: fixed 64K-element chunks (so the result is the same for any
 // thread count), chunk sums added pairwise in order.
-template <typename Acc, typename T>
-Acc parallel_cascade_sum(const T* p, int64_t n) {
+template <typename Acc, typename T, typename Map = NoMap>
+Acc parallel_cascade_sum(const T* p, int64_t n, Map map = {}) {
   constexpr int64_t kChunk = 1 << 16;
-  if (n <= 2 * kChunk) return cascade_sum<Acc>(p, n);
+  if (n <= 2 * kChunk) return cascade_sum<Acc>(p, n, map);
   const int64_t nchunks = (n + kChunk - 1) / kChunk;
   std::vector<Acc> partial(static_cast<size_t>(nchunks));
   parallel_for(0, nchunks, 1, [&](int64_t begin, int64_t end) {
     for (int64_t c = begin; c < end; ++c)
-      partial[size_t(c)] = cascade_sum<Acc>(p + c * kChunk, std::min(kChunk, n - c * kChunk));
+      partial[size_t(c)] = cascade_sum<Acc>(p + c * kChunk, std::min(kChunk, n - c * kChunk), map);
   });
   return cascade_sum<Acc>(partial.data(), nchunks);
 }
@@ -378,5 +389,103 @@ void var_std(const Reduction& r, const std::optional<Scalar>& correction) {
 
 void var_kernel(const Reduction& r, const std::optional<Scalar>& correction) { var_std<false>(r, correction); }
 void std_kernel(const Reduction& r, const std::optional<Scalar>& correction) { var_std<true>(r, correction); }
+
+// ----------------------------------------------------------------------------- nansum / count_nonzero
+
+namespace {
+// NaN lanes become 0 (x == x is false only for NaN; the mask keeps the other lanes' bits).
+struct NanToZero {
+  template <typename X>
+  X operator()(const X& x) const {
+    if constexpr (std::is_arithmetic_v<X>) return x == x ? x : X(0);
+    else return x & (x == x);
+  }
+};
+struct Abs {
+  template <typename X>
+  X operator()(const X& x) const {
+    if constexpr (std::is_arithmetic_v<X>) return std::abs(x);
+    else return vec::abs(x);
+  }
+};
+struct Square {
+  template <typename X>
+  X operator()(const X& x) const { return x * x; }
+};
+}  // namespace
+
+void nansum_kernel(const Reduction& r) {
+  dispatch_numeric(r.compute_dtype(), "nansum", [&]<typename T>() {
+    const T* in = r.input().data<T>();
+    T* out = r.output(0).data<T>();
+    for_each_row(r, [&](int64_t i) {
+      if constexpr (std::is_integral_v<T>) out[i] = row_sum(in + i * r.inner(), r.inner());  // no NaN
+      else out[i] = T(parallel_cascade_sum<opmath_t<T>>(in + i * r.inner(), r.inner(), NanToZero{}));
+    });
+  });
+}
+
+void count_nonzero_kernel(const Reduction& r) {
+  dispatch_all(r.compute_dtype(), "count_nonzero", [&]<typename T>() {
+    const T* in = r.input().data<T>();
+    int64_t* out = r.output(0).data<int64_t>();
+    for_each_row(r, [&](int64_t i) {
+      const T* p = in + i * r.inner();
+      int64_t count = 0;
+      for (int64_t k = 0; k < r.inner(); ++k) count += opmath_t<T>(p[k]) != opmath_t<T>(0);
+      out[i] = count;
+    });
+  });
+}
+
+// ----------------------------------------------------------------------------- linalg_vector_norm
+
+namespace {
+// sum over a row of |x|^p, pairwise like squared_deviations (error grows with log n).
+template <typename Acc, typename T>
+Acc pow_sum(const T* p, int64_t n, Acc ord) {
+  if (n <= 128) {
+    Acc s = 0;
+    for (int64_t k = 0; k < n; ++k) s += std::pow(std::abs(Acc(p[k])), ord);
+    return s;
+  }
+  const int64_t half = n / 2;
+  return pow_sum<Acc>(p, half, ord) + pow_sum<Acc>(p + half, n - half, ord);
+}
+}  // namespace
+
+// ord 0: the number of nonzeros; inf / -inf: the max / min of |x| (NaN propagates); 1: sum |x|;
+// 2: sqrt(sum x^2); any other p: (sum |x|^p)^(1/p). Sums are pairwise with a fixed order per row.
+void linalg_vector_norm_kernel(const Reduction& r, const Scalar& ord_scalar) {
+  const double ord = ord_scalar.to_double();
+  TG_CHECK(r.inner() > 0 || r.outer() == 0 || (ord >= 0 && !std::isinf(ord)), "[linalg_vector_norm] cannot compute "
+           "the ", ord, " norm on an empty tensor because the operation does not have an identity");
+  dispatch_floating(r.compute_dtype(), "linalg_vector_norm", [&]<typename T>() {
+    using Acc = opmath_t<T>;
+    const T* in = r.input().data<T>();
+    T* out = r.output(0).data<T>();
+    const int64_t n = r.inner();
+    for_each_row(r, [&](int64_t i) {
+      const T* p = in + i * n;
+      Acc v;
+      if (ord == 0) {
+        int64_t count = 0;
+        for (int64_t k = 0; k < n; ++k) count += Acc(p[k]) != Acc(0);
+        v = Acc(count);
+      } else if (std::isinf(ord)) {
+        v = std::abs(Acc(p[0]));
+        for (int64_t k = 1; k < n; ++k) v = ord > 0 ? pick_extreme<true>(v, std::abs(Acc(p[k])))
+                                                      : pick_extreme<false>(v, std::abs(Acc(p[k])));
+      } else if (ord == 1) {
+        v = parallel_cascade_sum<Acc>(p, n, Abs{});
+      } else if (ord == 2) {
+        v = std::sqrt(parallel_cascade_sum<Acc>(p, n, Square{}));
+      } else {
+        v = std::pow(pow_sum<Acc>(p, n, Acc(ord)), Acc(1.0 / ord));
+      }
+      out[i] = T(v);
+    });
+  });
+}
 
 }  // namespace tg::native::CPU_CAPABILITY

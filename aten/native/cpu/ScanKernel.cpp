@@ -10,6 +10,8 @@
 // undefined behaviour.
 #include "aten/vec/isa.h"
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <type_traits>
 
 #include "aten/dispatch/DtypeDispatch.h"
@@ -19,6 +21,7 @@
 #include "kernels/cummin.h"
 #include "kernels/cumprod.h"
 #include "kernels/cumsum.h"
+#include "kernels/logcumsumexp.h"
 
 namespace tg::native::CPU_CAPABILITY {
 
@@ -120,6 +123,23 @@ void cumprod_kernel(const Scan& scan) {
   dispatch_numeric(scan.compute_dtype(), "cumprod", [&]<typename T>() {
     using Acc = scan_acc_t<T>;
     scan_lines<T>(scan, Acc(1), [](Acc a, Acc b) { return Acc(a * b); });
+  });
+}
+
+// log(exp(a) + exp(x)) without overflow: max + log1p(exp(min - max)). Two equal infinities
+// return themselves (inf - inf would be nan); a NaN propagates (PyTorch's _log_add_exp_helper).
+template <typename Acc>
+static Acc log_add_exp(Acc a, Acc x) {
+  const Acc lo = x != x ? x : std::min(a, x);
+  const Acc hi = x != x ? x : std::max(a, x);
+  if (lo != hi || std::isfinite(lo)) return hi + std::log1p(std::exp(lo - hi));
+  return a;
+}
+
+void logcumsumexp_kernel(const Scan& scan) {
+  dispatch_floating(scan.compute_dtype(), "logcumsumexp", [&]<typename T>() {
+    using Acc = opmath_t<T>;
+    scan_lines<T>(scan, -std::numeric_limits<Acc>::infinity(), [](Acc a, Acc x) { return log_add_exp(a, x); });
   });
 }
 

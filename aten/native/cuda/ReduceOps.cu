@@ -9,9 +9,12 @@
 #include "kernels/any.h"
 #include "kernels/argmax.h"
 #include "kernels/argmin.h"
+#include "kernels/count_nonzero.h"
+#include "kernels/linalg_vector_norm.h"
 #include "kernels/max.h"
 #include "kernels/mean.h"
 #include "kernels/min.h"
+#include "kernels/nansum.h"
 #include "kernels/prod.h"
 #include "kernels/std.h"
 #include "kernels/sum.h"
@@ -154,6 +157,80 @@ struct VarOps {
   }
 };
 
+// nansum: a sum that reads NaN as 0 (integers have none).
+template <typename T>
+struct NanSumOps {
+  using In = T;
+  using Acc = acc_t<T>;
+  T* out;
+  __device__ Acc identity() const { return Acc(0); }
+  __device__ Acc fold(Acc a, T v, int64_t) const {
+    const Acc x = Acc(to_op(v));
+    if constexpr (is_floating_v<T>) {
+      if (x != x) return a;
+    }
+    return a + x;
+  }
+  __device__ Acc combine(Acc a, Acc b) const { return a + b; }
+  __device__ void store(int64_t row, Acc a) const { out[row] = from_op<T>(opmath_t<T>(a)); }
+};
+
+template <typename T>
+struct CountNonzeroOps {
+  using In = T;
+  using Acc = int64_t;
+  int64_t* out;
+  __device__ Acc identity() const { return 0; }
+  __device__ Acc fold(Acc a, T v, int64_t) const { return a + (to_op(v) != opmath_t<T>(0) ? 1 : 0); }
+  __device__ Acc combine(Acc a, Acc b) const { return a + b; }
+  __device__ void store(int64_t row, Acc a) const { out[row] = a; }
+};
+
+// linalg_vector_norm, the rules of the CPU kernel: ord 0 counts nonzeros, +-inf take the max / min
+// of |x| (NaN propagates), 1 sums |x|, 2 is sqrt(sum x^2), other p (sum |x|^p)^(1/p).
+enum class NormKind : int { Zero, Max, Min, One, Two, P };
+template <typename T>
+struct NormOps {
+  using In = T;
+  using V = opmath_t<T>;
+  using Acc = V;  // Max / Min fold with NaN propagation; sums start at 0
+  T* out;
+  NormKind kind;
+  V ord;
+  __device__ Acc identity() const {
+    return kind == NormKind::Min ? V(INFINITY) : V(0);  // |x| >= 0: 0 is the identity of max
+  }
+  __device__ Acc combine(Acc a, Acc b) const {
+    switch (kind) {
+      case NormKind::Max:
+        if (a != a) return a;
+        if (b != b) return b;
+        return b > a ? b : a;
+      case NormKind::Min:
+        if (a != a) return a;
+        if (b != b) return b;
+        return b < a ? b : a;
+      default: return a + b;
+    }
+  }
+  __device__ Acc fold(Acc a, T v, int64_t) const {
+    const V x = to_op(v), ax = x < V(0) ? -x : x;
+    switch (kind) {
+      case NormKind::Zero: return a + (x != V(0) ? V(1) : V(0));
+      case NormKind::Max:
+      case NormKind::Min: return combine(a, x != x ? x : ax);
+      case NormKind::One: return a + (x != x ? x : ax);
+      case NormKind::Two: return a + x * x;
+      default: return a + pow(x != x ? x : ax, ord);
+    }
+  }
+  __device__ void store(int64_t row, Acc a) const {
+    if (kind == NormKind::Two) a = sqrt(a);
+    else if (kind == NormKind::P) a = pow(a, V(1) / ord);
+    out[row] = from_op<T>(a);
+  }
+};
+
 template <typename T>
 T* out_ptr(const Reduction& r, int i) {
   return reinterpret_cast<T*>(r.output(i).data_ptr());
@@ -218,6 +295,32 @@ void std_kernel(const Reduction& r, const std::optional<Scalar>& correction) {
   const double c = correction ? correction->to_double() : 1.0;
   dispatch_device<DtypeSet::Floating>(r.compute_dtype(), "std", [&]<typename T>() {
     launch_reduction(r, VarOps<T, true>{out_ptr<T>(r, 0), opmath_t<T>(c)});
+  });
+}
+
+void nansum_kernel(const Reduction& r) {
+  dispatch_device<DtypeSet::Numeric>(r.compute_dtype(), "nansum", [&]<typename T>() {
+    launch_reduction(r, NanSumOps<T>{out_ptr<T>(r, 0)});
+  });
+}
+
+void count_nonzero_kernel(const Reduction& r) {
+  dispatch_device<DtypeSet::All>(r.compute_dtype(), "count_nonzero", [&]<typename T>() {
+    launch_reduction(r, CountNonzeroOps<T>{out_ptr<int64_t>(r, 0)});
+  });
+}
+
+void linalg_vector_norm_kernel(const Reduction& r, const Scalar& ord_scalar) {
+  const double ord = ord_scalar.to_double();
+  TG_CHECK(r.inner() > 0 || r.outer() == 0 || (ord >= 0 && !std::isinf(ord)), "[linalg_vector_norm] cannot compute "
+           "the ", ord, " norm on an empty tensor because the operation does not have an identity");
+  const NormKind kind = ord == 0 ? NormKind::Zero
+                        : std::isinf(ord) ? (ord > 0 ? NormKind::Max : NormKind::Min)
+                        : ord == 1 ? NormKind::One
+                        : ord == 2 ? NormKind::Two
+                                   : NormKind::P;
+  dispatch_device<DtypeSet::Floating>(r.compute_dtype(), "linalg_vector_norm", [&]<typename T>() {
+    launch_reduction(r, NormOps<T>{out_ptr<T>(r, 0), kind, opmath_t<T>(ord)});
   });
 }
 

@@ -9,6 +9,7 @@
 #include "kernels/cummin.h"
 #include "kernels/cumprod.h"
 #include "kernels/cumsum.h"
+#include "kernels/logcumsumexp.h"
 
 namespace tg::native::cuda {
 
@@ -80,7 +81,36 @@ void run_cum_extreme(const Scan& s, const char* op) {
   });
 }
 
+// logcumsumexp: the running log(sum(exp)) with the stable pairwise step of the CPU kernel.
+template <typename T>
+__global__ void logcumsumexp_lines_kernel(const T* in, T* out, int64_t lines, int64_t n, int64_t inner) {
+  using V = opmath_t<T>;
+  const int64_t l = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (l >= lines) return;
+  const int64_t base = l / inner * n * inner + l % inner;
+  V acc = -INFINITY;
+  for (int64_t k = 0; k < n; ++k) {
+    const int64_t at = base + k * inner;
+    const V x = to_op(in[at]);
+    const V lo = x != x ? x : (acc < x ? acc : x);
+    const V hi = x != x ? x : (acc < x ? x : acc);
+    if (lo != hi || isfinite(lo)) acc = hi + log1p(exp(lo - hi));
+    out[at] = from_op<T>(acc);
+  }
+}
+
 }  // namespace
+
+void logcumsumexp_kernel(const Scan& s) {
+  if (s.empty()) return;
+  dispatch_device<DtypeSet::Floating>(s.compute_dtype(), "logcumsumexp", [&]<typename T>() {
+    const T* in = reinterpret_cast<const T*>(s.input().data_ptr());
+    T* out = reinterpret_cast<T*>(s.output(0).data_ptr());
+    logcumsumexp_lines_kernel<T><<<blocks_for(s.lines(), kBlockSize), kBlockSize>>>(in, out, s.lines(), s.length(),
+                                                                                   s.inner());
+    TG_CUDA_KERNEL_CHECK("logcumsumexp");
+  });
+}
 
 void cummax_kernel(const Scan& scan) { run_cum_extreme<true>(scan, "cummax"); }
 void cummin_kernel(const Scan& scan) { run_cum_extreme<false>(scan, "cummin"); }

@@ -1,4 +1,4 @@
-"""Scans (kind: scan): cumsum, cumprod, cummax, cummin — cumulative along one dim.
+"""Scans (kind: scan): cumsum, cumprod, cummax, cummin, logcumsumexp — cumulative along one dim.
 
 The default samples and error inputs of a scan come from core.py (dim required, 0-d, zero-size,
 large, dtype= promotion, dim out of range or missing), the result dtype from the YAML promotion
@@ -28,10 +28,24 @@ def _cum_extreme_ref(is_max):
     return ref
 
 
+def _logcumsumexp_samples(op, dtype, mode, make):
+    yield from _scan_samples(op, dtype, mode, make)
+    if mode == "basic" and is_floating(dtype) and dtype is not tg.float16:
+        yield SampleInput(tg.tensor([[1000.0, 1000.0, -1000.0], [-1000.0, -999.0, 0.0]], dtype=dtype), 1,
+                          name="no overflow")
+
+
+def _logcumsumexp_ref(a, dim):
+    return a.copy() if a.ndim == 0 else np.logaddexp.accumulate(a, axis=dim)
+
+
 def entries():
     out = []
     out.append(OpInfo("cumsum", ref=np.cumsum, tol={tg.float32: (1e-5, 5e-4)}))
     out.append(OpInfo("cumprod", ref=np.cumprod, domain=(0.5, 1.5), int_domain=(-2, 3), tol={tg.float32: (1e-4, 1e-5)}))
     out.append(OpInfo("cummax", ref=_cum_extreme_ref(True)))
     out.append(OpInfo("cummin", ref=_cum_extreme_ref(False)))
+    # log(cumsum(exp(x))) computed stably (floating only)
+    out.append(OpInfo("logcumsumexp", ref=_logcumsumexp_ref, sample_inputs=_logcumsumexp_samples,
+                      tol={tg.float32: (1e-5, 1e-5)}))
     return out

@@ -1,4 +1,5 @@
-"""Joining and shape ops: cat/stack, flip, roll, repeat/tile, tril/triu, diag/diagonal, movedim, unflatten, broadcast_to."""
+"""Joining and shape ops: cat/stack, flip, roll, repeat/tile, tril/triu, diag/diagonal, movedim, unflatten, broadcast_to;
+splitting: split (+ split.sizes), split_with_sizes, chunk, tensor_split, meshgrid."""
 from __future__ import annotations
 
 import numpy as np
@@ -312,5 +313,100 @@ def entries():
         ("fewer dims", lambda: tg.broadcast_to(_f(), [4]), RuntimeError),
         ("size is a tensor", lambda: tg.broadcast_to(_f(), _f()), TypeError),
     ]))
+    out += _split_entries()
     return out
 
+
+def _split_entries():
+    """split, split_with_sizes (views with their own derivatives), chunk, tensor_split and meshgrid
+    (composites). References are NumPy's split / array_split / meshgrid."""
+    out = []
+
+    def pieces(a, sizes, dim):
+        return tuple(np.split(a, np.cumsum(sizes)[:-1].astype(int), axis=dim))
+
+    def split_ref(a, split_size, dim=0):
+        if isinstance(split_size, (list, tuple)):  # split.sizes
+            return pieces(a, list(split_size), dim)
+        n = a.shape[dim]
+        return tuple(np.split(a, list(range(split_size, n, split_size)) if split_size else [], axis=dim))
+
+    out.append(_view_entry("split", split_ref, _shape_samples({
+        "basic": [(S, (2,), {}), (S, (1, 1), {}), (L, (3, -1), {}), (L, (2,), {"dim": 1}), (S, (5,), {}),
+                  (S, ([1, 2],), {}), (L, ([2, 0, 2],), {"dim": -1})],
+        "zero_size": [((0, 3), (2,), {}), ((0, 3), (0,), {}), ((0, 3), (2, 1), {})],
+    }), [
+        ("0-d input", lambda: tg.split(tg.tensor(1.0), 1), RuntimeError, "1-dimensional"),
+        ("negative split_size", lambda: tg.split(_f(), -1), RuntimeError, "non-negative"),
+        ("split_size 0 of a non-empty dim", lambda: tg.split(_f(), 0), RuntimeError, "only be 0"),
+        ("dim out of range", lambda: tg.split(_f(), 1, 2), IndexError, r"\[split\]"),
+        ("sizes that do not sum to the dim", lambda: _f().split([1, 1]), RuntimeError, "sum exactly"),
+        ("split_size is a float", lambda: tg.split(_f(), 1.5), TypeError),
+    ]))
+
+    out.append(_view_entry("split_with_sizes", lambda a, sizes, dim=0: pieces(a, sizes, dim), _shape_samples({
+        "basic": [(S, ([1, 2],), {}), (S, ([3],), {}), (L, ([1, 0, 3],), {"dim": 2}), (L, ([2, 1],), {"dim": -2})],
+        "zero_size": [((0, 3), ([0],), {}), ((0, 3), ([1, 2],), {"dim": 1}), ((0, 3), ([0, 0],), {})],
+    }), [
+        ("0-d input", lambda: tg.split_with_sizes(tg.tensor(1.0), [1]), RuntimeError, "1-dimensional"),
+        ("negative size", lambda: tg.split_with_sizes(_f(), [4, -1]), RuntimeError, "non-negative"),
+        ("sizes that do not sum to the dim", lambda: tg.split_with_sizes(_f(), [1, 1]), RuntimeError, "sum exactly"),
+        ("dim out of range", lambda: tg.split_with_sizes(_f(), [3], 2), IndexError),
+        ("sizes is an int", lambda: tg.split_with_sizes(_f(), "a"), TypeError),
+    ]))
+
+    def chunk_ref(a, chunks, dim=0):
+        n = a.shape[dim]
+        size = -(-n // chunks)
+        if n == 0:
+            return tuple(np.split(a, [0] * (chunks - 1), axis=dim))
+        return tuple(np.split(a, list(range(size, n, size)), axis=dim))
+
+    out.append(_view_entry("chunk", chunk_ref, _shape_samples({
+        "basic": [(S, (2,), {}), (S, (3,), {}), (S, (5,), {}), (L, (2, -1), {}), ((6, 2), (4,), {}),
+                  (L, (3,), {"dim": 2})],
+        "zero_size": [((0, 3), (2,), {}), ((0, 3), (2, 1), {})],
+    }), [
+        ("0-d input", lambda: tg.chunk(tg.tensor(1.0), 1), RuntimeError, "1-dimensional"),
+        ("chunks 0", lambda: tg.chunk(_f(), 0), RuntimeError, "greater than 0"),
+        ("dim out of range", lambda: tg.chunk(_f(), 2, 3), IndexError),
+    ]))
+
+    def tensor_split_ref(a, sections, dim=0):
+        return tuple(np.array_split(a, sections if isinstance(sections, int) else list(sections), axis=dim))
+
+    out.append(_view_entry("tensor_split", tensor_split_ref, _shape_samples({
+        "basic": [(S, (2,), {}), (S, (3,), {}), (S, (5,), {}), (L, (2, -1), {}), (S, ([1],), {}),
+                  (L, ([1, 3],), {"dim": 2}), (L, ([3, 1, -1, 9],), {"dim": -1}), (S, ([],), {})],
+        "zero_size": [((0, 3), (2,), {}), ((0, 3), ([1],), {"dim": 1})],
+    }), [
+        ("0-d input", lambda: tg.tensor_split(tg.tensor(1.0), 1), RuntimeError, "1-dimensional"),
+        ("sections 0", lambda: tg.tensor_split(_f(), 0), RuntimeError, "larger than 0"),
+        ("dim out of range", lambda: tg.tensor_split(_f(), 2, 3), IndexError),
+    ]))
+
+    # -- meshgrid: Tensor[] of 0-d/1-d tensors; "ij" (default) or "xy".
+    def meshgrid_samples(op, dtype, mode, make):
+        if mode == "basic":
+            yield SampleInput([make((3,)), make((4,))])
+            yield SampleInput([make((3,)), make((4,)), make((2,))], indexing="ij")
+            yield SampleInput([make((3,)), make((4,)), make((2,))], indexing="xy")
+            yield SampleInput([make((5,), noncontiguous=True)])
+            yield SampleInput([make(()), make((2,))], indexing="xy")
+        elif mode == "zero_size":
+            yield SampleInput([make((0,)), make((3,))])
+
+    def meshgrid_ref(tensors, indexing=None):
+        return tuple(np.meshgrid(*tensors, indexing=indexing or "ij"))
+
+    list_dtype = dict(compute_dtype=lambda op, s: s.args[0][0].dtype, result_dtype=lambda op, s: s.args[0][0].dtype)
+    out.append(OpInfo("meshgrid", ref=meshgrid_ref, sample_inputs=meshgrid_samples, **list_dtype,
+                      error_inputs=_errors(
+                          ("no tensors", lambda: tg.meshgrid([]), RuntimeError, "non-empty"),
+                          ("a 2-d tensor", lambda: tg.meshgrid([_f(), _f((3,))]), RuntimeError, "0D or 1D"),
+                          ("mixed dtypes", lambda: tg.meshgrid([_f((3,)), _f((3,), tg.float64)]), RuntimeError,
+                           "same dtype"),
+                          ("indexing 'ji'", lambda: tg.meshgrid(_f((3,)), _f((2,)), indexing="ji"), RuntimeError,
+                           "indexing must be"),
+                      )))
+    return out

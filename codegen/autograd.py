@@ -133,6 +133,12 @@ def _rewrite_metadata(formula: str, tensor_names: list[str], list_names: list[st
     return formula
 
 
+def _input_index(fixed: int, lists: list[str]) -> str:
+    """C++ for a node input index after `fixed` tensors and the elements of the Tensor[] `lists`."""
+    terms = [f"{n}_size_" for n in lists]
+    return " + ".join(([str(fixed)] if fixed or not terms else []) + terms)
+
+
 def emit(f: NativeFunction, d: Derivative, op_names: set[str], index: int = 0) -> AutogradOp:
     """`index`: how many overloads of the same op name already have a node (MaxBackward0 for max,
     MaxBackward1 for max.dim, as in PyTorch)."""
@@ -185,7 +191,7 @@ def emit(f: NativeFunction, d: Derivative, op_names: set[str], index: int = 0) -
     # Node input numbering: one per tensor, one per element of a Tensor[] input.
     node_formulas, fixed, sizes = [], 0, []
     for a in inputs:
-        start = " + ".join([str(fixed)] * (fixed > 0 or not sizes) + [f"{n}_size_" for n in sizes])
+        start = _input_index(fixed, sizes)
         if a.name in list_names:
             node_formulas.append(Formula(start, formulas[a.name], f"{a.name}_size_"))
             sizes.append(a.name)
@@ -193,7 +199,7 @@ def emit(f: NativeFunction, d: Derivative, op_names: set[str], index: int = 0) -
             if a.name in formulas:
                 node_formulas.append(Formula(start, formulas[a.name]))
             fixed += 1
-    n_inputs = " + ".join([str(fixed)] * (fixed > 0 or not sizes) + [f"{n}_size_" for n in sizes])
+    n_inputs = _input_index(fixed, sizes)
     node = Node(node_name, saved_tensors + saved_outputs, saved_lists, [f"{n}_size" for n in list_names],
                 saved_values, None if len(s.returns) == 1 and not list_result else ret_names, list_result,
                 n_inputs, _uses(all_text, "grad_input_mask"), node_formulas)

@@ -190,6 +190,7 @@ class WriteBackBody:
     targets: list[str]       # self (in-place), out, or several outs (cummax, sort: values, indices)
     inplace: bool
     indices_out: str | None = None   # the out= named indices: must be int64, not a cast
+    exact: bool = False              # the other outs must have the result's dtype (sort, topk)
 
 
 @dataclass
@@ -474,7 +475,10 @@ def _emit_write_back(g: Group, f: NativeFunction, guards: Guards) -> None:
         if indices:
             g.needs_scan = True  # check_indices_out (aten/native/Scan.h)
         ins = [a for a in so.arguments if not a.type.is_write]
-        g.functions.append(_api_fn(so, WriteBackBody(s.name, call_args(ins), s.name, outs, False, indices),
+        # Ops whose kernel returns several tensors (sort, topk, kthvalue) want each out= in the
+        # result's dtype, like PyTorch; scans (cummax) cast into them.
+        exact = len(outs) > 1 and f.kind != "scan"
+        g.functions.append(_api_fn(so, WriteBackBody(s.name, call_args(ins), s.name, outs, False, indices, exact),
                                    guards, ret="Tensor&" if len(outs) == 1 else None))
 
 
@@ -496,8 +500,8 @@ def emit_structured(g: Group, f: NativeFunction, guards: Guards) -> None:
     g.functions.append(_api_fn(s, StructuredBody(s.name, run, args), guards, ret="Tensor"))
     if f.out_schema:
         ins = [f"&{a.name}" if not a.type.optional else f"opt_ptr({a.name})" for a in _tensor_args(s)]
-        g.functions.append(_api_fn(f.out_schema, StructuredBody(s.name, run, args, ins, out_casts="out_casts" in f.tags),
-                                   guards, ret="Tensor&"))
+        body = StructuredBody(s.name, run, args, ins, out_casts="out_casts" in f.tags)
+        g.functions.append(_api_fn(f.out_schema, body, guards, ret="Tensor&"))
     if f.inplace_schema:
         # The meta computes the result's shape and dtype from the inputs as the functional op
         # sees them; the in-place variant then checks that the result fits self (same shape,

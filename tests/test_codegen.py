@@ -789,7 +789,7 @@ def test_tensor_list_derivative_errors_name_the_line(tmp_path, derivs, line, fra
 
 def test_several_returns_out_writes_the_kernel_results_back(tmp_path):
     """An op without a kind whose kernel returns several tensors (sort) gets out=(values, indices):
-    the functional result written into each out, indices checked to be int64, not cast."""
+    the functional result written into each out, which must have its dtype (indices: int64)."""
     ops = """\
 - func: sort(Tensor self, int dim=-1, bool descending=False) -> (Tensor values, Tensor indices)
   variants: function, method, out
@@ -806,6 +806,8 @@ def test_several_returns_out_writes_the_kernel_results_back(tmp_path):
     out = api[api.index("std::tuple<Tensor&, Tensor&> sort_out(Tensor& values, Tensor& indices, const Tensor& self"):]
     assert out.index('check_out_no_grad("sort", {&self});') < out.index('check_indices_out("sort", indices);') \
         < out.index("auto result = sort(self, dim, descending);") \
+        < out.index('TG_CHECK(values.dtype() == std::get<0>(result).dtype(), "[sort] expected out tensor') \
         < out.index('write_result_out("sort", values, std::get<0>(result));') \
         < out.index('write_result_out("sort", indices, std::get<1>(result));') < out.index("return {values, indices};")
-    assert '"sort(Tensor input, int dim=-1, bool descending=False, *, Tensor[]? out=None)"' in files["python/py_sort.cpp"]
+    assert '"sort(Tensor input, int dim=-1, bool descending=False, *, Tensor[]? out=None)"' \
+        in files["python/py_sort.cpp"]

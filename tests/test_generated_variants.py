@@ -81,3 +81,6 @@ def test_out_tuple_of_several_returns(name, args):
     np.testing.assert_array_equal(to_numpy(io), to_numpy(indices))
     with pytest.raises(RuntimeError, match=rf"\[{name}\] expected the indices out tensor to have dtype int64"):
         getattr(tg, name)(x, *args, out=(vo, tg.empty(0, dtype=tg.int32)))
+    # values in the input's dtype, as PyTorch wants (no cast, even to a wider dtype)
+    with pytest.raises(RuntimeError, match=rf"\[{name}\] expected out tensor to have dtype float64, but got float32"):
+        getattr(tg, name)(x, *args, out=(tg.empty(0, dtype=tg.float32), io))

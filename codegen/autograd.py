@@ -1,14 +1,19 @@
 """Emits the autograd layer from derivatives.yaml: one Node class per entry and a wrapper per
 functional / in-place variant that records the node, runs the op below autograd, and sets the
 outputs' history. Saved state is inferred from the formulas: a tensor is saved only when some
-formula uses it; `x.sizes()`, `x.strides()`, `x.scalar_type()` and `x.dim()` save metadata."""
+formula uses it; `x.sizes()`, `x.strides()`, `x.scalar_type()` and `x.dim()` save metadata.
+
+A `Tensor[]` input with a formula (cat's tensors) gives the node one input per element, after the
+inputs before it; its formula returns one gradient per element (std::vector<Tensor>). It may use
+the list itself (saved element by element) or `to_args_sizes(x)` / `to_args_scalartypes(x)`
+(each element's sizes / dtype, saved without the tensors)."""
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 
 from codegen.api.cpp import api_args, call_args, cpp_params, cpp_return_type, ident, returns_tensor_list
-from codegen.derivatives import METADATA, Derivative
+from codegen.derivatives import LIST_METADATA, METADATA, Derivative
 from codegen.model import Argument, CodegenError, FunctionSchema, NativeFunction
 
 # Saved member type and the expression that turns it back into the op's C++ parameter type.
@@ -47,16 +52,27 @@ class Saved:
 
 
 @dataclass
+class Formula:
+    """The gradient of one differentiable input: node input `start` (a C++ expression once a
+    Tensor[] input precedes it), or `size` inputs from there for a Tensor[] input."""
+    start: str
+    expr: str
+    size: str | None = None           # a Tensor[] input: its element count (a node member)
+
+
+@dataclass
 class Node:
     """The backward Node class of one derivatives.yaml entry (rendered by autograd.cpp.j2)."""
     name: str
     saved_tensors: list[str]          # SavedVariable members: inputs and outputs the formulas use
+    saved_lists: list[str]            # std::vector<SavedVariable> members: Tensor[] inputs formulas use
+    list_sizes: list[str]             # the element count of each Tensor[] input (`tensors_size`)
     saved_values: list[Saved]         # scalars and tensor metadata (self_sizes, ...)
     grads: list[str] | None           # the output grads' names; None: one output, `grad`
     list_grads: bool                  # a Tensor[] output: `grads` itself, undefined where missing
-    n_inputs: int
+    n_inputs: str                     # how many inputs (C++: a number, or a sum over list sizes)
     grad_input_mask: bool
-    formulas: list[tuple[int, str]]   # (input index, C++ expression)
+    formulas: list[Formula]
 
 
 @dataclass
@@ -77,12 +93,13 @@ class Wrapper:
     node: str
     inplace: bool
     first: str                        # the first tensor input (the in-place target)
-    edges: list[str]
+    edges: list[str | tuple[str]]     # per input: `&x`/`nullptr`, or (name,) for a Tensor[] input
     saves: list[tuple[str, str]]      # node->member_ = expr
     outputs: list[Output]
     single: bool                      # one Tensor result
     list_result: bool                 # a Tensor[] result
     identity_check: bool              # may hand back its input itself: then record nothing
+    list_sizes: list[str]             # node->x_size_ = x.size() for each Tensor[] input
     view: bool
     setter: str                       # tg::set_autograd_<ident>
 
@@ -99,14 +116,27 @@ def _uses(formula: str, name: str) -> bool:
     return re.search(rf"\b{re.escape(name)}\b", formula) is not None
 
 
-def _rewrite_metadata(formula: str, tensor_names: list[str], used_meta: set[tuple[str, str]]) -> str:
+def _rewrite_metadata(formula: str, tensor_names: list[str], list_names: list[str],
+                      used_meta: set[tuple[str, str]]) -> str:
     for name in tensor_names:
         for meta in METADATA:
             pattern = rf"\b{re.escape(name)}\.{meta}\(\)"
             if re.search(pattern, formula):
                 used_meta.add((name, meta))
                 formula = re.sub(pattern, f"{name}_{meta}", formula)
+    for name in list_names:
+        for fn in LIST_METADATA:
+            pattern = rf"\b{fn}\(\s*{re.escape(name)}\s*\)"
+            if re.search(pattern, formula):
+                used_meta.add((name, fn))
+                formula = re.sub(pattern, f"{name}_{fn.removeprefix('to_')}", formula)
     return formula
+
+
+def _input_index(fixed: int, lists: list[str]) -> str:
+    """C++ for a node input index after `fixed` tensors and the elements of the Tensor[] `lists`."""
+    terms = [f"{n}_size_" for n in lists]
+    return " + ".join(([str(fixed)] if fixed or not terms else []) + terms)
 
 
 def emit(f: NativeFunction, d: Derivative, op_names: set[str], index: int = 0) -> AutogradOp:
@@ -116,6 +146,13 @@ def emit(f: NativeFunction, d: Derivative, op_names: set[str], index: int = 0) -
     node_name = _camel(s.name) + f"Backward{index}"
     tensors = [a for a in s.arguments if a.type.is_tensor]
     tensor_names = [a.name for a in tensors]
+    # Tensor[] inputs take part only when they have a formula (an index list has none).
+    lists = [a for a in s.arguments if a.type.is_tensor_list and a.name in d.formulas]
+    list_names = [a.name for a in lists]
+    inputs = [a for a in s.arguments if a.type.is_tensor or a.name in list_names]
+    if lists and _uses(" ".join(d.formulas.values()), "grad_input_mask"):
+        raise CodegenError(f"derivatives.yaml:{d.line}: '{s.full_name}': grad_input_mask has one entry per "
+                           "input, which a Tensor[] input does not have; test the inputs' grads instead")
     list_result = returns_tensor_list(s)
     if len(s.returns) == 1:
         ret_names = ["result"]
@@ -123,9 +160,10 @@ def emit(f: NativeFunction, d: Derivative, op_names: set[str], index: int = 0) -
         ret_names = [r.name or f"result{i}" for i, r in enumerate(s.returns)]
 
     used_meta: set[tuple[str, str]] = set()
-    formulas = {k: _rewrite_metadata(v, tensor_names, used_meta) for k, v in d.formulas.items()}
+    formulas = {k: _rewrite_metadata(v, tensor_names, list_names, used_meta) for k, v in d.formulas.items()}
     all_text = " ".join(formulas.values())
     saved_tensors = [n for n in tensor_names if _uses(all_text, n)]
+    saved_lists = [n for n in list_names if _uses(all_text, n)]
     saved_outputs = [n for n in ret_names if _uses(all_text, n)]
     if list_result and saved_outputs:
         raise CodegenError(f"derivatives.yaml:{d.line}: '{s.full_name}' returns Tensor[]; its formulas "
@@ -142,14 +180,29 @@ def emit(f: NativeFunction, d: Derivative, op_names: set[str], index: int = 0) -
                  "std::optional<std::string>": f"opt_string({a.name})"}.get(decl, a.name)
         saved_values.append(Saved(a.name, decl, store, load.format(m=a.name + "_")))
     for name, meta in sorted(used_meta):
+        if meta in LIST_METADATA:
+            member = f"{name}_{meta.removeprefix('to_')}"
+            saved_values.append(Saved(member, LIST_METADATA[meta], f"{meta}({name})", f"{member}_"))
+            continue
         decl = METADATA[meta]
         store = f"DimVector({name}.{meta}())" if decl == "DimVector" else f"{name}.{meta}()"
         load = f"IntArrayRef({name}_{meta}_)" if decl == "DimVector" else f"{name}_{meta}_"
         saved_values.append(Saved(f"{name}_{meta}", decl, store, load))
-    node = Node(node_name, saved_tensors + saved_outputs, saved_values,
-                None if len(s.returns) == 1 and not list_result else ret_names, list_result, len(tensors),
-                _uses(all_text, "grad_input_mask"),
-                [(i, formulas[a.name]) for i, a in enumerate(tensors) if a.name in formulas])
+    # Node input numbering: one per tensor, one per element of a Tensor[] input.
+    node_formulas, fixed, sizes = [], 0, []
+    for a in inputs:
+        start = _input_index(fixed, sizes)
+        if a.name in list_names:
+            node_formulas.append(Formula(start, formulas[a.name], f"{a.name}_size_"))
+            sizes.append(a.name)
+        else:
+            if a.name in formulas:
+                node_formulas.append(Formula(start, formulas[a.name]))
+            fixed += 1
+    n_inputs = _input_index(fixed, sizes)
+    node = Node(node_name, saved_tensors + saved_outputs, saved_lists, [f"{n}_size" for n in list_names],
+                saved_values, None if len(s.returns) == 1 and not list_result else ret_names, list_result,
+                n_inputs, _uses(all_text, "grad_input_mask"), node_formulas)
     op = AutogradOp(node=node, op_headers=headers)
 
     def record(schema: FunctionSchema, inplace: bool) -> Wrapper:
@@ -163,18 +216,22 @@ def emit(f: NativeFunction, d: Derivative, op_names: set[str], index: int = 0) -
                 saves.append((n, f"SavedVariable(tg::clone({n}), false)"))
             else:
                 saves.append((n, f"SavedVariable({n}, false)"))
+        saves += [(n, f"save_list({n})") for n in saved_lists]
         saves += [(v.name, v.store) for v in saved_values]
         diff = d.output_differentiability or [True] * len(s.returns)
         outputs = [Output(i, diff[i], rn if rn in saved_outputs else None) for i, rn in enumerate(ret_names)]
         return Wrapper(
             fn=f"autograd_{ident(schema)}", ret=cpp_return_type(schema), params=cpp_params(api_args(schema), False),
             args=call_args(api_args(schema)), op=schema.name, node=node_name, inplace=inplace,
-            first=tensors[0].name, edges=[f"&{a.name}" if a.name in formulas else "nullptr" for a in tensors],
+            first=tensors[0].name if tensors else "",
+            edges=[(a.name,) if a.name in list_names else f"&{a.name}" if a.name in formulas else "nullptr"
+                   for a in inputs],
             saves=saves, outputs=outputs, single=len(s.returns) == 1 and not list_result, list_result=list_result,
             # An op that may hand back its input itself (x.contiguous(), x.to(x.dtype)): then
             # nothing happened, and setting history would overwrite the input's own.
             identity_check=(len(s.returns) == 1 and not list_result and s.returns[0].type.alias is not None
-                            and f.kind != "view"),
+                            and f.kind != "view" and bool(tensors)),
+            list_sizes=list_names,
             view=f.kind == "view" or (list_result and s.returns[0].type.alias is not None),
             setter=f"tg::set_autograd_{ident(schema)}")
 

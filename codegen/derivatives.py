@@ -8,6 +8,11 @@ Each key other than `name` names a differentiable input and holds a C++ expressi
 tensorgen ops (DESIGN.md §4). Special keys: `non_differentiable: true` (the op has no
 gradient, e.g. argmax), `output_differentiability: [True, False]`. A formula may be
 `not_implemented("why")`.
+
+The formula of a `Tensor[]` input returns one gradient per element (std::vector<Tensor>):
+
+    - name: cat(Tensor[] tensors, int dim=0) -> Tensor
+      tensors: cat_tensors_backward(grad, to_args_sizes(tensors), to_args_scalartypes(tensors), dim)
 """
 from __future__ import annotations
 
@@ -24,6 +29,8 @@ SPECIAL_KEYS = {"name", "non_differentiable", "output_differentiability"}
 # the sizes (as `self_sizes`), and so on.
 METADATA = {"sizes": "DimVector", "strides": "DimVector", "scalar_type": "ScalarType", "dim": "int64_t",
             "storage_offset": "int64_t"}
+# The same for a Tensor[] input, per element: `to_args_sizes(tensors)` saves every element's sizes.
+LIST_METADATA = {"to_args_sizes": "std::vector<DimVector>", "to_args_scalartypes": "std::vector<ScalarType>"}
 
 
 @dataclass
@@ -89,7 +96,11 @@ def load_derivatives(path: str | Path, functions: list[NativeFunction]) -> dict[
             if key not in arg_names:
                 _fail(path, kline, f"'{schema.full_name}': formula for unknown argument '{key}'; the op's "
                                    f"arguments are {', '.join(arg_names)}")
-            if not arg_names[key].type.is_tensor:
+            t = arg_names[key].type
+            if t.is_tensor_list and t.optional:
+                _fail(path, kline, f"'{schema.full_name}': '{key}' is an optional Tensor[]; a gradient formula needs "
+                                   "a list that is always given (write 'Tensor[]')")
+            if not t.is_tensor and not t.is_tensor_list:
                 _fail(path, kline, f"'{schema.full_name}': '{key}' is not a Tensor argument and has no gradient")
             d.formulas[key] = str(vnode.value).strip()
             for ident in re.findall(r"\b([A-Za-z_]\w*)\b", d.formulas[key]):
@@ -112,7 +123,7 @@ def needs_derivative(f: NativeFunction) -> bool:
     s = f.schema
     if f.kind == "composite":
         return False
-    if not any(a.type.is_tensor for a in s.arguments):
+    if not any(a.type.is_tensor or a.type.is_tensor_list for a in s.arguments):
         return False
     if not any(r.type.base == "Tensor" for r in s.returns):
         return False

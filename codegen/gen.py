@@ -82,6 +82,7 @@ class OutNoGrad:
     require grad (PyTorch's rule)."""
     op: str
     inputs: list[str]
+    lists: list[str] = field(default_factory=list)   # Tensor[] inputs: every element is checked
 
 
 @dataclass
@@ -186,9 +187,10 @@ class WriteBackBody:
     functional: str
     args: str
     op: str                  # the name in errors
-    targets: list[str]       # self (in-place), out, or several outs (cummax: values, indices)
+    targets: list[str]       # self (in-place), out, or several outs (cummax, sort: values, indices)
     inplace: bool
-    indices_out: str | None = None   # a scan's second out= (indices): must be int64, not a cast
+    indices_out: str | None = None   # the out= named indices: must be int64, not a cast
+    exact: bool = False              # the other outs must have the result's dtype (sort, topk)
 
 
 @dataclass
@@ -206,6 +208,10 @@ class StructuredBody:
     run: str
     args: str
     out_inputs: list[str] | None = None   # out= variant: the inputs resizing out could change
+    out_casts: bool = False               # out= may have any dtype the result casts to (cat)
+    inplace: str | None = None            # in-place variant: the written tensor (self) ...
+    inplace_op: str = ""                  # ... the name in its errors (tril_) ...
+    others: list[str] = field(default_factory=list)  # ... and the other inputs it may overlap
 
 
 @dataclass
@@ -465,17 +471,21 @@ def _emit_write_back(g: Group, f: NativeFunction, guards: Guards) -> None:
     if f.out_schema:
         so = f.out_schema
         outs = [a.name for a in so.out_arguments]
-        if len(outs) != 1 and f.kind != "scan":
-            _fail(f, f"out= of '{s.name}' with several returns needs `kind: reduction`, `kind: scan` or a "
-                     "single return")
+        indices = "indices" if len(outs) > 1 and "indices" in outs else None
+        if indices:
+            g.needs_scan = True  # check_indices_out (aten/native/Scan.h)
         ins = [a for a in so.arguments if not a.type.is_write]
-        g.functions.append(_api_fn(so, WriteBackBody(s.name, call_args(ins), s.name, outs, False,
-                                                     outs[1] if len(outs) == 2 else None),
+        # Ops whose kernel returns several tensors (sort, topk, kthvalue) want each out= in the
+        # result's dtype, like PyTorch; scans (cummax) cast into them.
+        exact = len(outs) > 1 and f.kind != "scan"
+        g.functions.append(_api_fn(so, WriteBackBody(s.name, call_args(ins), s.name, outs, False, indices, exact),
                                    guards, ret="Tensor&" if len(outs) == 1 else None))
 
 
 def emit_structured(g: Group, f: NativeFunction, guards: Guards) -> None:
-    """Ops with a hand-written meta function (shape, dtype) and an out-writing kernel."""
+    """Ops with a hand-written meta function (shape, dtype) and an out-writing kernel: ops without
+    a `kind` that have an out= variant and one return. (An op with several returns, sort, has a
+    kernel that returns them all; its out= writes them back, as a composite's does.)"""
     s = f.schema
     g.needs_meta = True
     params = cpp_params(s.arguments, False)
@@ -490,9 +500,19 @@ def emit_structured(g: Group, f: NativeFunction, guards: Guards) -> None:
     g.functions.append(_api_fn(s, StructuredBody(s.name, run, args), guards, ret="Tensor"))
     if f.out_schema:
         ins = [f"&{a.name}" if not a.type.optional else f"opt_ptr({a.name})" for a in _tensor_args(s)]
-        g.functions.append(_api_fn(f.out_schema, StructuredBody(s.name, run, args, ins), guards, ret="Tensor&"))
+        body = StructuredBody(s.name, run, args, ins, out_casts="out_casts" in f.tags)
+        g.functions.append(_api_fn(f.out_schema, body, guards, ret="Tensor&"))
     if f.inplace_schema:
-        _fail(f, f"in-place variant of '{s.name}' needs `kind: pointwise` or `kind: composite`")
+        # The meta computes the result's shape and dtype from the inputs as the functional op
+        # sees them; the in-place variant then checks that the result fits self (same shape,
+        # castable dtype) and lets the kernel write into self.
+        si = f.inplace_schema
+        target = si.arguments[0].name
+        others = [f"&{a.name}" if not a.type.optional else f"opt_ptr({a.name})"
+                  for a in _tensor_args(s) if a.name != target]
+        g.functions.append(_api_fn(si, StructuredBody(s.name, run, call_args(si.arguments), inplace=target,
+                                                      inplace_op=si.name, others=others),
+                                   guards, ret="Tensor&"))
 
 
 # ----------------------------------------------------------------------------- Python bindings
@@ -595,9 +615,15 @@ def _tensor_args(schema: FunctionSchema) -> list[Argument]:
             or (a.type.is_write and a.name == "self")]
 
 
-def _requires_grad_expr(args: list[Argument]) -> str:
-    return " || ".join(f"({a.name}.has_value() && {a.name}->requires_grad())" if a.type.optional
-                       else f"{a.name}.requires_grad()" for a in args)
+def _tensor_list_args(schema: FunctionSchema) -> list[Argument]:
+    """The Tensor[] inputs (cat's tensors) whose elements may require grad."""
+    return [a for a in schema.arguments if a.type.is_tensor_list and not a.type.optional]
+
+
+def _requires_grad_expr(args: list[Argument], lists: list[Argument] = ()) -> str:
+    return " || ".join([f"({a.name}.has_value() && {a.name}->requires_grad())" if a.type.optional
+                        else f"{a.name}.requires_grad()" for a in args] +
+                       [f"any_requires_grad({a.name})" for a in lists])
 
 
 def add_autograd(g: Group, f: NativeFunction, d: Derivative | None, op_names: set[str]) -> Guards:
@@ -605,10 +631,11 @@ def add_autograd(g: Group, f: NativeFunction, d: Derivative | None, op_names: se
     API, and out= refusing grad inputs. Returns those checks for the emitters."""
     guards = Guards()
     if f.out_schema is not None:
-        ins = _tensor_args(f.schema)
-        if ins:
+        ins, lists = _tensor_args(f.schema), _tensor_list_args(f.schema)
+        if ins or lists:
             guards.out_no_grad[str(f.out_schema)] = OutNoGrad(
-                f.name, [f"&{a.name}" if not a.type.optional else f"opt_ptr({a.name})" for a in ins])
+                f.name, [f"&{a.name}" if not a.type.optional else f"opt_ptr({a.name})" for a in ins],
+                [a.name for a in lists])
     if d is None or d.non_differentiable:
         return guards
     op = autograd.emit(f, d, op_names, index=len(g.autograd_nodes))
@@ -620,8 +647,8 @@ def add_autograd(g: Group, f: NativeFunction, d: Derivative | None, op_names: se
             continue
         slot = f"autograd_{ident(schema)}"
         g.autograd_slots.append(AutogradSlot(slot, fn_type(schema)))
-        guards.autograd[str(schema)] = AutogradGuard(slot, _requires_grad_expr(_tensor_args(schema)),
-                                                     call_args(api_args(schema)))
+        guards.autograd[str(schema)] = AutogradGuard(
+            slot, _requires_grad_expr(_tensor_args(schema), _tensor_list_args(schema)), call_args(api_args(schema)))
     return guards
 
 
@@ -637,7 +664,7 @@ def build_groups(functions: list[NativeFunction], derivs: dict[str, Derivative])
         guards = add_autograd(g, f, derivs.get(f.schema.full_name), op_names)
         if f.kind in _EMITTERS:
             _EMITTERS[f.kind](g, f, guards)
-        elif f.kind is None and f.out_schema is not None:
+        elif f.kind is None and f.out_schema is not None and len(f.schema.returns) == 1:
             emit_structured(g, f, guards)
         else:
             emit_functional(g, f, guards)

@@ -660,3 +660,154 @@ def test_real_yaml_renders_templates_without_string_surgery():
     assert add.index("Tensor add(const Tensor& self") < add.index("if (autograd_add != nullptr") \
         < add.index("TensorIterator iter(")
     assert {"ops/cumsum.cpp", "ops/amax.cpp", "ops/unbind.cpp", "autograd/unbind.cpp"} <= set(files)
+
+
+_STRUCTURED_OPS = """\
+- func: addmm(Tensor self, Tensor mat1, Tensor mat2, *, Scalar beta=1, Scalar alpha=1) -> Tensor
+  variants: function, method, inplace, out
+  dispatch:
+    CPU: addmm_kernel
+
+- func: tril(Tensor self, int diagonal=0) -> Tensor
+  variants: function, method, inplace, out
+  dispatch:
+    CPU: tril_cpu
+"""
+
+_STRUCTURED_DERIVS = """\
+- name: addmm(Tensor self, Tensor mat1, Tensor mat2, *, Scalar beta=1, Scalar alpha=1) -> Tensor
+  self: maybe_multiply(grad, beta)
+  mat1: maybe_multiply(mm(grad, t(mat2)), alpha)
+  mat2: maybe_multiply(mm(t(mat1), grad), alpha)
+
+- name: tril(Tensor self, int diagonal=0) -> Tensor
+  self: tril(grad, diagonal)
+"""
+
+
+def test_structured_inplace_variant_runs_the_meta_then_writes_self(tmp_path):
+    """An op with a hand-written meta derives its in-place variant (no composite of its own): the
+    meta's result must fit self, then the out kernel writes self, through a fresh tensor when
+    another input shares self's memory; autograd records it like a pointwise in-place op."""
+    files = _render(tmp_path, _STRUCTURED_OPS, _STRUCTURED_DERIVS)
+    api = files["ops/addmm.cpp"]
+    inplace = api[api.index("Tensor& addmm_(Tensor& self"):]
+    inplace = inplace[:inplace.index("\n}\n")]
+    assert "Tensor& addmm_(Tensor& self, const Tensor& mat1, const Tensor& mat2, const Scalar& beta = 1, " \
+           "const Scalar& alpha = 1);" in files["ops/addmm.h"]
+    assert inplace.index("return autograd_addmm_(self, mat1, mat2, beta, alpha);") \
+        < inplace.index("TensorMeta m = meta::addmm(self, mat1, mat2, beta, alpha);") \
+        < inplace.index('check_inplace_meta("addmm_", self, m);')
+    assert "if (m.dtype != self.dtype() || shares_storage_with_any(self, {&mat1, &mat2})) {" in inplace
+    assert "addmm_run(m, self, mat1, mat2, beta, alpha, result);" in inplace
+    assert 'native::copy_into(self, result, "addmm_");' in inplace
+    assert "addmm_run(m, self, mat1, mat2, beta, alpha, self);" in inplace
+    assert "self.bump_version();" in inplace
+    # no other input: only a result of another dtype needs the fresh tensor
+    assert "if (m.dtype != self.dtype()) {" in files["ops/tril.cpp"]
+    # the Python method and the autograd wrapper of the in-place variant
+    assert '"addmm_(Tensor mat1, Tensor mat2, *, Scalar beta=1, Scalar alpha=1)"' in files["python/py_addmm.cpp"]
+    node = files["autograd/tril.cpp"]
+    assert 'check_inplace(self, "tril_");' in node and "rebase_history(self, node);" in node
+    assert "tg::set_autograd_tril_(&autograd_tril_);" in node
+
+
+_LIST_OPS = """\
+- func: cat(Tensor[] tensors, int dim=0) -> Tensor
+  variants: function, out
+  tags: out_casts
+  dispatch:
+    CPU: cat_out_cpu
+
+- func: scale_all(Tensor self, Tensor[] others, Tensor weight) -> Tensor
+  dispatch:
+    CPU: scale_all_kernel
+"""
+
+_LIST_DERIVS = """\
+- name: cat(Tensor[] tensors, int dim=0) -> Tensor
+  tensors: cat_tensors_backward(grad, to_args_sizes(tensors), to_args_scalartypes(tensors), dim)
+
+- name: scale_all(Tensor self, Tensor[] others, Tensor weight) -> Tensor
+  self: grad * weight
+  others: scale_all_backward(grad, others, weight)
+  weight: grad * self
+"""
+
+
+def test_tensor_list_input_gets_one_node_input_per_element(tmp_path):
+    """A Tensor[] input with a formula: the guard and out= check every element, the node has one
+    next edge per element, and the formula's vector lands at the list's place among the inputs."""
+    files = _render(tmp_path, _LIST_OPS, _LIST_DERIVS)
+    api = files["ops/cat.cpp"]
+    assert "GradMode::is_enabled() && (any_requires_grad(tensors))) return autograd_cat(tensors, dim);" in api
+    assert 'check_out_no_grad("cat", tensors);' in api
+    # out_casts: cat's out= takes any dtype the result casts to
+    assert "can_cast(m.dtype, out.dtype())" in api and "m.dtype = out.dtype();" in api
+    node = files["autograd/cat.cpp"]
+    # metadata only: the sizes and dtypes of the elements, not the tensors
+    assert "std::vector<DimVector> tensors_args_sizes_;" in node
+    assert "node->tensors_args_sizes_ = to_args_sizes(tensors);" in node
+    assert "node->tensors_args_scalartypes_ = to_args_scalartypes(tensors);" in node
+    assert "SavedVariable" not in node
+    assert "append_next_edges(node->next_edges, tensors);" in node
+    assert "node->tensors_size_ = tensors.size();" in node
+    assert "variable_list out(tensors_size_);" in node
+    assert "if (any_output_computed(*this, 0, tensors_size_)) set_list_grads(*this, out, 0, tensors_size_, " \
+           "cat_tensors_backward(grad, tensors_args_sizes, tensors_args_scalartypes, dim));" in node
+    # a list between tensors, used itself: saved element by element; inputs after it are numbered
+    # from its size
+    node = files["autograd/scale_all.cpp"]
+    assert "std::vector<SavedVariable> others_;" in node and "others_.clear();" in node
+    assert "node->others_ = save_list(others);" in node
+    assert "std::vector<Tensor> others = unpack_list(others_, self_node);" in node
+    assert "append_next_edges(node->next_edges, {&self});\n  append_next_edges(node->next_edges, others);\n" \
+           "  append_next_edges(node->next_edges, {&weight});" in node
+    assert "variable_list out(2 + others_size_);" in node
+    assert "set_list_grads(*this, out, 1, others_size_, scale_all_backward(grad, others, weight));" in node
+    assert "if (should_compute_output(1 + others_size_)) out[1 + others_size_] = grad * self;" in node
+    assert "self.requires_grad() || weight.requires_grad() || any_requires_grad(others)" in files["ops/scale_all.cpp"]
+
+
+@pytest.mark.parametrize("derivs, line, fragment", [
+    # grad_input_mask has one flag per input, a list has as many as it has elements
+    ("- name: cat(Tensor[] tensors, int dim=0) -> Tensor\n  tensors: f(grad, grad_input_mask)\n\n"
+     "- name: opt(Tensor self, Tensor[]? ts) -> Tensor\n  non_differentiable: true\n", 1,
+     "grad_input_mask has one entry per input"),
+    ("- name: cat(Tensor[] tensors, int dim=0) -> Tensor\n  non_differentiable: true\n\n"
+     "- name: opt(Tensor self, Tensor[]? ts) -> Tensor\n  self: grad\n  ts: grad\n", 6, "'ts' is an optional Tensor[]"),
+    # an op whose only tensor input is a list needs an entry like any other
+    ("- name: opt(Tensor self, Tensor[]? ts) -> Tensor\n  self: grad\n", 1, "differentiable op 'cat'"),
+])
+def test_tensor_list_derivative_errors_name_the_line(tmp_path, derivs, line, fragment):
+    ops = _LIST_OPS.split("\n\n")[0] + "\n\n- func: opt(Tensor self, Tensor[]? ts) -> Tensor\n  dispatch:\n    CPU: k\n"
+    with pytest.raises(CodegenError) as e:
+        _render(tmp_path, ops, derivs)
+    assert str(e.value).startswith(f"derivatives.yaml:{line}:"), str(e.value)
+    assert fragment in str(e.value)
+
+
+def test_several_returns_out_writes_the_kernel_results_back(tmp_path):
+    """An op without a kind whose kernel returns several tensors (sort) gets out=(values, indices):
+    the functional result written into each out, which must have its dtype (indices: int64)."""
+    ops = """\
+- func: sort(Tensor self, int dim=-1, bool descending=False) -> (Tensor values, Tensor indices)
+  variants: function, method, out
+  dispatch:
+    CPU: sort_cpu
+"""
+    files = _render(tmp_path, ops, "- name: sort(Tensor self, int dim=-1, bool descending=False) -> "
+                                   "(Tensor values, Tensor indices)\n  self: grad_values\n"
+                                   "  output_differentiability: [True, False]\n")
+    api = files["ops/sort.cpp"]
+    assert "std::tuple<Tensor, Tensor> sort_cpu(const Tensor& self, int64_t dim, bool descending);" \
+        in files["kernels/sort.h"]
+    assert '#include "aten/native/Scan.h"' in files["kernels/sort.h"]  # check_indices_out
+    out = api[api.index("std::tuple<Tensor&, Tensor&> sort_out(Tensor& values, Tensor& indices, const Tensor& self"):]
+    assert out.index('check_out_no_grad("sort", {&self});') < out.index('check_indices_out("sort", indices);') \
+        < out.index("auto result = sort(self, dim, descending);") \
+        < out.index('TG_CHECK(values.dtype() == std::get<0>(result).dtype(), "[sort] expected out tensor') \
+        < out.index('write_result_out("sort", values, std::get<0>(result));') \
+        < out.index('write_result_out("sort", indices, std::get<1>(result));') < out.index("return {values, indices};")
+    assert '"sort(Tensor input, int dim=-1, bool descending=False, *, Tensor[]? out=None)"' \
+        in files["python/py_sort.cpp"]

@@ -471,7 +471,8 @@ def test_differentiable_ops_match_derivatives_yaml():
 
 # Composites differentiate through the ops they call; a few common ones are checked too (a composite
 # that bypasses the dispatched ops, e.g. with a raw view, would silently lose its gradient).
-_DIFFERENTIABLE_COMPOSITES = ["div", "clamp", "matmul", "reshape", "t", "flatten", "narrow", "expand_as"]
+_DIFFERENTIABLE_COMPOSITES = ["div", "clamp", "matmul", "reshape", "t", "flatten", "narrow", "expand_as", "concat",
+                              "stack"]
 # An op without an entry is reported by test_every_yaml_op_has_an_opinfo, not a KeyError here.
 GRAD_OPS = [op_db_by_name[n] for n in _differentiable_op_names() + _DIFFERENTIABLE_COMPOSITES if n in op_db_by_name]
 # Samples at the op's points of non-differentiability (round's ties), and nan/inf inputs.
@@ -482,14 +483,21 @@ def _grad_case(op, sample):
     """(fn, inputs) for gradcheck: every float64 tensor of the sample becomes an input that
     requires grad; fn calls the op on them (in-place ops on a copy of self)."""
     kw_keys = [k for k, v in sample.kwargs.items() if isinstance(v, tg.Tensor)]
-    inputs = list(sample.args) + [sample.kwargs[k] for k in kw_keys]
+    # A list of tensors (cat's tensors) gives one input per element; fn rebuilds the list.
+    lens = [len(a) if isinstance(a, list) and a and all(isinstance(t, tg.Tensor) for t in a) else None
+            for a in sample.args]
+    inputs = [t for a, n in zip(sample.args, lens) for t in (a if n is not None else [a])]
+    inputs += [sample.kwargs[k] for k in kw_keys]
     for t in inputs:
         if isinstance(t, tg.Tensor) and t.dtype is tg.float64:
             t.requires_grad_()
-    n = len(sample.args)
 
     def fn(*xs):
-        args, kwargs = list(xs[:n]), dict(sample.kwargs, **dict(zip(kw_keys, xs[n:])))
+        args, i = [], 0
+        for n in lens:
+            args.append(xs[i] if n is None else list(xs[i:i + n]))
+            i += 1 if n is None else n
+        kwargs = dict(sample.kwargs, **dict(zip(kw_keys, xs[i:])))
         if op.name.endswith("_"):  # fill_, copy_: write into a copy of self
             args[0] = args[0].clone()
             return getattr(args[0], op.name)(*args[1:], **kwargs)

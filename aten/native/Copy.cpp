@@ -2,6 +2,7 @@
 
 #include "aten/iter/TensorIterator.h"
 #include "aten/core/GradMode.h"
+#include "aten/native/Indexing.h"
 #include "aten/native/TensorMeta.h"
 #include "aten/cuda/CUDAHooks.h"
 #include "aten/dispatch/CpuCapability.h"
@@ -59,12 +60,38 @@ bool resize_changes_input(const Tensor& out, IntArrayRef sizes, std::initializer
   return false;
 }
 
+void check_inplace_meta(const char* op, const Tensor& self, const TensorMeta& meta) {
+  TG_CHECK(self.sizes().equals(meta.sizes), "[", op, "] output with shape ", self.sizes(),
+           " doesn't match the broadcast shape ", IntArrayRef(meta.sizes));
+  TG_CHECK(can_cast(meta.dtype, self.dtype()), "[", op, "] result type ", meta.dtype,
+           " can't be cast to the desired output type ", self.dtype());
+  TG_CHECK(self.device() == meta.device, "[", op, "] expected self on device ", meta.device, ", but got ",
+           self.device());
+  native::check_no_internal_overlap(op, self);
+}
+
+bool shares_storage_with_any(const Tensor& t, std::initializer_list<const Tensor*> inputs) {
+  for (const Tensor* x : inputs)
+    if (x && x->defined() && x->storage().get() == t.storage().get()) return true;
+  return false;
+}
+
 void check_out_no_grad(const char* op, std::initializer_list<const Tensor*> inputs) {
   if (!GradMode::is_enabled()) return;
   for (const Tensor* t : inputs) {
     TG_CHECK(!(t && t->defined() && t->requires_grad()), "[", op, "] functions with out=... arguments don't "
              "support automatic differentiation, but one of the arguments requires grad.");
   }
+}
+
+void check_out_no_grad(const char* op, TensorList inputs) {
+  for (const Tensor& t : inputs) check_out_no_grad(op, {&t});
+}
+
+bool any_requires_grad(TensorList tensors) {
+  for (const Tensor& t : tensors)
+    if (t.defined() && t.requires_grad()) return true;
+  return false;
 }
 
 void write_result_out(const char* op, Tensor& out, const Tensor& result) {

@@ -25,9 +25,18 @@ void check_out_meta(const char* op, const Tensor& out, const TensorMeta& meta);
 // out= variants are not differentiable: refuse them when grad mode is on and an input requires
 // grad (PyTorch's rule), instead of silently dropping the gradient.
 void check_out_no_grad(const char* op, std::initializer_list<const Tensor*> inputs);
+void check_out_no_grad(const char* op, TensorList inputs);
+// Whether some element of a Tensor[] argument requires grad (the autograd guard of cat).
+bool any_requires_grad(TensorList tensors);
 // True when resizing out to sizes would change the memory or shape of one of the inputs (out
 // is an input, or a view of the same storage): the op must then compute before resizing.
 bool resize_changes_input(const Tensor& out, IntArrayRef sizes, std::initializer_list<const Tensor*> inputs);
+// In-place variant of a structured op (x.tril_(), x.addmm_(a, b)): the meta's result must have
+// self's shape, a dtype castable to self's, and self's device; self may not have several elements
+// at one address.
+void check_inplace_meta(const char* op, const Tensor& self, const TensorMeta& meta);
+// True when t shares storage with one of the inputs (null or undefined ones skipped).
+bool shares_storage_with_any(const Tensor& t, std::initializer_list<const Tensor*> inputs);
 inline const Tensor* opt_ptr(const std::optional<Tensor>& t) { return t ? &*t : nullptr; }
 // Writes a computed result into out (resize + cast when the result dtype can be cast).
 void write_result_out(const char* op, Tensor& out, const Tensor& result);

@@ -1,7 +1,8 @@
 // Linear algebra (issue 9, part B): the meta functions of the BLAS-like ops with their own kernels
 // (dot, mv, addmm, baddbmm, addmv: kernels in cpu/LinearAlgebraKernel.cpp and cuda/Blas.cu) and
-// the composites written from other ops (outer, kron, tensordot, einsum, cross, linalg_cross,
-// addmm_, baddbmm_, addmv_), which get their gradients from the ops they call.
+// the composites written from other ops (outer, kron, tensordot, einsum, cross, linalg_cross),
+// which get their gradients from the ops they call. The in-place forms (addmm_, ...) are generated
+// from the metas.
 #include <algorithm>
 #include <array>
 #include <string>
@@ -9,11 +10,8 @@
 
 #include "aten/dispatch/DtypeDispatch.h"
 #include "kernels/addmm.h"
-#include "kernels/addmm_.h"
 #include "kernels/addmv.h"
-#include "kernels/addmv_.h"
 #include "kernels/baddbmm.h"
-#include "kernels/baddbmm_.h"
 #include "kernels/cross.h"
 #include "kernels/dot.h"
 #include "kernels/einsum.h"
@@ -27,7 +25,6 @@
 #include "ops/baddbmm.h"
 #include "ops/as_strided.h"
 #include "ops/bmm.h"
-#include "ops/copy_.h"
 #include "ops/expand.h"
 #include "ops/mm.h"
 #include "ops/mul.h"
@@ -161,27 +158,6 @@ DimVector inverse_permutation(IntArrayRef perm) {
   return inv;
 }
 }  // namespace
-
-namespace {
-// The in-place BLAS ops: the functional op's result copied into self, which must have its shape.
-Tensor& write_into_self(const char* op, Tensor& self, const Tensor& result) {
-  TG_CHECK(result.sizes().equals(self.sizes()), "[", op, "] output with shape ", self.sizes(),
-           " doesn't match the broadcast shape ", result.sizes());
-  return tg::copy_(self, result);
-}
-}  // namespace
-
-Tensor& addmm_(Tensor& self, const Tensor& mat1, const Tensor& mat2, const Scalar& beta, const Scalar& alpha) {
-  return write_into_self("addmm_", self, tg::addmm(self, mat1, mat2, beta, alpha));
-}
-
-Tensor& baddbmm_(Tensor& self, const Tensor& batch1, const Tensor& batch2, const Scalar& beta, const Scalar& alpha) {
-  return write_into_self("baddbmm_", self, tg::baddbmm(self, batch1, batch2, beta, alpha));
-}
-
-Tensor& addmv_(Tensor& self, const Tensor& mat, const Tensor& vec, const Scalar& beta, const Scalar& alpha) {
-  return write_into_self("addmv_", self, tg::addmv(self, mat, vec, beta, alpha));
-}
 
 Tensor outer(const Tensor& self, const Tensor& vec2) {
   TG_CHECK(self.dim() == 1, "[outer] expected 1-D argument self, but got ", self.dim(), "-D");

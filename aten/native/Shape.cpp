@@ -1,16 +1,14 @@
 // Joining and shape ops (issue 9, Part B): cat's and tril/triu's meta functions, the checks flip
-// and roll share between devices, the composites (cat, concat, stack, repeat, tile, diag, movedim,
+// and roll share between devices, the composites (concat, stack, repeat, tile, diag, movedim,
 // unflatten, broadcast_to), the diagonal view and its gradient op. Composites call the dispatched
 // tg:: ops, so autograd records them and they run on every device.
 #include <algorithm>
 #include <cstdlib>
 
-#include "aten/core/GradMode.h"
 #include "aten/iter/TensorIterator.h"
 #include "aten/native/Copy.h"
 #include "aten/native/Shape.h"
 #include "aten/native/TensorMeta.h"
-#include "kernels/_cat.h"
 #include "kernels/broadcast_to.h"
 #include "kernels/cat.h"
 #include "kernels/concat.h"
@@ -22,24 +20,16 @@
 #include "kernels/stack.h"
 #include "kernels/tile.h"
 #include "kernels/tril.h"
-#include "kernels/tril_.h"
 #include "kernels/triu.h"
-#include "kernels/triu_.h"
 #include "kernels/unflatten.h"
-#include "ops/_cat.h"
-#include "ops/_cat2.h"
 #include "ops/cat.h"
 #include "ops/clone.h"
 #include "ops/contiguous.h"
-#include "ops/copy_.h"
 #include "ops/diagonal.h"
 #include "ops/diagonal_backward.h"
 #include "ops/expand.h"
 #include "ops/permute.h"
 #include "ops/repeat.h"
-#include "ops/to.h"
-#include "ops/tril.h"
-#include "ops/triu.h"
 #include "ops/unsqueeze.h"
 #include "ops/view.h"
 #include "ops/zeros.h"
@@ -77,7 +67,7 @@ void check_cat_out_overlap(const char* op, const Tensor& out, TensorList tensors
 
 namespace tg::meta {
 
-TensorMeta _cat(TensorList tensors, int64_t dim) {
+TensorMeta cat(TensorList tensors, int64_t dim) {
   TG_CHECK(!tensors.empty(), "[cat] expected a non-empty list of Tensors");
   for (size_t i = 0; i < tensors.size(); ++i) {
     TG_CHECK(tensors[i].dim() > 0, "[cat] zero-dimensional tensor (at position ", i, ") cannot be concatenated");
@@ -128,36 +118,6 @@ TensorMeta triu(const Tensor& self, int64_t /*diagonal*/) { return triangle_meta
 }  // namespace tg::meta
 
 namespace tg::native {
-
-namespace {
-bool any_requires_grad(TensorList tensors) {
-  for (const Tensor& t : tensors)
-    if (t.requires_grad()) return true;
-  return false;
-}
-}  // namespace
-
-// Without autograd, cat is one call of the _cat kernel. derivatives.yaml cannot yet address the
-// elements of a Tensor[] argument, so under autograd the inputs (converted to the result dtype)
-// are joined pairwise with the differentiable _cat2, as a balanced tree: every element is copied
-// log2(n) times, and the gradient of each input is a narrow of the gradient.
-Tensor cat(TensorList tensors, int64_t dim) {
-  if (!GradMode::is_enabled() || !any_requires_grad(tensors)) return tg::_cat(tensors, dim);
-  const TensorMeta m = meta::_cat(tensors, dim);  // all of cat's checks, up front
-  const int64_t d = cat_wrap_dim(dim, tensors);
-  std::vector<Tensor> level;
-  level.reserve(tensors.size());
-  for (const Tensor& t : tensors) level.push_back(tg::to(t, m.dtype, false, false));
-  if (level.size() == 1) return tg::clone(level[0]);  // a new tensor, like the kernel's
-  while (level.size() > 1) {
-    std::vector<Tensor> next;
-    next.reserve((level.size() + 1) / 2);
-    for (size_t i = 0; i + 1 < level.size(); i += 2) next.push_back(tg::_cat2(level[i], level[i + 1], d));
-    if (level.size() % 2) next.push_back(level.back());
-    level = std::move(next);
-  }
-  return level[0];
-}
 
 Tensor concat(TensorList tensors, int64_t dim) { return tg::cat(tensors, dim); }
 
@@ -277,18 +237,6 @@ Tensor tile(const Tensor& self, IntArrayRef dims) {
 }
 
 // ----------------------------------------------------------------------------- tril_, triu_
-
-// Without autograd: the out= kernel with out=self, in place (each element is read, then written
-// by the same step). Under autograd: copy_ of the out-of-place result, which autograd records.
-Tensor& tril_(Tensor& self, int64_t diagonal) {
-  if (GradMode::is_enabled() && self.requires_grad()) return tg::copy_(self, tg::tril(self, diagonal));
-  return tg::tril_out(self, self, diagonal);
-}
-
-Tensor& triu_(Tensor& self, int64_t diagonal) {
-  if (GradMode::is_enabled() && self.requires_grad()) return tg::copy_(self, tg::triu(self, diagonal));
-  return tg::triu_out(self, self, diagonal);
-}
 
 // ----------------------------------------------------------------------------- diagonal, diag
 

@@ -355,15 +355,23 @@ namespace {
 bool cat_skipped(IntArrayRef sizes) { return sizes.size() == 1 && sizes[0] == 0; }
 }  // namespace
 
-Tensor cat_backward_piece(const Tensor& grad, IntArrayRef sizes, int64_t dim, int64_t offset) {
-  if (cat_skipped(sizes)) return tg::zeros(sizes, grad.dtype(), grad.device());
-  const int64_t d = wrap_dim(dim, int64_t(sizes.size()), "cat_backward");
-  return tg::narrow(grad, d, offset, sizes[size_t(d)]);
-}
-
-int64_t cat_piece_offset(IntArrayRef first_sizes, int64_t ndim, int64_t dim) {
-  if (cat_skipped(first_sizes)) return 0;
-  return first_sizes[size_t(wrap_dim(dim, ndim, "cat_backward"))];
+std::vector<Tensor> cat_tensors_backward(const Tensor& grad, const std::vector<DimVector>& sizes,
+                                         const std::vector<ScalarType>& dtypes, int64_t dim) {
+  std::vector<Tensor> grads;
+  grads.reserve(sizes.size());
+  int64_t d = -1, offset = 0;  // dim wraps against the first input cat does not skip
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    const IntArrayRef s(sizes[i]);
+    if (cat_skipped(s)) {
+      grads.push_back(tg::zeros(s, dtypes[i], grad.device()));
+      continue;
+    }
+    if (d < 0) d = wrap_dim(dim, int64_t(s.size()), "cat_backward");
+    Tensor piece = tg::narrow(grad, d, offset, s[size_t(d)]);
+    offset += s[size_t(d)];
+    grads.push_back(piece.dtype() == dtypes[i] ? piece : tg::to(piece, dtypes[i], false, false));
+  }
+  return grads;
 }
 
 Tensor roll_backward(const Tensor& grad, IntArrayRef shifts, IntArrayRef dims) {

@@ -94,11 +94,10 @@ Tensor unbind_backward(const std::vector<Tensor>& grads, IntArrayRef sizes, int6
 Tensor permute_backward(const Tensor& grad, IntArrayRef dims);
 
 // ---- joining and shape ops
-// Gradient of one input of cat (of _cat2): the part of grad at `offset` along dim, as many as the
-// input's size there. A 1-d input with no elements, which cat skips, gets an empty gradient.
-Tensor cat_backward_piece(const Tensor& grad, IntArrayRef sizes, int64_t dim, int64_t offset);
-// Where the second input of _cat2 starts along dim: the first one's size there (0 if cat skips it).
-int64_t cat_piece_offset(IntArrayRef first_sizes, int64_t ndim, int64_t dim);
+// Gradient of cat(tensors, dim): for each input, its slice of grad along dim, in the input's
+// dtype (cat promotes). A 1-d input with no elements, which cat skips, gets an empty gradient.
+std::vector<Tensor> cat_tensors_backward(const Tensor& grad, const std::vector<DimVector>& sizes,
+                                         const std::vector<ScalarType>& dtypes, int64_t dim);
 // Gradient of roll(self, shifts, dims): grad rolled back by the negated shifts.
 Tensor roll_backward(const Tensor& grad, IntArrayRef shifts, IntArrayRef dims);
 

@@ -14,6 +14,7 @@
 namespace tg::autograd::generated {
 
 using tg::autograd::collect_next_edges;
+using tg::autograd::Edge;
 using tg::autograd::Node;
 using tg::autograd::SavedVariable;
 using tg::autograd::variable_list;
@@ -31,6 +32,22 @@ inline std::optional<std::string> opt_string(std::optional<std::string_view> v) 
 inline std::optional<std::string_view> opt_view(const std::optional<std::string>& v) {
   return v ? std::optional<std::string_view>(*v) : std::nullopt;
 }
+
+// Tensor[] inputs (cat's tensors): the node has one next edge per element, in argument order,
+// so its edges are appended input by input.
+void append_next_edges(std::vector<Edge>& edges, std::initializer_list<const Tensor*> inputs);
+void append_next_edges(std::vector<Edge>& edges, TensorList inputs);
+// A Tensor[] input a formula uses itself, saved element by element.
+std::vector<SavedVariable> save_list(TensorList tensors);
+std::vector<Tensor> unpack_list(const std::vector<SavedVariable>& saved, const std::shared_ptr<Node>& node);
+// The metadata of a Tensor[] input a formula may use instead (PyTorch's names): each element's
+// sizes and dtype.
+std::vector<DimVector> to_args_sizes(TensorList tensors);
+std::vector<ScalarType> to_args_scalartypes(TensorList tensors);
+// Whether some element of a Tensor[] input (node inputs [start, start + n)) needs a gradient.
+bool any_output_computed(const Node& node, size_t start, size_t n);
+// Places a Tensor[] input's gradients (one per element, from its formula) at out[start, start + n).
+void set_list_grads(const Node& node, variable_list& out, size_t start, size_t n, std::vector<Tensor> grads);
 
 // Gradients of outputs nobody used arrive undefined; formulas see zeros of the output's shape.
 void materialize_grads(const Node& node, variable_list& grads);

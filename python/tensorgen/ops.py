@@ -146,14 +146,6 @@ def _load() -> dict[str, OpMeta]:
         import json
         by_name: dict[str, list[Overload]] = {}
         for d in json.loads(_C._op_metadata_json):
-            base = d["name"][:-1]
-            if d["name"].endswith("_") and base in by_name and d["arguments"][:1] and \
-                    d["arguments"][0]["type"] == "Tensor(a!)":
-                # `tril_` written as its own entry (an in-place form the generator cannot derive
-                # from its functional op yet) is the in-place variant of `tril`, as in PyTorch.
-                d = dict(d, variants=sorted(set(d["variants"]) | {"inplace"}))
-                by_name[base].append(Overload(d))
-                continue
             by_name.setdefault(d["name"], []).append(Overload(d))
         _OPS = {name: OpMeta(name, tuple(ovs)) for name, ovs in by_name.items()}
     return _OPS

@@ -10,8 +10,7 @@
 #include "aten/native/Copy.h"
 #include "aten/native/Shape.h"
 #include "aten/parallel/Parallel.h"
-#include "kernels/_cat.h"
-#include "kernels/_cat2.h"
+#include "kernels/cat.h"
 #include "kernels/flip.h"
 #include "kernels/roll.h"
 #include "kernels/tril.h"
@@ -94,15 +93,6 @@ void cat_out_cpu(TensorList tensors, int64_t dim, Tensor& out) {
     for (int64_t row = b; row < e; ++row)
       for (const Piece& p : fast) std::memcpy(dst + row * row_bytes + p.offset, p.src + row * p.bytes, size_t(p.bytes));
   });
-}
-
-Tensor cat2_cpu(const Tensor& self, const Tensor& other, int64_t dim) {
-  const Tensor pair[2] = {self, other};
-  const TensorList tensors(pair, 2);
-  const TensorMeta m = meta::_cat(tensors, dim);
-  Tensor out = empty_tensor(m.sizes, m.dtype, m.device, "_cat2");
-  cat_out_cpu(tensors, dim, out);
-  return out;
 }
 
 // ----------------------------------------------------------------------------- flip, roll

@@ -6,8 +6,7 @@
 #include "aten/native/Copy.h"
 #include "aten/native/Shape.h"
 #include "aten/native/cuda/CUDACommon.cuh"
-#include "kernels/_cat.h"
-#include "kernels/_cat2.h"
+#include "kernels/cat.h"
 #include "kernels/flip.h"
 #include "kernels/roll.h"
 #include "kernels/tril.h"
@@ -177,15 +176,6 @@ void cat_out_cuda(TensorList tensors, int64_t dim, Tensor& out) {
     }
     offset += n;
   }
-}
-
-Tensor cat2_cuda(const Tensor& self, const Tensor& other, int64_t dim) {
-  const Tensor pair[2] = {self, other};
-  const TensorList tensors(pair, 2);
-  const TensorMeta m = meta::_cat(tensors, dim);
-  Tensor out = empty_tensor(m.sizes, m.dtype, m.device, "_cat2");
-  cat_out_cuda(tensors, dim, out);
-  return out;
 }
 
 Tensor flip_cuda(const Tensor& self, IntArrayRef dims) { return remap_cuda(flip_plan(self, dims), self, "flip"); }

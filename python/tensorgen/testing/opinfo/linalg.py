@@ -454,11 +454,4 @@ def entries():
                    ("positional dim", lambda: tg.linalg.cross(_f((2, 3)), _f((2, 3)), 1), TypeError),
                )),
     ]
-    # addmm_, baddbmm_, addmv_ are their own YAML entries (composites: codegen gives ops with a meta
-    # function no in-place variant), which tg.ops lists among the functional op's schemas; the
-    # matrix tests each as the op's in-place variant (same samples; a self that the result doesn't
-    # fit must raise).
-    for e in out:
-        if e.name in ("addmm", "baddbmm", "addmv"):
-            e.variants += ("inplace",)
     return out

@@ -11,7 +11,7 @@ from tensorgen.testing.opinfo.views import _expand_ref, _view_entry
 
 
 def entries():
-    """cat, concat, _cat, _cat2, stack, flip, roll, repeat, tile, tril/triu (+ tril_/triu_), diag,
+    """cat, concat, stack, flip, roll, repeat, tile, tril/triu, diag,
     diagonal (+ diagonal_backward), movedim, unflatten, broadcast_to. References are NumPy's."""
     def legacy_kept(arrays):
         # cat leaves 1-d empty tensors out of its shape checks (PyTorch's legacy rule)
@@ -66,40 +66,25 @@ def entries():
             yield ErrorInput("a tensor instead of a list", lambda: fn(_f()), TypeError)
             yield ErrorInput("a number in the list", lambda: fn([_f(), 1]), TypeError)
             yield ErrorInput("out= of a dtype the result can't be cast to",
-                             lambda: fn([_f(), _f()], out=tg.empty(0, dtype=tg.int64)), RuntimeError)
+                             lambda: fn([_f(), _f()], out=tg.empty(0, dtype=tg.int64)), RuntimeError,
+                             "can't be cast to the desired output type")
+            yield ErrorInput("out= with an input that requires grad",
+                             lambda: fn([_f(), _f().requires_grad_()], out=tg.empty(0)), RuntimeError,
+                             rf"\[{name}\] functions with out=\.\.\. arguments don't support automatic differentiation")
         return gen
 
-    out = []
-    for name in ("cat", "concat"):
-        out.append(OpInfo(name, ref=cat_ref, sample_inputs=cat_samples,
-                          error_inputs=cat_errors(getattr(tg, name), name), **list_dtypes))
+    def out_overlaps_input():
+        y = tg.empty([4, 3])
+        return tg.cat([y[:2], y[2:]], out=y)
 
-    def _cat_errors(op):
-        yield from cat_errors(tg._C._cat, "_cat")(op)
-
-        def out_overlaps_input():
-            y = tg.empty([4, 3])
-            return tg._C._cat([y[:2], y[2:]], out=y)
+    def cat_only_errors(op):
+        yield from cat_errors(tg.cat, "cat")(op)
         yield ErrorInput("out= is one of the inputs' memory", out_overlaps_input, RuntimeError,
                          "cannot refer to any of the output memory")
-    out.append(OpInfo("_cat", ref=cat_ref, sample_inputs=cat_samples, error_inputs=_cat_errors,
-                      out_dtype_exact=True, **list_dtypes))
 
-    def cat2_samples(op, dtype, mode, make):
-        if mode == "basic":
-            yield SampleInput(make(S), make((2, 4)), 0)
-            yield SampleInput(make(L), make((2, 3, 1), noncontiguous=True), -1)
-            yield SampleInput(make((0,)), make(S), 1, name="1-d empty skipped")
-        elif mode == "zero_size":
-            yield SampleInput(make((0, 3)), make((2, 3)), 0)
-
-    out.append(OpInfo("_cat2", ref=lambda a, b, dim: cat_ref([a, b], dim), sample_inputs=cat2_samples,
-                      compute_dtype=lambda op, s: result_type(s.args[0], s.args[1]),
-                      result_dtype=lambda op, s: result_type(s.args[0], s.args[1]),
-                      error_inputs=_errors(
-                          ("sizes differ", lambda: tg._C._cat2(_f((2, 3)), _f((2, 4)), 0), RuntimeError,
-                           "tensor number 1"),
-                          ("dim out of range", lambda: tg._C._cat2(_f(), _f(), 3), IndexError))))
+    out = [OpInfo("cat", ref=cat_ref, sample_inputs=cat_samples, error_inputs=cat_only_errors, **list_dtypes),
+           OpInfo("concat", ref=cat_ref, sample_inputs=cat_samples, error_inputs=cat_errors(tg.concat, "concat"),
+                  **list_dtypes)]
 
     def stack_ref(tensors, dim=0):
         return np.stack(tensors, axis=dim)
@@ -224,9 +209,6 @@ def entries():
             ("in-place on a leaf that requires grad", lambda name=name: getattr(_f().requires_grad_(), name + "_")(),
              RuntimeError, "leaf"),
         ), **keep_dtype)
-        # tril_/triu_ are their own YAML entries (a structured op derives no in-place variant);
-        # tg.ops files their schemas under tril/triu, and the matrix checks them as its in-place variant.
-        op.variants += ("inplace",)
         out.append(op)
 
     out.append(OpInfo("diag", ref=lambda a, diagonal=0: np.diag(a, diagonal), sample_inputs=_shape_samples({

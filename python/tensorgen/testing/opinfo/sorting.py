@@ -191,6 +191,7 @@ def entries():
     common = dict(ref_inputs="exact", compute_dtype=own_dtype)
     out = []
     out.append(OpInfo("sort", ref=sort_ref, sample_inputs=line_samples(none), result_dtype=values_indices,
+                      out_dtype_exact=True,
                       error_inputs=_errors(
                           ("dim out of range", lambda: tg.sort(f(), 2), IndexError, r"\[sort\]"),
                           ("dim is a list", lambda: tg.sort(f(), [0, 1]), TypeError),
@@ -213,6 +214,7 @@ def entries():
                           ("self is a number", lambda: tg.msort(3), TypeError),
                       ), **common))
     out.append(OpInfo("topk", ref=topk_ref, sample_inputs=line_samples(topk_k), result_dtype=values_indices,
+                      out_dtype_exact=True,
                       check=topk_check, error_inputs=_errors(
                           ("k larger than the dim", lambda: tg.topk(f(), 5), RuntimeError,
                            r"\[topk\] selected index k out of range: k = 5, but dim 1 has size 4"),
@@ -223,6 +225,7 @@ def entries():
                           ("k missing", lambda: tg.topk(f()), TypeError),
                       ), **common))
     out.append(OpInfo("kthvalue", ref=kthvalue_ref, sample_inputs=line_samples(k_of), result_dtype=values_indices,
+                      out_dtype_exact=True,
                       error_inputs=_errors(
                           ("k = 0", lambda: tg.kthvalue(f(), 0), RuntimeError, r"\[kthvalue\] selected number k"),
                           ("k larger than the dim", lambda: tg.kthvalue(f(), 5, 1), RuntimeError, "k = 5"),

@@ -565,6 +565,24 @@ std::vector<int64_t> advanced_offsets(const char* op, const Tensor& self, const 
 Tensor index_cpu(const Tensor& self, const Tensor& indices) {
   const int64_t k = check_stacked_index("_index", self, indices);
   Tensor out = empty_tensor(advanced_index_result_shape(self, indices), self.dtype(), Device(), "_index");
+  if (k == 1 && self.dim() == 1 && indices.dim() == 2) {
+    // A vector indexed by one index row (x[mask] on a 1-d x, x[idx]): read the indices in place
+    // instead of first building a table of offsets as large as the result.
+    const int64_t nb = indices.size(1), size = self.size(0), stride = self.stride(0), cs = indices.stride(1);
+    const int64_t* idx = indices.data<int64_t>();
+    dispatch_by_size(self.element_size(), [&]<typename U>() {
+      const U* in = static_cast<const U*>(self.data_ptr());
+      U* o = static_cast<U*>(out.data_ptr());
+      parallel_for(0, nb, kGrainSize, [&](int64_t b, int64_t e) {
+        for (int64_t i = b; i < e; ++i) {
+          const int64_t v = idx[i * cs];
+          if (v < -size || v >= size) index_out_of_bounds("index", ErrorKind::Index, v, 0, size);
+          o[i] = in[(v < 0 ? v + size : v) * stride];
+        }
+      });
+    });
+    return out;
+  }
   std::vector<int64_t> boff = advanced_offsets("index", self, indices);
   std::vector<int64_t> roff = element_offsets(drop_front(self.sizes(), size_t(k)), drop_front(self.strides(), size_t(k)));
   const int64_t nb = int64_t(boff.size()), nr = int64_t(roff.size());

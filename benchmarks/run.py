@@ -1,6 +1,6 @@
 """Side-by-side timings: tensorgen vs PyTorch and NumPy, in one process (DESIGN.md §9).
 
-    python benchmarks/run.py [--quick] [--threads N] [--repeat R] [--only SUBSTRING]
+    python benchmarks/run.py [--quick] [--threads N] [--repeat R] [--only SUBSTRING ...]
 
 Every row runs the same operation in each library, interleaved (one call of each library per
 round, rotating which goes first), and prints the median time per library, the speedup of
@@ -221,8 +221,9 @@ def main() -> None:
     p.add_argument("--quick", action="store_true", help="small sizes, few rounds (CI smoke run)")
     p.add_argument("--threads", type=int, default=2, help="threads for tensorgen and torch (default 2)")
     p.add_argument("--repeat", type=int, default=None, help="interleaved rounds per row (default 9, quick 3)")
-    p.add_argument("--only", default=None, metavar="SUBSTRING",
-                   help="run only the rows whose name contains SUBSTRING (case-insensitive; 'import' for the import row)")
+    p.add_argument("--only", action="append", default=None, metavar="SUBSTRING",
+                   help="run only the rows whose name contains SUBSTRING (case-insensitive; 'import' for the import "
+                        "row); may be given several times")
     opts = p.parse_args()
     rounds = opts.repeat or (3 if opts.quick else 9)
     tg.set_num_threads(opts.threads)
@@ -233,9 +234,13 @@ def main() -> None:
           f"{os.cpu_count()} cpus, OMP_WAIT_POLICY={os.environ['OMP_WAIT_POLICY']}, {rounds} rounds per row")
     print(f"{'row':40s} {'tensorgen':>11s} {'numpy':>11s} {'torch':>11s} {'vs numpy':>9s} {'vs torch':>9s} "
           f"{'spread':>10s} {'target':>7s}")
-    only = opts.only.lower() if opts.only else None
+    only = [o.lower() for o in opts.only] if opts.only else None
+
+    def wanted(name: str) -> bool:
+        return only is None or any(o in name.lower() for o in only)
+
     for name, fns, number, target in rows(opts.quick):
-        if only is not None and only not in name.lower():
+        if not wanted(name):
             continue
         s = interleaved(fns, rounds, number)
         ours = s["tensorgen"]
@@ -246,7 +251,7 @@ def main() -> None:
         verdict = "" if target is None or median is None else (f">={target:g} " + ("ok" if median >= target else "SHORT"))
         print(f"{name:40s} {cells['tensorgen']} {cells['numpy']} {cells['torch']} {vs_np} {vs_torch} "
               f"{spread:>10s} {verdict:>7s}")
-    if only is not None and only not in "import (fresh interpreter)":
+    if not wanted("import (fresh interpreter)"):
         return
     imports = {m: import_seconds(m, 3 if opts.quick else 7) for m in ("tensorgen", "numpy", "torch")}
     shown = ", ".join(f"{m} {t * 1e3:.0f} ms" if t is not None else f"{m} n/a" for m, t in imports.items())

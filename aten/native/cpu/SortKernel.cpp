@@ -170,7 +170,19 @@ void select_k_by_scan(const T* p, int64_t stride, int64_t n, int64_t k, bool fli
   int64_t m = 0;
   bool bounded = false;
   E bound{};
+  constexpr int64_t kBlock = 16;
   for (int64_t i = 0; i < n; ++i) {
+    if (bounded && stride == 1 && i % kBlock == 0 && i + kBlock <= n) {
+      // Once bounded, most elements lose: test a whole block's keys branch-free (the compiler
+      // vectorizes this) and skip it when none beats the bound's key. (An equal key loses too:
+      // its index is larger than the bound's.)
+      bool any = false;
+      for (int64_t j = 0; j < kBlock; ++j) any |= K(sort_key(p[i + j]) ^ mask) < bound.key;
+      if (!any) {
+        i += kBlock - 1;
+        continue;
+      }
+    }
     const E e{K(sort_key(p[i * stride]) ^ mask), I(i)};
     if (bounded && !entry_less(e, bound)) continue;
     buf[m++] = e;

@@ -284,13 +284,24 @@ void gather_cpu(const Tensor& self, int64_t dim, const Tensor& index, bool /*spa
     for_each_line<3>(ig.sizes, last, {ig.strides.data(), s_strides.data(), og.strides.data()}, n,
                      [&](const std::array<int64_t, 3>& base) {
       const int64_t* line = idx + base[0];
-      check_index_run("gather", ErrorKind::Runtime, line, is, n, d, self_size);
       const U* src = in + base[1];
       U* dst = o + base[2];
-      if (is == 1 && os == 1 && ss == 0 && ss_dim == 1) {
-        // gather along the last dim of contiguous tensors: a plain indexed load per element
-        for (int64_t k = 0; k < n; ++k) dst[k] = src[line[k]];
-      } else if (is == 1 && os == 1) {
+      if (is == 1 && os == 1 && ss == 0 && ss_dim == 1 && self_size > 0) {
+        // gather along the last dim of contiguous tensors, in one pass over the indices: the load
+        // is clamped into the line (never out of bounds) while the check accumulates branch-free;
+        // a bad index then throws for the line, as the two-pass form does, its values unused.
+        const uint64_t usize = uint64_t(self_size);
+        bool bad = false;
+        for (int64_t k = 0; k < n; ++k) {
+          const uint64_t u = uint64_t(line[k]);
+          bad |= u >= usize;
+          dst[k] = src[std::min(u, usize - 1)];
+        }
+        if (bad) check_index_run("gather", ErrorKind::Runtime, line, is, n, d, self_size);
+        return;
+      }
+      check_index_run("gather", ErrorKind::Runtime, line, is, n, d, self_size);
+      if (is == 1 && os == 1) {
         for (int64_t k = 0; k < n; ++k) dst[k] = src[k * ss + line[k] * ss_dim];
       } else {
         for (int64_t k = 0; k < n; ++k) dst[k * os] = src[k * ss + line[k * is] * ss_dim];

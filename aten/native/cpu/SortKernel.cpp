@@ -11,6 +11,7 @@
 #include "aten/vec/isa.h"
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <vector>
 
@@ -177,7 +178,20 @@ void select_k_by_scan(const T* p, int64_t stride, int64_t n, int64_t k, bool fli
       // vectorizes this) and skip it when none beats the bound's key. (An equal key loses too:
       // its index is larger than the bound's.)
       bool any = false;
-      for (int64_t j = 0; j < kBlock; ++j) any |= K(sort_key(p[i + j]) ^ mask) < bound.key;
+      if constexpr (std::is_same_v<T, float>) {
+        // sort_key's NaN and -0.0 branches keep it scalar; this form vectorizes. Its key differs
+        // from sort_key only for -0.0 (one less: a no-flip test passes it more often, and no
+        // flipped bound equals the key in between) and NaN (tested apart), so it never skips a
+        // block that holds a winner.
+        for (int64_t j = 0; j < kBlock; ++j) {
+          uint32_t bits;
+          std::memcpy(&bits, p + i + j, sizeof bits);
+          const uint32_t key = bits ^ (uint32_t(int32_t(bits) >> 31) | 0x80000000u);
+          any |= ((key ^ mask) < bound.key) | (p[i + j] != p[i + j]);
+        }
+      } else {
+        for (int64_t j = 0; j < kBlock; ++j) any |= K(sort_key(p[i + j]) ^ mask) < bound.key;
+      }
       if (!any) {
         i += kBlock - 1;
         continue;
@@ -264,8 +278,8 @@ std::tuple<Tensor, Tensor> topk_cpu(const Tensor& self, int64_t k, int64_t dim, 
     int64_t* indices = p.indices.data<int64_t>();
     const int64_t in_stride = stride_along(self, p.dim), out_stride = stride_along(p.values, p.dim);
     // One long line (topk of a vector): the line itself split across threads.
-    constexpr int64_t kChunk = 1 << 16;
-    if (p.lines == 1 && k * 64 <= kChunk && p.n >= 4 * kChunk) {
+    constexpr int64_t kChunk = 1 << 18;  // large: each chunk's scan starts without a bound
+    if (p.lines == 1 && k * 64 <= kChunk && p.n >= 2 * kChunk) {
       std::vector<E> e(static_cast<size_t>(k));
       select_k_parallel(in, in_stride, p.n, k, largest, kChunk, e.data());
       if (sorted) std::sort(e.begin(), e.end(), entry_less<E>);

@@ -1,6 +1,6 @@
 """Side-by-side timings: tensorgen vs PyTorch and NumPy, in one process (DESIGN.md §9).
 
-    python benchmarks/run.py [--quick] [--threads N] [--repeat R]
+    python benchmarks/run.py [--quick] [--threads N] [--repeat R] [--only SUBSTRING ...]
 
 Every row runs the same operation in each library, interleaved (one call of each library per
 round, rotating which goes first), and prints the median time per library, the speedup of
@@ -102,6 +102,100 @@ def rows(quick: bool):
     yield "autograd: (x*w).relu().sum() fwd+bwd", per_lib(fwd_bwd, numpy=False), 1000, 2.0
     yield "x * y with requires_grad (forward)", per_lib(fwd_only, numpy=False), 2000, None
 
+    yield from memory_bound_rows(quick, rng, libs)
+
+
+def memory_bound_rows(quick: bool, rng, libs):
+    """Issue 9: the memory-bound ops of §9's "new ops" line, each >= 1.0x PyTorch.
+
+    Each library gets its own spelling of the same computation (NumPy has no fused form for some:
+    scatter_add and index_put_(accumulate=True) use np.add.at, topk uses argpartition + a sort of
+    the k survivors, sort returns values only). Inputs are shared zero-copy through from_numpy.
+    """
+    scale = 16 if quick else 1  # --quick divides every size by 16: same code paths, less time
+    n_big = (1 << 24) // scale
+    cat_side = 1024 // 4 if quick else 1024
+    g_rows, g_cols = 4096 // scale, 1024
+    sel_rows, sel_cols, sel_n = 100_000 // scale, 128, 50_000 // scale
+    n_sort = (1 << 20) // scale
+    put_rows, put_n = 100_000 // scale, 1_000_000 // scale
+
+    pieces_np = [rng.random((cat_side, cat_side), dtype=np.float32) for _ in range(8)]
+    g_src_np = rng.random((g_rows, g_cols), dtype=np.float32)
+    g_idx_np = rng.integers(0, g_cols, (g_rows, g_cols), dtype=np.int64)
+    g_row_np = np.arange(g_rows, dtype=np.int64)[:, None]
+    table_np = rng.random((sel_rows, sel_cols), dtype=np.float32)
+    sel_idx_np = rng.integers(0, sel_rows, sel_n, dtype=np.int64)
+    big_np = rng.random(n_big, dtype=np.float32)
+    mask_np = rng.random(n_big) < 0.5
+    sort_np = rng.random(n_sort, dtype=np.float32)
+    put_idx_np = rng.integers(0, put_rows, put_n, dtype=np.int64)  # ~10 updates per row
+    put_val_np = rng.random(put_n, dtype=np.float32)
+    k = 100 if not quick else 10
+
+    def np_topk(x):
+        part = np.argpartition(x, -k)[-k:]
+        order = part[np.argsort(-x[part], kind="stable")]
+        return x[order], order
+
+    def np_scatter_add(x, idx, src):
+        out = x.copy()
+        np.add.at(out, (g_row_np, idx), src)
+        return out
+
+    def make(ops):
+        """ops: {library: (lambda m, c: callable)}; 'default' covers tensorgen and torch."""
+        return {name: ops.get(name, ops.get("default"))(mod, conv) for name, (mod, conv) in libs.items()}
+
+    for dim in (0, 1):
+        yield f"cat 8 x [{cat_side},{cat_side}] f32, dim={dim}", make({
+            "default": lambda m, c: (lambda xs=[c(p) for p in pieces_np]: m.cat(xs, dim)),
+            "numpy": lambda m, c: (lambda xs=pieces_np: np.concatenate(xs, axis=dim)),
+        }), 3, 1.0
+    yield f"gather dim=1, [{g_rows},{g_cols}] int64 index", make({
+        "default": lambda m, c: (lambda x=c(g_src_np), i=c(g_idx_np): m.gather(x, 1, i)),
+        "numpy": lambda m, c: (lambda: np.take_along_axis(g_src_np, g_idx_np, axis=1)),
+    }), 3, 1.0
+    yield f"scatter_add dim=1, [{g_rows},{g_cols}] int64 index", make({
+        "default": lambda m, c: (lambda x=c(g_src_np), i=c(g_idx_np): x.scatter_add(1, i, x)),
+        "numpy": lambda m, c: (lambda: np_scatter_add(g_src_np, g_idx_np, g_src_np)),
+    }), 3, 1.0
+    yield f"index_select dim=0, {sel_n} of [{sel_rows},{sel_cols}]", make({
+        "default": lambda m, c: (lambda x=c(table_np), i=c(sel_idx_np): m.index_select(x, 0, i)),
+        "numpy": lambda m, c: (lambda: np.take(table_np, sel_idx_np, axis=0)),
+    }), 3, 1.0
+    yield f"x[mask], {n_big} f32, ~50% true", make({
+        "default": lambda m, c: (lambda x=c(big_np), b=c(mask_np): x[b]),
+        "numpy": lambda m, c: (lambda: big_np[mask_np]),
+    }), 3, 1.0
+    yield f"sort, {n_sort} f32 (values+indices)", make({
+        "default": lambda m, c: (lambda x=c(sort_np): m.sort(x)),
+        "numpy": lambda m, c: (lambda: np.sort(sort_np)),
+    }), 3, 1.0
+    yield f"topk(k={k}), {n_sort} f32", make({
+        "default": lambda m, c: (lambda x=c(sort_np): m.topk(x, k)),
+        "numpy": lambda m, c: (lambda: np_topk(sort_np)),
+    }), 3, 1.0
+    yield f"cumsum, {n_big} f32", make({
+        "default": lambda m, c: (lambda x=c(big_np): m.cumsum(x, 0)),
+        "numpy": lambda m, c: (lambda: np.cumsum(big_np)),
+    }), 3, 1.0
+    yield f"var, {n_big} f32", make({
+        "default": lambda m, c: (lambda x=c(big_np): x.var()),
+        "numpy": lambda m, c: (lambda: big_np.var(ddof=1)),
+    }), 3, 1.0
+
+    # In place and accumulating: every call adds into the same buffer (values just grow).
+    def index_put_acc(m, c):
+        x, i, v = c(np.zeros(put_rows, dtype=np.float32)), c(put_idx_np), c(put_val_np)
+        return lambda: x.index_put_((i,), v, accumulate=True)
+
+    put_np = np.zeros(put_rows, dtype=np.float32)
+    yield f"index_put_ accumulate, {put_n} into [{put_rows}]", make({
+        "default": index_put_acc,
+        "numpy": lambda m, c: (lambda: np.add.at(put_np, put_idx_np, put_val_np)),
+    }), 3, 1.0
+
 
 def import_seconds(module: str, runs: int = 5) -> float | None:
     """Median wall time of `import module` in a fresh interpreter (interpreter start excluded)."""
@@ -127,6 +221,9 @@ def main() -> None:
     p.add_argument("--quick", action="store_true", help="small sizes, few rounds (CI smoke run)")
     p.add_argument("--threads", type=int, default=2, help="threads for tensorgen and torch (default 2)")
     p.add_argument("--repeat", type=int, default=None, help="interleaved rounds per row (default 9, quick 3)")
+    p.add_argument("--only", action="append", default=None, metavar="SUBSTRING",
+                   help="run only the rows whose name contains SUBSTRING (case-insensitive; 'import' for the import "
+                        "row); may be given several times")
     opts = p.parse_args()
     rounds = opts.repeat or (3 if opts.quick else 9)
     tg.set_num_threads(opts.threads)
@@ -137,7 +234,14 @@ def main() -> None:
           f"{os.cpu_count()} cpus, OMP_WAIT_POLICY={os.environ['OMP_WAIT_POLICY']}, {rounds} rounds per row")
     print(f"{'row':40s} {'tensorgen':>11s} {'numpy':>11s} {'torch':>11s} {'vs numpy':>9s} {'vs torch':>9s} "
           f"{'spread':>10s} {'target':>7s}")
+    only = [o.lower() for o in opts.only] if opts.only else None
+
+    def wanted(name: str) -> bool:
+        return only is None or any(o in name.lower() for o in only)
+
     for name, fns, number, target in rows(opts.quick):
+        if not wanted(name):
+            continue
         s = interleaved(fns, rounds, number)
         ours = s["tensorgen"]
         cells = {lib: f"{statistics.median(s[lib]) * 1e6:9.1f}us" if lib in s else "        n/a"
@@ -147,6 +251,8 @@ def main() -> None:
         verdict = "" if target is None or median is None else (f">={target:g} " + ("ok" if median >= target else "SHORT"))
         print(f"{name:40s} {cells['tensorgen']} {cells['numpy']} {cells['torch']} {vs_np} {vs_torch} "
               f"{spread:>10s} {verdict:>7s}")
+    if not wanted("import (fresh interpreter)"):
+        return
     imports = {m: import_seconds(m, 3 if opts.quick else 7) for m in ("tensorgen", "numpy", "torch")}
     shown = ", ".join(f"{m} {t * 1e3:.0f} ms" if t is not None else f"{m} n/a" for m, t in imports.items())
     ok = imports["tensorgen"] is not None and imports["tensorgen"] <= 0.1

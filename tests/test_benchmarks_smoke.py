@@ -13,6 +13,17 @@ def test_quick_benchmark_prints_every_row():
                        capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-3000:]
     for row in ["per-op overhead", "fresh output", "exp,", "sum,", "sum(dim=0)", "softmax", "a.T + a", "mm ",
-                "autograd", "import"]:
+                "autograd", "import",
+                # issue 9: memory-bound new ops
+                "cat 8 x", "dim=0", "dim=1", "gather", "scatter_add", "index_select", "x[mask]", "sort,",
+                "topk(k=", "cumsum", "var,", "index_put_ accumulate"]:
         assert row in r.stdout, (row, r.stdout)
     assert "cpu capability" in r.stdout
+
+
+def test_only_filter_runs_just_the_matching_rows():
+    r = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick", "--repeat", "1",
+                        "--only", "cumsum"], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-3000:]
+    lines = [line for line in r.stdout.splitlines()[2:] if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("cumsum"), r.stdout

@@ -126,6 +126,16 @@ std::vector<int64_t> element_offsets(IntArrayRef sizes, IntArrayRef strides) {
   for (int64_t s : sizes) n *= s;
   std::vector<int64_t> out(size_t(std::max<int64_t>(n, 0)));
   const int64_t ndim = int64_t(sizes.size());
+  // Row-major dense strides (the usual case: contiguous values of index_put_): offsets 0, 1, ...
+  bool dense = true;
+  for (int64_t d = ndim - 1, expected = 1; d >= 0 && dense; --d) {
+    dense = sizes[d] == 1 || strides[d] == expected;
+    expected *= sizes[d];
+  }
+  if (dense) {
+    std::iota(out.begin(), out.end(), int64_t(0));
+    return out;
+  }
   for (int64_t i = 0; i < n; ++i) {
     int64_t rest = i, off = 0;
     for (int64_t d = ndim - 1; d >= 0; --d) {
@@ -138,6 +148,24 @@ std::vector<int64_t> element_offsets(IntArrayRef sizes, IntArrayRef strides) {
 }
 
 // ---------------------------------------------------------------------- gather / scatter
+
+// Checks n indices (stride `is`) against [0, size) before any of them is used: a branch-free pass
+// the compiler vectorizes (an unsigned compare also catches negatives), so the loop that moves the
+// data carries no per-element check. Reports the first bad index, as the checking loop did.
+inline void check_index_run(const char* op, ErrorKind kind, const int64_t* idx, int64_t is, int64_t n, int64_t dim,
+                            int64_t size) {
+  bool bad = false;
+  if (is == 1) {
+    for (int64_t k = 0; k < n; ++k) bad |= uint64_t(idx[k]) >= uint64_t(size);
+  } else {
+    for (int64_t k = 0; k < n; ++k) bad |= uint64_t(idx[k * is]) >= uint64_t(size);
+  }
+  if (!bad) return;
+  for (int64_t k = 0; k < n; ++k) {
+    const int64_t v = idx[k * is];
+    if (v < 0 || v >= size) index_out_of_bounds(op, kind, v, dim, size);
+  }
+}
 
 // One gather/scatter pass: for every element of index, v = index[...] must be in [0, self.size(dim));
 // the element of self at v along dim pairs with the element of `other` (out for gather, src for
@@ -152,10 +180,12 @@ void gather_scatter_loop(const char* op, const Tensor& self, int64_t dim, const 
   const int64_t is = ig.strides[dim], ss = sg.strides[dim], os = other.strides[dim];
   for_each_line<3>(ig.sizes, dim, {ig.strides.data(), sg.strides.data(), other.strides.data()}, n,
                    [&](const std::array<int64_t, 3>& base) {
-    for (int64_t k = 0; k < n; ++k) {
-      const int64_t v = idx[base[0] + k * is];
-      if (v < 0 || v >= self_size) index_out_of_bounds(op, ErrorKind::Runtime, v, dim, self_size);
-      f(base[1] + v * ss, base[2] + k * os);
+    const int64_t* line = idx + base[0];
+    check_index_run(op, ErrorKind::Runtime, line, is, n, dim, self_size);
+    if (is == 1 && ss == 1 && os == 1) {  // all three contiguous along dim (scatter along the last dim)
+      for (int64_t k = 0; k < n; ++k) f(base[1] + line[k], base[2] + k);
+    } else {
+      for (int64_t k = 0; k < n; ++k) f(base[1] + line[k * is] * ss, base[2] + k * os);
     }
   });
 }
@@ -253,10 +283,28 @@ void gather_cpu(const Tensor& self, int64_t dim, const Tensor& index, bool /*spa
     U* o = static_cast<U*>(out.data_ptr());
     for_each_line<3>(ig.sizes, last, {ig.strides.data(), s_strides.data(), og.strides.data()}, n,
                      [&](const std::array<int64_t, 3>& base) {
-      for (int64_t k = 0; k < n; ++k) {
-        const int64_t v = idx[base[0] + k * is];
-        if (v < 0 || v >= self_size) index_out_of_bounds("gather", ErrorKind::Runtime, v, d, self_size);
-        o[base[2] + k * os] = in[base[1] + k * ss + v * ss_dim];
+      const int64_t* line = idx + base[0];
+      const U* src = in + base[1];
+      U* dst = o + base[2];
+      if (is == 1 && os == 1 && ss == 0 && ss_dim == 1 && self_size > 0) {
+        // gather along the last dim of contiguous tensors, in one pass over the indices: the load
+        // is clamped into the line (never out of bounds) while the check accumulates branch-free;
+        // a bad index then throws for the line, as the two-pass form does, its values unused.
+        const uint64_t usize = uint64_t(self_size);
+        bool bad = false;
+        for (int64_t k = 0; k < n; ++k) {
+          const uint64_t u = uint64_t(line[k]);
+          bad |= u >= usize;
+          dst[k] = src[std::min(u, usize - 1)];
+        }
+        if (bad) check_index_run("gather", ErrorKind::Runtime, line, is, n, d, self_size);
+        return;
+      }
+      check_index_run("gather", ErrorKind::Runtime, line, is, n, d, self_size);
+      if (is == 1 && os == 1) {
+        for (int64_t k = 0; k < n; ++k) dst[k] = src[k * ss + line[k] * ss_dim];
+      } else {
+        for (int64_t k = 0; k < n; ++k) dst[k * os] = src[k * ss + line[k * is] * ss_dim];
       }
     });
   });
@@ -413,6 +461,44 @@ bool is_nonzero(T v) {
 }
 }  // namespace
 
+namespace {
+// nonzero of a contiguous 1-d tensor (x[mask] with a 1-d mask): the same two passes over the same
+// chunks, without the coordinate odometer. The count pass is a flat sum the compiler vectorizes;
+// the write pass compacts branch-free (a 50 % random mask mispredicts every other branch) into a
+// small local buffer, so no write can land past the chunk's own rows of the result.
+template <typename T>
+void nonzero_1d(const T* p, int64_t n, int64_t chunk, std::vector<int64_t>& counts, Tensor& out) {
+  const int64_t nchunks = int64_t(counts.size()) - 1;
+  parallel_for(0, nchunks, 1, [&](int64_t cb, int64_t ce) {
+    for (int64_t c = cb; c < ce; ++c) {
+      int64_t k = 0;
+      for (int64_t i = c * chunk, e = std::min(n, (c + 1) * chunk); i < e; ++i) k += is_nonzero(p[i]) ? 1 : 0;
+      counts[size_t(c) + 1] = k;
+    }
+  });
+  for (int64_t c = 0; c < nchunks; ++c) counts[size_t(c) + 1] += counts[size_t(c)];
+  out = empty_tensor({counts[size_t(nchunks)], 1}, ScalarType::Int64, Device(), "nonzero");
+  int64_t* o = out.data<int64_t>();
+  parallel_for(0, nchunks, 1, [&](int64_t cb, int64_t ce) {
+    constexpr int64_t kBlock = 1024;
+    int64_t local[kBlock];
+    for (int64_t c = cb; c < ce; ++c) {
+      int64_t row = counts[size_t(c)];
+      for (int64_t b = c * chunk, e = std::min(n, (c + 1) * chunk); b < e; b += kBlock) {
+        const int64_t be = std::min(e, b + kBlock);
+        int64_t j = 0;
+        for (int64_t i = b; i < be; ++i) {
+          local[j] = i;  // always written, kept only when the element is non-zero
+          j += is_nonzero(p[i]) ? 1 : 0;
+        }
+        std::memcpy(o + row, local, size_t(j) * sizeof(int64_t));
+        row += j;
+      }
+    }
+  });
+}
+}  // namespace
+
 // Two passes over fixed-size chunks (so the result does not depend on the thread count): count
 // the non-zeros of each chunk, then each chunk writes its coordinates from its prefix-sum row.
 Tensor nonzero_cpu(const Tensor& self) {
@@ -423,6 +509,10 @@ Tensor nonzero_cpu(const Tensor& self) {
   Tensor out;
   dispatch_all(self.dtype(), "nonzero", [&]<typename T>() {
     const T* p = self.data<T>();
+    if (self.is_contiguous() && ndim == 1) {
+      nonzero_1d(p, n, kChunk, counts, out);
+      return;
+    }
     parallel_for(0, nchunks, 1, [&](int64_t cb, int64_t ce) {
       for (int64_t c = cb; c < ce; ++c) {
         int64_t k = 0;
@@ -486,10 +576,41 @@ std::vector<int64_t> advanced_offsets(const char* op, const Tensor& self, const 
 Tensor index_cpu(const Tensor& self, const Tensor& indices) {
   const int64_t k = check_stacked_index("_index", self, indices);
   Tensor out = empty_tensor(advanced_index_result_shape(self, indices), self.dtype(), Device(), "_index");
+  if (k == 1 && self.dim() == 1 && indices.dim() == 2) {
+    // A vector indexed by one index row (x[mask] on a 1-d x, x[idx]): read the indices in place
+    // instead of first building a table of offsets as large as the result.
+    const int64_t nb = indices.size(1), size = self.size(0), stride = self.stride(0), cs = indices.stride(1);
+    const int64_t* idx = indices.data<int64_t>();
+    dispatch_by_size(self.element_size(), [&]<typename U>() {
+      const U* in = static_cast<const U*>(self.data_ptr());
+      U* o = static_cast<U*>(out.data_ptr());
+      parallel_for(0, nb, kGrainSize, [&](int64_t b, int64_t e) {
+        for (int64_t i = b; i < e; ++i) {
+          const int64_t v = idx[i * cs];
+          if (v < -size || v >= size) index_out_of_bounds("index", ErrorKind::Index, v, 0, size);
+          o[i] = in[(v < 0 ? v + size : v) * stride];
+        }
+      });
+    });
+    return out;
+  }
   std::vector<int64_t> boff = advanced_offsets("index", self, indices);
   std::vector<int64_t> roff = element_offsets(drop_front(self.sizes(), size_t(k)), drop_front(self.strides(), size_t(k)));
   const int64_t nb = int64_t(boff.size()), nr = int64_t(roff.size());
   if (nb * nr == 0) return out;
+  if (nr == 1) {
+    // Every dim indexed (x[mask], x[i, j] with index tensors): one element per position, a typed
+    // load instead of a memcpy call per element.
+    dispatch_by_size(self.element_size(), [&]<typename U>() {
+      const U* in = static_cast<const U*>(self.data_ptr()) + roff[0];
+      U* o = static_cast<U*>(out.data_ptr());
+      const int64_t* off = boff.data();
+      parallel_for(0, nb, kGrainSize, [&](int64_t b, int64_t e) {
+        for (int64_t i = b; i < e; ++i) o[i] = in[off[i]];
+      });
+    });
+    return out;
+  }
   // self's trailing dims dense in row-major order: each position of B copies one block.
   bool dense_rows = true;
   for (int64_t r = 0; r < nr && dense_rows; ++r) dense_rows = roff[size_t(r)] == r;

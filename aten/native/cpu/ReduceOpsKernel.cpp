@@ -335,18 +335,38 @@ void amin_kernel(const Reduction& r) { amax_amin<false>(r); }
 // ----------------------------------------------------------------------------- var / std
 
 namespace {
-// Sum of (x - mean)^2 over a row, pairwise (error grows with log n), in opmath.
+// Sum of (x - mean)^2 over a row, pairwise (error grows with log n), in opmath. Leaves work like
+// cascade_sum's: 16 independent accumulator lanes in vectors (a single scalar accumulator made the
+// loop wait on the latency of every add), merged in a fixed tree.
 template <typename Acc, typename T>
 Acc squared_deviations(const T* p, int64_t n, Acc mean) {
-  if (n <= 128) {
-    Acc s = 0;
-    for (int64_t k = 0; k < n; ++k) {
-      const Acc d = Acc(p[k]) - mean;
-      s += d * d;
+  constexpr int kLanes = 16;
+  constexpr int64_t kLeaf = 64 * kLanes;
+  if (n <= kLeaf) {
+    using IO = vec::VecIO<T>;
+    using V = typename IO::vec_t;
+    static_assert(std::is_same_v<typename V::value_type, Acc> && kLanes % V::size() == 0);
+    constexpr int kVecs = kLanes / V::size();
+    const V m(mean);
+    V acc[kVecs];
+    for (V& a : acc) a = V(Acc(0));
+    int64_t i = 0;
+    for (; i + kLanes <= n; i += kLanes)
+      for (int j = 0; j < kVecs; ++j) {
+        const V d = IO::load(p + i + j * V::size()) - m;
+        acc[j] = acc[j] + d * d;
+      }
+    Acc lanes[kLanes];
+    for (int j = 0; j < kVecs; ++j) acc[j].store(lanes + j * V::size());
+    for (; i < n; ++i) {
+      const Acc d = Acc(p[i]) - mean;
+      lanes[0] += d * d;
     }
-    return s;
+    for (int width = kLanes / 2; width > 0; width /= 2)
+      for (int j = 0; j < width; ++j) lanes[j] += lanes[j + width];
+    return lanes[0];
   }
-  const int64_t half = n / 2;
+  const int64_t half = (n / 2 + kLanes - 1) / kLanes * kLanes;
   return squared_deviations<Acc>(p, half, mean) + squared_deviations<Acc>(p + half, n - half, mean);
 }
 

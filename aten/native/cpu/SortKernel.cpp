@@ -11,6 +11,7 @@
 #include "aten/vec/isa.h"
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <vector>
 
@@ -170,7 +171,32 @@ void select_k_by_scan(const T* p, int64_t stride, int64_t n, int64_t k, bool fli
   int64_t m = 0;
   bool bounded = false;
   E bound{};
+  constexpr int64_t kBlock = 16;
   for (int64_t i = 0; i < n; ++i) {
+    if (bounded && stride == 1 && i % kBlock == 0 && i + kBlock <= n) {
+      // Once bounded, most elements lose: test a whole block's keys branch-free (the compiler
+      // vectorizes this) and skip it when none beats the bound's key. (An equal key loses too:
+      // its index is larger than the bound's.)
+      bool any = false;
+      if constexpr (std::is_same_v<T, float>) {
+        // sort_key's NaN and -0.0 branches keep it scalar; this form vectorizes. Its key differs
+        // from sort_key only for -0.0 (one less: a no-flip test passes it more often, and no
+        // flipped bound equals the key in between) and NaN (tested apart), so it never skips a
+        // block that holds a winner.
+        for (int64_t j = 0; j < kBlock; ++j) {
+          uint32_t bits;
+          std::memcpy(&bits, p + i + j, sizeof bits);
+          const uint32_t key = bits ^ (uint32_t(int32_t(bits) >> 31) | 0x80000000u);
+          any |= ((key ^ mask) < bound.key) | (p[i + j] != p[i + j]);
+        }
+      } else {
+        for (int64_t j = 0; j < kBlock; ++j) any |= K(sort_key(p[i + j]) ^ mask) < bound.key;
+      }
+      if (!any) {
+        i += kBlock - 1;
+        continue;
+      }
+    }
     const E e{K(sort_key(p[i * stride]) ^ mask), I(i)};
     if (bounded && !entry_less(e, bound)) continue;
     buf[m++] = e;
@@ -182,6 +208,32 @@ void select_k_by_scan(const T* p, int64_t stride, int64_t n, int64_t k, bool fli
     }
   }
   if (m > k) std::nth_element(buf, buf + (k - 1), buf + m, entry_less<E>);
+}
+
+// select_k_by_scan over one long line on all threads: fixed chunks of the line each keep their k
+// best candidates (indices made line-relative), then the k best of all candidates. The k first
+// entries in (key, index) order are one set whatever the chunking, so the result does not depend
+// on the thread count. Leaves them in out[0, k), unordered; out has room for k.
+template <typename T, typename E>
+void select_k_parallel(const T* p, int64_t stride, int64_t n, int64_t k, bool flip, int64_t chunk, E* out) {
+  using I = decltype(E::index);
+  const int64_t nchunks = (n + chunk - 1) / chunk;
+  std::vector<E> cand(size_t(nchunks * k));
+  std::vector<int64_t> kept(static_cast<size_t>(nchunks));
+  parallel_for(0, nchunks, 1, [&](int64_t cb, int64_t ce) {
+    std::vector<E> buf(size_t(2 * k));
+    for (int64_t c = cb; c < ce; ++c) {
+      const int64_t start = c * chunk, len = std::min(chunk, n - start), kk = std::min(k, len);
+      select_k_by_scan(p + start * stride, stride, len, kk, flip, buf.data());
+      for (int64_t j = 0; j < kk; ++j) cand[size_t(c * k + j)] = {buf[size_t(j)].key, I(buf[size_t(j)].index + start)};
+      kept[size_t(c)] = kk;
+    }
+  });
+  int64_t m = 0;  // pack the candidates (only the last chunk can keep fewer than k)
+  for (int64_t c = 0; c < nchunks; ++c)
+    for (int64_t j = 0; j < kept[size_t(c)]; ++j) cand[size_t(m++)] = cand[size_t(c * k + j)];
+  std::nth_element(cand.begin(), cand.begin() + (k - 1), cand.begin() + m, entry_less<E>);
+  std::copy(cand.begin(), cand.begin() + k, out);
 }
 
 int64_t stride_along(const Tensor& t, int64_t dim) { return t.dim() == 0 ? 1 : t.stride(dim); }
@@ -225,6 +277,18 @@ std::tuple<Tensor, Tensor> topk_cpu(const Tensor& self, int64_t k, int64_t dim, 
     T* values = p.values.data<T>();
     int64_t* indices = p.indices.data<int64_t>();
     const int64_t in_stride = stride_along(self, p.dim), out_stride = stride_along(p.values, p.dim);
+    // One long line (topk of a vector): the line itself split across threads.
+    constexpr int64_t kChunk = 1 << 18;  // large: each chunk's scan starts without a bound
+    if (p.lines == 1 && k * 64 <= kChunk && p.n >= 2 * kChunk) {
+      std::vector<E> e(static_cast<size_t>(k));
+      select_k_parallel(in, in_stride, p.n, k, largest, kChunk, e.data());
+      if (sorted) std::sort(e.begin(), e.end(), entry_less<E>);
+      for (int64_t j = 0; j < k; ++j) {
+        values[j * out_stride] = in[e[size_t(j)].index * in_stride];
+        indices[j * out_stride] = e[size_t(j)].index;
+      }
+      return;
+    }
     for_each_line<E>(p.lines, p.n, [&](int64_t line, E* e, Scratch<E>& tmp) {
       const T* src = in + line_offset(line, self.sizes(), self.strides(), p.dim);
       const int64_t o = line_offset(line, p.values.sizes(), p.values.strides(), p.dim);

@@ -319,3 +319,19 @@ def test_index_and_index_put_take_none_for_a_whole_dim():
     e2 = x.copy()
     e2[:, [1]] = -1.0
     np.testing.assert_array_equal(to_numpy(put), e2)
+
+
+def test_mask_indexing_and_nonzero_of_a_long_1d_tensor_for_any_thread_count():
+    """1-d x[mask] and nonzero count per chunk, then compact: the result must not depend on the
+    chunking (thread count) and must keep the elements in order."""
+    rng = np.random.default_rng(1)
+    x = rng.random(1 << 20, dtype=np.float32)
+    mask = x < 0.5
+    before = tg.get_num_threads()
+    try:
+        for threads in (1, 2):
+            tg.set_num_threads(threads)
+            np.testing.assert_array_equal(tg.from_numpy(x)[tg.from_numpy(mask)].numpy(), x[mask])
+            np.testing.assert_array_equal(tg.nonzero(tg.from_numpy(mask)).numpy()[:, 0], np.nonzero(mask)[0])
+    finally:
+        tg.set_num_threads(before)

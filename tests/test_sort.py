@@ -176,3 +176,29 @@ def test_sort_and_topk_gradients_go_back_to_the_sorted_positions():
     np.testing.assert_array_equal(to_numpy(g), want)
     assert "SortBackward" in repr(tg.sort(x)[0].grad_fn)
     assert tg.sort(x)[1].requires_grad is False
+
+
+@pytest.mark.parametrize("largest", [True, False])
+def test_topk_of_one_long_line_matches_a_stable_sort_for_any_thread_count(largest):
+    """A line of 512K elements takes the parallel, block-skipping topk path: with ties, +-0.0 and
+    NaN (largest first) it must pick exactly what a stable sort puts first, at 1 and 2 threads."""
+    rng = np.random.default_rng(5)
+    n = 1 << 19
+    x = (np.round(rng.standard_normal(n) * 2) / 2).astype(np.float32)
+    x[rng.integers(0, n, 50)] = np.nan
+    x[rng.integers(0, n, 5000)] = -0.0
+    nan = np.isnan(x)
+    value = np.where(nan, 0, x)
+    # np.lexsort sorts by the last key first: NaN first when largest (last otherwise), then value
+    # (descending when largest), then index; -0.0 == 0.0 so ties keep index order.
+    order = np.lexsort((np.arange(n), -value if largest else value, ~nan if largest else nan))
+    before = tg.get_num_threads()
+    try:
+        for threads in (1, 2):
+            tg.set_num_threads(threads)
+            for k in (1, 100, 4000):
+                values, indices = tg.topk(tg.from_numpy(x), k, largest=largest)
+                np.testing.assert_array_equal(indices.numpy(), order[:k])
+                np.testing.assert_array_equal(values.numpy(), x[order[:k]])
+    finally:
+        tg.set_num_threads(before)

@@ -22,6 +22,7 @@ from codegen.api.cpp import (api_args, call_args, cpp_api_name, cpp_param, cpp_p
                               cpp_type, cpp_types, fn_type, ident)
 from codegen.api.python import Unpack, py_signature, unpack
 from codegen.derivatives import Derivative, load_derivatives
+from codegen.methods import collect_methods
 from codegen.metadata import cpp_raw_string_chunks, op_metadata_json
 from codegen.model import (Argument, CodegenError, FunctionSchema, NativeFunction, Type,
                            load_native_functions)
@@ -687,9 +688,11 @@ def render(functions: list[NativeFunction], derivs: dict[str, Derivative]) -> di
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), keep_trailing_newline=True,
                              undefined=jinja2.StrictUndefined)
     groups = build_groups(functions, derivs)
-    files: dict[str, str] = {}
+    methods = collect_methods(functions)
+    files: dict[str, str] = {"TensorMethods.h": env.get_template("TensorMethods.h.j2").render(
+        methods=list(methods.items()))}
     for g in groups:
-        files[f"ops/{g.name}.h"] = env.get_template("op.h.j2").render(group=g)
+        files[f"ops/{g.name}.h"] = env.get_template("op.h.j2").render(group=g, methods=methods.get(g.name, []))
         files[f"ops/{g.name}.cpp"] = env.get_template("op.cpp.j2").render(group=g)
         files[f"kernels/{g.name}.h"] = env.get_template("kernels.h.j2").render(group=g)
         files[f"python/py_{g.name}.cpp"] = env.get_template("py_op.cpp.j2").render(group=g)

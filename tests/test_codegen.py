@@ -811,3 +811,53 @@ def test_several_returns_out_writes_the_kernel_results_back(tmp_path):
         < out.index('write_result_out("sort", indices, std::get<1>(result));') < out.index("return {values, indices};")
     assert '"sort(Tensor input, int dim=-1, bool descending=False, *, Tensor[]? out=None)"' \
         in files["python/py_sort.cpp"]
+# ----------------------------------------------------------------------------- C++ Tensor methods
+
+def test_methods_generated_for_method_variants_only(tmp_path):
+    """`variants: method` declares a tg::Tensor member in TensorMethods.h (the function's
+    parameters without self, with its defaults) and defines it inline in ops/<name>.h; an
+    in-place variant is always a (non-const) method; a function-only op gets none."""
+    files = _render(tmp_path)
+    decls = files["TensorMethods.h"]
+    assert ("Tensor var(std::optional<IntArrayRef> dim = std::nullopt, "
+            "const std::optional<Scalar>& correction = std::nullopt, bool keepdim = false) const;") in decls
+    assert "Tensor cumsum(int64_t dim, std::optional<ScalarType> dtype = std::nullopt) const;" in decls
+    assert "Tensor& cumsum_(int64_t dim, std::optional<ScalarType> dtype = std::nullopt);" in decls
+    assert "std::vector<Tensor> unbind(int64_t dim = 0) const;" in decls
+    assert "amax" not in decls and "Tensor::" not in files["ops/amax.h"]   # function only
+    assert "cumsum_out" not in decls                                         # no out= methods
+    h = files["ops/cumsum.h"]
+    assert ("inline Tensor Tensor::cumsum(int64_t dim, std::optional<ScalarType> dtype) const "
+            "{ return tg::cumsum(*this, dim, dtype); }") in h
+    assert ("inline Tensor& Tensor::cumsum_(int64_t dim, std::optional<ScalarType> dtype) "
+            "{ return tg::cumsum_(*this, dim, dtype); }") in h
+    # definitions come after the function declarations they call
+    assert h.index("Tensor cumsum(const Tensor& self") < h.index("inline Tensor Tensor::cumsum(")
+
+
+def test_method_binds_self_wherever_the_schema_puts_it(tmp_path):
+    ops = ("- func: where.self(Tensor condition, Tensor self, Tensor other) -> Tensor\n"
+           "  variants: function, method\n  kind: composite\n  dispatch: {Composite: where}\n")
+    files = _render(tmp_path, ops, "- name: where.self(Tensor condition, Tensor self, Tensor other) -> Tensor\n"
+                                   "  non_differentiable: true\n")
+    assert "Tensor where(const Tensor& condition, const Tensor& other) const;" in files["TensorMethods.h"]
+    assert "{ return tg::where(condition, *this, other); }" in files["ops/where.h"]
+
+
+def test_method_clashing_with_a_tensor_member_is_an_error(tmp_path):
+    ops = "- func: numel(Tensor self) -> Tensor\n  variants: function, method\n  dispatch: {CPU: numel_kernel}\n"
+    with pytest.raises(CodegenError) as e:
+        _render(tmp_path, ops, "- name: numel(Tensor self) -> Tensor\n  non_differentiable: true\n")
+    assert str(e.value).startswith("native_functions.yaml:1:"), str(e.value)
+    assert "hand-written member" in str(e.value)
+
+
+def test_formula_method_calls_include_their_op_headers(tmp_path):
+    """A formula written with methods (`(self - result).exp()`) includes ops/exp.h, as a call
+    `exp(...)` does."""
+    ops = _GEN_OPS + ("\n- func: exp(Tensor self) -> Tensor\n  variants: function, method\n"
+                      "  kind: pointwise\n  promotion: int_to_float\n  dispatch: {CPU: exp_kernel}\n")
+    derivs = _GEN_DERIVS.replace("self: cumsum_backward(grad, dim)", "self: cumsum_backward(grad * self.exp(), dim)") \
+        + "\n- name: exp(Tensor self) -> Tensor\n  self: grad * result\n"
+    files = _render(tmp_path, ops, derivs)
+    assert '#include "ops/exp.h"' in files["autograd/cumsum.cpp"]

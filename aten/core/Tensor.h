@@ -1,15 +1,24 @@
 #pragma once
 // Tensor: a cheap handle (one refcounted pointer) to a TensorImpl. The ops themselves are free
-// functions declared per op in the generated ops/<name>.h headers (no umbrella header).
+// functions declared per op in the generated ops/<name>.h headers (no umbrella header). Ops with
+// `variants: method` (and every in-place variant) are also methods, as in ATen: their
+// declarations are generated into TensorMethods.h, included inside the class, and each one is
+// defined inline in its op's header, so `x.exp()` needs #include "ops/exp.h" like `tg::exp(x)`.
+// The arithmetic and comparison operators (`a + b`, `x > 0`, `y += x`) are in TensorOperators.h.
 #include <optional>
+#include <string_view>
 #include <tuple>
 #include <vector>
 
 #include "aten/core/Error.h"
+#include "aten/core/Generator.h"
 #include "aten/core/Scalar.h"
 #include "aten/core/TensorImpl.h"
 
 namespace tg {
+
+class Tensor;
+using TensorList = ArrayRef<Tensor>;  // (before the class: methods take Tensor[] arguments)
 
 class Tensor {
  public:
@@ -44,11 +53,12 @@ class Tensor {
   // Wraps a dim index (negative counts from the end); IndexError when out of range.
   int64_t wrap_dim(int64_t d, const char* op = "dim") const;
 
+  // The generated methods: x.exp(), a.mm(b), x.sum(dim, keepdim), x.add_(y), ...
+#include "TensorMethods.h"
+
  private:
   intrusive_ptr<TensorImpl> impl_;
 };
-
-using TensorList = ArrayRef<Tensor>;
 
 // Contiguous strides for sizes; throws on overflow.
 DimVector contiguous_strides(IntArrayRef sizes);
@@ -75,3 +85,6 @@ void resize_out(Tensor& out, IntArrayRef sizes, const char* op);
 std::string shape_str(IntArrayRef sizes);
 
 }  // namespace tg
+
+#include "aten/core/TensorOperators.h"
+

@@ -186,15 +186,15 @@ Tensor matmul(const Tensor& self, const Tensor& other) {
 bool allclose(const Tensor& self, const Tensor& other, double rtol, double atol, bool equal_nan) {
   TG_CHECK(self.dtype() == other.dtype(), "[allclose] ", self.dtype(), " did not match ", other.dtype());
   Tensor a = to_dtype(self, ScalarType::Float64), b = to_dtype(other, ScalarType::Float64);
-  Tensor tol = tg::add(wrapped_scalar_tensor(Scalar(atol)), tg::mul(tg::abs(b), wrapped_scalar_tensor(Scalar(rtol))));
-  Tensor close = tg::logical_or(tg::le(tg::abs(tg::sub(a, b)), tol), tg::eq(a, b));
-  if (equal_nan) close = tg::logical_or(close, tg::logical_and(tg::ne(a, a), tg::ne(b, b)));
-  return item(tg::all(close)).to_bool();
+  // |a - b| <= atol + rtol * |b| (or equal: inf == inf), like PyTorch.
+  Tensor close = ((a - b).abs() <= atol + b.abs() * rtol).logical_or(a == b);
+  if (equal_nan) close = close.logical_or((a != a).logical_and(b != b));
+  return item(close.all()).to_bool();
 }
 
 bool equal(const Tensor& self, const Tensor& other) {
   if (!self.sizes().equals(other.sizes())) return false;
-  return item(tg::all(tg::eq(self, other))).to_bool();
+  return item((self == other).all()).to_bool();
 }
 
 }  // namespace tg::native

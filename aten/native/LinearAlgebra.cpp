@@ -162,7 +162,7 @@ DimVector inverse_permutation(IntArrayRef perm) {
 Tensor outer(const Tensor& self, const Tensor& vec2) {
   TG_CHECK(self.dim() == 1, "[outer] expected 1-D argument self, but got ", self.dim(), "-D");
   TG_CHECK(vec2.dim() == 1, "[outer] expected 1-D argument vec2, but got ", vec2.dim(), "-D");
-  return tg::mul(tg::unsqueeze(self, 1), tg::unsqueeze(vec2, 0));
+  return self.unsqueeze(1) * vec2.unsqueeze(0);
 }
 
 // kron(a, b)[i0*b0 + j0, i1*b1 + j1, ...] = a[i0, i1, ...] * b[j0, j1, ...]: both padded to one
@@ -178,7 +178,7 @@ Tensor kron(const Tensor& self, const Tensor& other) {
     extend(bshape, {1, bi});
     rshape.push_back(ai * bi);
   }
-  return tg::reshape(tg::mul(tg::reshape(self, ashape), tg::reshape(other, bshape)), rshape);
+  return (self.reshape(ashape) * other.reshape(bshape)).reshape(rshape);
 }
 
 Tensor tensordot(const Tensor& self, const Tensor& other, IntArrayRef dims_self, IntArrayRef dims_other) {
@@ -522,9 +522,9 @@ Tensor linalg_cross(const Tensor& self, const Tensor& other, int64_t dim) {
            " must have length 3, but got ", self.size(d), " and ", other.size(d));
   // Along the last dim: c = rot1(a) * rot2(b) - rot2(a) * rot1(b) (c0 = a1 b2 - a2 b1, ...).
   // mul broadcasts the other dims and promotes the dtypes.
-  const Tensor a = tg::transpose(self, d, -1), b = tg::transpose(other, d, -1);
-  Tensor c = tg::sub(tg::mul(rotate3(a, 1), rotate3(b, 2)), tg::mul(rotate3(a, 2), rotate3(b, 1)));
-  return tg::transpose(c, d, -1);
+  const Tensor a = self.transpose(d, -1), b = other.transpose(d, -1);
+  Tensor c = rotate3(a, 1) * rotate3(b, 2) - rotate3(a, 2) * rotate3(b, 1);
+  return c.transpose(d, -1);
 }
 
 Tensor cross(const Tensor& self, const Tensor& other, std::optional<int64_t> dim) {

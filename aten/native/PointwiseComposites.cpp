@@ -15,8 +15,8 @@ namespace tg::native {
 
 // PyTorch's square is pow(self, 2): the Python int 2 promotes bool to int64, other dtypes stay.
 Tensor square(const Tensor& self) {
-  const Tensor x = self.dtype() == ScalarType::Bool ? tg::to(self, ScalarType::Int64) : self;
-  return tg::mul(x, x);
+  const Tensor x = self.dtype() == ScalarType::Bool ? self.to(ScalarType::Int64) : self;
+  return x * x;
 }
 
 // The Scalar overloads: the bound joins as a weak scalar (a Python number), so an integer tensor

@@ -67,18 +67,6 @@
 
 namespace tg {
 
-Tensor operator+(const Tensor& a, const Tensor& b) { return tg::add(a, b); }
-Tensor operator-(const Tensor& a, const Tensor& b) { return tg::sub(a, b); }
-Tensor operator*(const Tensor& a, const Tensor& b) { return tg::mul(a, b); }
-Tensor operator/(const Tensor& a, const Tensor& b) { return tg::div(a, b); }
-Tensor operator-(const Tensor& a) { return tg::neg(a); }
-Tensor operator+(const Tensor& a, const Scalar& b) { return tg::add(a, autograd::scalar(b)); }
-Tensor operator-(const Tensor& a, const Scalar& b) { return tg::sub(a, autograd::scalar(b)); }
-Tensor operator*(const Tensor& a, const Scalar& b) { return tg::mul(a, autograd::scalar(b)); }
-Tensor operator/(const Tensor& a, const Scalar& b) { return tg::div(a, autograd::scalar(b)); }
-Tensor operator*(const Scalar& a, const Tensor& b) { return tg::mul(autograd::scalar(a), b); }
-Tensor operator-(const Scalar& a, const Tensor& b) { return tg::sub(autograd::scalar(a), b); }
-
 namespace autograd {
 
 Tensor scalar(const Scalar& s) { return wrapped_scalar_tensor(s); }
@@ -113,27 +101,27 @@ Tensor not_implemented(const char* what) {
 // ----------------------------------------------------------------------------- pointwise
 
 Tensor pow_backward_self(const Tensor& grad, const Tensor& self, const Tensor& exponent) {
-  Tensor d = grad * (exponent * tg::pow(self, exponent - 1));
-  return tg::where(tg::eq(exponent, scalar(0)), scalar(0), d);
+  Tensor d = grad * (exponent * self.pow(exponent - 1));
+  return tg::where(exponent == 0, scalar(0), d);
 }
 
 Tensor pow_backward_exponent(const Tensor& grad, const Tensor& self, const Tensor& exponent, const Tensor& result) {
-  Tensor skip = tg::logical_and(tg::eq(self, scalar(0)), tg::ge(exponent, scalar(0)));
-  return grad * tg::where(skip, scalar(0), result * tg::log(self));
+  Tensor skip = (self == 0).logical_and(exponent >= 0);
+  return grad * tg::where(skip, scalar(0), result * self.log());
 }
 
 Tensor max_min_pointwise_backward(const Tensor& grad, const Tensor& self, const Tensor& other, bool is_max,
                                   bool for_self) {
   // The operand that lost gets nothing; ties split the gradient; nan (no order) passes it to both.
-  Tensor lost = is_max == for_self ? tg::lt(self, other) : tg::gt(self, other);
-  Tensor g = tg::where(tg::eq(self, other), grad / 2, grad);
+  Tensor lost = is_max == for_self ? self < other : self > other;
+  Tensor g = tg::where(self == other, grad / 2, grad);
   return tg::where(lost, scalar(0), g);
 }
 
 Tensor logit_backward(const Tensor& grad, const Tensor& self, std::optional<double> eps) {
   Tensor g = grad / (self * (1 - self));
   const double lo = eps ? *eps : 0.0, hi = eps ? 1.0 - *eps : 1.0;
-  Tensor outside = tg::logical_or(tg::lt(self, scalar(lo)), tg::gt(self, scalar(hi)));
+  Tensor outside = (self < lo).logical_or(self > hi);
   return tg::where(outside, scalar(eps ? 0.0 : std::nan("")), g);
 }
 
@@ -157,16 +145,16 @@ namespace {
 
 // prod along dim d of x, given grad and result with x's shape except size 1 at d.
 Tensor prod_backward_dim(const Tensor& grad, const Tensor& x, const Tensor& result, int64_t d) {
-  Tensor zero = tg::eq(x, scalar(0));
-  if (!item(tg::any(zero)).to_bool()) return grad * (result / x);
+  Tensor zero = x == 0;
+  if (!item(zero.any()).to_bool()) return grad * (result / x);
   if (!GradMode::is_enabled()) {
     // First derivative only: the product of the others is the product of the non-zeros when x_i is
     // the only zero of its slice, p / x_i when the slice has no zero, and 0 otherwise.
-    Tensor zeros_in_slice = tg::sum(zero, IntArrayRef{d}, true);
+    Tensor zeros_in_slice = zero.sum(IntArrayRef{d}, true);
     Tensor x1 = tg::where(zero, scalar(1), x);
-    Tensor p = tg::prod(x1, d, true);
-    Tensor others = tg::where(zero, tg::where(tg::eq(zeros_in_slice, scalar(1)), p, scalar(0)),
-                              tg::where(tg::eq(zeros_in_slice, scalar(0)), p / x1, scalar(0)));
+    Tensor p = x1.prod(d, true);
+    Tensor others = tg::where(zero, tg::where(zeros_in_slice == 1, p, scalar(0)),
+                              tg::where(zeros_in_slice == 0, p / x1, scalar(0)));
     return grad * others;
   }
   // create_graph with zeros: the product of the others as a differentiable function of every
@@ -203,8 +191,8 @@ Tensor prod_backward(const Tensor& grad, const Tensor& self, const Tensor& resul
 }
 
 Tensor evenly_distribute_backward(const Tensor& grad, const Tensor& self, const Tensor& result) {
-  Tensor mask = tg::logical_or(tg::eq(self, result), tg::logical_and(tg::ne(self, self), tg::ne(result, result)));
-  return tg::where(mask, grad / tg::sum(mask), scalar(0));
+  Tensor mask = (self == result).logical_or((self != self).logical_and(result != result));
+  return tg::where(mask, grad / mask.sum(), scalar(0));
 }
 
 Tensor amax_amin_backward(const Tensor& grad, const Tensor& self, const Tensor& result, IntArrayRef dim,
@@ -212,8 +200,8 @@ Tensor amax_amin_backward(const Tensor& grad, const Tensor& self, const Tensor& 
   // sum_backward broadcasts a reduced tensor back over the reduced dims.
   Tensor r = sum_backward(result, self.sizes(), dim, keepdim);
   Tensor g = sum_backward(grad, self.sizes(), dim, keepdim);
-  Tensor mask = tg::logical_or(tg::eq(self, r), tg::logical_and(tg::ne(self, self), tg::ne(r, r)));
-  Tensor count = tg::sum(mask, dim, /*keepdim=*/true);
+  Tensor mask = (self == r).logical_or((self != self).logical_and(r != r));
+  Tensor count = mask.sum(dim, /*keepdim=*/true);
   return tg::where(mask, g / count, scalar(0));
 }
 

@@ -2,6 +2,8 @@
 // Helpers for the backward formulas in derivatives.yaml. Formulas are C++ over tensorgen ops, so
 // every helper here is itself built from ops (and is therefore differentiable: double backward).
 // Declarations only: the op headers are included by formulas.cpp, not by every generated file.
+// The generated formulas live in tg::autograd::generated, so they call these helpers unqualified;
+// the operators they use (`grad * other`, `self > 0`) are Tensor's own (aten/core/TensorOperators.h).
 #include <optional>
 #include <vector>
 #include <string_view>
@@ -9,21 +11,6 @@
 #include "aten/core/Tensor.h"
 
 namespace tg {
-namespace autograd {}
-using namespace autograd;  // formulas call the helpers below unqualified
-
-// Arithmetic operators so formulas read like PyTorch's (`grad * other`, `-grad / (self * self)`).
-Tensor operator+(const Tensor& a, const Tensor& b);
-Tensor operator-(const Tensor& a, const Tensor& b);
-Tensor operator*(const Tensor& a, const Tensor& b);
-Tensor operator/(const Tensor& a, const Tensor& b);
-Tensor operator-(const Tensor& a);
-Tensor operator+(const Tensor& a, const Scalar& b);
-Tensor operator-(const Tensor& a, const Scalar& b);
-Tensor operator*(const Tensor& a, const Scalar& b);
-Tensor operator/(const Tensor& a, const Scalar& b);
-Tensor operator*(const Scalar& a, const Tensor& b);
-Tensor operator-(const Scalar& a, const Tensor& b);
 
 namespace autograd {
 // A Python-number-like 0-d tensor (weak scalar: keeps the other operand's dtype).

@@ -1,8 +1,12 @@
 """The C++ Tensor methods (`x.exp()`, `a.mm(b)`, `x.add_(y)`), as ATen generates them.
 
-An op listed with `variants: method` gets a member of `tg::Tensor` for its written schema, and an
-op with `variants: inplace` gets one for its in-place schema (`x.add_(y)`, like ATen and like the
-Python binding). Each method is declared once in TensorMethods.h, which aten/core/Tensor.h includes
+An op listed with `variants: cpp_method` gets a member of `tg::Tensor` for its written schema, and
+for its in-place schema when it also has `variants: inplace` (`x.add_(y)`). `method` alone makes
+the Python method only. Why the C++ method is its own variant: TensorMethods.h is part of the
+class, so every translation unit that sees a Tensor recompiles when it changes — adding a C++
+method costs a full rebuild (measured ~10 min on 2 cores, against ~30 s for adding an op without
+one). The ops that formulas and composites call as methods carry it; a new op opts in only when
+C++ code wants `x.op()`. Each method is declared once in TensorMethods.h, which aten/core/Tensor.h includes
 inside `class Tensor`, and defined inline in the op's own ops/<name>.h as a call to the function
 API: `inline Tensor Tensor::exp() const { return tg::exp(*this); }`. So `x.exp()` needs
 `#include "ops/exp.h"`, exactly like `tg::exp(x)`.
@@ -38,9 +42,9 @@ class Method:
 
 def _method(s: FunctionSchema, line: int) -> Method:
     if s.name in TENSOR_MEMBERS:
-        raise CodegenError(f"'{s.full_name}': 'variants: method' would add a tg::Tensor method "
+        raise CodegenError(f"'{s.full_name}': 'variants: cpp_method' would add a tg::Tensor method "
                            f"'{s.name}', which Tensor already has as a hand-written member; "
-                           f"remove 'method' or rename the op", "native_functions.yaml", line)
+                           f"remove 'cpp_method' or rename the op", "native_functions.yaml", line)
     rest = [a for a in s.arguments if a.name != "self"]
     writes_self = any(a.name == "self" and a.type.is_write for a in s.arguments)
     return Method(ret=cpp_return_type(s), name=s.name,
@@ -52,9 +56,12 @@ def _method(s: FunctionSchema, line: int) -> Method:
 
 def methods_of(f: NativeFunction) -> list[Method]:
     """The Tensor methods one YAML entry generates (none for a function-only op)."""
-    schemas = []
-    if "method" in f.variants:
-        schemas.append(f.schema)
+    if "cpp_method" not in f.variants:
+        return []
+    if not any(a.name == "self" for a in f.schema.arguments):
+        raise CodegenError(f"'{f.schema.full_name}': 'variants: cpp_method' needs an argument named self",
+                           "native_functions.yaml", f.line)
+    schemas = [f.schema]
     if f.inplace_schema is not None:
         schemas.append(f.inplace_schema)
     return [_method(s, f.line) for s in schemas]

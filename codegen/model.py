@@ -477,7 +477,7 @@ def derive_out_schema(s: FunctionSchema) -> FunctionSchema:
 # ----------------------------------------------------------------------------- YAML entries
 VALID_KEYS = {'func', 'variants', 'kind', 'dispatch', 'promotion', 'dtypes', 'tags'}
 KINDS = {'pointwise', 'reduction', 'scan', 'view', 'composite'}
-VARIANTS = {'function', 'method', 'inplace', 'out'}
+VARIANTS = {'function', 'method', 'inplace', 'out', 'cpp_method'}
 DISPATCH_KEYS = {'CPU', 'CUDA', 'Composite'}
 PROMOTIONS = {'default', 'int_to_float', 'always_bool', 'keep', 'sum', 'floating_only', 'index'}
 DTYPE_SETS = {'all', 'numeric', 'floating', 'integral', 'integral_and_bool'}

@@ -328,7 +328,7 @@ def test_load_good(tmp_path):
 def test_constants():
     assert VALID_KEYS == {'func', 'variants', 'kind', 'dispatch', 'promotion', 'dtypes', 'tags'}
     assert KINDS == {'pointwise', 'reduction', 'scan', 'view', 'composite'}
-    assert VARIANTS == {'function', 'method', 'inplace', 'out'}
+    assert VARIANTS == {'function', 'method', 'inplace', 'out', 'cpp_method'}
     assert DISPATCH_KEYS == {'CPU', 'CUDA', 'Composite'}
     assert {'default', 'int_to_float', 'always_bool'} <= PROMOTIONS
     assert {'all', 'floating'} <= DTYPE_SETS
@@ -372,7 +372,7 @@ LOAD_ERRORS = [
      ["'variants: inplace' derives 'neg_(Tensor(a!) self) -> Tensor(a!)'", "'neg_' is already defined at line 1"]),
     # keys with unknown values
     ('- func: neg(Tensor self) -> Tensor\n  variants: function, methd\n' + OK, 2,
-     ["unknown variant 'methd'", "did you mean 'method'", 'valid variants: function, inplace, method, out']),
+     ["unknown variant 'methd'", "did you mean 'method'", 'valid variants: cpp_method, function, inplace, method, out']),
     ('- func: neg(Tensor self) -> Tensor\n  variants: function,, method\n' + OK, 2, ['empty item']),
     ('- func: neg(Tensor self) -> Tensor\n  variants: function, function\n' + OK, 2, ["lists 'function' twice"]),
     ('- func: neg(Tensor self) -> Tensor\n  variants:\n' + OK, 2, ["'variants' has no value"]),
@@ -545,21 +545,21 @@ from codegen import gen  # noqa: E402
 
 _GEN_OPS = """\
 - func: var(Tensor self, int[1]? dim=None, *, Scalar? correction=None, bool keepdim=False) -> Tensor
-  variants: function, method, out
+  variants: function, method, out, cpp_method
   kind: reduction
   promotion: floating_only
   dispatch:
     CPU: var_kernel
 
 - func: amax(Tensor self, int[1] dim=[], bool keepdim=False) -> Tensor
-  variants: function, out
+  variants: function, method, out
   kind: reduction
   promotion: keep
   dispatch:
     CPU: amax_kernel
 
 - func: cumsum(Tensor self, int dim, *, ScalarType? dtype=None) -> Tensor
-  variants: function, method, inplace, out
+  variants: function, method, inplace, out, cpp_method
   kind: scan
   promotion: sum
   dispatch:
@@ -567,7 +567,7 @@ _GEN_OPS = """\
     CUDA: cumsum_kernel
 
 - func: unbind(Tensor(a) self, int dim=0) -> Tensor(a)[]
-  variants: function, method
+  variants: function, method, cpp_method
   kind: view
   dispatch:
     Composite: unbind
@@ -813,10 +813,10 @@ def test_several_returns_out_writes_the_kernel_results_back(tmp_path):
         in files["python/py_sort.cpp"]
 # ----------------------------------------------------------------------------- C++ Tensor methods
 
-def test_methods_generated_for_method_variants_only(tmp_path):
-    """`variants: method` declares a tg::Tensor member in TensorMethods.h (the function's
-    parameters without self, with its defaults) and defines it inline in ops/<name>.h; an
-    in-place variant is always a (non-const) method; a function-only op gets none."""
+def test_cpp_methods_generated_for_cpp_method_variants_only(tmp_path):
+    """`variants: cpp_method` declares a tg::Tensor member in TensorMethods.h (the function's
+    parameters without self, with its defaults) and defines it inline in ops/<name>.h, plus a
+    (non-const) one for the in-place variant; `method` alone (amax) is the Python method only."""
     files = _render(tmp_path)
     decls = files["TensorMethods.h"]
     assert ("Tensor var(std::optional<IntArrayRef> dim = std::nullopt, "
@@ -824,7 +824,7 @@ def test_methods_generated_for_method_variants_only(tmp_path):
     assert "Tensor cumsum(int64_t dim, std::optional<ScalarType> dtype = std::nullopt) const;" in decls
     assert "Tensor& cumsum_(int64_t dim, std::optional<ScalarType> dtype = std::nullopt);" in decls
     assert "std::vector<Tensor> unbind(int64_t dim = 0) const;" in decls
-    assert "amax" not in decls and "Tensor::" not in files["ops/amax.h"]   # function only
+    assert "amax" not in decls and "Tensor::" not in files["ops/amax.h"]   # Python method only
     assert "cumsum_out" not in decls                                         # no out= methods
     h = files["ops/cumsum.h"]
     assert ("inline Tensor Tensor::cumsum(int64_t dim, std::optional<ScalarType> dtype) const "
@@ -837,7 +837,7 @@ def test_methods_generated_for_method_variants_only(tmp_path):
 
 def test_method_binds_self_wherever_the_schema_puts_it(tmp_path):
     ops = ("- func: where.self(Tensor condition, Tensor self, Tensor other) -> Tensor\n"
-           "  variants: function, method\n  kind: composite\n  dispatch: {Composite: where}\n")
+           "  variants: function, method, cpp_method\n  kind: composite\n  dispatch: {Composite: where}\n")
     files = _render(tmp_path, ops, "- name: where.self(Tensor condition, Tensor self, Tensor other) -> Tensor\n"
                                    "  non_differentiable: true\n")
     assert "Tensor where(const Tensor& condition, const Tensor& other) const;" in files["TensorMethods.h"]
@@ -845,7 +845,7 @@ def test_method_binds_self_wherever_the_schema_puts_it(tmp_path):
 
 
 def test_method_clashing_with_a_tensor_member_is_an_error(tmp_path):
-    ops = "- func: numel(Tensor self) -> Tensor\n  variants: function, method\n  dispatch: {CPU: numel_kernel}\n"
+    ops = "- func: numel(Tensor self) -> Tensor\n  variants: function, cpp_method\n  dispatch: {CPU: numel_kernel}\n"
     with pytest.raises(CodegenError) as e:
         _render(tmp_path, ops, "- name: numel(Tensor self) -> Tensor\n  non_differentiable: true\n")
     assert str(e.value).startswith("native_functions.yaml:1:"), str(e.value)

@@ -524,7 +524,7 @@ def test_ops_metadata():
     assert add.schemas[0] == "add(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor"
     assert "add_(Tensor(a!) self, Tensor other, *, Scalar alpha=1) -> Tensor(a!)" in add.schemas
     assert any(s.startswith("add.out(") for s in add.schemas)
-    assert add.kind == "pointwise" and set(add.variants) == {"function", "method", "inplace", "out"}
+    assert add.kind == "pointwise" and set(add.variants) == {"function", "method", "inplace", "out", "cpp_method"}
     assert isinstance(add.tags, tuple)
     assert "pointwise" in tg.ops.div.tags
     assert tg.ops.sum.kind == "reduction"

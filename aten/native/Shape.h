@@ -1,6 +1,7 @@
 #pragma once
 // Shared by the shape ops' meta code (aten/native/Shape.cpp) and their CPU and CUDA kernels
 // (cpu/ShapeKernel.cpp, cuda/Shape.cu): the argument checks live once, here and in Shape.cpp.
+#include "aten/core/Error.h"
 #include "aten/core/Tensor.h"
 
 namespace tg::native {
@@ -34,6 +35,26 @@ inline int64_t remap_index(const RemapPlan& p, size_t d, int64_t i) {
   if (p.flip[d]) return n - 1 - i;
   const int64_t j = i - p.shift[d];
   return j < 0 ? j + n : j;
+}
+
+// Runs f.template operator()<U>() with U an unsigned integer of the element size: the shape kernels
+// (CPU and CUDA) move elements without looking at them, so they run once per element size.
+template <typename F>
+inline void dispatch_element_size(size_t size, F&& f) {
+  switch (size) {
+    case 1: f.template operator()<uint8_t>(); break;
+    case 2: f.template operator()<uint16_t>(); break;
+    case 4: f.template operator()<uint32_t>(); break;
+    case 8: f.template operator()<uint64_t>(); break;
+    default: TG_ERROR("[shape] unsupported element size ", size);
+  }
+}
+
+// sizes[begin] * ... * sizes[end - 1] (1 when empty): cat's outer and inner extents around its dim.
+inline int64_t size_product(IntArrayRef sizes, int64_t begin, int64_t end) {
+  int64_t p = 1;
+  for (int64_t d = begin; d < end; ++d) p *= sizes[d];
+  return p;
 }
 
 }  // namespace tg::native

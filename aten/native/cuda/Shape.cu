@@ -28,25 +28,6 @@ unsigned grid_for(int64_t n) {
   return b < kMaxBlocks ? b : kMaxBlocks;
 }
 
-// Runs f.template operator()<U>() with U an unsigned integer of the element size: these kernels
-// move elements without looking at them.
-template <typename F>
-void dispatch_element_size(size_t size, F&& f) {
-  switch (size) {
-    case 1: f.template operator()<uint8_t>(); break;
-    case 2: f.template operator()<uint16_t>(); break;
-    case 4: f.template operator()<uint32_t>(); break;
-    case 8: f.template operator()<uint64_t>(); break;
-    default: TG_ERROR("[shape] unsupported element size ", size);
-  }
-}
-
-int64_t prod(IntArrayRef sizes, int64_t begin, int64_t end) {
-  int64_t p = 1;
-  for (int64_t d = begin; d < end; ++d) p *= sizes[d];
-  return p;
-}
-
 // ----------------------------------------------------------------------------- flip, roll
 
 struct RemapParams {
@@ -153,7 +134,7 @@ void cat_out_cuda(TensorList tensors, int64_t dim, Tensor& out) {
   if (out.numel() == 0) return;
   const int64_t d = cat_wrap_dim(dim, tensors);
   const int64_t es = int64_t(out.element_size());
-  const int64_t outer = prod(out.sizes(), 0, d), inner = prod(out.sizes(), d + 1, out.dim());
+  const int64_t outer = size_product(out.sizes(), 0, d), inner = size_product(out.sizes(), d + 1, out.dim());
   const int64_t row_bytes = out.size(d) * inner * es;
   char* dst = static_cast<char*>(out.data_ptr());
   int64_t offset = 0;  // along dim, in elements

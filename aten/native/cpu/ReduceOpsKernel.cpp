@@ -66,19 +66,25 @@ Acc cascade_sum(const T* p, int64_t n, Map map = {}) {
   return cascade_sum<Acc>(p, half, map) + cascade_sum<Acc>(p + half, n - half, map);
 }
 
-// A long row summed by all threads: fixed 64K-element chunks (so the result is the same for any
-// thread count), chunk sums added pairwise in order.
-template <typename Acc, typename T, typename Map = NoMap>
-Acc parallel_cascade_sum(const T* p, int64_t n, Map map = {}) {
+// A sum over a long row by all threads: fixed 64K-element chunks (so the result is the same for
+// any thread count), chunk sums added pairwise in order. chunk_sum(begin, len) sums one chunk; a
+// row of at most two chunks is summed by chunk_sum(0, n) alone.
+template <typename Acc, typename F>
+Acc parallel_chunked_sum(int64_t n, const F& chunk_sum) {
   constexpr int64_t kChunk = 1 << 16;
-  if (n <= 2 * kChunk) return cascade_sum<Acc>(p, n, map);
+  if (n <= 2 * kChunk) return chunk_sum(0, n);
   const int64_t nchunks = (n + kChunk - 1) / kChunk;
   std::vector<Acc> partial(static_cast<size_t>(nchunks));
   parallel_for(0, nchunks, 1, [&](int64_t begin, int64_t end) {
-    for (int64_t c = begin; c < end; ++c)
-      partial[size_t(c)] = cascade_sum<Acc>(p + c * kChunk, std::min(kChunk, n - c * kChunk), map);
+    for (int64_t c = begin; c < end; ++c) partial[size_t(c)] = chunk_sum(c * kChunk, std::min(kChunk, n - c * kChunk));
   });
   return cascade_sum<Acc>(partial.data(), nchunks);
+}
+
+// A long row summed by all threads (see parallel_chunked_sum).
+template <typename Acc, typename T, typename Map = NoMap>
+Acc parallel_cascade_sum(const T* p, int64_t n, Map map = {}) {
+  return parallel_chunked_sum<Acc>(n, [&](int64_t begin, int64_t len) { return cascade_sum<Acc>(p + begin, len, map); });
 }
 
 // Column sums: out[c] = sum over rows of p[r * cols + c], for c in [c0, c1). Rows stream through
@@ -370,19 +376,11 @@ Acc squared_deviations(const T* p, int64_t n, Acc mean) {
   return squared_deviations<Acc>(p, half, mean) + squared_deviations<Acc>(p + half, n - half, mean);
 }
 
-// The same over a long row on all threads: fixed 64K-element chunks (so the result is the same
-// for any thread count), chunk sums added pairwise in order.
+// The same over a long row on all threads (see parallel_chunked_sum).
 template <typename Acc, typename T>
 Acc parallel_squared_deviations(const T* p, int64_t n, Acc mean) {
-  constexpr int64_t kChunk = 1 << 16;
-  if (n <= 2 * kChunk) return squared_deviations<Acc>(p, n, mean);
-  const int64_t nchunks = (n + kChunk - 1) / kChunk;
-  std::vector<Acc> partial(static_cast<size_t>(nchunks));
-  parallel_for(0, nchunks, 1, [&](int64_t begin, int64_t end) {
-    for (int64_t c = begin; c < end; ++c)
-      partial[size_t(c)] = squared_deviations<Acc>(p + c * kChunk, std::min(kChunk, n - c * kChunk), mean);
-  });
-  return cascade_sum<Acc>(partial.data(), nchunks);
+  return parallel_chunked_sum<Acc>(
+      n, [&](int64_t begin, int64_t len) { return squared_deviations<Acc>(p + begin, len, mean); });
 }
 
 // Two passes per row (the mean, then the squared deviations from it): numerically stable, and

@@ -3,6 +3,7 @@
 // (cpu/ShapeKernel.cpp, cuda/Shape.cu): the argument checks live once, here and in Shape.cpp.
 #include "aten/core/Error.h"
 #include "aten/core/Tensor.h"
+#include "aten/native/Copy.h"
 
 namespace tg::native {
 
@@ -55,6 +56,31 @@ inline int64_t size_product(IntArrayRef sizes, int64_t begin, int64_t end) {
   int64_t p = 1;
   for (int64_t d = begin; d < end; ++d) p *= sizes[d];
   return p;
+}
+
+// cat's walk over its inputs along d (wrapped; the inputs cat skips left out), shared by the CPU
+// and CUDA kernels. A non-empty input that moves as raw bytes (result and input contiguous, of the
+// result's dtype) goes to fast(t, n, offset), n its size along d and offset where it starts in the
+// result along d, in elements; the others (casts, strides) go through the copy kernel into a view
+// of their part of the result.
+template <typename F>
+inline void for_each_cat_input(TensorList tensors, int64_t d, const Tensor& out, const F& fast) {
+  int64_t offset = 0;  // along d, in elements
+  for (const Tensor& t : tensors) {
+    if (cat_skips(t)) continue;
+    const int64_t n = t.size(d);
+    if (t.numel() > 0) {
+      if (out.is_contiguous() && t.is_contiguous() && t.dtype() == out.dtype()) {
+        fast(t, n, offset);
+      } else {
+        DimVector sizes(out.sizes());
+        sizes[size_t(d)] = n;
+        Tensor part = make_view(out, sizes, out.strides(), out.storage_offset() + offset * out.stride(d));
+        copy_into(part, t, "cat");
+      }
+    }
+    offset += n;
+  }
 }
 
 }  // namespace tg::native

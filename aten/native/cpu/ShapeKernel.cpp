@@ -44,22 +44,9 @@ void cat_out_cpu(TensorList tensors, int64_t dim, Tensor& out) {
     int64_t offset;  // in the result's row, in bytes
   };
   std::vector<Piece> fast;
-  int64_t offset = 0;  // along dim, in elements
-  for (const Tensor& t : tensors) {
-    if (cat_skips(t)) continue;
-    const int64_t n = t.size(d);
-    if (t.numel() > 0) {
-      if (out.is_contiguous() && t.is_contiguous() && t.dtype() == out.dtype()) {
-        fast.push_back(Piece{static_cast<const char*>(t.data_ptr()), n * inner * es, offset * inner * es});
-      } else {
-        DimVector sizes(out.sizes());
-        sizes[size_t(d)] = n;
-        Tensor part = make_view(out, sizes, out.strides(), out.storage_offset() + offset * out.stride(d));
-        copy_into(part, t, "cat");
-      }
-    }
-    offset += n;
-  }
+  for_each_cat_input(tensors, d, out, [&](const Tensor& t, int64_t n, int64_t offset) {
+    fast.push_back(Piece{static_cast<const char*>(t.data_ptr()), n * inner * es, offset * inner * es});
+  });
   if (fast.empty()) return;
   char* dst = static_cast<char*>(out.data_ptr());
   if (outer == 1) {

@@ -137,26 +137,13 @@ void cat_out_cuda(TensorList tensors, int64_t dim, Tensor& out) {
   const int64_t outer = size_product(out.sizes(), 0, d), inner = size_product(out.sizes(), d + 1, out.dim());
   const int64_t row_bytes = out.size(d) * inner * es;
   char* dst = static_cast<char*>(out.data_ptr());
-  int64_t offset = 0;  // along dim, in elements
-  for (const Tensor& t : tensors) {
-    if (cat_skips(t)) continue;
-    const int64_t n = t.size(d);
-    if (t.numel() > 0) {
-      if (out.is_contiguous() && t.is_contiguous() && t.dtype() == out.dtype()) {
-        // outer rows of n * inner elements each, into rows of row_bytes at this input's offset.
-        const size_t width = size_t(n * inner * es);
-        TG_CUDA_CHECK(cudaMemcpy2DAsync(dst + offset * inner * es, size_t(row_bytes), t.data_ptr(), width, width,
-                                        size_t(outer), cudaMemcpyDeviceToDevice, 0),
-                      "cat: copy");
-      } else {
-        DimVector sizes(out.sizes());
-        sizes[size_t(d)] = n;
-        Tensor part = make_view(out, sizes, out.strides(), out.storage_offset() + offset * out.stride(d));
-        copy_into(part, t, "cat");
-      }
-    }
-    offset += n;
-  }
+  for_each_cat_input(tensors, d, out, [&](const Tensor& t, int64_t n, int64_t offset) {
+    // outer rows of n * inner elements each, into rows of row_bytes at this input's offset.
+    const size_t width = size_t(n * inner * es);
+    TG_CUDA_CHECK(cudaMemcpy2DAsync(dst + offset * inner * es, size_t(row_bytes), t.data_ptr(), width, width,
+                                    size_t(outer), cudaMemcpyDeviceToDevice, 0),
+                  "cat: copy");
+  });
 }
 
 Tensor flip_cuda(const Tensor& self, IntArrayRef dims) { return remap_cuda(flip_plan(self, dims), self, "flip"); }

@@ -53,6 +53,27 @@ DimVector advanced_index_result_shape(const Tensor& self, const Tensor& indices)
 void check_no_internal_overlap(const char* op, const Tensor& written);
 void check_no_overlap(const char* op, const Tensor& written, const Tensor& read);
 
+// _index_put_'s checks, shared by the CPU and CUDA kernels: the stacked index, the overlap rules, and
+// values of self's dtype in the shape _index(self, indices) has (returned in `shape`). Returns k.
+inline int64_t check_index_put(const Tensor& self, const Tensor& indices, const Tensor& values, DimVector& shape) {
+  const int64_t k = check_stacked_index("_index_put_", self, indices);
+  check_no_internal_overlap("index_put_", self);
+  check_no_overlap("index_put_", self, indices);
+  check_no_overlap("index_put_", self, values);
+  shape = advanced_index_result_shape(self, indices);
+  TG_CHECK(values.sizes().equals(shape) && values.dtype() == self.dtype(), "[_index_put_] values must be ",
+           self.dtype(), " of shape ", IntArrayRef(shape), ", got ", values.dtype(), " ", values.sizes());
+  return k;
+}
+
+// index_fill_'s checks, shared by the CPU and CUDA kernels: returns dim wrapped.
+inline int64_t check_index_fill(const Tensor& self, int64_t dim, const Tensor& index) {
+  const int64_t d = check_index_along_dim("index_fill_", self, dim, index, nullptr, false);
+  check_no_internal_overlap("index_fill_", self);
+  check_no_overlap("index_fill_", self, index);
+  return d;
+}
+
 // searchsorted's argument checks (shapes, dtypes, side vs right, sorter); returns whether the
 // search is for the upper bound (right=True or side="right").
 bool check_searchsorted(const Tensor& sorted_sequence, const Tensor& self, bool right,

@@ -415,9 +415,7 @@ Tensor& index_copy_cpu(Tensor& self, int64_t dim, const Tensor& index, const Ten
 }
 
 Tensor& index_fill_cpu(Tensor& self, int64_t dim, const Tensor& index, const Scalar& value) {
-  int64_t d = check_index_along_dim("index_fill_", self, dim, index, nullptr, false);
-  check_no_internal_overlap("index_fill_", self);
-  check_no_overlap("index_fill_", self, index);
+  int64_t d = check_index_fill(self, dim, index);
   Tensor v = scalar_in(self, value);
   Geometry vg = zero_strides(std::max<int64_t>(self.dim(), 1));
   dispatch_by_size(self.element_size(), [&]<typename U>() {
@@ -639,13 +637,8 @@ Tensor index_cpu(const Tensor& self, const Tensor& indices) {
 }
 
 Tensor& index_put_cpu(Tensor& self, const Tensor& indices, const Tensor& values, bool accumulate) {
-  const int64_t k = check_stacked_index("_index_put_", self, indices);
-  check_no_internal_overlap("index_put_", self);
-  check_no_overlap("index_put_", self, indices);
-  check_no_overlap("index_put_", self, values);
-  DimVector shape = advanced_index_result_shape(self, indices);
-  TG_CHECK(values.sizes().equals(shape) && values.dtype() == self.dtype(), "[_index_put_] values must be ",
-           self.dtype(), " of shape ", IntArrayRef(shape), ", got ", values.dtype(), " ", values.sizes());
+  DimVector shape;
+  const int64_t k = check_index_put(self, indices, values, shape);
   std::vector<int64_t> boff = advanced_offsets("index_put_", self, indices);
   std::vector<int64_t> roff = element_offsets(drop_front(self.sizes(), size_t(k)), drop_front(self.strides(), size_t(k)));
   const int64_t nb = int64_t(boff.size()), nr = int64_t(roff.size());

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "aten/dispatch/DtypeDispatch.h"
+#include "aten/native/Blas.h"
 #include "aten/native/Copy.h"
 #include "aten/native/cpu/Gemm.h"
 #include "aten/parallel/Parallel.h"
@@ -153,8 +154,6 @@ inline C scalar_as(const Scalar& s) {
     return static_cast<C>(s.to_double());
 }
 
-bool scalar_is(const Scalar& s, double v) { return s.is_floating_point() ? s.to_double() == v : s.to_int() == v; }
-
 // sum_i x[i*incx] * y[i*incy] on one thread. Contiguous float/double: Vectorized<T> with four
 // independent accumulators (one fixed order per build, so any thread count gives the same sum).
 template <typename T>
@@ -298,39 +297,17 @@ void epilogue(const Tensor& out, const Tensor& prod, const Tensor* self, const S
   });
 }
 
-bool is_half_type(ScalarType t) { return t == ScalarType::Float16 || t == ScalarType::BFloat16; }
-
-// The common frame of the BLAS-like kernels: product(prod) writes the product into prod (out
-// itself when out has the product's dtype, else a float32 buffer for the half types); then
-// out = beta * self + alpha * prod. When out overlaps an input (addmm(x, a, b, out=x)) or has
-// expanded dims, everything goes into a fresh tensor first and is copied (the copy reports the
-// expanded dims).
+// The frame of the BLAS-like kernels (aten/native/Blas.h, shared with CUDA) with the CPU epilogue.
 template <typename F>
 void blas_frame(const char* op, Tensor& out, const Tensor* self, const Scalar& beta, const Scalar& alpha,
                 std::initializer_list<const Tensor*> inputs, F&& product) {
-  if (out.numel() == 0) return;
-  bool fresh = has_expanded_dim(out);
-  for (const Tensor* t : inputs) fresh = fresh || shares_storage(out, *t);
-  if (fresh) {
-    Tensor tmp = empty_tensor(out.sizes(), out.dtype(), out.device());
-    blas_frame(op, tmp, self, beta, alpha, inputs, product);
-    copy_into(out, tmp, op);
-    return;
-  }
-  const ScalarType dt = out.dtype();
-  if (self && scalar_is(beta, 0)) self = nullptr;
-  Tensor prod = is_half_type(dt) ? empty_tensor(out.sizes(), ScalarType::Float32, out.device()) : out;
-  product(prod);
-  if (!self && scalar_is(alpha, 1) && prod.is_same(out)) return;
-  dispatch_numeric(dt, op, [&]<typename T>() {
-    using P = std::conditional_t<std::is_integral_v<T>, T, opmath_t<T>>;
-    epilogue<T, P>(out, prod, self, beta, alpha);
+  tg::native::blas_frame(op, out, self, beta, alpha, inputs, product,
+                         [&](Tensor& o, const Tensor& prod, const Tensor* s) {
+    dispatch_numeric(o.dtype(), op, [&]<typename T>() {
+      using P = std::conditional_t<std::is_integral_v<T>, T, opmath_t<T>>;
+      epilogue<T, P>(o, prod, s, beta, alpha);
+    });
   });
-}
-
-// The factors of a GEMM into a float32 prod: the half types are converted first.
-Tensor gemm_operand(const Tensor& t, const Tensor& prod) {
-  return t.dtype() == prod.dtype() ? t : to_dtype(t, prod.dtype());
 }
 
 void mv_into(const Tensor& mat, const Tensor& vec, Tensor& prod, const char* op) {

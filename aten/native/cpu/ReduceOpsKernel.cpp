@@ -335,55 +335,17 @@ void amin_kernel(const Reduction& r) { amax_amin<false>(r); }
 // ----------------------------------------------------------------------------- var / std
 
 namespace {
-// Sum of (x - mean)^2 over a row, pairwise (error grows with log n), in opmath. Leaves work like
-// cascade_sum's: 16 independent accumulator lanes in vectors (a single scalar accumulator made the
-// loop wait on the latency of every add), merged in a fixed tree.
-template <typename Acc, typename T>
-Acc squared_deviations(const T* p, int64_t n, Acc mean) {
-  constexpr int kLanes = 16;
-  constexpr int64_t kLeaf = 64 * kLanes;
-  if (n <= kLeaf) {
-    using IO = vec::VecIO<T>;
-    using V = typename IO::vec_t;
-    static_assert(std::is_same_v<typename V::value_type, Acc> && kLanes % V::size() == 0);
-    constexpr int kVecs = kLanes / V::size();
-    const V m(mean);
-    V acc[kVecs];
-    for (V& a : acc) a = V(Acc(0));
-    int64_t i = 0;
-    for (; i + kLanes <= n; i += kLanes)
-      for (int j = 0; j < kVecs; ++j) {
-        const V d = IO::load(p + i + j * V::size()) - m;
-        acc[j] = acc[j] + d * d;
-      }
-    Acc lanes[kLanes];
-    for (int j = 0; j < kVecs; ++j) acc[j].store(lanes + j * V::size());
-    for (; i < n; ++i) {
-      const Acc d = Acc(p[i]) - mean;
-      lanes[0] += d * d;
-    }
-    for (int width = kLanes / 2; width > 0; width /= 2)
-      for (int j = 0; j < width; ++j) lanes[j] += lanes[j + width];
-    return lanes[0];
+// cascade_sum's map for var/std: (x - mean)^2, so the sum of squared deviations over a row is
+// pairwise (error grows with log n), in opmath, on 16 lanes like every cascade_sum.
+template <typename Acc>
+struct SquaredDeviation {
+  Acc mean;
+  template <typename X>
+  X operator()(const X& x) const {
+    const X d = x - X(mean);
+    return d * d;
   }
-  const int64_t half = (n / 2 + kLanes - 1) / kLanes * kLanes;
-  return squared_deviations<Acc>(p, half, mean) + squared_deviations<Acc>(p + half, n - half, mean);
-}
-
-// The same over a long row on all threads: fixed 64K-element chunks (so the result is the same
-// for any thread count), chunk sums added pairwise in order.
-template <typename Acc, typename T>
-Acc parallel_squared_deviations(const T* p, int64_t n, Acc mean) {
-  constexpr int64_t kChunk = 1 << 16;
-  if (n <= 2 * kChunk) return squared_deviations<Acc>(p, n, mean);
-  const int64_t nchunks = (n + kChunk - 1) / kChunk;
-  std::vector<Acc> partial(static_cast<size_t>(nchunks));
-  parallel_for(0, nchunks, 1, [&](int64_t begin, int64_t end) {
-    for (int64_t c = begin; c < end; ++c)
-      partial[size_t(c)] = squared_deviations<Acc>(p + c * kChunk, std::min(kChunk, n - c * kChunk), mean);
-  });
-  return cascade_sum<Acc>(partial.data(), nchunks);
-}
+};
 
 // Two passes per row (the mean, then the squared deviations from it): numerically stable, and
 // each row's arithmetic is fixed, so results do not depend on the thread count. The divisor is
@@ -400,7 +362,7 @@ void var_std(const Reduction& r, const std::optional<Scalar>& correction) {
     for_each_row(r, [&](int64_t i) {
       const T* p = in + i * n;
       const Acc mean = n > 0 ? parallel_cascade_sum<Acc>(p, n) / Acc(n) : Acc(0);
-      const Acc v = parallel_squared_deviations<Acc>(p, n, mean) / divisor;
+      const Acc v = parallel_cascade_sum<Acc>(p, n, SquaredDeviation<Acc>{mean}) / divisor;
       out[i] = T(Sqrt ? std::sqrt(v) : v);
     });
   });
@@ -461,7 +423,7 @@ void count_nonzero_kernel(const Reduction& r) {
 // ----------------------------------------------------------------------------- linalg_vector_norm
 
 namespace {
-// sum over a row of |x|^p, pairwise like squared_deviations (error grows with log n).
+// sum over a row of |x|^p, pairwise like cascade_sum (error grows with log n).
 template <typename Acc, typename T>
 Acc pow_sum(const T* p, int64_t n, Acc ord) {
   if (n <= 128) {

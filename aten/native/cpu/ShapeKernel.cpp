@@ -23,24 +23,6 @@ namespace {
 // Bytes one chunk of a parallel copy should move at least (a thread wake-up costs microseconds).
 constexpr int64_t kCopyGrainBytes = kGrainSize * 8;
 
-// Runs f.template operator()<U>() with U an unsigned integer of the tensor's element size.
-template <typename F>
-void dispatch_element_size(size_t size, F&& f) {
-  switch (size) {
-    case 1: f.template operator()<uint8_t>(); break;
-    case 2: f.template operator()<uint16_t>(); break;
-    case 4: f.template operator()<uint32_t>(); break;
-    case 8: f.template operator()<uint64_t>(); break;
-    default: TG_ERROR("[shape] unsupported element size ", size);
-  }
-}
-
-int64_t prod(IntArrayRef sizes, int64_t begin, int64_t end) {
-  int64_t p = 1;
-  for (int64_t d = begin; d < end; ++d) p *= sizes[d];
-  return p;
-}
-
 }  // namespace
 
 // ----------------------------------------------------------------------------- cat
@@ -50,7 +32,7 @@ void cat_out_cpu(TensorList tensors, int64_t dim, Tensor& out) {
   if (out.numel() == 0) return;  // also when cat skips every input
   const int64_t d = cat_wrap_dim(dim, tensors);
   const int64_t es = int64_t(out.element_size());
-  const int64_t outer = prod(out.sizes(), 0, d), inner = prod(out.sizes(), d + 1, out.dim());
+  const int64_t outer = size_product(out.sizes(), 0, d), inner = size_product(out.sizes(), d + 1, out.dim());
   const int64_t row_bytes = out.size(d) * inner * es;  // one outer row of the result
 
   // A piece is one input's block of each outer row: contiguous inputs of the result's dtype go
@@ -62,22 +44,9 @@ void cat_out_cpu(TensorList tensors, int64_t dim, Tensor& out) {
     int64_t offset;  // in the result's row, in bytes
   };
   std::vector<Piece> fast;
-  int64_t offset = 0;  // along dim, in elements
-  for (const Tensor& t : tensors) {
-    if (cat_skips(t)) continue;
-    const int64_t n = t.size(d);
-    if (t.numel() > 0) {
-      if (out.is_contiguous() && t.is_contiguous() && t.dtype() == out.dtype()) {
-        fast.push_back(Piece{static_cast<const char*>(t.data_ptr()), n * inner * es, offset * inner * es});
-      } else {
-        DimVector sizes(out.sizes());
-        sizes[size_t(d)] = n;
-        Tensor part = make_view(out, sizes, out.strides(), out.storage_offset() + offset * out.stride(d));
-        copy_into(part, t, "cat");
-      }
-    }
-    offset += n;
-  }
+  for_each_cat_input(tensors, d, out, [&](const Tensor& t, int64_t n, int64_t offset) {
+    fast.push_back(Piece{static_cast<const char*>(t.data_ptr()), n * inner * es, offset * inner * es});
+  });
   if (fast.empty()) return;
   char* dst = static_cast<char*>(out.data_ptr());
   if (outer == 1) {

@@ -409,13 +409,21 @@ void check_index_range(const AlongDimPlan& p, int64_t dim, const char* op) {
                    " with size ", p.n_src);
 }
 
-// Calls f(o) for each of the plan's `outer` blocks, split across threads: block o of the result
-// is written only by f(o), so scatter-add needs no atomics and adds in a fixed order.
+// Calls f(at, from) for each element of index, `at` its offset (also in gather's result and
+// scatter's src), `from` the offset it points to (in gather's src and scatter's result). The
+// plan's `outer` blocks are split across threads: block o of the result is written only by the
+// calls of block o, in order, so scatter-add needs no atomics and adds in a fixed order.
 template <typename F>
-void for_each_block(const AlongDimPlan& p, const F& f) {
+void for_each_index(const AlongDimPlan& p, const F& f) {
+  const int64_t* idx = p.index.data<int64_t>();
   const int64_t per_block = std::max<int64_t>(1, (p.n_index + p.n_src) * p.inner);
   parallel_for(0, p.outer, std::max<int64_t>(1, kGrainSize / per_block), [&](int64_t begin, int64_t end) {
-    for (int64_t o = begin; o < end; ++o) f(o);
+    for (int64_t o = begin; o < end; ++o)
+      for (int64_t j = 0; j < p.n_index; ++j)
+        for (int64_t i = 0; i < p.inner; ++i) {
+          const int64_t at = (o * p.n_index + j) * p.inner + i;
+          f(at, (o * p.n_src + idx[at]) * p.inner + i);
+        }
   });
 }
 }  // namespace
@@ -425,15 +433,8 @@ Tensor gather_along_dim_cpu(const Tensor& self, int64_t dim, const Tensor& index
   check_index_range(p, dim, "_gather_along_dim");
   dispatch_floating(self.dtype(), "_gather_along_dim", [&]<typename T>() {
     const T* src = p.src.data<T>();
-    const int64_t* idx = p.index.data<int64_t>();
     T* out = p.result.data<T>();
-    for_each_block(p, [&](int64_t o) {
-      for (int64_t j = 0; j < p.n_index; ++j)
-        for (int64_t i = 0; i < p.inner; ++i) {
-          const int64_t at = (o * p.n_index + j) * p.inner + i;
-          out[at] = src[(o * p.n_src + idx[at]) * p.inner + i];
-        }
-    });
+    for_each_index(p, [&](int64_t at, int64_t from) { out[at] = src[from]; });
   });
   return p.result;
 }
@@ -443,16 +444,8 @@ Tensor scatter_add_along_dim_cpu(const Tensor& src, int64_t dim, const Tensor& i
   check_index_range(p, dim, "_scatter_add_along_dim");
   dispatch_floating(src.dtype(), "_scatter_add_along_dim", [&]<typename T>() {
     const T* in = p.src.data<T>();
-    const int64_t* idx = p.index.data<int64_t>();
     T* out = p.result.data<T>();
-    for_each_block(p, [&](int64_t o) {
-      for (int64_t j = 0; j < p.n_index; ++j)
-        for (int64_t i = 0; i < p.inner; ++i) {
-          const int64_t at = (o * p.n_index + j) * p.inner + i;
-          T& dst = out[(o * p.n_src + idx[at]) * p.inner + i];
-          dst = T(opmath_t<T>(dst) + opmath_t<T>(in[at]));
-        }
-    });
+    for_each_index(p, [&](int64_t at, int64_t to) { out[to] = T(opmath_t<T>(out[to]) + opmath_t<T>(in[at])); });
   });
   return p.result;
 }

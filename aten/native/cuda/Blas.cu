@@ -4,6 +4,7 @@
 // run); mv gives each row to one warp (lane-strided products, shuffle reduction). Half types
 // accumulate in float (the product goes through a float32 buffer), integers in 64-bit unsigned
 // arithmetic (wraps like the CPU kernels).
+#include "aten/native/Blas.h"
 #include "aten/native/Copy.h"
 #include "aten/native/cuda/CUDACommon.cuh"
 #include "kernels/addmm.h"
@@ -41,8 +42,6 @@ C scalar_as(const Scalar& s) {
   if constexpr (std::is_integral_v<C>) return C(s.to_int());
   else return C(s.to_double());
 }
-
-bool scalar_is(const Scalar& s, double v) { return s.is_floating_point() ? s.to_double() == v : s.to_int() == v; }
 
 template <typename A>
 __device__ inline A warp_sum(A v) {
@@ -126,42 +125,23 @@ __global__ void __launch_bounds__(kThreads) epilogue_kernel(T* out, Geom3 go, co
   out[i0 * go.stride[0] + i1 * go.stride[1] + j * go.stride[2]] = from_acc<T>(v);
 }
 
-bool is_half_type(ScalarType t) { return t == ScalarType::Float16 || t == ScalarType::BFloat16; }
-
-// As on the CPU: product(prod) fills prod (out itself, or a float32 buffer for the half types),
-// then the epilogue; out overlapping an input, or expanded, gets a fresh tensor and a copy.
+// The frame of the BLAS-like kernels (aten/native/Blas.h, shared with the CPU) with the CUDA epilogue.
 template <typename F>
 void blas_frame(const char* op, Tensor& out, const Tensor* self, const Scalar& beta, const Scalar& alpha,
                 std::initializer_list<const Tensor*> inputs, F&& product) {
-  if (out.numel() == 0) return;
-  bool fresh = false;
-  for (int64_t d = 0; d < out.dim(); ++d) fresh = fresh || (out.stride(d) == 0 && out.size(d) > 1);
-  for (const Tensor* t : inputs) fresh = fresh || out.storage().get() == t->storage().get();
-  if (fresh) {
-    Tensor tmp = empty_tensor(out.sizes(), out.dtype(), out.device(), op);
-    blas_frame(op, tmp, self, beta, alpha, inputs, product);
-    copy_into(out, tmp, op);
-    return;
-  }
-  const ScalarType dt = out.dtype();
-  if (self && scalar_is(beta, 0)) self = nullptr;
-  Tensor prod = is_half_type(dt) ? empty_tensor(out.sizes(), ScalarType::Float32, out.device(), op) : out;
-  product(prod);
-  if (!self && scalar_is(alpha, 1) && prod.is_same(out)) return;
-  dispatch_device<DtypeSet::Numeric>(dt, op, [&]<typename T>() {
-    const Geom3 go = geom3(out, out.sizes()), gp = geom3(prod, out.sizes());
-    const Geom3 gs = self ? geom3(*self, out.sizes()) : Geom3{};
-    const T* S = self ? reinterpret_cast<const T*>(self->data_ptr()) : nullptr;
-    const int64_t n = out.numel();
-    epilogue_kernel<T><<<blocks_for(n, kThreads), kThreads>>>(
-        reinterpret_cast<T*>(out.data_ptr()), go, reinterpret_cast<const prod_t<T>*>(prod.data_ptr()), gp, S, gs,
-        scalar_as<acc_t<T>>(alpha), scalar_as<acc_t<T>>(beta), n);
-    TG_CUDA_KERNEL_CHECK(op);
+  tg::native::blas_frame(op, out, self, beta, alpha, inputs, product,
+                         [&](Tensor& o, const Tensor& prod, const Tensor* s) {
+    dispatch_device<DtypeSet::Numeric>(o.dtype(), op, [&]<typename T>() {
+      const Geom3 go = geom3(o, o.sizes()), gp = geom3(prod, o.sizes());
+      const Geom3 gs = s ? geom3(*s, o.sizes()) : Geom3{};
+      const T* S = s ? reinterpret_cast<const T*>(s->data_ptr()) : nullptr;
+      const int64_t n = o.numel();
+      epilogue_kernel<T><<<blocks_for(n, kThreads), kThreads>>>(
+          reinterpret_cast<T*>(o.data_ptr()), go, reinterpret_cast<const prod_t<T>*>(prod.data_ptr()), gp, S, gs,
+          scalar_as<acc_t<T>>(alpha), scalar_as<acc_t<T>>(beta), n);
+      TG_CUDA_KERNEL_CHECK(op);
+    });
   });
-}
-
-Tensor gemm_operand(const Tensor& t, const Tensor& prod) {
-  return t.dtype() == prod.dtype() ? t : to_dtype(t, prod.dtype());
 }
 
 void mv_into(const Tensor& mat, const Tensor& vec, Tensor& prod, const char* op) {

@@ -474,9 +474,7 @@ Tensor& index_copy_cuda(Tensor& self, int64_t dim, const Tensor& index, const Te
 }
 
 Tensor& index_fill_cuda(Tensor& self, int64_t dim, const Tensor& index, const Scalar& value) {
-  int64_t d = check_index_along_dim("index_fill_", self, dim, index, nullptr, false);
-  check_no_internal_overlap("index_fill_", self);
-  check_no_overlap("index_fill_", self, index);
+  int64_t d = check_index_fill(self, dim, index);
   Tensor v = value_on_device(self, value, "index_fill_");
   Geometry g = geometry_of(self);
   g.sizes[d] = index.numel();
@@ -541,13 +539,8 @@ Tensor index_cuda(const Tensor& self, const Tensor& indices) {
 }
 
 Tensor& index_put_cuda(Tensor& self, const Tensor& indices, const Tensor& values, bool accumulate) {
-  check_stacked_index("_index_put_", self, indices);
-  check_no_internal_overlap("index_put_", self);
-  check_no_overlap("index_put_", self, indices);
-  check_no_overlap("index_put_", self, values);
-  DimVector shape = advanced_index_result_shape(self, indices);
-  TG_CHECK(values.sizes().equals(shape) && values.dtype() == self.dtype(), "[_index_put_] values must be ",
-           self.dtype(), " of shape ", IntArrayRef(shape), ", got ", values.dtype(), " ", values.sizes());
+  DimVector shape;
+  check_index_put(self, indices, values, shape);
   Geo vg = to_geo(values.sizes(), values.strides(), "_index_put_");
   dispatch_device<DtypeSet::All>(self.dtype(), "_index_put_", [&]<typename T>() {
     if (accumulate) launch_advanced<kAdd, T>("index_put_", self, indices, values.data_ptr(), vg);

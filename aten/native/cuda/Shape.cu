@@ -28,25 +28,6 @@ unsigned grid_for(int64_t n) {
   return b < kMaxBlocks ? b : kMaxBlocks;
 }
 
-// Runs f.template operator()<U>() with U an unsigned integer of the element size: these kernels
-// move elements without looking at them.
-template <typename F>
-void dispatch_element_size(size_t size, F&& f) {
-  switch (size) {
-    case 1: f.template operator()<uint8_t>(); break;
-    case 2: f.template operator()<uint16_t>(); break;
-    case 4: f.template operator()<uint32_t>(); break;
-    case 8: f.template operator()<uint64_t>(); break;
-    default: TG_ERROR("[shape] unsupported element size ", size);
-  }
-}
-
-int64_t prod(IntArrayRef sizes, int64_t begin, int64_t end) {
-  int64_t p = 1;
-  for (int64_t d = begin; d < end; ++d) p *= sizes[d];
-  return p;
-}
-
 // ----------------------------------------------------------------------------- flip, roll
 
 struct RemapParams {
@@ -153,29 +134,16 @@ void cat_out_cuda(TensorList tensors, int64_t dim, Tensor& out) {
   if (out.numel() == 0) return;
   const int64_t d = cat_wrap_dim(dim, tensors);
   const int64_t es = int64_t(out.element_size());
-  const int64_t outer = prod(out.sizes(), 0, d), inner = prod(out.sizes(), d + 1, out.dim());
+  const int64_t outer = size_product(out.sizes(), 0, d), inner = size_product(out.sizes(), d + 1, out.dim());
   const int64_t row_bytes = out.size(d) * inner * es;
   char* dst = static_cast<char*>(out.data_ptr());
-  int64_t offset = 0;  // along dim, in elements
-  for (const Tensor& t : tensors) {
-    if (cat_skips(t)) continue;
-    const int64_t n = t.size(d);
-    if (t.numel() > 0) {
-      if (out.is_contiguous() && t.is_contiguous() && t.dtype() == out.dtype()) {
-        // outer rows of n * inner elements each, into rows of row_bytes at this input's offset.
-        const size_t width = size_t(n * inner * es);
-        TG_CUDA_CHECK(cudaMemcpy2DAsync(dst + offset * inner * es, size_t(row_bytes), t.data_ptr(), width, width,
-                                        size_t(outer), cudaMemcpyDeviceToDevice, 0),
-                      "cat: copy");
-      } else {
-        DimVector sizes(out.sizes());
-        sizes[size_t(d)] = n;
-        Tensor part = make_view(out, sizes, out.strides(), out.storage_offset() + offset * out.stride(d));
-        copy_into(part, t, "cat");
-      }
-    }
-    offset += n;
-  }
+  for_each_cat_input(tensors, d, out, [&](const Tensor& t, int64_t n, int64_t offset) {
+    // outer rows of n * inner elements each, into rows of row_bytes at this input's offset.
+    const size_t width = size_t(n * inner * es);
+    TG_CUDA_CHECK(cudaMemcpy2DAsync(dst + offset * inner * es, size_t(row_bytes), t.data_ptr(), width, width,
+                                    size_t(outer), cudaMemcpyDeviceToDevice, 0),
+                  "cat: copy");
+  });
 }
 
 Tensor flip_cuda(const Tensor& self, IntArrayRef dims) { return remap_cuda(flip_plan(self, dims), self, "flip"); }

@@ -1,5 +1,6 @@
 // Binary arithmetic kernels. Each is one scalar lambda per dtype; cpu_kernel handles layout.
 #include "aten/vec/isa.h"
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -16,6 +17,7 @@
 #include "kernels/fmod.h"
 #include "kernels/heaviside.h"
 #include "kernels/hypot.h"
+#include "kernels/logaddexp.h"
 #include "kernels/maximum.h"
 #include "kernels/minimum.h"
 #include "kernels/mul.h"
@@ -161,6 +163,13 @@ void atan2_kernel(const TensorIterator& iter) {
 }
 void hypot_kernel(const TensorIterator& iter) {
   float_binary_scalar(iter, "hypot", [](auto a, auto b) { return std::hypot(a, b); });
+}
+
+void logaddexp_kernel(const TensorIterator& iter) {
+  float_binary_scalar(iter, "logaddexp", [](auto a, auto b) {
+    const auto m = std::max(a, b);  // inf + log1p(exp(-inf)) stays inf; NaN propagates through a - b
+    return std::isinf(m) && a == b ? m : m + std::log1p(std::exp(-std::abs(a - b)));
+  });
 }
 void xlogy_kernel(const TensorIterator& iter) {
   float_binary_scalar(iter, "xlogy", [](auto a, auto b) { return native::xlogy(a, b); });

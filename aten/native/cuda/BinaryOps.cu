@@ -13,6 +13,7 @@
 #include "kernels/fmod.h"
 #include "kernels/heaviside.h"
 #include "kernels/hypot.h"
+#include "kernels/logaddexp.h"
 #include "kernels/maximum.h"
 #include "kernels/minimum.h"
 #include "kernels/mul.h"
@@ -168,7 +169,7 @@ void minimum_kernel(const TensorIterator& iter) {
 
 // ---------------------------------------------------------------- issue 9
 namespace {
-enum class Bin { Atan2, Hypot, Copysign, Xlogy };
+enum class Bin { Atan2, Hypot, Copysign, Xlogy, LogAddExp };
 template <typename T, Bin F>
 struct FloatBinaryOp {
   __device__ T operator()(T a, T b) const {
@@ -176,6 +177,10 @@ struct FloatBinaryOp {
     if constexpr (F == Bin::Atan2) return from_op<T>(atan2(x, y));
     else if constexpr (F == Bin::Hypot) return from_op<T>(hypot(x, y));
     else if constexpr (F == Bin::Copysign) return from_op<T>(copysign(x, y));
+    else if constexpr (F == Bin::LogAddExp) {
+      const auto m = x > y ? x : y;
+      return from_op<T>(isinf(m) && x == y ? m : m + log1p(exp(-fabs(x - y))));
+    }
     else return from_op<T>(xlogy(x, y));
   }
 };
@@ -225,6 +230,7 @@ struct HeavisideOp {
 
 void atan2_kernel(const TensorIterator& iter) { float_binary<Bin::Atan2>(iter, "atan2"); }
 void hypot_kernel(const TensorIterator& iter) { float_binary<Bin::Hypot>(iter, "hypot"); }
+void logaddexp_kernel(const TensorIterator& iter) { float_binary<Bin::LogAddExp>(iter, "logaddexp"); }
 void copysign_kernel(const TensorIterator& iter) { float_binary<Bin::Copysign>(iter, "copysign"); }
 void xlogy_kernel(const TensorIterator& iter) { float_binary<Bin::Xlogy>(iter, "xlogy"); }
 void fmod_kernel(const TensorIterator& iter) { division_like<Div::Fmod>(iter, "fmod"); }

@@ -1,7 +1,8 @@
 """The OpInfo database behind tests/test_ops.py (DESIGN.md §8): one entry per op in native_functions.yaml.
 
-core.py holds the vocabulary (OpInfo, SampleInput, ErrorInput, dtype rules) and the default samples
-and error inputs of each kind; the entries live in one module per family:
+core.py holds the OpInfo class and re-exports the rest of the vocabulary: dtypes.py (dtype sets,
+promotion), inputs.py (SampleInput, ErrorInput, Maker, reference helpers), default_samples.py and
+default_errors.py (what each kind supplies). The entries live in one module per family:
 
     pointwise.py         kind pointwise (and composites tagged pointwise)
     reductions.py        kind reduction

@@ -48,16 +48,22 @@ struct TrueDivideOp {
   __device__ T operator()(T x, T y) const { return from_op<T>(to_op(x) / to_op(y)); }
 };
 
+// Integer division by zero flags the device error (raised on the host as PyTorch's
+// ZeroDivisionError RuntimeError) and the element gets 0.
+template <typename T>
+__device__ bool divisor_is_zero(T y, int* error) {
+  if (y != 0) return false;
+  report_error(error, kIntegerDivisionByZero);
+  return true;
+}
+
 template <typename T>
 struct DivRoundingOp {
   bool floor_mode;
   int* error;
   __device__ T operator()(T x, T y) const {
     if constexpr (std::is_integral_v<T>) {
-      if (y == 0) {
-        report_error(error, kIntegerDivisionByZero);
-        return T(0);
-      }
+      if (divisor_is_zero(y, error)) return T(0);
       return int_div_rounding(x, y, floor_mode);
     } else {
       return from_op<T>(float_div_rounding(to_op(x), to_op(y), floor_mode));
@@ -195,10 +201,7 @@ struct DivisionLikeOp {
   int* error;
   __device__ T operator()(T x, T y) const {
     if constexpr (std::is_integral_v<T>) {
-      if (y == 0) {
-        report_error(error, kIntegerDivisionByZero);
-        return T(0);
-      }
+      if (divisor_is_zero(y, error)) return T(0);
       if constexpr (F == Div::Fmod) return int_fmod(x, y);
       else if constexpr (F == Div::Remainder) return int_remainder(x, y);
       else return int_div_rounding(x, y, true);

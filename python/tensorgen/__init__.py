@@ -12,6 +12,8 @@ from tensorgen._tensor import Size, Tensor, UntypedStorage, device, tensor
 # over the generated ops
 from tensorgen._indexing import index, index_put, index_put_, nonzero, unique, where  # noqa: E402,F811
 from tensorgen import autograd, backends, cuda, ops  # noqa: F401
+from tensorgen import nn, optim, utils  # noqa: F401,E402  (pure Python over the ops)
+from tensorgen.serialization import load, save  # noqa: F401,E402
 from tensorgen.linalg import einsum, meshgrid, tensordot  # noqa: F401  (varargs, int dims; binds tg.linalg)
 from tensorgen.linalg import _tg_norm as norm  # noqa: F401  (p='fro' or a number, like torch.norm)
 from tensorgen.autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,

@@ -15,6 +15,12 @@ default_errors.py (what each kind supplies). The entries live in one module per 
     views.py             views and reshapes
     copy.py              copies, fills, conversions, whole-tensor comparisons
     backward_helpers.py  select_backward and friends
+    activations.py       activation functions, dropout, in-place random fills
+    nn_conv.py           linear, convolutions, unfold/fold
+    nn_pooling.py        pooling, pad, interpolate, pixel_shuffle
+    nn_norms_losses.py   batch/layer/group/rms norm, the losses
+    nn_embedding_attention.py  embedding(_bag), scaled_dot_product_attention, distances
+    optim.py             fused multi-tensor optimizer steps
 
 Adding a pointwise, reduction or scan op needs one line in its family module, e.g.
 `OpInfo("hypot", ref=np.hypot)`, `OpInfo("amax", ref=np.amax)`; what the YAML says (kind,

@@ -1,0 +1,1 @@
+"""tg.optim: optimizers (fused multi-tensor updates) and lr_scheduler."""

@@ -1,0 +1,1 @@
+"""tg.utils.data: Dataset, samplers, DataLoader with torch.utils.data's names and behaviour."""

@@ -88,6 +88,11 @@ def _tensor_to_numpy_bits(t):
     return a if a.dtype.byteorder in ("<", "|", "=") else a.astype(a.dtype.newbyteorder("<"))
 
 
+def _raw_bytes(a):
+    """A contiguous NumPy array's memory as a flat byte view (no copy; empty arrays too)."""
+    return a.reshape(-1).view("u1").data
+
+
 def _numpy_bits_to_tensor(a, dtype_name):
     """The inverse of _tensor_to_numpy_bits: a 1-D (or shaped) CPU tensor owning a's memory."""
     import numpy as np
@@ -192,7 +197,7 @@ def _write_record(zf, fp, start, name, data):
     """One stored (uncompressed) zip entry whose data starts on a 64-byte boundary, padded with
     an extra field exactly as torch's PyTorchStreamWriter does ('FB' + length + zeros)."""
     import zipfile
-    view = memoryview(data).cast("B")
+    view = _raw_bytes(data) if hasattr(data, "dtype") else memoryview(data).cast("B")
     info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
     info.compress_type = zipfile.ZIP_STORED
     info.file_size = view.nbytes
@@ -281,6 +286,10 @@ class _LoadedStorage:
         self.tensor = tensor  # 1-D tensor over the whole storage, already on its target device
 
 
+class _RefusedGlobal(pickle.UnpicklingError):
+    """A global that is not on the allow-list (pickle.UnpicklingError, as torch's weights_only)."""
+
+
 class _Unpickler(pickle.Unpickler):
     def __init__(self, file, loader):
         super().__init__(file)
@@ -289,7 +298,7 @@ class _Unpickler(pickle.Unpickler):
     def find_class(self, module, name):
         g = self._loader.allowed_global(module, name)
         if g is None:
-            raise pickle.UnpicklingError(
+            raise _RefusedGlobal(
                 f"[load] {self._loader.name}: refusing the global '{module}.{name}': it is not on the allow-list "
                 f"of what tensorgen reads from a checkpoint (tensors, storages, OrderedDict, torch.Size, dtypes); "
                 f"tensorgen never runs code from a file")
@@ -319,6 +328,8 @@ class _Loader:
         return RuntimeError(f"[load] {self.name}: {what}")
 
     def allowed_global(self, module, name):
+        if module == "__builtin__":  # protocol-2 pickles name builtins the Python 2 way
+            module = "builtins"
         g = self.globals.get((module, name))
         if g is not None:
             return g
@@ -468,9 +479,11 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=No
             loader = _Loader(zf, prefix, name, map_location)
             try:
                 return _Unpickler(io.BytesIO(pkl), loader).load()
-            except (pickle.UnpicklingError, RuntimeError):
+            except _RefusedGlobal:
                 raise
-            except (EOFError, ValueError, TypeError, KeyError, IndexError, AttributeError, struct.error) as e:
+            except RuntimeError:
+                raise
+            except (pickle.UnpicklingError, EOFError, ValueError, TypeError, KeyError, IndexError, AttributeError, struct.error) as e:
                 raise RuntimeError(f"[load] {name}: corrupted data.pkl ({type(e).__name__}: {e})") from None
     finally:
         if opened is not None:
@@ -485,9 +498,15 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=No
 def _atomic_write(path, write):
     """Writes through write(fp) to a temporary file in path's directory, then renames it over
     path: an error or a crash leaves the old file (or none), never a half-written one."""
-    import tempfile
+    import uuid
     directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
+    while True:  # os.open with mode 0o666 honours the umask (tempfile.mkstemp would give 0o600)
+        tmp = os.path.join(directory, f".{os.path.basename(path)}.{uuid.uuid4().hex[:12]}.tmp")
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+            break
+        except FileExistsError:
+            continue
     try:
         with os.fdopen(fd, "wb") as fp:
             write(fp)
@@ -532,7 +551,7 @@ def save_file(tensors, filename, metadata=None):
         fp.write(struct.pack("<Q", len(text)))
         fp.write(text)
         for _, _, a in arrays:
-            fp.write(memoryview(a).cast("B"))
+            fp.write(_raw_bytes(a))
     _atomic_write(os.fspath(filename), write)
 
 

@@ -38,7 +38,7 @@ def default_convert(data):
     if _is_numpy(data):
         import numpy as np
         if isinstance(data, (np.ndarray, np.generic)) and data.dtype.kind not in "SaUO":
-            return _C.from_numpy(np.ascontiguousarray(data))
+            return _C.from_numpy(np.array(data, copy=True, order="C"))  # a 0-d array stays 0-d
         return data
     if isinstance(data, collections.abc.Mapping):
         try:

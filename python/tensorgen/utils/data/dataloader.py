@@ -31,7 +31,7 @@ __all__ = ["DataLoader", "get_worker_info", "WorkerInfo"]
 # A worker waiting for work checks every so often that its parent is still alive.
 _PARENT_CHECK_INTERVAL = 2.0
 # How long shutdown waits for a worker to exit on its own before terminating it.
-_JOIN_TIMEOUT = 2.0
+_JOIN_TIMEOUT = 1.0
 
 
 class WorkerInfo:
@@ -252,9 +252,21 @@ def _worker_loop(iterable, dataset, index_queue, conn, auto_collation, collate_f
 
 # -- iterators -----------------------------------------------------------------------------------
 
+def _loader_len(dataset, batch_size, drop_last, index_sampler) -> int:
+    if isinstance(dataset, IterableDataset):
+        n = len(dataset)  # TypeError when the stream has no length, as in PyTorch
+        if batch_size is not None:
+            n = n // batch_size if drop_last else -(-n // batch_size)
+        return n
+    return len(index_sampler)
+
+
 class _BaseIter:
+    # The iterator keeps what it needs from the loader, not the loader itself: a persistent
+    # loader holds its iterator, and a reference cycle would leave the workers' shutdown to the
+    # garbage collector (which may finalize the queues first).
     def __init__(self, loader):
-        self._loader = loader
+        self._dataset, self._batch_size, self._drop_last = loader.dataset, loader.batch_size, loader.drop_last
         self._iterable = isinstance(loader.dataset, IterableDataset)
         self._auto_collation = loader.batch_sampler is not None
         self._index_sampler = loader._index_sampler
@@ -264,7 +276,7 @@ class _BaseIter:
         return self
 
     def __len__(self):
-        return len(self._loader)
+        return _loader_len(self._dataset, self._batch_size, self._drop_last, self._index_sampler)
 
 
 class _SingleProcessIter(_BaseIter):
@@ -527,9 +539,4 @@ class DataLoader:
         return self._get_iterator()
 
     def __len__(self) -> int:
-        if isinstance(self.dataset, IterableDataset):
-            n = len(self.dataset)  # TypeError when the stream has no length, as in PyTorch
-            if self.batch_size is not None:
-                n = n // self.batch_size if self.drop_last else -(-n // self.batch_size)
-            return n
-        return len(self._index_sampler)
+        return _loader_len(self.dataset, self.batch_size, self.drop_last, self._index_sampler)

@@ -38,6 +38,9 @@ def test_tensor_dataset():
     ds = dataset(5)
     x, i = ds[3]
     assert len(ds) == 5 and x.tolist() == [1.5] and i.item() == 3
+    assert ds[-1][1].item() == 4 and ds[1:3][1].tolist() == [1, 2]
+    with pytest.raises(IndexError):
+        ds[5]
     with pytest.raises(AssertionError, match="Size mismatch"):
         TensorDataset(tg.zeros([3]), tg.zeros([4]))
 

@@ -345,7 +345,8 @@ class _Loader:
     # -- storages
     def storage(self, pid):
         if not (isinstance(pid, tuple) and len(pid) == 5 and pid[0] == "storage"):
-            raise self.error(f"unsupported persistent id {pid!r:.80} (expected ('storage', type, key, location, numel))")
+            raise self.error(f"unsupported persistent id {pid!r:.80} "
+                             f"(expected ('storage', type, key, location, numel))")
         _, storage_type, key, location, numel = pid
         if not isinstance(storage_type, _StorageType):
             raise self.error(f"the storage type of record {key!r} is not a torch storage class")
@@ -483,7 +484,8 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=No
                 raise
             except RuntimeError:
                 raise
-            except (pickle.UnpicklingError, EOFError, ValueError, TypeError, KeyError, IndexError, AttributeError, struct.error) as e:
+            except (pickle.UnpicklingError, EOFError, ValueError, TypeError, KeyError, IndexError, AttributeError,
+                    struct.error) as e:
                 raise RuntimeError(f"[load] {name}: corrupted data.pkl ({type(e).__name__}: {e})") from None
     finally:
         if opened is not None:

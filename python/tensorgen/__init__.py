@@ -13,7 +13,7 @@ from tensorgen._tensor import Size, Tensor, UntypedStorage, device, tensor
 from tensorgen._indexing import index, index_put, index_put_, nonzero, unique, where  # noqa: E402,F811
 from tensorgen import autograd, backends, cuda, ops  # noqa: F401
 from tensorgen import nn, optim, utils  # noqa: F401,E402  (pure Python over the ops)
-from tensorgen.serialization import load, save  # noqa: F401,E402
+from tensorgen.serialization import load, load_file, save, save_file  # noqa: F401,E402
 from tensorgen.linalg import einsum, meshgrid, tensordot  # noqa: F401  (varargs, int dims; binds tg.linalg)
 from tensorgen.linalg import _tg_norm as norm  # noqa: F401  (p='fro' or a number, like torch.norm)
 from tensorgen.autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,

@@ -34,6 +34,8 @@ except ImportError:  # the table then compares against NumPy only
     torch = None
 
 
+from nn_norms_losses import nn_norms_losses_rows  # noqa: E402  (issue 10 rows)
+
 def interleaved(fns: dict, rounds: int, number: int) -> dict[str, list[float]]:
     """Per-library lists of seconds per call, one sample per round, libraries interleaved."""
     for fn in fns.values():  # warm-up: caches, allocator, lazy imports
@@ -103,6 +105,7 @@ def rows(quick: bool):
     yield "x * y with requires_grad (forward)", per_lib(fwd_only, numpy=False), 2000, None
 
     yield from memory_bound_rows(quick, rng, libs)
+    yield from nn_norms_losses_rows(quick, rng, libs)
 
 
 def memory_bound_rows(quick: bool, rng, libs):

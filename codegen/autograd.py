@@ -146,6 +146,7 @@ def emit(f: NativeFunction, d: Derivative, op_names: set[str], index: int = 0) -
     node_name = _camel(s.name) + f"Backward{index}"
     tensors = [a for a in s.arguments if a.type.is_tensor]
     tensor_names = [a.name for a in tensors]
+    optional_names = {a.name for a in tensors if a.type.optional}
     # Tensor[] inputs take part only when they have a formula (an index list has none).
     lists = [a for a in s.arguments if a.type.is_tensor_list and a.name in d.formulas]
     list_names = [a.name for a in lists]
@@ -215,7 +216,9 @@ def emit(f: NativeFunction, d: Derivative, op_names: set[str], index: int = 0) -
                 # history through it.
                 saves.append((n, f"SavedVariable(tg::clone({n}), false)"))
             else:
-                saves.append((n, f"SavedVariable({n}, false)"))
+                # An absent optional tensor (weight=None) is saved as an undefined tensor.
+                saves.append((n, f"SavedVariable({n}.value_or(Tensor()), false)" if n in optional_names
+                              else f"SavedVariable({n}, false)"))
         saves += [(n, f"save_list({n})") for n in saved_lists]
         saves += [(v.name, v.store) for v in saved_values]
         diff = d.output_differentiability or [True] * len(s.returns)
@@ -224,7 +227,9 @@ def emit(f: NativeFunction, d: Derivative, op_names: set[str], index: int = 0) -
             fn=f"autograd_{ident(schema)}", ret=cpp_return_type(schema), params=cpp_params(api_args(schema), False),
             args=call_args(api_args(schema)), op=schema.name, node=node_name, inplace=inplace,
             first=tensors[0].name if tensors else "",
-            edges=[(a.name,) if a.name in list_names else f"&{a.name}" if a.name in formulas else "nullptr"
+            edges=[(a.name,) if a.name in list_names
+                   else (f"({a.name}.has_value() ? &*{a.name} : nullptr)" if a.type.optional else f"&{a.name}")
+                   if a.name in formulas else "nullptr"
                    for a in inputs],
             saves=saves, outputs=outputs, single=len(s.returns) == 1 and not list_result, list_result=list_result,
             # An op that may hand back its input itself (x.contiguous(), x.to(x.dtype)): then

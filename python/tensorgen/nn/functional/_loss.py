@@ -1,4 +1,138 @@
-"""tg.nn.functional: losses."""
+"""tg.nn.functional: losses.
+
+cross_entropy and nll_loss are fused generated ops (cross_entropy_loss, nll_loss: one pass over each
+row of scores, with a one-pass backward). The element-wise losses (mse_loss, l1_loss,
+smooth_l1_loss, huber_loss, binary_cross_entropy, binary_cross_entropy_with_logits, kl_div) are
+Python composites over generated ops: autograd (and double backward) comes from the ops.
+"""
 from __future__ import annotations
 
-__all__: list[str] = []
+import warnings
+
+import tensorgen as tg
+
+__all__ = ["cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
+           "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div"]
+
+_REDUCTIONS = {"none": 0, "mean": 1, "sum": 2}
+
+
+def _legacy_reduction(size_average, reduce) -> str:
+    """PyTorch's mapping of the deprecated size_average/reduce arguments onto reduction."""
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    if size_average and reduce:
+        return "mean"
+    return "sum" if reduce else "none"
+
+
+def _reduction(reduction, size_average=None, reduce=None, allowed=("none", "mean", "sum")) -> str:
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce)
+    if not isinstance(reduction, str) or reduction not in allowed:
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    return reduction
+
+
+def _reduce(loss, reduction):
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    return loss
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean",
+                  label_smoothing=0.0):
+    """Cross entropy between the logits `input` ((C), (N, C) or (N, C, d1, ...)) and `target`: class
+    indices (int64, (), (N) or (N, d1, ...)) or class probabilities (input's shape)."""
+    r = _reduction(reduction, size_average, reduce)
+    return tg.cross_entropy_loss(input, target, weight, _REDUCTIONS[r], ignore_index, float(label_smoothing))
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
+    """Negative log likelihood of the log-probabilities `input` at the class indices `target`."""
+    r = _reduction(reduction, size_average, reduce)
+    return tg.nll_loss(input, target, weight, _REDUCTIONS[r], ignore_index)
+
+
+def _check_same_size(name, input, target):
+    if tuple(target.shape) != tuple(input.shape):
+        warnings.warn(f"Using a target size ({tuple(target.shape)}) that is different to the input size "
+                      f"({tuple(input.shape)}). This will likely lead to incorrect results due to broadcasting. "
+                      "Please ensure they have the same size.", stacklevel=3)
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    r = _reduction(reduction, size_average, reduce)
+    _check_same_size("mse_loss", input, target)
+    d = input - target
+    return _reduce(d * d, r)
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    r = _reduction(reduction, size_average, reduce)
+    _check_same_size("l1_loss", input, target)
+    return _reduce((input - target).abs(), r)
+
+
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    r = _reduction(reduction, size_average, reduce)
+    if beta < 0:
+        raise RuntimeError("[smooth_l1_loss] beta must be non-negative, got " + str(beta))
+    _check_same_size("smooth_l1_loss", input, target)
+    d = (input - target).abs()
+    if beta == 0:
+        return _reduce(d, r)
+    return _reduce(tg.where(d < beta, 0.5 * d * d / beta, d - 0.5 * beta), r)
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0):
+    r = _reduction(reduction)
+    if delta <= 0:
+        raise RuntimeError("[huber_loss] delta must be positive, got " + str(delta))
+    _check_same_size("huber_loss", input, target)
+    d = (input - target).abs()
+    return _reduce(tg.where(d < delta, 0.5 * d * d, delta * (d - 0.5 * delta)), r)
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
+    """-w (t log(x) + (1 - t) log(1 - x)), each log clamped at -100 like PyTorch."""
+    r = _reduction(reduction, size_average, reduce)
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(f"Using a target size ({tuple(target.shape)}) that is different to the input size "
+                         f"({tuple(input.shape)}) is deprecated. Please ensure they have the same size.")
+    if input.numel() and bool(((input < 0) | (input > 1)).any()):
+        raise RuntimeError("[binary_cross_entropy] all elements of input should be between 0 and 1")
+    loss = -(target * tg.clamp_min(tg.log(input), -100.0) + (1 - target) * tg.clamp_min(tg.log1p(-input), -100.0))
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, r)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None, reduction="mean",
+                                     pos_weight=None):
+    """PyTorch's stable form: (1 - t) x + (1 + (pos_weight - 1) t) (log1p(exp(-|x|)) + max(-x, 0))."""
+    r = _reduction(reduction, size_average, reduce)
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(f"Target size ({tuple(target.shape)}) must be the same as input size ({tuple(input.shape)})")
+    softplus_neg = tg.log1p(tg.exp(-input.abs())) + tg.clamp_min(-input, 0.0)
+    if pos_weight is not None:
+        loss = (1 - target) * input + ((pos_weight - 1) * target + 1) * softplus_neg
+    else:
+        loss = (1 - target) * input + softplus_neg
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, r)
+
+
+def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+    """KL divergence with `input` as log-probabilities: target (log target) * (log target - input)."""
+    r = _reduction(reduction, size_average, reduce, allowed=("none", "mean", "sum", "batchmean"))
+    if log_target:
+        loss = tg.exp(target) * (target - input)
+    else:
+        loss = tg.xlogy(target, target) - target * input
+    if r == "batchmean":
+        return loss.sum() / input.shape[0] if input.dim() else loss.sum()
+    return _reduce(loss, r)

@@ -1,14 +1,521 @@
-"""Normalizations (batch/layer/group/rms norm) and losses (cross_entropy, nll_loss, mse_loss, ...)."""
+"""Normalizations (batch/layer/group/rms norm) and losses (cross_entropy_loss, nll_loss and their
+backward ops), against NumPy references written from the definitions."""
 from __future__ import annotations
 
 import math  # noqa: F401
 
-import numpy as np  # noqa: F401
+import numpy as np
 
-import tensorgen as tg  # noqa: F401
+import tensorgen as tg
 from tensorgen.testing.opinfo.core import *  # noqa: F403  (the vocabulary of entries: OpInfo, SampleInput, _f, S, ...)
+
+_LOW = {tg.float32: (1e-5, 1e-5), tg.float64: (1e-7, 1e-7), tg.float16: (1e-2, 1e-2), tg.bfloat16: (5e-2, 5e-2)}
+
+
+def _f64(a):
+    return None if a is None else np.asarray(a, dtype=np.float64)
+
+
+# ----------------------------------------------------------------------------- losses
+
+def _rows(x):
+    """(C) / (N, C) / (N, C, d...) -> ([rows, C], loss shape)."""
+    if x.ndim == 1:
+        return x[None, :], ()
+    moved = np.moveaxis(x, 1, -1)
+    return moved.reshape(-1, x.shape[1]), moved.shape[:-1]
+
+
+def _log_softmax(x):
+    m = x.max(axis=1, keepdims=True)
+    return x - m - np.log(np.exp(x - m).sum(axis=1, keepdims=True))
+
+
+def _loss_terms(x, t, w, ignore_index, ls, log_softmax):
+    """Per-row coefficient matrix a (loss_r = -sum_c a_rc lp_rc), log-probabilities, per-row weights."""
+    x = _f64(x)
+    xr, lshape = _rows(x)
+    C = xr.shape[1]
+    lp = _log_softmax(xr) if log_softmax else xr
+    wv = np.ones(C) if w is None else _f64(w)
+    if np.issubdtype(np.asarray(t).dtype, np.floating):
+        tr, _ = _rows(_f64(t))
+        a = wv * ((1 - ls) * tr + ls / C)
+        rw = np.ones(len(xr))
+        probs = True
+    else:
+        tr = np.asarray(t).reshape(-1)
+        valid = tr != ignore_index
+        safe = np.where(valid, tr, 0)
+        a = np.zeros_like(xr)
+        a[np.arange(len(xr)), safe] = (1 - ls) * wv[safe]
+        a = (a + ls / C * wv) * valid[:, None]
+        rw = wv[safe] * valid
+        probs = False
+    return a, lp, rw, lshape, probs
+
+
+def _reduce(per_row, rw, lshape, reduction, probs, dtype_like):
+    if reduction == 0:
+        return per_row.reshape(lshape)
+    if reduction == 2:
+        return per_row.sum()
+    return per_row.sum() / (len(per_row) if probs else rw.sum())
+
+
+def _ce_ref(log_softmax):
+    def ref(x, t, w=None, reduction=1, ignore_index=-100, label_smoothing=0.0):
+        a, lp, rw, lshape, probs = _loss_terms(x, t, w, ignore_index, label_smoothing, log_softmax)
+        return _reduce(-(a * lp).sum(axis=1), rw, lshape, reduction, probs, x)
+    return ref
+
+
+def _coef(g, rw, lshape, reduction, probs, rows):
+    g = _f64(g)
+    if reduction == 0:
+        return g.reshape(-1)
+    d = (rows if probs else rw.sum()) if reduction == 1 else 1.0
+    return np.full(rows, g.reshape(()) / d)
+
+
+def _back_to(x, gr):
+    x = np.asarray(x)
+    if x.ndim == 1:
+        return gr.reshape(x.shape)
+    moved_shape = np.moveaxis(np.empty(x.shape, dtype=np.int8), 1, -1).shape
+    return np.moveaxis(gr.reshape(moved_shape), -1, 1)
+
+
+def _ce_backward_ref(log_softmax):
+    def ref(g, x, t, w, reduction, ignore_index, label_smoothing=0.0):
+        a, lp, rw, lshape, probs = _loss_terms(x, t, w, ignore_index, label_smoothing, log_softmax)
+        cf = _coef(g, rw, lshape, reduction, probs, len(a))[:, None]
+        gr = cf * (np.exp(lp) * a.sum(axis=1, keepdims=True) - a) if log_softmax else -cf * a
+        return _back_to(x, gr)
+    return ref
+
+
+def _ce_target_grad_ref(g, x, t, w, reduction, label_smoothing):
+    a, lp, rw, lshape, probs = _loss_terms(x, t, w, -100, label_smoothing, True)
+    cf = _coef(g, rw, lshape, reduction, probs, len(a))[:, None]
+    wv = np.ones(lp.shape[1]) if w is None else _f64(w)
+    return _back_to(x, -(1 - label_smoothing) * cf * wv * lp)
+
+
+def _targets(shape, C, seed=0, ignore=None):
+    rng = np.random.default_rng(seed)
+    t = rng.integers(0, C, size=shape)
+    if ignore is not None and t.size:
+        t.reshape(-1)[::3] = ignore
+    return tg.tensor(t, dtype=tg.int64)
+
+
+def _probs(make, shape):
+    p = make(shape, low=0.0, high=1.0)
+    return p
+
+
+def _loss_samples(allow_probs):
+    def gen(op, dtype, mode, make):
+        if not is_floating(dtype):  # a sample the op must refuse (NotImplementedError)
+            if mode == "basic":
+                yield SampleInput(make((2, 3)), _targets((2,), 3))
+            return
+        if mode in ("basic", "noncontig"):
+            yield SampleInput(make((4, 5)), _targets((4,), 5))
+            yield SampleInput(make((3, 4, 2, 3)), _targets((3, 2, 3), 4, seed=1), None, 0)
+            yield SampleInput(make((6,)), _targets((), 6, seed=2), None, 2)
+            if allow_probs:
+                yield SampleInput(make((4, 5)), _probs(make, (4, 5)), None, 1, -100, 0.2)
+            yield SampleInput(make((5, 4)), _targets((5,), 4, seed=3, ignore=-1), make((4,), low=0.1, high=2.0), 1, -1)
+            kw = (0.3,) if allow_probs else ()
+            yield SampleInput(make((5, 4)), _targets((5,), 4, seed=4, ignore=2), make((4,), low=0.1, high=2.0), 0, 2, *kw)
+            yield SampleInput(make((3, 4, 5)), _targets((3, 5), 4, seed=5, ignore=-100), make((4,), low=0.1, high=2.0),
+                              2, -100, *kw)
+        elif mode == "large":
+            yield SampleInput(make((67, 1000)), _targets((67,), 1000, seed=6), None, 1, -100, *((0.1,) if allow_probs else ()))
+        elif mode == "zero_size":
+            yield SampleInput(make((0, 4)), _targets((0,), 4), None, 2)
+    return gen
+
+
+def _loss_errors(name, fn, extra=()):
+    return _errors(
+        ("class index out of range", lambda: fn(_f((2, 3)), tg.tensor([0, 3])), IndexError, rf"\[{name}\].*3.*3 classes"),
+        ("negative class index", lambda: fn(_f((2, 3)), tg.tensor([-2, 0])), IndexError, rf"\[{name}\]"),
+        ("target batch mismatch", lambda: fn(_f((2, 3)), tg.tensor([0, 1, 2])), ValueError, "batch_size"),
+        ("int32 target", lambda: fn(_f((2, 3)), tg.tensor([0, 1], dtype=tg.int32)), RuntimeError, "int64"),
+        ("bad reduction", lambda: fn(_f((2, 3)), tg.tensor([0, 1]), None, 3), ValueError, "reduction"),
+        ("weight of the wrong size", lambda: fn(_f((2, 3)), tg.tensor([0, 1]), _f((4,))), RuntimeError, "weight"),
+        ("0-d input", lambda: fn(_f(()), tg.tensor(0)), RuntimeError, "dimensions"),
+        ("integer input", lambda: fn(_f((2, 3), tg.int64), tg.tensor([0, 1])), NotImplementedError),
+        *extra,
+    )
+
+
+def _input_dtype(op, s):
+    return s.args[0].dtype
+
+
+def _backward_dtype(op, s):
+    return s.args[1].dtype
+
+
+def _with_grad(gen, reduce_pos):
+    """Samples of a backward op: a gradient of the loss's shape in front of the forward's samples."""
+    def samples(op, dtype, mode, make):
+        if not is_floating(dtype):
+            if mode == "basic":
+                yield SampleInput(*(make(()), make((2, 3)), _targets((2,), 3), None, 1, -100, 0.0)[:reduce_pos + 3])
+            return
+        for s in gen(op, dtype, mode, make):
+            x, t = s.args[0], s.args[1]
+            args = list(s.args[2:]) + [None, 1, -100, 0.0][len(s.args) - 2:]
+            reduction = args[1]
+            loss_shape = () if x.dim() == 1 else (x.shape[0],) + tuple(x.shape[2:])
+            g = make(loss_shape if reduction == 0 else ())
+            yield SampleInput(g, x, t, *args[:reduce_pos])
+    return samples
+
+
+# ----------------------------------------------------------------------------- normalizations
+
+def _norm_ref(x, dims, center, eps):
+    x = _f64(x)
+    mean = x.mean(axis=dims, keepdims=True) if center else np.zeros([1] * x.ndim)
+    var = ((x - mean) ** 2).mean(axis=dims, keepdims=True) if center else (x * x).mean(axis=dims, keepdims=True)
+    rstd = 1 / np.sqrt(var + eps)
+    return (x - mean) * rstd, mean, rstd
+
+
+def _layer_norm_ref(x, shape, w, b, eps):
+    dims = tuple(range(x.ndim - len(shape), x.ndim))
+    y, m, r = _norm_ref(x, dims, True, eps)
+    y = y * (1 if w is None else _f64(w)) + (0 if b is None else _f64(b))
+    return y, m, r
+
+
+def _rms_eps(x, eps):
+    if eps is not None:
+        return eps
+    return {np.dtype(np.float64): 2.0 ** -52, np.dtype(np.float16): 2.0 ** -10}.get(np.asarray(x).dtype, 2.0 ** -23)
+
+
+def _rms_norm_ref(x, shape, w, eps):
+    dims = tuple(range(x.ndim - len(shape), x.ndim))
+    y, _, r = _norm_ref(x, dims, False, _rms_eps(x, eps))
+    return y * (1 if w is None else _f64(w)), r
+
+
+def _cview(v, ndim):
+    return _f64(v).reshape((1, -1) + (1,) * (ndim - 2))
+
+
+def _group_norm_ref(x, w, b, G, eps):
+    N, C = x.shape[:2]
+    xg = _f64(x).reshape(N, G, -1)
+    y, m, r = _norm_ref(xg, (2,), True, eps)
+    y = y.reshape(x.shape) * (1 if w is None else _cview(w, x.ndim)) + (0 if b is None else _cview(b, x.ndim))
+    return y, m.reshape(N, G), r.reshape(N, G)
+
+
+def _batch_norm_ref(x, w, b, rm, rv, training, eps):
+    dims = tuple(d for d in range(x.ndim) if d != 1)
+    C = x.shape[1]
+    x = _f64(x)
+    if training:
+        mean = x.mean(axis=dims)
+        var = x.var(axis=dims)
+        n = x.size // C
+        bv = var * n / (n - 1)
+    else:
+        mean, var, bv = _f64(rm), _f64(rv), np.zeros(0)
+    rstd = 1 / np.sqrt(var + eps)
+    y = (x - _cview(mean, x.ndim)) * _cview(rstd, x.ndim)
+    y = y * (1 if w is None else _cview(w, x.ndim)) + (0 if b is None else _cview(b, x.ndim))
+    return y, mean, rstd, bv
+
+
+def _norm_grads(g, x, dims, center, eps, wview, stats_from_x=True, mean=None, rstd=None):
+    """(grad_input, grad of xhat*w w.r.t. w summed later, xhat) in float64."""
+    g, x = _f64(g), _f64(x)
+    if stats_from_x:
+        xhat, _, rstd = _norm_ref(x, dims, center, eps)
+    else:
+        xhat = (x - mean) * rstd
+    gy = g * (1 if wview is None else wview)
+    if not stats_from_x:
+        return gy * rstd, xhat
+    proj = (gy * xhat).mean(axis=dims, keepdims=True)
+    c = gy - gy.mean(axis=dims, keepdims=True) if center else gy
+    return (c - xhat * proj) * rstd, xhat
+
+
+def _layer_norm_backward_ref(center):
+    def ref(g, x, shape, *rest):
+        if center:
+            mean, rstd, w, eps, which = rest
+        else:
+            rstd, w, eps, which = rest
+            eps = _rms_eps(x, eps)
+        k = len(shape)
+        dims = tuple(range(x.ndim - k, x.ndim))
+        gi, xhat = _norm_grads(g, x, dims, center, eps, None if w is None else _f64(w))
+        lead = tuple(range(x.ndim - k))
+        if which == 0:
+            return gi
+        return (_f64(g) * xhat).sum(axis=lead) if which == 1 else _f64(g).sum(axis=lead)
+    return ref
+
+
+def _group_norm_backward_ref(g, x, mean, rstd, w, G, eps, which):
+    N = x.shape[0]
+    dims_c = tuple(d for d in range(x.ndim) if d != 1)
+    xg = _f64(x).reshape(N, G, -1)
+    xhat = _norm_ref(xg, (2,), True, eps)[0].reshape(x.shape)
+    if which == 1:
+        return (_f64(g) * xhat).sum(axis=dims_c)
+    if which == 2:
+        return _f64(g).sum(axis=dims_c)
+    gy = _f64(g) * (1 if w is None else _cview(w, x.ndim))
+    gi, _ = _norm_grads(gy.reshape(N, G, -1), xg, (2,), True, eps, None)
+    return gi.reshape(x.shape)
+
+
+def _batch_norm_backward_ref(g, x, mean, rstd, w, training, eps, which):
+    dims = tuple(d for d in range(x.ndim) if d != 1)
+    wv = None if w is None else _cview(w, x.ndim)
+    gi, xhat = _norm_grads(g, x, dims, True, eps, wv, training, _cview(mean, x.ndim), _cview(rstd, x.ndim))
+    if which == 1:
+        return (_f64(g) * xhat).sum(axis=dims)
+    if which == 2:
+        return _f64(g).sum(axis=dims)
+    return gi
+
+
+def _acc(dt):
+    return tg.float64 if dt is tg.float64 else tg.float32
+
+
+_REFUSED = {  # one sample per op for the dtypes it must refuse (NotImplementedError)
+    "_layer_samples": lambda make: SampleInput(make((2, 3)), [3], None, None, 1e-5),
+    "_group_samples": lambda make: SampleInput(make((2, 4)), None, None, 2, 1e-5),
+    "_batch_samples": lambda make: SampleInput(make((2, 4)), None, None, None, None, True, 1e-5),
+}
+
+
+def _layer_samples(op, dtype, mode, make):
+    if not is_floating(dtype):
+        if mode == "basic":
+            yield _REFUSED["_layer_samples"](make)
+        return
+    if mode in ("basic", "noncontig"):
+        yield SampleInput(make((3, 5)), [5], make((5,)), make((5,)), 1e-5)
+        yield SampleInput(make((2, 3, 4)), [3, 4], None, None, 1e-3)
+        yield SampleInput(make((4, 6)), (6,), make((6,)), None, 1e-5)
+    elif mode == "large":
+        yield SampleInput(make((17, 1029)), [1029], make((1029,)), make((1029,)), 1e-5)
+        yield SampleInput(make((2, 5000)), [5000], None, None, 1e-5)
+    elif mode == "zero_size":
+        yield SampleInput(make((0, 4)), [4], None, None, 1e-5)
+
+
+def _rms_samples(op, dtype, mode, make):
+    for s in _layer_samples(op, dtype, mode, make):
+        # eps=None is the dtype's epsilon, which the reference only knows for float32/float64
+        default_eps = s.args[1] == [3, 4] and dtype in (tg.float32, tg.float64)
+        yield SampleInput(*s.args[:3], None if default_eps else s.args[4])
+
+
+def _group_samples(op, dtype, mode, make):
+    if not is_floating(dtype):
+        if mode == "basic":
+            yield _REFUSED["_group_samples"](make)
+        return
+    if mode in ("basic", "noncontig"):
+        yield SampleInput(make((2, 6, 3)), make((6,)), make((6,)), 3, 1e-5)
+        yield SampleInput(make((3, 4, 2, 2)), None, None, 2, 1e-5)
+        yield SampleInput(make((2, 4)), make((4,)), None, 4, 1e-3)
+    elif mode == "large":
+        yield SampleInput(make((2, 8, 33, 35)), make((8,)), make((8,)), 2, 1e-5)
+
+
+def _batch_samples(op, dtype, mode, make):
+    if not is_floating(dtype):
+        if mode == "basic":
+            yield _REFUSED["_batch_samples"](make)
+        return
+    rm = make((4,), low=-1.0, high=1.0)
+    rv = make((4,), low=0.5, high=2.0)
+    if mode in ("basic", "noncontig"):
+        yield SampleInput(make((3, 4, 5)), make((4,)), make((4,)), None, None, True, 1e-5)
+        yield SampleInput(make((5, 4)), None, None, None, None, True, 1e-3)
+        yield SampleInput(make((2, 4, 3, 2)), make((4,)), None, None, None, True, 1e-5)
+        yield SampleInput(make((3, 4, 5)), make((4,)), make((4,)), rm, rv, False, 1e-5)
+        yield SampleInput(make((2, 4, 2, 2, 2)), None, make((4,)), rm, rv, False, 1e-5)
+    elif mode == "large":
+        yield SampleInput(make((8, 4, 33, 31)), make((4,)), make((4,)), None, None, True, 1e-5)
+
+
+def _norm_backward_samples(forward, fwd_samples, layout):
+    """Samples of a norm's backward op: the forward run on each sample gives mean/rstd; `layout`
+    maps (forward sample, grad, mean, rstd, which) to the backward's arguments."""
+    def gen(op, dtype, mode, make):
+        if not is_floating(dtype):
+            if mode == "basic":
+                yield SampleInput(make((2, 3)), make((2, 3)), *layout.dummy(make))
+            return
+        for s in fwd_samples(op, dtype, mode, make):
+            if len(s.args) and not is_floating(s.args[0].dtype):
+                continue
+            with tg.no_grad():
+                res = forward(*s.args)
+            g = make(tuple(s.args[0].shape))
+            for which in layout.whiches(s):
+                yield SampleInput(*layout.args(s, g, res, which))
+    return gen
+
+
+class _LayerLayout:
+    def __init__(self, rms=False):
+        self.rms = rms
+
+    def whiches(self, s):
+        return (0, 1) if self.rms or s.args[2] is None else (0, 1, 2)
+
+    def args(self, s, g, res, which):
+        x, shape, w = s.args[0], s.args[1], s.args[2]
+        if self.rms:
+            return (g, x, shape, res[1], w, s.args[3], which)
+        return (g, x, shape, res[1], res[2], w, s.args[4], which)
+
+    def dummy(self, make):
+        return ([3], make((2, 1)), make((2, 1)), None, 1e-5, 0) if not self.rms else ([3], make((2, 1)), None, None, 0)
+
+
+class _GroupLayout:
+    def whiches(self, s):
+        return (0, 1, 2)
+
+    def args(self, s, g, res, which):
+        return (g, s.args[0], res[1], res[2], s.args[1], s.args[3], s.args[4], which)
+
+    def dummy(self, make):
+        return (make((2, 1)), make((2, 1)), None, 1, 1e-5, 0)
+
+
+class _BatchLayout:
+    def whiches(self, s):
+        return (0, 1, 2)
+
+    def args(self, s, g, res, which):
+        return (g, s.args[0], res[1], res[2], s.args[1], s.args[5], s.args[6], which)
+
+    def dummy(self, make):
+        return (make((3,)), make((3,)), None, True, 1e-5, 0)
+
+
+def _norm_errors(name, fn, items):
+    return _errors(*items, ("integer input", fn, NotImplementedError))
 
 
 def entries():
     """Normalizations and losses (NumPy references)."""
-    return []
+    out = []
+    ce, nll = tg.cross_entropy_loss, tg.nll_loss
+    fwd = dict(compute_dtype=_input_dtype, result_dtype=_input_dtype, tol=_LOW)
+    out.append(OpInfo("cross_entropy_loss", ref=_ce_ref(True), sample_inputs=_loss_samples(True), **fwd,
+                      error_inputs=_loss_errors("cross_entropy_loss", ce, (
+                          ("probabilities of another shape", lambda: ce(_f((2, 3)), _f((2, 4))), ValueError, "shape"),
+                          ("label_smoothing above 1", lambda: ce(_f((2, 3)), tg.tensor([0, 1]), None, 1, -100, 1.5),
+                           RuntimeError, "label_smoothing"),
+                      ))))
+    out.append(OpInfo("nll_loss", ref=_ce_ref(False), sample_inputs=_loss_samples(False), **fwd,
+                      error_inputs=_loss_errors("nll_loss", nll, (
+                          ("probabilities", lambda: nll(_f((2, 3)), _f((2, 3))), RuntimeError, "class indices"),
+                      ))))
+    bwd = dict(compute_dtype=_backward_dtype, result_dtype=_backward_dtype, tol=_LOW)
+    ceb, nllb = tg.cross_entropy_loss_backward, tg.nll_loss_backward
+    out.append(OpInfo("cross_entropy_loss_backward", ref=_ce_backward_ref(True),
+                      sample_inputs=_with_grad(_loss_samples(True), 4), **bwd, error_inputs=_errors(
+                          ("grad of the wrong shape", lambda: ceb(_f((3,)), _f((2, 3)), tg.tensor([0, 1]), None, 0,
+                                                                  -100, 0.0), RuntimeError, "grad_output"),
+                          ("class index out of range", lambda: ceb(_f(()), _f((2, 3)), tg.tensor([0, 5]), None, 1,
+                                                                   -100, 0.0), IndexError, "5"))))
+    out.append(OpInfo("cross_entropy_loss_input_grad", ref=_ce_backward_ref(True),
+                      sample_inputs=_with_grad(_loss_samples(True), 4), dtypes=FLOATING, **bwd, error_inputs=_errors(
+                          ("class index out of range", lambda: tg.cross_entropy_loss_input_grad(
+                              _f(()), _f((2, 3)), tg.tensor([0, 5]), None, 1, -100, 0.0), IndexError, "5"))))
+
+    def target_grad_samples(op, dtype, mode, make):
+        if not is_floating(dtype):
+            if mode == "basic":
+                yield SampleInput(make(()), make((2, 3)), make((2, 3)), None, 1, 0.0)
+            return
+        for s in _with_grad(_loss_samples(True), 4)(op, dtype, mode, make):
+            if is_floating(s.args[2].dtype):
+                yield SampleInput(*s.args[:5], 0.2)
+        if mode == "basic":
+            x = make((2, 3, 4))
+            yield SampleInput(make((2, 4)), x, make((2, 3, 4), low=0.0, high=1.0), make((3,), low=0.1, high=1.0), 0, 0.0)
+
+    out.append(OpInfo("cross_entropy_loss_target_grad", ref=_ce_target_grad_ref, sample_inputs=target_grad_samples,
+                      dtypes=FLOATING, **bwd, error_inputs=_errors(
+                          ("class indices", lambda: tg.cross_entropy_loss_target_grad(
+                              _f(()), _f((2, 3)), tg.tensor([0, 1]), None, 1, 0.0), RuntimeError, "class indices"))))
+    out.append(OpInfo("nll_loss_backward", ref=_ce_backward_ref(False),
+                      sample_inputs=_with_grad(_loss_samples(False), 3), **bwd, error_inputs=_errors(
+                          ("class index out of range", lambda: nllb(_f(()), _f((2, 3)), tg.tensor([0, 3]), None, 1,
+                                                                    -100), IndexError, "3 classes"))))
+
+    def norm_dtypes(n):
+        def rd(op, s):
+            return (s.args[0].dtype,) + (_acc(s.args[0].dtype),) * n
+        return dict(compute_dtype=_input_dtype, result_dtype=rd, tol=_LOW)
+
+    ln, rms, gn, bn = tg.native_layer_norm, tg.native_rms_norm, tg.native_group_norm, tg.native_batch_norm
+    out.append(OpInfo("native_layer_norm", ref=_layer_norm_ref, sample_inputs=_layer_samples, **norm_dtypes(2),
+                      error_inputs=_norm_errors("native_layer_norm", lambda: ln(_f((2, 3), tg.int64), [3], None, None, 1e-5), (
+                          ("shape mismatch", lambda: ln(_f((2, 3)), [4], None, None, 1e-5), RuntimeError, "normalized_shape"),
+                          ("weight of the wrong shape", lambda: ln(_f((2, 3)), [3], _f((4,)), None, 1e-5), RuntimeError, "weight"),
+                      ))))
+    out.append(OpInfo("native_rms_norm", ref=_rms_norm_ref, sample_inputs=_rms_samples, **norm_dtypes(1),
+                      error_inputs=_norm_errors("native_rms_norm", lambda: rms(_f((2, 3), tg.int64), [3], None, None), (
+                          ("shape mismatch", lambda: rms(_f((2, 3)), [2], None, None), RuntimeError, "normalized_shape"),
+                      ))))
+    out.append(OpInfo("native_group_norm", ref=_group_norm_ref, sample_inputs=_group_samples, **norm_dtypes(2),
+                      error_inputs=_norm_errors("native_group_norm", lambda: gn(_f((2, 4), tg.int64), None, None, 2, 1e-5), (
+                          ("channels not divisible", lambda: gn(_f((2, 6, 3)), None, None, 4, 1e-5), RuntimeError, "divisible"),
+                          ("1-d input", lambda: gn(_f((6,)), None, None, 2, 1e-5), RuntimeError, "2 dimensions"),
+                      ))))
+    out.append(OpInfo("native_batch_norm", ref=_batch_norm_ref, sample_inputs=_batch_samples, **norm_dtypes(3),
+                      error_inputs=_norm_errors("native_batch_norm", lambda: bn(_f((2, 3), tg.int64), None, None, None, None, True, 1e-5), (
+                          ("one value per channel", lambda: bn(_f((1, 3)), None, None, None, None, True, 1e-5), ValueError, "more than 1"),
+                          ("eval without running stats", lambda: bn(_f((2, 3)), None, None, None, None, False, 1e-5), RuntimeError, "running_mean"),
+                          ("weight of the wrong shape", lambda: bn(_f((2, 3)), _f((2,)), None, None, None, True, 1e-5), RuntimeError, "weight"),
+                      ))))
+
+    def fwd_call(fn):
+        return lambda *a: fn(*a)
+
+    # the weight/bias gradients sum a column of half-precision products
+    back = dict(compute_dtype=_backward_dtype, dtypes=FLOATING,
+                tol={**_LOW, tg.float16: (5e-2, 5e-2), tg.bfloat16: (1e-1, 2e-1)})
+    wdt = dict(result_dtype=lambda op, s: s.args[1].dtype, **back)
+    out.append(OpInfo("native_layer_norm_backward", ref=_layer_norm_backward_ref(True),
+                      sample_inputs=_norm_backward_samples(fwd_call(ln), _layer_samples, _LayerLayout()), **wdt,
+                      error_inputs=_errors(("grad of the wrong shape", lambda: tg.native_layer_norm_backward(
+                          _f((2, 4)), _f((2, 3)), [3], _f((2, 1)), _f((2, 1)), None, 1e-5, 0), RuntimeError, "grad_out"))))
+    out.append(OpInfo("native_rms_norm_backward", ref=_layer_norm_backward_ref(False),
+                      sample_inputs=_norm_backward_samples(fwd_call(rms), _rms_samples, _LayerLayout(rms=True)), **wdt,
+                      error_inputs=_errors(("which out of range", lambda: tg.native_rms_norm_backward(
+                          _f((2, 3)), _f((2, 3)), [3], _f((2, 1)), None, None, 2), RuntimeError, "which"))))
+    out.append(OpInfo("native_group_norm_backward", ref=_group_norm_backward_ref,
+                      sample_inputs=_norm_backward_samples(fwd_call(gn), _group_samples, _GroupLayout()), **wdt,
+                      error_inputs=_errors(("groups not dividing channels", lambda: tg.native_group_norm_backward(
+                          _f((2, 3)), _f((2, 3)), _f((2, 2)), _f((2, 2)), None, 2, 1e-5, 0), RuntimeError, "num_groups"))))
+    out.append(OpInfo("native_batch_norm_backward", ref=_batch_norm_backward_ref,
+                      sample_inputs=_norm_backward_samples(fwd_call(bn), _batch_samples, _BatchLayout()), **wdt,
+                      error_inputs=_errors(("grad of the wrong shape", lambda: tg.native_batch_norm_backward(
+                          _f((2, 4)), _f((2, 3)), _f((3,)), _f((3,)), None, True, 1e-5, 0), RuntimeError, "grad_out"))))
+    return out

@@ -1,0 +1,215 @@
+"""tg.nn.functional normalizations and losses against torch.nn.functional: values, gradients,
+running-stat updates, ignore_index / label_smoothing / weight combinations, errors. The NumPy
+references and gradcheck/gradgradcheck live in the op matrix (opinfo/nn_norms_losses.py)."""
+import numpy as np
+import pytest
+
+import tensorgen as tg
+import tensorgen.nn.functional as F
+
+torch = pytest.importorskip("torch", reason="these tests compare with PyTorch, which is not installed")
+TF = torch.nn.functional
+
+
+def _pair(a, requires_grad=False):
+    a = np.ascontiguousarray(a)
+    return (tg.tensor(a).requires_grad_(requires_grad) if requires_grad else tg.tensor(a),
+            torch.tensor(a, requires_grad=requires_grad))
+
+
+def _close(x, y, tol=1e-5):
+    np.testing.assert_allclose(x.detach().numpy() if hasattr(x, "detach") else x.numpy(),
+                               y.detach().numpy(), rtol=tol, atol=tol)
+
+
+RNG = np.random.default_rng(0)
+
+
+@pytest.mark.parametrize("shape", [(6, 5), (3, 5, 4), (2, 5, 3, 2), (5,)])
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+@pytest.mark.parametrize("weight", [False, True])
+@pytest.mark.parametrize("ignore_index", [-100, 1])
+@pytest.mark.parametrize("label_smoothing", [0.0, 0.25])
+def test_cross_entropy_class_indices(shape, reduction, weight, ignore_index, label_smoothing):
+    C = shape[0] if len(shape) == 1 else shape[1]
+    x = RNG.standard_normal(shape)
+    tshape = () if len(shape) == 1 else (shape[0],) + shape[2:]
+    t = RNG.integers(0, C, size=tshape)
+    w = RNG.uniform(0.2, 2.0, size=C) if weight else None
+    xg, xt = _pair(x, True)
+    kw = dict(reduction=reduction, ignore_index=ignore_index, label_smoothing=label_smoothing)
+    a = F.cross_entropy(xg, tg.tensor(t), weight=None if w is None else tg.tensor(w), **kw)
+    b = TF.cross_entropy(xt, torch.tensor(t), weight=None if w is None else torch.tensor(w), **kw)
+    _close(a, b, 1e-10)
+    ga = RNG.standard_normal(tuple(b.shape))
+    a.backward(tg.tensor(ga))
+    b.backward(torch.tensor(ga))
+    _close(xg.grad, xt.grad, 1e-10)
+
+
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+@pytest.mark.parametrize("label_smoothing", [0.0, 0.3])
+@pytest.mark.parametrize("weight", [False, True])
+def test_cross_entropy_probabilities_value_and_both_gradients(reduction, label_smoothing, weight):
+    x = RNG.standard_normal((4, 3, 2))
+    p = RNG.uniform(0, 1, size=(4, 3, 2))
+    w = RNG.uniform(0.2, 2.0, size=3) if weight else None
+    xg, xt = _pair(x, True)
+    pg, pt = _pair(p, True)
+    kw = dict(reduction=reduction, label_smoothing=label_smoothing)
+    a = F.cross_entropy(xg, pg, weight=None if w is None else tg.tensor(w), **kw)
+    b = TF.cross_entropy(xt, pt, weight=None if w is None else torch.tensor(w), **kw)
+    _close(a, b, 1e-10)
+    a.sum().backward()
+    b.sum().backward()
+    _close(xg.grad, xt.grad, 1e-10)
+    _close(pg.grad, pt.grad, 1e-10)
+
+
+def test_cross_entropy_double_backward_matches_torch():
+    x = RNG.standard_normal((5, 4))
+    t = np.array([0, 3, -100, 2, 1])
+    w = RNG.uniform(0.5, 1.5, size=4)
+    xg, xt = _pair(x, True)
+    a = F.cross_entropy(xg, tg.tensor(t), weight=tg.tensor(w), label_smoothing=0.1)
+    b = TF.cross_entropy(xt, torch.tensor(t), weight=torch.tensor(w), label_smoothing=0.1)
+    (ga,) = tg.autograd.grad(a, xg, create_graph=True)
+    (gb,) = torch.autograd.grad(b, xt, create_graph=True)
+    _close(ga, gb, 1e-10)
+    (gga,) = tg.autograd.grad((ga * ga).sum(), xg)
+    (ggb,) = torch.autograd.grad((gb * gb).sum(), xt)
+    _close(gga, ggb, 1e-10)
+    f = lambda x: F.cross_entropy(x, tg.tensor(t), weight=tg.tensor(w), label_smoothing=0.1)  # noqa: E731
+    assert tg.autograd.gradgradcheck(f, (tg.tensor(x).requires_grad_(),))
+
+
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+@pytest.mark.parametrize("shape", [(6, 5), (3, 5, 4)])
+def test_nll_loss(reduction, shape):
+    x = RNG.standard_normal(shape)
+    t = RNG.integers(0, shape[1], size=(shape[0],) + shape[2:])
+    t.reshape(-1)[0] = 2
+    w = RNG.uniform(0.2, 2.0, size=shape[1])
+    xg, xt = _pair(x, True)
+    a = F.nll_loss(xg, tg.tensor(t), weight=tg.tensor(w), ignore_index=2, reduction=reduction)
+    b = TF.nll_loss(xt, torch.tensor(t), weight=torch.tensor(w), ignore_index=2, reduction=reduction)
+    _close(a, b, 1e-12)
+    a.sum().backward()
+    b.sum().backward()
+    _close(xg.grad, xt.grad, 1e-12)
+
+
+def test_loss_errors():
+    x = tg.zeros(2, 3)
+    with pytest.raises(IndexError, match=r"\[cross_entropy_loss\] target 3 is out of bounds for 3 classes"):
+        F.cross_entropy(x, tg.tensor([0, 3]))
+    with pytest.raises(IndexError, match=r"\[nll_loss\] target -1"):
+        F.nll_loss(x, tg.tensor([-1, 0]))
+    with pytest.raises(ValueError, match="not a valid value for reduction"):
+        F.cross_entropy(x, tg.tensor([0, 1]), reduction="avg")
+    with pytest.raises(ValueError, match="batch_size"):
+        F.cross_entropy(x, tg.tensor([0, 1, 2]))
+    with pytest.raises(RuntimeError, match="int64"):
+        F.nll_loss(x, tg.tensor([0, 1], dtype=tg.int32))
+
+
+@pytest.mark.parametrize("shape", [(8, 3), (4, 3, 5), (2, 3, 4, 5), (2, 3, 2, 2, 3)])
+@pytest.mark.parametrize("affine", [False, True])
+def test_batch_norm_training_updates_running_stats(shape, affine):
+    x = RNG.standard_normal(shape) * 3 + 1
+    w, b = RNG.standard_normal(3), RNG.standard_normal(3)
+    xg, xt = _pair(x, True)
+    rm_g, rv_g = tg.zeros(3, dtype=tg.float64), tg.ones(3, dtype=tg.float64)
+    rm_t, rv_t = torch.zeros(3, dtype=torch.float64), torch.ones(3, dtype=torch.float64)
+    wg, wt = _pair(w, True)
+    bg, bt = _pair(b, True)
+    aff_g = (wg, bg) if affine else (None, None)
+    aff_t = (wt, bt) if affine else (None, None)
+    for _ in range(2):
+        a = F.batch_norm(xg, rm_g, rv_g, *aff_g, training=True, momentum=0.3)
+        c = TF.batch_norm(xt, rm_t, rv_t, *aff_t, training=True, momentum=0.3)
+    _close(a, c, 1e-10)
+    _close(rm_g, rm_t, 1e-12)
+    _close(rv_g, rv_t, 1e-12)
+    g = RNG.standard_normal(shape)
+    a.backward(tg.tensor(g))
+    c.backward(torch.tensor(g))
+    _close(xg.grad, xt.grad, 1e-9)
+    if affine:
+        _close(wg.grad, wt.grad, 1e-9)
+        _close(bg.grad, bt.grad, 1e-9)
+
+
+def test_batch_norm_eval_uses_running_stats():
+    x = RNG.standard_normal((4, 3, 5))
+    rm, rv = RNG.standard_normal(3), RNG.uniform(0.5, 2, 3)
+    w = RNG.standard_normal(3)
+    xg, xt = _pair(x, True)
+    wg, wt = _pair(w, True)
+    a = F.batch_norm(xg, tg.tensor(rm), tg.tensor(rv), wg, None, training=False)
+    c = TF.batch_norm(xt, torch.tensor(rm), torch.tensor(rv), wt, None, training=False)
+    _close(a, c, 1e-12)
+    a.sum().backward()
+    c.sum().backward()
+    _close(xg.grad, xt.grad, 1e-12)
+    _close(wg.grad, wt.grad, 1e-12)
+    with pytest.raises(ValueError, match="more than 1 value per channel"):
+        F.batch_norm(tg.zeros(1, 3), None, None, training=True)
+
+
+def test_norms_match_torch_with_gradients():
+    x = RNG.standard_normal((4, 6, 5))
+    cases = [
+        (lambda m, x, w, b: m.layer_norm(x, (6, 5), w, b, 1e-5), (6, 5)),
+        (lambda m, x, w, b: m.rms_norm(x, (5,), w, 1e-6), (5,)),
+        (lambda m, x, w, b: m.group_norm(x, 3, w, b, 1e-5), (6,)),
+    ]
+    for fn, pshape in cases:
+        xg, xt = _pair(x, True)
+        w = RNG.standard_normal(pshape)
+        wg, wt = _pair(w, True)
+        bg, bt = _pair(RNG.standard_normal(pshape), True)
+        a, c = fn(F, xg, wg, bg), fn(TF, xt, wt, bt)
+        _close(a, c, 1e-10)
+        g = RNG.standard_normal(x.shape)
+        a.backward(tg.tensor(g))
+        c.backward(torch.tensor(g))
+        _close(xg.grad, xt.grad, 1e-9)
+        _close(wg.grad, wt.grad, 1e-9)
+
+
+def test_norm_double_backward():
+    x = tg.tensor(RNG.standard_normal((3, 4, 2))).requires_grad_()
+    w = tg.tensor(RNG.standard_normal(4)).requires_grad_()
+    assert tg.autograd.gradgradcheck(lambda x, w: F.batch_norm(x, None, None, w, None, training=True), (x, w))
+    assert tg.autograd.gradgradcheck(lambda x, w: F.group_norm(x, 2, w), (x, w))
+    assert tg.autograd.gradgradcheck(lambda x: F.rms_norm(x, (2,)), (x,))
+
+
+@pytest.mark.parametrize("name, kwargs", [
+    ("mse_loss", {}), ("l1_loss", {"reduction": "sum"}), ("smooth_l1_loss", {"beta": 0.5}),
+    ("huber_loss", {"delta": 0.7}), ("binary_cross_entropy_with_logits", {}),
+    ("kl_div", {"reduction": "batchmean"}), ("kl_div", {"log_target": True, "reduction": "sum"}),
+])
+def test_elementwise_losses(name, kwargs):
+    x, y = RNG.standard_normal((4, 5)), RNG.uniform(0.05, 1, (4, 5))
+    xg, xt = _pair(x, True)
+    a = getattr(F, name)(xg, tg.tensor(y), **kwargs)
+    c = getattr(TF, name)(xt, torch.tensor(y), **kwargs)
+    _close(a, c, 1e-10)
+    a.backward()
+    c.backward()
+    _close(xg.grad, xt.grad, 1e-10)
+
+
+def test_binary_cross_entropy_and_pos_weight():
+    p, y = RNG.uniform(0.05, 0.95, (3, 4)), RNG.uniform(0, 1, (3, 4))
+    w = RNG.uniform(0.5, 2, 4)
+    pg, pt = _pair(p, True)
+    _close(F.binary_cross_entropy(pg, tg.tensor(y), weight=tg.tensor(w)),
+           TF.binary_cross_entropy(pt, torch.tensor(y), weight=torch.tensor(w)), 1e-10)
+    x = RNG.standard_normal((3, 4))
+    _close(F.binary_cross_entropy_with_logits(tg.tensor(x), tg.tensor(y), pos_weight=tg.tensor(w)),
+           TF.binary_cross_entropy_with_logits(torch.tensor(x), torch.tensor(y), pos_weight=torch.tensor(w)), 1e-10)
+    with pytest.raises(ValueError):
+        F.mse_loss(tg.zeros(2), tg.zeros(2), reduction="bad")

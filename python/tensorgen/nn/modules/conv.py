@@ -8,7 +8,7 @@ from tensorgen._tensor import Tensor
 from tensorgen.nn import functional as F
 from tensorgen.nn import init
 from tensorgen.nn.modules.module import Module
-from tensorgen.nn.modules.utils import _input_error, _pair, _reverse_repeat_tuple, _single
+from tensorgen.nn.modules._utils import _input_error, _pair, _reverse_repeat_tuple, _single
 from tensorgen.nn.parameter import Parameter
 
 __all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]

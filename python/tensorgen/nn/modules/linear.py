@@ -8,7 +8,7 @@ from tensorgen._tensor import Tensor
 from tensorgen.nn import functional as F
 from tensorgen.nn import init
 from tensorgen.nn.modules.module import Module
-from tensorgen.nn.modules.utils import _input_error
+from tensorgen.nn.modules._utils import _input_error
 from tensorgen.nn.parameter import Parameter
 
 __all__ = ["Identity", "Linear", "Bilinear"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 from tensorgen._tensor import Tensor
 from tensorgen.nn import functional as F
 from tensorgen.nn.modules.module import Module
-from tensorgen.nn.modules.utils import _single
+from tensorgen.nn.modules._utils import _single
 
 __all__ = ["MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d",
            "AdaptiveMaxPool1d", "AdaptiveMaxPool2d"]

@@ -936,3 +936,16 @@ def test_small_mlp_trains_with_manual_sgd():
             for p in model.parameters():
                 p.sub_(p.grad * 0.5)
     assert float(loss) < 0.5 * first
+
+
+def test_every_functional_the_layers_call_exists():
+    """Each layer's forward calls tg.nn.functional by torch.nn.functional's name: all must exist."""
+    import pathlib
+    import re
+    src = pathlib.Path(nn.modules.__file__).parent
+    called = set()
+    for path in src.glob("*.py"):
+        called |= set(re.findall(r"\bF\.([a-z_][a-z_0-9]*)", path.read_text()))
+    assert called, "no F calls found"
+    missing = sorted(name for name in called if not callable(getattr(nn.functional, name, None)))
+    assert missing == [], f"tg.nn.functional lacks {missing}"

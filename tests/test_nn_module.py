@@ -692,3 +692,22 @@ def test_state_dict_keys_match_torch_for_the_same_architecture():
     for (n, a), (_, b) in zip(ours.state_dict().items(), theirs.state_dict().items()):
         assert tuple(a.shape) == tuple(b.shape), n
     assert repr(ours) == repr(theirs).replace("torch.", "tensorgen.")
+
+
+@pytest.mark.skipif(not tg.cuda.is_available(), reason="needs a CUDA GPU")
+def test_cuda_and_cpu_move_parameters_buffers_and_grads():
+    net = Net()
+    net(tg.tensor(np.ones((2, 4), np.float32))).sum().backward()
+    ref = {k: _np(v).copy() for k, v in net.state_dict().items()}
+    assert net.cuda() is net
+    assert all(p.device.type == "cuda" and p.grad.device.type == "cuda" for p in net.parameters())
+    assert all(b.device.type == "cuda" for b in net.buffers())
+    out = net(tg.tensor(np.ones((2, 4), np.float32)).cuda())
+    assert out.device.type == "cuda"
+    net.cpu()
+    for k, v in net.state_dict().items():
+        assert v.device.type == "cpu"
+        np.testing.assert_array_equal(_np(v), ref[k])
+    net.to("cuda", tg.float64)
+    assert net.fc1.weight.dtype == tg.float64 and net.fc1.calls.dtype == tg.int64
+    assert net.fc1.weight.device.type == "cuda"

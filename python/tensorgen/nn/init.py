@@ -143,6 +143,8 @@ def eye_(tensor: Tensor) -> Tensor:
         raise ValueError("Only tensors with 2 dimensions are supported")
     with no_grad():
         eye = _C.eye(tensor.size(0), tensor.size(1), dtype=tensor.dtype)
+        if tensor.device.type != "cpu":
+            eye = eye.to(tensor.device)
         return tensor.copy_(eye)
 
 

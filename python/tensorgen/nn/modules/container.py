@@ -13,7 +13,7 @@ from tensorgen.nn.parameter import Parameter
 __all__ = ["Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"]
 
 
-def _index(idx: Any, size: int, what: str) -> int:
+def _index(idx: Any, size: int) -> int:
     """A Python index into a container of `size` items (negative counts from the end)."""
     idx = operator.index(idx)
     if not -size <= idx < size:
@@ -36,7 +36,7 @@ class Sequential(Module):
 
     def _get_item_by_idx(self, iterator, idx):
         size = len(self)
-        idx = _index(idx, size, "Sequential")
+        idx = _index(idx, size)
         return next(islice(iterator, idx, None))
 
     def __getitem__(self, idx):
@@ -125,17 +125,17 @@ class ModuleList(Module):
     def __getitem__(self, idx):
         if isinstance(idx, slice):
             return self.__class__(list(self._modules.values())[idx])
-        return self._modules[str(_index(idx, len(self), "ModuleList"))]
+        return self._modules[str(_index(idx, len(self)))]
 
     def __setitem__(self, idx: int, module: Module) -> None:
-        setattr(self, str(_index(idx, len(self), "ModuleList")), module)
+        setattr(self, str(_index(idx, len(self))), module)
 
     def __delitem__(self, idx) -> None:
         if isinstance(idx, slice):
             for k in range(len(self._modules))[idx]:
                 delattr(self, str(k))
         else:
-            delattr(self, str(_index(idx, len(self), "ModuleList")))
+            delattr(self, str(_index(idx, len(self))))
         str_indices = [str(i) for i in range(len(self._modules))]
         self._modules = OrderedDict(zip(str_indices, self._modules.values()))
 
@@ -280,7 +280,7 @@ class ParameterList(Module):
             self += values
 
     def _key(self, idx) -> str:
-        return str(_index(idx, self._size, "ParameterList"))
+        return str(_index(idx, self._size))
 
     def __getitem__(self, idx):
         if isinstance(idx, slice):

@@ -7,6 +7,7 @@
 Launch with `python -m tensorgen.distributed.run -n 2 script.py` or `mpiexec -n 2 python script.py`.
 mpi4py is imported (and MPI initialized) by init_process_group, not by this import.
 """
+from tensorgen.distributed._mpi import DistPeerFailure  # noqa: F401
 from tensorgen.distributed._api import (DistBackendError, DistTimeoutError, GroupMember, ProcessGroup, ReduceOp,
                                         Work, all_gather, all_gather_into_tensor, all_gather_object, all_reduce,
                                         all_to_all_single, barrier, broadcast, broadcast_object_list,

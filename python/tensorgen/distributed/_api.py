@@ -402,7 +402,7 @@ def all_gather(tensor_list, tensor, group=None, async_op: bool = False):
     flat = _C.empty([pg.size() * buf.numel], dtype=tensor.dtype)
     out = Buf(flat, what)
     seq = pg.begin(what, (meta(tensor),))
-    req = _mpi_call(what, pg.comm.Iallgather, buf.spec(), out.spec())
+    req = _mpi_call(what, pg.comm.Iallgather, buf.spec(), out.spec(buf.numel))  # count per rank
     return _run(pg, what, seq, [req], async_op, _scatter_into(flat, list(tensor_list)), (buf, out), tensor_list)
 
 
@@ -434,7 +434,7 @@ def reduce_scatter_tensor(output, input, op=ReduceOp.SUM, group=None, async_op: 
                          f"numel ({out.numel}), got {input.dtype} with {inp.numel} elements")
     mop = _mpi.mpi_op(name, out.c.dtype, what)
     seq = pg.begin(what, (meta(input), meta(output), name))
-    req = _mpi_call(what, pg.comm.Ireduce_scatter_block, inp.spec(), out.spec(), op=mop)
+    req = _mpi_call(what, pg.comm.Ireduce_scatter_block, inp.spec(out.numel), out.spec(), op=mop)  # counts per block
     return _run(pg, what, seq, [req], async_op, _avg_finish(out, name, pg.size()), (inp, out), (output,))
 
 
@@ -464,7 +464,7 @@ def gather(tensor, gather_list=None, dst: int | None = None, group=None, async_o
         flat = _C.empty([pg.size() * buf.numel], dtype=tensor.dtype)
         out = Buf(flat, what)
         keep.append(out)
-        recv = out.spec()
+        recv = out.spec(buf.numel)  # count per rank
         fin = _scatter_into(flat, list(gather_list))
     elif gather_list:
         raise ValueError(f"[{what}] gather_list must be empty or None on non-destination ranks")
@@ -488,7 +488,7 @@ def scatter(tensor, scatter_list=None, src: int | None = None, group=None, async
         flat = _C.cat([t.reshape([-1]) for t in scatter_list])
         sb = Buf(flat, what)
         keep.append(sb)
-        send = sb.spec()
+        send = sb.spec(buf.numel)  # count per rank
     elif scatter_list:
         raise ValueError(f"[{what}] scatter_list must be empty or None on non-source ranks")
     seq = pg.begin(what, (meta(tensor), root))

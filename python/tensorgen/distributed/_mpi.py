@@ -41,7 +41,7 @@ class DistTimeoutError(DistBackendError):
     """A collective did not complete within the process group's timeout."""
 
 
-class _PeerFailure(DistBackendError):
+class DistPeerFailure(DistBackendError):
     """Raised on a rank because another rank failed first (that rank is named in the message)."""
 
 
@@ -279,7 +279,7 @@ def _excepthook(exc_type, exc, tb) -> None:
         sys.stderr.flush()
         comm = S.fault_comm
         size = comm.Get_size()
-        if isinstance(exc, _PeerFailure) and S.peer_fault is not None:
+        if isinstance(exc, DistPeerFailure) and S.peer_fault is not None:
             # a consequence: acknowledge to the rank that failed first, which then aborts the job
             comm.isend(None, dest=S.peer_fault[0], tag=_TAG_ACK)
             time.sleep(grace_seconds())
@@ -319,7 +319,7 @@ def at_exit() -> None:
 def check_peer_fault(what: str) -> None:
     f = S.peer_fault
     if f is not None:
-        raise _PeerFailure(f"[{what}] rank {f[0]} failed: {f[1]}")
+        raise DistPeerFailure(f"[{what}] rank {f[0]} failed: {f[1]}")
 
 
 def _status_report(pg, seq: int) -> str:

@@ -35,7 +35,7 @@ __all__ = ["Tensor", "Size", "device", "dtype", "tensor", "ops", "autograd", "no
 def __getattr__(name: str):
     # tensorgen.testing needs NumPy: imported on first use so `import tensorgen` stays fast
     # (DESIGN.md §9: import <= 0.1 s; NumPy alone takes ~0.15 s).
-    if name == "testing":
+    if name in ("testing", "distributed"):  # distributed: NumPy, and mpi4py once initialized
         import importlib
-        return importlib.import_module("tensorgen.testing")
+        return importlib.import_module(f"tensorgen.{name}")
     raise AttributeError(f"module 'tensorgen' has no attribute '{name}'")

@@ -10,3 +10,15 @@ from tensorgen.nn.modules import *  # noqa: F401,F403
 from tensorgen.nn.modules import Module  # noqa: F401
 from tensorgen.nn.modules.module import RemovableHandle  # noqa: F401
 from tensorgen.nn import modules, utils  # noqa: F401
+
+
+def __getattr__(name: str):
+    # tg.nn.parallel (DistributedDataParallel, SyncBatchNorm) sits on tg.distributed, which needs
+    # NumPy and MPI: loaded on first use so `import tensorgen` stays fast (DESIGN.md §9).
+    if name == "parallel":
+        import importlib
+        return importlib.import_module("tensorgen.nn.parallel")
+    if name == "SyncBatchNorm":
+        from tensorgen.nn.parallel import SyncBatchNorm
+        return SyncBatchNorm
+    raise AttributeError(f"module 'tensorgen.nn' has no attribute '{name}'")

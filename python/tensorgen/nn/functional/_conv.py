@@ -2,8 +2,8 @@
 
 Thin front ends over the generated ops (native_functions.yaml, aten/native/Convolution.cpp). What
 PyTorch does in Python or in its front end happens here: padding='same'/'valid' become numbers
-(an odd total 'same' padding puts the extra zero at the end, as PyTorch does), and unfold/fold
-check the input's rank.
+(an odd total 'same' padding puts the extra zero at the end, as PyTorch does); for unfold/fold
+the im2col / col2im ops check the input's rank and sizes.
 """
 from __future__ import annotations
 
@@ -80,14 +80,9 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
 
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     """Sliding blocks as columns (im2col): (N, C, H, W) -> (N, C kh kw, L); (C, H, W) -> (C kh kw, L)."""
-    if input.dim() not in (3, 4):
-        raise NotImplementedError(f"[unfold] only 3D or 4D input tensors are supported (got {input.dim()}D)")
     return _C.im2col(input, kernel_size, dilation, padding, stride)
 
 
 def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     """Columns summed back into an image (col2im): (N, C kh kw, L) -> (N, C, H, W); (C kh kw, L) -> (C, H, W)."""
-    if input.dim() not in (2, 3):
-        raise NotImplementedError(f"[fold] only unbatched (2D) or batched (3D) input tensors are supported "
-                                  f"(got {input.dim()}D)")
     return _C.col2im(input, output_size, kernel_size, dilation, padding, stride)

@@ -224,3 +224,16 @@ def test_results_do_not_depend_on_the_thread_count():
     for r in results[1:]:
         np.testing.assert_array_equal(r[0], results[0][0])
         np.testing.assert_array_equal(r[1], results[0][1])
+
+
+def test_benchmark_rows_run():
+    """benchmarks/bench_conv.py --quick runs end to end and prints its three rows (never how fast)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_conv.py"
+    r = subprocess.run([sys.executable, str(script), "--quick", "--repeat", "1"], capture_output=True, text=True,
+                       timeout=300)
+    assert r.returncode == 0, r.stderr[-3000:]
+    for row in ["conv2d 4x64x28^2 k3 pad1 64->64 fwd", "conv2d 4x64x28^2 k3 pad1 fwd+bwd", "linear 512x256x256"]:
+        assert row in r.stdout, (row, r.stdout)

@@ -322,7 +322,10 @@ Tensor conv_impl(const char* op, int64_t nd, const Tensor& input, const Tensor& 
   Tensor out;
   if (!transposed) {
     const int64_t og = out_channels / groups, kg = (channels / groups) * area;
-    const Tensor cols = tg::im2col(x, {kh, kw}, dil, pad, st);  // (N, C kh kw, L)
+    // (N, C kh kw, L). A 1x1 kernel with stride 1 and no padding reads every pixel once: the
+    // columns are the image itself (a view when it is contiguous).
+    const bool pointwise = area == 1 && st[0] == 1 && st[1] == 1 && pad[0] == 0 && pad[1] == 0;
+    const Tensor cols = pointwise ? tg::reshape(x, {n, channels, H * W}) : tg::im2col(x, {kh, kw}, dil, pad, st);
     const int64_t L = cols.size(2);
     const Tensor wg = tg::reshape(w, {groups, og, kg});
     // (N G, O/G, C/G kh kw) @ (N G, C/G kh kw, L): the weight is broadcast along the batch

@@ -173,6 +173,7 @@ _BAD = [
     ("conv_transpose2d", lambda m: m.conv_transpose2d(m.zeros(1, 4, 5, 5), m.zeros(4, 2, 3, 3), stride=2,
                                                       output_padding=2)),
     ("linear", lambda m: m.linear(m.zeros(3, 4), m.zeros(5, 3))),
+    ("linear", lambda m: m.linear(m.zeros(3, 4), m.zeros(5, 4), m.zeros(4))),
     ("bilinear", lambda m: m.bilinear(m.zeros(3, 4), m.zeros(3, 2), m.zeros(5, 4, 3))),
     ("im2col", lambda m: m.unfold(m.zeros(1, 2, 3, 3), 4)),                 # F.unfold is the im2col op
     ("im2col", lambda m: m.unfold(m.zeros(1, 1, 2, 3, 3), 2)),

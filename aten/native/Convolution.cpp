@@ -166,6 +166,9 @@ Tensor linear(const Tensor& input, const Tensor& weight, const std::optional<Ten
     rows = 1;
     for (int64_t d = 0; d + 1 < input.dim(); ++d) rows *= input.size(d);
   }
+  if (bias && bias->dim() == 1)
+    TG_CHECK(bias->size(0) == out_features || bias->size(0) == 1, "[linear] bias of shape ", bias->sizes(),
+             " can't be added to the output's last dim of ", out_features, " (weight of shape ", weight.sizes(), ")");
   const Tensor x = tg::reshape(input, {input.dim() >= 2 ? rows : 1, in});
   Tensor r;
   if (bias && bias->dim() <= 1)

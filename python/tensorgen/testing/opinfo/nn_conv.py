@@ -360,7 +360,8 @@ def entries():
         ("3-D weight", lambda: tg.linear(_f((3, 4)), _f((2, 5, 4))), RuntimeError, r"\[linear\] weight"),
         ("0-d input", lambda: tg.linear(tg.tensor(1.0), _f((5, 1))), RuntimeError, r"\[linear\]"),
         ("dtypes differ", lambda: tg.linear(_f((3, 4)), _f((5, 4), tg.float64)), RuntimeError, r"\[linear\].*dtype"),
-        ("bias of the wrong size", lambda: tg.linear(_f((3, 4)), _f((5, 4)), _f((4,))), RuntimeError),
+        ("bias of the wrong size", lambda: tg.linear(_f((3, 4)), _f((5, 4)), _f((4,))), RuntimeError,
+         r"\[linear\] bias of shape \[4\]"),
     )
     bilinear_errors = _errors(
         ("ranks differ", lambda: tg.bilinear(_f((3, 4)), _f((2,)), _f((5, 4, 2))), RuntimeError,

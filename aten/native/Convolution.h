@@ -1,0 +1,40 @@
+#pragma once
+// The geometry of im2col / col2im (the sliding 2-D blocks behind unfold, fold and the
+// convolutions), shared by the meta functions (Convolution.cpp), the CPU kernels
+// (cpu/ConvolutionKernel.cpp) and the CUDA kernels (cuda/Convolution.cu).
+//
+// An image is (C, H, W); a batch of them (N, C, H, W). The columns of one image are a
+// (C * kh * kw, out_h * out_w) matrix: row (c, ki, kj) holds, for every block position (oy, ox),
+// the pixel image[c, oy * sh - ph + ki * dh, ox * sw - pw + kj * dw], or 0 where that falls into
+// the padding. col2im is its adjoint: every column entry is added back into the pixel it came from.
+#include <cstdint>
+
+#include "aten/core/Tensor.h"
+
+namespace tg::native {
+
+struct Im2colGeometry {
+  int64_t batch = 1, channels = 0, height = 0, width = 0;  // the image(s); batch 1 for an unbatched one
+  int64_t kh = 1, kw = 1, dh = 1, dw = 1, ph = 0, pw = 0, sh = 1, sw = 1;  // kernel, dilation, padding, stride
+  int64_t out_h = 0, out_w = 0;  // block positions along H and W
+
+  int64_t kernel_area() const { return kh * kw; }
+  int64_t rows() const { return channels * kh * kw; }  // rows of one image's column matrix
+  int64_t blocks() const { return out_h * out_w; }     // its columns
+};
+
+// Reads kernel_size, dilation, padding and stride (two values each, checked: kernel, dilation and
+// stride > 0, padding >= 0) and the image size; the block counts are computed by
+// sliding_blocks() below. `op` names the caller in errors.
+Im2colGeometry im2col_geometry(const char* op, int64_t height, int64_t width, IntArrayRef kernel_size,
+                               IntArrayRef dilation, IntArrayRef padding, IntArrayRef stride);
+
+// Number of positions of a window of `kernel` taps spaced `dilation` apart, moved by `stride`
+// over `size + 2 * pad` elements: (size + 2 pad - dilation (kernel - 1) - 1) / stride + 1, or a
+// value < 1 when the window does not fit (floor division, so a negative numerator stays negative).
+inline int64_t sliding_blocks(int64_t size, int64_t kernel, int64_t dilation, int64_t pad, int64_t stride) {
+  const int64_t span = size + 2 * pad - dilation * (kernel - 1) - 1;
+  return span < 0 ? 0 : span / stride + 1;
+}
+
+}  // namespace tg::native

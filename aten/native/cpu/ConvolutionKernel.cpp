@@ -1,0 +1,147 @@
+// im2col / col2im on the CPU (geometry: aten/native/Convolution.h; checks: the meta functions in
+// Convolution.cpp).
+//
+// im2col writes one row (c, ki, kj) of the column matrix at a time: for each block row oy the
+// source is one image row, read at x = ox * sw - pw + kj * dw, so the output row is zeros, a
+// contiguous run (memcpy for stride 1), zeros. Rows are independent: parallel over (n, row).
+//
+// col2im is a sum of kh * kw shifted, strided copies of the columns into each (n, c) image plane;
+// a plane is one task (planes are independent, so threads never write the same pixel). The plane
+// is accumulated in the compute type (float for float16/bfloat16) in a fixed order (ki, kj, oy,
+// ox), so the result does not depend on the thread count.
+#include "aten/vec/isa.h"
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "aten/dispatch/DtypeDispatch.h"
+#include "aten/native/Convolution.h"
+#include "aten/native/Copy.h"
+#include "aten/parallel/Parallel.h"
+#include "kernels/col2im.h"
+#include "kernels/im2col.h"
+
+namespace tg::native::CPU_CAPABILITY {
+
+namespace {
+
+// ceil(a / b) for b > 0 and any a.
+inline int64_t ceil_div(int64_t a, int64_t b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
+
+// The block columns ox whose source x = ox * sw + x0 lies in [0, width): [lo, hi).
+inline void valid_range(int64_t x0, int64_t sw, int64_t width, int64_t count, int64_t& lo, int64_t& hi) {
+  lo = std::min(count, std::max<int64_t>(0, ceil_div(-x0, sw)));
+  hi = std::max(lo, std::min(count, ceil_div(width - x0, sw)));
+}
+
+// A contiguous stand-in for `out` when the out= tensor given is not contiguous or shares memory
+// with the input (copied back afterwards).
+Tensor contiguous_target(Tensor& out, const Tensor& self) {
+  const bool usable = out.is_contiguous() && out.storage().get() != self.storage().get();
+  return usable ? out : empty_tensor(out.sizes(), out.dtype(), out.device());
+}
+
+template <typename T>
+void im2col_loop(const Im2colGeometry& g, const T* in, int64_t sn, int64_t sc, int64_t sy, int64_t sx, T* out) {
+  const int64_t rows = g.rows(), L = g.blocks(), area = g.kernel_area();
+  parallel_for(0, g.batch * rows, std::max<int64_t>(1, 32768 / std::max<int64_t>(L, 1)), [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const int64_t n = r / rows, row = r % rows;
+      const int64_t c = row / area, ki = (row / g.kw) % g.kh, kj = row % g.kw;
+      const T* plane = in + n * sn + c * sc;
+      T* dst = out + r * L;
+      const int64_t x0 = kj * g.dw - g.pw;
+      int64_t lo, hi;
+      valid_range(x0, g.sw, g.width, g.out_w, lo, hi);
+      for (int64_t oy = 0; oy < g.out_h; ++oy, dst += g.out_w) {
+        const int64_t y = oy * g.sh - g.ph + ki * g.dh;
+        if (y < 0 || y >= g.height) {
+          std::fill(dst, dst + g.out_w, T(0));
+          continue;
+        }
+        std::fill(dst, dst + lo, T(0));
+        if (hi > lo) {
+          const T* src = plane + y * sy + (lo * g.sw + x0) * sx;  // the pixel of block column lo
+          if (g.sw == 1 && sx == 1) {
+            std::memcpy(dst + lo, src, size_t(hi - lo) * sizeof(T));
+          } else {
+            const int64_t step = g.sw * sx;
+            for (int64_t ox = lo; ox < hi; ++ox) dst[ox] = src[(ox - lo) * step];
+          }
+        }
+        std::fill(dst + hi, dst + g.out_w, T(0));
+      }
+    }
+  });
+}
+
+template <typename T>
+void col2im_loop(const Im2colGeometry& g, const T* cols, int64_t sn, int64_t sr, int64_t sl, T* out) {
+  using acc_t = opmath_t<T>;
+  const int64_t planes = g.batch * g.channels, area = g.kernel_area(), hw = g.height * g.width;
+  parallel_for(0, planes, std::max<int64_t>(1, 16384 / std::max<int64_t>(hw * area, 1)), [&](int64_t p0, int64_t p1) {
+    std::vector<acc_t> acc(static_cast<size_t>(hw));
+    for (int64_t p = p0; p < p1; ++p) {
+      const int64_t n = p / g.channels, c = p % g.channels;
+      std::fill(acc.begin(), acc.end(), acc_t(0));
+      for (int64_t ki = 0; ki < g.kh; ++ki)
+        for (int64_t kj = 0; kj < g.kw; ++kj) {
+          const T* row = cols + n * sn + (c * area + ki * g.kw + kj) * sr;
+          const int64_t x0 = kj * g.dw - g.pw;
+          int64_t lo, hi;
+          valid_range(x0, g.sw, g.width, g.out_w, lo, hi);
+          for (int64_t oy = 0; oy < g.out_h; ++oy) {
+            const int64_t y = oy * g.sh - g.ph + ki * g.dh;
+            if (y < 0 || y >= g.height) continue;
+            if (hi <= lo) continue;
+            acc_t* dst = acc.data() + y * g.width + (lo * g.sw + x0);  // the pixel of block column lo
+            const T* src = row + (oy * g.out_w + lo) * sl;
+            const int64_t cnt = hi - lo;
+            if (g.sw == 1 && sl == 1) {
+              for (int64_t i = 0; i < cnt; ++i) dst[i] += static_cast<acc_t>(src[i]);
+            } else {
+              for (int64_t i = 0; i < cnt; ++i) dst[i * g.sw] += static_cast<acc_t>(src[i * sl]);
+            }
+          }
+        }
+      T* o = out + p * hw;
+      for (int64_t i = 0; i < hw; ++i) o[i] = static_cast<T>(acc[size_t(i)]);
+    }
+  });
+}
+
+}  // namespace
+
+void im2col_kernel(const Tensor& self, IntArrayRef kernel_size, IntArrayRef dilation, IntArrayRef padding,
+                   IntArrayRef stride, Tensor& out) {
+  if (out.numel() == 0) return;
+  Im2colGeometry g = im2col_geometry("im2col", self.size(-2), self.size(-1), kernel_size, dilation, padding, stride);
+  const bool batched = self.dim() == 4;
+  g.batch = batched ? self.size(0) : 1;
+  g.channels = self.size(-3);
+  Tensor target = contiguous_target(out, self);
+  dispatch_floating(self.dtype(), "im2col", [&]<typename T>() {
+    im2col_loop<T>(g, self.data<T>(), batched ? self.stride(0) : 0, self.stride(-3), self.stride(-2), self.stride(-1),
+                   target.data<T>());
+  });
+  if (!target.is_same(out)) copy_into(out, target, "im2col");
+}
+
+void col2im_kernel(const Tensor& self, IntArrayRef output_size, IntArrayRef kernel_size, IntArrayRef dilation,
+                   IntArrayRef padding, IntArrayRef stride, Tensor& out) {
+  if (out.numel() == 0) return;
+  Im2colGeometry g =
+      im2col_geometry("col2im", output_size[0], output_size[1], kernel_size, dilation, padding, stride);
+  const bool batched = self.dim() == 3;
+  g.batch = batched ? self.size(0) : 1;
+  g.channels = self.size(-2) / g.kernel_area();
+  Tensor target = contiguous_target(out, self);
+  dispatch_floating(self.dtype(), "col2im", [&]<typename T>() {
+    col2im_loop<T>(g, self.data<T>(), batched ? self.stride(0) : 0, self.stride(-2), self.stride(-1),
+                   target.data<T>());
+  });
+  if (!target.is_same(out)) copy_into(out, target, "col2im");
+}
+
+}  // namespace tg::native::CPU_CAPABILITY

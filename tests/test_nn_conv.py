@@ -1,0 +1,240 @@
+"""tg.nn.functional's linear, bilinear, conv1d/conv2d, conv_transpose1d/2d, unfold and fold:
+PyTorch's semantics (values, gradients, padding='same'/'valid', unbatched input, error types),
+what the OpInfo matrix can't express. The matrix (tests/test_ops.py) checks the ops against NumPy
+references; here the composites also get gradcheck and gradgradcheck (the matrix runs those for
+ops with a derivatives.yaml entry only). The comparisons with PyTorch skip when it is absent."""
+import numpy as np
+import pytest
+
+import tensorgen as tg
+import tensorgen.nn.functional as F
+from tensorgen.testing._utils import to_numpy
+from tensorgen.testing.opinfo import op_db
+
+_rng = np.random.default_rng(7)
+
+
+def _np(shape, scale=1.0):
+    return (_rng.standard_normal(shape) * scale).astype(np.float64)
+
+
+def _torch():
+    return pytest.importorskip("torch", reason="PyTorch is the reference for F-level semantics here")
+
+
+# ----------------------------------------------------------------------------- gradients of the composites
+
+_COMPOSITES = ["linear", "bilinear", "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "convolution"]
+
+
+@pytest.mark.parametrize("check", ["gradcheck", "gradgradcheck"])
+@pytest.mark.parametrize("name", _COMPOSITES)
+def test_composites_have_first_and_second_derivatives(name, check):
+    """Every float64 basic sample (bias included): the convolutions differentiate through im2col /
+    col2im and the GEMMs, so double backward works as in PyTorch."""
+    op = next(o for o in op_db if o.name == name)
+    checked = 0
+    for s in op.samples_for(tg.float64):
+        leaves = [a for a in list(s.args) + list(s.kwargs.values()) if isinstance(a, tg.Tensor)]
+        for t in leaves:
+            t.requires_grad_()
+
+        def fn(*xs, s=s):
+            it = iter(xs)
+            args = [next(it) if isinstance(a, tg.Tensor) else a for a in s.args]
+            kwargs = {k: next(it) if isinstance(v, tg.Tensor) else v for k, v in s.kwargs.items()}
+            return op.function(*args, **kwargs)
+        assert getattr(tg.autograd, check)(fn, leaves), f"{check} {name} {s}"
+        checked += 1
+    assert checked >= 3
+
+
+# ----------------------------------------------------------------------------- values and gradients vs PyTorch
+
+def _compare(tg_fn, torch_fn, arrays, tol=1e-10):
+    """Result and the gradients of sum(result * r) with respect to every array, in float64."""
+    torch = _torch()
+    ours = [tg.tensor(a).requires_grad_() for a in arrays]
+    theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
+    y, yt = tg_fn(*ours), torch_fn(*theirs)
+    np.testing.assert_allclose(to_numpy(y), yt.detach().numpy(), rtol=tol, atol=tol)
+    r = _np(tuple(yt.shape))
+    (y * tg.tensor(r)).sum().backward()
+    (yt * torch.tensor(r)).sum().backward()
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(to_numpy(a.grad), b.grad.numpy(), rtol=tol, atol=tol)
+
+
+_CONV2D = [
+    ((2, 4, 9, 8), (6, 4, 3, 3), {}),
+    ((2, 4, 9, 8), (6, 4, 3, 3), dict(stride=2, padding=1)),
+    ((2, 4, 9, 8), (6, 2, 3, 2), dict(stride=(2, 1), padding=(1, 2), dilation=(2, 1), groups=2)),
+    ((1, 6, 7, 7), (6, 1, 3, 3), dict(padding=1, groups=6)),                  # depthwise
+    ((2, 4, 9, 8), (6, 4, 3, 3), dict(padding="same")),
+    ((2, 4, 9, 8), (6, 4, 4, 2), dict(padding="same")),                       # even kernel: asymmetric 'same'
+    ((2, 4, 9, 8), (6, 4, 3, 2), dict(padding="same", dilation=(2, 3))),
+    ((2, 4, 9, 8), (6, 4, 3, 3), dict(padding="valid", stride=2)),
+    ((4, 9, 8), (6, 4, 3, 3), dict(padding=1)),                               # unbatched
+    ((4, 9, 8), (6, 4, 2, 2), dict(padding="same")),                          # unbatched, asymmetric 'same'
+    ((2, 4, 5, 5), (3, 4, 5, 5), {}),                                         # kernel covers the image
+]
+
+
+@pytest.mark.parametrize("bias", [False, True])
+@pytest.mark.parametrize("xs,ws,kw", _CONV2D)
+def test_conv2d_matches_pytorch(xs, ws, kw, bias):
+    torch = _torch()
+    arrays = [_np(xs), _np(ws)] + ([_np(ws[0])] if bias else [])
+    _compare(lambda x, w, *b: F.conv2d(x, w, *b, **kw), lambda x, w, *b: torch.nn.functional.conv2d(x, w, *b, **kw),
+             arrays)
+
+
+_CONV1D = [
+    ((2, 4, 11), (6, 4, 3), {}),
+    ((2, 4, 11), (6, 2, 3), dict(stride=2, padding=2, dilation=2, groups=2)),
+    ((2, 4, 11), (6, 4, 4), dict(padding="same")),
+    ((2, 4, 11), (6, 4, 3), dict(padding="same", dilation=3)),
+    ((4, 11), (6, 4, 3), dict(padding="valid")),                              # unbatched
+]
+
+
+@pytest.mark.parametrize("xs,ws,kw", _CONV1D)
+def test_conv1d_matches_pytorch(xs, ws, kw):
+    torch = _torch()
+    _compare(lambda x, w, b: F.conv1d(x, w, b, **kw), lambda x, w, b: torch.nn.functional.conv1d(x, w, b, **kw),
+             [_np(xs), _np(ws), _np(ws[0])])
+
+
+_TRANSPOSED2D = [
+    ((2, 4, 5, 6), (4, 3, 3, 3), {}),
+    ((2, 4, 5, 6), (4, 3, 3, 3), dict(stride=2, padding=1, output_padding=1)),
+    ((2, 4, 5, 6), (4, 2, 3, 2), dict(stride=(2, 3), padding=(0, 1), output_padding=(1, 2), groups=2)),
+    ((2, 4, 5, 6), (4, 3, 3, 3), dict(dilation=2, output_padding=1, padding=1)),  # output_padding >= stride
+    ((4, 5, 6), (4, 3, 2, 2), dict(stride=2)),                                     # unbatched
+]
+
+
+@pytest.mark.parametrize("xs,ws,kw", _TRANSPOSED2D)
+def test_conv_transpose2d_matches_pytorch(xs, ws, kw):
+    torch = _torch()
+    g = kw.get("groups", 1)
+    _compare(lambda x, w, b: F.conv_transpose2d(x, w, b, **kw),
+             lambda x, w, b: torch.nn.functional.conv_transpose2d(x, w, b, **kw),
+             [_np(xs), _np(ws), _np(ws[1] * g)])
+
+
+@pytest.mark.parametrize("xs,ws,kw", [((2, 4, 7), (4, 3, 3), dict(stride=3, padding=1, output_padding=2)),
+                                      ((4, 7), (4, 2, 2), dict(groups=2, dilation=2))])
+def test_conv_transpose1d_matches_pytorch(xs, ws, kw):
+    torch = _torch()
+    g = kw.get("groups", 1)
+    _compare(lambda x, w, b: F.conv_transpose1d(x, w, b, **kw),
+             lambda x, w, b: torch.nn.functional.conv_transpose1d(x, w, b, **kw),
+             [_np(xs), _np(ws), _np(ws[1] * g)])
+
+
+@pytest.mark.parametrize("xs,ws,bias", [((3, 5), (4, 5), True), ((2, 3, 5), (4, 5), True), ((5,), (4, 5), False),
+                                        ((2, 3, 5), (5,), False), ((0, 5), (4, 5), True)])
+def test_linear_matches_pytorch(xs, ws, bias):
+    torch = _torch()
+    arrays = [_np(xs), _np(ws)] + ([_np(ws[0])] if bias else [])
+    _compare(F.linear, torch.nn.functional.linear, arrays)
+
+
+@pytest.mark.parametrize("bias", [False, True])
+def test_bilinear_matches_pytorch(bias):
+    torch = _torch()
+    arrays = [_np((2, 3, 4)), _np((2, 3, 5)), _np((6, 4, 5))] + ([_np(6)] if bias else [])
+    _compare(F.bilinear, torch.nn.functional.bilinear, arrays)
+
+
+@pytest.mark.parametrize("xs,kw", [((2, 3, 7, 6), dict(kernel_size=(2, 3))),
+                                   ((2, 3, 7, 6), dict(kernel_size=3, dilation=2, padding=2, stride=(2, 1))),
+                                   ((3, 7, 6), dict(kernel_size=2, stride=3))])               # unbatched
+def test_unfold_and_fold_match_pytorch(xs, kw):
+    torch = _torch()
+    _compare(lambda x: F.unfold(x, **kw), lambda x: torch.nn.functional.unfold(x, **kw), [_np(xs)])
+    cols = torch.nn.functional.unfold(torch.tensor(_np(xs)), **kw).numpy()
+    _compare(lambda c: F.fold(c, xs[-2:], **kw), lambda c: torch.nn.functional.fold(c, xs[-2:], **kw), [cols])
+
+
+# ----------------------------------------------------------------------------- bad input: PyTorch's exception types
+
+_BAD = [
+    ("conv2d", lambda m: m.conv2d(m.zeros(1, 3, 5, 5), m.zeros(4, 2, 3, 3))),                # channels
+    ("conv2d", lambda m: m.conv2d(m.zeros(1, 4, 2, 2), m.zeros(4, 4, 3, 3))),                # kernel > input
+    ("conv2d", lambda m: m.conv2d(m.zeros(1, 4, 5, 5), m.zeros(4, 4, 3, 3), m.zeros(3))),    # bias size
+    ("conv2d", lambda m: m.conv2d(m.zeros(1, 4, 5, 5), m.zeros(6, 2, 3, 3), groups=3)),      # groups
+    ("conv2d", lambda m: m.conv2d(m.zeros(1, 4, 5, 5), m.zeros(4, 4, 3, 3), stride=2, padding="same")),
+    ("conv2d", lambda m: m.conv2d(m.zeros(1, 4, 5, 5), m.zeros(4, 4, 3, 3), padding="full")),
+    ("conv2d", lambda m: m.conv2d(m.zeros(5, 5), m.zeros(4, 4, 3, 3))),                      # 2-D input
+    ("conv1d", lambda m: m.conv1d(m.zeros(1, 3, 5), m.zeros(4, 2, 3))),
+    ("conv_transpose2d", lambda m: m.conv_transpose2d(m.zeros(1, 3, 5, 5), m.zeros(4, 2, 3, 3))),
+    ("conv_transpose2d", lambda m: m.conv_transpose2d(m.zeros(1, 4, 5, 5), m.zeros(4, 2, 3, 3), stride=2,
+                                                      output_padding=2)),
+    ("linear", lambda m: m.linear(m.zeros(3, 4), m.zeros(5, 3))),
+    ("linear", lambda m: m.linear(m.zeros(3, 4), m.zeros(5, 4), m.zeros(4))),
+    ("bilinear", lambda m: m.bilinear(m.zeros(3, 4), m.zeros(3, 2), m.zeros(5, 4, 3))),
+    ("im2col", lambda m: m.unfold(m.zeros(1, 2, 3, 3), 4)),                 # F.unfold is the im2col op
+    ("im2col", lambda m: m.unfold(m.zeros(1, 1, 2, 3, 3), 2)),
+    ("col2im", lambda m: m.fold(m.zeros(1, 4, 5), (3, 3), 2)),
+    ("col2im", lambda m: m.fold(m.zeros(1, 1, 4, 4), (3, 3), 2)),
+]
+
+
+@pytest.mark.parametrize("i", range(len(_BAD)))
+def test_bad_input_raises_pytorchs_exception_type_naming_the_op(i):
+    torch = _torch()
+    name, call = _BAD[i]
+
+    class Mod:  # tg or torch with F's functions and the factories
+        def __init__(self, lib, fns):
+            self.zeros, self.fns = lib.zeros, fns
+
+        def __getattr__(self, k):
+            return getattr(self.fns, k)
+
+    with pytest.raises(Exception) as theirs:
+        call(Mod(torch, torch.nn.functional))
+    with pytest.raises(Exception) as ours:
+        call(Mod(tg, F))
+    assert isinstance(ours.value, type(theirs.value)), (ours.value, theirs.value)
+    assert f"[{name}]" in str(ours.value) or name in str(ours.value), str(ours.value)
+
+
+def test_padding_same_with_stride_names_the_problem():
+    with pytest.raises(RuntimeError, match=r"\[conv2d\] padding='same' is not supported for strided"):
+        F.conv2d(tg.zeros(1, 4, 5, 5), tg.zeros(4, 4, 3, 3), stride=(1, 2), padding="same")
+
+
+# ----------------------------------------------------------------------------- threads
+
+def test_results_do_not_depend_on_the_thread_count():
+    x = tg.tensor(_np((3, 8, 13, 11)).astype(np.float32))
+    w = tg.tensor(_np((16, 8, 3, 3)).astype(np.float32))
+    old = tg.get_num_threads()
+    try:
+        results = []
+        for n in (1, 2, 3):
+            tg.set_num_threads(n)
+            y = F.conv2d(x, w, padding=1, stride=(1, 2))
+            c = F.fold(F.unfold(x, 3, padding=1), (13, 11), 3, padding=1)
+            results.append((to_numpy(y), to_numpy(c)))
+    finally:
+        tg.set_num_threads(old)
+    for r in results[1:]:
+        np.testing.assert_array_equal(r[0], results[0][0])
+        np.testing.assert_array_equal(r[1], results[0][1])
+
+
+def test_benchmark_rows_run():
+    """benchmarks/bench_conv.py --quick runs end to end and prints its three rows (never how fast)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_conv.py"
+    r = subprocess.run([sys.executable, str(script), "--quick", "--repeat", "1"], capture_output=True, text=True,
+                       timeout=300)
+    assert r.returncode == 0, r.stderr[-3000:]
+    for row in ["conv2d 4x64x28^2 k3 pad1 64->64 fwd", "conv2d 4x64x28^2 k3 pad1 fwd+bwd", "linear 512x256x256"]:
+        assert row in r.stdout, (row, r.stdout)

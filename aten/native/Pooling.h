@@ -47,6 +47,28 @@ void check_grad_output(const Tensor& grad_output, const Plane2d& p, const char* 
 // For avg_pool2d: divisor_override, when given, must not be zero.
 void check_divisor(std::optional<int64_t> divisor_override, const char* op);
 
+// avg_pool2d's window of output (oh, ow): the clipped bounds and PyTorch's divisor (the override
+// when given (non-zero here), else the window size, counting with count_include_pad the padding inside
+// the window but not past it). A window wholly in the padding (possible with ceil_mode) is empty.
+struct AvgWindow {
+  int64_t h0, h1, w0, w1, divisor;
+};
+TG_POOL_HD inline AvgWindow avg_window(int64_t in_h, int64_t in_w, const PoolWindow& k, int64_t oh, int64_t ow,
+                                       bool count_include_pad, int64_t divisor_override) {
+  int64_t h0 = oh * k.sh - k.ph, w0 = ow * k.sw - k.pw;
+  int64_t h1 = h0 + k.kh < in_h + k.ph ? h0 + k.kh : in_h + k.ph;
+  int64_t w1 = w0 + k.kw < in_w + k.pw ? w0 + k.kw : in_w + k.pw;
+  const int64_t padded = (h1 - h0) * (w1 - w0);
+  h0 = h0 > 0 ? h0 : 0;
+  w0 = w0 > 0 ? w0 : 0;
+  h1 = h1 < in_h ? h1 : in_h;
+  w1 = w1 < in_w ? w1 : in_w;
+  const int64_t divisor = divisor_override != 0 ? divisor_override : count_include_pad ? padded : (h1 - h0) * (w1 - w0);
+  return {h0, h1, w0, w1, divisor};
+}
+// divisor_override as the plain value avg_window takes (0: none; check_divisor refuses 0).
+inline int64_t divisor_arg(std::optional<int64_t> d) { return d.has_value() ? *d : 0; }
+
 // ---- adaptive pooling: output bin i of out covers input [start, end) of in.
 Plane2d adaptive_plan(IntArrayRef input_sizes, IntArrayRef output_size, const char* op);
 TG_POOL_HD inline int64_t adaptive_start(int64_t i, int64_t out, int64_t in) { return (i * in) / out; }
@@ -64,14 +86,15 @@ Plane2d upsample_plan(IntArrayRef input_sizes, IntArrayRef output_size, const ch
 // same source pixels are chosen.
 // The scale from output to input coordinates: 1/scale when the caller gave a positive scale
 // factor, else in/out.
-template <typename T>
-TG_POOL_HD inline T scale_of(std::optional<double> scale, int64_t in, int64_t out) {
-  return scale.has_value() && *scale > 0 ? T(1.0 / *scale) : T(in) / T(out);
-}
-// The same with plain values for device code: `scale` <= 0 means "none".
+// `scale` <= 0 means none (the kernels take the schema's float? as a plain value, scale_arg).
 template <typename T>
 TG_POOL_HD inline T scale_of(double scale, int64_t in, int64_t out) {
   return scale > 0 ? T(1.0 / scale) : T(in) / T(out);
+}
+inline double scale_arg(std::optional<double> s) { return s.has_value() ? *s : 0.0; }
+template <typename T>
+inline T scale_of(std::optional<double> scale, int64_t in, int64_t out) {
+  return scale_of<T>(scale_arg(scale), in, out);
 }
 // nearest: floor(dst * scale) in float, at most in - 1 (the 1x and 2x cases exact).
 TG_POOL_HD inline int64_t nearest_source(int64_t dst, int64_t in, int64_t out, float scale) {
@@ -103,7 +126,5 @@ TG_POOL_HD inline LinearTap<T> linear_tap(int64_t dst, int64_t in, int64_t out, 
   l1 = l1 < T(0) ? T(0) : (l1 > T(1) ? T(1) : l1);
   return {i0, i1, T(1) - l1, l1};
 }
-// A scale argument of the schema (float?) as the plain value the kernels take (<= 0: none).
-inline double scale_arg(std::optional<double> s) { return s.has_value() ? *s : 0.0; }
 
 }  // namespace tg::native

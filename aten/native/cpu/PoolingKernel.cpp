@@ -79,24 +79,6 @@ inline void window_max(const T* in, int64_t in_w, int64_t h0, int64_t h1, int64_
   index = best;
 }
 
-// avg_pool2d's window of output (oh, ow): the clipped bounds and the divisor PyTorch uses
-// (count_include_pad counts the padding inside the window, not past it).
-struct AvgWindow {
-  int64_t h0, h1, w0, w1, divisor;
-};
-inline AvgWindow avg_window(const Plane2d& p, const PoolWindow& k, int64_t oh, int64_t ow, bool count_include_pad,
-                            std::optional<int64_t> divisor_override) {
-  int64_t h0 = oh * k.sh - k.ph, w0 = ow * k.sw - k.pw;
-  int64_t h1 = std::min(h0 + k.kh, p.in_h + k.ph), w1 = std::min(w0 + k.kw, p.in_w + k.pw);
-  const int64_t padded = (h1 - h0) * (w1 - w0);
-  h0 = std::max<int64_t>(h0, 0);
-  w0 = std::max<int64_t>(w0, 0);
-  h1 = std::min(h1, p.in_h);
-  w1 = std::min(w1, p.in_w);
-  const int64_t divisor = divisor_override ? *divisor_override : count_include_pad ? padded : (h1 - h0) * (w1 - w0);
-  return {h0, h1, w0, w1, divisor};
-}
-
 // The first row (or column) of a max-pooling window starting at `start`, stepping by `dilation`
 // past the padding.
 inline int64_t first_inside(int64_t start, int64_t dilation) {
@@ -226,7 +208,7 @@ Tensor avg_pool2d_cpu(const Tensor& self, IntArrayRef kernel_size, IntArrayRef s
       T* yp = y + plane * p.out_h * p.out_w;
       for (int64_t oh = 0; oh < p.out_h; ++oh)
         for (int64_t ow = 0; ow < p.out_w; ++ow) {
-          const AvgWindow w = avg_window(p, k, oh, ow, count_include_pad, divisor_override);
+          const AvgWindow w = avg_window(p.in_h, p.in_w, k, oh, ow, count_include_pad, divisor_arg(divisor_override));
           A sum = 0;
           for (int64_t h = w.h0; h < w.h1; ++h)
             for (int64_t c = w.w0; c < w.w1; ++c) sum += static_cast<A>(xp[h * p.in_w + c]);
@@ -257,7 +239,7 @@ Tensor avg_pool2d_backward_cpu(const Tensor& grad_output, IntArrayRef input_size
       T* gip = gi + plane * p.in_h * p.in_w;
       for (int64_t oh = 0; oh < p.out_h; ++oh)
         for (int64_t ow = 0; ow < p.out_w; ++ow) {
-          const AvgWindow w = avg_window(p, k, oh, ow, count_include_pad, divisor_override);
+          const AvgWindow w = avg_window(p.in_h, p.in_w, k, oh, ow, count_include_pad, divisor_arg(divisor_override));
           const A share = static_cast<A>(go[oh * p.out_w + ow]) / A(w.divisor);
           for (int64_t h = w.h0; h < w.h1; ++h)
             for (int64_t c = w.w0; c < w.w1; ++c) {

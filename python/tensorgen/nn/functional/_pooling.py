@@ -40,7 +40,7 @@ def _tuple(v, n, op, what):
 # ----------------------------------------------------------------------------- 1-d on the 2-d ops
 
 def _check_1d_input(input, op):
-    if input.dim() not in (2, 3) or any(s == 0 for s in input.shape[-2 + (input.dim() == 2):]):
+    if input.dim() not in (2, 3) or any(s == 0 for s in input.shape[input.dim() - 2:]):
         raise RuntimeError(f"[{op}] Expected 2D or 3D (batch mode) tensor with optional 0 dim batch size for "
                            f"input, but got: {list(input.shape)}")
 
@@ -174,8 +174,8 @@ _PAD_MODES = ("constant", "reflect", "replicate", "circular")
 
 
 def _source_index(n, left, right, mode):
-    """For reflect / replicate / circular padding of a dim of size n by (left, right) >= 0: the
-    source position of every output position."""
+    """For reflect / replicate / circular padding of a dim of size n by (left, right): the source
+    position of every output position j in [-left, n + right)."""
     out = []
     for j in range(-left, n + right):
         if mode == "reflect":
@@ -215,11 +215,23 @@ def pad(input, pad, mode="constant", value=None):
         dim = input.dim() - 1 - i
         left, right = pad[2 * i], pad[2 * i + 1]
         n = out.shape[dim]
-        # negative padding crops first (PyTorch's order), then the dim is padded by what is left
+        if n + left + right < 0 or (left < 0 and -left > n) or (right < 0 and -right > n):
+            raise RuntimeError(f"[pad] padding ({left}, {right}) crops more than the size {n} of dim {dim}")
+        if mode in ("reflect", "replicate"):
+            # output position j in [-left, n + right) reads the source position of j: negative
+            # padding starts (or ends) the output inside the input (PyTorch's rule for these modes)
+            if mode == "reflect" and (left >= n or right >= n):
+                raise RuntimeError(f"[pad] Padding size should be less than the corresponding input dimension, but "
+                                   f"got: padding ({left}, {right}) at dimension {dim} of input {list(input.shape)}")
+            if n == 0:
+                raise RuntimeError(f"[pad] {mode} padding of the empty dim {dim} of input {list(input.shape)}")
+            if left or right:
+                index = tg.tensor(_source_index(n, left, right, mode), dtype=tg.int64, device=out.device)
+                out = tg.index_select(out, dim, index)
+            continue
+        # constant and circular: negative padding crops first, then the dim is padded by what is left
         crop_l, crop_r = max(-left, 0), max(-right, 0)
         if crop_l or crop_r:
-            if crop_l + crop_r > n:
-                raise RuntimeError(f"[pad] padding ({left}, {right}) crops more than the size {n} of dim {dim}")
             out = out.narrow(dim, crop_l, n - crop_l - crop_r)
             n = out.shape[dim]
         left, right = max(left, 0), max(right, 0)
@@ -233,15 +245,9 @@ def pad(input, pad, mode="constant", value=None):
                 parts.append(tg.full(shape, 0 if value is None else value, dtype=out.dtype, device=out.device))
             out = tg.cat([parts[0], out, parts[1]], dim)
             continue
-        if mode == "reflect" and (left >= n or right >= n):
-            raise RuntimeError(f"[pad] Padding size should be less than the corresponding input dimension, but got: "
-                               f"padding ({pad[2 * i]}, {pad[2 * i + 1]}) at dimension {dim} of input "
-                               f"{list(input.shape)}")
-        if mode == "circular" and (left > n or right > n):
+        if left > n or right > n:
             raise RuntimeError(f"[pad] Padding value causes wrapping around more than once: padding "
                                f"({pad[2 * i]}, {pad[2 * i + 1]}) at dimension {dim} of input {list(input.shape)}")
-        if n == 0:
-            raise RuntimeError(f"[pad] {mode} padding of an empty dim {dim} of input {list(input.shape)}")
         index = tg.tensor(_source_index(n, left, right, mode), dtype=tg.int64, device=out.device)
         out = tg.index_select(out, dim, index)
     return out if out is not input else input.clone()

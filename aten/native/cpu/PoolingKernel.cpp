@@ -5,7 +5,7 @@
 // Every op works plane by plane (N*C planes of H x W, made contiguous first): planes are split
 // across threads and each plane is computed by one thread alone, so the backward ops scatter into
 // their plane without atomics and every result is the same for any thread count. Half types are
-// computed in float. Window sums run in the window's row-major order, as PyTorch's kernels do.
+// computed in float (the backward ops accumulate a plane in float and round once). Window sums run in the window's row-major order, as PyTorch's kernels do.
 #include "aten/vec/isa.h"
 #include <algorithm>
 #include <cmath>
@@ -77,6 +77,21 @@ inline void window_max(const T* in, int64_t in_w, int64_t h0, int64_t h1, int64_
   }
   out = static_cast<T>(m);
   index = best;
+}
+
+// Runs f(acc) for the backward op of one plane whose result is dst (n elements, zeros): acc is
+// dst itself, or for the half types a zeroed float buffer written to dst afterwards, so a sum of
+// many contributions rounds once (as PyTorch's CPU kernels do).
+template <typename T, typename F>
+void accumulate_plane(T* dst, int64_t n, const F& f) {
+  using A = opmath_t<T>;
+  if constexpr (std::is_same_v<T, A>) {
+    f(dst);
+  } else {
+    std::vector<A> acc(static_cast<size_t>(n), A(0));
+    f(acc.data());
+    for (int64_t i = 0; i < n; ++i) dst[i] = static_cast<T>(acc[size_t(i)]);
+  }
 }
 
 // The first row (or column) of a max-pooling window starting at `start`, stepping by `dilation`
@@ -177,13 +192,14 @@ Tensor max_pool2d_backward_cpu(const Tensor& grad_output, const Tensor& indices,
     T* gi = grad_input.data<T>();
     const int64_t plane_in = p.in_h * p.in_w, plane_out = p.out_h * p.out_w;
     for_each_plane(p.planes, plane_out, [&](int64_t plane) {
-      T* gip = gi + plane * plane_in;
-      for (int64_t o = plane * plane_out, end = o + plane_out; o < end; ++o) {
-        const int64_t i = ip[o];
-        TG_CHECK_INDEX(i >= 0 && i < plane_in, "[", op, "] index ", i, " is out of bounds for a plane of ", p.in_h,
-                       "x", p.in_w, " elements");
-        gip[i] = static_cast<T>(static_cast<A>(gip[i]) + static_cast<A>(gp[o]));
-      }
+      accumulate_plane(gi + plane * plane_in, plane_in, [&](A* acc) {
+        for (int64_t o = plane * plane_out, end = o + plane_out; o < end; ++o) {
+          const int64_t i = ip[o];
+          TG_CHECK_INDEX(i >= 0 && i < plane_in, "[", op, "] index ", i, " is out of bounds for a plane of ", p.in_h,
+                         "x", p.in_w, " elements");
+          acc[i] += static_cast<A>(gp[o]);
+        }
+      });
     });
   });
   return grad_input;
@@ -236,17 +252,15 @@ Tensor avg_pool2d_backward_cpu(const Tensor& grad_output, IntArrayRef input_size
     T* gi = grad_input.data<T>();
     for_each_plane(p.planes, p.out_h * p.out_w * k.kh * k.kw, [&](int64_t plane) {
       const T* go = gp + plane * p.out_h * p.out_w;
-      T* gip = gi + plane * p.in_h * p.in_w;
-      for (int64_t oh = 0; oh < p.out_h; ++oh)
-        for (int64_t ow = 0; ow < p.out_w; ++ow) {
-          const AvgWindow w = avg_window(p.in_h, p.in_w, k, oh, ow, count_include_pad, divisor_arg(divisor_override));
-          const A share = static_cast<A>(go[oh * p.out_w + ow]) / A(w.divisor);
-          for (int64_t h = w.h0; h < w.h1; ++h)
-            for (int64_t c = w.w0; c < w.w1; ++c) {
-              T& dst = gip[h * p.in_w + c];
-              dst = static_cast<T>(static_cast<A>(dst) + share);
-            }
-        }
+      accumulate_plane(gi + plane * p.in_h * p.in_w, p.in_h * p.in_w, [&](A* acc) {
+        for (int64_t oh = 0; oh < p.out_h; ++oh)
+          for (int64_t ow = 0; ow < p.out_w; ++ow) {
+            const AvgWindow w = avg_window(p.in_h, p.in_w, k, oh, ow, count_include_pad, divisor_arg(divisor_override));
+            const A share = static_cast<A>(go[oh * p.out_w + ow]) / A(w.divisor);
+            for (int64_t h = w.h0; h < w.h1; ++h)
+              for (int64_t c = w.w0; c < w.w1; ++c) acc[h * p.in_w + c] += share;
+          }
+      });
     });
   });
   return grad_input;
@@ -292,19 +306,17 @@ Tensor adaptive_avg_pool2d_backward_cpu(const Tensor& output_grad, IntArrayRef i
     T* gi = grad_input.data<T>();
     for_each_plane(p.planes, p.in_h * p.in_w + p.out_h * p.out_w, [&](int64_t plane) {
       const T* go = gp + plane * p.out_h * p.out_w;
-      T* gip = gi + plane * p.in_h * p.in_w;
-      for (int64_t oh = 0; oh < p.out_h; ++oh) {
-        const int64_t h0 = adaptive_start(oh, p.out_h, p.in_h), h1 = adaptive_end(oh, p.out_h, p.in_h);
-        for (int64_t ow = 0; ow < p.out_w; ++ow) {
-          const int64_t w0 = adaptive_start(ow, p.out_w, p.in_w), w1 = adaptive_end(ow, p.out_w, p.in_w);
-          const A share = static_cast<A>(go[oh * p.out_w + ow]) / A((h1 - h0) * (w1 - w0));
-          for (int64_t h = h0; h < h1; ++h)
-            for (int64_t c = w0; c < w1; ++c) {
-              T& dst = gip[h * p.in_w + c];
-              dst = static_cast<T>(static_cast<A>(dst) + share);
-            }
+      accumulate_plane(gi + plane * p.in_h * p.in_w, p.in_h * p.in_w, [&](A* acc) {
+        for (int64_t oh = 0; oh < p.out_h; ++oh) {
+          const int64_t h0 = adaptive_start(oh, p.out_h, p.in_h), h1 = adaptive_end(oh, p.out_h, p.in_h);
+          for (int64_t ow = 0; ow < p.out_w; ++ow) {
+            const int64_t w0 = adaptive_start(ow, p.out_w, p.in_w), w1 = adaptive_end(ow, p.out_w, p.in_w);
+            const A share = static_cast<A>(go[oh * p.out_w + ow]) / A((h1 - h0) * (w1 - w0));
+            for (int64_t h = h0; h < h1; ++h)
+              for (int64_t c = w0; c < w1; ++c) acc[h * p.in_w + c] += share;
+          }
         }
-      }
+      });
     });
   });
   return grad_input;
@@ -350,14 +362,12 @@ Tensor upsample_nearest2d_backward_cpu(const Tensor& grad_output, IntArrayRef ou
     T* gi = grad_input.data<T>();
     for_each_plane(p.planes, p.out_h * p.out_w, [&](int64_t plane) {
       const T* go = gp + plane * p.out_h * p.out_w;
-      T* gip = gi + plane * p.in_h * p.in_w;
-      for (int64_t oh = 0; oh < p.out_h; ++oh) {
-        T* row = gip + sh[size_t(oh)] * p.in_w;
-        for (int64_t ow = 0; ow < p.out_w; ++ow) {
-          T& dst = row[sw[size_t(ow)]];
-          dst = static_cast<T>(static_cast<A>(dst) + static_cast<A>(go[oh * p.out_w + ow]));
+      accumulate_plane(gi + plane * p.in_h * p.in_w, p.in_h * p.in_w, [&](A* acc) {
+        for (int64_t oh = 0; oh < p.out_h; ++oh) {
+          A* row = acc + sh[size_t(oh)] * p.in_w;
+          for (int64_t ow = 0; ow < p.out_w; ++ow) row[sw[size_t(ow)]] += static_cast<A>(go[oh * p.out_w + ow]);
         }
-      }
+      });
     });
   });
   return grad_input;
@@ -410,22 +420,21 @@ Tensor upsample_bilinear2d_backward_cpu(const Tensor& grad_output, IntArrayRef o
     T* gi = grad_input.data<T>();
     for_each_plane(p.planes, 4 * p.out_h * p.out_w, [&](int64_t plane) {
       const T* go = gp + plane * p.out_h * p.out_w;
-      T* gip = gi + plane * p.in_h * p.in_w;
-      auto add = [&](int64_t h, int64_t w, A v) {
-        T& dst = gip[h * p.in_w + w];
-        dst = static_cast<T>(static_cast<A>(dst) + v);
-      };
-      for (int64_t oh = 0; oh < p.out_h; ++oh) {
-        const LinearTap<A>& h = th[size_t(oh)];
-        for (int64_t ow = 0; ow < p.out_w; ++ow) {
-          const LinearTap<A>& w = tw[size_t(ow)];
-          const A v = static_cast<A>(go[oh * p.out_w + ow]);
-          add(h.i0, w.i0, h.w0 * w.w0 * v);
-          add(h.i0, w.i1, h.w0 * w.w1 * v);
-          add(h.i1, w.i0, h.w1 * w.w0 * v);
-          add(h.i1, w.i1, h.w1 * w.w1 * v);
+      accumulate_plane(gi + plane * p.in_h * p.in_w, p.in_h * p.in_w, [&](A* acc) {
+        for (int64_t oh = 0; oh < p.out_h; ++oh) {
+          const LinearTap<A>& h = th[size_t(oh)];
+          A* r0 = acc + h.i0 * p.in_w;
+          A* r1 = acc + h.i1 * p.in_w;
+          for (int64_t ow = 0; ow < p.out_w; ++ow) {
+            const LinearTap<A>& w = tw[size_t(ow)];
+            const A v = static_cast<A>(go[oh * p.out_w + ow]);
+            r0[w.i0] += h.w0 * w.w0 * v;
+            r0[w.i1] += h.w0 * w.w1 * v;
+            r1[w.i0] += h.w1 * w.w0 * v;
+            r1[w.i1] += h.w1 * w.w1 * v;
+          }
         }
-      }
+      });
     });
   });
   return grad_input;

@@ -17,7 +17,7 @@ from tensorgen.testing.opinfo.core import *  # noqa: F403  (the vocabulary of en
 
 def _planes(a):
     """a as (planes, H, W) and the leading shape."""
-    return a.reshape((-1,) + a.shape[-2:]), a.shape[:-2]
+    return a.reshape((int(np.prod(a.shape[:-2])),) + a.shape[-2:]), a.shape[:-2]
 
 
 def _pair(v):
@@ -138,27 +138,29 @@ def _nearest_taps(in_hw, output_size, scales_h=None, scales_w=None):
     return [(i * ow + j, rows[i] * in_hw[1] + cols[j], 1.0) for i in range(oh) for j in range(ow)], (oh, ow)
 
 
-def _linear_weights(n_in, n_out, align_corners, scale):
+def _linear_weights(n_in, n_out, align_corners, scale, ft):
+    """PyTorch's linear source indices and weights, in the kernels' precision ft (np.float32 for
+    float32 and the half types, whose coordinates PyTorch computes in float)."""
     if n_in == n_out:
         return [(i, i, 1.0, 0.0) for i in range(n_out)]
     if align_corners:
-        s = (n_in - 1) / (n_out - 1) if n_out > 1 else 0.0
+        s = ft(n_in - 1) / ft(n_out - 1) if n_out > 1 else ft(0)
     else:
-        s = 1.0 / scale if scale is not None and scale > 0 else n_in / n_out
+        s = ft(1.0 / scale) if scale is not None and scale > 0 else ft(n_in) / ft(n_out)
     out = []
     for i in range(n_out):
-        src = s * i if align_corners else max(s * (i + 0.5) - 0.5, 0.0)
+        src = s * ft(i) if align_corners else max(s * (ft(i) + ft(0.5)) - ft(0.5), ft(0))
         i0 = int(src)
         i1 = i0 + (1 if i0 < n_in - 1 else 0)
-        l1 = min(max(src - i0, 0.0), 1.0)
-        out.append((i0, i1, 1.0 - l1, l1))
+        l1 = min(max(src - ft(i0), ft(0)), ft(1))
+        out.append((i0, i1, float(ft(1) - l1), float(l1)))
     return out
 
 
-def _bilinear_taps(in_hw, output_size, align_corners, scales_h=None, scales_w=None):
+def _bilinear_taps(in_hw, output_size, align_corners, scales_h=None, scales_w=None, ft=np.float64):
     oh, ow = output_size
-    rows = _linear_weights(in_hw[0], oh, align_corners, scales_h)
-    cols = _linear_weights(in_hw[1], ow, align_corners, scales_w)
+    rows = _linear_weights(in_hw[0], oh, align_corners, scales_h, ft)
+    cols = _linear_weights(in_hw[1], ow, align_corners, scales_w, ft)
     taps = []
     for i, (r0, r1, a0, a1) in enumerate(rows):
         for j, (c0, c1, b0, b1) in enumerate(cols):
@@ -170,7 +172,7 @@ def _bilinear_taps(in_hw, output_size, align_corners, scales_h=None, scales_w=No
 
 def _apply_taps(a, taps, out_hw):
     planes, lead = _planes(a.astype(np.float64))
-    flat = planes.reshape(planes.shape[0], -1)
+    flat = planes.reshape(planes.shape[0], a.shape[-2] * a.shape[-1])
     out = np.zeros((planes.shape[0], out_hw[0] * out_hw[1]))
     for o, i, wt in taps:
         out[:, o] += wt * flat[:, i]
@@ -179,7 +181,7 @@ def _apply_taps(a, taps, out_hw):
 
 def _apply_taps_transposed(g, taps, input_sizes):
     gp, _ = _planes(g.astype(np.float64))
-    flat = gp.reshape(gp.shape[0], -1)
+    flat = gp.reshape(gp.shape[0], g.shape[-2] * g.shape[-1])
     out = np.zeros((gp.shape[0], input_sizes[-2] * input_sizes[-1]))
     for o, i, wt in taps:
         out[:, i] += wt * flat[:, o]
@@ -218,12 +220,17 @@ def upsample_nearest2d_backward_ref(g, output_size, input_size, scales_h=None, s
     return _apply_taps_transposed(g, taps, input_size)
 
 
+def _coord(a):
+    """The precision of the bilinear kernels' coordinates for an input array: float64 for float64."""
+    return np.float64 if a.dtype == np.float64 else np.float32
+
+
 def upsample_bilinear2d_ref(a, output_size, align_corners, scales_h=None, scales_w=None):
-    return _apply_taps(a, *_bilinear_taps(a.shape[-2:], output_size, align_corners, scales_h, scales_w))
+    return _apply_taps(a, *_bilinear_taps(a.shape[-2:], output_size, align_corners, scales_h, scales_w, _coord(a)))
 
 
 def upsample_bilinear2d_backward_ref(g, output_size, input_size, align_corners, scales_h=None, scales_w=None):
-    taps, _ = _bilinear_taps(tuple(input_size[-2:]), output_size, align_corners, scales_h, scales_w)
+    taps, _ = _bilinear_taps(tuple(input_size[-2:]), output_size, align_corners, scales_h, scales_w, _coord(g))
     return _apply_taps_transposed(g, taps, input_size)
 
 
@@ -253,7 +260,6 @@ def _max_pool_samples(op, dtype, mode, make):
         yield SampleInput(x((1, 1, 6, 7), 3), [2, 3], [1, 2], [1, 0], [2, 1], True)  # dilation, ceil_mode
         yield SampleInput(x((2, 3, 7, 6), 4), [3, 2], [2, 2], [1, 1], [1, 1], True)
         yield SampleInput(x((2, 2, 4, 4), 5), [4, 1], [1, 1])                          # whole columns
-        yield SampleInput(x((0, 2, 4, 4), 6), [2, 2])                                  # empty batch
         ties = np.random.default_rng(7).integers(0, 3, (2, 3, 4, 4))  # the first maximum wins
         yield SampleInput(tg.tensor(ties, dtype=dtype), [2, 2], [1, 1], name="ties")
         if is_floating(dtype):
@@ -261,6 +267,8 @@ def _max_pool_samples(op, dtype, mode, make):
                               name="ieee specials")
             yield SampleInput(tg.full([1, 1, 3, 3], -math.inf, dtype=dtype), [2, 2], [1, 1], [1, 1],
                               name="ieee specials")
+    elif mode == "zero_size":
+        yield SampleInput(make((0, 2, 4, 4)), [2, 2])                                  # empty batch
     elif mode == "large":
         yield SampleInput(make((2, 8, 33, 30)), [3, 3], [2, 2], [1, 1], name="ties")
         yield SampleInput(make((4, 31, 29)).transpose(1, 2), [2, 2], name="ties")
@@ -273,6 +281,7 @@ def _avg_pool_samples(op, dtype, mode, make):
         yield SampleInput(make((1, 2, 5, 6)), [3, 2], [2, 1], [1, 1], True, False)          # ceil, exclude pad
         yield SampleInput(make((2, 2, 6, 5)), [3, 3], [2, 2], [1, 1], True, True)
         yield SampleInput(make((1, 3, 5, 5)), [2, 3], [1, 2], [1, 1], False, True, 5)       # divisor_override
+    elif mode == "zero_size":
         yield SampleInput(make((0, 2, 4, 4)), [2, 2])
     elif mode == "large":
         yield SampleInput(make((2, 8, 33, 30)), [3, 3], [2, 2], [1, 1])
@@ -280,7 +289,7 @@ def _avg_pool_samples(op, dtype, mode, make):
 
 
 def _adaptive_samples(op, dtype, mode, make):
-    distinct = op.name == "adaptive_max_pool2d"
+    distinct = op.name == "adaptive_max_pool2d" and is_floating(dtype)
 
     def x(shape, seed):
         return _distinct(shape, dtype, seed, make.noncontiguous) if distinct else make(shape)
@@ -289,9 +298,10 @@ def _adaptive_samples(op, dtype, mode, make):
         yield SampleInput(x((2, 6, 4), 2), [3, 2])            # unbatched, even bins
         yield SampleInput(x((1, 1, 3, 2), 3), [5, 4])         # more bins than inputs
         yield SampleInput(x((2, 3, 4, 4), 4), [1, 1])         # global pooling
-        yield SampleInput(x((0, 2, 4, 4), 5), [2, 2])
         if distinct:
             yield SampleInput(special_values((1, 2, 4, 5), dtype, seed=9), [2, 3], name="ieee specials")
+    elif mode == "zero_size":
+        yield SampleInput(make((0, 2, 4, 4)), [2, 2])
     elif mode == "large":
         yield SampleInput(make((2, 8, 33, 30)), [7, 5], name="ties")
 
@@ -328,10 +338,12 @@ def _max_backward_samples(op, dtype, mode, make):
     """(grad_output, indices, input_sizes): indices from max pooling a random input, so they are
     those the forward op gives (several outputs may name one input: the grads add up)."""
     cases = [((1, 2, 5, 5), ([3, 3], [1, 1], [1, 1])), ((2, 4, 5), ([2, 2],)),
-             ((2, 3, 7, 6), ([3, 2], [2, 2], [1, 1], [1, 1], True)), ((0, 2, 4, 4), ([2, 2],))]
+             ((2, 3, 7, 6), ([3, 2], [2, 2], [1, 1], [1, 1], True))]
     if mode == "large":
         cases = [((2, 8, 33, 30), ([3, 3], [2, 2], [1, 1]))]
-    if mode not in ("basic", "large"):
+    elif mode == "zero_size":
+        cases = [((0, 2, 4, 4), ([2, 2],))]
+    elif mode != "basic":
         return
     for k, (shape, args) in enumerate(cases):
         _, idx = tg.max_pool2d_with_indices(_distinct(shape, tg.float64, 20 + k), *args)
@@ -394,19 +406,19 @@ def entries():
                       **values_indices))
     out.append(OpInfo("_max_pool2d_backward", ref=max_pool2d_backward_ref, sample_inputs=_max_backward_samples,
                       error_inputs=_errors(
-                          ("index out of the plane", lambda: tg._max_pool2d_backward(
+                          ("index out of the plane", lambda: tg._C._max_pool2d_backward(
                               _x((1, 1, 2, 2)), tg.full([1, 1, 2, 2], 16, dtype=tg.int64), [1, 1, 4, 4]),
                            IndexError, r"\[_max_pool2d_backward\] index 16 is out of bounds"),
-                          ("negative index", lambda: tg._max_pool2d_backward(
+                          ("negative index", lambda: tg._C._max_pool2d_backward(
                               _x((1, 1, 2, 2)), tg.full([1, 1, 2, 2], -1, dtype=tg.int64), [1, 1, 4, 4]),
                            IndexError, "index -1"),
-                          ("int32 indices", lambda: tg._max_pool2d_backward(
+                          ("int32 indices", lambda: tg._C._max_pool2d_backward(
                               _x((1, 1, 2, 2)), tg.zeros([1, 1, 2, 2], dtype=tg.int32), [1, 1, 4, 4]),
                            TypeError, "int64"),
-                          ("indices of another shape", lambda: tg._max_pool2d_backward(
+                          ("indices of another shape", lambda: tg._C._max_pool2d_backward(
                               _x((1, 1, 2, 2)), tg.zeros([1, 1, 2, 3], dtype=tg.int64), [1, 1, 4, 4]),
                            RuntimeError, "does not match indices"),
-                          ("input of another batch", lambda: tg._max_pool2d_backward(
+                          ("input of another batch", lambda: tg._C._max_pool2d_backward(
                               _x((1, 1, 2, 2)), tg.zeros([1, 1, 2, 2], dtype=tg.int64), [2, 1, 4, 4]),
                            RuntimeError, "outside the last two dims"),
                       ), **own))
@@ -448,7 +460,7 @@ def entries():
     out.append(OpInfo("_adaptive_avg_pool2d_backward", ref=adaptive_avg_pool2d_backward_ref,
                       sample_inputs=_backward_samples(_adaptive_samples, lambda s, sizes, y: [sizes]),
                       error_inputs=_errors(
-                          ("grad of another batch", lambda: tg._adaptive_avg_pool2d_backward(_x((2, 1, 2, 2)),
+                          ("grad of another batch", lambda: tg._C._adaptive_avg_pool2d_backward(_x((2, 1, 2, 2)),
                                                                                               [1, 1, 4, 4]),
                            RuntimeError, r"\[_adaptive_avg_pool2d_backward\] grad_output of shape"),
                       ), **own))

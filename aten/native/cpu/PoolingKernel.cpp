@@ -15,6 +15,7 @@
 #include "aten/dispatch/DtypeDispatch.h"
 #include "aten/native/Pooling.h"
 #include "aten/parallel/Parallel.h"
+#include "aten/vec/vec.h"
 #include "kernels/_adaptive_avg_pool2d_backward.h"
 #include "kernels/_max_pool2d_backward.h"
 #include "kernels/adaptive_avg_pool2d.h"
@@ -59,6 +60,8 @@ inline bool takes_max(A v, A m) {
 
 // Max over rows [h0, h1) step dh and columns [w0, w1) step dw of a plane of width in_w. The index
 // starts at the window's first position, so a window of -inf (or lowest) names its first element.
+// The update is written as selects, not a branch: which element wins is data-dependent, and a
+// mispredicted branch per element costs more than the window's loads.
 template <typename T>
 inline void window_max(const T* in, int64_t in_w, int64_t h0, int64_t h1, int64_t dh, int64_t w0, int64_t w1,
                        int64_t dw, T& out, int64_t& index) {
@@ -69,14 +72,35 @@ inline void window_max(const T* in, int64_t in_w, int64_t h0, int64_t h1, int64_
     const T* row = in + h * in_w;
     for (int64_t w = w0; w < w1; w += dw) {
       const A v = static_cast<A>(row[w]);
-      if (takes_max(v, m)) {
-        m = v;
-        best = h * in_w + w;
-      }
+      const bool take = takes_max(v, m);
+      m = take ? v : m;
+      best = take ? h * in_w + w : best;
     }
   }
   out = static_cast<T>(m);
   index = best;
+}
+
+// Sum of n contiguous elements in the compute type: vectors (two accumulators) for long runs,
+// a fixed order for a given n, so the result does not depend on the thread count.
+template <typename T>
+inline opmath_t<T> segment_sum(const T* p, int64_t n) {
+  using IO = vec::VecIO<T>;
+  using V = typename IO::vec_t;
+  using A = opmath_t<T>;
+  constexpr int64_t W = V::size();
+  int64_t i = 0;
+  A sum = 0;
+  if (n >= 2 * W) {
+    V acc0(A(0)), acc1(A(0));
+    for (; i + 2 * W <= n; i += 2 * W) {
+      acc0 = acc0 + IO::load(p + i);
+      acc1 = acc1 + IO::load(p + i + W);
+    }
+    sum = vec::reduce_add(acc0 + acc1);
+  }
+  for (; i < n; ++i) sum += static_cast<A>(p[i]);
+  return sum;
 }
 
 // Runs f(acc) for the backward op of one plane whose result is dst (n elements, zeros): acc is
@@ -283,8 +307,7 @@ Tensor adaptive_avg_pool2d_cpu(const Tensor& self, IntArrayRef output_size) {
         for (int64_t ow = 0; ow < p.out_w; ++ow) {
           const int64_t w0 = adaptive_start(ow, p.out_w, p.in_w), w1 = adaptive_end(ow, p.out_w, p.in_w);
           A sum = 0;
-          for (int64_t h = h0; h < h1; ++h)
-            for (int64_t c = w0; c < w1; ++c) sum += static_cast<A>(xp[h * p.in_w + c]);
+          for (int64_t h = h0; h < h1; ++h) sum += segment_sum(xp + h * p.in_w + w0, w1 - w0);
           yp[oh * p.out_w + ow] = static_cast<T>(sum / A((h1 - h0) * (w1 - w0)));
         }
       }

@@ -4,8 +4,9 @@
 //
 // Straightforward rather than fast: the forward ops run one thread per output element (a
 // grid-stride loop over planes * out_h * out_w of the contiguous input). The backward ops scatter
-// into their input plane; each plane is summed by one thread, in the CPU kernels' order, so the
-// results need no atomics and are the same on every run (and equal to the CPU's).
+// into their input plane; each plane is summed by one thread, in the CPU kernels' order (half
+// types in a float32 buffer, rounded once), so the results need no atomics and are the same on
+// every run.
 #include <cstdint>
 
 #include "aten/native/Pooling.h"
@@ -22,6 +23,7 @@
 #include "kernels/upsample_nearest2d.h"
 #include "kernels/upsample_nearest2d_backward.h"
 #include "ops/contiguous.h"
+#include "ops/to.h"
 #include "ops/zeros.h"
 
 namespace tg::native::cuda {
@@ -107,17 +109,17 @@ __global__ void adaptive_max_kernel(const T* x, T* y, int64_t* ix, Geo g) {
 
 // One thread per plane: grad_output[o] added to the input its index names.
 template <typename T>
-__global__ void max_pool_backward_kernel(const T* go, const int64_t* ix, T* gi, Geo g, int* error) {
+__global__ void max_pool_backward_kernel(const T* go, const int64_t* ix, opmath_t<T>* gi, Geo g, int* error) {
   const int64_t plane_in = g.in_h * g.in_w, plane_out = g.out_h * g.out_w;
   TG_GRID_STRIDE(plane, g.planes) {
-    T* gip = gi + plane * plane_in;
+    opmath_t<T>* gip = gi + plane * plane_in;
     for (int64_t o = plane * plane_out; o < (plane + 1) * plane_out; ++o) {
       const int64_t i = ix[o];
       if (i < 0 || i >= plane_in) {
         report_error(error, kPoolIndexOutOfRange);
         continue;
       }
-      gip[i] = from_op<T>(to_op(gip[i]) + to_op(go[o]));
+      gip[i] += to_op(go[o]);
     }
   }
 }
@@ -137,18 +139,18 @@ __global__ void avg_pool_kernel(const T* x, T* y, Geo g, PoolWindow k, bool coun
 }
 
 template <typename T>
-__global__ void avg_pool_backward_kernel(const T* go, T* gi, Geo g, PoolWindow k, bool count_include_pad,
+__global__ void avg_pool_backward_kernel(const T* go, opmath_t<T>* gi, Geo g, PoolWindow k, bool count_include_pad,
                                          int64_t divisor) {
   using A = opmath_t<T>;
   TG_GRID_STRIDE(plane, g.planes) {
     const T* gop = go + plane * g.out_h * g.out_w;
-    T* gip = gi + plane * g.in_h * g.in_w;
+    A* gip = gi + plane * g.in_h * g.in_w;
     for (int64_t oh = 0; oh < g.out_h; ++oh)
       for (int64_t ow = 0; ow < g.out_w; ++ow) {
         const AvgWindow w = avg_window(g.in_h, g.in_w, k, oh, ow, count_include_pad, divisor);
         const A share = to_op(gop[oh * g.out_w + ow]) / A(w.divisor);
         for (int64_t h = w.h0; h < w.h1; ++h)
-          for (int64_t c = w.w0; c < w.w1; ++c) gip[h * g.in_w + c] = from_op<T>(to_op(gip[h * g.in_w + c]) + share);
+          for (int64_t c = w.w0; c < w.w1; ++c) gip[h * g.in_w + c] += share;
       }
   }
 }
@@ -169,18 +171,18 @@ __global__ void adaptive_avg_kernel(const T* x, T* y, Geo g) {
 }
 
 template <typename T>
-__global__ void adaptive_avg_backward_kernel(const T* go, T* gi, Geo g) {
+__global__ void adaptive_avg_backward_kernel(const T* go, opmath_t<T>* gi, Geo g) {
   using A = opmath_t<T>;
   TG_GRID_STRIDE(plane, g.planes) {
     const T* gop = go + plane * g.out_h * g.out_w;
-    T* gip = gi + plane * g.in_h * g.in_w;
+    A* gip = gi + plane * g.in_h * g.in_w;
     for (int64_t oh = 0; oh < g.out_h; ++oh) {
       const int64_t h0 = adaptive_start(oh, g.out_h, g.in_h), h1 = adaptive_end(oh, g.out_h, g.in_h);
       for (int64_t ow = 0; ow < g.out_w; ++ow) {
         const int64_t w0 = adaptive_start(ow, g.out_w, g.in_w), w1 = adaptive_end(ow, g.out_w, g.in_w);
         const A share = to_op(gop[oh * g.out_w + ow]) / A((h1 - h0) * (w1 - w0));
         for (int64_t h = h0; h < h1; ++h)
-          for (int64_t c = w0; c < w1; ++c) gip[h * g.in_w + c] = from_op<T>(to_op(gip[h * g.in_w + c]) + share);
+          for (int64_t c = w0; c < w1; ++c) gip[h * g.in_w + c] += share;
       }
     }
   }
@@ -196,15 +198,16 @@ __global__ void nearest_kernel(const T* x, T* y, Geo g, float scale_h, float sca
 }
 
 template <typename T>
-__global__ void nearest_backward_kernel(const T* go, T* gi, Geo g, float scale_h, float scale_w) {
+__global__ void nearest_backward_kernel(const T* go, opmath_t<T>* gi, Geo g, float scale_h, float scale_w) {
+  using A = opmath_t<T>;
   TG_GRID_STRIDE(plane, g.planes) {
     const T* gop = go + plane * g.out_h * g.out_w;
-    T* gip = gi + plane * g.in_h * g.in_w;
+    A* gip = gi + plane * g.in_h * g.in_w;
     for (int64_t oh = 0; oh < g.out_h; ++oh) {
       const int64_t h = nearest_source(oh, g.in_h, g.out_h, scale_h);
       for (int64_t ow = 0; ow < g.out_w; ++ow) {
         const int64_t at = h * g.in_w + nearest_source(ow, g.in_w, g.out_w, scale_w);
-        gip[at] = from_op<T>(to_op(gip[at]) + to_op(gop[oh * g.out_w + ow]));
+        gip[at] += to_op(gop[oh * g.out_w + ow]);
       }
     }
   }
@@ -228,28 +231,43 @@ __global__ void bilinear_kernel(const T* x, T* y, Geo g, bool align_corners, dou
 }
 
 template <typename T>
-__global__ void bilinear_backward_kernel(const T* go, T* gi, Geo g, bool align_corners, double scales_h,
+__global__ void bilinear_backward_kernel(const T* go, opmath_t<T>* gi, Geo g, bool align_corners, double scales_h,
                                          double scales_w) {
   using A = opmath_t<T>;
   const A sh = linear_scale<A>(g.in_h, g.out_h, align_corners, scales_h);
   const A sw = linear_scale<A>(g.in_w, g.out_w, align_corners, scales_w);
   TG_GRID_STRIDE(plane, g.planes) {
     const T* gop = go + plane * g.out_h * g.out_w;
-    T* gip = gi + plane * g.in_h * g.in_w;
+    A* gip = gi + plane * g.in_h * g.in_w;
     for (int64_t oh = 0; oh < g.out_h; ++oh) {
       const LinearTap<A> h = linear_tap<A>(oh, g.in_h, g.out_h, sh, align_corners);
       for (int64_t ow = 0; ow < g.out_w; ++ow) {
         const LinearTap<A> w = linear_tap<A>(ow, g.in_w, g.out_w, sw, align_corners);
         const A v = to_op(gop[oh * g.out_w + ow]);
-        T* r0 = gip + h.i0 * g.in_w;
-        T* r1 = gip + h.i1 * g.in_w;
-        r0[w.i0] = from_op<T>(to_op(r0[w.i0]) + h.w0 * w.w0 * v);
-        r0[w.i1] = from_op<T>(to_op(r0[w.i1]) + h.w0 * w.w1 * v);
-        r1[w.i0] = from_op<T>(to_op(r1[w.i0]) + h.w1 * w.w0 * v);
-        r1[w.i1] = from_op<T>(to_op(r1[w.i1]) + h.w1 * w.w1 * v);
+        A* r0 = gip + h.i0 * g.in_w;
+        A* r1 = gip + h.i1 * g.in_w;
+        r0[w.i0] += h.w0 * w.w0 * v;
+        r0[w.i1] += h.w0 * w.w1 * v;
+        r1[w.i0] += h.w1 * w.w0 * v;
+        r1[w.i1] += h.w1 * w.w1 * v;
       }
     }
   }
+}
+
+// The backward ops sum into grad_input itself, or for the half types into a float32 buffer that
+// is rounded once at the end (as on the CPU).
+Tensor accumulator(IntArrayRef sizes, const Tensor& grad_output) {
+  const ScalarType t = grad_output.dtype();
+  const bool half = t == ScalarType::Float16 || t == ScalarType::BFloat16;
+  return tg::zeros(sizes, half ? ScalarType::Float32 : t, grad_output.device());
+}
+Tensor finish(const Tensor& acc, const Tensor& grad_output) {
+  return acc.dtype() == grad_output.dtype() ? acc : tg::to(acc, grad_output.dtype(), false, false);
+}
+template <typename T>
+opmath_t<T>* acc_ptr(Tensor& t) {
+  return reinterpret_cast<opmath_t<T>*>(t.data_ptr());
 }
 
 template <typename T>
@@ -305,16 +323,16 @@ Tensor max_pool2d_backward_cuda(const Tensor& grad_output, const Tensor& indices
   const Plane2d p = max_pool_backward_plan(grad_output, indices, input_sizes, op);
   const Tensor g = tg::contiguous(grad_output);
   const Tensor idx = tg::contiguous(indices);
-  Tensor grad_input = tg::zeros(input_sizes, grad_output.dtype(), grad_output.device());
+  Tensor grad_input = accumulator(input_sizes, grad_output);
   dispatch_device<DtypeSet::Floating>(grad_output.dtype(), op, [&]<typename T>() {
     if (p.planes == 0 || p.out_h * p.out_w == 0) return;
     max_pool_backward_kernel<T><<<grid_for(p.planes), kBlockSize>>>(in_ptr<T>(g), idx.data<int64_t>(),
-                                                                    out_ptr<T>(grad_input), geo_of(p),
+                                                                    acc_ptr<T>(grad_input), geo_of(p),
                                                                     device_error_flag());
     TG_CUDA_KERNEL_CHECK(op);
   });
   check_device_error(op);  // "[op] device-side error 91": an index outside its plane
-  return grad_input;
+  return finish(grad_input, grad_output);
 }
 
 // ---- average pooling
@@ -346,14 +364,14 @@ Tensor avg_pool2d_backward_cuda(const Tensor& grad_output, IntArrayRef input_siz
   const Plane2d p = pool2d_plan(input_sizes, kernel_size, stride, padding, {1}, ceil_mode, k, op);
   check_grad_output(grad_output, p, op);
   const Tensor g = tg::contiguous(grad_output);
-  Tensor grad_input = tg::zeros(input_sizes, grad_output.dtype(), grad_output.device());
+  Tensor grad_input = accumulator(input_sizes, grad_output);
   dispatch_device<DtypeSet::Floating>(grad_output.dtype(), op, [&]<typename T>() {
     if (p.planes == 0) return;
-    avg_pool_backward_kernel<T><<<grid_for(p.planes), kBlockSize>>>(in_ptr<T>(g), out_ptr<T>(grad_input), geo_of(p), k,
+    avg_pool_backward_kernel<T><<<grid_for(p.planes), kBlockSize>>>(in_ptr<T>(g), acc_ptr<T>(grad_input), geo_of(p), k,
                                                                     count_include_pad, divisor_arg(divisor_override));
     TG_CUDA_KERNEL_CHECK(op);
   });
-  return grad_input;
+  return finish(grad_input, grad_output);
 }
 
 Tensor adaptive_avg_pool2d_cuda(const Tensor& self, IntArrayRef output_size) {
@@ -376,14 +394,14 @@ Tensor adaptive_avg_pool2d_backward_cuda(const Tensor& output_grad, IntArrayRef 
                                                 output_grad.dim() >= 1 ? output_grad.size(-1) : 0}, op);
   check_grad_output(output_grad, p, op);
   const Tensor g = tg::contiguous(output_grad);
-  Tensor grad_input = tg::zeros(input_sizes, output_grad.dtype(), output_grad.device());
+  Tensor grad_input = accumulator(input_sizes, output_grad);
   dispatch_device<DtypeSet::Floating>(output_grad.dtype(), op, [&]<typename T>() {
     if (p.planes == 0) return;
-    adaptive_avg_backward_kernel<T><<<grid_for(p.planes), kBlockSize>>>(in_ptr<T>(g), out_ptr<T>(grad_input),
+    adaptive_avg_backward_kernel<T><<<grid_for(p.planes), kBlockSize>>>(in_ptr<T>(g), acc_ptr<T>(grad_input),
                                                                         geo_of(p));
     TG_CUDA_KERNEL_CHECK(op);
   });
-  return grad_input;
+  return finish(grad_input, output_grad);
 }
 
 // ---- resampling
@@ -410,15 +428,15 @@ Tensor upsample_nearest2d_backward_cuda(const Tensor& grad_output, IntArrayRef o
   const Plane2d p = upsample_plan(input_size, output_size, op);
   check_grad_output(grad_output, p, op);
   const Tensor g = tg::contiguous(grad_output);
-  Tensor grad_input = tg::zeros(input_size, grad_output.dtype(), grad_output.device());
+  Tensor grad_input = accumulator(input_size, grad_output);
   const float sh = scale_of<float>(scales_h, p.in_h, p.out_h), sw = scale_of<float>(scales_w, p.in_w, p.out_w);
   dispatch_device<DtypeSet::Floating>(grad_output.dtype(), op, [&]<typename T>() {
     if (p.planes == 0) return;
-    nearest_backward_kernel<T><<<grid_for(p.planes), kBlockSize>>>(in_ptr<T>(g), out_ptr<T>(grad_input), geo_of(p),
+    nearest_backward_kernel<T><<<grid_for(p.planes), kBlockSize>>>(in_ptr<T>(g), acc_ptr<T>(grad_input), geo_of(p),
                                                                    sh, sw);
     TG_CUDA_KERNEL_CHECK(op);
   });
-  return grad_input;
+  return finish(grad_input, grad_output);
 }
 
 Tensor upsample_bilinear2d_cuda(const Tensor& self, IntArrayRef output_size, bool align_corners,
@@ -444,15 +462,15 @@ Tensor upsample_bilinear2d_backward_cuda(const Tensor& grad_output, IntArrayRef 
   const Plane2d p = upsample_plan(input_size, output_size, op);
   check_grad_output(grad_output, p, op);
   const Tensor g = tg::contiguous(grad_output);
-  Tensor grad_input = tg::zeros(input_size, grad_output.dtype(), grad_output.device());
+  Tensor grad_input = accumulator(input_size, grad_output);
   dispatch_device<DtypeSet::Floating>(grad_output.dtype(), op, [&]<typename T>() {
     if (p.planes == 0) return;
-    bilinear_backward_kernel<T><<<grid_for(p.planes), kBlockSize>>>(in_ptr<T>(g), out_ptr<T>(grad_input), geo_of(p),
+    bilinear_backward_kernel<T><<<grid_for(p.planes), kBlockSize>>>(in_ptr<T>(g), acc_ptr<T>(grad_input), geo_of(p),
                                                                     align_corners, scale_arg(scales_h),
                                                                     scale_arg(scales_w));
     TG_CUDA_KERNEL_CHECK(op);
   });
-  return grad_input;
+  return finish(grad_input, grad_output);
 }
 
 }  // namespace tg::native::cuda

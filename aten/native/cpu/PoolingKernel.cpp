@@ -1,0 +1,466 @@
+// Pooling and resampling on the CPU: max_pool2d_with_indices, avg_pool2d, adaptive_{avg,max}_pool2d,
+// upsample_{nearest,bilinear}2d and their backward ops (the checks and index rules they share are
+// in aten/native/Pooling.h).
+//
+// Every op works plane by plane (N*C planes of H x W, made contiguous first): planes are split
+// across threads and each plane is computed by one thread alone, so the backward ops scatter into
+// their plane without atomics and every result is the same for any thread count. Half types are
+// computed in float (the backward ops accumulate a plane in float and round once). Window sums run in the window's row-major order, as PyTorch's kernels do.
+#include "aten/vec/isa.h"
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "aten/dispatch/DtypeDispatch.h"
+#include "aten/native/Pooling.h"
+#include "aten/parallel/Parallel.h"
+#include "aten/vec/vec.h"
+#include "kernels/_adaptive_avg_pool2d_backward.h"
+#include "kernels/_max_pool2d_backward.h"
+#include "kernels/adaptive_avg_pool2d.h"
+#include "kernels/adaptive_max_pool2d.h"
+#include "kernels/avg_pool2d.h"
+#include "kernels/avg_pool2d_backward.h"
+#include "kernels/max_pool2d_with_indices.h"
+#include "kernels/upsample_bilinear2d.h"
+#include "kernels/upsample_bilinear2d_backward.h"
+#include "kernels/upsample_nearest2d.h"
+#include "kernels/upsample_nearest2d_backward.h"
+#include "ops/contiguous.h"
+#include "ops/zeros.h"
+
+namespace tg::native::CPU_CAPABILITY {
+
+namespace {
+
+// Calls f(plane) for every plane, planes split across threads; `work` is the cost of one plane
+// in elements touched (for the grain).
+template <typename F>
+void for_each_plane(int64_t planes, int64_t work, const F& f) {
+  parallel_for(0, planes, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(work, 1)), [&](int64_t begin, int64_t end) {
+    for (int64_t p = begin; p < end; ++p) f(p);
+  });
+}
+
+// The identity of max: -inf for floating types, the lowest value for integers.
+template <typename A>
+constexpr A max_identity() {
+  if constexpr (std::numeric_limits<A>::has_infinity) return -std::numeric_limits<A>::infinity();
+  else return std::numeric_limits<A>::lowest();
+}
+
+// PyTorch's max update: a larger value, or any NaN (so a NaN propagates and the last NaN of the
+// window names the index); ties keep the first maximum.
+template <typename A>
+inline bool takes_max(A v, A m) {
+  if constexpr (std::is_floating_point_v<A>) return v > m || std::isnan(v);
+  else return v > m;
+}
+
+// Max over rows [h0, h1) step dh and columns [w0, w1) step dw of a plane of width in_w. The index
+// starts at the window's first position, so a window of -inf (or lowest) names its first element.
+// The update is written as selects, not a branch: which element wins is data-dependent, and a
+// mispredicted branch per element costs more than the window's loads.
+template <typename T>
+inline void window_max(const T* in, int64_t in_w, int64_t h0, int64_t h1, int64_t dh, int64_t w0, int64_t w1,
+                       int64_t dw, T& out, int64_t& index) {
+  using A = opmath_t<T>;
+  A m = max_identity<A>();
+  int64_t best = h0 * in_w + w0;
+  for (int64_t h = h0; h < h1; h += dh) {
+    const T* row = in + h * in_w;
+    for (int64_t w = w0; w < w1; w += dw) {
+      const A v = static_cast<A>(row[w]);
+      const bool take = takes_max(v, m);
+      m = take ? v : m;
+      best = take ? h * in_w + w : best;
+    }
+  }
+  out = static_cast<T>(m);
+  index = best;
+}
+
+// Sum of n contiguous elements in the compute type: vectors (two accumulators) for long runs,
+// a fixed order for a given n, so the result does not depend on the thread count.
+template <typename T>
+inline opmath_t<T> segment_sum(const T* p, int64_t n) {
+  using IO = vec::VecIO<T>;
+  using V = typename IO::vec_t;
+  using A = opmath_t<T>;
+  constexpr int64_t W = V::size();
+  int64_t i = 0;
+  A sum = 0;
+  if (n >= 2 * W) {
+    V acc0(A(0)), acc1(A(0));
+    for (; i + 2 * W <= n; i += 2 * W) {
+      acc0 = acc0 + IO::load(p + i);
+      acc1 = acc1 + IO::load(p + i + W);
+    }
+    sum = vec::reduce_add(acc0 + acc1);
+  }
+  for (; i < n; ++i) sum += static_cast<A>(p[i]);
+  return sum;
+}
+
+// Runs f(acc) for the backward op of one plane whose result is dst (n elements, zeros): acc is
+// dst itself, or for the half types a zeroed float buffer written to dst afterwards, so a sum of
+// many contributions rounds once (as PyTorch's CPU kernels do).
+template <typename T, typename F>
+void accumulate_plane(T* dst, int64_t n, const F& f) {
+  using A = opmath_t<T>;
+  if constexpr (std::is_same_v<T, A>) {
+    f(dst);
+  } else {
+    std::vector<A> acc(static_cast<size_t>(n), A(0));
+    f(acc.data());
+    for (int64_t i = 0; i < n; ++i) dst[i] = static_cast<T>(acc[size_t(i)]);
+  }
+}
+
+// The first row (or column) of a max-pooling window starting at `start`, stepping by `dilation`
+// past the padding.
+inline int64_t first_inside(int64_t start, int64_t dilation) {
+  while (start < 0) start += dilation;
+  return start;
+}
+
+// The source index of each output index along one dim for nearest.
+std::vector<int64_t> nearest_sources(int64_t in, int64_t out, std::optional<double> scale) {
+  const float s = scale_of<float>(scale, in, out);
+  std::vector<int64_t> src(static_cast<size_t>(out));
+  for (int64_t i = 0; i < out; ++i) src[size_t(i)] = nearest_source(i, in, out, s);
+  return src;
+}
+
+template <typename A>
+std::vector<LinearTap<A>> linear_taps(int64_t in, int64_t out, bool align_corners, std::optional<double> scale) {
+  const A s = linear_scale<A>(in, out, align_corners, scale_arg(scale));
+  std::vector<LinearTap<A>> taps(static_cast<size_t>(out));
+  for (int64_t i = 0; i < out; ++i) taps[size_t(i)] = linear_tap<A>(i, in, out, s, align_corners);
+  return taps;
+}
+
+}  // namespace
+
+// ---- max pooling
+
+std::tuple<Tensor, Tensor> max_pool2d_with_indices_cpu(const Tensor& self, IntArrayRef kernel_size, IntArrayRef stride,
+                                                       IntArrayRef padding, IntArrayRef dilation, bool ceil_mode) {
+  const char* op = "max_pool2d";
+  PoolWindow k;
+  const Plane2d p = pool2d_plan(self.sizes(), kernel_size, stride, padding, dilation, ceil_mode, k, op);
+  const Tensor in = tg::contiguous(self);
+  Tensor values = empty_tensor(p.out_sizes, self.dtype(), self.device(), op);
+  Tensor indices = empty_tensor(p.out_sizes, ScalarType::Int64, self.device(), op);
+  dispatch_numeric(self.dtype(), op, [&]<typename T>() {
+    const T* x = in.data<T>();
+    T* y = values.data<T>();
+    int64_t* ix = indices.data<int64_t>();
+    for_each_plane(p.planes, p.out_h * p.out_w * k.kh * k.kw, [&](int64_t plane) {
+      const T* xp = x + plane * p.in_h * p.in_w;
+      const int64_t o = plane * p.out_h * p.out_w;
+      for (int64_t oh = 0; oh < p.out_h; ++oh) {
+        const int64_t hs = oh * k.sh - k.ph;
+        const int64_t h1 = std::min(hs + (k.kh - 1) * k.dh + 1, p.in_h);
+        const int64_t h0 = first_inside(hs, k.dh);
+        for (int64_t ow = 0; ow < p.out_w; ++ow) {
+          const int64_t ws = ow * k.sw - k.pw;
+          const int64_t w1 = std::min(ws + (k.kw - 1) * k.dw + 1, p.in_w);
+          const int64_t w0 = first_inside(ws, k.dw);
+          const int64_t at = o + oh * p.out_w + ow;
+          window_max(xp, p.in_w, h0, h1, k.dh, w0, w1, k.dw, y[at], ix[at]);
+        }
+      }
+    });
+  });
+  return {values, indices};
+}
+
+std::tuple<Tensor, Tensor> adaptive_max_pool2d_cpu(const Tensor& self, IntArrayRef output_size) {
+  const char* op = "adaptive_max_pool2d";
+  const Plane2d p = adaptive_plan(self.sizes(), output_size, op);
+  const Tensor in = tg::contiguous(self);
+  Tensor values = empty_tensor(p.out_sizes, self.dtype(), self.device(), op);
+  Tensor indices = empty_tensor(p.out_sizes, ScalarType::Int64, self.device(), op);
+  dispatch_floating(self.dtype(), op, [&]<typename T>() {
+    const T* x = in.data<T>();
+    T* y = values.data<T>();
+    int64_t* ix = indices.data<int64_t>();
+    for_each_plane(p.planes, p.in_h * p.in_w + p.out_h * p.out_w, [&](int64_t plane) {
+      const T* xp = x + plane * p.in_h * p.in_w;
+      const int64_t o = plane * p.out_h * p.out_w;
+      for (int64_t oh = 0; oh < p.out_h; ++oh) {
+        const int64_t h0 = adaptive_start(oh, p.out_h, p.in_h), h1 = adaptive_end(oh, p.out_h, p.in_h);
+        for (int64_t ow = 0; ow < p.out_w; ++ow) {
+          const int64_t w0 = adaptive_start(ow, p.out_w, p.in_w), w1 = adaptive_end(ow, p.out_w, p.in_w);
+          const int64_t at = o + oh * p.out_w + ow;
+          window_max(xp, p.in_w, h0, h1, 1, w0, w1, 1, y[at], ix[at]);
+        }
+      }
+    });
+  });
+  return {values, indices};
+}
+
+Tensor max_pool2d_backward_cpu(const Tensor& grad_output, const Tensor& indices, IntArrayRef input_sizes) {
+  const char* op = "_max_pool2d_backward";
+  const Plane2d p = max_pool_backward_plan(grad_output, indices, input_sizes, op);
+  const Tensor g = tg::contiguous(grad_output);
+  const Tensor idx = tg::contiguous(indices);
+  Tensor grad_input = tg::zeros(input_sizes, grad_output.dtype(), grad_output.device());
+  dispatch_floating(grad_output.dtype(), op, [&]<typename T>() {
+    using A = opmath_t<T>;
+    const T* gp = g.data<T>();
+    const int64_t* ip = idx.data<int64_t>();
+    T* gi = grad_input.data<T>();
+    const int64_t plane_in = p.in_h * p.in_w, plane_out = p.out_h * p.out_w;
+    for_each_plane(p.planes, plane_out, [&](int64_t plane) {
+      accumulate_plane(gi + plane * plane_in, plane_in, [&](A* acc) {
+        for (int64_t o = plane * plane_out, end = o + plane_out; o < end; ++o) {
+          const int64_t i = ip[o];
+          TG_CHECK_INDEX(i >= 0 && i < plane_in, "[", op, "] index ", i, " is out of bounds for a plane of ", p.in_h,
+                         "x", p.in_w, " elements");
+          acc[i] += static_cast<A>(gp[o]);
+        }
+      });
+    });
+  });
+  return grad_input;
+}
+
+// ---- average pooling
+
+Tensor avg_pool2d_cpu(const Tensor& self, IntArrayRef kernel_size, IntArrayRef stride, IntArrayRef padding,
+                      bool ceil_mode, bool count_include_pad, std::optional<int64_t> divisor_override) {
+  const char* op = "avg_pool2d";
+  check_divisor(divisor_override, op);
+  PoolWindow k;
+  const Plane2d p = pool2d_plan(self.sizes(), kernel_size, stride, padding, {1}, ceil_mode, k, op);
+  const Tensor in = tg::contiguous(self);
+  Tensor out = empty_tensor(p.out_sizes, self.dtype(), self.device(), op);
+  dispatch_floating(self.dtype(), op, [&]<typename T>() {
+    using A = opmath_t<T>;
+    const T* x = in.data<T>();
+    T* y = out.data<T>();
+    for_each_plane(p.planes, p.out_h * p.out_w * k.kh * k.kw, [&](int64_t plane) {
+      const T* xp = x + plane * p.in_h * p.in_w;
+      T* yp = y + plane * p.out_h * p.out_w;
+      for (int64_t oh = 0; oh < p.out_h; ++oh)
+        for (int64_t ow = 0; ow < p.out_w; ++ow) {
+          const AvgWindow w = avg_window(p.in_h, p.in_w, k, oh, ow, count_include_pad, divisor_arg(divisor_override));
+          A sum = 0;
+          for (int64_t h = w.h0; h < w.h1; ++h)
+            for (int64_t c = w.w0; c < w.w1; ++c) sum += static_cast<A>(xp[h * p.in_w + c]);
+          // a window entirely in the padding (possible with ceil_mode) averages nothing: 0
+          yp[oh * p.out_w + ow] = static_cast<T>(w.h0 < w.h1 && w.w0 < w.w1 ? sum / A(w.divisor) : A(0));
+        }
+    });
+  });
+  return out;
+}
+
+Tensor avg_pool2d_backward_cpu(const Tensor& grad_output, IntArrayRef input_sizes, IntArrayRef kernel_size,
+                               IntArrayRef stride, IntArrayRef padding, bool ceil_mode, bool count_include_pad,
+                               std::optional<int64_t> divisor_override) {
+  const char* op = "avg_pool2d_backward";
+  check_divisor(divisor_override, op);
+  PoolWindow k;
+  const Plane2d p = pool2d_plan(input_sizes, kernel_size, stride, padding, {1}, ceil_mode, k, op);
+  check_grad_output(grad_output, p, op);
+  const Tensor g = tg::contiguous(grad_output);
+  Tensor grad_input = tg::zeros(input_sizes, grad_output.dtype(), grad_output.device());
+  dispatch_floating(grad_output.dtype(), op, [&]<typename T>() {
+    using A = opmath_t<T>;
+    const T* gp = g.data<T>();
+    T* gi = grad_input.data<T>();
+    for_each_plane(p.planes, p.out_h * p.out_w * k.kh * k.kw, [&](int64_t plane) {
+      const T* go = gp + plane * p.out_h * p.out_w;
+      accumulate_plane(gi + plane * p.in_h * p.in_w, p.in_h * p.in_w, [&](A* acc) {
+        for (int64_t oh = 0; oh < p.out_h; ++oh)
+          for (int64_t ow = 0; ow < p.out_w; ++ow) {
+            const AvgWindow w = avg_window(p.in_h, p.in_w, k, oh, ow, count_include_pad, divisor_arg(divisor_override));
+            const A share = static_cast<A>(go[oh * p.out_w + ow]) / A(w.divisor);
+            for (int64_t h = w.h0; h < w.h1; ++h)
+              for (int64_t c = w.w0; c < w.w1; ++c) acc[h * p.in_w + c] += share;
+          }
+      });
+    });
+  });
+  return grad_input;
+}
+
+Tensor adaptive_avg_pool2d_cpu(const Tensor& self, IntArrayRef output_size) {
+  const char* op = "adaptive_avg_pool2d";
+  const Plane2d p = adaptive_plan(self.sizes(), output_size, op);
+  const Tensor in = tg::contiguous(self);
+  Tensor out = empty_tensor(p.out_sizes, self.dtype(), self.device(), op);
+  dispatch_floating(self.dtype(), op, [&]<typename T>() {
+    using A = opmath_t<T>;
+    const T* x = in.data<T>();
+    T* y = out.data<T>();
+    for_each_plane(p.planes, p.in_h * p.in_w + p.out_h * p.out_w, [&](int64_t plane) {
+      const T* xp = x + plane * p.in_h * p.in_w;
+      T* yp = y + plane * p.out_h * p.out_w;
+      for (int64_t oh = 0; oh < p.out_h; ++oh) {
+        const int64_t h0 = adaptive_start(oh, p.out_h, p.in_h), h1 = adaptive_end(oh, p.out_h, p.in_h);
+        for (int64_t ow = 0; ow < p.out_w; ++ow) {
+          const int64_t w0 = adaptive_start(ow, p.out_w, p.in_w), w1 = adaptive_end(ow, p.out_w, p.in_w);
+          A sum = 0;
+          for (int64_t h = h0; h < h1; ++h) sum += segment_sum(xp + h * p.in_w + w0, w1 - w0);
+          yp[oh * p.out_w + ow] = static_cast<T>(sum / A((h1 - h0) * (w1 - w0)));
+        }
+      }
+    });
+  });
+  return out;
+}
+
+Tensor adaptive_avg_pool2d_backward_cpu(const Tensor& output_grad, IntArrayRef input_sizes) {
+  const char* op = "_adaptive_avg_pool2d_backward";
+  const Plane2d p = adaptive_plan(input_sizes, {output_grad.dim() >= 2 ? output_grad.size(-2) : 0,
+                                                output_grad.dim() >= 1 ? output_grad.size(-1) : 0}, op);
+  check_grad_output(output_grad, p, op);
+  const Tensor g = tg::contiguous(output_grad);
+  Tensor grad_input = tg::zeros(input_sizes, output_grad.dtype(), output_grad.device());
+  dispatch_floating(output_grad.dtype(), op, [&]<typename T>() {
+    using A = opmath_t<T>;
+    const T* gp = g.data<T>();
+    T* gi = grad_input.data<T>();
+    for_each_plane(p.planes, p.in_h * p.in_w + p.out_h * p.out_w, [&](int64_t plane) {
+      const T* go = gp + plane * p.out_h * p.out_w;
+      accumulate_plane(gi + plane * p.in_h * p.in_w, p.in_h * p.in_w, [&](A* acc) {
+        for (int64_t oh = 0; oh < p.out_h; ++oh) {
+          const int64_t h0 = adaptive_start(oh, p.out_h, p.in_h), h1 = adaptive_end(oh, p.out_h, p.in_h);
+          for (int64_t ow = 0; ow < p.out_w; ++ow) {
+            const int64_t w0 = adaptive_start(ow, p.out_w, p.in_w), w1 = adaptive_end(ow, p.out_w, p.in_w);
+            const A share = static_cast<A>(go[oh * p.out_w + ow]) / A((h1 - h0) * (w1 - w0));
+            for (int64_t h = h0; h < h1; ++h)
+              for (int64_t c = w0; c < w1; ++c) acc[h * p.in_w + c] += share;
+          }
+        }
+      });
+    });
+  });
+  return grad_input;
+}
+
+// ---- resampling
+
+Tensor upsample_nearest2d_cpu(const Tensor& self, IntArrayRef output_size, std::optional<double> scales_h,
+                              std::optional<double> scales_w) {
+  const char* op = "upsample_nearest2d";
+  const Plane2d p = upsample_plan(self.sizes(), output_size, op);
+  const Tensor in = tg::contiguous(self);
+  Tensor out = empty_tensor(p.out_sizes, self.dtype(), self.device(), op);
+  const std::vector<int64_t> sh = nearest_sources(p.in_h, p.out_h, scales_h);
+  const std::vector<int64_t> sw = nearest_sources(p.in_w, p.out_w, scales_w);
+  dispatch_floating(self.dtype(), op, [&]<typename T>() {
+    const T* x = in.data<T>();
+    T* y = out.data<T>();
+    for_each_plane(p.planes, p.out_h * p.out_w, [&](int64_t plane) {
+      const T* xp = x + plane * p.in_h * p.in_w;
+      T* yp = y + plane * p.out_h * p.out_w;
+      for (int64_t oh = 0; oh < p.out_h; ++oh) {
+        const T* row = xp + sh[size_t(oh)] * p.in_w;
+        for (int64_t ow = 0; ow < p.out_w; ++ow) yp[oh * p.out_w + ow] = row[sw[size_t(ow)]];
+      }
+    });
+  });
+  return out;
+}
+
+Tensor upsample_nearest2d_backward_cpu(const Tensor& grad_output, IntArrayRef output_size, IntArrayRef input_size,
+                                       std::optional<double> scales_h, std::optional<double> scales_w) {
+  const char* op = "upsample_nearest2d_backward";
+  const Plane2d p = upsample_plan(input_size, output_size, op);
+  check_grad_output(grad_output, p, op);
+  const Tensor g = tg::contiguous(grad_output);
+  Tensor grad_input = tg::zeros(input_size, grad_output.dtype(), grad_output.device());
+  const std::vector<int64_t> sh = nearest_sources(p.in_h, p.out_h, scales_h);
+  const std::vector<int64_t> sw = nearest_sources(p.in_w, p.out_w, scales_w);
+  dispatch_floating(grad_output.dtype(), op, [&]<typename T>() {
+    using A = opmath_t<T>;
+    const T* gp = g.data<T>();
+    T* gi = grad_input.data<T>();
+    for_each_plane(p.planes, p.out_h * p.out_w, [&](int64_t plane) {
+      const T* go = gp + plane * p.out_h * p.out_w;
+      accumulate_plane(gi + plane * p.in_h * p.in_w, p.in_h * p.in_w, [&](A* acc) {
+        for (int64_t oh = 0; oh < p.out_h; ++oh) {
+          A* row = acc + sh[size_t(oh)] * p.in_w;
+          for (int64_t ow = 0; ow < p.out_w; ++ow) row[sw[size_t(ow)]] += static_cast<A>(go[oh * p.out_w + ow]);
+        }
+      });
+    });
+  });
+  return grad_input;
+}
+
+Tensor upsample_bilinear2d_cpu(const Tensor& self, IntArrayRef output_size, bool align_corners,
+                               std::optional<double> scales_h, std::optional<double> scales_w) {
+  const char* op = "upsample_bilinear2d";
+  const Plane2d p = upsample_plan(self.sizes(), output_size, op);
+  const Tensor in = tg::contiguous(self);
+  Tensor out = empty_tensor(p.out_sizes, self.dtype(), self.device(), op);
+  dispatch_floating(self.dtype(), op, [&]<typename T>() {
+    using A = opmath_t<T>;
+    const auto th = linear_taps<A>(p.in_h, p.out_h, align_corners, scales_h);
+    const auto tw = linear_taps<A>(p.in_w, p.out_w, align_corners, scales_w);
+    const T* x = in.data<T>();
+    T* y = out.data<T>();
+    for_each_plane(p.planes, 4 * p.out_h * p.out_w, [&](int64_t plane) {
+      const T* xp = x + plane * p.in_h * p.in_w;
+      T* yp = y + plane * p.out_h * p.out_w;
+      for (int64_t oh = 0; oh < p.out_h; ++oh) {
+        const LinearTap<A>& h = th[size_t(oh)];
+        const T* r0 = xp + h.i0 * p.in_w;
+        const T* r1 = xp + h.i1 * p.in_w;
+        for (int64_t ow = 0; ow < p.out_w; ++ow) {
+          const LinearTap<A>& w = tw[size_t(ow)];
+          const A top = w.w0 * static_cast<A>(r0[w.i0]) + w.w1 * static_cast<A>(r0[w.i1]);
+          const A bottom = w.w0 * static_cast<A>(r1[w.i0]) + w.w1 * static_cast<A>(r1[w.i1]);
+          yp[oh * p.out_w + ow] = static_cast<T>(h.w0 * top + h.w1 * bottom);
+        }
+      }
+    });
+  });
+  return out;
+}
+
+Tensor upsample_bilinear2d_backward_cpu(const Tensor& grad_output, IntArrayRef output_size, IntArrayRef input_size,
+                                        bool align_corners, std::optional<double> scales_h,
+                                        std::optional<double> scales_w) {
+  const char* op = "upsample_bilinear2d_backward";
+  const Plane2d p = upsample_plan(input_size, output_size, op);
+  check_grad_output(grad_output, p, op);
+  const Tensor g = tg::contiguous(grad_output);
+  Tensor grad_input = tg::zeros(input_size, grad_output.dtype(), grad_output.device());
+  dispatch_floating(grad_output.dtype(), op, [&]<typename T>() {
+    using A = opmath_t<T>;
+    const auto th = linear_taps<A>(p.in_h, p.out_h, align_corners, scales_h);
+    const auto tw = linear_taps<A>(p.in_w, p.out_w, align_corners, scales_w);
+    const T* gp = g.data<T>();
+    T* gi = grad_input.data<T>();
+    for_each_plane(p.planes, 4 * p.out_h * p.out_w, [&](int64_t plane) {
+      const T* go = gp + plane * p.out_h * p.out_w;
+      accumulate_plane(gi + plane * p.in_h * p.in_w, p.in_h * p.in_w, [&](A* acc) {
+        for (int64_t oh = 0; oh < p.out_h; ++oh) {
+          const LinearTap<A>& h = th[size_t(oh)];
+          A* r0 = acc + h.i0 * p.in_w;
+          A* r1 = acc + h.i1 * p.in_w;
+          for (int64_t ow = 0; ow < p.out_w; ++ow) {
+            const LinearTap<A>& w = tw[size_t(ow)];
+            const A v = static_cast<A>(go[oh * p.out_w + ow]);
+            r0[w.i0] += h.w0 * w.w0 * v;
+            r0[w.i1] += h.w0 * w.w1 * v;
+            r1[w.i0] += h.w1 * w.w0 * v;
+            r1[w.i1] += h.w1 * w.w1 * v;
+          }
+        }
+      });
+    });
+  });
+  return grad_input;
+}
+
+}  // namespace tg::native::CPU_CAPABILITY

@@ -1,0 +1,101 @@
+"""Pooling and resampling rows (issue 10), side by side with PyTorch, in run.py's table format.
+
+    python benchmarks/bench_pooling.py [--quick] [--threads N] [--repeat R]
+
+The rows: max_pool2d and avg_pool2d on a ResNet stem's activation (32x64x112x112, k3 s2 p1),
+forward and forward+backward, plus adaptive_avg_pool2d to 1x1 and a 2x bilinear interpolate.
+NumPy has no pooling, so its column reads n/a. Target: >= 1.0x PyTorch (memory-bound ops, §9).
+"""
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # see run.py: idle OpenMP threads must not spin
+
+import argparse  # noqa: E402
+import statistics  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run import interleaved, ratio_cell  # noqa: E402
+
+import tensorgen as tg  # noqa: E402
+import tensorgen.nn.functional as tgF  # noqa: E402
+
+try:
+    import torch
+    import torch.nn.functional as torchF
+except ImportError:
+    torch = None
+
+
+def rows(quick: bool):
+    """(name, {library: callable}, calls per sample, target)."""
+    n, c, hw = (4, 16, 56) if quick else (32, 64, 112)
+    rng = np.random.default_rng(0)
+    x_np = rng.standard_normal((n, c, hw, hw), dtype=np.float32)
+    libs = {"tensorgen": (tg, tgF)}
+    if torch is not None:
+        libs["torch"] = (torch, torchF)
+
+    def fwd(call):
+        return {name: (lambda m=m, F=F, x=m.from_numpy(x_np): call(F, x)) for name, (m, F) in libs.items()}
+
+    def fwd_bwd(call):
+        out = {}
+        for name, (m, F) in libs.items():
+            x = m.from_numpy(x_np.copy()).requires_grad_()
+            with m.no_grad():
+                g = m.ones_like(call(F, x))
+
+            def step(x=x, g=g, F=F):
+                x.grad = None
+                call(F, x).backward(g)
+            out[name] = step
+        return out
+
+    shape = f"{n}x{c}x{hw}x{hw}"
+
+    def max_pool(F, x):
+        return F.max_pool2d(x, 3, 2, 1)
+
+    def avg_pool(F, x):
+        return F.avg_pool2d(x, 3, 2, 1)
+
+    yield f"max_pool2d k3 s2 p1, {shape}", fwd(max_pool), 3, 1.0
+    yield f"max_pool2d k3 s2 p1 fwd+bwd, {shape}", fwd_bwd(max_pool), 2, 1.0
+    yield f"max_pool2d k2 s2, {shape}", fwd(lambda F, x: F.max_pool2d(x, 2, 2)), 3, 1.0
+    yield f"avg_pool2d k3 s2 p1, {shape}", fwd(avg_pool), 3, 1.0
+    yield f"avg_pool2d k3 s2 p1 fwd+bwd, {shape}", fwd_bwd(avg_pool), 2, 1.0
+    yield f"adaptive_avg_pool2d 1x1, {shape}", fwd(lambda F, x: F.adaptive_avg_pool2d(x, 1)), 3, 1.0
+    yield f"interpolate bilinear 2x, {shape}", fwd(
+        lambda F, x: F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)), 1, 1.0
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--quick", action="store_true")
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--repeat", type=int, default=None)
+    opts = p.parse_args()
+    rounds = opts.repeat or (3 if opts.quick else 7)
+    tg.set_num_threads(opts.threads)
+    if torch is not None:
+        torch.set_num_threads(opts.threads)
+    print(f"tensorgen (cpu capability {tg.backends.cpu.capability()}, {tg.get_num_threads()} threads), torch "
+          f"{torch.__version__ + f' ({torch.get_num_threads()} threads)' if torch else 'not installed'}")
+    print(f"{'row':48s} {'tensorgen':>11s} {'torch':>11s} {'vs torch':>9s} {'spread':>10s} {'target':>7s}")
+    for name, fns, number, target in rows(opts.quick):
+        s = interleaved(fns, rounds, number)
+        ours = statistics.median(s["tensorgen"]) * 1e6
+        theirs = f"{statistics.median(s['torch']) * 1e6:9.1f}us" if "torch" in s else "        n/a"
+        vs, spread, median = ratio_cell(s["tensorgen"], s["torch"]) if "torch" in s else ("      n/a", "n/a", None)
+        verdict = "" if median is None else f">={target:g} " + ("ok" if median >= target else "SHORT")
+        print(f"{name:48s} {ours:9.1f}us {theirs} {vs} {spread:>10s} {verdict:>7s}")
+
+
+if __name__ == "__main__":
+    main()

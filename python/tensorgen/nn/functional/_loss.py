@@ -12,7 +12,7 @@ import warnings
 import tensorgen as tg
 
 __all__ = ["cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
-           "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div"]
+           "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div", "cosine_embedding_loss"]
 
 _REDUCTIONS = {"none": 0, "mean": 1, "sum": 2}
 
@@ -135,4 +135,23 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
         loss = tg.xlogy(target, target) - target * input
     if r == "batchmean":
         return loss.sum() / input.shape[0] if input.dim() else loss.sum()
+    return _reduce(loss, r)
+
+
+def cosine_embedding_loss(input1, input2, target, margin=0.0, size_average=None, reduce=None, reduction="mean"):
+    """1 - cos(x1, x2) where target is 1, max(0, cos(x1, x2) - margin) where it is -1; inputs (N, D) or
+    (D) with target (N) or (), cosine over the last dim (PyTorch's eps 1e-12 on the squared norms)."""
+    r = _reduction(reduction, size_average, reduce)
+    if input1.dim() not in (1, 2) or tuple(input1.shape) != tuple(input2.shape):
+        raise RuntimeError(f"[cosine_embedding_loss] inputs must be 1-D or 2-D and of the same shape: got "
+                           f"{list(input1.shape)} and {list(input2.shape)}")
+    if tuple(target.shape) != tuple(input1.shape[:-1]):
+        raise RuntimeError(f"[cosine_embedding_loss] target of shape {list(target.shape)} does not match the "
+                           f"inputs' batch shape {list(input1.shape[:-1])}")
+    eps = 1e-12
+    dot = (input1 * input2).sum(-1)
+    cos = dot / ((input1 * input1).sum(-1) + eps).mul((input2 * input2).sum(-1) + eps).sqrt()
+    positive = 1 - cos
+    negative = (cos - margin).clamp_min(0)
+    loss = tg.where(target == 1, positive, tg.where(target == -1, negative, tg.zeros_like(cos)))
     return _reduce(loss, r)

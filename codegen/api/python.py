@@ -49,10 +49,9 @@ def py_signature(pyname: str, args, rename_self: bool, out: str | None) -> str:
 
 @dataclass
 class Unpack:
-    """One parsed argument: `auto {local} = {init};`, passed to C++ as `expr`. `init` is None for
-    a Generator (not parsed from Python yet: always the default generator)."""
+    """One parsed argument: `auto {local} = {init};`, passed to C++ as `expr`."""
     local: str
-    init: str | None
+    init: str
     expr: str
 
 
@@ -60,7 +59,7 @@ def unpack(a: Argument, i: int) -> Unpack:
     t = a.type
     local = f"a{i}"
     if t.base == "Generator":
-        return Unpack(local, None, local)
+        return Unpack(local, f"r.generatorOptional({i})", local)
     if t.is_tensor_list:
         return Unpack(local, f"r.tensorlist({i})", f"TensorList({local})")
     if t.is_list:

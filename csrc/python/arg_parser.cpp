@@ -1,4 +1,5 @@
 #include "csrc/python/arg_parser.h"
+#include "csrc/python/generator.h"
 
 #include <algorithm>
 #include <cctype>
@@ -339,7 +340,7 @@ bool FunctionParameter::check(PyObject* o, bool allow_single_int) const {
       return is_dtype(o) || python_type_dtype(o, t);
     }
     case ParamType::Device: return is_device_like(o);
-    case ParamType::Generator: return false;  // None is handled by the caller
+    case ParamType::Generator: return is_generator(o);
   }
   return false;
 }
@@ -488,8 +489,6 @@ FunctionSignature::Fail FunctionSignature::match(PyObject* args, PyObject* kwarg
       continue;
     }
     if (obj == Py_None ? !p.allow_none : !p.check(obj, i == 0 && varargs_intlist && position > 0)) {
-      if (p.type == ParamType::Generator && obj != Py_None)
-        raise_type_error(str("[", op_name, "] argument '", p.name, "': Generator objects are not supported yet"));
       if (!raise) return Fail::WrongType;
       std::string where = position ? str(" (position ", position, ")") : std::string();
       raise_type_error(str("[", op_name, "] argument '", p.name, "'", where, " must be ", p.expected_name(),
@@ -728,6 +727,11 @@ Device ParsedArgs::device(int i) const {
 std::optional<Device> ParsedArgs::deviceOptional(int i) const {
   if (isNone(i)) return std::nullopt;
   return unpack_device(args_[i]);
+}
+
+std::optional<Generator> ParsedArgs::generatorOptional(int i) const {
+  if (isNone(i)) return std::nullopt;
+  return unpack_generator(args_[i]);  // parse() checked is_generator
 }
 
 }  // namespace tg::python

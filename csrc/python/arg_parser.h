@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "aten/core/Device.h"
+#include "aten/core/Generator.h"
 #include "aten/core/Scalar.h"
 #include "aten/core/ScalarType.h"
 #include "aten/core/SmallVector.h"
@@ -117,6 +118,7 @@ class ParsedArgs {
   std::optional<ScalarType> scalartypeOptional(int i) const;
   Device device(int i) const;  // CPU when absent or None
   std::optional<Device> deviceOptional(int i) const;
+  std::optional<Generator> generatorOptional(int i) const;  // a tg.Generator, or nullopt for None
 
  private:
   friend class PythonArgParser;

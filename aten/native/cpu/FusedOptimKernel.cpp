@@ -39,6 +39,9 @@ void fused_loop(const FusedStep& st, const bool (&written)[N], const F& update) 
   constexpr int64_t W = V::size();
   const int64_t nslots = int64_t(st.slots.size());
   parallel_for(0, st.offsets.back(), kFusedGrain, [&](int64_t begin, int64_t end) {
+    // A private copy of the update (its broadcast constants): stores through the T* pointers
+    // below cannot alias it, so the constants stay in registers.
+    const F fn = update;
     // The slot holding `begin`: the last one starting at or before it.
     int64_t s = std::upper_bound(st.offsets.begin(), st.offsets.begin() + nslots, begin) - st.offsets.begin() - 1;
     int64_t pos = begin;
@@ -55,7 +58,7 @@ void fused_loop(const FusedStep& st, const bool (&written)[N], const F& update) 
           if (ptr[k] == nullptr) x[k] = V(0);
           else x[k] = count == W ? IO::load(ptr[k] + i) : IO::load(ptr[k] + i, count);
         }
-        update(x, slot);
+        fn(x, slot);
         for (int k = 0; k < N; ++k) {
           if (ptr[k] == nullptr || !written[k]) continue;
           if (count == W) IO::store(ptr[k] + i, x[k]);
@@ -80,7 +83,7 @@ void fused_sgd_kernel(TensorList params, TensorList grads, TensorList momentum_b
     using V = vec_of<T>;
     const auto math = SgdMath<V, CpuOps>::template make<typename V::value_type>(
         lr, momentum, dampening, weight_decay, nesterov, maximize, is_first_step);
-    fused_loop<T, 3>(st, {true, false, true}, [&](V* x, const FusedSlot&) { math(x); });
+    fused_loop<T, 3>(st, {true, false, true}, [math](V* x, const FusedSlot&) { math(x); });
   });
   st.finish();
 }
@@ -95,7 +98,7 @@ void fused_adam_kernel(TensorList params, TensorList grads, TensorList exp_avgs,
     using S = typename V::value_type;
     const auto math = AdamMath<V, CpuOps>::template make<S>(lr, beta1, beta2, weight_decay, eps, amsgrad, maximize,
                                                            decoupled_weight_decay);
-    fused_loop<T, 5>(st, {true, false, true, true, true}, [&](V* x, const FusedSlot& slot) {
+    fused_loop<T, 5>(st, {true, false, true, true, true}, [math](V* x, const FusedSlot& slot) {
       math(x, V(S(slot.scalar[0])), V(S(slot.scalar[1])));
     });
   });
@@ -111,7 +114,7 @@ void fused_rmsprop_kernel(TensorList params, TensorList grads, TensorList square
     using V = vec_of<T>;
     const auto math = RmspropMath<V, CpuOps>::template make<typename V::value_type>(lr, alpha, eps, weight_decay,
                                                                                    momentum, centered, maximize);
-    fused_loop<T, 5>(st, {true, false, true, true, true}, [&](V* x, const FusedSlot&) { math(x); });
+    fused_loop<T, 5>(st, {true, false, true, true, true}, [math](V* x, const FusedSlot&) { math(x); });
   });
   st.finish();
 }
@@ -123,7 +126,7 @@ void fused_adagrad_kernel(TensorList params, TensorList grads, TensorList state_
     using V = vec_of<T>;
     using S = typename V::value_type;
     const auto math = AdagradMath<V, CpuOps>::template make<S>(weight_decay, eps, maximize);
-    fused_loop<T, 3>(st, {true, false, true}, [&](V* x, const FusedSlot& slot) { math(x, V(S(slot.scalar[0]))); });
+    fused_loop<T, 3>(st, {true, false, true}, [math](V* x, const FusedSlot& slot) { math(x, V(S(slot.scalar[0]))); });
   });
   st.finish();
 }

@@ -14,7 +14,7 @@ class Adagrad(Optimizer):
         s = s + g * g;  p = p - clr * g / (sqrt(s) + eps)       (s starts at initial_accumulator_value)
 
     As in PyTorch, the state (step and sum) of every parameter is created with the optimizer.
-    Each group is updated by one ``tg._fused_adagrad_`` call."""
+    Each group is updated by one ``tg._C._fused_adagrad_`` call."""
 
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10,
                  foreach=None, *, maximize=False, differentiable=False, fused=None):
@@ -72,4 +72,4 @@ class Adagrad(Optimizer):
                        weight_decay=_scalar(group["weight_decay"]), eps=float(group["eps"]),
                        maximize=bool(group["maximize"]))
         for lists in self._fused_groups([params, grads, sums, steps]):
-            tg._fused_adagrad_(*lists, **options)
+            tg._C._fused_adagrad_(*lists, **options)

@@ -14,7 +14,7 @@ class Adam(Optimizer):
         m = lerp(m, g, 1 - beta1);  v = beta2 * v + (1 - beta2) * g * g;  (amsgrad: v_max = max(v_max, v))
         p = p - lr / (1 - beta1**t) * m / (sqrt(v) / sqrt(1 - beta2**t) + eps)
 
-    Each group is updated by one ``tg._fused_adam_`` call."""
+    Each group is updated by one ``tg._C._fused_adam_`` call."""
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
                  foreach=None, maximize=False, capturable=False, differentiable=False, fused=None,
@@ -77,7 +77,7 @@ class Adam(Optimizer):
                        weight_decay=_scalar(group["weight_decay"]), eps=float(group["eps"]), amsgrad=amsgrad,
                        maximize=bool(group["maximize"]), decoupled_weight_decay=bool(group["decoupled_weight_decay"]))
         for lists in self._fused_groups([params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps]):
-            tg._fused_adam_(*lists, **options)
+            tg._C._fused_adam_(*lists, **options)
 
 
 class AdamW(Adam):

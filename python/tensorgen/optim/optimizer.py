@@ -5,7 +5,7 @@ is a dict keyed by parameter, and ``state_dict()`` / ``load_state_dict()`` use P
 ``{"state": {index: {...}}, "param_groups": [{..., "params": [indices]}]}`` with parameters
 numbered in group order, so a state dict moves between tensorgen and PyTorch.
 
-The update of a group is one call of a fused multi-tensor op (``tg._fused_adam_`` ...) over every
+The update of a group is one call of a fused multi-tensor op (``tg._C._fused_adam_`` ...) over every
 parameter that has a gradient (DESIGN.md §12), instead of a Python loop of small ops per
 parameter; subclasses gather the lists and call ``_fused_groups`` (one call per device and dtype,
 so normally one per group).

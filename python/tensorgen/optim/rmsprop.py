@@ -14,7 +14,7 @@ class RMSprop(Optimizer):
         centered: a = lerp(a, g, 1 - alpha), d = sqrt(v - a * a) + eps;  else d = sqrt(v) + eps
         momentum > 0: b = momentum * b + g / d, p = p - lr * b;  else p = p - lr * g / d
 
-    Each group is updated by one ``tg._fused_rmsprop_`` call."""
+    Each group is updated by one ``tg._C._fused_rmsprop_`` call."""
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False,
                  capturable=False, foreach=None, maximize=False, differentiable=False):
@@ -74,4 +74,4 @@ class RMSprop(Optimizer):
                        weight_decay=_scalar(group["weight_decay"]), momentum=float(momentum), centered=centered,
                        maximize=bool(group["maximize"]))
         for lists in self._fused_groups([params, grads, square_avgs, grad_avgs, bufs, steps]):
-            tg._fused_rmsprop_(*lists, **options)
+            tg._C._fused_rmsprop_(*lists, **options)

@@ -13,7 +13,7 @@ class SGD(Optimizer):
         g = grad (+ weight_decay * p);  b = g on the first step, else momentum * b + (1 - dampening) * g
         g = g + momentum * b (nesterov) or b;  p = p - lr * g      (maximize: grad -> -grad)
 
-    Each group is updated by one ``tg._fused_sgd_`` call."""
+    Each group is updated by one ``tg._C._fused_sgd_`` call."""
 
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *,
                  maximize=False, foreach=None, differentiable=False, fused=None):
@@ -71,4 +71,4 @@ class SGD(Optimizer):
                        maximize=bool(group["maximize"]))
         for lists, first in ((old, False), (new, True)):
             for params, grads, bufs in self._fused_groups(list(lists)):
-                tg._fused_sgd_(params, grads, bufs, is_first_step=first, **options)
+                tg._C._fused_sgd_(params, grads, bufs, is_first_step=first, **options)

@@ -310,14 +310,14 @@ def _steps_errors(call):
 
 def _sgd_errors(op):
     def call(p, g, s):
-        return tg._fused_sgd_(p, g, s, **_SGD_KW)
+        return tg._C._fused_sgd_(p, g, s, **_SGD_KW)
     return _common_errors(call) + [
         ErrorInput("momentum buffers missing with momentum", lambda: call([_f32()], [_f32()], []),
                    RuntimeError, r"momentum_buffers has 0 tensors, expected one per parameter \(1\)"),
         ErrorInput("momentum buffers without momentum",
-                   lambda: tg._fused_sgd_([_f32()], [_f32()], [_f32()], **dict(_SGD_KW, momentum=0.0)),
+                   lambda: tg._C._fused_sgd_([_f32()], [_f32()], [_f32()], **dict(_SGD_KW, momentum=0.0)),
                    RuntimeError, "momentum_buffers must be empty with these options"),
-        ErrorInput("missing lr", lambda: tg._fused_sgd_([_f32()], [_f32()], [],
+        ErrorInput("missing lr", lambda: tg._C._fused_sgd_([_f32()], [_f32()], [],
                                                         **{k: v for k, v in _SGD_KW.items() if k != "lr"}), TypeError),
     ]
 
@@ -325,13 +325,13 @@ def _sgd_errors(op):
 def _adam_errors(op):
     def call(p, g, s, steps=None):
         steps = _steps([0] * len(p)) if steps is None else steps
-        return tg._fused_adam_(p, g, s, [x.clone() for x in s], [], steps, **_ADAM_KW)
+        return tg._C._fused_adam_(p, g, s, [x.clone() for x in s], [], steps, **_ADAM_KW)
     return _common_errors(call) + _steps_errors(call) + [
         ErrorInput("max_exp_avg_sqs without amsgrad",
-                   lambda: tg._fused_adam_([_f32()], [_f32()], [_f32()], [_f32()], [_f32()], _steps([0]), **_ADAM_KW),
+                   lambda: tg._C._fused_adam_([_f32()], [_f32()], [_f32()], [_f32()], [_f32()], _steps([0]), **_ADAM_KW),
                    RuntimeError, "max_exp_avg_sqs must be empty with these options"),
         ErrorInput("max_exp_avg_sqs missing with amsgrad",
-                   lambda: tg._fused_adam_([_f32()], [_f32()], [_f32()], [_f32()], [], _steps([0]),
+                   lambda: tg._C._fused_adam_([_f32()], [_f32()], [_f32()], [_f32()], [], _steps([0]),
                                            **dict(_ADAM_KW, amsgrad=True)),
                    RuntimeError, "max_exp_avg_sqs has 0 tensors"),
     ]
@@ -340,10 +340,10 @@ def _adam_errors(op):
 def _rmsprop_errors(op):
     def call(p, g, s, steps=None):
         steps = _steps([0] * len(p)) if steps is None else steps
-        return tg._fused_rmsprop_(p, g, s, [], [], steps, **_RMS_KW)
+        return tg._C._fused_rmsprop_(p, g, s, [], [], steps, **_RMS_KW)
     return _common_errors(call) + _steps_errors(call) + [
         ErrorInput("grad_avgs missing when centered",
-                   lambda: tg._fused_rmsprop_([_f32()], [_f32()], [_f32()], [], [], _steps([0]),
+                   lambda: tg._C._fused_rmsprop_([_f32()], [_f32()], [_f32()], [], [], _steps([0]),
                                               **dict(_RMS_KW, centered=True)),
                    RuntimeError, "grad_avgs has 0 tensors"),
     ]
@@ -352,7 +352,7 @@ def _rmsprop_errors(op):
 def _adagrad_errors(op):
     def call(p, g, s, steps=None):
         steps = _steps([0] * len(p)) if steps is None else steps
-        return tg._fused_adagrad_(p, g, s, steps, **_ADAGRAD_KW)
+        return tg._C._fused_adagrad_(p, g, s, steps, **_ADAGRAD_KW)
     return _common_errors(call) + _steps_errors(call)
 
 

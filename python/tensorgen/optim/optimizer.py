@@ -245,13 +245,15 @@ class Optimizer:
         params = lists[0]
         if not params:
             return
-        first = params[0]
-        key0 = (first.device.type, first.dtype)
-        if all((p.device.type, p.dtype) == key0 for p in params):
+        def key(p):
+            d = p.device
+            return d.type, d.index, p.dtype
+        key0 = key(params[0])
+        if all(key(p) == key0 for p in params):
             yield lists
             return
         buckets: dict = {}
         for i, p in enumerate(params):
-            buckets.setdefault((str(p.device), str(p.dtype)), []).append(i)
+            buckets.setdefault(key(p), []).append(i)
         for idx in buckets.values():
             yield [[lst[i] for i in idx] if lst else [] for lst in lists]

@@ -158,8 +158,8 @@ def test_half_parameters_compute_in_float_and_round_once_per_step(dtype):
             st = opt.state[p]
             f64 = {"t": step} if st else {}
             if st:
-                f64.update(m=to_numpy(st["exp_avg"]).astype(np.float64), v=to_numpy(st["exp_avg_sq"]).astype(np.float64),
-                           vmax=to_numpy(st["max_exp_avg_sq"]).astype(np.float64))
+                f64.update({k: to_numpy(st[key]).astype(np.float64)
+                            for k, key in (("m", "exp_avg"), ("v", "exp_avg_sq"), ("vmax", "max_exp_avg_sq"))})
             before.append((to_numpy(p).astype(np.float64), to_numpy(g).astype(np.float64), f64))
             p.grad = g
         opt.step()

@@ -328,7 +328,8 @@ def _adam_errors(op):
         return tg._C._fused_adam_(p, g, s, [x.clone() for x in s], [], steps, **_ADAM_KW)
     return _common_errors(call) + _steps_errors(call) + [
         ErrorInput("max_exp_avg_sqs without amsgrad",
-                   lambda: tg._C._fused_adam_([_f32()], [_f32()], [_f32()], [_f32()], [_f32()], _steps([0]), **_ADAM_KW),
+                   lambda: tg._C._fused_adam_([_f32()], [_f32()], [_f32()], [_f32()], [_f32()], _steps([0]),
+                                              **_ADAM_KW),
                    RuntimeError, "max_exp_avg_sqs must be empty with these options"),
         ErrorInput("max_exp_avg_sqs missing with amsgrad",
                    lambda: tg._C._fused_adam_([_f32()], [_f32()], [_f32()], [_f32()], [], _steps([0]),

@@ -804,3 +804,25 @@ def test_optimizer_benchmark_runs():
     assert r.returncode == 0, r.stderr[-3000:]
     for row in ("Adam.step", "SGD.step momentum=0.9", "RMSprop.step", "Adagrad.step"):
         assert row in r.stdout, r.stdout
+
+
+def test_fused_op_with_empty_lists_is_a_no_op():
+    assert tg._C._fused_sgd_([], [], [], lr=0.1, momentum=0.9, dampening=0.0, weight_decay=0.0, nesterov=False,
+                             maximize=False, is_first_step=False) is None
+    assert tg._C._fused_adam_([], [], [], [], [], [], lr=0.1, beta1=0.9, beta2=0.99, weight_decay=0.0, eps=1e-8,
+                              amsgrad=False, maximize=False, decoupled_weight_decay=False) is None
+
+
+def test_tensor_lr_gives_the_same_update_and_schedulers_fill_it():
+    a, b = _leaves([np.ones(3)]), _leaves([np.ones(3)])
+    oa = tg.optim.Adam(a, lr=tg.tensor(0.01, dtype=tg.float64))
+    ob = tg.optim.Adam(b, lr=0.01)
+    sched = tg.optim.lr_scheduler.StepLR(oa, step_size=1, gamma=0.5)
+    for step in range(3):
+        a[0].grad = b[0].grad = tg.tensor(_grads(step)[1][:3])
+        oa.step()
+        ob.step()
+        np.testing.assert_array_equal(to_numpy(a[0]), to_numpy(b[0]))
+        sched.step()
+        ob.param_groups[0]["lr"] *= 0.5
+    assert isinstance(oa.param_groups[0]["lr"], tg.Tensor) and oa.param_groups[0]["lr"].item() == 0.01 / 8

@@ -178,6 +178,7 @@ class FunctionalBody:
     call: str                # the callee: `kernel` or `native::<composite>`
     args: str
     writes: list[str]        # Tensor(a!) arguments whose version the call bumps
+    list_writes: list[str] = field(default_factory=list)  # Tensor(a!)[] arguments: each element's version
 
 
 @dataclass
@@ -222,6 +223,7 @@ class PyCall:
     args: str
     ret: str
     mutated: str | None = None          # mutating variants return this very Python object
+    void: bool = False                  # `-> ()`: the binding returns None
     same_self: bool = False             # an aliasing method returning self returns self_
     requires_grad_index: int | None = None
     tuple_names: list[str] | None = None  # several returns: a named tuple
@@ -440,6 +442,9 @@ def _device_expr(s: FunctionSchema) -> str:
     for a in s.arguments:
         if a.type.is_tensor and not a.type.optional:
             return f"{a.name}.device()"
+    for a in s.arguments:  # only Tensor[] arguments (the fused optimizer steps): the first element's
+        if a.type.is_tensor_list and not a.type.optional:
+            return f"({a.name}.empty() ? Device() : {a.name}[0].device())"
     if any(a.name == "device" for a in s.arguments):
         return "device.value_or(Device())"
     return "Device()"
@@ -450,14 +455,17 @@ def emit_functional(g: Group, f: NativeFunction, guards: Guards) -> None:
     s = f.schema
     ret = cpp_return_type(s)
     params = cpp_params(s.arguments, False)
-    writes = [a.name for a in s.arguments if a.type.is_write]
+    writes = [a.name for a in s.arguments if a.type.is_write and not a.type.is_list]
+    list_writes = [a.name for a in s.arguments if a.type.is_write and a.type.is_list]
     if "Composite" in f.dispatch:
         _declare(g, "tg::native", KernelDecl(ret, f.dispatch["Composite"], params))
-        body = FunctionalBody(None, f"native::{f.dispatch['Composite']}", call_args(s.arguments), writes)
+        body = FunctionalBody(None, f"native::{f.dispatch['Composite']}", call_args(s.arguments), writes,
+                              list_writes)
     else:
         _add_kernel_decl(g, f, ret, params)
         lookup = _add_table(g, s, f, f"{ret}({cpp_types(s.arguments)})")
-        body = FunctionalBody(_with_device(lookup, _device_expr(s)), "kernel", call_args(s.arguments), writes)
+        body = FunctionalBody(_with_device(lookup, _device_expr(s)), "kernel", call_args(s.arguments), writes,
+                              list_writes)
     g.functions.append(_api_fn(s, body, guards))
     _emit_write_back(g, f, guards)
 
@@ -524,6 +532,9 @@ def _py_call(schema: FunctionSchema, fn: str, args: list[str], is_method: bool, 
     parse order (self excluded for methods)."""
     ret = cpp_return_type(schema)
     call = PyCall(fn, ", ".join(args), ret, op=schema.name)
+    if ret == "void":
+        call.void = True
+        return call
     if ret.endswith("&") or ret.startswith("std::tuple<Tensor&"):
         # Mutating variants return the very Python object that was mutated (x.add_(y) is x).
         writes = [a for a in schema.arguments if a.type.is_write]

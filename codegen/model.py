@@ -667,8 +667,13 @@ class _Loader:
         return nf, derived
 
     def check_writes(self, schema: FunctionSchema, fnode, op: str) -> None:
-        """Only `self` of an in-place op and keyword-only out= arguments may be written."""
+        """Only `self` of an in-place op and keyword-only out= arguments may be written, and the
+        Tensor[] arguments of an in-place op that returns nothing (the fused multi-tensor
+        optimizer steps: `_fused_sgd_(Tensor(a!)[] params, ...) -> ()`)."""
+        list_op = schema.is_inplace and not schema.returns
         for i, a in enumerate(schema.arguments):
+            if a.type.is_tensor_list and list_op:
+                continue
             if a.type.is_write and not a.kwarg_only and not (i == 0 and a.name == 'self'):
                 plain = replace(a.type, alias=None, is_write=False)
                 self.fail(fnode, f"{op}argument '{a.type} {a.name}' is marked written ('!'), but only "

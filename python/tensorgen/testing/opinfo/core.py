@@ -378,6 +378,8 @@ def family_of(meta) -> str:
         return "scans"
     if meta.name.endswith("_backward"):
         return "backward_helpers"
+    if meta.name.startswith("_fused_"):
+        return "optim"
     if meta.has_argument("device"):
         return "factories"
     if meta.kind == "view":

@@ -106,6 +106,8 @@ def test_random_split_lengths_fractions_and_reproducibility():
         random_split(ds, [1.5, -0.5])
     with pytest.raises(TypeError, match="generator"):
         random_split(ds, [5, 5], generator=42)
+    a, _ = random_split(ds, [7, 3], generator=tg.Generator().manual_seed(3))
+    assert list(a.indices) == list(random_split(ds, [7, 3], generator=tg.Generator().manual_seed(3))[0].indices)
 
 
 # -- samplers ------------------------------------------------------------------------------------
@@ -225,9 +227,11 @@ def test_loader_order_batches_and_len():
     assert ids(dl) == [[0, 1, 2, 3], [4, 5, 6, 7]] and len(dl) == 2
 
 
-def test_loader_shuffle_reproducible_with_a_generator():
+@pytest.mark.parametrize("make", [np.random.default_rng, lambda seed: tg.Generator().manual_seed(seed)],
+                         ids=["numpy", "tg.Generator"])
+def test_loader_shuffle_reproducible_with_a_generator(make):
     def epochs(seed):
-        loader = DataLoader(dataset(20), batch_size=5, shuffle=True, generator=np.random.default_rng(seed))
+        loader = DataLoader(dataset(20), batch_size=5, shuffle=True, generator=make(seed))
         return [sum(ids(loader), []) for _ in range(2)]
     a, b = epochs(7), epochs(7)
     assert a == b and a[0] != a[1] and sorted(a[0]) == list(range(20))

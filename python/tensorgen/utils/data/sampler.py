@@ -1,9 +1,9 @@
 """Samplers: iterables of dataset indices (or of index batches), as in torch.utils.data.sampler.
 
-Random samplers take `generator=`: tensorgen has no Generator object yet, so a seeded source is
-one of
-  * None: a seed is drawn from tensorgen's global RNG each time (tg.manual_seed(s) makes the
-    whole sequence reproducible, as torch.manual_seed does for PyTorch's samplers),
+Random samplers take `generator=`, one of
+  * a tg.Generator (tg.Generator().manual_seed(0)), as in PyTorch, or None for the global one
+    (tg.manual_seed(s) makes the whole sequence reproducible): each permutation draws its seed
+    from that generator, so its state advances from epoch to epoch,
   * a numpy.random.Generator (np.random.default_rng(0)) or a random.Random(0): used directly,
     so its state advances from epoch to epoch like a seeded torch.Generator's.
 The streams differ from PyTorch's (different bit generators); the semantics are the same.
@@ -20,16 +20,18 @@ __all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler
 def _numpy_rng(generator):
     """A numpy.random.Generator drawing from `generator` (see the module docstring)."""
     import numpy as np
-    if generator is None:
-        from tensorgen import _C
-        seed = _C.randint(0, 2 ** 62, [1]).item()
+    from tensorgen import _C
+    if generator is None or isinstance(generator, _C.Generator):
+        # a tensorgen generator (None: the global one) seeds the NumPy stream of this call, and
+        # moves on with it, so successive epochs differ and a manual_seed replays them
+        seed = _C.randint(0, 2 ** 62, [1], generator=generator).item()
         return np.random.default_rng(seed)
     if isinstance(generator, np.random.Generator):
         return generator
     if isinstance(generator, _pyrandom.Random):
         return np.random.default_rng(generator.getrandbits(64))
-    raise TypeError(f"generator must be None, a numpy.random.Generator or a random.Random (tensorgen has no "
-                    f"Generator type), got {type(generator).__name__}")
+    raise TypeError(f"generator must be None, a tg.Generator, a numpy.random.Generator or a random.Random, "
+                    f"got {type(generator).__name__}")
 
 
 def _seed_from(generator) -> int:

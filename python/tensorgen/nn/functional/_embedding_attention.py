@@ -66,7 +66,9 @@ def _attention_composite(query, key, value, attn_mask, dropout_p, is_causal, sca
     p = tg.softmax(s, -1)
     # Rows that attend to nothing give zeros, not NaN (PyTorch's _safe_softmax).
     p = p.masked_fill(s.amax(-1, keepdim=True) == -math.inf, 0.0)
-    if dropout_p > 0:
+    if dropout_p >= 1.0:
+        p = p * 0.0  # everything dropped (PyTorch's dropout with p=1 gives zeros)
+    elif dropout_p > 0:
         keep = tg.rand(list(p.shape), dtype=p.dtype, device=p.device) >= dropout_p
         p = p * keep / (1.0 - dropout_p)
     return tg.matmul(p, value)

@@ -203,7 +203,7 @@ def _ea_attention_cases(dtype, mode, make):
         yield [make((2, 4, 3)), make((2, 4, 3)), make((2, 4, 5))], make((2, 1, 4), low=-2, high=2), False, 0.6, \
             "float mask"
         yield [make((3, 4)), make((6, 4)), make((6, 4))], None, True, 0.5, "2-d inputs, causal, L < S"
-        yield [make((2, 4, 3)).transpose(0, 1), make((3, 5, 2)).permute(2, 1, 0), make((2, 5, 3))], None, False, \
+        yield [make((4, 2, 3)).transpose(0, 1), make((3, 5, 2)).permute(2, 1, 0), make((2, 5, 3))], None, False, \
             0.5, "non-contiguous q and k"
     elif mode == "zero_size":
         yield [make((2, 0, 3)), make((2, 4, 3)), make((2, 4, 2))], None, False, 0.5, "no queries"

@@ -146,6 +146,7 @@ def emit(f: NativeFunction, d: Derivative, op_names: set[str], index: int = 0) -
     node_name = _camel(s.name) + f"Backward{index}"
     tensors = [a for a in s.arguments if a.type.is_tensor]
     tensor_names = [a.name for a in tensors]
+    optional_tensors = {a.name for a in tensors if a.type.optional}
     # Tensor[] inputs take part only when they have a formula (an index list has none).
     lists = [a for a in s.arguments if a.type.is_tensor_list and a.name in d.formulas]
     list_names = [a.name for a in lists]
@@ -214,6 +215,10 @@ def emit(f: NativeFunction, d: Derivative, op_names: set[str], index: int = 0) -
                 # clone is recorded (grad mode stays on) so that double backward reaches self's
                 # history through it.
                 saves.append((n, f"SavedVariable(tg::clone({n}), false)"))
+            elif n in optional_tensors:
+                # A Tensor? input (attn_mask): saved undefined when absent; the formula gets an
+                # undefined Tensor for it, which the ops taking a Tensor? treat as none.
+                saves.append((n, f"SavedVariable({n}.value_or(Tensor()), false)"))
             else:
                 saves.append((n, f"SavedVariable({n}, false)"))
         saves += [(n, f"save_list({n})") for n in saved_lists]

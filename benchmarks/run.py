@@ -28,6 +28,9 @@ import numpy as np  # noqa: E402
 
 import tensorgen as tg  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from activation_rows import activation_rows  # noqa: E402
+
 try:
     import torch
 except ImportError:  # the table then compares against NumPy only
@@ -103,6 +106,7 @@ def rows(quick: bool):
     yield "x * y with requires_grad (forward)", per_lib(fwd_only, numpy=False), 2000, None
 
     yield from memory_bound_rows(quick, rng, libs)
+    yield from activation_rows(quick, rng, libs)  # issue 10 (benchmarks/activation_rows.py)
 
 
 def memory_bound_rows(quick: bool, rng, libs):

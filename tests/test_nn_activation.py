@@ -54,7 +54,10 @@ def test_functional_matches_torch_values_and_gradients(case):
     y = getattr(F, name)(x, **kw)
     (g,) = tg.autograd.grad(y.sum() + (y * y).sum(), [x])
     np.testing.assert_allclose(to_numpy(y), yt.detach().numpy(), rtol=1e-12, atol=1e-14)
-    np.testing.assert_allclose(to_numpy(g), gt.numpy(), rtol=1e-10, atol=1e-12)
+    # PyTorch's hardsigmoid/hardswish backward multiply by float constants (1/6 as a float) even
+    # in float64; tensorgen's are exact, so those two agree to float precision only.
+    rtol = 1e-7 if name in ("hardsigmoid", "hardswish") else 1e-10
+    np.testing.assert_allclose(to_numpy(g), gt.numpy(), rtol=rtol, atol=1e-12)
 
 
 @pytest.mark.parametrize("name", ["gelu", "silu", "mish", "softplus", "elu", "selu", "celu", "leaky_relu",
@@ -67,6 +70,11 @@ def test_float32_matches_torch(name):
                            np.array([np.nan, np.inf, -np.inf, 0.0, -0.0], dtype=np.float32)])
     ours = to_numpy(getattr(F, name)(tg.from_numpy(x_np)))
     theirs = getattr(torch.nn.functional, name)(torch.from_numpy(x_np)).numpy()
+    if name == "gelu":
+        # PyTorch's vectorized float32 gelu(+inf) is nan (its scalar path and float64 give inf);
+        # tensorgen gives inf everywhere, the limit x * Phi(x).
+        assert ours[x_np == np.inf] == np.inf
+        ours, theirs = ours[x_np != np.inf], theirs[x_np != np.inf]
     np.testing.assert_allclose(ours, theirs, rtol=2e-6, atol=2e-6, equal_nan=True)
 
 

@@ -42,8 +42,9 @@ Tensor make_noise(const char* op, const Tensor& input, double p, bool feature) {
 
 Tensor dropout_impl(const char* op, const Tensor& input, double p, bool train, bool feature, bool alpha) {
   check_p(op, p);
-  if (p == 0.0 || !train || input.numel() == 0) return input;
+  if (p == 0.0 || !train) return input;
   if (!is_floating(input.dtype())) dtype_not_implemented(op, input.dtype());
+  if (input.numel() == 0) return input;
   if (p == 1.0) return input * 0;  // PyTorch multiplies by zero (nan and inf inputs give nan)
   Tensor noise = make_noise(op, input, p, feature);
   if (!alpha) {

@@ -18,6 +18,8 @@
 #include "aten/dispatch/DtypeDispatch.h"
 #include "aten/native/Copy.h"
 #include "aten/parallel/Parallel.h"
+#include "ops/contiguous.h"
+#include "ops/to.h"
 #include "kernels/bernoulli.h"
 #include "kernels/bernoulli_.h"
 #include "kernels/cauchy_.h"

@@ -141,34 +141,35 @@ def _prelu_samples(op, dtype, mode, make):
 
 
 def _activation_entries():
+    keep = {"compute_dtype": _self_dtype, "result_dtype": _self_dtype}  # numbers are arguments, not operands
     out = []
-    gelu_tanh = ([], {"approximate": "tanh"})
-    out.append(OpInfo("gelu", ref=_quiet(_gelu), tol=_TOL, sample_inputs=_unary_plus(gelu_tanh, ([], {"approximate": "none"})),
-                      error_inputs=_errors(
-                          ("unknown approximate", lambda: tg.gelu(_f(), approximate="erf"), RuntimeError, "none or tanh"),
-                          ("approximate is not a string", lambda: tg.gelu(_f(), approximate=1), TypeError))))
+    gelu_args = _unary_plus(([], {"approximate": "tanh"}), ([], {"approximate": "none"}))
+    out.append(OpInfo("gelu", ref=_quiet(_gelu), tol=_TOL, sample_inputs=gelu_args, error_inputs=_errors(
+        ("unknown approximate", lambda: tg.gelu(_f(), approximate="erf"), RuntimeError, "none or tanh"),
+        ("approximate is not a string", lambda: tg.gelu(_f(), approximate=1), TypeError))))
     out.append(OpInfo("gelu_backward", ref=_quiet(_gelu_backward), tol=_TOL, sample_inputs=_gelu_backward_samples,
-                      error_inputs=_errors(("unknown approximate", lambda: tg.gelu_backward(_f(), _f(), approximate="x"),
+                      error_inputs=_errors(("unknown approximate",
+                                            lambda: tg.gelu_backward(_f(), _f(), approximate="x"),
                                             RuntimeError, "none or tanh"))))
     out.append(OpInfo("silu", ref=_quiet(lambda x: x / (1 + np.exp(-x))), tol=_TOL))
     out.append(OpInfo("silu_backward", ref=_quiet(_silu_backward), tol=_TOL))
     out.append(OpInfo("mish", ref=_quiet(lambda x: x * np.tanh(np.log1p(np.exp(x)))), tol=_TOL))
-    out.append(OpInfo("softplus", compute_dtype=_self_dtype, result_dtype=_self_dtype, ref=_quiet(_softplus), tol=_TOL, sample_inputs=_unary_plus(
+    out.append(OpInfo("softplus", **keep, ref=_quiet(_softplus), tol=_TOL, sample_inputs=_unary_plus(
         ([2.0, 5.0], {}), ([], {"beta": 0.5}), ([], {"threshold": 1.0}), ([-1.5, 3.0], {})),
         error_inputs=_errors(("beta is a string", lambda: tg.softplus(_f(), "a"), TypeError))))
-    out.append(OpInfo("elu", compute_dtype=_self_dtype, result_dtype=_self_dtype, ref=_quiet(_elu), tol=_TOL, sample_inputs=_unary_plus(
+    out.append(OpInfo("elu", **keep, ref=_quiet(_elu), tol=_TOL, sample_inputs=_unary_plus(
         ([0.5], {}), ([], {"alpha": 2.0, "scale": 1.5, "input_scale": 0.5})),
         error_inputs=_errors(("alpha is a string", lambda: tg.elu(_f(), "a"), TypeError))))
     out.append(OpInfo("selu", ref=_quiet(lambda x: _elu(x, _SELU_ALPHA, _SELU_SCALE)), arity=1, tol=_TOL,
                       dtypes=FLOATING, sample_inputs=_pointwise_samples, error_inputs=_errors(
                           ("selu of int64", lambda: tg.selu(_f(S, tg.int64)), NotImplementedError, r"\[selu\]"),
                           ("not a tensor", lambda: tg.selu([1.0]), TypeError))))
-    out.append(OpInfo("celu", compute_dtype=_self_dtype, result_dtype=_self_dtype, ref=_quiet(lambda x, alpha=1.0: _elu(x, alpha, 1, 1 / alpha)), arity=1, tol=_TOL,
-                      dtypes=FLOATING, sample_inputs=_unary_plus(([0.5], {}), ([], {"alpha": 3.0})),
+    out.append(OpInfo("celu", **keep, ref=_quiet(lambda x, alpha=1.0: _elu(x, alpha, 1, 1 / alpha)), arity=1,
+                      tol=_TOL, dtypes=FLOATING, sample_inputs=_unary_plus(([0.5], {}), ([], {"alpha": 3.0})),
                       error_inputs=_errors(("alpha 0", lambda: tg.celu(_f(), 0.0), RuntimeError, "alpha"))))
-    out.append(OpInfo("leaky_relu", compute_dtype=_self_dtype, result_dtype=_self_dtype, ref=lambda x, negative_slope=0.01: np.where(x > 0, x, x * negative_slope),
+    out.append(OpInfo("leaky_relu", **keep, ref=lambda x, negative_slope=0.01: np.where(x > 0, x, x * negative_slope),
                       sample_inputs=_unary_plus(([0.2], {}), ([], {"negative_slope": -1.5}))))
-    out.append(OpInfo("hardtanh", compute_dtype=_self_dtype, result_dtype=_self_dtype, ref=_hardtanh, sample_inputs=_unary_plus(
+    out.append(OpInfo("hardtanh", **keep, ref=_hardtanh, sample_inputs=_unary_plus(
         ([-2.0, 3.0], {}), ([], {"min_val": 0, "max_val": 5}), ([2.0, -1.0], {})),   # min > max: max, like clamp
         error_inputs=_errors(("bound is a string", lambda: tg.hardtanh(_f(), "a"), TypeError))))
     out.append(OpInfo("relu6", ref=lambda x: np.minimum(np.maximum(x, 0), 6), arity=1, dtypes=NUMERIC,
@@ -180,7 +181,7 @@ def _activation_entries():
     out.append(OpInfo("log_sigmoid", ref=_quiet(lambda x: np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))), tol=_TOL))
     out.append(OpInfo("softsign", ref=_quiet(lambda x: x / (1 + np.abs(x)))))
     out.append(OpInfo("tanhshrink", ref=_quiet(lambda x: x - np.tanh(x)), tol=_TOL))
-    out.append(OpInfo("threshold", compute_dtype=_self_dtype, result_dtype=_self_dtype, ref=_threshold, sample_inputs=_unary_with_args(0.5, 7.0), error_inputs=_errors(
+    out.append(OpInfo("threshold", **keep, ref=_threshold, sample_inputs=_unary_with_args(0.5, 7.0), error_inputs=_errors(
         ("missing value", lambda: tg.threshold(_f(), 0.5), TypeError),
         ("threshold of bool", lambda: tg.threshold(_f(S, tg.bool), 0, 1), NotImplementedError, r"\[threshold\]"))))
     out.append(OpInfo("glu", ref=_quiet(_glu), tol=_TOL, dtypes=FLOATING, sample_inputs=_glu_samples, error_inputs=_errors(
@@ -189,7 +190,8 @@ def _activation_entries():
         ("dim out of range", lambda: tg.glu(_f((2, 4)), 2), IndexError, "out of range"),
         ("integer input", lambda: tg.glu(_f((2, 4), tg.int64)), NotImplementedError, r"\[glu\]"))))
     out.append(OpInfo("prelu", ref=_prelu, dtypes=FLOATING, sample_inputs=_prelu_samples, error_inputs=_errors(
-        ("weight per channel of the wrong size", lambda: tg.prelu(_f((2, 3, 4)), _f((4,))), RuntimeError, "channel size"),
+        ("weight per channel of the wrong size", lambda: tg.prelu(_f((2, 3, 4)), _f((4,))), RuntimeError,
+         "channel size"),
         ("2-d weight", lambda: tg.prelu(_f((2, 3)), _f((3, 1))), RuntimeError, "1D"),
         ("0-d input with per-channel weight", lambda: tg.prelu(_f(()), _f((2,))), RuntimeError, "zero-dim"),
         ("integer input", lambda: tg.prelu(_f((2, 3), tg.int64), _f((3,))), NotImplementedError, r"\[prelu\]"))))
@@ -416,9 +418,12 @@ def _p_errors(name):
 def _random_entries():
     out = []
     floating_fills = [
-        ("uniform_", [([], {}), ([-2.0, 3.0], {})], [("from > to", lambda: _f().uniform_(2.0, 1.0), RuntimeError, "from")]),
-        ("normal_", [([], {}), ([3.0, 0.5], {})], [("negative std", lambda: _f().normal_(0.0, -1.0), RuntimeError, "std")]),
-        ("exponential_", [([], {}), ([4.0], {})], [("lambda 0", lambda: _f().exponential_(0.0), RuntimeError, "lambda")]),
+        ("uniform_", [([], {}), ([-2.0, 3.0], {})],
+         [("from > to", lambda: _f().uniform_(2.0, 1.0), RuntimeError, "from")]),
+        ("normal_", [([], {}), ([3.0, 0.5], {})],
+         [("negative std", lambda: _f().normal_(0.0, -1.0), RuntimeError, "std")]),
+        ("exponential_", [([], {}), ([4.0], {})],
+         [("lambda 0", lambda: _f().exponential_(0.0), RuntimeError, "lambda")]),
         ("log_normal_", [([0.0, 0.25], {}), ([], {"mean": -1.0, "std": 0.5})],
          [("std 0", lambda: _f().log_normal_(0.0, 0.0), RuntimeError, "std")]),
         ("cauchy_", [([], {}), ([], {"median": 2.0, "sigma": 0.5})],
@@ -427,9 +432,11 @@ def _random_entries():
     for name, arg_sets, errs in floating_fills:
         out.append(OpInfo(name, dtypes=FLOATING, sample_inputs=_fill_samples(*arg_sets), check=_fill_check,
                           compute_dtype=_self_dtype, result_dtype=_self_dtype,
-                          error_inputs=_errors(*errs, (f"{name} of int64", lambda name=name: getattr(_f(S, tg.int64), name)(),
+                          error_inputs=_errors(*errs, (f"{name} of int64",
+                                                       lambda name=name: getattr(_f(S, tg.int64), name)(),
                                                        NotImplementedError, rf"\[{name}\]"))))
-    out.append(OpInfo("bernoulli_", dtypes=ALL_DTYPES, sample_inputs=_fill_samples(([], {}), ([0.2], {}), ([], {"p": 1.0})),
+    bernoulli_args = _fill_samples(([], {}), ([0.2], {}), ([], {"p": 1.0}))
+    out.append(OpInfo("bernoulli_", dtypes=ALL_DTYPES, sample_inputs=bernoulli_args,
                       check=_fill_check, compute_dtype=_self_dtype, result_dtype=_self_dtype, error_inputs=_errors(
                           ("p > 1", lambda: _f().bernoulli_(1.5), RuntimeError, r"\[0, 1\]"),
                           ("p is a string", lambda: _f().bernoulli_("a"), TypeError))))
@@ -450,7 +457,8 @@ def _random_entries():
     out.append(OpInfo("multinomial", dtypes=FLOATING, sample_inputs=_multinomial_samples, check=_multinomial_check,
                       result_dtype=lambda op, s: tg.int64, error_inputs=_errors(
                           ("negative weight", lambda: tg.multinomial(tg.tensor([0.5, -0.1]), 1), RuntimeError, "< 0"),
-                          ("nan weight", lambda: tg.multinomial(tg.tensor([0.5, float("nan")]), 1), RuntimeError, "nan"),
+                          ("nan weight", lambda: tg.multinomial(tg.tensor([0.5, float("nan")]), 1), RuntimeError,
+                           "nan"),
                           ("all zero", lambda: tg.multinomial(tg.zeros([3]), 1), RuntimeError, "sum"),
                           ("too many without replacement", lambda: tg.multinomial(tg.ones([3]), 4), RuntimeError,
                            "without replacement"),

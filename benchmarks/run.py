@@ -28,6 +28,9 @@ import numpy as np  # noqa: E402
 
 import tensorgen as tg  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from activation_rows import activation_rows  # noqa: E402
+
 try:
     import torch
 except ImportError:  # the table then compares against NumPy only
@@ -106,6 +109,7 @@ def rows(quick: bool):
 
     yield from memory_bound_rows(quick, rng, libs)
     yield from nn_norms_losses_rows(quick, rng, libs)
+    yield from activation_rows(quick, rng, libs)  # issue 10 (benchmarks/activation_rows.py)
 
 
 def memory_bound_rows(quick: bool, rng, libs):

@@ -104,7 +104,7 @@ def load_derivatives(path: str | Path, functions: list[NativeFunction]) -> dict[
                 _fail(path, kline, f"'{schema.full_name}': '{key}' is not a Tensor argument and has no gradient")
             d.formulas[key] = str(vnode.value).strip()
             for ident in re.findall(r"\b([A-Za-z_]\w*)\b", d.formulas[key]):
-                if ident.startswith("grad_") and ident != "grad_input_mask":
+                if ident.startswith("grad_") and ident != "grad_input_mask" and ident not in arg_names:  # an input named grad_output is an input
                     ret_names = {r.name for r in f.schema.returns}
                     if ident[5:] not in ret_names:
                         _fail(path, kline, f"'{schema.full_name}': '{ident}' names no output; outputs are "

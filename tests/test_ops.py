@@ -207,7 +207,9 @@ def _same_shapes(sample):
 
 
 def _fresh(op, sample):
-    """In-place ops (fill_, copy_) write into self: give each variant its own copy."""
+    """In-place ops (fill_, copy_) write into self: give each variant its own copy. Random ops
+    (bernoulli, multinomial) draw from a reseeded generator, so every variant sees the same stream."""
+    tg.manual_seed(0)
     if op.name.endswith("_"):
         return _with_self(op, sample, sample.args[op.self_index].clone())
     return sample

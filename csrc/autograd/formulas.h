@@ -139,3 +139,6 @@ Tensor split_with_sizes_backward(const std::vector<Tensor>& grads, IntArrayRef s
 }  // namespace autograd
 
 }  // namespace tg
+
+// Activation helpers (issue 10): csrc/autograd/formulas_activation.h
+#include "csrc/autograd/formulas_activation.h"

@@ -1,0 +1,255 @@
+// Activation kernels (issue 10): one Vectorized<T> lambda per op over cpu_kernel_vec, computing
+// in Vectorized<opmath_t<T>> (float for float16 / bfloat16, rounded once on the way out).
+// Formulas follow PyTorch's kernels (aten/src/ATen/native/cpu/Activation.cpp), including which
+// side of a comparison NaN and the boundaries fall on; the NumPy references in
+// python/tensorgen/testing/opinfo/activations.py spell out the same choices.
+#include "aten/vec/isa.h"
+#include <algorithm>
+#include <cmath>
+#include <string_view>
+#include <type_traits>
+
+#include "aten/dispatch/DtypeDispatch.h"
+#include "aten/native/cpu/Loops.h"
+#include "kernels/elu.h"
+#include "kernels/gelu.h"
+#include "kernels/gelu_backward.h"
+#include "kernels/hardsigmoid.h"
+#include "kernels/hardswish.h"
+#include "kernels/hardtanh.h"
+#include "kernels/leaky_relu.h"
+#include "kernels/log_sigmoid.h"
+#include "kernels/mish.h"
+#include "kernels/silu.h"
+#include "kernels/silu_backward.h"
+#include "kernels/softplus.h"
+#include "kernels/softsign.h"
+#include "kernels/tanhshrink.h"
+#include "kernels/threshold.h"
+
+namespace tg::native::CPU_CAPABILITY {
+
+namespace {
+
+constexpr double kSqrt1_2 = 0.70710678118654752440;     // 1 / sqrt(2)
+constexpr double kInvSqrt2Pi = 0.39894228040143267794;  // 1 / sqrt(2 pi)
+constexpr double kSqrt2OverPi = 0.79788456080286535588;  // sqrt(2 / pi)
+constexpr double kGeluCubic = 0.044715;
+
+template <typename F>
+void float_activation(const TensorIterator& iter, const char* op, F f, int64_t grain = kMathGrainSize) {
+  dispatch_floating(iter.common_dtype(), op, [&]<typename T>() { cpu_kernel_vec<T>(iter, f, grain); });
+}
+
+// log1p(y) for y >= 0 from a vectorized log: log(u) * y / (u - 1) with u = 1 + y corrects the
+// rounding of u (Goldberg's trick), and u == 1 means log1p(y) = y to working precision.
+template <typename V>
+V log1p_nonneg(const V& y) {
+  const V u = y + V(1);
+  const V d = u - V(1);
+  return vec::blendv(vec::log(u) * (y / d), y, d == V(0));
+}
+
+// Phi(x) = (1 + erf(x / sqrt 2)) / 2 and e = exp(-x^2 / 2), which the gelu kernels share.
+// float: Abramowitz & Stegun 7.1.26 (|error of erf| <= 1.5e-7, PyTorch's Vectorized<float>::erf)
+// written as erfc(|z|) = t q(t) exp(-z^2), so Phi(x) = erfc(|z|) / 2 for x < 0 keeps its relative
+// precision where 1 + erf(z) would cancel. double: std::erfc lane by lane (no approximation).
+template <typename V>
+V normal_cdf(const V& x, V& e) {
+  using S = typename V::value_type;
+  e = vec::exp(x * x * V(S(-0.5)));
+  if constexpr (std::is_same_v<S, double>) {
+    return vec::map(x, [](double v) { return 0.5 * std::erfc(-v * kSqrt1_2); });
+  } else {
+    const V z = vec::abs(x) * V(S(kSqrt1_2));
+    const V t = V(S(1)) / vec::fmadd(V(S(0.3275911)), z, V(S(1)));
+    V q = vec::fmadd(V(S(1.061405429)), t, V(S(-1.453152027)));
+    q = vec::fmadd(q, t, V(S(1.421413741)));
+    q = vec::fmadd(q, t, V(S(-0.284496736)));
+    q = vec::fmadd(q, t, V(S(0.254829592)));
+    const V half_erfc = q * t * e * V(S(0.5));  // erfc(|z|) / 2
+    // x < 0: erfc(|z|) / 2; otherwise 1 - erfc(|z|) / 2 (NaN: stays NaN through the blend)
+    return vec::blendv(V(S(1)) - half_erfc, half_erfc, x < V(S(0)));
+  }
+}
+
+enum class GeluType { None, Tanh };
+
+GeluType gelu_type(const char* op, std::string_view approximate) {
+  if (approximate == "none") return GeluType::None;
+  TG_CHECK(approximate == "tanh", "[", op, "] approximate argument must be either none or tanh, got '",
+           approximate, "'");
+  return GeluType::Tanh;
+}
+
+}  // namespace
+
+void gelu_kernel(const TensorIterator& iter, std::string_view approximate) {
+  if (gelu_type("gelu", approximate) == GeluType::None) {
+    float_activation(iter, "gelu", [](auto x) {  // x Phi(x)
+      decltype(x) e;
+      return x * normal_cdf(x, e);
+    });
+  } else {
+    float_activation(iter, "gelu", [](auto x) {  // x (1 + tanh(k (x + c x^3))) / 2
+      using V = decltype(x);
+      using S = typename V::value_type;
+      const V inner = V(S(kSqrt2OverPi)) * vec::fmadd(V(S(kGeluCubic)) * x, x * x, x);
+      return V(S(0.5)) * x * (V(S(1)) + vec::tanh(inner));
+    });
+  }
+}
+
+void gelu_backward_kernel(const TensorIterator& iter, std::string_view approximate) {
+  if (gelu_type("gelu_backward", approximate) == GeluType::None) {
+    float_activation(iter, "gelu_backward", [](auto g, auto x) {  // g (Phi(x) + x phi(x))
+      using V = decltype(x);
+      using S = typename V::value_type;
+      V e;
+      const V cdf = normal_cdf(x, e);
+      return g * vec::fmadd(x * e, V(S(kInvSqrt2Pi)), cdf);
+    });
+  } else {
+    float_activation(iter, "gelu_backward", [](auto g, auto x) {
+      using V = decltype(x);
+      using S = typename V::value_type;
+      const V x2 = x * x;
+      const V t = vec::tanh(V(S(kSqrt2OverPi)) * vec::fmadd(V(S(kGeluCubic)) * x, x2, x));
+      const V du = V(S(kSqrt2OverPi)) * vec::fmadd(V(S(3 * kGeluCubic)), x2, V(S(1)));
+      // (1 + t) / 2 + x (1 - t^2) u' / 2
+      return g * V(S(0.5)) * (V(S(1)) + t + x * (V(S(1)) - t * t) * du);
+    });
+  }
+}
+
+// x / (1 + exp(-x)): one exp and one division (x -> -inf gives -0; -inf itself nan, like PyTorch).
+void silu_kernel(const TensorIterator& iter) {
+  float_activation(iter, "silu", [](auto x) {
+    using V = decltype(x);
+    return x / (V(1) + vec::exp(-x));
+  });
+}
+
+void silu_backward_kernel(const TensorIterator& iter) {
+  float_activation(iter, "silu_backward", [](auto g, auto x) {  // g s (1 + x (1 - s))
+    using V = decltype(x);
+    const V s = V(1) / (V(1) + vec::exp(-x));
+    return g * s * vec::fmadd(x, V(1) - s, V(1));
+  });
+}
+
+// tanh(softplus(x)) = n / (n + 2) with n = e^x (e^x + 2); beyond x = 20 it is 1 in every dtype
+// (and n would overflow).
+void mish_kernel(const TensorIterator& iter) {
+  float_activation(iter, "mish", [](auto x) {
+    using V = decltype(x);
+    const V ex = vec::exp(x);
+    const V n = ex * (ex + V(2));
+    return x * vec::blendv(n / (n + V(2)), V(1), x > V(20));
+  });
+}
+
+void softplus_kernel(const TensorIterator& iter, const Scalar& beta, const Scalar& threshold) {
+  dispatch_floating(iter.common_dtype(), "softplus", [&]<typename T>() {
+    using Op = opmath_t<T>;
+    const Op b = beta.to<Op>(), th = threshold.to<Op>();
+    cpu_kernel_vec<T>(iter, [b, th](auto x) {  // x where beta x > threshold, else log1p(exp(beta x)) / beta
+      using V = decltype(x);
+      const V bx = x * V(b);
+      return vec::blendv(log1p_nonneg(vec::exp(bx)) / V(b), x, bx > V(th));
+    }, kMathGrainSize);
+  });
+}
+
+void elu_kernel(const TensorIterator& iter, const Scalar& alpha, const Scalar& scale, const Scalar& input_scale) {
+  dispatch_floating(iter.common_dtype(), "elu", [&]<typename T>() {
+    using Op = opmath_t<T>;
+    const Op negcoef = alpha.to<Op>() * scale.to<Op>(), poscoef = scale.to<Op>(), negiptcoef = input_scale.to<Op>();
+    cpu_kernel_vec<T>(iter, [=](auto x) {  // x <= 0: alpha scale (exp(input_scale x) - 1), else scale x
+      using V = decltype(x);
+      const V neg = (vec::exp(x * V(negiptcoef)) - V(1)) * V(negcoef);
+      return vec::blendv(x * V(poscoef), neg, x <= V(0));
+    }, kMathGrainSize);
+  });
+}
+
+void leaky_relu_kernel(const TensorIterator& iter, const Scalar& negative_slope) {
+  dispatch_floating(iter.common_dtype(), "leaky_relu", [&]<typename T>() {
+    const opmath_t<T> slope = negative_slope.to<opmath_t<T>>();
+    cpu_kernel_vec<T>(iter, [slope](auto x) {
+      using V = decltype(x);
+      return vec::blendv(x * V(slope), x, x > V(0));
+    });
+  });
+}
+
+void hardtanh_kernel(const TensorIterator& iter, const Scalar& min_val, const Scalar& max_val) {
+  dispatch_numeric(iter.common_dtype(), "hardtanh", [&]<typename T>() {
+    using Op = opmath_t<T>;
+    if constexpr (std::is_integral_v<T>) {
+      // compared in double, so a bound outside the dtype's range (-2 for uint8) clamps nothing
+      const double lo = min_val.to_double(), hi = max_val.to_double();
+      cpu_kernel(iter, [lo, hi](T x) -> T { return T(std::min(std::max(double(x), lo), hi)); });  // lo > hi: hi
+    } else {
+      const Op lo = min_val.to<Op>(), hi = max_val.to<Op>();
+      // NaN stays NaN (maximum / minimum propagate it, like PyTorch's clamp)
+      cpu_kernel_vec<T>(iter, [lo, hi](auto x) {
+        using V = decltype(x);
+        return vec::minimum(vec::maximum(x, V(lo)), V(hi));
+      });
+    }
+  });
+}
+
+void hardsigmoid_kernel(const TensorIterator& iter) {
+  float_activation(iter, "hardsigmoid", [](auto x) {  // relu6(x + 3) / 6
+    using V = decltype(x);
+    using S = typename V::value_type;
+    return vec::minimum(vec::maximum(x + V(3), V(0)), V(6)) * V(S(1) / S(6));
+  }, kGrainSize);
+}
+
+void hardswish_kernel(const TensorIterator& iter) {
+  float_activation(iter, "hardswish", [](auto x) {  // x relu6(x + 3) / 6
+    using V = decltype(x);
+    return x * vec::minimum(vec::maximum(x + V(3), V(0)), V(6)) / V(6);
+  }, kGrainSize);
+}
+
+void log_sigmoid_kernel(const TensorIterator& iter) {
+  float_activation(iter, "log_sigmoid", [](auto x) {  // min(x, 0) - log1p(exp(-|x|))
+    using V = decltype(x);
+    return vec::minimum(x, V(0)) - log1p_nonneg(vec::exp(-vec::abs(x)));
+  });
+}
+
+void softsign_kernel(const TensorIterator& iter) {
+  float_activation(iter, "softsign", [](auto x) {
+    using V = decltype(x);
+    return x / (V(1) + vec::abs(x));
+  }, kGrainSize);
+}
+
+void tanhshrink_kernel(const TensorIterator& iter) {
+  float_activation(iter, "tanhshrink", [](auto x) { return x - vec::tanh(x); });
+}
+
+void threshold_kernel(const TensorIterator& iter, const Scalar& threshold, const Scalar& value) {
+  dispatch_numeric(iter.common_dtype(), "threshold", [&]<typename T>() {
+    using Op = opmath_t<T>;
+    // x <= threshold: value, else x (NaN compares false and passes through, like PyTorch)
+    if constexpr (std::is_integral_v<T>) {
+      const double th = threshold.to_double();  // 0.5 on an int tensor: x <= 0.5, not x <= 0
+      const T v = value.to<T>();
+      cpu_kernel(iter, [th, v](T x) -> T { return double(x) <= th ? v : x; });
+    } else {
+      const Op th = threshold.to<Op>(), v = value.to<Op>();
+      cpu_kernel_vec<T>(iter, [th, v](auto x) {
+        using V = decltype(x);
+        return vec::blendv(x, V(v), x <= V(th));
+      });
+    }
+  });
+}
+
+}  // namespace tg::native::CPU_CAPABILITY

@@ -1,0 +1,367 @@
+// In-place random fills (uniform_, normal_, bernoulli_, exponential_, geometric_, log_normal_,
+// cauchy_, random_), bernoulli(probabilities) and multinomial on the CPU.
+//
+// Element i of self (row-major order) takes its bits from the Philox counters the factories
+// (RandomKernels.cpp, mapping in aten/core/Generator.h) give element i of a tensor of the same
+// size: 32-bit draws (block i/4, lane i%4) for every dtype but float64, 64-bit draws (block i/2)
+// for float64 and for random_. uniform_ on a float tensor is therefore bit-identical to rand, and
+// normal_ to randn, for the same generator state. The blocks are split across threads in fixed
+// batches, so a fill depends only on (seed, offset), never on the thread count.
+#include "aten/vec/isa.h"
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <utility>
+#include <vector>
+
+#include "aten/dispatch/DtypeDispatch.h"
+#include "aten/native/Copy.h"
+#include "aten/parallel/Parallel.h"
+#include "ops/contiguous.h"
+#include "ops/to.h"
+#include "kernels/bernoulli.h"
+#include "kernels/bernoulli_.h"
+#include "kernels/cauchy_.h"
+#include "kernels/exponential_.h"
+#include "kernels/geometric_.h"
+#include "kernels/log_normal_.h"
+#include "kernels/multinomial.h"
+#include "kernels/normal_.h"
+#include "kernels/random_.h"
+#include "kernels/uniform_.h"
+
+namespace tg::native::CPU_CAPABILITY {
+
+namespace {
+
+using Lanes = std::array<uint32_t, 4>;
+
+// Reserves ceil(n / PerBlock) blocks and calls fn(first_element, lanes, count) for each, blocks
+// computed 16 at a time (philox::block_batch vectorizes the rounds). Threads take whole batches.
+template <int PerBlock, typename F>
+void for_each_block_parallel(GeneratorImpl& gen, int64_t n, const F& fn) {
+  constexpr int kBatch = 16;
+  const int64_t nblocks = (n + PerBlock - 1) / PerBlock;
+  const PhiloxState st = gen.reserve_state(uint64_t(nblocks));
+  const int64_t nbatches = (nblocks + kBatch - 1) / kBatch;
+  parallel_for(0, nbatches, std::max<int64_t>(1, kGrainSize / (kBatch * PerBlock)), [&](int64_t c0, int64_t c1) {
+    uint32_t batch[4][kBatch];
+    for (int64_t c = c0; c < c1; ++c) {
+      const int64_t b0 = c * kBatch;
+      philox::block_batch(st.seed, st.offset + uint64_t(b0), batch);
+      for (int j = 0; j < kBatch; ++j) {
+        const int64_t first = (b0 + j) * PerBlock;
+        if (first >= n) break;
+        const Lanes lanes = {batch[0][j], batch[1][j], batch[2][j], batch[3][j]};
+        fn(first, lanes, int(std::min<int64_t>(PerBlock, n - first)));
+      }
+    }
+  });
+}
+
+inline uint64_t draw64(const Lanes& lanes, int k) { return philox::combine(lanes[2 * k], lanes[2 * k + 1]); }
+
+// Uniform in the open interval (0, 1), exact in double: for logs and tangents that must not see 0
+// or 1 (exponential, geometric, cauchy). 24 bits from a 32-bit draw, 52 from a 64-bit one.
+inline double open_uniform32(uint32_t x) { return (double(x >> 8) + 0.5) * (1.0 / 16777216.0); }
+inline double open_uniform64(uint64_t x) { return (double(x >> 12) + 0.5) * (1.0 / 4503599627370496.0); }
+
+// Writes into self: directly when it is contiguous, else through a contiguous buffer copied in
+// afterwards (the element order is row-major either way).
+template <typename T, typename Fill>
+Tensor& fill_self(Tensor& self, const char* op, const Fill& fill) {
+  if (self.numel() == 0) return self;
+  if (self.is_contiguous()) {
+    fill(self.data<T>(), self.numel());
+    return self;
+  }
+  Tensor tmp = empty_tensor(self.sizes(), self.dtype(), Device(), op);
+  fill(tmp.data<T>(), tmp.numel());
+  copy_into(self, tmp, op);
+  return self;
+}
+
+// Every element gets g(u) for an open uniform u in (0, 1), computed in double.
+template <typename G>
+Tensor& fill_from_open_uniform(Tensor& self, const std::optional<Generator>& generator, const char* op,
+                               bool floating_only, const G& g) {
+  GeneratorImpl& gen = generator_or_default(generator);
+  auto body = [&]<typename T>() {
+    fill_self<T>(self, op, [&](T* data, int64_t n) {
+      if constexpr (std::is_same_v<T, double>) {
+        for_each_block_parallel<2>(gen, n, [&](int64_t first, const Lanes& l, int count) {
+          for (int k = 0; k < count; ++k) data[first + k] = g(open_uniform64(draw64(l, k)));
+        });
+      } else {
+        for_each_block_parallel<4>(gen, n, [&](int64_t first, const Lanes& l, int count) {
+          for (int k = 0; k < count; ++k) data[first + k] = static_cast<T>(opmath_t<T>(g(open_uniform32(l[k]))));
+        });
+      }
+    });
+  };
+  if (floating_only) dispatch_floating(self.dtype(), op, body);
+  else dispatch_numeric(self.dtype(), op, body);
+  return self;
+}
+
+// The integers a dtype holds exactly (random_'s default upper bound): its limits for integer
+// types, [-2^d, 2^d] for a d-bit significand.
+template <typename T>
+std::pair<int64_t, int64_t> exact_int_range() {
+  if constexpr (std::is_same_v<T, bool>) return {0, 1};
+  else if constexpr (std::is_integral_v<T>)
+    return {int64_t(std::numeric_limits<T>::lowest()), int64_t(std::numeric_limits<T>::max())};
+  else {
+    constexpr int d = std::is_same_v<T, double> ? 53 : std::is_same_v<T, float> ? 24 : std::is_same_v<T, Half> ? 11 : 8;
+    return {-(int64_t(1) << d), int64_t(1) << d};
+  }
+}
+
+template <typename T>
+inline T from_int64(int64_t v) {
+  if constexpr (std::is_same_v<T, bool>) return v != 0;
+  else if constexpr (std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>) return T(float(v));
+  else return static_cast<T>(v);
+}
+
+}  // namespace
+
+Tensor& uniform_cpu(Tensor& self, double from, double to, const std::optional<Generator>& generator) {
+  TG_CHECK(from <= to, "[uniform_] expects to return a [from, to) range, but found from=", from, " > to=", to);
+  TG_CHECK(to - from <= std::numeric_limits<double>::max(), "[uniform_] expects to-from <= std::numeric_limits<",
+           self.dtype(), ">::max(), but found to=", to, " and from=", from, " which result in to-from to exceed the limit");
+  GeneratorImpl& gen = generator_or_default(generator);
+  dispatch_floating(self.dtype(), "uniform_", [&]<typename T>() {
+    fill_self<T>(self, "uniform_", [&](T* data, int64_t n) {
+      if constexpr (std::is_same_v<T, double>) {
+        for_each_block_parallel<2>(gen, n, [&](int64_t first, const Lanes& l, int count) {
+          for (int k = 0; k < count; ++k) data[first + k] = from + (to - from) * philox::uniform_double(draw64(l, k));
+        });
+      } else {
+        // rand's conversion (24 bits: exact in float) scaled to [from, to) in float
+        const float f = float(from), w = float(to - from);
+        for_each_block_parallel<4>(gen, n, [&](int64_t first, const Lanes& l, int count) {
+          for (int k = 0; k < count; ++k) data[first + k] = T(f + w * philox::uniform_float<24>(l[k]));
+        });
+      }
+    });
+  });
+  return self;
+}
+
+namespace {
+// Every element gets g(z) for z drawn as randn draws it (Box-Muller pairs), computed in double
+// for float64 and in float otherwise.
+template <typename G>
+Tensor& fill_normal(Tensor& self, const std::optional<Generator>& generator, const char* op, const G& g) {
+  GeneratorImpl& gen = generator_or_default(generator);
+  dispatch_floating(self.dtype(), op, [&]<typename T>() {
+    fill_self<T>(self, op, [&](T* data, int64_t n) {
+      if constexpr (std::is_same_v<T, double>) {  // randn's double pairs
+        for_each_block_parallel<2>(gen, n, [&](int64_t first, const Lanes& l, int count) {
+          double z[2];
+          philox::box_muller(philox::uniform_double(draw64(l, 0)), philox::uniform_double(draw64(l, 1)), z[0], z[1]);
+          for (int k = 0; k < count; ++k) data[first + k] = g(z[k]);
+        });
+      } else {  // randn's float pairs: lanes (0, 1) and (2, 3)
+        for_each_block_parallel<4>(gen, n, [&](int64_t first, const Lanes& l, int count) {
+          float z[4];
+          for (int p = 0; p < 2; ++p)
+            philox::box_muller(philox::uniform_float<24>(l[2 * p]), philox::uniform_float<24>(l[2 * p + 1]), z[2 * p],
+                               z[2 * p + 1]);
+          for (int k = 0; k < count; ++k) data[first + k] = T(g(z[k]));
+        });
+      }
+    });
+  });
+  return self;
+}
+}  // namespace
+
+Tensor& normal_cpu(Tensor& self, double mean, double std, const std::optional<Generator>& generator) {
+  TG_CHECK(std >= 0.0, "[normal_] expects std >= 0.0, but found std ", std);
+  return fill_normal(self, generator, "normal_", [mean, std](auto z) { return decltype(z)(mean) + decltype(z)(std) * z; });
+}
+
+Tensor& bernoulli_float_cpu(Tensor& self, double p, const std::optional<Generator>& generator) {
+  TG_CHECK(p >= 0.0 && p <= 1.0, "[bernoulli_] expects p to be in [0, 1], but got p=", p);
+  GeneratorImpl& gen = generator_or_default(generator);
+  dispatch_all(self.dtype(), "bernoulli_", [&]<typename T>() {
+    fill_self<T>(self, "bernoulli_", [&](T* data, int64_t n) {
+      if constexpr (std::is_same_v<T, double>) {
+        for_each_block_parallel<2>(gen, n, [&](int64_t first, const Lanes& l, int count) {
+          for (int k = 0; k < count; ++k) data[first + k] = philox::uniform_double(draw64(l, k)) < p ? 1.0 : 0.0;
+        });
+      } else {
+        // u < p with u on the 2^-24 grid: p = 1 always gives 1, p = 0 never does
+        for_each_block_parallel<4>(gen, n, [&](int64_t first, const Lanes& l, int count) {
+          for (int k = 0; k < count; ++k)
+            data[first + k] = from_int64<T>(double(philox::uniform_float<24>(l[k])) < p ? 1 : 0);
+        });
+      }
+    });
+  });
+  return self;
+}
+
+Tensor& exponential_cpu(Tensor& self, double lambd, const std::optional<Generator>& generator) {
+  TG_CHECK(lambd > 0.0, "[exponential_] expects lambda > 0.0, but found lambda=", lambd);
+  return fill_from_open_uniform(self, generator, "exponential_", true, [lambd](double u) { return -std::log(u) / lambd; });
+}
+
+Tensor& geometric_cpu(Tensor& self, double p, const std::optional<Generator>& generator) {
+  TG_CHECK(p > 0.0 && p < 1.0, "[geometric_] expects p to be in (0, 1), got p = ", p);
+  const double log_q = std::log1p(-p);
+  // the number of trials up to the first success: ceil(log(u) / log(1 - p)) >= 1
+  return fill_from_open_uniform(self, generator, "geometric_", false,
+                                [log_q](double u) { return std::ceil(std::log(u) / log_q); });
+}
+
+Tensor& log_normal_cpu(Tensor& self, double mean, double std, const std::optional<Generator>& generator) {
+  TG_CHECK(std > 0.0, "[log_normal_] expects std > 0.0, but found std=", std);
+  return fill_normal(self, generator, "log_normal_",
+                     [mean, std](auto z) { return std::exp(decltype(z)(mean) + decltype(z)(std) * z); });
+}
+
+Tensor& cauchy_cpu(Tensor& self, double median, double sigma, const std::optional<Generator>& generator) {
+  TG_CHECK(sigma > 0.0, "[cauchy_] expects sigma > 0.0, but found sigma=", sigma);
+  constexpr double pi = 3.14159265358979323846;
+  return fill_from_open_uniform(self, generator, "cauchy_", true,
+                                [=](double u) { return median + sigma * std::tan(pi * (u - 0.5)); });
+}
+
+Tensor& random_from_cpu(Tensor& self, int64_t from, std::optional<int64_t> to, const std::optional<Generator>& generator) {
+  GeneratorImpl& gen = generator_or_default(generator);
+  dispatch_all(self.dtype(), "random_", [&]<typename T>() {
+    auto [lo, hi] = exact_int_range<T>();
+    // to=None: up to the largest exact integer, inclusive (PyTorch's random_(from, None))
+    const bool inclusive = !to.has_value();
+    const int64_t last = inclusive ? hi : *to - 1;
+    TG_CHECK(inclusive || from < *to, "[random_] expects 'from' to be less than 'to', but got from=", from,
+             " >= to=", *to);
+    TG_CHECK(from >= lo && last <= hi && from <= last, "[random_] from=", from, " and to-1=", last,
+             " must be within [", lo, ", ", hi, "] for dtype ", self.dtype());
+    // last - from + 1 can be 2^64 (int64's whole range): range 0 then means "every value"
+    const uint64_t range = uint64_t(last) - uint64_t(from) + 1;
+    fill_self<T>(self, "random_", [&](T* data, int64_t n) {
+      for_each_block_parallel<2>(gen, n, [&](int64_t first, const Lanes& l, int count) {
+        for (int k = 0; k < count; ++k) {
+          const uint64_t x = draw64(l, k);
+          data[first + k] = from_int64<T>(int64_t(uint64_t(from) + (range == 0 ? x : philox::bounded(x, range))));
+        }
+      });
+    });
+  });
+  return self;
+}
+
+Tensor bernoulli_cpu(const Tensor& self, const std::optional<Generator>& generator) {
+  dispatch_floating(self.dtype(), "bernoulli", [&]<typename T>() {});  // probabilities are floating
+  Tensor probs = self.contiguous();
+  Tensor out = empty_tensor(self.sizes(), self.dtype(), Device(), "bernoulli");
+  GeneratorImpl& gen = generator_or_default(generator);
+  dispatch_floating(self.dtype(), "bernoulli", [&]<typename T>() {
+    const T* p = probs.data<T>();
+    T* o = out.data<T>();
+    const int64_t n = out.numel();
+    // Every probability must lie in [0, 1] (checked before drawing, so no counters are spent).
+    bool ok = true;
+    for (int64_t i = 0; i < n && ok; ++i) {
+      const opmath_t<T> v = opmath_t<T>(p[i]);
+      ok = v >= 0 && v <= 1;
+    }
+    TG_CHECK(ok, "[bernoulli] Expected p_in >= 0 && p_in <= 1 to be true, but got false: every probability must be in [0, 1]");
+    if constexpr (std::is_same_v<T, double>) {
+      for_each_block_parallel<2>(gen, n, [&](int64_t first, const Lanes& l, int count) {
+        for (int k = 0; k < count; ++k) o[first + k] = philox::uniform_double(draw64(l, k)) < p[first + k] ? 1.0 : 0.0;
+      });
+    } else {
+      for_each_block_parallel<4>(gen, n, [&](int64_t first, const Lanes& l, int count) {
+        for (int k = 0; k < count; ++k)
+          o[first + k] = T(philox::uniform_float<24>(l[k]) < float(p[first + k]) ? 1.0f : 0.0f);
+      });
+    }
+  });
+  return out;
+}
+
+// Rows of non-negative weights -> num_samples category indices per row (int64).
+// With replacement: the inverse CDF of the row at a uniform draw (sample j of row r is 64-bit
+// draw r * num_samples + j). Without: the categories with the num_samples largest keys
+// u^(1 / w) (Efraimidis-Spirakis; category c of row r draws 64-bit element r * n_categories + c),
+// in decreasing key order; zero weights are never chosen.
+Tensor multinomial_cpu(const Tensor& self, int64_t num_samples, bool replacement,
+                       const std::optional<Generator>& generator) {
+  TG_CHECK(self.dim() == 1 || self.dim() == 2, "[multinomial] prob_dist must be 1 or 2 dim, got ", self.dim());
+  dispatch_floating(self.dtype(), "multinomial", [&]<typename T>() {});
+  const int64_t ncat = self.size(-1);
+  const int64_t nrows = self.dim() == 1 ? 1 : self.size(0);
+  TG_CHECK(ncat > 0, "[multinomial] the number of categories cannot be 0 (prob_dist has size ", self.sizes(), ")");
+  TG_CHECK(num_samples > 0, "[multinomial] cannot sample num_samples <= 0 samples, got ", num_samples);
+  TG_CHECK(replacement || num_samples <= ncat, "[multinomial] cannot sample num_samples=", num_samples,
+           " > prob_dist.size(-1)=", ncat, " samples without replacement");
+  Tensor w = self.to(ScalarType::Float64).contiguous();
+  const double* wd = w.data<double>();
+  for (int64_t r = 0; r < nrows; ++r) {
+    double sum = 0;
+    int64_t nonzero = 0;
+    for (int64_t c = 0; c < ncat; ++c) {
+      const double v = wd[r * ncat + c];
+      TG_CHECK(std::isfinite(v) && v >= 0, "[multinomial] probability tensor contains either `inf`, `nan` or element < 0 (row ",
+               r, ", category ", c, ": ", v, ")");
+      sum += v;
+      nonzero += v > 0;
+    }
+    TG_CHECK(sum > 0, "[multinomial] invalid multinomial distribution (sum of probabilities <= 0) in row ", r);
+    TG_CHECK(replacement || nonzero >= num_samples, "[multinomial] invalid multinomial distribution (with replacement=False, "
+             "not enough non-negative category to sample): row ", r, " has ", nonzero, " < num_samples=", num_samples);
+  }
+  std::vector<int64_t> out_shape = self.dim() == 1 ? std::vector<int64_t>{num_samples} : std::vector<int64_t>{nrows, num_samples};
+  Tensor out = empty_tensor(out_shape, ScalarType::Int64, Device(), "multinomial");
+  int64_t* o = out.data<int64_t>();
+  GeneratorImpl& gen = generator_or_default(generator);
+  if (replacement) {
+    std::vector<double> u(size_t(nrows * num_samples));
+    for_each_block_parallel<2>(gen, nrows * num_samples, [&](int64_t first, const Lanes& l, int count) {
+      for (int k = 0; k < count; ++k) u[size_t(first + k)] = philox::uniform_double(draw64(l, k));
+    });
+    parallel_for(0, nrows, 1, [&](int64_t r0, int64_t r1) {
+      std::vector<double> cdf(static_cast<size_t>(ncat));
+      for (int64_t r = r0; r < r1; ++r) {
+        std::partial_sum(wd + r * ncat, wd + (r + 1) * ncat, cdf.begin());
+        const double total = cdf.back();
+        for (int64_t j = 0; j < num_samples; ++j) {
+          // the first category whose cumulative weight exceeds u * total (zero weights never win)
+          const double target = u[size_t(r * num_samples + j)] * total;
+          auto it = std::upper_bound(cdf.begin(), cdf.end(), target);
+          int64_t c = std::min<int64_t>(int64_t(it - cdf.begin()), ncat - 1);
+          while (c > 0 && wd[r * ncat + c] == 0) --c;  // rounding at the top end: the last positive one
+          o[r * num_samples + j] = c;
+        }
+      }
+    });
+  } else {
+    std::vector<double> keys(size_t(nrows * ncat));
+    for_each_block_parallel<2>(gen, nrows * ncat, [&](int64_t first, const Lanes& l, int count) {
+      for (int k = 0; k < count; ++k) {
+        const double wv = wd[first + k];
+        // log(u) / w orders like u^(1/w); zero weights get -inf (never chosen while others remain)
+        keys[size_t(first + k)] = wv > 0 ? std::log(open_uniform64(draw64(l, k))) / wv : -std::numeric_limits<double>::infinity();
+      }
+    });
+    parallel_for(0, nrows, 1, [&](int64_t r0, int64_t r1) {
+      std::vector<int64_t> idx(static_cast<size_t>(ncat));
+      for (int64_t r = r0; r < r1; ++r) {
+        std::iota(idx.begin(), idx.end(), int64_t(0));
+        const double* kr = keys.data() + r * ncat;
+        std::partial_sort(idx.begin(), idx.begin() + num_samples, idx.end(),
+                          [kr](int64_t a, int64_t b) { return kr[a] > kr[b] || (kr[a] == kr[b] && a < b); });
+        std::copy(idx.begin(), idx.begin() + num_samples, o + r * num_samples);
+      }
+    });
+  }
+  return out;
+}
+
+}  // namespace tg::native::CPU_CAPABILITY

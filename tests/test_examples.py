@@ -34,3 +34,13 @@ def test_train_digits_reaches_97_percent_and_checkpoints(tmp_path):
     import tensorgen as tg
     state = tg.load(tmp_path / "digits_cnn.pt")
     assert state["epoch"] == 12 and "features.0.weight" in state["model"]
+
+
+def test_train_digits_distributed_on_two_ranks(tmp_path):
+    pytest.importorskip("sklearn", reason="the digits example needs scikit-learn (pip install '.[examples]')")
+    pytest.importorskip("mpi4py", reason="the distributed example needs mpi4py (pip install '.[distributed]')")
+    out = run_example("-m", "tensorgen.distributed.run", "-n", "2", ROOT / "examples" / "train_digits_distributed.py",
+                      "--out", tmp_path)
+    last = [line for line in out.splitlines() if line.startswith("epoch")][-1]
+    assert float(last.split("test accuracy")[1].split("%")[0]) >= 97.0, out
+    assert (tmp_path / "digits_cnn.pt").stat().st_size > 0

@@ -29,7 +29,7 @@ import numpy as np  # noqa: E402
 import tensorgen as tg  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from activation_rows import activation_rows  # noqa: E402
+from rows_activations import activation_rows  # noqa: E402
 
 try:
     import torch
@@ -37,7 +37,7 @@ except ImportError:  # the table then compares against NumPy only
     torch = None
 
 
-from nn_norms_losses import nn_norms_losses_rows  # noqa: E402  (issue 10 rows)
+from rows_norms_losses import nn_norms_losses_rows  # noqa: E402  (issue 10 rows)
 
 def interleaved(fns: dict, rounds: int, number: int) -> dict[str, list[float]]:
     """Per-library lists of seconds per call, one sample per round, libraries interleaved."""
@@ -109,7 +109,7 @@ def rows(quick: bool):
 
     yield from memory_bound_rows(quick, rng, libs)
     yield from nn_norms_losses_rows(quick, rng, libs)
-    yield from activation_rows(quick, rng, libs)  # issue 10 (benchmarks/activation_rows.py)
+    yield from activation_rows(quick, rng, libs)  # issue 10 (benchmarks/rows_activations.py)
 
 
 def memory_bound_rows(quick: bool, rng, libs):

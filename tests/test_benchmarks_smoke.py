@@ -27,3 +27,11 @@ def test_only_filter_runs_just_the_matching_rows():
     assert r.returncode == 0, r.stderr[-3000:]
     lines = [line for line in r.stdout.splitlines()[2:] if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("cumsum"), r.stdout
+
+
+def test_training_benchmark_prints_every_row():
+    r = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_training.py"), "--quick", "--repeat", "1"],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-3000:]
+    for row in ["digits CNN step", "MLP 784-256-256-10 step", "GPT block step", "Adam.step", "DataLoader epoch"]:
+        assert row in r.stdout, (row, r.stdout)

@@ -793,12 +793,12 @@ def test_codegen_accepts_written_tensor_lists_only_for_in_place_ops_returning_no
 
 
 def test_optimizer_benchmark_runs():
-    """benchmarks/optim_step.py end to end on tiny sizes (a smoke run, never a timing check)."""
+    """benchmarks/bench_optim.py end to end on tiny sizes (a smoke run, never a timing check)."""
     pytest.importorskip("torch", reason=torch_reason)
     import subprocess
     import sys
     from pathlib import Path
-    script = Path(__file__).resolve().parents[1] / "benchmarks" / "optim_step.py"
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_optim.py"
     r = subprocess.run([sys.executable, str(script), "--params", "3", "--numel", "100", "--repeat", "1"],
                        capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-3000:]

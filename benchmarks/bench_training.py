@@ -1,6 +1,6 @@
 """Training-step benchmarks (issue 11): whole steps of small models, tensorgen vs PyTorch, side by side.
 
-    python benchmarks/training.py [--quick] [--threads N] [--repeat R] [--only SUBSTRING ...]
+    python benchmarks/bench_training.py [--quick] [--threads N] [--repeat R] [--only SUBSTRING ...]
 
 Each model is written once against the shared PyTorch API and built in both libraries from the
 same module (`lib` is `tensorgen` or `torch`); tensorgen's copy gets PyTorch's initial weights

@@ -1,6 +1,6 @@
 """Optimizer step timings: tensorgen's fused multi-tensor step vs torch.optim (DESIGN.md §9: >= 3x).
 
-    python benchmarks/optim_step.py [--threads N] [--repeat R] [--params P] [--numel N]
+    python benchmarks/bench_optim.py [--threads N] [--repeat R] [--params P] [--numel N]
 
 One `optimizer.step()` over P parameters of N float32 each (default 100 x 10K), gradients set
 once. Against PyTorch's default (foreach=None: on the CPU its per-parameter for-loop), its

@@ -47,14 +47,6 @@ class Adagrad(Optimizer):
         for group in self.param_groups:
             group.setdefault("maximize", False)
 
-    def step(self, closure=None):
-        """One update of every parameter that has a gradient; returns closure()'s loss if given."""
-        loss = self._closure_loss(closure)
-        with tg.no_grad():
-            for group in self.param_groups:
-                self._update_group(group)
-        return loss
-
     def _update_group(self, group):
         params, grads, sums, steps = [], [], [], []
         for p in group["params"]:

@@ -41,14 +41,6 @@ class Adam(Optimizer):
             group.setdefault("maximize", False)
             group.setdefault("decoupled_weight_decay", isinstance(self, AdamW))
 
-    def step(self, closure=None):
-        """One update of every parameter that has a gradient; returns closure()'s loss if given."""
-        loss = self._closure_loss(closure)
-        with tg.no_grad():
-            for group in self.param_groups:
-                self._update_group(group)
-        return loss
-
     def _update_group(self, group):
         amsgrad = bool(group["amsgrad"])
         params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps = [], [], [], [], [], []

@@ -158,7 +158,16 @@ class Optimizer:
                     g.zero_()
 
     def step(self, closure=None):
-        raise NotImplementedError(f"{self.__class__.__name__}.step is not implemented")
+        """One update of every parameter that has a gradient; returns closure()'s loss if given.
+        Each group is one fused op call: subclasses implement _update_group."""
+        loss = self._closure_loss(closure)
+        with tg.no_grad():
+            for group in self.param_groups:
+                self._update_group(group)
+        return loss
+
+    def _update_group(self, group):
+        raise NotImplementedError(f"{self.__class__.__name__} must define _update_group (or override step)")
 
     @staticmethod
     def _closure_loss(closure):

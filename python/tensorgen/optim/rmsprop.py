@@ -39,14 +39,6 @@ class RMSprop(Optimizer):
             group.setdefault("centered", False)
             group.setdefault("maximize", False)
 
-    def step(self, closure=None):
-        """One update of every parameter that has a gradient; returns closure()'s loss if given."""
-        loss = self._closure_loss(closure)
-        with tg.no_grad():
-            for group in self.param_groups:
-                self._update_group(group)
-        return loss
-
     def _update_group(self, group):
         momentum, centered = group["momentum"], bool(group["centered"])
         params, grads, square_avgs, grad_avgs, bufs, steps = [], [], [], [], [], []

@@ -35,14 +35,6 @@ class SGD(Optimizer):
             group.setdefault("nesterov", False)
             group.setdefault("maximize", False)
 
-    def step(self, closure=None):
-        """One update of every parameter that has a gradient; returns closure()'s loss if given."""
-        loss = self._closure_loss(closure)
-        with tg.no_grad():
-            for group in self.param_groups:
-                self._update_group(group)
-        return loss
-
     def _update_group(self, group):
         momentum = group["momentum"]
         # Parameters whose buffer exists, and those whose buffer starts now (it takes the gradient):

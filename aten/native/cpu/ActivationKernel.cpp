@@ -26,6 +26,7 @@
 #include "kernels/softsign.h"
 #include "kernels/tanhshrink.h"
 #include "kernels/threshold.h"
+#include "kernels/threshold_backward.h"
 
 namespace tg::native::CPU_CAPABILITY {
 
@@ -247,6 +248,23 @@ void threshold_kernel(const TensorIterator& iter, const Scalar& threshold, const
       cpu_kernel_vec<T>(iter, [th, v](auto x) {
         using V = decltype(x);
         return vec::blendv(x, V(v), x <= V(th));
+      });
+    }
+  });
+}
+
+void threshold_backward_kernel(const TensorIterator& iter, const Scalar& threshold) {
+  dispatch_numeric(iter.common_dtype(), "threshold_backward", [&]<typename T>() {
+    using Op = opmath_t<T>;
+    // self <= threshold: 0, else grad (a NaN self passes the gradient through, like PyTorch)
+    if constexpr (std::is_integral_v<T>) {
+      const double th = threshold.to_double();
+      cpu_kernel(iter, [th](T g, T x) -> T { return double(x) <= th ? T(0) : g; });
+    } else {
+      const Op th = threshold.to<Op>();
+      cpu_kernel_vec<T>(iter, [th](auto g, auto x) {
+        using V = decltype(x);
+        return vec::blendv(g, V(0), x <= V(th));
       });
     }
   });

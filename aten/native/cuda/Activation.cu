@@ -19,6 +19,7 @@
 #include "kernels/softsign.h"
 #include "kernels/tanhshrink.h"
 #include "kernels/threshold.h"
+#include "kernels/threshold_backward.h"
 
 namespace tg::native::cuda {
 
@@ -143,6 +144,13 @@ struct ThresholdOp {
   __device__ T operator()(T v) const { return C(to_op(v)) <= threshold ? value : v; }
 };
 
+template <typename T>
+struct ThresholdBackwardOp {
+  using C = std::conditional_t<is_floating_v<T>, opmath_t<T>, double>;
+  C threshold;
+  __device__ T operator()(T g, T v) const { return C(to_op(v)) <= threshold ? T(0) : g; }
+};
+
 template <Act A>
 void act_kernel(const TensorIterator& iter, const char* op) {
   dispatch_device<DtypeSet::Floating>(iter.common_dtype(), op, [&]<typename T>() { gpu_kernel(iter, ActOp<T, A>{}); });
@@ -214,6 +222,12 @@ void threshold_kernel(const TensorIterator& iter, const Scalar& threshold, const
     if constexpr (is_floating_v<T>) v = from_op<T>(opmath_t<T>(value.to_double()));
     else v = T(value.to_int());
     gpu_kernel(iter, ThresholdOp<T>{C(threshold.to_double()), v});
+  });
+}
+
+void threshold_backward_kernel(const TensorIterator& iter, const Scalar& threshold) {
+  dispatch_device<DtypeSet::Numeric>(iter.common_dtype(), "threshold_backward", [&]<typename T>() {
+    gpu_kernel(iter, ThresholdBackwardOp<T>{typename ThresholdBackwardOp<T>::C(threshold.to_double())});
   });
 }
 

@@ -106,11 +106,17 @@ def _unary_plus(*extra):
 
 
 def _unary_with_args(*args):
-    """Every default unary sample with the op's required arguments appended (threshold)."""
+    """Every default pointwise sample (unary or binary, by the op's arity) with the op's required
+    arguments appended (threshold, threshold_backward)."""
     def gen(op, dtype, mode, make):
-        for s in _unary_samples(op, dtype, mode, make):
+        for s in _pointwise_samples(op, dtype, mode, make):
             yield SampleInput(*s.args, *args, name=s.name, **s.kwargs)
     return gen
+
+
+def _operands_dtype(op, sample):
+    """The promoted dtype of the tensor operands only: the Python numbers after them are arguments."""
+    return result_type(*sample.args[:op.arity])
 
 
 def _gelu_backward_samples(op, dtype, mode, make):
@@ -184,6 +190,12 @@ def _activation_entries():
     out.append(OpInfo("threshold", **keep, ref=_threshold, sample_inputs=_unary_with_args(0.5, 7.0), error_inputs=_errors(
         ("missing value", lambda: tg.threshold(_f(), 0.5), TypeError),
         ("threshold of bool", lambda: tg.threshold(_f(S, tg.bool), 0, 1), NotImplementedError, r"\[threshold\]"))))
+    out.append(OpInfo("threshold_backward", ref=lambda g, x, th: np.where(np.asarray(x, np.float64) <= th, 0, g),
+                      compute_dtype=_operands_dtype, result_dtype=_operands_dtype,
+                      sample_inputs=_unary_with_args(0.5), error_inputs=_errors(
+                          ("missing threshold", lambda: tg.threshold_backward(_f(), _f()), TypeError),
+                          ("shapes that don't broadcast", lambda: tg.threshold_backward(_f((2, 3)), _f((4,)), 0),
+                           RuntimeError, r"\[threshold_backward\]"))))
     out.append(OpInfo("glu", ref=_quiet(_glu), tol=_TOL, dtypes=FLOATING, sample_inputs=_glu_samples, error_inputs=_errors(
         ("odd size", lambda: tg.glu(_f((3, 5))), RuntimeError, "even"),
         ("0-d input", lambda: tg.glu(_f(())), RuntimeError, "scalars"),

@@ -218,6 +218,10 @@ Tensor bilinear(const Tensor& input1, const Tensor& input2, const Tensor& weight
 
 namespace {
 
+// Output positions per image below which the forward convolution runs one GEMM over the whole
+// batch instead of one per image (see conv_impl).
+constexpr int64_t kSmallImage = 256;
+
 // One of PyTorch's per-dim arguments: a single value for every spatial dim, or one per dim.
 DimVector per_dim(const char* op, const char* name, IntArrayRef v, int64_t nd) {
   TG_CHECK(v.size() == 1 || int64_t(v.size()) == nd, "[", op, "] expected ", name,
@@ -331,12 +335,22 @@ Tensor conv_impl(const char* op, int64_t nd, const Tensor& input, const Tensor& 
     const Tensor cols = pointwise ? tg::reshape(x, {n, channels, H * W}) : tg::im2col(x, {kh, kw}, dil, pad, st);
     const int64_t L = cols.size(2);
     const Tensor wg = tg::reshape(w, {groups, og, kg});
-    // (N G, O/G, C/G kh kw) @ (N G, C/G kh kw, L): the weight is broadcast along the batch
-    // (stride 0, no copy, for one group), the columns are viewed per group.
-    const Tensor wb = tg::reshape(tg::expand(tg::unsqueeze(wg, 0), {n, groups, og, kg}), {n * groups, og, kg});
-    out = tg::bmm(wb, tg::reshape(cols, {n * groups, kg, L}));
     const int64_t oh = sliding_blocks(H, kh, dil[0], pad[0], st[0]), ow = sliding_blocks(W, kw, dil[1], pad[1], st[1]);
-    out = tg::reshape(out, {n, out_channels, oh, ow});
+    if (L < kSmallImage) {
+      // Small images (the digits CNN's 8x8 and 4x4): one GEMM per group over the whole batch,
+      // (O/G, C/G kh kw) @ (C/G kh kw, N L). Per-image GEMMs of width L < 256 waste most of the
+      // micro-kernel and repack the weight N times; the two permuting copies here are small.
+      const Tensor batch_cols = tg::reshape(tg::permute(tg::reshape(cols, {n, groups, kg, L}), {1, 2, 0, 3}),
+                                            {groups, kg, n * L});
+      out = tg::bmm(wg, batch_cols);  // (G, O/G, N L)
+      out = tg::reshape(tg::permute(tg::reshape(out, {groups, og, n, L}), {2, 0, 1, 3}), {n, out_channels, oh, ow});
+    } else {
+      // (N G, O/G, C/G kh kw) @ (N G, C/G kh kw, L): the weight is broadcast along the batch
+      // (stride 0, no copy, for one group), the columns are viewed per group.
+      const Tensor wb = tg::reshape(tg::expand(tg::unsqueeze(wg, 0), {n, groups, og, kg}), {n * groups, og, kg});
+      out = tg::bmm(wb, tg::reshape(cols, {n * groups, kg, L}));
+      out = tg::reshape(out, {n, out_channels, oh, ow});
+    }
   } else {
     const int64_t cg = channels / groups, og = out_channels / groups;
     // cols[n, g] = W[g]^T (O/G kh kw, C/G) @ x[n, g] (C/G, H W), then summed into the image.

@@ -45,32 +45,47 @@ Tensor contiguous_target(Tensor& out, const Tensor& self) {
 template <typename T>
 void im2col_loop(const Im2colGeometry& g, const T* in, int64_t sn, int64_t sc, int64_t sy, int64_t sx, T* out) {
   const int64_t rows = g.rows(), L = g.blocks(), area = g.kernel_area();
+  // The valid block columns depend on kj only: computed once, not per row.
+  std::vector<int64_t> lo_of(size_t(g.kw)), hi_of(size_t(g.kw));
+  for (int64_t kj = 0; kj < g.kw; ++kj) valid_range(kj * g.dw - g.pw, g.sw, g.width, g.out_w, lo_of[kj], hi_of[kj]);
   parallel_for(0, g.batch * rows, std::max<int64_t>(1, 32768 / std::max<int64_t>(L, 1)), [&](int64_t r0, int64_t r1) {
+    // (n, c, ki, kj) of row r0, then stepped like an odometer: for small images (the digits
+    // CNN's 4x4) the integer divisions of a per-row decomposition cost more than the row's copy.
+    int64_t n = r0 / rows, c = (r0 % rows) / area, ki = (r0 % area) / g.kw, kj = r0 % g.kw;
     for (int64_t r = r0; r < r1; ++r) {
-      const int64_t n = r / rows, row = r % rows;
-      const int64_t c = row / area, ki = (row / g.kw) % g.kh, kj = row % g.kw;
       const T* plane = in + n * sn + c * sc;
       T* dst = out + r * L;
-      const int64_t x0 = kj * g.dw - g.pw;
-      int64_t lo, hi;
-      valid_range(x0, g.sw, g.width, g.out_w, lo, hi);
+      const int64_t x0 = kj * g.dw - g.pw, lo = lo_of[kj], hi = hi_of[kj];
+      // Narrow outputs: zero the whole row once rather than call fill three times per block row.
+      const bool narrow = g.out_w < 16;
+      if (narrow) std::fill(dst, dst + L, T(0));
       for (int64_t oy = 0; oy < g.out_h; ++oy, dst += g.out_w) {
         const int64_t y = oy * g.sh - g.ph + ki * g.dh;
         if (y < 0 || y >= g.height) {
-          std::fill(dst, dst + g.out_w, T(0));
+          if (!narrow) std::fill(dst, dst + g.out_w, T(0));
           continue;
         }
-        std::fill(dst, dst + lo, T(0));
+        if (!narrow) std::fill(dst, dst + lo, T(0));
         if (hi > lo) {
           const T* src = plane + y * sy + (lo * g.sw + x0) * sx;  // the pixel of block column lo
-          if (g.sw == 1 && sx == 1) {
+          if (g.sw == 1 && sx == 1 && hi - lo >= 16) {
             std::memcpy(dst + lo, src, size_t(hi - lo) * sizeof(T));
           } else {
-            const int64_t step = g.sw * sx;
+            const int64_t step = g.sw * sx;  // short rows: a memcpy call costs more than the copy
             for (int64_t ox = lo; ox < hi; ++ox) dst[ox] = src[(ox - lo) * step];
           }
         }
-        std::fill(dst + hi, dst + g.out_w, T(0));
+        if (!narrow) std::fill(dst + hi, dst + g.out_w, T(0));
+      }
+      if (++kj == g.kw) {
+        kj = 0;
+        if (++ki == g.kh) {
+          ki = 0;
+          if (++c == rows / area) {
+            c = 0;
+            ++n;
+          }
+        }
       }
     }
   });

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+import tensorgen
+
 ROOT = Path(__file__).resolve().parents[1]
 WORKERS = ROOT / "tests" / "distributed"
 
@@ -30,7 +32,8 @@ pytestmark = pytest.mark.skipif(importlib.util.find_spec("mpi4py") is None or _m
 
 def launch(n, worker, *args, timeout=90):
     env = dict(os.environ)
-    env["PYTHONPATH"] = str(ROOT / "python") + os.pathsep + env.get("PYTHONPATH", "")
+    # the ranks import the tensorgen this test process imported (installed, or the source tree)
+    env["PYTHONPATH"] = str(Path(tensorgen.__file__).resolve().parents[1]) + os.pathsep + env.get("PYTHONPATH", "")
     env["TENSORGEN_DISTRIBUTED_GRACE"] = "2"
     env.setdefault("OMP_NUM_THREADS", "1")
     cmd = [sys.executable, "-m", "tensorgen.distributed.run", "-n", str(n), str(WORKERS / worker), *args]

@@ -335,7 +335,9 @@ def _group_samples(op, dtype, mode, make):
     if mode in ("basic", "noncontig"):
         yield SampleInput(make((2, 6, 3)), make((6,)), make((6,)), 3, 1e-5)
         yield SampleInput(make((3, 4, 2, 2)), None, None, 2, 1e-5)
-        yield SampleInput(make((2, 4)), make((4,)), None, 4, 1e-3)
+        # groups of one element: var 0, y = 0 in exact arithmetic; x * scale + shift (PyTorch's form too)
+        # leaves rounding noise of ulp(x * rstd), so eps stays moderate to keep rstd = eps^-1/2 small
+        yield SampleInput(make((2, 4)), make((4,)), None, 4, 0.5)
     elif mode == "large":
         yield SampleInput(make((2, 8, 33, 35)), make((8,)), make((8,)), 2, 1e-5)
 

@@ -1,9 +1,11 @@
 """tg.nn.functional: losses.
 
 cross_entropy and nll_loss are fused generated ops (cross_entropy_loss, nll_loss: one pass over each
-row of scores, with a one-pass backward). The element-wise losses (mse_loss, l1_loss,
-smooth_l1_loss, huber_loss, binary_cross_entropy, binary_cross_entropy_with_logits, kl_div) are
-Python composites over generated ops: autograd (and double backward) comes from the ops.
+row of scores, with a one-pass backward). The element-wise losses that are generated ops (mse_loss,
+l1_loss, binary_cross_entropy_with_logits: aten/native/PointwiseLoss.h) compute the loss of each element and the mean/sum in one pass,
+with their own pointwise backward ops; the others (smooth_l1_loss, huber_loss,
+binary_cross_entropy, kl_div) are still Python composites over
+generated ops. Either way autograd (and double backward) comes from the ops.
 """
 from __future__ import annotations
 
@@ -66,14 +68,13 @@ def _check_same_size(name, input, target):
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     r = _reduction(reduction, size_average, reduce)
     _check_same_size("mse_loss", input, target)
-    d = input - target
-    return _reduce(d * d, r)
+    return tg.mse_loss(input, target, _REDUCTIONS[r])
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     r = _reduction(reduction, size_average, reduce)
     _check_same_size("l1_loss", input, target)
-    return _reduce((input - target).abs(), r)
+    return tg.l1_loss(input, target, _REDUCTIONS[r])
 
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
@@ -116,14 +117,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     r = _reduction(reduction, size_average, reduce)
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Target size ({tuple(target.shape)}) must be the same as input size ({tuple(input.shape)})")
-    softplus_neg = tg.log1p(tg.exp(-input.abs())) + tg.clamp_min(-input, 0.0)
-    if pos_weight is not None:
-        loss = (1 - target) * input + ((pos_weight - 1) * target + 1) * softplus_neg
-    else:
-        loss = (1 - target) * input + softplus_neg
-    if weight is not None:
-        loss = loss * weight
-    return _reduce(loss, r)
+    return tg.binary_cross_entropy_with_logits(input, target, weight, pos_weight, _REDUCTIONS[r])
 
 
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):

@@ -1,0 +1,231 @@
+// Element-wise losses on the CPU (host side and layout: aten/native/PointwiseLoss.h).
+//   reduction none: one vectorized pointwise pass over a TensorIterator (cpu_kernel_vec).
+//   mean / sum: one pass over flat arrays that adds each element's loss into a vector accumulator,
+//   so the unreduced loss is never written. The elements are cut into fixed chunks of
+//   kLossChunk, each summed by one thread in a fixed order, and the chunk sums are added in chunk
+//   order: the result does not depend on the thread count.
+//   The backward ops are pointwise kernels (kind: pointwise) scaled by 1 / numel for mean.
+// float16/bfloat16 are computed in float, float32 sums are accumulated per chunk in float and
+// across chunks in double.
+#include "aten/vec/isa.h"
+#include <array>
+#include <optional>
+#include <cmath>
+#include <utility>
+#include <vector>
+
+#include "aten/dispatch/DtypeDispatch.h"
+#include "aten/iter/TensorIterator.h"
+#include "aten/native/PointwiseLoss.h"
+#include "aten/native/cpu/Loops.h"
+#include "aten/parallel/Parallel.h"
+#include "aten/vec/vec.h"
+#include "aten/vec/vec_math.h"
+#include "kernels/binary_cross_entropy_with_logits.h"
+#include "kernels/binary_cross_entropy_with_logits_backward.h"
+#include "kernels/l1_loss.h"
+#include "kernels/l1_loss_backward.h"
+#include "kernels/mse_loss.h"
+#include "kernels/mse_loss_backward.h"
+
+namespace tg::native::CPU_CAPABILITY {
+
+namespace {
+
+template <typename T> using Acc = opmath_t<T>;
+
+// Elements per partial sum of the fused reductions (fixed: the summation order must not depend on
+// the number of threads).
+constexpr int64_t kLossChunk = 8192;
+
+template <typename T, size_t N, typename F, size_t... I>
+auto load_apply(const F& f, const std::array<const T*, N>& in, int64_t i, std::index_sequence<I...>) {
+  return f(vec::VecIO<T>::load(in[I] + i)...);
+}
+
+template <typename T, size_t N, typename F, size_t... I>
+auto load_apply_tail(const F& f, const std::array<const T*, N>& in, int64_t i, int count, std::index_sequence<I...>) {
+  return f(vec::VecIO<T>::load(in[I] + i, count)...);
+}
+
+// sum over i < n of f(in[0][i], ..., in[N-1][i]), f a Vectorized lambda (one vector per operand).
+template <typename T, size_t N, typename F>
+double fused_sum(const std::array<const T*, N>& in, int64_t n, const F& f) {
+  using V = typename vec::VecIO<T>::vec_t;
+  constexpr int64_t W = V::size();
+  constexpr auto idx = std::make_index_sequence<N>();
+  const int64_t chunks = (n + kLossChunk - 1) / kLossChunk;
+  std::vector<double> partial(size_t(chunks), 0.0);
+  parallel_for(0, chunks, std::max<int64_t>(1, kMathGrainSize / kLossChunk), [&](int64_t begin, int64_t end) {
+    for (int64_t c = begin; c < end; ++c) {
+      const int64_t lo = c * kLossChunk, hi = std::min(n, lo + kLossChunk);
+      V acc(Acc<T>(0));
+      int64_t i = lo;
+      for (; i + W <= hi; i += W) acc = acc + load_apply<T, N>(f, in, i, idx);
+      Acc<T> s = vec::reduce_add(acc);
+      if (i < hi) {  // the tail as a partial vector; only its first `count` lanes are elements
+        const int count = int(hi - i);
+        Acc<T> buf[W];
+        load_apply_tail<T, N>(f, in, i, count, idx).store(buf);
+        for (int k = 0; k < count; ++k) s += buf[k];
+      }
+      partial[size_t(c)] = double(s);
+    }
+  });
+  double total = 0;
+  for (double s : partial) total += s;
+  return total;
+}
+
+// A loss given by a Vectorized lambda of its N operands: the unreduced loss (reduction none), or
+// its sum / mean in one pass.
+template <size_t N, typename F>
+Tensor pointwise_loss(const char* op, std::vector<Tensor> inputs, int64_t reduction, const F& f) {
+  PointwiseLossPlan p = pointwise_loss_plan(op, std::move(inputs), reduction);
+  if (reduction == 0) {
+    IterConfig config;
+    config.op = op;
+    TensorIterator iter(config, Tensor(), TensorList(p.in.data(), p.in.size()));
+    dispatch_floating(iter.common_dtype(), op, [&]<typename T>() { cpu_kernel_vec<T>(iter, f, kMathGrainSize); });
+    return iter.finish();
+  }
+  pointwise_loss_flatten(p);
+  const double sum = dispatch_floating(p.dtype, op, [&]<typename T>() {
+    std::array<const T*, N> ptrs;
+    for (size_t k = 0; k < N; ++k) ptrs[k] = p.in[k].template data<T>();
+    return fused_sum<T, N>(ptrs, p.numel, f);
+  });
+  return pointwise_loss_total(p, sum, reduction);
+}
+
+// A backward kernel: f(scale, grad_output, self, target) in the compute dtype, scale = 1 / numel
+// for mean (the iterator's shape is the forward's broadcast shape), else 1.
+template <typename F>
+void pointwise_loss_backward(const TensorIterator& iter, const char* op, int64_t reduction, const F& f) {
+  const double scale = pointwise_loss_grad_scale(op, reduction, iter.numel());
+  dispatch_floating(iter.common_dtype(), op, [&]<typename T>() {
+    const Acc<T> s = Acc<T>(scale);
+    cpu_kernel_vec<T>(iter, [s, &f](auto g, auto x, auto y) { return f(decltype(x)(s), g, x, y); });
+  });
+}
+
+// log1p(y) for y >= 0 from a vectorized log: log(u) * y / (u - 1) with u = 1 + y corrects the
+// rounding of u (Goldberg's trick); u == 1 means log1p(y) = y to working precision.
+template <typename V>
+V log1p_nonneg(const V& y) {
+  const V u = y + V(1);
+  const V d = u - V(1);
+  return vec::blendv(vec::log(u) * (y / d), y, d == V(0));
+}
+
+// softplus(-x) = log(1 + exp(-x)) = log1p(exp(-|x|)) + max(-x, 0), without overflow for any x.
+template <typename V>
+V softplus_neg(const V& x) {
+  return log1p_nonneg(vec::exp(-vec::abs(x))) + vec::maximum(-x, V(0));
+}
+
+bool given(const std::optional<Tensor>& t) { return t.has_value() && t->defined(); }
+
+// sign(v): -1, 0 or 1; nan stays nan (torch.sgn).
+template <typename V>
+V sign_of(const V& v) {
+  const V one(1), zero(0);
+  const V s = vec::blendv(zero, one, v > zero) - vec::blendv(zero, one, v < zero);
+  return vec::blendv(s, v, v != v);
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------- mse_loss: (x - y)^2
+
+Tensor mse_loss_cpu(const Tensor& self, const Tensor& target, int64_t reduction) {
+  return pointwise_loss<2>("mse_loss", {self, target}, reduction, [](auto x, auto y) {
+    const auto d = x - y;
+    return d * d;
+  });
+}
+
+// 2 (x - y) g scale
+void mse_loss_backward_kernel(const TensorIterator& iter, int64_t reduction) {
+  pointwise_loss_backward(iter, "mse_loss_backward", reduction, [](auto s, auto g, auto x, auto y) {
+    return (x - y) * (g * (s + s));
+  });
+}
+
+// ---------------------------------------------------------------------------- l1_loss: |x - y|
+
+Tensor l1_loss_cpu(const Tensor& self, const Tensor& target, int64_t reduction) {
+  return pointwise_loss<2>("l1_loss", {self, target}, reduction, [](auto x, auto y) { return vec::abs(x - y); });
+}
+
+// sign(x - y) g scale (0 where x == y, like PyTorch)
+void l1_loss_backward_kernel(const TensorIterator& iter, int64_t reduction) {
+  pointwise_loss_backward(iter, "l1_loss_backward", reduction,
+                          [](auto s, auto g, auto x, auto y) { return sign_of(x - y) * (g * s); });
+}
+
+// ---------------------------------------------------------------------------- binary_cross_entropy_with_logits
+// (1 - t) x + lw softplus(-x), lw = 1 + (pos_weight - 1) t (1 without pos_weight), times weight:
+// PyTorch's form, exact for large |x| where log(sigmoid(x)) would round to 0 or -inf.
+
+Tensor binary_cross_entropy_with_logits_cpu(const Tensor& self, const Tensor& target, const std::optional<Tensor>& weight,
+                                            const std::optional<Tensor>& pos_weight, int64_t reduction) {
+  const char* op = "binary_cross_entropy_with_logits";
+  auto plain = [](auto x, auto t) {
+    using V = decltype(x);
+    return (V(1) - t) * x + softplus_neg(x);
+  };
+  auto with_pos = [](auto x, auto t, auto pw) {
+    using V = decltype(x);
+    return (V(1) - t) * x + vec::fmadd(pw - V(1), t, V(1)) * softplus_neg(x);
+  };
+  if (given(weight) && given(pos_weight)) {
+    return pointwise_loss<4>(op, {self, target, *pos_weight, *weight}, reduction,
+                             [with_pos](auto x, auto t, auto pw, auto w) { return with_pos(x, t, pw) * w; });
+  }
+  if (given(weight)) {
+    return pointwise_loss<3>(op, {self, target, *weight}, reduction,
+                             [plain](auto x, auto t, auto w) { return plain(x, t) * w; });
+  }
+  if (given(pos_weight)) return pointwise_loss<3>(op, {self, target, *pos_weight}, reduction, with_pos);
+  return pointwise_loss<2>(op, {self, target}, reduction, plain);
+}
+
+// (lw sigmoid(x) - pos_weight t) weight grad_output scale; without pos_weight (sigmoid(x) - t) ...
+Tensor binary_cross_entropy_with_logits_backward_cpu(const Tensor& grad_output, const Tensor& self, const Tensor& target,
+                                                     const std::optional<Tensor>& weight,
+                                                     const std::optional<Tensor>& pos_weight, int64_t reduction) {
+  const char* op = "binary_cross_entropy_with_logits_backward";
+  std::vector<Tensor> in{grad_output, self, target};
+  if (given(pos_weight)) in.push_back(*pos_weight);
+  if (given(weight)) in.push_back(*weight);
+  const PointwiseLossPlan p = pointwise_loss_plan(op, std::move(in), reduction);
+  IterConfig config;
+  config.op = op;
+  TensorIterator iter(config, Tensor(), TensorList(p.in.data(), p.in.size()));
+  const double scale = pointwise_loss_grad_scale(op, reduction, iter.numel());
+  dispatch_floating(iter.common_dtype(), op, [&]<typename T>() {
+    const Acc<T> k = Acc<T>(scale);
+    auto plain = [k](auto g, auto x, auto t) {
+      using V = decltype(x);
+      return (vec::sigmoid(x) - t) * (g * V(k));
+    };
+    auto with_pos = [k](auto g, auto x, auto t, auto pw) {
+      using V = decltype(x);
+      return (vec::fmadd(pw - V(1), t, V(1)) * vec::sigmoid(x) - pw * t) * (g * V(k));
+    };
+    if (given(weight) && given(pos_weight)) {
+      cpu_kernel_vec<T>(iter, [with_pos](auto g, auto x, auto t, auto pw, auto w) { return with_pos(g, x, t, pw) * w; },
+                        kMathGrainSize);
+    } else if (given(weight)) {
+      cpu_kernel_vec<T>(iter, [plain](auto g, auto x, auto t, auto w) { return plain(g, x, t) * w; }, kMathGrainSize);
+    } else if (given(pos_weight)) {
+      cpu_kernel_vec<T>(iter, with_pos, kMathGrainSize);
+    } else {
+      cpu_kernel_vec<T>(iter, plain, kMathGrainSize);
+    }
+  });
+  return iter.finish();
+}
+
+}  // namespace tg::native::CPU_CAPABILITY

@@ -226,9 +226,10 @@ _LOSS_OPS = [
     ("mse_loss", {}, lambda s: (RNG.standard_normal(s), RNG.standard_normal(s))),
     ("l1_loss", {}, lambda s: (RNG.standard_normal(s), RNG.standard_normal(s))),
     ("binary_cross_entropy_with_logits", {}, lambda s: (3 * RNG.standard_normal(s), RNG.uniform(0, 1, s))),
+    ("binary_cross_entropy", {}, lambda s: (RNG.uniform(0.02, 0.98, s), RNG.uniform(0, 1, s))),
 ]
 # F functions that refuse a target of another shape (ValueError) instead of broadcasting with a warning
-_STRICT_SHAPES = {"binary_cross_entropy_with_logits"}
+_STRICT_SHAPES = {"binary_cross_entropy_with_logits", "binary_cross_entropy"}
 
 
 @pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
@@ -252,8 +253,8 @@ def test_elementwise_loss_ops_match_torch(name, kwargs, make, reduction):
     if sc.requires_grad:  # torch's gradient has a graph (mse: it is linear in input and target)
         da = tg.autograd.grad((ga[0] * tg.tensor(h)).sum(), (xg, yg), allow_unused=True, materialize_grads=True)
         dc = torch.autograd.grad(sc, (xt, yt), allow_unused=True, materialize_grads=True)
-        for u, v in zip(da, dc):
-            _close(u, _dense(v), 1e-12)
+        for u, v in zip(da, dc):  # (bce's second derivative divides by (1 - x) x twice: rounding differs)
+            _close(u, _dense(v), 1e-9)
     assert tg.autograd.gradgradcheck(lambda p, q: getattr(F, name)(p, q, reduction=reduction, **kwargs),
                                      (tg.tensor(x[:2, :2]).requires_grad_(), tg.tensor(y[:2, :2]).requires_grad_()))
 
@@ -351,3 +352,46 @@ def test_binary_cross_entropy_with_logits_weights_match_torch(reduction):
         assert tg.autograd.gradgradcheck(
             lambda p, q: F.binary_cross_entropy_with_logits(p, q, reduction=reduction, **fixed),
             (tg.tensor(x).requires_grad_(), tg.tensor(y).requires_grad_()))
+
+
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+def test_binary_cross_entropy_weight_clamps_and_range_match_torch(reduction):
+    """weight (broadcast), inputs at exactly 0 and 1 (logs clamped at -100, gradient through the 1e-12
+    epsilon), second derivatives, and PyTorch's RuntimeError for an input outside [0, 1]."""
+    p = RNG.uniform(0.05, 0.95, (3, 4))
+    p[0, 0], p[1, 2] = 0.0, 1.0
+    y, w = RNG.uniform(0, 1, (3, 4)), RNG.uniform(0.5, 2, 4)
+    for kw in ({}, {"weight": w}):
+        pg, pt = _pair(p, True)
+        yg, yt = _pair(y, True)
+        a = F.binary_cross_entropy(pg, yg, reduction=reduction, **{k: tg.tensor(v) for k, v in kw.items()})
+        c = TF.binary_cross_entropy(pt, yt, reduction=reduction, **{k: torch.tensor(v) for k, v in kw.items()})
+        _close(a, c, 1e-10)
+        g = RNG.standard_normal(tuple(c.shape))
+        ga = tg.autograd.grad(a, (pg, yg), tg.tensor(g), create_graph=True)
+        gc = torch.autograd.grad(c, (pt, yt), torch.tensor(g), create_graph=True)
+        _close(ga[0], gc[0], 1e-10)
+        inner = (slice(2, 3), slice(None))  # the target gradient is -logit(p): +-inf at p = 0 and 1
+        _close(ga[1][inner], gc[1][inner], 1e-10)
+        h = RNG.standard_normal(p.shape)
+        q = RNG.uniform(0.1, 0.9, (3, 4))
+        qg, qt = _pair(q, True)
+        yg2, yt2 = _pair(y, True)
+        a2 = F.binary_cross_entropy(qg, yg2, reduction=reduction, **{k: tg.tensor(v) for k, v in kw.items()})
+        c2 = TF.binary_cross_entropy(qt, yt2, reduction=reduction, **{k: torch.tensor(v) for k, v in kw.items()})
+        ga2 = tg.autograd.grad(a2, (qg, yg2), tg.tensor(g), create_graph=True)
+        gc2 = torch.autograd.grad(c2, (qt, yt2), torch.tensor(g), create_graph=True)
+        for k in range(2):
+            da = tg.autograd.grad((ga2[k] * tg.tensor(h)).sum(), (qg, yg2), allow_unused=True, materialize_grads=True)
+            dc = torch.autograd.grad((gc2[k] * torch.tensor(h)).sum(), (qt, yt2), allow_unused=True,
+                                     materialize_grads=True)
+            for u, v in zip(da, dc):
+                _close(u, _dense(v), 1e-9)
+        fixed = {k: tg.tensor(v) for k, v in kw.items()}
+        assert tg.autograd.gradgradcheck(lambda a_, b_: F.binary_cross_entropy(a_, b_, reduction=reduction, **fixed),
+                                         (tg.tensor(q).requires_grad_(), tg.tensor(y).requires_grad_()))
+    for bad in ([0.5, 1.5], [-0.25, 0.5], [float("nan"), 0.5]):
+        with pytest.raises(RuntimeError, match="between 0 and 1"):
+            F.binary_cross_entropy(tg.tensor(bad), tg.tensor([0.0, 1.0]), reduction=reduction)
+        with pytest.raises(RuntimeError):
+            TF.binary_cross_entropy(torch.tensor(bad), torch.tensor([0.0, 1.0]), reduction=reduction)

@@ -5,10 +5,12 @@
 #include <limits>
 
 #include "aten/iter/TensorIterator.h"
+#include "kernels/binary_cross_entropy_target_backward.h"
 #include "kernels/binary_cross_entropy_with_logits_target_backward.h"
 #include "ops/contiguous.h"
 #include "ops/expand.h"
 #include "ops/full.h"
+#include "ops/logit.h"
 #include "ops/softplus.h"
 #include "ops/to.h"
 
@@ -90,6 +92,19 @@ Tensor binary_cross_entropy_with_logits_target_backward(const Tensor& grad_outpu
   const PointwiseLossPlan p = pointwise_loss_plan(op, std::move(operands), reduction);
   Tensor factor = -self;
   if (given(pos_weight)) factor = factor + (*pos_weight - 1) * tg::softplus(-self);
+  if (given(weight)) factor = factor * *weight;
+  return target_grad_finish(p, factor, grad_output, reduction);
+}
+
+// d/dt -w (t log x + (1 - t) log1p(-x)) = w (log1p(-x) - log x) = -logit(x) w (PyTorch's, without
+// the forward's clamps)
+Tensor binary_cross_entropy_target_backward(const Tensor& grad_output, const Tensor& self, const Tensor& target,
+                                            const std::optional<Tensor>& weight, int64_t reduction) {
+  const char* op = "binary_cross_entropy_target_backward";
+  std::vector<Tensor> operands{grad_output, self, target};
+  if (given(weight)) operands.push_back(*weight);
+  const PointwiseLossPlan p = pointwise_loss_plan(op, std::move(operands), reduction);
+  Tensor factor = -tg::logit(self);
   if (given(weight)) factor = factor * *weight;
   return target_grad_finish(p, factor, grad_output, reduction);
 }

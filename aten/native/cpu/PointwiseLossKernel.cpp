@@ -9,6 +9,7 @@
 // across chunks in double.
 #include "aten/vec/isa.h"
 #include <array>
+#include <atomic>
 #include <optional>
 #include <cmath>
 #include <utility>
@@ -21,6 +22,8 @@
 #include "aten/parallel/Parallel.h"
 #include "aten/vec/vec.h"
 #include "aten/vec/vec_math.h"
+#include "kernels/binary_cross_entropy.h"
+#include "kernels/binary_cross_entropy_backward.h"
 #include "kernels/binary_cross_entropy_with_logits.h"
 #include "kernels/binary_cross_entropy_with_logits_backward.h"
 #include "kernels/l1_loss.h"
@@ -109,10 +112,11 @@ void pointwise_loss_backward(const TensorIterator& iter, const char* op, int64_t
   });
 }
 
-// log1p(y) for y >= 0 from a vectorized log: log(u) * y / (u - 1) with u = 1 + y corrects the
-// rounding of u (Goldberg's trick); u == 1 means log1p(y) = y to working precision.
+// log1p(y) for y >= -1 from a vectorized log: log(u) * y / (u - 1) with u = 1 + y corrects the
+// rounding of u (Goldberg's trick, exact for either sign of y); u == 1 means log1p(y) = y to
+// working precision, y = -1 gives -inf.
 template <typename V>
-V log1p_nonneg(const V& y) {
+V log1p_vec(const V& y) {
   const V u = y + V(1);
   const V d = u - V(1);
   return vec::blendv(vec::log(u) * (y / d), y, d == V(0));
@@ -121,7 +125,7 @@ V log1p_nonneg(const V& y) {
 // softplus(-x) = log(1 + exp(-x)) = log1p(exp(-|x|)) + max(-x, 0), without overflow for any x.
 template <typename V>
 V softplus_neg(const V& x) {
-  return log1p_nonneg(vec::exp(-vec::abs(x))) + vec::maximum(-x, V(0));
+  return log1p_vec(vec::exp(-vec::abs(x))) + vec::maximum(-x, V(0));
 }
 
 bool given(const std::optional<Tensor>& t) { return t.has_value() && t->defined(); }
@@ -223,6 +227,61 @@ Tensor binary_cross_entropy_with_logits_backward_cpu(const Tensor& grad_output, 
       cpu_kernel_vec<T>(iter, with_pos, kMathGrainSize);
     } else {
       cpu_kernel_vec<T>(iter, plain, kMathGrainSize);
+    }
+  });
+  return iter.finish();
+}
+
+// ---------------------------------------------------------------------------- binary_cross_entropy
+// -w (t max(log x, -100) + (1 - t) max(log1p(-x), -100)): PyTorch clamps each log at -100 so that
+// x = 0 or 1 gives a finite loss. x outside [0, 1] (or nan) is an error, found in the same pass.
+
+namespace {
+
+template <typename V>
+V bce_term(const V& x, const V& t, std::atomic<bool>* outside) {
+  if (vec::any((x < V(0)) | (x > V(1)) | (x != x))) outside->store(true, std::memory_order_relaxed);
+  const V lo(-100);
+  return (t - V(1)) * vec::maximum(log1p_vec(-x), lo) - t * vec::maximum(vec::log(x), lo);
+}
+
+}  // namespace
+
+Tensor binary_cross_entropy_cpu(const Tensor& self, const Tensor& target, const std::optional<Tensor>& weight,
+                                int64_t reduction) {
+  const char* op = "binary_cross_entropy";
+  std::atomic<bool> outside{false};
+  std::atomic<bool>* flag = &outside;
+  Tensor result = given(weight)
+      ? pointwise_loss<3>(op, {self, target, *weight}, reduction,
+                          [flag](auto x, auto t, auto w) { return bce_term(x, t, flag) * w; })
+      : pointwise_loss<2>(op, {self, target}, reduction, [flag](auto x, auto t) { return bce_term(x, t, flag); });
+  TG_CHECK(!outside.load(), "[", op, "] all elements of input should be between 0 and 1");
+  return result;
+}
+
+// w (x - t) / max((1 - x) x, eps) grad_output scale; eps = 1e-12f, PyTorch's float EPSILON even for float64,
+// keeps x = 0 or 1 finite
+Tensor binary_cross_entropy_backward_cpu(const Tensor& grad_output, const Tensor& self, const Tensor& target,
+                                         const std::optional<Tensor>& weight, int64_t reduction) {
+  const char* op = "binary_cross_entropy_backward";
+  std::vector<Tensor> in{grad_output, self, target};
+  if (given(weight)) in.push_back(*weight);
+  const PointwiseLossPlan p = pointwise_loss_plan(op, std::move(in), reduction);
+  IterConfig config;
+  config.op = op;
+  TensorIterator iter(config, Tensor(), TensorList(p.in.data(), p.in.size()));
+  const double scale = pointwise_loss_grad_scale(op, reduction, iter.numel());
+  dispatch_floating(iter.common_dtype(), op, [&]<typename T>() {
+    const Acc<T> k = Acc<T>(scale);
+    auto grad = [k](auto g, auto x, auto t) {
+      using V = decltype(x);
+      return (x - t) / vec::maximum((V(1) - x) * x, V(Acc<T>(1e-12f))) * (g * V(k));
+    };
+    if (given(weight)) {
+      cpu_kernel_vec<T>(iter, [grad](auto g, auto x, auto t, auto w) { return grad(g, x, t) * w; });
+    } else {
+      cpu_kernel_vec<T>(iter, grad);
     }
   });
   return iter.finish();

@@ -15,6 +15,8 @@
 #include "aten/native/PointwiseLoss.h"
 #include "aten/native/cuda/CUDACommon.cuh"
 #include "aten/native/cuda/Loops.cuh"
+#include "kernels/binary_cross_entropy.h"
+#include "kernels/binary_cross_entropy_backward.h"
 #include "kernels/binary_cross_entropy_with_logits.h"
 #include "kernels/binary_cross_entropy_with_logits_backward.h"
 #include "kernels/l1_loss.h"
@@ -55,6 +57,20 @@ struct BceLogitsW {
 };
 struct BceLogitsPosW {
   template <typename A> __device__ A operator()(A x, A t, A pw, A w) const { return BceLogitsPos{}(x, t, pw) * w; }
+};
+
+// -(t max(log x, -100) + (1 - t) max(log1p(-x), -100)) (times w); an x outside [0, 1] (or nan)
+// sets *outside, read back after the kernel.
+struct Bce {
+  int* outside;
+  template <typename A> __device__ A operator()(A x, A t) const {
+    if (!(x >= A(0) && x <= A(1))) *outside = 1;
+    return (t - A(1)) * fmax(log1p(-x), A(-100)) - t * fmax(log(x), A(-100));
+  }
+};
+struct BceW {
+  int* outside;
+  template <typename A> __device__ A operator()(A x, A t, A w) const { return Bce{outside}(x, t) * w; }
 };
 
 // The gradients: f(scale, g, x, y).
@@ -211,7 +227,65 @@ struct BceLogitsGrad5 {
 
 bool given(const std::optional<Tensor>& t) { return t.has_value() && t->defined(); }
 
+// binary_cross_entropy_backward: w (x - t) / max((1 - x) x, 1e-12f) g k (3 or 4 operands).
+template <typename T>
+struct BceGrad {
+  using A = opmath_t<T>;
+  A k;
+  __device__ A grad(A g, A x, A t) const { return (x - t) / fmax((A(1) - x) * x, A(1e-12f)) * (g * k); }
+  __device__ T operator()(T g, T x, T t) const { return from_op<T>(grad(to_op(g), to_op(x), to_op(t))); }
+};
+template <typename T>
+struct BceGradW {
+  BceGrad<T> b;
+  __device__ T operator()(T g, T x, T t, T w) const {
+    return from_op<T>(b.grad(to_op(g), to_op(x), to_op(t)) * to_op(w));
+  }
+};
+
+// The device flag of binary_cross_entropy's input check (zeroed; reset after each read).
+int* bce_outside_flag() {
+  static int* flag = [] {
+    int* p = nullptr;
+    TG_CUDA_CHECK(cudaMalloc(&p, sizeof(int)), "allocating the binary_cross_entropy input check flag");
+    TG_CUDA_CHECK(cudaMemset(p, 0, sizeof(int)), "clearing the binary_cross_entropy input check flag");
+    return p;
+  }();
+  return flag;
+}
+
 }  // namespace
+
+Tensor binary_cross_entropy_cuda(const Tensor& self, const Tensor& target, const std::optional<Tensor>& weight,
+                                 int64_t reduction) {
+  const char* op = "binary_cross_entropy";
+  int* flag = bce_outside_flag();
+  Tensor result = given(weight) ? pointwise_loss<3>(op, {self, target, *weight}, reduction, BceW{flag})
+                                : pointwise_loss<2>(op, {self, target}, reduction, Bce{flag});
+  int outside = 0;
+  TG_CUDA_CHECK(cudaMemcpy(&outside, flag, sizeof(int), cudaMemcpyDeviceToHost), "reading the input check flag");
+  if (outside) TG_CUDA_CHECK(cudaMemset(flag, 0, sizeof(int)), "clearing the input check flag");
+  TG_CHECK(!outside, "[", op, "] all elements of input should be between 0 and 1");
+  return result;
+}
+
+Tensor binary_cross_entropy_backward_cuda(const Tensor& grad_output, const Tensor& self, const Tensor& target,
+                                          const std::optional<Tensor>& weight, int64_t reduction) {
+  const char* op = "binary_cross_entropy_backward";
+  std::vector<Tensor> in{grad_output, self, target};
+  if (given(weight)) in.push_back(*weight);
+  const PointwiseLossPlan p = pointwise_loss_plan(op, std::move(in), reduction);
+  IterConfig config;
+  config.op = op;
+  TensorIterator iter(config, Tensor(), TensorList(p.in.data(), p.in.size()));
+  const double scale = pointwise_loss_grad_scale(op, reduction, iter.numel());
+  dispatch_device<DtypeSet::Floating>(iter.common_dtype(), op, [&]<typename T>() {
+    const opmath_t<T> k = opmath_t<T>(scale);
+    if (given(weight)) gpu_kernel(iter, BceGradW<T>{{k}});
+    else gpu_kernel(iter, BceGrad<T>{k});
+  });
+  return iter.finish();
+}
 
 Tensor binary_cross_entropy_with_logits_cuda(const Tensor& self, const Tensor& target, const std::optional<Tensor>& weight,
                                              const std::optional<Tensor>& pos_weight, int64_t reduction) {

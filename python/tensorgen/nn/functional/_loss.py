@@ -103,12 +103,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Using a target size ({tuple(target.shape)}) that is different to the input size "
                          f"({tuple(input.shape)}) is deprecated. Please ensure they have the same size.")
-    if input.numel() and bool(((input < 0) | (input > 1)).any()):
-        raise RuntimeError("[binary_cross_entropy] all elements of input should be between 0 and 1")
-    loss = -(target * tg.clamp_min(tg.log(input), -100.0) + (1 - target) * tg.clamp_min(tg.log1p(-input), -100.0))
-    if weight is not None:
-        loss = loss * weight
-    return _reduce(loss, r)
+    return tg.binary_cross_entropy(input, target, weight, _REDUCTIONS[r])
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None, reduction="mean",

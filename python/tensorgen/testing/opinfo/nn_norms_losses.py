@@ -646,6 +646,7 @@ def _pointwise_loss_entries():
     add("mse_loss", lambda x, t: (x - t) ** 2, lambda x, t: 2 * (x - t))
     add("l1_loss", lambda x, t: np.abs(x - t), lambda x, t: np.sign(x - t))
     out += _bce_logits_entries()
+    out += _bce_entries()
     return out
 
 
@@ -669,7 +670,7 @@ def _weighted_loss_samples(target_low=0.0, input_range=(None, None)):
             return make(shape, low=0.2, high=2.0)
         if not is_floating(dtype):
             if mode == "basic":
-                yield SampleInput(x((2, 3)), t((2, 3)))
+                yield SampleInput(make((2, 3)), make((2, 3)))
             return
         if mode not in ("basic", "noncontig"):
             return
@@ -691,15 +692,28 @@ def _weighted_loss_samples(target_low=0.0, input_range=(None, None)):
     return gen
 
 
-def _grad_in_front(forward_samples):
-    """Samples of op(grad_output, self, target, weight, pos_weight, reduction): the forward's
-    samples with a gradient of the loss's shape (0-d for mean and sum) in front."""
+def _grad_in_front(forward_samples, defaults=(None, None, 1)):
+    """Samples of op(grad_output, self, target, <optional weights>, reduction): the forward's
+    samples (their omitted arguments from `defaults`) with a gradient of the loss's shape (0-d for
+    mean and sum) in front."""
     def gen(op, dtype, mode, make):
         for s in forward_samples(op, dtype, mode, make):
-            args = list(s.args) + [None, None, 1][len(s.args) - 2:]
-            shapes = [tuple(a.shape) for a in args[:4] if isinstance(a, tg.Tensor)]
-            g = make(np.broadcast_shapes(*shapes) if args[4] == 0 else (), args[0].dtype)
+            args = list(s.args) + list(defaults)[len(s.args) - 2:]
+            shapes = [tuple(a.shape) for a in args[:-1] if isinstance(a, tg.Tensor)]
+            g = make(np.broadcast_shapes(*shapes) if args[-1] == 0 else (), args[0].dtype)
             yield SampleInput(g, *args)
+    return gen
+
+
+def _without_pos_weight(samples):
+    """The samples of op(self, target, weight, pos_weight, reduction) that have no pos_weight, as
+    op(self, target, weight, reduction) (binary_cross_entropy)."""
+    def gen(op, dtype, mode, make):
+        for s in samples(op, dtype, mode, make):
+            if len(s.args) == 2:
+                yield s
+            elif s.args[3] is None:
+                yield SampleInput(*s.args[:3], s.args[4])
     return gen
 
 
@@ -755,5 +769,58 @@ def _bce_logits_entries():
                               ("shapes that don't broadcast", lambda bfn=bfn: bfn(_f(()), _f((2, 3)), _f((4,))),
                                RuntimeError, "broadcast"),
                               ("bad reduction", lambda bfn=bfn: bfn(_f(()), _f((2, 3)), _f((2, 3)), None, None, 4),
+                               ValueError, "reduction"))))
+    return out
+
+
+def _bce_ref(x, t, w=None, reduction=1):
+    x, t = _f64(x), _f64(t)
+    with np.errstate(all="ignore"):
+        loss = -(t * np.maximum(np.log(x), -100) + (1 - t) * np.maximum(np.log1p(-x), -100))
+    return _reduced(np.asarray(loss * (1.0 if w is None else _f64(w)), dtype=np.float64), reduction)
+
+
+def _bce_backward_ref(g, x0, t0, w0=None, reduction=1):
+    x, t = _f64(x0), _f64(t0)
+    w = 1.0 if w0 is None else _f64(w0)
+    return _scaled(g, w * (x - t) / np.maximum((1 - x) * x, float(np.float32(1e-12))), reduction, g, x0, t0, w0)
+
+
+def _bce_target_backward_ref(g, x0, t0, w0=None, reduction=1):
+    x = _f64(x0)
+    w = 1.0 if w0 is None else _f64(w0)
+    with np.errstate(all="ignore"):
+        return _scaled(g, w * (np.log1p(-x) - np.log(x)), reduction, g, x0, t0, w0)
+
+
+def _bce_entries():
+    name = "binary_cross_entropy"
+    fn = tg.binary_cross_entropy
+    base = _without_pos_weight(_weighted_loss_samples(input_range=(0.02, 0.98)))
+
+    def samples(op, dtype, mode, make):
+        yield from base(op, dtype, mode, make)
+        if is_floating(dtype) and mode == "basic" and op.name == name:  # the clamped logs at 0 and 1
+            yield SampleInput(tg.tensor([0.0, 1.0, 0.5, 1.0], dtype=dtype), make((4,), low=0.0, high=1.0), None, 0)
+            yield SampleInput(tg.tensor([[0.0, 1.0], [0.25, 0.75]], dtype=dtype), make((2, 2), low=0.0, high=1.0))
+    dt = dict(compute_dtype=_tensor_args_dtype, result_dtype=_tensor_args_dtype, tol=_LOW)
+    out = [OpInfo(name, ref=_bce_ref, sample_inputs=samples, **dt, error_inputs=_errors(
+        ("input above 1", lambda: fn(tg.tensor([0.5, 1.5]), tg.tensor([0.0, 1.0])), RuntimeError, "between 0 and 1"),
+        ("negative input", lambda: fn(tg.tensor([[-0.1, 0.5]]), tg.tensor([[0.0, 1.0]]), None, 2), RuntimeError,
+         "between 0 and 1"),
+        ("nan input", lambda: fn(tg.tensor([float("nan"), 0.5]), tg.tensor([0.0, 1.0]), None, 0), RuntimeError,
+         "between 0 and 1"),
+        ("shapes that don't broadcast", lambda: fn(_f((2, 3)), _f((4,))), RuntimeError, rf"\[{name}\]"),
+        ("weight that doesn't broadcast", lambda: fn(_f((2, 3)), _f((2, 3)), _f((2,))), RuntimeError, rf"\[{name}\]"),
+        ("bad reduction", lambda: fn(_f((2, 3)), _f((2, 3)), None, 3), ValueError, rf"\[{name}\].*reduction"),
+        ("integer input", lambda: fn(_f((2, 3), tg.int64), _f((2, 3), tg.int64)), NotImplementedError, rf"\[{name}\]"),
+        ("missing target", lambda: fn(_f((2, 3))), TypeError)))]
+    for op_name, ref in ((name + "_backward", _bce_backward_ref), (name + "_target_backward", _bce_target_backward_ref)):
+        bfn = getattr(tg, op_name)
+        out.append(OpInfo(op_name, ref=ref, sample_inputs=_grad_in_front(base, (None, 1)), dtypes=FLOATING, **dt,
+                          error_inputs=_errors(
+                              ("shapes that don't broadcast", lambda bfn=bfn: bfn(_f(()), _f((2, 3)), _f((4,))),
+                               RuntimeError, "broadcast"),
+                              ("bad reduction", lambda bfn=bfn: bfn(_f(()), _f((2, 3)), _f((2, 3)), None, 4),
                                ValueError, "reduction"))))
     return out

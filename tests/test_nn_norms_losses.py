@@ -227,13 +227,16 @@ _LOSS_OPS = [
     ("l1_loss", {}, lambda s: (RNG.standard_normal(s), RNG.standard_normal(s))),
     ("binary_cross_entropy_with_logits", {}, lambda s: (3 * RNG.standard_normal(s), RNG.uniform(0, 1, s))),
     ("binary_cross_entropy", {}, lambda s: (RNG.uniform(0.02, 0.98, s), RNG.uniform(0, 1, s))),
+    ("smooth_l1_loss", {"beta": 0.7}, lambda s: (RNG.standard_normal(s), RNG.standard_normal(s))),
+    ("smooth_l1_loss", {"beta": 0.0}, lambda s: (RNG.standard_normal(s), RNG.standard_normal(s))),
+    ("huber_loss", {"delta": 0.8}, lambda s: (RNG.standard_normal(s), RNG.standard_normal(s))),
 ]
 # F functions that refuse a target of another shape (ValueError) instead of broadcasting with a warning
 _STRICT_SHAPES = {"binary_cross_entropy_with_logits", "binary_cross_entropy"}
 
 
 @pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
-@pytest.mark.parametrize("name, kwargs, make", _LOSS_OPS, ids=[c[0] for c in _LOSS_OPS])
+@pytest.mark.parametrize("name, kwargs, make", _LOSS_OPS, ids=[c[0] + "".join(f"-{k}={v}" for k, v in c[1].items()) for c in _LOSS_OPS])
 def test_elementwise_loss_ops_match_torch(name, kwargs, make, reduction):
     """Values, the gradients for input and target, and (through create_graph) the gradient of a
     function of the input's gradient, against torch."""
@@ -259,7 +262,7 @@ def test_elementwise_loss_ops_match_torch(name, kwargs, make, reduction):
                                      (tg.tensor(x[:2, :2]).requires_grad_(), tg.tensor(y[:2, :2]).requires_grad_()))
 
 
-@pytest.mark.parametrize("name, kwargs, make", _LOSS_OPS, ids=[c[0] for c in _LOSS_OPS])
+@pytest.mark.parametrize("name, kwargs, make", _LOSS_OPS, ids=[c[0] + "".join(f"-{k}={v}" for k, v in c[1].items()) for c in _LOSS_OPS])
 def test_elementwise_loss_ops_layouts_broadcasting_and_dtypes(name, kwargs, make):
     """Non-contiguous and broadcast operands, an input large enough to span many chunks of the fused
     reduction (float32 summed like torch within float32 rounding), empty inputs, float16."""
@@ -290,7 +293,7 @@ def test_elementwise_loss_ops_layouts_broadcasting_and_dtypes(name, kwargs, make
     np.testing.assert_allclose(float(h.item()), float(tfn(torch.tensor(x), torch.tensor(y), **kwargs)), rtol=1e-2)
 
 
-@pytest.mark.parametrize("name, kwargs, make", _LOSS_OPS, ids=[c[0] for c in _LOSS_OPS])
+@pytest.mark.parametrize("name, kwargs, make", _LOSS_OPS, ids=[c[0] + "".join(f"-{k}={v}" for k, v in c[1].items()) for c in _LOSS_OPS])
 def test_elementwise_loss_ops_do_not_depend_on_the_thread_count(name, kwargs, make):
     x, y = make((500, 300))
     xs, ys = tg.tensor(x, dtype=tg.float32), tg.tensor(y, dtype=tg.float32)
@@ -306,7 +309,7 @@ def test_elementwise_loss_ops_do_not_depend_on_the_thread_count(name, kwargs, ma
     assert one == two
 
 
-@pytest.mark.parametrize("name", [c[0] for c in _LOSS_OPS])
+@pytest.mark.parametrize("name", sorted({c[0] for c in _LOSS_OPS}))
 def test_elementwise_loss_op_errors(name):
     if name not in _STRICT_SHAPES:
         with pytest.raises(RuntimeError, match=rf"\[{name}\]"):
@@ -395,3 +398,26 @@ def test_binary_cross_entropy_weight_clamps_and_range_match_torch(reduction):
             F.binary_cross_entropy(tg.tensor(bad), tg.tensor([0.0, 1.0]), reduction=reduction)
         with pytest.raises(RuntimeError):
             TF.binary_cross_entropy(torch.tensor(bad), torch.tensor([0.0, 1.0]), reduction=reduction)
+
+
+def test_smooth_l1_and_huber_parameters_like_torch():
+    x, y = tg.zeros(3), tg.ones(3)
+    with pytest.raises(RuntimeError, match="beta"):
+        F.smooth_l1_loss(x, y, beta=-1.0)
+    with pytest.raises(RuntimeError):
+        TF.smooth_l1_loss(torch.zeros(3), torch.ones(3), beta=-1.0)
+    for delta in (0.0, -1.0):
+        with pytest.raises(RuntimeError, match="delta"):
+            F.huber_loss(x, y, delta=delta)
+        with pytest.raises(RuntimeError):
+            TF.huber_loss(torch.zeros(3), torch.ones(3), delta=delta)
+    # at the kinks |x - y| = beta / delta: the linear side, like torch
+    d = np.array([-1.5, -0.7, 0.0, 0.7, 1.5])
+    for name, kw in (("smooth_l1_loss", {"beta": 0.7}), ("huber_loss", {"delta": 0.7}), ("smooth_l1_loss", {"beta": 0.0})):
+        xg, xt = _pair(d, True)
+        a = getattr(F, name)(xg, tg.zeros(5, dtype=tg.float64), reduction="sum", **kw)
+        c = getattr(TF, name)(xt, torch.zeros(5, dtype=torch.float64), reduction="sum", **kw)
+        _close(a, c, 1e-12)
+        a.backward()
+        c.backward()
+        _close(xg.grad, xt.grad, 1e-12)

@@ -26,10 +26,14 @@
 #include "kernels/binary_cross_entropy_backward.h"
 #include "kernels/binary_cross_entropy_with_logits.h"
 #include "kernels/binary_cross_entropy_with_logits_backward.h"
+#include "kernels/huber_loss.h"
+#include "kernels/huber_loss_backward.h"
 #include "kernels/l1_loss.h"
 #include "kernels/l1_loss_backward.h"
 #include "kernels/mse_loss.h"
 #include "kernels/mse_loss_backward.h"
+#include "kernels/smooth_l1_loss.h"
+#include "kernels/smooth_l1_loss_backward.h"
 
 namespace tg::native::CPU_CAPABILITY {
 
@@ -166,6 +170,54 @@ Tensor l1_loss_cpu(const Tensor& self, const Tensor& target, int64_t reduction) 
 void l1_loss_backward_kernel(const TensorIterator& iter, int64_t reduction) {
   pointwise_loss_backward(iter, "l1_loss_backward", reduction,
                           [](auto s, auto g, auto x, auto y) { return sign_of(x - y) * (g * s); });
+}
+
+// ---------------------------------------------------------------------------- smooth_l1_loss, huber_loss
+// smooth_l1: z = |x - y|; 0.5 z^2 / beta below beta, z - 0.5 beta above (beta = 0: l1_loss).
+// huber: 0.5 z^2 below delta, delta (z - 0.5 delta) above (= beta smooth_l1 with beta = delta).
+
+Tensor smooth_l1_loss_cpu(const Tensor& self, const Tensor& target, int64_t reduction, double beta) {
+  const char* op = "smooth_l1_loss";
+  TG_CHECK(beta >= 0, "[", op, "] beta must be non-negative, got ", beta);
+  return pointwise_loss<2>(op, {self, target}, reduction, [beta](auto x, auto y) {
+    using V = decltype(x);
+    using S = typename V::value_type;
+    const V b(static_cast<S>(beta)), z = vec::abs(x - y);
+    // beta = 0: z < 0 never holds, so the quotient (0 / 0 there) is never picked
+    return vec::blendv(z - V(S(0.5)) * b, V(S(0.5)) * z * z / b, z < b);
+  });
+}
+
+// clamp((x - y) / beta, -1, 1) grad_output scale; beta = 0: sign(x - y), the gradient of l1_loss
+void smooth_l1_loss_backward_kernel(const TensorIterator& iter, int64_t reduction, double beta) {
+  pointwise_loss_backward(iter, "smooth_l1_loss_backward", reduction, [beta](auto s, auto g, auto x, auto y) {
+    using V = decltype(x);
+    using S = typename V::value_type;
+    const V d = x - y;
+    const V c = beta == 0 ? sign_of(d) : vec::minimum(vec::maximum(d / V(static_cast<S>(beta)), V(-1)), V(1));
+    return c * (g * s);
+  });
+}
+
+Tensor huber_loss_cpu(const Tensor& self, const Tensor& target, int64_t reduction, double delta) {
+  const char* op = "huber_loss";
+  TG_CHECK(delta > 0, "[", op, "] delta must be positive, got ", delta);
+  return pointwise_loss<2>(op, {self, target}, reduction, [delta](auto x, auto y) {
+    using V = decltype(x);
+    using S = typename V::value_type;
+    const V dl(static_cast<S>(delta)), half(S(0.5)), z = vec::abs(x - y);
+    return vec::blendv(dl * (z - half * dl), half * z * z, z < dl);
+  });
+}
+
+// clamp(x - y, -delta, delta) grad_output scale
+void huber_loss_backward_kernel(const TensorIterator& iter, int64_t reduction, double delta) {
+  pointwise_loss_backward(iter, "huber_loss_backward", reduction, [delta](auto s, auto g, auto x, auto y) {
+    using V = decltype(x);
+    using S = typename V::value_type;
+    const V dl(static_cast<S>(delta));
+    return vec::minimum(vec::maximum(x - y, -dl), dl) * (g * s);
+  });
 }
 
 // ---------------------------------------------------------------------------- binary_cross_entropy_with_logits

@@ -19,10 +19,14 @@
 #include "kernels/binary_cross_entropy_backward.h"
 #include "kernels/binary_cross_entropy_with_logits.h"
 #include "kernels/binary_cross_entropy_with_logits_backward.h"
+#include "kernels/huber_loss.h"
+#include "kernels/huber_loss_backward.h"
 #include "kernels/l1_loss.h"
 #include "kernels/l1_loss_backward.h"
 #include "kernels/mse_loss.h"
 #include "kernels/mse_loss_backward.h"
+#include "kernels/smooth_l1_loss.h"
+#include "kernels/smooth_l1_loss_backward.h"
 
 namespace tg::native::cuda {
 
@@ -82,6 +86,40 @@ struct L1Grad {
     const A d = x - y;
     const A sign = d > A(0) ? A(1) : (d < A(0) ? A(-1) : d);  // 0 at 0, nan stays nan
     return sign * (g * s);
+  }
+};
+
+// smooth_l1 (beta = 0: l1) and huber; the parameter in double, the arithmetic in the compute dtype.
+struct SmoothL1Loss {
+  double beta;
+  template <typename A> __device__ A operator()(A x, A y) const {
+    const A b = A(beta), z = fabs(x - y);
+    return z < b ? A(0.5) * z * z / b : z - A(0.5) * b;
+  }
+};
+struct HuberLoss {
+  double delta;
+  template <typename A> __device__ A operator()(A x, A y) const {
+    const A dl = A(delta), z = fabs(x - y);
+    return z < dl ? A(0.5) * z * z : dl * (z - A(0.5) * dl);
+  }
+};
+struct SmoothL1Grad {
+  double beta;
+  template <typename A> __device__ A operator()(A s, A g, A x, A y) const {
+    const A d = x - y;
+    if (beta == 0) return L1Grad{}(s, g, x, y);
+    const A b = A(beta);
+    const A c = d <= -b ? A(-1) : (d >= b ? A(1) : d / b);  // nan: d / b
+    return c * (g * s);
+  }
+};
+struct HuberGrad {
+  double delta;
+  template <typename A> __device__ A operator()(A s, A g, A x, A y) const {
+    const A d = x - y, dl = A(delta);
+    const A c = d <= -dl ? -dl : (d >= dl ? dl : d);
+    return c * (g * s);
   }
 };
 
@@ -319,6 +357,22 @@ Tensor binary_cross_entropy_with_logits_backward_cuda(const Tensor& grad_output,
     else gpu_kernel(iter, BceLogitsGrad<T, false, false>{k});
   });
   return iter.finish();
+}
+
+Tensor smooth_l1_loss_cuda(const Tensor& self, const Tensor& target, int64_t reduction, double beta) {
+  TG_CHECK(beta >= 0, "[smooth_l1_loss] beta must be non-negative, got ", beta);
+  return pointwise_loss<2>("smooth_l1_loss", {self, target}, reduction, SmoothL1Loss{beta});
+}
+void smooth_l1_loss_backward_kernel(const TensorIterator& iter, int64_t reduction, double beta) {
+  pointwise_loss_backward(iter, "smooth_l1_loss_backward", reduction, SmoothL1Grad{beta});
+}
+
+Tensor huber_loss_cuda(const Tensor& self, const Tensor& target, int64_t reduction, double delta) {
+  TG_CHECK(delta > 0, "[huber_loss] delta must be positive, got ", delta);
+  return pointwise_loss<2>("huber_loss", {self, target}, reduction, HuberLoss{delta});
+}
+void huber_loss_backward_kernel(const TensorIterator& iter, int64_t reduction, double delta) {
+  pointwise_loss_backward(iter, "huber_loss_backward", reduction, HuberGrad{delta});
 }
 
 Tensor mse_loss_cuda(const Tensor& self, const Tensor& target, int64_t reduction) {

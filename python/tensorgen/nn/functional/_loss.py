@@ -79,22 +79,14 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
     r = _reduction(reduction, size_average, reduce)
-    if beta < 0:
-        raise RuntimeError("[smooth_l1_loss] beta must be non-negative, got " + str(beta))
     _check_same_size("smooth_l1_loss", input, target)
-    d = (input - target).abs()
-    if beta == 0:
-        return _reduce(d, r)
-    return _reduce(tg.where(d < beta, 0.5 * d * d / beta, d - 0.5 * beta), r)
+    return tg.smooth_l1_loss(input, target, _REDUCTIONS[r], float(beta))
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0):
     r = _reduction(reduction)
-    if delta <= 0:
-        raise RuntimeError("[huber_loss] delta must be positive, got " + str(delta))
     _check_same_size("huber_loss", input, target)
-    d = (input - target).abs()
-    return _reduce(tg.where(d < delta, 0.5 * d * d, delta * (d - 0.5 * delta)), r)
+    return tg.huber_loss(input, target, _REDUCTIONS[r], float(delta))
 
 
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):

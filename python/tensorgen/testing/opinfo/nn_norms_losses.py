@@ -595,13 +595,14 @@ def _pw_loss_samples(params=(), input_range=(None, None), target_range=(None, No
     return gen
 
 
-def _pw_grad_samples(forward_samples):
+def _pw_grad_samples(forward_samples, defaults=(1,)):
     """Samples of a backward op(grad_output, self, target, reduction, *params): the forward's
-    samples with a gradient of the loss's shape (0-d for mean and sum) in front."""
+    samples (their omitted arguments from `defaults`: the backward op requires them all) with a
+    gradient of the loss's shape (0-d for mean and sum) in front."""
     def gen(op, dtype, mode, make):
         for s in forward_samples(op, dtype, mode, make):
             x, t = s.args[0], s.args[1]
-            rest = list(s.args[2:]) or [1]
+            rest = list(s.args[2:]) + list(defaults)[len(s.args) - 2:]
             shape = np.broadcast_shapes(tuple(x.shape), tuple(t.shape))
             g = make(shape if rest[0] == 0 else (), x.dtype)
             yield SampleInput(g, x, t, *rest)
@@ -632,19 +633,36 @@ def _pw_grad_errors(name, fn, params=()):
 def _pointwise_loss_entries():
     out = []
 
-    def add(name, loss, grad, params=(), input_range=(None, None), target_range=(None, None), errors=()):
+    def add(name, loss, grad, params=(), input_range=(None, None), target_range=(None, None), errors=(),
+            param_defaults=()):
         fwd_samples = _pw_loss_samples(params, input_range, target_range)
         fn, bwd = getattr(tg, name), getattr(tg, name + "_backward")
         out.append(OpInfo(name, ref=_pw_loss_ref(loss), sample_inputs=fwd_samples, tol=_LOW,
                           compute_dtype=_operands_dtype(2), result_dtype=_operands_dtype(2),
                           error_inputs=_pw_loss_errors(name, fn, errors)))
         p0 = params[0] if params else ()
-        out.append(OpInfo(name + "_backward", ref=_pw_grad_ref(grad), sample_inputs=_pw_grad_samples(fwd_samples),
+        out.append(OpInfo(name + "_backward", ref=_pw_grad_ref(grad), sample_inputs=_pw_grad_samples(fwd_samples, (1, *param_defaults)),
                           tol=_LOW, compute_dtype=_operands_dtype(3), result_dtype=_operands_dtype(3),
                           error_inputs=_pw_grad_errors(name + "_backward", bwd, p0)))
 
     add("mse_loss", lambda x, t: (x - t) ** 2, lambda x, t: 2 * (x - t))
     add("l1_loss", lambda x, t: np.abs(x - t), lambda x, t: np.sign(x - t))
+
+    def smooth_l1(x, t, beta=1.0):
+        z = np.abs(x - t)
+        return np.where(z < beta, 0.5 * z * z / beta, z - 0.5 * beta)
+
+    def smooth_l1_grad(x, t, beta=1.0):
+        return np.sign(x - t) if beta == 0 else np.clip((x - t) / beta, -1, 1)
+    add("smooth_l1_loss", smooth_l1, smooth_l1_grad, params=((6.0,), (0.0,), (0.5,)), param_defaults=(1.0,), errors=(
+        ("negative beta", lambda: tg.smooth_l1_loss(_f(), _f(), 1, -0.5), RuntimeError, r"\[smooth_l1_loss\].*beta"),))
+
+    def huber(x, t, delta=1.0):
+        z = np.abs(x - t)
+        return np.where(z < delta, 0.5 * z * z, delta * (z - 0.5 * delta))
+    add("huber_loss", huber, lambda x, t, delta=1.0: np.clip(x - t, -delta, delta), params=((6.0,), (0.3,)), param_defaults=(1.0,), errors=(
+        ("zero delta", lambda: tg.huber_loss(_f(), _f(), 1, 0.0), RuntimeError, r"\[huber_loss\].*delta"),
+        ("negative delta", lambda: tg.huber_loss(_f(), _f(), 1, -1.0), RuntimeError, "delta")))
     out += _bce_logits_entries()
     out += _bce_entries()
     return out

@@ -1,6 +1,8 @@
 """tg.nn.functional normalizations and losses against torch.nn.functional: values, gradients,
 running-stat updates, ignore_index / label_smoothing / weight combinations, errors. The NumPy
 references and gradcheck/gradgradcheck live in the op matrix (opinfo/nn_norms_losses.py)."""
+import warnings
+
 import numpy as np
 import pytest
 
@@ -230,9 +232,13 @@ _LOSS_OPS = [
     ("smooth_l1_loss", {"beta": 0.7}, lambda s: (RNG.standard_normal(s), RNG.standard_normal(s))),
     ("smooth_l1_loss", {"beta": 0.0}, lambda s: (RNG.standard_normal(s), RNG.standard_normal(s))),
     ("huber_loss", {"delta": 0.8}, lambda s: (RNG.standard_normal(s), RNG.standard_normal(s))),
+    ("kl_div", {}, lambda s: (RNG.uniform(-4, 0, s), RNG.uniform(0.05, 1, s))),
+    ("kl_div", {"log_target": True}, lambda s: (RNG.uniform(-4, 0, s), RNG.uniform(-4, 0, s))),
 ]
 # F functions that refuse a target of another shape (ValueError) instead of broadcasting with a warning
 _STRICT_SHAPES = {"binary_cross_entropy_with_logits", "binary_cross_entropy"}
+# F functions that broadcast without a size warning
+_SILENT_BROADCAST = {"kl_div"}
 
 
 @pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
@@ -272,12 +278,16 @@ def test_elementwise_loss_ops_layouts_broadcasting_and_dtypes(name, kwargs, make
         a = fn(tg.tensor(x)[:, ::2].t(), tg.tensor(y)[:, 1::2].t(), reduction=reduction, **kwargs)
         c = tfn(torch.tensor(x)[:, ::2].t(), torch.tensor(y)[:, 1::2].t(), reduction=reduction, **kwargs)
         _close(a, c, 1e-12)
-    if name not in _STRICT_SHAPES:  # a broadcast target (torch warns)
-        with pytest.warns(UserWarning):
+    if name not in _STRICT_SHAPES:  # a broadcast target (torch warns, except for kl_div)
+        with warnings.catch_warnings(record=True) as tg_warned:
+            warnings.simplefilter("always")
             a = fn(tg.tensor(x).t(), tg.tensor(y)[:, :1].t(), **kwargs)
-        with pytest.warns(UserWarning):
+        with warnings.catch_warnings(record=True) as torch_warned:
+            warnings.simplefilter("always")
             c = tfn(torch.tensor(x).t(), torch.tensor(y)[:, :1].t(), **kwargs)
         _close(a, c, 1e-12)
+        # the size warning (kl_div has none, but warns about reduction='mean' like torch)
+        assert [str(w.message)[:20] for w in tg_warned] == [str(w.message)[:20] for w in torch_warned]
     big_x, big_y = make((300, 1000))
     for reduction in ("mean", "sum"):
         a = fn(tg.tensor(big_x, dtype=tg.float32), tg.tensor(big_y, dtype=tg.float32), reduction=reduction, **kwargs)
@@ -311,7 +321,10 @@ def test_elementwise_loss_ops_do_not_depend_on_the_thread_count(name, kwargs, ma
 
 @pytest.mark.parametrize("name", sorted({c[0] for c in _LOSS_OPS}))
 def test_elementwise_loss_op_errors(name):
-    if name not in _STRICT_SHAPES:
+    if name in _SILENT_BROADCAST:
+        with pytest.raises(RuntimeError, match=rf"\[{name}\]"):
+            getattr(F, name)(tg.zeros((2, 3)), tg.zeros((4,)))
+    elif name not in _STRICT_SHAPES:
         with pytest.raises(RuntimeError, match=rf"\[{name}\]"):
             with pytest.warns(UserWarning):
                 getattr(F, name)(tg.zeros((2, 3)), tg.zeros((4,)))
@@ -421,3 +434,18 @@ def test_smooth_l1_and_huber_parameters_like_torch():
         a.backward()
         c.backward()
         _close(xg.grad, xt.grad, 1e-12)
+
+
+@pytest.mark.parametrize("log_target", [False, True])
+def test_kl_div_batchmean_and_zero_targets_like_torch(log_target):
+    x = np.log(RNG.dirichlet(np.ones(5), size=4))
+    y = np.log(RNG.dirichlet(np.ones(5), size=4)) if log_target else RNG.dirichlet(np.ones(5), size=4)
+    if not log_target:
+        y[0, 1] = 0.0  # xlogy(0, 0) = 0
+    xg, xt = _pair(x, True)
+    a = F.kl_div(xg, tg.tensor(y), reduction="batchmean", log_target=log_target)
+    c = TF.kl_div(xt, torch.tensor(y), reduction="batchmean", log_target=log_target)
+    _close(a, c, 1e-12)
+    a.backward()
+    c.backward()
+    _close(xg.grad, xt.grad, 1e-12)

@@ -7,9 +7,12 @@
 #include "aten/iter/TensorIterator.h"
 #include "kernels/binary_cross_entropy_target_backward.h"
 #include "kernels/binary_cross_entropy_with_logits_target_backward.h"
+#include "kernels/kl_div_target_backward.h"
 #include "ops/contiguous.h"
 #include "ops/expand.h"
+#include "ops/exp.h"
 #include "ops/full.h"
+#include "ops/log.h"
 #include "ops/logit.h"
 #include "ops/softplus.h"
 #include "ops/to.h"
@@ -106,6 +109,14 @@ Tensor binary_cross_entropy_target_backward(const Tensor& grad_output, const Ten
   const PointwiseLossPlan p = pointwise_loss_plan(op, std::move(operands), reduction);
   Tensor factor = -tg::logit(self);
   if (given(weight)) factor = factor * *weight;
+  return target_grad_finish(p, factor, grad_output, reduction);
+}
+
+// d/dt kl_div: exp(t) (t - x + 1) for a log target, log(t) + 1 - x otherwise
+Tensor kl_div_target_backward(const Tensor& grad_output, const Tensor& self, const Tensor& target, int64_t reduction,
+                              bool log_target) {
+  const PointwiseLossPlan p = pointwise_loss_plan("kl_div_target_backward", {grad_output, self, target}, reduction);
+  const Tensor factor = log_target ? tg::exp(target) * (target - self + 1) : tg::log(target) + 1 - self;
   return target_grad_finish(p, factor, grad_output, reduction);
 }
 

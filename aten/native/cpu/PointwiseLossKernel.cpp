@@ -28,6 +28,8 @@
 #include "kernels/binary_cross_entropy_with_logits_backward.h"
 #include "kernels/huber_loss.h"
 #include "kernels/huber_loss_backward.h"
+#include "kernels/kl_div.h"
+#include "kernels/kl_div_backward.h"
 #include "kernels/l1_loss.h"
 #include "kernels/l1_loss_backward.h"
 #include "kernels/mse_loss.h"
@@ -217,6 +219,28 @@ void huber_loss_backward_kernel(const TensorIterator& iter, int64_t reduction, d
     using S = typename V::value_type;
     const V dl(static_cast<S>(delta));
     return vec::minimum(vec::maximum(x - y, -dl), dl) * (g * s);
+  });
+}
+
+// ---------------------------------------------------------------------------- kl_div
+// self holds log-probabilities; target probabilities: xlogy(t, t) - t x (0 where t = 0), or
+// log-probabilities (log_target): exp(t) (t - x).
+
+Tensor kl_div_cpu(const Tensor& self, const Tensor& target, int64_t reduction, bool log_target) {
+  const char* op = "kl_div";
+  if (log_target) {
+    return pointwise_loss<2>(op, {self, target}, reduction, [](auto x, auto t) { return vec::exp(t) * (t - x); });
+  }
+  return pointwise_loss<2>(op, {self, target}, reduction, [](auto x, auto t) {
+    using V = decltype(x);
+    return vec::blendv(t * vec::log(t), V(0), t == V(0)) - t * x;
+  });
+}
+
+// -(log_target ? exp(t) : t) grad_output scale
+void kl_div_backward_kernel(const TensorIterator& iter, int64_t reduction, bool log_target) {
+  pointwise_loss_backward(iter, "kl_div_backward", reduction, [log_target](auto s, auto g, auto, auto t) {
+    return -(log_target ? vec::exp(t) : t) * (g * s);
   });
 }
 

@@ -21,6 +21,8 @@
 #include "kernels/binary_cross_entropy_with_logits_backward.h"
 #include "kernels/huber_loss.h"
 #include "kernels/huber_loss_backward.h"
+#include "kernels/kl_div.h"
+#include "kernels/kl_div_backward.h"
 #include "kernels/l1_loss.h"
 #include "kernels/l1_loss_backward.h"
 #include "kernels/mse_loss.h"
@@ -121,6 +123,19 @@ struct HuberGrad {
     const A c = d <= -dl ? -dl : (d >= dl ? dl : d);
     return c * (g * s);
   }
+};
+
+// kl_div: xlogy(t, t) - t x, or exp(t) (t - x) for a log target; gradient -(exp(t) or t) g k.
+struct KlDiv {
+  bool log_target;
+  template <typename A> __device__ A operator()(A x, A t) const {
+    if (log_target) return exp(t) * (t - x);
+    return (t == A(0) ? A(0) : t * log(t)) - t * x;
+  }
+};
+struct KlDivGrad {
+  bool log_target;
+  template <typename A> __device__ A operator()(A s, A g, A, A t) const { return -(log_target ? exp(t) : t) * (g * s); }
 };
 
 // ---------------------------------------------------------------------------- launchers
@@ -373,6 +388,13 @@ Tensor huber_loss_cuda(const Tensor& self, const Tensor& target, int64_t reducti
 }
 void huber_loss_backward_kernel(const TensorIterator& iter, int64_t reduction, double delta) {
   pointwise_loss_backward(iter, "huber_loss_backward", reduction, HuberGrad{delta});
+}
+
+Tensor kl_div_cuda(const Tensor& self, const Tensor& target, int64_t reduction, bool log_target) {
+  return pointwise_loss<2>("kl_div", {self, target}, reduction, KlDiv{log_target});
+}
+void kl_div_backward_kernel(const TensorIterator& iter, int64_t reduction, bool log_target) {
+  pointwise_loss_backward(iter, "kl_div_backward", reduction, KlDivGrad{log_target});
 }
 
 Tensor mse_loss_cuda(const Tensor& self, const Tensor& target, int64_t reduction) {

@@ -1,11 +1,11 @@
 """tg.nn.functional: losses.
 
 cross_entropy and nll_loss are fused generated ops (cross_entropy_loss, nll_loss: one pass over each
-row of scores, with a one-pass backward). The element-wise losses that are generated ops (mse_loss,
-l1_loss, binary_cross_entropy_with_logits: aten/native/PointwiseLoss.h) compute the loss of each element and the mean/sum in one pass,
-with their own pointwise backward ops; the others (smooth_l1_loss, huber_loss,
-binary_cross_entropy, kl_div) are still Python composites over
-generated ops. Either way autograd (and double backward) comes from the ops.
+row of scores, with a one-pass backward). The element-wise losses (mse_loss, l1_loss,
+smooth_l1_loss, huber_loss, binary_cross_entropy, binary_cross_entropy_with_logits, kl_div) are
+generated ops too (aten/native/PointwiseLoss.h): the loss of each element and the mean/sum in one
+pass, with their own backward ops; autograd (and double backward) comes from the ops. _reduce is
+left for the composites below.
 """
 from __future__ import annotations
 
@@ -110,13 +110,15 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
     """KL divergence with `input` as log-probabilities: target (log target) * (log target - input)."""
     r = _reduction(reduction, size_average, reduce, allowed=("none", "mean", "sum", "batchmean"))
-    if log_target:
-        loss = tg.exp(target) * (target - input)
-    else:
-        loss = tg.xlogy(target, target) - target * input
+    if r == "mean":
+        warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the support size."
+                      "'batchmean' divides only by the batch size, and aligns with the KL div math definition."
+                      "'mean' will be changed to behave the same as 'batchmean' in the next major release.",
+                      stacklevel=2)
     if r == "batchmean":
-        return loss.sum() / input.shape[0] if input.dim() else loss.sum()
-    return _reduce(loss, r)
+        total = tg.kl_div(input, target, _REDUCTIONS["sum"], log_target=log_target)
+        return total / input.shape[0] if input.dim() else total
+    return tg.kl_div(input, target, _REDUCTIONS[r], log_target=log_target)
 
 
 def cosine_embedding_loss(input1, input2, target, margin=0.0, size_average=None, reduce=None, reduction="mean"):

@@ -571,7 +571,7 @@ def _pw_loss_samples(params=(), input_range=(None, None), target_range=(None, No
             return make(shape, dt, low=target_range[0], high=target_range[1])
         if not is_floating(dtype):  # a sample the op must refuse (NotImplementedError)
             if mode == "basic":
-                yield SampleInput(x((2, 3)), t((2, 3)))
+                yield SampleInput(make((2, 3)), make((2, 3)))
             return
         if mode not in ("basic", "noncontig"):
             return
@@ -605,7 +605,7 @@ def _pw_grad_samples(forward_samples, defaults=(1,)):
             rest = list(s.args[2:]) + list(defaults)[len(s.args) - 2:]
             shape = np.broadcast_shapes(tuple(x.shape), tuple(t.shape))
             g = make(shape if rest[0] == 0 else (), x.dtype)
-            yield SampleInput(g, x, t, *rest)
+            yield SampleInput(g, x, t, *rest, **s.kwargs)
     return gen
 
 
@@ -665,6 +665,7 @@ def _pointwise_loss_entries():
         ("negative delta", lambda: tg.huber_loss(_f(), _f(), 1, -1.0), RuntimeError, "delta")))
     out += _bce_logits_entries()
     out += _bce_entries()
+    out += _kl_div_entries()
     return out
 
 
@@ -841,4 +842,50 @@ def _bce_entries():
                                RuntimeError, "broadcast"),
                               ("bad reduction", lambda bfn=bfn: bfn(_f(()), _f((2, 3)), _f((2, 3)), None, 4),
                                ValueError, "reduction"))))
+    return out
+
+
+def _kl_div_ref(x, t, reduction=1, log_target=False):
+    x, t = _f64(x), _f64(t)
+    with np.errstate(all="ignore"):
+        loss = np.exp(t) * (t - x) if log_target else np.where(t == 0, 0.0, t * np.log(t)) - t * x
+    return _reduced(np.asarray(loss, dtype=np.float64), reduction)
+
+
+def _kl_div_backward_ref(g, x, t, reduction, log_target=False):
+    t64 = _f64(t)
+    return _scaled(g, -(np.exp(t64) if log_target else t64), reduction, g, x, t)
+
+
+def _kl_div_target_backward_ref(g, x, t, reduction, log_target=False):
+    x64, t64 = _f64(x), _f64(t)
+    with np.errstate(all="ignore"):
+        factor = np.exp(t64) * (t64 - x64 + 1) if log_target else np.log(t64) + 1 - x64
+    return _scaled(g, factor, reduction, g, x, t)
+
+
+def _kl_div_entries():
+    name = "kl_div"
+    fn = tg.kl_div
+    probs = _pw_loss_samples(input_range=(-4.0, 0.0), target_range=(0.05, 1.0))
+
+    def samples(op, dtype, mode, make):
+        yield from probs(op, dtype, mode, make)
+        if is_floating(dtype):  # log-probability targets, and a probability of exactly 0 (xlogy: 0)
+            yield SampleInput(make((4, 5), low=-4.0, high=0.0), make((4, 5), low=-4.0, high=0.0), 1, log_target=True)
+            yield SampleInput(make((3, 4), low=-4.0, high=0.0), make((4,), low=-4.0, high=0.0), 0, log_target=True)
+            yield SampleInput(make((2, 3, 4), low=-4.0, high=0.0), make((2, 3, 4), low=-4.0, high=0.0), 2,
+                              log_target=True)
+            if op.name == name and not make.noncontiguous:
+                yield SampleInput(make((4,), low=-4.0, high=0.0), tg.tensor([0.0, 0.5, 0.0, 0.5], dtype=dtype), 0)
+    dt = dict(compute_dtype=_operands_dtype(2), result_dtype=_operands_dtype(2), tol=_LOW)
+    out = [OpInfo(name, ref=_kl_div_ref, sample_inputs=samples, **dt,
+                  error_inputs=_pw_loss_errors(name, fn, (
+                      ("log_target given positionally", lambda: fn(_f(), _f(), 1, True), TypeError),)))]
+    bdt = dict(compute_dtype=_operands_dtype(3), result_dtype=_operands_dtype(3), tol=_LOW)
+    out.append(OpInfo(name + "_backward", ref=_kl_div_backward_ref, sample_inputs=_pw_grad_samples(samples), **bdt,
+                      error_inputs=_pw_grad_errors(name + "_backward", tg.kl_div_backward)))
+    out.append(OpInfo(name + "_target_backward", ref=_kl_div_target_backward_ref, dtypes=FLOATING,
+                      sample_inputs=_pw_grad_samples(samples), **bdt,
+                      error_inputs=_pw_grad_errors(name + "_target_backward", tg.kl_div_target_backward)))
     return out

@@ -9,8 +9,12 @@
 // them against each other like PyTorch's TensorIterator and promotes them to one floating dtype.
 // reduction='none' is a plain pointwise pass over a TensorIterator; 'mean' and 'sum' are one pass
 // over flat arrays that adds the loss of each element as it goes, so the unreduced loss is never
-// written. The backward ops are pointwise ops (kind: pointwise) that take the same reduction and
-// scale by 1 / numel for 'mean'.
+// written. The backward ops are pointwise (kind: pointwise, or a TensorIterator over the operands
+// that are given where weight / pos_weight are optional) and take the same reduction: 'mean'
+// scales by 1 / numel of the broadcast shape. Their derivatives (derivatives.yaml) are written
+// with ops, mostly the backward op itself at other arguments, so double backward works. The
+// gradients for target of binary_cross_entropy[_with_logits] and kl_div are composites
+// (PointwiseLoss.cpp).
 #include <vector>
 
 #include "aten/core/Tensor.h"

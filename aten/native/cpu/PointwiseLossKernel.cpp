@@ -4,7 +4,9 @@
 //   so the unreduced loss is never written. The elements are cut into fixed chunks of
 //   kLossChunk, each summed by one thread in a fixed order, and the chunk sums are added in chunk
 //   order: the result does not depend on the thread count.
-//   The backward ops are pointwise kernels (kind: pointwise) scaled by 1 / numel for mean.
+//   The backward ops are pointwise kernels scaled by 1 / numel for mean: kind: pointwise where
+//   every operand is a tensor, a TensorIterator built here over the given operands where weight /
+//   pos_weight are optional (binary_cross_entropy[_with_logits]_backward).
 // float16/bfloat16 are computed in float, float32 sums are accumulated per chunk in float and
 // across chunks in double.
 #include "aten/vec/isa.h"
@@ -119,7 +121,7 @@ void pointwise_loss_backward(const TensorIterator& iter, const char* op, int64_t
 }
 
 // log1p(y) for y >= -1 from a vectorized log: log(u) * y / (u - 1) with u = 1 + y corrects the
-// rounding of u (Goldberg's trick, exact for either sign of y); u == 1 means log1p(y) = y to
+// rounding of u (Goldberg's trick, which holds for either sign of y); u == 1 means log1p(y) = y to
 // working precision, y = -1 gives -inf.
 template <typename V>
 V log1p_vec(const V& y) {

@@ -3,7 +3,9 @@
 cross_entropy and nll_loss are fused generated ops (cross_entropy_loss, nll_loss: one pass over each
 row of scores, with a one-pass backward). The element-wise losses (mse_loss, l1_loss,
 smooth_l1_loss, huber_loss, binary_cross_entropy, binary_cross_entropy_with_logits, kl_div) are
-Python composites over generated ops: autograd (and double backward) comes from the ops.
+generated ops too (aten/native/PointwiseLoss.h): the loss of each element and the mean/sum in one
+pass, with their own backward ops; autograd (and double backward) comes from the ops. _reduce is
+left for the composites below.
 """
 from __future__ import annotations
 
@@ -66,34 +68,25 @@ def _check_same_size(name, input, target):
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     r = _reduction(reduction, size_average, reduce)
     _check_same_size("mse_loss", input, target)
-    d = input - target
-    return _reduce(d * d, r)
+    return tg.mse_loss(input, target, _REDUCTIONS[r])
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     r = _reduction(reduction, size_average, reduce)
     _check_same_size("l1_loss", input, target)
-    return _reduce((input - target).abs(), r)
+    return tg.l1_loss(input, target, _REDUCTIONS[r])
 
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
     r = _reduction(reduction, size_average, reduce)
-    if beta < 0:
-        raise RuntimeError("[smooth_l1_loss] beta must be non-negative, got " + str(beta))
     _check_same_size("smooth_l1_loss", input, target)
-    d = (input - target).abs()
-    if beta == 0:
-        return _reduce(d, r)
-    return _reduce(tg.where(d < beta, 0.5 * d * d / beta, d - 0.5 * beta), r)
+    return tg.smooth_l1_loss(input, target, _REDUCTIONS[r], float(beta))
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0):
     r = _reduction(reduction)
-    if delta <= 0:
-        raise RuntimeError("[huber_loss] delta must be positive, got " + str(delta))
     _check_same_size("huber_loss", input, target)
-    d = (input - target).abs()
-    return _reduce(tg.where(d < delta, 0.5 * d * d, delta * (d - 0.5 * delta)), r)
+    return tg.huber_loss(input, target, _REDUCTIONS[r], float(delta))
 
 
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
@@ -102,12 +95,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Using a target size ({tuple(target.shape)}) that is different to the input size "
                          f"({tuple(input.shape)}) is deprecated. Please ensure they have the same size.")
-    if input.numel() and bool(((input < 0) | (input > 1)).any()):
-        raise RuntimeError("[binary_cross_entropy] all elements of input should be between 0 and 1")
-    loss = -(target * tg.clamp_min(tg.log(input), -100.0) + (1 - target) * tg.clamp_min(tg.log1p(-input), -100.0))
-    if weight is not None:
-        loss = loss * weight
-    return _reduce(loss, r)
+    return tg.binary_cross_entropy(input, target, weight, _REDUCTIONS[r])
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None, reduction="mean",
@@ -116,26 +104,21 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     r = _reduction(reduction, size_average, reduce)
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Target size ({tuple(target.shape)}) must be the same as input size ({tuple(input.shape)})")
-    softplus_neg = tg.log1p(tg.exp(-input.abs())) + tg.clamp_min(-input, 0.0)
-    if pos_weight is not None:
-        loss = (1 - target) * input + ((pos_weight - 1) * target + 1) * softplus_neg
-    else:
-        loss = (1 - target) * input + softplus_neg
-    if weight is not None:
-        loss = loss * weight
-    return _reduce(loss, r)
+    return tg.binary_cross_entropy_with_logits(input, target, weight, pos_weight, _REDUCTIONS[r])
 
 
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
     """KL divergence with `input` as log-probabilities: target (log target) * (log target - input)."""
     r = _reduction(reduction, size_average, reduce, allowed=("none", "mean", "sum", "batchmean"))
-    if log_target:
-        loss = tg.exp(target) * (target - input)
-    else:
-        loss = tg.xlogy(target, target) - target * input
+    if r == "mean":
+        warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the support size."
+                      "'batchmean' divides only by the batch size, and aligns with the KL div math definition."
+                      "'mean' will be changed to behave the same as 'batchmean' in the next major release.",
+                      stacklevel=2)
     if r == "batchmean":
-        return loss.sum() / input.shape[0] if input.dim() else loss.sum()
-    return _reduce(loss, r)
+        total = tg.kl_div(input, target, _REDUCTIONS["sum"], log_target=log_target)
+        return total / input.shape[0] if input.dim() else total
+    return tg.kl_div(input, target, _REDUCTIONS[r], log_target=log_target)
 
 
 def cosine_embedding_loss(input1, input2, target, margin=0.0, size_average=None, reduce=None, reduction="mean"):

@@ -13,6 +13,22 @@ from tensorgen.nn.parameter import Parameter
 __all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm", "GroupNorm", "RMSNorm"]
 
 
+
+def _register_affine(module, shape, affine: bool, bias: bool, dtype, device) -> None:
+    """weight (and bias unless bias=False) of the given shape when affine, else both None: the
+    parameters of LayerNorm and GroupNorm, registered in torch's order."""
+    module.register_parameter("weight", Parameter(_C.empty(shape, dtype=dtype, device=device)) if affine else None)
+    module.register_parameter("bias", Parameter(_C.empty(shape, dtype=dtype, device=device))
+                              if affine and bias else None)
+
+
+def _reset_affine(module) -> None:
+    """Ones for the weight, zeros for the bias (the identity transform), where they exist."""
+    if module.weight is not None:
+        init.ones_(module.weight)
+    if module.bias is not None:
+        init.zeros_(module.bias)
+
 class _NormBase(Module):
     """BatchNorm's state: weight/bias (affine), and the buffers running_mean, running_var,
     num_batches_tracked (track_running_stats)."""
@@ -139,22 +155,11 @@ class LayerNorm(Module):
         self.normalized_shape = _shape_tuple(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        if elementwise_affine:
-            self.weight = Parameter(_C.empty(list(self.normalized_shape), dtype=dtype, device=device))
-            if bias:
-                self.bias = Parameter(_C.empty(list(self.normalized_shape), dtype=dtype, device=device))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _register_affine(self, list(self.normalized_shape), elementwise_affine, bias, dtype, device)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        if self.elementwise_affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        _reset_affine(self)
 
     def forward(self, input: Tensor) -> Tensor:
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
@@ -178,22 +183,11 @@ class GroupNorm(Module):
         self.num_channels = num_channels
         self.eps = eps
         self.affine = affine
-        if affine:
-            self.weight = Parameter(_C.empty([num_channels], dtype=dtype, device=device))
-            if bias:
-                self.bias = Parameter(_C.empty([num_channels], dtype=dtype, device=device))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _register_affine(self, [num_channels], affine, bias, dtype, device)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        if self.affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        _reset_affine(self)
 
     def forward(self, input: Tensor) -> Tensor:
         return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)

@@ -13,7 +13,6 @@ import os
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # see benchmarks/run.py
 
 import argparse  # noqa: E402
-import statistics  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -22,7 +21,7 @@ import numpy as np  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import tensorgen as tg  # noqa: E402
 import tensorgen.nn.functional as tgF  # noqa: E402
-from run import interleaved, ratio_cell  # noqa: E402
+from run import print_table  # noqa: E402
 
 try:
     import torch
@@ -83,19 +82,7 @@ def main() -> None:
     print(f"tensorgen ({tg.backends.cpu.capability()}, {tg.get_num_threads()} threads), "
           f"torch {torch.__version__ + f' ({torch.get_num_threads()} threads)' if torch else 'not installed'}, "
           f"{rounds} rounds per row")
-    print(f"{'row':42s} {'tensorgen':>11s} {'numpy':>11s} {'torch':>11s} {'vs numpy':>9s} {'vs torch':>9s} "
-          f"{'spread':>10s} {'target':>7s}")
-    for name, fns, number, target in rows(opts.quick):
-        s = interleaved(fns, rounds, number)
-        ours = s["tensorgen"]
-        cells = {lib: f"{statistics.median(s[lib]) * 1e3:9.2f}ms" if lib in s else "        n/a"
-                 for lib in ("tensorgen", "numpy", "torch")}
-        vs_np = ratio_cell(ours, s["numpy"])[0] if "numpy" in s else "      n/a"
-        vs_torch, spread, median = ratio_cell(ours, s["torch"]) if "torch" in s else ("      n/a", "n/a", None)
-        verdict = "" if target is None or median is None else (f">={target:g} " + ("ok" if median >= target else "SHORT"))
-        print(f"{name:42s} {cells['tensorgen']} {cells['numpy']} {cells['torch']} {vs_np} {vs_torch} "
-              f"{spread:>10s} {verdict:>7s}")
-
+    print_table(rows(opts.quick), rounds, unit="ms", width=42)
 
 if __name__ == "__main__":
     main()

@@ -16,7 +16,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import run  # noqa: E402  (sets OMP_WAIT_POLICY before the libraries load)
 
 import argparse  # noqa: E402
-import statistics  # noqa: E402
 
 import numpy as np  # noqa: E402
 
@@ -100,19 +99,7 @@ def main() -> None:
     print(f"tensorgen (cpu capability {tg.backends.cpu.capability()}, {tg.get_num_threads()} threads), "
           f"torch {torch.__version__ + f' ({torch.get_num_threads()} threads)' if torch else 'not installed'}, "
           f"{rounds} rounds per row")
-    print(f"{'row':58s} {'tensorgen':>11s} {'torch':>11s} {'vs torch':>9s} {'spread':>10s} {'target':>7s}")
-    only = [o.lower() for o in opts.only] if opts.only else None
-    for name, fns, number, target in rows(opts.quick):
-        if only is not None and not any(o in name.lower() for o in only):
-            continue
-        s = run.interleaved(fns, rounds, number)
-        ours = s["tensorgen"]
-        cells = {lib: f"{statistics.median(s[lib]) * 1e3:9.2f}ms" if lib in s else "        n/a"
-                 for lib in ("tensorgen", "torch")}
-        vs_torch, spread, median = run.ratio_cell(ours, s["torch"]) if "torch" in s else ("      n/a", "n/a", None)
-        verdict = "" if median is None else (f">={target:g} " + ("ok" if median >= target else "SHORT"))
-        print(f"{name:58s} {cells['tensorgen']} {cells['torch']} {vs_torch} {spread:>10s} {verdict:>7s}")
-
+    run.print_table(rows(opts.quick), rounds, only=opts.only, numpy=False, unit="ms", width=58)
 
 if __name__ == "__main__":
     main()

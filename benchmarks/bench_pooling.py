@@ -13,14 +13,13 @@ import os
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # see run.py: idle OpenMP threads must not spin
 
 import argparse  # noqa: E402
-import statistics  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import interleaved, ratio_cell  # noqa: E402
+from run import print_table  # noqa: E402
 
 import tensorgen as tg  # noqa: E402
 import tensorgen.nn.functional as tgF  # noqa: E402
@@ -87,15 +86,7 @@ def main() -> None:
         torch.set_num_threads(opts.threads)
     print(f"tensorgen (cpu capability {tg.backends.cpu.capability()}, {tg.get_num_threads()} threads), torch "
           f"{torch.__version__ + f' ({torch.get_num_threads()} threads)' if torch else 'not installed'}")
-    print(f"{'row':48s} {'tensorgen':>11s} {'torch':>11s} {'vs torch':>9s} {'spread':>10s} {'target':>7s}")
-    for name, fns, number, target in rows(opts.quick):
-        s = interleaved(fns, rounds, number)
-        ours = statistics.median(s["tensorgen"]) * 1e6
-        theirs = f"{statistics.median(s['torch']) * 1e6:9.1f}us" if "torch" in s else "        n/a"
-        vs, spread, median = ratio_cell(s["tensorgen"], s["torch"]) if "torch" in s else ("      n/a", "n/a", None)
-        verdict = "" if median is None else f">={target:g} " + ("ok" if median >= target else "SHORT")
-        print(f"{name:48s} {ours:9.1f}us {theirs} {vs} {spread:>10s} {verdict:>7s}")
-
+    print_table(rows(opts.quick), rounds, numpy=False, width=48)
 
 if __name__ == "__main__":
     main()

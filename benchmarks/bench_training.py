@@ -17,13 +17,12 @@ import os
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # see run.py: two OpenMP runtimes on 2 cores
 
 import argparse  # noqa: E402
-import statistics  # noqa: E402
 import sys  # noqa: E402
 
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from run import interleaved, ratio_cell  # noqa: E402
+from run import print_table  # noqa: E402
 
 import tensorgen as tg  # noqa: E402
 
@@ -153,18 +152,7 @@ def main() -> None:
         libs["torch"] = (torch, torch.from_numpy)
     print(f"tensorgen {tg.__version__} ({tg.get_num_threads()} threads), "
           f"torch {torch.__version__ if torch else 'not installed'}, {rounds} rounds per row")
-    print(f"{'row':40s} {'tensorgen':>11s} {'torch':>11s} {'vs torch':>9s} {'spread':>10s} {'target':>7s}")
-    only = [o.lower() for o in opts.only] if opts.only else None
-    for name, fns, number, target in rows(opts.quick, libs):
-        if only is not None and not any(o in name.lower() for o in only):
-            continue
-        s = interleaved(fns, rounds, number)
-        cells = {lib: f"{statistics.median(s[lib]) * 1e3:9.2f}ms" if lib in s else "        n/a"
-                 for lib in ("tensorgen", "torch")}
-        vs_torch, spread, median = ratio_cell(s["tensorgen"], s["torch"]) if "torch" in s else ("      n/a", "n/a", None)
-        verdict = "" if median is None else (f">={target:g} " + ("ok" if median >= target else "SHORT"))
-        print(f"{name:40s} {cells['tensorgen']} {cells['torch']} {vs_torch} {spread:>10s} {verdict:>7s}")
-
+    print_table(rows(opts.quick, libs), rounds, only=opts.only, numpy=False, unit="ms")
 
 if __name__ == "__main__":
     main()

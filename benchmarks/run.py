@@ -223,6 +223,29 @@ def ratio_cell(ours: list[float], theirs: list[float]) -> tuple[str, str, float]
     return f"{median:8.2f}x", f"{q[0]:.2f}-{q[2]:.2f}", median
 
 
+
+def print_table(rows, rounds: int, *, only=None, numpy: bool = True, unit: str = "us", width: int = 40) -> None:
+    """Times each (name, {library: callable}, calls per sample, target) row interleaved and prints
+    one line per row: medians, speedups vs NumPy (when `numpy`) and PyTorch, the spread of the
+    per-round ratios and the target verdict. `only`: substrings a row name must contain (any)."""
+    scale = 1e3 if unit == "ms" else 1e6
+    libs = ("tensorgen", "numpy", "torch") if numpy else ("tensorgen", "torch")
+    heads = " ".join(f"{lib:>11s}" for lib in libs) + (f" {'vs numpy':>9s}" if numpy else "")
+    print(f"{'row':{width}s} {heads} {'vs torch':>9s} {'spread':>10s} {'target':>7s}")
+    wanted = [o.lower() for o in only] if only else None
+    for name, fns, number, target in rows:
+        if wanted is not None and not any(o in name.lower() for o in wanted):
+            continue
+        s = interleaved(fns, rounds, number)
+        ours = s["tensorgen"]
+        cells = " ".join(f"{statistics.median(s[lib]) * scale:9.{2 if unit == 'ms' else 1}f}{unit}" if lib in s
+                         else "        n/a" for lib in libs)
+        if numpy:
+            cells += " " + (ratio_cell(ours, s["numpy"])[0] if "numpy" in s else "      n/a")
+        vs_torch, spread, median = ratio_cell(ours, s["torch"]) if "torch" in s else ("      n/a", "n/a", None)
+        verdict = "" if target is None or median is None else (f">={target:g} " + ("ok" if median >= target else "SHORT"))
+        print(f"{name:{width}s} {cells} {vs_torch} {spread:>10s} {verdict:>7s}")
+
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--quick", action="store_true", help="small sizes, few rounds (CI smoke run)")
@@ -239,25 +262,12 @@ def main() -> None:
     print(f"tensorgen {tg.__version__} (cpu capability {tg.backends.cpu.capability()}, {tg.get_num_threads()} threads), "
           f"numpy {np.__version__}, torch {torch.__version__ + f' ({torch.get_num_threads()} threads)' if torch else 'not installed'}, "
           f"{os.cpu_count()} cpus, OMP_WAIT_POLICY={os.environ['OMP_WAIT_POLICY']}, {rounds} rounds per row")
-    print(f"{'row':40s} {'tensorgen':>11s} {'numpy':>11s} {'torch':>11s} {'vs numpy':>9s} {'vs torch':>9s} "
-          f"{'spread':>10s} {'target':>7s}")
     only = [o.lower() for o in opts.only] if opts.only else None
 
     def wanted(name: str) -> bool:
         return only is None or any(o in name.lower() for o in only)
 
-    for name, fns, number, target in rows(opts.quick):
-        if not wanted(name):
-            continue
-        s = interleaved(fns, rounds, number)
-        ours = s["tensorgen"]
-        cells = {lib: f"{statistics.median(s[lib]) * 1e6:9.1f}us" if lib in s else "        n/a"
-                 for lib in ("tensorgen", "numpy", "torch")}
-        vs_np = ratio_cell(ours, s["numpy"])[0] if "numpy" in s else "      n/a"
-        vs_torch, spread, median = ratio_cell(ours, s["torch"]) if "torch" in s else ("      n/a", "n/a", None)
-        verdict = "" if target is None or median is None else (f">={target:g} " + ("ok" if median >= target else "SHORT"))
-        print(f"{name:40s} {cells['tensorgen']} {cells['numpy']} {cells['torch']} {vs_np} {vs_torch} "
-              f"{spread:>10s} {verdict:>7s}")
+    print_table(rows(opts.quick), rounds, only=opts.only)
     if not wanted("import (fresh interpreter)"):
         return
     imports = {m: import_seconds(m, 3 if opts.quick else 7) for m in ("tensorgen", "numpy", "torch")}

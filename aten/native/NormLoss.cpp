@@ -384,25 +384,33 @@ ScalarType param_dtype_of(const std::optional<Tensor>& weight, const Tensor& gra
   return weight && weight->defined() ? weight->dtype() : grad.dtype();
 }
 
-}  // namespace
-
-Tensor native_layer_norm_backward(const Tensor& grad_out, const Tensor& input, IntArrayRef normalized_shape,
-                                  const Tensor& mean, const Tensor& rstd, const std::optional<Tensor>& weight,
-                                  double eps, int64_t which) {
+// The gradient problem of a norm over the last len(normalized_shape) dims (layer_norm, rms_norm):
+// statistics per leading index, weight over the normalized dims.
+NormGrad last_dims_norm_grad(const char* op, const Tensor& grad_out, const Tensor& input, IntArrayRef normalized_shape,
+                             const Tensor& rstd, const std::optional<Tensor>& weight) {
   NormGrad n;
   const int64_t k = int64_t(normalized_shape.size()), lead = input.dim() - k;
-  TG_CHECK(k >= 1 && lead >= 0 && same_shape(grad_out.sizes(), input.sizes()), "[native_layer_norm_backward] expected "
-           "grad_out of the input's shape ", shape_str(input.sizes()), ", got ", shape_str(grad_out.sizes()));
+  TG_CHECK(k >= 1 && lead >= 0 && same_shape(grad_out.sizes(), input.sizes()), "[", op, "] expected grad_out of the "
+           "input's shape ", shape_str(input.sizes()), ", got ", shape_str(grad_out.sizes()));
   n.grad = grad_out;
   n.x = input;
-  n.mean = mean;
   n.rstd = rstd;
   if (weight && weight->defined()) n.w_view = *weight;
   for (int64_t d = lead; d < input.dim(); ++d) n.dims.push_back(d);
   for (int64_t d = 0; d < lead; ++d) n.param_dims.push_back(d);
   n.param_shape = DimVector(normalized_shape);
-  n.eps = eps;
   n.param_dtype = param_dtype_of(weight, grad_out);
+  return n;
+}
+
+}  // namespace
+
+Tensor native_layer_norm_backward(const Tensor& grad_out, const Tensor& input, IntArrayRef normalized_shape,
+                                  const Tensor& mean, const Tensor& rstd, const std::optional<Tensor>& weight,
+                                  double eps, int64_t which) {
+  NormGrad n = last_dims_norm_grad("native_layer_norm_backward", grad_out, input, normalized_shape, rstd, weight);
+  n.mean = mean;
+  n.eps = eps;
   return norm_grad(n, which);
 }
 
@@ -410,20 +418,9 @@ Tensor native_rms_norm_backward(const Tensor& grad_out, const Tensor& input, Int
                                 const Tensor& rstd, const std::optional<Tensor>& weight, std::optional<double> eps,
                                 int64_t which) {
   TG_CHECK(which == 0 || which == 1, "[native_rms_norm_backward] which must be 0 (input) or 1 (weight), got ", which);
-  NormGrad n;
-  const int64_t k = int64_t(normalized_shape.size()), lead = input.dim() - k;
-  TG_CHECK(k >= 1 && lead >= 0 && same_shape(grad_out.sizes(), input.sizes()), "[native_rms_norm_backward] expected "
-           "grad_out of the input's shape ", shape_str(input.sizes()), ", got ", shape_str(grad_out.sizes()));
-  n.grad = grad_out;
-  n.x = input;
-  n.rstd = rstd;
+  NormGrad n = last_dims_norm_grad("native_rms_norm_backward", grad_out, input, normalized_shape, rstd, weight);
   n.center = false;
-  if (weight && weight->defined()) n.w_view = *weight;
-  for (int64_t d = lead; d < input.dim(); ++d) n.dims.push_back(d);
-  for (int64_t d = 0; d < lead; ++d) n.param_dims.push_back(d);
-  n.param_shape = DimVector(normalized_shape);
   n.eps = eps ? *eps : rms_norm_default_eps(input.dtype());
-  n.param_dtype = param_dtype_of(weight, grad_out);
   return norm_grad(n, which);
 }
 

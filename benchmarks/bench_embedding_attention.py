@@ -15,7 +15,6 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import run  # noqa: E402  (sets OMP_WAIT_POLICY before the libraries load)
 
-import argparse  # noqa: E402
 
 import numpy as np  # noqa: E402
 
@@ -86,20 +85,9 @@ def rows(quick: bool):
 
 
 def main() -> None:
-    p = argparse.ArgumentParser()
-    p.add_argument("--quick", action="store_true", help="small sizes, few rounds (smoke run)")
-    p.add_argument("--threads", type=int, default=2, help="threads for tensorgen and torch (default 2)")
-    p.add_argument("--repeat", type=int, default=None, help="interleaved rounds per row (default 9, quick 3)")
-    p.add_argument("--only", action="append", default=None, metavar="SUBSTRING")
-    opts = p.parse_args()
-    rounds = opts.repeat or (3 if opts.quick else 9)
-    tg.set_num_threads(opts.threads)
-    if torch is not None:
-        torch.set_num_threads(opts.threads)
-    print(f"tensorgen (cpu capability {tg.backends.cpu.capability()}, {tg.get_num_threads()} threads), "
-          f"torch {torch.__version__ + f' ({torch.get_num_threads()} threads)' if torch else 'not installed'}, "
-          f"{rounds} rounds per row")
+    opts, rounds = run.bench_options(default_rounds=9, only=True)
     run.print_table(rows(opts.quick), rounds, only=opts.only, numpy=False, unit="ms", width=58)
+
 
 if __name__ == "__main__":
     main()

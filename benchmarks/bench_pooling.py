@@ -12,14 +12,13 @@ import os
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # see run.py: idle OpenMP threads must not spin
 
-import argparse  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import print_table  # noqa: E402
+from run import bench_options, print_table  # noqa: E402
 
 import tensorgen as tg  # noqa: E402
 import tensorgen.nn.functional as tgF  # noqa: E402
@@ -75,18 +74,9 @@ def rows(quick: bool):
 
 
 def main() -> None:
-    p = argparse.ArgumentParser()
-    p.add_argument("--quick", action="store_true")
-    p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--repeat", type=int, default=None)
-    opts = p.parse_args()
-    rounds = opts.repeat or (3 if opts.quick else 7)
-    tg.set_num_threads(opts.threads)
-    if torch is not None:
-        torch.set_num_threads(opts.threads)
-    print(f"tensorgen (cpu capability {tg.backends.cpu.capability()}, {tg.get_num_threads()} threads), torch "
-          f"{torch.__version__ + f' ({torch.get_num_threads()} threads)' if torch else 'not installed'}")
+    opts, rounds = bench_options()
     print_table(rows(opts.quick), rounds, numpy=False, width=48)
+
 
 if __name__ == "__main__":
     main()

@@ -246,6 +246,27 @@ def print_table(rows, rounds: int, *, only=None, numpy: bool = True, unit: str =
         verdict = "" if target is None or median is None else (f">={target:g} " + ("ok" if median >= target else "SHORT"))
         print(f"{name:{width}s} {cells} {vs_torch} {spread:>10s} {verdict:>7s}")
 
+
+def bench_options(default_rounds: int = 7, only: bool = False):
+    """The command line every bench_*.py script shares (--quick, --threads, --repeat[, --only]):
+    sets both libraries' thread counts, prints the versions line, returns (options, rounds)."""
+    p = argparse.ArgumentParser()
+    p.add_argument("--quick", action="store_true", help="small sizes, few rounds (smoke run)")
+    p.add_argument("--threads", type=int, default=2, help="threads for tensorgen and torch (default 2)")
+    p.add_argument("--repeat", type=int, default=None, help=f"interleaved rounds per row (default {default_rounds}, "
+                                                            "quick 3)")
+    if only:
+        p.add_argument("--only", action="append", default=None, metavar="SUBSTRING")
+    opts = p.parse_args()
+    rounds = opts.repeat or (3 if opts.quick else default_rounds)
+    tg.set_num_threads(opts.threads)
+    if torch is not None:
+        torch.set_num_threads(opts.threads)
+    print(f"tensorgen (cpu capability {tg.backends.cpu.capability()}, {tg.get_num_threads()} threads), "
+          f"torch {torch.__version__ + f' ({torch.get_num_threads()} threads)' if torch else 'not installed'}, "
+          f"{rounds} rounds per row")
+    return opts, rounds
+
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--quick", action="store_true", help="small sizes, few rounds (CI smoke run)")

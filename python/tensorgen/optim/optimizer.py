@@ -17,6 +17,7 @@ from collections import defaultdict
 from itertools import chain
 
 import tensorgen as tg
+from tensorgen.autograd._param_grads import clear_grads
 
 __all__ = ["Optimizer", "required"]
 
@@ -142,20 +143,7 @@ class Optimizer:
     # ------------------------------------------------------------------------- gradients
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Resets the gradients of all parameters: to None (the default), or to zeros."""
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                if set_to_none:
-                    p.grad = None
-                else:
-                    g = p.grad
-                    if g.grad_fn is not None:
-                        g = g.detach()
-                        p.grad = g
-                    else:
-                        g.requires_grad_(False)
-                    g.zero_()
+        clear_grads((p for group in self.param_groups for p in group["params"]), set_to_none)
 
     def step(self, closure=None):
         """One update of every parameter that has a gradient; returns closure()'s loss if given.

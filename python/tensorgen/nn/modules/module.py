@@ -11,6 +11,7 @@ import itertools
 from collections import OrderedDict, namedtuple
 from typing import Any, Callable, Iterator
 
+from tensorgen.autograd._param_grads import clear_grads
 from tensorgen import _C
 from tensorgen._tensor import Tensor, device as _device
 from tensorgen.autograd.grad_mode import no_grad
@@ -316,19 +317,7 @@ class Module:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clears every parameter's .grad: None (the default) or zeros in place."""
-        for p in self.parameters():
-            if p.grad is None:
-                continue
-            if set_to_none:
-                p.grad = None
-            else:
-                g = p.grad
-                if g.grad_fn is not None:
-                    g = g.detach()
-                    p.grad = g
-                else:
-                    g.requires_grad_(False)
-                g.zero_()
+        clear_grads(self.parameters(), set_to_none)
 
     def apply(self, fn: Callable[["Module"], None]) -> "Module":
         """Calls fn on every submodule (children first) and then on self, e.g. to initialise weights."""

@@ -227,12 +227,14 @@ def ratio_cell(ours: list[float], theirs: list[float]) -> tuple[str, str, float]
 def print_table(rows, rounds: int, *, only=None, numpy: bool = True, unit: str = "us", width: int = 40) -> None:
     """Times each (name, {library: callable}, calls per sample, target) row interleaved and prints
     one line per row: medians, speedups vs NumPy (when `numpy`) and PyTorch, the spread of the
-    per-round ratios and the target verdict. `only`: substrings a row name must contain (any)."""
+    per-round ratios and the target verdict. `only`: substrings a row name must contain (any).
+    Returns one dict per row: name, median seconds per library, vs_torch and vs_numpy (or None)."""
     scale = 1e3 if unit == "ms" else 1e6
     libs = ("tensorgen", "numpy", "torch") if numpy else ("tensorgen", "torch")
     heads = " ".join(f"{lib:>11s}" for lib in libs) + (f" {'vs numpy':>9s}" if numpy else "")
     print(f"{'row':{width}s} {heads} {'vs torch':>9s} {'spread':>10s} {'target':>7s}")
     wanted = [o.lower() for o in only] if only else None
+    results = []
     for name, fns, number, target in rows:
         if wanted is not None and not any(o in name.lower() for o in wanted):
             continue
@@ -244,21 +246,27 @@ def print_table(rows, rounds: int, *, only=None, numpy: bool = True, unit: str =
             cells += " " + (ratio_cell(ours, s["numpy"])[0] if "numpy" in s else "      n/a")
         vs_torch, spread, median = ratio_cell(ours, s["torch"]) if "torch" in s else ("      n/a", "n/a", None)
         verdict = "" if target is None or median is None else (f">={target:g} " + ("ok" if median >= target else "SHORT"))
-        print(f"{name:{width}s} {cells} {vs_torch} {spread:>10s} {verdict:>7s}")
+        print(f"{name:{width}s} {cells} {vs_torch} {spread:>10s} {verdict:>7s}", flush=True)
+        results.append({"name": name, "seconds": {lib: statistics.median(v) for lib, v in s.items()},
+                        "vs_torch": median, "vs_numpy": ratio_cell(ours, s["numpy"])[2] if "numpy" in s else None})
+    return results
 
 
-def bench_options(default_rounds: int = 7, only: bool = False):
+def bench_options(default_rounds: int = 7, only: bool = False, extra=None, quick_rounds: int = 3):
     """The command line every bench_*.py script shares (--quick, --threads, --repeat[, --only]):
-    sets both libraries' thread counts, prints the versions line, returns (options, rounds)."""
+    sets both libraries' thread counts, prints the versions line, returns (options, rounds).
+    extra(parser) adds a script's own options."""
     p = argparse.ArgumentParser()
     p.add_argument("--quick", action="store_true", help="small sizes, few rounds (smoke run)")
     p.add_argument("--threads", type=int, default=2, help="threads for tensorgen and torch (default 2)")
     p.add_argument("--repeat", type=int, default=None, help=f"interleaved rounds per row (default {default_rounds}, "
-                                                            "quick 3)")
+                                                            f"quick {quick_rounds})")
+    if extra is not None:
+        extra(p)
     if only:
         p.add_argument("--only", action="append", default=None, metavar="SUBSTRING")
     opts = p.parse_args()
-    rounds = opts.repeat or (3 if opts.quick else default_rounds)
+    rounds = opts.repeat or (quick_rounds if opts.quick else default_rounds)
     tg.set_num_threads(opts.threads)
     if torch is not None:
         torch.set_num_threads(opts.threads)

@@ -64,7 +64,7 @@ y = (x.t() @ x).softmax(dim=1)
 y.sum().backward()
 assert np.allclose(y.sum(dim=1).detach().numpy(), 1.0)
 assert x.grad.shape == (2, 3)
-assert tg.__file__.startswith(tg.__file__.split("site-packages")[0]) and "site-packages" in tg.__file__
+assert "site-packages" in tg.__file__  # the installed wheel, not the source tree
 print("tensorgen", tg.__file__, "| cpu capability:", tg.backends.cpu.capability(), "| ok")
 EOF
 )

@@ -64,11 +64,14 @@ rm -f "$BUILD"/python/tensorgen/_C*.so
 cp "$BUILD"/_C*.so "$BUILD/python/tensorgen/"
 
 LIBASAN=$("$CXX" -print-file-name=libasan.so)
+LIBSTDCXX=$("$CXX" -print-file-name=libstdc++.so)
 [[ -f "$LIBASAN" ]] || { echo "sanitize: libasan.so not found (gcc's ASan runtime)" >&2; exit 1; }
 REPORTS="$BUILD/reports"
 rm -rf "$REPORTS"
 mkdir -p "$REPORTS"
-export LD_PRELOAD="$LIBASAN"
+# libstdc++ too: python is a C program, so without it ASan finds no real __cxa_throw to forward
+# to when it starts, and the first C++ exception (any TG_CHECK error) aborts in its interceptor.
+export LD_PRELOAD="$LIBASAN $LIBSTDCXX"
 # allocator_may_return_null: a huge allocation returns NULL like glibc's malloc does, so the
 # tests of tensorgen's "not enough memory" error see the RuntimeError instead of an ASan abort.
 export ASAN_OPTIONS="detect_leaks=0:allocator_may_return_null=1:log_path=$PWD/$REPORTS/asan"

@@ -30,9 +30,9 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 
-# The CI subset (the whole suite under ASan is ~4x slower than the normal run; see README):
-# every kernel family through a deterministic third of the op matrix, plus the files that feed
-# tensorgen odd layouts, bad input and foreign memory.
+# The CI subset (the whole suite under ASan would not fit next to the normal build and test run
+# in CI's 30 minutes on 2 cores): a deterministic third of the op matrix, plus the files that
+# feed tensorgen odd layouts, bad input, threads and foreign memory.
 SUBSET=(
   tests/test_ops.py
   tests/test_properties.py tests/test_errors.py tests/test_indexing.py tests/test_views.py
@@ -40,7 +40,8 @@ SUBSET=(
   tests/test_serialization.py tests/test_sort.py tests/test_gemm.py tests/test_vec_math.py
 )
 # test_ops.py is sharded by a stable hash of the test id (python/tensorgen/testing/shard.py):
-# shard 0 of 3 keeps every op and every kind of sample represented.
+# shard 0 of 3 holds ~3,850 of its ~11,500 tests and still tests every one of the 322 ops
+# (each op has dozens of tests: per dtype, per kind of sample, per variant).
 SHARD=${TENSORGEN_SANITIZE_SHARD:-0/3}
 
 for tool in cmake ninja; do
@@ -91,9 +92,16 @@ case "$mode" in
 esac
 echo "sanitize: tests $(( $(date +%s) - start )) s"
 
-if compgen -G "$REPORTS/*" >/dev/null; then
-  echo "sanitize: sanitizer reports:" >&2
-  for f in "$REPORTS"/*; do echo "== $f" >&2; head -60 "$f" >&2; done
+# A log holding only "failed to allocate 0x... bytes" warnings is fine: that is ASan returning NULL
+# for the tests' huge allocations (allocator_may_return_null); anything else is a report.
+reports=()
+for f in "$REPORTS"/*; do
+  [[ -e "$f" ]] || continue
+  grep -qv "WARNING: AddressSanitizer failed to allocate" "$f" && reports+=("$f")
+done
+if [[ ${#reports[@]} -gt 0 ]]; then
+  echo "sanitize: ${#reports[@]} sanitizer report(s):" >&2
+  for f in "${reports[@]}"; do echo "== $f" >&2; head -60 "$f" >&2; done
   exit 1
 fi
 if [[ $rc -ne 0 ]]; then

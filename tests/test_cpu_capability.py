@@ -61,8 +61,24 @@ def test_matrix_passes_under_capability(capability):
     assert re.search(r"\d+ passed", r.stdout)
 
 
+def _build_id(path):
+    notes = subprocess.run(["readelf", "-n", str(path)], capture_output=True, text=True).stdout
+    m = re.search(r"Build ID: ([0-9a-f]+)", notes)
+    return m.group(1) if m else None
+
+
 def _extension_path():
-    return Path(tg._C.__file__)
+    """The loaded extension, or, when it was installed stripped (the wheel is: pyproject.toml's
+    install.strip), the unstripped copy of the same link (same GNU build ID) that pip's build left
+    in build/<wheel tag>/."""
+    so = Path(tg._C.__file__)
+    if shutil.which("readelf") is None or subprocess.run(["nm", str(so)], capture_output=True, text=True).stdout:
+        return so  # has a symbol table
+    build_id = _build_id(so)
+    for candidate in sorted(ROOT.glob(f"build/*/{so.name}")):
+        if build_id is not None and _build_id(candidate) == build_id:
+            return candidate
+    return so
 
 
 def test_capability_builds_do_not_share_code():

@@ -8,8 +8,28 @@
 #include <unordered_map>
 #include <vector>
 
+// Under AddressSanitizer (scripts/sanitize.sh) a block's unused tail (the size-class rounding)
+// and every block waiting in the cache are poisoned: reading past a tensor's bytes, or through a
+// freed tensor's storage that the cache kept, is then reported like it is on a plain malloc block
+// (without this the cache and the rounding would hide both).
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#define TG_POISON(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
+#define TG_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define TG_POISON(p, n) ((void)(p), (void)(n))
+#define TG_UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
 namespace tg {
 namespace {
+
+// The caller's bytes of a block become addressable, the rest of its size class does not.
+void* hand_out(void* p, size_t nbytes, size_t size) {
+  TG_UNPOISON(p, nbytes);
+  TG_POISON(static_cast<char*>(p) + nbytes, size - nbytes);
+  return p;
+}
 
 constexpr size_t kAlignment = 64;
 constexpr size_t kMaxCachedBytes = size_t(1) << 30;  // 1 GiB of free blocks at most
@@ -64,7 +84,7 @@ void* cpu_allocate(size_t nbytes) {
       it->second.pop_back();
       c.stats.cached_bytes -= size;
       ++c.stats.cache_hits;
-      return p;
+      return hand_out(p, nbytes, size);
     }
     ++c.stats.cache_misses;
   }
@@ -84,12 +104,14 @@ void* cpu_allocate(size_t nbytes) {
                double(size) / double(1ull << 30), " GiB)");
     }
   }
-  return p;
+  return hand_out(p, nbytes, size);
 }
 
 void cpu_free(void* p, size_t nbytes) {
   if (!p) return;
   size_t size = size_class(nbytes);
+  // Poisoned before another thread can take it from the cache (std::free ignores the poison).
+  TG_POISON(p, size);
   Cache& c = cache();
   {
     std::lock_guard<std::mutex> lock(c.mutex);

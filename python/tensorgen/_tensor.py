@@ -11,6 +11,7 @@ import operator
 
 from tensorgen import _C
 from tensorgen import _indexing
+from tensorgen import _interop
 from tensorgen import autograd as _autograd
 
 _Base = _C.TensorBase
@@ -212,9 +213,12 @@ class Tensor(_Base):
             raise TypeError("iteration over a 0-d tensor")
         return (self.select(0, i) for i in range(self.size(0)))
 
-    def __array__(self, dtype=None, copy=None):
-        a = self.numpy()
-        return a if dtype is None else a.astype(dtype)
+    # Zero-copy interop (NumPy, PyTorch, DLPack, the buffer protocol): tensorgen/_interop.py
+    __array__ = _interop.array
+    __array_interface__ = property(_interop.array_interface)
+    __cuda_array_interface__ = property(_interop.cuda_array_interface)
+    __dlpack__ = _interop.dlpack
+    __dlpack_device__ = _interop.dlpack_device
 
     def tolist(self):
         t = self.detach().cpu()

@@ -3,9 +3,9 @@ __array__ / __array_interface__, the buffer protocol, read-only memory, and the 
 interop path can bring (consumed capsules, foreign devices, unsupported dtypes, malformed
 capsules). Shared memory is proven by writing through one library and reading through the other.
 PyTorch tests skip when torch is not installed."""
-import array
 import ctypes
 import gc
+import hashlib
 import io
 import weakref
 
@@ -279,8 +279,8 @@ def test_numpy_complex_and_other_unsupported_dtypes_raise_type_error():
 
 def test_bfloat16_with_numpy():
     x = tg.ones(2, dtype=tg.bfloat16)
-    with pytest.raises(BufferError):
-        np.from_dlpack(x)  # NumPy has no bfloat16; its own error
+    with pytest.raises(RuntimeError, match="Unsupported dtype"):
+        np.from_dlpack(x)  # NumPy has no bfloat16 (its own error)
     with pytest.raises(TypeError, match="bfloat16"):
         np.asarray(x)
     with pytest.raises(BufferError, match=r"\[memoryview\] bfloat16 has no buffer-protocol format"):
@@ -382,13 +382,17 @@ def test_malformed_or_foreign_capsules_raise_and_stay_unconsumed(kwargs, exc, ma
     assert '"dltensor_versioned"' in repr(c.capsule) and c.deleted == 0  # left to its producer
 
 
-def test_cuda_capsule_without_cuda_build():
-    if tg._C._cuda_is_built():
-        pytest.skip("tensorgen was built with CUDA: a kDLCUDA capsule is imported, not refused")
+def test_cuda_capsule_without_a_gpu():
     c = _HandMadeCapsule(np.zeros(2, np.float32), (2,), device=(2, 0))
-    with pytest.raises(RuntimeError, match=r"\[from_dlpack\] the DLPack tensor is on cuda:0, but tensorgen was "
-                                           "built without CUDA"):
+    if not tg._C._cuda_is_built():
+        match = r"\[from_dlpack\] the DLPack tensor is on cuda:0, but tensorgen was built without CUDA"
+    elif tg._C._cuda_device_count() == 0:
+        match = r"\[cuda\] no CUDA GPU is available"
+    else:
+        pytest.skip("a GPU is present: a kDLCUDA capsule would be imported, not refused")
+    with pytest.raises(RuntimeError, match=match):
         tg.from_dlpack(c.capsule)
+    assert c.deleted == 0 and '"dltensor_versioned"' in repr(c.capsule)
 
 
 def test_capsule_with_another_name():
@@ -410,15 +414,16 @@ def test_read_only_numpy_import_refuses_writes(importer):
     a = _read_only_array()
     x = importer(a)
     assert x.tolist() == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0] and (x + 1)[0].item() == 1.0  # reading is fine
-    writes = {
-        "add_": lambda: x.add_(1),
-        "fill_": lambda: x[1:3].fill_(1.0),  # views share the flag
-        "copy_": lambda: x.copy_(tg.zeros(6)),
-        "index_put_": lambda: x.__setitem__(0, 5.0),
-        "mul": lambda: tg.mul(tg.ones(6), 2, out=x),
-        "zero_": lambda: x.view(2, 3).zero_(),
-    }
-    for op, write in writes.items():
+    writes = [
+        ("add_", lambda: x.add_(1)),
+        ("fill_", lambda: x[1:3].fill_(1.0)),  # views share the flag
+        ("copy_", lambda: x.copy_(tg.zeros(6))),
+        ("fill_", lambda: x.__setitem__(0, 5.0)),  # x[0] = 5.0
+        ("index_put_", lambda: x.__setitem__(tg.tensor([0, 2]), 1.0)),  # x[[0, 2]] = 1.0
+        ("mul", lambda: tg.mul(tg.ones(6), 2, out=x)),
+        ("zero_", lambda: x.view(2, 3).zero_()),
+    ]
+    for op, write in writes:
         with pytest.raises(RuntimeError, match=rf"\[{op}\] cannot write to a read-only tensor"):
             write()
     np.testing.assert_array_equal(a, np.arange(6, dtype=np.float32))  # nothing was written
@@ -446,8 +451,8 @@ def test_read_only_tensors_export_read_only():
     assert m.readonly
     with pytest.raises(TypeError):
         m[0] = 1.0
-    with pytest.raises(BufferError, match="read-only"):
-        io.BytesIO(b"\0" * 24).readinto(x)  # asks for a writable buffer
+    with pytest.raises(TypeError, match="read-write bytes-like object"):
+        io.BytesIO(b"\0" * 24).readinto(x)  # a writable request is refused (CPython words the error)
     with pytest.raises(BufferError, match=r"legacy \(unversioned\) DLPack capsule"):
         x.__dlpack__()  # a legacy capsule cannot carry the flag
     assert np.from_dlpack(x, copy=True).flags.writeable  # a private copy is writable
@@ -513,8 +518,11 @@ def test_memoryview_format_shape_strides(dtype, np_dtype):
     assert np.dtype(m.format) == np_dtype and m.itemsize == x.element_size()
     assert m.shape == (2, 3) and m.strides == (3 * m.itemsize, m.itemsize) and not m.readonly
     assert m.c_contiguous and m.nbytes == 6 * m.itemsize
-    assert m.tolist() == _values(np_dtype, (2, 3)).tolist()
-    m[0, 1] = _new_value(np_dtype)  # memoryview writes, tensorgen reads
+    if np_dtype != np.float16:  # (memoryview cannot unpack format 'e' itself; NumPy can)
+        assert m.tolist() == _values(np_dtype, (2, 3)).tolist()
+    through = np.asarray(m)
+    np.testing.assert_array_equal(through, _values(np_dtype, (2, 3)))
+    through[0, 1] = _new_value(np_dtype)  # writes through the memoryview, tensorgen reads
     assert x[0, 1].item() == _new_value(np_dtype)
 
 
@@ -530,11 +538,11 @@ def test_memoryview_views_0d_and_empty():
     e = memoryview(tg.empty(0, 3))
     assert e.shape == (0, 3) and e.nbytes == 0
     assert bytes(tg.tensor([1, 2], dtype=tg.uint8)) == b"\x01\x02"
-    a = array.array("i")
-    a.frombytes(tg.tensor([7, 8], dtype=tg.int32))  # a simple (contiguous, bytes) request
-    assert a.tolist() == [7, 8]
+    # a simple request (contiguous bytes, no shape): hashlib reads the same bytes as NumPy's
+    v = np.array([7, 8], dtype=np.int32)
+    assert hashlib.md5(tg.from_numpy(v)).hexdigest() == hashlib.md5(v).hexdigest()
     with pytest.raises(BufferError, match="cannot take strides but the tensor is not contiguous"):
-        array.array("i").frombytes(tg.ones(2, 2, dtype=tg.int32).t())
+        hashlib.md5(tg.ones(2, 2, dtype=tg.int32).t())
     buf = tg.zeros(4, dtype=tg.uint8)
     io.BytesIO(b"\x01\x02\x03\x04").readinto(buf)  # a writable request writes the tensor
     assert buf.tolist() == [1, 2, 3, 4]
@@ -647,7 +655,7 @@ def test_torch_copy_and_requires_grad():
     c = tg.from_dlpack(t, copy=True)
     t.fill_(1.0)
     assert c.tolist() == [0.0] * 3
-    with pytest.raises(BufferError, match="requires gradient"):
+    with pytest.raises(BufferError, match="require gradient"):
         tg.from_dlpack(torch.ones(2, requires_grad=True))  # PyTorch refuses to export it
     r = tg.from_dlpack(_read_only_array())
     # PyTorch ignores DLPack's read-only flag (it has no read-only tensors): it shares anyway.

@@ -156,9 +156,10 @@ def array(self, dtype=None, copy=None):
     RuntimeError, as Tensor.numpy() does."""
     a = self.numpy()
     if dtype is not None and a.dtype != dtype:
+        import numpy as np  # (imported by numpy() already)
         if copy is False:
-            raise ValueError(f"[__array__] converting a {self.dtype} tensor to NumPy dtype {dtype} needs a copy, "
-                             "but copy=False")
+            raise ValueError(f"[__array__] converting a {self.dtype} tensor to NumPy dtype {np.dtype(dtype)} needs a "
+                             "copy, but copy=False")
         return a.astype(dtype)
     return a.copy() if copy else a
 

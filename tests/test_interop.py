@@ -341,6 +341,42 @@ class _HandMadeCapsule:
         self.deleted += 1
 
 
+_PyCapsule_GetPointer = ctypes.pythonapi.PyCapsule_GetPointer
+_PyCapsule_GetPointer.restype = ctypes.c_void_p
+_PyCapsule_GetPointer.argtypes = [ctypes.py_object, ctypes.c_char_p]
+
+
+def _read_versioned(capsule) -> _DLManagedTensorVersioned:
+    return _DLManagedTensorVersioned.from_address(_PyCapsule_GetPointer(capsule, b"dltensor_versioned"))
+
+
+@pytest.mark.parametrize("dtype, code", [(tg.bool, 6), (tg.uint8, 1), (tg.int8, 0), (tg.int16, 0), (tg.int32, 0),
+                                         (tg.int64, 0), (tg.float16, 2), (tg.bfloat16, 4), (tg.float32, 2),
+                                         (tg.float64, 2)], ids=_name)
+def test_exported_capsule_fields(dtype, code):
+    base = tg.zeros(4, 6, dtype=dtype)
+    x = base[1:, ::2]  # storage offset 6, strides (6, 2)
+    capsule = x.__dlpack__(max_version=(1, 0))
+    m = _read_versioned(capsule)
+    assert (m.major, m.minor) == tg._C._dlpack_version and m.major == 1 and m.flags == 0
+    t = m.dl_tensor
+    assert (t.device.device_type, t.device.device_id) == (1, 0) and t.ndim == 2
+    assert (t.dtype.code, t.dtype.bits, t.dtype.lanes) == (code, 8 * x.element_size(), 1)
+    assert [t.shape[i] for i in range(2)] == [3, 3] and [t.strides[i] for i in range(2)] == [6, 2]
+    assert t.data == x.data_ptr() and t.byte_offset == 0  # the first element, as PyTorch and NumPy export
+    # (each capsule stays referenced while its struct is read: the struct dies with it)
+    copied = x.__dlpack__(max_version=(1, 0), copy=True)
+    assert _read_versioned(copied).flags == 2  # DLPACK_FLAG_BITMASK_IS_COPIED
+    ro = tg.from_dlpack(_read_only_array()).__dlpack__(max_version=(1, 0))
+    assert _read_versioned(ro).flags == 1  # DLPACK_FLAG_BITMASK_READ_ONLY
+    e = tg.empty(0, 2, dtype=dtype).__dlpack__(max_version=(1, 0))
+    empty = _read_versioned(e).dl_tensor
+    assert empty.data is None and empty.shape[0] == 0  # an empty tensor exports NULL, as dlpack.h asks
+    s = tg.zeros((), dtype=dtype).__dlpack__(max_version=(1, 0))
+    scalar = _read_versioned(s).dl_tensor
+    assert scalar.ndim == 0 and scalar.data is not None
+
+
 def test_hand_made_capsule_byte_offset_strides_and_deleter():
     buf = np.arange(10, dtype=np.float32)
     c = _HandMadeCapsule(buf, (2, 2), (1, 3), byte_offset=8)  # starts at element 2, transposed layout

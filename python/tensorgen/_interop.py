@@ -8,8 +8,13 @@ holds the dtype table __array_interface__ and the buffer protocol use.
 
 Read-only memory: an array imported read-only (NumPy's writeable=False, or a versioned capsule
 with DLPACK_FLAG_BITMASK_READ_ONLY) gives a tensor whose storage is marked read-only; every op
-that would write it raises RuntimeError, and it is exported read-only again (a read-only
-versioned capsule, a read-only NumPy array or memoryview).
+that would write it raises RuntimeError ("[add_] cannot write to a read-only tensor ..."), and it
+is exported read-only again (a read-only versioned capsule, a read-only NumPy array or
+memoryview). This is stricter than PyTorch on purpose: torch.from_numpy of a read-only array
+warns once and shares the memory writable, and torch.from_dlpack ignores the read-only flag, so
+an in-place op there writes memory its owner declared immutable (a bytes object, a broadcast
+view whose elements alias, a memory-mapped file opened read-only) - undefined behaviour. Reads,
+views and copies (x.clone(), tg.tensor(a)) of a read-only tensor work as usual.
 """
 from __future__ import annotations
 

@@ -696,3 +696,51 @@ def test_torch_copy_and_requires_grad():
     r = tg.from_dlpack(_read_only_array())
     # PyTorch ignores DLPack's read-only flag (it has no read-only tensors): it shares anyway.
     assert torch.from_dlpack(r).data_ptr() == r.data_ptr()
+
+
+# ----------------------------------------------------------------------------- every write path is guarded
+def test_every_generated_op_checks_its_written_tensors_first():
+    """The read-only guard is generated: each C++ API function opens with check_writable for
+    every tensor it writes (in-place self, out=, other Tensor(a!) arguments, Tensor(a!)[]
+    lists), before autograd or any work, so no op can write imported read-only memory."""
+    import re
+    import sys
+    from pathlib import Path
+    repo = Path(__file__).resolve().parents[1]
+    sys.path.insert(0, str(repo))
+    try:
+        from codegen import gen
+        from codegen.derivatives import load_derivatives
+        from codegen.model import load_native_functions
+    finally:
+        sys.path.remove(str(repo))
+    fns = load_native_functions(repo / "native_functions.yaml")
+    files = gen.render(fns, load_derivatives(repo / "derivatives.yaml", fns))
+    ops_text = "\n".join(t for p, t in files.items() if p.startswith("ops/") and p.endswith(".cpp"))
+    # Tensor(a!)[] arguments (the fused optimizer steps): from the schemas, since C++ spells read
+    # and written lists alike (TensorList)
+    list_writes = {(s.name, a.name) for f in fns for s in (f.schema, f.inplace_schema, f.out_schema)
+                   if s is not None for a in s.arguments if a.type.is_write and a.type.is_list}
+    assert list_writes
+    for op, arg in list_writes:
+        assert f'  check_writable("{op}", {arg});' in ops_text, (op, arg)
+    checked = 0
+    for path, text in files.items():
+        if not (path.startswith("ops/") and path.endswith(".cpp")):
+            continue
+        lines = text.split("\n")
+        for i, line in enumerate(lines):
+            m = re.match(r"\S.* (\w+)\((.*)\) \{$", line)
+            if not m or line.startswith(("static ", " ")):  # (file-local helpers run behind the API)
+                continue
+            written = re.findall(r"(?<!const )Tensor& (\w+)", m.group(2))  # Tensor(a!): non-const Tensor&
+            opening = []
+            for body in lines[i + 1:]:
+                c = re.match(r'  check_writable\("\w+", (\w+)\);$', body)
+                if not c:
+                    break
+                opening.append(c.group(1))
+            lists = {arg for _, arg in list_writes}
+            assert sorted(a for a in opening if a not in lists or a in written) == sorted(written), (path, line)
+            checked += len(written)
+    assert checked > 250  # every in-place and out= variant of the ~320 ops

@@ -104,6 +104,10 @@ class ApiFn:
     body: object
     autograd: AutogradGuard | None = None
     out_no_grad: OutNoGrad | None = None
+    # Tensor(a!) / Tensor(a!)[] arguments: checked writable (not imported read-only) before anything runs
+    writes: list[str] = field(default_factory=list)
+    list_writes: list[str] = field(default_factory=list)
+    op: str = ""  # the schema name, for error messages (add_, add for add.out)
     kind = "fn"
 
 
@@ -329,7 +333,10 @@ def _api_fn(schema: FunctionSchema, body, guards: Guards, ret: str | None = None
     args = api_args(schema)
     return ApiFn(ret or cpp_return_type(schema), cpp_api_name(schema), cpp_params(args, False),
                  cpp_params(args, True), body, autograd=guards.autograd.get(str(schema)),
-                 out_no_grad=guards.out_no_grad.get(str(schema)))
+                 out_no_grad=guards.out_no_grad.get(str(schema)),
+                 writes=[a.name for a in schema.arguments if a.type.is_write and not a.type.is_list],
+                 list_writes=[a.name for a in schema.arguments if a.type.is_write and a.type.is_list],
+                 op=schema.name)
 
 
 def _fail(f: NativeFunction, message: str):

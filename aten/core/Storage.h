@@ -25,6 +25,11 @@ class StorageImpl : public RefCounted {
   Device device() const { return device_; }
   uint32_t version() const { return version_; }
   void bump_version() { ++version_; }
+  // Memory imported read-only (a read-only NumPy array, a DLPack capsule flagged read-only):
+  // every op that writes a tensor checks this first (check_writable in aten/native/Copy.h), so
+  // tensorgen never writes memory its owner declared immutable.
+  bool read_only() const { return read_only_; }
+  void set_read_only(bool read_only) { read_only_ = read_only; }
 
  private:
   void* data_ = nullptr;
@@ -33,6 +38,7 @@ class StorageImpl : public RefCounted {
   ExternalDeleter deleter_ = nullptr;
   void* ctx_ = nullptr;
   uint32_t version_ = 0;
+  bool read_only_ = false;
 };
 
 using Storage = intrusive_ptr<StorageImpl>;

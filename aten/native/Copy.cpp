@@ -88,6 +88,16 @@ void check_out_no_grad(const char* op, TensorList inputs) {
   for (const Tensor& t : inputs) check_out_no_grad(op, {&t});
 }
 
+void check_writable(const char* op, const Tensor& t) {
+  TG_CHECK(!t.defined() || !t.storage()->read_only(), "[", op, "] cannot write to a read-only tensor: its memory "
+           "was imported from a read-only array (NumPy with writeable=False, or a DLPack capsule flagged read-only). "
+           "Write to a copy (tensor.clone()) or make the source writable before sharing it.");
+}
+
+void check_writable(const char* op, TensorList tensors) {
+  for (const Tensor& t : tensors) check_writable(op, t);
+}
+
 bool any_requires_grad(TensorList tensors) {
   for (const Tensor& t : tensors)
     if (t.defined() && t.requires_grad()) return true;

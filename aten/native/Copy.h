@@ -26,6 +26,10 @@ void check_out_meta(const char* op, const Tensor& out, const TensorMeta& meta);
 // grad (PyTorch's rule), instead of silently dropping the gradient.
 void check_out_no_grad(const char* op, std::initializer_list<const Tensor*> inputs);
 void check_out_no_grad(const char* op, TensorList inputs);
+// Every op that writes a tensor (in-place self, out=, Tensor(a!) arguments) calls this first:
+// RuntimeError when the tensor's memory was imported read-only (Storage::read_only).
+void check_writable(const char* op, const Tensor& t);
+void check_writable(const char* op, TensorList tensors);
 // Whether some element of a Tensor[] argument requires grad (the autograd guard of cat).
 bool any_requires_grad(TensorList tensors);
 // True when resizing out to sizes would change the memory or shape of one of the inputs (out

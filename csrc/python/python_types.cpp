@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "csrc/python/binding_utils.h"
+#include "csrc/python/dlpack.h"
 
 namespace tg::python {
 
@@ -235,6 +236,7 @@ bool init_types(PyObject* module, PyMethodDef* tensor_methods, PyGetSetDef* tens
     t.tp_dealloc = tensor_dealloc;
     t.tp_new = tensor_new;
     t.tp_weaklistoffset = offsetof(TensorObject, weakreflist);
+    t.tp_as_buffer = &tensor_buffer_procs;  // memoryview(x): buffer_protocol.cpp
     return t;
   }();
   tensor_type.tp_methods = tensor_methods;

@@ -5,6 +5,7 @@
 #include <pybind11/pybind11.h>
 
 #include "csrc/python/binding_utils.h"
+#include "csrc/python/dlpack.h"
 
 namespace py = pybind11;
 
@@ -87,21 +88,6 @@ static PyObject* m_len(PyObject* self, PyObject*) {
 
 // ----------------------------------------------------------------------------- NumPy
 
-static const char* numpy_format(ScalarType t) {
-  switch (t) {
-    case ScalarType::Bool: return "?";
-    case ScalarType::UInt8: return "u1";
-    case ScalarType::Int8: return "i1";
-    case ScalarType::Int16: return "i2";
-    case ScalarType::Int32: return "i4";
-    case ScalarType::Int64: return "i8";
-    case ScalarType::Float16: return "f2";
-    case ScalarType::Float32: return "f4";
-    case ScalarType::Float64: return "f8";
-    default: return nullptr;
-  }
-}
-
 static PyObject* m_numpy(PyObject* self, PyObject*) {
   TG_PY_BEGIN
   const Tensor& t = unpack_tensor(self);
@@ -109,7 +95,7 @@ static PyObject* m_numpy(PyObject* self, PyObject*) {
                 " tensor to numpy. Use Tensor.cpu() to copy the tensor to host memory first.");
   TG_CHECK(!t.requires_grad(), "[numpy] Can't call numpy() on Tensor that requires grad. Use "
            "tensor.detach().numpy() instead.");
-  const char* fmt = numpy_format(t.dtype());
+  const char* fmt = dtype_interop(t.dtype()).numpy;  // NumPy's dtype string ("f4"), none for bfloat16
   TG_CHECK_TYPE(fmt != nullptr, "[numpy] got unsupported ScalarType ", t.dtype(),
                 " (NumPy has no such dtype; convert with .float() first)");
   std::vector<py::ssize_t> shape(t.sizes().begin(), t.sizes().end());
@@ -117,6 +103,7 @@ static PyObject* m_numpy(PyObject* self, PyObject*) {
   for (auto s : t.strides()) strides.push_back(py::ssize_t(s * int64_t(t.element_size())));
   // The array keeps the tensor object alive, and with it the memory both share.
   py::array a(py::dtype(fmt), shape, strides, t.data_ptr(), py::handle(self));
+  if (t.storage()->read_only()) a.attr("flags").attr("writeable") = false;
   return a.release().ptr();
   TG_PY_END(nullptr)
 }
@@ -174,6 +161,9 @@ Tensor tensor_from_numpy(py::array a) {
   PyObject* owner = a.ptr();
   Py_INCREF(owner);
   auto storage = Storage::make(const_cast<void*>(a.data()), nbytes, Device(), release_numpy_array, owner);
+  // A read-only array stays read-only: ops that would write it raise (PyTorch warns and shares
+  // writable memory, which lets an in-place op modify memory NumPy promised not to change).
+  storage->set_read_only(!a.writeable());
   return Tensor(intrusive_ptr<TensorImpl>::make(std::move(storage), st, sizes, strides, 0));
 }
 

@@ -8,6 +8,7 @@ from tensorgen._C import *  # noqa: F401,F403  (generated ops, dtypes, from_nump
 from tensorgen._C import dtype, float16, bfloat16, float32, float64, uint8, int8, int16, int32, int64
 from tensorgen._C import bool as bool  # noqa: PLC0414  (shadows the builtin, like torch.bool)
 from tensorgen._tensor import Size, Tensor, UntypedStorage, device, tensor
+from tensorgen._interop import from_dlpack  # noqa: F401  (DLPack import; Tensor.__dlpack__ exports)
 # nonzero(as_tuple=), where(condition), unique, None in index/index_put_ indices: Python front ends
 # over the generated ops
 from tensorgen._indexing import index, index_put, index_put_, nonzero, unique, where  # noqa: E402,F811

@@ -11,6 +11,7 @@ import operator
 
 from tensorgen import _C
 from tensorgen import _indexing
+from tensorgen import _interop
 from tensorgen import autograd as _autograd
 
 _Base = _C.TensorBase
@@ -212,9 +213,12 @@ class Tensor(_Base):
             raise TypeError("iteration over a 0-d tensor")
         return (self.select(0, i) for i in range(self.size(0)))
 
-    def __array__(self, dtype=None, copy=None):
-        a = self.numpy()
-        return a if dtype is None else a.astype(dtype)
+    # Zero-copy interop (NumPy, PyTorch, DLPack, the buffer protocol): tensorgen/_interop.py
+    __array__ = _interop.array
+    __array_interface__ = property(_interop.array_interface)
+    __cuda_array_interface__ = property(_interop.cuda_array_interface)
+    __dlpack__ = _interop.dlpack
+    __dlpack_device__ = _interop.dlpack_device
 
     def tolist(self):
         t = self.detach().cpu()
@@ -392,15 +396,17 @@ _C._set_tensor_class(Tensor)
 _C._set_device_class(device)
 _C._set_size_class(Size)
 
-_NUMPY_DTYPE = {"b": _C.bool, "u1": _C.uint8, "i1": _C.int8, "i2": _C.int16, "i4": _C.int32, "i8": _C.int64,
-                "f2": _C.float16, "f4": _C.float32, "f8": _C.float64}
+# NumPy dtype string ("f4", "b1") -> dtype, from the one table the interop paths share (csrc/python/dlpack.cpp)
+_NUMPY_DTYPE = {_C._numpy_typestr(d)[1:]: d for d in (_C.bool, _C.uint8, _C.int8, _C.int16, _C.int32, _C.int64,
+                                                      _C.float16, _C.bfloat16, _C.float32, _C.float64)
+                if _C._numpy_typestr(d) is not None}
 
 
 def _infer_dtype(data, arr):
     """PyTorch's inference: Python floats -> float32, ints -> int64, bools -> bool; NumPy keeps its dtype."""
     import numpy as np
     if isinstance(data, (np.ndarray, np.generic)):
-        key = "b" if arr.dtype.kind == "b" else f"{arr.dtype.kind}{arr.dtype.itemsize}"
+        key = f"{arr.dtype.kind}{arr.dtype.itemsize}"
         if key in _NUMPY_DTYPE:
             return _NUMPY_DTYPE[key]
         raise TypeError(f"[tensor] can't convert np.ndarray of type {arr.dtype}")

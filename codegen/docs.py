@@ -39,9 +39,13 @@ def parse_signature(sig: str) -> FunctionSchema:
     return parse_schema(f"{sig} -> ()")
 
 
-def _differentiable(f: NativeFunction, derivs: dict[str, Derivative]) -> bool:
+def _differentiable(f: NativeFunction, derivs: dict[str, Derivative]) -> str:
+    """'yes': derivatives.yaml has a formula; 'composite': no formula of its own, autograd records
+    the ops its C++ calls; 'no': no gradient (non_differentiable, integer/bool results, factories)."""
     d = derivs.get(f.full_name)
-    return d is not None and not d.non_differentiable
+    if d is not None and not d.non_differentiable:
+        return "yes"
+    return "composite" if "Composite" in f.dispatch and d is None else "no"
 
 
 def py_name(name: str) -> str:
@@ -89,7 +93,7 @@ def variants_text(f: NativeFunction) -> str:
 
 def entry_facts(f: NativeFunction, derivs: dict[str, Derivative]) -> str:
     return (f"kind: {op_kind(f)}; dtypes: {f.dtypes}; promotion: {f.promotion}; "
-            f"differentiable: {'yes' if _differentiable(f, derivs) else 'no'}")
+            f"differentiable: {_differentiable(f, derivs)}")
 
 
 def binding_docstring(b, derivs: dict[str, Derivative]) -> str:
@@ -151,15 +155,16 @@ def _sources(key: str) -> tuple[tuple[str, str], ...]:
 
 
 def kernel_files(key: str, kernel: str) -> list[str]:
-    """The files that define `kernel` (a function definition at the start of a line, not a call
-    or a declaration)."""
-    definition = re.compile(rf"^[A-Za-z][\w:<>,&* ]*[\s&*]{re.escape(kernel)}\(([^;]*)$", re.M)
-    return [path for path, text in _sources(key) if definition.search(text)]
+    """The files that define `kernel`: a line that starts with its return type and the name (not
+    a call, which is indented, nor a declaration, which ends in `);`)."""
+    head = re.compile(rf"^[A-Za-z][\w:<>,&* ]*[\s&*]{re.escape(kernel)}\(.*$", re.M)
+    return [path for path, text in _sources(key)
+            if any(not m.group(0).rstrip().endswith(");") for m in head.finditer(text))]
 
 
 def _kernel_rows(f: NativeFunction) -> list[str]:
     rows = []
-    if op_kind(f) == "structured":
+    if f.kind is None and f.out_schema is not None and len(f.schema.returns) == 1:  # gen.emit_structured
         files = kernel_files("meta", f.name)
         rows.append(f"meta `{f.name}`: " + (", ".join(f"`{p}`" for p in files) or "not found"))
     for key, kernel in f.dispatch.items():
@@ -184,13 +189,14 @@ def render_ops_md(functions: list[NativeFunction], derivs: dict[str, Derivative]
            "*dtypes* names the set of dtypes the kernels accept: `all` (bool, uint8, int8, int16,",
            "int32, int64, float16, bfloat16, float32, float64), `numeric` (all but bool), `floating`",
            "(float16, bfloat16, float32, float64), `integral` (uint8 ... int64) and",
-           "`integral_and_bool`. *differentiable*: derivatives.yaml has a backward formula.",
+           "`integral_and_bool`. *differentiable*: `yes` when derivatives.yaml has a backward formula,",
+           "`composite` when autograd records the ops the composite is built from, `no` otherwise.",
            "",
            f"{len(by_name)} ops, {len(functions)} YAML entries.", "",
            "| op | summary | differentiable |", "|---|---|---|"]
     for name, entries in by_name.items():
         summary = next((f.doc.summary for f in entries if f.doc), "")
-        diff = "yes" if any(_differentiable(f, derivs) for f in entries) else "no"
+        diff = ", ".join(dict.fromkeys(_differentiable(f, derivs) for f in entries))
         out.append(f"| [`{name}`](#{_anchor(name)}) | {summary.replace('|', '&#124;')} | {diff} |")
     for name, entries in by_name.items():
         out += ["", f"## {name}"]
@@ -202,7 +208,6 @@ def render_ops_md(functions: list[NativeFunction], derivs: dict[str, Derivative]
             out.append(f"- variants: {variants_text(f)}")
             out.append(f"- {entry_facts(f, derivs)}" + (f"; tags: {', '.join(f.tags)}" if f.tags else ""))
             out.append("- kernels: " + "; ".join(_kernel_rows(f)))
-            out.append(f"- defined at `native_functions.yaml:{f.line}`")
             if f.doc and f.doc.example:
                 out += ["", "```python", *f.doc.example.splitlines(), "```"]
     return "\n".join(out) + "\n"

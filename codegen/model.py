@@ -717,7 +717,7 @@ class _Loader:
         rest = lines[1:]
         while rest and not rest[-1].strip():
             rest.pop()
-        if rest and not rest[0].startswith('>>> '):
+        if rest and not rest[0].startswith('>>>'):
             fail(1, f"after the one-line summary comes only the example, starting with '>>> '; got "
                     f"'{rest[0].strip()}' (keep the text to one line)")
         for i, ln in enumerate(rest, start=1):

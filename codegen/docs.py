@@ -40,12 +40,13 @@ def parse_signature(sig: str) -> FunctionSchema:
 
 
 def _differentiable(f: NativeFunction, derivs: dict[str, Derivative]) -> str:
-    """'yes': derivatives.yaml has a formula; 'composite': no formula of its own, autograd records
-    the ops its C++ calls; 'no': no gradient (non_differentiable, integer/bool results, factories)."""
+    """'yes': derivatives.yaml has a formula; 'through the ops it calls': a composite without a
+    formula of its own, autograd records the ops its C++ calls; 'no': no gradient
+    (non_differentiable, integer/bool results, factories)."""
     d = derivs.get(f.full_name)
     if d is not None and not d.non_differentiable:
         return "yes"
-    return "composite" if "Composite" in f.dispatch and d is None else "no"
+    return "through the ops it calls" if "Composite" in f.dispatch and d is None else "no"
 
 
 def py_name(name: str) -> str:
@@ -190,7 +191,7 @@ def render_ops_md(functions: list[NativeFunction], derivs: dict[str, Derivative]
            "int32, int64, float16, bfloat16, float32, float64), `numeric` (all but bool), `floating`",
            "(float16, bfloat16, float32, float64), `integral` (uint8 ... int64) and",
            "`integral_and_bool`. *differentiable*: `yes` when derivatives.yaml has a backward formula,",
-           "`composite` when autograd records the ops the composite is built from, `no` otherwise.",
+           "`through the ops it calls` for a composite that autograd records op by op, `no` otherwise.",
            "",
            f"{len(by_name)} ops, {len(functions)} YAML entries.", "",
            "| op | summary | differentiable |", "|---|---|---|"]

@@ -3,8 +3,10 @@
 `python -m codegen --out DIR` reads native_functions.yaml and writes, per op name:
   ops/<name>.h, ops/<name>.cpp         the C++ API (tg::add ...) and its dispatch table
   kernels/<name>.h                     the flat kernel signatures each backend implements
-  python/py_<name>.cpp                 the Python bindings (functions and Tensor methods)
-plus registry.cpp (explicit registration of every op) and outputs.txt (the list of files).
+  python/py_<name>.cpp                 the Python bindings (functions and Tensor methods), with
+                                       docstrings from the entries' `doc:` (codegen/docs.py)
+plus registry.cpp (explicit registration of every op), _C.pyi (type stubs, codegen/stubs.py) and
+outputs.txt (the list of files).
 Files are written only when their contents change, so a rebuild recompiles just the ops whose
 schema changed.
 """

@@ -512,10 +512,6 @@ class Doc:
     summary: str
     example: str         # the doctest text, '' when the entry has none
 
-    @property
-    def example_lines(self) -> list[str]:
-        return self.example.splitlines()
-
 
 DOC_SUMMARY_MAX = 120
 

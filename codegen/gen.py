@@ -3,8 +3,10 @@
 `python -m codegen --out DIR` reads native_functions.yaml and writes, per op name:
   ops/<name>.h, ops/<name>.cpp         the C++ API (tg::add ...) and its dispatch table
   kernels/<name>.h                     the flat kernel signatures each backend implements
-  python/py_<name>.cpp                 the Python bindings (functions and Tensor methods)
-plus registry.cpp (explicit registration of every op) and outputs.txt (the list of files).
+  python/py_<name>.cpp                 the Python bindings (functions and Tensor methods), with
+                                       docstrings from the entries' `doc:` (codegen/docs.py)
+plus registry.cpp (explicit registration of every op), _C.pyi (type stubs, codegen/stubs.py) and
+outputs.txt (the list of files).
 Files are written only when their contents change, so a rebuild recompiles just the ops whose
 schema changed.
 """
@@ -17,7 +19,7 @@ from pathlib import Path
 
 import jinja2
 
-from codegen import autograd
+from codegen import autograd, docs, stubs
 from codegen.api.cpp import (api_args, call_args, cpp_api_name, cpp_param, cpp_params, cpp_return_type,
                               cpp_type, cpp_types, fn_type, ident)
 from codegen.api.python import Unpack, py_signature, unpack
@@ -250,6 +252,15 @@ class PyCase:
 
 
 @dataclass
+class PyOverload:
+    """Where one parser signature comes from, for the docstrings and stubs (codegen/docs.py,
+    codegen/stubs.py): the YAML entry and the schema whose returns the call hands back."""
+    signature: str
+    entry: NativeFunction
+    schema: FunctionSchema
+
+
+@dataclass
 class PyBinding:
     pyname: str
     is_method: bool
@@ -257,6 +268,8 @@ class PyBinding:
     signatures: list[str]
     cases: list[PyCase]
     numbers: bool
+    overloads: list[PyOverload] = field(default_factory=list)
+    doc: str = ""            # the docstring (codegen/docs.py), filled by render()
 
 
 @dataclass
@@ -603,28 +616,32 @@ def add_bindings(g: Group, f: NativeFunction) -> None:
             rg_index = len(s.arguments) + (1 if out_param else 0)
             out_param = ", ".join(p for p in (out_param, "bool requires_grad=False") if p)
         sig = py_signature(s.name, s.arguments, True, out_param)
-        _add_overload(g, s.name, False, sig, _case(f, False, out_index, rg_index), numbers)
+        _add_overload(g, s.name, False, sig, _case(f, False, out_index, rg_index), numbers, PyOverload(sig, f, s))
     if "method" in f.variants:
         if not any(a.name == "self" for a in s.arguments):
             _fail(f, f"method variant of '{s.name}' needs an argument named self")
         rest = [a for a in s.arguments if a.name != "self"]
-        _add_overload(g, s.name, True, py_signature(s.name, rest, False, None), _case(f, True, None), numbers)
+        sig = py_signature(s.name, rest, False, None)
+        _add_overload(g, s.name, True, sig, _case(f, True, None), numbers, PyOverload(sig, f, s))
     if f.inplace_schema:
         si = f.inplace_schema
         rest = [a for a in si.arguments if a.name != "self"]
         fi = replace(f, schema=si)
-        _add_overload(g, si.name, True, py_signature(si.name, rest, False, None), _case(fi, True, None), numbers)
+        sig = py_signature(si.name, rest, False, None)
+        _add_overload(g, si.name, True, sig, _case(fi, True, None), numbers, PyOverload(sig, f, si))
 
 
-def _add_overload(g: Group, pyname: str, is_method: bool, sig: str, case: PyCase, numbers: bool) -> None:
+def _add_overload(g: Group, pyname: str, is_method: bool, sig: str, case: PyCase, numbers: bool,
+                  overload: PyOverload) -> None:
     for b in g.py_bindings:
         if b.pyname == pyname and b.is_method == is_method:
             b.signatures.append(sig)
             b.cases.append(case)
             b.numbers = b.numbers or numbers
+            b.overloads.append(overload)
             return
     cname = ("meth_" if is_method else "fn_") + pyname
-    g.py_bindings.append(PyBinding(pyname, is_method, cname, [sig], [case], numbers))
+    g.py_bindings.append(PyBinding(pyname, is_method, cname, [sig], [case], numbers, [overload]))
 
 
 # ----------------------------------------------------------------------------- driver
@@ -705,7 +722,9 @@ def write_if_changed(path: Path, text: str) -> bool:
 def render(functions: list[NativeFunction], derivs: dict[str, Derivative]) -> dict[str, str]:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), keep_trailing_newline=True,
                              undefined=jinja2.StrictUndefined)
+    env.filters["c_string"] = docs.c_string
     groups = build_groups(functions, derivs)
+    docs.fill_docstrings(groups, derivs)
     methods = collect_methods(functions)
     files: dict[str, str] = {"TensorMethods.h": env.get_template("TensorMethods.h.j2").render(
         methods=list(methods.items()))}
@@ -719,6 +738,7 @@ def render(functions: list[NativeFunction], derivs: dict[str, Derivative]) -> di
                 group=g, headers=sorted(g.autograd_headers))
     metadata = cpp_raw_string_chunks(op_metadata_json(functions, derivs))
     files["registry.cpp"] = env.get_template("registry.cpp.j2").render(groups=groups, metadata=metadata)
+    files["_C.pyi"] = stubs.render_stub(env, groups)   # installed next to the extension
     return files
 
 

@@ -475,7 +475,7 @@ def derive_out_schema(s: FunctionSchema) -> FunctionSchema:
 
 
 # ----------------------------------------------------------------------------- YAML entries
-VALID_KEYS = {'func', 'variants', 'kind', 'dispatch', 'promotion', 'dtypes', 'tags'}
+VALID_KEYS = {'func', 'variants', 'kind', 'dispatch', 'promotion', 'dtypes', 'tags', 'doc'}
 KINDS = {'pointwise', 'reduction', 'scan', 'view', 'composite'}
 VARIANTS = {'function', 'method', 'inplace', 'out', 'cpp_method'}
 DISPATCH_KEYS = {'CPU', 'CUDA', 'Composite'}
@@ -492,6 +492,30 @@ _CPP_KEYWORDS = frozenset(
     'typename union unsigned using virtual void volatile while xor'.split())
 
 
+@dataclass(frozen=True)
+class Doc:
+    """An entry's ``doc:`` text: a one-line summary and an optional doctest example.
+
+    Grammar (a YAML block scalar; the loader's errors name the offending line)::
+
+        doc: |
+          Adds other, scaled by alpha, to input.
+          >>> tg.add(tg.tensor([1., 2.]), tg.tensor([3., 4.]), alpha=2)
+          tensor([ 7., 10.])
+
+    * line 1, the summary: one sentence ending in '.', at most ``DOC_SUMMARY_MAX`` characters;
+    * then, optionally, the example: one or more ``>>> `` statements (``... `` continues one),
+      each followed by the lines it prints (repr of the result, as in a Python session; none for
+      a statement that prints nothing). ``tg`` is ``import tensorgen as tg``. The test suite runs
+      every example as a doctest, so outputs must be deterministic.
+    """
+    summary: str
+    example: str         # the doctest text, '' when the entry has none
+
+
+DOC_SUMMARY_MAX = 120
+
+
 @dataclass
 class NativeFunction:
     """One YAML entry, validated, with its derived in-place and out= schemas."""
@@ -505,6 +529,7 @@ class NativeFunction:
     line: int
     inplace_schema: FunctionSchema | None
     out_schema: FunctionSchema | None
+    doc: Doc | None = None
 
     @property
     def name(self) -> str:
@@ -662,9 +687,43 @@ class _Loader:
                     derived[v] = derive(schema)
                 except SchemaError as e:
                     self.fail(vnode, f"'variants: {v}': {e}")
+        doc = self.doc(value['doc'], op) if 'doc' in value else None
         nf = NativeFunction(schema, variants, kind, dispatch, promotion, dtypes, tags, line,
-                            derived.get('inplace'), derived.get('out'))
+                            derived.get('inplace'), derived.get('out'), doc)
         return nf, derived
+
+    def doc(self, node, op: str) -> Doc:
+        """Parses ``doc:`` (grammar: Doc). A block scalar (``doc: |``) starts on the next line, so
+        its line i is the file's line start + 1 + i; a one-line value is on the key's line."""
+        text = self.scalar(node, 'doc', op)
+        lines = [ln.rstrip() for ln in text.split('\n')]
+        first = node.start_mark.line + 1 + (1 if node.style in ('|', '>') else 0)
+
+        def fail(i: int, message: str):
+            self.fail(first + i, f"{op}doc: {message}")
+
+        summary = lines[0].strip()
+        if summary.startswith('>>>'):
+            fail(0, "the first line is the summary, one sentence; write it before the '>>>' example")
+        if len(summary) > DOC_SUMMARY_MAX:
+            fail(0, f"the summary has {len(summary)} characters; keep it to one line of at most "
+                    f"{DOC_SUMMARY_MAX}")
+        if not summary.endswith('.'):
+            fail(0, f"the summary '{summary}' must be one sentence ending in '.'")
+        rest = lines[1:]
+        while rest and not rest[-1].strip():
+            rest.pop()
+        if rest and not rest[0].startswith('>>>'):
+            fail(1, f"after the one-line summary comes only the example, starting with '>>> '; got "
+                    f"'{rest[0].strip()}' (keep the text to one line)")
+        for i, ln in enumerate(rest, start=1):
+            if not ln.strip():
+                fail(i, "blank line inside the example; doctest would end the example there")
+            if ln.startswith('>>>') and not ln.startswith('>>> '):
+                fail(i, "write '>>> ' (with a space) before each statement")
+            if ln.startswith('...') and not ln.startswith('... ') and ln != '...':
+                fail(i, "write '... ' (with a space) before each continuation line")
+        return Doc(summary, '\n'.join(rest))
 
     def check_writes(self, schema: FunctionSchema, fnode, op: str) -> None:
         """Only `self` of an in-place op and keyword-only out= arguments may be written, and the

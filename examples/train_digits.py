@@ -41,16 +41,19 @@ class DigitsCNN(nn.Module):
         )
 
     def forward(self, x: tg.Tensor) -> tg.Tensor:
-        return self.classifier(self.features(x))
+        out: tg.Tensor = self.classifier(self.features(x))   # a Module call is typed Any, as in PyTorch
+        return out
 
 
-def load_data(seed: int):
+def load_data(seed: int) -> tuple[TensorDataset, TensorDataset]:
     digits = load_digits()
     images = (digits.images / 16.0).astype(np.float32)[:, None, :, :]   # N x 1 x 8 x 8 in [0, 1]
     x_train, x_test, y_train, y_test = train_test_split(
         images, digits.target.astype(np.int64), test_size=0.25, random_state=seed, stratify=digits.target)
     mean, std = x_train.mean(), x_train.std()                           # normalise with train stats only
-    to_tensor = lambda a: tg.from_numpy(np.ascontiguousarray(a))        # noqa: E731
+
+    def to_tensor(a: np.ndarray) -> tg.Tensor:
+        return tg.from_numpy(np.ascontiguousarray(a))
     train = TensorDataset(to_tensor((x_train - mean) / std), to_tensor(y_train))
     test = TensorDataset(to_tensor((x_test - mean) / std), to_tensor(y_test))
     return train, test
@@ -69,7 +72,7 @@ def evaluate(model: nn.Module, loader: DataLoader) -> tuple[float, float]:
     return total_loss / count, correct / count
 
 
-def plot_history(history: dict, path: str) -> None:
+def plot_history(history: dict[str, list[float]], path: str) -> None:
     import matplotlib
     matplotlib.use("Agg")                                               # no screen needed
     import matplotlib.pyplot as plt
@@ -110,7 +113,7 @@ def main() -> None:
     print(f"{sum(p.numel() for p in model.parameters()):,} parameters; "
           f"{len(train_set)} training and {len(test_set)} test images")
 
-    history = {"train_loss": [], "test_loss": [], "test_acc": []}
+    history: dict[str, list[float]] = {"train_loss": [], "test_loss": [], "test_acc": []}
     start = time.perf_counter()
     for epoch in range(1, args.epochs + 1):
         model.train()

@@ -48,7 +48,7 @@ def main() -> None:
     train_loader = DataLoader(train_set, batch_size=args.batch_size // world, sampler=sampler)
     test_loader = DataLoader(test_set, batch_size=256)
 
-    model = DigitsCNN()
+    model: tg.nn.Module = DigitsCNN()
     if args.sync_bn:
         model = SyncBatchNorm.convert_sync_batchnorm(model)
     ddp = DistributedDataParallel(model)
@@ -83,7 +83,7 @@ def main() -> None:
         checkpoint = os.path.join(args.out, "digits_cnn.pt")
         tg.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(), "epoch": args.epochs,
                  "world_size": world}, checkpoint)
-        restored = DigitsCNN()
+        restored: tg.nn.Module = DigitsCNN()
         if args.sync_bn:
             restored = SyncBatchNorm.convert_sync_batchnorm(restored)
         restored.load_state_dict(tg.load(checkpoint)["model"])

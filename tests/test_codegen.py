@@ -326,7 +326,7 @@ def test_load_good(tmp_path):
 
 
 def test_constants():
-    assert VALID_KEYS == {'func', 'variants', 'kind', 'dispatch', 'promotion', 'dtypes', 'tags'}
+    assert VALID_KEYS == {'func', 'variants', 'kind', 'dispatch', 'promotion', 'dtypes', 'tags', 'doc'}
     assert KINDS == {'pointwise', 'reduction', 'scan', 'view', 'composite'}
     assert VARIANTS == {'function', 'method', 'inplace', 'out', 'cpp_method'}
     assert DISPATCH_KEYS == {'CPU', 'CUDA', 'Composite'}
@@ -344,7 +344,7 @@ LOAD_ERRORS = [
     ('- neg(Tensor self) -> Tensor\n', 1, ["must be a mapping that starts with 'func:'"]),
     ('- kind: pointwise\n' + OK, 1, ["entry has no 'func:'"]),
     ('- func: neg(Tensor self) -> Tensor\n' + OK + '  dispach: {CPU: k}\n', 3,
-     ["'neg': unknown key 'dispach'", "did you mean 'dispatch'", 'valid keys: dispatch, dtypes, func']),
+     ["'neg': unknown key 'dispach'", "did you mean 'dispatch'", 'valid keys: dispatch, doc, dtypes, func']),
     ('- func: neg(Tensor self) -> Tensor\n' + OK + '  kind: pointwise\n  kind: view\n', 4,
      ["key 'kind' appears twice", 'first at line 3']),
     ('- func: [neg]\n' + OK, 1, ["'func' must be a single value"]),

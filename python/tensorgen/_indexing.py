@@ -19,8 +19,14 @@ from __future__ import annotations
 
 import operator
 import re
+from typing import TYPE_CHECKING, Any, Literal, Sequence, overload
 
 from tensorgen import _C
+
+if TYPE_CHECKING:
+    from tensorgen._tensor import Tensor
+
+_Number = int | float | bool  # what a Python number argument may be
 
 
 def _as_int(item):
@@ -313,14 +319,15 @@ def _as_items(indices):
     return tuple(slice(None) if i is None else i for i in indices)
 
 
-def index(input, indices):
+def index(input: Tensor, indices: Sequence[Tensor | None]) -> Tensor:
     """input[indices] for a list of index tensors, None standing for a whole dim (PyTorch's
     index.Tensor): x.index([None, idx]) is x[:, idx]."""
     indices = list(indices)
     return getitem(input, _as_items(indices)) if _has_none(indices) else _C.index(input, indices)
 
 
-def index_put_(input, indices, values, accumulate=False):
+def index_put_(input: Tensor, indices: Sequence[Tensor | None], values: Tensor,
+               accumulate: bool = False) -> Tensor:
     """input[indices] = values (accumulate=True: += for every occurrence of an index), None in
     indices standing for a whole dim; returns input."""
     indices = list(indices)
@@ -333,7 +340,8 @@ def index_put_(input, indices, values, accumulate=False):
     return input
 
 
-def index_put(input, indices, values, accumulate=False):
+def index_put(input: Tensor, indices: Sequence[Tensor | None], values: Tensor,
+              accumulate: bool = False) -> Tensor:
     """index_put_ on a copy of input."""
     indices = list(indices)
     if not _has_none(indices):
@@ -343,7 +351,15 @@ def index_put(input, indices, values, accumulate=False):
 
 # ----------------------------------------------------------------------------- nonzero / where
 
-def nonzero(input, *, as_tuple=False):
+@overload
+def nonzero(input: Tensor, *, as_tuple: Literal[False] = False) -> Tensor: ...
+@overload
+def nonzero(input: Tensor, *, as_tuple: Literal[True]) -> tuple[Tensor, ...]: ...
+@overload
+def nonzero(input: Tensor, *, as_tuple: bool) -> Tensor | tuple[Tensor, ...]: ...
+
+
+def nonzero(input: Tensor, *, as_tuple: bool = False) -> Tensor | tuple[Tensor, ...]:
     """nonzero(input) -> int64 [n, ndim] of the coordinates of the non-zero elements; with
     as_tuple=True, a tuple of ndim 1-d tensors (one per dim; a 0-d input gives one)."""
     r = _C.nonzero(input)
@@ -354,7 +370,15 @@ def nonzero(input, *, as_tuple=False):
     return tuple(r.select(1, j) for j in range(input.dim()))
 
 
-def where(condition, input=None, other=None, *, out=None):
+@overload
+def where(condition: Tensor) -> tuple[Tensor, ...]: ...
+@overload
+def where(condition: Tensor, input: Tensor | _Number, other: Tensor | _Number, *,
+          out: Tensor | None = None) -> Tensor: ...
+
+
+def where(condition: Tensor, input: Tensor | _Number | None = None, other: Tensor | _Number | None = None, *,
+          out: Tensor | None = None) -> Tensor | tuple[Tensor, ...]:
     """where(condition, input, other): elements of input where condition, else of other.
     where(condition): nonzero(condition, as_tuple=True)."""
     if input is None and other is None:
@@ -369,7 +393,8 @@ def where(condition, input=None, other=None, *, out=None):
 
 
 
-def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
+def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False,
+           dim: int | None = None) -> Any:  # a tensor, or a tuple with the inverse and/or counts
     """The sorted distinct values of input (flattened); with return_inverse, also the index of each
     element's value (shaped like input); with return_counts, also how often each value occurs."""
     if dim is not None:

@@ -8,16 +8,21 @@ from __future__ import annotations
 
 import builtins
 import operator
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 from tensorgen import _C
 from tensorgen import _indexing
 from tensorgen import _interop
 from tensorgen import autograd as _autograd
 
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
 _Base = _C.TensorBase
 
 
-class Size(tuple):
+class Size(tuple[builtins.int, ...]):
     """The shape of a tensor: a tuple that prints like PyTorch's torch.Size."""
 
     __slots__ = ()
@@ -25,7 +30,7 @@ class Size(tuple):
     def __repr__(self) -> str:
         return f"tensorgen.Size([{', '.join(builtins.str(s) for s in self)}])"
 
-    def numel(self) -> int:
+    def numel(self) -> builtins.int:
         n = 1
         for s in self:
             n *= s
@@ -37,7 +42,7 @@ class device:
 
     __slots__ = ("type", "index")
 
-    def __init__(self, type: str | device, index: int | None = None):
+    def __init__(self, type: builtins.str | device, index: builtins.int | None = None) -> None:
         if isinstance(type, device):
             self.type, self.index = type.type, type.index
             return
@@ -63,7 +68,7 @@ class device:
             return f"device(type='{self.type}')"
         return f"device(type='{self.type}', index={self.index})"
 
-    def __eq__(self, other) -> bool:
+    def __eq__(self, other: object) -> builtins.bool:
         if isinstance(other, builtins.str):
             other = device(other)
         return isinstance(other, device) and (self.type, self.index) == (other.type, other.index)
@@ -77,7 +82,7 @@ class UntypedStorage:
 
     __slots__ = ("_ptr", "_nbytes")
 
-    def __init__(self, ptr: int, nbytes: int):
+    def __init__(self, ptr: builtins.int, nbytes: builtins.int) -> None:
         self._ptr, self._nbytes = ptr, nbytes
 
     def data_ptr(self) -> int:
@@ -95,20 +100,20 @@ class RemovableHandle:
 
     __slots__ = ("removed",)
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.removed = False
 
     def remove(self) -> None:
         self.removed = True
 
 
-def _number(x):
+def _number(x: Any) -> Tensor:
     return _C._wrap_number(x)
 
 
-def _reflected(op):
+def _reflected(op: Callable[[Any, Any], Tensor]) -> Callable[[Tensor, Any], Tensor]:
     """`2 - x` -> op(2, x): the Python number becomes a weak (wrapped) scalar tensor."""
-    def method(self, other):
+    def method(self: Tensor, other: Any) -> Tensor:
         if isinstance(other, Tensor):
             return op(other, self)
         try:
@@ -118,14 +123,14 @@ def _reflected(op):
     return method
 
 
-def _is_numpy_scalar(x) -> bool:
+def _is_numpy_scalar(x: Any) -> builtins.bool:
     # NumPy is imported only when needed (import time, DESIGN.md §9): a NumPy scalar can only
     # exist once the user has imported NumPy.
     return builtins.type(x).__module__ == "numpy"
 
 
-def _binary(op):
-    def method(self, other):
+def _binary(op: Callable[[Any, Any], Tensor]) -> Callable[[Tensor, Any], Tensor]:
+    def method(self: Tensor, other: Any) -> Tensor:
         if not isinstance(other, (Tensor, builtins.int, builtins.float, builtins.bool)) and not _is_numpy_scalar(other):
             return NotImplemented
         return op(self, other)
@@ -135,7 +140,7 @@ def _binary(op):
 class Tensor(_Base):
     __slots__ = ()
 
-    def __new__(cls, *args, **kwargs):
+    def __new__(cls, *args: Any, **kwargs: Any) -> Tensor:
         raise TypeError("[Tensor] create tensors with tensorgen.tensor(), tensorgen.empty(), tensorgen.zeros() ...")
 
     # -- Python operators map straight onto the generated C methods (no Python frame per op).
@@ -192,23 +197,23 @@ class Tensor(_Base):
     __ifloordiv__ = _Base.floor_divide_
 
     # -- conversions to Python
-    def __bool__(self) -> bool:
+    def __bool__(self) -> builtins.bool:
         if self.numel() != 1:
             raise RuntimeError(f"Boolean value of Tensor with {self.numel()} values is ambiguous")
         return builtins.bool(self.item())
 
-    def __float__(self) -> float:
+    def __float__(self) -> builtins.float:
         return builtins.float(self.item())
 
-    def __int__(self) -> int:
+    def __int__(self) -> builtins.int:
         return builtins.int(self.item())
 
-    def __index__(self) -> int:
+    def __index__(self) -> builtins.int:
         if self.dtype.is_floating_point or self.numel() != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
         return self.item()
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Tensor]:
         if self.dim() == 0:
             raise TypeError("iteration over a 0-d tensor")
         return (self.select(0, i) for i in range(self.size(0)))
@@ -220,17 +225,17 @@ class Tensor(_Base):
     __dlpack__ = _interop.dlpack
     __dlpack_device__ = _interop.dlpack_device
 
-    def tolist(self):
+    def tolist(self) -> Any:
         t = self.detach().cpu()
         t = t.float() if t.dtype is _C.bfloat16 else t
         return t.numpy().tolist()
 
-    def register_hook(self, hook):
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> RemovableHandle:
         """Calls hook(grad) when this tensor's gradient is computed; a returned tensor replaces
         the gradient. Returns a handle whose remove() disables the hook."""
         handle = RemovableHandle()
 
-        def call(grad):
+        def call(grad: Tensor) -> Tensor | None:
             return None if handle.removed else hook(grad)
         _Base.register_hook(self, call)
         return handle
@@ -256,44 +261,48 @@ class Tensor(_Base):
             return self.item().__format__(spec)
         return builtins.str(self)
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: Any) -> Tensor:
         return _indexing.getitem(self, index)
 
-    def __setitem__(self, index, value):
+    def __setitem__(self, index: Any, value: Any) -> None:
         _indexing.setitem(self, index, value)
 
-    def nonzero(self, *, as_tuple=False):
+    def nonzero(self, *, as_tuple: builtins.bool = False) -> Any:
         """Coordinates of the non-zero elements: int64 [n, ndim], or a tuple of ndim 1-d tensors."""
         return _indexing.nonzero(self, as_tuple=as_tuple)
 
-    def index(self, indices):
+    def index(self, indices: Sequence[Tensor | None]) -> Tensor:
         """self[indices] for a list of index tensors (None: a whole dim)."""
         return _indexing.index(self, indices)
 
-    def index_put_(self, indices, values, accumulate=False):
+    def index_put_(self, indices: Sequence[Tensor | None], values: Tensor,
+                   accumulate: builtins.bool = False) -> Tensor:
         """self[indices] = values (accumulate: +=, every occurrence), None in indices: a whole dim."""
         return _indexing.index_put_(self, indices, values, accumulate)
 
-    def index_put(self, indices, values, accumulate=False):
+    def index_put(self, indices: Sequence[Tensor | None], values: Tensor,
+                  accumulate: builtins.bool = False) -> Tensor:
         """index_put_ on a copy of self."""
         return _indexing.index_put(self, indices, values, accumulate)
 
-    def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    def unique(self, sorted: builtins.bool = True, return_inverse: builtins.bool = False,
+               return_counts: builtins.bool = False, dim: builtins.int | None = None) -> Any:
         """tg.unique(self, ...): the sorted distinct values (+ inverse indices, counts)."""
         return _indexing.unique(self, sorted, return_inverse, return_counts, dim)
 
-    def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
+    def norm(self, p: builtins.str | builtins.float = "fro", dim: builtins.int | Sequence[builtins.int] | None = None,
+             keepdim: builtins.bool = False, dtype: _C.dtype | None = None) -> Tensor:
         """tg.norm(self, p, dim, keepdim, dtype=dtype) (PyTorch's Tensor.norm)."""
         from tensorgen.linalg import _tg_norm  # linalg imports this module
         return _tg_norm(self, p, dim, keepdim, dtype=dtype)
 
-    def __reduce_ex__(self, protocol):
+    def __reduce_ex__(self, protocol: Any) -> Any:
         t = self.detach()
         return (_rebuild, (t.clone().numpy() if t.dtype is not _C.bfloat16 else t.float().numpy(),
                            builtins.str(self.dtype).split(".")[-1]))
 
     # -- dtype and device conversions
-    def to(self, *args, **kwargs):
+    def to(self, *args: Any, **kwargs: Any) -> Tensor:
         """to(dtype), to(device), to(device, dtype), to(other_tensor), with copy= and non_blocking=."""
         dtype, dev = kwargs.pop("dtype", None), kwargs.pop("device", None)
         copy = kwargs.pop("copy", False)
@@ -313,41 +322,54 @@ class Tensor(_Base):
             return _to_device(self, device(dev), dtype, copy)
         return _Base.to(self, dtype if dtype is not None else self.dtype, non_blocking, copy)
 
-    def cpu(self):
+    def cpu(self) -> Tensor:
         """This tensor in host memory (itself when it already is; a copy that waits for the GPU
         otherwise)."""
         return self if self.device.type == "cpu" else self.to("cpu")
 
-    def cuda(self, device=None, non_blocking=False):
+    def cuda(self, device: builtins.int | builtins.str | None = None, non_blocking: builtins.bool = False) -> Tensor:
         """This tensor on the GPU (x.to('cuda'))."""
         dev = "cuda" if device is None else (f"cuda:{device}" if isinstance(device, builtins.int) else device)
         return self.to(dev, non_blocking=non_blocking)
 
     # -- autograd (requires_grad, grad, grad_fn, is_leaf, detach, register_hook ... are C attributes)
-    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+    def backward(self, gradient: Tensor | None = None, retain_graph: builtins.bool | None = None,
+                 create_graph: builtins.bool = False, inputs: Sequence[Tensor] | None = None) -> None:
         """Accumulates d(self)/d(leaf) into each leaf's .grad (see tensorgen.autograd.backward).
         gradient: d(loss)/d(self), needed unless self has one element."""
         _autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
-    def type(self, dtype=None):
+    def type(self, dtype: Any = None) -> Any:
         """x.type() -> 'tensorgen.FloatTensor' (PyTorch's legacy type names); x.type(dtype) converts."""
         if dtype is None:
             return f"tensorgen.{_LEGACY_TYPE_NAMES[builtins.str(self.dtype).split('.')[-1]]}"
         return self.to(dtype)
 
-    def is_floating_point(self) -> bool:
+    def is_floating_point(self) -> builtins.bool:
         return self.dtype.is_floating_point
 
     def untyped_storage(self) -> UntypedStorage:
         return UntypedStorage(*self._storage_info())
 
     @property
-    def T(self):
+    def T(self) -> Tensor:
         return self.permute(tuple(reversed(range(self.dim()))))
 
     @property
-    def mT(self):
+    def mT(self) -> Tensor:
         return self.transpose(-2, -1)
+
+    if TYPE_CHECKING:  # attached by the loop below: x.float() is x.to(tg.float32) ...
+        def float(self) -> Tensor: ...
+        def double(self) -> Tensor: ...
+        def half(self) -> Tensor: ...
+        def bfloat16(self) -> Tensor: ...
+        def long(self) -> Tensor: ...
+        def int(self) -> Tensor: ...
+        def short(self) -> Tensor: ...
+        def char(self) -> Tensor: ...
+        def byte(self) -> Tensor: ...
+        def bool(self) -> Tensor: ...
 
 
 # x.float(), x.long(), ...: shorthands for x.to(dtype), as in PyTorch.
@@ -430,7 +452,8 @@ def _flatten_tensors(data):
     return data
 
 
-def tensor(data, dtype=None, device=None, requires_grad=False) -> Tensor:
+def tensor(data: Any, dtype: _C.dtype | None = None, device: builtins.str | device | None = None,
+           requires_grad: builtins.bool = False) -> Tensor:
     """A new tensor holding a copy of data (nested lists, tuples, scalars, NumPy arrays, tensors)."""
     out = _tensor_data(data, dtype, device)
     if requires_grad:

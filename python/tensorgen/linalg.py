@@ -8,6 +8,7 @@ the 1 / inf matrix norms are max column / row sums; 2, -2 and 'nuc' need an SVD:
 from __future__ import annotations
 
 import builtins
+from typing import Sequence
 
 from tensorgen import _C
 from tensorgen._tensor import Tensor
@@ -25,7 +26,8 @@ def _dims(dim):
     return [dim] if isinstance(dim, builtins.int) else list(dim)
 
 
-def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=None):
+def matrix_norm(A: Tensor, ord: str | float = "fro", dim: tuple[int, int] = (-2, -1), keepdim: bool = False, *,
+                dtype: _C.dtype | None = None, out: Tensor | None = None) -> Tensor:
     """Matrix norm over two dims (PyTorch's torch.linalg.matrix_norm): 'fro', 1, -1, inf, -inf.
     'nuc', 2 and -2 need singular values, which tensorgen does not compute yet."""
     dim = _dims(dim)
@@ -56,7 +58,8 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=No
         return reduce(_C.sum(_C.abs(A), [d0], keepdim), [d1], keepdim, **kw)
 
 
-def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None, out=None):
+def norm(A: Tensor, ord: str | float | None = None, dim: int | Sequence[int] | None = None, keepdim: bool = False, *,
+         dtype: _C.dtype | None = None, out: Tensor | None = None) -> Tensor:
     """PyTorch's torch.linalg.norm: a vector norm when dim is an int (or ord is None and dim is
     None: the 2-norm of all elements), a matrix norm over two dims (dim a pair, or a 2-d input
     with dim None and ord given)."""
@@ -78,7 +81,8 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None, out=None):
     return matrix_norm(A, ord, dim, keepdim, dtype=dtype, out=out)
 
 
-def _tg_norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
+def _tg_norm(input: Tensor, p: str | float | None = "fro", dim: int | Sequence[int] | None = None,
+             keepdim: bool = False, out: Tensor | None = None, dtype: _C.dtype | None = None) -> Tensor:
     """PyTorch's torch.norm (tg.norm, x.norm): p a number (a vector norm over dim, or over all
     elements) or 'fro' (the 2-norm over dim, at most two dims, or over all elements)."""
     if p == "fro":
@@ -96,7 +100,7 @@ def _tg_norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
     return _C.linalg_vector_norm(input, p, dim, keepdim, dtype=dtype, out=out)
 
 
-def meshgrid(*tensors, indexing=None):
+def meshgrid(*tensors: Tensor | Sequence[Tensor], indexing: str | None = None) -> tuple[Tensor, ...]:
     """Coordinate grids from 0-d/1-d tensors (PyTorch's torch.meshgrid): the tensors as arguments
     or as one list; indexing 'ij' (the default) or 'xy' (the first two dims swapped)."""
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
@@ -104,7 +108,7 @@ def meshgrid(*tensors, indexing=None):
     return tuple(_C.meshgrid(list(tensors), indexing=indexing))
 
 
-def einsum(equation, *operands):
+def einsum(equation: str, *operands: Tensor | Sequence[Tensor]) -> Tensor:
     """Einstein summation (PyTorch's torch.einsum): the operands as one list or as arguments.
 
         >>> tg.einsum("ij,jk->ik", a, b)          # same as tg.einsum("ij,jk->ik", [a, b])
@@ -114,7 +118,8 @@ def einsum(equation, *operands):
     return _C.einsum(equation, list(operands))
 
 
-def tensordot(a, b, dims=2, dims_other=None, *, out=None):
+def tensordot(a: Tensor, b: Tensor, dims: int | Sequence[int] | Sequence[Sequence[int]] = 2,
+              dims_other: Sequence[int] | None = None, *, out: Tensor | None = None) -> Tensor:
     """Sums the products of a's and b's elements over the given dims (PyTorch's torch.tensordot).
 
     dims: an int n (the last n dims of a with the first n of b), a pair of lists ([dims of a],

@@ -27,6 +27,7 @@ import io
 import os
 import pickle
 import struct
+from typing import IO, Any, Union
 
 # zipfile, tempfile, json and uuid are imported where used: `import tensorgen` stays fast (DESIGN.md §9).
 
@@ -228,7 +229,12 @@ def _write_archive(obj, fp, archive: str):
         _write_record(zf, fp, start, f"{archive}/.data/serialization_id", uuid.uuid4().hex.encode() + b"00000000")
 
 
-def save(obj, f, pickle_module=None, pickle_protocol=2, _use_new_zipfile_serialization=True):
+# What save/load accept as a file: a path or a binary file object.
+FileLike = Union[builtins.str, "os.PathLike[str]", IO[bytes]]
+
+
+def save(obj: Any, f: FileLike, pickle_module: Any = None, pickle_protocol: int = 2,
+         _use_new_zipfile_serialization: bool = True) -> None:
     """Saves obj (tensors, state dicts, nested dicts/lists/tuples of tensors, numbers, strings,
     None) to f, a path or a binary file object, in PyTorch's checkpoint format.
 
@@ -444,7 +450,8 @@ def _open_archive(f, name):
                            f"truncated or corrupted: {e}") from None
 
 
-def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=None, **pickle_load_args):
+def load(f: FileLike, map_location: Any = None, pickle_module: Any = None, *, weights_only: bool = True,
+         mmap: bool | None = None, **pickle_load_args: Any) -> Any:
     """Loads an object saved by tg.save or torch.save (zip format) from a path or binary file.
 
     map_location: None (each storage where it was saved), 'cpu' / 'cuda:0' / a tg.device, a dict
@@ -520,7 +527,7 @@ def _atomic_write(path, write):
         raise
 
 
-def save_file(tensors, filename, metadata=None):
+def save_file(tensors: dict[str, Any], filename: str | os.PathLike[str], metadata: dict[str, str] | None = None) -> None:
     """Writes a dict of named tensors to a .safetensors file (atomically). metadata: str -> str."""
     import json
     from tensorgen._tensor import Tensor
@@ -557,7 +564,7 @@ def save_file(tensors, filename, metadata=None):
     _atomic_write(os.fspath(filename), write)
 
 
-def load_file(filename, device="cpu"):
+def load_file(filename: str | os.PathLike[str], device: Any = "cpu") -> dict[str, Any]:
     """Reads a .safetensors file into a dict of name -> tensor on device."""
     import json
     import numpy as np

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import functools
 import inspect
+from types import TracebackType
+from typing import Any, Callable, TypeVar, cast
 
 from tensorgen import _C
 
@@ -17,23 +19,26 @@ __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_g
 is_grad_enabled = _C.is_grad_enabled
 is_inference_mode_enabled = _C.is_inference_mode_enabled
 
+# A decorated function keeps its signature: @tg.no_grad() returns a function of the same type.
+_F = TypeVar("_F", bound=Callable[..., Any])
+
 
 class _DecoratorContextManager:
     """A context manager that also decorates functions (and generator functions): every call of
     the decorated function runs inside a fresh copy of the context (see clone())."""
 
-    def __call__(self, func):
+    def __call__(self, func: _F) -> _F:
         if inspect.isclass(func):
             raise RuntimeError(f"[{type(self).__name__}] cannot decorate a class; decorate its methods instead")
         if inspect.isgeneratorfunction(func):
-            return self._wrap_generator(func)
+            return cast(_F, self._wrap_generator(func))
 
         @functools.wraps(func)
-        def decorated(*args, **kwargs):
+        def decorated(*args: Any, **kwargs: Any) -> Any:
             with self.clone():
                 return func(*args, **kwargs)
 
-        return decorated
+        return cast(_F, decorated)
 
     def _wrap_generator(self, func):
         # The mode applies while the generator's own code runs, not while its caller runs
@@ -62,13 +67,14 @@ class _DecoratorContextManager:
 
         return generator
 
-    def clone(self):
+    def clone(self) -> _DecoratorContextManager:
         return type(self)()
 
-    def __enter__(self):
+    def __enter__(self) -> None:
         raise NotImplementedError
 
-    def __exit__(self, exc_type, exc_value, traceback):
+    def __exit__(self, exc_type: type[BaseException] | None, exc_value: BaseException | None,
+                 traceback: TracebackType | None) -> None:
         raise NotImplementedError
 
 
@@ -95,7 +101,8 @@ class no_grad(_NoParamDecoratorContextManager):
         self.prev = _C.is_grad_enabled()
         _C._set_grad_enabled(False)
 
-    def __exit__(self, exc_type, exc_value, traceback) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, exc_value: BaseException | None,
+                 traceback: TracebackType | None) -> None:
         _C._set_grad_enabled(self.prev)
 
 
@@ -109,7 +116,8 @@ class enable_grad(_NoParamDecoratorContextManager):
         self.prev = _C.is_grad_enabled()
         _C._set_grad_enabled(True)
 
-    def __exit__(self, exc_type, exc_value, traceback) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, exc_value: BaseException | None,
+                 traceback: TracebackType | None) -> None:
         _C._set_grad_enabled(self.prev)
 
 
@@ -125,17 +133,18 @@ class set_grad_enabled(_DecoratorContextManager):
         self.mode = mode
         _C._set_grad_enabled(mode)
 
-    def __call__(self, func):
+    def __call__(self, func: _F) -> _F:
         _C._set_grad_enabled(self.prev)  # decorating must not change the mode of the caller
         return super().__call__(func)
 
     def __enter__(self) -> None:
         _C._set_grad_enabled(self.mode)
 
-    def __exit__(self, exc_type, exc_value, traceback) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, exc_value: BaseException | None,
+                 traceback: TracebackType | None) -> None:
         _C._set_grad_enabled(self.prev)
 
-    def clone(self):
+    def clone(self) -> _DecoratorContextManager:
         return type(self)(self.mode)
 
     def __repr__(self) -> str:
@@ -160,9 +169,10 @@ class inference_mode(_DecoratorContextManager):
         _C._set_inference_mode(self.mode)
         _C._set_grad_enabled(not self.mode)
 
-    def __exit__(self, exc_type, exc_value, traceback) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, exc_value: BaseException | None,
+                 traceback: TracebackType | None) -> None:
         _C._set_grad_enabled(self.prev[0])
         _C._set_inference_mode(self.prev[1])
 
-    def clone(self):
+    def clone(self) -> _DecoratorContextManager:
         return type(self)(self.mode)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import tensorgen as tg
-from tensorgen.optim.optimizer import Optimizer, _check_implementation_options, _check_lr, _scalar
+from tensorgen.optim.optimizer import Optimizer, ParamsT, _check_implementation_options, _check_lr, _scalar
 
 __all__ = ["Adagrad"]
 
@@ -16,8 +16,9 @@ class Adagrad(Optimizer):
     As in PyTorch, the state (step and sum) of every parameter is created with the optimizer.
     Each group is updated by one ``tg._C._fused_adagrad_`` call."""
 
-    def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10,
-                 foreach=None, *, maximize=False, differentiable=False, fused=None):
+    def __init__(self, params: ParamsT, lr: float | tg.Tensor = 1e-2, lr_decay: float = 0, weight_decay: float = 0,
+                 initial_accumulator_value: float = 0, eps: float = 1e-10, foreach: bool | None = None, *,
+                 maximize: bool = False, differentiable: bool = False, fused: bool | None = None) -> None:
         _check_lr(lr)
         if not 0.0 <= lr_decay:
             raise ValueError(f"Invalid lr_decay value: {lr_decay}")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import tensorgen as tg
-from tensorgen.optim.optimizer import Optimizer, _check_implementation_options, _check_lr, _scalar
+from tensorgen.optim.optimizer import Optimizer, ParamsT, _check_implementation_options, _check_lr, _scalar
 
 __all__ = ["Adam", "AdamW"]
 
@@ -16,9 +16,11 @@ class Adam(Optimizer):
 
     Each group is updated by one ``tg._C._fused_adam_`` call."""
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
-                 foreach=None, maximize=False, capturable=False, differentiable=False, fused=None,
-                 decoupled_weight_decay=False):
+    def __init__(self, params: ParamsT, lr: float | tg.Tensor = 1e-3,
+                 betas: tuple[float | tg.Tensor, float | tg.Tensor] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0, amsgrad: bool = False, *, foreach: bool | None = None,
+                 maximize: bool = False, capturable: bool = False, differentiable: bool = False,
+                 fused: bool | None = None, decoupled_weight_decay: bool = False) -> None:
         _check_lr(lr)
         if not 0.0 <= eps:
             raise ValueError(f"Invalid epsilon value: {eps}")
@@ -76,8 +78,11 @@ class AdamW(Adam):
     """Adam with decoupled weight decay (Loshchilov & Hutter): p *= 1 - lr * weight_decay before
     the Adam update. The default weight_decay is 1e-2, as in PyTorch."""
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False, *,
-                 maximize=False, foreach=None, capturable=False, differentiable=False, fused=None):
+    def __init__(self, params: ParamsT, lr: float | tg.Tensor = 1e-3,
+                 betas: tuple[float | tg.Tensor, float | tg.Tensor] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 1e-2, amsgrad: bool = False, *, maximize: bool = False,
+                 foreach: bool | None = None, capturable: bool = False, differentiable: bool = False,
+                 fused: bool | None = None) -> None:
         super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
                          foreach=foreach, maximize=maximize, capturable=capturable, differentiable=differentiable,
                          fused=fused, decoupled_weight_decay=True)

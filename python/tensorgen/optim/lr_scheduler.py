@@ -15,6 +15,7 @@ import weakref
 from bisect import bisect_right
 from collections import Counter
 from functools import wraps
+from typing import Any, Callable, Sequence
 
 import tensorgen as tg
 from tensorgen.optim.optimizer import Optimizer
@@ -67,7 +68,7 @@ class LRScheduler:
 
     _get_lr_called_within_step = False
 
-    def __init__(self, optimizer, last_epoch=-1):
+    def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
         _check_optimizer(optimizer)
         self.optimizer = optimizer
         if last_epoch == -1:
@@ -90,14 +91,14 @@ class LRScheduler:
         self._step_count = 0
         self.step()
 
-    def state_dict(self) -> dict:
+    def state_dict(self) -> dict[str, Any]:
         """Every attribute but the optimizer."""
         return {key: value for key, value in self.__dict__.items() if key != "optimizer"}
 
-    def load_state_dict(self, state_dict: dict) -> None:
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         self.__dict__.update(state_dict)
 
-    def get_last_lr(self) -> list:
+    def get_last_lr(self) -> list[float]:
         """The lrs the last step set, one per param group."""
         return self._last_lr
 
@@ -109,7 +110,7 @@ class LRScheduler:
             warnings.warn("To get the last learning rate computed by the scheduler, please use `get_last_lr()`.",
                           UserWarning, stacklevel=3)
 
-    def step(self, epoch=None):
+    def step(self, epoch: int | None = None) -> None:
         """Advances one epoch (or, deprecated, jumps to `epoch` with the closed form)."""
         if self._step_count == 1 and not getattr(self.optimizer, "_opt_called", False):
             warnings.warn("Detected call of `lr_scheduler.step()` before `optimizer.step()`. You should call them in "
@@ -150,7 +151,7 @@ def _group_lrs(scheduler):
 class StepLR(LRScheduler):
     """lr = initial_lr * gamma ** (epoch // step_size)."""
 
-    def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
+    def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1) -> None:
         self.step_size = step_size
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
@@ -168,7 +169,8 @@ class StepLR(LRScheduler):
 class MultiStepLR(LRScheduler):
     """lr = initial_lr * gamma ** (number of milestones <= epoch); a milestone listed twice counts twice."""
 
-    def __init__(self, optimizer, milestones, gamma=0.1, last_epoch=-1):
+    def __init__(self, optimizer: Optimizer, milestones: Sequence[int], gamma: float = 0.1,
+                 last_epoch: int = -1) -> None:
         self.milestones = Counter(milestones)
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
@@ -187,7 +189,7 @@ class MultiStepLR(LRScheduler):
 class ExponentialLR(LRScheduler):
     """lr = initial_lr * gamma ** epoch."""
 
-    def __init__(self, optimizer, gamma, last_epoch=-1):
+    def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1) -> None:
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
 
@@ -204,7 +206,8 @@ class ExponentialLR(LRScheduler):
 class LambdaLR(LRScheduler):
     """lr = initial_lr * lr_lambda(epoch); one function, or one per param group."""
 
-    def __init__(self, optimizer, lr_lambda, last_epoch=-1):
+    def __init__(self, optimizer: Optimizer, lr_lambda: Callable[[int], float] | Sequence[Callable[[int], float]],
+                 last_epoch: int = -1) -> None:
         _check_optimizer(optimizer)
         self.optimizer = optimizer
         if not isinstance(lr_lambda, (list, tuple)):
@@ -239,7 +242,7 @@ class CosineAnnealingLR(LRScheduler):
     """lr = eta_min + (initial_lr - eta_min) * (1 + cos(pi * epoch / T_max)) / 2, computed
     recursively as in PyTorch (so it follows changes to the lr made by others)."""
 
-    def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
+    def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1) -> None:
         self.T_max = T_max
         self.eta_min = eta_min
         super().__init__(optimizer, last_epoch)
@@ -265,7 +268,8 @@ class CosineAnnealingLR(LRScheduler):
 class LinearLR(LRScheduler):
     """The lr factor goes linearly from start_factor to end_factor over total_iters epochs."""
 
-    def __init__(self, optimizer, start_factor=1.0 / 3, end_factor=1.0, total_iters=5, last_epoch=-1):
+    def __init__(self, optimizer: Optimizer, start_factor: float = 1.0 / 3, end_factor: float = 1.0,
+                 total_iters: int = 5, last_epoch: int = -1) -> None:
         if start_factor > 1.0 or start_factor <= 0:
             raise ValueError("Starting multiplicative factor expected to be greater than 0 and less or equal to 1.")
         if end_factor > 1.0 or end_factor < 0:
@@ -292,7 +296,8 @@ class LinearLR(LRScheduler):
 class SequentialLR(LRScheduler):
     """Runs schedulers[i] from milestones[i - 1] on (each restarted at its epoch 0 there)."""
 
-    def __init__(self, optimizer, schedulers, milestones, last_epoch=-1):
+    def __init__(self, optimizer: Optimizer, schedulers: Sequence[LRScheduler], milestones: Sequence[int],
+                 last_epoch: int = -1) -> None:
         _check_optimizer(optimizer)
         name = type(self).__name__
         if len(schedulers) < 1:
@@ -324,7 +329,7 @@ class SequentialLR(LRScheduler):
         self._schedulers[0]._initial_step()
         self._last_lr = self._schedulers[0].get_last_lr()
 
-    def step(self):
+    def step(self) -> None:  # type: ignore[override]  # (PyTorch's SequentialLR.step takes no epoch either)
         self.last_epoch += 1
         idx = bisect_right(self._milestones, self.last_epoch)
         scheduler = self._schedulers[idx]
@@ -353,9 +358,12 @@ class OneCycleLR(LRScheduler):
     the steps, then down to initial_lr / final_div_factor (cosine or linear), momentum (or Adam's
     beta1) cycled the opposite way. Step it after every batch."""
 
-    def __init__(self, optimizer, max_lr, total_steps=None, epochs=None, steps_per_epoch=None, pct_start=0.3,
-                 anneal_strategy="cos", cycle_momentum=True, base_momentum=0.85, max_momentum=0.95, div_factor=25.0,
-                 final_div_factor=1e4, three_phase=False, last_epoch=-1):
+    def __init__(self, optimizer: Optimizer, max_lr: float | Sequence[float], total_steps: int | None = None,
+                 epochs: int | None = None, steps_per_epoch: int | None = None, pct_start: float = 0.3,
+                 anneal_strategy: str = "cos", cycle_momentum: bool = True,
+                 base_momentum: float | Sequence[float] = 0.85, max_momentum: float | Sequence[float] = 0.95,
+                 div_factor: float = 25.0, final_div_factor: float = 1e4, three_phase: bool = False,
+                 last_epoch: int = -1) -> None:
         _check_optimizer(optimizer)
         self.optimizer = optimizer
         if total_steps is not None:
@@ -457,8 +465,9 @@ class ReduceLROnPlateau(LRScheduler):
     """Multiplies the lr by `factor` when the metric passed to step() has not improved for
     `patience` epochs (then waits `cooldown` epochs); never below min_lr."""
 
-    def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4, threshold_mode="rel",
-                 cooldown=0, min_lr=0, eps=1e-8):
+    def __init__(self, optimizer: Optimizer, mode: str = "min", factor: float = 0.1, patience: int = 10,
+                 threshold: float = 1e-4, threshold_mode: str = "rel", cooldown: int = 0,
+                 min_lr: float | Sequence[float] = 0, eps: float = 1e-8) -> None:
         if factor >= 1.0:
             raise ValueError("Factor should be < 1.0.")
         self.factor = factor
@@ -486,7 +495,7 @@ class ReduceLROnPlateau(LRScheduler):
         self.cooldown_counter = 0
         self.num_bad_epochs = 0
 
-    def step(self, metrics, epoch=None):
+    def step(self, metrics: float | tg.Tensor, epoch: int | None = None) -> None:  # type: ignore[override]
         current = float(metrics)
         if epoch is None:
             epoch = self.last_epoch + 1

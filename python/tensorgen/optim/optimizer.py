@@ -15,11 +15,15 @@ from __future__ import annotations
 import copy
 from collections import defaultdict
 from itertools import chain
+from typing import Any, Callable, Iterable, Union
 
 import tensorgen as tg
 from tensorgen.autograd._param_grads import clear_grads
 
 __all__ = ["Optimizer", "required"]
+
+# What an optimizer takes: tensors, or dicts defining parameter groups ({"params": [...], "lr": ...}).
+ParamsT = Union[Iterable["tg.Tensor"], Iterable[dict[str, Any]]]
 
 
 class _RequiredParameter:
@@ -70,7 +74,7 @@ class Optimizer:
         defaults: the default options of every group
     """
 
-    def __init__(self, params, defaults: dict):
+    def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
         self.defaults = defaults
         self.state: defaultdict = defaultdict(dict)
         self.param_groups: list[dict] = []
@@ -145,7 +149,7 @@ class Optimizer:
         """Resets the gradients of all parameters: to None (the default), or to zeros."""
         clear_grads((p for group in self.param_groups for p in group["params"]), set_to_none)
 
-    def step(self, closure=None):
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """One update of every parameter that has a gradient; returns closure()'s loss if given.
         Each group is one fused op call: subclasses implement _update_group."""
         loss = self._closure_loss(closure)
@@ -165,7 +169,7 @@ class Optimizer:
             return closure()
 
     # ------------------------------------------------------------------------- state dicts
-    def state_dict(self) -> dict:
+    def state_dict(self) -> dict[str, Any]:
         """The state in PyTorch's layout: parameters replaced by their index (in group order).
         The state tensors are the optimizer's own (not copies), as in PyTorch."""
         index: dict[int, int] = {}
@@ -184,7 +188,7 @@ class Optimizer:
         state = {(index[id(k)] if isinstance(k, tg.Tensor) else k): v for k, v in self.state.items()}
         return {"state": state, "param_groups": param_groups}
 
-    def load_state_dict(self, state_dict: dict) -> None:
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Loads a state dict written by ``state_dict()`` (here or by PyTorch). The groups must
         match in number and size; options come from the dict, state tensors are copied onto
         each parameter's device and dtype (``step`` stays a float32 CPU tensor)."""

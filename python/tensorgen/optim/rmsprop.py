@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import tensorgen as tg
-from tensorgen.optim.optimizer import Optimizer, _check_implementation_options, _check_lr, _scalar
+from tensorgen.optim.optimizer import Optimizer, ParamsT, _check_implementation_options, _check_lr, _scalar
 
 __all__ = ["RMSprop"]
 
@@ -16,8 +16,9 @@ class RMSprop(Optimizer):
 
     Each group is updated by one ``tg._C._fused_rmsprop_`` call."""
 
-    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False,
-                 capturable=False, foreach=None, maximize=False, differentiable=False):
+    def __init__(self, params: ParamsT, lr: float | tg.Tensor = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
+                 weight_decay: float = 0, momentum: float = 0, centered: bool = False, capturable: bool = False,
+                 foreach: bool | None = None, maximize: bool = False, differentiable: bool = False) -> None:
         _check_lr(lr)
         if not 0.0 <= eps:
             raise ValueError(f"Invalid epsilon value: {eps}")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import tensorgen as tg
-from tensorgen.optim.optimizer import Optimizer, _check_implementation_options, _check_lr, _scalar
+from tensorgen.optim.optimizer import Optimizer, ParamsT, _check_implementation_options, _check_lr, _scalar
 
 __all__ = ["SGD"]
 
@@ -15,8 +15,9 @@ class SGD(Optimizer):
 
     Each group is updated by one ``tg._C._fused_sgd_`` call."""
 
-    def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *,
-                 maximize=False, foreach=None, differentiable=False, fused=None):
+    def __init__(self, params: ParamsT, lr: float | tg.Tensor = 1e-3, momentum: float = 0, dampening: float = 0,
+                 weight_decay: float = 0, nesterov: bool = False, *, maximize: bool = False,
+                 foreach: bool | None = None, differentiable: bool = False, fused: bool | None = None) -> None:
         _check_lr(lr)
         if momentum < 0.0:
             raise ValueError(f"Invalid momentum value: {momentum}")

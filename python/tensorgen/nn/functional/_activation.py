@@ -6,9 +6,14 @@ runs the op's in-place variant and returns `input`, as PyTorch does.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, Sequence
+
 import warnings
 
 import tensorgen as tg
+
+if TYPE_CHECKING:
+    from tensorgen._tensor import Tensor
 
 __all__ = [
     "threshold", "threshold_", "relu", "relu_", "hardtanh", "hardtanh_", "relu6", "elu", "elu_", "selu", "selu_",
@@ -22,54 +27,54 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 
 
 # ---------------------------------------------------------------- activations
-def threshold(input, threshold, value, inplace=False):
+def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
     """y = x if x > threshold else value."""
     return input.threshold_(threshold, value) if inplace else tg.threshold(input, threshold, value)
 
 
-def threshold_(input, threshold, value):
+def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
     return input.threshold_(threshold, value)
 
 
-def relu(input, inplace=False):
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
     return input.relu_() if inplace else tg.relu(input)
 
 
-def relu_(input):
+def relu_(input: Tensor) -> Tensor:
     return input.relu_()
 
 
-def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
     if min_val > max_val:  # PyTorch checks this in Python
         raise ValueError("min_val cannot be greater than max_val")
     return input.hardtanh_(min_val, max_val) if inplace else tg.hardtanh(input, min_val, max_val)
 
 
-def hardtanh_(input, min_val=-1.0, max_val=1.0):
+def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
     return hardtanh(input, min_val, max_val, inplace=True)
 
 
-def relu6(input, inplace=False):
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
     return input.hardtanh_(0.0, 6.0) if inplace else tg.relu6(input)
 
 
-def elu(input, alpha=1.0, inplace=False):
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     return input.elu_(alpha) if inplace else tg.elu(input, alpha)
 
 
-def elu_(input, alpha=1.0):
+def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
     return input.elu_(alpha)
 
 
-def selu(input, inplace=False):
+def selu(input: Tensor, inplace: bool = False) -> Tensor:
     return input.elu_(_SELU_ALPHA, _SELU_SCALE) if inplace else tg.selu(input)
 
 
-def selu_(input):
+def selu_(input: Tensor) -> Tensor:
     return selu(input, inplace=True)
 
 
-def celu(input, alpha=1.0, inplace=False):
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     if not inplace:
         return tg.celu(input, alpha)
     if alpha == 0:
@@ -77,69 +82,69 @@ def celu(input, alpha=1.0, inplace=False):
     return input.elu_(alpha, 1.0, 1.0 / alpha)
 
 
-def celu_(input, alpha=1.0):
+def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
     return celu(input, alpha, inplace=True)
 
 
-def leaky_relu(input, negative_slope=0.01, inplace=False):
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     return input.leaky_relu_(negative_slope) if inplace else tg.leaky_relu(input, negative_slope)
 
 
-def leaky_relu_(input, negative_slope=0.01):
+def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
     return input.leaky_relu_(negative_slope)
 
 
-def prelu(input, weight):
+def prelu(input: Tensor, weight: Tensor) -> Tensor:
     return tg.prelu(input, weight)
 
 
-def glu(input, dim=-1):
+def glu(input: Tensor, dim: int = -1) -> Tensor:
     if input.dim() == 0:
         raise RuntimeError("glu does not support scalars because halving size must be even")
     return tg.glu(input, dim)
 
 
-def gelu(input, approximate="none"):
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     return tg.gelu(input, approximate=approximate)
 
 
-def logsigmoid(input):
+def logsigmoid(input: Tensor) -> Tensor:
     return tg.log_sigmoid(input)
 
 
-def hardsigmoid(input, inplace=False):
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
     return input.hardsigmoid_() if inplace else tg.hardsigmoid(input)
 
 
-def hardswish(input, inplace=False):
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
     return input.hardswish_() if inplace else tg.hardswish(input)
 
 
-def silu(input, inplace=False):
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
     return input.silu_() if inplace else tg.silu(input)
 
 
-def mish(input, inplace=False):
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
     return input.mish_() if inplace else tg.mish(input)
 
 
-def softplus(input, beta=1.0, threshold=20.0):
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     return tg.softplus(input, beta, threshold)
 
 
-def softsign(input):
+def softsign(input: Tensor) -> Tensor:
     return tg.softsign(input)
 
 
-def tanhshrink(input):
+def tanhshrink(input: Tensor) -> Tensor:
     return tg.tanhshrink(input)
 
 
-def sigmoid(input):
+def sigmoid(input: Tensor) -> Tensor:
     return tg.sigmoid(input)
 
 
-def tanh(input):
+def tanh(input: Tensor) -> Tensor:
     return tg.tanh(input)
 
 
@@ -151,20 +156,20 @@ def _get_softmax_dim(name, ndim, stacklevel):
     return 0 if ndim in (0, 1, 3) else 1
 
 
-def softmax(input, dim=None, _stacklevel=3, dtype=None):
+def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: tg.dtype | None = None) -> Tensor:
     """softmax along dim; dtype= casts the input first (the op computes and returns in dtype)."""
     if dim is None:
         dim = _get_softmax_dim("softmax", input.dim(), _stacklevel)
     return tg.softmax(input, dim, dtype=dtype)
 
 
-def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: tg.dtype | None = None) -> Tensor:
     if dim is None:
         dim = _get_softmax_dim("log_softmax", input.dim(), _stacklevel)
     return tg.log_softmax(input, dim, dtype=dtype)
 
 
-def softmin(input, dim=None, _stacklevel=3, dtype=None):
+def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: tg.dtype | None = None) -> Tensor:
     """softmax(-input): the dtype cast comes first, as in PyTorch (-input.to(dtype))."""
     if dim is None:
         dim = _get_softmax_dim("softmin", input.dim(), _stacklevel)
@@ -202,7 +207,7 @@ def _dropout_inplace(input, p, training, feature, alpha):
     return input.mul_(noise.mul_(a)).add_(b)
 
 
-def dropout(input, p=0.5, training=True, inplace=False):
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Zeroes each element with probability p and scales the rest by 1 / (1 - p) (training only)."""
     _check_p(p)
     if inplace:
@@ -235,22 +240,22 @@ def _feature_dropout(name, input, p, training, inplace, batched_dim, alpha=False
     return result.squeeze(0) if unbatched else result
 
 
-def dropout1d(input, p=0.5, training=True, inplace=False):
+def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Zeroes whole channels of (N, C, L) or (C, L) input."""
     return _feature_dropout("dropout1d", input, p, training, inplace, 3)
 
 
-def dropout2d(input, p=0.5, training=True, inplace=False):
+def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Zeroes whole channels of (N, C, H, W) input (3-D input: (N, C, L), as PyTorch does today)."""
     return _feature_dropout("dropout2d", input, p, training, inplace, 4)
 
 
-def dropout3d(input, p=0.5, training=True, inplace=False):
+def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Zeroes whole channels of (N, C, D, H, W) or (C, D, H, W) input."""
     return _feature_dropout("dropout3d", input, p, training, inplace, 5)
 
 
-def alpha_dropout(input, p=0.5, training=False, inplace=False):
+def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False) -> Tensor:
     """Dropout for SELU networks: keeps mean and variance (dropped values become SELU's saturation)."""
     _check_p(p)
     if inplace:
@@ -258,7 +263,7 @@ def alpha_dropout(input, p=0.5, training=False, inplace=False):
     return tg.alpha_dropout(input, p, training)
 
 
-def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
+def feature_alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False) -> Tensor:
     _check_p(p)
     if inplace:
         return _dropout_inplace(input, p, training, True, True)

@@ -7,17 +7,22 @@ the im2col / col2im ops check the input's rank and sizes.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, Sequence
+
 from tensorgen import _C
+
+if TYPE_CHECKING:
+    from tensorgen._tensor import Tensor
 
 __all__ = ["linear", "bilinear", "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "unfold", "fold"]
 
 
-def linear(input, weight, bias=None):
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """y = input @ weight.T + bias over any leading dims (one GEMM)."""
     return _C.linear(input, weight, bias)
 
 
-def bilinear(input1, input2, weight, bias=None):
+def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """y[..., o] = sum_ij input1[..., i] weight[o, i, j] input2[..., j] + bias[o]."""
     return _C.bilinear(input1, input2, weight, bias)
 
@@ -56,33 +61,42 @@ def _resolve_padding(name, input, weight, padding, stride, dilation, nd):
     return input, left
 
 
-def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: int | Sequence[int] = 1,
+           padding: int | Sequence[int] | str = 0, dilation: int | Sequence[int] = 1, groups: int = 1) -> Tensor:
     """1-d convolution (cross-correlation) over (N, C, L) or (C, L); padding may be 'same' or 'valid'."""
     input, padding = _resolve_padding("conv1d", input, weight, padding, stride, dilation, 1)
     return _C.conv1d(input, weight, bias, stride, padding, dilation, groups)
 
 
-def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: int | Sequence[int] = 1,
+           padding: int | Sequence[int] | str = 0, dilation: int | Sequence[int] = 1, groups: int = 1) -> Tensor:
     """2-d convolution (cross-correlation) over (N, C, H, W) or (C, H, W); padding may be 'same' or 'valid'."""
     input, padding = _resolve_padding("conv2d", input, weight, padding, stride, dilation, 2)
     return _C.conv2d(input, weight, bias, stride, padding, dilation, groups)
 
 
-def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: int | Sequence[int] = 1,
+                     padding: int | Sequence[int] = 0, output_padding: int | Sequence[int] = 0, groups: int = 1,
+                     dilation: int | Sequence[int] = 1) -> Tensor:
     """The adjoint of conv1d (weight (C_in, C_out / groups, k))."""
     return _C.conv_transpose1d(input, weight, bias, stride, padding, output_padding, groups, dilation)
 
 
-def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: int | Sequence[int] = 1,
+                     padding: int | Sequence[int] = 0, output_padding: int | Sequence[int] = 0, groups: int = 1,
+                     dilation: int | Sequence[int] = 1) -> Tensor:
     """The adjoint of conv2d (weight (C_in, C_out / groups, kh, kw))."""
     return _C.conv_transpose2d(input, weight, bias, stride, padding, output_padding, groups, dilation)
 
 
-def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
+def unfold(input: Tensor, kernel_size: int | Sequence[int], dilation: int | Sequence[int] = 1,
+           padding: int | Sequence[int] = 0, stride: int | Sequence[int] = 1) -> Tensor:
     """Sliding blocks as columns (im2col): (N, C, H, W) -> (N, C kh kw, L); (C, H, W) -> (C kh kw, L)."""
     return _C.im2col(input, kernel_size, dilation, padding, stride)
 
 
-def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
+def fold(input: Tensor, output_size: int | Sequence[int], kernel_size: int | Sequence[int],
+         dilation: int | Sequence[int] = 1, padding: int | Sequence[int] = 0,
+         stride: int | Sequence[int] = 1) -> Tensor:
     """Columns summed back into an image (col2im): (N, C kh kw, L) -> (N, C, H, W); (C kh kw, L) -> (C, H, W)."""
     return _C.col2im(input, output_size, kernel_size, dilation, padding, stride)

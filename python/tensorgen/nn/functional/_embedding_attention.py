@@ -7,9 +7,14 @@ ops, so autograd (and double backward) comes from those ops.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, Sequence
+
 import math
 
 import tensorgen as tg
+
+if TYPE_CHECKING:
+    from tensorgen._tensor import Tensor
 
 __all__ = ["embedding", "embedding_bag", "scaled_dot_product_attention", "cosine_similarity", "pairwise_distance",
            "normalize"]
@@ -26,8 +31,8 @@ def _padding_index(op, padding_idx, num_embeddings):
     return padding_idx + num_embeddings if padding_idx < 0 else padding_idx
 
 
-def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False,
-              sparse=False):
+def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max_norm: float | None = None,
+              norm_type: float = 2.0, scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
     """Rows of weight [num_embeddings, embedding_dim] picked by the integer tensor input.
 
     padding_idx: that row gets no gradient. max_norm: the referenced rows of weight whose
@@ -74,8 +79,9 @@ def _attention_composite(query, key, value, attn_mask, dropout_p, is_causal, sca
     return tg.matmul(p, value)
 
 
-def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None,
-                                 enable_gqa=False):
+def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn_mask: Tensor | None = None,
+                                 dropout_p: float = 0.0, is_causal: bool = False, scale: float | None = None,
+                                 enable_gqa: bool = False) -> Tensor:
     """softmax(query @ key^T * scale + attn_mask) @ value for query [..., L, E], key [..., S, E],
     value [..., S, Ev]; batch dims broadcast. attn_mask: bool (True takes part) or float (added),
     broadcastable to [..., L, S]; is_causal masks key j > query i; scale defaults to 1/sqrt(E).
@@ -118,7 +124,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     return out
 
 
-def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
+def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out: Tensor | None = None) -> Tensor:
     """input / max(||input||_p along dim, eps)."""
     denom = tg.linalg.vector_norm(input, p, dim, keepdim=True).clamp_min(eps).expand_as(input)
     if out is None:
@@ -133,7 +139,7 @@ def _clamped_norm(x, dim, eps):
     return n + (n.clamp_min(eps) - n).detach()
 
 
-def cosine_similarity(x1, x2, dim=1, eps=1e-8):
+def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
     """sum(x1 / max(||x1||, eps) * x2 / max(||x2||, eps)) along dim (inputs broadcast), PyTorch's
     formulation (each input divided by its own norm first, which keeps the result in [-1, 1])."""
     dtype = tg.result_type(x1, x2) if hasattr(tg, "result_type") else x1.dtype
@@ -145,7 +151,7 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     return ((x1 / _clamped_norm(x1, dim, eps)) * (x2 / _clamped_norm(x2, dim, eps))).sum(dim)
 
 
-def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
+def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False) -> Tensor:
     """||x1 - x2 + eps||_p over the last dim (PyTorch adds eps to the difference)."""
     output_dim = max(x1.dim(), x2.dim())
     diff = x1 - x2 + eps
@@ -157,8 +163,10 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
 _BAG_MODES = ("sum", "mean", "max")
 
 
-def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale_grad_by_freq=False, mode="mean",
-                  sparse=False, per_sample_weights=None, include_last_offset=False, padding_idx=None):
+def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, max_norm: float | None = None,
+                  norm_type: float = 2, scale_grad_by_freq: bool = False, mode: str = "mean", sparse: bool = False,
+                  per_sample_weights: Tensor | None = None, include_last_offset: bool = False,
+                  padding_idx: int | None = None) -> Tensor:
     """Sums, means or maxima of bags of embedding rows, without an intermediate per-bag tensor in the
     caller: input 2-D [B, N] (B bags of N) with offsets None, or 1-D with offsets giving each bag's
     start (include_last_offset: offsets has B + 1 entries, the last one len(input)). Empty bags give

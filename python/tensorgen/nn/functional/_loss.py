@@ -9,9 +9,14 @@ left for the composites below.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, Sequence
+
 import warnings
 
 import tensorgen as tg
+
+if TYPE_CHECKING:
+    from tensorgen._tensor import Tensor
 
 __all__ = ["cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
            "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div", "cosine_embedding_loss"]
@@ -44,15 +49,17 @@ def _reduce(loss, reduction):
     return loss
 
 
-def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean",
-                  label_smoothing=0.0):
+def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average: bool | None = None,
+                  ignore_index: int = -100, reduce: bool | None = None, reduction: str = "mean",
+                  label_smoothing: float = 0.0) -> Tensor:
     """Cross entropy between the logits `input` ((C), (N, C) or (N, C, d1, ...)) and `target`: class
     indices (int64, (), (N) or (N, d1, ...)) or class probabilities (input's shape)."""
     r = _reduction(reduction, size_average, reduce)
     return tg.cross_entropy_loss(input, target, weight, _REDUCTIONS[r], ignore_index, float(label_smoothing))
 
 
-def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
+def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average: bool | None = None,
+             ignore_index: int = -100, reduce: bool | None = None, reduction: str = "mean") -> Tensor:
     """Negative log likelihood of the log-probabilities `input` at the class indices `target`."""
     r = _reduction(reduction, size_average, reduce)
     return tg.nll_loss(input, target, weight, _REDUCTIONS[r], ignore_index)
@@ -65,31 +72,35 @@ def _check_same_size(name, input, target):
                       "Please ensure they have the same size.", stacklevel=3)
 
 
-def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+def mse_loss(input: Tensor, target: Tensor, size_average: bool | None = None, reduce: bool | None = None,
+             reduction: str = "mean") -> Tensor:
     r = _reduction(reduction, size_average, reduce)
     _check_same_size("mse_loss", input, target)
     return tg.mse_loss(input, target, _REDUCTIONS[r])
 
 
-def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+def l1_loss(input: Tensor, target: Tensor, size_average: bool | None = None, reduce: bool | None = None,
+            reduction: str = "mean") -> Tensor:
     r = _reduction(reduction, size_average, reduce)
     _check_same_size("l1_loss", input, target)
     return tg.l1_loss(input, target, _REDUCTIONS[r])
 
 
-def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+def smooth_l1_loss(input: Tensor, target: Tensor, size_average: bool | None = None, reduce: bool | None = None,
+                   reduction: str = "mean", beta: float = 1.0) -> Tensor:
     r = _reduction(reduction, size_average, reduce)
     _check_same_size("smooth_l1_loss", input, target)
     return tg.smooth_l1_loss(input, target, _REDUCTIONS[r], float(beta))
 
 
-def huber_loss(input, target, reduction="mean", delta=1.0):
+def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0) -> Tensor:
     r = _reduction(reduction)
     _check_same_size("huber_loss", input, target)
     return tg.huber_loss(input, target, _REDUCTIONS[r], float(delta))
 
 
-def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
+def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average: bool | None = None,
+                         reduce: bool | None = None, reduction: str = "mean") -> Tensor:
     """-w (t log(x) + (1 - t) log(1 - x)), each log clamped at -100 like PyTorch."""
     r = _reduction(reduction, size_average, reduce)
     if tuple(target.shape) != tuple(input.shape):
@@ -98,8 +109,9 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     return tg.binary_cross_entropy(input, target, weight, _REDUCTIONS[r])
 
 
-def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None, reduction="mean",
-                                     pos_weight=None):
+def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                                     size_average: bool | None = None, reduce: bool | None = None,
+                                     reduction: str = "mean", pos_weight: Tensor | None = None) -> Tensor:
     """PyTorch's stable form: (1 - t) x + (1 + (pos_weight - 1) t) (log1p(exp(-|x|)) + max(-x, 0))."""
     r = _reduction(reduction, size_average, reduce)
     if tuple(target.shape) != tuple(input.shape):
@@ -107,7 +119,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     return tg.binary_cross_entropy_with_logits(input, target, weight, pos_weight, _REDUCTIONS[r])
 
 
-def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+def kl_div(input: Tensor, target: Tensor, size_average: bool | None = None, reduce: bool | None = None,
+           reduction: str = "mean", log_target: bool = False) -> Tensor:
     """KL divergence with `input` as log-probabilities: target (log target) * (log target - input)."""
     r = _reduction(reduction, size_average, reduce, allowed=("none", "mean", "sum", "batchmean"))
     if r == "mean":
@@ -121,7 +134,9 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     return tg.kl_div(input, target, _REDUCTIONS[r], log_target=log_target)
 
 
-def cosine_embedding_loss(input1, input2, target, margin=0.0, size_average=None, reduce=None, reduction="mean"):
+def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0,
+                          size_average: bool | None = None, reduce: bool | None = None,
+                          reduction: str = "mean") -> Tensor:
     """1 - cos(x1, x2) where target is 1, max(0, cos(x1, x2) - margin) where it is -1; inputs (N, D) or
     (D) with target (N) or (), cosine over the last dim (PyTorch's eps 1e-12 on the squared norms)."""
     r = _reduction(reduction, size_average, reduce)

@@ -3,7 +3,12 @@ native_batch_norm, native_layer_norm, native_group_norm, native_rms_norm (statis
 normalized result in one pass over each row or channel)."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, Sequence
+
 import tensorgen as tg
+
+if TYPE_CHECKING:
+    from tensorgen._tensor import Tensor
 
 __all__ = ["batch_norm", "layer_norm", "group_norm", "rms_norm"]
 
@@ -12,7 +17,8 @@ def _shape(normalized_shape):
     return (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
 
 
-def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
+def batch_norm(input: Tensor, running_mean: Tensor, running_var: Tensor, weight: Tensor | None = None,
+               bias: Tensor | None = None, training: bool = False, momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
     """Normalizes each channel (dim 1) of `input` (N, C, *). training: with the batch's statistics,
     and running_mean/running_var (when given) are updated in place:
     running = (1 - momentum) * running + momentum * batch (the unbiased variance for running_var);
@@ -28,13 +34,16 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     return out
 
 
-def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+def layer_norm(input: Tensor, normalized_shape: int | Sequence[int], weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
     return tg.native_layer_norm(input, _shape(normalized_shape), weight, bias, float(eps))[0]
 
 
-def rms_norm(input, normalized_shape, weight=None, eps=None):
+def rms_norm(input: Tensor, normalized_shape: int | Sequence[int], weight: Tensor | None = None,
+             eps: float | None = None) -> Tensor:
     return tg.native_rms_norm(input, _shape(normalized_shape), weight, None if eps is None else float(eps))[0]
 
 
-def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bias: Tensor | None = None,
+               eps: float = 1e-5) -> Tensor:
     return tg.native_group_norm(input, weight, bias, int(num_groups), float(eps))[0]

@@ -7,10 +7,15 @@ generated ops (cat, index_select, reshape, permute), so autograd comes from thos
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, Sequence
+
 import math
 import numbers
 
 import tensorgen as tg
+
+if TYPE_CHECKING:
+    from tensorgen._tensor import Tensor
 
 __all__ = [
     "max_pool1d", "max_pool2d", "max_pool1d_with_indices", "max_pool2d_with_indices",
@@ -84,40 +89,48 @@ def _stride(stride, op):
 
 # ----------------------------------------------------------------------------- max pooling
 
-def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-                            return_indices=True):
+def max_pool2d_with_indices(input: Tensor, kernel_size: int | Sequence[int], stride: int | Sequence[int] | None = None,
+                            padding: int | Sequence[int] = 0, dilation: int | Sequence[int] = 1,
+                            ceil_mode: bool = False, return_indices: bool = True) -> tuple[Tensor, Tensor]:
     """(values, indices): indices are int64 positions in the flattened H*W plane of the input."""
     return tg.max_pool2d_with_indices(input, _tuple(kernel_size, 2, "max_pool2d", "kernel_size"),
                                       _stride(stride, "max_pool2d"), _tuple(padding, 2, "max_pool2d", "padding"),
                                       _tuple(dilation, 2, "max_pool2d", "dilation"), ceil_mode)
 
 
-def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+def max_pool2d(input: Tensor, kernel_size: int | Sequence[int], stride: int | Sequence[int] | None = None,
+               padding: int | Sequence[int] = 0, dilation: int | Sequence[int] = 1, ceil_mode: bool = False,
+               return_indices: bool = False) -> Any:
     values, indices = max_pool2d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode)
     return (values, indices) if return_indices else values
 
 
-def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-                            return_indices=True):
+def max_pool1d_with_indices(input: Tensor, kernel_size: int | Sequence[int], stride: int | Sequence[int] | None = None,
+                            padding: int | Sequence[int] = 0, dilation: int | Sequence[int] = 1,
+                            ceil_mode: bool = False, return_indices: bool = True) -> tuple[Tensor, Tensor]:
     k, s, p, d = _pool1d_args(input, "max_pool1d", kernel_size, stride, padding, dilation, ceil_mode)
     values, indices = tg.max_pool2d_with_indices(input.unsqueeze(-2), k, s, p, d, ceil_mode)
     return values.squeeze(-2), indices.squeeze(-2)  # in a (1, L) plane the index is the position along L
 
 
-def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+def max_pool1d(input: Tensor, kernel_size: int | Sequence[int], stride: int | Sequence[int] | None = None,
+               padding: int | Sequence[int] = 0, dilation: int | Sequence[int] = 1, ceil_mode: bool = False,
+               return_indices: bool = False) -> Any:
     values, indices = max_pool1d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode)
     return (values, indices) if return_indices else values
 
 
 # ----------------------------------------------------------------------------- average pooling
 
-def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
-               divisor_override=None):
+def avg_pool2d(input: Tensor, kernel_size: int | Sequence[int], stride: int | Sequence[int] | None = None,
+               padding: int | Sequence[int] = 0, ceil_mode: bool = False, count_include_pad: bool = True,
+               divisor_override: int | None = None) -> Tensor:
     return tg.avg_pool2d(input, _tuple(kernel_size, 2, "avg_pool2d", "kernel_size"), _stride(stride, "avg_pool2d"),
                          _tuple(padding, 2, "avg_pool2d", "padding"), ceil_mode, count_include_pad, divisor_override)
 
 
-def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+def avg_pool1d(input: Tensor, kernel_size: int | Sequence[int], stride: int | Sequence[int] | None = None,
+               padding: int | Sequence[int] = 0, ceil_mode: bool = False, count_include_pad: bool = True) -> Tensor:
     k, s, p, _ = _pool1d_args(input, "avg_pool1d", kernel_size, stride, padding, 1, ceil_mode)
     return tg.avg_pool2d(input.unsqueeze(-2), k, s, p, ceil_mode, count_include_pad).squeeze(-2)
 
@@ -139,31 +152,33 @@ def _adaptive_size(input, output_size, n, op):
     return [input.shape[input.dim() - n + i] if v is None else int(v) for i, v in enumerate(sizes)]
 
 
-def adaptive_avg_pool2d(input, output_size):
+def adaptive_avg_pool2d(input: Tensor, output_size: int | Sequence[int]) -> Tensor:
     return tg.adaptive_avg_pool2d(input, _adaptive_size(input, output_size, 2, "adaptive_avg_pool2d"))
 
 
-def adaptive_avg_pool1d(input, output_size):
+def adaptive_avg_pool1d(input: Tensor, output_size: int | Sequence[int]) -> Tensor:
     size = _adaptive_size(input, output_size, 1, "adaptive_avg_pool1d")
     return tg.adaptive_avg_pool2d(input.unsqueeze(-2), [1] + size).squeeze(-2)
 
 
-def adaptive_max_pool2d_with_indices(input, output_size, return_indices=True):
+def adaptive_max_pool2d_with_indices(input: Tensor, output_size: int | Sequence[int],
+                                     return_indices: bool = True) -> tuple[Tensor, Tensor]:
     return tg.adaptive_max_pool2d(input, _adaptive_size(input, output_size, 2, "adaptive_max_pool2d"))
 
 
-def adaptive_max_pool2d(input, output_size, return_indices=False):
+def adaptive_max_pool2d(input: Tensor, output_size: int | Sequence[int], return_indices: bool = False) -> Any:
     values, indices = adaptive_max_pool2d_with_indices(input, output_size)
     return (values, indices) if return_indices else values
 
 
-def adaptive_max_pool1d_with_indices(input, output_size, return_indices=True):
+def adaptive_max_pool1d_with_indices(input: Tensor, output_size: int | Sequence[int],
+                                     return_indices: bool = True) -> tuple[Tensor, Tensor]:
     size = _adaptive_size(input, output_size, 1, "adaptive_max_pool1d")
     values, indices = tg.adaptive_max_pool2d(input.unsqueeze(-2), [1] + size)
     return values.squeeze(-2), indices.squeeze(-2)
 
 
-def adaptive_max_pool1d(input, output_size, return_indices=False):
+def adaptive_max_pool1d(input: Tensor, output_size: int | Sequence[int], return_indices: bool = False) -> Any:
     values, indices = adaptive_max_pool1d_with_indices(input, output_size)
     return (values, indices) if return_indices else values
 
@@ -189,7 +204,7 @@ def _source_index(n, left, right, mode):
     return out
 
 
-def pad(input, pad, mode="constant", value=None):
+def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float | None = None) -> Tensor:
     """torch.nn.functional.pad: pad = (last_left, last_right, 2nd_last_left, ...). Negative
     padding crops. constant pads any number of dims; reflect / replicate / circular pad the last 1,
     2 or 3 dims of a batched or unbatched input."""
@@ -258,8 +273,10 @@ def pad(input, pad, mode="constant", value=None):
 _INTERP_MODES = ("nearest", "linear", "bilinear", "bicubic", "trilinear", "area", "nearest-exact")
 
 
-def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
-                recompute_scale_factor=None, antialias=False):
+def interpolate(input: Tensor, size: int | Sequence[int] | None = None,
+                scale_factor: float | Sequence[float] | None = None, mode: str = "nearest",
+                align_corners: bool | None = None, recompute_scale_factor: bool | None = None,
+                antialias: bool = False) -> Tensor:
     """torch.nn.functional.interpolate for 3-d and 4-d inputs: nearest, linear (3-d), bilinear
     (4-d) and area. The output size is `size`, or floor(in * scale_factor); a given scale factor
     also sets where output pixels sample the input (1 / scale_factor), unless
@@ -320,7 +337,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
 
 # ----------------------------------------------------------------------------- pixel shuffle
 
-def pixel_shuffle(input, upscale_factor):
+def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
     """(*, C*r*r, H, W) -> (*, C, H*r, W*r)."""
     r = int(upscale_factor)
     if input.dim() < 3:
@@ -338,7 +355,7 @@ def pixel_shuffle(input, upscale_factor):
     return x.reshape(batch + [c // (r * r), h * r, w * r])
 
 
-def pixel_unshuffle(input, downscale_factor):
+def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
     """(*, C, H*r, W*r) -> (*, C*r*r, H, W)."""
     r = int(downscale_factor)
     if input.dim() < 3:

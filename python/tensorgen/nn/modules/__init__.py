@@ -1,7 +1,7 @@
 """tg.nn.modules: one module per layer family, as in torch.nn.modules."""
 from tensorgen.nn.modules import (activation, container, conv, dropout, flatten, linear, loss, module, normalization,
                                   pooling, rnn, sparse, transformer)
-from tensorgen.nn.modules.module import Module
+from tensorgen.nn.modules.module import Module as Module
 from tensorgen.nn.modules.container import *  # noqa: F401,F403
 from tensorgen.nn.modules.linear import *  # noqa: F401,F403
 from tensorgen.nn.modules.flatten import *  # noqa: F401,F403

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 from collections import OrderedDict, namedtuple
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Mapping
 
 from tensorgen.autograd._param_grads import clear_grads
 from tensorgen import _C
@@ -87,7 +87,7 @@ class Module:
     training: bool
     call_super_init: bool = False
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         if args or kwargs:
             raise TypeError(f"{type(self).__name__}.__init__() got unexpected arguments: {args} {kwargs}")
         # object.__setattr__: our own __setattr__ needs these dicts to exist already
@@ -104,7 +104,7 @@ class Module:
         object.__setattr__(self, "_state_dict_hooks", OrderedDict())
         object.__setattr__(self, "_load_state_dict_post_hooks", OrderedDict())
 
-    def forward(self, *args, **kwargs):
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
 
     # ------------------------------------------------------------------ registration
@@ -362,7 +362,7 @@ class Module:
                     module._buffers[key] = fn(buf)
         return self
 
-    def to(self, *args, **kwargs) -> "Module":
+    def to(self, *args: Any, **kwargs: Any) -> "Module":
         """to(device), to(dtype), to(device, dtype), to(tensor): moves/casts parameters and buffers
         in place. A dtype applies to floating-point tensors only (integer buffers keep theirs)."""
         dev = kwargs.pop("device", None)
@@ -425,7 +425,8 @@ class Module:
             if buf is not None and name not in self._non_persistent_buffers_set:
                 destination[prefix + name] = buf if keep_vars else buf.detach()
 
-    def state_dict(self, *args, destination=None, prefix: str = "", keep_vars: bool = False):
+    def state_dict(self, *args: Any, destination: dict[str, Any] | None = None, prefix: str = "",
+                   keep_vars: bool = False) -> dict[str, Any]:
         """An OrderedDict of every parameter and persistent buffer by dotted name (`0.weight`,
         `bn.running_mean`), in PyTorch's order: a module's own parameters, then its buffers, then
         each child's entries. Values are detached tensors sharing the module's storage."""
@@ -497,7 +498,8 @@ class Module:
                     elif input_name[0] not in local_state:
                         unexpected_keys.append(key)
 
-    def load_state_dict(self, state_dict, strict: bool = True, assign: bool = False):
+    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True,
+                        assign: bool = False) -> _IncompatibleKeys:
         """Copies parameters and buffers from state_dict into this module (in place, no autograd).
 
         strict=True: a missing or unexpected key is an error. A shape mismatch is always an error.
@@ -570,7 +572,7 @@ class Module:
             self._forward_hooks.move_to_end(handle.id, last=False)
         return handle
 
-    def _call_impl(self, *args, **kwargs):
+    def _call_impl(self, *args: Any, **kwargs: Any) -> Any:
         if not (self._forward_pre_hooks or self._forward_hooks):
             return self.forward(*args, **kwargs)  # the common case: no Python work beyond the call
         for hook_id, hook in list(self._forward_pre_hooks.items()):

@@ -3,9 +3,12 @@ every rank of a process group (torch.nn.SyncBatchNorm's semantics), so N ranks w
 normalize exactly like one process with batch N*B."""
 from __future__ import annotations
 
+from typing import Any
+
 from tensorgen import _C
 from tensorgen import distributed as dist
 from tensorgen.autograd.function import Function
+from tensorgen.nn.modules.module import Module
 from tensorgen.nn.modules.normalization import _BatchNorm
 
 __all__ = ["SyncBatchNorm"]
@@ -124,7 +127,7 @@ class SyncBatchNorm(_BatchNorm):
         return y
 
     @classmethod
-    def convert_sync_batchnorm(cls, module, process_group=None):
+    def convert_sync_batchnorm(cls, module: Module, process_group: Any = None) -> Module:
         """Returns `module` with every BatchNorm*d replaced by a SyncBatchNorm carrying the same
         parameters, buffers and mode (recursively)."""
         out = module

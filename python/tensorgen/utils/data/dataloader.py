@@ -21,6 +21,7 @@ import queue as _queue
 import random
 import sys
 import traceback
+from typing import Any, Callable, Iterable, Iterator
 
 from tensorgen.utils.data._collate import default_collate, default_convert
 from tensorgen.utils.data.dataset import IterableDataset
@@ -461,10 +462,13 @@ class DataLoader:
 
     __initialized = False
 
-    def __init__(self, dataset, batch_size=1, shuffle=None, sampler=None, batch_sampler=None, num_workers=0,
-                 collate_fn=None, pin_memory=False, drop_last=False, timeout=0, worker_init_fn=None,
-                 multiprocessing_context=None, generator=None, *, prefetch_factor=None, persistent_workers=False,
-                 pin_memory_device="", in_order=True):
+    def __init__(self, dataset: Any, batch_size: int | None = 1, shuffle: bool | None = None,
+                 sampler: Sampler | Iterable[Any] | None = None,
+                 batch_sampler: Sampler | Iterable[list[Any]] | None = None, num_workers: int = 0,
+                 collate_fn: Callable[[list[Any]], Any] | None = None, pin_memory: bool = False,
+                 drop_last: bool = False, timeout: float = 0, worker_init_fn: Callable[[int], None] | None = None,
+                 multiprocessing_context: Any = None, generator: Any = None, *, prefetch_factor: int | None = None,
+                 persistent_workers: bool = False, pin_memory_device: str = "", in_order: bool = True) -> None:
         if not isinstance(num_workers, builtins.int) or num_workers < 0:
             raise ValueError("num_workers option should be non-negative; use num_workers=0 to disable "
                              f"multiprocessing, got num_workers={num_workers}")
@@ -530,7 +534,7 @@ class DataLoader:
     def _get_iterator(self):
         return _SingleProcessIter(self) if self.num_workers == 0 else _MultiProcessIter(self)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Any]:
         if self.persistent_workers and self.num_workers > 0:
             if self._iterator is None or self._iterator._shutdown:
                 self._iterator = self._get_iterator()

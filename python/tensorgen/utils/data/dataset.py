@@ -4,8 +4,12 @@ from __future__ import annotations
 import bisect
 import builtins
 import math
+from typing import TYPE_CHECKING, Any, Iterator
 
 from tensorgen.utils.data.sampler import _randperm
+
+if TYPE_CHECKING:
+    from tensorgen._tensor import Tensor
 
 __all__ = ["Dataset", "IterableDataset", "TensorDataset", "Subset", "ConcatDataset", "ChainDataset", "random_split"]
 
@@ -14,7 +18,7 @@ class Dataset:
     """A map-style dataset: subclasses define __getitem__(index) and usually __len__.
     An optional __getitems__(indices) returns a whole batch at once (the loader uses it)."""
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must define __getitem__")
 
     def __add__(self, other):
@@ -25,7 +29,7 @@ class IterableDataset(Dataset):
     """A dataset that is a stream: subclasses define __iter__. With num_workers > 0 every worker
     iterates its own copy; use get_worker_info() in __iter__ to split the stream between them."""
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Any]:
         raise NotImplementedError(f"{type(self).__name__} must define __iter__")
 
     def __add__(self, other):
@@ -35,12 +39,12 @@ class IterableDataset(Dataset):
 class TensorDataset(Dataset):
     """Samples are tuples of the tensors' rows: dataset[i] == (t[i] for t in tensors)."""
 
-    def __init__(self, *tensors):
+    def __init__(self, *tensors: Tensor) -> None:
         assert all(tensors[0].size(0) == t.size(0) for t in tensors), (
             f"Size mismatch between tensors: first dimensions {[t.size(0) for t in tensors]}")
         self.tensors = tensors
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: Any) -> tuple[Tensor, ...]:
         if type(index) is builtins.int:  # the DataLoader's case: select() skips the indexing parser (~8x faster)
             return tuple(t.select(0, index) for t in self.tensors)
         return tuple(t[index] for t in self.tensors)
@@ -52,7 +56,7 @@ class TensorDataset(Dataset):
 class Subset(Dataset):
     """The samples of dataset at the given indices, in that order."""
 
-    def __init__(self, dataset, indices):
+    def __init__(self, dataset: Dataset, indices: Any) -> None:
         self.dataset, self.indices = dataset, indices
 
     def __getitem__(self, idx):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -19,8 +20,8 @@ class DistributedSampler(Sampler):
     each epoch (the same e on every rank) to get a new order that all ranks agree on.
     num_replicas/rank default to the process group's world size and rank."""
 
-    def __init__(self, dataset, num_replicas: int | None = None, rank: int | None = None, shuffle: bool = True,
-                 seed: int = 0, drop_last: bool = False):
+    def __init__(self, dataset: Any, num_replicas: int | None = None, rank: int | None = None, shuffle: bool = True,
+                 seed: int = 0, drop_last: bool = False) -> None:
         if num_replicas is None or rank is None:
             from tensorgen import distributed as dist
             if not dist.is_initialized():

@@ -175,7 +175,7 @@ def test_to_positional_forms():
 @pytest.mark.parametrize("args, kwargs", [
     ((tg.float64, "cpu"), {}),  # no to(dtype, device)
     (("cpu", "cpu"), {}),
-    ((1.5,), {}),
+    ((1.5,), {}),  # deliberate: PyTorch makes a float64 tensor of the number and converts to float64
     ((tg.float64, 1), {}),  # non_blocking must be a bool
     ((), {"other": tg.ones(1)}),  # other= is positional only (as in PyTorch)
     ((tg.float64,), {"dtype": tg.float32}),

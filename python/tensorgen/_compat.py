@@ -215,6 +215,13 @@ def _size_args(op: str, size):
     return size
 
 
+def _options(op: str, self, dtype, device, requires_grad):
+    """new_*'s dtype and device (self's unless given); the factory checks their types."""
+    if not isinstance(requires_grad, builtins.bool):
+        raise TypeError(f"[{op}] argument 'requires_grad' must be bool, not {builtins.type(requires_grad).__name__}")
+    return (self.dtype if dtype is None else dtype), (self.device if device is None else device)
+
+
 def _finish(t, requires_grad):
     if requires_grad:
         t.requires_grad_(True)
@@ -223,32 +230,34 @@ def _finish(t, requires_grad):
 
 def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
     """An uninitialized tensor with self's dtype and device unless given."""
-    return _finish(_C.empty(_size_args("new_empty", size), dtype=dtype or self.dtype, device=device or self.device),
-                   requires_grad)
+    dt, dev = _options("new_empty", self, dtype, device, requires_grad)
+    return _finish(_C.empty(_size_args("new_empty", size), dtype=dt, device=dev), requires_grad)
 
 
 def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
     """A tensor of zeros with self's dtype and device unless given."""
-    return _finish(_C.zeros(_size_args("new_zeros", size), dtype=dtype or self.dtype, device=device or self.device),
-                   requires_grad)
+    dt, dev = _options("new_zeros", self, dtype, device, requires_grad)
+    return _finish(_C.zeros(_size_args("new_zeros", size), dtype=dt, device=dev), requires_grad)
 
 
 def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
     """A tensor of ones with self's dtype and device unless given."""
-    return _finish(_C.ones(_size_args("new_ones", size), dtype=dtype or self.dtype, device=device or self.device),
-                   requires_grad)
+    dt, dev = _options("new_ones", self, dtype, device, requires_grad)
+    return _finish(_C.ones(_size_args("new_ones", size), dtype=dt, device=dev), requires_grad)
 
 
 def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
     """A tensor filled with fill_value, with self's dtype and device unless given."""
-    return _finish(_C.full(size, fill_value, dtype=dtype or self.dtype, device=device or self.device), requires_grad)
+    dt, dev = _options("new_full", self, dtype, device, requires_grad)
+    return _finish(_C.full(size, fill_value, dtype=dt, device=dev), requires_grad)
 
 
 def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
     """A copy of data with self's dtype and device unless given (PyTorch: the data's own dtype is
     not inferred, so x.new_tensor([1, 2]) has x's dtype)."""
     from tensorgen._tensor import tensor
-    return tensor(data, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+    dt, dev = _options("new_tensor", self, dtype, device, requires_grad)
+    return tensor(data, dtype=dt, device=dev, requires_grad=requires_grad)
 
 
 def _get_data(self):

@@ -68,6 +68,8 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("bernoulli", "extra positional"): "no bernoulli(x, p) overload: use x.bernoulli_(p) or tg.bernoulli(p_tensor)",
     ("fill_", "error: value is a 1-D tensor"): "fill_ takes a number or a 0-d tensor only (TypeError; PyTorch's "
                                                  "fill_.Tensor overload raises RuntimeError)",
+    ("conv1d", "str"): "no padding='same'/'valid' string overload (TypeError; PyTorch checks the string)",
+    ("conv2d", "str"): "no padding='same'/'valid' string overload (TypeError; PyTorch checks the string)",
     # Features tensorgen does not have.
     ("embedding", "error: sparse gradient"): "no sparse tensors: sparse=True raises NotImplementedError",
     ("convolution", "error: integer input"): "convolution has floating kernels only",
@@ -298,10 +300,9 @@ def _invalid_calls(op, sample):
         if a.type in _INT_TYPES or a.type.startswith("int["):
             pos, _ = bound.get(a.name, (None, None))
             if a.name in bound or a.default is not None:
-                if not (single_intlist and pos == 0 and len(sample.args) > 1):
+                if not (single_intlist and pos == 0 and len(sample.args) > 1):  # every int parameter
                     yield ("bool for int", *_with(sample.args, sample.kwargs, pos, a.name, True, rename))
                     yield ("float for int", *_with(sample.args, sample.kwargs, pos, a.name, 1.5, rename))
-            break
     for a in params:
         # (an int[] whose default is [] takes None in PyTorch's Python API: it means the default)
         if not a.type.endswith("?") and a.default not in ("None", "[]") and a.name in bound and a.name != "self":
@@ -309,14 +310,12 @@ def _invalid_calls(op, sample):
             if single_intlist and pos == 0 and len(sample.args) > 1:
                 continue
             yield ("None for non-optional", *_with(sample.args, sample.kwargs, pos, a.name, None, rename))
-            break
     for a in params:
         if a.name in bound and a.type != "str" and a.name != "self":
             pos, _ = bound[a.name]
             if single_intlist and pos == 0 and len(sample.args) > 1:
                 continue
             yield ("str", *_with(sample.args, sample.kwargs, pos, a.name, "a", rename))
-            break
     n_positional = len([a for a in params if not a.kwarg_only])
     if not single_intlist and len(sample.args) >= 1:
         extra = list(sample.args) + [None] * (n_positional - len(sample.args)) + [1]

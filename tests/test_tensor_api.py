@@ -340,7 +340,9 @@ def test_to_dtype():
     assert x.to("cpu") is x
     assert x.to(tg.ones(1, dtype=tg.int8)).dtype == tg.int8
     with pytest.raises(TypeError):
-        x.to(3)
+        x.to(3.0)  # an int is a CUDA device index (x.to(3) is cuda:3), as in PyTorch; a float is nothing
+    with pytest.raises(TypeError):
+        x.to(tg.float64, "cpu")  # PyTorch has no to(dtype, device)
 
 
 @pytest.mark.parametrize("method, dtype", [

@@ -1,4 +1,5 @@
 #include "aten/iter/TensorIterator.h"
+#include "aten/core/DefaultDtype.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -76,7 +77,7 @@ ScalarType result_type_impl(const Range& tensors) {
     ScalarType dt = t.dtype();
     if (t.impl()->is_wrapped_number) {
       // A Python float counts as the default float dtype, a Python int as int64.
-      if (is_floating(dt)) dt = kDefaultFloat;
+      if (is_floating(dt)) dt = default_float_dtype();
       wrapped_result = promote_types(wrapped_result, dt);
     } else if (t.dim() == 0) {
       zero_result = promote_types(zero_result, dt);
@@ -140,7 +141,7 @@ void TensorIterator::compute_dtypes(TensorList inputs, const Tensor& out) {
     return;
   }
   common_dtype_ = result_type(inputs);
-  if (config_.promotion == Promotion::IntToFloat && !is_floating(common_dtype_)) common_dtype_ = kDefaultFloat;
+  if (config_.promotion == Promotion::IntToFloat && !is_floating(common_dtype_)) common_dtype_ = default_float_dtype();
   ScalarType result = config_.promotion == Promotion::AlwaysBool ? ScalarType::Bool : common_dtype_;
   if (out.defined()) {
     TG_CHECK(can_cast(result, out.dtype()), "[", config_.op, "] result type ", to_string(result),

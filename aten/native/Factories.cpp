@@ -1,4 +1,5 @@
 // Factory composites: fill an `empty` tensor of the requested dtype and device.
+#include "aten/core/DefaultDtype.h"
 #include "kernels/arange.h"
 #include "kernels/empty_like.h"
 #include "kernels/full.h"
@@ -19,16 +20,16 @@ Tensor full(IntArrayRef size, const Scalar& fill_value, std::optional<ScalarType
   // Like PyTorch: the fill value's kind picks the dtype (bool, int64, default float).
   ScalarType dt = dtype.value_or(fill_value.is_bool() ? ScalarType::Bool
                                  : fill_value.is_integral() ? ScalarType::Int64
-                                                            : kDefaultFloat);
+                                                            : default_float_dtype());
   Tensor t = tg::empty(size, dt, device);
   tg::fill_(t, fill_value);
   return t;
 }
 Tensor zeros(IntArrayRef size, std::optional<ScalarType> dtype, std::optional<Device> device) {
-  return full(size, Scalar(int64_t(0)), dtype.value_or(kDefaultFloat), device);
+  return full(size, Scalar(int64_t(0)), dtype.value_or(default_float_dtype()), device);
 }
 Tensor ones(IntArrayRef size, std::optional<ScalarType> dtype, std::optional<Device> device) {
-  return full(size, Scalar(int64_t(1)), dtype.value_or(kDefaultFloat), device);
+  return full(size, Scalar(int64_t(1)), dtype.value_or(default_float_dtype()), device);
 }
 Tensor empty_like(const Tensor& self, std::optional<ScalarType> dtype, std::optional<Device> device) {
   return empty_like_layout(self, dtype.value_or(self.dtype()), device.value_or(self.device()));

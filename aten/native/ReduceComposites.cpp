@@ -1,6 +1,7 @@
 // Reductions written with other ops (issue 9, Part B): var_mean, std_mean, aminmax, nanmean and
 // logsumexp. The first four are `kind: composite` (autograd through the ops they call);
 // logsumexp has its own derivative (derivatives.yaml), so the ops below run without autograd.
+#include "aten/core/DefaultDtype.h"
 #include <tuple>
 
 #include "aten/core/Tensor.h"
@@ -58,7 +59,7 @@ Tensor nanmean(const Tensor& self, std::optional<IntArrayRef> dim, bool keepdim,
 }
 
 Tensor logsumexp(const Tensor& self, IntArrayRef dim, bool keepdim) {
-  Tensor x = is_floating(self.dtype()) ? self : tg::to(self, kDefaultFloat);
+  Tensor x = is_floating(self.dtype()) ? self : tg::to(self, default_float_dtype());
   if (x.numel() == 0) return tg::log(tg::sum(tg::exp(x), dim, keepdim));  // log(0) = -inf
   // Shift each slice by its max; an infinite max (all -inf, or a +inf) shifts by 0 so that
   // inf - inf does not make a nan.

@@ -147,6 +147,9 @@ void parse_default(FunctionParameter& p, std::string_view d, const char* text) {
       if (d.size() >= 2 && d.front() == '[' && d.back() == ']') {
         std::string_view body = trim(d.substr(1, d.size() - 2));
         ok = true;
+        // PyTorch's Python API shows an empty-list default as None (`amin(x, dim=None)` is
+        // amin over all dims): None is accepted and means the default.
+        if (body.empty()) p.allow_none = true;
         if (!body.empty())
           for (std::string_view item : split_top_level(body)) {
             if (!parse_int(item, v)) ok = false;
@@ -164,6 +167,21 @@ void parse_default(FunctionParameter& p, std::string_view d, const char* text) {
   if (!ok) bad_signature(text, "bad default '" + std::string(d) + "' for " + p.type_text + " " + p.name);
 }
 
+// Parameters that tensorgen's schema makes optional only because it folds several PyTorch
+// overloads into one (`eye(n, m=None)` for eye(n) and eye(n, m); `squeeze(x, dim=None)` for
+// squeeze(x) and squeeze(x, dim)). PyTorch's Python API has no None for them: they may be
+// omitted, but `tg.eye(4, None)` is a TypeError there and here. Found by
+// tests/test_differential_torch.py.
+bool none_only_by_omission(std::string_view op, std::string_view param) {
+  static const std::pair<std::string_view, std::string_view> table[] = {
+      {"eye", "m"},
+      {"squeeze", "dim"},
+  };
+  for (auto& [o, p] : table)
+    if (o == op && p == param) return true;
+  return false;
+}
+
 bool is_identifier(std::string_view s) {
   if (s.empty() || !(std::isalpha((unsigned char)s[0]) || s[0] == '_')) return false;
   return std::all_of(s.begin(), s.end(), [](char c) { return std::isalnum((unsigned char)c) || c == '_'; });
@@ -173,18 +191,42 @@ bool is_identifier(std::string_view s) {
 // Type checks (hot path: exact builtin types first, the generic protocols after)
 // ---------------------------------------------------------------------------------------------
 
-// int: Python int or bool, or anything with __index__ (NumPy ints) that is neither a float
-// nor a tensor.
+// NumPy's bool scalar (numpy.bool, numpy.bool_ before NumPy 2): a bool, never an int.
+inline bool is_numpy_bool(PyObject* o) {
+  const char* n = Py_TYPE(o)->tp_name;
+  return std::strcmp(n, "numpy.bool") == 0 || std::strcmp(n, "numpy.bool_") == 0;
+}
+
+// int, as strict as PyTorch's THPUtils_checkLong: a Python int or anything with __index__
+// (NumPy ints), but never a bool (`tg.sum(x, True)` must not mean dim=1), a float or a tensor.
 inline bool is_int_like(PyObject* o) {
-  if (PyLong_CheckExact(o) || PyBool_Check(o)) return true;
-  if (PyFloat_Check(o) || is_tensor(o)) return false;
+  if (PyLong_CheckExact(o)) return true;
+  if (PyBool_Check(o) || PyFloat_Check(o) || is_tensor(o) || is_numpy_bool(o)) return false;
   return PyLong_Check(o) || PyIndex_Check(o);
 }
 
+// A tensor standing in for an int, as PyTorch allows: an integer (not bool) tensor that does not
+// require grad, 0-d for an `int` parameter, any one-element shape inside an int list
+// (`x.sum(dim=(0, t))`, `tg.ones(t, 3)`).
+inline bool is_int_tensor(PyObject* o, bool any_one_element) {
+  if (!is_tensor(o)) return false;
+  const Tensor& t = unpack_tensor(o);
+  if (!is_integral(t.dtype(), /*include_bool=*/false)) return false;
+  return any_one_element ? t.numel() == 1 : (t.dim() == 0 && !t.requires_grad());
+}
+
+inline bool is_int_list_item(PyObject* o) { return is_int_like(o) || is_int_tensor(o, true); }
+
+// float, as PyTorch's DOUBLE: a Python float or int (bool included, as in PyTorch), a NumPy
+// number, or a 0-d tensor that does not require grad.
 inline bool is_float_like(PyObject* o) {
   if (PyFloat_CheckExact(o) || PyLong_CheckExact(o)) return true;
   if (PyFloat_Check(o) || PyLong_Check(o)) return true;
-  return !is_tensor(o) && is_number(o);  // NumPy scalars
+  if (is_tensor(o)) {
+    const Tensor& t = unpack_tensor(o);
+    return t.dim() == 0 && !t.requires_grad();
+  }
+  return is_number(o);  // NumPy scalars
 }
 
 inline bool is_number_fast(PyObject* o) {
@@ -259,7 +301,11 @@ std::string plural(Py_ssize_t n, const char* word) { return str(n, " ", word, n 
 // Conversions used by the accessors
 // ---------------------------------------------------------------------------------------------
 
-[[noreturn]] void overflow_error(const FunctionSignature& sig, PyObject* o) {
+// What an int that does not fit int64 raises, as in PyTorch 2.13: ValueError for an int
+// parameter, TypeError inside an int list, OverflowError for a Scalar.
+enum class IntSlot { Int, ListItem, Scalar };
+
+[[noreturn]] void overflow_error(const FunctionSignature& sig, PyObject* o, IntSlot slot) {
   PyErr_Clear();
   std::string value = "?";
   if (PyObject* s = PyObject_Str(o)) {
@@ -267,13 +313,24 @@ std::string plural(Py_ssize_t n, const char* word) { return str(n, " ", word, n 
     Py_DECREF(s);
   }
   PyErr_Clear();
-  throw Error(ErrorKind::Runtime, str("[", sig.op_name, "] Overflow when unpacking long: ", value));
+  std::string msg = str("[", sig.op_name, "] Overflow when unpacking long: ", value);
+  if (slot == IntSlot::Scalar) {
+    PyErr_SetString(PyExc_OverflowError, msg.c_str());
+    throw python_error();
+  }
+  throw Error(slot == IntSlot::Int ? ErrorKind::Value : ErrorKind::Type, msg);
 }
 
-int64_t unpack_int(const FunctionSignature& sig, PyObject* o) {
+int64_t unpack_int(const FunctionSignature& sig, PyObject* o, IntSlot slot = IntSlot::Int) {
+  if (is_tensor(o)) {  // matched by is_int_tensor: one integer element
+    const Tensor& t = unpack_tensor(o);
+    TG_CHECK_TYPE(t.numel() == 1 && is_integral(t.dtype(), /*include_bool=*/false), "[", sig.op_name,
+                  "] expected an int, not a ", t.dtype(), " tensor with ", t.numel(), " elements");
+    return item(t).to_int();
+  }
   int overflow = 0;
   long long v;
-  if (PyLong_CheckExact(o) || PyBool_Check(o)) {
+  if (PyLong_CheckExact(o)) {
     v = PyLong_AsLongLongAndOverflow(o, &overflow);
   } else {
     // __index__ runs Python code, which could drop the last other reference to o.
@@ -282,16 +339,16 @@ int64_t unpack_int(const FunctionSignature& sig, PyObject* o) {
       ~Hold() { Py_DECREF(o); }
     } hold{(Py_INCREF(o), o)};
     v = PyLong_AsLongLongAndOverflow(o, &overflow);
-    if (overflow) overflow_error(sig, o);
+    if (overflow) overflow_error(sig, o, slot);
   }
-  if (overflow) overflow_error(sig, o);
+  if (overflow) overflow_error(sig, o, slot);
   if (v == -1 && PyErr_Occurred()) throw python_error();
   return v;
 }
 
 Scalar unpack_scalar(const FunctionSignature& sig, PyObject* o) {
   if (PyBool_Check(o)) return Scalar(o == Py_True);
-  if (PyLong_Check(o)) return Scalar(unpack_int(sig, o));
+  if (PyLong_Check(o)) return Scalar(unpack_int(sig, o, IntSlot::Scalar));
   if (PyFloat_Check(o)) return Scalar(PyFloat_AS_DOUBLE(o));
   if (is_tensor(o)) {
     const Tensor& t = unpack_tensor(o);
@@ -314,17 +371,15 @@ bool FunctionParameter::check(PyObject* o, bool allow_single_int) const {
     case ParamType::Tensor: return is_tensor(o) || (number_as_tensor && is_number_fast(o));
     case ParamType::TensorList:
       return (PyTuple_Check(o) || PyList_Check(o)) && all_items(o, [](PyObject* x) { return is_tensor(x); });
-    case ParamType::Int: return is_int_like(o);
+    case ParamType::Int: return is_int_like(o) || is_int_tensor(o, false);
     case ParamType::IntList:
-      if (PyTuple_Check(o) || PyList_Check(o)) return all_items(o, is_int_like);
-      return (size > 0 || allow_single_int) && is_int_like(o);
+      // Every item is checked (PyTorch checks only the first, so that `x.sum((0, True))` passes
+      // there: a deliberate, stricter difference).
+      if (PyTuple_Check(o) || PyList_Check(o)) return all_items(o, is_int_list_item);
+      return (size > 0 || allow_single_int) && is_int_list_item(o);
     case ParamType::Double: return is_float_like(o);
-    case ParamType::Bool:
-      if (PyBool_Check(o)) return true;
-      // NumPy bool: a number that is neither int-like nor float (asking unpack_number about
-      // arbitrary __index__ objects could run their code).
-      if (PyLong_Check(o) || PyFloat_Check(o) || PyIndex_Check(o) || is_tensor(o)) return false;
-      return is_number(o) && unpack_number(o).is_bool();
+    // Only a Python bool, as in PyTorch 2.13 (a NumPy bool, an int or a tensor is a TypeError there).
+    case ParamType::Bool: return PyBool_Check(o);
     case ParamType::String: return PyUnicode_Check(o);
     case ParamType::Scalar: {
       if (is_number_fast(o)) return true;
@@ -410,6 +465,7 @@ FunctionSignature::FunctionSignature(std::string op, const char* text, bool numb
         if (q.name == p.name) bad_signature(text, "duplicate parameter '" + p.name + "'");
       parse_type(p, trim(decl.substr(0, sp)), text);
       if (eq != std::string_view::npos) parse_default(p, def, text);
+      p.none_only_by_omission = p.default_none && none_only_by_omission(op_name, p.name);
       // Numbers stand in for tensors (`x + 1`) in pointwise ops, except for the tensor an op is
       // about (a leading `input`, which decides the device; `tg.add(1, x)` is a TypeError like in
       // PyTorch, while `tg.where(c, 1, x)` is fine), a `condition`, and out= (it must be a real
@@ -444,7 +500,7 @@ FunctionSignature::Fail FunctionSignature::match(PyObject* args, PyObject* kwarg
   const Py_ssize_t nargs = args ? PyTuple_GET_SIZE(args) : 0;
   Py_ssize_t kw_left = kwargs ? PyDict_GET_SIZE(kwargs) : 0;
   // `x.view(2, 3)`: positional ints form the leading int[] (`x.view((2, 3))` takes the normal path).
-  const bool varargs = varargs_intlist && nargs > 1 && is_int_like(PyTuple_GET_ITEM(args, 0));
+  const bool varargs = varargs_intlist && nargs > 1 && is_int_list_item(PyTuple_GET_ITEM(args, 0));
 
   if (nargs > max_positional && !varargs) {
     if (!raise) return Fail::TooManyPositional;
@@ -488,7 +544,7 @@ FunctionSignature::Fail FunctionSignature::match(PyObject* args, PyObject* kwarg
       dst[i] = nullptr;
       continue;
     }
-    if (obj == Py_None ? !p.allow_none : !p.check(obj, i == 0 && varargs_intlist && position > 0)) {
+    if (obj == Py_None ? !p.allow_none || p.none_only_by_omission : !p.check(obj, i == 0 && varargs_intlist && position > 0)) {
       if (!raise) return Fail::WrongType;
       std::string where = position ? str(" (position ", position, ")") : std::string();
       raise_type_error(str("[", op_name, "] argument '", p.name, "'", where, " must be ", p.expected_name(),
@@ -639,17 +695,17 @@ std::optional<int64_t> ParsedArgs::toInt64Optional(int i) const {
 DimVector ParsedArgs::intlist(int i) const {
   const FunctionParameter& p = param(i);
   PyObject* o = args_[i];
-  if (!o) return p.default_intlist;
+  if (!o || (o == Py_None && p.allow_none && !p.optional)) return p.default_intlist;  // dim=[] given as None
   if (o == Py_None) type_error(i);
   if (PyTuple_Check(o) || PyList_Check(o)) {
     DimVector out;
     // The size is reread each step: an element's __index__ could shrink a list.
     for (Py_ssize_t k = 0; k < PySequence_Fast_GET_SIZE(o); ++k)
-      out.push_back(unpack_int(*sig_, PySequence_Fast_GET_ITEM(o, k)));
+      out.push_back(unpack_int(*sig_, PySequence_Fast_GET_ITEM(o, k), IntSlot::ListItem));
     return out;
   }
   // A lone int: int[2] 3 -> [3, 3]; int[] (the varargs form `zeros(5)`) 5 -> [5].
-  return DimVector(size_t(std::max(p.size, 1)), unpack_int(*sig_, o));
+  return DimVector(size_t(std::max(p.size, 1)), unpack_int(*sig_, o, p.size > 0 ? IntSlot::Int : IntSlot::ListItem));
 }
 
 std::optional<DimVector> ParsedArgs::intlistOptional(int i) const {
@@ -667,6 +723,11 @@ double ParsedArgs::toDouble(int i) const {
     if (v == -1.0 && PyErr_Occurred()) throw python_error();  // int too large for a float
     return v;
   }
+  if (is_tensor(o)) {  // a 0-d tensor (checked by is_float_like; rechecked: it may have changed)
+    const Tensor& t = unpack_tensor(o);
+    if (t.numel() != 1) type_error(i);
+    return item(t).to_double();
+  }
   if (is_number(o)) return unpack_number(o).to_double();
   type_error(i);
 }
@@ -681,7 +742,6 @@ bool ParsedArgs::toBool(int i) const {
   if (!o) return param(i).default_bool;
   if (o == Py_True) return true;
   if (o == Py_False) return false;
-  if (o != Py_None && !is_tensor(o) && is_number(o)) return unpack_number(o).to_bool();  // NumPy bool
   type_error(i);
 }
 

@@ -44,6 +44,7 @@ struct FunctionParameter {
   bool has_default = false;       // may be omitted
   bool default_none = false;      // omitted means None
   bool number_as_tensor = false;  // a Python number is accepted and becomes a wrapped scalar tensor
+  bool none_only_by_omission = false;  // optional in C++, but an explicit None is a TypeError (see .cpp)
   int size = 0;                   // N of int[N]; 0 for int[]
   std::string name;               // "other"
   std::string type_text;          // "Tensor?", as printed in error messages

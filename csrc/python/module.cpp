@@ -31,6 +31,7 @@ void init_autograd_bindings(py::module_& m);
 void init_cuda_bindings(py::module_& m);
 void init_generator_bindings(py::module_& m);
 void init_interop_bindings(py::module_& m);  // dlpack.cpp: DLPack, NumPy type strings
+void init_compat_bindings(py::module_& m);  // compat_bindings.cpp (tensorgen/_compat.py)
 Tensor tensor_from_numpy(py::array a);
 }  // namespace tg::python
 
@@ -94,6 +95,7 @@ PYBIND11_MODULE(_C, m) {
   m.def("manual_seed", [](int64_t seed) { tg::default_generator()->manual_seed(uint64_t(seed)); }, py::arg("seed"));
   init_generator_bindings(m);
   init_interop_bindings(m);
+  init_compat_bindings(m);
   m.def("set_num_threads", &tg::set_num_threads, py::arg("num_threads"),
         "Sets the number of threads kernels split their work across (OpenMP).");
   m.def("get_num_threads", &tg::get_num_threads);

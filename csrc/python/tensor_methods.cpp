@@ -86,6 +86,24 @@ static PyObject* m_len(PyObject* self, PyObject*) {
   TG_PY_END(nullptr)
 }
 
+// x.data = y (PyTorch's set_data): x keeps its identity (requires_grad, grad, hooks) and takes
+// y's memory, shape and strides. Unlike PyTorch, y must have x's dtype and device (a TensorImpl's
+// dtype is fixed here).
+static PyObject* m_set_data(PyObject* self, PyObject* other) {
+  TG_PY_BEGIN
+  TG_CHECK_TYPE(is_tensor(other), "[data] the new data must be a Tensor, not ", Py_TYPE(other)->tp_name);
+  const Tensor& t = unpack_tensor(self);
+  const Tensor& src = unpack_tensor(other);
+  TG_CHECK(t.dtype() == src.dtype() && t.device() == src.device(), "[data] the new data must have the tensor's "
+           "dtype and device (", t.dtype(), ", ", t.device(), "), got ", src.dtype(), ", ", src.device());
+  if (t.impl() != src.impl()) {
+    t.impl()->set_storage(src.storage());
+    t.impl()->set_sizes_and_strides(src.sizes(), src.strides(), src.storage_offset());
+  }
+  Py_RETURN_NONE;
+  TG_PY_END(nullptr)
+}
+
 // ----------------------------------------------------------------------------- NumPy
 
 static PyObject* m_numpy(PyObject* self, PyObject*) {
@@ -198,6 +216,7 @@ PyMethodDef tensor_base_methods[] = {
     TG_PY_METHOD("item", m_item, METH_NOARGS),
     TG_PY_METHOD("__len__", m_len, METH_NOARGS),
     TG_PY_METHOD("numpy", m_numpy, METH_NOARGS),
+    TG_PY_METHOD("_set_data", m_set_data, METH_O),
     {nullptr, nullptr, 0, nullptr}};
 
 PyGetSetDef tensor_base_getset[] = {

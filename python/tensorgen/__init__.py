@@ -5,7 +5,7 @@ function here (tg.add), a Tensor method (x.add, x.add_) and takes out= where the
 """
 import types as _types
 
-from tensorgen import _C
+from tensorgen import _C, _compat
 from tensorgen._C import *  # noqa: F401,F403  (generated ops, dtypes, from_numpy, manual_seed)
 from tensorgen._C import dtype, float16, bfloat16, float32, float64, uint8, int8, int16, int32, int64
 from tensorgen._C import bool as bool  # noqa: PLC0414  (shadows the builtin, like torch.bool)
@@ -36,7 +36,12 @@ short = int16
 int = int32  # noqa: A001
 long = int64
 
-__version__ = "0.1.0"
+# PyTorch-compatible helpers and legacy tensor types (tg.FloatTensor(2, 3)).
+from tensorgen._compat import (can_cast, finfo, get_default_dtype, iinfo, is_floating_point, is_tensor,  # noqa: E402
+                               numel, promote_types, result_type, set_default_dtype, show_config)
+from tensorgen._legacy_tensor_types import (BFloat16Tensor, BoolTensor, ByteTensor, CharTensor,  # noqa: E402
+                                            DoubleTensor, FloatTensor, HalfTensor, IntTensor, LongTensor,
+                                            ShortTensor)
 
 __all__ = ["Tensor", "Size", "device", "dtype", "tensor", "ops", "autograd", "no_grad", "enable_grad",
            "set_grad_enabled", "inference_mode", "is_grad_enabled", "is_inference_mode_enabled"]
@@ -45,6 +50,10 @@ __all__ = ["Tensor", "Size", "device", "dtype", "tensor", "ops", "autograd", "no
 def __getattr__(name: str) -> _types.ModuleType:
     # tensorgen.testing needs NumPy: imported on first use so `import tensorgen` stays fast
     # (DESIGN.md §9: import <= 0.1 s; NumPy alone takes ~0.15 s).
+    if name == "__version__":  # from the package metadata, read on first use (import time)
+        global __version__
+        __version__ = _compat._version()
+        return __version__
     if name in ("testing", "distributed"):  # distributed: NumPy, and mpi4py once initialized
         import importlib
         return importlib.import_module(f"tensorgen.{name}")

@@ -11,8 +11,7 @@ import operator
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 from tensorgen import _C
-from tensorgen import _indexing
-from tensorgen import _interop
+from tensorgen import _compat, _indexing, _interop, _legacy_tensor_types
 from tensorgen import autograd as _autograd
 
 if TYPE_CHECKING:
@@ -303,21 +302,9 @@ class Tensor(_Base):
 
     # -- dtype and device conversions
     def to(self, *args: Any, **kwargs: Any) -> Tensor:
-        """to(dtype), to(device), to(device, dtype), to(other_tensor), with copy= and non_blocking=."""
-        dtype, dev = kwargs.pop("dtype", None), kwargs.pop("device", None)
-        copy = kwargs.pop("copy", False)
-        non_blocking = kwargs.pop("non_blocking", False)
-        if kwargs:
-            raise TypeError(f"[to] got an unexpected keyword argument '{next(iter(kwargs))}'")
-        for a in args:
-            if isinstance(a, _C.dtype):
-                dtype = a
-            elif isinstance(a, (builtins.str, device)):
-                dev = a
-            elif isinstance(a, Tensor):
-                dtype, dev = a.dtype, a.device
-            else:
-                raise TypeError(f"[to] received an invalid argument of type {builtins.type(a).__name__}")
+        """to(dtype), to(device), to(device, dtype), to(other_tensor), each with non_blocking and
+        copy (positionally too, as in PyTorch: x.to(dtype, True) is non_blocking=True)."""
+        dev, dtype, non_blocking, copy = _compat.parse_to(args, kwargs)
         if dev is not None and device(dev).type != self.device.type:
             return _to_device(self, device(dev), dtype, copy)
         return _Base.to(self, dtype if dtype is not None else self.dtype, non_blocking, copy)
@@ -339,11 +326,7 @@ class Tensor(_Base):
         gradient: d(loss)/d(self), needed unless self has one element."""
         _autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
-    def type(self, dtype: Any = None) -> Any:
-        """x.type() -> 'tensorgen.FloatTensor' (PyTorch's legacy type names); x.type(dtype) converts."""
-        if dtype is None:
-            return f"tensorgen.{_LEGACY_TYPE_NAMES[builtins.str(self.dtype).split('.')[-1]]}"
-        return self.to(dtype)
+    type = _legacy_tensor_types.tensor_type
 
     def is_floating_point(self) -> builtins.bool:
         return self.dtype.is_floating_point
@@ -372,6 +355,9 @@ class Tensor(_Base):
         def bool(self) -> Tensor: ...
 
 
+_compat.install_tensor_methods(Tensor)  # new_zeros & co, data, H, mT, mH, nbytes
+
+
 # x.float(), x.long(), ...: shorthands for x.to(dtype), as in PyTorch.
 for _name, _dtype in (("float", _C.float32), ("double", _C.float64), ("half", _C.float16),
                       ("bfloat16", _C.bfloat16), ("long", _C.int64), ("int", _C.int32), ("short", _C.int16),
@@ -381,11 +367,6 @@ for _name, _dtype in (("float", _C.float32), ("double", _C.float64), ("half", _C
     _convert.__name__ = _name
     _convert.__doc__ = f"self.to({_dtype!r})"
     setattr(Tensor, _name, _convert)
-
-
-_LEGACY_TYPE_NAMES = {"bool": "BoolTensor", "uint8": "ByteTensor", "int8": "CharTensor", "int16": "ShortTensor",
-                      "int32": "IntTensor", "int64": "LongTensor", "float16": "HalfTensor",
-                      "bfloat16": "BFloat16Tensor", "float32": "FloatTensor", "float64": "DoubleTensor"}
 
 
 class _ToDevice(_autograd.Function):
@@ -438,7 +419,7 @@ def _infer_dtype(data, arr):
     if kind in "iu":
         return _C.int64
     if kind == "f":
-        return _C.float32
+        return _C._get_default_dtype()  # tg.set_default_dtype
     raise TypeError(f"[tensor] could not infer dtype of {builtins.type(data).__name__}")
 
 

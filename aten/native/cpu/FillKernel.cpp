@@ -1,4 +1,5 @@
 // fill_ and empty on the CPU.
+#include "aten/core/DefaultDtype.h"
 #include "aten/vec/isa.h"
 #include <cmath>
 #include <limits>
@@ -28,7 +29,7 @@ Tensor& fill_cpu(Tensor& self, const Scalar& value) {
 
 Tensor empty_cpu(IntArrayRef size, std::optional<ScalarType> dtype, std::optional<Device> device) {
   (void)device;
-  return empty_tensor(size, dtype.value_or(kDefaultFloat), Device(), "empty");
+  return empty_tensor(size, dtype.value_or(default_float_dtype()), Device(), "empty");
 }
 
 }  // namespace tg::native::CPU_CAPABILITY

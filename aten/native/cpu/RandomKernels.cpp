@@ -4,6 +4,7 @@
 // (block, lane) mapping documented in aten/core/Generator.h, so a result depends only on
 // (seed, offset, element index): the same on any thread count, and reproducible by the CUDA
 // kernels.
+#include "aten/core/DefaultDtype.h"
 #include "aten/vec/isa.h"
 #include "kernels/rand.h"
 #include "kernels/randint.h"
@@ -83,7 +84,7 @@ inline uint64_t draw64(const std::array<uint32_t, 4>& lanes, int k) {
 }
 
 ScalarType floating_dtype(const char* op, const std::optional<ScalarType>& dtype) {
-  ScalarType dt = dtype.value_or(kDefaultFloat);
+  ScalarType dt = dtype.value_or(default_float_dtype());
   if (!is_floating(dt)) dtype_not_implemented(op, dt);
   return dt;
 }

@@ -1,4 +1,5 @@
 // CPU range factories: arange, linspace, eye (PyTorch semantics).
+#include "aten/core/DefaultDtype.h"
 #include "aten/vec/isa.h"
 #include "kernels/arange.h"
 #include "kernels/eye.h"
@@ -46,7 +47,7 @@ Tensor arange_cpu(const Scalar& start, const Scalar& end, const Scalar& step, st
                   std::optional<Device> device) {
   check_cpu_device("arange", device);
   const bool all_integral = !start.is_floating_point() && !end.is_floating_point() && !step.is_floating_point();
-  const ScalarType dt = dtype.value_or(all_integral ? ScalarType::Int64 : kDefaultFloat);
+  const ScalarType dt = dtype.value_or(all_integral ? ScalarType::Int64 : default_float_dtype());
 
   // Size and bound checks use the arguments as given, before conversion to dtype (PyTorch does
   // the same, so arange(0, 5.5, dtype=int64) has 6 elements). Integers are handled exactly:
@@ -104,7 +105,7 @@ Tensor linspace_cpu(const Scalar& start, const Scalar& end, int64_t steps, std::
                     std::optional<Device> device) {
   check_cpu_device("linspace", device);
   TG_CHECK(steps >= 0, "[linspace] number of steps must be non-negative");
-  const ScalarType dt = dtype.value_or(kDefaultFloat);
+  const ScalarType dt = dtype.value_or(default_float_dtype());
   return dispatch_numeric(dt, "linspace", [&]<typename T>() {
     // PyTorch's formula: the first half counts up from start, the second half counts down from
     // end, so both endpoints are exact and the error is symmetric.
@@ -146,7 +147,7 @@ Tensor eye_cpu(int64_t n, std::optional<int64_t> m, std::optional<ScalarType> dt
   TG_CHECK(n >= 0, "[eye] n must be greater or equal to 0, got ", n);
   const int64_t cols = m.value_or(n);
   TG_CHECK(cols >= 0, "[eye] m must be greater or equal to 0, got ", cols);
-  const ScalarType dt = dtype.value_or(kDefaultFloat);
+  const ScalarType dt = dtype.value_or(default_float_dtype());
   if (!dtype_in_set(dt, DtypeSet::All)) dtype_not_implemented("eye", dt);
   const int64_t sizes[2] = {n, cols};
   Tensor out = empty_tensor(IntArrayRef(sizes, 2), dt, Device(), "eye");

@@ -1,5 +1,6 @@
 // Device copies with dtype conversion (the CUDA half of copy_ / to / clone / contiguous) and
 // fill_. Conversions follow the CPU copy kernel (convert() in CUDACommon.cuh).
+#include "aten/core/DefaultDtype.h"
 #include "aten/native/cuda/CopyKernel.h"
 #include "aten/native/cuda/Loops.cuh"
 #include "kernels/empty.h"
@@ -42,7 +43,7 @@ Tensor& fill_cuda(Tensor& self, const Scalar& value) {
 }
 
 Tensor empty_cuda(IntArrayRef size, std::optional<ScalarType> dtype, std::optional<Device> device) {
-  return empty_tensor(size, dtype.value_or(kDefaultFloat), device.value_or(Device(DeviceType::CUDA)), "empty");
+  return empty_tensor(size, dtype.value_or(default_float_dtype()), device.value_or(Device(DeviceType::CUDA)), "empty");
 }
 
 }  // namespace tg::native::cuda

@@ -3,6 +3,7 @@
 // both devices; randn matches to the last bits of the device's log/sin/cos. Argument checks run
 // by calling the CPU op on an empty shape (it validates and reserves no counters); randperm is a
 // sequential shuffle, so it runs on the host and is copied over.
+#include "aten/cuda/CUDAHooks.h"
 #include "aten/native/Copy.h"
 #include "aten/native/cuda/CUDACommon.cuh"
 #include "kernels/rand.h"
@@ -158,6 +159,9 @@ Tensor randint_cuda(int64_t low, int64_t high, IntArrayRef size, const std::opti
 
 Tensor randperm_cuda(int64_t n, const std::optional<Generator>& generator, std::optional<ScalarType> dtype,
                      std::optional<Device> device) {
+  // Device first: without a usable GPU this fails at once instead of after shuffling (and
+  // allocating) n elements on the host (randperm(2**31, device="cuda") took ~20 s and 16 GB).
+  tg::cuda::checked_device(cuda_device(device));
   Tensor host = tg::randperm(n, generator, dtype, Device());
   Tensor out = empty_tensor(host.sizes(), host.dtype(), cuda_device(device), "randperm");
   copy_into(out, host, "randperm");

@@ -1,6 +1,7 @@
 // arange, linspace and eye on CUDA. arange and linspace are computed by the CPU op and copied
 // (one host pass and one transfer: the values are identical to the CPU's by construction, and
 // the size/overflow rules live in one place); eye is a memset plus a diagonal kernel.
+#include "aten/cuda/CUDAHooks.h"
 #include "aten/native/Copy.h"
 #include "aten/native/cuda/CUDACommon.cuh"
 #include "kernels/arange.h"
@@ -28,11 +29,13 @@ __global__ void diagonal_kernel(T* out, int64_t d, int64_t cols, T one) {
 
 Tensor arange_cuda(const Scalar& start, const Scalar& end, const Scalar& step, std::optional<ScalarType> dtype,
                    std::optional<Device> device) {
+  tg::cuda::checked_device(device.value_or(Device(DeviceType::CUDA)));  // no GPU: fail before the host pass
   return to_cuda(tg::arange(start, end, step, dtype, Device()), device, "arange");
 }
 
 Tensor linspace_cuda(const Scalar& start, const Scalar& end, int64_t steps, std::optional<ScalarType> dtype,
                      std::optional<Device> device) {
+  tg::cuda::checked_device(device.value_or(Device(DeviceType::CUDA)));  // no GPU: fail before the host pass
   return to_cuda(tg::linspace(start, end, steps, dtype, Device()), device, "linspace");
 }
 

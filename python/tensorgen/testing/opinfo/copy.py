@@ -206,7 +206,10 @@ def entries():
                       error_inputs=_errors(("positional argument", lambda: _f().contiguous(1), TypeError))))
     out.append(OpInfo("to", ref=_to_ref, sample_inputs=_to_samples, result_dtype=_to_dtype, check=_to_check,
                       compute_dtype=lambda op, s: s.args[0].dtype, error_inputs=_errors(
-                          ("not a dtype", lambda: _f().to(3), TypeError),
+                          # (an int is a CUDA device index, as in PyTorch; a float is a TypeError here, while PyTorch's
+    # to() turns it into a float64 tensor and converts to its dtype: README, differences)
+    ("not a dtype", lambda: _f().to([1]), TypeError),
+    ("dtype then device", lambda: _f().to(tg.float64, "cpu"), TypeError),  # PyTorch has no to(dtype, device)
                           ("unknown device string", lambda: _f().to("float"), RuntimeError),
                           ("unknown keyword", lambda: _f().to(tg.float64, bogus=1), TypeError),
                       )))

@@ -6,7 +6,10 @@
 // size: 32-bit draws (block i/4, lane i%4) for every dtype but float64, 64-bit draws (block i/2)
 // for float64 and for random_. uniform_ on a float tensor is therefore bit-identical to rand, and
 // normal_ to randn, for the same generator state. The blocks are split across threads in fixed
-// batches, so a fill depends only on (seed, offset), never on the thread count.
+// batches, so a fill depends only on (seed, offset), never on the thread count. uniform_, normal_
+// and log_normal_ compute their affine step (from + width * u, mean + std * z) as one fma, so the
+// result is also the same on every CPU capability (a separate multiply and add would be fused by
+// the compiler in the -mfma builds only) and on CUDA.
 #include "aten/vec/isa.h"
 #include <algorithm>
 #include <cmath>
@@ -18,6 +21,7 @@
 #include "aten/dispatch/DtypeDispatch.h"
 #include "aten/native/Copy.h"
 #include "aten/parallel/Parallel.h"
+#include "aten/vec/philox.h"
 #include "ops/contiguous.h"
 #include "ops/to.h"
 #include "kernels/bernoulli.h"
@@ -134,45 +138,69 @@ Tensor& uniform_cpu(Tensor& self, double from, double to, const std::optional<Ge
   GeneratorImpl& gen = generator_or_default(generator);
   dispatch_floating(self.dtype(), "uniform_", [&]<typename T>() {
     fill_self<T>(self, "uniform_", [&](T* data, int64_t n) {
-      if constexpr (std::is_same_v<T, double>) {
-        for_each_block_parallel<2>(gen, n, [&](int64_t first, const Lanes& l, int count) {
-          for (int k = 0; k < count; ++k) data[first + k] = from + (to - from) * philox::uniform_double(draw64(l, k));
-        });
-      } else {
-        // rand's conversion (24 bits: exact in float) scaled to [from, to) in float
-        const float f = float(from), w = float(to - from);
-        for_each_block_parallel<4>(gen, n, [&](int64_t first, const Lanes& l, int count) {
-          for (int k = 0; k < count; ++k) data[first + k] = T(f + w * philox::uniform_float<24>(l[k]));
-        });
-      }
+      constexpr int per_block = std::is_same_v<T, double> ? 2 : 4;
+      constexpr int64_t kBatchElems = int64_t(vec::kPhiloxBatch) * per_block;
+      const int64_t nblocks = (n + per_block - 1) / per_block;
+      const PhiloxState st = gen.reserve_state(uint64_t(nblocks));
+      vec::for_each_philox_batch(nblocks, per_block, kGrainSize, [&](int64_t b) {
+        alignas(64) uint32_t bits[4 * vec::kPhiloxBatch];
+        vec::philox_lanes_batch(st.seed, st.offset + uint64_t(b) * vec::kPhiloxBatch, bits);
+        const int64_t first = b * kBatchElems;
+        const int count = int(std::min<int64_t>(kBatchElems, n - first));
+        if constexpr (std::is_same_v<T, double>) {
+          const double w = to - from;
+          for (int k = 0; k < count; ++k)
+            data[first + k] = std::fma(w, philox::uniform_double(philox::combine(bits[2 * k], bits[2 * k + 1])), from);
+        } else {
+          // rand's conversion (24 bits: exact in float) scaled to [from, to) in float
+          alignas(64) float u[4 * vec::kPhiloxBatch];
+          for (int k = 0; k < 4 * vec::kPhiloxBatch; ++k) u[k] = philox::uniform_float<24>(bits[k]);
+          vec::fma_affine(u, u, count, float(to - from), float(from));
+          vec::store_floats(data + first, u, count);
+        }
+      });
     });
   });
   return self;
 }
 
 namespace {
-// Every element gets g(z) for z drawn as randn draws it (Box-Muller pairs), computed in double
-// for float64 and in float otherwise.
-template <typename G>
-Tensor& fill_normal(Tensor& self, const std::optional<Generator>& generator, const char* op, const G& g) {
+// Every element gets mean + std * z (one fma) for z drawn as randn draws it (Box-Muller pairs),
+// computed in double for float64 and in float otherwise; log_normal_ takes exp of that.
+Tensor& fill_normal(Tensor& self, const std::optional<Generator>& generator, const char* op, double mean, double std,
+                    bool log_normal) {
   GeneratorImpl& gen = generator_or_default(generator);
   dispatch_floating(self.dtype(), op, [&]<typename T>() {
     fill_self<T>(self, op, [&](T* data, int64_t n) {
-      if constexpr (std::is_same_v<T, double>) {  // randn's double pairs
-        for_each_block_parallel<2>(gen, n, [&](int64_t first, const Lanes& l, int count) {
-          double z[2];
-          philox::box_muller(philox::uniform_double(draw64(l, 0)), philox::uniform_double(draw64(l, 1)), z[0], z[1]);
-          for (int k = 0; k < count; ++k) data[first + k] = g(z[k]);
-        });
-      } else {  // randn's float pairs: lanes (0, 1) and (2, 3)
-        for_each_block_parallel<4>(gen, n, [&](int64_t first, const Lanes& l, int count) {
-          float z[4];
-          for (int p = 0; p < 2; ++p)
-            philox::box_muller(philox::uniform_float<24>(l[2 * p]), philox::uniform_float<24>(l[2 * p + 1]), z[2 * p],
-                               z[2 * p + 1]);
-          for (int k = 0; k < count; ++k) data[first + k] = T(g(z[k]));
-        });
-      }
+      constexpr int per_block = std::is_same_v<T, double> ? 2 : 4;
+      constexpr int64_t kBatchElems = int64_t(vec::kPhiloxBatch) * per_block;
+      const int64_t nblocks = (n + per_block - 1) / per_block;
+      const PhiloxState st = gen.reserve_state(uint64_t(nblocks));
+      vec::for_each_philox_batch(nblocks, per_block, kMathGrainSize, [&](int64_t b) {
+        const uint64_t block0 = st.offset + uint64_t(b) * vec::kPhiloxBatch;
+        const int64_t first = b * kBatchElems;
+        const int count = int(std::min<int64_t>(kBatchElems, n - first));
+        if constexpr (std::is_same_v<T, double>) {  // randn's double pairs (libm)
+          alignas(64) uint32_t bits[4 * vec::kPhiloxBatch];
+          vec::philox_lanes_batch(st.seed, block0, bits);
+          for (int k = 0; k < count; k += 2) {
+            double z[2];
+            philox::box_muller(philox::uniform_double(philox::combine(bits[2 * k], bits[2 * k + 1])),
+                               philox::uniform_double(philox::combine(bits[2 * k + 2], bits[2 * k + 3])), z[0], z[1]);
+            for (int p = 0; p < 2 && k + p < count; ++p) {
+              const double v = std::fma(std, z[p], mean);
+              data[first + k + p] = log_normal ? std::exp(v) : v;
+            }
+          }
+        } else {  // randn's float values (aten/core/PhiloxNormal.h)
+          alignas(64) float z[4 * vec::kPhiloxBatch];
+          vec::normal_batch(st.seed, block0, z);
+          vec::fma_affine(z, z, count, float(std), float(mean));
+          if (log_normal)
+            for (int k = 0; k < count; ++k) z[k] = std::exp(z[k]);
+          vec::store_floats(data + first, z, count);
+        }
+      });
     });
   });
   return self;
@@ -181,7 +209,7 @@ Tensor& fill_normal(Tensor& self, const std::optional<Generator>& generator, con
 
 Tensor& normal_cpu(Tensor& self, double mean, double std, const std::optional<Generator>& generator) {
   TG_CHECK(std >= 0.0, "[normal_] expects std >= 0.0, but found std ", std);
-  return fill_normal(self, generator, "normal_", [mean, std](auto z) { return decltype(z)(mean) + decltype(z)(std) * z; });
+  return fill_normal(self, generator, "normal_", mean, std, false);
 }
 
 Tensor& bernoulli_float_cpu(Tensor& self, double p, const std::optional<Generator>& generator) {
@@ -220,8 +248,7 @@ Tensor& geometric_cpu(Tensor& self, double p, const std::optional<Generator>& ge
 
 Tensor& log_normal_cpu(Tensor& self, double mean, double std, const std::optional<Generator>& generator) {
   TG_CHECK(std > 0.0, "[log_normal_] expects std > 0.0, but found std=", std);
-  return fill_normal(self, generator, "log_normal_",
-                     [mean, std](auto z) { return std::exp(decltype(z)(mean) + decltype(z)(std) * z); });
+  return fill_normal(self, generator, "log_normal_", mean, std, true);
 }
 
 Tensor& cauchy_cpu(Tensor& self, double median, double sigma, const std::optional<Generator>& generator) {

@@ -3,7 +3,9 @@
 // Every value comes from Philox counters reserved from the generator, with the element ->
 // (block, lane) mapping documented in aten/core/Generator.h, so a result depends only on
 // (seed, offset, element index): the same on any thread count, and reproducible by the CUDA
-// kernels.
+// kernels. rand and randn run in batches of 16 blocks split across threads (aten/vec/philox.h);
+// float randn is aten/core/PhiloxNormal.h's transform, bit-identical on every capability and on
+// CUDA.
 #include "aten/core/DefaultDtype.h"
 #include "aten/vec/isa.h"
 #include "kernels/rand.h"
@@ -12,10 +14,12 @@
 #include "kernels/randperm.h"
 
 #include <algorithm>
+#include <cstring>
 #include <limits>
 #include <utility>
 
 #include "aten/dispatch/DtypeDispatch.h"
+#include "aten/vec/philox.h"
 
 namespace tg::native::CPU_CAPABILITY {
 
@@ -99,17 +103,26 @@ Tensor rand_cpu(IntArrayRef size, const std::optional<Generator>& generator, std
   GeneratorImpl& gen = generator_or_default(generator);
   dispatch_floating(dt, "rand", [&]<typename T>() {
     T* data = out.data<T>();
-    if constexpr (std::is_same_v<T, double>) {
-      // 53 bits need two lanes: element i = block i/2, lanes (2k, 2k+1).
-      for_each_philox_block<2>(gen, out.numel(), [&](int64_t first, const auto& lanes, int count) {
-        for (int k = 0; k < count; ++k) data[first + k] = philox::uniform_double(draw64(lanes, k));
-      });
-    } else {
-      // Element i = block i/4, lane i%4; half types are exact in float, then converted.
-      for_each_philox_block<4>(gen, out.numel(), [&](int64_t first, const auto& lanes, int count) {
-        for (int k = 0; k < count; ++k) data[first + k] = T(philox::uniform_float<uniform_digits<T>()>(lanes[k]));
-      });
-    }
+    const int64_t n = out.numel();
+    constexpr int per_block = std::is_same_v<T, double> ? 2 : 4;
+    const int64_t nblocks = (n + per_block - 1) / per_block;
+    const PhiloxState st = gen.reserve_state(uint64_t(nblocks));
+    constexpr int64_t kBatchElems = int64_t(vec::kPhiloxBatch) * per_block;
+    vec::for_each_philox_batch(nblocks, per_block, kGrainSize, [&](int64_t b) {
+      alignas(64) uint32_t bits[4 * vec::kPhiloxBatch];
+      vec::philox_lanes_batch(st.seed, st.offset + uint64_t(b) * vec::kPhiloxBatch, bits);
+      const int64_t first = b * kBatchElems;
+      const int count = int(std::min<int64_t>(kBatchElems, n - first));
+      if constexpr (std::is_same_v<T, double>) {
+        // 53 bits need two lanes: element i = block i/2, lanes (2k, 2k+1) = bits[2i], bits[2i+1].
+        for (int k = 0; k < count; ++k) data[first + k] = philox::uniform_double(philox::combine(bits[2 * k], bits[2 * k + 1]));
+      } else {
+        // Element i = block i/4, lane i%4; half types are exact in float, then converted.
+        alignas(64) float u[4 * vec::kPhiloxBatch];
+        for (int k = 0; k < 4 * vec::kPhiloxBatch; ++k) u[k] = philox::uniform_float<uniform_digits<T>()>(bits[k]);
+        vec::store_floats(data + first, u, count);
+      }
+    });
   });
   return out;
 }
@@ -122,26 +135,41 @@ Tensor randn_cpu(IntArrayRef size, const std::optional<Generator>& generator, st
   GeneratorImpl& gen = generator_or_default(generator);
   dispatch_floating(dt, "randn", [&]<typename T>() {
     T* data = out.data<T>();
-    if constexpr (std::is_same_v<T, double>) {
-      // One block = two 53-bit uniforms (lanes 0-1, 2-3) = one Box-Muller pair: element 2b is the
-      // cosine value, 2b+1 the sine value.
-      for_each_philox_block<2>(gen, out.numel(), [&](int64_t first, const auto& lanes, int count) {
-        double z[2];
-        philox::box_muller(philox::uniform_double(draw64(lanes, 0)), philox::uniform_double(draw64(lanes, 1)),
-                           z[0], z[1]);
-        for (int k = 0; k < count; ++k) data[first + k] = z[k];
-      });
-    } else {
-      // One block = two Box-Muller pairs on 24-bit uniforms: lanes (0,1) -> elements 4b, 4b+1 and
-      // lanes (2,3) -> elements 4b+2, 4b+3 (cosine first). Half types are computed in float.
-      for_each_philox_block<4>(gen, out.numel(), [&](int64_t first, const auto& lanes, int count) {
-        float z[4];
-        for (int p = 0; p < 2; ++p)
-          philox::box_muller(philox::uniform_float<24>(lanes[2 * p]), philox::uniform_float<24>(lanes[2 * p + 1]),
-                             z[2 * p], z[2 * p + 1]);
-        for (int k = 0; k < count; ++k) data[first + k] = T(z[k]);
-      });
-    }
+    const int64_t n = out.numel();
+    constexpr int per_block = std::is_same_v<T, double> ? 2 : 4;
+    const int64_t nblocks = (n + per_block - 1) / per_block;
+    const PhiloxState st = gen.reserve_state(uint64_t(nblocks));
+    constexpr int64_t kBatchElems = int64_t(vec::kPhiloxBatch) * per_block;
+    vec::for_each_philox_batch(nblocks, per_block, kMathGrainSize, [&](int64_t b) {
+      const uint64_t block0 = st.offset + uint64_t(b) * vec::kPhiloxBatch;
+      const int64_t first = b * kBatchElems;
+      const int count = int(std::min<int64_t>(kBatchElems, n - first));
+      if constexpr (std::is_same_v<T, double>) {
+        // One block = two 53-bit uniforms (lanes 0-1, 2-3) = one Box-Muller pair: element 2b is
+        // the cosine value, 2b+1 the sine value (libm in double).
+        alignas(64) uint32_t bits[4 * vec::kPhiloxBatch];
+        vec::philox_lanes_batch(st.seed, block0, bits);
+        for (int k = 0; k < count; k += 2) {
+          double z[2];
+          philox::box_muller(philox::uniform_double(philox::combine(bits[2 * k], bits[2 * k + 1])),
+                             philox::uniform_double(philox::combine(bits[2 * k + 2], bits[2 * k + 3])), z[0], z[1]);
+          data[first + k] = z[0];
+          if (k + 1 < count) data[first + k + 1] = z[1];
+        }
+      } else if constexpr (std::is_same_v<T, float>) {
+        if (count == kBatchElems) {
+          vec::normal_batch(st.seed, block0, data + first);
+        } else {
+          alignas(64) float z[4 * vec::kPhiloxBatch];
+          vec::normal_batch(st.seed, block0, z);
+          std::memcpy(data + first, z, size_t(count) * sizeof(float));
+        }
+      } else {  // half types: computed in float, then rounded
+        alignas(64) float z[4 * vec::kPhiloxBatch];
+        vec::normal_batch(st.seed, block0, z);
+        vec::store_floats(data + first, z, count);
+      }
+    });
   });
   return out;
 }

@@ -1,8 +1,7 @@
-// In-place random fills, bernoulli and multinomial for CUDA tensors. The values are drawn on the
-// host by the CPU kernels (same generator, same element -> counter mapping) and copied over, so
-// a CUDA fill is bit-identical to the CPU fill for the same seed, as randperm does in Random.cu.
-// A device-side Philox kernel (Random.cu's random_kernel) is the faster path for large tensors;
-// this keeps the two backends in step while the CUDA side has not been run on hardware.
+// In-place random fills, bernoulli and multinomial for CUDA tensors. uniform_ and normal_ run on
+// the device (Random.cu's random_kernel); the other fills are drawn on the host by the CPU kernels
+// (same generator, same element -> counter mapping) and copied over, so a CUDA fill is
+// bit-identical to the CPU fill for the same seed, as randperm does in Random.cu.
 #include "aten/native/Copy.h"
 #include "aten/native/cuda/CUDACommon.cuh"
 #include "kernels/bernoulli.h"
@@ -12,9 +11,7 @@
 #include "kernels/geometric_.h"
 #include "kernels/log_normal_.h"
 #include "kernels/multinomial.h"
-#include "kernels/normal_.h"
 #include "kernels/random_.h"
-#include "kernels/uniform_.h"
 #include "ops/bernoulli.h"
 #include "ops/bernoulli_.h"
 #include "ops/cauchy_.h"
@@ -22,9 +19,7 @@
 #include "ops/geometric_.h"
 #include "ops/log_normal_.h"
 #include "ops/multinomial.h"
-#include "ops/normal_.h"
 #include "ops/random_.h"
-#include "ops/uniform_.h"
 
 namespace tg::native::cuda {
 
@@ -51,12 +46,6 @@ Tensor to_device(const Tensor& host, Device device, const char* op) {
 }
 }  // namespace
 
-Tensor& uniform_cuda(Tensor& self, double from, double to, const std::optional<Generator>& generator) {
-  return fill_on_host(self, "uniform_", [&](Tensor& h) { tg::uniform_(h, from, to, generator); });
-}
-Tensor& normal_cuda(Tensor& self, double mean, double std, const std::optional<Generator>& generator) {
-  return fill_on_host(self, "normal_", [&](Tensor& h) { tg::normal_(h, mean, std, generator); });
-}
 Tensor& bernoulli_float_cuda(Tensor& self, double p, const std::optional<Generator>& generator) {
   return fill_on_host(self, "bernoulli_", [&](Tensor& h) { tg::bernoulli_(h, p, generator); });
 }

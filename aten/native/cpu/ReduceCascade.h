@@ -32,12 +32,12 @@ struct NoMap {
 };
 
 // Pairwise (cascade) reduction: for sums the error grows with log(n), not n, like NumPy's and
-// PyTorch's. Leaves keep 16 independent accumulator lanes (one AVX-512 float vector, two AVX2
-// ones, ...) and combine them in a fixed tree, so the result is the same bits under every
-// capability.
-template <typename Acc, typename Op, typename T, typename Map = NoMap>
+// PyTorch's. Leaves keep kLanes independent accumulator lanes (16: one AVX-512 float vector, two
+// AVX2 ones, ...) and combine them in a fixed tree, so the result is the same bits under every
+// capability. Sums use 16 lanes; products 64 (four AVX-512 vectors: four independent multiply
+// chains, so the loop is not bound by the multiply latency).
+template <typename Acc, int kLanes = 16, typename Op, typename T, typename Map = NoMap>
 Acc cascade_reduce(const T* p, int64_t n, Op op, Map map = {}) {
-  constexpr int kLanes = 16;
   constexpr int64_t kLeaf = 64 * kLanes;
   if (n <= kLeaf) {
     using IO = vec::VecIO<T>;
@@ -49,30 +49,38 @@ Acc cascade_reduce(const T* p, int64_t n, Op op, Map map = {}) {
     int64_t i = 0;
     for (; i + kLanes <= n; i += kLanes)
       for (int j = 0; j < kVecs; ++j) acc[j] = op(acc[j], map(IO::load(p + i + j * V::size())));
-    Acc lanes[kLanes];
-    for (int j = 0; j < kVecs; ++j) acc[j].store(lanes + j * V::size());
-    for (; i < n; ++i) lanes[0] = op(lanes[0], map(Acc(p[i])));
-    for (int width = kLanes / 2; width > 0; width /= 2)
+    // The tail goes into lane 0, then the lanes combine in halves (lane j with lane j + width):
+    // while width spans whole vectors that is one vector operation per pair of vectors.
+    Acc lanes[V::size()];
+    if (i < n) {
+      acc[0].store(lanes);
+      for (; i < n; ++i) lanes[0] = op(lanes[0], map(Acc(p[i])));
+      acc[0] = V::loadu(lanes);
+    }
+    for (int width = kVecs / 2; width > 0; width /= 2)
+      for (int j = 0; j < width; ++j) acc[j] = op(acc[j], acc[j + width]);
+    acc[0].store(lanes);
+    for (int width = V::size() / 2; width > 0; width /= 2)
       for (int j = 0; j < width; ++j) lanes[j] = op(lanes[j], lanes[j + width]);
     return lanes[0];
   }
   int64_t half = (n / 2 + kLanes - 1) / kLanes * kLanes;
-  return op(cascade_reduce<Acc>(p, half, op, map), cascade_reduce<Acc>(p + half, n - half, op, map));
+  return op(cascade_reduce<Acc, kLanes>(p, half, op, map), cascade_reduce<Acc, kLanes>(p + half, n - half, op, map));
 }
 
 // A long row reduced by all threads: fixed 64K-element chunks (so the result is the same for any
 // thread count), chunk results combined pairwise in order.
-template <typename Acc, typename Op, typename T, typename Map = NoMap>
+template <typename Acc, int kLanes = 16, typename Op, typename T, typename Map = NoMap>
 Acc parallel_cascade_reduce(const T* p, int64_t n, Op op, Map map = {}) {
   constexpr int64_t kChunk = 1 << 16;
-  if (n <= 2 * kChunk) return cascade_reduce<Acc>(p, n, op, map);
+  if (n <= 2 * kChunk) return cascade_reduce<Acc, kLanes>(p, n, op, map);
   const int64_t nchunks = (n + kChunk - 1) / kChunk;
   std::vector<Acc> partial(static_cast<size_t>(nchunks));
   parallel_for(0, nchunks, 1, [&](int64_t begin, int64_t end) {
     for (int64_t c = begin; c < end; ++c)
-      partial[size_t(c)] = cascade_reduce<Acc>(p + c * kChunk, std::min(kChunk, n - c * kChunk), op, map);
+      partial[size_t(c)] = cascade_reduce<Acc, kLanes>(p + c * kChunk, std::min(kChunk, n - c * kChunk), op, map);
   });
-  return cascade_reduce<Acc>(partial.data(), nchunks, op);
+  return cascade_reduce<Acc, kLanes>(partial.data(), nchunks, op);
 }
 
 // Column reduction: out[c] = op over rows of p[r * cols + c], for c in [c0, c1). Rows stream

@@ -14,6 +14,7 @@
 #include "aten/vec/isa.h"
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -63,15 +64,46 @@ bool is_nan(A v) {
 }
 
 // The max (IsMax) or min of two values that are not NaN; -0 counts as below +0, so the result does
-// not depend on the order of the operands.
+// not depend on the order of the operands. Branch-free (a data-dependent branch here mispredicts
+// on every other row): equal values have equal bits except -0 / +0, where the AND of the bits is
+// +0 (max) and the OR is -0 (min).
 template <bool IsMax, typename A>
 A better(A a, A b) {
-  if (IsMax ? b > a : b < a) return b;
+  const A strict = (IsMax ? b > a : b < a) ? b : a;
   if constexpr (kFloating<A>) {
-    if (a == b && std::signbit(a) != std::signbit(b)) return IsMax == std::signbit(a) ? b : a;
+    using B = std::conditional_t<sizeof(A) == 4, uint32_t, uint64_t>;
+    const B ab = std::bit_cast<B>(a), bb = std::bit_cast<B>(b);
+    const A tie = std::bit_cast<A>(IsMax ? B(ab & bb) : B(ab | bb));
+    return a == b ? tie : strict;
   }
-  return a;
+  return strict;
 }
+
+// Whether any lane of the vectors fed to it was NaN. An unordered compare tests two vectors at
+// once (true where either lane is NaN); on AVX-512 the result stays in a mask register.
+template <typename V>
+struct NanTracker {
+  using A = typename V::value_type;
+#if defined(TG_VEC_AVX512)
+  uint32_t seen = 0;
+  void add(const V& a, const V& b) {
+    if constexpr (std::is_same_v<A, float>) seen |= _mm512_cmp_ps_mask(a, b, _CMP_UNORD_Q);
+    else seen |= _mm512_cmp_pd_mask(a, b, _CMP_UNORD_Q);
+  }
+  bool any() const { return seen != 0; }
+#elif defined(TG_VEC_AVX2)
+  V seen = V(A(0));
+  void add(const V& a, const V& b) {
+    if constexpr (std::is_same_v<A, float>) seen = seen | V(_mm256_cmp_ps(a, b, _CMP_UNORD_Q));
+    else seen = seen | V(_mm256_cmp_pd(a, b, _CMP_UNORD_Q));
+  }
+  bool any() const { return vec::any(seen); }
+#else
+  V seen = V(A(0));
+  void add(const V& a, const V& b) { seen = seen | (a != a) | (b != b); }
+  bool any() const { return vec::any(seen); }
+#endif
+};
 
 // Lane-wise better() of two vectors (lanes holding a NaN give an unspecified value: callers track
 // NaN separately). max_ps / min_ps return their second operand for equal lanes (+0 vs -0), so both
@@ -127,7 +159,9 @@ Partial<cmp_t<S>> range_extreme(const S* p, int64_t n) {
     int64_t k = 1;
     if (n >= 4 * W) {
       V a0 = IO::load(p), a1 = IO::load(p + W), a2 = IO::load(p + 2 * W), a3 = IO::load(p + 3 * W);
-      V bad = (a0 != a0) | (a1 != a1) | (a2 != a2) | (a3 != a3);
+      NanTracker<V> bad;
+      bad.add(a0, a1);
+      bad.add(a2, a3);
       for (k = 4 * W; k + 4 * W <= n; k += 4 * W) {
         const V x0 = IO::load(p + k), x1 = IO::load(p + k + W), x2 = IO::load(p + k + 2 * W),
                 x3 = IO::load(p + k + 3 * W);
@@ -135,13 +169,15 @@ Partial<cmp_t<S>> range_extreme(const S* p, int64_t n) {
         a1 = vec_better<IsMax>(a1, x1);
         a2 = vec_better<IsMax>(a2, x2);
         a3 = vec_better<IsMax>(a3, x3);
-        bad = bad | (x0 != x0) | (x1 != x1) | (x2 != x2) | (x3 != x3);
+        bad.add(x0, x1);
+        bad.add(x2, x3);
       }
-      nan = vec::any(bad);
+      nan = bad.any();
       A lanes[W];
       vec_better<IsMax>(vec_better<IsMax>(a0, a1), vec_better<IsMax>(a2, a3)).store(lanes);
+      for (int64_t w = W / 2; w > 0; w /= 2)  // halves: short dependency chains
+        for (int64_t j = 0; j < w; ++j) lanes[j] = better<IsMax>(lanes[j], lanes[j + w]);
       acc = lanes[0];
-      for (int64_t j = 1; j < W; ++j) acc = better<IsMax>(acc, lanes[j]);
     }
     for (; k < n; ++k) {
       const A v = A(p[k]);
@@ -156,6 +192,29 @@ Partial<cmp_t<S>> range_extreme(const S* p, int64_t n) {
   }
 }
 
+// Whether a lane of x0..x3 equals target (want_nan: is NaN). On AVX-512 and AVX2 the compares
+// stay in mask registers / bit masks, without widening each mask to a vector.
+template <typename V>
+bool any_hit(const V& x0, const V& x1, const V& x2, const V& x3, const V& target, bool want_nan) {
+  using A = typename V::value_type;
+  constexpr bool kF = std::is_same_v<A, float>;
+#if defined(TG_VEC_AVX512)
+  if (want_nan) {
+    if constexpr (kF) return (_mm512_cmp_ps_mask(x0, x1, _CMP_UNORD_Q) | _mm512_cmp_ps_mask(x2, x3, _CMP_UNORD_Q)) != 0;
+    else return (_mm512_cmp_pd_mask(x0, x1, _CMP_UNORD_Q) | _mm512_cmp_pd_mask(x2, x3, _CMP_UNORD_Q)) != 0;
+  }
+  if constexpr (kF)
+    return (_mm512_cmp_ps_mask(x0, target, _CMP_EQ_OQ) | _mm512_cmp_ps_mask(x1, target, _CMP_EQ_OQ) |
+            _mm512_cmp_ps_mask(x2, target, _CMP_EQ_OQ) | _mm512_cmp_ps_mask(x3, target, _CMP_EQ_OQ)) != 0;
+  else
+    return (_mm512_cmp_pd_mask(x0, target, _CMP_EQ_OQ) | _mm512_cmp_pd_mask(x1, target, _CMP_EQ_OQ) |
+            _mm512_cmp_pd_mask(x2, target, _CMP_EQ_OQ) | _mm512_cmp_pd_mask(x3, target, _CMP_EQ_OQ)) != 0;
+#else
+  if (want_nan) return vec::any((x0 != x0) | (x1 != x1) | (x2 != x2) | (x3 != x3));
+  return vec::any((x0 == target) | (x1 == target) | (x2 == target) | (x3 == target));
+#endif
+}
+
 // The index of the first element of p[0, n) equal to v (for a NaN v: the first NaN), or -1.
 template <typename S, typename A>
 int64_t find_first(const S* p, int64_t n, A v) {
@@ -166,10 +225,10 @@ int64_t find_first(const S* p, int64_t n, A v) {
     using V = typename IO::vec_t;
     constexpr int64_t W = V::size();
     const V target(v);
-    for (; k + W <= n; k += W) {  // skip whole vectors without a hit
-      const V x = IO::load(p + k);
-      if (vec::any(want_nan ? (x != x) : (x == target))) break;
-    }
+    for (; k + 4 * W <= n; k += 4 * W)  // skip groups of four vectors without a hit
+      if (any_hit(IO::load(p + k), IO::load(p + k + W), IO::load(p + k + 2 * W), IO::load(p + k + 3 * W), target,
+                  want_nan))
+        break;
     for (; k < n; ++k) {
       const A x = A(p[k]);
       if (want_nan ? x != x : x == v) return k;
@@ -406,17 +465,18 @@ void logical_kernel(const Reduction& r) {
       const int64_t rows = r.inner(), cols = cl.cols, blocks = (cols + kColBlock - 1) / kColBlock;
       const int64_t grain = std::max<int64_t>(1, kGrainSize / std::max<int64_t>(rows * kColBlock, 1));
       parallel_for(0, cl.groups * blocks, grain, [&](int64_t begin, int64_t end) {
-        uint8_t acc[kColBlock];
+        // all: an OR of "is zero" flags; any: an OR of the elements' bits (nonzero: some element
+        // is). Accumulators as wide as the elements keep the inner loop one vector operation.
+        U acc[kColBlock];
         for (int64_t b = begin; b < end; ++b) {
           const int64_t g = b / blocks, c0 = b % blocks * kColBlock, width = std::min(cols, c0 + kColBlock) - c0;
           const U* p = in + g * rows * cols + c0;
-          std::fill(acc, acc + width, uint8_t(All));
-          for (int64_t row = 0; row < rows; ++row)
-            for (int64_t c = 0; c < width; ++c) {
-              const uint8_t t = (p[row * cols + c] & mask) != 0;
-              acc[c] = All ? uint8_t(acc[c] & t) : uint8_t(acc[c] | t);
-            }
-          std::copy(acc, acc + width, out + g * cols + c0);
+          std::fill(acc, acc + width, U(0));
+          for (int64_t row = 0; row < rows; ++row) {
+            const U* q = p + row * cols;
+            for (int64_t c = 0; c < width; ++c) acc[c] |= All ? U((q[c] & mask) == 0) : U(q[c] & mask);
+          }
+          for (int64_t c = 0; c < width; ++c) out[g * cols + c0 + c] = uint8_t(All ? acc[c] == 0 : acc[c] != 0);
         }
       });
       return;

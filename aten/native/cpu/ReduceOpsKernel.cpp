@@ -166,7 +166,7 @@ void prod_kernel(const Reduction& r) {
     const int64_t n = r.inner();
     for_each_row(r, [&](int64_t i) {
       if constexpr (std::is_integral_v<T>) out[i] = parallel_int_prod(in + i * n, n);
-      else out[i] = T(parallel_cascade_reduce<opmath_t<T>>(in + i * n, n, MulOp{}));
+      else out[i] = T(parallel_cascade_reduce<opmath_t<T>, 64>(in + i * n, n, MulOp{}));
     });
   });
 }

@@ -31,6 +31,7 @@ import tensorgen as tg  # noqa: E402
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from rows_activations import activation_rows  # noqa: E402
 from rows_convert_random import convert_random_rows  # noqa: E402
+from rows_reductions import reduction_rows  # noqa: E402
 
 try:
     import torch
@@ -112,6 +113,7 @@ def rows(quick: bool):
     yield from nn_norms_losses_rows(quick, rng, libs)
     yield from activation_rows(quick, rng, libs)  # issue 10 (benchmarks/rows_activations.py)
     yield from convert_random_rows(quick, rng, libs)  # issue 14 (benchmarks/rows_convert_random.py)
+    yield from reduction_rows(quick, rng, libs)  # issue 14 (benchmarks/rows_reductions.py)
 
 
 def memory_bound_rows(quick: bool, rng, libs):

@@ -16,7 +16,8 @@ ScalarType output_dtype(const ReduceConfig& c, ScalarType in, std::optional<Scal
                "floating point or complex dtype. Got: ", t);
       return t;
     }
-    case ReducePromotion::AlwaysBool: return ScalarType::Bool;
+    case ReducePromotion::AlwaysBool:  // all / any: bool, except uint8 stays uint8 (like PyTorch)
+      return in == ScalarType::UInt8 ? ScalarType::UInt8 : ScalarType::Bool;
     case ReducePromotion::Keep: return in;
     case ReducePromotion::Index: return ScalarType::Int64;
   }
@@ -50,7 +51,9 @@ Reduction::Reduction(const ReduceConfig& config, const Tensor& self, std::option
   }
 
   ScalarType out_dtype = output_dtype(config, self.dtype(), dtype);
-  ScalarType compute = config.promotion == ReducePromotion::Keep || config.promotion == ReducePromotion::Index
+  // max / argmax / all / any read the input in its own dtype (all / any test it for nonzero).
+  ScalarType compute = config.promotion == ReducePromotion::Keep || config.promotion == ReducePromotion::Index ||
+                               config.promotion == ReducePromotion::AlwaysBool
                            ? self.dtype()
                            : out_dtype;
   if (!dtype_in_set(compute, config.dtypes)) dtype_not_implemented(config.op, compute);

@@ -15,7 +15,7 @@ namespace tg {
 enum class ReducePromotion : uint8_t {
   Sum,           // integers and bool accumulate (and return) in int64
   FloatingOnly,  // input must be floating (mean)
-  AlwaysBool,    // all / any: computed over the input as bool
+  AlwaysBool,    // all / any: the input tested for nonzero in its own dtype; bool (uint8 for uint8)
   Keep,          // max / min: output dtype = input dtype
   Index,         // argmax / argmin: int64 output
 };

@@ -67,15 +67,20 @@ struct ProdOps {
   __device__ void store(int64_t row, Acc a) const { out[row] = from_op<T>(opmath_t<T>(a)); }
 };
 
-template <bool All>
+// all / any over the input in its own dtype: an element is true when nonzero (NaN is). The output
+// is bool, or uint8 for uint8 input (one byte either way).
+template <typename T, bool All>
 struct LogicalOps {
-  using In = bool;
+  using In = T;
   using Acc = bool;
-  bool* out;
+  uint8_t* out;
   __device__ bool identity() const { return All; }
-  __device__ bool fold(bool a, bool v, int64_t) const { return All ? (a && v) : (a || v); }
+  __device__ bool fold(bool a, T v, int64_t) const {
+    const bool t = to_op(v) != opmath_t<T>(0);
+    return All ? (a && t) : (a || t);
+  }
   __device__ bool combine(bool a, bool b) const { return All ? (a && b) : (a || b); }
-  __device__ void store(int64_t row, bool a) const { out[row] = a; }
+  __device__ void store(int64_t row, bool a) const { out[row] = uint8_t(a); }
 };
 
 template <typename T, bool IsMax>
@@ -262,8 +267,16 @@ void prod_kernel(const Reduction& r) {
     launch_reduction(r, ProdOps<T>{out_ptr<T>(r, 0)});
   });
 }
-void all_kernel(const Reduction& r) { launch_reduction(r, LogicalOps<true>{out_ptr<bool>(r, 0)}); }
-void any_kernel(const Reduction& r) { launch_reduction(r, LogicalOps<false>{out_ptr<bool>(r, 0)}); }
+void all_kernel(const Reduction& r) {
+  dispatch_device<DtypeSet::All>(r.compute_dtype(), "all", [&]<typename T>() {
+    launch_reduction(r, LogicalOps<T, true>{static_cast<uint8_t*>(r.output(0).data_ptr())});
+  });
+}
+void any_kernel(const Reduction& r) {
+  dispatch_device<DtypeSet::All>(r.compute_dtype(), "any", [&]<typename T>() {
+    launch_reduction(r, LogicalOps<T, false>{static_cast<uint8_t*>(r.output(0).data_ptr())});
+  });
+}
 
 void max_all_kernel(const Reduction& r) { extreme<true>(r, true, false); }
 void min_all_kernel(const Reduction& r) { extreme<false>(r, true, false); }

@@ -58,6 +58,10 @@ def _var_ref(npfn):
     return ref
 
 
+def _logical_dtype(op, sample):
+    return tg.uint8 if sample.args[0].dtype == tg.uint8 else tg.bool
+
+
 def entries():
     """kind, promotion and dtypes come from native_functions.yaml, the default samples and error
     inputs of reductions from core.py; a NumPy reduction is called with axis=/keepdims=."""
@@ -68,8 +72,9 @@ def entries():
                       error_inputs=_errors(
                           ("prod over several dims", lambda: tg.prod(_f(), dim=(0, 1)), TypeError),
                       )))
-    out.append(OpInfo("all", ref=np.all))
-    out.append(OpInfo("any", ref=np.any))
+    # all / any: bool, except that uint8 input gives uint8 (PyTorch's rule)
+    for name, npfn in (("all", np.all), ("any", np.any)):
+        out.append(OpInfo(name, ref=npfn, result_dtype=_logical_dtype))
     for name, npfn, argfn in (("max", np.max, np.argmax), ("min", np.min, np.argmin)):
         fn = getattr(tg, name)
         out.append(OpInfo(name, ref=_max_min_ref(npfn, argfn), result_dtype=_max_min_dtype,

@@ -1,0 +1,135 @@
+#pragma once
+// Fixed-shape reduction trees shared by the reduction kernels (sum, mean, nansum, norms, var/std:
+// Op = AddOp; prod: Op = MulOp). Every tree below has a shape that depends only on the number of
+// elements, never on the thread count or the vector width, so a reduction gives the same bits
+// for any thread count and under every CPU capability (default / avx2 / avx512).
+// Included only by files in aten/native/cpu/, inside their per-ISA namespace.
+#include <algorithm>
+#include <type_traits>
+#include <vector>
+
+#include "aten/parallel/Parallel.h"
+#include "aten/vec/vec.h"
+
+namespace tg::native::CPU_CAPABILITY {
+
+struct AddOp {
+  static constexpr int kIdentity = 0;
+  template <typename X>
+  X operator()(const X& a, const X& b) const { return a + b; }
+};
+struct MulOp {
+  static constexpr int kIdentity = 1;
+  template <typename X>
+  X operator()(const X& a, const X& b) const { return a * b; }
+};
+
+// `map` is applied to every element before it is combined (nansum: NaN -> 0; norms: |x|, x * x);
+// it takes both a Vectorized<Acc> and an Acc.
+struct NoMap {
+  template <typename X>
+  X operator()(const X& x) const { return x; }
+};
+
+// Pairwise (cascade) reduction: for sums the error grows with log(n), not n, like NumPy's and
+// PyTorch's. Leaves keep kLanes independent accumulator lanes (16: one AVX-512 float vector, two
+// AVX2 ones, ...) and combine them in a fixed tree, so the result is the same bits under every
+// capability. Sums use 16 lanes; products 64 (four AVX-512 vectors: four independent multiply
+// chains, so the loop is not bound by the multiply latency).
+template <typename Acc, int kLanes = 16, typename Op, typename T, typename Map = NoMap>
+Acc cascade_reduce(const T* p, int64_t n, Op op, Map map = {}) {
+  constexpr int64_t kLeaf = 64 * kLanes;
+  if (n <= kLeaf) {
+    using IO = vec::VecIO<T>;
+    using V = typename IO::vec_t;
+    static_assert(std::is_same_v<typename V::value_type, Acc> && kLanes % V::size() == 0);
+    constexpr int kVecs = kLanes / V::size();
+    V acc[kVecs];
+    for (V& a : acc) a = V(Acc(Op::kIdentity));
+    int64_t i = 0;
+    for (; i + kLanes <= n; i += kLanes)
+      for (int j = 0; j < kVecs; ++j) acc[j] = op(acc[j], map(IO::load(p + i + j * V::size())));
+    // The tail goes into lane 0, then the lanes combine in halves (lane j with lane j + width):
+    // while width spans whole vectors that is one vector operation per pair of vectors.
+    Acc lanes[V::size()];
+    if (i < n) {
+      acc[0].store(lanes);
+      for (; i < n; ++i) lanes[0] = op(lanes[0], map(Acc(p[i])));
+      acc[0] = V::loadu(lanes);
+    }
+    for (int width = kVecs / 2; width > 0; width /= 2)
+      for (int j = 0; j < width; ++j) acc[j] = op(acc[j], acc[j + width]);
+    acc[0].store(lanes);
+    for (int width = V::size() / 2; width > 0; width /= 2)
+      for (int j = 0; j < width; ++j) lanes[j] = op(lanes[j], lanes[j + width]);
+    return lanes[0];
+  }
+  int64_t half = (n / 2 + kLanes - 1) / kLanes * kLanes;
+  return op(cascade_reduce<Acc, kLanes>(p, half, op, map), cascade_reduce<Acc, kLanes>(p + half, n - half, op, map));
+}
+
+// A long row reduced by all threads: fixed 64K-element chunks (so the result is the same for any
+// thread count), chunk results combined pairwise in order.
+template <typename Acc, int kLanes = 16, typename Op, typename T, typename Map = NoMap>
+Acc parallel_cascade_reduce(const T* p, int64_t n, Op op, Map map = {}) {
+  constexpr int64_t kChunk = 1 << 16;
+  if (n <= 2 * kChunk) return cascade_reduce<Acc, kLanes>(p, n, op, map);
+  const int64_t nchunks = (n + kChunk - 1) / kChunk;
+  std::vector<Acc> partial(static_cast<size_t>(nchunks));
+  parallel_for(0, nchunks, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t c = begin; c < end; ++c)
+      partial[size_t(c)] = cascade_reduce<Acc, kLanes>(p + c * kChunk, std::min(kChunk, n - c * kChunk), op, map);
+  });
+  return cascade_reduce<Acc, kLanes>(partial.data(), nchunks, op);
+}
+
+// Column reduction: out[c] = op over rows of p[r * cols + c], for c in [c0, c1). Rows stream
+// through in blocks of kBlockRows (each block combined row by row into a vector-wide buffer);
+// block results merge like a binary counter (two results of 2^k blocks make one of 2^(k+1)),
+// which is pairwise across rows. Each column's arithmetic is the same whichever thread owns it.
+template <typename Acc, typename Op, typename T>
+void column_cascade(const T* p, int64_t rows, int64_t cols, int64_t c0, int64_t c1, Acc* out, Op op) {
+  using IO = vec::VecIO<T>;
+  using V = typename IO::vec_t;
+  constexpr int64_t kBlockRows = 32, W = V::size();
+  const Acc identity = Acc(Op::kIdentity);
+  const int64_t width = c1 - c0;
+  std::vector<Acc> buffers;  // [level][width]: the pending results of 2^level blocks
+  std::vector<bool> used;
+  std::vector<Acc> block(size_t(width), identity);
+  auto combine_into = [&](Acc* dst, auto&& load_src) {  // dst[0, width) = op(dst, src)
+    int64_t c = 0;
+    for (; c + W <= width; c += W) op(V::loadu(dst + c), load_src(c, int(W))).store(dst + c);
+    if (c < width) {
+      const int n = int(width - c);
+      op(V::loadu(dst + c, n), load_src(c, n)).store(dst + c, n);
+    }
+  };
+  for (int64_t r0 = 0; r0 < rows; r0 += kBlockRows) {
+    std::fill(block.begin(), block.end(), identity);
+    for (int64_t r = r0; r < std::min(rows, r0 + kBlockRows); ++r) {
+      const T* row = p + r * cols + c0;
+      combine_into(block.data(), [&](int64_t c, int n) { return n == W ? IO::load(row + c) : IO::load(row + c, n); });
+    }
+    size_t level = 0;
+    for (; level < used.size() && used[level]; ++level) {  // carry: merge equal-sized results
+      const Acc* pending = buffers.data() + level * size_t(width);
+      combine_into(block.data(), [&](int64_t c, int n) { return V::loadu(pending + c, n); });
+      used[level] = false;
+    }
+    if (level == used.size()) {
+      used.push_back(false);
+      buffers.resize(used.size() * size_t(width));
+    }
+    std::copy(block.begin(), block.end(), buffers.begin() + level * size_t(width));
+    used[level] = true;
+  }
+  std::fill(out, out + width, identity);
+  for (size_t level = 0; level < used.size(); ++level) {
+    if (!used[level]) continue;
+    const Acc* pending = buffers.data() + level * size_t(width);
+    combine_into(out, [&](int64_t c, int n) { return V::loadu(pending + c, n); });
+  }
+}
+
+}  // namespace tg::native::CPU_CAPABILITY

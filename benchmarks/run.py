@@ -38,6 +38,7 @@ except ImportError:  # the table then compares against NumPy only
 
 
 from rows_norms_losses import nn_norms_losses_rows  # noqa: E402  (issue 10 rows)
+from rows_pointwise import pointwise_rows  # noqa: E402  (issue 14 rows)
 
 def interleaved(fns: dict, rounds: int, number: int) -> dict[str, list[float]]:
     """Per-library lists of seconds per call, one sample per round, libraries interleaved."""
@@ -110,6 +111,7 @@ def rows(quick: bool):
     yield from memory_bound_rows(quick, rng, libs)
     yield from nn_norms_losses_rows(quick, rng, libs)
     yield from activation_rows(quick, rng, libs)  # issue 10 (benchmarks/rows_activations.py)
+    yield from pointwise_rows(quick, rng, libs)  # issue 14 (benchmarks/rows_pointwise.py)
 
 
 def memory_bound_rows(quick: bool, rng, libs):

@@ -7,7 +7,7 @@
 // and the integer types it is Vectorized<T> itself; float16 and bfloat16 are loaded into
 // Vectorized<float> (computed in float, DESIGN.md §6) and stored back rounded to nearest even,
 // bit-identical to tg::Half / tg::BFloat16's scalar conversions for every non-NaN value (NaN stays
-// NaN). Vectorized math (exp, log, ...) is in vec_math.h.
+// NaN). Vectorized math (exp, log, ...) is in vec_math.h; bool <-> mask conversions in vec_mask.h.
 #include "aten/core/Half.h"
 #include "aten/vec/isa.h"
 
@@ -114,4 +114,5 @@ template <> struct VecIO<BFloat16> : detail::HalfVecIO<BFloat16> {};
 }  // namespace CPU_CAPABILITY
 }  // namespace tg::vec
 
+#include "aten/vec/vec_mask.h"
 #include "aten/vec/vec_math.h"

@@ -16,6 +16,7 @@
 //   & | ^ andnot(a, b)          bitwise (a & ~b for andnot), also on floating vectors
 //   blendv(a, b, mask)          b where mask is set, else a
 //   maximum / minimum           NaN-propagating like torch.maximum; clamp(x, lo, hi)
+//   clamp_min / clamp_max       vmaxps(lo, x) / vminps(hi, x): x wins ties and NaN
 //   abs sqrt rsqrt floor ceil round (half to even) fmadd(a, b, c) = a * b + c
 //   reduce_add / reduce_max     horizontal, in a fixed order (pairwise halves)
 //   cast<U>(v)                  reinterpret the bits as Vectorized<U> of the same width
@@ -168,6 +169,15 @@ template <typename T> inline Vectorized<T> minimum(const Vectorized<T>& a, const
     if constexpr (!std::is_integral_v<T>) if (x != x || y != y) return T(x + y);
     return x < y ? x : y;
   });
+}
+// clamp_min(x, lo) = lo > x ? lo : x and clamp_max(x, hi) = hi < x ? hi : x, exactly vmaxps(lo, x) /
+// vminps(hi, x): x wins ties (-0.0 vs 0.0) and passes a NaN through, a NaN bound is ignored (the
+// caller handles it). PyTorch's clamp with Python-number bounds.
+template <typename T> inline Vectorized<T> clamp_min(const Vectorized<T>& x, const Vectorized<T>& lo) {
+  return detail::zip(lo, x, [](T l, T v) { return l > v ? l : v; });
+}
+template <typename T> inline Vectorized<T> clamp_max(const Vectorized<T>& x, const Vectorized<T>& hi) {
+  return detail::zip(hi, x, [](T h, T v) { return h < v ? h : v; });
 }
 template <typename T> inline Vectorized<T> abs(const Vectorized<T>& a) {
   if constexpr (std::is_integral_v<T>) return blendv(a, -a, a < Vectorized<T>(0));

@@ -262,18 +262,30 @@ void heaviside_kernel(const TensorIterator& iter) {
 // clamp, clamp_min and clamp_max. A NaN input or bound gives NaN; with min > max the result is
 // max. A bound that is one value for the whole tensor (a Python number, a 0-dim tensor) keeps x on
 // a tie, so clamp(-0.0, min=0.0) is -0.0; a tensor bound wins a tie, like maximum / minimum. Both
-// are what PyTorch does (its Scalar overloads run vmaxps(bound, x), its Tensor overloads
-// vmaxps(x, bound)); the argument order of vec::maximum / minimum encodes it.
+// are what PyTorch does: its Scalar overloads run vmaxps(bound, x) (vec::clamp_min, after sending
+// a NaN bound to a NaN fill), its Tensor overloads maximum(x, bound).
 namespace {
-// ScalarBound: the bound is one value for the whole tensor (iter.is_scalar_input).
+// Input i is one value for the whole tensor and not NaN: the cheaper vec::clamp_min / clamp_max
+// apply (they pass a NaN x through but would ignore a NaN bound; the maximum / minimum path turns
+// a NaN bound into NaN results).
+template <typename T>
+bool plain_scalar_bound(const TensorIterator& iter, int i) {
+  if (iter.numel() == 0 || !iter.is_scalar_input(i)) return false;
+  if constexpr (std::is_integral_v<T>) {
+    return true;
+  } else {
+    const auto v = opmath_t<T>(scalar_input_value<T>(iter, i));
+    return v == v;
+  }
+}
 template <bool ScalarBound, typename V>
 inline V clamp_lower(const V& x, const V& lo) {
-  if constexpr (ScalarBound) return vec::maximum(lo, x);
+  if constexpr (ScalarBound) return vec::clamp_min(x, lo);
   else return vec::maximum(x, lo);
 }
 template <bool ScalarBound, typename V>
 inline V clamp_upper(const V& x, const V& hi) {
-  if constexpr (ScalarBound) return vec::minimum(hi, x);
+  if constexpr (ScalarBound) return vec::clamp_max(x, hi);
   else return vec::minimum(x, hi);
 }
 // f(std::bool_constant<b>{}): a runtime flag as a compile-time one (one loop per case).
@@ -289,7 +301,7 @@ void clamp_min_kernel(const TensorIterator& iter) {
     if constexpr (std::is_same_v<T, bool>) {
       cpu_kernel(iter, [](bool x, bool lo) -> bool { return x || lo; });
     } else {
-      with_flag(iter.is_scalar_input(1), [&](auto scalar) {
+      with_flag(plain_scalar_bound<T>(iter, 1), [&](auto scalar) {
         cpu_kernel_vec<T>(iter, [](auto x, auto lo) { return clamp_lower<decltype(scalar)::value>(x, lo); });
       });
     }
@@ -300,7 +312,7 @@ void clamp_max_kernel(const TensorIterator& iter) {
     if constexpr (std::is_same_v<T, bool>) {
       cpu_kernel(iter, [](bool x, bool hi) -> bool { return x && hi; });
     } else {
-      with_flag(iter.is_scalar_input(1), [&](auto scalar) {
+      with_flag(plain_scalar_bound<T>(iter, 1), [&](auto scalar) {
         cpu_kernel_vec<T>(iter, [](auto x, auto hi) { return clamp_upper<decltype(scalar)::value>(x, hi); });
       });
     }
@@ -313,8 +325,8 @@ void clamp_kernel(const TensorIterator& iter) {
     if constexpr (std::is_same_v<T, bool>) {
       cpu_kernel(iter, [](bool x, bool lo, bool hi) -> bool { return (x || lo) && hi; });
     } else {
-      with_flag(iter.is_scalar_input(1), [&](auto lo_scalar) {
-        with_flag(iter.is_scalar_input(2), [&](auto hi_scalar) {
+      with_flag(plain_scalar_bound<T>(iter, 1), [&](auto lo_scalar) {
+        with_flag(plain_scalar_bound<T>(iter, 2), [&](auto hi_scalar) {
           cpu_kernel_vec<T>(iter, [](auto x, auto lo, auto hi) {
             return clamp_upper<decltype(hi_scalar)::value>(clamp_lower<decltype(lo_scalar)::value>(x, lo), hi);
           });

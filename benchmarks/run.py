@@ -40,6 +40,7 @@ except ImportError:  # the table then compares against NumPy only
 
 
 from rows_norms_losses import nn_norms_losses_rows  # noqa: E402  (issue 10 rows)
+from rows_pointwise import pointwise_rows  # noqa: E402  (issue 14 rows)
 
 def interleaved(fns: dict, rounds: int, number: int) -> dict[str, list[float]]:
     """Per-library lists of seconds per call, one sample per round, libraries interleaved."""
@@ -114,6 +115,7 @@ def rows(quick: bool):
     yield from activation_rows(quick, rng, libs)  # issue 10 (benchmarks/rows_activations.py)
     yield from convert_random_rows(quick, rng, libs)  # issue 14 (benchmarks/rows_convert_random.py)
     yield from reduction_rows(quick, rng, libs)  # issue 14 (benchmarks/rows_reductions.py)
+    yield from pointwise_rows(quick, rng, libs)  # issue 14 (benchmarks/rows_pointwise.py)
 
 
 def memory_bound_rows(quick: bool, rng, libs):

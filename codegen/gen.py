@@ -38,7 +38,8 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 # the templates (op.cpp.j2, py_op.cpp.j2, autograd.cpp.j2) hold HOW it reads as C++. One
 # dataclass per function shape; `kind` names the macro of op.cpp.j2 that renders it.
 
-_POINTWISE_PROMOTION = {"default": "Default", "int_to_float": "IntToFloat", "always_bool": "AlwaysBool"}
+_POINTWISE_PROMOTION = {"default": "Default", "int_to_float": "IntToFloat", "always_bool": "AlwaysBool",
+                        "where": "Where"}
 _REDUCE_PROMOTION = {"sum": "Sum", "floating_only": "FloatingOnly", "always_bool": "AlwaysBool",
                      "keep": "Keep", "index": "Index", "default": "Keep"}
 _SCAN_PROMOTION = {"sum": "Sum", "keep": "Keep", "default": "Keep"}

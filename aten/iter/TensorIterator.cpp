@@ -140,15 +140,18 @@ void TensorIterator::compute_dtypes(TensorList inputs, const Tensor& out) {
     common_dtype_ = operands_[1].dtype();
     return;
   }
-  common_dtype_ = result_type(inputs);
+  // Where: input 0 (the condition) takes no part in the promotion and is not cast below.
+  const int first = config_.promotion == Promotion::Where ? 1 : 0;
+  common_dtype_ = result_type(TensorList(inputs.begin() + first, inputs.size() - size_t(first)));
   if (config_.promotion == Promotion::IntToFloat && !is_floating(common_dtype_)) common_dtype_ = default_float_dtype();
   ScalarType result = config_.promotion == Promotion::AlwaysBool ? ScalarType::Bool : common_dtype_;
   if (out.defined()) {
     TG_CHECK(can_cast(result, out.dtype()), "[", config_.op, "] result type ", to_string(result),
              " can't be cast to the desired output type ", to_string(out.dtype()));
   }
-  // Inputs of another dtype are converted once up front; kernels then see a single dtype.
-  for (int k = 1; k < ntensors_; ++k) {
+  // Inputs of another dtype are converted once up front; kernels then see a single dtype (and
+  // where's kernel a bool condition).
+  for (int k = 1 + first; k < ntensors_; ++k) {
     if (operands_[k].dtype() != common_dtype_) operands_[k] = native::to_dtype(operands_[k], common_dtype_);
   }
 }

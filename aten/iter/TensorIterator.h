@@ -22,6 +22,8 @@ enum class Promotion : uint8_t {
   IntToFloat,  // common dtype, integers and bool promoted to float32 (true division, exp, ...)
   AlwaysBool,  // comparisons: compute in the common dtype, output bool
   None,        // no promotion: every input must already have the output dtype
+  Where,       // where(condition, a, b): the common dtype of a and b; the condition keeps its dtype
+               // (the kernel reads it as bool) instead of being cast to the common dtype
 };
 
 // Per-operand storage: N elements inline, a heap array when there are more. Inline elements of

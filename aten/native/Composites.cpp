@@ -2,7 +2,10 @@
 // autograd lands, get their gradients from the ops they call).
 #include <cmath>
 
+#include "aten/core/GradMode.h"
+#include "aten/dispatch/CpuCapability.h"
 #include "aten/native/Copy.h"
+#include "aten/native/cpu/ClampKernel.h"
 #include "aten/native/ViewUtils.h"
 #include "kernels/allclose.h"
 #include "kernels/clamp.h"
@@ -24,6 +27,8 @@
 #include "ops/add.h"
 #include "ops/all.h"
 #include "ops/bmm.h"
+#include "ops/clamp_max.h"
+#include "ops/clamp_min.h"
 #include "ops/contiguous.h"
 #include "ops/empty.h"
 #include "ops/eq.h"
@@ -32,8 +37,6 @@
 #include "ops/le.h"
 #include "ops/logical_and.h"
 #include "ops/logical_or.h"
-#include "ops/maximum.h"
-#include "ops/minimum.h"
 #include "ops/mm.h"
 #include "ops/mul.h"
 #include "ops/ne.h"
@@ -54,9 +57,19 @@ Tensor div(const Tensor& self, const Tensor& other, std::optional<std::string_vi
 
 Tensor clamp(const Tensor& self, const std::optional<Tensor>& min, const std::optional<Tensor>& max) {
   TG_CHECK(min || max, "[clamp] at least one of 'min' or 'max' must not be None");
+  // Both bounds on the CPU and no graph to record: one pass (ClampKernel.h) instead of two, with
+  // the same values (the kernel computes minimum(maximum(x, min), max) like the ops below).
+  if (min && max && self.device().is_cpu() && min->device().is_cpu() && max->device().is_cpu() &&
+      !(GradMode::is_enabled() && any_requires_grad({self, *min, *max}))) {
+    TensorIterator iter(IterConfig{"clamp", Promotion::Default, false}, Tensor(), {self, *min, *max});
+    TG_CPU_KERNEL(clamp_kernel)(iter);
+    return iter.finish();
+  }
+  // clamp_min / clamp_max rather than maximum / minimum: the same values, PyTorch's tie rule for
+  // Python-number bounds, and PyTorch's clamp gradient (self gets it where min <= self <= max).
   Tensor r = self;
-  if (min) r = tg::maximum(r, *min);
-  if (max) r = tg::minimum(r, *max);
+  if (min) r = tg::clamp_min(r, *min);
+  if (max) r = tg::clamp_max(r, *max);
   return r;
 }
 

@@ -9,7 +9,7 @@
 // bit-identical to tg::Half / tg::BFloat16's scalar conversions for every input bit pattern, NaN
 // payloads included (F16C's vcvtph2ps quiets signalling NaNs and vcvtps2ph keeps payload bits
 // the scalar code drops, so vectors holding a NaN take a short fix-up).
-// Vectorized math (exp, log, ...) is in vec_math.h.
+// Vectorized math (exp, log, ...) is in vec_math.h; bool <-> mask conversions in vec_mask.h.
 #include "aten/core/Half.h"
 #include "aten/vec/isa.h"
 
@@ -137,4 +137,5 @@ template <> struct VecIO<BFloat16> : detail::HalfVecIO<BFloat16> {};
 }  // namespace CPU_CAPABILITY
 }  // namespace tg::vec
 
+#include "aten/vec/vec_mask.h"
 #include "aten/vec/vec_math.h"

@@ -74,6 +74,8 @@ TG_VEC256_CLASS(int64_t, __m256i, __m256i, _mm256_loadu_si256, _mm256_storeu_si2
   inline V##P minimum(const V##P& a, const V##P& b) {                                         \
     return _mm256_blendv_##P(_mm256_min_##P(a, b), _mm256_add_##P(a, b), _mm256_cmp_##P(a, b, _CMP_UNORD_Q)); \
   }                                                                                           \
+  inline V##P clamp_min(const V##P& x, const V##P& lo) { return _mm256_max_##P(lo, x); }       \
+  inline V##P clamp_max(const V##P& x, const V##P& hi) { return _mm256_min_##P(hi, x); }       \
   inline V##P abs(const V##P& a) { return _mm256_andnot_##P(_mm256_set1_##P(T(-0.0)), a); }   \
   inline V##P sqrt(const V##P& a) { return _mm256_sqrt_##P(a); }                              \
   inline V##P rsqrt(const V##P& a) { return _mm256_div_##P(_mm256_set1_##P(T(1)), _mm256_sqrt_##P(a)); } \
@@ -127,6 +129,8 @@ inline double reduce_max(const Vectorized<double>& a) {
   inline bool any(const V##E& m) { return !_mm256_testz_si256(m, m); }                        \
   inline V##E maximum(const V##E& a, const V##E& b) { return blendv(a, b, a < b); }           \
   inline V##E minimum(const V##E& a, const V##E& b) { return blendv(a, b, b < a); }           \
+  inline V##E clamp_min(const V##E& x, const V##E& lo) { return maximum(lo, x); }             \
+  inline V##E clamp_max(const V##E& x, const V##E& hi) { return minimum(hi, x); }             \
   inline V##E abs(const V##E& a) { return blendv(a, -a, a < V##E(T(0))); }                    \
   template <int N> inline V##E slli(const V##E& a) { return _mm256_slli_##E(a, N); }          \
   template <int N> inline V##E srli(const V##E& a) { return _mm256_srli_##E(a, N); }          \

@@ -80,6 +80,8 @@ inline __mmask8 kmask(const Vectorized<int64_t>& m) { return _mm512_movepi64_mas
   inline V##P minimum(const V##P& a, const V##P& b) {                                         \
     return _mm512_mask_blend_##P(_mm512_cmp_##P##_mask(a, b, _CMP_UNORD_Q), _mm512_min_##P(a, b), _mm512_add_##P(a, b)); \
   }                                                                                           \
+  inline V##P clamp_min(const V##P& x, const V##P& lo) { return _mm512_max_##P(lo, x); }       \
+  inline V##P clamp_max(const V##P& x, const V##P& hi) { return _mm512_min_##P(hi, x); }       \
   inline V##P abs(const V##P& a) { return _mm512_andnot_##P(_mm512_set1_##P(T(-0.0)), a); }   \
   inline V##P sqrt(const V##P& a) { return _mm512_sqrt_##P(a); }                              \
   inline V##P rsqrt(const V##P& a) { return _mm512_div_##P(_mm512_set1_##P(T(1)), _mm512_sqrt_##P(a)); } \
@@ -139,6 +141,8 @@ inline double reduce_max(const Vectorized<double>& a) {
   inline bool any(const V##E& m) { return kmask(m) != 0; }                                    \
   inline V##E maximum(const V##E& a, const V##E& b) { return _mm512_max_##E(a, b); }          \
   inline V##E minimum(const V##E& a, const V##E& b) { return _mm512_min_##E(a, b); }          \
+  inline V##E clamp_min(const V##E& x, const V##E& lo) { return _mm512_max_##E(lo, x); }       \
+  inline V##E clamp_max(const V##E& x, const V##E& hi) { return _mm512_min_##E(hi, x); }       \
   inline V##E abs(const V##E& a) { return _mm512_abs_##E(a); }                                \
   template <int N> inline V##E slli(const V##E& a) { return _mm512_slli_##E(a, N); }          \
   template <int N> inline V##E srli(const V##E& a) { return _mm512_srli_##E(a, N); }          \

@@ -16,6 +16,7 @@
 //   & | ^ andnot(a, b)          bitwise (a & ~b for andnot), also on floating vectors
 //   blendv(a, b, mask)          b where mask is set, else a
 //   maximum / minimum           NaN-propagating like torch.maximum; clamp(x, lo, hi)
+//   clamp_min / clamp_max       vmaxps(lo, x) / vminps(hi, x): x wins ties and NaN
 //   abs sqrt rsqrt floor ceil round (half to even) fmadd(a, b, c) = a * b + c
 //   reduce_add / reduce_max     horizontal, in a fixed order (pairwise halves)
 //   cast<U>(v)                  reinterpret the bits as Vectorized<U> of the same width
@@ -38,12 +39,19 @@ inline namespace CPU_CAPABILITY {
 
 namespace detail {
 template <size_t N> struct uint_of_size;
+template <> struct uint_of_size<1> { using type = uint8_t; };   // int8 / uint8 / bool vectors
+template <> struct uint_of_size<2> { using type = uint16_t; };  // int16 vectors
 template <> struct uint_of_size<4> { using type = uint32_t; };
 template <> struct uint_of_size<8> { using type = uint64_t; };
 template <typename T> using bits_t = typename uint_of_size<sizeof(T)>::type;
 template <typename T> inline bits_t<T> to_bits(T v) { bits_t<T> u; std::memcpy(&u, &v, sizeof(T)); return u; }
 template <typename T> inline T from_bits(bits_t<T> u) { T v; std::memcpy(&v, &u, sizeof(T)); return v; }
-template <typename T> inline T mask_lane(bool b) { return from_bits<T>(b ? ~bits_t<T>(0) : bits_t<T>(0)); }
+template <typename T> inline T mask_lane(bool b) { return from_bits<T>(b ? bits_t<T>(~bits_t<T>(0)) : bits_t<T>(0)); }
+// Integer + - * wrap around (two's complement) like the scalar kernels' wrap_add / wrap_mul:
+// computed in an unsigned type at least as wide as int, so neither signed overflow nor the
+// promotion of small unsigned types to int can be undefined.
+template <typename T>
+using wrap_t = std::conditional_t<(sizeof(T) <= 4), uint32_t, uint64_t>;
 }  // namespace detail
 
 template <typename T>
@@ -93,13 +101,21 @@ inline Vectorized<T> bitwise(const Vectorized<T>& a, const Vectorized<T>& b, F f
 #define TG_VEC_BINARY(op)                                                                     \
   template <typename T>                                                                       \
   inline Vectorized<T> operator op(const Vectorized<T>& a, const Vectorized<T>& b) {          \
-    return detail::zip(a, b, [](T x, T y) { return T(x op y); });                             \
+    if constexpr (std::is_integral_v<T>) {                                                    \
+      using U = detail::wrap_t<T>;                                                            \
+      return detail::zip(a, b, [](T x, T y) { return T(U(x) op U(y)); });                     \
+    } else {                                                                                  \
+      return detail::zip(a, b, [](T x, T y) { return T(x op y); });                           \
+    }                                                                                         \
   }
 TG_VEC_BINARY(+)
 TG_VEC_BINARY(-)
 TG_VEC_BINARY(*)
-TG_VEC_BINARY(/)
 #undef TG_VEC_BINARY
+template <typename T>
+inline Vectorized<T> operator/(const Vectorized<T>& a, const Vectorized<T>& b) {
+  return detail::zip(a, b, [](T x, T y) { return T(x / y); });
+}
 #define TG_VEC_COMPARE(op)                                                                    \
   template <typename T>                                                                       \
   inline Vectorized<T> operator op(const Vectorized<T>& a, const Vectorized<T>& b) {          \
@@ -140,17 +156,28 @@ template <typename T> inline bool any(const Vectorized<T>& mask) {
   return false;
 }
 
+// Like the AVX vmaxps / vminps they stand for: on a tie (+0.0 vs -0.0) the second operand wins,
+// so maximum(-0.0, 0.0) is 0.0 and maximum(0.0, -0.0) is -0.0 in every build.
 template <typename T> inline Vectorized<T> maximum(const Vectorized<T>& a, const Vectorized<T>& b) {
   return detail::zip(a, b, [](T x, T y) {
-    if constexpr (!std::is_integral_v<T>) if (x != x || y != y) return x + y;
-    return x < y ? y : x;
+    if constexpr (!std::is_integral_v<T>) if (x != x || y != y) return T(x + y);
+    return x > y ? x : y;
   });
 }
 template <typename T> inline Vectorized<T> minimum(const Vectorized<T>& a, const Vectorized<T>& b) {
   return detail::zip(a, b, [](T x, T y) {
-    if constexpr (!std::is_integral_v<T>) if (x != x || y != y) return x + y;
-    return y < x ? y : x;
+    if constexpr (!std::is_integral_v<T>) if (x != x || y != y) return T(x + y);
+    return x < y ? x : y;
   });
+}
+// clamp_min(x, lo) = lo > x ? lo : x and clamp_max(x, hi) = hi < x ? hi : x, exactly vmaxps(lo, x) /
+// vminps(hi, x): x wins ties (-0.0 vs 0.0) and passes a NaN through, a NaN bound is ignored (the
+// caller handles it). PyTorch's clamp with Python-number bounds.
+template <typename T> inline Vectorized<T> clamp_min(const Vectorized<T>& x, const Vectorized<T>& lo) {
+  return detail::zip(lo, x, [](T l, T v) { return l > v ? l : v; });
+}
+template <typename T> inline Vectorized<T> clamp_max(const Vectorized<T>& x, const Vectorized<T>& hi) {
+  return detail::zip(hi, x, [](T h, T v) { return h < v ? h : v; });
 }
 template <typename T> inline Vectorized<T> abs(const Vectorized<T>& a) {
   if constexpr (std::is_integral_v<T>) return blendv(a, -a, a < Vectorized<T>(0));

@@ -1,11 +1,14 @@
-// Binary arithmetic kernels. Each is one scalar lambda per dtype; cpu_kernel handles layout.
+// Binary arithmetic kernels. Each is one lambda per dtype (scalar over cpu_kernel, or Vectorized
+// over cpu_kernel_vec); the loops in Loops.h handle layout.
 #include "aten/vec/isa.h"
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "aten/dispatch/DtypeDispatch.h"
 #include "aten/native/ScalarOps.h"
+#include "aten/native/cpu/ClampKernel.h"
 #include "aten/native/cpu/Loops.h"
 #include "kernels/_div_rounding.h"
 #include "kernels/add.h"
@@ -96,8 +99,56 @@ void div_rounding_kernel(const TensorIterator& iter, std::string_view mode) {
   });
 }
 
+namespace {
+// The value of input i when it is one value broadcast over the whole iteration
+// (iter.is_scalar_input(i), numel > 0): a Python number, a 0-dim or an expanded tensor.
+template <typename T>
+T scalar_input_value(const TensorIterator& iter, int i) {
+  T v{};
+  iter.serial_for_each([&](char** data, const int64_t*, int64_t, int64_t) { std::memcpy(&v, data[i + 1], sizeof(T)); },
+                       0, 1);
+  return v;
+}
+
+// pow with one exponent for the whole tensor (x ** 2, tg.pow(x, 0.5), ...): PyTorch's fast paths
+// (Pow.cpp, PowKernel.cpp), vectorized. Returns false when the exponent has none.
+//   e == 0: 1 (also for nan bases), e == 1: x, e == 2: x * x, e == 3: x * x * x, for every
+//   dtype (integers wrap around like int_pow does);
+//   floating only: e == -1: 1 / x, e == -2: 1 / (x * x), e == 0.5: sqrt(x), e == -0.5: 1 / sqrt(x).
+// Against the general path (std::pow in opmath_t):
+//   - 0 and 1 give the same bits; 2, -1 and 0.5 (for float16 / bfloat16 also 3 and -2: x * x is
+//     exact in float) are rounded once, i.e. correctly rounded, which libm's pow is not always
+//     (glibc: < 1 ulp), so the general path can be 1 ulp away there;
+//   - float32 / float64 3, -2 and -0.5 round twice, so they may differ from std::pow in the last
+//     bit: PyTorch computes exactly these formulas, and we match PyTorch;
+//   - 0.5 and -0.5 follow sqrt, not C's pow, at -0.0 and -inf: pow(-0.0, 0.5) = -0.0 and
+//     pow(-inf, 0.5) = nan (C: +0.0, +inf), pow(-0.0, -0.5) = -inf, pow(-inf, -0.5) = nan, as
+//     PyTorch gives for float32, float64 and bfloat16. PyTorch's float16 has no such fast path
+//     (C's pow semantics), so float16 +-0.5 stays on the general path here too.
+template <typename T>
+bool pow_scalar_exponent_kernel(const TensorIterator& iter) {
+  using V = typename vec::VecIO<T>::vec_t;
+  using S = typename V::value_type;  // float for float16 / bfloat16
+  const S e = S(scalar_input_value<T>(iter, 1));
+  auto run = [&](auto f) { cpu_kernel_vec<T>(iter, [f](V x, V /*the exponent*/) { return f(x); }); };
+  if (e == S(0)) run([](V) { return V(S(1)); });
+  else if (e == S(1)) run([](V x) { return x; });
+  else if (e == S(2)) run([](V x) { return x * x; });
+  else if (e == S(3)) run([](V x) { return x * x * x; });
+  else if constexpr (std::is_integral_v<T>) return false;
+  else if (e == S(-1)) run([](V x) { return V(S(1)) / x; });
+  else if (e == S(-2)) run([](V x) { return V(S(1)) / (x * x); });
+  else if (std::is_same_v<T, Half>) return false;
+  else if (e == S(0.5)) run([](V x) { return vec::sqrt(x); });
+  else if (e == S(-0.5)) run([](V x) { return vec::rsqrt(x); });
+  else return false;
+  return true;
+}
+}  // namespace
+
 void pow_kernel(const TensorIterator& iter) {
   dispatch_numeric(iter.common_dtype(), "pow", [&]<typename T>() {
+    if (iter.numel() > 0 && iter.is_scalar_input(1) && pow_scalar_exponent_kernel<T>(iter)) return;
     if constexpr (std::is_integral_v<T>) {
       cpu_kernel(iter, [](T base, T exp) -> T {
         T result{};
@@ -106,21 +157,21 @@ void pow_kernel(const TensorIterator& iter) {
         return result;
       });
     } else {
-      cpu_kernel(iter, [](T x, T y) -> T { return T(std::pow(opmath_t<T>(x), opmath_t<T>(y))); });
+      cpu_kernel(iter, [](T x, T y) -> T { return T(std::pow(opmath_t<T>(x), opmath_t<T>(y))); }, kMathGrainSize);
     }
   });
 }
 
+// maximum / minimum: NaN in either operand propagates; on a tie (+0.0 vs -0.0) the second
+// operand wins, as in PyTorch's vectorized loop (vmaxps / vminps, vec_base.h).
 template <bool IsMax>
 static void min_max_kernel(const TensorIterator& iter, const char* op) {
   dispatch_all(iter.common_dtype(), op, [&]<typename T>() {
-    cpu_kernel(iter, [](T x, T y) -> T {
-      if constexpr (!std::is_integral_v<T>) {
-        if (x != x) return x;  // NaN propagates
-        if (y != y) return y;
-      }
-      return IsMax ? (x < y ? y : x) : (y < x ? y : x);
-    });
+    if constexpr (std::is_same_v<T, bool>) {
+      cpu_kernel(iter, [](bool x, bool y) -> bool { return IsMax ? (x || y) : (x && y); });
+    } else {
+      cpu_kernel_vec<T>(iter, [](auto x, auto y) { return IsMax ? vec::maximum(x, y) : vec::minimum(x, y); });
+    }
   });
 }
 void maximum_kernel(const TensorIterator& iter) { min_max_kernel<true>(iter, "maximum"); }
@@ -208,9 +259,81 @@ void heaviside_kernel(const TensorIterator& iter) {
   });
 }
 
-// clamp_min.Tensor / clamp_max.Tensor are maximum / minimum (PyTorch runs the same kernels): nan
-// in either operand propagates.
-void clamp_min_kernel(const TensorIterator& iter) { min_max_kernel<true>(iter, "clamp_min"); }
-void clamp_max_kernel(const TensorIterator& iter) { min_max_kernel<false>(iter, "clamp_max"); }
+// clamp, clamp_min and clamp_max. A NaN input or bound gives NaN; with min > max the result is
+// max. A bound that is one value for the whole tensor (a Python number, a 0-dim tensor) keeps x on
+// a tie, so clamp(-0.0, min=0.0) is -0.0; a tensor bound wins a tie, like maximum / minimum. Both
+// are what PyTorch does: its Scalar overloads run vmaxps(bound, x) (vec::clamp_min, after sending
+// a NaN bound to a NaN fill), its Tensor overloads maximum(x, bound).
+namespace {
+// Input i is one value for the whole tensor and not NaN: the cheaper vec::clamp_min / clamp_max
+// apply (they pass a NaN x through but would ignore a NaN bound; the maximum / minimum path turns
+// a NaN bound into NaN results).
+template <typename T>
+bool plain_scalar_bound(const TensorIterator& iter, int i) {
+  if (iter.numel() == 0 || !iter.is_scalar_input(i)) return false;
+  if constexpr (std::is_integral_v<T>) {
+    return true;
+  } else {
+    const auto v = opmath_t<T>(scalar_input_value<T>(iter, i));
+    return v == v;
+  }
+}
+template <bool ScalarBound, typename V>
+inline V clamp_lower(const V& x, const V& lo) {
+  if constexpr (ScalarBound) return vec::clamp_min(x, lo);
+  else return vec::maximum(x, lo);
+}
+template <bool ScalarBound, typename V>
+inline V clamp_upper(const V& x, const V& hi) {
+  if constexpr (ScalarBound) return vec::clamp_max(x, hi);
+  else return vec::minimum(x, hi);
+}
+// f(std::bool_constant<b>{}): a runtime flag as a compile-time one (one loop per case).
+template <typename F>
+inline void with_flag(bool b, const F& f) {
+  if (b) f(std::true_type{});
+  else f(std::false_type{});
+}
+}  // namespace
+
+void clamp_min_kernel(const TensorIterator& iter) {
+  dispatch_all(iter.common_dtype(), "clamp_min", [&]<typename T>() {
+    if constexpr (std::is_same_v<T, bool>) {
+      cpu_kernel(iter, [](bool x, bool lo) -> bool { return x || lo; });
+    } else {
+      with_flag(plain_scalar_bound<T>(iter, 1), [&](auto scalar) {
+        cpu_kernel_vec<T>(iter, [](auto x, auto lo) { return clamp_lower<decltype(scalar)::value>(x, lo); });
+      });
+    }
+  });
+}
+void clamp_max_kernel(const TensorIterator& iter) {
+  dispatch_all(iter.common_dtype(), "clamp_max", [&]<typename T>() {
+    if constexpr (std::is_same_v<T, bool>) {
+      cpu_kernel(iter, [](bool x, bool hi) -> bool { return x && hi; });
+    } else {
+      with_flag(plain_scalar_bound<T>(iter, 1), [&](auto scalar) {
+        cpu_kernel_vec<T>(iter, [](auto x, auto hi) { return clamp_upper<decltype(scalar)::value>(x, hi); });
+      });
+    }
+  });
+}
+
+// clamp(x, min, max) in one pass (ClampKernel.h): min(max(x, min), max).
+void clamp_kernel(const TensorIterator& iter) {
+  dispatch_all(iter.common_dtype(), "clamp", [&]<typename T>() {
+    if constexpr (std::is_same_v<T, bool>) {
+      cpu_kernel(iter, [](bool x, bool lo, bool hi) -> bool { return (x || lo) && hi; });
+    } else {
+      with_flag(plain_scalar_bound<T>(iter, 1), [&](auto lo_scalar) {
+        with_flag(plain_scalar_bound<T>(iter, 2), [&](auto hi_scalar) {
+          cpu_kernel_vec<T>(iter, [](auto x, auto lo, auto hi) {
+            return clamp_upper<decltype(hi_scalar)::value>(clamp_lower<decltype(lo_scalar)::value>(x, lo), hi);
+          });
+        });
+      });
+    }
+  });
+}
 
 }  // namespace tg::native::CPU_CAPABILITY

@@ -14,7 +14,12 @@
 // with stride 0 as a broadcast vector, other strides gathered into a vector. An element's result
 // therefore does not depend on where it sits in the tensor or on how the range is split across
 // threads.
+//
+// cpu_kernel_vec<T, BoolOperands>: the same with some operands stored as bool while vec_op still
+// computes on V (see kBoolOutput / bool_input below): a comparison reads float vectors and stores
+// their masks as bytes; where reads its bool condition as a mask. Nothing is cast up front.
 #include "aten/vec/isa.h"
+#include <cstring>
 #include <tuple>
 #include <type_traits>
 
@@ -79,33 +84,74 @@ void cpu_kernel(const TensorIterator& iter, const F& op, int64_t grain = kGrainS
 }
 
 namespace detail {
-template <typename T, typename VOp, size_t... I>
-inline void vec_loop(const VOp& vop, char** data, const int64_t* strides, int64_t n, std::index_sequence<I...>) {
+// How vec_loop reads and writes one operand: values of T through VecIO<T>, or (IsBool) bool
+// bytes as masks of the same vector type (vec_mask.h).
+template <typename T, bool IsBool>
+struct VecOperand {
   using IO = vec::VecIO<T>;
   using V = typename IO::vec_t;
+  using elem_t = T;
+  static V load(const T* p) { return IO::load(p); }
+  static V load(const T* p, int count) { return IO::load(p, count); }
+  static V broadcast(const T* p) { return V(typename V::value_type(*p)); }
+  static void store(T* p, const V& v) { IO::store(p, v); }
+  static void store(T* p, const V& v, int count) { IO::store(p, v, count); }
+};
+template <typename T>
+struct VecOperand<T, true> {
+  using V = typename vec::VecIO<T>::vec_t;
+  using elem_t = bool;
+  static V load(const bool* p) { return vec::load_mask<V>(p); }
+  static V load(const bool* p, int count) { return vec::load_mask<V>(p, count); }
+  static V broadcast(const bool* p) {
+    unsigned char byte;
+    std::memcpy(&byte, p, 1);
+    return byte != 0 ? V(typename V::value_type(0)) == V(typename V::value_type(0)) : V(typename V::value_type(0));
+  }
+  static void store(bool* p, const V& m) { vec::store_mask(p, m); }
+  static void store(bool* p, const V& m, int count) { vec::store_mask(p, m, count); }
+};
+// The output and input k of cpu_kernel_vec<T, BoolOperands>.
+template <typename T, unsigned BoolOperands>
+using vec_output_t = VecOperand<T, (BoolOperands & 1u) != 0>;
+template <typename T, unsigned BoolOperands, size_t K>
+using vec_input_t = VecOperand<T, ((BoolOperands >> (K + 1)) & 1u) != 0>;
+
+template <typename T, unsigned BoolOperands, typename VOp, size_t... I>
+inline void vec_loop(const VOp& vop, char** data, const int64_t* strides, int64_t n, std::index_sequence<I...>) {
+  using Out = vec_output_t<T, BoolOperands>;
+  using OutE = typename Out::elem_t;
+  using V = typename Out::V;
   constexpr int N = V::size();
-  constexpr int64_t es = sizeof(T);
   constexpr int nin = sizeof...(I);
-  T* out = reinterpret_cast<T*>(data[0]);
-  const T* in[nin] = {reinterpret_cast<const T*>(data[I + 1])...};
-  if (strides[0] == es && ((strides[I + 1] == es || strides[I + 1] == 0) && ...)) {
-    const V bcast[nin] = {V(typename V::value_type(in[I][0]))...};
-    auto load = [&](int k, int64_t i, int count) {
-      if (strides[k + 1] == 0) return bcast[k];
-      return count == N ? IO::load(in[k] + i) : IO::load(in[k] + i, count);
+  constexpr int64_t es[nin + 1] = {int64_t(sizeof(OutE)), int64_t(sizeof(typename vec_input_t<T, BoolOperands, I>::elem_t))...};
+  OutE* out = reinterpret_cast<OutE*>(data[0]);
+  const std::tuple<const typename vec_input_t<T, BoolOperands, I>::elem_t*...> in{
+      reinterpret_cast<const typename vec_input_t<T, BoolOperands, I>::elem_t*>(data[I + 1])...};
+  if (strides[0] == es[0] && ((strides[I + 1] == es[I + 1] || strides[I + 1] == 0) && ...)) {
+    const V bcast[nin] = {vec_input_t<T, BoolOperands, I>::broadcast(std::get<I>(in))...};
+    auto load = [&]<size_t K>(std::integral_constant<size_t, K>, int64_t i, int count) {
+      using Op = vec_input_t<T, BoolOperands, K>;
+      if (strides[K + 1] == 0) return bcast[K];
+      return count == N ? Op::load(std::get<K>(in) + i) : Op::load(std::get<K>(in) + i, count);
     };
     int64_t i = 0;
-    for (; i + N <= n; i += N) IO::store(out + i, vop(load(I, i, N)...));
-    if (i < n) IO::store(out + i, vop(load(I, i, int(n - i))...), int(n - i));
+    for (; i + N <= n; i += N) Out::store(out + i, vop(load(std::integral_constant<size_t, I>{}, i, N)...));
+    if (i < n) Out::store(out + i, vop(load(std::integral_constant<size_t, I>{}, i, int(n - i))...), int(n - i));
     return;
   }
-  T buf[nin + 1][N];
+  // Other strides: gather up to N elements of each operand into a buffer, run vop on the
+  // buffers, scatter the results (bytes copied, so any element type fits the buffer).
+  alignas(64) char buf[nin + 1][N * sizeof(double)];
   for (int64_t i = 0; i < n; i += N) {
     const int count = int(std::min<int64_t>(N, n - i));
     for (int k = 0; k < nin; ++k)
-      for (int l = 0; l < count; ++l) buf[k][l] = *reinterpret_cast<const T*>(data[k + 1] + (i + l) * strides[k + 1]);
-    IO::store(buf[nin], vop(IO::load(buf[I], count)...), count);
-    for (int l = 0; l < count; ++l) *reinterpret_cast<T*>(data[0] + (i + l) * strides[0]) = buf[nin][l];
+      for (int l = 0; l < count; ++l) std::memcpy(buf[k + 1] + l * es[k + 1], data[k + 1] + (i + l) * strides[k + 1], size_t(es[k + 1]));
+    Out::store(reinterpret_cast<OutE*>(buf[0]),
+               vop(vec_input_t<T, BoolOperands, I>::load(
+                   reinterpret_cast<const typename vec_input_t<T, BoolOperands, I>::elem_t*>(buf[I + 1]), count)...),
+               count);
+    for (int l = 0; l < count; ++l) std::memcpy(data[0] + (i + l) * strides[0], buf[0] + l * es[0], size_t(es[0]));
   }
 }
 }  // namespace detail
@@ -134,7 +180,14 @@ constexpr size_t vec_arity() {
 }
 }  // namespace detail
 
-template <typename T, typename VOp>
+// Operands stored as bool (one byte, 0 or 1) while the kernel computes on T: bit 0 of
+// cpu_kernel_vec's BoolOperands is the output (vop returns a mask, stored as bools), bit k + 1
+// input k (read as a mask: every bit of a lane set where the bool is true). Comparisons use
+// kBoolOutput (T in, bool out), where uses bool_input(0) (a bool condition, T values).
+inline constexpr unsigned kBoolOutput = 1u;
+constexpr unsigned bool_input(int k) { return 2u << k; }
+
+template <typename T, unsigned BoolOperands = 0, typename VOp>
 void cpu_kernel_vec(const TensorIterator& iter, const VOp& vop, int64_t grain = kGrainSize) {
   using V = typename vec::VecIO<T>::vec_t;
   constexpr size_t arity = detail::vec_arity<VOp, V>();
@@ -144,7 +197,7 @@ void cpu_kernel_vec(const TensorIterator& iter, const VOp& vop, int64_t grain = 
     char* ptrs[n];
     for (int k = 0; k < n; ++k) ptrs[k] = data[k];
     for (int64_t j = 0; j < size1; ++j) {
-      detail::vec_loop<T>(vop, ptrs, strides, size0, std::make_index_sequence<arity>{});
+      detail::vec_loop<T, BoolOperands>(vop, ptrs, strides, size0, std::make_index_sequence<arity>{});
       for (int k = 0; k < n; ++k) ptrs[k] += strides[n + k];
     }
   }, grain);

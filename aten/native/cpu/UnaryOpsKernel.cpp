@@ -92,15 +92,20 @@ void abs_kernel(const TensorIterator& iter) {
   });
 }
 
+// sign: (0 < x) - (x < 0) on Vectorized<T>, each test's mask ANDed with the bits of 1: -1, 0 or 1;
+// nan and -0.0 give +0.0, like PyTorch.
 void sign_kernel(const TensorIterator& iter) {
   dispatch_all(iter.common_dtype(), "sign", [&]<typename T>() {
-    if constexpr (std::is_same_v<T, bool>) cpu_kernel(iter, [](bool x) -> bool { return x; });
-    else cpu_kernel(iter, [](T x) -> T {
-      using Op = opmath_t<T>;
-      Op v = Op(x);
-      if constexpr (!std::is_integral_v<T>) if (v != v) return T(0);  // PyTorch: sign(nan) = 0
-      return T(Op((Op(0) < v) - (v < Op(0))));
-    });
+    if constexpr (std::is_same_v<T, bool>) {
+      cpu_kernel(iter, [](bool x) -> bool { return x; });
+    } else {
+      using V = typename vec::VecIO<T>::vec_t;
+      using S = typename V::value_type;
+      cpu_kernel_vec<T>(iter, [](V x) {
+        const V zero(S(0)), one(S(1));
+        return (one & (zero < x)) - (one & (x < zero));
+      });
+    }
   });
 }
 
@@ -202,10 +207,23 @@ void logit_kernel(const TensorIterator& iter, std::optional<double> eps) {
   });
 }
 
+// signbit: the sign bit of floats (so -0.0 and -nan are true), x < 0 for integers; vectorized
+// with a bool output (Loops.h, kBoolOutput).
 void signbit_kernel(const TensorIterator& iter) {
-  predicate(iter, "signbit", [](auto x) { if constexpr (std::is_signed_v<decltype(x)>) return x < 0; else return false; },
-            // copysign, not std::signbit: GCC 12's vectorizer crashes (ICE) on a loop of std::signbit.
-            [](auto x) { return std::copysign(decltype(x)(1), x) < decltype(x)(0); });
+  dispatch_numeric(iter.common_dtype(), "signbit", [&]<typename T>() {
+    using V = typename vec::VecIO<T>::vec_t;
+    using S = typename V::value_type;
+    if constexpr (std::is_unsigned_v<T>) {
+      cpu_kernel_vec<T, kBoolOutput>(iter, [](V) { return V(S(0)); });
+    } else if constexpr (std::is_integral_v<T>) {
+      cpu_kernel_vec<T, kBoolOutput>(iter, [](V x) { return x < V(S(0)); });
+    } else {
+      using I = std::conditional_t<sizeof(S) == 4, int32_t, int64_t>;  // the bits of S
+      cpu_kernel_vec<T, kBoolOutput>(iter, [](V x) {
+        return vec::cast<S>(vec::cast<I>(x) < vec::Vectorized<I>(I(0)));
+      });
+    }
+  });
 }
 void isnan_kernel(const TensorIterator& iter) {
   predicate(iter, "isnan", [](auto) { return false; }, [](auto x) { return std::isnan(x); });

@@ -45,7 +45,7 @@ struct LogicalNotOp {
 };
 template <typename T>
 struct WhereOp {
-  __device__ T operator()(T c, T a, T b) const { return to_op(c) != opmath_t<T>(0) ? a : b; }
+  __device__ T operator()(bool c, T a, T b) const { return c ? a : b; }  // promotion: where (bool condition)
 };
 
 }  // namespace

@@ -3,7 +3,7 @@
 // cos / tanh / sigmoid, written once over the Vectorized<T> operations:
 //
 //   expm1 exp2 log1p log2 log10 tan atan atan2 asin acos sinh cosh asinh acosh atanh erf erfc
-//   hypot fmod remainder div_floor (PyTorch's float floor division)
+//   erfinv hypot fmod remainder div_floor (PyTorch's float floor division)
 //
 // Bitwise identical on every capability. Each function is a fixed sequence of IEEE operations
 // that round once (+ - * / sqrt, fused multiply-adds through fma_ below, which is std::fma lane
@@ -304,9 +304,10 @@ inline V<T> two_sum_err(const V<T>& a, const V<T>& b, const V<T>& s) {
   V<T> bb = s - a;
   return (a - (s - bb)) + (b - bb);
 }
-// atan(a + alo) for a >= 0 or +inf (NaN -> NaN), alo a small correction to a (finite).
+// atan(a + alo) = hi + lo for a >= 0 or +inf (NaN -> NaN), alo a small correction to a (finite);
+// hi is 0, pi/4 or pi/2 rounded (exactly pi_hi / 4 or / 2, so pi_hi - hi is exact).
 template <typename T>
-inline V<T> atan_pos(const V<T>& a, const V<T>& alo) {
+inline void atan_pos(const V<T>& a, const V<T>& alo, V<T>& hi, V<T>& lo) {
   using C = XConst<T>;
   const V<T> one(T(1)), zero(T(0));
   V<T> big = a > V<T>(C::kTan3Pi8);
@@ -327,15 +328,26 @@ inline V<T> atan_pos(const V<T>& a, const V<T>& alo) {
   V<T> corr = tc * fma_(z, z - one, one);  // tc / (1 + t^2), to the few bits that matter
   V<T> base_hi = blendv(blendv(zero, V<T>(C::kPio4Hi), mid), V<T>(C::kPio2Hi), big);
   V<T> base_lo = blendv(blendv(zero, V<T>(C::kPio4Lo), mid), V<T>(C::kPio2Lo), big);
-  return base_hi + (p + (base_lo + corr));
+  hi = base_hi;
+  lo = p + (base_lo + corr);
 }
-// atan((n + nlo) / (d + dlo)) for n, d >= 0 (either may be 0 or inf, not both).
 template <typename T>
-inline V<T> atan_quot(const V<T>& n, const V<T>& nlo, const V<T>& d, const V<T>& dlo) {
+inline V<T> atan_pos(const V<T>& a, const V<T>& alo) {
+  V<T> hi, lo;
+  atan_pos(a, alo, hi, lo);
+  return hi + lo;
+}
+// atan((n + nlo) / (d + dlo)) for n, d >= 0 (either may be 0 or inf, not both); with
+// from_pi, pi minus it.
+template <typename T>
+inline V<T> atan_quot(const V<T>& n, const V<T>& nlo, const V<T>& d, const V<T>& dlo, const V<T>& from_pi) {
   V<T> q = n / d;
   V<T> qlo = (fma_(-q, d, n) + (nlo - q * dlo)) / d;
   // No correction where q is 0 or inf, or so small that the correction would be subnormal.
-  return atan_pos(q, qlo & (abs(qlo) < inf_<T>()) & (q >= V<T>(XConst<T>::kCorrMin)));
+  V<T> hi, lo;
+  atan_pos(q, qlo & (abs(qlo) < inf_<T>()) & (q >= V<T>(XConst<T>::kCorrMin)), hi, lo);
+  using C = XConst<T>;
+  return blendv(hi + lo, (V<T>(C::kPiHi) - hi) + (V<T>(C::kPiLo) - lo), from_pi);
 }
 // c + clo = sqrt(1 - x^2) for |x| <= 1 (NaN beyond), to about twice the working precision.
 template <typename T>
@@ -455,9 +467,8 @@ inline Vectorized<T> atan2(const Vectorized<T>& y, const Vectorized<T>& x) {
   V ay = abs(y), ax = abs(x);
   V both_inf = (ay == inf) & (ax == inf);
   // |y| / |x| (x = 0: inf -> pi/2; both infinite: 1 -> pi/4).
-  V a = xdetail::atan_quot(blendv(ay, V(T(1)), both_inf), zero, blendv(ax, V(T(1)), both_inf), zero);
-  V xneg = xdetail::signbit_(x);
-  a = blendv(a, V(C::kPiHi) - (a - V(C::kPiLo)), xneg);  // pi - a
+  V xneg = xdetail::signbit_(x);  // pi minus the angle
+  V a = xdetail::atan_quot(blendv(ay, V(T(1)), both_inf), zero, blendv(ax, V(T(1)), both_inf), zero, xneg);
   a = blendv(a, blendv(zero, V(C::kPiHi), xneg), y == zero);  // y = +-0: 0 or pi (x = +-0 too)
   a = xdetail::copysign_(a, y);
   return blendv(a, xdetail::nan_<T>(), (x != x) | (y != y));
@@ -469,19 +480,17 @@ inline Vectorized<T> asin(const Vectorized<T>& x) {
   using V = Vectorized<T>;
   V ax = abs(x), c, clo;
   xdetail::sqrt_one_minus_sq(ax, c, clo);
-  V r = xdetail::atan_quot(ax, V(T(0)), c, clo);
+  V r = xdetail::atan_quot(ax, V(T(0)), c, clo, V(T(0)));
   return blendv(xdetail::copysign_(r, x), x, (x == V(T(0))) | (x != x));
 }
 
 // acos(x) = atan(sqrt(1 - x^2) / |x|), or pi minus that for x < 0.
 template <typename T>
 inline Vectorized<T> acos(const Vectorized<T>& x) {
-  using C = xdetail::XConst<T>;
   using V = Vectorized<T>;
   V ax = abs(x), c, clo;
   xdetail::sqrt_one_minus_sq(ax, c, clo);
-  V r = xdetail::atan_quot(c, clo, ax, V(T(0)));
-  r = blendv(r, V(C::kPiHi) - (r - V(C::kPiLo)), x < V(T(0)));
+  V r = xdetail::atan_quot(c, clo, ax, V(T(0)), x < V(T(0)));
   return blendv(r, x, x != x);
 }
 
@@ -654,6 +663,52 @@ inline Vectorized<T> tan(const Vectorized<T>& x) {
   V far = andnot(cast<T>(Vectorized<I>(I(-1))), abs(x) <= V(M::kTrigMax));  // also NaN and inf
   if (any(far)) res = blendv(res, map(x, [](T v) { return std::tan(v); }), far);
   return res;
+}
+
+// erfinv, as native::erfinv (ScalarOps.h) but in T: M. Giles' single-precision first guess
+// ("Approximating the erfinv function", GPU Computing Gems, 2011), then two Newton steps on
+// erf(y) - |x| (|x| <= 1/2) or log(erfc(y)) - log(1 - |x|) (above); four steps for double.
+// erfinv(+-1) = +-inf, |x| > 1 and NaN give NaN.
+template <typename T>
+inline Vectorized<T> erfinv(const Vectorized<T>& x) {
+  using V = Vectorized<T>;
+  static constexpr T kCentral[9] = {T(2.81022636e-08), T(3.43273939e-07), T(-3.5233877e-06), T(-4.39150654e-06),
+                                    T(0.00021858087), T(-0.00125372503), T(-0.00417768164), T(0.246640727),
+                                    T(1.50140941)};
+  static constexpr T kTail[9] = {T(-0.000200214257), T(0.000100950558), T(0.00134934322), T(-0.00367342844),
+                                 T(0.00573950773), T(-0.0076224613), T(0.00943887047), T(1.00167406),
+                                 T(2.83297682)};
+  const V one(T(1)), half(T(0.5));
+  V a = abs(x);
+  V ac = minimum(a, V(T(1)));  // the guess for |x| > 1 and NaN lanes is replaced below
+  V w = -xdetail::log_finite(maximum((one - ac) * (one + ac), V(std::numeric_limits<T>::min())));
+  V central = w < V(T(5));
+  V u = blendv(sqrt(w) - V(T(3)), w - V(T(2.5)), central);
+  V p = blendv(V(kTail[0]), V(kCentral[0]), central);
+  for (int k = 1; k < 9; ++k) p = xdetail::fma_(p, u, blendv(V(kTail[k]), V(kCentral[k]), central));
+  V y = p * ac;
+  const V low = ac <= half;
+  // Giles' guess is a float approximation (and outside its range for double |x| > 1 - 2^-24).
+  // Newton steps: on erf(y) - |x| for |x| <= 1/2; above on log(erfc(y)) - log(1 - |x|), which is
+  // nearly linear in y far into the tail (plain Newton on erfc would crawl there), with no
+  // cancellation near 1.
+  const V log_tail = xdetail::log_finite(maximum(one - ac, V(std::numeric_limits<T>::min())));
+  constexpr int kSteps = sizeof(T) == 4 ? 2 : 4;
+  for (int step = 0; step < kSteps; ++step) {
+    V es = xdetail::erf_small(y), eb = xdetail::erfc_big(y);
+    V erfc_y = maximum(blendv(eb, one - es, y < half), V(std::numeric_limits<T>::min()));
+    V y2 = y * y;
+    V n;
+    V e = xdetail::scale2n(one + xdetail::expm1_poly(xdetail::exp_reduce(-y2, n), -xdetail::fma_(y, y, -y2)), n);
+    V deriv = V(T(1.1283791670955126)) * e;  // erf'(y)
+    V step_low = (es - ac) / deriv;
+    V step_tail = (xdetail::log_finite(erfc_y) - log_tail) * erfc_y / deriv;  // d log erfc / dy = -deriv / erfc
+    y = y - blendv(-step_tail, step_low, low);
+  }
+  V r = blendv(y, xdetail::inf_<T>(), a == one);
+  r = xdetail::copysign_(r, x);
+  r = blendv(r, x, x == V(T(0)));
+  return blendv(r, xdetail::nan_<T>(), (a > one) | (x != x));
 }
 
 // C's fmod(x, y), exactly.

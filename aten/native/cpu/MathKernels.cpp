@@ -1,6 +1,6 @@
 // Floating-point math kernels on the vectorized functions of aten/vec/vec_math_extra.h (issue 14):
-// expm1 exp2 log1p log2 log10 tan atan asin acos sinh cosh asinh acosh atanh erf erfc logit nan_to_num, and the
-// binary atan2 hypot logaddexp fmod remainder floor_divide div(rounding_mode=...). Every element
+// expm1 exp2 log1p log2 log10 tan atan asin acos sinh cosh asinh acosh atanh erf erfc erfinv logit
+// nan_to_num, and the binary atan2 hypot logaddexp fmod remainder floor_divide div(rounding_mode=...). Every element
 // goes through the Vectorized function (cpu_kernel_vec: tails as partial vectors, other layouts
 // gathered), whose result is bitwise the same on every CPU capability, so a value does not depend
 // on its position, the layout, the thread count or the capability. float16 / bfloat16 compute in
@@ -29,6 +29,7 @@
 #include "kernels/cosh.h"
 #include "kernels/erf.h"
 #include "kernels/erfc.h"
+#include "kernels/erfinv.h"
 #include "kernels/exp2.h"
 #include "kernels/expm1.h"
 #include "kernels/floor_divide.h"
@@ -104,6 +105,7 @@ void atanh_kernel(const TensorIterator& iter) { float_math(iter, "atanh", [](aut
 void tan_kernel(const TensorIterator& iter) { float_math(iter, "tan", [](auto x) { return vec::tan(x); }); }
 void erf_kernel(const TensorIterator& iter) { float_math(iter, "erf", [](auto x) { return vec::erf(x); }); }
 void erfc_kernel(const TensorIterator& iter) { float_math(iter, "erfc", [](auto x) { return vec::erfc(x); }); }
+void erfinv_kernel(const TensorIterator& iter) { float_math(iter, "erfinv", [](auto x) { return vec::erfinv(x); }); }
 
 void atan2_kernel(const TensorIterator& iter) {
   float_math(iter, "atan2", [](auto y, auto x) { return vec::atan2(y, x); });
@@ -112,6 +114,7 @@ void hypot_kernel(const TensorIterator& iter) {
   float_math(iter, "hypot", [](auto x, auto y) { return vec::hypot(x, y); });
 }
 // max(a, b) + log1p(exp(-|a - b|)); equal infinities give themselves (inf - inf would be NaN).
+// Near a result of 0 the sum cancels (as in PyTorch's formula): the error is ~1 ulp of max(a, b).
 void logaddexp_kernel(const TensorIterator& iter) {
   float_math(iter, "logaddexp", [](auto a, auto b) {
     using V = decltype(a);
@@ -120,7 +123,8 @@ void logaddexp_kernel(const TensorIterator& iter) {
     const V m = vec::maximum(a, b);  // NaN propagates
     const V d = vec::maximum(-vec::abs(a - b), V(-C::kExpClamp));
     const V r = m + vec::log1p(vec::xdetail::exp_(d, V(T(0))));
-    return vec::blendv(r, m, (vec::abs(m) == vec::xdetail::inf_<T>()) & (a == b));
+    const V r2 = vec::blendv(r, m, (vec::abs(m) == vec::xdetail::inf_<T>()) & (a == b));
+    return vec::blendv(r2, vec::xdetail::nan_<T>(), (a != a) | (b != b));  // one NaN on every capability
   });
 }
 

@@ -131,18 +131,10 @@ void ceil_kernel(const TensorIterator& iter) { rounding(iter, "ceil", [](auto x)
 void round_kernel(const TensorIterator& iter) { rounding(iter, "round", [](auto x) { return vec::round(x); }); }
 
 // ---------------------------------------------------------------- issue 9: more unary math
-// erfinv runs a scalar function per element in opmath_t (float for the half types, so float16 /
-// bfloat16 are rounded once); expm1, log1p, log2, log10, exp2, tan, the inverse trig and
-// hyperbolic functions, erf, erfc, logit and nan_to_num are vectorized in MathKernels.cpp.
-// reciprocal, trunc and frac are cheap and run on Vectorized<T>.
+// expm1, log1p, log2, log10, exp2, tan, the inverse trig and hyperbolic functions, erf, erfc,
+// erfinv, logit and nan_to_num are vectorized in MathKernels.cpp. reciprocal, trunc and frac are
+// cheap and run on Vectorized<T>.
 namespace {
-template <typename F>
-void float_unary_scalar(const TensorIterator& iter, const char* op, F f) {
-  dispatch_floating(iter.common_dtype(), op, [&]<typename T>() {
-    cpu_kernel(iter, [f](T x) -> T { return T(f(opmath_t<T>(x))); }, kMathGrainSize);
-  });
-}
-
 // A bool-valued test of one value (isnan, signbit ...): ints and bools go through `integral`.
 template <typename FInt, typename FFloat>
 void predicate(const TensorIterator& iter, const char* op, FInt integral, FFloat floating) {
@@ -153,10 +145,6 @@ void predicate(const TensorIterator& iter, const char* op, FInt integral, FFloat
 }
 
 }  // namespace
-
-void erfinv_kernel(const TensorIterator& iter) {
-  float_unary_scalar(iter, "erfinv", [](auto x) { return decltype(x)(native::erfinv(double(x))); });
-}
 
 void reciprocal_kernel(const TensorIterator& iter) {
   float_unary(iter, "reciprocal", [](auto x) { return decltype(x)(1) / x; });

@@ -312,16 +312,19 @@ inline void atan_pos(const V<T>& a, const V<T>& alo, V<T>& hi, V<T>& lo) {
   const V<T> one(T(1)), zero(T(0));
   V<T> big = a > V<T>(C::kTan3Pi8);
   V<T> mid = andnot(a > V<T>(C::kTanPi8), big);
-  // t = -1/a (big), (a - 1)/(a + 1) (mid), a: one division for all three.
+  // t = -1/a (big), (a - 1)/(a + 1) (mid), a: one reciprocal for all three (den >= 1, so it
+  // neither overflows nor underflows to a subnormal; inf gives 0). t = num * (1/den) need not be
+  // correctly rounded: its error is in tc below.
   V<T> num = blendv(blendv(a, a - one, mid), -one, big);
   V<T> den = blendv(blendv(one, a + one, mid), a, big);
-  V<T> t = num / den;
+  V<T> rden = one / den;
+  V<T> t = num * rden;
   // t's rounding error (and that of a -+ 1), carried as tc: t + tc = num / den exactly, to first
   // order; and alo moved through the reduction (dt/da = 1, (1 - t)^2 / 2, t^2).
   V<T> nlo = mid & two_sum_err(a, -one, num);
   V<T> dlo = mid & two_sum_err(a, one, den);
   V<T> dtda = blendv(blendv(one, V<T>(T(0.5)) * (one - t) * (one - t), mid), t * t, big);
-  V<T> tc = (fma_(-t, den, num) + (nlo - t * dlo)) / den + dtda * alo;
+  V<T> tc = (fma_(-t, den, num) + (nlo - t * dlo)) * rden + dtda * alo;
   tc = tc & (abs(tc) < inf_<T>());  // a = inf: t = -0, no correction
   V<T> z = t * t;
   V<T> p = fma_(t * z, horner_(z, C::kAtanPoly), t);
@@ -666,8 +669,9 @@ inline Vectorized<T> tan(const Vectorized<T>& x) {
 }
 
 // erfinv, as native::erfinv (ScalarOps.h) but in T: M. Giles' single-precision first guess
-// ("Approximating the erfinv function", GPU Computing Gems, 2011), then two Newton steps on
-// erf(y) - |x| (|x| <= 1/2) or log(erfc(y)) - log(1 - |x|) (above); four steps for double.
+// ("Approximating the erfinv function", GPU Computing Gems, 2011), then Newton steps on
+// erf(y) - |x| (|x| <= 1/2) or log(erfc(y)) - log(1 - |x|) (above); one step for float, four for
+// double.
 // erfinv(+-1) = +-inf, |x| > 1 and NaN give NaN.
 template <typename T>
 inline Vectorized<T> erfinv(const Vectorized<T>& x) {
@@ -692,18 +696,21 @@ inline Vectorized<T> erfinv(const Vectorized<T>& x) {
   // Newton steps: on erf(y) - |x| for |x| <= 1/2; above on log(erfc(y)) - log(1 - |x|), which is
   // nearly linear in y far into the tail (plain Newton on erfc would crawl there), with no
   // cancellation near 1.
-  const V log_tail = xdetail::log_finite(maximum(one - ac, V(std::numeric_limits<T>::min())));
-  constexpr int kSteps = sizeof(T) == 4 ? 2 : 4;
+  constexpr int kSteps = sizeof(T) == 4 ? 1 : 4;
+  const bool any_tail = any(andnot(cast<T>(Vectorized<typename xdetail::XConst<T>::I>(-1)), low));
+  const V log_tail = any_tail ? xdetail::log_finite(maximum(one - ac, V(std::numeric_limits<T>::min()))) : V(T(0));
   for (int step = 0; step < kSteps; ++step) {
-    V es = xdetail::erf_small(y), eb = xdetail::erfc_big(y);
-    V erfc_y = maximum(blendv(eb, one - es, y < half), V(std::numeric_limits<T>::min()));
+    V es = xdetail::erf_small(y);
     V y2 = y * y;
     V n;
     V e = xdetail::scale2n(one + xdetail::expm1_poly(xdetail::exp_reduce(-y2, n), -xdetail::fma_(y, y, -y2)), n);
     V deriv = V(T(1.1283791670955126)) * e;  // erf'(y)
-    V step_low = (es - ac) / deriv;
-    V step_tail = (xdetail::log_finite(erfc_y) - log_tail) * erfc_y / deriv;  // d log erfc / dy = -deriv / erfc
-    y = y - blendv(-step_tail, step_low, low);
+    V step_size = (es - ac) / deriv;
+    if (any_tail) {  // d log erfc / dy = -deriv / erfc
+      V erfc_y = maximum(blendv(xdetail::erfc_big(y), one - es, y < half), V(std::numeric_limits<T>::min()));
+      step_size = blendv((log_tail - xdetail::log_finite(erfc_y)) * erfc_y / deriv, step_size, low);
+    }
+    y = y - step_size;
   }
   V r = blendv(y, xdetail::inf_<T>(), a == one);
   r = xdetail::copysign_(r, x);

@@ -228,9 +228,11 @@ inline V<T> exp_(const V<T>& x, const V<T>& xlo, T adj = T(0)) {
 // log of x >= 0 (finite or not) split into fdlibm's parts: log(x) = k ln2 + f - hfsq + s (hfsq + R).
 template <typename T>
 struct LogParts {
-  V<T> k, f, hfsq, s, R;
+  V<T> k, f, hfsq, s, R, recip;  // recip ~ 1/x (to a few ulps), only with WithRecip
 };
-template <typename T>
+// WithRecip: one division serves s = f / (2 + f) and 1 / x (s then has ~2 ulp of error, which
+// moves the result by < 0.1 ulp: it only enters the small term s (hfsq + R)).
+template <typename T, bool WithRecip = false>
 inline LogParts<T> log_parts(const V<T>& x_in) {
   using C = XConst<T>;
   using I = typename C::I;
@@ -247,7 +249,14 @@ inline LogParts<T> log_parts(const V<T>& x_in) {
   m = blendv(m, m * V<T>(T(0.5)), big);
   p.k = p.k + (big & V<T>(T(1)));
   p.f = m - V<T>(T(1));
-  p.s = p.f / (V<T>(T(2)) + p.f);
+  if constexpr (WithRecip) {
+    V<T> two_f = V<T>(T(2)) + p.f;
+    V<T> d = V<T>(T(1)) / (m * two_f);
+    p.s = p.f * (m * d);
+    p.recip = two_f * d * pow2i_(-minimum(p.k, V<T>(T(C::kBias - 7))));  // 1/x = 2^-k / m
+  } else {
+    p.s = p.f / (V<T>(T(2)) + p.f);
+  }
   V<T> z = p.s * p.s;
   p.R = z * horner_(z, C::kLogPoly);
   p.hfsq = V<T>(T(0.5)) * p.f * p.f;
@@ -285,8 +294,10 @@ inline V<T> log1p_(const V<T>& x) {
   // Two-sum: c = (x + 1) - u exactly.
   V<T> bb = u - x;
   V<T> c = (x - (u - bb)) + (one - bb);
-  V<T> lu = log_finite(u);
-  V<T> r = lu + c / u;
+  using C = XConst<T>;
+  LogParts<T> p = log_parts<T, true>(u);
+  V<T> lu = fma_(p.k, V<T>(C::kLn2Hi), p.f - (p.hfsq - fma_(p.s, p.hfsq + p.R, p.k * V<T>(C::kLn2Lo))));
+  V<T> r = lu + c * p.recip;  // c / u: c is at most half an ulp of u
   r = log_specials(r, u);  // u = inf, 0, < 0, NaN
   return blendv(r, x, x == V<T>(T(0)));  // keeps -0
 }

@@ -80,25 +80,6 @@ void true_divide_kernel(const TensorIterator& iter) {
   });
 }
 
-void div_rounding_kernel(const TensorIterator& iter, std::string_view mode) {
-  TG_CHECK_VALUE(mode == "trunc" || mode == "floor", "[div] div expected rounding_mode to be one of None, "
-                 "'trunc', or 'floor' but found '", std::string(mode), "'");
-  const bool floor = mode == "floor";
-  dispatch_numeric(iter.common_dtype(), "div", [&]<typename T>() {
-    if constexpr (std::is_integral_v<T>) {
-      cpu_kernel(iter, [floor](T x, T y) -> T {
-        if (y == 0) throw Error(ErrorKind::Runtime, "[div] ZeroDivisionError: integer division by zero");
-        return int_div_rounding(x, y, floor);
-      });
-    } else {
-      cpu_kernel(iter, [floor](T x, T y) -> T {
-        using Op = opmath_t<T>;
-        return T(float_div_rounding(Op(x), Op(y), floor));
-      });
-    }
-  });
-}
-
 namespace {
 // The value of input i when it is one value broadcast over the whole iteration
 // (iter.is_scalar_input(i), numel > 0): a Python number, a 0-dim or an expanded tensor.
@@ -179,8 +160,8 @@ void minimum_kernel(const TensorIterator& iter) { min_max_kernel<false>(iter, "m
 
 // ---------------------------------------------------------------- issue 9: more binary math
 namespace {
-// A floating-point function of two values run as scalar std:: code in opmath_t (vec_math.h has
-// no atan2, hypot, xlogy).
+// A floating-point function of two values run as scalar std:: code in opmath_t (xlogy; atan2,
+// hypot, logaddexp, fmod, remainder, floor_divide and div's rounding modes are in MathKernels.cpp).
 template <typename F>
 void float_binary_scalar(const TensorIterator& iter, const char* op, F f) {
   dispatch_floating(iter.common_dtype(), op, [&]<typename T>() {
@@ -188,40 +169,8 @@ void float_binary_scalar(const TensorIterator& iter, const char* op, F f) {
   });
 }
 
-[[noreturn]] void integer_division_by_zero(const char* op) {
-  throw Error(ErrorKind::Runtime, str("[", op, "] ZeroDivisionError: integer division by zero"));
-}
-
-// fmod, remainder and floor_divide: `integral(x, y)` (y != 0 checked here) for integers,
-// `floating(x, y)` in opmath_t otherwise.
-template <typename FInt, typename FFloat>
-void division_like(const TensorIterator& iter, const char* op, FInt integral, FFloat floating) {
-  dispatch_numeric(iter.common_dtype(), op, [&]<typename T>() {
-    if constexpr (std::is_integral_v<T>) {
-      cpu_kernel(iter, [op, integral](T x, T y) -> T {
-        if (y == 0) integer_division_by_zero(op);
-        return integral(x, y);
-      });
-    } else {
-      cpu_kernel(iter, [floating](T x, T y) -> T { return T(floating(opmath_t<T>(x), opmath_t<T>(y))); });
-    }
-  });
-}
 }  // namespace
 
-void atan2_kernel(const TensorIterator& iter) {
-  float_binary_scalar(iter, "atan2", [](auto a, auto b) { return std::atan2(a, b); });
-}
-void hypot_kernel(const TensorIterator& iter) {
-  float_binary_scalar(iter, "hypot", [](auto a, auto b) { return std::hypot(a, b); });
-}
-
-void logaddexp_kernel(const TensorIterator& iter) {
-  float_binary_scalar(iter, "logaddexp", [](auto a, auto b) {
-    const auto m = std::max(a, b);  // inf + log1p(exp(-inf)) stays inf; NaN propagates through a - b
-    return std::isinf(m) && a == b ? m : m + std::log1p(std::exp(-std::abs(a - b)));
-  });
-}
 void xlogy_kernel(const TensorIterator& iter) {
   float_binary_scalar(iter, "xlogy", [](auto a, auto b) { return native::xlogy(a, b); });
 }
@@ -235,18 +184,6 @@ void copysign_kernel(const TensorIterator& iter) {
       return vec::andnot(a, sign_bit) | (b & sign_bit);
     });
   });
-}
-
-void fmod_kernel(const TensorIterator& iter) {
-  division_like(iter, "fmod", [](auto x, auto y) { return int_fmod(x, y); }, [](auto x, auto y) { return std::fmod(x, y); });
-}
-void remainder_kernel(const TensorIterator& iter) {
-  division_like(iter, "remainder", [](auto x, auto y) { return int_remainder(x, y); },
-                [](auto x, auto y) { return float_remainder(x, y); });
-}
-void floor_divide_kernel(const TensorIterator& iter) {
-  division_like(iter, "floor_divide", [](auto x, auto y) { return int_div_rounding(x, y, true); },
-                [](auto x, auto y) { return float_div_rounding(x, y, true); });
 }
 
 void heaviside_kernel(const TensorIterator& iter) {

@@ -136,17 +136,10 @@ void ceil_kernel(const TensorIterator& iter) { rounding(iter, "ceil", [](auto x)
 void round_kernel(const TensorIterator& iter) { rounding(iter, "round", [](auto x) { return vec::round(x); }); }
 
 // ---------------------------------------------------------------- issue 9: more unary math
-// vec_math.h has no tan, asin, ..., erf, erfinv, expm1, log1p, log2, log10, exp2: those run the
-// scalar std:: function per element in opmath_t (float for the half types, so float16 / bfloat16
-// are rounded once). reciprocal, trunc and frac are cheap and run on Vectorized<T>.
+// expm1, log1p, log2, log10, exp2, tan, the inverse trig and hyperbolic functions, erf, erfc,
+// erfinv, logit and nan_to_num are vectorized in MathKernels.cpp. reciprocal, trunc and frac are
+// cheap and run on Vectorized<T>.
 namespace {
-template <typename F>
-void float_unary_scalar(const TensorIterator& iter, const char* op, F f) {
-  dispatch_floating(iter.common_dtype(), op, [&]<typename T>() {
-    cpu_kernel(iter, [f](T x) -> T { return T(f(opmath_t<T>(x))); }, kMathGrainSize);
-  });
-}
-
 // A bool-valued test of one value (isnan, signbit ...): ints and bools go through `integral`.
 template <typename FInt, typename FFloat>
 void predicate(const TensorIterator& iter, const char* op, FInt integral, FFloat floating) {
@@ -156,34 +149,7 @@ void predicate(const TensorIterator& iter, const char* op, FInt integral, FFloat
   });
 }
 
-// The largest finite value of a floating dtype (nan_to_num's default for +inf).
-template <typename T>
-opmath_t<T> largest() {
-  if constexpr (std::is_same_v<T, Half>) return 65504.0f;
-  else if constexpr (std::is_same_v<T, BFloat16>) return 3.38953139e38f;
-  else return std::numeric_limits<T>::max();
-}
 }  // namespace
-
-void log1p_kernel(const TensorIterator& iter) { float_unary_scalar(iter, "log1p", [](auto x) { return std::log1p(x); }); }
-void expm1_kernel(const TensorIterator& iter) { float_unary_scalar(iter, "expm1", [](auto x) { return std::expm1(x); }); }
-void log2_kernel(const TensorIterator& iter) { float_unary_scalar(iter, "log2", [](auto x) { return std::log2(x); }); }
-void log10_kernel(const TensorIterator& iter) { float_unary_scalar(iter, "log10", [](auto x) { return std::log10(x); }); }
-void exp2_kernel(const TensorIterator& iter) { float_unary_scalar(iter, "exp2", [](auto x) { return std::exp2(x); }); }
-void tan_kernel(const TensorIterator& iter) { float_unary_scalar(iter, "tan", [](auto x) { return std::tan(x); }); }
-void asin_kernel(const TensorIterator& iter) { float_unary_scalar(iter, "asin", [](auto x) { return std::asin(x); }); }
-void acos_kernel(const TensorIterator& iter) { float_unary_scalar(iter, "acos", [](auto x) { return std::acos(x); }); }
-void atan_kernel(const TensorIterator& iter) { float_unary_scalar(iter, "atan", [](auto x) { return std::atan(x); }); }
-void sinh_kernel(const TensorIterator& iter) { float_unary_scalar(iter, "sinh", [](auto x) { return std::sinh(x); }); }
-void cosh_kernel(const TensorIterator& iter) { float_unary_scalar(iter, "cosh", [](auto x) { return std::cosh(x); }); }
-void asinh_kernel(const TensorIterator& iter) { float_unary_scalar(iter, "asinh", [](auto x) { return std::asinh(x); }); }
-void acosh_kernel(const TensorIterator& iter) { float_unary_scalar(iter, "acosh", [](auto x) { return std::acosh(x); }); }
-void atanh_kernel(const TensorIterator& iter) { float_unary_scalar(iter, "atanh", [](auto x) { return std::atanh(x); }); }
-void erf_kernel(const TensorIterator& iter) { float_unary_scalar(iter, "erf", [](auto x) { return std::erf(x); }); }
-void erfc_kernel(const TensorIterator& iter) { float_unary_scalar(iter, "erfc", [](auto x) { return std::erfc(x); }); }
-void erfinv_kernel(const TensorIterator& iter) {
-  float_unary_scalar(iter, "erfinv", [](auto x) { return decltype(x)(native::erfinv(double(x))); });
-}
 
 void reciprocal_kernel(const TensorIterator& iter) {
   float_unary(iter, "reciprocal", [](auto x) { return decltype(x)(1) / x; });
@@ -198,14 +164,6 @@ V trunc_vec(const V& x) {  // toward zero: floor for x >= 0, ceil below (nan and
 void trunc_kernel(const TensorIterator& iter) { rounding(iter, "trunc", [](auto x) { return trunc_vec(x); }); }
 // x - trunc(x): keeps x's sign (frac(-2.5) = -0.5); frac(+-inf) = nan, like PyTorch.
 void frac_kernel(const TensorIterator& iter) { float_unary(iter, "frac", [](auto x) { return x - trunc_vec(x); }); }
-
-void logit_kernel(const TensorIterator& iter, std::optional<double> eps) {
-  dispatch_floating(iter.common_dtype(), "logit", [&]<typename T>() {
-    using Op = opmath_t<T>;
-    const Op e = eps ? Op(*eps) : Op(-1);  // eps < 0: no clamping, like PyTorch
-    cpu_kernel(iter, [e](T x) -> T { return T(native::logit(Op(x), e)); }, kMathGrainSize);
-  });
-}
 
 // signbit: the sign bit of floats (so -0.0 and -nan are true), x < 0 for integers; vectorized
 // with a bool output (Loops.h, kBoolOutput).
@@ -233,28 +191,6 @@ void isinf_kernel(const TensorIterator& iter) {
 }
 void isfinite_kernel(const TensorIterator& iter) {
   predicate(iter, "isfinite", [](auto) { return true; }, [](auto x) { return std::isfinite(x); });
-}
-
-void nan_to_num_kernel(const TensorIterator& iter, std::optional<double> nan, std::optional<double> posinf,
-                       std::optional<double> neginf) {
-  dispatch_all(iter.common_dtype(), "nan_to_num", [&]<typename T>() {
-    if constexpr (std::is_integral_v<T>) {
-      cpu_kernel(iter, [](T x) -> T { return x; });  // no nan or inf to replace: a copy
-    } else {
-      using Op = opmath_t<T>;
-      // The replacements are rounded to T first, as PyTorch does (1e10 in float16 is inf).
-      const Op n = Op(T(Op(nan.value_or(0.0))));
-      const Op p = posinf ? Op(T(Op(*posinf))) : largest<T>();
-      const Op m = neginf ? Op(T(Op(*neginf))) : -largest<T>();
-      cpu_kernel(iter, [n, p, m](T x) -> T {
-        const Op v = Op(x);
-        if (v != v) return T(n);
-        if (v == std::numeric_limits<Op>::infinity()) return T(p);
-        if (v == -std::numeric_limits<Op>::infinity()) return T(m);
-        return x;
-      });
-    }
-  });
 }
 
 }  // namespace tg::native::CPU_CAPABILITY

@@ -1,0 +1,195 @@
+// Floating-point math kernels on the vectorized functions of aten/vec/vec_math_extra.h (issue 14):
+// expm1 exp2 log1p log2 log10 tan atan asin acos sinh cosh asinh acosh atanh erf erfc erfinv logit
+// nan_to_num, and the binary atan2 hypot logaddexp fmod remainder floor_divide div(rounding_mode=...). Every element
+// goes through the Vectorized function (cpu_kernel_vec: tails as partial vectors, other layouts
+// gathered), whose result is bitwise the same on every CPU capability, so a value does not depend
+// on its position, the layout, the thread count or the capability. float16 / bfloat16 compute in
+// float (VecIO) and round once. Integer fmod / remainder / floor_divide / div keep scalar loops.
+//
+// This file is compiled with -ffp-contract=off (CMakeLists.txt): the compiler must not fuse a
+// multiply and an add that the code keeps apart, or the AVX builds would differ from the portable
+// one (vec_math_extra.h uses explicit fused multiply-adds where it wants them).
+#include "aten/vec/isa.h"
+#include <cmath>
+#include <limits>
+#include <optional>
+
+#include "aten/dispatch/DtypeDispatch.h"
+#include "aten/native/ScalarOps.h"
+#include "aten/native/cpu/Loops.h"
+#include "aten/vec/vec_math_extra.h"
+#include "kernels/_div_rounding.h"
+#include "kernels/acos.h"
+#include "kernels/acosh.h"
+#include "kernels/asin.h"
+#include "kernels/asinh.h"
+#include "kernels/atan.h"
+#include "kernels/atan2.h"
+#include "kernels/atanh.h"
+#include "kernels/cosh.h"
+#include "kernels/erf.h"
+#include "kernels/erfc.h"
+#include "kernels/erfinv.h"
+#include "kernels/exp2.h"
+#include "kernels/expm1.h"
+#include "kernels/floor_divide.h"
+#include "kernels/fmod.h"
+#include "kernels/hypot.h"
+#include "kernels/log10.h"
+#include "kernels/log1p.h"
+#include "kernels/log2.h"
+#include "kernels/logaddexp.h"
+#include "kernels/logit.h"
+#include "kernels/nan_to_num.h"
+#include "kernels/remainder.h"
+#include "kernels/sinh.h"
+#include "kernels/tan.h"
+
+namespace tg::native::CPU_CAPABILITY {
+
+namespace {
+// f receives and returns Vectorized<opmath_t<T>> (a generic lambda, instantiated per dtype).
+template <typename F>
+void float_math(const TensorIterator& iter, const char* op, F f) {
+  dispatch_floating(iter.common_dtype(), op, [&]<typename T>() { cpu_kernel_vec<T>(iter, f, kMathGrainSize); });
+}
+
+// log(x) with the special values (the same bits on every capability, unlike vec::log).
+template <typename V>
+V log_any(const V& x) {
+  return vec::xdetail::log_specials(vec::xdetail::log_finite(x), x);
+}
+
+[[noreturn]] void integer_division_by_zero(const char* op) {
+  throw Error(ErrorKind::Runtime, str("[", op, "] ZeroDivisionError: integer division by zero"));
+}
+
+// fmod, remainder and floor_divide: `integral(x, y)` (y != 0 checked here) for integers, the
+// vectorized `floating(x, y)` otherwise.
+template <typename FInt, typename FFloat>
+void division_like(const TensorIterator& iter, const char* op, FInt integral, FFloat floating) {
+  dispatch_numeric(iter.common_dtype(), op, [&]<typename T>() {
+    if constexpr (std::is_integral_v<T>) {
+      cpu_kernel(iter, [op, integral](T x, T y) -> T {
+        if (y == 0) integer_division_by_zero(op);
+        return integral(x, y);
+      });
+    } else {
+      cpu_kernel_vec<T>(iter, floating);
+    }
+  });
+}
+
+// The largest finite value of a floating dtype (nan_to_num's default for +inf).
+template <typename T>
+opmath_t<T> largest() {
+  if constexpr (std::is_same_v<T, Half>) return 65504.0f;
+  else if constexpr (std::is_same_v<T, BFloat16>) return 3.38953139e38f;
+  else return std::numeric_limits<T>::max();
+}
+}  // namespace
+
+void log1p_kernel(const TensorIterator& iter) { float_math(iter, "log1p", [](auto x) { return vec::log1p(x); }); }
+void expm1_kernel(const TensorIterator& iter) { float_math(iter, "expm1", [](auto x) { return vec::expm1(x); }); }
+void log2_kernel(const TensorIterator& iter) { float_math(iter, "log2", [](auto x) { return vec::log2(x); }); }
+void log10_kernel(const TensorIterator& iter) { float_math(iter, "log10", [](auto x) { return vec::log10(x); }); }
+void exp2_kernel(const TensorIterator& iter) { float_math(iter, "exp2", [](auto x) { return vec::exp2(x); }); }
+void asin_kernel(const TensorIterator& iter) { float_math(iter, "asin", [](auto x) { return vec::asin(x); }); }
+void acos_kernel(const TensorIterator& iter) { float_math(iter, "acos", [](auto x) { return vec::acos(x); }); }
+void atan_kernel(const TensorIterator& iter) { float_math(iter, "atan", [](auto x) { return vec::atan(x); }); }
+void sinh_kernel(const TensorIterator& iter) { float_math(iter, "sinh", [](auto x) { return vec::sinh(x); }); }
+void cosh_kernel(const TensorIterator& iter) { float_math(iter, "cosh", [](auto x) { return vec::cosh(x); }); }
+void asinh_kernel(const TensorIterator& iter) { float_math(iter, "asinh", [](auto x) { return vec::asinh(x); }); }
+void acosh_kernel(const TensorIterator& iter) { float_math(iter, "acosh", [](auto x) { return vec::acosh(x); }); }
+void atanh_kernel(const TensorIterator& iter) { float_math(iter, "atanh", [](auto x) { return vec::atanh(x); }); }
+void tan_kernel(const TensorIterator& iter) { float_math(iter, "tan", [](auto x) { return vec::tan(x); }); }
+void erf_kernel(const TensorIterator& iter) { float_math(iter, "erf", [](auto x) { return vec::erf(x); }); }
+void erfc_kernel(const TensorIterator& iter) { float_math(iter, "erfc", [](auto x) { return vec::erfc(x); }); }
+void erfinv_kernel(const TensorIterator& iter) { float_math(iter, "erfinv", [](auto x) { return vec::erfinv(x); }); }
+
+void atan2_kernel(const TensorIterator& iter) {
+  float_math(iter, "atan2", [](auto y, auto x) { return vec::atan2(y, x); });
+}
+void hypot_kernel(const TensorIterator& iter) {
+  float_math(iter, "hypot", [](auto x, auto y) { return vec::hypot(x, y); });
+}
+// max(a, b) + log1p(exp(-|a - b|)); equal infinities give themselves (inf - inf would be NaN).
+// Near a result of 0 the sum cancels (as in PyTorch's formula): the error is ~1 ulp of max(a, b).
+void logaddexp_kernel(const TensorIterator& iter) {
+  float_math(iter, "logaddexp", [](auto a, auto b) {
+    using V = decltype(a);
+    using T = typename V::value_type;
+    using C = vec::xdetail::XConst<T>;
+    const V m = vec::maximum(a, b);  // NaN propagates
+    const V d = vec::maximum(-vec::abs(a - b), V(-C::kExpClamp));
+    const V r = m + vec::log1p(vec::xdetail::exp_(d, V(T(0))));
+    const V r2 = vec::blendv(r, m, (vec::abs(m) == vec::xdetail::inf_<T>()) & (a == b));
+    return vec::blendv(r2, vec::xdetail::nan_<T>(), (a != a) | (b != b));  // one NaN on every capability
+  });
+}
+
+void fmod_kernel(const TensorIterator& iter) {
+  division_like(iter, "fmod", [](auto x, auto y) { return int_fmod(x, y); }, [](auto x, auto y) { return vec::fmod(x, y); });
+}
+void remainder_kernel(const TensorIterator& iter) {
+  division_like(iter, "remainder", [](auto x, auto y) { return int_remainder(x, y); },
+                [](auto x, auto y) { return vec::remainder(x, y); });
+}
+void floor_divide_kernel(const TensorIterator& iter) {
+  division_like(iter, "floor_divide", [](auto x, auto y) { return int_div_rounding(x, y, true); },
+                [](auto x, auto y) { return vec::div_floor(x, y); });
+}
+
+void div_rounding_kernel(const TensorIterator& iter, std::string_view mode) {
+  TG_CHECK_VALUE(mode == "trunc" || mode == "floor", "[div] div expected rounding_mode to be one of None, "
+                 "'trunc', or 'floor' but found '", std::string(mode), "'");
+  const bool floor = mode == "floor";
+  dispatch_numeric(iter.common_dtype(), "div", [&]<typename T>() {
+    if constexpr (std::is_integral_v<T>) {
+      cpu_kernel(iter, [floor](T x, T y) -> T {
+        if (y == 0) integer_division_by_zero("div");
+        return int_div_rounding(x, y, floor);
+      });
+    } else if (floor) {
+      cpu_kernel_vec<T>(iter, [](auto x, auto y) { return vec::div_floor(x, y); });
+    } else {
+      cpu_kernel_vec<T>(iter, [](auto x, auto y) { return vec::xdetail::trunc_(x / y); });
+    }
+  });
+}
+
+void logit_kernel(const TensorIterator& iter, std::optional<double> eps) {
+  dispatch_floating(iter.common_dtype(), "logit", [&]<typename T>() {
+    using Op = opmath_t<T>;
+    const Op e = eps ? Op(*eps) : Op(-1);  // eps < 0: no clamping, like PyTorch
+    cpu_kernel_vec<T>(iter, [e](auto x) {
+      using V = decltype(x);
+      if (e >= Op(0)) x = vec::blendv(vec::blendv(x, V(Op(1) - e), x > V(Op(1) - e)), V(e), x < V(e));  // NaN stays
+      return log_any(x / (V(Op(1)) - x));
+    }, kMathGrainSize);
+  });
+}
+
+void nan_to_num_kernel(const TensorIterator& iter, std::optional<double> nan, std::optional<double> posinf,
+                       std::optional<double> neginf) {
+  dispatch_all(iter.common_dtype(), "nan_to_num", [&]<typename T>() {
+    if constexpr (std::is_integral_v<T>) {
+      cpu_kernel(iter, [](T x) -> T { return x; });  // no nan or inf to replace: a copy
+    } else {
+      using Op = opmath_t<T>;
+      // The replacements are rounded to T first, as PyTorch does (1e10 in float16 is inf).
+      const Op n = Op(T(Op(nan.value_or(0.0))));
+      const Op p = posinf ? Op(T(Op(*posinf))) : largest<T>();
+      const Op m = neginf ? Op(T(Op(*neginf))) : -largest<T>();
+      cpu_kernel_vec<T>(iter, [n, p, m](auto x) {
+        using V = decltype(x);
+        const V inf(std::numeric_limits<Op>::infinity());
+        V r = vec::blendv(x, V(n), x != x);
+        r = vec::blendv(r, V(p), x == inf);
+        return vec::blendv(r, V(m), x == -inf);
+      });
+    }
+  });
+}
+
+}  // namespace tg::native::CPU_CAPABILITY

@@ -1,0 +1,791 @@
+#pragma once
+// More vectorized math for float and double (issue 14), next to vec_math.h's exp / log / sin /
+// cos / tanh / sigmoid, written once over the Vectorized<T> operations:
+//
+//   expm1 exp2 log1p log2 log10 tan atan atan2 asin acos sinh cosh asinh acosh atanh erf erfc
+//   erfinv hypot fmod remainder div_floor (PyTorch's float floor division)
+//
+// Bitwise identical on every capability. Each function is a fixed sequence of IEEE operations
+// that round once (+ - * / sqrt, fused multiply-adds through fma_ below, which is std::fma lane
+// by lane in the portable build), comparisons, blends and exact bit manipulation; so the
+// portable, AVX2 and AVX-512 builds, a full vector and a partial (tail) vector, any layout and
+// any thread count give the same bits for the same element. (vec_math.h's fmadd is unfused in
+// the portable build, so these functions do not call vec_math.h; MathKernels.cpp, their only
+// user, is compiled with -ffp-contract=off so that the compiler does not fuse a * b + c either.)
+//
+// Methods: exp-type functions reduce x = n ln2 + r (Cody-Waite, |r| <= ln2/2) and use the Taylor
+// polynomial of e^r - 1 (vec_math.h's coefficients); 2^n is applied in one step or, where it
+// would over- or underflow on its own, in two (so subnormal results are rounded once). expm1 =
+// 2^n p + (2^n - 1), exp2 carries the rounding error of r ln2 (an fma) as a correction. The log
+// family is fdlibm's e_log.c kernel (log(1+f) = f - hfsq + s (hfsq + R(s^2))); log2 / log10 follow
+// fdlibm's e_log2.c / e_log10.c (hi part with its low bits cleared so that hi * 1/ln2_hi is exact);
+// log1p(x) = log(u) + c / u with u = 1 + x and c its exact rounding error (two-sum). atan
+// reduces |x| to |t| <= tan(pi/8) (t = x, (x-1)/(x+1) or -1/x, plus pi/4 or pi/2 in two parts)
+// and evaluates t + t^3 P(t^2) with a Chebyshev fit of P (degree 5 float, 11 double); atan2 is
+// atan(|y| / |x|) moved into the quadrant; asin / acos are atan(|x| / sqrt(1 - x^2)) and its
+// inverse ratio, with sqrt(1 - x^2) and the quotients' rounding errors carried as corrections.
+// tan reduces like sin / cos (carrying the reduction's rounding errors) and evaluates
+// r + r^3 P(r^2) (Chebyshev fit) or -1 over it. erf(x) = x + x P(x^2) for |x| < 1; erfc(x) for
+// x >= 0.5 = e^(-x^2) H(1/x) / x with H fitted piecewise (3 pieces float, 4 double) and x^2 split
+// exactly into hi + lo; erf = 1 - erfc above 1, erfc = 1 -+ erf below 0.5, erfc(-x) = 2 - erfc(x).
+// sinh / cosh / asinh / acosh / atanh are fdlibm's formulas on these kernels. hypot scales both
+// operands by a power of two and returns sqrt(fma(a, a, b * b)). fmod is exact: x - trunc(x/y) y
+// with an fma (exact when the quotient is below 2^mant; a quotient rounded up is fixed by one
+// exact add), the other lanes (huge quotients, y = 0 or inf, x inf, NaN) go to std::fmod.
+//
+// Special values follow C99 / glibc, as PyTorch: NaN in -> NaN out; domain errors give NaN
+// (log*(x < 0), log1p(x < -1), asin/acos(|x| > 1), acosh(x < 1), atanh(|x| > 1)); poles give
+// +-inf (log*(0) = -inf, log1p(-1) = -inf, atanh(+-1) = +-inf); overflow gives inf (expm1, exp2,
+// sinh, cosh, hypot); odd functions keep the sign of +-0; atan2 follows the C99 table for signed
+// zeros and infinities; hypot(+-inf, NaN) = inf.
+//
+// Max error in ulps (float32 against float64, float64 against long double / mpmath; dense sweeps
+// of the whole domain incl. subnormals, huge values and points next to multiples of pi/2), the
+// same bits on every capability; tests/test_vec_math_extra.py asserts the bounds in brackets:
+//   function  float32       float64          function  float32       float64
+//   expm1     1.37 [1.5]    1.78 [2]         sinh      1.87 [2]      2.19 [2.5]
+//   exp2      0.97 [1.5]    1.01 [1.5]       cosh      1.37 [1.5]    1.40 [1.5]
+//   log1p     1.44 [1.5]    1.44 [1.5]       asinh     1.90 [2]      1.95 [2]
+//   log2      0.73 [1]      0.71 [1]         acosh     2.13 [2.5]    2.36 [2.5]
+//   log10     0.71 [1]      0.64 [1]         atanh     1.76 [2]      1.78 [2]
+//   tan       1.14 [1.5]    1.03 [1.5]       erf       1.03 [1.5]    1.02 [1.5]
+//   atan      1.04 [1.5]    1.05 [1.5]       erfc      3.28 [3.5]    3.16 [3.5]
+//   asin      1.05 [1.5]    1.04 [1.5]       erfinv    2.25 [2.5]    1.5  [2]
+//   acos      1.27 [1.5]    1.08 [1.5]       hypot     1.00 [1.5]    0.99 [1.5]
+//   atan2     1.27 [1.5]    1.20 [1.5]       fmod / remainder / div_floor: exact
+// erfc loses its ulps in e^(-x^2) (q + p q) / x: the next step would be a double-float H.
+#include <cmath>
+#include <cstdint>
+#include <iterator>
+#include <limits>
+
+#include "aten/vec/vec.h"
+
+namespace tg::vec {
+inline namespace CPU_CAPABILITY {
+
+namespace xdetail {
+template <typename T> struct XConst;
+template <> struct XConst<float> {
+  using I = int32_t;
+  static constexpr int kMantBits = 23, kBias = 127;
+  static constexpr float kMaxFastN = 125.0f;          // 2^n for |n| <= this scales in one step
+  static constexpr float kExpClamp = 160.0f;          // |x| beyond: exp / exp2 are inf or 0 anyway
+  static constexpr float kExpm1Low = -20.0f;          // expm1 rounds to -1 below
+  static constexpr float kLog2e = 1.44269504088896341f;
+  static constexpr float kLn2 = 0.693147180559945309f;
+  static constexpr float kLn2Hi = 0.693115234375f, kLn2Lo = 3.194618329871446e-05f;
+  static constexpr float kMinNormal = 1.17549435e-38f, kSubnormalScale = 33554432.0f, kSubnormalExp = 25.0f;
+  static constexpr float kSqrtHalf = 0.70710678118654752f;
+  static constexpr float kExpPoly[7] = {1.0f / 40320, 1.0f / 5040, 1.0f / 720, 1.0f / 120, 1.0f / 24, 1.0f / 6, 0.5f};
+  static constexpr float kLogPoly[7] = {1.4798198640e-01f, 1.5313838422e-01f, 1.8183572590e-01f, 2.2222198546e-01f,
+                                        2.8571429849e-01f, 4.0000000596e-01f, 6.6666668653e-01f};
+  static constexpr I kHiMask = I(0xfffff000u);        // keeps 12 significant bits
+  static constexpr float kIvLn2Hi = 1.4423828125f, kIvLn2Lo = 3.12228388963407359925e-04f;
+  static constexpr float kIvLn10Hi = 0.4342041015625f, kIvLn10Lo = 9.03803407518276511289e-05f;
+  static constexpr float kLog10_2Hi = 0.301029205322265625f, kLog10_2Lo = 7.90341715570213738895e-07f;
+  // atan(t) = t + t^3 P(t^2) on |t| <= tan(pi/8) (Chebyshev fit, relative error 4.6e-8 of P).
+  static constexpr float kAtanPoly[5] = {-0.06451928208121748758f, 0.10743731490791083043f, -0.14263955597984639199f,
+                                         0.19999540483648963445f, -0.33333331761168519851f};
+  static constexpr float kPio2Hi = 1.57079637050628662109f, kPio2Lo = -4.37113900018624283e-08f;
+  static constexpr float kPio4Hi = 0.785398185253143310547f, kPio4Lo = -2.18556950009312141e-08f;
+  static constexpr float kPiHi = 3.14159274101257324219f, kPiLo = -8.74227800037248566e-08f;
+  static constexpr float kTanPi8 = 0.414213562373095049f, kTan3Pi8 = 2.41421356237309505f;
+  static constexpr float kLargeAsinh = 4096.0f;       // asinh(x) = log(2x) beyond (1/x^2 below eps)
+  static constexpr float kSinhBig = 10.0f;            // e^-2|x| below eps / 4: sinh = cosh = e^|x| / 2
+  static constexpr float kQuotientExact = 8388608.0f; // 2^23: integer quotients below are exact
+  // float: H(t) = erfc(1/t) e^(1/t^2) / t on t in [0.0990099, 0.5, 1, 2], one polynomial per piece in t - center
+  static constexpr float kErfcMax = 10.1f;  // erfc underflows to 0 beyond
+  static constexpr float kErfcBreak[2] = {2.0, 1.0};  // x at the piece boundaries
+  static constexpr float kErfcCenter[3] = {0.299504950495f, 0.75f, 1.5f};
+  static constexpr float kErfcPoly[3][9] = {
+      {-0.284537738555f, -0.18577364016f, 0.345120911195f, -0.161871251554f, -0.081183171115f, 0.208260354297f, -0.135892901158f, -0.134466700598f, 0.541699804012f},
+      {0.0134150346317f, -0.00187290542974f, -0.0182250614263f, 0.0378050297736f, -0.0504638511103f, 0.040291163898f, 0.0193478637848f, -0.169080968214f, 0.468179592039f},
+      {-0.000449973551028f, 0.000949450619727f, -0.00148620924196f, 0.00204425952584f, -0.00116519034698f, -0.00593184612654f, 0.0331569594418f, -0.118398046775f, 0.35952293862f},
+  };
+  // erf(x) = x + x g(x^2) on |x| < 1 (Chebyshev fit of g).
+  static constexpr float kErfSmall[7] = {7.87587506269e-5f, -0.000801686428717f, 0.00518908742343f, -0.0268542120106f, 0.112835947152f, -0.376126266667f, 0.128379165848f};
+  // tan(r) = r + r^3 P(r^2) on |r| <= pi/4 (Chebyshev fit, error 4e-10 relative to r).
+  static constexpr float kTanPoly[8] = {0.00178947262645f, -4.41501028288e-7f, 0.00442565926656f, 0.00860911822242f, 0.0219107027805f, 0.0539650134664f, 0.133333429485f, 0.333333332869f};
+  static constexpr float kCorrMin = 0x1p-100f;        // atan: no rounding corrections below (subnormal)
+  // hypot: operands at or above kHypotBig are scaled down by kHypotDown, below kHypotSmall up by kHypotUp
+  // (= 1 / kHypotDown).
+  static constexpr float kHypotBig = 0x1p60f, kHypotSmall = 0x1p-60f;
+  static constexpr float kHypotDown = 0x1p-100f, kHypotUp = 0x1p100f;
+};
+template <> struct XConst<double> {
+  using I = int64_t;
+  static constexpr int kMantBits = 52, kBias = 1023;
+  static constexpr double kMaxFastN = 1020.0;
+  static constexpr double kExpClamp = 1200.0;
+  static constexpr double kExpm1Low = -40.0;
+  static constexpr double kLog2e = 1.44269504088896340736;
+  static constexpr double kLn2 = 0.693147180559945309417;
+  static constexpr double kLn2Hi = 6.93147180369123816490e-01, kLn2Lo = 1.90821492927058770002e-10;
+  static constexpr double kMinNormal = 2.2250738585072014e-308, kSubnormalScale = 18014398509481984.0, kSubnormalExp = 54.0;
+  static constexpr double kSqrtHalf = 0.70710678118654752440;
+  static constexpr double kExpPoly[12] = {1.0 / 6227020800, 1.0 / 479001600, 1.0 / 39916800, 1.0 / 3628800,
+                                          1.0 / 362880, 1.0 / 40320, 1.0 / 5040, 1.0 / 720,
+                                          1.0 / 120, 1.0 / 24, 1.0 / 6, 0.5};
+  static constexpr double kLogPoly[7] = {1.479819860511658591e-01, 1.531383769920937332e-01, 1.818357216161805012e-01,
+                                         2.222219843214978396e-01, 2.857142874366239149e-01, 3.999999999940941908e-01,
+                                         6.666666666666735130e-01};
+  static constexpr I kHiMask = I(0xffffffff00000000ull);  // fdlibm's SET_LOW_WORD(hi, 0)
+  static constexpr double kIvLn2Hi = 1.44269504072144627571e+00, kIvLn2Lo = 1.67517131648865118353e-10;
+  static constexpr double kIvLn10Hi = 4.34294481878168880939e-01, kIvLn10Lo = 2.50829467116452752298e-11;
+  static constexpr double kLog10_2Hi = 3.01029995663611771306e-01, kLog10_2Lo = 3.69423907715893078616e-13;
+  static constexpr double kAtanPoly[11] = {
+      -0.019176887119062258989, 0.039231658295587191303, -0.050854497379402598613, 0.058581489128022098816,
+      -0.066645114473819480001, 0.076921831908260865637, -0.090909045781239018905, 0.11111111015256361727,
+      -0.14285714284666542922,  0.19999999999995520678,  -0.3333333333333333016};
+  static constexpr double kPio2Hi = 1.57079632679489655800e+00, kPio2Lo = 6.12323399573676603587e-17;
+  static constexpr double kPio4Hi = 7.85398163397448278999e-01, kPio4Lo = 3.06161699786838301793e-17;
+  static constexpr double kPiHi = 3.14159265358979311600e+00, kPiLo = 1.22464679914735320717e-16;
+  static constexpr double kTanPi8 = 0.414213562373095048802, kTan3Pi8 = 2.41421356237309504880;
+  static constexpr double kLargeAsinh = 268435456.0;  // 2^28
+  static constexpr double kSinhBig = 20.0;
+  static constexpr double kQuotientExact = 4503599627370496.0;  // 2^52
+  // double: H(t) = erfc(1/t) e^(1/t^2) / t on t in [0.03663, 0.333333, 0.588235, 1, 2], one polynomial per piece in t - center
+  static constexpr double kErfcMax = 27.3;
+  static constexpr double kErfcBreak[3] = {3.0, 1.69999999999999995559, 1.0};  // x at the piece boundaries
+  static constexpr double kErfcCenter[4] = {0.184981684981684981208, 0.460784313725490203762, 0.794117647058823537095, 1.5};
+  static constexpr double kErfcPoly[4][19] = {
+      {557.961288489756883656, -574.98912316301191317, 127.116377399710649731, 87.094185864124189294, -73.0134922538052764335, 17.9060022813513337725, 8.26855102019255905517, -9.29366772483524087178, 2.88391324330568661398, 1.16945066373861913439, -1.60596583805918885528, 0.510259144076746322808, 0.335458210831244101744, -0.42739862645376693787, 0.0864827219468313765541, 0.213021534816379183002, -0.210455145531708050305, -0.0948410649231016286324, 0.554994284106659986192},
+      {1.26789734538314066275, -1.41560065860419597963, 0.941339947829615826037, -0.372828138782494226436, -0.0820065522136415202644, 0.327914449818330130704, -0.364232157019303575624, 0.254079760050433720816, -0.0840800948300490438477, -0.0674963667491384678836, 0.150008343775807021925, -0.147329900042496534038, 0.0749386131763181897371, 0.0291386295229828523556, -0.115908685104202332868, 0.13661734047471866203, -0.05165635839887556426, -0.163762251986192967536, 0.517284874454711316082},
+      {-0.00368147731959227939479, 0.00484760167050874750072, -0.00448063169591967397736, 0.00351991724852272261123, -0.00150708858520131573913, -0.00154543010911860411056, 0.00519453977825380304601, -0.00867247532848371098611, 0.0108655698525772516617, -0.0104037696579054059359, 0.00591342254799419699448, 0.00350039430293964462062, -0.0174425974393705972439, 0.0329623780762584765318, -0.0426766619336785797234, 0.0320900978301152076898, 0.024122784700864989418, -0.16715517453321396812, 0.460761070118761984397},
+      {7.34378984283118283113e-7, -0.00000154690773693860970376, 0.00000210015082823659362081, -0.00000338254567263445650634, 0.00000512549050044379399769, -0.00000563204226438485184909, 0.00000148043773887633467081, 0.0000156479278757149624322, -0.0000638740441044939144132, 0.000177816157576196484712, -0.000414742532228561089429, 0.000846576832851257522795, -0.0014927625233907004016, 0.00206370318901489028045, -0.00116473699919206163628, -0.00593320078644064892166, 0.0331569509540309355355, -0.1183980213455372689, 0.359522938620400133433},
+  };
+  static constexpr double kErfSmall[13] = {5.95717614774891140443e-11, -1.13728488567916736704e-9, 1.46597752740474358138e-8, -1.63503127010546950107e-7, 0.0000016461000484121368033, -0.0000149255952668311815652, 0.000120553311116427109225, -0.000854832698083378990518, 0.00522397762481801446725, -0.0268661706450767932482, 0.112837916709548786662, -0.376126389031837480557, 0.128379167095512573766};
+  static constexpr double kTanPoly[16] = {0.00000395057104495291678376, -0.00000974959287168947679836, 0.0000195456273312170128655, -0.000010207686890432194756, 0.0000271167743981700454531, 0.0000339244363506247895893, 0.0000987704856110538508431, 0.000238661112322753533688, 0.000590112829749071086997, 0.00145582332025971494564, 0.00359212902379887405827, 0.00886323547227688010739, 0.021869488538183752737, 0.0539682539682165550344, 0.133333333333333605538, 0.333333333333333333005};
+  static constexpr double kCorrMin = 0x1p-960;
+  static constexpr double kHypotBig = 0x1p500, kHypotSmall = 0x1p-500;
+  static constexpr double kHypotDown = 0x1p-600, kHypotUp = 0x1p600;
+};
+
+template <typename T> using V = Vectorized<T>;
+
+// a * b + c rounded once on every capability.
+template <typename T>
+inline V<T> fma_(const V<T>& a, const V<T>& b, const V<T>& c) {
+#if defined(TG_VEC_AVX512) || defined(TG_VEC_AVX2)
+  return fmadd(a, b, c);
+#else
+  V<T> r;
+  for (int i = 0; i < V<T>::size(); ++i) r.lane(i) = std::fma(a[i], b[i], c[i]);
+  return r;
+#endif
+}
+
+template <typename T, size_t N>
+inline V<T> horner_(const V<T>& x, const T (&c)[N]) {
+  V<T> r(c[0]);
+  for (size_t i = 1; i < N; ++i) r = fma_(r, x, V<T>(c[i]));
+  return r;
+}
+
+template <typename T> inline V<T> copysign_(const V<T>& mag, const V<T>& sgn) {
+  const V<T> sign_bit(T(-0.0));
+  return andnot(mag, sign_bit) | (sgn & sign_bit);
+}
+// All bits set where the sign bit of x is set (-0.0 included, NaN by its sign bit).
+template <typename T> inline V<T> signbit_(const V<T>& x) { return copysign_(V<T>(T(1)), x) < V<T>(T(0)); }
+template <typename T> inline V<T> trunc_(const V<T>& x) { return copysign_(floor(abs(x)), x); }
+template <typename T> inline V<T> inf_() { return V<T>(std::numeric_limits<T>::infinity()); }
+template <typename T> inline V<T> nan_() { return V<T>(std::numeric_limits<T>::quiet_NaN()); }
+
+// 2^n for integer-valued n with |n| <= the normal exponent range.
+template <typename T>
+inline V<T> pow2i_(const V<T>& n) {
+  using C = XConst<T>;
+  using I = typename C::I;
+  const T magic = T(1.5) * T(typename C::I(1) << C::kMantBits);
+  auto bits = cast<I>(n + V<T>(magic));
+  return cast<T>(slli<C::kMantBits>(bits + Vectorized<I>(I(C::kBias))));
+}
+
+// y * 2^n for integer-valued n (|n| up to ~2 * the exponent range), rounded once.
+template <typename T>
+inline V<T> scale2n(const V<T>& y, const V<T>& n) {
+  using C = XConst<T>;
+  if (!any(abs(n) > V<T>(C::kMaxFastN))) return y * pow2i_(n);  // NaN n: y is NaN too
+  V<T> n1 = floor(n * V<T>(T(0.5)));
+  return (y * pow2i_(n1)) * pow2i_(n - n1);
+}
+
+// e^(r + rlo) - 1 for |r| <= ln2/2 + a little, rlo a small correction: p + rlo (1 + p).
+template <typename T>
+inline V<T> expm1_poly(const V<T>& r, const V<T>& rlo) {
+  using C = XConst<T>;
+  V<T> p = fma_(r * r, horner_(r, C::kExpPoly), r);
+  return p + fma_(rlo, p, rlo);
+}
+
+// n, r with x = n ln2 + r.
+template <typename T>
+inline V<T> exp_reduce(const V<T>& x, V<T>& n) {
+  using C = XConst<T>;
+  n = round(x * V<T>(C::kLog2e));
+  V<T> r = fma_(n, V<T>(-C::kLn2Hi), x);
+  return fma_(n, V<T>(-C::kLn2Lo), r);
+}
+
+// e^(x + xlo) * 2^adj; x NaN or in [-kExpClamp, kExpClamp] (callers clamp), xlo finite and tiny.
+template <typename T>
+inline V<T> exp_(const V<T>& x, const V<T>& xlo, T adj = T(0)) {
+  V<T> n;
+  V<T> r = exp_reduce(x, n);
+  return scale2n(V<T>(T(1)) + expm1_poly(r, xlo), n + V<T>(adj));
+}
+
+// log of x >= 0 (finite or not) split into fdlibm's parts: log(x) = k ln2 + f - hfsq + s (hfsq + R).
+template <typename T>
+struct LogParts {
+  V<T> k, f, hfsq, s, R, recip;  // recip ~ 1/x (to a few ulps), only with WithRecip
+};
+// WithRecip: one division serves s = f / (2 + f) and 1 / x (s then has ~2 ulp of error, which
+// moves the result by < 0.1 ulp: it only enters the small term s (hfsq + R)).
+template <typename T, bool WithRecip = false>
+inline LogParts<T> log_parts(const V<T>& x_in) {
+  using C = XConst<T>;
+  using I = typename C::I;
+  LogParts<T> p;
+  V<T> tiny = x_in < V<T>(C::kMinNormal);
+  V<T> x = blendv(x_in, x_in * V<T>(C::kSubnormalScale), tiny);
+  auto bits = cast<I>(x);
+  const T two_mant = T(typename C::I(1) << C::kMantBits);
+  V<T> exp_biased = cast<T>(srli<C::kMantBits>(bits) | cast<I>(V<T>(two_mant)));
+  p.k = exp_biased - V<T>(two_mant + T(C::kBias)) - (tiny & V<T>(C::kSubnormalExp));
+  const I mant_mask = (I(1) << C::kMantBits) - 1;
+  V<T> m = cast<T>((bits & Vectorized<I>(mant_mask)) | cast<I>(V<T>(T(1))));
+  V<T> big = m > V<T>(T(2) * C::kSqrtHalf);
+  m = blendv(m, m * V<T>(T(0.5)), big);
+  p.k = p.k + (big & V<T>(T(1)));
+  p.f = m - V<T>(T(1));
+  if constexpr (WithRecip) {
+    V<T> two_f = V<T>(T(2)) + p.f;
+    V<T> d = V<T>(T(1)) / (m * two_f);
+    p.s = p.f * (m * d);
+    p.recip = two_f * d * pow2i_(-minimum(p.k, V<T>(T(C::kBias - 7))));  // 1/x = 2^-k / m
+  } else {
+    p.s = p.f / (V<T>(T(2)) + p.f);
+  }
+  V<T> z = p.s * p.s;
+  p.R = z * horner_(z, C::kLogPoly);
+  p.hfsq = V<T>(T(0.5)) * p.f * p.f;
+  return p;
+}
+// The special values of the log family: +inf -> +inf, 0 -> -inf, < 0 -> NaN, NaN -> NaN.
+template <typename T>
+inline V<T> log_specials(const V<T>& result, const V<T>& x) {
+  V<T> r = blendv(result, inf_<T>(), x == inf_<T>());
+  r = blendv(r, -inf_<T>(), x == V<T>(T(0)));
+  r = blendv(r, nan_<T>(), x < V<T>(T(0)));
+  return blendv(r, x + x, x != x);
+}
+// log(x) for finite x > 0 (no special values).
+template <typename T>
+inline V<T> log_finite(const V<T>& x) {
+  using C = XConst<T>;
+  LogParts<T> p = log_parts(x);
+  return fma_(p.k, V<T>(C::kLn2Hi), p.f - (p.hfsq - fma_(p.s, p.hfsq + p.R, p.k * V<T>(C::kLn2Lo))));
+}
+// fdlibm's hi / lo split of f - hfsq + s (hfsq + R): hi keeps few enough bits for exact products.
+template <typename T>
+inline void log_hi_lo(const LogParts<T>& p, V<T>& hi, V<T>& lo) {
+  using C = XConst<T>;
+  using I = typename C::I;
+  hi = cast<T>(cast<I>(p.f - p.hfsq) & Vectorized<I>(C::kHiMask));
+  lo = ((p.f - hi) - p.hfsq) + p.s * (p.hfsq + p.R);
+}
+
+// log1p for any x (special values included).
+template <typename T>
+inline V<T> log1p_(const V<T>& x) {
+  const V<T> one(T(1));
+  V<T> u = x + one;
+  // Two-sum: c = (x + 1) - u exactly.
+  V<T> bb = u - x;
+  V<T> c = (x - (u - bb)) + (one - bb);
+  using C = XConst<T>;
+  LogParts<T> p = log_parts<T, true>(u);
+  V<T> lu = fma_(p.k, V<T>(C::kLn2Hi), p.f - (p.hfsq - fma_(p.s, p.hfsq + p.R, p.k * V<T>(C::kLn2Lo))));
+  V<T> r = lu + c * p.recip;  // c / u: c is at most half an ulp of u
+  r = log_specials(r, u);  // u = inf, 0, < 0, NaN
+  return blendv(r, x, x == V<T>(T(0)));  // keeps -0
+}
+
+// atan(t) for |t| <= tan(pi/8) (and t = +-0, +-inf handled by the callers' reduction).
+template <typename T>
+inline V<T> atan_poly(const V<T>& t) {
+  using C = XConst<T>;
+  V<T> z = t * t;
+  return fma_(t * z, horner_(z, C::kAtanPoly), t);
+}
+// The exact rounding error of a + b = s (two-sum).
+template <typename T>
+inline V<T> two_sum_err(const V<T>& a, const V<T>& b, const V<T>& s) {
+  V<T> bb = s - a;
+  return (a - (s - bb)) + (b - bb);
+}
+// atan(a + alo) = hi + lo for a >= 0 or +inf (NaN -> NaN), alo a small correction to a (finite);
+// hi is 0, pi/4 or pi/2 rounded (exactly pi_hi / 4 or / 2, so pi_hi - hi is exact).
+template <typename T>
+inline void atan_pos(const V<T>& a, const V<T>& alo, V<T>& hi, V<T>& lo) {
+  using C = XConst<T>;
+  const V<T> one(T(1)), zero(T(0));
+  V<T> big = a > V<T>(C::kTan3Pi8);
+  V<T> mid = andnot(a > V<T>(C::kTanPi8), big);
+  // t = -1/a (big), (a - 1)/(a + 1) (mid), a: one reciprocal for all three (den >= 1, so it
+  // neither overflows nor underflows to a subnormal; inf gives 0). t = num * (1/den) need not be
+  // correctly rounded: its error is in tc below.
+  V<T> num = blendv(blendv(a, a - one, mid), -one, big);
+  V<T> den = blendv(blendv(one, a + one, mid), a, big);
+  V<T> rden = one / den;
+  V<T> t = num * rden;
+  // t's rounding error (and that of a -+ 1), carried as tc: t + tc = num / den exactly, to first
+  // order; and alo moved through the reduction (dt/da = 1, (1 - t)^2 / 2, t^2).
+  V<T> nlo = mid & two_sum_err(a, -one, num);
+  V<T> dlo = mid & two_sum_err(a, one, den);
+  V<T> dtda = blendv(blendv(one, V<T>(T(0.5)) * (one - t) * (one - t), mid), t * t, big);
+  V<T> tc = (fma_(-t, den, num) + (nlo - t * dlo)) * rden + dtda * alo;
+  tc = tc & (abs(tc) < inf_<T>());  // a = inf: t = -0, no correction
+  V<T> z = t * t;
+  V<T> p = fma_(t * z, horner_(z, C::kAtanPoly), t);
+  V<T> corr = tc * fma_(z, z - one, one);  // tc / (1 + t^2), to the few bits that matter
+  V<T> base_hi = blendv(blendv(zero, V<T>(C::kPio4Hi), mid), V<T>(C::kPio2Hi), big);
+  V<T> base_lo = blendv(blendv(zero, V<T>(C::kPio4Lo), mid), V<T>(C::kPio2Lo), big);
+  hi = base_hi;
+  lo = p + (base_lo + corr);
+}
+template <typename T>
+inline V<T> atan_pos(const V<T>& a, const V<T>& alo) {
+  V<T> hi, lo;
+  atan_pos(a, alo, hi, lo);
+  return hi + lo;
+}
+// atan((n + nlo) / (d + dlo)) for n, d >= 0 (either may be 0 or inf, not both); with
+// from_pi, pi minus it.
+template <typename T>
+inline V<T> atan_quot(const V<T>& n, const V<T>& nlo, const V<T>& d, const V<T>& dlo, const V<T>& from_pi) {
+  V<T> q = n / d;
+  V<T> qlo = (fma_(-q, d, n) + (nlo - q * dlo)) / d;
+  // No correction where q is 0 or inf, or so small that the correction would be subnormal.
+  V<T> hi, lo;
+  atan_pos(q, qlo & (abs(qlo) < inf_<T>()) & (q >= V<T>(XConst<T>::kCorrMin)), hi, lo);
+  using C = XConst<T>;
+  return blendv(hi + lo, (V<T>(C::kPiHi) - hi) + (V<T>(C::kPiLo) - lo), from_pi);
+}
+// c + clo = sqrt(1 - x^2) for |x| <= 1 (NaN beyond), to about twice the working precision.
+template <typename T>
+inline void sqrt_one_minus_sq(const V<T>& ax, V<T>& c, V<T>& clo) {
+  const V<T> one(T(1));
+  V<T> x2 = ax * ax;
+  V<T> e = fma_(ax, ax, -x2);  // x^2 = x2 + e
+  V<T> h = one - x2;
+  V<T> w_lo = two_sum_err(one, -x2, h) - e;
+  c = sqrt(h);
+  clo = (fma_(-c, c, h) + w_lo) / (c + c);
+  clo = clo & (abs(clo) < inf_<T>());  // c = 0
+}
+// erf(x) for |x| < 1 (any x: finite).
+template <typename T>
+inline V<T> erf_small(const V<T>& x) {
+  return fma_(x, horner_(x * x, XConst<T>::kErfSmall), x);
+}
+// erfc(a) for a >= 0.5 (inf -> 0, NaN -> NaN; lanes below 0.5 give finite garbage):
+// e^(-a^2) H(1/a) / a with e^(-a^2) from the exact square a^2 = hi + lo.
+template <typename T>
+inline V<T> erfc_big(const V<T>& a) {
+  using C = XConst<T>;
+  constexpr int P = int(std::size(C::kErfcCenter)), N = int(std::size(C::kErfcPoly[0]));
+  V<T> xc = minimum(maximum(a, V<T>(T(0.5))), V<T>(C::kErfcMax));  // NaN stays NaN
+  V<T> t = V<T>(T(1)) / xc;
+  V<T> masks[P - 1];
+  for (int p = 0; p < P - 1; ++p) masks[p] = xc >= V<T>(C::kErfcBreak[p]);
+  // Coefficient k of the lane's piece: the last piece, overridden where x is at or above a break.
+  auto coef = [&](const T* per_piece, int stride) {
+    V<T> c(per_piece[(P - 1) * stride]);
+    for (int p = P - 2; p >= 0; --p) c = blendv(c, V<T>(per_piece[p * stride]), masks[p]);
+    return c;
+  };
+  V<T> u = t - coef(C::kErfcCenter, 1);
+  V<T> h = coef(&C::kErfcPoly[0][0], N);
+  for (int k = 1; k < N; ++k) h = fma_(h, u, coef(&C::kErfcPoly[0][k], N));
+  // e^(-x^2) (h / x) = 2^n (1 + p) q, rounded once before the exact scaling.
+  V<T> x2 = xc * xc;
+  V<T> n;
+  V<T> p = expm1_poly(exp_reduce(-x2, n), -fma_(xc, xc, -x2));
+  V<T> q = h / xc;
+  V<T> r = scale2n(fma_(p, q, q), n);
+  return blendv(r, V<T>(T(0)), a > V<T>(C::kErfcMax));
+}
+}  // namespace xdetail
+
+template <typename T>
+inline Vectorized<T> expm1(const Vectorized<T>& x) {
+  using C = xdetail::XConst<T>;
+  using V = Vectorized<T>;
+  V xc = minimum(maximum(x, V(C::kExpm1Low)), V(C::kExpClamp));  // NaN stays NaN
+  V n;
+  V p = xdetail::expm1_poly(xdetail::exp_reduce(xc, n), V(T(0)));
+  V big = abs(n) > V(C::kMaxFastN);
+  V t = xdetail::pow2i_(minimum(n, V(C::kMaxFastN)));
+  V r = xdetail::fma_(t, p, t - V(T(1)));  // 2^n (1 + p) - 1
+  if (any(big)) r = blendv(r, xdetail::scale2n(V(T(1)) + p, n) - V(T(1)), big);
+  return blendv(r, x, x == V(T(0)));  // keeps -0
+}
+
+template <typename T>
+inline Vectorized<T> exp2(const Vectorized<T>& x) {
+  using C = xdetail::XConst<T>;
+  using V = Vectorized<T>;
+  V xc = minimum(maximum(x, V(-C::kExpClamp)), V(C::kExpClamp));
+  V n = round(xc);
+  V f = xc - n;                      // exact, |f| <= 1/2
+  V a = f * V(C::kLn2);
+  V e = xdetail::fma_(f, V(C::kLn2), -a);  // f ln2 = a + e exactly (up to ln2's rounding)
+  return xdetail::scale2n(V(T(1)) + xdetail::expm1_poly(a, e), n);
+}
+
+template <typename T>
+inline Vectorized<T> log1p(const Vectorized<T>& x) { return xdetail::log1p_(x); }
+
+template <typename T>
+inline Vectorized<T> log2(const Vectorized<T>& x) {
+  using C = xdetail::XConst<T>;
+  using V = Vectorized<T>;
+  auto p = xdetail::log_parts(x);
+  V hi, lo;
+  xdetail::log_hi_lo(p, hi, lo);
+  V val_hi = hi * V(C::kIvLn2Hi);
+  V val_lo = (lo + hi) * V(C::kIvLn2Lo) + lo * V(C::kIvLn2Hi);
+  V w = p.k + val_hi;
+  val_lo = val_lo + ((p.k - w) + val_hi);
+  return xdetail::log_specials(val_lo + w, x);
+}
+
+template <typename T>
+inline Vectorized<T> log10(const Vectorized<T>& x) {
+  using C = xdetail::XConst<T>;
+  using V = Vectorized<T>;
+  auto p = xdetail::log_parts(x);
+  V hi, lo;
+  xdetail::log_hi_lo(p, hi, lo);
+  V val_hi = hi * V(C::kIvLn10Hi);
+  V y2 = p.k * V(C::kLog10_2Hi);
+  V val_lo = p.k * V(C::kLog10_2Lo) + (lo + hi) * V(C::kIvLn10Lo) + lo * V(C::kIvLn10Hi);
+  V w = y2 + val_hi;
+  val_lo = val_lo + ((y2 - w) + val_hi);
+  return xdetail::log_specials(val_lo + w, x);
+}
+
+template <typename T>
+inline Vectorized<T> atan(const Vectorized<T>& x) {
+  return xdetail::copysign_(xdetail::atan_pos(abs(x), Vectorized<T>(T(0))), x);
+}
+
+// atan2(y, x) with C99's special values (NaN operands give the default quiet NaN).
+template <typename T>
+inline Vectorized<T> atan2(const Vectorized<T>& y, const Vectorized<T>& x) {
+  using C = xdetail::XConst<T>;
+  using V = Vectorized<T>;
+  const V inf = xdetail::inf_<T>(), zero(T(0));
+  V ay = abs(y), ax = abs(x);
+  V both_inf = (ay == inf) & (ax == inf);
+  // |y| / |x| (x = 0: inf -> pi/2; both infinite: 1 -> pi/4).
+  V xneg = xdetail::signbit_(x);  // pi minus the angle
+  V a = xdetail::atan_quot(blendv(ay, V(T(1)), both_inf), zero, blendv(ax, V(T(1)), both_inf), zero, xneg);
+  a = blendv(a, blendv(zero, V(C::kPiHi), xneg), y == zero);  // y = +-0: 0 or pi (x = +-0 too)
+  a = xdetail::copysign_(a, y);
+  return blendv(a, xdetail::nan_<T>(), (x != x) | (y != y));
+}
+
+// asin(x) = atan(|x| / sqrt(1 - x^2)) with the sign of x (NaN for |x| > 1).
+template <typename T>
+inline Vectorized<T> asin(const Vectorized<T>& x) {
+  using V = Vectorized<T>;
+  V ax = abs(x), c, clo;
+  xdetail::sqrt_one_minus_sq(ax, c, clo);
+  V r = xdetail::atan_quot(ax, V(T(0)), c, clo, V(T(0)));
+  return blendv(xdetail::copysign_(r, x), x, (x == V(T(0))) | (x != x));
+}
+
+// acos(x) = atan(sqrt(1 - x^2) / |x|), or pi minus that for x < 0.
+template <typename T>
+inline Vectorized<T> acos(const Vectorized<T>& x) {
+  using V = Vectorized<T>;
+  V ax = abs(x), c, clo;
+  xdetail::sqrt_one_minus_sq(ax, c, clo);
+  V r = xdetail::atan_quot(c, clo, ax, V(T(0)), x < V(T(0)));
+  return blendv(r, x, x != x);
+}
+
+template <typename T>
+inline Vectorized<T> sinh(const Vectorized<T>& x) {
+  using C = xdetail::XConst<T>;
+  using V = Vectorized<T>;
+  const V one(T(1)), half(T(0.5));
+  V a = abs(x);
+  V small_a = minimum(a, V(C::kSinhBig));
+  V t = expm1(small_a);
+  // fdlibm: |x| < 1: (2t - t^2/(t+1)) / 2, else (t + t/(t+1)) / 2.
+  V r = blendv(half * (t + t / (t + one)), half * (t + t - t * t / (t + one)), a < one);
+  V big = a >= V(C::kSinhBig);
+  if (any(big)) {
+    V ac = minimum(a, V(C::kExpClamp));  // inf -> overflow to inf, NaN stays NaN
+    r = blendv(r, xdetail::exp_(ac, V(T(0)), T(-1)), big);
+  }
+  r = blendv(r, a, a == V(T(0)));
+  return xdetail::copysign_(r, x);
+}
+
+template <typename T>
+inline Vectorized<T> cosh(const Vectorized<T>& x) {
+  using C = xdetail::XConst<T>;
+  using V = Vectorized<T>;
+  const V one(T(1)), half(T(0.5));
+  V a = abs(x);
+  V small_a = minimum(a, V(C::kSinhBig));
+  // |x| < ln2/2: 1 + t^2 / (2 (1 + t)), t = expm1(|x|); else e/2 + 1/(2e), e = e^|x|.
+  V t = expm1(small_a);
+  V w = one + t;
+  V r_small = one + t * t / (w + w);
+  V e = xdetail::exp_(small_a, V(T(0)));
+  V r = blendv(half * e + half / e, r_small, a < V(C::kLn2 * T(0.5)));
+  V big = a >= V(C::kSinhBig);
+  if (any(big)) {
+    V ac = minimum(a, V(C::kExpClamp));
+    r = blendv(r, xdetail::exp_(ac, V(T(0)), T(-1)), big);
+  }
+  return r;
+}
+
+template <typename T>
+inline Vectorized<T> asinh(const Vectorized<T>& x) {
+  using C = xdetail::XConst<T>;
+  using V = Vectorized<T>;
+  const V one(T(1)), two(T(2));
+  V a = abs(x);
+  V a2 = a * a;
+  // |x| > 2: log(2|x| + 1/(sqrt(x^2+1) + |x|)); else log1p(|x| + x^2/(1 + sqrt(1 + x^2))).
+  V big = a > V(C::kLargeAsinh);
+  V ab = minimum(a, V(C::kLargeAsinh));  // no overflow in a * a on the lanes that use it
+  V ab2 = ab * ab;
+  V r_mid = xdetail::log_finite(maximum(two * ab + one / (sqrt(ab2 + one) + ab), V(T(1))));
+  V r_small = xdetail::log1p_(a + a2 / (one + sqrt(one + a2)));
+  V r = blendv(r_small, r_mid, a > two);
+  if (any(big)) {  // log(|x|) + ln2 (inf stays inf)
+    auto p = xdetail::log_parts(a);
+    V k = p.k + one;
+    V lb = xdetail::fma_(k, V(C::kLn2Hi), p.f - (p.hfsq - xdetail::fma_(p.s, p.hfsq + p.R, k * V(C::kLn2Lo))));
+    r = blendv(r, blendv(lb, a, a == xdetail::inf_<T>()), big);
+  }
+  r = blendv(r, a, (a < V(T(1e-30))) | (x != x));  // tiny (x^2 underflows) and NaN
+  return xdetail::copysign_(r, x);
+}
+
+template <typename T>
+inline Vectorized<T> acosh(const Vectorized<T>& x) {
+  using C = xdetail::XConst<T>;
+  using V = Vectorized<T>;
+  const V one(T(1)), two(T(2));
+  V xb = minimum(maximum(x, one), V(C::kLargeAsinh));  // the lanes below use only this range
+  V t = xb - one;
+  V r_small = xdetail::log1p_(t + sqrt(two * t + t * t));
+  V r_mid = xdetail::log_finite(two * xb - one / (xb + sqrt(xb * xb - one)));
+  V r = blendv(r_small, r_mid, x > two);
+  V big = x > V(C::kLargeAsinh);
+  if (any(big)) {
+    auto p = xdetail::log_parts(x);
+    V k = p.k + one;
+    V lb = xdetail::fma_(k, V(C::kLn2Hi), p.f - (p.hfsq - xdetail::fma_(p.s, p.hfsq + p.R, k * V(C::kLn2Lo))));
+    r = blendv(r, blendv(lb, x, x == xdetail::inf_<T>()), big);
+  }
+  r = blendv(r, xdetail::nan_<T>(), x < one);
+  return blendv(r, x, x != x);
+}
+
+template <typename T>
+inline Vectorized<T> atanh(const Vectorized<T>& x) {
+  using V = Vectorized<T>;
+  const V one(T(1)), half(T(0.5));
+  V a = abs(x);
+  // fdlibm: |x| < 0.5: t = 2|x|, 0.5 log1p(t + t|x|/(1-|x|)); else 0.5 log1p(2|x|/(1-|x|)).
+  V t = a + a;
+  V r = half * xdetail::log1p_(blendv(t / (one - a), t + t * a / (one - a), a < half));
+  r = blendv(r, xdetail::inf_<T>(), a == one);
+  r = blendv(r, xdetail::nan_<T>(), a > one);
+  r = blendv(r, a, a == V(T(0)));
+  return blendv(xdetail::copysign_(r, x), x, x != x);
+}
+
+template <typename T>
+inline Vectorized<T> hypot(const Vectorized<T>& x, const Vectorized<T>& y) {
+  using C = xdetail::XConst<T>;
+  using V = Vectorized<T>;
+  V ax = abs(x), ay = abs(y);
+  V a = maximum(ax, ay), b = minimum(ax, ay);
+  V down = a >= V(C::kHypotBig), up = a < V(C::kHypotSmall);
+  V s = blendv(blendv(V(T(1)), V(C::kHypotDown), down), V(C::kHypotUp), up);
+  V inv = blendv(blendv(V(T(1)), V(C::kHypotUp), down), V(C::kHypotDown), up);
+  V as = a * s, bs = b * s;
+  V r = sqrt(xdetail::fma_(as, as, bs * bs)) * inv;
+  r = blendv(r, xdetail::nan_<T>(), (x != x) | (y != y));
+  return blendv(r, xdetail::inf_<T>(), (ax == xdetail::inf_<T>()) | (ay == xdetail::inf_<T>()));
+}
+
+template <typename T>
+inline Vectorized<T> erf(const Vectorized<T>& x) {
+  using V = Vectorized<T>;
+  V a = abs(x);
+  V r = blendv(V(T(1)) - xdetail::erfc_big(a), xdetail::erf_small(a), a < V(T(1)));
+  return blendv(xdetail::copysign_(r, x), x + x, x != x);
+}
+
+template <typename T>
+inline Vectorized<T> erfc(const Vectorized<T>& x) {
+  using V = Vectorized<T>;
+  const V one(T(1)), half(T(0.5));
+  V a = abs(x);
+  V eb = xdetail::erfc_big(a), es = xdetail::erf_small(a);
+  V pos = blendv(eb, one - es, a < half);            // erfc(|x|)
+  V neg = blendv(V(T(2)) - eb, one + es, a < half);  // erfc(-|x|) = 2 - erfc(|x|)
+  return blendv(blendv(pos, neg, x < V(T(0))), x + x, x != x);
+}
+
+// tan: x = n pi/2 + r (vec_math.h's four-part pi/2, the last steps carried as r + rlo), then
+// tan(r + rlo) for even n and -1/tan(r + rlo) for odd n, each with a first-order correction.
+// Lanes with |x| > kTrigMax (and inf, NaN) take std::tan, like sin / cos.
+template <typename T>
+inline Vectorized<T> tan(const Vectorized<T>& x) {
+  using C = xdetail::XConst<T>;
+  using M = detail::MathConst<T>;
+  using V = Vectorized<T>;
+  using I = typename C::I;
+  const V one(T(1));
+  V n = round(x * V(M::kTwoOverPi));
+  V r1 = xdetail::fma_(n, V(-M::kPio2[0]), x);  // exact: kPio2[0] has few bits
+  // Subtract n kPio2[1] and n kPio2[2] as exact products (hi + lo), collecting every rounding
+  // error in lo: near a multiple of pi/2, r is tiny and needs them.
+  V hi = r1, lo(T(0));
+  for (int k = 1; k <= 2; ++k) {
+    V ph = n * V(M::kPio2[k]);
+    V pl = xdetail::fma_(n, V(M::kPio2[k]), -ph);
+    V s = hi - ph;
+    lo = lo + (xdetail::two_sum_err(hi, -ph, s) - pl);
+    hi = s;
+  }
+  lo = lo - n * V(M::kPio2[3]);
+  V r = hi + lo;
+  V rlo = lo - (r - hi);
+  V z = r * r;
+  V c = r * z * xdetail::horner_(z, C::kTanPoly);
+  V t = r + c;
+  V tlo = ((r - t) + c) + rlo * xdetail::fma_(t, t, one);  // tan' = 1 + tan^2
+  V q = -one / t;
+  V odd = cast<T>(Vectorized<I>(I(0)) - (cast<I>(n + V(T(1.5) * T(I(1) << C::kMantBits))) & Vectorized<I>(I(1))));
+  V res = blendv(t + tlo, xdetail::fma_(q, xdetail::fma_(q, t, one) + tlo * q, q), odd);
+  res = blendv(res, x, x == V(T(0)));  // keeps -0
+  V far = andnot(cast<T>(Vectorized<I>(I(-1))), abs(x) <= V(M::kTrigMax));  // also NaN and inf
+  if (any(far)) res = blendv(res, map(x, [](T v) { return std::tan(v); }), far);
+  return res;
+}
+
+// erfinv, as native::erfinv (ScalarOps.h) but in T: M. Giles' single-precision first guess
+// ("Approximating the erfinv function", GPU Computing Gems, 2011), then Newton steps on
+// erf(y) - |x| (|x| <= 1/2) or log(erfc(y)) - log(1 - |x|) (above); one step for float, four for
+// double.
+// erfinv(+-1) = +-inf, |x| > 1 and NaN give NaN.
+template <typename T>
+inline Vectorized<T> erfinv(const Vectorized<T>& x) {
+  using V = Vectorized<T>;
+  static constexpr T kCentral[9] = {T(2.81022636e-08), T(3.43273939e-07), T(-3.5233877e-06), T(-4.39150654e-06),
+                                    T(0.00021858087), T(-0.00125372503), T(-0.00417768164), T(0.246640727),
+                                    T(1.50140941)};
+  static constexpr T kTail[9] = {T(-0.000200214257), T(0.000100950558), T(0.00134934322), T(-0.00367342844),
+                                 T(0.00573950773), T(-0.0076224613), T(0.00943887047), T(1.00167406),
+                                 T(2.83297682)};
+  const V one(T(1)), half(T(0.5));
+  V a = abs(x);
+  V ac = minimum(a, V(T(1)));  // the guess for |x| > 1 and NaN lanes is replaced below
+  V w = -xdetail::log_finite(maximum((one - ac) * (one + ac), V(std::numeric_limits<T>::min())));
+  V central = w < V(T(5));
+  V u = blendv(sqrt(w) - V(T(3)), w - V(T(2.5)), central);
+  V p = blendv(V(kTail[0]), V(kCentral[0]), central);
+  for (int k = 1; k < 9; ++k) p = xdetail::fma_(p, u, blendv(V(kTail[k]), V(kCentral[k]), central));
+  V y = p * ac;
+  const V low = ac <= half;
+  // Giles' guess is a float approximation (and outside its range for double |x| > 1 - 2^-24).
+  // Newton steps: on erf(y) - |x| for |x| <= 1/2; above on log(erfc(y)) - log(1 - |x|), which is
+  // nearly linear in y far into the tail (plain Newton on erfc would crawl there), with no
+  // cancellation near 1.
+  constexpr int kSteps = sizeof(T) == 4 ? 1 : 4;
+  const bool any_tail = any(andnot(cast<T>(Vectorized<typename xdetail::XConst<T>::I>(-1)), low));
+  const V log_tail = any_tail ? xdetail::log_finite(maximum(one - ac, V(std::numeric_limits<T>::min()))) : V(T(0));
+  for (int step = 0; step < kSteps; ++step) {
+    V es = xdetail::erf_small(y);
+    V y2 = y * y;
+    V n;
+    V e = xdetail::scale2n(one + xdetail::expm1_poly(xdetail::exp_reduce(-y2, n), -xdetail::fma_(y, y, -y2)), n);
+    V deriv = V(T(1.1283791670955126)) * e;  // erf'(y)
+    V step_size = (es - ac) / deriv;
+    if (any_tail) {  // d log erfc / dy = -deriv / erfc
+      V erfc_y = maximum(blendv(xdetail::erfc_big(y), one - es, y < half), V(std::numeric_limits<T>::min()));
+      step_size = blendv((log_tail - xdetail::log_finite(erfc_y)) * erfc_y / deriv, step_size, low);
+    }
+    y = y - step_size;
+  }
+  V r = blendv(y, xdetail::inf_<T>(), a == one);
+  r = xdetail::copysign_(r, x);
+  r = blendv(r, x, x == V(T(0)));
+  return blendv(r, xdetail::nan_<T>(), (a > one) | (x != x));
+}
+
+// C's fmod(x, y), exactly.
+template <typename T>
+inline Vectorized<T> fmod(const Vectorized<T>& x, const Vectorized<T>& y) {
+  using C = xdetail::XConst<T>;
+  using V = Vectorized<T>;
+  V q = x / y;
+  V fast = (abs(q) < V(C::kQuotientExact)) & (abs(y) < xdetail::inf_<T>());  // false for NaN, y = 0
+  V n = xdetail::trunc_(q);
+  V r = xdetail::fma_(-n, y, x);  // exact: x - n y is representable
+  // The quotient rounded up to n: r has the wrong sign; one more |y| fixes it (exactly).
+  V wrong = (r != V(T(0))) & (xdetail::signbit_(r) ^ xdetail::signbit_(x));
+  r = blendv(r, r + xdetail::copysign_(abs(y), x), wrong);
+  r = xdetail::copysign_(r, x);
+  if (!any(andnot(cast<T>(Vectorized<typename C::I>(typename C::I(-1))), fast))) return r;
+  alignas(64) T xs[V::size()], ys[V::size()], rs[V::size()];
+  x.store(xs);
+  y.store(ys);
+  for (int i = 0; i < V::size(); ++i) rs[i] = std::fmod(xs[i], ys[i]);
+  return blendv(V::loadu(rs), r, fast);
+}
+
+// Python's % for floats, as PyTorch: fmod moved into y's sign.
+template <typename T>
+inline Vectorized<T> remainder(const Vectorized<T>& x, const Vectorized<T>& y) {
+  using V = Vectorized<T>;
+  const V zero(T(0));
+  V mod = fmod(x, y);
+  V fix = (mod != zero) & ((y < zero) ^ (mod < zero));
+  return blendv(mod, mod + y, fix);
+}
+
+// PyTorch's floor division of floats (native::float_div_rounding with floor = true), lane-wise.
+template <typename T>
+inline Vectorized<T> div_floor(const Vectorized<T>& x, const Vectorized<T>& y) {
+  using V = Vectorized<T>;
+  const V zero(T(0)), one(T(1));
+  V q = x / y;
+  V mod = fmod(x, y);
+  V div = (x - mod) / y;
+  div = blendv(div, div - one, (mod != zero) & ((y < zero) ^ (mod < zero)));
+  V fl = floor(div);
+  fl = blendv(fl, fl + one, (div - fl) > V(T(0.5)));
+  fl = blendv(fl, xdetail::copysign_(zero, q), div == zero);
+  return blendv(fl, q, y == zero);
+}
+
+}  // namespace CPU_CAPABILITY
+}  // namespace tg::vec

@@ -259,10 +259,27 @@ Tensor cumprod_backward(const Tensor& grad, const Tensor& self, const Tensor& re
   // d result_k / d self_j = prod_{i <= k, i != j} self_i for k >= j: without zeros that is
   // result_k / self_j.
   if (!item(tg::any(tg::eq(self, scalar(0)))).to_bool()) return reverse_cumsum(grad * result, d) / self;
-  // With zeros: slice j of `excluded` (a new leading dim) is self with self_j replaced by 1, so
-  // its cumprod along d holds prod_{i <= k, i != j} self_i; keep k >= j, weight by grad_k, sum
-  // over k.
   const int64_t ndim = self.dim(), n = self.size(d);
+  if (!GradMode::is_enabled()) {
+    // First derivative with zeros, O(n) per line like PyTorch. Let z be the first zero of a line:
+    //  - j < z: the no-zero formula still holds (result_k = 0 for k >= z adds nothing);
+    //  - j = z: sum_{k >= z} grad_k prod_{i <= k, i != z} self_i, and that product is
+    //    cumprod(self with self_z replaced by 1)_k;
+    //  - j > z: every product contains self_z = 0.
+    // (Not differentiable in self_z for j > z, hence only without create_graph.)
+    Tensor zeros_so_far = tg::cumsum(tg::eq(self, scalar(0)), d);
+    Tensor before_first = tg::eq(zeros_so_far, scalar(0));
+    Tensor first_zero = tg::logical_and(tg::eq(self, scalar(0)), tg::eq(zeros_so_far, scalar(1)));
+    Tensor safe_self = tg::where(before_first, self, scalar(1));
+    Tensor before = tg::where(before_first, reverse_cumsum(grad * result, d) / safe_self, scalar(0));
+    Tensor skip_first = tg::cumprod(tg::where(first_zero, scalar(1), self), d);
+    Tensor at_first = tg::where(first_zero, reverse_cumsum(grad * skip_first, d), scalar(0));
+    return before + at_first;
+  }
+  // create_graph with zeros: the products themselves, so that double backward sees every factor
+  // (O(n^2) per line, like PyTorch's differentiable path). Slice j of `excluded` (a new leading
+  // dim) is self with self_j replaced by 1, so its cumprod along d holds prod_{i <= k, i != j}
+  // self_i; keep k >= j, weight by grad_k, sum over k.
   DimVector rows(static_cast<size_t>(ndim + 1), 1), cols(static_cast<size_t>(ndim + 1), 1);
   rows[0] = n;
   cols[d + 1] = n;
@@ -280,16 +297,9 @@ Tensor cumprod_backward(const Tensor& grad, const Tensor& self, const Tensor& re
 Tensor cummaxmin_backward(const Tensor& grad, const Tensor& self, const Tensor& indices, int64_t dim) {
   if (self.dim() == 0) return grad;
   if (self.numel() == 0) return tg::zeros_like(self, grad.dtype());
+  // Output k took self_{indices_k}: add grad_k there (O(n), like PyTorch).
   const int64_t d = wrap_dim(dim, self.dim(), "cummaxmin_backward");
-  const int64_t ndim = self.dim(), n = self.size(d);
-  DimVector rows(static_cast<size_t>(ndim + 1), 1);
-  rows[0] = n;
-  Tensor j_index = tg::view(tg::arange(Scalar(n), ScalarType::Int64, self.device()), rows);
-  Tensor hits = tg::eq(j_index, tg::unsqueeze(indices, 0));  // [j, ...]: output k took self_j
-  Tensor g = tg::sum(tg::where(hits, tg::unsqueeze(grad, 0), scalar(0)), IntArrayRef{d + 1}, /*keepdim=*/false);
-  DimVector perm;
-  for (int64_t k = 0; k < ndim; ++k) perm.push_back(k < d ? k + 1 : (k == d ? 0 : k));
-  return tg::permute(g, perm);
+  return tg::scatter_add(tg::zeros_like(self, grad.dtype()), d, indices, grad);
 }
 
 // ----------------------------------------------------------------------------- Tensor[] ops

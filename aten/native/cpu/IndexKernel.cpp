@@ -90,31 +90,53 @@ T min_values(T a, T b) {
 }
 
 // Splits the positions of `sizes` with dim `dim` left out ("lines": each line runs along dim) over
-// threads, and calls f(base) for each line, where base[t] is the offset of the line's first element
-// in tensor t (strides[t]; a tensor's own stride along dim is applied by the caller).
+// threads, with each line cut into chunks of at most `chunk` elements (so that a few long lines
+// still spread over the threads), and calls f(base, begin, end) for each chunk, where base[t] is
+// the offset of the line's first element in tensor t (strides[t]; a tensor's own stride along dim
+// is applied by the caller) and [begin, end) the chunk's positions along dim.
 template <size_t N, typename F>
-void for_each_line(const DimVector& sizes, int64_t dim, const std::array<const int64_t*, N>& strides,
-                   int64_t work_per_line, const F& f) {
+void for_each_line_chunk(const DimVector& sizes, int64_t dim, const std::array<const int64_t*, N>& strides,
+                         int64_t chunk, int64_t work_per_chunk, const F& f) {
   const int64_t ndim = int64_t(sizes.size());
   int64_t nlines = 1;
   for (int64_t d = 0; d < ndim; ++d) {
     if (d != dim) nlines *= sizes[d];
   }
-  if (nlines == 0) return;
-  const int64_t grain = std::max<int64_t>(1, kGrainSize / std::max<int64_t>(1, work_per_line));
-  parallel_for(0, nlines, grain, [&](int64_t begin, int64_t end) {
-    for (int64_t line = begin; line < end; ++line) {
+  const int64_t len = dim < ndim ? sizes[dim] : 1;
+  if (nlines == 0 || len == 0) return;
+  chunk = std::max<int64_t>(1, std::min(chunk, len));
+  const int64_t nchunks = (len + chunk - 1) / chunk;
+  const int64_t grain = std::max<int64_t>(1, kGrainSize / std::max<int64_t>(1, work_per_chunk));
+  parallel_for(0, nlines * nchunks, grain, [&](int64_t begin, int64_t end) {
+    for (int64_t unit = begin; unit < end; ++unit) {
       std::array<int64_t, N> base{};
-      int64_t rest = line;
+      int64_t rest = unit / nchunks;
       for (int64_t d = ndim - 1; d >= 0; --d) {
         if (d == dim) continue;
         const int64_t c = rest % sizes[d];
         rest /= sizes[d];
         for (size_t t = 0; t < N; ++t) base[t] += c * strides[t][d];
       }
-      f(base);
+      const int64_t k0 = (unit % nchunks) * chunk;
+      f(base, k0, std::min(len, k0 + chunk));
     }
   });
+}
+
+// for_each_line_chunk with whole lines: f(base) once per line.
+template <size_t N, typename F>
+void for_each_line(const DimVector& sizes, int64_t dim, const std::array<const int64_t*, N>& strides,
+                   int64_t work_per_line, const F& f) {
+  const int64_t len = dim < int64_t(sizes.size()) ? sizes[dim] : 1;
+  if (len == 0) {  // lines of length 0 still get their call (the caller loops over nothing)
+    DimVector one = sizes;
+    one[size_t(dim)] = 1;
+    for_each_line_chunk<N>(one, dim, strides, 1, work_per_line,
+                           [&](const std::array<int64_t, N>& base, int64_t, int64_t) { f(base); });
+    return;
+  }
+  for_each_line_chunk<N>(sizes, dim, strides, len, work_per_line,
+                         [&](const std::array<int64_t, N>& base, int64_t, int64_t) { f(base); });
 }
 
 IntArrayRef drop_front(IntArrayRef a, size_t n) { return IntArrayRef(a.data() + n, a.size() - n); }
@@ -255,9 +277,37 @@ void index_along_dim_loop(const char* op, const Tensor& self, int64_t dim, const
       index_out_of_bounds(op, ErrorKind::Index, v, dim, self_size);
     pos[size_t(i)] = v < 0 ? v + self_size : v;
   }
-  for_each_line<2>(sg.sizes, dim, {sg.strides.data(), other.strides.data()}, n,
-                   [&](const std::array<int64_t, 2>& base) {
-    for (int64_t i = 0; i < n; ++i) f(base[0] + pos[size_t(i)] * ss, base[1] + i * os);
+  // Memory order picks the loop order. `inner`: the other dim along which self is densest.
+  int64_t inner = -1;
+  for (int64_t d = 0; d < sg.dim(); ++d) {
+    if (d != dim && sg.sizes[d] > 1 && (inner < 0 || std::abs(sg.strides[d]) < std::abs(sg.strides[inner]))) inner = d;
+  }
+  if (inner < 0 || std::abs(ss) <= std::abs(sg.strides[inner])) {
+    // dim is the densest dim (index along the last dim): each line along dim, its indices in order.
+    for_each_line<2>(sg.sizes, dim, {sg.strides.data(), other.strides.data()}, n,
+                     [&](const std::array<int64_t, 2>& base) {
+      for (int64_t i = 0; i < n; ++i) f(base[0] + pos[size_t(i)] * ss, base[1] + i * os);
+    });
+    return;
+  }
+  // The usual dim=0 of a row-major tensor: take the indices one by one and move whole runs along
+  // `inner` (rows), split over threads by position along `inner`, so every element of self is
+  // touched by one thread, in index order (index_add_ sums repeated indices in index order: the
+  // result does not depend on the thread count).
+  DimVector rows = sg.sizes;
+  rows[size_t(dim)] = 1;
+  const int64_t si = sg.strides[inner], oi = other.strides[inner];
+  constexpr int64_t kRunChunk = 1024;
+  for_each_line_chunk<2>(rows, inner, {sg.strides.data(), other.strides.data()}, kRunChunk, n * kRunChunk,
+                         [&](const std::array<int64_t, 2>& base, int64_t k0, int64_t k1) {
+    for (int64_t i = 0; i < n; ++i) {
+      const int64_t so = base[0] + pos[size_t(i)] * ss, oo = base[1] + i * os;
+      if (si == 1 && oi == 1) {
+        for (int64_t k = k0; k < k1; ++k) f(so + k, oo + k);
+      } else {
+        for (int64_t k = k0; k < k1; ++k) f(so + k * si, oo + k * oi);
+      }
+    }
   });
 }
 

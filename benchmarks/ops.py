@@ -45,11 +45,9 @@ from ops_tables import (LARGE, NUMPY_POINTWISE, NUMPY_REDUCTION, NUMPY_SCAN, TOR
 
 torch = run.torch
 EXTRA_DTYPES = ("float16", "bfloat16", "int64")
-# Rows left out on purpose, with the reason (printed): they would take the machine down.
-HAZARDS = {
-    ("cumprod", "bwd"): "cumprod backward with zeros in the input is O(n^2) in time and memory in tensorgen "
-                        "(16k elements: 22 s, 5.7 GB; PyTorch 1.6 ms): left out at 4M elements",
-}
+# Rows left out on purpose, with the reason (printed): they would take the machine down. (Empty since
+# cumprod's backward with zeros became O(n) and cummax/cummin's one scatter_add.)
+HAZARDS: dict = {}
 # Composites that differentiate through the ops they call (tests/test_ops.py checks these).
 DIFFERENTIABLE_COMPOSITES = {"div", "clamp", "matmul", "reshape", "t", "flatten", "narrow", "expand_as", "concat",
                              "stack", "square", "clamp_min", "clamp_max", "linear", "bilinear", "conv1d", "conv2d",

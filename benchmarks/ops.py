@@ -487,7 +487,10 @@ def summarize(matrix: Matrix, results, bandwidth, opts):
     below = sum(r["vs_torch"] < 0.9 for r in with_torch)
     print(f"rows below 0.9x torch: {below} of {len(with_torch)}")
     over = [r for r in with_torch if r.get("kind") in ("1elem", "small")]
-    if over:
+    if not over:
+        print("1-element / small-sample overhead: n/a (no PyTorch times: "
+              + ("PyTorch is not installed)" if torch is None else "no such rows ran)"))
+    else:
         ok = sum(r["vs_torch"] >= 2.0 for r in over)
         print(f"1-element / small-sample overhead: {len(over)} rows, median tensorgen/torch time "
               f"{statistics.median(1 / r['vs_torch'] for r in over):.2f} (target <= 0.5), {ok} meet it; "

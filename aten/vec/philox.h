@@ -125,6 +125,32 @@ inline void philox_lanes_batch(uint64_t seed, uint64_t first_block, uint32_t* bi
     for (int k = 0; k < 4; ++k) bits[4 * j + k] = lanes[k][j];
 }
 
+// The batch loop of the uniform fills (rand, uniform_): reserves the counters of n elements of
+// type T (4 per block, 2 for double) and calls fn(data + first, u, count) per batch, where u holds
+// the batch's uniforms in element order (count of them exist): u[k] = uniform_double of lanes
+// (2k, 2k+1) for double, uniform_float<Digits> of lane k otherwise.
+template <typename T, int Digits, typename F>
+inline void for_each_uniform_batch(GeneratorImpl& gen, int64_t n, int64_t grain, const F& fn) {
+  constexpr int per_block = std::is_same_v<T, double> ? 2 : 4;
+  constexpr int64_t kBatchElems = int64_t(kPhiloxBatch) * per_block;
+  using U = std::conditional_t<std::is_same_v<T, double>, double, float>;
+  const int64_t nblocks = (n + per_block - 1) / per_block;
+  const PhiloxState st = gen.reserve_state(uint64_t(nblocks));
+  for_each_philox_batch(nblocks, per_block, grain, [&](int64_t b) {
+    alignas(64) uint32_t bits[4 * kPhiloxBatch];
+    philox_lanes_batch(st.seed, st.offset + uint64_t(b) * kPhiloxBatch, bits);
+    const int64_t first = b * kBatchElems;
+    const int count = int(std::min<int64_t>(kBatchElems, n - first));
+    alignas(64) U u[4 * kPhiloxBatch];
+    if constexpr (std::is_same_v<T, double>) {
+      for (int k = 0; k < count; ++k) u[k] = philox::uniform_double(philox::combine(bits[2 * k], bits[2 * k + 1]));
+    } else {
+      for (int k = 0; k < 4 * kPhiloxBatch; ++k) u[k] = philox::uniform_float<Digits>(bits[k]);
+    }
+    fn(first, u, count);
+  });
+}
+
 // randn's 64 values of blocks first_block .. first_block + 15 into z[0 .. 63]: element 4j + 0 / 1
 // = cos / sin of the pair (lane 0, lane 1) of block j, elements 4j + 2 / 3 the pair (lane 2, 3).
 inline void normal_batch(uint64_t seed, uint64_t first_block, float* z) {

@@ -138,25 +138,15 @@ Tensor& uniform_cpu(Tensor& self, double from, double to, const std::optional<Ge
   GeneratorImpl& gen = generator_or_default(generator);
   dispatch_floating(self.dtype(), "uniform_", [&]<typename T>() {
     fill_self<T>(self, "uniform_", [&](T* data, int64_t n) {
-      constexpr int per_block = std::is_same_v<T, double> ? 2 : 4;
-      constexpr int64_t kBatchElems = int64_t(vec::kPhiloxBatch) * per_block;
-      const int64_t nblocks = (n + per_block - 1) / per_block;
-      const PhiloxState st = gen.reserve_state(uint64_t(nblocks));
-      vec::for_each_philox_batch(nblocks, per_block, kGrainSize, [&](int64_t b) {
-        alignas(64) uint32_t bits[4 * vec::kPhiloxBatch];
-        vec::philox_lanes_batch(st.seed, st.offset + uint64_t(b) * vec::kPhiloxBatch, bits);
-        const int64_t first = b * kBatchElems;
-        const int count = int(std::min<int64_t>(kBatchElems, n - first));
+      // rand's conversion (24 bits: exact in float; 53 for double) scaled to [from, to)
+      vec::for_each_uniform_batch<T, 24>(gen, n, kGrainSize, [&](int64_t first, const auto* u, int count) {
         if constexpr (std::is_same_v<T, double>) {
           const double w = to - from;
-          for (int k = 0; k < count; ++k)
-            data[first + k] = std::fma(w, philox::uniform_double(philox::combine(bits[2 * k], bits[2 * k + 1])), from);
+          for (int k = 0; k < count; ++k) data[first + k] = std::fma(w, u[k], from);
         } else {
-          // rand's conversion (24 bits: exact in float) scaled to [from, to) in float
-          alignas(64) float u[4 * vec::kPhiloxBatch];
-          for (int k = 0; k < 4 * vec::kPhiloxBatch; ++k) u[k] = philox::uniform_float<24>(bits[k]);
-          vec::fma_affine(u, u, count, float(to - from), float(from));
-          vec::store_floats(data + first, u, count);
+          alignas(64) float v[4 * vec::kPhiloxBatch];
+          vec::fma_affine(v, u, count, float(to - from), float(from));
+          vec::store_floats(data + first, v, count);
         }
       });
     });

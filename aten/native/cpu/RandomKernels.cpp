@@ -104,22 +104,12 @@ Tensor rand_cpu(IntArrayRef size, const std::optional<Generator>& generator, std
   dispatch_floating(dt, "rand", [&]<typename T>() {
     T* data = out.data<T>();
     const int64_t n = out.numel();
-    constexpr int per_block = std::is_same_v<T, double> ? 2 : 4;
-    const int64_t nblocks = (n + per_block - 1) / per_block;
-    const PhiloxState st = gen.reserve_state(uint64_t(nblocks));
-    constexpr int64_t kBatchElems = int64_t(vec::kPhiloxBatch) * per_block;
-    vec::for_each_philox_batch(nblocks, per_block, kGrainSize, [&](int64_t b) {
-      alignas(64) uint32_t bits[4 * vec::kPhiloxBatch];
-      vec::philox_lanes_batch(st.seed, st.offset + uint64_t(b) * vec::kPhiloxBatch, bits);
-      const int64_t first = b * kBatchElems;
-      const int count = int(std::min<int64_t>(kBatchElems, n - first));
+    // Element i = block i/4, lane i%4 (double: block i/2, lanes 2k, 2k+1); half types are exact
+    // in float, then converted.
+    vec::for_each_uniform_batch<T, uniform_digits<T>()>(gen, n, kGrainSize, [&](int64_t first, const auto* u, int count) {
       if constexpr (std::is_same_v<T, double>) {
-        // 53 bits need two lanes: element i = block i/2, lanes (2k, 2k+1) = bits[2i], bits[2i+1].
-        for (int k = 0; k < count; ++k) data[first + k] = philox::uniform_double(philox::combine(bits[2 * k], bits[2 * k + 1]));
+        for (int k = 0; k < count; ++k) data[first + k] = u[k];
       } else {
-        // Element i = block i/4, lane i%4; half types are exact in float, then converted.
-        alignas(64) float u[4 * vec::kPhiloxBatch];
-        for (int k = 0; k < 4 * vec::kPhiloxBatch; ++k) u[k] = philox::uniform_float<uniform_digits<T>()>(bits[k]);
         vec::store_floats(data + first, u, count);
       }
     });

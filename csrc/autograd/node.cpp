@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <mutex>
 
 #include "aten/core/GradMode.h"
 #include "csrc/autograd/saved_variable.h"
@@ -184,6 +185,11 @@ AccumulateGrad::AccumulateGrad(Tensor leaf) : variable(std::move(leaf)) {
 variable_list AccumulateGrad::apply(variable_list&& grads) {
   Tensor g = grads.empty() ? Tensor() : grads[0];
   if (!g.defined()) return {};
+  // Backward passes of several threads may reach the same leaf at once (the engine runs without
+  // the GIL): read-add-write of .grad under a lock, or one thread's gradient is lost. One lock for
+  // all leaves: accumulation is a single add, and a per-leaf mutex would grow AutogradMeta.
+  static std::mutex accumulate_mutex;
+  std::lock_guard<std::mutex> lock(accumulate_mutex);
   AutogradMeta& m = ensure_meta(variable);
   if (!m.grad.defined()) {
     // With create_graph the gradient keeps its history (double backward); otherwise it is a

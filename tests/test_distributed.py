@@ -48,7 +48,7 @@ def test_collectives(n):
     assert rc == 0, out
     for check in ("all_reduce_dtypes_ops", "all_reduce_noncontiguous", "broadcast_reduce", "gathers_scatters",
                   "all_to_all_single", "point_to_point", "async_handles", "objects", "subgroups", "metadata_check",
-                  "bad_arguments", "destroy"):
+                  "unchecked_blocking", "bad_arguments", "destroy"):
         assert f"OK {check}\n" in out, out
 
 

@@ -188,6 +188,29 @@ except RuntimeError as e:
     assert "float64" in str(e), e
 ok("metadata_check")
 
+# TENSORGEN_DISTRIBUTED_DEBUG=OFF: no check, synchronous collectives are plain blocking MPI calls
+world = dist._api._world("test")
+world.debug = False
+try:
+    x = tg.from_numpy(np.arange(5, dtype=np.float32) + R)
+    dist.all_reduce(x, op=dist.ReduceOp.AVG)
+    assert np.allclose(x.numpy(), np.arange(5) + (W - 1) / 2), x
+    b = tg.full([3], float(R))
+    dist.broadcast(b, src=W - 1)
+    assert (b.numpy() == W - 1).all(), b
+    out = tg.empty(W * 2, dtype=tg.int64)
+    dist.all_gather_into_tensor(out, tg.full([2], R, dtype=tg.int64))
+    assert out.tolist() == [r for r in range(W) for _ in range(2)], out
+    rs = tg.empty(2)
+    dist.reduce_scatter_tensor(rs, tg.arange(2 * W, dtype=tg.float32))
+    assert rs.tolist() == [W * (2 * R), W * (2 * R + 1)], rs
+    dist.barrier()
+    w = dist.all_reduce(tg.ones(3), async_op=True)   # async stays nonblocking + polled
+    w.wait()
+finally:
+    world.debug = True
+ok("unchecked_blocking")
+
 # bad arguments
 for bad, exc in ((lambda: dist.all_reduce([1, 2]), TypeError), (lambda: dist.broadcast(tg.ones(1), src=W), ValueError),
                  (lambda: dist.all_reduce(tg.ones(1), op="nope"), ValueError),

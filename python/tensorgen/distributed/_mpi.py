@@ -7,9 +7,15 @@ Design (DESIGN.md §13):
   contiguous host copy. float16/bfloat16 travel as 16-bit words; their reductions are MPI ops
   whose callback reduces in NumPy the way tensorgen's kernels do (compute in float32, round to
   nearest even once).
-- Every collective is started as a nonblocking MPI call and completed by polling, so a
-  collective can time out (`timeout=` on init_process_group / new_group) and can notice that a
-  peer failed, instead of hanging inside a blocking MPI call.
+- No rank waits inside a blocking MPI call for a peer that may never come: each collective
+  first runs the cross-rank metadata check (a 16-byte nonblocking all-reduce polled under the
+  group's timeout, watching for fault notices); once it completed, every rank is inside the
+  collective and the payload goes through MPI's blocking call (faster than the nonblocking
+  algorithms). async_op=True and unchecked collectives are nonblocking calls completed by
+  polling, so they too time out (`timeout=` on init_process_group / new_group) or notice a
+  failed peer. TENSORGEN_DISTRIBUTED_DEBUG=OFF drops the check and its watchdog: synchronous
+  collectives are then plain blocking MPI calls (a rank that dies still ends the job through
+  mpiexec; one that never arrives is waited for).
 - One daemon service thread per process listens on a private duplicate of COMM_WORLD for fault
   notices and status queries, and its MPI calls also drive the progress of outstanding
   nonblocking collectives while the caller computes (async_op=True overlaps with backward).
@@ -60,12 +66,16 @@ def _import_mpi():
 
 # ----------------------------------------------------------------------------- dtypes and ops
 
+_DATATYPES: dict = {}  # tensorgen dtype -> MPI datatype, filled on first use (MPI is imported late)
+
+
 def _mpi_datatype(dtype):
-    d = _C
-    table = {d.float32: MPI.FLOAT, d.float64: MPI.DOUBLE, d.int8: MPI.INT8_T, d.uint8: MPI.UINT8_T,
-             d.int16: MPI.INT16_T, d.int32: MPI.INT32_T, d.int64: MPI.INT64_T, d.bool: MPI.C_BOOL,
-             d.float16: MPI.UINT16_T, d.bfloat16: MPI.UINT16_T}
-    return table[dtype]
+    if not _DATATYPES:
+        d = _C
+        _DATATYPES.update({d.float32: MPI.FLOAT, d.float64: MPI.DOUBLE, d.int8: MPI.INT8_T, d.uint8: MPI.UINT8_T,
+                           d.int16: MPI.INT16_T, d.int32: MPI.INT32_T, d.int64: MPI.INT64_T, d.bool: MPI.C_BOOL,
+                           d.float16: MPI.UINT16_T, d.bfloat16: MPI.UINT16_T})
+    return _DATATYPES[dtype]
 
 
 def _bf16_to_f32(u16: np.ndarray) -> np.ndarray:
@@ -147,7 +157,7 @@ class Buf:
             raise TypeError(f"[{what}] {name} must be a Tensor, got {type(t).__name__}")
         self.t = t
         c = t
-        if t.device.type != "cpu":
+        if t.is_cuda:
             c = t.detach().cpu()  # host staging; CUDA-aware MPI / NCCL would take the device pointer
         if not c.is_contiguous():
             c = c.contiguous()  # packed once
@@ -175,8 +185,16 @@ def _no_grad():
     return no_grad()
 
 
+_DTYPE_NAMES: dict = {}
+
+
 def meta(t) -> tuple:
-    return (str(t.dtype).replace("tensorgen.", ""), tuple(t.shape))
+    """(dtype name, shape): what the cross-rank check compares."""
+    dtype = t.dtype
+    name = _DTYPE_NAMES.get(dtype)
+    if name is None:
+        name = _DTYPE_NAMES[dtype] = str(dtype).replace("tensorgen.", "")
+    return (name, tuple(t.shape))
 
 
 # ----------------------------------------------------------------------------- process state
@@ -397,6 +415,7 @@ class ProcessGroup:
         self.seq = 0
         self.global_rank = MPI.COMM_WORLD.Get_rank()
         self.debug = os.environ.get("TENSORGEN_DISTRIBUTED_DEBUG", "INFO").upper() != "OFF"
+        self.present = 0  # the last collective # every rank is known to have entered (see begin)
 
     def rank(self) -> int:
         return self.comm.Get_rank()
@@ -421,8 +440,11 @@ class ProcessGroup:
         self.seq += 1
         S.issued[self.name] = (self.seq, what)
         check_peer_fault(what)
-        if self.debug and check and self.size() > 1:
+        if self.size() == 1:
+            self.present = self.seq
+        elif self.debug and check:
             self._check_signature(what, signature)
+            self.present = self.seq  # the check completed on every rank: they all reached this collective
         return self.seq
 
     def _check_signature(self, what: str, signature: tuple) -> None:

@@ -1,11 +1,13 @@
 // fill_ and empty on the CPU.
 #include "aten/core/DefaultDtype.h"
 #include "aten/vec/isa.h"
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
 #include "aten/dispatch/DtypeDispatch.h"
 #include "aten/native/Copy.h"
+#include "aten/parallel/Parallel.h"
 #include "kernels/empty.h"
 #include "kernels/fill_.h"
 
@@ -22,7 +24,17 @@ Tensor& fill_cpu(Tensor& self, const Scalar& value) {
   }
   Tensor scalar = empty_tensor({}, self.dtype(), self.device());
   Tensor src = wrapped_scalar_tensor(value);
-  copy_into(scalar, src, "fill_");
+  copy_into(scalar, src, "fill_");  // the value in self's dtype, converted as a copy would
+  if (self.is_contiguous()) {
+    // zeros/ones/full and most fill_ calls: a store loop the compiler vectorizes, split across
+    // threads. (The broadcasting copy below reads its stride-0 source element by element.)
+    dispatch_all(self.dtype(), "fill_", [&]<typename T>() {
+      const T v = *scalar.data<T>();
+      T* out = self.data<T>();
+      parallel_for(0, self.numel(), kGrainSize, [&](int64_t b, int64_t e) { std::fill(out + b, out + e, v); });
+    });
+    return self;
+  }
   copy_into(self, scalar, "fill_", /*check_mem_overlap=*/false);  // idempotent, like PyTorch
   return self;
 }

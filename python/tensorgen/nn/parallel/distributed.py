@@ -200,15 +200,22 @@ class DistributedDataParallel(Module):
         # start every consecutive full bucket, in index order (the same order on every rank)
         while self._next_bucket < len(self._buckets) and self._buckets[self._next_bucket].pending == 0:
             nb = self._buckets[self._next_bucket]
-            nb.work = dist.all_reduce(nb.flat, op=dist.ReduceOp.AVG, group=self.process_group, async_op=True,
-                                      _check=False)
             self._next_bucket += 1
+            if self._n_ready == len(self._params) and self._next_bucket == len(self._buckets):
+                # the last bucket with nothing left to overlap it with: reduce it synchronously
+                # (checked, then MPI's blocking all-reduce, faster than polling a nonblocking one)
+                dist.all_reduce(nb.flat, op=dist.ReduceOp.AVG, group=self.process_group)
+                nb.work = None
+            else:
+                nb.work = dist.all_reduce(nb.flat, op=dist.ReduceOp.AVG, group=self.process_group, async_op=True,
+                                          _check=False)
 
     def _finalize(self, current: int | None):
         """All buckets started: wait for them and write the averaged gradients into .grad.
         Returns the gradient for parameter `current` (whose accumulation has not happened yet)."""
         for b in self._buckets:
-            b.work.wait()
+            if b.work is not None:
+                b.work.wait()
         result = None
         with no_grad():
             for i, p in enumerate(self._params):

@@ -38,15 +38,19 @@ except ImportError:
     torch = None
 
 
-def interleaved(fns: dict, rounds: int, comm) -> dict:
-    """Median seconds per call of each function, the functions taking turns round by round."""
+def interleaved(fns: dict, rounds: int, comm, inner: int = 1) -> dict:
+    """Median seconds per call of each function: round by round, each function in turn runs
+    `inner` calls in one timed block after a barrier (a block of calls, not one, so what the
+    previous function left behind - a skew between the ranks, another library's busy threads -
+    is not charged to the first call)."""
     times = {name: [] for name in fns}
     for _ in range(rounds):
         for name, fn in fns.items():
             comm.Barrier()
             t0 = time.perf_counter()
-            fn()
-            times[name].append(time.perf_counter() - t0)
+            for _ in range(inner):
+                fn()
+            times[name].append((time.perf_counter() - t0) / inner)
     return {name: statistics.median(ts) for name, ts in times.items()}
 
 
@@ -86,12 +90,14 @@ def all_reduce_rows(sizes, rounds_for, comm, with_torch: bool) -> None:
             finally:
                 pg.debug = True
         fns = {"raw": lambda: comm.Allreduce(MPI.IN_PLACE, a), "tg": lambda: dist.all_reduce(t), "nocheck": unchecked}
-        if with_torch:
-            tt = torch.ones(n)
-            fns["gloo"] = lambda: tdist.all_reduce(tt)
         for fn in fns.values():  # warm-up: connections, algorithm selection, page faults
             fn()
-        med = interleaved(fns, rounds_for(nbytes), comm)
+        rounds, inner = rounds_for(nbytes)
+        med = interleaved(fns, rounds, comm, inner)
+        if with_torch:  # timed apart: gloo's transport threads would disturb the MPI rows
+            tt = torch.ones(n)
+            tdist.all_reduce(tt)
+            med.update(interleaved({"gloo": lambda: tdist.all_reduce(tt)}, rounds, comm, inner))
         if rank == 0:
             def gbs(k):
                 return nbytes / med[k] / 1e9
@@ -158,9 +164,10 @@ def main() -> None:
     if args.quick:
         sizes = [1 << 10, 1 << 20]
 
-    def rounds_for(nbytes: int) -> int:
-        full = 300 if nbytes <= 1 << 18 else (40 if nbytes <= 1 << 22 else 9)
-        return max(3, full // 10) if args.quick else full
+    def rounds_for(nbytes: int) -> tuple:
+        """(timed blocks, calls per block) for a message of nbytes."""
+        rounds, inner = (31, 50) if nbytes <= 1 << 16 else (31, 5) if nbytes <= 1 << 22 else (9, 1)
+        return (5, inner) if args.quick else (rounds, inner)
     all_reduce_rows(sizes, rounds_for, comm, with_torch)
     ddp_rows(args.repeat or (5 if args.quick else 30), comm, with_torch)
     if with_torch:

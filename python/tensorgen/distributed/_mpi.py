@@ -416,6 +416,8 @@ class ProcessGroup:
         self.global_rank = MPI.COMM_WORLD.Get_rank()
         self.debug = os.environ.get("TENSORGEN_DISTRIBUTED_DEBUG", "INFO").upper() != "OFF"
         self.present = 0  # the last collective # every rank is known to have entered (see begin)
+        self._hashes: dict = {}                        # (op, signature) -> crc32, for the check
+        self._check_buf = np.zeros(2, dtype=np.int64)  # the check's message
 
     def rank(self) -> int:
         return self.comm.Get_rank()
@@ -449,9 +451,19 @@ class ProcessGroup:
 
     def _check_signature(self, what: str, signature: tuple) -> None:
         # One tiny all-reduce of (h, -h) with MAX: every rank sees max == -min iff all agree.
-        h = zlib.crc32(repr((what, signature)).encode()) + (self.seq << 32)
-        v = np.array([h, -h], dtype=np.int64)
-        wait_requests(self, [self.comm.Iallreduce(MPI.IN_PLACE, v, op=MPI.MAX)], what, self.seq)
+        # A training loop repeats a few signatures: their hashes are cached.
+        key = (what, signature)
+        h = self._hashes.get(key)
+        if h is None:
+            if len(self._hashes) > 4096:
+                self._hashes.clear()
+            h = self._hashes[key] = zlib.crc32(repr(key).encode())
+        h += self.seq << 32
+        v = self._check_buf
+        v[0], v[1] = h, -h
+        req = self.comm.Iallreduce(MPI.IN_PLACE, [v, MPI.INT64_T], op=MPI.MAX)
+        if not req.Test():  # a peer still on its way: poll under the timeout
+            wait_requests(self, [req], what, self.seq)
         if v[0] == -v[1]:
             return
         # mismatch: every rank took this branch; gather the signatures for a useful message

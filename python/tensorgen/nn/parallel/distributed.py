@@ -6,9 +6,10 @@ How gradients are averaged (the design of torch's Reducer, on tensorgen's autogr
 - Parameters are grouped into buckets of about bucket_cap_mb (one dtype each) in reverse
   registration order - roughly the order backward produces their gradients.
 - Each parameter has a gradient hook (Tensor.register_hook on the leaf; tensorgen runs leaf
-  hooks right before the gradient is accumulated into .grad). The hook copies the parameter's
-  full gradient (.grad so far + this backward's) into its bucket slot; when a bucket is full its
-  averaging all-reduce starts asynchronously (buckets always start in index order, the same
+  hooks right before the gradient is accumulated into .grad). The hook writes the parameter's
+  full gradient (.grad so far + this backward's) divided by the world size into its bucket slot
+  (a view of the bucket shaped like the parameter); when a bucket is full its summing
+  all-reduce starts asynchronously (buckets always start in index order, the same
   order on every rank, as MPI requires) while backward keeps computing the earlier layers.
 - The hook of the last parameter to receive its gradient waits for all buckets and writes the
   averaged values into every .grad (tensorgen's autograd has no end-of-backward callback like
@@ -149,6 +150,7 @@ class DistributedDataParallel(Module):
             buckets.append((cur, cur_dtype))
         self._buckets = []
         self._where = [None] * len(self._params)   # param index -> (bucket, offset)
+        self._slots = [None] * len(self._params)   # param index -> its gradient's view into the bucket
         for bi, (idx, dtype) in enumerate(buckets):
             b = _Bucket(bi, idx, dtype)
             off = 0
@@ -159,6 +161,9 @@ class DistributedDataParallel(Module):
                 off += self._params[i].numel()
             b.offsets = offs
             b.flat = _C.zeros([off], dtype=dtype)
+            for i, o in zip(idx, offs):
+                p = self._params[i]
+                self._slots[i] = b.flat.narrow(0, o, p.numel()).view(tuple(p.shape))
             self._buckets.append(b)
 
     def _reset_iteration(self) -> None:
@@ -171,28 +176,28 @@ class DistributedDataParallel(Module):
         self._finalized = False
 
     # -- the reducer
-    def _slot(self, i: int):
-        b, off = self._where[i]
-        return b.flat[off:off + self._params[i].numel()]
-
     def _mark_ready(self, i: int, grad) -> None:
         if self._ready[i]:
             raise RuntimeError(f"[DistributedDataParallel] Expected to mark a variable ready only once: parameter "
                                f"{self._param_names[i]} received a second gradient in one iteration (backward run "
                                "twice over one forward, or a reentrant backward); run forward again first")
         p = self._params[i]
-        slot = self._slot(i)
+        slot = self._slots[i]
+        # The gradient goes into its bucket already divided by the world size (one pass, as
+        # torch's Reducer does), so the all-reduce is a SUM and nothing divides afterwards.
+        scale = 1.0 / self.world_size
         with no_grad():
             have = p.grad
             if grad is None:
                 if have is None:
                     slot.zero_()
                 else:
-                    slot.copy_(have.reshape([-1]))
+                    _C.mul(have, scale, out=slot)
             elif have is None:
-                slot.copy_(grad.reshape([-1]))
+                _C.mul(grad, scale, out=slot)
             else:
-                _C.add(have.reshape([-1]), grad.reshape([-1]), out=slot)
+                _C.add(have, grad, out=slot)
+                slot.mul_(scale)
         self._ready[i] = True
         self._n_ready += 1
         b, _ = self._where[i]
@@ -204,11 +209,10 @@ class DistributedDataParallel(Module):
             if self._n_ready == len(self._params) and self._next_bucket == len(self._buckets):
                 # the last bucket with nothing left to overlap it with: reduce it synchronously
                 # (checked, then MPI's blocking all-reduce, faster than polling a nonblocking one)
-                dist.all_reduce(nb.flat, op=dist.ReduceOp.AVG, group=self.process_group)
+                dist.all_reduce(nb.flat, group=self.process_group)
                 nb.work = None
             else:
-                nb.work = dist.all_reduce(nb.flat, op=dist.ReduceOp.AVG, group=self.process_group, async_op=True,
-                                          _check=False)
+                nb.work = dist.all_reduce(nb.flat, group=self.process_group, async_op=True, _check=False)
 
     def _finalize(self, current: int | None):
         """All buckets started: wait for them and write the averaged gradients into .grad.
@@ -219,7 +223,7 @@ class DistributedDataParallel(Module):
         result = None
         with no_grad():
             for i, p in enumerate(self._params):
-                avg = self._slot(i).reshape(tuple(p.shape))
+                avg = self._slots[i]
                 if i == current:
                     p.grad = None           # accumulation of the returned value makes .grad = avg
                     result = avg.clone()

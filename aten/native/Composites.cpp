@@ -1,12 +1,16 @@
 // Composite ops: written with other tensorgen ops, so they work on every device (and, once
 // autograd lands, get their gradients from the ops they call).
+#include <algorithm>
+#include <atomic>
 #include <cmath>
 
 #include "aten/core/GradMode.h"
 #include "aten/dispatch/CpuCapability.h"
+#include "aten/dispatch/DtypeDispatch.h"
 #include "aten/native/Copy.h"
 #include "aten/native/cpu/ClampKernel.h"
 #include "aten/native/ViewUtils.h"
+#include "aten/parallel/Parallel.h"
 #include "kernels/allclose.h"
 #include "kernels/clamp.h"
 #include "kernels/clone.h"
@@ -205,8 +209,36 @@ bool allclose(const Tensor& self, const Tensor& other, double rtol, double atol,
   return item(close.all()).to_bool();
 }
 
+namespace {
+// a == b element by element over n contiguous elements of one dtype, in blocks: the loop inside
+// a block has no early exit, so it vectorizes; the first block with a mismatch ends the search.
+// (== semantics, not bytes: NaN != NaN and -0.0 == 0.0, as PyTorch's equal.)
+template <typename T>
+bool equal_contiguous(const T* a, const T* b, int64_t n) {
+  constexpr int64_t kBlock = 1024;
+  std::atomic<bool> same{true};
+  parallel_for(0, (n + kBlock - 1) / kBlock, 64, [&](int64_t first, int64_t last) {
+    for (int64_t blk = first; blk < last && same.load(std::memory_order_relaxed); ++blk) {
+      const int64_t begin = blk * kBlock, end = std::min(n, begin + kBlock);
+      bool ok = true;
+      for (int64_t i = begin; i < end; ++i) ok &= static_cast<bool>(a[i] == b[i]);
+      if (!ok) same.store(false, std::memory_order_relaxed);
+    }
+  });
+  return same.load();
+}
+}  // namespace
+
 bool equal(const Tensor& self, const Tensor& other) {
   if (!self.sizes().equals(other.sizes())) return false;
+  if (self.dtype() == other.dtype() && self.device().is_cpu() && other.device().is_cpu() &&
+      self.is_contiguous() && other.is_contiguous()) {
+    bool result = true;
+    dispatch_all(self.dtype(), "equal", [&]<typename T>() {
+      result = equal_contiguous(self.data<const T>(), other.data<const T>(), self.numel());
+    });
+    return result;
+  }
   return item((self == other).all()).to_bool();
 }
 

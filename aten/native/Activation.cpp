@@ -10,6 +10,7 @@
 #include "kernels/prelu.h"
 #include "kernels/relu6.h"
 #include "kernels/selu.h"
+#include "ops/_prelu_kernel.h"
 #include "ops/elu.h"
 #include "ops/hardtanh.h"
 #include "ops/reshape.h"
@@ -77,7 +78,7 @@ Tensor prelu(const Tensor& self, const Tensor& weight) {
       w = tg::reshape(weight, shape);
     }
   }
-  return tg::where(self > 0, self, w * self);
+  return tg::_prelu_kernel(self, w);
 }
 
 }  // namespace tg::native

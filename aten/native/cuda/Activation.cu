@@ -9,6 +9,8 @@
 #include "kernels/gelu_backward.h"
 #include "kernels/hardsigmoid.h"
 #include "kernels/hardswish.h"
+#include "kernels/hardswish_backward.h"
+#include "kernels/_prelu_kernel.h"
 #include "kernels/hardtanh.h"
 #include "kernels/leaky_relu.h"
 #include "kernels/log_sigmoid.h"
@@ -151,6 +153,24 @@ struct ThresholdBackwardOp {
   __device__ T operator()(T g, T v) const { return C(to_op(v)) <= threshold ? T(0) : g; }
 };
 
+template <typename T>
+struct HardswishBackwardOp {
+  __device__ T operator()(T gv, T xv) const {
+    using Op = opmath_t<T>;
+    const Op g = to_op(gv), x = to_op(xv);
+    return from_op<T>(x < Op(-3) ? Op(0) : x <= Op(3) ? g * (x / Op(3) + Op(0.5)) : g);
+  }
+};
+
+template <typename T>
+struct PreluOp {
+  __device__ T operator()(T xv, T wv) const {
+    using Op = opmath_t<T>;
+    const Op x = to_op(xv);
+    return x > Op(0) ? xv : from_op<T>(to_op(wv) * x);
+  }
+};
+
 template <Act A>
 void act_kernel(const TensorIterator& iter, const char* op) {
   dispatch_device<DtypeSet::Floating>(iter.common_dtype(), op, [&]<typename T>() { gpu_kernel(iter, ActOp<T, A>{}); });
@@ -222,6 +242,18 @@ void threshold_kernel(const TensorIterator& iter, const Scalar& threshold, const
     if constexpr (is_floating_v<T>) v = from_op<T>(opmath_t<T>(value.to_double()));
     else v = T(value.to_int());
     gpu_kernel(iter, ThresholdOp<T>{C(threshold.to_double()), v});
+  });
+}
+
+void hardswish_backward_kernel(const TensorIterator& iter) {
+  dispatch_device<DtypeSet::Floating>(iter.common_dtype(), "hardswish_backward", [&]<typename T>() {
+    gpu_kernel(iter, HardswishBackwardOp<T>{});
+  });
+}
+
+void prelu_kernel(const TensorIterator& iter) {
+  dispatch_device<DtypeSet::Floating>(iter.common_dtype(), "_prelu_kernel", [&]<typename T>() {
+    gpu_kernel(iter, PreluOp<T>{});
   });
 }
 

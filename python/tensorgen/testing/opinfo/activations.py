@@ -184,6 +184,7 @@ def _activation_entries():
                           ("not a tensor", lambda: tg.relu6([1.0]), TypeError))))
     out.append(OpInfo("hardsigmoid", ref=lambda x: np.minimum(np.maximum(x + 3, 0), 6) / 6))
     out.append(OpInfo("hardswish", ref=_quiet(lambda x: x * np.minimum(np.maximum(x + 3, 0), 6) / 6)))
+    out.append(OpInfo("hardswish_backward", ref=lambda g, x: np.where(x < -3, 0, np.where(x <= 3, g * (x / 3 + 0.5), g))))
     out.append(OpInfo("log_sigmoid", ref=_quiet(lambda x: np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))), tol=_TOL))
     out.append(OpInfo("softsign", ref=_quiet(lambda x: x / (1 + np.abs(x)))))
     out.append(OpInfo("tanhshrink", ref=_quiet(lambda x: x - np.tanh(x)), tol=_TOL))
@@ -201,6 +202,7 @@ def _activation_entries():
         ("0-d input", lambda: tg.glu(_f(())), RuntimeError, "scalars"),
         ("dim out of range", lambda: tg.glu(_f((2, 4)), 2), IndexError, "out of range"),
         ("integer input", lambda: tg.glu(_f((2, 4), tg.int64)), NotImplementedError, r"\[glu\]"))))
+    out.append(OpInfo("_prelu_kernel", ref=lambda x, w: np.where(x > 0, x, w * x), dtypes=FLOATING))
     out.append(OpInfo("prelu", ref=_prelu, dtypes=FLOATING, sample_inputs=_prelu_samples, error_inputs=_errors(
         ("weight per channel of the wrong size", lambda: tg.prelu(_f((2, 3, 4)), _f((4,))), RuntimeError,
          "channel size"),

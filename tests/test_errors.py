@@ -177,7 +177,7 @@ def test_integer_division_by_zero():
     assert tg.div(tg.tensor([1]), tg.tensor([0])).tolist() == [float("inf")]
     # INT64_MIN // -1 must not trap (the result wraps)
     assert (tg.tensor([-2**63]) // -1).dtype == tg.int64
-    with raises(ValueError, "div"):
+    with raises(RuntimeError, "div"):  # PyTorch's type
         tg.div(tg.tensor([1]), tg.tensor([1]), rounding_mode="bogus")
 
 
@@ -223,7 +223,7 @@ def test_unsupported_dtypes_are_not_implemented():
 def test_empty_reductions():
     with raises(RuntimeError, "max"):
         tg.ones(0).max()
-    with raises(RuntimeError, "argmax"):
+    with raises(IndexError, "argmax"):  # PyTorch's type (max: RuntimeError)
         tg.ones(0).argmax()
     assert tg.ones(0).sum().item() == 0.0
     assert tg.ones(0).prod().item() == 1.0

@@ -2,6 +2,8 @@
 
 #include "aten/native/Copy.h"
 
+#include <string_view>
+
 namespace tg {
 
 namespace {
@@ -117,9 +119,13 @@ Tensor Reduction::finish(int i) {
 
 void Reduction::check_nonempty() const {
   if (inner_ > 0 || outer_ == 0) return;
-  if (outputs_[0].dim() == 0)
-    TG_CHECK(false, "[", op(), "] Expected reduction dim to be specified for input.numel() == 0. Specify the "
-             "reduction dim with the 'dim' argument.");
+  if (outputs_[0].dim() == 0) {
+    // PyTorch's argmax/argmin raise IndexError here, its max/amax/... RuntimeError.
+    const std::string_view name = op();
+    TG_CHECK_KIND(name == "argmax" || name == "argmin" ? ErrorKind::Index : ErrorKind::Runtime, false, "[", name,
+                  "] Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with "
+                  "the 'dim' argument.");
+  }
   TG_CHECK_INDEX(false, "[", op(), "] Expected reduction dim to have non-zero size.");
 }
 

@@ -134,7 +134,7 @@ Tensor t(const Tensor& self) {
 Tensor expand_as(const Tensor& self, const Tensor& other) { return tg::expand(self, other.sizes()); }
 
 Tensor narrow(const Tensor& self, int64_t dim, int64_t start, int64_t length) {
-  TG_CHECK_INDEX(self.dim() > 0, "[narrow] narrow() cannot be applied to a 0-dim tensor.");
+  TG_CHECK(self.dim() > 0, "[narrow] narrow() cannot be applied to a 0-dim tensor.");
   int64_t d = wrap_dim(dim, self.dim(), "narrow");
   int64_t size = self.size(d);
   TG_CHECK_INDEX(start >= -size && start <= size, "[narrow] start out of range (expected to be in range of [",

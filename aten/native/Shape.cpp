@@ -68,7 +68,7 @@ void check_cat_out_overlap(const char* op, const Tensor& out, TensorList tensors
 namespace tg::meta {
 
 TensorMeta cat(TensorList tensors, int64_t dim) {
-  TG_CHECK(!tensors.empty(), "[cat] expected a non-empty list of Tensors");
+  TG_CHECK_VALUE(!tensors.empty(), "[cat] expected a non-empty list of Tensors");  // ValueError, as torch.cat
   for (size_t i = 0; i < tensors.size(); ++i) {
     TG_CHECK(tensors[i].dim() > 0, "[cat] zero-dimensional tensor (at position ", i, ") cannot be concatenated");
     TG_CHECK(tensors[i].device() == tensors[0].device(), "[cat] expected all tensors to be on the same device, "
@@ -320,7 +320,7 @@ Tensor movedim_int(const Tensor& self, int64_t source, int64_t destination) {
 }
 
 Tensor unflatten(const Tensor& self, int64_t dim, IntArrayRef sizes) {
-  TG_CHECK_INDEX(self.dim() > 0, "[unflatten] dimension specified as ", dim, " but tensor has no dimensions");
+  TG_CHECK(self.dim() > 0, "[unflatten] dimension specified as ", dim, " but tensor has no dimensions");
   const int64_t d = wrap_dim(dim, self.dim(), "unflatten");
   TG_CHECK(!sizes.empty(), "[unflatten] unflatten: sizes must be non-empty");
   const int64_t size = self.size(d);

@@ -144,7 +144,7 @@ void true_divide_kernel(const TensorIterator& iter) {
 }
 
 void div_rounding_kernel(const TensorIterator& iter, std::string_view mode) {
-  TG_CHECK_VALUE(mode == "trunc" || mode == "floor", "[div] div expected rounding_mode to be one of None, "
+  TG_CHECK(mode == "trunc" || mode == "floor", "[div] div expected rounding_mode to be one of None, "
                  "'trunc', or 'floor' but found '", std::string(mode), "'");
   const bool floor_mode = mode == "floor";
   const bool integral = is_integral(iter.common_dtype(), true);

@@ -119,8 +119,10 @@ def _out_dtype_error(op, fn, args):
     rdt = op.result_dtype(sample)
     bad = None if isinstance(rdt, tuple) else _uncastable(rdt)
     if bad is not None:
+        # `tags: out_casts` (cat): PyTorch's TypeError; every other op's check is a RuntimeError
+        exc = TypeError if op.meta is not None and "out_casts" in op.meta.tags else RuntimeError
         yield ErrorInput(f"out= of dtype {dtype_name(bad)} ({dtype_name(rdt)} result)",
-                         lambda: fn(*args, out=tg.empty(0, dtype=bad)), RuntimeError, "can't be cast")
+                         lambda: fn(*args, out=tg.empty(0, dtype=bad)), exc, "can't be cast")
 
 
 def _inplace_dtype_error(op):
@@ -198,7 +200,9 @@ def reduction_error_inputs(op):
     if not _has_identity(op) and op._sample_inputs is None:
         # what the default zero-size samples stay clear of (median and mode bring their own rules:
         # median of no floats is nan, mode reduces one dim)
-        yield ErrorInput("no elements, all dims", lambda: fn(tg.empty([0, 3])), RuntimeError)
+        # (PyTorch's argmax/argmin raise IndexError here, the other reductions RuntimeError)
+        yield ErrorInput("no elements, all dims", lambda: fn(tg.empty([0, 3])),
+                         IndexError if op.name in ("argmax", "argmin") else RuntimeError)
         if meta.has_argument("dim"):
             yield ErrorInput("reducing a zero-size dim", lambda: fn(tg.empty([0, 3]), dim=0), IndexError)
     if op.promotion == "floating_only":  # mean of integers: PyTorch can't infer the output dtype

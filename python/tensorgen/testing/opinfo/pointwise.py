@@ -422,7 +422,7 @@ def entries():
     out.append(OpInfo("mul", ref=np.multiply))
     out.append(OpInfo("div", ref=_div_rounding_ref, sample_inputs=_div_samples, compute_dtype=_div_compute,
                       expected_error=_div_expected_error, error_inputs=_errors(
-                          ("unknown rounding_mode", lambda: tg.div(_f(), _f(), rounding_mode="bogus"), ValueError,
+                          ("unknown rounding_mode", lambda: tg.div(_f(), _f(), rounding_mode="bogus"), RuntimeError,
                            "rounding_mode"),
                           ("integer division by zero",
                            lambda: tg.div(_f(S, tg.int64), tg.zeros(S, dtype=tg.int64), rounding_mode="floor"),
@@ -437,7 +437,7 @@ def entries():
     # rounding_mode is a required argument: the defaults of the kind can't call it, these do
     out.append(OpInfo("_div_rounding", ref=_div_rounding_ref, sample_inputs=_div_rounding_samples, ieee_specials=False,
                       error_inputs=_errors(
-                          ("unknown rounding_mode", lambda: tg._C._div_rounding(_f(), _f(), "bogus"), ValueError),
+                          ("unknown rounding_mode", lambda: tg._C._div_rounding(_f(), _f(), "bogus"), RuntimeError),
                           ("bool inputs", lambda: tg._C._div_rounding(_f(S, tg.bool), _f(S, tg.bool), "floor"),
                            NotImplementedError),
                       )))

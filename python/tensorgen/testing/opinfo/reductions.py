@@ -90,7 +90,7 @@ def entries():
         fn = getattr(tg, name)
         out.append(OpInfo(name, ref=_arg_ref(argfn), error_inputs=_errors(
             (f"{name} of bool", lambda fn=fn: fn(_f(S, tg.bool)), NotImplementedError),
-            (f"{name} of no elements", lambda fn=fn: fn(tg.empty([0])), RuntimeError),
+            (f"{name} of no elements", lambda fn=fn: fn(tg.empty([0])), IndexError),  # PyTorch's type for arg*
         )))
     # a list of dims, `int[1] dim=[]` ([] reduces every dim); NaN propagates
     out.append(OpInfo("amax", ref=np.amax))

@@ -73,8 +73,12 @@ def test_pad_reflect_by_hand_and_integer_constant():
 def test_pad_dtypes_match_torch(mode, dtype):
     torch = _torch()
     a = (_rand(2, 3, 4, 5) * 4).astype(dtype)
-    expected = torch.nn.functional.pad(torch.tensor(a), (1, 2, 2, 1), mode=mode)
-    assert F.pad(_t(a), (1, 2, 2, 1), mode=mode).numpy().tolist() == expected.numpy().tolist()
+    try:
+        expected = torch.nn.functional.pad(torch.tensor(a), (1, 2, 2, 1), mode=mode).numpy()
+    except NotImplementedError:  # PyTorch has no bool reflect / replicate / circular kernels; tensorgen pads any dtype
+        np_mode = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}[mode]
+        expected = np.pad(a, ((0, 0), (0, 0), (2, 1), (1, 2)), mode=np_mode)
+    assert F.pad(_t(a), (1, 2, 2, 1), mode=mode).numpy().tolist() == expected.tolist()
 
 
 # ----------------------------------------------------------------------------- embedding_bag
@@ -84,7 +88,7 @@ _BAG_CASES = [
     ([1, 2, 4, 5, 4, 3, 2, 9], [0, 3, 3, 6], {"mode": "mean"}),
     ([1, 2, 4, 5, 4, 3, 2, 9], [0, 3, 3, 6], {"mode": "max"}),
     ([1, 2, 4, 5, 4, 3, 2, 9], [0, 2, 5, 8], {"include_last_offset": True, "mode": "max"}),
-    ([1, 2, 4, 5, 4, 3, 2, 9], [0, 2, 5, 6], {"include_last_offset": True, "mode": "sum"}),
+    ([1, 2, 4, 5, 4, 3, 2, 9], [0, 2, 2, 8], {"include_last_offset": True, "mode": "sum"}),
     ([1, 2, 4, 5, 4, 3, 2, 9], [0, 4], {"padding_idx": 4, "mode": "mean"}),
     ([1, 2, 4, 5, 4, 3, 2, 9], [0, 4, 6], {"padding_idx": 2, "mode": "max"}),
     ([[1, 2, 4], [4, 3, 9]], None, {"mode": "mean"}),

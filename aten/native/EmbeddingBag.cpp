@@ -171,6 +171,9 @@ Tensor embedding_bag_backward(const Tensor& grad, const Tensor& indices, const T
 Tensor embedding_bag_per_sample_weights_backward(const Tensor& grad, const Tensor& weight, const Tensor& indices,
                                                  const Tensor& offset2bag, int64_t mode, int64_t padding_idx) {
   const char* op = "_embedding_bag_per_sample_weights_backward";
+  TG_CHECK_NOT_IMPLEMENTED(is_floating(grad.dtype()) && grad.dtype() == weight.dtype(), "[", op,
+                           "] not implemented for grad of dtype ", grad.dtype(), " and weight of dtype ", weight.dtype(),
+                           " (both must be one floating dtype)");
   TG_CHECK(mode == kBagSum, "[", op, "] per_sample_weights is only supported for mode sum (0), got mode ", mode);
   TG_CHECK(grad.dim() == 2 && weight.dim() == 2 && grad.size(1) == weight.size(1), "[", op,
            "] grad [bags, dim] and weight [num_weights, dim] must share dim, got ", shape_str(grad.sizes()), " and ",

@@ -395,7 +395,9 @@ def _ea_cos_samples(op, dtype, mode, make):
 
 
 def _ea_pdist_ref(x1, x2, p=2.0, eps=1e-6, keepdim=False):
-    d = np.asarray(x1, dtype=np.float64) - np.asarray(x2, dtype=np.float64) + eps
+    x1, x2 = np.asarray(x1), np.asarray(x2)
+    # integers subtract in their own dtype (uint8 wraps around, as in PyTorch), then eps makes it floating
+    d = (x1 - x2 if x1.dtype.kind in "iu" else x1.astype(np.float64) - x2).astype(np.float64) + eps
     if d.ndim == 0:
         return np.asarray(np.linalg.norm(d.reshape(1), ord=p))
     return np.linalg.norm(d, ord=p, axis=-1, keepdims=keepdim)
@@ -423,9 +425,15 @@ def _ea_normalize_samples(op, dtype, mode, make):
         yield SampleInput(make((2, 3, 4)), 1.0, -1)
         yield SampleInput(make((3, 4)), math.inf, 0)
         yield SampleInput(make((5, 4)).t(), 2.0, 1, name="non-contiguous")
-        yield SampleInput(tg.zeros(2, 3, dtype=dtype), name="zero rows (divided by eps)")
+        if dtype in (tg.float32, tg.float64):  # eps = 1e-12 is 0 in half precision: 0 / 0 (NaN), as in PyTorch
+            yield SampleInput(tg.zeros(2, 3, dtype=dtype), name="zero rows (divided by eps)")
     elif mode == "large":
         yield SampleInput(make(BIG), 2.0, 1)
+
+
+def _ea_float_result(op, s):
+    dt = s.args[0].dtype
+    return dt if is_floating(dt) else tg.float32
 
 
 def _ea_float_only(op, s):
@@ -610,8 +618,11 @@ def entries():
                tol=_EA_HALF_TOL, dtypes=FLOATING, **own),
         OpInfo("cosine_similarity", ref=_ea_cos_ref, sample_inputs=_ea_cos_samples, dtypes=FLOATING,
                expected_error=_ea_float_only, error_inputs=errs["cosine_similarity"], tol=_EA_HALF_TOL, **own),
-        OpInfo("pairwise_distance", ref=_ea_pdist_ref, sample_inputs=_ea_pdist_samples, dtypes=FLOATING,
-               expected_error=_ea_float_only, error_inputs=errs["pairwise_distance"], tol=_EA_HALF_TOL, **own),
+        # Integer inputs work (x1 - x2 + eps is floating, the default dtype); bool ones cannot be subtracted.
+        OpInfo("pairwise_distance", ref=_ea_pdist_ref, sample_inputs=_ea_pdist_samples, dtypes=ALL_DTYPES,
+               expected_error=lambda op, s: RuntimeError if s.args[0].dtype is tg.bool else None,
+               result_dtype=_ea_float_result, compute_dtype=_ea_float_result, ref_inputs="exact",
+               error_inputs=errs["pairwise_distance"], tol=_EA_HALF_TOL),
         OpInfo("normalize", ref=_ea_normalize_ref, sample_inputs=_ea_normalize_samples, dtypes=FLOATING,
                expected_error=_ea_float_only, error_inputs=errs["normalize"], tol=_EA_HALF_TOL, **own),
     ]

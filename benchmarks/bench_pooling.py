@@ -98,8 +98,8 @@ def rows(quick: bool):
 
 
 def main() -> None:
-    opts, rounds = bench_options()
-    print_table(rows(opts.quick), rounds, numpy=False, width=48)
+    opts, rounds = bench_options(only=True)
+    print_table(rows(opts.quick), rounds, only=opts.only, numpy=False, width=48)
 
 
 if __name__ == "__main__":

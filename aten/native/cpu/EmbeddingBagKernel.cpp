@@ -81,7 +81,8 @@ std::tuple<Tensor, Tensor, Tensor, Tensor> embedding_bag_cpu(const Tensor& weigh
         for (int64_t i = g.start[size_t(bg)]; i < g.start[size_t(bg) + 1]; ++i) {
           const int64_t r = ip[i];
           if (r == padding_idx) continue;
-          const T* row = wp + r * dim;
+          const T* __restrict row = wp + r * dim;
+          Acc* __restrict a = acc.data();
           if (mode == kBagMax) {
             // The first maximum wins (a later equal value does not replace it), like PyTorch.
             for (int64_t c = 0; c < dim; ++c) {
@@ -93,9 +94,9 @@ std::tuple<Tensor, Tensor, Tensor, Tensor> embedding_bag_cpu(const Tensor& weigh
             }
           } else if (sp) {
             const Acc s = Acc(sp[i]);
-            for (int64_t c = 0; c < dim; ++c) acc[size_t(c)] += Acc(row[c]) * s;
+            for (int64_t c = 0; c < dim; ++c) a[c] += Acc(row[c]) * s;
           } else {
-            for (int64_t c = 0; c < dim; ++c) acc[size_t(c)] += Acc(row[c]);
+            for (int64_t c = 0; c < dim; ++c) a[c] += Acc(row[c]);
           }
           ++count;
         }
@@ -169,8 +170,9 @@ Tensor embedding_bag_dense_backward_cpu(const Tensor& grad, const Tensor& indice
             Acc s = Acc(1);
             if (mode == kBagMean) s = sp[bg] > 0 ? Acc(1) / Acc(sp[bg]) : Acc(0);
             else if (wp) s = Acc(wp[i]);
-            const T* gr = gp + bg * dim;
-            for (int64_t c = 0; c < dim; ++c) acc[size_t(c)] += Acc(gr[c]) * s;
+            const T* __restrict gr = gp + bg * dim;
+            Acc* __restrict a = acc.data();
+            for (int64_t c = 0; c < dim; ++c) a[c] += Acc(gr[c]) * s;
           }
           if (scale_grad_by_freq && last > first) {
             const Acc f = Acc(1) / Acc(last - first);

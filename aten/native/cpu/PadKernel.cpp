@@ -43,17 +43,26 @@ void pad_rows(const PadPlan& p, const T* in, T* out, T value) {
   int64_t rows = 1;
   for (int64_t d = 0; d + 1 < ndim; ++d) rows *= p.out_sizes[size_t(d)];
   parallel_for(0, rows, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(o_last, 1)), [&](int64_t b, int64_t e) {
+    // The row's position in every dim but the last, advanced like an odometer (no divisions per row).
+    DimVector coord(size_t(std::max<int64_t>(ndim - 1, 0)));
+    for (int64_t d = ndim - 2, rest = b; d >= 0; --d) {
+      coord[size_t(d)] = rest % p.out_sizes[size_t(d)];
+      rest /= p.out_sizes[size_t(d)];
+    }
     for (int64_t r = b; r < e; ++r) {
       T* dst = out + r * o_last;
       // The source row: each dim's position (leading dims: itself), or none (a constant row).
-      int64_t rest = r, src = 0;
+      int64_t src = 0;
       bool constant_row = false;
-      for (int64_t d = ndim - 2; d >= 0; --d) {
-        const int64_t c = rest % p.out_sizes[size_t(d)];
-        rest /= p.out_sizes[size_t(d)];
+      for (int64_t d = 0; d + 1 < ndim; ++d) {
+        const int64_t c = coord[size_t(d)];
         const int64_t s = d < p.lead ? c : p.map[size_t(d - p.lead)][size_t(c)];
         if (s < 0) constant_row = true;
         src += s * in_strides[size_t(d)];
+      }
+      for (int64_t d = ndim - 2; d >= 0; --d) {
+        if (++coord[size_t(d)] < p.out_sizes[size_t(d)]) break;
+        coord[size_t(d)] = 0;
       }
       if (constant_row) {
         std::fill(dst, dst + o_last, value);
@@ -88,14 +97,14 @@ void pad_backward_rows(const PadPlan& p, const T* g, T* out) {
     std::vector<Acc> acc(static_cast<size_t>(n_last), Acc(0));
     DimVector coord(size_t(std::max<int64_t>(ndim - 1, 0)));
     DimVector pick(size_t(std::max<int64_t>(k - 1, 0)));  // odometer over the inverse lists
+    for (int64_t d = ndim - 2, rest = b; d >= 0; --d) {  // the first row's position; then an odometer
+      coord[size_t(d)] = rest % p.in_sizes[size_t(d)];
+      rest /= p.in_sizes[size_t(d)];
+    }
     for (int64_t r = b; r < e; ++r) {
       std::fill(acc.begin(), acc.end(), Acc(0));
-      int64_t rest = r, base = 0;
-      for (int64_t d = ndim - 2; d >= 0; --d) {
-        coord[size_t(d)] = rest % p.in_sizes[size_t(d)];
-        rest /= p.in_sizes[size_t(d)];
-        if (d < p.lead) base += coord[size_t(d)] * g_strides[size_t(d)];
-      }
+      int64_t base = 0;
+      for (int64_t d = 0; d < p.lead && d + 1 < ndim; ++d) base += coord[size_t(d)] * g_strides[size_t(d)];
       // Every combination of output positions of the padded middle dims that read this row.
       bool any = true;
       for (int64_t i = 0; i + 1 < k; ++i) {
@@ -108,7 +117,9 @@ void pad_backward_rows(const PadPlan& p, const T* g, T* out) {
         int64_t off = base;
         for (int64_t i = 0; i + 1 < k; ++i) off += inv[size_t(i)].order[size_t(pick[size_t(i)])] * g_strides[size_t(p.lead + i)];
         const T* gr = g + off;
-        for (int64_t x = 0; x < run.len; ++x) acc[size_t(run.in0 + x)] += Acc(gr[run.out0 + x]);
+        Acc* __restrict a = acc.data() + run.in0;
+        const T* __restrict bulk = gr + run.out0;
+        for (int64_t x = 0; x < run.len; ++x) a[x] += Acc(bulk[x]);
         for (int64_t j : border) acc[size_t(last[size_t(j)])] += Acc(gr[j]);
         // Next combination (the innermost dim fastest).
         int64_t i = k - 2;
@@ -122,6 +133,10 @@ void pad_backward_rows(const PadPlan& p, const T* g, T* out) {
       }
       T* dst = out + r * n_last;
       for (int64_t x = 0; x < n_last; ++x) dst[x] = T(acc[size_t(x)]);
+      for (int64_t d = ndim - 2; d >= 0; --d) {
+        if (++coord[size_t(d)] < p.in_sizes[size_t(d)]) break;
+        coord[size_t(d)] = 0;
+      }
     }
   });
 }

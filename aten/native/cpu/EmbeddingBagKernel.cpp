@@ -11,13 +11,13 @@
 #include "aten/vec/isa.h"
 
 #include <algorithm>
-#include <cstring>
 #include <vector>
 
 #include "aten/dispatch/DtypeDispatch.h"
 #include "aten/native/EmbeddingAttention.h"
 #include "aten/native/EmbeddingBag.h"
 #include "aten/parallel/Parallel.h"
+#include "aten/vec/vec.h"
 #include "kernels/_embedding_bag.h"
 #include "kernels/_embedding_bag_dense_backward.h"
 #include "ops/contiguous.h"
@@ -53,14 +53,20 @@ std::tuple<Tensor, Tensor, Tensor, Tensor> embedding_bag_cpu(const Tensor& weigh
   const Tensor idx = embedding_flat_indices(indices);
   const int64_t* ip = idx.data<int64_t>();
   check_range(ip, g.n, 0, g.num_weights, [&](int64_t v) { embedding_index_error(op, v, g.num_weights); });
-  const std::vector<int64_t> bag = bag_of_positions(g);
+  // offset2bag: each bag writes its own positions in the loop below; the positions in no bag
+  // (before the first offset, from the last one on with include_last_offset) are -1.
   Tensor offset2bag = empty_tensor({g.n}, ScalarType::Int64, weight.device(), op);
-  if (g.n) std::memcpy(offset2bag.data<int64_t>(), bag.data(), size_t(g.n) * sizeof(int64_t));
+  int64_t* o2b = offset2bag.data<int64_t>();
+  std::fill(o2b, o2b + g.start.front(), int64_t(-1));
+  std::fill(o2b + g.start.back(), o2b + g.n, int64_t(-1));
   Tensor bag_size = empty_tensor({g.bags}, ScalarType::Int64, weight.device(), op);
   Tensor max_indices = empty_tensor(mode == kBagMax ? DimVector{g.bags, g.dim} : DimVector{0}, ScalarType::Int64,
                                     weight.device(), op);
   Tensor out = dispatch_floating(weight.dtype(), op, [&]<typename T>() {
-    using Acc = opmath_t<T>;
+    using IO = vec::VecIO<T>;
+    using V = typename IO::vec_t;
+    using Acc = typename V::value_type;
+    constexpr int64_t W = V::size();
     Tensor result = empty_tensor({g.bags, g.dim}, weight.dtype(), weight.device(), op);
     const Tensor w = tg::contiguous(weight);
     const Tensor psw = per_sample_weights.has_value() && per_sample_weights->defined()
@@ -71,43 +77,66 @@ std::tuple<Tensor, Tensor, Tensor, Tensor> embedding_bag_cpu(const Tensor& weigh
     int64_t* sizes = bag_size.data<int64_t>();
     int64_t* arg = mode == kBagMax ? max_indices.data<int64_t>() : nullptr;
     const int64_t dim = g.dim;
+    // Sum / mean of one bag, columns [k, k + cols) with cols <= N * W: N accumulators stay in
+    // registers while the bag's rows stream past (each element summed in index order).
+    auto sum_block = [&]<int N>(int64_t first, int64_t last, int64_t k, int64_t cols, T* o, Acc scale) {
+      V acc[N];
+      for (int v = 0; v < N; ++v) acc[v] = V(Acc(0));
+      for (int64_t i = first; i < last; ++i) {
+        const int64_t r = ip[i];
+        if (r == padding_idx) continue;
+        const T* row = wp + r * dim + k;
+        const V s(sp ? Acc(sp[i]) : Acc(1));
+        for (int v = 0; v < N; ++v) {
+          const int64_t c = cols - v * W;
+          if (c <= 0) break;
+          const V x = c >= W ? IO::load(row + v * W) : IO::load(row + v * W, int(c));
+          acc[v] = sp ? acc[v] + x * s : acc[v] + x;
+        }
+      }
+      const V sc(scale);
+      for (int v = 0; v < N; ++v) {
+        const int64_t c = cols - v * W;
+        if (c <= 0) break;
+        if (c >= W) IO::store(o + v * W, acc[v] * sc);
+        else IO::store(o + v * W, acc[v] * sc, int(c));
+      }
+    };
     parallel_for(0, g.bags, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(dim * 8, 1)), [&](int64_t b, int64_t e) {
       std::vector<Acc> acc(static_cast<size_t>(dim), Acc(0));
       for (int64_t bg = b; bg < e; ++bg) {
-        std::fill(acc.begin(), acc.end(), Acc(0));
-        int64_t* am = arg ? arg + bg * dim : nullptr;
-        if (am) std::fill(am, am + dim, int64_t(-1));
+        const int64_t first = g.start[size_t(bg)], last = g.start[size_t(bg) + 1];
         int64_t count = 0;
-        for (int64_t i = g.start[size_t(bg)]; i < g.start[size_t(bg) + 1]; ++i) {
+        for (int64_t i = first; i < last; ++i) count += ip[i] != padding_idx;
+        sizes[bg] = count;
+        std::fill(o2b + first, o2b + last, bg);
+        T* o = op_ + bg * dim;
+        if (mode != kBagMax) {
+          const Acc scale = mode == kBagMean && count > 0 ? Acc(1) / Acc(count) : Acc(1);
+          for (int64_t k = 0; k < dim; k += 4 * W) sum_block.template operator()<4>(first, last, k, std::min(4 * W, dim - k), o + k, scale);
+          continue;
+        }
+        // max: the first maximum wins (a later equal value does not replace it), like PyTorch; an
+        // empty bag gives zeros and max_indices -1.
+        Acc* __restrict a = acc.data();
+        int64_t* am = arg + bg * dim;
+        std::fill(a, a + dim, Acc(0));
+        std::fill(am, am + dim, int64_t(-1));
+        bool seen = false;
+        for (int64_t i = first; i < last; ++i) {
           const int64_t r = ip[i];
           if (r == padding_idx) continue;
           const T* __restrict row = wp + r * dim;
-          Acc* __restrict a = acc.data();
-          if (mode == kBagMax) {
-            // The first maximum wins (a later equal value does not replace it), like PyTorch.
-            for (int64_t c = 0; c < dim; ++c) {
-              const Acc v = Acc(row[c]);
-              if (count == 0 || v > acc[size_t(c)]) {
-                acc[size_t(c)] = v;
-                am[c] = r;
-              }
+          for (int64_t c = 0; c < dim; ++c) {
+            const Acc v = Acc(row[c]);
+            if (!seen || v > a[c]) {
+              a[c] = v;
+              am[c] = r;
             }
-          } else if (sp) {
-            const Acc s = Acc(sp[i]);
-            for (int64_t c = 0; c < dim; ++c) a[c] += Acc(row[c]) * s;
-          } else {
-            for (int64_t c = 0; c < dim; ++c) a[c] += Acc(row[c]);
           }
-          ++count;
+          seen = true;
         }
-        sizes[bg] = count;
-        const Acc scale = mode == kBagMean && count > 0 ? Acc(1) / Acc(count) : Acc(1);
-        T* o = op_ + bg * dim;
-        if (mode == kBagMean) {
-          for (int64_t c = 0; c < dim; ++c) o[c] = T(acc[size_t(c)] * scale);
-        } else {
-          for (int64_t c = 0; c < dim; ++c) o[c] = T(acc[size_t(c)]);
-        }
+        for (int64_t c = 0; c < dim; ++c) o[c] = T(a[c]);
       }
     });
     return result;

@@ -1,7 +1,7 @@
 // _embedding_bag and its backward kernel on the CPU (checks in aten/native/EmbeddingBag.cpp).
 //
-// Forward: every index is checked against the number of rows before any row is read (IndexError
-// naming the op, the index and the bound); then threads split the bags, and each bag accumulates
+// Forward: threads split the bags; a bag's indices are checked against the number of rows before
+// any of its rows is read (IndexError naming the op, the index and the bound), and each bag accumulates
 // its rows in index order in an op-math buffer (sum, mean) or keeps the first maximum and its row
 // (max), so the result never depends on the thread count.
 // Backward (sum, mean): a counting sort groups the positions by weight row, threads split the
@@ -52,7 +52,13 @@ std::tuple<Tensor, Tensor, Tensor, Tensor> embedding_bag_cpu(const Tensor& weigh
                                             per_sample_weights, include_last_offset, padding_idx);
   const Tensor idx = embedding_flat_indices(indices);
   const int64_t* ip = idx.data<int64_t>();
-  check_range(ip, g.n, 0, g.num_weights, [&](int64_t v) { embedding_index_error(op, v, g.num_weights); });
+  // Every index is checked before its row is read: the positions in no bag here, each bag's own
+  // positions by the bag's thread before it reads any of them (IndexError, rethrown by parallel_for).
+  auto check_index = [&](int64_t v) {
+    if (v < 0 || v >= g.num_weights) embedding_index_error(op, v, g.num_weights);
+  };
+  for (int64_t i = 0; i < g.start.front(); ++i) check_index(ip[i]);
+  for (int64_t i = g.start.back(); i < g.n; ++i) check_index(ip[i]);
   // offset2bag: each bag writes its own positions in the loop below; the positions in no bag
   // (before the first offset, from the last one on with include_last_offset) are -1.
   Tensor offset2bag = empty_tensor({g.n}, ScalarType::Int64, weight.device(), op);
@@ -107,7 +113,10 @@ std::tuple<Tensor, Tensor, Tensor, Tensor> embedding_bag_cpu(const Tensor& weigh
       for (int64_t bg = b; bg < e; ++bg) {
         const int64_t first = g.start[size_t(bg)], last = g.start[size_t(bg) + 1];
         int64_t count = 0;
-        for (int64_t i = first; i < last; ++i) count += ip[i] != padding_idx;
+        for (int64_t i = first; i < last; ++i) {
+          check_index(ip[i]);
+          count += ip[i] != padding_idx;
+        }
         sizes[bg] = count;
         std::fill(o2b + first, o2b + last, bg);
         T* o = op_ + bg * dim;

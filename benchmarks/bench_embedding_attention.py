@@ -4,7 +4,8 @@
 
 Same method as run.py (whose helpers it uses): the libraries interleaved per round, medians, the
 speedup of tensorgen (> 1: faster) with the 25th-75th percentile of the per-round ratios.
-Rows: embedding forward and backward (a 50k x 512 table, 64 x 128 ids), and
+Rows: embedding forward and backward (a 50k x 512 table, 64 x 128 ids), embedding_bag mean
+(10000 x 128 table, 4096 bags of 20) forward and forward+backward, and
 scaled_dot_product_attention 8 x 12 x 1024 x 64, causal, forward and forward + backward.
 """
 from __future__ import annotations
@@ -59,6 +60,25 @@ def rows(quick: bool):
             return lambda: tg.embedding_dense_backward(g, i, vocab, -1, False)
         return lambda: torch.ops.aten.embedding_dense_backward(g, i, vocab, -1, False)
 
+    # embedding_bag mean: a 10000 x 128 table, 4096 bags of 20 ids (1-D ids + offsets).
+    bag_vocab, bag_dim, bags, per_bag = (1000, 64, 256, 20) if quick else (10000, 128, 4096, 20)
+    bag_table = rng.standard_normal((bag_vocab, bag_dim), dtype=np.float32)
+    bag_ids = rng.integers(0, bag_vocab, size=bags * per_bag).astype(np.int64)
+    bag_offsets = np.arange(0, bags * per_bag, per_bag, dtype=np.int64)
+    bag_grad = rng.standard_normal((bags, bag_dim), dtype=np.float32)
+
+    def bag_fwd(m, f, c):
+        w, i, o = c(bag_table), c(bag_ids), c(bag_offsets)
+        return lambda: f.embedding_bag(i, w, o, mode="mean")
+
+    def bag_fwd_bwd(m, f, c):
+        w, i, o, g = c(bag_table.copy()).requires_grad_(), c(bag_ids), c(bag_offsets), c(bag_grad)
+
+        def step():
+            w.grad = None
+            f.embedding_bag(i, w, o, mode="mean").backward(g)
+        return step
+
     def sdpa_fwd(m, f, c):
         tq, tk, tv = c(q), c(k), c(v)
         return lambda: f.scaled_dot_product_attention(tq, tk, tv, is_causal=True)
@@ -80,6 +100,9 @@ def rows(quick: bool):
     yield f"embedding forward, {emb}", per_lib(emb_fwd), 20, 1.0
     yield f"embedding backward, {emb}", per_lib(emb_bwd), 5, 1.0
     yield f"embedding_dense_backward op, {emb}", per_lib(emb_dense_bwd), 5, 1.0
+    bag = f"{bag_vocab}x{bag_dim} table, {bags} bags of {per_bag}, mean"
+    yield f"embedding_bag forward, {bag}", per_lib(bag_fwd), 10, 1.0
+    yield f"embedding_bag forward+backward, {bag}", per_lib(bag_fwd_bwd), 5, 1.0
     yield f"sdpa forward, {att}", per_lib(sdpa_fwd), 1 if not quick else 3, 1.0
     yield f"sdpa forward+backward, {att}", per_lib(sdpa_fwd_bwd), 1 if not quick else 3, 1.0
 

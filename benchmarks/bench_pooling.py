@@ -2,7 +2,7 @@
 
     python benchmarks/bench_pooling.py [--quick] [--threads N] [--repeat R]
 
-The rows: max_pool2d and avg_pool2d on a ResNet stem's activation (32x64x112x112, k3 s2 p1),
+The rows: pad (reflect 1, 32x64x56x56, forward and forward+backward), max_pool2d and avg_pool2d on a ResNet stem's activation (32x64x112x112, k3 s2 p1),
 forward and forward+backward, plus adaptive_avg_pool2d to 1x1 and a 2x bilinear interpolate.
 NumPy has no pooling, so its column reads n/a. Target: >= 1.0x PyTorch (memory-bound ops, §9).
 """
@@ -72,10 +72,34 @@ def rows(quick: bool):
     yield f"interpolate bilinear 2x, {shape}", fwd(
         lambda F, x: F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)), 1, 1.0
 
+    # pad reflect 1 on a conv layer's activation (32x64x56x56): the gather kernel and its backward.
+    pn, pc, phw = (4, 16, 56) if quick else (32, 64, 56)
+    p_np = rng.standard_normal((pn, pc, phw, phw), dtype=np.float32)
+    pshape = f"{pn}x{pc}x{phw}x{phw}"
+
+    def pad_fwd():
+        return {name: (lambda x=m.from_numpy(p_np), F=F: F.pad(x, (1, 1, 1, 1), mode="reflect"))
+                for name, (m, F) in libs.items()}
+
+    def pad_fwd_bwd():
+        out = {}
+        for name, (m, F) in libs.items():
+            x = m.from_numpy(p_np.copy()).requires_grad_()
+            g = m.ones(pn, pc, phw + 2, phw + 2)
+
+            def step(x=x, g=g, F=F):
+                x.grad = None
+                F.pad(x, (1, 1, 1, 1), mode="reflect").backward(g)
+            out[name] = step
+        return out
+
+    yield f"pad reflect 1, {pshape}", pad_fwd(), 3, 1.0
+    yield f"pad reflect 1 fwd+bwd, {pshape}", pad_fwd_bwd(), 2, 1.0
+
 
 def main() -> None:
-    opts, rounds = bench_options()
-    print_table(rows(opts.quick), rounds, numpy=False, width=48)
+    opts, rounds = bench_options(only=True)
+    print_table(rows(opts.quick), rounds, only=opts.only, numpy=False, width=48)
 
 
 if __name__ == "__main__":

@@ -93,6 +93,14 @@ def _torch_table():
         "embedding_dense_double_backward": "tensorgen-internal double backward of embedding; no PyTorch op",
         "_max_pool2d_backward": "tensorgen's max-pool backward takes the indices only; PyTorch's needs the input",
         "as_strided_backward": "tensorgen-internal backward of as_strided; no PyTorch op",
+        "pad_backward": "tensorgen's pad backward (one op for every mode); PyTorch has one backward op per mode "
+                        "(reflection_pad2d_backward, ...)",
+        "_embedding_bag_backward": "tensorgen's embedding_bag backward composite; PyTorch's _embedding_bag_backward "
+                                   "takes other arguments",
+        "_embedding_bag_dense_backward": "tensorgen's offset2bag holds -1 for positions in no bag; PyTorch's op reads "
+                                         "its own offset2bag layout",
+        "_embedding_bag_per_sample_weights_backward": "PyTorch's op of this name takes the offsets and its own "
+                                                      "offset2bag layout",
     }
 
 
@@ -336,6 +344,11 @@ def _large_table():
                                                         {}), bwd=True)
     add("embedding", "n/128 rows of [50000,128]", lambda s, r: ((_f(r, 50000, 128), idx(r.integers(0, 50000, s.n // 128))),
                                                                 {}), bwd=True, grad=(0,))
+    add("pad", "[16,64,64,64] reflect 1", lambda s, r: ((pool_in(s, r), [1, 1, 1, 1], "reflect"), {}), bwd=True)
+    add("pad", "[16,64,64,64] constant 2", lambda s, r: ((pool_in(s, r), [2, 2, 2, 2], "constant", 0.5), {}), bwd=True)
+    add("_embedding_bag", "n/128 rows of [10000,128], bags of 20, mean",
+        lambda s, r: ((_f(r, 10000, 128), idx(r.integers(0, 10000, s.n // 128 // 20 * 20)),
+                       idx(np.arange(0, s.n // 128 // 20 * 20, 20)), False, 1), {}), bwd=True, grad=(0,))
     add("_fused_attention", "[4,8,512,64] qkv", lambda s, r: ((Lst([_f(r, 1 if s.quick else 4, 8, 512, 64) for _ in range(3)]),
                                                               None, False, 0.125), {}), bwd=True)
     for n in ("selu", "celu", "relu6"):

@@ -360,5 +360,5 @@ def test_embedding_bag_errors():
         F.embedding_bag(_t(np.array([[1, 2]])), w, _t(np.array([0])))
     with pytest.raises(ValueError, match="offsets"):
         F.embedding_bag(_t(np.array([1, 2])), w)
-    with pytest.raises(IndexError, match=r"\[embedding\] index 10"):
+    with pytest.raises(IndexError, match=r"\[embedding_bag\] index 10"):
         F.embedding_bag(_t(np.array([1, 10])), w, _t(np.array([0])))

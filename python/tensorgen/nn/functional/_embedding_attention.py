@@ -1,9 +1,9 @@
 """tg.nn.functional: embedding, embedding_bag, scaled_dot_product_attention, cosine_similarity, pairwise_distance, normalize.
 
-embedding and scaled_dot_product_attention run generated ops with their own kernels (tg.embedding,
-tg._C._fused_attention: blocked, never allocating the L x S matrix, with a blocked backward);
-embedding_bag, cosine_similarity, pairwise_distance and normalize are compositions of generated
-ops, so autograd (and double backward) comes from those ops.
+embedding, embedding_bag and scaled_dot_product_attention run generated ops with their own kernels
+(tg.embedding, tg._C._embedding_bag, tg._C._fused_attention: blocked, never allocating the L x S
+matrix, with a blocked backward); cosine_similarity, pairwise_distance and normalize are YAML
+composites (C++ over norms and element-wise ops), so autograd (and double backward) comes from those.
 """
 from __future__ import annotations
 
@@ -125,39 +125,21 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
 
 
 def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out: Tensor | None = None) -> Tensor:
-    """input / max(||input||_p along dim, eps)."""
-    denom = tg.linalg.vector_norm(input, p, dim, keepdim=True).clamp_min(eps).expand_as(input)
+    """input / max(||input||_p along dim, eps) (the op tg.normalize)."""
     if out is None:
-        return input / denom
-    return tg.div(input, denom, out=out)
-
-
-def _clamped_norm(x, dim, eps):
-    # PyTorch clamps the norms in place under no_grad: the value is clamped, the gradient is the
-    # unclamped norm's.
-    n = tg.linalg.vector_norm(x, 2, dim, keepdim=True)
-    return n + (n.clamp_min(eps) - n).detach()
+        return tg.normalize(input, float(p), int(dim), float(eps))
+    return tg.normalize(input, float(p), int(dim), float(eps), out=out)
 
 
 def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
     """sum(x1 / max(||x1||, eps) * x2 / max(||x2||, eps)) along dim (inputs broadcast), PyTorch's
     formulation (each input divided by its own norm first, which keeps the result in [-1, 1])."""
-    dtype = tg.result_type(x1, x2) if hasattr(tg, "result_type") else x1.dtype
-    if not dtype.is_floating_point:
-        dtype = tg.get_default_dtype() if hasattr(tg, "get_default_dtype") else tg.float32
-    x1, x2 = x1.to(dtype), x2.to(dtype)
-    shape = _broadcast_shapes("cosine_similarity", x1.shape, x2.shape)
-    x1, x2 = x1.expand(*shape), x2.expand(*shape)
-    return ((x1 / _clamped_norm(x1, dim, eps)) * (x2 / _clamped_norm(x2, dim, eps))).sum(dim)
+    return tg.cosine_similarity(x1, x2, int(dim), float(eps))
 
 
 def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False) -> Tensor:
     """||x1 - x2 + eps||_p over the last dim (PyTorch adds eps to the difference)."""
-    output_dim = max(x1.dim(), x2.dim())
-    diff = x1 - x2 + eps
-    if output_dim == 0:
-        return tg.linalg.vector_norm(diff.reshape(1), p, 0, keepdim=False).reshape(())
-    return tg.linalg.vector_norm(diff, p, output_dim - 1, keepdim=keepdim)
+    return tg.pairwise_distance(x1, x2, float(p), float(eps), bool(keepdim))
 
 
 _BAG_MODES = ("sum", "mean", "max")
@@ -171,7 +153,8 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, 
     caller: input 2-D [B, N] (B bags of N) with offsets None, or 1-D with offsets giving each bag's
     start (include_last_offset: offsets has B + 1 entries, the last one len(input)). Empty bags give
     zeros; padding_idx entries are left out (and not counted by mean); per_sample_weights (mode
-    'sum' only) scale each row. Built on embedding, index_add and scatter_reduce (differentiable).
+    'sum' only) scale each row. Runs the op tg._C._embedding_bag (one kernel; its backward op
+    sends max's gradient to the argmax rows).
     """
     op = "embedding_bag"
     if weight.dim() != 2:
@@ -189,11 +172,13 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, 
         if offsets is not None:
             raise ValueError(f"[{op}] if input is 2D, then offsets has to be None, as input is treated is a mini-batch "
                              f"of fixed length sequences. However, found offsets of type {type(offsets).__name__}")
+        # B bags of N: the flattened ids with offsets 0, N, 2N, ... (PyTorch's conversion).
         bags, n_per = input.shape
         idx = input.reshape(-1)
-        bag_of = tg.arange(bags, device=input.device).reshape(-1, 1).expand(bags, n_per).reshape(-1)
+        offsets = tg.arange(0, bags * n_per, max(n_per, 1), dtype=tg.int64, device=input.device)
         if per_sample_weights is not None:
             per_sample_weights = per_sample_weights.reshape(-1)
+        include_last_offset = False
     elif input.dim() == 1:
         if offsets is None:
             raise ValueError(f"[{op}] offsets has to be a 1D Tensor but got None")
@@ -201,16 +186,10 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, 
             raise ValueError(f"[{op}] offsets has to be a 1D Tensor")
         idx = input
         n = idx.shape[0]
-        offsets = offsets.to(tg.int64)
-        if include_last_offset:
-            if offsets.shape[0] < 1:
-                raise ValueError(f"[{op}] include_last_offset: number of offsets should be at least 1")
-            bags = offsets.shape[0] - 1
-            starts = offsets[:-1]
-        else:
-            bags = offsets.shape[0]
-            starts = offsets
-        if bags > 0:
+        starts = offsets[:-1] if include_last_offset else offsets
+        if include_last_offset and offsets.shape[0] < 1:
+            raise ValueError(f"[{op}] include_last_offset: number of offsets should be at least 1")
+        if starts.shape[0] > 0:
             first = int(starts[0])
             if first != 0:
                 raise ValueError(f"[{op}] offsets[0] has to be 0, i.e., the first sequence in the mini-batch has to "
@@ -218,33 +197,13 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, 
             last = int(starts[-1])
             if last > n:
                 raise ValueError(f"[{op}] offsets[-1] can not be greater than input's length {n}, but got {last}")
-        # Position i belongs to the last bag starting at or before i.
-        bag_of = tg.searchsorted(starts.contiguous(), tg.arange(n, device=input.device), right=True) - 1
-        if include_last_offset and bags > 0:
-            # Positions at or after the last offset belong to no bag (PyTorch ignores them).
-            keep = tg.arange(n, device=input.device) < int(offsets[-1])
-            idx, bag_of = idx[keep], bag_of[keep]
-            if per_sample_weights is not None:
-                per_sample_weights = per_sample_weights[keep]
     else:
         raise ValueError(f"[{op}] input has to be 1D or 2D Tensor, but got Tensor of dimension {input.dim()}")
     padding_idx = _padding_index(op, padding_idx, weight.shape[0])
-    if padding_idx >= 0:
-        keep = idx != padding_idx
-        idx, bag_of = idx[keep], bag_of[keep]
-        if per_sample_weights is not None:
-            per_sample_weights = per_sample_weights[keep]
-    rows = embedding(idx, weight, None, max_norm, norm_type, scale_grad_by_freq, sparse)
-    dim = weight.shape[1]
-    zeros = tg.zeros(bags, dim, dtype=weight.dtype, device=weight.device)
-    if mode == "max":
-        index = bag_of.reshape(-1, 1).expand(bag_of.shape[0], dim)
-        return tg.scatter_reduce(zeros, 0, index, rows, "amax", include_self=False)
-    if per_sample_weights is not None:
-        rows = rows * per_sample_weights.to(rows.dtype).reshape(-1, 1)
-    out = tg.index_add(zeros, 0, bag_of, rows)
-    if mode == "mean":
-        counts = tg.index_add(tg.zeros(bags, dtype=weight.dtype, device=weight.device), 0, bag_of,
-                              tg.ones(bag_of.shape[0], dtype=weight.dtype, device=weight.device))
-        out = out / counts.clamp_min(1).reshape(-1, 1)
+    if max_norm is not None:
+        with tg.no_grad():
+            tg.embedding_renorm_(weight, idx, float(max_norm), float(norm_type))
+    mode_id = _BAG_MODES.index(mode)
+    out, _, _, _ = tg._C._embedding_bag(weight, idx, offsets, scale_grad_by_freq, mode_id, sparse, per_sample_weights,
+                                        include_last_offset, padding_idx)
     return out

@@ -2,8 +2,8 @@
 
 The 2-d ops are generated (native_functions.yaml: max_pool2d_with_indices, avg_pool2d,
 adaptive_{avg,max}_pool2d, upsample_{nearest,bilinear}2d, each with its backward op); the 1-d
-forms run them on a (1, L) plane, as PyTorch does. pad and pixel_(un)shuffle are compositions of
-generated ops (cat, index_select, reshape, permute), so autograd comes from those.
+forms run them on a (1, L) plane, as PyTorch does. pad is a generated op too (a gather kernel, and
+pad_backward for its gradient); pixel_(un)shuffle are YAML composites over reshape and permute.
 """
 from __future__ import annotations
 
@@ -185,87 +185,13 @@ def adaptive_max_pool1d(input: Tensor, output_size: int | Sequence[int], return_
 
 # ----------------------------------------------------------------------------- pad
 
-_PAD_MODES = ("constant", "reflect", "replicate", "circular")
-
-
-def _source_index(n, left, right, mode):
-    """For reflect / replicate / circular padding of a dim of size n by (left, right): the source
-    position of every output position j in [-left, n + right)."""
-    out = []
-    for j in range(-left, n + right):
-        if mode == "reflect":
-            i = abs(j)
-            i = 2 * (n - 1) - i if i > n - 1 else i
-        elif mode == "replicate":
-            i = min(max(j, 0), n - 1)
-        else:  # circular
-            i = j % n
-        out.append(i)
-    return out
-
 
 def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float | None = None) -> Tensor:
     """torch.nn.functional.pad: pad = (last_left, last_right, 2nd_last_left, ...). Negative
     padding crops. constant pads any number of dims; reflect / replicate / circular pad the last 1,
-    2 or 3 dims of a batched or unbatched input."""
-    pad = [int(p) for p in pad]
-    if len(pad) % 2 != 0:
-        raise RuntimeError("[pad] Padding length must be divisible by 2")
-    if len(pad) // 2 > input.dim():
-        raise RuntimeError(f"[pad] Padding length should be less than or equal to two times the input dimension "
-                           f"but got padding length {len(pad)} and input of dimension {input.dim()}")
-    if mode not in _PAD_MODES:
-        raise NotImplementedError(f"[pad] Unrecognised padding mode {mode} (expected one of {', '.join(_PAD_MODES)})")
-    if mode != "constant":
-        if value is not None and value != 0:
-            raise RuntimeError(f'[pad] Padding mode "{mode}" doesn\'t take in value argument')
-        k = len(pad) // 2
-        if k not in (1, 2, 3) or input.dim() not in (k + 1, k + 2):
-            raise NotImplementedError(
-                f"[pad] Padding size {len(pad)} is not supported for {input.dim()}D input tensor. Supported "
-                "combinations for non-constant padding: 2D or 3D input with padding size 2 (pads the last dim), "
-                "3D or 4D input with padding size 4, 4D or 5D input with padding size 6")
-    out = input
-    for i in range(len(pad) // 2):
-        dim = input.dim() - 1 - i
-        left, right = pad[2 * i], pad[2 * i + 1]
-        n = out.shape[dim]
-        if n + left + right < 0 or (left < 0 and -left > n) or (right < 0 and -right > n):
-            raise RuntimeError(f"[pad] padding ({left}, {right}) crops more than the size {n} of dim {dim}")
-        if mode in ("reflect", "replicate"):
-            # output position j in [-left, n + right) reads the source position of j: negative
-            # padding starts (or ends) the output inside the input (PyTorch's rule for these modes)
-            if mode == "reflect" and (left >= n or right >= n):
-                raise RuntimeError(f"[pad] Padding size should be less than the corresponding input dimension, but "
-                                   f"got: padding ({left}, {right}) at dimension {dim} of input {list(input.shape)}")
-            if n == 0:
-                raise RuntimeError(f"[pad] {mode} padding of the empty dim {dim} of input {list(input.shape)}")
-            if left or right:
-                index = tg.tensor(_source_index(n, left, right, mode), dtype=tg.int64, device=out.device)
-                out = tg.index_select(out, dim, index)
-            continue
-        # constant and circular: negative padding crops first, then the dim is padded by what is left
-        crop_l, crop_r = max(-left, 0), max(-right, 0)
-        if crop_l or crop_r:
-            out = out.narrow(dim, crop_l, n - crop_l - crop_r)
-            n = out.shape[dim]
-        left, right = max(left, 0), max(right, 0)
-        if left == 0 and right == 0:
-            continue
-        if mode == "constant":
-            shape = list(out.shape)
-            parts = []
-            for width in (left, right):
-                shape[dim] = width
-                parts.append(tg.full(shape, 0 if value is None else value, dtype=out.dtype, device=out.device))
-            out = tg.cat([parts[0], out, parts[1]], dim)
-            continue
-        if left > n or right > n:
-            raise RuntimeError(f"[pad] Padding value causes wrapping around more than once: padding "
-                               f"({pad[2 * i]}, {pad[2 * i + 1]}) at dimension {dim} of input {list(input.shape)}")
-        index = tg.tensor(_source_index(n, left, right, mode), dtype=tg.int64, device=out.device)
-        out = tg.index_select(out, dim, index)
-    return out if out is not input else input.clone()
+    2 or 3 dims of a batched or unbatched input. Runs the op tg.pad (one gather kernel; PyTorch's
+    checks and messages)."""
+    return tg.pad(input, [int(p) for p in pad], mode, None if value is None else float(value))
 
 
 # ----------------------------------------------------------------------------- interpolate
@@ -338,39 +264,10 @@ def interpolate(input: Tensor, size: int | Sequence[int] | None = None,
 # ----------------------------------------------------------------------------- pixel shuffle
 
 def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
-    """(*, C*r*r, H, W) -> (*, C, H*r, W*r)."""
-    r = int(upscale_factor)
-    if input.dim() < 3:
-        raise RuntimeError(f"[pixel_shuffle] expects input to have at least 3 dimensions, but got input with "
-                           f"{input.dim()} dimension(s)")
-    if r <= 0:
-        raise RuntimeError(f"[pixel_shuffle] expects a positive upscale_factor, but got {r}")
-    *batch, c, h, w = input.shape
-    if c % (r * r) != 0:
-        raise RuntimeError(f"[pixel_shuffle] expects its input's 'channel' dimension to be divisible by the square "
-                           f"of upscale_factor, but input.size(-3)={c} is not divisible by {r * r}")
-    nb = len(batch)
-    x = input.reshape(batch + [c // (r * r), r, r, h, w])
-    x = x.permute(list(range(nb)) + [nb, nb + 3, nb + 1, nb + 4, nb + 2])
-    return x.reshape(batch + [c // (r * r), h * r, w * r])
+    """(*, C*r*r, H, W) -> (*, C, H*r, W*r) (the op tg.pixel_shuffle)."""
+    return tg.pixel_shuffle(input, int(upscale_factor))
 
 
 def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
-    """(*, C, H*r, W*r) -> (*, C*r*r, H, W)."""
-    r = int(downscale_factor)
-    if input.dim() < 3:
-        raise RuntimeError(f"[pixel_unshuffle] expects input to have at least 3 dimensions, but got input with "
-                           f"{input.dim()} dimension(s)")
-    if r <= 0:
-        raise RuntimeError(f"[pixel_unshuffle] expects a positive downscale_factor, but got {r}")
-    *batch, c, h, w = input.shape
-    if h % r != 0:
-        raise RuntimeError(f"[pixel_unshuffle] expects height to be divisible by downscale_factor, but "
-                           f"input.size(-2)={h} is not divisible by {r}")
-    if w % r != 0:
-        raise RuntimeError(f"[pixel_unshuffle] expects width to be divisible by downscale_factor, but "
-                           f"input.size(-1)={w} is not divisible by {r}")
-    nb = len(batch)
-    x = input.reshape(batch + [c, h // r, r, w // r, r])
-    x = x.permute(list(range(nb)) + [nb, nb + 2, nb + 4, nb + 1, nb + 3])
-    return x.reshape(batch + [c * r * r, h // r, w // r])
+    """(*, C, H*r, W*r) -> (*, C*r*r, H, W) (the op tg.pixel_unshuffle)."""
+    return tg.pixel_unshuffle(input, int(downscale_factor))

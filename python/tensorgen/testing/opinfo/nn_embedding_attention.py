@@ -247,6 +247,199 @@ def _ea_check_grads(op, sample, result):
 _EA_HALF_TOL = {tg.float16: (1e-2, 1e-2), tg.bfloat16: (5e-2, 5e-2), tg.float32: (1e-4, 1e-5)}
 
 
+# ----------------------------------------------------------------------------- embedding_bag
+
+def _ea_bags(indices, offsets, include_last_offset):
+    """(start, end) of each bag (PyTorch's rules; positions outside every bag belong to none)."""
+    off = [int(v) for v in np.asarray(offsets).reshape(-1)]
+    n = int(np.asarray(indices).size)
+    starts = off[:-1] if include_last_offset else off
+    ends = off[1:] if include_last_offset else off[1:] + [n]
+    return list(zip(starts, ends))
+
+
+def _ea_bag_ref(weight, indices, offsets, scale_grad_by_freq=False, mode=0, sparse=False, per_sample_weights=None,
+                include_last_offset=False, padding_idx=-1):
+    w = np.asarray(weight, dtype=np.float64)
+    idx = np.asarray(indices).astype(np.int64)
+    psw = None if per_sample_weights is None else np.asarray(per_sample_weights, dtype=np.float64)
+    bags = _ea_bags(idx, offsets, include_last_offset)
+    dim = w.shape[1]
+    out = np.zeros((len(bags), dim))
+    o2b = np.full(idx.shape[0], -1, dtype=np.int64)
+    size = np.zeros(len(bags), dtype=np.int64)
+    mx = np.full((len(bags), dim), -1, dtype=np.int64) if mode == 2 else np.zeros(0, dtype=np.int64)
+    for b, (s, e) in enumerate(bags):
+        o2b[s:e] = b
+        pos = [i for i in range(s, e) if idx[i] != padding_idx]
+        size[b] = len(pos)
+        if not pos:
+            continue
+        rows = w[idx[pos]]
+        if mode == 2:
+            arg = rows.argmax(0)  # the first maximum
+            out[b] = rows.max(0)
+            mx[b] = idx[pos][arg]
+        else:
+            scale = psw[pos][:, None] if psw is not None else 1.0
+            out[b] = (rows * scale).sum(0) / (len(pos) if mode == 1 else 1)
+    return out, o2b, size, mx
+
+
+def _ea_bag_cases(make):
+    """(weight, indices, offsets, scale_grad_by_freq, mode, sparse, psw, include_last_offset, padding_idx, name).
+    The first three float64 ones are the gradcheck samples (sum with per-sample weights, mean with a
+    padding_idx and an empty bag, max)."""
+    w = make((10, 3))
+    ids = _ea_index((9,), 10, 11)
+    yield w, ids, _ea_i(0, 4, 6), False, 0, False, make((9,)), False, -1, "sum, per_sample_weights"
+    yield w, tg.tensor([1, 2, 4, 5, 4, 3, 2, 9]), _ea_i(0, 3, 3, 6), False, 1, False, None, False, 4, \
+        "mean, padding_idx, an empty bag"
+    yield w, ids, _ea_i(0, 2, 7), False, 2, False, None, False, -1, "max"
+    yield w, ids.to(tg.int32), _ea_i(0, 5, 8, 9).to(tg.int32), False, 0, False, None, True, -1, \
+        "include_last_offset, int32"
+    yield w, ids, _ea_i(0, 3, 3, 6), False, 2, False, None, False, int(ids[0]), "max, padding_idx, an empty bag"
+    yield make((3, 10)).t(), ids, _ea_i(0, 4), False, 1, False, None, False, -1, "transposed weight"
+    yield w, ids, _ea_i(0, 4, 4, 9), True, 0, False, None, True, -1, "scale_grad_by_freq"
+
+
+def _ea_bag_samples(op, dtype, mode, make):
+    if mode == "basic":
+        for *args, name in _ea_bag_cases(make):
+            yield SampleInput(*args, name=name)
+    elif mode == "zero_size":
+        yield SampleInput(make((4, 3)), tg.empty([0], dtype=tg.int64), _ea_i(0, 0), False, 1, name="no indices")
+        yield SampleInput(make((4, 3)), _ea_i(1, 2), tg.empty([0], dtype=tg.int64), False, 0, name="no bags")
+        yield SampleInput(make((4, 0)), _ea_i(1, 2), _ea_i(0, 1), False, 2, name="zero-width rows")
+    elif mode == "large":
+        ids = _ea_index((600,), BIG[0], 12)
+        offs = tg.tensor(np.sort(np.random.default_rng(13).integers(0, 600, size=40)).astype(np.int64))
+        offs[0] = 0
+        for m in (0, 1, 2):
+            yield SampleInput(make(BIG), ids, offs, False, m)
+
+
+def _ea_bag_dtypes(op, s):
+    return (s.args[0].dtype, tg.int64, tg.int64, tg.int64)
+
+
+def _ea_bag_backward_samples(op, dtype, mode, make):
+    """(grad, indices, offset2bag, bag_size, max_indices, num_weights, scale_grad_by_freq, mode, psw,
+    padding_idx) from the forward run on the forward's samples."""
+    for s in _ea_bag_samples(op, tg.float32, mode, Maker(op, tg.float32)):
+        a = list(s.args) + [False, 0, False, None, False, -1][len(s.args) - 3:]
+        w, ids, offs, sgbf, m, _, psw, ilo, pidx = a
+        out, o2b, size, mx = tg._C._embedding_bag(w.to(tg.float32), ids, offs, sgbf, m, False, psw, ilo, pidx)
+        psw = None if psw is None else make(tuple(psw.shape))
+        yield SampleInput(make(tuple(out.shape)), ids, o2b, size, mx, w.shape[0], sgbf, m, psw, pidx, name=s.name)
+
+
+def _ea_bag_backward_ref(grad, indices, offset2bag, bag_size, max_indices, num_weights, scale_grad_by_freq, mode,
+                         per_sample_weights, padding_idx=-1):
+    g = np.asarray(grad, dtype=np.float64)
+    idx = np.asarray(indices).astype(np.int64)
+    o2b, size, mx = (np.asarray(a).astype(np.int64) for a in (offset2bag, bag_size, max_indices))
+    out = np.zeros((num_weights, g.shape[1]))
+    if mode == 2:
+        for b in range(g.shape[0]):
+            for c in range(g.shape[1]):
+                if mx[b, c] >= 0:
+                    out[mx[b, c], c] += g[b, c]
+        return out
+    psw = None if per_sample_weights is None else np.asarray(per_sample_weights, dtype=np.float64)
+    for i, b in enumerate(o2b):
+        if b < 0:
+            continue
+        s = 1.0 / max(size[b], 1) if mode == 1 else (psw[i] if psw is not None else 1.0)
+        out[idx[i]] += g[b] * s
+    if scale_grad_by_freq:
+        out *= _ea_inverse_counts(idx, num_weights)[:, None]
+    if padding_idx >= 0:
+        out[padding_idx] = 0
+    return out
+
+
+def _ea_psw_backward_samples(op, dtype, mode, make):
+    if mode != "basic":
+        return
+    w = make((10, 3))
+    for ids, offs, pidx in ((_ea_index((9,), 10, 11), _ea_i(0, 4, 6), -1),
+                            (tg.tensor([1, 2, 4, 5, 4, 3, 2, 9]), _ea_i(0, 3, 3, 6), 4)):
+        _, o2b, _, _ = tg._C._embedding_bag(w.to(tg.float32), ids, offs, False, 0, False, None, False, pidx)
+        yield SampleInput(make((offs.shape[0], 3)), w, ids, o2b, 0, pidx)
+
+
+def _ea_psw_backward_ref(grad, weight, indices, offset2bag, mode, padding_idx=-1):
+    g, w = np.asarray(grad, dtype=np.float64), np.asarray(weight, dtype=np.float64)
+    idx, o2b = np.asarray(indices).astype(np.int64), np.asarray(offset2bag).astype(np.int64)
+    return np.array([g[b] @ w[r] if b >= 0 and r != padding_idx else 0.0 for r, b in zip(idx, o2b)])
+
+
+# ----------------------------------------------------------------------------- distances, normalize
+
+def _ea_cos_ref(x1, x2, dim=1, eps=1e-8):
+    a, b = np.broadcast_arrays(np.asarray(x1, dtype=np.float64), np.asarray(x2, dtype=np.float64))
+    n1 = np.maximum(np.linalg.norm(a, axis=dim, keepdims=True), eps)
+    n2 = np.maximum(np.linalg.norm(b, axis=dim, keepdims=True), eps)
+    return ((a / n1) * (b / n2)).sum(dim)
+
+
+def _ea_cos_samples(op, dtype, mode, make):
+    if mode == "basic":
+        yield SampleInput(make((4, 5)), make((4, 5)))
+        yield SampleInput(make((2, 3, 4)), make((3, 1)), -1, name="broadcast, dim -1")
+        yield SampleInput(make((3, 4)), make((3, 4)), 0, 1e-3)
+        yield SampleInput(make((5, 4)).t(), make((4, 5)), 1, name="non-contiguous x1")
+    elif mode == "large":
+        yield SampleInput(make(BIG), make(BIG), 1)
+
+
+def _ea_pdist_ref(x1, x2, p=2.0, eps=1e-6, keepdim=False):
+    x1, x2 = np.asarray(x1), np.asarray(x2)
+    # integers subtract in their own dtype (uint8 wraps around, as in PyTorch), then eps makes it floating
+    d = (x1 - x2 if x1.dtype.kind in "iu" else x1.astype(np.float64) - x2).astype(np.float64) + eps
+    if d.ndim == 0:
+        return np.asarray(np.linalg.norm(d.reshape(1), ord=p))
+    return np.linalg.norm(d, ord=p, axis=-1, keepdims=keepdim)
+
+
+def _ea_pdist_samples(op, dtype, mode, make):
+    if mode == "basic":
+        yield SampleInput(make((4, 5)), make((4, 5)))
+        yield SampleInput(make((3, 4)), make((4,)), 1.0, 1e-6, True, name="broadcast, p=1, keepdim")
+        yield SampleInput(make((2, 3, 4)), make((2, 3, 4)), 3.0)
+        yield SampleInput(make((3, 4)), make((3, 4)), math.inf, name="p=inf")
+        yield SampleInput(make(()), make(()), name="0-d")
+    elif mode == "large":
+        yield SampleInput(make(BIG), make(BIG))
+
+
+def _ea_normalize_ref(x, p=2.0, dim=1, eps=1e-12):
+    x = np.asarray(x, dtype=np.float64)
+    return x / np.maximum(np.linalg.norm(x, ord=p, axis=dim, keepdims=True), eps)
+
+
+def _ea_normalize_samples(op, dtype, mode, make):
+    if mode == "basic":
+        yield SampleInput(make((4, 5)))
+        yield SampleInput(make((2, 3, 4)), 1.0, -1)
+        yield SampleInput(make((3, 4)), math.inf, 0)
+        yield SampleInput(make((5, 4)).t(), 2.0, 1, name="non-contiguous")
+        if dtype in (tg.float32, tg.float64):  # eps = 1e-12 is 0 in half precision: 0 / 0 (NaN), as in PyTorch
+            yield SampleInput(tg.zeros(2, 3, dtype=dtype), name="zero rows (divided by eps)")
+    elif mode == "large":
+        yield SampleInput(make(BIG), 2.0, 1)
+
+
+def _ea_float_result(op, s):
+    dt = s.args[0].dtype
+    return dt if is_floating(dt) else tg.float32
+
+
+def _ea_float_only(op, s):
+    return None if is_floating(s.args[0].dtype) else RuntimeError
+
+
 # ----------------------------------------------------------------------------- error inputs
 
 def _ea_i(*vals):
@@ -324,6 +517,65 @@ def _ea_errors():
                                                          _f((2, 3), tg.float64), False, 1.0), RuntimeError,
              "logsumexp"),
         ),
+        "_embedding_bag": _errors(
+            ("index out of range", lambda: tg._C._embedding_bag(w(), _ea_i(0, 5), _ea_i(0)), IndexError,
+             r"\[embedding_bag\] index 5 is out of range for an embedding of 5 rows"),
+            ("negative index", lambda: tg._C._embedding_bag(w(), _ea_i(-1), _ea_i(0)), IndexError,
+             r"\[embedding_bag\] index -1"),
+            ("offsets past the end", lambda: tg._C._embedding_bag(w(), _ea_i(0, 1), _ea_i(0, 3)), RuntimeError,
+             r"\[embedding_bag\] offsets\[1\] = 3 is outside \[0, 2\]"),
+            ("decreasing offsets", lambda: tg._C._embedding_bag(w(), _ea_i(0, 1, 2), _ea_i(0, 2, 1)), RuntimeError,
+             "non-decreasing"),
+            ("2-d indices", lambda: tg._C._embedding_bag(w(), tg.zeros(2, 2, dtype=tg.int64), _ea_i(0)), RuntimeError,
+             "1D Tensor"),
+            ("bad mode", lambda: tg._C._embedding_bag(w(), _ea_i(0), _ea_i(0), False, 3), ValueError, "mode"),
+            ("per_sample_weights with mean", lambda: tg._C._embedding_bag(w(), _ea_i(0), _ea_i(0), False, 1, False,
+                                                                          _f((1,))), NotImplementedError,
+             "per_sample_weights"),
+            ("per_sample_weights of another shape", lambda: tg._C._embedding_bag(w(), _ea_i(0, 1), _ea_i(0), False, 0,
+                                                                                 False, _f((3,))), ValueError,
+             "same shape as the input"),
+            ("float indices", lambda: tg._C._embedding_bag(w(), tg.tensor([0.0]), _ea_i(0)), RuntimeError, "int64"),
+            ("sparse", lambda: tg._C._embedding_bag(w(), _ea_i(0), _ea_i(0), False, 0, True), NotImplementedError,
+             "sparse"),
+            ("padding_idx out of range", lambda: tg._C._embedding_bag(w(), _ea_i(0), _ea_i(0), False, 0, False, None,
+                                                                      False, 5), ValueError, "padding_idx"),
+            ("include_last_offset without offsets", lambda: tg._C._embedding_bag(
+                w(), _ea_i(0), tg.empty([0], dtype=tg.int64), False, 0, False, None, True), RuntimeError,
+             "at least 1"),
+        ),
+        "_embedding_bag_dense_backward": _errors(
+            ("index out of range", lambda: tg._C._embedding_bag_dense_backward(
+                _f((1, 3)), _ea_i(0, 7), _ea_i(0, 0), _ea_i(2), _ea_i(), 5, False, 0, None), IndexError,
+             r"\[_embedding_bag_dense_backward\] index 7 is out of range"),
+            ("offset2bag out of range", lambda: tg._C._embedding_bag_dense_backward(
+                _f((1, 3)), _ea_i(0, 1), _ea_i(0, 4), _ea_i(2), _ea_i(), 5, False, 0, None), IndexError,
+             r"offset2bag holds 4"),
+            ("max_indices out of range", lambda: tg._C._embedding_bag_dense_backward(
+                _f((1, 3)), _ea_i(0), _ea_i(0), _ea_i(1), tg.tensor([[0, 9, 1]]), 5, False, 2, None), IndexError,
+             r"max_indices holds 9"),
+            ("grad of the wrong shape", lambda: tg._C._embedding_bag_dense_backward(
+                _f((3,)), _ea_i(0), _ea_i(0), _ea_i(1), _ea_i(), 5, False, 0, None), RuntimeError, "grad must be"),
+        ),
+        "_embedding_bag_backward": _errors(
+            ("bag_size of the wrong shape", lambda: tg._C._embedding_bag_backward(
+                _f((2, 3)), _ea_i(0), _ea_i(0), _ea_i(1), _ea_i(), 5, False, 0, None), RuntimeError, "bag_size"),
+        ),
+        "_embedding_bag_per_sample_weights_backward": _errors(
+            ("mode mean", lambda: tg._C._embedding_bag_per_sample_weights_backward(
+                _f((1, 3)), w(), _ea_i(0), _ea_i(0), 1), RuntimeError, "only supported for mode sum"),
+        ),
+        "cosine_similarity": _errors(
+            ("shapes that do not broadcast", lambda: tg.cosine_similarity(_f((2, 3)), _f((4, 3))), RuntimeError),
+            ("integer inputs", lambda: tg.cosine_similarity(tg.ones(2, 3, dtype=tg.int64), tg.ones(2, 3, dtype=tg.int64)),
+             RuntimeError, r"\[cosine_similarity\] expected common dtype to be floating point"),
+        ),
+        "pairwise_distance": _errors(
+            ("shapes that do not broadcast", lambda: tg.pairwise_distance(_f((2, 3)), _f((2, 4))), RuntimeError),
+        ),
+        "normalize": _errors(
+            ("dim out of range", lambda: tg.normalize(_f((2, 3)), 2.0, 2), (IndexError, RuntimeError)),
+        ),
     }
 
 
@@ -354,4 +606,23 @@ def entries():
                error_inputs=errs["_fused_attention_backward"], **backward),
         OpInfo("_fused_attention_backward_kernel", ref=_ea_attention_backward_ref,
                error_inputs=errs["_fused_attention_backward_kernel"], **backward),
+        OpInfo("_embedding_bag", ref=_ea_bag_ref, sample_inputs=_ea_bag_samples, result_dtype=_ea_bag_dtypes,
+               compute_dtype=lambda op, s: s.args[0].dtype, ref_inputs="exact", tol=_EA_HALF_TOL,
+               error_inputs=errs["_embedding_bag"]),
+        OpInfo("_embedding_bag_dense_backward", ref=_ea_bag_backward_ref, sample_inputs=_ea_bag_backward_samples,
+               error_inputs=errs["_embedding_bag_dense_backward"], tol=_EA_HALF_TOL, dtypes=FLOATING, **own),
+        OpInfo("_embedding_bag_backward", ref=_ea_bag_backward_ref, sample_inputs=_ea_bag_backward_samples,
+               error_inputs=errs["_embedding_bag_backward"], tol=_EA_HALF_TOL, dtypes=FLOATING, **own),
+        OpInfo("_embedding_bag_per_sample_weights_backward", ref=_ea_psw_backward_ref,
+               sample_inputs=_ea_psw_backward_samples, error_inputs=errs["_embedding_bag_per_sample_weights_backward"],
+               tol=_EA_HALF_TOL, dtypes=FLOATING, **own),
+        OpInfo("cosine_similarity", ref=_ea_cos_ref, sample_inputs=_ea_cos_samples, dtypes=FLOATING,
+               expected_error=_ea_float_only, error_inputs=errs["cosine_similarity"], tol=_EA_HALF_TOL, **own),
+        # Integer inputs work (x1 - x2 + eps is floating, the default dtype); bool ones cannot be subtracted.
+        OpInfo("pairwise_distance", ref=_ea_pdist_ref, sample_inputs=_ea_pdist_samples, dtypes=ALL_DTYPES,
+               expected_error=lambda op, s: RuntimeError if s.args[0].dtype is tg.bool else None,
+               result_dtype=_ea_float_result, compute_dtype=_ea_float_result, ref_inputs="exact",
+               error_inputs=errs["pairwise_distance"], tol=_EA_HALF_TOL),
+        OpInfo("normalize", ref=_ea_normalize_ref, sample_inputs=_ea_normalize_samples, dtypes=FLOATING,
+               expected_error=_ea_float_only, error_inputs=errs["normalize"], tol=_EA_HALF_TOL, **own),
     ]

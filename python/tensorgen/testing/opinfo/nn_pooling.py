@@ -350,6 +350,110 @@ def _max_backward_samples(op, dtype, mode, make):
         yield SampleInput(make(tuple(idx.shape)), idx, list(shape))
 
 
+# ----------------------------------------------------------------------------- pad, pixel shuffle
+
+_NP_PAD_MODE = {"constant": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+
+
+def pad_ref(a, pad, mode="constant", value=None):
+    """np.pad per padded dim. Negative padding: constant, reflect and replicate pad by the positive
+    parts, then crop the negative ones off the ends (output j reads source j - left); circular crops
+    first and wraps around what is left (PyTorch's rules)."""
+    a = np.asarray(a)
+    for i in range(len(pad) // 2):
+        axis = a.ndim - 1 - i
+        left, right = pad[2 * i], pad[2 * i + 1]
+        n = a.shape[axis]
+        if mode == "circular":
+            a = np.take(a, range(max(-left, 0), n - max(-right, 0)), axis=axis)
+        widths = [(0, 0)] * a.ndim
+        widths[axis] = (max(left, 0), max(right, 0))
+        kw = {"constant_values": 0 if value is None else value} if mode == "constant" else {}
+        a = np.pad(a, widths, mode=_NP_PAD_MODE[mode], **kw)
+        if mode != "circular":
+            m = a.shape[axis]
+            a = np.take(a, range(max(-left, 0), m - max(-right, 0)), axis=axis)
+    return a
+
+
+def pad_backward_ref(g, input_size, pad, mode):
+    """The adjoint of pad: pad an index grid, then add each output's grad into the input it read."""
+    n = int(np.prod(input_size))
+    src = pad_ref(np.arange(n).reshape(input_size), pad, mode, -1)
+    out = np.zeros(n)
+    g = np.asarray(g, dtype=np.float64)
+    keep = src >= 0
+    np.add.at(out, src[keep], g[keep])
+    return out.reshape(input_size)
+
+
+_PAD_CASES = [  # (shape, pad, mode, value); the first three float64 ones are the gradcheck samples
+    ((2, 3, 5), [2, 1], "reflect", None),
+    ((1, 2, 4, 5), [-1, 2, 3, -2], "constant", 1.5),
+    ((2, 3, 4), [2, 3, 1, 2], "circular", None),
+    ((2, 3, 4, 5), [1, 2, 3, 0], "replicate", None),
+    ((1, 2, 3, 4, 5), [1, 1, 2, 0, 1, 2], "reflect", None),
+    ((3, 5), [0, 3], "replicate", None),
+    ((2, 3, 5), [-2, 3], "circular", None),
+    ((2, 3, 4, 5), [-1, 2, 1, -2], "reflect", None),
+    ((2, 3, 4), [1, 2, 0, 1, 2, 0], "constant", None),
+    ((2, 3), [1, 1, 1, 1], "constant", 2.0),
+    ((2, 3, 5), [], "constant", None),
+]
+
+
+def _pad_samples(op, dtype, mode, make):
+    if mode == "basic":
+        for shape, pad, m, value in _PAD_CASES:
+            yield SampleInput(make(shape), pad, m, value, name=f"{m} {pad}")
+        yield SampleInput(make((4, 5, 3)).transpose(0, 2), [1, 2, 2, 1], "reflect", name="transposed input")
+    elif mode == "zero_size":
+        yield SampleInput(make((0, 3, 4)), [1, 2], "reflect")
+        yield SampleInput(make((2, 0, 4)), [1, 1, 2, 2], "constant", 1.0)
+        yield SampleInput(make((2, 3)), [-2, -1], "constant")
+    elif mode == "large":
+        yield SampleInput(make((2, 8, 33, 30)), [2, 3, 1, 4], "reflect")
+        yield SampleInput(make((4, 30, 31)), [5, 0], "circular")
+
+
+def _pad_backward_samples(op, dtype, mode, make):
+    for s in _pad_samples(op, tg.float32, mode, Maker(op, tg.float32)):
+        shape, pad, mode = list(s.args[0].shape), s.args[1], s.args[2]
+        out_shape = tuple(pad_ref(np.zeros(shape), pad, mode).shape)
+        yield SampleInput(make(out_shape), shape, pad, mode, name=s.name)
+
+
+def pixel_shuffle_ref(a, r):
+    *batch, c, h, w = a.shape
+    x = a.reshape(tuple(batch) + (c // (r * r), r, r, h, w))
+    nb = len(batch)
+    x = x.transpose(tuple(range(nb)) + (nb, nb + 3, nb + 1, nb + 4, nb + 2))
+    return x.reshape(tuple(batch) + (c // (r * r), h * r, w * r))
+
+
+def pixel_unshuffle_ref(a, r):
+    *batch, c, h, w = a.shape
+    x = a.reshape(tuple(batch) + (c, h // r, r, w // r, r))
+    nb = len(batch)
+    x = x.transpose(tuple(range(nb)) + (nb, nb + 2, nb + 4, nb + 1, nb + 3))
+    return x.reshape(tuple(batch) + (c * r * r, h // r, w // r))
+
+
+def _shuffle_samples(op, dtype, mode, make):
+    unshuffle = op.name == "pixel_unshuffle"
+    cases = [((1, 8, 2, 3), 2), ((2, 1, 9, 2, 2), 3), ((4, 3, 3), 2), ((2, 3, 2, 2), 1)]
+    if unshuffle:
+        cases = [((1, 2, 4, 6), 2), ((2, 1, 1, 6, 3), 3), ((1, 4, 4), 2), ((2, 3, 2, 2), 1)]
+    if mode == "basic":
+        for shape, r in cases:
+            yield SampleInput(make(shape), r)
+        yield SampleInput(make((4, 4, 8)).transpose(0, 2), 2, name="non-contiguous input")
+    elif mode == "zero_size":
+        yield SampleInput(make((0, 4, 2, 2)), 2)
+    elif mode == "large":
+        yield SampleInput(make((2, 36, 17, 15) if not unshuffle else (2, 4, 51, 45)), 3)
+
+
 # ----------------------------------------------------------------------------- errors
 
 
@@ -498,4 +602,42 @@ def entries():
                               _x((1, 1, 3, 3)), [4, 4], [1, 1, 2, 2], True), RuntimeError,
                            r"\[upsample_bilinear2d_backward\] grad_output of shape"),
                       ), **own))
+    out.append(OpInfo("pad", ref=pad_ref, sample_inputs=_pad_samples, dtypes=ALL_DTYPES, error_inputs=_errors(
+        ("odd length", lambda: tg.pad(_x((1, 3, 5)), [1]), RuntimeError, r"\[pad\] Padding length must be divisible"),
+        ("too long", lambda: tg.pad(_x((1, 3, 5)), [1, 1] * 4), RuntimeError, r"\[pad\] Padding length should be"),
+        ("bad mode", lambda: tg.pad(_x((1, 3, 5)), [1, 1], "foo"), NotImplementedError,
+         r"\[pad\] Unrecognised padding mode foo"),
+        ("reflect too far", lambda: tg.pad(_x((1, 3, 5)), [5, 0], "reflect"), RuntimeError,
+         r"\[pad\] Padding size should be less than the corresponding input dimension"),
+        ("circular too far", lambda: tg.pad(_x((1, 3, 5)), [6, 0], "circular"), RuntimeError,
+         r"\[pad\] Padding value causes wrapping around more than once"),
+        ("3 dims of a 3-d input", lambda: tg.pad(_x((1, 3, 5)), [1, 1] * 3, "reflect"), NotImplementedError,
+         r"\[pad\] Padding size 6 is not supported for 3D input"),
+        ("value with reflect", lambda: tg.pad(_x((1, 3, 5)), [1, 1], "reflect", 2.0), RuntimeError,
+         r"\[pad\] Padding mode \"reflect\" doesn't take in value argument"),
+        ("1-d input", lambda: tg.pad(_x((5,)), [1, 1], "replicate"), NotImplementedError,
+         r"\[pad\] Padding size 2 is not supported for 1D"),
+        ("crops more than the dim", lambda: tg.pad(_x((1, 3, 5)), [-6, 0]), RuntimeError,
+         r"\[pad\] padding \(-6, 0\) crops more than the size 5"),
+        ("replicate of an empty dim", lambda: tg.pad(_x((1, 3, 0)), [1, 1], "replicate"), RuntimeError,
+         r"\[pad\] replicate padding of the empty dim"),
+        ("pad is a string", lambda: tg.pad(_x((1, 3, 5)), "ab"), TypeError),
+    ), **own))
+    out.append(OpInfo("pad_backward", ref=pad_backward_ref, sample_inputs=_pad_backward_samples, error_inputs=_errors(
+        ("grad of the wrong shape", lambda: tg.pad_backward(_x((1, 3, 6)), [1, 3, 5], [2, 1], "reflect"), RuntimeError,
+         r"\[pad_backward\] grad_output of shape \[1, 3, 6\] does not match the padded input's shape \[1, 3, 8\]"),
+        ("reflect too far", lambda: tg.pad_backward(_x((1, 3, 10)), [1, 3, 5], [5, 0], "reflect"), RuntimeError,
+         r"\[pad_backward\] Padding size should be less"),
+        ("integer grad", lambda: tg.pad_backward(_x((1, 3, 8), tg.int64), [1, 3, 5], [2, 1], "reflect"),
+         NotImplementedError, r"\[pad_backward\]"),
+    ), **own))
+    for name, ref, msg in (("pixel_shuffle", pixel_shuffle_ref, "upscale_factor"),
+                           ("pixel_unshuffle", pixel_unshuffle_ref, "downscale_factor")):
+        fn = getattr(tg, name)
+        out.append(OpInfo(name, ref=ref, sample_inputs=_shuffle_samples, dtypes=ALL_DTYPES, error_inputs=_errors(
+            ("2-d input", lambda fn=fn: fn(_x((4, 4)), 2), RuntimeError,
+             rf"\[{name}\] expects input to have at least 3 dimensions"),
+            ("zero factor", lambda fn=fn: fn(_x((1, 4, 2, 2)), 0), RuntimeError, rf"\[{name}\] expects a positive {msg}"),
+            ("indivisible", lambda fn=fn: fn(_x((1, 3, 3, 3)), 2), RuntimeError, rf"\[{name}\] expects"),
+        ), **own))
     return out

@@ -44,6 +44,10 @@ ALLOWED: dict[tuple[str, str], str] = {
     # Python numbers for tensor operands: tensorgen's pointwise ops take a number for every tensor
     # operand but the first (`tg.maximum(x, 2)`), as a 0-d "weak" scalar (DESIGN.md); PyTorch only
     # for the ops that have a Scalar overload (add, mul, pow, eq, ...).
+    # torch.kl_div's Python binding in 2.13 reduces with 'none' when reduction is not passed,
+    # though its schema (and F.kl_div) default to mean; tensorgen follows the schema. Values are
+    # compared with NumPy in the OpInfo matrix and with F.kl_div in test_nn_norms_losses.py.
+    ("kl_div", "valid"): "torch.kl_div(a, b) ignores its schema's reduction=1 default",
     ("maximum", "valid"): "a Python number for `other` (tensorgen: any pointwise op)",
     ("minimum", "valid"): "a Python number for `other` (tensorgen: any pointwise op)",
     ("logical_and", "valid"): "a Python number for `other` (tensorgen: any pointwise op)",

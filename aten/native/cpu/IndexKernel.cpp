@@ -223,13 +223,14 @@ void gather_scatter_loop(const char* op, const Tensor& self, int64_t dim, const 
     constexpr int64_t kRunChunk = 256;
     for_each_line_chunk<3>(rows, inner, {ig.strides.data(), sg.strides.data(), other.strides.data()}, kRunChunk,
                            n * kRunChunk, [&](const std::array<int64_t, 3>& base, int64_t k0, int64_t k1) {
+      const F g = f;  // a local copy, as in the contiguous loop below
       for (int64_t i = 0; i < n; ++i) {
         const int64_t* run = idx + base[0] + i * is;
-        const int64_t oo = base[2] + i * os;
+        const int64_t sb = base[1], oo = base[2] + i * os;
         for (int64_t k = k0; k < k1; ++k) {
           const int64_t v = run[k * ii];
           if (uint64_t(v) >= uint64_t(self_size)) [[unlikely]] index_out_of_bounds(op, ErrorKind::Runtime, v, dim, self_size);
-          f(base[1] + v * ss + k * si, oo + k * oi);
+          g(sb + v * ss + k * si, oo + k * oi);
         }
       }
     });
@@ -241,11 +242,15 @@ void gather_scatter_loop(const char* op, const Tensor& self, int64_t dim, const 
     if (is == 1 && ss == 1 && os == 1) {
       // All three contiguous along dim (scatter along the last dim): one pass, the check fused
       // into the loop as a never-taken branch (a separate checking pass measured slower here).
+      // g: a local copy of the move (its pointers captured by value), so the throwing call in
+      // the loop doesn't make the compiler reload them for every element.
+      const F g = f;
       const uint64_t usize = uint64_t(self_size);
+      const int64_t sb = base[1], ob = base[2];
       for (int64_t k = 0; k < n; ++k) {
         const uint64_t v = uint64_t(line[k]);
         if (v >= usize) [[unlikely]] index_out_of_bounds(op, ErrorKind::Runtime, line[k], dim, self_size);
-        f(base[1] + int64_t(v), base[2] + k);
+        g(sb + int64_t(v), ob + k);
       }
       return;
     }
@@ -277,7 +282,7 @@ void scatter_impl(const char* op, Tensor& self, int64_t dim, const Tensor& index
     dispatch_by_size(self.element_size(), [&]<typename U>() {
       U* out = static_cast<U*>(self.data_ptr());
       const U* in = static_cast<const U*>(src.data_ptr());
-      gather_scatter_loop(op, self, dim, index, sg, [&](int64_t so, int64_t io) { out[so] = in[io]; });
+      gather_scatter_loop(op, self, dim, index, sg, [out, in](int64_t so, int64_t io) { out[so] = in[io]; });
     });
     return;
   }
@@ -285,7 +290,8 @@ void scatter_impl(const char* op, Tensor& self, int64_t dim, const Tensor& index
     T* out = self.data<T>();
     const T* in = src.data<T>();
     auto loop = [&](auto combine) {
-      gather_scatter_loop(op, self, dim, index, sg, [&](int64_t so, int64_t io) { out[so] = combine(out[so], in[io]); });
+      gather_scatter_loop(op, self, dim, index, sg,
+                          [out, in, combine](int64_t so, int64_t io) { out[so] = combine(out[so], in[io]); });
     };
     switch (reduce) {
       case ScatterReduce::Add: case ScatterReduce::Mean: loop([](T a, T b) { return add_values(a, b); }); break;

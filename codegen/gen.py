@@ -602,6 +602,12 @@ def _case(f: NativeFunction, is_method: bool, out_index: int | None,
 
 def add_bindings(g: Group, f: NativeFunction) -> None:
     s = f.schema
+    for a in s.arguments:
+        if a.type.is_optional_tensor_list:
+            # The schema parses and the C++ API has a type (ArrayRef<std::optional<Tensor>>), but
+            # the Python arg parser reads no list of Tensor-or-None yet, and autograd saves none.
+            _fail(f, f"'{a.type} {a.name}' has no Python binding yet (the arg parser reads Tensor[] "
+                     f"only); write 'Tensor[]' and handle None in Python, as index/index_put_ do")
     # Python numbers stand in for tensor arguments only in pointwise ops (x + 1, tg.where(c, x, 0));
     # tg.mm(x, 3) is a TypeError, like PyTorch.
     numbers = f.kind == "pointwise" or "pointwise" in f.tags

@@ -46,12 +46,12 @@ RETURN_TYPES = frozenset({'Tensor', 'int', 'float', 'bool', 'Scalar', 'ScalarTyp
 SCALAR_TYPE_NAMES = ('bool', 'uint8', 'int8', 'int16', 'int32', 'int64',
                      'float16', 'bfloat16', 'float32', 'float64')
 
-_VALID_TYPES_TEXT = ("valid types: Tensor, Tensor?, Tensor(a), Tensor(a!), Tensor[], int, int[], "
+_VALID_TYPES_TEXT = ("valid types: Tensor, Tensor?, Tensor(a), Tensor(a!), Tensor[], Tensor?[], int, int[], "
                      "int[N], float, float[], bool, str, Scalar, ScalarType, Device, Generator; "
                      "append '?' for an optional value (e.g. 'int?', 'int[1]?', 'Tensor(a!)?')")
 
 _IDENT = r'[A-Za-z_][A-Za-z0-9_]*'
-_TYPE_RE = re.compile(r'(?P<base>\w+)(?:\((?P<alias>[^()]*?)(?P<write>!?)\))?'
+_TYPE_RE = re.compile(r'(?P<base>\w+)(?:\((?P<alias>[^()]*?)(?P<write>!?)\))?(?P<elem_opt>\?(?=\[))?'
                       r'(?P<list>\[(?P<size>[^\[\]]*)\])?(?P<opt>\?)?')
 _INT_RE = re.compile(r'-?[0-9]+')
 _FLOAT_RE = re.compile(r'-?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?|-?inf|nan')
@@ -74,11 +74,14 @@ class Type:
     list_size: int | None = None     # int[2] -> 2 ; int[] -> None
     alias: str | None = None         # 'a' for Tensor(a) / Tensor(a!)
     is_write: bool = False           # the '!'
+    elem_optional: bool = False      # Tensor?[]: a list whose elements may be None
 
     def __str__(self) -> str:
         text = self.base
         if self.alias is not None:
             text += f"({self.alias}{'!' if self.is_write else ''})"
+        if self.elem_optional:
+            text += '?'
         if self.is_list:
             text += f"[{self.list_size if self.list_size is not None else ''}]"
         return text + ('?' if self.optional else '')
@@ -89,18 +92,27 @@ class Type:
 
     @property
     def is_tensor_list(self) -> bool:
-        return self.base == 'Tensor' and self.is_list
+        """Tensor[] (every element a tensor); Tensor?[] is is_optional_tensor_list."""
+        return self.base == 'Tensor' and self.is_list and not self.elem_optional
+
+    @property
+    def is_optional_tensor_list(self) -> bool:
+        """Tensor?[]: PyTorch's index.Tensor(Tensor self, Tensor?[] indices), None for a whole dim."""
+        return self.base == 'Tensor' and self.is_list and self.elem_optional
 
 
 def parse_type(text: str) -> Type:
     """Parse one type written without spaces; raises SchemaError naming the valid types."""
     m = _TYPE_RE.fullmatch(text)
     if m is None:
-        if '?[' in text:
-            raise SchemaError(f"type '{text}': lists of optional values are not supported; "
-                              f"write 'Tensor[]' (or 'Tensor[]?' for an optional list)")
         raise SchemaError(f"cannot parse type '{text}'; {_VALID_TYPES_TEXT}")
     base = m['base']
+    if m['elem_opt']:
+        # Tensor?[] only (PyTorch's index/index_put_ indices): one list, each element a tensor or None.
+        if base != 'Tensor' or m['alias'] is not None or m['size'] or m['opt']:
+            raise SchemaError(f"type '{text}': lists of optional values are only 'Tensor?[]' "
+                              f"(a list whose elements may be None); write 'Tensor?[]', 'Tensor[]' or "
+                              f"'Tensor[]?' (an optional list)")
     if base not in BASE_TYPES:
         raise SchemaError(f"unknown type '{base}'{_did_you_mean(base, BASE_TYPES)}; {_VALID_TYPES_TEXT}")
     alias = m['alias']
@@ -124,7 +136,7 @@ def parse_type(text: str) -> Type:
                 raise SchemaError(f"type '{text}': Tensor lists have no fixed size; write 'Tensor[]'")
             size = int(m['size'])
     return Type(base, optional=bool(m['opt']), is_list=m['list'] is not None, list_size=size,
-                alias=alias, is_write=bool(m['write']))
+                alias=alias, is_write=bool(m['write']), elem_optional=bool(m['elem_opt']))
 
 
 # ------------------------------------------------------------------------- arguments, returns

@@ -29,7 +29,9 @@ _BASE = {"int": "builtins.int", "float": "builtins.float", "bool": "builtins.boo
 
 def annotation(t: Type, numbers: bool) -> str:
     base = _BASE[t.base]
-    if t.is_list:
+    if t.is_optional_tensor_list:
+        text = f"Sequence[{base} | None]"
+    elif t.is_list:
         text = f"Sequence[{base}]"
         if t.list_size is not None:
             text = f"{base} | {text}"

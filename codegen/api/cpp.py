@@ -16,6 +16,8 @@ _CPP_BASE = {
 def cpp_type(t: Type) -> str:
     """The C++ parameter type of a schema type."""
     if t.base == "Tensor":
+        if t.is_optional_tensor_list:
+            return "ArrayRef<std::optional<Tensor>>"  # Tensor?[]: an element may be std::nullopt
         if t.is_list:
             return "TensorList"
         if t.is_write:

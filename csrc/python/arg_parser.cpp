@@ -468,10 +468,13 @@ FunctionSignature::FunctionSignature(std::string op, const char* text, bool numb
       p.none_only_by_omission = p.default_none && none_only_by_omission(op_name, p.name);
       // Numbers stand in for tensors (`x + 1`) in pointwise ops, except for the tensor an op is
       // about (a leading `input`, which decides the device; `tg.add(1, x)` is a TypeError like in
-      // PyTorch, while `tg.where(c, 1, x)` is fine), a `condition`, and out= (it must be a real
-      // tensor to write into).
-      p.number_as_tensor = numbers_as_tensors && !(p.name == "input" && params.empty()) && p.name != "condition" &&
-                           p.name != "out";
+      // PyTorch, while `tg.where(c, 1, x)` is fine), a `condition`, out= (it must be a real tensor
+      // to write into), and the tensor after a leading Scalar `input` (tg.pow(2, x): x is the
+      // tensor the op is about, so tg.pow(2, 3) is a TypeError as in PyTorch).
+      const bool scalar_first = !params.empty() && params.front().name == "input" &&
+                                params.front().type == ParamType::Scalar;
+      p.number_as_tensor = numbers_as_tensors && !(p.name == "input" && params.empty()) && !scalar_first &&
+                           p.name != "condition" && p.name != "out";
       // Interned, and kept for the life of the process (the parser is a static that outlives
       // the interpreter, so it must never decref).
       p.py_name = PyUnicode_InternFromString(p.name.c_str());

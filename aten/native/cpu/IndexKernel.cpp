@@ -173,10 +173,11 @@ std::vector<int64_t> element_offsets(IntArrayRef sizes, IntArrayRef strides) {
 
 // Checks n indices (stride `is`) against [0, size) before any of them is used: a branch-free pass
 // the compiler vectorizes (an unsigned compare also catches negatives), so the loop that moves the
-// data carries no per-element check. Reports the first bad index, as the checking loop did.
+// data carries no per-element check. Reports the first bad index, as the checking loop did. (The
+// flag is an integer: GCC leaves an or-reduction into a bool scalar.)
 inline void check_index_run(const char* op, ErrorKind kind, const int64_t* idx, int64_t is, int64_t n, int64_t dim,
                             int64_t size) {
-  bool bad = false;
+  uint64_t bad = 0;
   if (is == 1) {
     for (int64_t k = 0; k < n; ++k) bad |= uint64_t(idx[k]) >= uint64_t(size);
   } else {
@@ -191,7 +192,12 @@ inline void check_index_run(const char* op, ErrorKind kind, const int64_t* idx, 
 
 // One gather/scatter pass: for every element of index, v = index[...] must be in [0, self.size(dim));
 // the element of self at v along dim pairs with the element of `other` (out for gather, src for
-// scatter) at the index's position. f(self_ptr_offset, other_offset) does the move.
+// scatter) at the index's position. f(self_offset, other_offset) does the move.
+//
+// Writes that may collide (two indices naming one element of self) share every coordinate but dim,
+// so threads split those other coordinates and each walks its positions along dim in index order:
+// race-free, and the same result (the same order of a sum) for any thread count. Each index is
+// checked before the write it addresses; a bad one throws (never an out-of-bounds access).
 template <typename F>
 void gather_scatter_loop(const char* op, const Tensor& self, int64_t dim, const Tensor& index, const Geometry& other,
                          const F& f) {
@@ -200,15 +206,56 @@ void gather_scatter_loop(const char* op, const Tensor& self, int64_t dim, const 
   const int64_t* idx = index.data<int64_t>();
   const int64_t n = ig.sizes[dim], self_size = sg.sizes[dim];
   const int64_t is = ig.strides[dim], ss = sg.strides[dim], os = other.strides[dim];
+  // `inner`: the other dim along which index is densest.
+  int64_t inner = -1;
+  for (int64_t d = 0; d < ig.dim(); ++d) {
+    if (d != dim && ig.sizes[d] > 1 && (inner < 0 || std::abs(ig.strides[d]) < std::abs(ig.strides[inner]))) inner = d;
+  }
+  if (inner >= 0 && n > 1 && std::abs(is) > std::abs(ig.strides[inner])) {
+    // dim is not index's densest dim (scatter along dim 0 of a row-major tensor): a line along dim
+    // would stride through memory. Take the positions along dim one by one and, for each, a run
+    // along `inner`; threads split the runs (positions along inner and the other dims), so each
+    // element of self is still written by one thread, its indices in order along dim.
+    DimVector rows = ig.sizes;
+    rows[size_t(dim)] = 1;
+    const int64_t ii = ig.strides[inner], si = sg.strides[inner], oi = other.strides[inner];
+    // Runs of 256: a [4096, 1024] index along dim 0 still splits into 4 units for the threads.
+    constexpr int64_t kRunChunk = 256;
+    for_each_line_chunk<3>(rows, inner, {ig.strides.data(), sg.strides.data(), other.strides.data()}, kRunChunk,
+                           n * kRunChunk, [&](const std::array<int64_t, 3>& base, int64_t k0, int64_t k1) {
+      const F g = f;  // a local copy, as in the contiguous loop below
+      for (int64_t i = 0; i < n; ++i) {
+        const int64_t* run = idx + base[0] + i * is;
+        const int64_t sb = base[1], oo = base[2] + i * os;
+        for (int64_t k = k0; k < k1; ++k) {
+          const int64_t v = run[k * ii];
+          if (uint64_t(v) >= uint64_t(self_size)) [[unlikely]] index_out_of_bounds(op, ErrorKind::Runtime, v, dim, self_size);
+          g(sb + v * ss + k * si, oo + k * oi);
+        }
+      }
+    });
+    return;
+  }
   for_each_line<3>(ig.sizes, dim, {ig.strides.data(), sg.strides.data(), other.strides.data()}, n,
                    [&](const std::array<int64_t, 3>& base) {
     const int64_t* line = idx + base[0];
-    check_index_run(op, ErrorKind::Runtime, line, is, n, dim, self_size);
-    if (is == 1 && ss == 1 && os == 1) {  // all three contiguous along dim (scatter along the last dim)
-      for (int64_t k = 0; k < n; ++k) f(base[1] + line[k], base[2] + k);
-    } else {
-      for (int64_t k = 0; k < n; ++k) f(base[1] + line[k * is] * ss, base[2] + k * os);
+    if (is == 1 && ss == 1 && os == 1) {
+      // All three contiguous along dim (scatter along the last dim): one pass, the check fused
+      // into the loop as a never-taken branch (a separate checking pass measured slower here).
+      // g: a local copy of the move (its pointers captured by value), so the throwing call in
+      // the loop doesn't make the compiler reload them for every element.
+      const F g = f;
+      const uint64_t usize = uint64_t(self_size);
+      const int64_t sb = base[1], ob = base[2];
+      for (int64_t k = 0; k < n; ++k) {
+        const uint64_t v = uint64_t(line[k]);
+        if (v >= usize) [[unlikely]] index_out_of_bounds(op, ErrorKind::Runtime, line[k], dim, self_size);
+        g(sb + int64_t(v), ob + k);
+      }
+      return;
     }
+    check_index_run(op, ErrorKind::Runtime, line, is, n, dim, self_size);
+    for (int64_t k = 0; k < n; ++k) f(base[1] + line[k * is] * ss, base[2] + k * os);
   });
 }
 
@@ -235,7 +282,7 @@ void scatter_impl(const char* op, Tensor& self, int64_t dim, const Tensor& index
     dispatch_by_size(self.element_size(), [&]<typename U>() {
       U* out = static_cast<U*>(self.data_ptr());
       const U* in = static_cast<const U*>(src.data_ptr());
-      gather_scatter_loop(op, self, dim, index, sg, [&](int64_t so, int64_t io) { out[so] = in[io]; });
+      gather_scatter_loop(op, self, dim, index, sg, [out, in](int64_t so, int64_t io) { out[so] = in[io]; });
     });
     return;
   }
@@ -243,7 +290,8 @@ void scatter_impl(const char* op, Tensor& self, int64_t dim, const Tensor& index
     T* out = self.data<T>();
     const T* in = src.data<T>();
     auto loop = [&](auto combine) {
-      gather_scatter_loop(op, self, dim, index, sg, [&](int64_t so, int64_t io) { out[so] = combine(out[so], in[io]); });
+      gather_scatter_loop(op, self, dim, index, sg,
+                          [out, in, combine](int64_t so, int64_t io) { out[so] = combine(out[so], in[io]); });
     };
     switch (reduce) {
       case ScatterReduce::Add: case ScatterReduce::Mean: loop([](T a, T b) { return add_values(a, b); }); break;
@@ -336,18 +384,16 @@ void gather_cpu(const Tensor& self, int64_t dim, const Tensor& index, bool /*spa
       const int64_t* line = idx + base[0];
       const U* src = in + base[1];
       U* dst = o + base[2];
-      if (is == 1 && os == 1 && ss == 0 && ss_dim == 1 && self_size > 0) {
-        // gather along the last dim of contiguous tensors, in one pass over the indices: the load
-        // is clamped into the line (never out of bounds) while the check accumulates branch-free;
-        // a bad index then throws for the line, as the two-pass form does, its values unused.
+      if (is == 1 && os == 1 && ss == 0 && ss_dim == 1) {
+        // gather along the last dim of contiguous tensors, in one pass over the indices with the
+        // check as a never-taken branch before each load (measured faster than a load clamped
+        // into the line with a branch-free flag, and than a separate checking pass).
         const uint64_t usize = uint64_t(self_size);
-        bool bad = false;
         for (int64_t k = 0; k < n; ++k) {
           const uint64_t u = uint64_t(line[k]);
-          bad |= u >= usize;
-          dst[k] = src[std::min(u, usize - 1)];
+          if (u >= usize) [[unlikely]] index_out_of_bounds("gather", ErrorKind::Runtime, line[k], d, self_size);
+          dst[k] = src[u];
         }
-        if (bad) check_index_run("gather", ErrorKind::Runtime, line, is, n, d, self_size);
         return;
       }
       check_index_run("gather", ErrorKind::Runtime, line, is, n, d, self_size);

@@ -85,6 +85,32 @@ def _binary_samples(op, dtype, mode, make, nonzero_other=False):
             x = Maker(op, a[1], seed=7)(a[0])
             y = _scalar_for(a[1], b) if isinstance(b, str) else Maker(op, b[1], seed=9)(b[0], nonzero=nonzero_other)
             yield SampleInput(x, y)
+        if has_scalar_self_overload(op):
+            for kind, dt in _SCALAR_FIRST:
+                if kind in op.scalars:
+                    y = Maker(op, dt, seed=11)(S, nonzero=nonzero_other)
+                    yield SampleInput(_SCALAR_FIRST_VALUE[kind], y, name="number first")
+
+
+# A Python number first, op(number, tensor), for ops with a `Scalar self` overload (pow.Scalar,
+# remainder.Scalar_Tensor, ...): the number is a weak scalar in either position. These samples
+# call the function only (a number has no methods and can't be written in place).
+_SCALAR_FIRST = [
+    ("int", tg.int64),
+    ("int", tg.uint8),      # a Python int keeps uint8
+    ("int", tg.bool),       # ... and makes bool int64
+    ("int", tg.float32),
+    ("float", tg.int16),    # a Python float makes integers float32
+    ("float", tg.float16),  # ... and keeps float16
+    ("float", tg.float32),
+]
+_SCALAR_FIRST_VALUE = {"int": 3, "float": 2.5}
+
+
+def has_scalar_self_overload(op) -> bool:
+    """Whether the op has an overload whose first argument is a `Scalar self` (pow(2, t))."""
+    return op.meta is not None and any(
+        o.arguments and not o.arguments[0].kwarg_only and o.arguments[0].type == "Scalar" for o in op.meta.overloads)
 
 
 BIG = (37, 129)  # odd sizes, a few thousand elements: past the short-tensor paths

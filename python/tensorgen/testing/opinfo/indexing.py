@@ -218,6 +218,11 @@ def _ix_scatter_add_samples(op, dtype, mode, make):
         yield SampleInput(make(()), 0, tg.tensor(0), make(()))
     elif mode == "zero_size":
         yield SampleInput(make((0, 3), noncontiguous=False), 1, _ix_index((0, 2), 3, 6), make((0, 2), noncontiguous=False))
+    elif mode == "large":
+        # along the last dim (the contiguous loop), and along dim 0 with rows longer than the
+        # kernel's runs (positions along dim in order, runs of the row split over threads)
+        yield SampleInput(make(BIG), 1, _ix_index((BIG[0], 300), BIG[1], 8), make((BIG[0], 300)), name="duplicates")
+        yield SampleInput(make((9, 2500)), 0, _ix_index((20, 2500), 9, 9), make((20, 2500)), name="duplicates, dim 0")
 
 
 def _ix_index_select_samples(op, dtype, mode, make):

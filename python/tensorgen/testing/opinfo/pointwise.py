@@ -109,6 +109,12 @@ def _pow_samples(op, dtype, mode, make):
         yield SampleInput(Maker(op, tg.int32)(S, low=0, high=4), Maker(op, tg.float64)((), low=0, high=2))
         yield SampleInput(Maker(op, tg.float16)(S, low=0.5, high=3), 2)
         yield SampleInput(Maker(op, tg.uint8)(S, low=0, high=4), Maker(op, tg.int8)(S, low=0, high=3))
+        # a number first (pow.Scalar): the weak base neither upcasts float16 nor keeps int64 from float
+        yield SampleInput(2, Maker(op, tg.int64)(S, low=0, high=4), name="number first")
+        yield SampleInput(2.5, Maker(op, tg.int64)(S, low=0, high=4), name="number first")
+        yield SampleInput(2, Maker(op, tg.float16)(S, low=-2, high=3), name="number first")
+        yield SampleInput(0.5, Maker(op, tg.float32)(S, low=-2, high=3), name="number first")
+        yield SampleInput(-3, Maker(op, tg.uint8)(S, low=0, high=4), name="number first")
 
 
 def _clamp_samples(op, dtype, mode, make):

@@ -18,6 +18,7 @@
 #include "kernels/exp.h"
 #include "kernels/exp2.h"
 #include "kernels/expm1.h"
+#include "kernels/sinc.h"
 #include "kernels/floor.h"
 #include "kernels/frac.h"
 #include "kernels/isfinite.h"
@@ -52,7 +53,7 @@ enum class Fn {
   Exp, Log, Sqrt, Rsqrt, Sin, Cos, Tanh, Sigmoid, Floor, Ceil, Round,
   // issue 9
   Log1p, Expm1, Log2, Log10, Exp2, Tan, Asin, Acos, Atan, Sinh, Cosh, Asinh, Acosh, Atanh, Erf, Erfc, Erfinv,
-  Reciprocal, Trunc, Frac
+  Reciprocal, Trunc, Frac, Sinc
 };
 
 // One floating-point function, chosen at compile time.
@@ -75,6 +76,7 @@ struct FloatOp {
     else if constexpr (F == Fn::Round) r = rint(x);  // round half to even, like PyTorch and NumPy
     else if constexpr (F == Fn::Log1p) r = log1p(x);
     else if constexpr (F == Fn::Expm1) r = expm1(x);
+    else if constexpr (F == Fn::Sinc) r = x == Op(0) ? Op(1) : sin(Op(M_PI) * x) / (Op(M_PI) * x);
     else if constexpr (F == Fn::Log2) r = log2(x);
     else if constexpr (F == Fn::Log10) r = log10(x);
     else if constexpr (F == Fn::Exp2) r = exp2(x);
@@ -257,6 +259,7 @@ opmath_t<T> rounded(double v) {
 
 void log1p_kernel(const TensorIterator& iter) { float_unary<Fn::Log1p>(iter, "log1p"); }
 void expm1_kernel(const TensorIterator& iter) { float_unary<Fn::Expm1>(iter, "expm1"); }
+void sinc_kernel(const TensorIterator& iter) { float_unary<Fn::Sinc>(iter, "sinc"); }
 void log2_kernel(const TensorIterator& iter) { float_unary<Fn::Log2>(iter, "log2"); }
 void log10_kernel(const TensorIterator& iter) { float_unary<Fn::Log10>(iter, "log10"); }
 void exp2_kernel(const TensorIterator& iter) { float_unary<Fn::Exp2>(iter, "exp2"); }

@@ -486,6 +486,7 @@ def entries():
     # -- more unary float math (int_to_float: integer and bool inputs give float32)
     out.append(OpInfo("log1p", ref=np.log1p, domain=(-0.9, 9.0), tol=_TOL))
     out.append(OpInfo("expm1", ref=np.expm1, tol=_TOL))
+    out.append(OpInfo("sinc", ref=np.sinc, tol=_TOL))
     out.append(OpInfo("log2", ref=np.log2, domain=(0.1, 9.0), tol=_TOL))
     out.append(OpInfo("log10", ref=np.log10, domain=(0.1, 9.0), tol=_TOL))
     out.append(OpInfo("exp2", ref=np.exp2, tol=_TOL))

@@ -2,36 +2,19 @@
 // runs in opmath_t (float for the half types).
 #include "aten/native/ScalarOps.h"
 #include "aten/native/cuda/Loops.cuh"
+#include "aten/native/cuda/UnaryFloatOp.cuh"
 #include "kernels/abs.h"
-#include "kernels/acos.h"
-#include "kernels/acosh.h"
-#include "kernels/asin.h"
-#include "kernels/asinh.h"
-#include "kernels/atan.h"
-#include "kernels/atanh.h"
 #include "kernels/ceil.h"
 #include "kernels/cos.h"
-#include "kernels/cosh.h"
-#include "kernels/erf.h"
-#include "kernels/erfc.h"
-#include "kernels/erfinv.h"
 #include "kernels/exp.h"
-#include "kernels/exp2.h"
-#include "kernels/expm1.h"
-#include "kernels/sinc.h"
 #include "kernels/floor.h"
-#include "kernels/frac.h"
 #include "kernels/isfinite.h"
 #include "kernels/isinf.h"
 #include "kernels/isnan.h"
 #include "kernels/log.h"
-#include "kernels/log10.h"
-#include "kernels/log1p.h"
-#include "kernels/log2.h"
 #include "kernels/logit.h"
 #include "kernels/nan_to_num.h"
 #include "kernels/neg.h"
-#include "kernels/reciprocal.h"
 #include "kernels/relu.h"
 #include "kernels/round.h"
 #include "kernels/rsqrt.h"
@@ -39,88 +22,17 @@
 #include "kernels/sign.h"
 #include "kernels/signbit.h"
 #include "kernels/sin.h"
-#include "kernels/sinh.h"
 #include "kernels/sqrt.h"
-#include "kernels/tan.h"
 #include "kernels/tanh.h"
-#include "kernels/trunc.h"
 
 namespace tg::native::cuda {
 
+using unary::Fn;
+using unary::float_unary;
+using unary::rounding;
+
 namespace {
 
-enum class Fn {
-  Exp, Log, Sqrt, Rsqrt, Sin, Cos, Tanh, Sigmoid, Floor, Ceil, Round,
-  // issue 9
-  Log1p, Expm1, Log2, Log10, Exp2, Tan, Asin, Acos, Atan, Sinh, Cosh, Asinh, Acosh, Atanh, Erf, Erfc, Erfinv,
-  Reciprocal, Trunc, Frac, Sinc
-};
-
-// One floating-point function, chosen at compile time.
-template <typename T, Fn F>
-struct FloatOp {
-  __device__ T operator()(T v) const {
-    using Op = opmath_t<T>;
-    const Op x = to_op(v);
-    Op r;
-    if constexpr (F == Fn::Exp) r = exp(x);
-    else if constexpr (F == Fn::Log) r = log(x);
-    else if constexpr (F == Fn::Sqrt) r = sqrt(x);
-    else if constexpr (F == Fn::Rsqrt) r = Op(1) / sqrt(x);
-    else if constexpr (F == Fn::Sin) r = sin(x);
-    else if constexpr (F == Fn::Cos) r = cos(x);
-    else if constexpr (F == Fn::Tanh) r = tanh(x);
-    else if constexpr (F == Fn::Sigmoid) r = Op(1) / (Op(1) + exp(-x));
-    else if constexpr (F == Fn::Floor) r = floor(x);
-    else if constexpr (F == Fn::Ceil) r = ceil(x);
-    else if constexpr (F == Fn::Round) r = rint(x);  // round half to even, like PyTorch and NumPy
-    else if constexpr (F == Fn::Log1p) r = log1p(x);
-    else if constexpr (F == Fn::Expm1) r = expm1(x);
-    else if constexpr (F == Fn::Sinc) r = x == Op(0) ? Op(1) : sin(Op(M_PI) * x) / (Op(M_PI) * x);
-    else if constexpr (F == Fn::Log2) r = log2(x);
-    else if constexpr (F == Fn::Log10) r = log10(x);
-    else if constexpr (F == Fn::Exp2) r = exp2(x);
-    else if constexpr (F == Fn::Tan) r = tan(x);
-    else if constexpr (F == Fn::Asin) r = asin(x);
-    else if constexpr (F == Fn::Acos) r = acos(x);
-    else if constexpr (F == Fn::Atan) r = atan(x);
-    else if constexpr (F == Fn::Sinh) r = sinh(x);
-    else if constexpr (F == Fn::Cosh) r = cosh(x);
-    else if constexpr (F == Fn::Asinh) r = asinh(x);
-    else if constexpr (F == Fn::Acosh) r = acosh(x);
-    else if constexpr (F == Fn::Atanh) r = atanh(x);
-    else if constexpr (F == Fn::Erf) r = erf(x);
-    else if constexpr (F == Fn::Erfc) r = erfc(x);
-    else if constexpr (F == Fn::Erfinv) {
-      // CUDA's own erfinv (tg::native::erfinv in ScalarOps.h is the CPU version)
-      if constexpr (std::is_same_v<Op, float>) r = ::erfinvf(x);
-      else r = ::erfinv(x);
-    }
-    else if constexpr (F == Fn::Reciprocal) r = Op(1) / x;
-    else if constexpr (F == Fn::Trunc) r = trunc(x);
-    else r = x - trunc(x);  // Frac: frac(+-inf) = nan, like PyTorch
-    return from_op<T>(r);
-  }
-};
-
-template <Fn F>
-void float_unary(const TensorIterator& iter, const char* op) {
-  dispatch_device<DtypeSet::Floating>(iter.common_dtype(), op, [&]<typename T>() { gpu_kernel(iter, FloatOp<T, F>{}); });
-}
-
-template <typename T>
-struct IdentityOp {
-  __device__ T operator()(T x) const { return x; }
-};
-
-// floor / ceil / round leave integers unchanged (PyTorch returns a copy).
-template <Fn F>
-void rounding(const TensorIterator& iter, const char* op) {
-  dispatch_device<DtypeSet::Numeric>(iter.common_dtype(), op, [&]<typename T>() {
-    if constexpr (std::is_integral_v<T>) gpu_kernel(iter, IdentityOp<T>{});
-    else gpu_kernel(iter, FloatOp<T, F>{});
-  });
-}
 
 template <typename T>
 struct NegOp {
@@ -257,27 +169,6 @@ opmath_t<T> rounded(double v) {
 }
 }  // namespace
 
-void log1p_kernel(const TensorIterator& iter) { float_unary<Fn::Log1p>(iter, "log1p"); }
-void expm1_kernel(const TensorIterator& iter) { float_unary<Fn::Expm1>(iter, "expm1"); }
-void sinc_kernel(const TensorIterator& iter) { float_unary<Fn::Sinc>(iter, "sinc"); }
-void log2_kernel(const TensorIterator& iter) { float_unary<Fn::Log2>(iter, "log2"); }
-void log10_kernel(const TensorIterator& iter) { float_unary<Fn::Log10>(iter, "log10"); }
-void exp2_kernel(const TensorIterator& iter) { float_unary<Fn::Exp2>(iter, "exp2"); }
-void tan_kernel(const TensorIterator& iter) { float_unary<Fn::Tan>(iter, "tan"); }
-void asin_kernel(const TensorIterator& iter) { float_unary<Fn::Asin>(iter, "asin"); }
-void acos_kernel(const TensorIterator& iter) { float_unary<Fn::Acos>(iter, "acos"); }
-void atan_kernel(const TensorIterator& iter) { float_unary<Fn::Atan>(iter, "atan"); }
-void sinh_kernel(const TensorIterator& iter) { float_unary<Fn::Sinh>(iter, "sinh"); }
-void cosh_kernel(const TensorIterator& iter) { float_unary<Fn::Cosh>(iter, "cosh"); }
-void asinh_kernel(const TensorIterator& iter) { float_unary<Fn::Asinh>(iter, "asinh"); }
-void acosh_kernel(const TensorIterator& iter) { float_unary<Fn::Acosh>(iter, "acosh"); }
-void atanh_kernel(const TensorIterator& iter) { float_unary<Fn::Atanh>(iter, "atanh"); }
-void erf_kernel(const TensorIterator& iter) { float_unary<Fn::Erf>(iter, "erf"); }
-void erfc_kernel(const TensorIterator& iter) { float_unary<Fn::Erfc>(iter, "erfc"); }
-void erfinv_kernel(const TensorIterator& iter) { float_unary<Fn::Erfinv>(iter, "erfinv"); }
-void reciprocal_kernel(const TensorIterator& iter) { float_unary<Fn::Reciprocal>(iter, "reciprocal"); }
-void trunc_kernel(const TensorIterator& iter) { rounding<Fn::Trunc>(iter, "trunc"); }
-void frac_kernel(const TensorIterator& iter) { float_unary<Fn::Frac>(iter, "frac"); }
 
 void logit_kernel(const TensorIterator& iter, std::optional<double> eps) {
   dispatch_device<DtypeSet::Floating>(iter.common_dtype(), "logit", [&]<typename T>() {

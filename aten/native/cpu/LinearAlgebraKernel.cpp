@@ -154,25 +154,28 @@ inline C scalar_as(const Scalar& s) {
     return static_cast<C>(s.to_double());
 }
 
-// sum_i x[i*incx] * y[i*incy] on one thread. Contiguous float/double: Vectorized<T> with four
-// independent accumulators (one fixed order per build, so any thread count gives the same sum).
+// sum_i x[i*incx] * y[i*incy] on one thread. Contiguous floating types: vectors with four
+// independent accumulators (one fixed order per build, so any thread count gives the same sum);
+// float16/bfloat16 are widened to float vectors on load (VecIO) and summed in float.
 template <typename T>
 acc_t<T> dot_serial(int64_t n, const T* x, int64_t incx, const T* y, int64_t incy) {
-  if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
+  if constexpr (!std::is_integral_v<T>) {
     if (incx == 1 && incy == 1) {
-      using V = Vectorized<T>;
+      using IO = vec::VecIO<T>;
+      using V = typename IO::vec_t;  // Vectorized<float> for the half types
+      using A = typename V::value_type;
       constexpr int64_t W = V::size();
-      V s0(T(0)), s1(T(0)), s2(T(0)), s3(T(0));
+      V s0(A(0)), s1(A(0)), s2(A(0)), s3(A(0));
       int64_t i = 0;
       for (; i + 4 * W <= n; i += 4 * W) {
-        s0 = fmadd(V::loadu(x + i), V::loadu(y + i), s0);
-        s1 = fmadd(V::loadu(x + i + W), V::loadu(y + i + W), s1);
-        s2 = fmadd(V::loadu(x + i + 2 * W), V::loadu(y + i + 2 * W), s2);
-        s3 = fmadd(V::loadu(x + i + 3 * W), V::loadu(y + i + 3 * W), s3);
+        s0 = fmadd(IO::load(x + i), IO::load(y + i), s0);
+        s1 = fmadd(IO::load(x + i + W), IO::load(y + i + W), s1);
+        s2 = fmadd(IO::load(x + i + 2 * W), IO::load(y + i + 2 * W), s2);
+        s3 = fmadd(IO::load(x + i + 3 * W), IO::load(y + i + 3 * W), s3);
       }
-      for (; i + W <= n; i += W) s0 = fmadd(V::loadu(x + i), V::loadu(y + i), s0);
-      T acc = reduce_add((s0 + s1) + (s2 + s3));
-      for (; i < n; ++i) acc += x[i] * y[i];
+      for (; i + W <= n; i += W) s0 = fmadd(IO::load(x + i), IO::load(y + i), s0);
+      acc_t<T> acc = reduce_add((s0 + s1) + (s2 + s3));
+      for (; i < n; ++i) acc += to_acc(x[i]) * to_acc(y[i]);
       return acc;
     }
   }

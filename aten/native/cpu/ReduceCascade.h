@@ -87,8 +87,9 @@ Acc parallel_cascade_reduce(const T* p, int64_t n, Op op, Map map = {}) {
 // through in blocks of kBlockRows (each block combined row by row into a vector-wide buffer);
 // block results merge like a binary counter (two results of 2^k blocks make one of 2^(k+1)),
 // which is pairwise across rows. Each column's arithmetic is the same whichever thread owns it.
-template <typename Acc, typename Op, typename T>
-void column_cascade(const T* p, int64_t rows, int64_t cols, int64_t c0, int64_t c1, Acc* out, Op op) {
+// `map` applies to each loaded element first (nansum: NaN -> 0), as in cascade_reduce.
+template <typename Acc, typename Op, typename T, typename Map = NoMap>
+void column_cascade(const T* p, int64_t rows, int64_t cols, int64_t c0, int64_t c1, Acc* out, Op op, Map map = {}) {
   using IO = vec::VecIO<T>;
   using V = typename IO::vec_t;
   constexpr int64_t kBlockRows = 32, W = V::size();
@@ -109,7 +110,7 @@ void column_cascade(const T* p, int64_t rows, int64_t cols, int64_t c0, int64_t 
     std::fill(block.begin(), block.end(), identity);
     for (int64_t r = r0; r < std::min(rows, r0 + kBlockRows); ++r) {
       const T* row = p + r * cols + c0;
-      combine_into(block.data(), [&](int64_t c, int n) { return n == W ? IO::load(row + c) : IO::load(row + c, n); });
+      combine_into(block.data(), [&](int64_t c, int n) { return map(n == W ? IO::load(row + c) : IO::load(row + c, n)); });
     }
     size_t level = 0;
     for (; level < used.size() && used[level]; ++level) {  // carry: merge equal-sized results

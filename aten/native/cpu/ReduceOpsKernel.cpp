@@ -32,9 +32,9 @@ template <typename Acc, typename T, typename Map = NoMap>
 Acc parallel_cascade_sum(const T* p, int64_t n, Map map = {}) { return parallel_cascade_reduce<Acc>(p, n, AddOp{}, map); }
 
 // Sums (or means, Mean = true; products with Op = MulOp) over the column layout: each group's
-// columns split across threads in ranges of whole vectors.
-template <typename Op, bool Mean, typename T>
-void column_reduce(const Reduction& r) {
+// columns split across threads in ranges of whole vectors; `map` first applies to each element.
+template <typename Op, bool Mean, typename T, typename Map = NoMap>
+void column_reduce(const Reduction& r, Map map = {}) {
   using Acc = opmath_t<T>;
   const Reduction::Columns cl = r.columns();
   const T* in = cl.data->data<T>();
@@ -47,7 +47,7 @@ void column_reduce(const Reduction& r) {
     Acc acc[kColBlock];
     for (int64_t b = begin; b < end; ++b) {
       const int64_t g = b / blocks, c0 = b % blocks * kColBlock, c1 = std::min(cols, c0 + kColBlock);
-      column_cascade<Acc>(in + g * rows * cols, rows, cols, c0, c1, acc, Op{});
+      column_cascade<Acc>(in + g * rows * cols, rows, cols, c0, c1, acc, Op{}, map);
       for (int64_t c = c0; c < c1; ++c)
         out[g * cols + c] = T(Mean ? acc[c - c0] / Acc(rows) : acc[c - c0]);
     }
@@ -55,12 +55,26 @@ void column_reduce(const Reduction& r) {
 }
 
 // Integer sums wrap around in int64 like PyTorch; keep the C++ defined with unsigned math.
+// Wrapping addition is associative, so a long row is split across threads in chunks (any order
+// gives the same bits).
+template <typename T>
+T int_sum(const T* p, int64_t n) {
+  std::make_unsigned_t<T> acc = 0;
+  for (int64_t i = 0; i < n; ++i) acc += std::make_unsigned_t<T>(p[i]);
+  return T(acc);
+}
+
 template <typename T>
 T row_sum(const T* p, int64_t n) {
   if constexpr (std::is_integral_v<T>) {
-    std::make_unsigned_t<T> acc = 0;
-    for (int64_t i = 0; i < n; ++i) acc += std::make_unsigned_t<T>(p[i]);
-    return T(acc);
+    constexpr int64_t kChunk = 1 << 16;
+    if (n <= 2 * kChunk || in_parallel_region()) return int_sum(p, n);
+    const int64_t nchunks = (n + kChunk - 1) / kChunk;
+    std::vector<T> partial(static_cast<size_t>(nchunks));
+    parallel_for(0, nchunks, 1, [&](int64_t begin, int64_t end) {
+      for (int64_t c = begin; c < end; ++c) partial[size_t(c)] = int_sum(p + c * kChunk, std::min(kChunk, n - c * kChunk));
+    });
+    return int_sum(partial.data(), nchunks);
   } else {
     return T(parallel_cascade_sum<opmath_t<T>>(p, n));
   }
@@ -250,6 +264,9 @@ struct Square {
 
 void nansum_kernel(const Reduction& r) {
   dispatch_numeric(r.compute_dtype(), "nansum", [&]<typename T>() {
+    if constexpr (!std::is_integral_v<T>) {
+      if (r.columns().cols > 1) return column_reduce<AddOp, false, T>(r, NanToZero{});  // sum(dim=0)'s layout
+    }
     const T* in = r.input().data<T>();
     T* out = r.output(0).data<T>();
     for_each_row(r, [&](int64_t i) {

@@ -5,14 +5,17 @@
 // one stacked int64 tensor for the kernel ops _index / _index_put_.
 #include "aten/native/Indexing.h"
 
+#include <algorithm>
 #include <limits>
 #include <type_traits>
+#include <vector>
 
 #include "aten/dispatch/DtypeDispatch.h"
 
 #include "aten/iter/TensorIterator.h"
 #include "aten/native/Copy.h"
 #include "aten/native/TensorMeta.h"
+#include "aten/parallel/Parallel.h"
 #include "kernels/argwhere.h"
 #include "kernels/bucketize.h"
 #include "kernels/searchsorted.h"
@@ -548,6 +551,37 @@ Tensor masked_scatter(const Tensor& self, const Tensor& mask, const Tensor& sour
   return tg::index_put(s, cols, vals, false);
 }
 
+namespace {
+// bincount on the CPU: fixed chunks of the input (not one per thread) each fill their own
+// histogram, added in chunk order, so float weights sum in the same order for any thread count;
+// idx holds int64 values in [0, bins) (checked by the caller). Without weights the counts are
+// int64 (W = int64_t, w == nullptr).
+template <typename W>
+void histogram_cpu(const int64_t* idx, const W* w, int64_t n, int64_t bins, W* out) {
+  constexpr int64_t kChunk = 1 << 16;
+  const int64_t chunks = (n + kChunk - 1) / kChunk;
+  auto fill = [&](int64_t begin, int64_t end, W* h) {
+    if (w) {
+      for (int64_t i = begin; i < end; ++i) h[idx[i]] += w[i];
+    } else {
+      for (int64_t i = begin; i < end; ++i) h[idx[i]] += W(1);
+    }
+  };
+  if (chunks <= 1 || bins * chunks > (int64_t(1) << 24)) {  // one histogram when partials would be large
+    fill(0, n, out);
+    return;
+  }
+  std::vector<W> partial(size_t(chunks * bins), W(0));
+  parallel_for(0, chunks, 1, [&](int64_t c0, int64_t c1) {
+    for (int64_t c = c0; c < c1; ++c) fill(c * kChunk, std::min(n, (c + 1) * kChunk), partial.data() + c * bins);
+  });
+  for (int64_t c = 0; c < chunks; ++c) {
+    const W* h = partial.data() + c * bins;
+    for (int64_t b = 0; b < bins; ++b) out[b] += h[b];
+  }
+}
+}  // namespace
+
 Tensor bincount(const Tensor& self, const std::optional<Tensor>& weights, int64_t minlength) {
   TG_CHECK(self.dim() == 1 && is_integral(self.dtype(), false), "[bincount] bincount only supports 1-d "
            "non-negative integral inputs, got a ", self.dim(), "-d ", self.dtype(), " tensor");
@@ -563,6 +597,22 @@ Tensor bincount(const Tensor& self, const std::optional<Tensor>& weights, int64_
     n = std::max(n, hi + 1);
   }
   Tensor idx = tg::to(self, ScalarType::Int64);
+  ScalarType wdt = ScalarType::Int64;  // PyTorch: float32 weights count in float32, other dtypes in float64
+  if (weights) wdt = weights->dtype() == ScalarType::Float32 ? ScalarType::Float32 : ScalarType::Float64;
+  if (self.device().is_cpu() && (!weights || weights->device().is_cpu()) && !(weights && weights->requires_grad())) {
+    Tensor out = tg::zeros({n}, wdt, self.device());
+    Tensor ix = tg::contiguous(idx);
+    if (!weights) {
+      histogram_cpu<int64_t>(ix.data<const int64_t>(), nullptr, ix.numel(), n, out.data<int64_t>());
+    } else {
+      Tensor w = tg::contiguous(tg::to(*weights, wdt));
+      if (wdt == ScalarType::Float32)
+        histogram_cpu<float>(ix.data<const int64_t>(), w.data<const float>(), ix.numel(), n, out.data<float>());
+      else
+        histogram_cpu<double>(ix.data<const int64_t>(), w.data<const double>(), ix.numel(), n, out.data<double>());
+    }
+    return out;
+  }
   if (!weights) {
     Tensor ones = tg::full(IntArrayRef{self.numel()}, Scalar(int64_t(1)), ScalarType::Int64, self.device());
     return tg::index_add(tg::zeros({n}, ScalarType::Int64, self.device()), 0, idx, ones);

@@ -79,29 +79,39 @@ void load_line(const T* p, int64_t stride, int64_t n, bool flip, E* out) {
 constexpr int64_t kRadixMinLength = 32;
 
 // LSD radix sort of entries that are in index order, by key, 8 bits per pass. Each pass is
-// stable, so the result is in (key, index) order. Passes where every key has the same byte
-// (the upper bytes of small integers, the keys of bool) are skipped.
+// stable, so the result is in (key, index) order. The keys are sorted as offsets from the
+// smallest one, so only the bytes the line's range needs get a pass (int64 values within
+// +-100: one pass, not eight); passes where every key has the same byte are skipped too.
 template <typename E>
 void radix_sort(E* a, E* tmp, int64_t n) {
   using K = typename E::key_type;
   constexpr int kPasses = int(sizeof(K));
-  int64_t counts[kPasses][256] = {};
+  K lo = a[0].key, hi = a[0].key;
+  for (int64_t i = 1; i < n; ++i) {
+    lo = std::min(lo, a[i].key);
+    hi = std::max(hi, a[i].key);
+  }
+  int passes = 0;
+  while (passes < kPasses && (K(hi - lo) >> (8 * passes)) != 0) ++passes;
+  if (passes == 0) return;  // one key everywhere: index order is the sorted order
+  int64_t counts[kPasses][256];
+  std::fill(&counts[0][0], &counts[0][0] + passes * 256, int64_t(0));
   for (int64_t i = 0; i < n; ++i) {
-    const K k = a[i].key;
-    for (int p = 0; p < kPasses; ++p) ++counts[p][(k >> (8 * p)) & 0xff];
+    const K k = K(a[i].key - lo);
+    for (int p = 0; p < passes; ++p) ++counts[p][(k >> (8 * p)) & 0xff];
   }
   E* src = a;
   E* dst = tmp;
-  for (int p = 0; p < kPasses; ++p) {
+  for (int p = 0; p < passes; ++p) {
     int64_t* c = counts[p];
-    if (c[(a[0].key >> (8 * p)) & 0xff] == n) continue;  // one byte value everywhere: nothing moves
+    if (c[(K(a[0].key - lo) >> (8 * p)) & 0xff] == n) continue;  // one byte value everywhere: nothing moves
     int64_t offset = 0;
     for (int b = 0; b < 256; ++b) {
       const int64_t count = c[b];
       c[b] = offset;
       offset += count;
     }
-    for (int64_t i = 0; i < n; ++i) dst[c[(src[i].key >> (8 * p)) & 0xff]++] = src[i];
+    for (int64_t i = 0; i < n; ++i) dst[c[(K(src[i].key - lo) >> (8 * p)) & 0xff]++] = src[i];
     std::swap(src, dst);
   }
   if (src != a) std::copy(src, src + n, a);

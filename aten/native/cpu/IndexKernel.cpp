@@ -33,6 +33,7 @@
 #include "kernels/scatter_reduce_.h"
 #include "kernels/searchsorted.h"
 #include "kernels/_unique2.h"
+#include "kernels/sort.h"
 #include "ops/fill_.h"
 
 namespace tg::native::CPU_CAPABILITY {
@@ -818,39 +819,31 @@ void searchsorted_cpu(const Tensor& sorted_sequence, const Tensor& self_in, bool
 std::tuple<Tensor, Tensor, Tensor> unique_cpu(const Tensor& self_in, bool /*sorted*/, bool /*return_inverse*/,
                                               bool /*return_counts*/) {
   // Always sorted (PyTorch leaves the order of sorted=False unspecified); NaNs sort last and are
-  // each their own value, like PyTorch's and NumPy's unique.
-  const Tensor self = contiguous_copy(self_in);
-  const int64_t n = self.numel();
-  std::vector<int64_t> order(static_cast<size_t>(n));
-  std::iota(order.begin(), order.end(), int64_t(0));
-  Tensor inverse = empty_tensor(self.sizes(), ScalarType::Int64, Device(), "unique");
+  // each their own value, like PyTorch's and NumPy's unique. The sort is sort_cpu's stable radix
+  // sort of the flattened values; one pass over it then forms the groups.
+  const Tensor dense = contiguous_copy(self_in);
+  const Tensor flat = make_view(dense, {dense.numel()}, {1}, dense.storage_offset());
+  const int64_t n = flat.numel();
+  auto [sorted, order_t] = sort_cpu(flat, 0, false);
+  Tensor inverse = empty_tensor(self_in.sizes(), ScalarType::Int64, Device(), "unique");
   std::vector<int64_t> counts;
   Tensor values;
-  dispatch_all(self.dtype(), "unique", [&]<typename T>() {
-    const T* p = self.data<T>();
-    auto less = [&](int64_t a, int64_t b) {
-      const auto x = key_of(p[a]), y = key_of(p[b]);
-      if constexpr (!std::is_integral_v<decltype(x)>) {
-        if (y != y) return x == x;  // numbers before NaN
-        if (x != x) return false;
-      }
-      return x < y;
-    };
-    std::stable_sort(order.begin(), order.end(), less);
-    std::vector<int64_t> firsts;
+  dispatch_all(flat.dtype(), "unique", [&]<typename T>() {
+    const T* sv = sorted.data<T>();
+    const int64_t* order = order_t.data<int64_t>();
     int64_t* inv = inverse.data<int64_t>();
+    std::vector<int64_t> firsts;  // positions in sv where a new value starts
     for (int64_t k = 0; k < n; ++k) {
-      const int64_t i = order[size_t(k)];
-      if (k == 0 || !(key_of(p[order[size_t(k - 1)]]) == key_of(p[i]))) {
-        firsts.push_back(i);
+      if (k == 0 || !(key_of(sv[k - 1]) == key_of(sv[k]))) {
+        firsts.push_back(k);
         counts.push_back(0);
       }
       ++counts.back();
-      inv[i] = int64_t(firsts.size()) - 1;
+      inv[order[k]] = int64_t(firsts.size()) - 1;
     }
-    values = empty_tensor({int64_t(firsts.size())}, self.dtype(), Device(), "unique");
+    values = empty_tensor({int64_t(firsts.size())}, flat.dtype(), Device(), "unique");
     T* out = values.data<T>();
-    for (size_t j = 0; j < firsts.size(); ++j) out[j] = p[firsts[j]];
+    for (size_t j = 0; j < firsts.size(); ++j) out[j] = sv[firsts[j]];
   });
   Tensor count_t = empty_tensor({int64_t(counts.size())}, ScalarType::Int64, Device(), "unique");
   if (!counts.empty()) std::memcpy(count_t.data_ptr(), counts.data(), counts.size() * sizeof(int64_t));

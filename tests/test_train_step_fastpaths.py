@@ -115,13 +115,11 @@ def test_batch_norm_module_gradients_use_the_fused_kernel_and_match_numpy():
     bn(x).backward(_t(gn))
     m = xn.mean(axis=(0, 2, 3), keepdims=True)
     xhat = (xn - m) / np.sqrt(xn.var(axis=(0, 2, 3), keepdims=True) + 1e-5)
-    M = xn.size / 3
     dx = (gn - gn.mean(axis=(0, 2, 3), keepdims=True) - xhat * (gn * xhat).mean(axis=(0, 2, 3), keepdims=True)) \
         / np.sqrt(xn.var(axis=(0, 2, 3), keepdims=True) + 1e-5)
     np.testing.assert_allclose(x.grad.numpy(), dx, rtol=1e-9, atol=1e-9)
     np.testing.assert_allclose(bn.weight.grad.numpy(), (gn * xhat).sum(axis=(0, 2, 3)), rtol=1e-9)
     np.testing.assert_allclose(bn.bias.grad.numpy(), gn.sum(axis=(0, 2, 3)), rtol=1e-9)
-    assert M == 256
 
 
 def test_norm_double_backward_still_builds_a_graph():

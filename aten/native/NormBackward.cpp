@@ -7,6 +7,7 @@
 
 #include "aten/native/NormLoss.h"
 #include "ops/contiguous.h"
+#include "ops/reshape.h"
 #include "ops/to.h"
 
 namespace tg::native {

@@ -209,7 +209,9 @@ def ref_im2col_batch(x, kernel_size, dilation, padding, stride):
 
 def ref_col2im_batch(cols, batch, output_size, kernel_size, dilation, padding, stride):
     cols = np.asarray(cols, dtype=np.float64)
-    per_image = cols.reshape(cols.shape[0], batch, -1).transpose(1, 0, 2)
+    (h, w), (kh, kw), (dh, dw), (ph, pw), (sh, sw) = map(_pair, (output_size, kernel_size, dilation, padding, stride))
+    L = _blocks(h, kh, dh, ph, sh) * _blocks(w, kw, dw, pw, sw)
+    per_image = cols.reshape(cols.shape[0], batch, L).transpose(1, 0, 2)
     return ref_col2im(per_image, output_size, kernel_size, dilation, padding, stride)
 
 

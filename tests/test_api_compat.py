@@ -240,8 +240,10 @@ def test_data_get_and_set():
     assert w.requires_grad and w.is_leaf and tuple(w.shape) == (2, 2) and w.tolist() == [[0, 0], [0, 0]]
     (w * 3).sum().backward()
     assert w.grad.tolist() == [[3, 3], [3, 3]]
-    with pytest.raises(RuntimeError, match="dtype"):
-        w.data = tg.zeros(2, dtype=tg.float64)
+    w.data = tg.zeros(2, dtype=tg.float64)  # another dtype (PyTorch's set_data): identity kept
+    assert w.requires_grad and w.is_leaf and w.dtype == tg.float64
+    with pytest.raises(RuntimeError, match="floating point"):
+        w.data = tg.zeros(2, dtype=tg.int64)
     with pytest.raises(TypeError):
         w.data = [1.0]
 

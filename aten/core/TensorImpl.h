@@ -33,6 +33,8 @@ class TensorImpl : public RefCounted {
   // Metadata changes (views in place, resize of out= tensors).
   void set_sizes_and_strides(IntArrayRef sizes, IntArrayRef strides, int64_t offset);
   void set_storage(Storage s) { storage_ = std::move(s); }
+  // x.data = y with y of another dtype (PyTorch's set_data): the storage, sizes and dtype all change.
+  void set_dtype(ScalarType t) { dtype_ = t; }
 
   // A Python number turned into a 0-d tensor: lowest priority in type promotion.
   bool is_wrapped_number = false;

@@ -33,6 +33,7 @@
 #include "ops/addmm.h"
 #include "ops/bmm.h"
 #include "ops/cat.h"
+#include "ops/_im2col_batch.h"
 #include "ops/col2im.h"
 #include "ops/expand.h"
 #include "ops/im2col.h"
@@ -138,6 +139,50 @@ TensorMeta col2im(const Tensor& self, IntArrayRef output_size, IntArrayRef kerne
 }  // namespace tg::meta
 
 namespace tg::native {
+
+// ----------------------------------------------------------------------------- batch-layout columns
+
+Im2colGeometry im2col_batch_geometry(const Tensor& self, IntArrayRef kernel_size, IntArrayRef dilation,
+                                     IntArrayRef padding, IntArrayRef stride) {
+  TG_CHECK(self.dim() == 4, "[_im2col_batch] expected a 4-D (N, C, H, W) input, but got a tensor of shape ",
+           self.sizes());
+  TG_CHECK_NOT_IMPLEMENTED(is_floating(self.dtype()), "[_im2col_batch] not implemented for '", self.dtype(),
+                           "' (floating dtypes only)");
+  TG_CHECK(self.size(1) > 0 && self.size(2) > 0 && self.size(3) > 0, "[_im2col_batch] expected non-zero C, H and W ",
+           "(N may be 0), but got a tensor of shape ", self.sizes());
+  Im2colGeometry g = im2col_geometry("_im2col_batch", self.size(2), self.size(3), kernel_size, dilation, padding,
+                                     stride);
+  TG_CHECK(g.out_h >= 1 && g.out_w >= 1, "[_im2col_batch] given input with spatial size ",
+           pair_str(g.height, g.width), ", kernel_size=", kernel_size, ", dilation=", dilation, ", padding=", padding,
+           ", stride=", stride, ", the sliding blocks don't fit");
+  g.batch = self.size(0);
+  g.channels = self.size(1);
+  return g;
+}
+
+Im2colGeometry col2im_batch_geometry(const Tensor& self, int64_t batch, IntArrayRef output_size,
+                                     IntArrayRef kernel_size, IntArrayRef dilation, IntArrayRef padding,
+                                     IntArrayRef stride) {
+  const char* op = "_col2im_batch";
+  TG_CHECK(self.dim() == 2, "[", op, "] expected a 2-D (C kh kw, N L) input, but got a tensor of shape ",
+           self.sizes());
+  TG_CHECK_NOT_IMPLEMENTED(is_floating(self.dtype()), "[", op, "] not implemented for '", self.dtype(),
+                           "' (floating dtypes only)");
+  TG_CHECK(batch >= 0, "[", op, "] batch must be non-negative, got ", batch);
+  TG_CHECK(output_size.size() == 2 && output_size[0] > 0 && output_size[1] > 0, "[", op,
+           "] output_size must be 2 positive values, got ", output_size);
+  Im2colGeometry g = im2col_geometry(op, output_size[0], output_size[1], kernel_size, dilation, padding, stride);
+  const int64_t rows = self.size(0), cols = self.size(1);
+  TG_CHECK(rows > 0 && rows % g.kernel_area() == 0, "[", op, "] expected the input's ", rows,
+           " rows to be a positive multiple of the kernel area ", g.kernel_area(), " (kernel_size=", kernel_size, ")");
+  TG_CHECK(g.out_h >= 1 && g.out_w >= 1 && cols == batch * g.blocks(), "[", op, "] given batch=", batch,
+           ", output_size=", output_size, ", kernel_size=", kernel_size, ", dilation=", dilation, ", padding=",
+           padding, ", stride=", stride, ", expected ", batch, " * ", std::max<int64_t>(g.out_h, 0) *
+           std::max<int64_t>(g.out_w, 0), " columns (batch * sliding blocks), but got ", cols);
+  g.batch = batch;
+  g.channels = rows / g.kernel_area();
+  return g;
+}
 
 // ----------------------------------------------------------------------------- linear, bilinear
 
@@ -329,22 +374,23 @@ Tensor conv_impl(const char* op, int64_t nd, const Tensor& input, const Tensor& 
   Tensor out;
   if (!transposed) {
     const int64_t og = out_channels / groups, kg = (channels / groups) * area;
-    // (N, C kh kw, L). A 1x1 kernel with stride 1 and no padding reads every pixel once: the
-    // columns are the image itself (a view when it is contiguous).
-    const bool pointwise = area == 1 && st[0] == 1 && st[1] == 1 && pad[0] == 0 && pad[1] == 0;
-    const Tensor cols = pointwise ? tg::reshape(x, {n, channels, H * W}) : tg::im2col(x, {kh, kw}, dil, pad, st);
-    const int64_t L = cols.size(2);
     const Tensor wg = tg::reshape(w, {groups, og, kg});
     const int64_t oh = sliding_blocks(H, kh, dil[0], pad[0], st[0]), ow = sliding_blocks(W, kw, dil[1], pad[1], st[1]);
+    const int64_t L = oh * ow;
     if (L < kSmallImage) {
       // Small images (the digits CNN's 8x8 and 4x4): one GEMM per group over the whole batch,
       // (O/G, C/G kh kw) @ (C/G kh kw, N L). Per-image GEMMs of width L < 256 waste most of the
-      // micro-kernel and repack the weight N times; the two permuting copies here are small.
-      const Tensor batch_cols = tg::reshape(tg::permute(tg::reshape(cols, {n, groups, kg, L}), {1, 2, 0, 3}),
-                                            {groups, kg, n * L});
-      out = tg::bmm(wg, batch_cols);  // (G, O/G, N L)
+      // micro-kernel and repack the weight N times. _im2col_batch writes the columns in that
+      // layout directly (group g's rows are a contiguous block of it), and its derivative reads
+      // the GEMM's gradient in place: no permuting copy either way.
+      const Tensor batch_cols = tg::_im2col_batch(x, {kh, kw}, dil, pad, st);  // (C kh kw, N L)
+      out = tg::bmm(wg, tg::reshape(batch_cols, {groups, kg, n * L}));          // (G, O/G, N L)
       out = tg::reshape(tg::permute(tg::reshape(out, {groups, og, n, L}), {2, 0, 1, 3}), {n, out_channels, oh, ow});
     } else {
+      // (N, C kh kw, L). A 1x1 kernel with stride 1 and no padding reads every pixel once: the
+      // columns are the image itself (a view when it is contiguous).
+      const bool pointwise = area == 1 && st[0] == 1 && st[1] == 1 && pad[0] == 0 && pad[1] == 0;
+      const Tensor cols = pointwise ? tg::reshape(x, {n, channels, H * W}) : tg::im2col(x, {kh, kw}, dil, pad, st);
       // (N G, O/G, C/G kh kw) @ (N G, C/G kh kw, L): the weight is broadcast along the batch
       // (stride 0, no copy, for one group), the columns are viewed per group.
       const Tensor wb = tg::reshape(tg::expand(tg::unsqueeze(wg, 0), {n, groups, og, kg}), {n * groups, og, kg});

@@ -29,6 +29,16 @@ struct Im2colGeometry {
 Im2colGeometry im2col_geometry(const char* op, int64_t height, int64_t width, IntArrayRef kernel_size,
                                IntArrayRef dilation, IntArrayRef padding, IntArrayRef stride);
 
+// _im2col_batch / _col2im_batch: the columns of a batch of N images side by side, a (C kh kw, N L)
+// matrix whose column n L + l is image n's column l, so one GEMM covers the whole batch (the
+// convolutions of small images). These check the arguments (the op named in errors) and return
+// the geometry with batch and channels set.
+Im2colGeometry im2col_batch_geometry(const Tensor& self, IntArrayRef kernel_size, IntArrayRef dilation,
+                                     IntArrayRef padding, IntArrayRef stride);
+Im2colGeometry col2im_batch_geometry(const Tensor& self, int64_t batch, IntArrayRef output_size,
+                                     IntArrayRef kernel_size, IntArrayRef dilation, IntArrayRef padding,
+                                     IntArrayRef stride);
+
 // Number of positions of a window of `kernel` taps spaced `dilation` apart, moved by `stride`
 // over `size + 2 * pad` elements: (size + 2 pad - dilation (kernel - 1) - 1) / stride + 1, or a
 // value < 1 when the window does not fit (floor division, so a negative numerator stays negative).

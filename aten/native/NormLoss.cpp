@@ -17,6 +17,8 @@
 #include "kernels/native_group_norm_backward.h"
 #include "kernels/native_layer_norm_backward.h"
 #include "kernels/native_rms_norm_backward.h"
+#include "ops/_batch_norm_backward_kernel.h"
+#include "ops/_layer_norm_backward_kernel.h"
 #include "ops/contiguous.h"
 #include "ops/cross_entropy_loss_backward.h"
 #include "ops/expand.h"
@@ -380,6 +382,15 @@ Tensor norm_grad(const NormGrad& n, int64_t which) {
   return tg::to((centered - xhat * proj) * rstd, dt);
 }
 
+// Whether a backward composite must build the graph of its result (double backward): grad mode on
+// and a tensor argument that requires grad. Otherwise the fused kernel computes it.
+bool builds_graph(std::initializer_list<const Tensor*> tensors, const std::optional<Tensor>& weight) {
+  if (!GradMode::is_enabled()) return false;
+  for (const Tensor* t : tensors)
+    if (t->defined() && t->requires_grad()) return true;
+  return weight && weight->defined() && weight->requires_grad();
+}
+
 ScalarType param_dtype_of(const std::optional<Tensor>& weight, const Tensor& grad) {
   return weight && weight->defined() ? weight->dtype() : grad.dtype();
 }
@@ -408,6 +419,8 @@ NormGrad last_dims_norm_grad(const char* op, const Tensor& grad_out, const Tenso
 Tensor native_layer_norm_backward(const Tensor& grad_out, const Tensor& input, IntArrayRef normalized_shape,
                                   const Tensor& mean, const Tensor& rstd, const std::optional<Tensor>& weight,
                                   double eps, int64_t which) {
+  if (!builds_graph({&grad_out, &input, &mean, &rstd}, weight))
+    return tg::_layer_norm_backward_kernel(grad_out, input, normalized_shape, mean, rstd, weight, which);
   NormGrad n = last_dims_norm_grad("native_layer_norm_backward", grad_out, input, normalized_shape, rstd, weight);
   n.mean = mean;
   n.eps = eps;
@@ -480,6 +493,8 @@ Tensor native_group_norm_backward(const Tensor& grad_out, const Tensor& input, c
 Tensor native_batch_norm_backward(const Tensor& grad_out, const Tensor& input, const Tensor& save_mean,
                                   const Tensor& save_rstd, const std::optional<Tensor>& weight, bool training,
                                   double eps, int64_t which) {
+  if (!builds_graph({&grad_out, &input, &save_mean, &save_rstd}, weight))
+    return tg::_batch_norm_backward_kernel(grad_out, input, save_mean, save_rstd, weight, training, which);
   TG_CHECK(input.dim() >= 2 && same_shape(grad_out.sizes(), input.sizes()), "[native_batch_norm_backward] expected grad_out "
            "of the input's shape ", shape_str(input.sizes()), ", got ", shape_str(grad_out.sizes()));
   const int64_t C = input.size(1);

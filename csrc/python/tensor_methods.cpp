@@ -1,9 +1,12 @@
 // Hand-written TensorBase methods and properties: metadata accessors that are not operators
 // (sizes, strides, storage, dtype, device), item(), and NumPy interop. Everything computational
 // is generated from native_functions.yaml.
+#include <algorithm>
+
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
+#include "csrc/autograd/node.h"
 #include "csrc/python/binding_utils.h"
 #include "csrc/python/dlpack.h"
 
@@ -87,17 +90,24 @@ static PyObject* m_len(PyObject* self, PyObject*) {
 }
 
 // x.data = y (PyTorch's set_data): x keeps its identity (requires_grad, grad, hooks) and takes
-// y's memory, shape and strides. Unlike PyTorch, y must have x's dtype and device (a TensorImpl's
-// dtype is fixed here).
+// y's memory, shape, strides, dtype and device (Module.to() swaps parameters this way, so an
+// optimizer built before keeps updating them). A leaf's gradient accumulator records the shape and
+// dtype its gradients are reduced to: when those change it is dropped, and the next graph gets a
+// new one (graphs recorded before keep the old). .grad is left as it is, as in PyTorch.
 static PyObject* m_set_data(PyObject* self, PyObject* other) {
   TG_PY_BEGIN
-  TG_CHECK_TYPE(is_tensor(other), "[data] the new data must be a Tensor, not ", Py_TYPE(other)->tp_name);
+  TG_CHECK_TYPE(is_tensor(other), "[data] Variable data has to be a tensor, but got ", Py_TYPE(other)->tp_name);
   const Tensor& t = unpack_tensor(self);
   const Tensor& src = unpack_tensor(other);
-  TG_CHECK(t.dtype() == src.dtype() && t.device() == src.device(), "[data] the new data must have the tensor's "
-           "dtype and device (", t.dtype(), ", ", t.device(), "), got ", src.dtype(), ", ", src.device());
+  TG_CHECK(!t.requires_grad() || is_floating(src.dtype()), "[data] data set to a tensor that requires gradients "
+           "must be floating point, got ", src.dtype());
   if (t.impl() != src.impl()) {
+    const bool same_geometry = t.dtype() == src.dtype() && t.device() == src.device() &&
+                               std::equal(t.sizes().begin(), t.sizes().end(), src.sizes().begin(), src.sizes().end());
+    if (!same_geometry)
+      if (autograd::AutogradMeta* m = autograd::get_meta(t)) m->grad_accumulator.reset();
     t.impl()->set_storage(src.storage());
+    t.impl()->set_dtype(src.dtype());
     t.impl()->set_sizes_and_strides(src.sizes(), src.strides(), src.storage_offset());
   }
   Py_RETURN_NONE;

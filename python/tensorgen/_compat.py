@@ -266,8 +266,8 @@ def _get_data(self):
 
 
 def _set_data(self, value):
-    """x.data = y: x keeps its identity (requires_grad, grad) and takes y's memory and shape; y
-    must have x's dtype and device."""
+    """x.data = y: x keeps its identity (requires_grad, grad) and takes y's memory, shape, dtype
+    and device (PyTorch's set_data; Module.to() converts parameters this way)."""
     self._set_data(value)
 
 

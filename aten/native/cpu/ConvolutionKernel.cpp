@@ -9,6 +9,10 @@
 // a plane is one task (planes are independent, so threads never write the same pixel). The plane
 // is accumulated in the compute type (float for float16/bfloat16) in a fixed order (ki, kj, oy,
 // ox), so the result does not depend on the thread count.
+//
+// _im2col_batch / _col2im_batch (the small-image convolutions) are the same loops with the
+// columns of all images side by side, (C kh kw, N L): im2col writes each row at its place in
+// that layout, col2im reads it through strides.
 #include "aten/vec/isa.h"
 
 #include <algorithm>
@@ -19,6 +23,8 @@
 #include "aten/native/Convolution.h"
 #include "aten/native/Copy.h"
 #include "aten/parallel/Parallel.h"
+#include "kernels/_col2im_batch.h"
+#include "kernels/_im2col_batch.h"
 #include "kernels/col2im.h"
 #include "kernels/im2col.h"
 
@@ -42,8 +48,11 @@ Tensor contiguous_target(Tensor& out, const Tensor& self) {
   return usable ? out : empty_tensor(out.sizes(), out.dtype(), out.device());
 }
 
+// out: row r = (c, ki, kj) of image n starts at out + n * out_sn + r * out_sr (im2col: out_sn =
+// rows * L, out_sr = L; _im2col_batch: out_sn = L, out_sr = N * L).
 template <typename T>
-void im2col_loop(const Im2colGeometry& g, const T* in, int64_t sn, int64_t sc, int64_t sy, int64_t sx, T* out) {
+void im2col_loop(const Im2colGeometry& g, const T* in, int64_t sn, int64_t sc, int64_t sy, int64_t sx, T* out,
+                 int64_t out_sn, int64_t out_sr) {
   const int64_t rows = g.rows(), L = g.blocks(), area = g.kernel_area();
   // The valid block columns depend on kj only: computed once, not per row.
   std::vector<int64_t> lo_of(size_t(g.kw)), hi_of(size_t(g.kw));
@@ -54,7 +63,7 @@ void im2col_loop(const Im2colGeometry& g, const T* in, int64_t sn, int64_t sc, i
     int64_t n = r0 / rows, c = (r0 % rows) / area, ki = (r0 % area) / g.kw, kj = r0 % g.kw;
     for (int64_t r = r0; r < r1; ++r) {
       const T* plane = in + n * sn + c * sc;
-      T* dst = out + r * L;
+      T* dst = out + n * out_sn + (r - n * rows) * out_sr;
       const int64_t x0 = kj * g.dw - g.pw, lo = lo_of[kj], hi = hi_of[kj];
       // Narrow outputs: zero the whole row once rather than call fill three times per block row.
       const bool narrow = g.out_w < 16;
@@ -138,7 +147,7 @@ void im2col_kernel(const Tensor& self, IntArrayRef kernel_size, IntArrayRef dila
   Tensor target = contiguous_target(out, self);
   dispatch_floating(self.dtype(), "im2col", [&]<typename T>() {
     im2col_loop<T>(g, self.data<T>(), batched ? self.stride(0) : 0, self.stride(-3), self.stride(-2), self.stride(-1),
-                   target.data<T>());
+                   target.data<T>(), g.rows() * g.blocks(), g.blocks());
   });
   if (!target.is_same(out)) copy_into(out, target, "im2col");
 }
@@ -157,6 +166,31 @@ void col2im_kernel(const Tensor& self, IntArrayRef output_size, IntArrayRef kern
                    target.data<T>());
   });
   if (!target.is_same(out)) copy_into(out, target, "col2im");
+}
+
+Tensor im2col_batch_kernel(const Tensor& self, IntArrayRef kernel_size, IntArrayRef dilation, IntArrayRef padding,
+                           IntArrayRef stride) {
+  const Im2colGeometry g = im2col_batch_geometry(self, kernel_size, dilation, padding, stride);
+  const int64_t L = g.blocks();
+  Tensor out = empty_tensor({g.rows(), g.batch * L}, self.dtype(), self.device(), "_im2col_batch");
+  if (out.numel() == 0) return out;
+  dispatch_floating(self.dtype(), "_im2col_batch", [&]<typename T>() {
+    im2col_loop<T>(g, self.data<T>(), self.stride(0), self.stride(1), self.stride(2), self.stride(3), out.data<T>(), L,
+                   g.batch * L);
+  });
+  return out;
+}
+
+Tensor col2im_batch_kernel(const Tensor& self, int64_t batch, IntArrayRef output_size, IntArrayRef kernel_size,
+                           IntArrayRef dilation, IntArrayRef padding, IntArrayRef stride) {
+  const Im2colGeometry g = col2im_batch_geometry(self, batch, output_size, kernel_size, dilation, padding, stride);
+  Tensor out = empty_tensor({g.batch, g.channels, g.height, g.width}, self.dtype(), self.device(), "_col2im_batch");
+  if (out.numel() == 0) return out;
+  // Image n's column l is the input's column n L + l: read in place through the strides.
+  dispatch_floating(self.dtype(), "_col2im_batch", [&]<typename T>() {
+    col2im_loop<T>(g, self.data<T>(), g.blocks() * self.stride(1), self.stride(0), self.stride(1), out.data<T>());
+  });
+  return out;
 }
 
 }  // namespace tg::native::CPU_CAPABILITY

@@ -9,6 +9,8 @@
 #include "aten/native/Convolution.h"
 #include "aten/native/Copy.h"
 #include "aten/native/cuda/CUDACommon.cuh"
+#include "kernels/_col2im_batch.h"
+#include "kernels/_im2col_batch.h"
 #include "kernels/col2im.h"
 #include "kernels/im2col.h"
 
@@ -32,10 +34,11 @@ Geo to_geo(const Im2colGeometry& g) {
   return Geo{g.channels, g.height, g.width, g.kh, g.kw, g.dh, g.dw, g.ph, g.pw, g.sh, g.sw, g.out_h, g.out_w};
 }
 
-// out: contiguous (N, C kh kw, L); in: strides (sn, sc, sy, sx).
+// in: strides (sn, sc, sy, sx); out: element l of row r of image n at n * out_sn + r * out_sr + l
+// (im2col: contiguous (N, C kh kw, L); _im2col_batch: (C kh kw, N L)).
 template <typename T>
 __global__ void im2col_cuda_kernel(const T* __restrict__ in, T* __restrict__ out, int64_t total, Geo g, int64_t sn,
-                                   int64_t sc, int64_t sy, int64_t sx) {
+                                   int64_t sc, int64_t sy, int64_t sx, int64_t out_sn, int64_t out_sr) {
   const int64_t L = g.out_h * g.out_w, rows = g.channels * g.kh * g.kw;
   for (int64_t idx = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; idx < total;
        idx += int64_t(gridDim.x) * blockDim.x) {
@@ -44,7 +47,7 @@ __global__ void im2col_cuda_kernel(const T* __restrict__ in, T* __restrict__ out
     const int64_t oy = l / g.out_w, ox = l % g.out_w;
     const int64_t y = oy * g.sh - g.ph + ki * g.dh, x = ox * g.sw - g.pw + kj * g.dw;
     const bool inside = y >= 0 && y < g.height && x >= 0 && x < g.width;
-    out[idx] = inside ? in[n * sn + c * sc + y * sy + x * sx] : T(0.0f);
+    out[n * out_sn + r * out_sr + l] = inside ? in[n * sn + c * sc + y * sy + x * sx] : T(0.0f);
   }
 }
 
@@ -93,7 +96,8 @@ void im2col_kernel(const Tensor& self, IntArrayRef kernel_size, IntArrayRef dila
     im2col_cuda_kernel<T><<<grid_for(total), kBlockSize>>>(static_cast<const T*>(self.data_ptr()),
                                                            static_cast<T*>(target.data_ptr()), total, to_geo(g),
                                                            batched ? self.stride(0) : 0, self.stride(-3),
-                                                           self.stride(-2), self.stride(-1));
+                                                           self.stride(-2), self.stride(-1), g.rows() * g.blocks(),
+                                                           g.blocks());
     TG_CUDA_KERNEL_CHECK("im2col");
   });
   if (!target.is_same(out)) copy_into(out, target, "im2col");
@@ -116,6 +120,40 @@ void col2im_kernel(const Tensor& self, IntArrayRef output_size, IntArrayRef kern
     TG_CUDA_KERNEL_CHECK("col2im");
   });
   if (!target.is_same(out)) copy_into(out, target, "col2im");
+}
+
+Tensor im2col_batch_kernel(const Tensor& self, IntArrayRef kernel_size, IntArrayRef dilation, IntArrayRef padding,
+                           IntArrayRef stride) {
+  const Im2colGeometry g = im2col_batch_geometry(self, kernel_size, dilation, padding, stride);
+  const int64_t L = g.blocks();
+  Tensor out = empty_tensor({g.rows(), g.batch * L}, self.dtype(), self.device(), "_im2col_batch");
+  const int64_t total = out.numel();
+  if (total == 0) return out;
+  dispatch_device<DtypeSet::Floating>(self.dtype(), "_im2col_batch", [&]<typename T>() {
+    im2col_cuda_kernel<T><<<grid_for(total), kBlockSize>>>(static_cast<const T*>(self.data_ptr()),
+                                                           static_cast<T*>(out.data_ptr()), total, to_geo(g),
+                                                           self.stride(0), self.stride(1), self.stride(2),
+                                                           self.stride(3), L, g.batch * L);
+    TG_CUDA_KERNEL_CHECK("_im2col_batch");
+  });
+  return out;
+}
+
+Tensor col2im_batch_kernel(const Tensor& self, int64_t batch, IntArrayRef output_size, IntArrayRef kernel_size,
+                           IntArrayRef dilation, IntArrayRef padding, IntArrayRef stride) {
+  const Im2colGeometry g = col2im_batch_geometry(self, batch, output_size, kernel_size, dilation, padding, stride);
+  Tensor out = empty_tensor({g.batch, g.channels, g.height, g.width}, self.dtype(), self.device(), "_col2im_batch");
+  const int64_t total = out.numel();
+  if (total == 0) return out;
+  // Image n's column l is the input's column n L + l: read in place through the strides.
+  dispatch_device<DtypeSet::Floating>(self.dtype(), "_col2im_batch", [&]<typename T>() {
+    col2im_cuda_kernel<T><<<grid_for(total), kBlockSize>>>(static_cast<const T*>(self.data_ptr()),
+                                                           static_cast<T*>(out.data_ptr()), total, to_geo(g),
+                                                           g.blocks() * self.stride(1), self.stride(0),
+                                                           self.stride(1));
+    TG_CUDA_KERNEL_CHECK("_col2im_batch");
+  });
+  return out;
 }
 
 }  // namespace tg::native::cuda

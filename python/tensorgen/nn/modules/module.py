@@ -330,33 +330,25 @@ class Module:
     def _apply(self, fn: Callable[[Tensor], Tensor]) -> "Module":
         """Replaces every parameter, gradient and buffer t by fn(t) (children first).
 
-        A parameter that fn leaves unchanged stays the same object; a converted one becomes a new
-        Parameter (tensorgen has no `.data` swap), so build optimizers after to()/cuda(), as
-        PyTorch's docs advise. A parameter shared between modules is converted once and stays shared.
+        Parameters keep their identity, as in PyTorch: a converted parameter takes the new tensor
+        through `param.data = ...` (its gradient likewise), so an optimizer built before
+        to()/cuda()/double() keeps updating the module's parameters. Buffers become the new
+        tensors. A parameter shared between modules is converted once.
         """
-        converted: dict[int, Parameter] = {}
+        done: set[int] = set()
         for module in self.modules():
-            for key, param in module._parameters.items():
-                if param is None:
+            for param in module._parameters.values():
+                if param is None or id(param) in done:
                     continue
-                if id(param) in converted:
-                    module._parameters[key] = converted[id(param)]
-                    continue
+                done.add(id(param))
                 with no_grad():
                     applied = fn(param)
-                if applied is param:
-                    new = param
-                else:
-                    new = Parameter(applied, param.requires_grad)
-                if param.grad is not None:
-                    with no_grad():
+                    if applied is not param:
+                        param.data = applied
+                    if param.grad is not None:
                         grad = fn(param.grad)
-                    if new is param and grad is not param.grad:
-                        param.grad = grad
-                    elif new is not param:
-                        new.grad = grad
-                converted[id(param)] = new
-                module._parameters[key] = new
+                        if grad is not param.grad:
+                            param.grad.data = grad
             for key, buf in module._buffers.items():
                 if buf is not None:
                     module._buffers[key] = fn(buf)

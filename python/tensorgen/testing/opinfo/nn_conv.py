@@ -123,6 +123,10 @@ def _conv_cases(nd, transposed):
     """(input shape, weight shape, bias?, kwargs) per mode; small, for gradgradcheck."""
     if nd == 2 and not transposed:
         basic = [((2, 3, 5, 6), (4, 3, 3, 3), True, {}),
+                 # the digits CNN's small images (the _im2col_batch path): 8x8 and 4x4 with padding,
+                 # grouped and strided
+                 ((3, 2, 8, 8), (4, 2, 3, 3), True, dict(padding=1)),
+                 ((2, 4, 4, 4), (6, 2, 3, 3), True, dict(padding=1, stride=2, groups=2)),
                  ((2, 4, 7, 6), (6, 2, 3, 2), True, dict(stride=(2, 1), padding=(1, 2), dilation=(1, 2), groups=2)),
                  ((3, 6, 5), (2, 3, 2, 3), False, dict(padding=1, groups=1)),              # unbatched
                  ((1, 3, 4, 4), (3, 1, 1, 1), False, dict(groups=3)),                       # depthwise 1x1
@@ -195,6 +199,44 @@ def _im2col_samples(op, dtype, mode, make):
         yield SampleInput(make((2, 5, 31, 29)), (3, 3), (1, 1), (1, 1), (1, 1))
     elif mode == "zero_size":
         yield SampleInput(make((0, 3, 5, 5)), (2, 2), (1, 1), (0, 0), (1, 1))
+
+
+def ref_im2col_batch(x, kernel_size, dilation, padding, stride):
+    """The columns of every image side by side: (C kh kw, N L)."""
+    cols = ref_im2col(x, kernel_size, dilation, padding, stride)
+    return cols.transpose(1, 0, 2).reshape(cols.shape[1], -1)
+
+
+def ref_col2im_batch(cols, batch, output_size, kernel_size, dilation, padding, stride):
+    cols = np.asarray(cols, dtype=np.float64)
+    (h, w), (kh, kw), (dh, dw), (ph, pw), (sh, sw) = map(_pair, (output_size, kernel_size, dilation, padding, stride))
+    L = _blocks(h, kh, dh, ph, sh) * _blocks(w, kw, dw, pw, sw)
+    per_image = cols.reshape(cols.shape[0], batch, L).transpose(1, 0, 2)
+    return ref_col2im(per_image, output_size, kernel_size, dilation, padding, stride)
+
+
+def _im2col_batch_samples(op, dtype, mode, make):
+    for s in _im2col_samples(op, dtype, mode, make):
+        if s.args[0].dim() == 4:
+            yield s
+    if mode == "basic":
+        yield SampleInput(make((3, 2, 8, 8)), (3, 3), (1, 1), (1, 1), (1, 1))  # the digits CNN's first conv
+        yield SampleInput(make((2, 3, 4, 4)), (3, 3), (1, 1), (1, 1), (2, 2))
+        # a non-contiguous input (channels last)
+        yield SampleInput(make((2, 4, 4, 3)).permute(0, 3, 1, 2), (2, 2), (1, 1), (0, 1), (1, 1))
+
+
+def _col2im_batch_samples(op, dtype, mode, make):
+    for s in _col2im_samples(op, dtype, mode, make):
+        cols = s.args[0]
+        if cols.dim() != 3:
+            continue
+        n, rows, L = cols.shape
+        yield SampleInput(make((rows, n * L)), n, *s.args[1:])
+    if mode == "basic":
+        yield SampleInput(make((18, 3 * 64)), 3, (8, 8), (3, 3), (1, 1), (1, 1), (1, 1))
+        # a transposed (strided) input: 2 channels x 2x2 kernel rows, 3 images x 4 blocks columns
+        yield SampleInput(make((12, 8)).t(), 3, (4, 4), (2, 2), (1, 1), (0, 0), (2, 2))
 
 
 def _blocks(size, k, d, p, s):
@@ -354,6 +396,25 @@ def entries():
         ("zero output size", lambda: tg.col2im(_f((1, 4, 1)), (0, 2), 2, 1, 0, 1), RuntimeError, r"\[col2im\]"),
         ("zero stride", lambda: tg.col2im(_f((1, 4, 4)), (3, 3), 2, 1, 0, 0), RuntimeError, r"\[col2im\] stride"),
     )
+    i2cb, c2ib = tg._C._im2col_batch, tg._C._col2im_batch
+    im2col_batch_errors = _errors(
+        ("3-D input", lambda: i2cb(_f((2, 5, 5)), 2, 1, 0, 1), RuntimeError, r"\[_im2col_batch\] expected a 4-D"),
+        ("kernel larger than the padded input", lambda: i2cb(_f((1, 2, 3, 3)), 4, 1, 0, 1), RuntimeError,
+         r"\[_im2col_batch\].*don't fit"),
+        ("zero stride", lambda: i2cb(_f((1, 2, 3, 3)), 2, 1, 0, 0), RuntimeError, r"stride"),
+        ("integer input", lambda: i2cb(_f((1, 2, 3, 3), tg.int64), 2, 1, 0, 1), NotImplementedError,
+         r"\[_im2col_batch\]"),
+    )
+    col2im_batch_errors = _errors(
+        ("3-D input", lambda: c2ib(_f((1, 4, 4)), 1, (3, 3), 2, 1, 0, 1), RuntimeError,
+         r"\[_col2im_batch\] expected a 2-D"),
+        ("columns not batch * blocks", lambda: c2ib(_f((4, 7)), 2, (3, 3), 2, 1, 0, 1), RuntimeError,
+         r"\[_col2im_batch\].*expected 2 \* 4 columns"),
+        ("rows not divisible by the kernel area", lambda: c2ib(_f((5, 8)), 2, (3, 3), 2, 1, 0, 1), RuntimeError,
+         r"\[_col2im_batch\].*kernel area"),
+        ("negative batch", lambda: c2ib(_f((4, 0)), -1, (3, 3), 2, 1, 0, 1), RuntimeError, r"batch"),
+        ("zero output size", lambda: c2ib(_f((4, 4)), 1, (0, 3), 2, 1, 0, 1), RuntimeError, r"output_size"),
+    )
     linear_errors = _errors(
         ("in_features mismatch", lambda: tg.linear(_f((3, 4)), _f((5, 3))), RuntimeError,
          r"\[linear\].*cannot be multiplied \(3x4 and 3x5\)"),
@@ -388,6 +449,10 @@ def entries():
                out_dtype_exact=True, result_dtype=_first_dtype, compute_dtype=_first_dtype, error_inputs=im2col_errors),
         OpInfo("col2im", ref=ref_col2im, sample_inputs=_col2im_samples, ref_inputs="compute",
                out_dtype_exact=True, result_dtype=_first_dtype, compute_dtype=_first_dtype, tol=tol, error_inputs=col2im_errors),
+        OpInfo("_im2col_batch", ref=ref_im2col_batch, sample_inputs=_im2col_batch_samples, ref_inputs="compute",
+               result_dtype=_first_dtype, compute_dtype=_first_dtype, error_inputs=im2col_batch_errors),
+        OpInfo("_col2im_batch", ref=ref_col2im_batch, sample_inputs=_col2im_batch_samples, ref_inputs="compute",
+               result_dtype=_first_dtype, compute_dtype=_first_dtype, tol=tol, error_inputs=col2im_batch_errors),
         OpInfo("conv2d", ref=_conv_ref_for(False), sample_inputs=_conv_samples_for(2, False),
                error_inputs=errors_of("conv2d", tg.conv2d), **conv),
         OpInfo("conv1d", ref=_conv_ref_for(False), sample_inputs=_conv_samples_for(1, False),

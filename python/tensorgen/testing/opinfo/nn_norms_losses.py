@@ -417,6 +417,46 @@ class _BatchLayout:
         return (make((3,)), make((3,)), None, True, 1e-5, 0)
 
 
+class _KernelLayout:
+    """A backward op's layout without its eps argument (the fused kernels take saved statistics)."""
+    def __init__(self, layout):
+        self.layout = layout
+
+    def whiches(self, s):
+        return self.layout.whiches(s)
+
+    def args(self, s, g, res, which):
+        a = self.layout.args(s, g, res, which)
+        return a[:-2] + a[-1:]
+
+    def dummy(self, make):
+        d = self.layout.dummy(make)
+        return d[:-2] + d[-1:]
+
+
+def _without_eps(ref):
+    """A backward reference called without eps: the references recompute the statistics in
+    float64 and need the eps the forward used, which _kernel_samples fixes to _KERNEL_EPS."""
+    def call(*args):
+        return ref(*args[:-1], _KERNEL_EPS, args[-1])
+    return call
+
+
+# The kernels' samples run their forward with one eps, so the reference (which recomputes the
+# statistics in float64) knows it.
+_KERNEL_EPS = 1e-5
+
+
+def _kernel_samples(fwd_samples):
+    def gen(op, dtype, mode, make):
+        for s in fwd_samples(op, dtype, mode, make):
+            a = list(s.args)
+            if a and is_floating(a[0].dtype):
+                a[-1] = _KERNEL_EPS
+            yield SampleInput(*a)
+    return gen
+
+
 def _norm_errors(name, fn, items):
     return _errors(*items, ("integer input", fn, NotImplementedError))
 
@@ -520,6 +560,36 @@ def entries():
                       sample_inputs=_norm_backward_samples(fwd_call(bn), _batch_samples, _BatchLayout()), **wdt,
                       error_inputs=_errors(("grad of the wrong shape", lambda: tg.native_batch_norm_backward(
                           _f((2, 4)), _f((2, 3)), _f((3,)), _f((3,)), None, True, 1e-5, 0), RuntimeError, "grad_out"))))
+    # The fused kernels the two composites call when no graph is built: the same samples without eps.
+    lnk, bnk = tg._C._layer_norm_backward_kernel, tg._C._batch_norm_backward_kernel
+    out.append(OpInfo("_layer_norm_backward_kernel", ref=_without_eps(_layer_norm_backward_ref(True)),
+                      sample_inputs=_norm_backward_samples(fwd_call(ln), _kernel_samples(_layer_samples), _KernelLayout(_LayerLayout())),
+                      **wdt, error_inputs=_errors(
+                          ("grad of the wrong shape", lambda: lnk(_f((2, 4)), _f((2, 3)), [3], _f((2, 1)), _f((2, 1)), None, 0),
+                           RuntimeError, "grad_out"),
+                          ("normalized_shape not the input's", lambda: lnk(_f((2, 3)), _f((2, 3)), [4], _f((2, 1)), _f((2, 1)), None, 0),
+                           RuntimeError, "normalized_shape"),
+                          ("rstd of the wrong size", lambda: lnk(_f((2, 3)), _f((2, 3)), [3], _f((2, 1)), _f((3, 1)), None, 0),
+                           RuntimeError, "rstd"),
+                          ("weight of the wrong size", lambda: lnk(_f((2, 3)), _f((2, 3)), [3], _f((2, 1)), _f((2, 1)), _f((4,)), 0),
+                           RuntimeError, "weight"),
+                          ("which out of range", lambda: lnk(_f((2, 3)), _f((2, 3)), [3], _f((2, 1)), _f((2, 1)), None, 3),
+                           RuntimeError, "which"),
+                          ("integer input", lambda: lnk(_f((2, 3)), _f((2, 3), tg.int64), [3], _f((2, 1)), _f((2, 1)), None, 0),
+                           NotImplementedError, "int64"))))
+    out.append(OpInfo("_batch_norm_backward_kernel", ref=_without_eps(_batch_norm_backward_ref),
+                      sample_inputs=_norm_backward_samples(fwd_call(bn), _kernel_samples(_batch_samples), _KernelLayout(_BatchLayout())),
+                      **wdt, error_inputs=_errors(
+                          ("grad of the wrong shape", lambda: bnk(_f((2, 4)), _f((2, 3)), _f((3,)), _f((3,)), None, True, 0),
+                           RuntimeError, "grad_out"),
+                          ("save_mean of the wrong size", lambda: bnk(_f((2, 3)), _f((2, 3)), _f((2,)), _f((3,)), None, True, 0),
+                           RuntimeError, "save_mean"),
+                          ("weight of the wrong size", lambda: bnk(_f((2, 3)), _f((2, 3)), _f((3,)), _f((3,)), _f((5,)), True, 1),
+                           RuntimeError, "weight"),
+                          ("1-d input", lambda: bnk(_f((3,)), _f((3,)), _f((3,)), _f((3,)), None, True, 0),
+                           RuntimeError, "2 dimensions"),
+                          ("which out of range", lambda: bnk(_f((2, 3)), _f((2, 3)), _f((3,)), _f((3,)), None, True, -1),
+                           RuntimeError, "which"))))
     return out + _pointwise_loss_entries()
 
 

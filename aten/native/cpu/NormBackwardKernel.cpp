@@ -1,0 +1,203 @@
+// The fused backward of batch_norm and layer_norm on the CPU (formulas and checks:
+// aten/native/NormBackward.h). They replace the op composites' ~10 full passes (means, products,
+// broadcasts) with one or two sweeps:
+//   batch norm: per channel (one task each, its N planes in order) sum(dy) and sum(dy * xc); the
+//     input gradient is then one fused multiply-add per element, dy * a + x * b + c per channel.
+//   layer norm, input: per row (one task) sum(g) and sum(g * xc), g = dy * w, then the row's write
+//     while it is still in the cache. weight/bias: column sums over the rows, the columns cut
+//     into fixed chunks of 64 (one task each, rows in order).
+// Each sum is accumulated by one thread in an order fixed by the shape, so results do not depend
+// on the thread count. float16/bfloat16 are computed in float.
+#include "aten/vec/isa.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "aten/dispatch/DtypeDispatch.h"
+#include "aten/native/NormBackward.h"
+#include "aten/parallel/Parallel.h"
+#include "aten/vec/vec.h"
+#include "kernels/_batch_norm_backward_kernel.h"
+#include "kernels/_layer_norm_backward_kernel.h"
+#include "ops/to.h"
+
+namespace tg::native::CPU_CAPABILITY {
+
+namespace {
+
+template <typename T> using Acc = opmath_t<T>;
+template <typename T> using AccVec = typename vec::VecIO<T>::vec_t;
+
+// Adds sum dy and sum dy * (x - mean) over n elements to vector accumulators (lanes summed by the
+// caller once per channel/row). w: per-element weight folded into dy (layer norm), or null.
+template <typename T>
+void add_sums(const T* dy, const T* x, const Acc<T>* w, int64_t n, Acc<T> mean, AccVec<T>& s_dy, AccVec<T>& s_dyx,
+              Acc<T>& t_dy, Acc<T>& t_dyx) {
+  using IO = vec::VecIO<T>;
+  using V = AccVec<T>;
+  using A = Acc<T>;
+  constexpr int64_t W = V::size();
+  const int64_t full = n / W * W;
+  const V vm(mean);
+  for (int64_t k = 0; k < full; k += W) {
+    V g = IO::load(dy + k);
+    if (w) g = g * V::loadu(w + k);
+    s_dy = s_dy + g;
+    s_dyx = vec::fmadd(g, IO::load(x + k) - vm, s_dyx);
+  }
+  for (int64_t k = full; k < n; ++k) {
+    const A g = w ? A(dy[k]) * w[k] : A(dy[k]);
+    t_dy += g;
+    t_dyx += g * (A(x[k]) - mean);
+  }
+}
+
+// out[k] = dy[k] * (w ? w[k] : 1) * a + x[k] * b + c
+template <typename T>
+void affine_write(const T* dy, const T* x, const Acc<T>* w, int64_t n, Acc<T> a, Acc<T> b, Acc<T> c, T* out) {
+  using IO = vec::VecIO<T>;
+  using V = AccVec<T>;
+  using A = Acc<T>;
+  constexpr int64_t W = V::size();
+  const int64_t full = n / W * W;
+  const V va(a), vb(b), vc(c);
+  for (int64_t k = 0; k < full; k += W) {
+    V g = IO::load(dy + k);
+    if (w) g = g * V::loadu(w + k);
+    IO::store(out + k, vec::fmadd(g, va, vec::fmadd(IO::load(x + k), vb, vc)));
+  }
+  for (int64_t k = full; k < n; ++k) {
+    const A g = w ? A(dy[k]) * w[k] : A(dy[k]);
+    out[k] = T(g * a + (A(x[k]) * b + c));
+  }
+}
+
+// The parameter gradient computed in the accumulation dtype, returned in the parameter's.
+Tensor as_param_dtype(const Tensor& acc, ScalarType dtype) { return acc.dtype() == dtype ? acc : tg::to(acc, dtype); }
+
+}  // namespace
+
+Tensor batch_norm_backward_kernel_cpu(const Tensor& grad_out, const Tensor& input, const Tensor& save_mean,
+                                      const Tensor& save_rstd, const std::optional<Tensor>& weight, bool training,
+                                      int64_t which) {
+  const char* op = "native_batch_norm_backward";
+  const NormBackwardPlan p = batch_norm_backward_plan(grad_out, input, save_mean, save_rstd, weight, which);
+  const int64_t N = p.N, C = p.C, HW = p.HW;
+  Tensor sums = empty_tensor({which == 0 ? 2 * C : C}, p.acc, input.device(), op);  // which 0: [sum dy | sum dy xc]
+  Tensor grad_input = which == 0 ? empty_tensor(input.sizes(), input.dtype(), input.device(), op) : Tensor();
+  dispatch_floating(input.dtype(), op, [&]<typename T>() {
+    using A = Acc<T>;
+    using V = AccVec<T>;
+    const T *DY = p.dy.data<T>(), *X = p.x.data<T>();
+    const A *M = p.mean.data<A>(), *R = p.rstd.data<A>(), *Wt = p.weight.defined() ? p.weight.data<A>() : nullptr;
+    A* S = sums.data<A>();
+    const bool need_sums = which != 0 || training;
+    if (need_sums) {
+      parallel_for(0, C, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(N * HW, 1)), [&](int64_t c0, int64_t c1) {
+        for (int64_t c = c0; c < c1; ++c) {
+          V s_dy(A(0)), s_dyx(A(0));
+          A t_dy = 0, t_dyx = 0;
+          for (int64_t n = 0; n < N; ++n) {
+            const int64_t off = (n * C + c) * HW;
+            add_sums<T>(DY + off, X + off, nullptr, HW, M[c], s_dy, s_dyx, t_dy, t_dyx);
+          }
+          const A sum_dy = vec::reduce_add(s_dy) + t_dy, sum_dyx = vec::reduce_add(s_dyx) + t_dyx;
+          if (which == 2) S[c] = sum_dy;
+          else if (which == 1) S[c] = sum_dyx * R[c];
+          else {
+            S[c] = sum_dy;
+            S[C + c] = sum_dyx;
+          }
+        }
+      });
+    }
+    if (which != 0 || grad_input.numel() == 0) return;
+    // dx = k (dy - sum_dy / M - xc rstd^2 sum_dyx / M), k = w rstd: per channel dy * a + x * b + c.
+    const A count = A(N * HW);
+    T* DX = grad_input.data<T>();
+    parallel_for(0, N * C, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(HW, 1)), [&](int64_t p0, int64_t p1) {
+      for (int64_t plane = p0; plane < p1; ++plane) {
+        const int64_t c = plane % C;
+        const A k = R[c] * (Wt ? Wt[c] : A(1));
+        A b = 0, shift = 0;
+        if (training) {
+          const A proj = S[C + c] * R[c] * R[c] / count;  // the coefficient of xc
+          b = -k * proj;
+          shift = k * (proj * M[c] - S[c] / count);
+        }
+        affine_write<T>(DY + plane * HW, X + plane * HW, nullptr, HW, k, b, shift, DX + plane * HW);
+      }
+    });
+  });
+  if (which == 0) return grad_input;
+  return as_param_dtype(sums, p.param_dtype);
+}
+
+Tensor layer_norm_backward_kernel_cpu(const Tensor& grad_out, const Tensor& input, IntArrayRef normalized_shape,
+                                      const Tensor& mean, const Tensor& rstd, const std::optional<Tensor>& weight,
+                                      int64_t which) {
+  const char* op = "native_layer_norm_backward";
+  const NormBackwardPlan p = layer_norm_backward_plan(grad_out, input, normalized_shape, mean, rstd, weight, which);
+  const int64_t rows = p.rows, n = p.n;
+  if (which == 0) {
+    Tensor grad_input = empty_tensor(input.sizes(), input.dtype(), input.device(), op);
+    if (grad_input.numel() == 0) return grad_input;
+    dispatch_floating(input.dtype(), op, [&]<typename T>() {
+      using A = Acc<T>;
+      using V = AccVec<T>;
+      const T *DY = p.dy.data<T>(), *X = p.x.data<T>();
+      const A *M = p.mean.data<A>(), *R = p.rstd.data<A>(), *Wt = p.weight.defined() ? p.weight.data<A>() : nullptr;
+      T* DX = grad_input.data<T>();
+      parallel_for(0, rows, std::max<int64_t>(1, kGrainSize / n), [&](int64_t r0, int64_t r1) {
+        for (int64_t r = r0; r < r1; ++r) {
+          const T *dy = DY + r * n, *x = X + r * n;
+          V s_g(A(0)), s_gx(A(0));
+          A t_g = 0, t_gx = 0;
+          add_sums<T>(dy, x, Wt, n, M[r], s_g, s_gx, t_g, t_gx);
+          const A sum_g = vec::reduce_add(s_g) + t_g, sum_gx = vec::reduce_add(s_gx) + t_gx;
+          // dx = rstd (g - sum_g / n - xc rstd^2 sum_gx / n): g * a + x * b + c.
+          const A rs = R[r], proj = sum_gx * rs * rs / A(n);
+          affine_write<T>(dy, x, Wt, n, rs, -rs * proj, rs * (proj * M[r] - sum_g / A(n)), DX + r * n);
+        }
+      });
+    });
+    return grad_input;
+  }
+  // weight (sum over rows of dy * xhat) or bias (sum over rows of dy), per normalized element.
+  Tensor sums = empty_tensor(normalized_shape, p.acc, input.device(), op);
+  dispatch_floating(input.dtype(), op, [&]<typename T>() {
+    using A = Acc<T>;
+    using IO = vec::VecIO<T>;
+    using V = AccVec<T>;
+    constexpr int64_t W = V::size(), kChunk = 64;
+    static_assert(kChunk % W == 0, "column chunks are whole vectors");
+    const T *DY = p.dy.data<T>(), *X = p.x.data<T>();
+    const A *M = p.mean.data<A>(), *R = p.rstd.data<A>();
+    A* S = sums.data<A>();
+    const int64_t chunks = (n + kChunk - 1) / kChunk;
+    parallel_for(0, chunks, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(rows * kChunk, 1)),
+                 [&](int64_t k0, int64_t k1) {
+      A acc[kChunk];
+      for (int64_t chunk = k0; chunk < k1; ++chunk) {
+        const int64_t j0 = chunk * kChunk, len = std::min(kChunk, n - j0), full = len / W * W;
+        std::fill(acc, acc + kChunk, A(0));
+        for (int64_t r = 0; r < rows; ++r) {
+          const T *dy = DY + r * n + j0, *x = X + r * n + j0;
+          const A m = M[r], rs = R[r];
+          const V vm(m), vr(rs);
+          for (int64_t j = 0; j < full; j += W) {
+            const V g = IO::load(dy + j);
+            const V a = V::loadu(acc + j);
+            (which == 2 ? a + g : vec::fmadd(g, (IO::load(x + j) - vm) * vr, a)).store(acc + j);
+          }
+          for (int64_t j = full; j < len; ++j)
+            acc[j] += which == 2 ? A(dy[j]) : A(dy[j]) * ((A(x[j]) - m) * rs);
+        }
+        std::copy(acc, acc + len, S + j0);
+      }
+    });
+  });
+  return as_param_dtype(sums, p.param_dtype);
+}
+
+}  // namespace tg::native::CPU_CAPABILITY

@@ -1,0 +1,183 @@
+"""The training-step fast paths of issue 11 against the general paths they replace, and
+Module.to() keeping parameter identity (so an optimizer built before it keeps working).
+
+- native_batch_norm_backward / native_layer_norm_backward: the fused kernels (grad mode off, as in
+  every backward pass) against the differentiable op composites (taken when a graph is built),
+  and bit-identical for 1 and 2 threads.
+- x.data = y with another dtype / shape: identity, requires_grad and the gradient's new dtype.
+- Module.to()/double(): parameters stay the same objects; Adam built before still updates them.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tensorgen as tg
+import tensorgen.nn as nn
+import tensorgen.nn.functional as F
+
+
+def _t(a, requires_grad=False):
+    return tg.from_numpy(np.ascontiguousarray(a)).requires_grad_(requires_grad)
+
+
+@pytest.fixture
+def threads():
+    old = tg.get_num_threads()
+    yield
+    tg.set_num_threads(old)
+
+
+# ----------------------------------------------------------------------------- fused norm backward
+
+# (N, C, H, W) of the digits CNN's batch norms, an odd plane, a 2-D input and a plane of one pixel
+_BN_SHAPES = [(64, 32, 8, 8), (64, 64, 4, 4), (3, 5, 7, 3), (6, 4), (5, 3, 1, 1)]
+
+
+def _bn_case(shape, dtype, training, seed=0):
+    rng = np.random.default_rng(seed)
+    x = _t(rng.standard_normal(shape).astype(dtype) * 2 + 1)
+    C = shape[1]
+    w, b = _t(rng.standard_normal(C).astype(dtype)), _t(rng.standard_normal(C).astype(dtype))
+    rm, rv = _t(rng.standard_normal(C).astype(dtype)), _t(rng.uniform(0.5, 2, C).astype(dtype))
+    with tg.no_grad():
+        _, mean, rstd, _ = tg.native_batch_norm(x, w, b, rm, rv, training, 1e-5)
+    g = _t(rng.standard_normal(shape).astype(dtype))
+    return g, x, mean, rstd, w
+
+
+@pytest.mark.parametrize("shape", _BN_SHAPES)
+@pytest.mark.parametrize("training", [True, False])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_batch_norm_backward_kernel_matches_composite(shape, training, dtype):
+    g, x, mean, rstd, w = _bn_case(shape, dtype, training)
+    tol = 1e-4 if dtype == np.float32 else 1e-11
+    for weight in (w, None):
+        for which in (0, 1, 2):
+            with tg.no_grad():
+                fused = tg.native_batch_norm_backward(g, x, mean, rstd, weight, training, 1e-5, which)
+            # the graph-building path: an input that requires grad, grad mode on
+            general = tg.native_batch_norm_backward(g, x.detach().requires_grad_(), mean, rstd, weight, training,
+                                                    1e-5, which)
+            assert fused.dtype == general.dtype and fused.shape == general.shape
+            np.testing.assert_allclose(fused.numpy(), general.detach().numpy(), rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("shape", [(8, 128, 128), (4, 7), (3, 2, 5, 33), (2, 200)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_layer_norm_backward_kernel_matches_composite(shape, dtype):
+    rng = np.random.default_rng(1)
+    k = 2 if len(shape) == 4 else 1
+    norm = list(shape[-k:])
+    x = _t(rng.standard_normal(shape).astype(dtype) * 3 - 1)
+    w, b = _t(rng.standard_normal(norm).astype(dtype)), _t(rng.standard_normal(norm).astype(dtype))
+    with tg.no_grad():
+        _, mean, rstd = tg.native_layer_norm(x, norm, w, b, 1e-5)
+    g = _t(rng.standard_normal(shape).astype(dtype))
+    tol = 1e-4 if dtype == np.float32 else 1e-11
+    for weight in (w, None):
+        for which in (0, 1, 2):
+            with tg.no_grad():
+                fused = tg.native_layer_norm_backward(g, x, norm, mean, rstd, weight, 1e-5, which)
+            general = tg.native_layer_norm_backward(g, x.detach().requires_grad_(), norm, mean, rstd, weight, 1e-5,
+                                                    which)
+            assert fused.dtype == general.dtype and fused.shape == general.shape
+            np.testing.assert_allclose(fused.numpy(), general.detach().numpy(), rtol=tol, atol=tol)
+
+
+def test_norm_backward_kernels_do_not_depend_on_the_thread_count(threads):
+    g, x, mean, rstd, w = _bn_case((64, 32, 8, 8), np.float32, True, seed=3)
+    rng = np.random.default_rng(4)
+    lx = _t(rng.standard_normal((8, 128, 128)).astype(np.float32))
+    lw = _t(rng.standard_normal(128).astype(np.float32))
+    with tg.no_grad():
+        _, lmean, lrstd = tg.native_layer_norm(lx, [128], lw, None, 1e-5)
+    lg = _t(rng.standard_normal((8, 128, 128)).astype(np.float32))
+    results = []
+    for n in (1, 2, 3):
+        tg.set_num_threads(n)
+        with tg.no_grad():
+            results.append([tg.native_batch_norm_backward(g, x, mean, rstd, w, True, 1e-5, i).numpy() for i in range(3)]
+                           + [tg.native_layer_norm_backward(lg, lx, [128], lmean, lrstd, lw, 1e-5, i).numpy()
+                              for i in range(3)])
+    for other in results[1:]:
+        for a, b in zip(results[0], other):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_batch_norm_module_gradients_use_the_fused_kernel_and_match_numpy():
+    """F.batch_norm's backward (grad mode off inside the engine) against the closed form."""
+    rng = np.random.default_rng(5)
+    xn = rng.standard_normal((16, 3, 4, 4))
+    gn = rng.standard_normal((16, 3, 4, 4))
+    bn = nn.BatchNorm2d(3).double()
+    x = _t(xn, True)
+    bn(x).backward(_t(gn))
+    m = xn.mean(axis=(0, 2, 3), keepdims=True)
+    xhat = (xn - m) / np.sqrt(xn.var(axis=(0, 2, 3), keepdims=True) + 1e-5)
+    dx = (gn - gn.mean(axis=(0, 2, 3), keepdims=True) - xhat * (gn * xhat).mean(axis=(0, 2, 3), keepdims=True)) \
+        / np.sqrt(xn.var(axis=(0, 2, 3), keepdims=True) + 1e-5)
+    np.testing.assert_allclose(x.grad.numpy(), dx, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(bn.weight.grad.numpy(), (gn * xhat).sum(axis=(0, 2, 3)), rtol=1e-9)
+    np.testing.assert_allclose(bn.bias.grad.numpy(), gn.sum(axis=(0, 2, 3)), rtol=1e-9)
+
+
+def test_norm_double_backward_still_builds_a_graph():
+    rng = np.random.default_rng(6)
+    x = _t(rng.standard_normal((4, 3, 2, 2)), True)
+    w = _t(rng.uniform(0.5, 2, 3), True)
+    assert tg.autograd.gradgradcheck(lambda a, b: F.batch_norm(a, None, None, b, None, True), (x, w))
+    y = _t(rng.standard_normal((3, 5)), True)
+    lw = _t(rng.standard_normal(5), True)
+    assert tg.autograd.gradgradcheck(lambda a, b: F.layer_norm(a, [5], b), (y, lw))
+
+
+# ----------------------------------------------------------------------------- .data and Module.to()
+
+def test_data_setter_takes_another_dtype_and_shape_keeping_identity():
+    p = nn.Parameter(tg.zeros(2))
+    (p * 2).sum().backward()  # creates the leaf's gradient accumulator for float32, shape (2,)
+    assert p.grad.dtype == tg.float32
+    p.grad = None
+    p.data = tg.ones(3, 2, dtype=tg.float64)
+    assert type(p) is nn.Parameter and p.requires_grad and p.is_leaf
+    assert p.dtype == tg.float64 and tuple(p.shape) == (3, 2)
+    (p * 3).sum().backward()
+    assert p.grad.dtype == tg.float64 and p.grad.tolist() == [[3.0, 3.0]] * 3
+    plain = tg.zeros(2)
+    plain.data = tg.arange(4, dtype=tg.int32)
+    assert plain.dtype == tg.int32 and plain.tolist() == [0, 1, 2, 3]
+    with pytest.raises(RuntimeError, match=r"\[data\] data set to a tensor that requires gradients must be floating"):
+        p.data = tg.zeros(2, dtype=tg.int64)
+    assert p.dtype == tg.float64  # unchanged by the refused assignment
+    with pytest.raises(TypeError, match="has to be a tensor"):
+        p.data = 1.0
+
+
+def test_module_to_keeps_parameter_identity_and_optimizer_keeps_updating():
+    tg.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.Linear(4, 2))
+    params = list(model.parameters())
+    opt = tg.optim.Adam(model.parameters(), lr=0.1)
+    model.double()
+    assert [id(p) for p in model.parameters()] == [id(p) for p in params]
+    assert all(p.dtype == tg.float64 and type(p) is nn.Parameter and p.requires_grad for p in params)
+    before = [p.detach().clone() for p in params]
+    x = tg.randn(8, 3, dtype=tg.float64)
+    model(x).pow(2).mean().backward()
+    opt.step()
+    assert all(p.grad.dtype == tg.float64 for p in params)
+    assert all(not tg.equal(b, p.detach()) for b, p in zip(before, params))
+    # the gradient follows its parameter's dtype too
+    model.float()
+    assert all(p.dtype == tg.float32 and p.grad.dtype == tg.float32 for p in params)
+
+
+def test_module_to_keeps_tied_parameters_tied_and_converted_once():
+    a, b = nn.Linear(2, 2), nn.Linear(2, 2)
+    b.weight = a.weight
+    seq = nn.Sequential(a, b)
+    w = a.weight
+    seq.to(tg.float64)
+    assert a.weight is w and b.weight is w and w.dtype == tg.float64
+    assert len(list(seq.parameters())) == 3

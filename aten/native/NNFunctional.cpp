@@ -52,13 +52,17 @@ Tensor pixel_shuffle(const Tensor& self, int64_t upscale_factor) {
            self.dim(), " dimension(s)");
   TG_CHECK(r > 0, "[pixel_shuffle] expects a positive upscale_factor, but got ", r);
   const int64_t c = self.size(-3), h = self.size(-2), w = self.size(-1);
-  TG_CHECK(c % (r * r) == 0, "[pixel_shuffle] expects its input's 'channel' dimension to be divisible by the square "
-           "of upscale_factor, but input.size(-3)=", c, " is not divisible by ", r * r);
+  int64_t rr = 0, oh = 0, ow = 0;  // r * r, h * r, w * r: checked, a huge factor must not wrap around
+  TG_CHECK(!__builtin_mul_overflow(r, r, &rr) && c % rr == 0, "[pixel_shuffle] expects its input's 'channel' "
+           "dimension to be divisible by the square of upscale_factor, but input.size(-3)=", c,
+           " is not divisible by ", r, "*", r);
+  TG_CHECK(!__builtin_mul_overflow(h, r, &oh) && !__builtin_mul_overflow(w, r, &ow), "[pixel_shuffle] the output "
+           "size (", h, "*", r, ", ", w, "*", r, ") is too large");
   const DimVector batch = batch_dims(self);
-  const int64_t nb = int64_t(batch.size()), oc = c / (r * r);
+  const int64_t nb = int64_t(batch.size()), oc = c / rr;
   // (*, oc, r, r, h, w) -> (*, oc, h, r, w, r) -> (*, oc, h*r, w*r)
   const Tensor x = tg::reshape(self, with_tail(batch, {oc, r, r, h, w}));
-  return tg::reshape(tg::permute(x, batch_then(nb, {0, 3, 1, 4, 2})), with_tail(batch, {oc, h * r, w * r}));
+  return tg::reshape(tg::permute(x, batch_then(nb, {0, 3, 1, 4, 2})), with_tail(batch, {oc, oh, ow}));
 }
 
 Tensor pixel_unshuffle(const Tensor& self, int64_t downscale_factor) {
@@ -71,11 +75,14 @@ Tensor pixel_unshuffle(const Tensor& self, int64_t downscale_factor) {
            " is not divisible by ", r);
   TG_CHECK(w % r == 0, "[pixel_unshuffle] expects width to be divisible by downscale_factor, but input.size(-1)=", w,
            " is not divisible by ", r);
+  int64_t oc = 0;  // c * r * r: checked (an empty image allows any factor)
+  TG_CHECK(!__builtin_mul_overflow(c, r, &oc) && !__builtin_mul_overflow(oc, r, &oc), "[pixel_unshuffle] the "
+           "output channels (", c, "*", r, "*", r, ") are too many");
   const DimVector batch = batch_dims(self);
   const int64_t nb = int64_t(batch.size());
   // (*, c, h/r, r, w/r, r) -> (*, c, r, r, h/r, w/r) -> (*, c*r*r, h/r, w/r)
   const Tensor x = tg::reshape(self, with_tail(batch, {c, h / r, r, w / r, r}));
-  return tg::reshape(tg::permute(x, batch_then(nb, {0, 2, 4, 1, 3})), with_tail(batch, {c * r * r, h / r, w / r}));
+  return tg::reshape(tg::permute(x, batch_then(nb, {0, 2, 4, 1, 3})), with_tail(batch, {oc, h / r, w / r}));
 }
 
 Tensor normalize(const Tensor& input, double p, int64_t dim, double eps) {

@@ -333,7 +333,11 @@ def index_put_(input: Tensor, indices: Sequence[Tensor | None], values: Tensor,
     indices = list(indices)
     if not _has_none(indices):
         return _C.index_put_(input, indices, values, accumulate)
-    if isinstance(values, _C.TensorBase) and values.dtype is not input.dtype:
+    if not isinstance(input, _C.TensorBase):
+        raise TypeError(f"[index_put_] argument 'input' must be Tensor, not {type(input).__name__}")
+    if not isinstance(values, _C.TensorBase):  # as the schema's Tensor values (x[i] = 1.5 is setitem's)
+        raise TypeError(f"[index_put_] argument 'values' must be Tensor, not {type(values).__name__}")
+    if values.dtype is not input.dtype:
         raise RuntimeError(f"[index_put_] Index put requires the source and destination dtypes match, got "
                            f"{input.dtype} for the destination and {values.dtype} for the source.")
     setitem(input, _as_items(indices), values, accumulate)
@@ -346,6 +350,8 @@ def index_put(input: Tensor, indices: Sequence[Tensor | None], values: Tensor,
     indices = list(indices)
     if not _has_none(indices):
         return _C.index_put(input, indices, values, accumulate)
+    if not isinstance(input, _C.TensorBase):
+        raise TypeError(f"[index_put] argument 'input' must be Tensor, not {type(input).__name__}")
     return index_put_(input.clone(), indices, values, accumulate)
 
 

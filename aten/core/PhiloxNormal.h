@@ -45,11 +45,7 @@
 #include <cstdint>
 #include <cstring>
 
-#if defined(__CUDACC__)
-#define TG_HOST_DEVICE __host__ __device__
-#else
-#define TG_HOST_DEVICE
-#endif
+#include "aten/core/HostDevice.h"
 
 namespace tg::philox {
 

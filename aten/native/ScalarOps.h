@@ -10,11 +10,7 @@
 #include <cmath>
 #include <type_traits>
 
-#if defined(__CUDACC__)
-#define TG_HOST_DEVICE __host__ __device__
-#else
-#define TG_HOST_DEVICE
-#endif
+#include "aten/core/HostDevice.h"
 
 namespace tg::native {
 

@@ -5,6 +5,7 @@
 //                                                element order (element 4j + k = block j, lane k)
 //   normal_batch(seed, first_block, z)           the 64 float32 N(0, 1) values of those blocks
 //                                                (randn's element order, aten/core/Generator.h)
+//   normal_double_batch(seed, first_block, z)    the 32 float64 N(0, 1) values of those blocks
 //
 // normal_batch evaluates aten/core/PhiloxNormal.h's transform with Vectorized<float> lanes in the
 // AVX2 and AVX-512 builds (VecNormalMath) and one element at a time in the portable build; the
@@ -149,6 +150,17 @@ inline void for_each_uniform_batch(GeneratorImpl& gen, int64_t n, int64_t grain,
     }
     fn(first, u, count);
   });
+}
+
+// randn's 32 float64 values of blocks first_block .. first_block + 15 into z[0 .. 31]: one block =
+// two 53-bit uniforms (lanes 0-1, 2-3) = one Box-Muller pair; element 2j is the cosine value,
+// 2j + 1 the sine value (libm in double).
+inline void normal_double_batch(uint64_t seed, uint64_t first_block, double* z) {
+  alignas(64) uint32_t bits[4 * kPhiloxBatch];
+  philox_lanes_batch(seed, first_block, bits);
+  for (int k = 0; k < 2 * kPhiloxBatch; k += 2)
+    philox::box_muller(philox::uniform_double(philox::combine(bits[2 * k], bits[2 * k + 1])),
+                       philox::uniform_double(philox::combine(bits[2 * k + 2], bits[2 * k + 3])), z[k], z[k + 1]);
 }
 
 // randn's 64 values of blocks first_block .. first_block + 15 into z[0 .. 63]: element 4j + 0 / 1

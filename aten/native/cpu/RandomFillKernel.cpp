@@ -170,17 +170,12 @@ Tensor& fill_normal(Tensor& self, const std::optional<Generator>& generator, con
         const uint64_t block0 = st.offset + uint64_t(b) * vec::kPhiloxBatch;
         const int64_t first = b * kBatchElems;
         const int count = int(std::min<int64_t>(kBatchElems, n - first));
-        if constexpr (std::is_same_v<T, double>) {  // randn's double pairs (libm)
-          alignas(64) uint32_t bits[4 * vec::kPhiloxBatch];
-          vec::philox_lanes_batch(st.seed, block0, bits);
-          for (int k = 0; k < count; k += 2) {
-            double z[2];
-            philox::box_muller(philox::uniform_double(philox::combine(bits[2 * k], bits[2 * k + 1])),
-                               philox::uniform_double(philox::combine(bits[2 * k + 2], bits[2 * k + 3])), z[0], z[1]);
-            for (int p = 0; p < 2 && k + p < count; ++p) {
-              const double v = std::fma(std, z[p], mean);
-              data[first + k + p] = log_normal ? std::exp(v) : v;
-            }
+        if constexpr (std::is_same_v<T, double>) {  // randn's double values
+          alignas(64) double z[2 * vec::kPhiloxBatch];
+          vec::normal_double_batch(st.seed, block0, z);
+          for (int k = 0; k < count; ++k) {
+            const double v = std::fma(std, z[k], mean);
+            data[first + k] = log_normal ? std::exp(v) : v;
           }
         } else {  // randn's float values (aten/core/PhiloxNormal.h)
           alignas(64) float z[4 * vec::kPhiloxBatch];

@@ -135,17 +135,9 @@ Tensor randn_cpu(IntArrayRef size, const std::optional<Generator>& generator, st
       const int64_t first = b * kBatchElems;
       const int count = int(std::min<int64_t>(kBatchElems, n - first));
       if constexpr (std::is_same_v<T, double>) {
-        // One block = two 53-bit uniforms (lanes 0-1, 2-3) = one Box-Muller pair: element 2b is
-        // the cosine value, 2b+1 the sine value (libm in double).
-        alignas(64) uint32_t bits[4 * vec::kPhiloxBatch];
-        vec::philox_lanes_batch(st.seed, block0, bits);
-        for (int k = 0; k < count; k += 2) {
-          double z[2];
-          philox::box_muller(philox::uniform_double(philox::combine(bits[2 * k], bits[2 * k + 1])),
-                             philox::uniform_double(philox::combine(bits[2 * k + 2], bits[2 * k + 3])), z[0], z[1]);
-          data[first + k] = z[0];
-          if (k + 1 < count) data[first + k + 1] = z[1];
-        }
+        alignas(64) double z[2 * vec::kPhiloxBatch];
+        vec::normal_double_batch(st.seed, block0, z);
+        std::memcpy(data + first, z, size_t(count) * sizeof(double));
       } else if constexpr (std::is_same_v<T, float>) {
         if (count == kBatchElems) {
           vec::normal_batch(st.seed, block0, data + first);

@@ -31,26 +31,36 @@ namespace {
 template <typename Acc, typename T, typename Map = NoMap>
 Acc parallel_cascade_sum(const T* p, int64_t n, Map map = {}) { return parallel_cascade_reduce<Acc>(p, n, AddOp{}, map); }
 
-// Sums (or means, Mean = true; products with Op = MulOp) over the column layout: each group's
-// columns split across threads in ranges of whole vectors; `map` first applies to each element.
+// The column layout's blocks: f(group, c0, c1) for every run of up to kColBlock columns of each
+// group, the runs split across threads (each column's arithmetic is the same whichever thread
+// owns it, so results do not depend on the thread count).
+constexpr int64_t kColBlock = 256;
+
+template <typename F>
+void for_each_column_block(const Reduction& r, const F& f) {
+  const int64_t rows = r.inner(), cols = r.columns().cols;
+  const int64_t blocks = (cols + kColBlock - 1) / kColBlock;
+  parallel_for(0, r.columns().groups * blocks,
+               std::max<int64_t>(1, kGrainSize / std::max<int64_t>(rows * kColBlock, 1)), [&](int64_t begin, int64_t end) {
+    for (int64_t b = begin; b < end; ++b) {
+      const int64_t c0 = b % blocks * kColBlock;
+      f(b / blocks, c0, std::min(cols, c0 + kColBlock));
+    }
+  });
+}
+
+// Sums (or means, Mean = true; products with Op = MulOp) over the column layout; `map` first
+// applies to each element.
 template <typename Op, bool Mean, typename T, typename Map = NoMap>
 void column_reduce(const Reduction& r, Map map = {}) {
   using Acc = opmath_t<T>;
-  const Reduction::Columns cl = r.columns();
-  const T* in = cl.data->data<T>();
+  const T* in = r.columns().data->data<T>();
   T* out = r.output(0).data<T>();
-  const int64_t rows = r.inner(), cols = cl.cols;
-  constexpr int64_t kColBlock = 256;
-  const int64_t blocks = (cols + kColBlock - 1) / kColBlock;
-  parallel_for(0, cl.groups * blocks, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(rows * kColBlock, 1)),
-               [&](int64_t begin, int64_t end) {
+  const int64_t rows = r.inner(), cols = r.columns().cols;
+  for_each_column_block(r, [&](int64_t g, int64_t c0, int64_t c1) {
     Acc acc[kColBlock];
-    for (int64_t b = begin; b < end; ++b) {
-      const int64_t g = b / blocks, c0 = b % blocks * kColBlock, c1 = std::min(cols, c0 + kColBlock);
-      column_cascade<Acc>(in + g * rows * cols, rows, cols, c0, c1, acc, Op{}, map);
-      for (int64_t c = c0; c < c1; ++c)
-        out[g * cols + c] = T(Mean ? acc[c - c0] / Acc(rows) : acc[c - c0]);
-    }
+    column_cascade<Acc>(in + g * rows * cols, rows, cols, c0, c1, acc, Op{}, map);
+    for (int64_t c = c0; c < c1; ++c) out[g * cols + c] = T(Mean ? acc[c - c0] / Acc(rows) : acc[c - c0]);
   });
 }
 
@@ -146,23 +156,17 @@ T parallel_int_prod(const T* p, int64_t n) {
 // inner loop runs along contiguous memory and vectorizes), column blocks split across threads.
 template <typename T>
 void column_int_prod(const Reduction& r) {
-  const Reduction::Columns cl = r.columns();
-  const T* in = cl.data->data<T>();
+  const T* in = r.columns().data->data<T>();
   T* out = r.output(0).data<T>();
-  const int64_t rows = r.inner(), cols = cl.cols;
-  constexpr int64_t kColBlock = 256;
-  const int64_t blocks = (cols + kColBlock - 1) / kColBlock;
-  parallel_for(0, cl.groups * blocks, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(rows * kColBlock, 1)),
-               [&](int64_t begin, int64_t end) {
+  const int64_t rows = r.inner(), cols = r.columns().cols;
+  for_each_column_block(r, [&](int64_t g, int64_t c0, int64_t c1) {
+    const int64_t width = c1 - c0;
+    const T* p = in + g * rows * cols + c0;
     int_prod_t<T> acc[kColBlock];
-    for (int64_t b = begin; b < end; ++b) {
-      const int64_t g = b / blocks, c0 = b % blocks * kColBlock, width = std::min(cols, c0 + kColBlock) - c0;
-      const T* p = in + g * rows * cols + c0;
-      std::fill(acc, acc + width, int_prod_t<T>(1));
-      for (int64_t row = 0; row < rows; ++row)
-        for (int64_t c = 0; c < width; ++c) acc[c] *= int_prod_t<T>(p[row * cols + c]);
-      for (int64_t c = 0; c < width; ++c) out[g * cols + c0 + c] = T(acc[c]);
-    }
+    std::fill(acc, acc + width, int_prod_t<T>(1));
+    for (int64_t row = 0; row < rows; ++row)
+      for (int64_t c = 0; c < width; ++c) acc[c] *= int_prod_t<T>(p[row * cols + c]);
+    for (int64_t c = 0; c < width; ++c) out[g * cols + c0 + c] = T(acc[c]);
   });
 }
 }  // namespace

@@ -42,7 +42,8 @@ if(TENSORGEN_WITH_CUDA)
 
   file(GLOB TENSORGEN_CUDA_SOURCES CONFIGURE_DEPENDS
     "${CMAKE_CURRENT_SOURCE_DIR}/aten/cuda/*.cu"
-    "${CMAKE_CURRENT_SOURCE_DIR}/aten/native/cuda/*.cu")
+    "${CMAKE_CURRENT_SOURCE_DIR}/aten/native/cuda/*.cu"
+    "${CMAKE_CURRENT_SOURCE_DIR}/aten/native/cuda/ops/*.cu")  # one file per op (README, "Adding an op")
   add_library(tensorgen_cuda OBJECT ${TENSORGEN_CUDA_SOURCES})
   add_dependencies(tensorgen_cuda tensorgen_codegen)  # the kernels include generated headers
   set_target_properties(tensorgen_cuda PROPERTIES

@@ -143,16 +143,18 @@ def c_string(text: str) -> str:
 # ----------------------------------------------------------------------------- docs/ops.md
 
 # Where each dispatch key's kernels live (DESIGN.md §4): CPU kernels under aten/native/cpu, CUDA
-# kernels under aten/native/cuda, composites and structured meta functions in aten/native.
-_KERNEL_DIRS = {"CPU": ("aten/native/cpu", "*.cpp"), "CUDA": ("aten/native/cuda", "*.cu"),
-                "Composite": ("aten/native", "*.cpp"), "meta": ("aten/native", "*.cpp")}
+# kernels under aten/native/cuda (each with ops/, one file per op), composites and structured
+# meta functions in aten/native.
+_KERNEL_DIRS = {"CPU": ("aten/native/cpu", ("*.cpp", "ops/*.cpp")),
+                "CUDA": ("aten/native/cuda", ("*.cu", "ops/*.cu")),
+                "Composite": ("aten/native", ("*.cpp",)), "meta": ("aten/native", ("*.cpp",))}
 
 
 @lru_cache(maxsize=None)
 def _sources(key: str) -> tuple[tuple[str, str], ...]:
-    folder, pattern = _KERNEL_DIRS[key]
+    folder, patterns = _KERNEL_DIRS[key]
     return tuple((str(p.relative_to(REPO)), p.read_text(encoding="utf-8"))
-                 for p in sorted((REPO / folder).glob(pattern)))
+                 for pattern in patterns for p in sorted((REPO / folder).glob(pattern)))
 
 
 def kernel_files(key: str, kernel: str) -> list[str]:

@@ -9,6 +9,7 @@
 #include "aten/dispatch/DtypeDispatch.h"
 #include "aten/native/ScalarOps.h"
 #include "aten/native/cpu/ClampKernel.h"
+#include "aten/native/cpu/FloatMath.h"
 #include "aten/native/cpu/Loops.h"
 #include "kernels/_div_rounding.h"
 #include "kernels/add.h"
@@ -159,20 +160,10 @@ void maximum_kernel(const TensorIterator& iter) { min_max_kernel<true>(iter, "ma
 void minimum_kernel(const TensorIterator& iter) { min_max_kernel<false>(iter, "minimum"); }
 
 // ---------------------------------------------------------------- issue 9: more binary math
-namespace {
-// A floating-point function of two values run as scalar std:: code in opmath_t (xlogy; atan2,
-// hypot, logaddexp, fmod, remainder, floor_divide and div's rounding modes are in MathKernels.cpp).
-template <typename F>
-void float_binary_scalar(const TensorIterator& iter, const char* op, F f) {
-  dispatch_floating(iter.common_dtype(), op, [&]<typename T>() {
-    cpu_kernel(iter, [f](T a, T b) -> T { return T(f(opmath_t<T>(a), opmath_t<T>(b))); }, kMathGrainSize);
-  });
-}
-
-}  // namespace
-
+// xlogy as scalar std:: code in opmath_t (atan2, hypot, logaddexp, fmod, remainder, floor_divide
+// and div's rounding modes are in MathKernels.cpp).
 void xlogy_kernel(const TensorIterator& iter) {
-  float_binary_scalar(iter, "xlogy", [](auto a, auto b) { return native::xlogy(a, b); });
+  float_scalar(iter, "xlogy", [](auto a, auto b) { return native::xlogy(a, b); });
 }
 
 // |a| with b's sign bit (so copysign(x, -0.0) is negative), on Vectorized<T>.

@@ -16,6 +16,7 @@
 
 #include "aten/dispatch/DtypeDispatch.h"
 #include "aten/native/ScalarOps.h"
+#include "aten/native/cpu/FloatMath.h"
 #include "aten/native/cpu/Loops.h"
 #include "aten/vec/vec_math_extra.h"
 #include "kernels/_div_rounding.h"
@@ -32,7 +33,6 @@
 #include "kernels/erfinv.h"
 #include "kernels/exp2.h"
 #include "kernels/expm1.h"
-#include "kernels/sinc.h"
 #include "kernels/floor_divide.h"
 #include "kernels/fmod.h"
 #include "kernels/hypot.h"
@@ -49,11 +49,6 @@
 namespace tg::native::CPU_CAPABILITY {
 
 namespace {
-// f receives and returns Vectorized<opmath_t<T>> (a generic lambda, instantiated per dtype).
-template <typename F>
-void float_math(const TensorIterator& iter, const char* op, F f) {
-  dispatch_floating(iter.common_dtype(), op, [&]<typename T>() { cpu_kernel_vec<T>(iter, f, kMathGrainSize); });
-}
 
 // log(x) with the special values (the same bits on every capability, unlike vec::log).
 template <typename V>
@@ -92,14 +87,6 @@ opmath_t<T> largest() {
 
 void log1p_kernel(const TensorIterator& iter) { float_math(iter, "log1p", [](auto x) { return vec::log1p(x); }); }
 void expm1_kernel(const TensorIterator& iter) { float_math(iter, "expm1", [](auto x) { return vec::expm1(x); }); }
-void sinc_kernel(const TensorIterator& iter) {
-  float_math(iter, "sinc", [](auto x) {  // sin(pi x) / (pi x), 1 at 0 (as PyTorch: pi x in the compute type)
-    using V = decltype(x);
-    using S = typename V::value_type;
-    const V px = x * V(S(M_PI));
-    return vec::blendv(vec::sin(px) / px, V(1), x == V(0));
-  });
-}
 void log2_kernel(const TensorIterator& iter) { float_math(iter, "log2", [](auto x) { return vec::log2(x); }); }
 void log10_kernel(const TensorIterator& iter) { float_math(iter, "log10", [](auto x) { return vec::log10(x); }); }
 void exp2_kernel(const TensorIterator& iter) { float_math(iter, "exp2", [](auto x) { return vec::exp2(x); }); }

@@ -1,7 +1,7 @@
 // The floating-point unary functions on CUDA as one functor template (FloatOp<T, Fn>) over the
-// generic launcher, shared by UnaryOps.cu (the basic functions) and UnaryMath.cu (the rest):
-// a new unary op is one Fn value, one `if constexpr` line and a one-line kernel entry in the
-// smaller of the two files, so adding one recompiles half of the instantiations, not all.
+// generic launcher, shared by UnaryOps.cu (the basic functions) and UnaryMath.cu (the rest).
+// A new op does not go here (a new Fn value recompiles both files): it gets a file of its own
+// under ops/ over FloatFunctor.cuh (README, "Adding an op").
 // Math runs in opmath_t (float for the half types).
 #pragma once
 #include "aten/native/ScalarOps.h"
@@ -13,7 +13,7 @@ enum class Fn {
   Exp, Log, Sqrt, Rsqrt, Sin, Cos, Tanh, Sigmoid, Floor, Ceil, Round,
   // issue 9
   Log1p, Expm1, Log2, Log10, Exp2, Tan, Asin, Acos, Atan, Sinh, Cosh, Asinh, Acosh, Atanh, Erf, Erfc, Erfinv,
-  Reciprocal, Trunc, Frac, Sinc
+  Reciprocal, Trunc, Frac
 };
 
 // One floating-point function, chosen at compile time.
@@ -36,7 +36,6 @@ struct FloatOp {
     else if constexpr (F == Fn::Round) r = rint(x);  // round half to even, like PyTorch and NumPy
     else if constexpr (F == Fn::Log1p) r = log1p(x);
     else if constexpr (F == Fn::Expm1) r = expm1(x);
-    else if constexpr (F == Fn::Sinc) r = x == Op(0) ? Op(1) : sin(Op(M_PI) * x) / (Op(M_PI) * x);
     else if constexpr (F == Fn::Log2) r = log2(x);
     else if constexpr (F == Fn::Log10) r = log10(x);
     else if constexpr (F == Fn::Exp2) r = exp2(x);

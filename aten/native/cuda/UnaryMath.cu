@@ -1,4 +1,4 @@
-// The floating-point math functions added with issue 9 (and later unary ops) on CUDA: one-line
+// The floating-point math functions added with issue 9 on CUDA: one-line
 // entries over UnaryFloatOp.cuh's FloatOp, kept apart from UnaryOps.cu so that adding a function
 // recompiles only these instantiations.
 #include "aten/native/cuda/UnaryFloatOp.cuh"
@@ -19,7 +19,6 @@
 #include "kernels/log1p.h"
 #include "kernels/log2.h"
 #include "kernels/reciprocal.h"
-#include "kernels/sinc.h"
 #include "kernels/sinh.h"
 #include "kernels/tan.h"
 #include "kernels/trunc.h"
@@ -32,7 +31,6 @@ using unary::rounding;
 
 void log1p_kernel(const TensorIterator& iter) { float_unary<Fn::Log1p>(iter, "log1p"); }
 void expm1_kernel(const TensorIterator& iter) { float_unary<Fn::Expm1>(iter, "expm1"); }
-void sinc_kernel(const TensorIterator& iter) { float_unary<Fn::Sinc>(iter, "sinc"); }
 void log2_kernel(const TensorIterator& iter) { float_unary<Fn::Log2>(iter, "log2"); }
 void log10_kernel(const TensorIterator& iter) { float_unary<Fn::Log10>(iter, "log10"); }
 void exp2_kernel(const TensorIterator& iter) { float_unary<Fn::Exp2>(iter, "exp2"); }

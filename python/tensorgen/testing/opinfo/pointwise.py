@@ -522,6 +522,7 @@ def entries():
     out.append(OpInfo("atan2", ref=np.arctan2))
     out.append(OpInfo("hypot", ref=np.hypot))
     out.append(OpInfo("logaddexp", ref=np.logaddexp))
+    out.append(OpInfo("logaddexp2", ref=np.logaddexp2))
     out.append(OpInfo("copysign", ref=np.copysign))
     for name, ref in (("fmod", np.fmod), ("remainder", np.remainder), ("floor_divide", np.floor_divide)):
         out.append(OpInfo(name, ref=ref, sample_inputs=_nonzero_binary, error_inputs=_errors(

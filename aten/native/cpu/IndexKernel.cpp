@@ -586,7 +586,7 @@ void nonzero_1d(const T* p, int64_t n, int64_t chunk, std::vector<int64_t>& coun
           local[j] = i;  // always written, kept only when the element is non-zero
           j += is_nonzero(p[i]) ? 1 : 0;
         }
-        std::memcpy(o + row, local, size_t(j) * sizeof(int64_t));
+        if (j) std::memcpy(o + row, local, size_t(j) * sizeof(int64_t));  // o is null when nothing is non-zero
         row += j;
       }
     }

@@ -106,10 +106,8 @@ NOT_YET_ALIGNED: dict[tuple[str, str], str] = {
     ("addmv", "error: float alpha for integers"): "PyTorch 2.13 accepts a float alpha for integer inputs",
     ("concat", "error: out= of a dtype the result can't be cast to"): "RuntimeError, PyTorch TypeError (a composite "
                                                                        "writing out= through the generic check)",
-    ("index_select", "error: 2-d index"): "RuntimeError, PyTorch IndexError",
     ("index_add_", "error: index out of range"): "IndexError, PyTorch RuntimeError",
     ("index_add", "error: index out of range"): "IndexError, PyTorch RuntimeError",
-    ("index_fill_", "error: float index"): "RuntimeError, PyTorch IndexError",
     ("scatter_reduce", "error: bad reduce"): "PyTorch 2.13 also accepts reduce='max'/'min'",
     ("searchsorted", "error: dtypes differ"): "PyTorch 2.13 promotes boundaries and values",
     ("multinomial", "error: not enough nonzero categories"): "PyTorch 2.13 samples without the check",

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <string_view>
 #include <type_traits>
 #include <vector>
 
@@ -172,9 +173,14 @@ int64_t check_scatter(const char* op, const Tensor& self, int64_t dim, const Ten
 int64_t check_index_along_dim(const char* op, const Tensor& self, int64_t dim, const Tensor& index,
                               const Tensor* source, bool int32_ok) {
   int64_t d = wrap_dim(dim, self.dim(), op);
-  TG_CHECK(index.dim() <= 1, "[", op, "] Index is supposed to be a vector, but got a ", index.dim(), "-d tensor");
-  TG_CHECK(index.dtype() == ScalarType::Int64 || (int32_ok && index.dtype() == ScalarType::Int32), "[", op,
-           "] Expected dtype ", int32_ok ? "int32 or int64" : "int64", " for index, but got ", index.dtype());
+  // PyTorch's exception types: IndexError for an index that is not a vector and RuntimeError for
+  // one of the wrong dtype, except in index_fill, where it is the other way round.
+  const bool fill = std::string_view(op).starts_with("index_fill");
+  TG_CHECK_KIND(fill ? ErrorKind::Runtime : ErrorKind::Index, index.dim() <= 1, "[", op,
+                "] Index is supposed to be a vector, but got a ", index.dim(), "-d tensor");
+  TG_CHECK_KIND(fill ? ErrorKind::Index : ErrorKind::Runtime,
+                index.dtype() == ScalarType::Int64 || (int32_ok && index.dtype() == ScalarType::Int32), "[", op,
+                "] Expected dtype ", int32_ok ? "int32 or int64" : "int64", " for index, but got ", index.dtype());
   check_same_device(op, self, index, "index");
   if (source == nullptr) return d;
   check_same_device(op, self, *source, "source");

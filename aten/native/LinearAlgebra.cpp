@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "aten/dispatch/DtypeDispatch.h"
+#include "aten/iter/TensorIterator.h"
 #include "kernels/addmm.h"
 #include "kernels/addmv.h"
 #include "kernels/baddbmm.h"
@@ -26,6 +27,7 @@
 #include "ops/as_strided.h"
 #include "ops/bmm.h"
 #include "ops/expand.h"
+#include "ops/linalg_cross.h"
 #include "ops/mm.h"
 #include "ops/mul.h"
 #include "ops/narrow.h"
@@ -137,6 +139,21 @@ TensorMeta addmv(const Tensor& self, const Tensor& mat, const Tensor& vec, const
   check_expandable("addmv", self, shape);
   check_scalars("addmv", self.dtype(), beta, alpha);
   return TensorMeta{shape, self.dtype(), self.device()};
+}
+
+// The cross product along dim: the inputs broadcast against each other (dim included, which must
+// be 3 in both) and promote.
+TensorMeta linalg_cross(const Tensor& self, const Tensor& other, int64_t dim) {
+  TG_CHECK(self.dim() == other.dim(), "[linalg.cross] inputs must have the same number of dimensions, but got ",
+           self.dim(), " and ", other.dim());
+  TG_CHECK_NOT_IMPLEMENTED(self.dtype() != ScalarType::Bool && other.dtype() != ScalarType::Bool,
+                           "[linalg.cross] not implemented for 'bool'");
+  check_same_device("linalg.cross", {&self, &other});
+  const int64_t d = wrap_dim(dim, self.dim(), "linalg.cross");
+  TG_CHECK(self.size(d) == 3 && other.size(d) == 3, "[linalg.cross] inputs dimension ", dim,
+           " must have length 3, but got ", self.size(d), " and ", other.size(d));
+  return TensorMeta{broadcast_shapes(self.sizes(), other.sizes(), "linalg.cross"),
+                    promote_types(self.dtype(), other.dtype()), self.device()};
 }
 
 }  // namespace tg::meta
@@ -500,38 +517,14 @@ Tensor einsum(std::string_view equation, TensorList tensors) {
 }
 
 // ---------------------------------------------------------------- cross
-namespace {
-// x rotated by `shift` along its last dim of size 3: [x1, x2, x0] for shift 1. Built as a narrow
-// of x repeated twice (expand + reshape), so it is made of differentiable ops only.
-Tensor rotate3(const Tensor& x, int64_t shift) {
-  DimVector twice(x.sizes());
-  twice.insert(twice.size() - 1, 2);
-  DimVector flat(x.sizes());
-  flat.back() = 6;
-  return tg::narrow(tg::reshape(tg::expand(tg::unsqueeze(x, -2), twice), flat), -1, shift, 3);
-}
-}  // namespace
-
-Tensor linalg_cross(const Tensor& self, const Tensor& other, int64_t dim) {
-  TG_CHECK(self.dim() == other.dim(), "[linalg.cross] inputs must have the same number of dimensions, but got ",
-           self.dim(), " and ", other.dim());
-  check_not_bool("linalg.cross", self);
-  check_not_bool("linalg.cross", other);
-  const int64_t d = wrap_dim(dim, self.dim(), "linalg.cross");
-  TG_CHECK(self.size(d) == 3 && other.size(d) == 3, "[linalg.cross] inputs dimension ", dim,
-           " must have length 3, but got ", self.size(d), " and ", other.size(d));
-  // Along the last dim: c = rot1(a) * rot2(b) - rot2(a) * rot1(b) (c0 = a1 b2 - a2 b1, ...).
-  // mul broadcasts the other dims and promotes the dtypes.
-  const Tensor a = self.transpose(d, -1), b = other.transpose(d, -1);
-  Tensor c = rotate3(a, 1) * rotate3(b, 2) - rotate3(a, 2) * rotate3(b, 1);
-  return c.transpose(d, -1);
-}
+// linalg_cross is a kernel (aten/native/cpu/ops/linalg_cross.cpp; its meta function is above);
+// cross picks its dim and calls it.
 
 Tensor cross(const Tensor& self, const Tensor& other, std::optional<int64_t> dim) {
-  if (dim) return linalg_cross(self, other, *dim);
+  if (dim) return tg::linalg_cross(self, other, *dim);
   // PyTorch's (deprecated) default: the first dim of size 3 of self.
   for (int64_t d = 0; d < self.dim(); ++d)
-    if (self.size(d) == 3) return linalg_cross(self, other, d);
+    if (self.size(d) == 3) return tg::linalg_cross(self, other, d);
   TG_CHECK(false, "[cross] no dimension of size 3 in input of shape ", self.sizes());
   return Tensor();
 }

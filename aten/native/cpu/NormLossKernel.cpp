@@ -23,6 +23,7 @@
 #include "kernels/native_rms_norm.h"
 #include "kernels/nll_loss.h"
 #include "kernels/nll_loss_backward.h"
+#include "ops/full.h"
 
 namespace tg::native::CPU_CAPABILITY {
 
@@ -127,7 +128,10 @@ void loss_rows(const LossPlan& p, int64_t ignore_index, double smoothing, const 
   const A* w = p.weight.defined() ? p.weight.data<A>() : nullptr;
   const A eps = A(smoothing), keep = A(1) - eps, per_class = C ? eps / A(C) : A(0);
   const A wsum = w ? row_dot<A>(w, nullptr, C) : A(C);
-  parallel_for(0, p.rows, row_grain(C), [&](int64_t begin, int64_t end) {
+  // nll_loss reads one element per row (waking a second thread for 67 rows of 1000 classes cost
+  // more than the whole loss); the others read every element of a row.
+  const int64_t grain = LogSoftmax || p.probs ? row_grain(C) : kGrainSize;
+  parallel_for(0, p.rows, grain, [&](int64_t begin, int64_t end) {
     for (int64_t r = begin; r < end; ++r) {
       const T* x = X + r * C;
       if (p.probs) {
@@ -166,7 +170,19 @@ Tensor loss_forward(const char* op, const Tensor& self, const Tensor& target, co
     const Tensor rw = row_weights<A>(p, ignore_index);
     Tensor loss = empty_tensor({p.rows}, p.acc, self.device(), op);
     if (p.rows) loss_rows<LogSoftmax, T>(p, ignore_index, smoothing, rw.data<A>(), loss.data<A>());
-    return loss_reduce(p, loss, rw, reduction);
+    if (reduction == kReduceNone) return loss_reduce(p, loss, rw, reduction);
+    // mean / sum summed here, in double and in row order (deterministic; one small op where
+    // loss_reduce's sums, division and cast were four, 4x nll_loss's own time for 4096 rows). Nothing
+    // to average over gives nan (0 / 0), like PyTorch.
+    const A* l = loss.data<A>();
+    const A* w = rw.data<A>();
+    double total = 0, weight = 0;
+    for (int64_t r = 0; r < p.rows; ++r) {
+      total += double(l[r]);
+      weight += double(w[r]);
+    }
+    const double value = reduction == kReduceSum ? total : total / (p.probs ? double(p.rows) : weight);
+    return tg::full({}, value, p.x.dtype(), self.device());
   });
 }
 
@@ -183,7 +199,10 @@ void loss_grad_rows(const LossPlan& p, int64_t ignore_index, double smoothing, c
   const A* w = p.weight.defined() ? p.weight.data<A>() : nullptr;
   const A eps = A(smoothing), keep = A(1) - eps, per_class = C ? eps / A(C) : A(0);
   const A wsum = w ? row_dot<A>(w, nullptr, C) : A(C);
-  parallel_for(0, p.rows, row_grain(C), [&](int64_t begin, int64_t end) {
+  // nll_loss reads one element per row (waking a second thread for 67 rows of 1000 classes cost
+  // more than the whole loss); the others read every element of a row.
+  const int64_t grain = LogSoftmax || p.probs ? row_grain(C) : kGrainSize;
+  parallel_for(0, p.rows, grain, [&](int64_t begin, int64_t end) {
     for (int64_t r = begin; r < end; ++r) {
       const T* x = X + r * C;
       T* g = G + r * C;

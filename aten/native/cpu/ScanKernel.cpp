@@ -17,6 +17,7 @@
 #include "aten/dispatch/DtypeDispatch.h"
 #include "aten/native/Scan.h"
 #include "aten/parallel/Parallel.h"
+#include "aten/vec/vec.h"
 #include "kernels/cummax.h"
 #include "kernels/cummin.h"
 #include "kernels/cumprod.h"
@@ -32,6 +33,35 @@ template <typename T> struct scan_acc<T, true> { using type = std::make_unsigned
 template <typename T>
 using scan_acc_t = typename scan_acc<T>::type;
 
+// One contiguous line of float16 / bfloat16: blocks are converted to float with the vector loads
+// (F16C), scanned in float and converted back with the vector stores. Those give the same bits as
+// the element-by-element conversions (aten/vec/vec.h) at a fraction of their cost: a float16
+// cumsum of 4M elements took 24 ms, 7x float32's.
+template <typename T, typename Acc, typename Combine>
+void scan_reduced_float_line(const T* x, T* y, int64_t n, Acc init, Combine combine) {
+  using IO = vec::VecIO<T>;
+  using V = typename IO::vec_t;
+  constexpr int64_t W = V::size(), kBlock = 32 * W;
+  float buf[kBlock];
+  Acc acc = init;
+  for (int64_t k = 0; k < n; k += kBlock) {
+    const int64_t m = std::min(kBlock, n - k);
+    for (int64_t j = 0; j < m; j += W) {
+      const int c = int(std::min(W, m - j));
+      (c == W ? IO::load(x + k + j) : IO::load(x + k + j, c)).store(buf + j);
+    }
+    for (int64_t j = 0; j < m; ++j) {
+      acc = combine(acc, Acc(buf[j]));
+      buf[j] = float(acc);
+    }
+    for (int64_t j = 0; j < m; j += W) {
+      const int c = int(std::min(W, m - j));
+      if (c == W) IO::store(y + k + j, V::loadu(buf + j));
+      else IO::store(y + k + j, V::loadu(buf + j), c);
+    }
+  }
+}
+
 // out[k] = combine(...combine(combine(init, in[0]), in[1])..., in[k]) along every line.
 template <typename T, typename Acc, typename Combine>
 void scan_lines(const Scan& s, Acc init, Combine combine) {
@@ -45,6 +75,10 @@ void scan_lines(const Scan& s, Acc init, Combine combine) {
       for (int64_t l = begin; l < end; ++l) {
         const T* x = in + l * n;
         T* y = out + l * n;
+        if constexpr (std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>) {
+          scan_reduced_float_line(x, y, n, init, combine);
+          continue;
+        }
         Acc acc = init;
         for (int64_t k = 0; k < n; ++k) {
           acc = combine(acc, Acc(x[k]));

@@ -446,7 +446,7 @@ def entries():
             ("bool inputs", lambda: tg.cross(_f((3,), tg.bool), _f((3,), tg.bool)), NotImplementedError),
         )),
         OpInfo("linalg_cross", ref=linalg_cross_ref, sample_inputs=cross_samples, ref_inputs="compute",
-               error_inputs=_errors(
+               out_dtype_exact=True, error_inputs=_errors(
                    ("last dim of size 2", lambda: tg.linalg.cross(_f((3, 2)), _f((3, 2))), RuntimeError, "length 3"),
                    ("ranks differ", lambda: tg.linalg.cross(_f((2, 3)), _f((3,))), RuntimeError,
                     "number of dimensions"),

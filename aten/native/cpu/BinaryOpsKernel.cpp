@@ -155,7 +155,7 @@ void pow_kernel(const TensorIterator& iter) {
         return result;
       });
     } else {
-      cpu_kernel(iter, [](T x, T y) -> T { return T(std::pow(opmath_t<T>(x), opmath_t<T>(y))); }, kMathGrainSize);
+      float_scalar_loop<T>(iter, [](auto x, auto y) { return std::pow(x, y); });
     }
   });
 }

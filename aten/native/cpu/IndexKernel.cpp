@@ -10,6 +10,9 @@
 #include "aten/vec/isa.h"
 
 #include <algorithm>
+#if defined(__F16C__)
+#include <immintrin.h>
+#endif
 #include <array>
 #include <numeric>
 #include <cstring>
@@ -52,11 +55,28 @@ void dispatch_by_size(size_t size, F&& f) {
   }
 }
 
+// float16 a + b with the F16C conversions where the build has them: scatter_add's float16 loop
+// spent 7 ns an element in the portable conversions (float32: 0.6 ns). A NaN sum is redone with
+// the portable conversions (the hardware quiets a signalling NaN first, which can change the
+// sign of the NaN that the add keeps), so the bits are the same with and without F16C.
+inline Half add_halves(Half a, Half b) {
+#if defined(__F16C__)
+  const float r = _cvtsh_ss(a.x) + _cvtsh_ss(b.x);
+  if (r != r) return Half(float(a) + float(b));
+  Half h;
+  h.x = static_cast<uint16_t>(_cvtss_sh(r, _MM_FROUND_TO_NEAREST_INT));
+  return h;
+#else
+  return Half(float(a) + float(b));
+#endif
+}
+
 // a + b and a * b in the type's arithmetic: half types in float, bool as or / and.
 template <typename T>
 T add_values(T a, T b) {
   if constexpr (std::is_same_v<T, bool>) return a || b;
-  else if constexpr (std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>) return T(float(a) + float(b));
+  else if constexpr (std::is_same_v<T, Half>) return add_halves(a, b);
+  else if constexpr (std::is_same_v<T, BFloat16>) return T(float(a) + float(b));
   else return static_cast<T>(a + b);
 }
 template <typename T>

@@ -2,7 +2,8 @@
 // cpu_kernel(iter, op): runs a scalar lambda over every element of a TensorIterator. The lambda
 // takes the inputs by value in the iterator's common dtype and returns the output value; its
 // arity (any number of inputs) must match the iterator's input count. The
-// contiguous case is a plain indexed loop the compiler can vectorize; the general case walks
+// contiguous case is a plain indexed loop the compiler can vectorize, and so are the rows of
+// other layouts that are contiguous or (binary ops) broadcast one input; the general case walks
 // byte strides.
 //
 // cpu_kernel_vec<T>(iter, vec_op): runs a Vectorized lambda instead (aten/vec/vec.h). T is the
@@ -19,6 +20,7 @@
 // computes on V (see kBoolOutput / bool_input below): a comparison reads float vectors and stores
 // their masks as bytes; where reads its bool condition as a mask. Nothing is cast up front.
 #include "aten/vec/isa.h"
+#include <array>
 #include <cstring>
 #include <tuple>
 #include <type_traits>
@@ -50,6 +52,45 @@ inline void contiguous_loop(const F& op, char** data, int64_t n, std::index_sequ
   auto ins = std::make_tuple(reinterpret_cast<std::tuple_element_t<I, typename traits::args_tuple>*>(data[I + 1])...);
   for (int64_t i = 0; i < n; ++i) out[i] = op(std::get<I>(ins)[i]...);
 }
+
+// A binary op's row where one input has stride 0 (a row vector broadcast down the rows, an outer
+// product, x * a 0-d tensor) and the rest is contiguous: the stride-0 value is read once, so the
+// compiler vectorizes the row as it does the contiguous loop.
+template <size_t Broadcast, typename F>
+inline void broadcast_row_loop(const F& op, char** data, int64_t n) {
+  using traits = function_traits<F>;
+  using R = typename traits::result_type;
+  using A0 = std::tuple_element_t<0, typename traits::args_tuple>;
+  using A1 = std::tuple_element_t<1, typename traits::args_tuple>;
+  R* out = reinterpret_cast<R*>(data[0]);
+  const A0* a = reinterpret_cast<const A0*>(data[1]);
+  const A1* b = reinterpret_cast<const A1*>(data[2]);
+  if constexpr (Broadcast == 0) {
+    const A0 av = *a;
+    for (int64_t i = 0; i < n; ++i) out[i] = op(av, b[i]);
+  } else {
+    const A1 bv = *b;
+    for (int64_t i = 0; i < n; ++i) out[i] = op(a[i], bv);
+  }
+}
+
+// One row of a non-contiguous iteration: rows that are contiguous after all (the iterator is not
+// contiguous as a whole, e.g. a broadcast along the outer dim) and binary rows with one stride-0
+// input take the vectorizable loops; any other strides the byte-stride loop.
+template <typename F, size_t... I>
+inline void row_loop(const F& op, char** data, const int64_t* strides, int64_t n, std::index_sequence<I...> idx) {
+  using traits = function_traits<F>;
+  using R = typename traits::result_type;
+  constexpr std::array<int64_t, sizeof...(I)> es{int64_t(sizeof(std::tuple_element_t<I, typename traits::args_tuple>))...};
+  if (strides[0] == int64_t(sizeof(R))) {
+    if (((strides[I + 1] == es[I]) && ...)) return contiguous_loop(op, data, n, idx);
+    if constexpr (sizeof...(I) == 2) {
+      if (strides[1] == 0 && strides[2] == es[1]) return broadcast_row_loop<0>(op, data, n);
+      if (strides[2] == 0 && strides[1] == es[0]) return broadcast_row_loop<1>(op, data, n);
+    }
+  }
+  strided_loop(op, data, strides, n, idx);
+}
 }  // namespace detail
 
 namespace detail {
@@ -77,7 +118,7 @@ void cpu_kernel(const TensorIterator& iter, const F& op, int64_t grain = kGrainS
     char* ptrs[n];
     for (int k = 0; k < n; ++k) ptrs[k] = data[k];
     for (int64_t j = 0; j < size1; ++j) {
-      detail::strided_loop(op, ptrs, strides, size0, idx);
+      detail::row_loop(op, ptrs, strides, size0, idx);
       for (int k = 0; k < n; ++k) ptrs[k] += strides[n + k];
     }
   }, grain);

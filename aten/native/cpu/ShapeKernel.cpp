@@ -86,6 +86,10 @@ Tensor remap_cpu(const RemapPlan& p, const Tensor& self, const char* op) {
   // The last dim read forward with stride 1 (a roll or nothing): at most two memcpy runs.
   const bool runs = !p.flip[nd - 1] && p.strides[nd - 1] == 1;
   const int64_t shift = p.shift[nd - 1];
+  // The last dim read backward with stride 1 (flip along it): a reversed loop, which the compiler
+  // vectorizes (the table lookup below is a gather: 0.43x PyTorch's flip of [2048, 2048] along 1).
+  bool reversed = true;
+  for (int64_t j = 0; j < inner && reversed; ++j) reversed = table[nd - 1][size_t(j)] == inner - 1 - j;
   dispatch_element_size(out.element_size(), [&]<typename U>() {
     const U* src = static_cast<const U*>(p.src.data_ptr());
     U* dst = static_cast<U*>(out.data_ptr());
@@ -105,6 +109,9 @@ Tensor remap_cpu(const RemapPlan& p, const Tensor& self, const char* op) {
         if (runs) {
           std::memcpy(o, s + inner - shift, size_t(shift) * sizeof(U));
           std::memcpy(o + shift, s, size_t(inner - shift) * sizeof(U));
+        } else if (reversed) {
+          const U* s_last = s + inner - 1;
+          for (int64_t j = 0; j < inner; ++j) o[j] = s_last[-j];
         } else {
           for (int64_t j = 0; j < inner; ++j) o[j] = s[last[j]];
         }

@@ -473,6 +473,19 @@ _IDENTITY_SCRIPT = textwrap.dedent("""
             r[f"{{name}} lt scalar"] = h(a < 1)
             r[f"{{name}} logical_not"] = h(tg.logical_not(a))
             r[f"{{name}} where"] = h(tg.where(c, a, b))
+            # float16 / bfloat16 arithmetic on float vectors, rows with a broadcast operand,
+            # scalar functions lane by lane, scans through the vector conversions, flip rows
+            for op in ("add", "sub", "mul", "div"):
+                if op == "div" and "int" in name:
+                    continue
+                r[f"{{name}} {{op}}"] = h(getattr(tg, op)(a, b))
+                r[f"{{name}} {{op}} row bcast"] = h(getattr(tg, op)(a[:2000].reshape(40, 50), b[:50]))
+                r[f"{{name}} {{op}} col bcast"] = h(getattr(tg, op)(a[:40].reshape(40, 1), b[:50]))
+            if "int" not in name:
+                r[f"{{name}} pow tensor"] = h(tg.pow(a, b))
+                r[f"{{name}} xlogy"] = h(tg.xlogy(a, b))
+            r[f"{{name}} cumsum"] = h(tg.cumsum(a, 0))
+            r[f"{{name}} flip"] = h(tg.flip(a[:2000].reshape(40, 50), [1]))
         out[threads] = r
     print(json.dumps({{"capability": tg.backends.cpu.capability(), "results": out}}))
 """)

@@ -10,6 +10,7 @@
 // Files that promise the same bits on every capability are compiled with -ffp-contract=off
 // (CMakeLists.txt: MathKernels.cpp and aten/native/cpu/ops/).
 #include "aten/vec/isa.h"
+#include <limits>
 #include <type_traits>
 
 #include "aten/dispatch/DtypeDispatch.h"
@@ -26,12 +27,18 @@ void float_math(const TensorIterator& iter, const char* op, F f) {
 }
 
 namespace detail {
+// A NaN result of float_scalar is the positive quiet NaN: which operand's NaN a product of two
+// NaNs keeps depends on the order the compiler emits the operands in, which differed between
+// capabilities (float32 xlogy(nan, -0.5)) and even between the full-vector and tail code of one
+// build (float16 xlogy came out -nan or nan with the thread count).
+template <typename X>
+X positive_nan_if_nan(X r) { return r != r ? std::numeric_limits<X>::quiet_NaN() : r; }
 // f applied lane by lane to the float vectors of float16 / bfloat16 operands.
 template <typename F, typename V>
 V lanewise(const F& f, const V& x) {
   alignas(64) typename V::value_type a[V::size()];
   x.store(a);
-  for (int i = 0; i < V::size(); ++i) a[i] = f(a[i]);
+  for (int i = 0; i < V::size(); ++i) a[i] = positive_nan_if_nan(f(a[i]));
   return V::loadu(a);
 }
 template <typename F, typename V>
@@ -39,23 +46,25 @@ V lanewise(const F& f, const V& x, const V& y) {
   alignas(64) typename V::value_type a[V::size()], b[V::size()];
   x.store(a);
   y.store(b);
-  for (int i = 0; i < V::size(); ++i) a[i] = f(a[i], b[i]);
+  for (int i = 0; i < V::size(); ++i) a[i] = positive_nan_if_nan(f(a[i], b[i]));
   return V::loadu(a);
 }
 }  // namespace detail
 
 // float_scalar for one dtype T (already dispatched). float16 / bfloat16 operands are converted a
-// vector at a time (F16C) and f runs lane by lane in float: the same bits as converting each
+// vector at a time (F16C) and f runs lane by lane in float: the same values as converting each
 // element, at a third of the cost (a float16 pow of 4M elements: 26.7 ms, float32's 7.3 ms).
 template <typename T, typename F>
 void float_scalar_loop(const TensorIterator& iter, F f) {
   constexpr bool reduced = std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>;
   if constexpr (std::is_invocable_v<F, opmath_t<T>>) {
     if constexpr (reduced) cpu_kernel_vec<T>(iter, [f](auto x) { return detail::lanewise(f, x); }, kMathGrainSize);
-    else cpu_kernel(iter, [f](T a) -> T { return T(f(opmath_t<T>(a))); }, kMathGrainSize);
+    else cpu_kernel(iter, [f](T a) -> T { return T(detail::positive_nan_if_nan(f(opmath_t<T>(a)))); }, kMathGrainSize);
   } else {
     if constexpr (reduced) cpu_kernel_vec<T>(iter, [f](auto x, auto y) { return detail::lanewise(f, x, y); }, kMathGrainSize);
-    else cpu_kernel(iter, [f](T a, T b) -> T { return T(f(opmath_t<T>(a), opmath_t<T>(b))); }, kMathGrainSize);
+    else cpu_kernel(iter, [f](T a, T b) -> T {
+      return T(detail::positive_nan_if_nan(f(opmath_t<T>(a), opmath_t<T>(b))));
+    }, kMathGrainSize);
   }
 }
 

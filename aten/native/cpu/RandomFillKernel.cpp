@@ -20,6 +20,7 @@
 
 #include "aten/dispatch/DtypeDispatch.h"
 #include "aten/native/Copy.h"
+#include "aten/native/cpu/PhiloxBlocks.h"
 #include "aten/parallel/Parallel.h"
 #include "aten/vec/philox.h"
 #include "ops/contiguous.h"
@@ -38,33 +39,6 @@
 namespace tg::native::CPU_CAPABILITY {
 
 namespace {
-
-using Lanes = std::array<uint32_t, 4>;
-
-// Reserves ceil(n / PerBlock) blocks and calls fn(first_element, lanes, count) for each, blocks
-// computed 16 at a time (philox::block_batch vectorizes the rounds). Threads take whole batches.
-template <int PerBlock, typename F>
-void for_each_block_parallel(GeneratorImpl& gen, int64_t n, const F& fn) {
-  constexpr int kBatch = 16;
-  const int64_t nblocks = (n + PerBlock - 1) / PerBlock;
-  const PhiloxState st = gen.reserve_state(uint64_t(nblocks));
-  const int64_t nbatches = (nblocks + kBatch - 1) / kBatch;
-  parallel_for(0, nbatches, std::max<int64_t>(1, kGrainSize / (kBatch * PerBlock)), [&](int64_t c0, int64_t c1) {
-    uint32_t batch[4][kBatch];
-    for (int64_t c = c0; c < c1; ++c) {
-      const int64_t b0 = c * kBatch;
-      philox::block_batch(st.seed, st.offset + uint64_t(b0), batch);
-      for (int j = 0; j < kBatch; ++j) {
-        const int64_t first = (b0 + j) * PerBlock;
-        if (first >= n) break;
-        const Lanes lanes = {batch[0][j], batch[1][j], batch[2][j], batch[3][j]};
-        fn(first, lanes, int(std::min<int64_t>(PerBlock, n - first)));
-      }
-    }
-  });
-}
-
-inline uint64_t draw64(const Lanes& lanes, int k) { return philox::combine(lanes[2 * k], lanes[2 * k + 1]); }
 
 // Uniform in the open interval (0, 1), exact in double: for logs and tangents that must not see 0
 // or 1 (exponential, geometric, cauchy). 24 bits from a 32-bit draw, 52 from a 64-bit one.

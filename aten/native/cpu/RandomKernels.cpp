@@ -19,6 +19,7 @@
 #include <utility>
 
 #include "aten/dispatch/DtypeDispatch.h"
+#include "aten/native/cpu/PhiloxBlocks.h"
 #include "aten/vec/philox.h"
 
 namespace tg::native::CPU_CAPABILITY {
@@ -28,27 +29,6 @@ namespace {
 void check_cpu_device(const char* op, const std::optional<Device>& device) {
   // Device dispatch happens before the kernel is called; reaching here with CUDA is a bug.
   TG_CHECK(!device || device->is_cpu(), "[", op, "] CPU kernel called for device ", *device);
-}
-
-// Reserves ceil(n / PerBlock) Philox blocks and calls fn(first_element, lanes, count) for each,
-// where count (<= PerBlock) is how many elements the block covers. Kernels with 32-bit draws use
-// PerBlock = 4, with 64-bit draws PerBlock = 2. Blocks are generated kBatch at a time
-// (philox::block_batch) so the Philox rounds vectorize.
-template <int PerBlock, typename F>
-void for_each_philox_block(GeneratorImpl& gen, int64_t n, F&& fn) {
-  constexpr int kBatch = 16;
-  const int64_t nblocks = (n + PerBlock - 1) / PerBlock;
-  const PhiloxState st = gen.reserve_state(uint64_t(nblocks));
-  uint32_t batch[4][kBatch];
-  for (int64_t b0 = 0; b0 < nblocks; b0 += kBatch) {
-    philox::block_batch(st.seed, st.offset + uint64_t(b0), batch);
-    for (int64_t b = b0, bend = std::min<int64_t>(b0 + kBatch, nblocks); b < bend; ++b) {
-      const int j = int(b - b0);
-      const std::array<uint32_t, 4> lanes = {batch[0][j], batch[1][j], batch[2][j], batch[3][j]};
-      const int64_t first = b * PerBlock;
-      fn(first, lanes, int(std::min<int64_t>(PerBlock, n - first)));
-    }
-  }
 }
 
 // Bits of uniform precision for the 32-bit path: the significand of the target type, so the
@@ -82,10 +62,6 @@ inline T from_int64(int64_t v) {
   else return static_cast<T>(v);
 }
 
-// The 64-bit draw for element k (0 or 1) of a 2-per-block call.
-inline uint64_t draw64(const std::array<uint32_t, 4>& lanes, int k) {
-  return philox::combine(lanes[2 * k], lanes[2 * k + 1]);
-}
 
 ScalarType floating_dtype(const char* op, const std::optional<ScalarType>& dtype) {
   ScalarType dt = dtype.value_or(default_float_dtype());
@@ -172,7 +148,7 @@ Tensor randint_cpu(int64_t low, int64_t high, IntArrayRef size, const std::optio
     // high - low can exceed INT64_MAX; as uint64 it is exact (1 .. 2^64-1).
     const uint64_t range = uint64_t(high) - uint64_t(low);
     // 64-bit draws (block i/2) keep the bias below range / 2^64 for every range.
-    for_each_philox_block<2>(gen, out.numel(), [&](int64_t first, const auto& lanes, int count) {
+    for_each_block_parallel<2>(gen, out.numel(), [&](int64_t first, const Lanes& lanes, int count) {
       for (int k = 0; k < count; ++k)
         data[first + k] = from_int64<T>(int64_t(uint64_t(low) + philox::bounded(draw64(lanes, k), range)));
     });
@@ -197,13 +173,16 @@ Tensor randperm_cpu(int64_t n, const std::optional<Generator>& generator, std::o
     // depends only on (seed, offset). Positions 0 and 1 of block 0 are reserved even though
     // position 0 draws nothing; that keeps the mapping uniform.
     const PhiloxState st = gen.reserve_state(uint64_t((n + 1) / 2));
-    std::array<uint32_t, 4> lanes{};
-    int64_t cached_block = -1;
+    // The blocks come 16 at a time (vec::philox_batch), the batch holding block i / 2.
+    uint32_t batch[4][vec::kPhiloxBatch];
+    int64_t batch_first = -1;
     for (int64_t i = n - 1; i >= 1; --i) {
-      if (i / 2 != cached_block) {
-        cached_block = i / 2;
-        lanes = Philox::block(st.seed, st.offset + uint64_t(cached_block), 0);
+      const int64_t block = i / 2;
+      if (batch_first < 0 || block < batch_first) {
+        batch_first = block / vec::kPhiloxBatch * vec::kPhiloxBatch;
+        vec::philox_batch(st.seed, st.offset + uint64_t(batch_first), batch);
       }
+      const Lanes lanes = lanes_of(batch, int(block - batch_first));
       auto j = int64_t(philox::bounded(draw64(lanes, int(i % 2)), uint64_t(i) + 1));
       std::swap(data[i], data[j]);
     }

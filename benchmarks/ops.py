@@ -523,7 +523,9 @@ def main():
                        help="address-space limit of this process (a runaway op fails instead of exhausting a "
                             "shared machine's memory); 0: none")
     opts, rounds = run.bench_options(default_rounds=3, extra=extra, quick_rounds=1)
-    if opts.mem_limit_gb:
+    # (not under AddressSanitizer, scripts/sanitize.sh: its shadow memory reserves terabytes of
+    # address space at start, so any cap makes it fail to map memory)
+    if opts.mem_limit_gb and "libasan" not in os.environ.get("LD_PRELOAD", ""):
         import resource
         limit = int(opts.mem_limit_gb * (1 << 30))
         resource.setrlimit(resource.RLIMIT_AS, (limit, resource.getrlimit(resource.RLIMIT_AS)[1]))

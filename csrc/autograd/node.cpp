@@ -49,6 +49,11 @@ void set_requires_grad(const Tensor& t, bool requires_grad) {
 }
 
 std::shared_ptr<Node> grad_accumulator(const Tensor& leaf) {
+  // Threads that build graphs from one shared leaf at once read and replace its weak_ptr here; a
+  // std::weak_ptr is not safe to read while another thread assigns it (the sanitizer run caught a
+  // heap-use-after-free of an AccumulateGrad in tests/test_thread_safety.py), so under a lock.
+  static std::mutex mutex;
+  std::lock_guard<std::mutex> lock(mutex);
   AutogradMeta& m = ensure_meta(leaf);
   if (auto acc = m.grad_accumulator.lock()) return acc;
   // The accumulator holds the leaf (it writes its .grad); the leaf only holds it weakly.

@@ -200,6 +200,7 @@ class WriteBackBody:
     inplace: bool
     indices_out: str | None = None   # the out= named indices: must be int64, not a cast
     exact: bool = False              # the other outs must have the result's dtype (sort, topk)
+    out_casts: bool = False          # `tags: out_casts`: a result that can't cast is a TypeError (concat)
 
 
 @dataclass
@@ -508,7 +509,8 @@ def _emit_write_back(g: Group, f: NativeFunction, guards: Guards) -> None:
         # Ops whose kernel returns several tensors (sort, topk, kthvalue) want each out= in the
         # result's dtype, like PyTorch; scans (cummax) cast into them.
         exact = len(outs) > 1 and f.kind != "scan"
-        g.functions.append(_api_fn(so, WriteBackBody(s.name, call_args(ins), s.name, outs, False, indices, exact),
+        g.functions.append(_api_fn(so, WriteBackBody(s.name, call_args(ins), s.name, outs, False, indices, exact,
+                                                     "out_casts" in f.tags),
                                    guards, ret="Tensor&" if len(outs) == 1 else None))
 
 

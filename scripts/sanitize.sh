@@ -109,7 +109,16 @@ python -c "import tensorgen, sys; assert '$BUILD' in tensorgen.__file__, tensorg
 start=$(date +%s)
 rc=0
 case "$mode" in
-  all) python -m pytest -q -n 2 -p no:cacheprovider tests || rc=$? ;;
+  # The DataLoader tests fork worker processes, and a whole-suite run once hung in one of them
+  # (test_workers_shuffle_like_the_main_process waiting for its forked worker, in a long xdist
+  # worker; test_data.py alone under ASan passes, with or without xdist, and 40 loaders started
+  # next to a thread that allocates all the time did not hang either). Suspected, not proven:
+  # GCC 12's ASan allocator takes no lock around fork() (LLVM's does since release 18), so a child
+  # forked while another thread of a long-lived, many-threaded xdist worker is inside the
+  # allocator inherits its lock held. test_data.py runs in a pytest of its own, without xdist, and
+  # a test still running after 10 minutes dumps every thread's stack (faulthandler) to the log.
+  all) python -m pytest -q -n 2 -p no:cacheprovider -o faulthandler_timeout=600 tests --ignore=tests/test_data.py || rc=$?
+       python -m pytest -q -p no:xdist -p no:cacheprovider -o faulthandler_timeout=600 tests/test_data.py || rc=$? ;;
   subset) TENSORGEN_TEST_SHARD="$SHARD:test_ops.py" python -m pytest -q -n 2 -p no:cacheprovider \
             -p tensorgen.testing.shard "${SUBSET[@]}" || rc=$? ;;
   custom) python -m pytest -p no:cacheprovider "${pytest_args[@]}" || rc=$? ;;

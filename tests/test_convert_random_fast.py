@@ -24,23 +24,25 @@ CAPABILITIES = tg.backends.cpu.supported_capabilities()
 
 # ---------------------------------------------------------------------------- reference conversions
 def ref_half_to_float_bits(h):
-    """tg::detail::half_bits_to_float: payloads kept, signalling NaNs stay signalling."""
+    """tg::detail::half_bits_to_float: payloads kept, NaNs quieted (as F16C's vcvtph2ps)."""
     h = h.astype(np.uint32)
     sign, exp, mant = (h & 0x8000) << 16, (h >> 10) & 0x1F, h & 0x3FF
     normal = sign | ((exp + 112) << 23) | (mant << 13)
-    special = sign | 0x7F800000 | (mant << 13)
+    special = sign | 0x7F800000 | (mant << 13) | np.where(mant != 0, 0x00400000, 0)
     sub = (mant.astype(np.float32) * np.float32(2.0 ** -24)).view(np.uint32) | sign
     return np.where(exp == 0, sub, np.where(exp == 31, special, normal)).astype(np.uint32)
 
 
 def ref_float_to_half_bits(f):
-    """tg::detail::float_to_half_bits: round to nearest even, NaN -> sign | 0x7e00."""
+    """tg::detail::float_to_half_bits: round to nearest even, NaN -> sign | 0x7e00 | the payload's
+    upper 10 bits (as F16C's vcvtps2ph)."""
     x = f.view(np.uint32).astype(np.uint64)
     sign = (x >> np.uint64(16)) & np.uint64(0x8000)
     absx = x & np.uint64(0x7FFFFFFF)
     out = np.empty(x.shape, np.uint64)
     nan_inf = absx >= 0x7F800000
-    out[nan_inf] = sign[nan_inf] | np.where(absx[nan_inf] > 0x7F800000, np.uint64(0x7E00), np.uint64(0x7C00))
+    payload = (absx[nan_inf] >> np.uint64(13)) & np.uint64(0x3FF)
+    out[nan_inf] = sign[nan_inf] | np.where(absx[nan_inf] > 0x7F800000, np.uint64(0x7E00) | payload, np.uint64(0x7C00))
     over = ~nan_inf & (absx >= 0x477FF000)
     out[over] = sign[over] | 0x7C00
     sub = ~nan_inf & ~over & (absx < 0x38800000)
@@ -154,7 +156,7 @@ def test_half_to_float_all_patterns(results, cap):
     np.testing.assert_array_equal(out[cap]["h2f"], ref)
     np.testing.assert_array_equal(out[cap]["h2f_strided"], ref[::3])
     # to float64 through float: the widening of the float bits (NaN widening as the hardware does)
-    with np.errstate(invalid="ignore"):  # signalling NaNs
+    with np.errstate(invalid="ignore"):
         widened = ref.view(np.float32).astype(np.float64).view(np.uint64)
     np.testing.assert_array_equal(out[cap]["h2d"], widened)
     # and the non-NaN values are numpy's float16 values

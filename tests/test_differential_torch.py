@@ -104,8 +104,6 @@ NOT_YET_ALIGNED: dict[tuple[str, str], str] = {
     ("median", "error: no elements, integers"): "PyTorch 2.13 returns for an empty integer input",
     ("addmm", "error: float beta for integers"): "PyTorch 2.13 accepts a float beta for integer inputs",
     ("addmv", "error: float alpha for integers"): "PyTorch 2.13 accepts a float alpha for integer inputs",
-    ("concat", "error: out= of a dtype the result can't be cast to"): "RuntimeError, PyTorch TypeError (a composite "
-                                                                       "writing out= through the generic check)",
     ("index_add_", "error: index out of range"): "IndexError, PyTorch RuntimeError",
     ("index_add", "error: index out of range"): "IndexError, PyTorch RuntimeError",
     ("scatter_reduce", "error: bad reduce"): "PyTorch 2.13 also accepts reduce='max'/'min'",

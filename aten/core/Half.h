@@ -32,7 +32,9 @@ inline uint16_t float_to_half_bits(float f) {
   const uint32_t norm = (absx + 0xc8000fffu + ((absx >> 13) & 1u)) >> 13;
   uint32_t r = select_bits(absx < 0x38800000u, sub, norm);
   r = select_bits(absx >= 0x477ff000u, 0x7c00u, r);  // overflow and inf
-  r = select_bits(absx > 0x7f800000u, 0x7e00u, r);   // nan
+  // nan: quiet, the payload's upper 10 bits kept (what F16C's vcvtps2ph does, so the vector
+  // stores in aten/vec/vec.h need no NaN fix-up)
+  r = select_bits(absx > 0x7f800000u, 0x7e00u | ((absx >> 13) & 0x3ffu), r);
   return static_cast<uint16_t>(sign | r);
 }
 
@@ -41,6 +43,7 @@ inline float half_bits_to_float(uint16_t h) {
   const uint32_t em = h & 0x7fffu;  // exponent and mantissa
   uint32_t bits = (em << 13) + 0x38000000u;                 // rebias: (127 - 15) << 23
   bits += select_bits(em >= 0x7c00u, 0x38000000u, 0u);      // inf / nan: exponent 255, payload kept
+  bits |= select_bits(em > 0x7c00u, 0x00400000u, 0u);       // nan: quiet (as F16C's vcvtph2ps)
   const float sub = static_cast<float>(static_cast<int32_t>(em)) * 5.9604644775390625e-08f;  // 2^-24: exact
   return bits_f32(sign | select_bits(em < 0x400u, f32_bits(sub), bits));
 }

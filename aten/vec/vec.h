@@ -7,8 +7,9 @@
 // and the integer types it is Vectorized<T> itself; float16 and bfloat16 are loaded into
 // Vectorized<float> (computed in float, DESIGN.md §6) and stored back rounded to nearest even,
 // bit-identical to tg::Half / tg::BFloat16's scalar conversions for every input bit pattern, NaN
-// payloads included (F16C's vcvtph2ps quiets signalling NaNs and vcvtps2ph keeps payload bits
-// the scalar code drops, so vectors holding a NaN take a short fix-up).
+// payloads included: the scalar float16 conversions follow F16C's NaN rules (vcvtph2ps quiets a
+// signalling NaN, vcvtps2ph keeps the payload's upper bits), so the vector loads and stores are
+// one instruction each (a per-vector NaN check cost float16 kernels up to 2x: abs of 4M halves).
 // Vectorized math (exp, log, ...) is in vec_math.h; bool <-> mask conversions in vec_mask.h.
 #include "aten/core/Half.h"
 #include "aten/vec/isa.h"
@@ -50,32 +51,13 @@ inline Vectorized<int32_t> bf16_round(const Vectorized<float>& v) {
 }
 #endif
 
-#if defined(TG_VEC_AVX512) || defined(TG_VEC_AVX2)
-// half -> float where a lane is NaN: the scalar result (sign, all-ones exponent, payload << 13,
-// signalling NaNs stay signalling) from the halves widened to int32 lanes.
-inline Vectorized<float> half_nan_fixup(const Vectorized<float>& r, const Vectorized<int32_t>& w) {
-  const Vectorized<float> nan = r != r;
-  if (!any(nan)) return r;
-  auto bits = (slli<16>(w) & Vectorized<int32_t>(int32_t(0x80000000u))) | Vectorized<int32_t>(0x7f800000) |
-              slli<13>(w & Vectorized<int32_t>(0x3ff));
-  return blendv(r, cast<float>(bits), nan);
-}
-// float -> half: NaN lanes become sign | 0x7fc00000, which vcvtps2ph turns into the scalar
-// conversion's sign | 0x7e00.
-inline Vectorized<float> half_nan_canonical(const Vectorized<float>& v) {
-  const Vectorized<float> nan = v != v;
-  if (!any(nan)) return v;
-  return blendv(v, (v & Vectorized<float>(-0.0f)) | cast<float>(Vectorized<int32_t>(0x7fc00000)), nan);
-}
-#endif
-
 #if defined(TG_VEC_AVX512)
 template <> inline Vectorized<float> load_half_full(const Half* p) {
   const __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
-  return half_nan_fixup(_mm512_cvtph_ps(h), _mm512_cvtepu16_epi32(h));
+  return _mm512_cvtph_ps(h);
 }
 template <> inline void store_half_full(Half* p, const Vectorized<float>& v) {
-  _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), _mm512_cvtps_ph(half_nan_canonical(v), _MM_FROUND_TO_NEAREST_INT));
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), _mm512_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT));
 }
 template <> inline Vectorized<float> load_half_full(const BFloat16* p) {
   __m512i w = _mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
@@ -87,10 +69,10 @@ template <> inline void store_half_full(BFloat16* p, const Vectorized<float>& v)
 #elif defined(TG_VEC_AVX2)
 template <> inline Vectorized<float> load_half_full(const Half* p) {
   const __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-  return half_nan_fixup(_mm256_cvtph_ps(h), _mm256_cvtepu16_epi32(h));
+  return _mm256_cvtph_ps(h);
 }
 template <> inline void store_half_full(Half* p, const Vectorized<float>& v) {
-  _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm256_cvtps_ph(half_nan_canonical(v), _MM_FROUND_TO_NEAREST_INT));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT));
 }
 template <> inline Vectorized<float> load_half_full(const BFloat16* p) {
   __m256i w = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));

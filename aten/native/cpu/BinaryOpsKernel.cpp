@@ -144,6 +144,8 @@ bool pow_scalar_exponent_kernel(const TensorIterator& iter) {
 }
 }  // namespace
 
+void pow_float_tensor_exponent(const TensorIterator& iter);  // MathKernels.cpp (-ffp-contract=off)
+
 void pow_kernel(const TensorIterator& iter) {
   dispatch_numeric(iter.common_dtype(), "pow", [&]<typename T>() {
     if (iter.numel() > 0 && iter.is_scalar_input(1) && pow_scalar_exponent_kernel<T>(iter)) return;
@@ -154,8 +156,10 @@ void pow_kernel(const TensorIterator& iter) {
           throw Error(ErrorKind::Runtime, "[pow] Integers to negative integer powers are not allowed.");
         return result;
       });
-    } else {
+    } else if constexpr (std::is_same_v<T, double>) {
       float_scalar_loop<T>(iter, [](auto x, auto y) { return std::pow(x, y); });
+    } else {
+      pow_float_tensor_exponent(iter);
     }
   });
 }

@@ -1,6 +1,6 @@
 // Floating-point math kernels on the vectorized functions of aten/vec/vec_math_extra.h (issue 14):
 // expm1 exp2 log1p log2 log10 tan atan asin acos sinh cosh asinh acosh atanh erf erfc erfinv logit
-// nan_to_num, and the binary atan2 hypot logaddexp fmod remainder floor_divide div(rounding_mode=...). Every element
+// nan_to_num, and the binary atan2 hypot logaddexp pow (float) fmod remainder floor_divide div(rounding_mode=...). Every element
 // goes through the Vectorized function (cpu_kernel_vec: tails as partial vectors, other layouts
 // gathered), whose result is bitwise the same on every CPU capability, so a value does not depend
 // on its position, the layout, the thread count or the capability. float16 / bfloat16 compute in
@@ -121,6 +121,15 @@ void logaddexp_kernel(const TensorIterator& iter) {
     const V r = m + vec::log1p(vec::xdetail::exp_(d, V(T(0))));
     const V r2 = vec::blendv(r, m, (vec::abs(m) == vec::xdetail::inf_<T>()) & (a == b));
     return vec::blendv(r2, vec::xdetail::nan_<T>(), (a != a) | (b != b));  // one NaN on every capability
+  });
+}
+
+// pow with a tensor exponent for float32 / float16 / bfloat16 (pow_kernel in BinaryOpsKernel.cpp
+// sends those here; float64 and integers stay there): vec::pow, evaluated in double.
+void pow_float_tensor_exponent(const TensorIterator& iter) {
+  dispatch_floating(iter.common_dtype(), "pow", [&]<typename T>() {
+    if constexpr (!std::is_same_v<T, double>)
+      cpu_kernel_vec<T>(iter, [](auto x, auto y) { return vec::pow(x, y); }, kMathGrainSize);
   });
 }
 

@@ -70,6 +70,12 @@ def _hardtanh(x, min_val=-1, max_val=1):
     return np.minimum(np.maximum(x, min_val), max_val)
 
 
+def _elu_backward(g, alpha, scale, input_scale, is_result, x):
+    x = np.asarray(x, dtype=np.float64)
+    neg = g * input_scale * (x + alpha * scale) if is_result else g * input_scale * alpha * scale * np.exp(input_scale * x)
+    return np.where(x <= 0, neg, g * scale)
+
+
 def _threshold(x, threshold, value):
     return np.where(np.asarray(x, dtype=np.float64) <= threshold, value, x)
 
@@ -117,6 +123,23 @@ def _unary_with_args(*args):
 def _operands_dtype(op, sample):
     """The promoted dtype of the tensor operands only: the Python numbers after them are arguments."""
     return result_type(*sample.args[:op.arity])
+
+
+def _elu_backward_dtype(op, sample):
+    """The promoted dtype of grad_output and self_or_result (arguments 0 and 5)."""
+    return result_type(sample.args[0], sample.args[5])
+
+
+def _elu_backward_samples(op, dtype, mode, make):
+    """The binary defaults as (grad_output, self_or_result), elu's arguments in between; in basic
+    mode also other coefficients and the gradient from the result."""
+    for s in _pointwise_samples(op, dtype, mode, make):
+        g, x = s.args[:2]
+        yield SampleInput(g, 1.0, 1.0, 1.0, False, x, name=s.name)
+    if mode == "basic":
+        yield SampleInput(make(L), 2.0, 1.5, 0.5, False, make(L, noncontiguous=True))
+        yield SampleInput(make(L), 1.0, 1.0, 1.0, True, make(L))
+        yield SampleInput(make(S, noncontiguous=True), 0.5, 2.0, 3.0, True, make(S))
 
 
 def _gelu_backward_samples(op, dtype, mode, make):
@@ -173,6 +196,23 @@ def _activation_entries():
     out.append(OpInfo("celu", **keep, ref=_quiet(lambda x, alpha=1.0: _elu(x, alpha, 1, 1 / alpha)), arity=1,
                       tol=_TOL, dtypes=FLOATING, sample_inputs=_unary_plus(([0.5], {}), ([], {"alpha": 3.0})),
                       error_inputs=_errors(("alpha 0", lambda: tg.celu(_f(), 0.0), RuntimeError, "alpha"))))
+    out.append(OpInfo("elu_backward", ref=_quiet(_elu_backward), tol=_TOL, arity=2, compute_dtype=_elu_backward_dtype,
+                      result_dtype=_elu_backward_dtype, sample_inputs=_elu_backward_samples, error_inputs=_errors(
+                          ("missing is_result", lambda: tg.elu_backward(_f(), 1.0, 1.0, 1.0, _f()), TypeError),
+                          ("shapes that don't broadcast",
+                           lambda: tg.elu_backward(_f((2, 3)), 1.0, 1.0, 1.0, False, _f((4,))), RuntimeError,
+                           r"\[elu_backward\]"))))
+    out.append(OpInfo("leaky_relu_backward", ref=lambda g, x, slope, is_result: np.where(x > 0, g, g * slope),
+                      compute_dtype=_operands_dtype, result_dtype=_operands_dtype,
+                      sample_inputs=_unary_with_args(0.2, False), error_inputs=_errors(
+                          ("a negative slope from the result",
+                           lambda: tg.leaky_relu_backward(_f(), _f(), -0.5, True), RuntimeError,
+                           r"\[leaky_relu_backward\] the gradient from the result"))))
+    out.append(OpInfo("hardtanh_backward", ref=lambda g, x, lo, hi: np.where((x <= lo) | (x >= hi), 0, g),
+                      compute_dtype=_operands_dtype, result_dtype=_operands_dtype,
+                      sample_inputs=_unary_with_args(-0.5, 0.5), error_inputs=_errors(
+                          ("missing max_val", lambda: tg.hardtanh_backward(_f(), _f(), -1.0), TypeError),
+                          ("a bound is a string", lambda: tg.hardtanh_backward(_f(), _f(), "a", 1.0), TypeError))))
     out.append(OpInfo("leaky_relu", **keep, ref=lambda x, negative_slope=0.01: np.where(x > 0, x, x * negative_slope),
                       sample_inputs=_unary_plus(([0.2], {}), ([], {"negative_slope": -1.5}))))
     out.append(OpInfo("hardtanh", **keep, ref=_hardtanh, sample_inputs=_unary_plus(

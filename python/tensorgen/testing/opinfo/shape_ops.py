@@ -67,7 +67,7 @@ def entries():
             yield ErrorInput("a number in the list", lambda: fn([_f(), 1]), TypeError)
             yield ErrorInput("out= of a dtype the result can't be cast to",
                              lambda: fn([_f(), _f()], out=tg.empty(0, dtype=tg.int64)),
-                             TypeError if name == "cat" else RuntimeError,  # torch.cat's type
+                             TypeError,  # torch.cat's type (torch.concat calls it)
                              "can't be cast to the desired output type")
             yield ErrorInput("out= with an input that requires grad",
                              lambda: fn([_f(), _f().requires_grad_()], out=tg.empty(0)), RuntimeError,

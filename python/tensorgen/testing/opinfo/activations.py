@@ -224,6 +224,14 @@ def _activation_entries():
                           ("not a tensor", lambda: tg.relu6([1.0]), TypeError))))
     out.append(OpInfo("hardsigmoid", ref=lambda x: np.minimum(np.maximum(x + 3, 0), 6) / 6))
     out.append(OpInfo("hardswish", ref=_quiet(lambda x: x * np.minimum(np.maximum(x + 3, 0), 6) / 6)))
+    out.append(OpInfo("tanh_backward", ref=lambda g, y: g * (1 - y * y)))
+    out.append(OpInfo("sigmoid_backward", ref=lambda g, y: g * (1 - y) * y))
+    out.append(OpInfo("softplus_backward", ref=_quiet(lambda g, x, beta, th: np.where(x * beta > th, g, g * _sigmoid(x * beta))),
+                      tol=_TOL, compute_dtype=_operands_dtype, result_dtype=_operands_dtype,
+                      sample_inputs=_unary_with_args(0.5, 1.0), error_inputs=_errors(
+                          ("missing threshold", lambda: tg.softplus_backward(_f(), _f(), 1.0), TypeError),
+                          ("beta is a string", lambda: tg.softplus_backward(_f(), _f(), "a", 20.0), TypeError))))
+    out.append(OpInfo("hardsigmoid_backward", ref=lambda g, x: np.where((x > -3) & (x < 3), g / 6, 0)))
     out.append(OpInfo("hardswish_backward", ref=lambda g, x: np.where(x < -3, 0, np.where(x <= 3, g * (x / 3 + 0.5), g))))
     out.append(OpInfo("log_sigmoid", ref=_quiet(lambda x: np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))), tol=_TOL))
     out.append(OpInfo("softsign", ref=_quiet(lambda x: x / (1 + np.abs(x)))))

@@ -1,5 +1,7 @@
 // Meta functions of the structured ops: check arguments, compute the result's shape and dtype.
 // The generated code allocates or resizes the output from this, then calls the device kernel.
+#include "kernels/_log_softmax_backward_data.h"
+#include "kernels/_softmax_backward_data.h"
 #include "kernels/bmm.h"
 #include "kernels/log_softmax.h"
 #include "kernels/mm.h"
@@ -29,6 +31,28 @@ TensorMeta softmax(const Tensor& self, int64_t dim, std::optional<ScalarType> dt
 }
 TensorMeta log_softmax(const Tensor& self, int64_t dim, std::optional<ScalarType> dtype) {
   return softmax_like("log_softmax", self, dim, dtype);
+}
+
+namespace {
+TensorMeta softmax_backward_like(const char* op, const Tensor& grad_output, const Tensor& output, int64_t dim,
+                                 ScalarType input_dtype) {
+  wrap_dim(dim, output.dim(), op);
+  TG_CHECK(grad_output.sizes().equals(output.sizes()), "[", op, "] grad_output and output must have the same shape, "
+           "got ", grad_output.sizes(), " and ", output.sizes());
+  TG_CHECK(grad_output.dtype() == output.dtype(), "[", op, "] grad_output and output must have the same dtype, got ",
+           grad_output.dtype(), " and ", output.dtype());
+  TG_CHECK(grad_output.device() == output.device(), "[", op, "] expected all tensors to be on the same device, but "
+           "found ", grad_output.device(), " and ", output.device());
+  return TensorMeta{DimVector(output.sizes()), input_dtype, output.device()};
+}
+}  // namespace
+
+TensorMeta _softmax_backward_data(const Tensor& grad_output, const Tensor& output, int64_t dim, ScalarType input_dtype) {
+  return softmax_backward_like("_softmax_backward_data", grad_output, output, dim, input_dtype);
+}
+TensorMeta _log_softmax_backward_data(const Tensor& grad_output, const Tensor& output, int64_t dim,
+                                      ScalarType input_dtype) {
+  return softmax_backward_like("_log_softmax_backward_data", grad_output, output, dim, input_dtype);
 }
 
 TensorMeta mm(const Tensor& self, const Tensor& mat2) {

@@ -15,6 +15,15 @@ SoftmaxPlan softmax_plan(const Tensor& self, int64_t dim, const Tensor& out, con
   return p;
 }
 
+SoftmaxBackwardPlan softmax_backward_plan(const Tensor& grad_output, const Tensor& output, int64_t dim,
+                                          const Tensor& out, const char* op) {
+  SoftmaxBackwardPlan p;
+  static_cast<SoftmaxPlan&>(p) = softmax_plan(output, dim, out, op);
+  p.grad = grad_output.dtype() == out.dtype() && grad_output.is_contiguous() ? grad_output
+                                                                              : to_dtype(grad_output, out.dtype());
+  return p;
+}
+
 void SoftmaxPlan::finish(const Tensor& out, const char* op) const {
   if (!res.is_same(out)) copy_into(out, res, op);
 }

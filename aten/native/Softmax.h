@@ -18,6 +18,14 @@ struct SoftmaxPlan {
 
 SoftmaxPlan softmax_plan(const Tensor& self, int64_t dim, const Tensor& out, const char* op);
 
+// The backward ops (_softmax_backward_data, _log_softmax_backward_data): the plan of output, and
+// grad_output contiguous in out's dtype.
+struct SoftmaxBackwardPlan : SoftmaxPlan {
+  Tensor grad;
+};
+SoftmaxBackwardPlan softmax_backward_plan(const Tensor& grad_output, const Tensor& output, int64_t dim,
+                                          const Tensor& out, const char* op);
+
 // softmax / log_softmax of self along dim into out: kernel(plan) normalizes plan.in into
 // plan.res (called only when there is something to normalize), then out receives the result.
 template <typename Kernel>

@@ -330,12 +330,19 @@ Tensor unbind_backward(const std::vector<Tensor>& grads, IntArrayRef sizes, int6
 
 // ----------------------------------------------------------------------------- softmax
 
-Tensor softmax_backward(const Tensor& grad, const Tensor& result, int64_t dim) {
-  return result * (grad - tg::sum(grad * result, IntArrayRef{dim}, true));
+Tensor softmax_backward_data_output_grad(const Tensor& grad, const Tensor& grad_output, const Tensor& output,
+                                         int64_t dim) {
+  return grad * (grad_output - tg::sum(grad_output * output, IntArrayRef{dim}, true)) -
+         grad_output * tg::sum(grad * output, IntArrayRef{dim}, true);
 }
 
-Tensor log_softmax_backward(const Tensor& grad, const Tensor& result, int64_t dim) {
-  return grad - tg::exp(result) * tg::sum(grad, IntArrayRef{dim}, true);
+Tensor log_softmax_backward_data_grad_output_grad(const Tensor& grad, const Tensor& output, int64_t dim) {
+  return grad - tg::sum(grad * tg::exp(output), IntArrayRef{dim}, true);
+}
+
+Tensor log_softmax_backward_data_output_grad(const Tensor& grad, const Tensor& grad_output, const Tensor& output,
+                                             int64_t dim) {
+  return -(grad * tg::exp(output) * tg::sum(grad_output, IntArrayRef{dim}, true));
 }
 
 // ----------------------------------------------------------------------------- views

@@ -70,8 +70,12 @@ Tensor cumprod_backward(const Tensor& grad, const Tensor& self, const Tensor& re
 Tensor cummaxmin_backward(const Tensor& grad, const Tensor& self, const Tensor& indices, int64_t dim);
 
 // ---- softmax
-Tensor softmax_backward(const Tensor& grad, const Tensor& result, int64_t dim);
-Tensor log_softmax_backward(const Tensor& grad, const Tensor& result, int64_t dim);
+// Double backward of _softmax_backward_data / _log_softmax_backward_data (derivatives.yaml).
+Tensor softmax_backward_data_output_grad(const Tensor& grad, const Tensor& grad_output, const Tensor& output,
+                                         int64_t dim);
+Tensor log_softmax_backward_data_grad_output_grad(const Tensor& grad, const Tensor& output, int64_t dim);
+Tensor log_softmax_backward_data_output_grad(const Tensor& grad, const Tensor& grad_output, const Tensor& output,
+                                             int64_t dim);
 
 // ---- views
 // Gradient of unbind(self, dim) -> Tensor[]: grads[i] (zeros where undefined) placed at index i

@@ -10,6 +10,8 @@
 #include "aten/parallel/Parallel.h"
 #include "aten/vec/vec.h"
 #include "aten/vec/vec_math.h"
+#include "kernels/_log_softmax_backward_data.h"
+#include "kernels/_softmax_backward_data.h"
 #include "kernels/log_softmax.h"
 #include "kernels/softmax.h"
 
@@ -111,7 +113,94 @@ void softmax_impl(const Tensor& self, int64_t dim, Tensor& out, const char* op) 
     });
   });
 }
+// The backward of one line, from grad g and the forward's output y: softmax gi = y (g - sum(g y)),
+// log_softmax gi = g - exp(y) sum(g). Pass 1 sums, pass 2 writes.
+template <bool Log, typename V>
+V backward_term(const V& g, const V& y) {
+  if constexpr (Log) return g;
+  else return g * y;
+}
+template <bool Log, typename V>
+V backward_value(const V& g, const V& y, const V& s) {
+  if constexpr (Log) return g - vec::exp(y) * s;
+  else return y * (g - s);
+}
+
+template <bool Log, typename T>
+void softmax_backward_contiguous_lines(const T* g, const T* y, T* gi, int64_t lines, int64_t n) {
+  using IO = vec::VecIO<T>;
+  using V = typename IO::vec_t;
+  using Acc = typename V::value_type;
+  constexpr int64_t W = V::size();
+  parallel_for(0, lines, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(n, 1)), [&](int64_t begin, int64_t end) {
+    for (int64_t l = begin; l < end; ++l) {
+      const T* gl = g + l * n;
+      const T* yl = y + l * n;
+      T* ol = gi + l * n;
+      const int64_t full = n / W * W;
+      const int tail = int(n - full);
+      V vsum(Acc(0));
+      for (int64_t k = 0; k < full; k += W) vsum = vsum + backward_term<Log>(IO::load(gl + k), IO::load(yl + k));
+      Acc sum = vec::reduce_add(vsum);
+      if (tail) {
+        Acc buf[W];
+        backward_term<Log>(IO::load(gl + full, tail), IO::load(yl + full, tail)).store(buf);
+        for (int t = 0; t < tail; ++t) sum += buf[t];
+      }
+      const V s(sum);
+      for (int64_t k = 0; k < full; k += W)
+        IO::store(ol + k, backward_value<Log>(IO::load(gl + k), IO::load(yl + k), s));
+      if (tail) IO::store(ol + full, backward_value<Log>(IO::load(gl + full, tail), IO::load(yl + full, tail), s), tail);
+    }
+  });
+}
+
+template <bool Log, typename T>
+void softmax_backward_strided_lines(const T* g, const T* y, T* gi, int64_t outer, int64_t n, int64_t inner) {
+  using IO = vec::VecIO<T>;
+  using V = typename IO::vec_t;
+  using Acc = typename V::value_type;
+  constexpr int64_t W = V::size();
+  const int64_t blocks = (inner + W - 1) / W;  // per outer index
+  parallel_for(0, outer * blocks, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(n * W, 1)),
+               [&](int64_t begin, int64_t end) {
+    for (int64_t b = begin; b < end; ++b) {
+      const int64_t o = b / blocks, i = b % blocks * W, base = o * n * inner + i;
+      const int width = int(std::min<int64_t>(W, inner - i));
+      auto load = [&](const T* p) { return width == W ? IO::load(p) : IO::load(p, width); };
+      V s(Acc(0));
+      for (int64_t k = 0; k < n; ++k) s = s + backward_term<Log>(load(g + base + k * inner), load(y + base + k * inner));
+      for (int64_t k = 0; k < n; ++k) {
+        const V v = backward_value<Log>(load(g + base + k * inner), load(y + base + k * inner), s);
+        width == W ? IO::store(gi + base + k * inner, v) : IO::store(gi + base + k * inner, v, width);
+      }
+    }
+  });
+}
+
+template <bool Log>
+void softmax_backward_impl(const Tensor& grad_output, const Tensor& output, int64_t dim, Tensor& out, const char* op) {
+  const SoftmaxBackwardPlan p = softmax_backward_plan(grad_output, output, dim, out, op);
+  if (!p.empty()) {
+    dispatch_floating(out.dtype(), op, [&]<typename T>() {
+      if (p.inner == 1)
+        softmax_backward_contiguous_lines<Log>(p.grad.data<T>(), p.in.data<T>(), p.res.data<T>(), p.outer, p.n);
+      else
+        softmax_backward_strided_lines<Log>(p.grad.data<T>(), p.in.data<T>(), p.res.data<T>(), p.outer, p.n, p.inner);
+    });
+  }
+  p.finish(out, op);
+}
 }  // namespace
+
+void _softmax_backward_data_kernel(const Tensor& grad_output, const Tensor& output, int64_t dim, ScalarType,
+                                   Tensor& out) {
+  softmax_backward_impl<false>(grad_output, output, dim, out, "_softmax_backward_data");
+}
+void _log_softmax_backward_data_kernel(const Tensor& grad_output, const Tensor& output, int64_t dim, ScalarType,
+                                       Tensor& out) {
+  softmax_backward_impl<true>(grad_output, output, dim, out, "_log_softmax_backward_data");
+}
 
 void softmax_kernel(const Tensor& self, int64_t dim, std::optional<ScalarType>, Tensor& out) {
   softmax_impl<false>(self, dim, out, "softmax");

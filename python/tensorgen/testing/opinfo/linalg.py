@@ -57,6 +57,48 @@ def _softmax_entry(name, ref):
                   ))
 
 
+def _softmax_backward_ref(g, y, dim, input_dtype):
+    return y * (g - np.sum(g * y, axis=int(dim) if y.ndim else None, keepdims=True))
+
+
+def _log_softmax_backward_ref(g, y, dim, input_dtype):
+    return g - np.exp(y) * np.sum(g, axis=int(dim) if y.ndim else None, keepdims=True)
+
+
+def _softmax_backward_samples(forward):
+    """softmax's samples as (grad_output, the forward's output of the sample, dim, input_dtype)."""
+    def gen(op, dtype, mode, make):
+        for s in _softmax_samples(op, dtype, mode, make):
+            if "dtype" in s.kwargs:
+                continue  # the forward's dtype= argument: no backward sample of its own
+            x = s.args[0]
+            dim = s.args[1] if len(s.args) > 1 else s.kwargs["dim"]
+            # (dtypes the op rejects get plain values: the sample is there to see the error)
+            y = forward(x, dim) if is_floating(dtype) else make(tuple(x.shape))
+            yield SampleInput(make(tuple(x.shape)), y, dim, dtype)
+        if mode == "basic":
+            x = make((4, 6, 5))
+            y = forward(x, 1) if is_floating(dtype) else x
+            yield SampleInput(make((4, 6, 5), noncontiguous=True), y, 1, dtype)  # a strided dim
+    return gen
+
+
+def _input_dtype_arg(op, sample):
+    return sample.args[3]
+
+
+def _softmax_backward_entry(name, forward, ref):
+    fn = getattr(tg._C, name)  # an internal op: tg._C, not tg
+    return OpInfo(name, ref=ref, sample_inputs=_softmax_backward_samples(forward), ref_inputs="compute",
+                  arity=2, out_dtype_exact=True, compute_dtype=_input_dtype_arg, result_dtype=_input_dtype_arg, tol={tg.float32: (1e-5, 1e-6), tg.float16: (2e-3, 2e-3), tg.bfloat16: (2e-2, 2e-2)},
+                  error_inputs=_errors(
+                      ("dim out of range", lambda: fn(_f(), _f(), 2, tg.float32), IndexError, rf"\[{name}\]"),
+                      ("shapes differ", lambda: fn(_f((2, 3)), _f((3, 2)), 0, tg.float32), RuntimeError,
+                       rf"\[{name}\] grad_output and output must have the same shape"),
+                      ("missing input_dtype", lambda: fn(_f(), _f(), 0), TypeError),
+                  ))
+
+
 def _mm_samples(op, dtype, mode, make):
     if mode == "basic":
         yield SampleInput(make((3, 4)), make((4, 5)))
@@ -293,7 +335,9 @@ def entries():
             yield SampleInput(make((2, 3)), make((2, 3), dtype=tg.int32), dim=1)
 
     # softmax, matrix products
-    out = [_softmax_entry("softmax", _softmax_ref), _softmax_entry("log_softmax", _log_softmax_ref)]
+    out = [_softmax_entry("softmax", _softmax_ref), _softmax_entry("log_softmax", _log_softmax_ref),
+           _softmax_backward_entry("_softmax_backward_data", tg.softmax, _softmax_backward_ref),
+           _softmax_backward_entry("_log_softmax_backward_data", tg.log_softmax, _log_softmax_backward_ref)]
     lin_tol = {tg.float32: (1e-5, 1e-5), tg.float16: (2e-3, 2e-3), tg.bfloat16: (1.6e-2, 2e-2)}
     out.append(OpInfo("mm", ref=np.matmul, sample_inputs=_mm_samples, ref_inputs="compute", compute_dtype=_mm_compute,
                       out_dtype_exact=True,

@@ -1,0 +1,19 @@
+// _log_softmax_backward_data on CUDA, written with the device's ops (exp, sum, mul, sub).
+#include "kernels/_log_softmax_backward_data.h"
+#include "ops/copy_.h"
+#include "ops/exp.h"
+#include "ops/mul.h"
+#include "ops/sub.h"
+#include "ops/sum.h"
+#include "ops/to.h"
+
+namespace tg::native::cuda {
+
+void _log_softmax_backward_data_kernel(const Tensor& grad_output, const Tensor& output, int64_t dim, ScalarType,
+                                       Tensor& out) {
+  if (out.numel() == 0) return;
+  const Tensor g = grad_output.to(out.dtype()), y = output.to(out.dtype());
+  tg::copy_(out, tg::sub(g, tg::mul(tg::exp(y), tg::sum(g, IntArrayRef{dim}, true))));
+}
+
+}  // namespace tg::native::cuda

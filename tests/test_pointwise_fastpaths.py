@@ -9,6 +9,7 @@ capability this machine supports (subprocesses with TENSORGEN_CPU_CAPABILITY).
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -439,6 +440,37 @@ def test_where_condition_must_be_bool():
         tg.where(tg.tensor([1, 0]), tg.tensor([1.0, 2.0]), tg.tensor([3.0, 4.0]))
 
 
+# ----------------------------------------------------- float16 / bfloat16: vec::for_half's functions
+_HALF_FUNCTIONS = {"asin": np.arcsin, "acos": np.arccos, "log2": np.log2, "log10": np.log10,
+                   "erf": np.vectorize(math.erf, otypes=[np.float64])}
+
+
+@pytest.mark.parametrize("fn", sorted(_HALF_FUNCTIONS))
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_half_functions_round_like_the_exact_value(fn, dtype):
+    """Every float16 / bfloat16 input: the cheaper float evaluation for these dtypes
+    (vec::for_half) gives the exact value rounded to the dtype, but within 1 ulp on a few
+    near-ties; NaN where the exact function has no value, signed zeros kept."""
+    bits = np.arange(65536, dtype=np.uint16)
+    if dtype == "float16":
+        x = tg.from_numpy(bits.view(np.float16).copy())
+    else:  # every bfloat16 value is a float32 with 16 zero low bits: converted exactly
+        x = tg.from_numpy((bits.astype(np.uint32) << 16).view(np.float32)).to(tg.bfloat16)
+    xf = to_numpy(x.float()).astype(np.float64)
+    got = to_numpy(getattr(tg, fn)(x).float()).astype(np.float64)
+    with np.errstate(all="ignore"):
+        exact = _HALF_FUNCTIONS[fn](xf)
+    want = to_numpy(tg.from_numpy(exact.astype(np.float32)).to(getattr(tg, dtype)).float()).astype(np.float64)
+    assert np.array_equal(np.isnan(got), np.isnan(want))
+    ok = ~np.isnan(want)
+    assert np.array_equal(np.signbit(got[ok & (want == 0)]), np.signbit(want[ok & (want == 0)]))
+    differ = ok & (got != want)
+    assert differ.mean() < 1e-3, f"{fn} {dtype}: {differ.sum()} of 65536 not the rounded exact value"
+    # the others are one step of the dtype away: the neighbours of the rounded value
+    step = np.abs(want[differ]) * (2.0 ** -7 if dtype == "bfloat16" else 2.0 ** -10)
+    assert np.all(np.abs(got[differ] - want[differ]) <= step * 1.01 + 1e-30)
+
+
 # ----------------------------------------------------- bitwise identity: threads and capabilities
 _IDENTITY_SCRIPT = textwrap.dedent("""
     import hashlib, json, sys
@@ -484,6 +516,8 @@ _IDENTITY_SCRIPT = textwrap.dedent("""
             if "int" not in name:
                 r[f"{{name}} pow tensor"] = h(tg.pow(a, b))
                 r[f"{{name}} xlogy"] = h(tg.xlogy(a, b))
+                for fn in ("asin", "acos", "erf", "log2", "log10"):  # vec::for_half for the half types
+                    r[f"{{name}} {{fn}}"] = h(getattr(tg, fn)(a))
             r[f"{{name}} cumsum"] = h(tg.cumsum(a, 0))
             r[f"{{name}} flip"] = h(tg.flip(a[:2000].reshape(40, 50), [1]))
         out[threads] = r

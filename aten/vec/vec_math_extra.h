@@ -828,6 +828,64 @@ inline Vectorized<float> pow(const Vectorized<float>& x, const Vectorized<float>
   return blendv(r, VF::loadu(rs), special);
 }
 
+// ---- float16 / bfloat16 results: cheaper float evaluations of a few functions, accurate to ~2e-7
+// (a few float ulps, against the ~1 ulp of the functions above), far below the 2^-11 / 2^-8
+// spacing these dtypes round to: a result differs from the correctly rounded one only when the
+// exact value lies within ~2e-7 of a rounding boundary. float_math's second lambda
+// (aten/native/cpu/FloatMath.h) uses them for float16 / bfloat16 operands. Same bits on every
+// capability, like the rest of this file, but for log2 / log10, which round vec_math.h's log (as
+// the log kernel does for every dtype). Methods: Cephes' asinf / acosf (no division), erf from
+// erf_small below 1 and a degree-11 Chebyshev fit on [1, 3.3] (1 beyond, where erf rounds to 1 in
+// both dtypes), log2 / log10 as vec_math.h's log times a constant.
+namespace for_half {
+namespace detail {
+// asin(s) for 0 <= s <= 1/2 given z = s^2.
+inline Vectorized<float> asin_core(const Vectorized<float>& s, const Vectorized<float>& z) {
+  static constexpr float kAsin[5] = {4.2163199048e-2f, 2.4181311049e-2f, 4.5470025998e-2f, 7.4953002686e-2f,
+                                     1.6666752422e-1f};
+  return xdetail::fma_(xdetail::horner_(z, kAsin) * z, s, s);
+}
+}  // namespace detail
+
+inline Vectorized<float> asin(const Vectorized<float>& x) {
+  using V = Vectorized<float>;
+  const V a = abs(x), big = a > V(0.5f);
+  const V z = blendv(x * x, V(0.5f) * (V(1.0f) - a), big);  // > 1: negative, sqrt gives NaN
+  const V s = blendv(a, sqrt(z), big);
+  const V p = detail::asin_core(s, z);
+  return xdetail::copysign_(blendv(p, V(xdetail::XConst<float>::kPio2Hi) - (p + p), big), x);
+}
+
+inline Vectorized<float> acos(const Vectorized<float>& x) {
+  using V = Vectorized<float>;
+  using C = xdetail::XConst<float>;
+  const V a = abs(x), big = a > V(0.5f);
+  const V z = blendv(x * x, V(0.5f) * (V(1.0f) - a), big);
+  const V s = blendv(a, sqrt(z), big);
+  const V p = detail::asin_core(s, z);
+  // |x| <= 1/2: pi/2 - asin(x); x > 1/2: 2 asin(sqrt((1 - x) / 2)); x < -1/2: pi minus that.
+  const V two_p = p + p;
+  const V r_big = blendv(two_p, V(C::kPiHi) - two_p, x < V(0.0f));
+  return blendv(V(C::kPio2Hi) - xdetail::copysign_(p, x), r_big, big);
+}
+
+inline Vectorized<float> erf(const Vectorized<float>& x) {
+  using V = Vectorized<float>;
+  static constexpr float kErfMid[12] = {5.850123e-05f, -0.00013050609f, -0.00026496622f, 0.0013481762f,
+                                        -0.0016407847f, -0.0021423628f, 0.012214893f, -0.024812395f,
+                                        0.030476192f, -0.0238438f, 0.011090054f, 0.99763864f};  // in |x| - 2.15
+  const V a = abs(x);
+  const V mid = blendv(V(1.0f), xdetail::horner_(a - V(2.15f), kErfMid), a < V(3.3f));
+  const V r = blendv(mid, xdetail::erf_small(a), a < V(1.0f));
+  return blendv(xdetail::copysign_(r, x), x + x, x != x);
+}
+
+// vec_math.h's log (the log kernel's function for every dtype, faster than log_finite) times a
+// constant; its special values carry over (-inf, NaN, inf times a positive constant).
+inline Vectorized<float> log2(const Vectorized<float>& x) { return log(x) * Vectorized<float>(1.44269504088896341f); }
+inline Vectorized<float> log10(const Vectorized<float>& x) { return log(x) * Vectorized<float>(0.434294481903251828f); }
+}  // namespace for_half
+
 // C's fmod(x, y), exactly.
 template <typename T>
 inline Vectorized<T> fmod(const Vectorized<T>& x, const Vectorized<T>& y) {

@@ -25,6 +25,16 @@ template <typename F>
 void float_math(const TensorIterator& iter, const char* op, F f) {
   dispatch_floating(iter.common_dtype(), op, [&]<typename T>() { cpu_kernel_vec<T>(iter, f, kMathGrainSize); });
 }
+// The same with f_half for float16 / bfloat16 operands: a cheaper float evaluation accurate to a
+// few float ulps (vec::for_half in aten/vec/vec_math_extra.h), plenty for a result rounded to 11
+// or 8 bits.
+template <typename F, typename FHalf>
+void float_math(const TensorIterator& iter, const char* op, F f, FHalf f_half) {
+  dispatch_floating(iter.common_dtype(), op, [&]<typename T>() {
+    if constexpr (std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>) cpu_kernel_vec<T>(iter, f_half, kMathGrainSize);
+    else cpu_kernel_vec<T>(iter, f, kMathGrainSize);
+  });
+}
 
 namespace detail {
 // A NaN result of float_scalar is the positive quiet NaN: which operand's NaN a product of two

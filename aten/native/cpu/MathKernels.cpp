@@ -4,7 +4,8 @@
 // goes through the Vectorized function (cpu_kernel_vec: tails as partial vectors, other layouts
 // gathered), whose result is bitwise the same on every CPU capability, so a value does not depend
 // on its position, the layout, the thread count or the capability. float16 / bfloat16 compute in
-// float (VecIO) and round once. Integer fmod / remainder / floor_divide / div keep scalar loops.
+// float (VecIO) and round once; log2 log10 asin acos erf use vec::for_half's cheaper float
+// evaluations for them. Integer fmod / remainder / floor_divide / div keep scalar loops.
 //
 // This file is compiled with -ffp-contract=off (CMakeLists.txt): the compiler must not fuse a
 // multiply and an add that the code keeps apart, or the AVX builds would differ from the portable
@@ -87,11 +88,19 @@ opmath_t<T> largest() {
 
 void log1p_kernel(const TensorIterator& iter) { float_math(iter, "log1p", [](auto x) { return vec::log1p(x); }); }
 void expm1_kernel(const TensorIterator& iter) { float_math(iter, "expm1", [](auto x) { return vec::expm1(x); }); }
-void log2_kernel(const TensorIterator& iter) { float_math(iter, "log2", [](auto x) { return vec::log2(x); }); }
-void log10_kernel(const TensorIterator& iter) { float_math(iter, "log10", [](auto x) { return vec::log10(x); }); }
+void log2_kernel(const TensorIterator& iter) {
+  float_math(iter, "log2", [](auto x) { return vec::log2(x); }, [](auto x) { return vec::for_half::log2(x); });
+}
+void log10_kernel(const TensorIterator& iter) {
+  float_math(iter, "log10", [](auto x) { return vec::log10(x); }, [](auto x) { return vec::for_half::log10(x); });
+}
 void exp2_kernel(const TensorIterator& iter) { float_math(iter, "exp2", [](auto x) { return vec::exp2(x); }); }
-void asin_kernel(const TensorIterator& iter) { float_math(iter, "asin", [](auto x) { return vec::asin(x); }); }
-void acos_kernel(const TensorIterator& iter) { float_math(iter, "acos", [](auto x) { return vec::acos(x); }); }
+void asin_kernel(const TensorIterator& iter) {
+  float_math(iter, "asin", [](auto x) { return vec::asin(x); }, [](auto x) { return vec::for_half::asin(x); });
+}
+void acos_kernel(const TensorIterator& iter) {
+  float_math(iter, "acos", [](auto x) { return vec::acos(x); }, [](auto x) { return vec::for_half::acos(x); });
+}
 void atan_kernel(const TensorIterator& iter) { float_math(iter, "atan", [](auto x) { return vec::atan(x); }); }
 void sinh_kernel(const TensorIterator& iter) { float_math(iter, "sinh", [](auto x) { return vec::sinh(x); }); }
 void cosh_kernel(const TensorIterator& iter) { float_math(iter, "cosh", [](auto x) { return vec::cosh(x); }); }
@@ -99,7 +108,9 @@ void asinh_kernel(const TensorIterator& iter) { float_math(iter, "asinh", [](aut
 void acosh_kernel(const TensorIterator& iter) { float_math(iter, "acosh", [](auto x) { return vec::acosh(x); }); }
 void atanh_kernel(const TensorIterator& iter) { float_math(iter, "atanh", [](auto x) { return vec::atanh(x); }); }
 void tan_kernel(const TensorIterator& iter) { float_math(iter, "tan", [](auto x) { return vec::tan(x); }); }
-void erf_kernel(const TensorIterator& iter) { float_math(iter, "erf", [](auto x) { return vec::erf(x); }); }
+void erf_kernel(const TensorIterator& iter) {
+  float_math(iter, "erf", [](auto x) { return vec::erf(x); }, [](auto x) { return vec::for_half::erf(x); });
+}
 void erfc_kernel(const TensorIterator& iter) { float_math(iter, "erfc", [](auto x) { return vec::erfc(x); }); }
 void erfinv_kernel(const TensorIterator& iter) { float_math(iter, "erfinv", [](auto x) { return vec::erfinv(x); }); }
 

@@ -441,7 +441,7 @@ def test_where_condition_must_be_bool():
 
 
 # ----------------------------------------------------- float16 / bfloat16: vec::for_half's functions
-_HALF_FUNCTIONS = {"asin": np.arcsin, "acos": np.arccos, "log2": np.log2, "log10": np.log10,
+_HALF_FUNCTIONS = {"asin": np.arcsin, "acos": np.arccos, "exp2": np.exp2, "log2": np.log2, "log10": np.log10,
                    "erf": np.vectorize(math.erf, otypes=[np.float64])}
 
 
@@ -516,7 +516,7 @@ _IDENTITY_SCRIPT = textwrap.dedent("""
             if "int" not in name:
                 r[f"{{name}} pow tensor"] = h(tg.pow(a, b))
                 r[f"{{name}} xlogy"] = h(tg.xlogy(a, b))
-                for fn in ("asin", "acos", "erf", "log2", "log10"):  # vec::for_half for the half types
+                for fn in ("asin", "acos", "erf", "exp2", "log2", "log10"):  # vec::for_half for half types
                     r[f"{{name}} {{fn}}"] = h(getattr(tg, fn)(a))
             r[f"{{name}} cumsum"] = h(tg.cumsum(a, 0))
             r[f"{{name}} flip"] = h(tg.flip(a[:2000].reshape(40, 50), [1]))

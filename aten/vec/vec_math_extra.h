@@ -833,10 +833,10 @@ inline Vectorized<float> pow(const Vectorized<float>& x, const Vectorized<float>
 // spacing these dtypes round to: a result differs from the correctly rounded one only when the
 // exact value lies within ~2e-7 of a rounding boundary. float_math's second lambda
 // (aten/native/cpu/FloatMath.h) uses them for float16 / bfloat16 operands. Same bits on every
-// capability, like the rest of this file, but for log2 / log10, which round vec_math.h's log (as
-// the log kernel does for every dtype). Methods: Cephes' asinf / acosf (no division), erf from
+// capability, like the rest of this file, but for exp2 / log2 / log10, which round vec_math.h's
+// exp / log (as the exp / log kernels do for every dtype). Methods: Cephes' asinf / acosf (no division), erf from
 // erf_small below 1 and a degree-11 Chebyshev fit on [1, 3.3] (1 beyond, where erf rounds to 1 in
-// both dtypes), log2 / log10 as vec_math.h's log times a constant.
+// both dtypes), exp2 / log2 / log10 through vec_math.h's exp / log.
 namespace for_half {
 namespace detail {
 // asin(s) for 0 <= s <= 1/2 given z = s^2.
@@ -880,6 +880,17 @@ inline Vectorized<float> erf(const Vectorized<float>& x) {
   return blendv(xdetail::copysign_(r, x), x + x, x != x);
 }
 
+// e^(x ln2) with x ln2 split exactly into hi + lo: vec_math.h's exp (the exp kernel's function,
+// about twice as fast as exp2 above) of hi, times 1 + lo. Vectors with |x| > 150 (2^x over- or
+// underflows float there; inf would make lo NaN) are clamped first, NaN staying NaN.
+inline Vectorized<float> exp2(const Vectorized<float>& x) {
+  using V = Vectorized<float>;
+  using C = xdetail::XConst<float>;
+  const V xc = any(abs(x) > V(150.0f)) ? minimum(maximum(x, V(-150.0f)), V(150.0f)) : x;
+  const V hi = xc * V(C::kLn2);
+  const V lo = xdetail::fma_(xc, V(C::kLn2), -hi) + xc * V(-1.9046542999577682e-09f);  // ln2 - float(ln2)
+  return exp(hi) * (V(1.0f) + lo);
+}
 // vec_math.h's log (the log kernel's function for every dtype, faster than log_finite) times a
 // constant; its special values carry over (-inf, NaN, inf times a positive constant).
 inline Vectorized<float> log2(const Vectorized<float>& x) { return log(x) * Vectorized<float>(1.44269504088896341f); }

@@ -4,7 +4,7 @@
 // goes through the Vectorized function (cpu_kernel_vec: tails as partial vectors, other layouts
 // gathered), whose result is bitwise the same on every CPU capability, so a value does not depend
 // on its position, the layout, the thread count or the capability. float16 / bfloat16 compute in
-// float (VecIO) and round once; log2 log10 asin acos erf use vec::for_half's cheaper float
+// float (VecIO) and round once; exp2 log2 log10 asin acos erf use vec::for_half's cheaper float
 // evaluations for them. Integer fmod / remainder / floor_divide / div keep scalar loops.
 //
 // This file is compiled with -ffp-contract=off (CMakeLists.txt): the compiler must not fuse a
@@ -94,7 +94,9 @@ void log2_kernel(const TensorIterator& iter) {
 void log10_kernel(const TensorIterator& iter) {
   float_math(iter, "log10", [](auto x) { return vec::log10(x); }, [](auto x) { return vec::for_half::log10(x); });
 }
-void exp2_kernel(const TensorIterator& iter) { float_math(iter, "exp2", [](auto x) { return vec::exp2(x); }); }
+void exp2_kernel(const TensorIterator& iter) {
+  float_math(iter, "exp2", [](auto x) { return vec::exp2(x); }, [](auto x) { return vec::for_half::exp2(x); });
+}
 void asin_kernel(const TensorIterator& iter) {
   float_math(iter, "asin", [](auto x) { return vec::asin(x); }, [](auto x) { return vec::for_half::asin(x); });
 }

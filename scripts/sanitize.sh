@@ -87,6 +87,7 @@ mkdir -p "$BUILD/python"
 cp -r python/tensorgen "$BUILD/python/"
 rm -f "$BUILD"/python/tensorgen/_C*.so
 cp "$BUILD"/_C*.so "$BUILD/python/tensorgen/"
+cp "$BUILD"/generated/_C.pyi "$BUILD/python/tensorgen/"  # the stub the typing tests check (generated)
 cp pyproject.toml "$BUILD/"  # where an uninstalled package looks for its version (tg.__version__)
 
 LIBASAN=$("$CXX" -print-file-name=libasan.so)

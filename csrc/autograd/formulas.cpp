@@ -118,13 +118,6 @@ Tensor max_min_pointwise_backward(const Tensor& grad, const Tensor& self, const 
   return tg::where(lost, scalar(0), g);
 }
 
-Tensor logit_backward(const Tensor& grad, const Tensor& self, std::optional<double> eps) {
-  Tensor g = grad / (self * (1 - self));
-  const double lo = eps ? *eps : 0.0, hi = eps ? 1.0 - *eps : 1.0;
-  Tensor outside = (self < lo).logical_or(self > hi);
-  return tg::where(outside, scalar(eps ? 0.0 : std::nan("")), g);
-}
-
 // ----------------------------------------------------------------------------- reductions
 
 Tensor mean_backward(const Tensor& grad, IntArrayRef sizes, std::optional<IntArrayRef> dim, bool keepdim) {

@@ -33,7 +33,6 @@ Tensor max_min_pointwise_backward(const Tensor& grad, const Tensor& self, const 
                                   bool for_self);
 // d/dself of logit(self, eps) = grad / (self * (1 - self)); outside [0, 1] nan when eps is None,
 // 0 outside [eps, 1 - eps] (where the clamp holds the result constant) otherwise (PyTorch).
-Tensor logit_backward(const Tensor& grad, const Tensor& self, std::optional<double> eps);
 
 // ---- reductions
 // Gradient of mean(self, dim, keepdim): sum_backward divided by the number of reduced elements.

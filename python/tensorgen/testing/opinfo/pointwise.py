@@ -268,6 +268,30 @@ def _logit_samples(op, dtype, mode, make):
         yield SampleInput(make(S, low=-0.5, high=1.5), eps=None)    # outside [0, 1]: nan
 
 
+def _logit_backward_ref(g, x, eps=None):
+    x = np.asarray(x, np.float64)
+    lo = 0.0 if eps is None else eps
+    with np.errstate(all="ignore"):
+        return np.where((x < lo) | (x > 1 - lo), np.nan if eps is None else 0.0, g / (x * (1 - x)))
+
+
+def _two_operands_dtype(op, sample):
+    """grad_output and self promote; eps is an argument."""
+    return result_type(*sample.args[:2])
+
+
+def _logit_backward_samples(op, dtype, mode, make):
+    """The binary defaults as (grad_output, self) with self in (0, 1); in basic mode also self
+    beyond [0, 1] and eps."""
+    for s in _binary_samples(op, dtype, mode, make):
+        if isinstance(s.args[1], tg.Tensor):  # (a number for self would be outside (0, 1): all NaN)
+            yield s
+    if mode == "basic":
+        yield SampleInput(make(S), make(S, low=-0.5, high=1.5), eps=0.2)
+        yield SampleInput(make(S), make(S, low=-0.5, high=1.5), 0.0)
+        yield SampleInput(make(S, noncontiguous=True), make(S, low=-0.5, high=1.5), eps=None)  # outside: nan
+
+
 def _nan_to_num_samples(op, dtype, mode, make):
     yield from _unary_samples(op, dtype, mode, make)
     if mode == "basic" and is_floating(dtype):
@@ -507,6 +531,10 @@ def entries():
     out.append(OpInfo("frac", ref=lambda a: a - np.trunc(a)))
     out.append(OpInfo("logit", ref=_logit_ref, domain=(0.05, 0.95), int_domain=(0, 2), sample_inputs=_logit_samples,
                       tol=_TOL, error_inputs=_errors(("eps is a string", lambda: tg.logit(_f(), eps="a"), TypeError))))
+    out.append(OpInfo("logit_backward", ref=_logit_backward_ref, domain=(0.05, 0.95), int_domain=(0, 2),
+                      compute_dtype=_two_operands_dtype, result_dtype=_two_operands_dtype,
+                      sample_inputs=_logit_backward_samples, tol=_TOL, error_inputs=_errors(
+                          ("eps is a string", lambda: tg.logit_backward(_f(), _f(), eps="a"), TypeError))))
     # a composite: arity=1 makes it pointwise-like (samples and error inputs below are the unary defaults)
     out.append(OpInfo("square", ref=np.square, arity=1, sample_inputs=_pointwise_samples, result_dtype=_square_dtype,
                       error_inputs=_unary_errors("square", [

@@ -70,36 +70,45 @@ void softmax_contiguous_lines(const T* x, T* y, int64_t lines, int64_t n) {
 }
 
 // inner > 1: a line is strided by inner; vectors run across W neighbouring lines at once.
+// f(base, width) for each block of up to W lines (base: the offset of its first element), the
+// blocks split across threads.
+template <typename T, typename F>
+void for_each_line_block(int64_t outer, int64_t n, int64_t inner, const F& f) {
+  constexpr int64_t W = vec::VecIO<T>::vec_t::size();
+  const int64_t blocks = (inner + W - 1) / W;  // per outer index
+  parallel_for(0, outer * blocks, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(n * W, 1)),
+               [&](int64_t begin, int64_t end) {
+    for (int64_t b = begin; b < end; ++b) {
+      const int64_t o = b / blocks, i = b % blocks * W;
+      f(o * n * inner + i, int(std::min<int64_t>(W, inner - i)));
+    }
+  });
+}
+
 template <bool Log, typename T>
 void softmax_strided_lines(const T* x, T* y, int64_t outer, int64_t n, int64_t inner) {
   using IO = vec::VecIO<T>;
   using V = typename IO::vec_t;
   using Acc = typename V::value_type;
   constexpr int64_t W = V::size();
-  const int64_t blocks = (inner + W - 1) / W;  // per outer index
-  parallel_for(0, outer * blocks, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(n * W, 1)),
-               [&](int64_t begin, int64_t end) {
-    for (int64_t b = begin; b < end; ++b) {
-      const int64_t o = b / blocks, i = b % blocks * W;
-      const int width = int(std::min<int64_t>(W, inner - i));
-      const T* xb = x + o * n * inner + i;
-      T* yb = y + o * n * inner + i;
-      auto load = [&](const T* p) { return width == W ? IO::load(p) : IO::load(p, width); };
-      auto store = [&](T* p, const V& v) { width == W ? IO::store(p, v) : IO::store(p, v, width); };
-      V mx(-INFINITY);
-      for (int64_t k = 0; k < n; ++k) mx = vec::maximum(mx, load(xb + k * inner));
-      V sum(Acc(0));
-      for (int64_t k = 0; k < n; ++k) {
-        V e = vec::exp(load(xb + k * inner) - mx);
-        if constexpr (!Log) store(yb + k * inner, e);
-        sum = sum + e;
-      }
-      if constexpr (Log) {
-        const V shift = mx + vec::log(sum);
-        for (int64_t k = 0; k < n; ++k) store(yb + k * inner, load(xb + k * inner) - shift);
-      } else {
-        for (int64_t k = 0; k < n; ++k) store(yb + k * inner, load(yb + k * inner) / sum);
-      }
+  for_each_line_block<T>(outer, n, inner, [&](int64_t base, int width) {
+    const T* xb = x + base;
+    T* yb = y + base;
+    auto load = [&](const T* p) { return width == W ? IO::load(p) : IO::load(p, width); };
+    auto store = [&](T* p, const V& v) { width == W ? IO::store(p, v) : IO::store(p, v, width); };
+    V mx(-INFINITY);
+    for (int64_t k = 0; k < n; ++k) mx = vec::maximum(mx, load(xb + k * inner));
+    V sum(Acc(0));
+    for (int64_t k = 0; k < n; ++k) {
+      V e = vec::exp(load(xb + k * inner) - mx);
+      if constexpr (!Log) store(yb + k * inner, e);
+      sum = sum + e;
+    }
+    if constexpr (Log) {
+      const V shift = mx + vec::log(sum);
+      for (int64_t k = 0; k < n; ++k) store(yb + k * inner, load(xb + k * inner) - shift);
+    } else {
+      for (int64_t k = 0; k < n; ++k) store(yb + k * inner, load(yb + k * inner) / sum);
     }
   });
 }
@@ -161,19 +170,13 @@ void softmax_backward_strided_lines(const T* g, const T* y, T* gi, int64_t outer
   using V = typename IO::vec_t;
   using Acc = typename V::value_type;
   constexpr int64_t W = V::size();
-  const int64_t blocks = (inner + W - 1) / W;  // per outer index
-  parallel_for(0, outer * blocks, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(n * W, 1)),
-               [&](int64_t begin, int64_t end) {
-    for (int64_t b = begin; b < end; ++b) {
-      const int64_t o = b / blocks, i = b % blocks * W, base = o * n * inner + i;
-      const int width = int(std::min<int64_t>(W, inner - i));
-      auto load = [&](const T* p) { return width == W ? IO::load(p) : IO::load(p, width); };
-      V s(Acc(0));
-      for (int64_t k = 0; k < n; ++k) s = s + backward_term<Log>(load(g + base + k * inner), load(y + base + k * inner));
-      for (int64_t k = 0; k < n; ++k) {
-        const V v = backward_value<Log>(load(g + base + k * inner), load(y + base + k * inner), s);
-        width == W ? IO::store(gi + base + k * inner, v) : IO::store(gi + base + k * inner, v, width);
-      }
+  for_each_line_block<T>(outer, n, inner, [&](int64_t base, int width) {
+    auto load = [&](const T* p) { return width == W ? IO::load(p) : IO::load(p, width); };
+    V s(Acc(0));
+    for (int64_t k = 0; k < n; ++k) s = s + backward_term<Log>(load(g + base + k * inner), load(y + base + k * inner));
+    for (int64_t k = 0; k < n; ++k) {
+      const V v = backward_value<Log>(load(g + base + k * inner), load(y + base + k * inner), s);
+      width == W ? IO::store(gi + base + k * inner, v) : IO::store(gi + base + k * inner, v, width);
     }
   });
 }

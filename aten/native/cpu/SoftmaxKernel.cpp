@@ -19,6 +19,14 @@ namespace tg::native::CPU_CAPABILITY {
 
 namespace {
 
+// f(l) for each of `lines` lines of n elements, the lines split across threads.
+template <typename F>
+void for_each_line(int64_t lines, int64_t n, const F& f) {
+  parallel_for(0, lines, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(n, 1)), [&](int64_t begin, int64_t end) {
+    for (int64_t l = begin; l < end; ++l) f(l);
+  });
+}
+
 // inner == 1: each line is contiguous; vectors run along the line.
 template <bool Log, typename T>
 void softmax_contiguous_lines(const T* x, T* y, int64_t lines, int64_t n) {
@@ -26,45 +34,43 @@ void softmax_contiguous_lines(const T* x, T* y, int64_t lines, int64_t n) {
   using V = typename IO::vec_t;
   using Acc = typename V::value_type;
   constexpr int64_t W = V::size();
-  parallel_for(0, lines, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(n, 1)), [&](int64_t begin, int64_t end) {
-    for (int64_t l = begin; l < end; ++l) {
-      const T* xl = x + l * n;
-      T* yl = y + l * n;
-      const int64_t full = n / W * W;
-      const int tail = int(n - full);
-      Acc tail_buf[W];  // the tail's lanes, so padding lanes never enter the max or the sum
-      V vmax(-INFINITY);
-      for (int64_t k = 0; k < full; k += W) vmax = vec::maximum(vmax, IO::load(xl + k));
-      Acc line_max = vec::reduce_max(vmax);
-      if (tail) {
-        IO::load(xl + full, tail).store(tail_buf);
-        for (int t = 0; t < tail; ++t) line_max = vec::maximum(V(line_max), V(tail_buf[t]))[0];
-      }
-      const V mx(line_max);
-      // Pass 2: sum of exp(x - max); softmax keeps the exponentials in y for pass 3.
-      V vsum(Acc(0));
-      for (int64_t k = 0; k < full; k += W) {
-        V e = vec::exp(IO::load(xl + k) - mx);
-        if constexpr (!Log) IO::store(yl + k, e);
-        vsum = vsum + e;
-      }
-      Acc sum = vec::reduce_add(vsum);
-      if (tail) {
-        V e = vec::exp(IO::load(xl + full, tail) - mx);
-        if constexpr (!Log) IO::store(yl + full, e, tail);
-        e.store(tail_buf);
-        for (int t = 0; t < tail; ++t) sum += tail_buf[t];
-      }
-      if constexpr (Log) {
-        const V shift = mx + V(std::log(sum));
-        for (int64_t k = 0; k < full; k += W) IO::store(yl + k, IO::load(xl + k) - shift);
-        if (tail) IO::store(yl + full, IO::load(xl + full, tail) - shift, tail);
-      } else {
-        // Like PyTorch: exp(x - max) / sum (a division, not a multiply by 1/sum).
-        const V vs(sum);
-        for (int64_t k = 0; k < full; k += W) IO::store(yl + k, IO::load(yl + k) / vs);
-        if (tail) IO::store(yl + full, IO::load(yl + full, tail) / vs, tail);
-      }
+  for_each_line(lines, n, [&](int64_t l) {
+    const T* xl = x + l * n;
+    T* yl = y + l * n;
+    const int64_t full = n / W * W;
+    const int tail = int(n - full);
+    Acc tail_buf[W];  // the tail's lanes, so padding lanes never enter the max or the sum
+    V vmax(-INFINITY);
+    for (int64_t k = 0; k < full; k += W) vmax = vec::maximum(vmax, IO::load(xl + k));
+    Acc line_max = vec::reduce_max(vmax);
+    if (tail) {
+      IO::load(xl + full, tail).store(tail_buf);
+      for (int t = 0; t < tail; ++t) line_max = vec::maximum(V(line_max), V(tail_buf[t]))[0];
+    }
+    const V mx(line_max);
+    // Pass 2: sum of exp(x - max); softmax keeps the exponentials in y for pass 3.
+    V vsum(Acc(0));
+    for (int64_t k = 0; k < full; k += W) {
+      V e = vec::exp(IO::load(xl + k) - mx);
+      if constexpr (!Log) IO::store(yl + k, e);
+      vsum = vsum + e;
+    }
+    Acc sum = vec::reduce_add(vsum);
+    if (tail) {
+      V e = vec::exp(IO::load(xl + full, tail) - mx);
+      if constexpr (!Log) IO::store(yl + full, e, tail);
+      e.store(tail_buf);
+      for (int t = 0; t < tail; ++t) sum += tail_buf[t];
+    }
+    if constexpr (Log) {
+      const V shift = mx + V(std::log(sum));
+      for (int64_t k = 0; k < full; k += W) IO::store(yl + k, IO::load(xl + k) - shift);
+      if (tail) IO::store(yl + full, IO::load(xl + full, tail) - shift, tail);
+    } else {
+      // Like PyTorch: exp(x - max) / sum (a division, not a multiply by 1/sum).
+      const V vs(sum);
+      for (int64_t k = 0; k < full; k += W) IO::store(yl + k, IO::load(yl + k) / vs);
+      if (tail) IO::store(yl + full, IO::load(yl + full, tail) / vs, tail);
     }
   });
 }
@@ -141,26 +147,24 @@ void softmax_backward_contiguous_lines(const T* g, const T* y, T* gi, int64_t li
   using V = typename IO::vec_t;
   using Acc = typename V::value_type;
   constexpr int64_t W = V::size();
-  parallel_for(0, lines, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(n, 1)), [&](int64_t begin, int64_t end) {
-    for (int64_t l = begin; l < end; ++l) {
-      const T* gl = g + l * n;
-      const T* yl = y + l * n;
-      T* ol = gi + l * n;
-      const int64_t full = n / W * W;
-      const int tail = int(n - full);
-      V vsum(Acc(0));
-      for (int64_t k = 0; k < full; k += W) vsum = vsum + backward_term<Log>(IO::load(gl + k), IO::load(yl + k));
-      Acc sum = vec::reduce_add(vsum);
-      if (tail) {
-        Acc buf[W];
-        backward_term<Log>(IO::load(gl + full, tail), IO::load(yl + full, tail)).store(buf);
-        for (int t = 0; t < tail; ++t) sum += buf[t];
-      }
-      const V s(sum);
-      for (int64_t k = 0; k < full; k += W)
-        IO::store(ol + k, backward_value<Log>(IO::load(gl + k), IO::load(yl + k), s));
-      if (tail) IO::store(ol + full, backward_value<Log>(IO::load(gl + full, tail), IO::load(yl + full, tail), s), tail);
+  for_each_line(lines, n, [&](int64_t l) {
+    const T* gl = g + l * n;
+    const T* yl = y + l * n;
+    T* ol = gi + l * n;
+    const int64_t full = n / W * W;
+    const int tail = int(n - full);
+    V vsum(Acc(0));
+    for (int64_t k = 0; k < full; k += W) vsum = vsum + backward_term<Log>(IO::load(gl + k), IO::load(yl + k));
+    Acc sum = vec::reduce_add(vsum);
+    if (tail) {
+      Acc buf[W];
+      backward_term<Log>(IO::load(gl + full, tail), IO::load(yl + full, tail)).store(buf);
+      for (int t = 0; t < tail; ++t) sum += buf[t];
     }
+    const V s(sum);
+    for (int64_t k = 0; k < full; k += W)
+      IO::store(ol + k, backward_value<Log>(IO::load(gl + k), IO::load(yl + k), s));
+    if (tail) IO::store(ol + full, backward_value<Log>(IO::load(gl + full, tail), IO::load(yl + full, tail), s), tail);
   });
 }
 

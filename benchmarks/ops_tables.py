@@ -354,6 +354,8 @@ def _large_table():
     for n in ("selu", "celu", "relu6"):
         add(n, "n", lambda s, r: ((_f(r, s.n, low=-3, high=3),), {}), bwd=True)
     add("glu", "[side,side] dim -1", lambda s, r: ((_f(r, s.side, s.side), -1), {}), bwd=True)
+    add("glu_backward", "[side,side/2] of [side,side] dim -1",
+        lambda s, r: ((_f(r, s.side, s.side // 2), _f(r, s.side, s.side), -1), {}))
     add("prelu", "[16,64,64,64] x [64]", lambda s, r: ((pool_in(s, r), _f(r, 64)), {}), bwd=True)
     for n in ("dropout", "alpha_dropout"):
         add(n, "n p=0.5", lambda s, r: ((_f(r, s.n), 0.5, True), {}))

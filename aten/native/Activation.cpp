@@ -1,12 +1,11 @@
 // Composite activations (issue 10): selu, celu and relu6 are elu / hardtanh with fixed
-// arguments; glu and prelu are written with ops, so their gradients (and second derivatives)
-// come from the ops they call.
+// arguments; prelu is written with ops, so their gradients (and second derivatives) come from the
+// ops they call. (glu has its own kernels: aten/native/cpu/ops/glu.cpp.)
 #include <vector>
 
 #include "aten/dispatch/DtypeDispatch.h"
 
 #include "kernels/celu.h"
-#include "kernels/glu.h"
 #include "kernels/prelu.h"
 #include "kernels/relu6.h"
 #include "kernels/selu.h"
@@ -14,8 +13,6 @@
 #include "ops/elu.h"
 #include "ops/hardtanh.h"
 #include "ops/reshape.h"
-#include "ops/sigmoid.h"
-#include "ops/slice.h"
 #include "ops/where.h"
 
 namespace tg::native {
@@ -47,18 +44,6 @@ Tensor celu(const Tensor& self, const Scalar& alpha) {
 Tensor relu6(const Tensor& self) {
   check_dtype("relu6", self, DtypeSet::Numeric);
   return tg::hardtanh(self, 0, 6);
-}
-
-Tensor glu(const Tensor& self, int64_t dim) {
-  check_dtype("glu", self, DtypeSet::Floating);
-  TG_CHECK(self.dim() > 0, "[glu] glu does not support scalars because halving size must be even");
-  const int64_t nd = self.dim();
-  TG_CHECK_INDEX(dim >= -nd && dim < nd, "[glu] Dimension out of range (expected to be in range of [", -nd, ", ",
-                 nd - 1, "], but got ", dim, ")");
-  const int64_t d = dim < 0 ? dim + nd : dim;
-  const int64_t n = self.size(d);
-  TG_CHECK(n % 2 == 0, "[glu] Halving dimension must be even, but dimension ", d, " is size ", n);
-  return tg::slice(self, d, 0, n / 2) * tg::sigmoid(tg::slice(self, d, n / 2, n));
 }
 
 Tensor prelu(const Tensor& self, const Tensor& weight) {

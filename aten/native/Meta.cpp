@@ -3,6 +3,8 @@
 #include "kernels/_log_softmax_backward_data.h"
 #include "kernels/_softmax_backward_data.h"
 #include "kernels/bmm.h"
+#include "kernels/glu.h"
+#include "kernels/glu_backward.h"
 #include "kernels/log_softmax.h"
 #include "kernels/mm.h"
 #include "kernels/softmax.h"
@@ -53,6 +55,38 @@ TensorMeta _softmax_backward_data(const Tensor& grad_output, const Tensor& outpu
 TensorMeta _log_softmax_backward_data(const Tensor& grad_output, const Tensor& output, int64_t dim,
                                       ScalarType input_dtype) {
   return softmax_backward_like("_log_softmax_backward_data", grad_output, output, dim, input_dtype);
+}
+
+namespace {
+// glu's split dim of self, wrapped; its size must be even.
+int64_t glu_dim(const char* op, const Tensor& self, int64_t dim) {
+  TG_CHECK(self.dim() > 0, "[", op, "] glu does not support scalars because halving size must be even");
+  const int64_t nd = self.dim();
+  TG_CHECK_INDEX(dim >= -nd && dim < nd, "[", op, "] Dimension out of range (expected to be in range of [", -nd, ", ",
+                 nd - 1, "], but got ", dim, ")");
+  const int64_t d = dim < 0 ? dim + nd : dim;
+  TG_CHECK(self.size(d) % 2 == 0, "[", op, "] Halving dimension must be even, but dimension ", d, " is size ",
+           self.size(d));
+  return d;
+}
+}  // namespace
+
+TensorMeta glu(const Tensor& self, int64_t dim) {
+  DimVector sizes(self.sizes());
+  sizes[size_t(glu_dim("glu", self, dim))] /= 2;
+  return TensorMeta{sizes, self.dtype(), self.device()};
+}
+
+TensorMeta glu_backward(const Tensor& grad_output, const Tensor& self, int64_t dim) {
+  DimVector half(self.sizes());
+  half[size_t(glu_dim("glu_backward", self, dim))] /= 2;
+  TG_CHECK(grad_output.sizes().equals(half), "[glu_backward] grad_output must have self's shape with dim halved, "
+           "expected ", IntArrayRef(half), ", got ", grad_output.sizes());
+  TG_CHECK(grad_output.dtype() == self.dtype(), "[glu_backward] grad_output and self must have the same dtype, got ",
+           grad_output.dtype(), " and ", self.dtype());
+  TG_CHECK(grad_output.device() == self.device(), "[glu_backward] expected all tensors to be on the same device, but "
+           "found ", grad_output.device(), " and ", self.device());
+  return TensorMeta{DimVector(self.sizes()), self.dtype(), self.device()};
 }
 
 TensorMeta mm(const Tensor& self, const Tensor& mat2) {

@@ -85,6 +85,12 @@ def _glu(x, dim=-1):
     return a * _sigmoid(b)
 
 
+def _glu_backward(g, x, dim):
+    a, b = np.split(x, 2, axis=dim)
+    s = _sigmoid(b)
+    return np.concatenate([g * s, g * a * s * (1 - s)], axis=dim)
+
+
 def _prelu(x, w):
     if w.size != 1 and x.ndim > 1:
         w = w.reshape([1, -1] + [1] * (x.ndim - 2))
@@ -157,6 +163,15 @@ def _glu_samples(op, dtype, mode, make):
         yield SampleInput(make((2, 3, 4)), -1)
     elif mode == "zero_size":
         yield SampleInput(make((0, 4)))
+
+
+def _glu_backward_samples(op, dtype, mode, make):
+    if mode == "basic":
+        yield SampleInput(make((3, 2)), make((3, 4)), -1)
+        yield SampleInput(make((2, 3)), make((4, 3)), 0)
+        yield SampleInput(make((2, 3, 3), noncontiguous=True), make((2, 6, 3), noncontiguous=True), 1)
+    elif mode == "zero_size":
+        yield SampleInput(make((0, 2)), make((0, 4)), 1)
 
 
 def _prelu_samples(op, dtype, mode, make):
@@ -245,11 +260,22 @@ def _activation_entries():
                           ("missing threshold", lambda: tg.threshold_backward(_f(), _f()), TypeError),
                           ("shapes that don't broadcast", lambda: tg.threshold_backward(_f((2, 3)), _f((4,)), 0),
                            RuntimeError, r"\[threshold_backward\]"))))
-    out.append(OpInfo("glu", ref=_quiet(_glu), tol=_TOL, dtypes=FLOATING, sample_inputs=_glu_samples, error_inputs=_errors(
-        ("odd size", lambda: tg.glu(_f((3, 5))), RuntimeError, "even"),
-        ("0-d input", lambda: tg.glu(_f(())), RuntimeError, "scalars"),
-        ("dim out of range", lambda: tg.glu(_f((2, 4)), 2), IndexError, "out of range"),
-        ("integer input", lambda: tg.glu(_f((2, 4), tg.int64)), NotImplementedError, r"\[glu\]"))))
+    out.append(OpInfo("glu", ref=_quiet(_glu), tol=_TOL, sample_inputs=_glu_samples, out_dtype_exact=True,
+                      result_dtype=_self_dtype,
+                      error_inputs=_errors(
+                          ("odd size", lambda: tg.glu(_f((3, 5))), RuntimeError, "even"),
+                          ("0-d input", lambda: tg.glu(_f(())), RuntimeError, "scalars"),
+                          ("dim out of range", lambda: tg.glu(_f((2, 4)), 2), IndexError, "out of range"),
+                          ("integer input", lambda: tg.glu(_f((2, 4), tg.int64)), NotImplementedError, r"\[glu\]"))))
+    out.append(OpInfo("glu_backward", ref=_quiet(_glu_backward), tol=_TOL, sample_inputs=_glu_backward_samples,
+                      ref_inputs="compute", result_dtype=_self_dtype, compute_dtype=_self_dtype,
+                      out_dtype_exact=True, error_inputs=_errors(
+                          ("grad_output of self's shape", lambda: tg.glu_backward(_f((2, 4)), _f((2, 4)), 1),
+                           RuntimeError, r"\[glu_backward\] grad_output must have self's shape"),
+                          ("odd size", lambda: tg.glu_backward(_f((3, 2)), _f((3, 5)), 1), RuntimeError, "even"),
+                          ("dtypes differ", lambda: tg.glu_backward(_f((2, 2), tg.float64), _f((2, 4)), 1),
+                           RuntimeError, "same dtype"),
+                          ("missing dim", lambda: tg.glu_backward(_f((2, 2)), _f((2, 4))), TypeError))))
     out.append(OpInfo("_prelu_kernel", ref=lambda x, w: np.where(x > 0, x, w * x), dtypes=FLOATING))
     out.append(OpInfo("prelu", ref=_prelu, dtypes=FLOATING, sample_inputs=_prelu_samples, error_inputs=_errors(
         ("weight per channel of the wrong size", lambda: tg.prelu(_f((2, 3, 4)), _f((4,))), RuntimeError,

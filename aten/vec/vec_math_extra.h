@@ -50,7 +50,7 @@
 //   log10     0.71 [1]      0.64 [1]         atanh     1.76 [2]      1.78 [2]
 //   tan       1.14 [1.5]    1.03 [1.5]       erf       1.03 [1.5]    1.02 [1.5]
 //   atan      1.04 [1.5]    1.05 [1.5]       erfc      3.28 [3.5]    3.16 [3.5]
-//   asin      1.05 [1.5]    1.04 [1.5]       erfinv    2.25 [2.5]    1.5  [2]
+//   asin      1.05 [1.5]    1.04 [1.5]       erfinv    0.5  [1]      2.06 [2.5]
 //   acos      1.27 [1.5]    1.08 [1.5]       hypot     1.00 [1.5]    0.99 [1.5]
 //   atan2     1.27 [1.5]    1.20 [1.5]       fmod / remainder / div_floor: exact
 // erfc loses its ulps in e^(-x^2) (q + p q) / x: the next step would be a double-float H.
@@ -181,6 +181,25 @@ inline V<T> horner_(const V<T>& x, const T (&c)[N]) {
   V<T> r(c[0]);
   for (size_t i = 1; i < N; ++i) r = fma_(r, x, V<T>(c[i]));
   return r;
+}
+
+// The same polynomial (c[0] the highest coefficient) in Estrin's form: pairs c_2k+1 x + c_2k,
+// then pairs of pairs with x^2, x^4, ...: a dependency chain of ~log2(N) fmas instead of N, for
+// long polynomials whose Horner chain leaves the loop latency-bound (erfinv's degree 22: 3x).
+template <typename T, size_t N>
+[[gnu::always_inline]] inline V<T> estrin_(const V<T>& x, const T (&c)[N]) {
+  V<T> terms[(N + 1) / 2];
+  size_t m = 0;
+  for (size_t k = 0; k < N; k += 2)  // coefficient of x^k is c[N - 1 - k]
+    terms[m++] = k + 1 < N ? fma_(V<T>(c[N - 2 - k]), x, V<T>(c[N - 1 - k])) : V<T>(c[N - 1 - k]);
+  V<T> power = x * x;
+  while (m > 1) {
+    size_t half = 0;
+    for (size_t k = 0; k < m; k += 2) terms[half++] = k + 1 < m ? fma_(terms[k + 1], power, terms[k]) : terms[k];
+    m = half;
+    if (m > 1) power = power * power;
+  }
+  return terms[0];
 }
 
 template <typename T> inline V<T> copysign_(const V<T>& mag, const V<T>& sgn) {
@@ -694,54 +713,79 @@ inline Vectorized<T> tan(const Vectorized<T>& x) {
   return res;
 }
 
-// erfinv, as native::erfinv (ScalarOps.h) but in T: M. Giles' single-precision first guess
-// ("Approximating the erfinv function", GPU Computing Gems, 2011), then Newton steps on
-// erf(y) - |x| (|x| <= 1/2) or log(erfc(y)) - log(1 - |x|) (above); one step for float, four for
-// double.
-// erfinv(+-1) = +-inf, |x| > 1 and NaN give NaN.
-template <typename T>
-inline Vectorized<T> erfinv(const Vectorized<T>& x) {
-  using V = Vectorized<T>;
-  static constexpr T kCentral[9] = {T(2.81022636e-08), T(3.43273939e-07), T(-3.5233877e-06), T(-4.39150654e-06),
-                                    T(0.00021858087), T(-0.00125372503), T(-0.00417768164), T(0.246640727),
-                                    T(1.50140941)};
-  static constexpr T kTail[9] = {T(-0.000200214257), T(0.000100950558), T(0.00134934322), T(-0.00367342844),
-                                 T(0.00573950773), T(-0.0076224613), T(0.00943887047), T(1.00167406),
-                                 T(2.83297682)};
-  const V one(T(1)), half(T(0.5));
-  V a = abs(x);
-  V ac = minimum(a, V(T(1)));  // the guess for |x| > 1 and NaN lanes is replaced below
-  V w = -xdetail::log_finite(maximum((one - ac) * (one + ac), V(std::numeric_limits<T>::min())));
-  V central = w < V(T(5));
-  V u = blendv(sqrt(w) - V(T(3)), w - V(T(2.5)), central);
-  V p = blendv(V(kTail[0]), V(kCentral[0]), central);
-  for (int k = 1; k < 9; ++k) p = xdetail::fma_(p, u, blendv(V(kTail[k]), V(kCentral[k]), central));
-  V y = p * ac;
-  const V low = ac <= half;
-  // Giles' guess is a float approximation (and outside its range for double |x| > 1 - 2^-24).
-  // Newton steps: on erf(y) - |x| for |x| <= 1/2; above on log(erfc(y)) - log(1 - |x|), which is
-  // nearly linear in y far into the tail (plain Newton on erfc would crawl there), with no
-  // cancellation near 1.
-  constexpr int kSteps = sizeof(T) == 4 ? 1 : 4;
-  const bool any_tail = any(andnot(cast<T>(Vectorized<typename xdetail::XConst<T>::I>(-1)), low));
-  const V log_tail = any_tail ? xdetail::log_finite(maximum(one - ac, V(std::numeric_limits<T>::min()))) : V(T(0));
-  for (int step = 0; step < kSteps; ++step) {
-    V es = xdetail::erf_small(y);
-    V y2 = y * y;
-    V n;
-    V e = xdetail::scale2n(one + xdetail::expm1_poly(xdetail::exp_reduce(-y2, n), -xdetail::fma_(y, y, -y2)), n);
-    V deriv = V(T(1.1283791670955126)) * e;  // erf'(y)
-    V step_size = (es - ac) / deriv;
-    if (any_tail) {  // d log erfc / dy = -deriv / erfc
-      V erfc_y = maximum(blendv(xdetail::erfc_big(y), one - es, y < half), V(std::numeric_limits<T>::min()));
-      step_size = blendv((log_tail - xdetail::log_finite(erfc_y)) * erfc_y / deriv, step_size, low);
-    }
-    y = y - step_size;
+// erfinv's first guess in double: M. Giles' double-precision polynomials in w = -log((1 - a)(1 + a))
+// ("Approximating the erfinv function", GPU Computing Gems, 2011), ~1e-15 relative, in Estrin's
+// form. 0 <= a < 1; a = 1 gives a finite value (the callers replace it).
+namespace xdetail {
+inline Vectorized<double> erfinv_giles_double(const Vectorized<double>& a) {
+  using VD = Vectorized<double>;
+  static constexpr double kCentral[23] = {  // w < 6.25, in w - 3.125
+      -3.6444120640178196996e-21, -1.685059138182016589e-19,  1.2858480715256400167e-18,
+      1.115787767802518096e-17,   -1.333171662854620906e-16,  2.0972767875968561637e-17,
+      6.6376381343583238325e-15,  -4.0545662729752068639e-14, -8.1519341976054721522e-14,
+      2.6335093153082322977e-12,  -1.2975133253453532498e-11, -5.4154120542946279317e-11,
+      1.051212273321532285e-09,   -4.1126339803469836976e-09, -2.9070369957882005086e-08,
+      4.2347877827932403518e-07,  -1.3654692000834678645e-06, -1.3882523362786468719e-05,
+      0.0001867342080340571352,   -0.00074070253416626697512, -0.0060336708714301490533,
+      0.24015818242558961693,     1.6536545626831027356};
+  static constexpr double kMiddle[19] = {  // 6.25 <= w < 16, in sqrt(w) - 3.25
+      2.2137376921775787049e-09,  9.0756561938885390979e-08, -2.7517406297064545428e-07,
+      1.8239629214389227755e-08,  1.5027403968909827627e-06, -4.013867526981545969e-06,
+      2.9234449089955446044e-06,  1.2475304481671778723e-05, -4.7318229009055733981e-05,
+      6.8284851459573175448e-05,  2.4031110387097893999e-05, -0.0003550375203628474796,
+      0.00095328937973738049703,  -0.0016882755560235047313, 0.0024914420961078508066,
+      -0.0037512085075692412107,  0.005370914553590063617,   1.0052589676941592334,
+      3.0838856104922207635};
+  static constexpr double kTail[17] = {  // w >= 16 (no float reaches it), in sqrt(w) - 5
+      -2.7109920616438573243e-11, -2.5556418169965252055e-10, 1.5076572693500548083e-09,
+      -3.7894654401267369937e-09, 7.6157012080783393804e-09,  -1.4960026627149240478e-08,
+      2.9147953450901080826e-08,  -6.7711997758452339498e-08, 2.2900482228026654717e-07,
+      -9.9298272942317002539e-07, 4.5260625972231537039e-06,  -1.9681778105531670567e-05,
+      7.5995277030017761139e-05,  -0.00021503011930044477347, -0.00013871931833623122026,
+      1.0103004648645343977,      4.8499064014085844221};
+  const VD one(1.0);
+  const VD w = -log_finite(maximum((one - a) * (one + a), VD(std::numeric_limits<double>::min())));
+  const VD central = w < VD(6.25);
+  VD p = estrin_(w - VD(3.125), kCentral);
+  // The other pieces are for |x| > 0.9981: most vectors have no such lane.
+  if (any(andnot(cast<double>(Vectorized<int64_t>(int64_t(-1))), central))) {
+    const VD s = sqrt(w);
+    VD q = estrin_(s - VD(3.25), kMiddle);
+    const VD far = w >= VD(16.0);
+    if (any(far)) q = blendv(q, estrin_(s - VD(5.0), kTail), far);
+    p = blendv(q, p, central);
   }
-  V r = blendv(y, xdetail::inf_<T>(), a == one);
+  return p * a;
+}
+}  // namespace xdetail
+
+// erfinv for double lanes: Giles' double-precision guess (above), then one Newton step on
+// erf(y) - |x| (|x| <= 1/2) or log(erfc(y)) - log(1 - |x|) (above: nearly linear in y far into
+// the tail, no cancellation near 1). erfinv(+-1) = +-inf, |x| > 1 and NaN give NaN. (Float
+// lanes take the overload below the float section.)
+inline Vectorized<double> erfinv(const Vectorized<double>& x) {
+  using V = Vectorized<double>;
+  const V one(1.0), half(0.5), tiny(std::numeric_limits<double>::min());
+  const V a = abs(x);
+  const V ac = minimum(a, one);  // the result for |x| > 1 and NaN lanes is replaced below
+  V y = xdetail::erfinv_giles_double(ac);
+  const V low = ac <= half;
+  V es = xdetail::erf_small(y);
+  const V y2 = y * y;
+  V n;
+  const V e = xdetail::scale2n(one + xdetail::expm1_poly(xdetail::exp_reduce(-y2, n), -xdetail::fma_(y, y, -y2)), n);
+  const V deriv = V(1.1283791670955126) * e;  // erf'(y)
+  V step = (es - ac) / deriv;
+  if (any(andnot(cast<double>(Vectorized<int64_t>(int64_t(-1))), low))) {  // d log erfc / dy = -deriv / erfc
+    const V log_tail = xdetail::log_finite(maximum(one - ac, tiny));
+    const V erfc_y = maximum(blendv(xdetail::erfc_big(y), one - es, y < half), tiny);
+    step = blendv((log_tail - xdetail::log_finite(erfc_y)) * erfc_y / deriv, step, low);
+  }
+  y = y - step;
+  V r = blendv(y, xdetail::inf_<double>(), a == one);
   r = xdetail::copysign_(r, x);
-  r = blendv(r, x, x == V(T(0)));
-  return blendv(r, xdetail::nan_<T>(), (a > one) | (x != x));
+  r = blendv(r, x, x == V(0.0));
+  return blendv(r, xdetail::nan_<double>(), (a > one) | (x != x));
 }
 
 // pow(x, y) for float operands (float32, and float16 / bfloat16 computed in float): e^(y log|x|)
@@ -806,6 +850,23 @@ inline Vectorized<double> exp_for_float(const Vectorized<double>& t) {
   return blendv(r, nan_<double>(), andnot(x < zero, is_int));
 }
 }  // namespace xdetail
+
+// erfinv of float lanes: Giles' double-precision polynomials (xdetail::erfinv_giles_double above)
+// on the lanes widened to double, rounded to float once. (1 - a)(1 + a) is exact in double for a
+// float a, and the polynomials' ~1e-15 relative error makes the result correctly rounded but for
+// near-ties (every float of tests/test_vec_math_extra.py's sweep). 5x faster than the float guess
+// + Newton step on erf and erfc it replaces.
+inline Vectorized<float> erfinv(const Vectorized<float>& x) {
+  using VF = Vectorized<float>;
+  using VD = Vectorized<double>;
+  const VF one(1.0f);
+  const VF a = abs(x);
+  VD lo, hi;
+  xdetail::widen(minimum(a, one), lo, hi);  // |x| >= 1 and NaN lanes are replaced below
+  VF r = xdetail::copysign_(xdetail::narrow(xdetail::erfinv_giles_double(lo), xdetail::erfinv_giles_double(hi)), x);
+  r = blendv(r, xdetail::copysign_(xdetail::inf_<float>(), x), a == one);
+  return blendv(r, xdetail::nan_<float>(), (a > one) | (x != x));
+}
 
 inline Vectorized<float> pow(const Vectorized<float>& x, const Vectorized<float>& y) {
   using VF = Vectorized<float>;

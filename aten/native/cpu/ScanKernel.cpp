@@ -114,6 +114,23 @@ void scan_lines(const Scan& s, Acc init, Combine combine) {
 // min; ties take the later index) or x is NaN, and a NaN is never replaced (PyTorch's rule).
 // Each line is walked by one thread along its stride (1 for contiguous lines).
 template <bool IsMax>
+struct RunningExtreme {
+  // Steps k0 .. k0 + m of a line: x(j) the value of step k0 + j (opmath), emit(j, best, index).
+  // Branch-free (selects, not jumps): how often the extreme changes depends on the data (ties,
+  // sorted runs), and a mispredicted branch per element cost 2-3x.
+  template <typename V, typename X, typename Emit>
+  static void run(V& best, int64_t& best_index, int64_t k0, int64_t m, X x, Emit emit) {
+    for (int64_t j = 0; j < m; ++j) {
+      const V v = x(j);
+      const bool take = (best == best) & ((v != v) | (IsMax ? v >= best : v <= best));
+      best = take ? v : best;
+      best_index = take ? k0 + j : best_index;
+      emit(j, best, best_index);
+    }
+  }
+};
+
+template <bool IsMax>
 void cum_extreme(const Scan& s) {
   if (s.empty()) return;
   dispatch_all(s.compute_dtype(), s.op(), [&]<typename T>() {
@@ -127,15 +144,35 @@ void cum_extreme(const Scan& s) {
         const int64_t base = s.line_offset(l);
         V best = V(in[base]);
         int64_t best_index = 0;
-        for (int64_t k = 0; k < n; ++k) {
-          const V x = V(in[base + k * stride]);
-          if (best == best && (x != x || (IsMax ? x >= best : x <= best))) {
-            best = x;
-            best_index = k;
+        if constexpr (std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>) {
+          if (stride == 1) {  // blocks converted to float and back with the vector loads / stores
+            using IO = vec::VecIO<T>;
+            using FV = typename IO::vec_t;
+            constexpr int64_t W = FV::size(), kBlock = 32 * W;
+            float buf[kBlock];
+            for (int64_t k = 0; k < n; k += kBlock) {
+              const int64_t m = std::min(kBlock, n - k);
+              for (int64_t j = 0; j < m; j += W) {
+                const int c = int(std::min(W, m - j));
+                (c == W ? IO::load(in + base + k + j) : IO::load(in + base + k + j, c)).store(buf + j);
+              }
+              int64_t* idx = indices + base + k;
+              RunningExtreme<IsMax>::run(best, best_index, k, m, [&](int64_t j) { return buf[j]; },
+                                         [&](int64_t j, float b, int64_t i) { buf[j] = b, idx[j] = i; });
+              for (int64_t j = 0; j < m; j += W) {
+                const int c = int(std::min(W, m - j));
+                if (c == W) IO::store(values + base + k + j, FV::loadu(buf + j));
+                else IO::store(values + base + k + j, FV::loadu(buf + j), c);
+              }
+            }
+            continue;
           }
-          values[base + k * stride] = T(best);
-          indices[base + k * stride] = best_index;
         }
+        RunningExtreme<IsMax>::run(best, best_index, 0, n, [&](int64_t k) { return V(in[base + k * stride]); },
+                                   [&](int64_t k, V b, int64_t i) {
+                                     values[base + k * stride] = T(b);
+                                     indices[base + k * stride] = i;
+                                   });
       }
     });
   });

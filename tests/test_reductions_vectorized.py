@@ -324,3 +324,18 @@ def test_same_bits_in_process_for_any_thread_count():
                                         if c != tg.backends.cpu.best_capability()])
 def test_same_bits_under_every_capability(capability):
     assert _identity_digest(2, capability) == _identity_digest(2, tg.backends.cpu.best_capability())
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float32", "int64", "bool"])
+def test_count_nonzero_layouts_and_signed_zeros(dtype):
+    """count_nonzero reads float16 / bfloat16 by their bits: -0 counts as zero, NaN and subnormals
+    as nonzero; whole tensors long enough to split across threads, rows, and columns (dim=0,
+    read in place) all agree with NumPy."""
+    rng = np.random.default_rng(5)
+    a = rng.choice([0.0, -0.0, 1.5, -2.0, np.nan, 1e-7], size=(300, 1001)) if dtype not in ("int64", "bool") \
+        else rng.integers(-1, 2, size=(300, 1001))
+    x = tg.from_numpy(np.ascontiguousarray(a)).to(getattr(tg, dtype))
+    ref = (x.float().numpy() != 0) if dtype != "bool" else a != 0
+    assert tg.count_nonzero(x).item() == int(ref.sum())
+    np.testing.assert_array_equal(tg.count_nonzero(x, 0).numpy(), ref.sum(0))
+    np.testing.assert_array_equal(tg.count_nonzero(x, 1).numpy(), ref.sum(1))

@@ -5,6 +5,7 @@
 #include "aten/vec/isa.h"
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <vector>
 
@@ -280,15 +281,76 @@ void nansum_kernel(const Reduction& r) {
   });
 }
 
+namespace {
+// 1 for a nonzero element: float16 / bfloat16 by their bits without the sign bit (no conversion
+// to float: -0 is zero, NaN is not), the others by a comparison; loops over it vectorize.
+template <typename T>
+inline uint32_t nonzero(const T& x) {
+  if constexpr (std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>) {
+    uint16_t bits;
+    std::memcpy(&bits, &x, sizeof bits);
+    return (bits & 0x7fffu) != 0;
+  } else {
+    return x != T(0);
+  }
+}
+
+// The nonzero elements of p[0, n). A block's count fits in 32 bits, which vectorizes twice as
+// wide as int64.
+template <typename T>
+int64_t count_nonzero_run(const T* p, int64_t n) {
+  constexpr int64_t kBlock = 1 << 20;
+  int64_t total = 0;
+  for (int64_t b = 0; b < n; b += kBlock) {
+    const int64_t m = std::min(kBlock, n - b);
+    uint32_t count = 0;
+    for (int64_t k = 0; k < m; ++k) count += nonzero(p[b + k]);
+    total += count;
+  }
+  return total;
+}
+
+// count_nonzero(dim=0)'s layout read in place: row by row into a block of column counts.
+template <typename T>
+void column_count_nonzero(const Reduction& r) {
+  const T* in = r.columns().data->data<T>();
+  int64_t* out = r.output(0).data<int64_t>();
+  const int64_t rows = r.inner(), cols = r.columns().cols;
+  for_each_column_block(r, [&](int64_t g, int64_t c0, int64_t c1) {
+    const int64_t width = c1 - c0;
+    const T* p = in + g * rows * cols + c0;
+    int64_t acc[kColBlock] = {};
+    for (int64_t row = 0; row < rows; ++row)
+      for (int64_t c = 0; c < width; ++c) acc[c] += nonzero(p[row * cols + c]);
+    std::copy(acc, acc + width, out + g * cols + c0);
+  });
+}
+}  // namespace
+
+// Rows split across threads, and a long row (the whole tensor) in chunks across threads: counts
+// add exactly, so any split gives the same result.
 void count_nonzero_kernel(const Reduction& r) {
   dispatch_all(r.compute_dtype(), "count_nonzero", [&]<typename T>() {
+    if (r.columns().cols > 1) return column_count_nonzero<T>(r);
     const T* in = r.input().data<T>();
     int64_t* out = r.output(0).data<int64_t>();
+    const int64_t n = r.inner();
+    constexpr int64_t kChunk = 1 << 16;
     for_each_row(r, [&](int64_t i) {
-      const T* p = in + i * r.inner();
-      int64_t count = 0;
-      for (int64_t k = 0; k < r.inner(); ++k) count += opmath_t<T>(p[k]) != opmath_t<T>(0);
-      out[i] = count;
+      const T* p = in + i * n;
+      if (n <= 2 * kChunk) {
+        out[i] = count_nonzero_run(p, n);
+        return;
+      }
+      const int64_t nchunks = (n + kChunk - 1) / kChunk;
+      std::vector<int64_t> partial(static_cast<size_t>(nchunks));
+      parallel_for(0, nchunks, 1, [&](int64_t begin, int64_t end) {
+        for (int64_t c = begin; c < end; ++c)
+          partial[size_t(c)] = count_nonzero_run(p + c * kChunk, std::min(kChunk, n - c * kChunk));
+      });
+      int64_t total = 0;
+      for (int64_t c : partial) total += c;
+      out[i] = total;
     });
   });
 }

@@ -51,7 +51,7 @@ HAZARDS: dict = {}
 # Composites that differentiate through the ops they call (tests/test_ops.py checks these).
 DIFFERENTIABLE_COMPOSITES = {"div", "clamp", "matmul", "reshape", "t", "flatten", "narrow", "expand_as", "concat",
                              "stack", "square", "clamp_min", "clamp_max", "linear", "bilinear", "conv1d", "conv2d",
-                             "conv_transpose1d", "conv_transpose2d", "convolution", "selu", "celu", "relu6", "glu",
+                             "conv_transpose1d", "conv_transpose2d", "convolution", "selu", "celu", "relu6",
                              "prelu", "logsumexp", "var_mean", "std_mean", "nanmean", "lerp", "addcmul", "addcdiv"}
 
 
@@ -154,6 +154,8 @@ def tg_function(op):
         fn = getattr(tg, op.name, None) or getattr(tg._C, op.name)
         return fn, False
     i = op.method_self
+    if i == 0:  # the unbound method, as torch_candidates calls torch.Tensor.<name>: no wrapper to time
+        return getattr(tg.Tensor, op.name), True
     return (lambda *a, **kw: getattr(a[i], op.name)(*a[:i], *a[i + 1:], **kw)), True
 
 

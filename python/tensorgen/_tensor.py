@@ -304,6 +304,8 @@ class Tensor(_Base):
     def to(self, *args: Any, **kwargs: Any) -> Tensor:
         """to(dtype), to(device), to(device, dtype), to(other_tensor), each with non_blocking and
         copy (positionally too, as in PyTorch: x.to(dtype, True) is non_blocking=True)."""
+        if not kwargs and len(args) == 1 and isinstance(args[0], _C.dtype):  # x.to(dtype), the common call
+            return _Base.to(self, args[0], False, False)
         dev, dtype, non_blocking, copy = _compat.parse_to(args, kwargs)
         if dev is not None and device(dev).type != self.device.type:
             return _to_device(self, device(dev), dtype, copy)

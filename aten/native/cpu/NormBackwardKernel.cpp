@@ -164,25 +164,27 @@ Tensor layer_norm_backward_kernel_cpu(const Tensor& grad_out, const Tensor& inpu
     return grad_input;
   }
   // weight (sum over rows of dy * xhat) or bias (sum over rows of dy), per normalized element.
+  // Fixed blocks of kRowBlock rows stream through whole rows (contiguous reads) into a partial
+  // sum per block, then the blocks' partials add up in block order: the result does not depend
+  // on the thread count. (Walking column chunks down all rows read 256-byte pieces at a row
+  // stride: 2.6x slower.)
   Tensor sums = empty_tensor(normalized_shape, p.acc, input.device(), op);
   dispatch_floating(input.dtype(), op, [&]<typename T>() {
     using A = Acc<T>;
     using IO = vec::VecIO<T>;
     using V = AccVec<T>;
-    constexpr int64_t W = V::size(), kChunk = 64;
-    static_assert(kChunk % W == 0, "column chunks are whole vectors");
+    constexpr int64_t W = V::size(), kRowBlock = 128;
     const T *DY = p.dy.data<T>(), *X = p.x.data<T>();
     const A *M = p.mean.data<A>(), *R = p.rstd.data<A>();
     A* S = sums.data<A>();
-    const int64_t chunks = (n + kChunk - 1) / kChunk;
-    parallel_for(0, chunks, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(rows * kChunk, 1)),
-                 [&](int64_t k0, int64_t k1) {
-      A acc[kChunk];
-      for (int64_t chunk = k0; chunk < k1; ++chunk) {
-        const int64_t j0 = chunk * kChunk, len = std::min(kChunk, n - j0), full = len / W * W;
-        std::fill(acc, acc + kChunk, A(0));
-        for (int64_t r = 0; r < rows; ++r) {
-          const T *dy = DY + r * n + j0, *x = X + r * n + j0;
+    const int64_t blocks = std::max<int64_t>(1, (rows + kRowBlock - 1) / kRowBlock), full = n / W * W;
+    std::vector<A> partial(size_t(blocks * n), A(0));
+    parallel_for(0, blocks, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(kRowBlock * n, 1)),
+                 [&](int64_t b0, int64_t b1) {
+      for (int64_t b = b0; b < b1; ++b) {
+        A* acc = partial.data() + b * n;
+        for (int64_t r = b * kRowBlock; r < std::min(rows, (b + 1) * kRowBlock); ++r) {
+          const T *dy = DY + r * n, *x = X + r * n;
           const A m = M[r], rs = R[r];
           const V vm(m), vr(rs);
           for (int64_t j = 0; j < full; j += W) {
@@ -190,11 +192,14 @@ Tensor layer_norm_backward_kernel_cpu(const Tensor& grad_out, const Tensor& inpu
             const V a = V::loadu(acc + j);
             (which == 2 ? a + g : vec::fmadd(g, (IO::load(x + j) - vm) * vr, a)).store(acc + j);
           }
-          for (int64_t j = full; j < len; ++j)
-            acc[j] += which == 2 ? A(dy[j]) : A(dy[j]) * ((A(x[j]) - m) * rs);
+          for (int64_t j = full; j < n; ++j) acc[j] += which == 2 ? A(dy[j]) : A(dy[j]) * ((A(x[j]) - m) * rs);
         }
-        std::copy(acc, acc + len, S + j0);
       }
+    });
+    parallel_for(0, n, std::max<int64_t>(1, kGrainSize / blocks), [&](int64_t j0, int64_t j1) {
+      std::copy(partial.begin() + j0, partial.begin() + j1, S + j0);
+      for (int64_t b = 1; b < blocks; ++b)
+        for (int64_t j = j0; j < j1; ++j) S[j] += partial[size_t(b * n + j)];
     });
   });
   return as_param_dtype(sums, p.param_dtype);

@@ -26,7 +26,7 @@ void float_math(const TensorIterator& iter, const char* op, F f) {
   dispatch_floating(iter.common_dtype(), op, [&]<typename T>() { cpu_kernel_vec<T>(iter, f, kMathGrainSize); });
 }
 // The same with f_half for float16 / bfloat16 operands: a cheaper float evaluation accurate to a
-// few float ulps (vec::for_half in aten/vec/vec_math_extra.h), plenty for a result rounded to 11
+// few float ulps (vec::for_half in aten/vec/vec_math_float.h), plenty for a result rounded to 11
 // or 8 bits.
 template <typename F, typename FHalf>
 void float_math(const TensorIterator& iter, const char* op, F f, FHalf f_half) {

@@ -20,6 +20,7 @@
 #include "aten/native/cpu/FloatMath.h"
 #include "aten/native/cpu/Loops.h"
 #include "aten/vec/vec_math_extra.h"
+#include "aten/vec/vec_math_float.h"
 #include "kernels/_div_rounding.h"
 #include "kernels/acos.h"
 #include "kernels/acosh.h"

@@ -1,0 +1,189 @@
+#pragma once
+// Float math evaluated through double lanes, and cheaper float evaluations for float16 / bfloat16
+// results (issue 14), on top of vec_math_extra.h (its xdetail helpers, the same bitwise-identity
+// rules: a fixed sequence of correctly rounded operations, fma_ for every fused multiply-add):
+//
+//   pow (float), erfinv (float lanes; the double overload is in vec_math_extra.h),
+//   for_half::{asin, acos, erf, exp2, log2, log10}
+//
+// Used by MathKernels.cpp (compiled with -ffp-contract=off).
+#include <cmath>
+#include <limits>
+
+#include "aten/vec/vec_math_extra.h"
+
+namespace tg::vec {
+inline namespace CPU_CAPABILITY {
+
+// pow(x, y) for float operands (float32, and float16 / bfloat16 computed in float): e^(y log|x|)
+// evaluated in double with log_finite and exp_for_float, then rounded to float once. The double
+// result is within ~1e-11 (relative) of the exact power, so the float is correctly rounded but
+// for ties closer than that (glibc's powf: < 1 ulp). A negative base gives the sign of an odd
+// integer exponent and NaN for a non-integer one. Vectors holding a lane where C's pow has a
+// special case (x = +-0, +-inf, NaN, y = +-inf, NaN) take std::pow on those lanes. 1.6x faster
+// than the lane-by-lane std::pow it replaces (4M float32 elements, 2 threads; PyTorch's Sleef
+// powf is ~1.6x faster still: a float evaluation with a double-float log would be next).
+namespace xdetail {
+// The float lanes [0, N/2) and [N/2, N) of x widened to double (exact), and back (rounded to
+// nearest). In registers on AVX2 / AVX-512: a round trip through memory costs the pow below
+// store-forwarding stalls that made it slower than libm's scalar powf.
+inline void widen(const Vectorized<float>& x, Vectorized<double>& lo, Vectorized<double>& hi) {
+#if defined(TG_VEC_AVX512)
+  lo = _mm512_cvtps_pd(_mm512_castps512_ps256(x));
+  hi = _mm512_cvtps_pd(_mm512_extractf32x8_ps(x, 1));
+#elif defined(TG_VEC_AVX2)
+  lo = _mm256_cvtps_pd(_mm256_castps256_ps128(x));
+  hi = _mm256_cvtps_pd(_mm256_extractf128_ps(x, 1));
+#else
+  constexpr int D = Vectorized<double>::size();
+  for (int i = 0; i < D; ++i) lo.lane(i) = x[i], hi.lane(i) = x[D + i];
+#endif
+}
+inline Vectorized<float> narrow(const Vectorized<double>& lo, const Vectorized<double>& hi) {
+#if defined(TG_VEC_AVX512)
+  return _mm512_insertf32x8(_mm512_castps256_ps512(_mm512_cvtpd_ps(lo)), _mm512_cvtpd_ps(hi), 1);
+#elif defined(TG_VEC_AVX2)
+  return _mm256_insertf128_ps(_mm256_castps128_ps256(_mm256_cvtpd_ps(lo)), _mm256_cvtpd_ps(hi), 1);
+#else
+  constexpr int D = Vectorized<double>::size();
+  Vectorized<float> r;
+  for (int i = 0; i < D; ++i) r.lane(i) = float(lo[i]), r.lane(D + i) = float(hi[i]);
+  return r;
+#endif
+}
+// e^t for |t| <= kExpClamp to ~1e-11 (relative): enough for a result rounded to float. The degree-9
+// Taylor polynomial in Estrin's form: a shorter dependency chain than exp_'s degree-13 Horner,
+// which left pow latency-bound (1.2x faster).
+inline Vectorized<double> exp_for_float(const Vectorized<double>& t) {
+  using VD = Vectorized<double>;
+  static constexpr double c[8] = {1.0 / 2, 1.0 / 6, 1.0 / 24, 1.0 / 120, 1.0 / 720, 1.0 / 5040, 1.0 / 40320,
+                                  1.0 / 362880};
+  VD n;
+  const VD r = exp_reduce(t, n);
+  const VD r2 = r * r, r4 = r2 * r2;
+  const VD lo = fma_(fma_(VD(c[3]), r, VD(c[2])), r2, fma_(VD(c[1]), r, VD(c[0])));
+  const VD hi = fma_(fma_(VD(c[7]), r, VD(c[6])), r2, fma_(VD(c[5]), r, VD(c[4])));
+  return scale2n(VD(1.0) + fma_(r2, fma_(hi, r4, lo), r), n);  // 1 + r + r^2 (c0 + c1 r + ... + c7 r^7)
+}
+// pow in double for double lanes that came from floats, special values aside (see pow below).
+[[gnu::always_inline]] inline Vectorized<double> pow_widened(const Vectorized<double>& x, const Vectorized<double>& y) {
+  using VD = Vectorized<double>;
+  const VD clamp(XConst<double>::kExpClamp), zero(0.0);
+  const VD t = minimum(maximum(y * log_finite(maximum(abs(x), VD(1e-300))), -clamp), clamp);
+  VD r = exp_for_float(t);
+  const VD is_int = floor(y) == y;
+  const VD odd = is_int & (floor(y * VD(0.5)) != y * VD(0.5));
+  r = blendv(r, -r, odd & (x < zero));
+  return blendv(r, nan_<double>(), andnot(x < zero, is_int));
+}
+}  // namespace xdetail
+
+// erfinv of float lanes: Giles' double-precision polynomials (xdetail::erfinv_giles_double above)
+// on the lanes widened to double, rounded to float once. (1 - a)(1 + a) is exact in double for a
+// float a, and the polynomials' ~1e-15 relative error makes the result correctly rounded but for
+// near-ties (every float of tests/test_vec_math_extra.py's sweep). 5x faster than the float guess
+// + Newton step on erf and erfc it replaces.
+inline Vectorized<float> erfinv(const Vectorized<float>& x) {
+  using VF = Vectorized<float>;
+  using VD = Vectorized<double>;
+  const VF one(1.0f);
+  const VF a = abs(x);
+  VD lo, hi;
+  xdetail::widen(minimum(a, one), lo, hi);  // |x| >= 1 and NaN lanes are replaced below
+  VF r = xdetail::copysign_(xdetail::narrow(xdetail::erfinv_giles_double(lo), xdetail::erfinv_giles_double(hi)), x);
+  r = blendv(r, xdetail::copysign_(xdetail::inf_<float>(), x), a == one);
+  return blendv(r, xdetail::nan_<float>(), (a > one) | (x != x));
+}
+
+inline Vectorized<float> pow(const Vectorized<float>& x, const Vectorized<float>& y) {
+  using VF = Vectorized<float>;
+  using VD = Vectorized<double>;
+  VD xlo, xhi, ylo, yhi;
+  xdetail::widen(x, xlo, xhi);
+  xdetail::widen(y, ylo, yhi);
+  const VF r = xdetail::narrow(xdetail::pow_widened(xlo, ylo), xdetail::pow_widened(xhi, yhi));
+  const VF special = (x == VF(0.0f)) | (abs(x) == xdetail::inf_<float>()) | (abs(y) == xdetail::inf_<float>()) |
+                     (x != x) | (y != y);
+  if (!any(special)) return r;
+  constexpr int N = VF::size();
+  alignas(64) float xs[N], ys[N], rs[N];
+  x.store(xs);
+  y.store(ys);
+  for (int i = 0; i < N; ++i) {
+    const float p = std::pow(xs[i], ys[i]);
+    rs[i] = p != p ? std::numeric_limits<float>::quiet_NaN() : p;
+  }
+  return blendv(r, VF::loadu(rs), special);
+}
+
+// ---- float16 / bfloat16 results: cheaper float evaluations of a few functions, accurate to ~2e-7
+// (a few float ulps, against the ~1 ulp of the functions above), far below the 2^-11 / 2^-8
+// spacing these dtypes round to: a result differs from the correctly rounded one only when the
+// exact value lies within ~2e-7 of a rounding boundary. float_math's second lambda
+// (aten/native/cpu/FloatMath.h) uses them for float16 / bfloat16 operands. Same bits on every
+// capability, like the rest of this file, but for exp2 / log2 / log10, which round vec_math.h's
+// exp / log (as the exp / log kernels do for every dtype). Methods: Cephes' asinf / acosf (no division), erf from
+// erf_small below 1 and a degree-11 Chebyshev fit on [1, 3.3] (1 beyond, where erf rounds to 1 in
+// both dtypes), exp2 / log2 / log10 through vec_math.h's exp / log.
+namespace for_half {
+namespace detail {
+// asin(s) for 0 <= s <= 1/2 given z = s^2.
+inline Vectorized<float> asin_core(const Vectorized<float>& s, const Vectorized<float>& z) {
+  static constexpr float kAsin[5] = {4.2163199048e-2f, 2.4181311049e-2f, 4.5470025998e-2f, 7.4953002686e-2f,
+                                     1.6666752422e-1f};
+  return xdetail::fma_(xdetail::horner_(z, kAsin) * z, s, s);
+}
+}  // namespace detail
+
+inline Vectorized<float> asin(const Vectorized<float>& x) {
+  using V = Vectorized<float>;
+  const V a = abs(x), big = a > V(0.5f);
+  const V z = blendv(x * x, V(0.5f) * (V(1.0f) - a), big);  // > 1: negative, sqrt gives NaN
+  const V s = blendv(a, sqrt(z), big);
+  const V p = detail::asin_core(s, z);
+  return xdetail::copysign_(blendv(p, V(xdetail::XConst<float>::kPio2Hi) - (p + p), big), x);
+}
+
+inline Vectorized<float> acos(const Vectorized<float>& x) {
+  using V = Vectorized<float>;
+  using C = xdetail::XConst<float>;
+  const V a = abs(x), big = a > V(0.5f);
+  const V z = blendv(x * x, V(0.5f) * (V(1.0f) - a), big);
+  const V s = blendv(a, sqrt(z), big);
+  const V p = detail::asin_core(s, z);
+  // |x| <= 1/2: pi/2 - asin(x); x > 1/2: 2 asin(sqrt((1 - x) / 2)); x < -1/2: pi minus that.
+  const V two_p = p + p;
+  const V r_big = blendv(two_p, V(C::kPiHi) - two_p, x < V(0.0f));
+  return blendv(V(C::kPio2Hi) - xdetail::copysign_(p, x), r_big, big);
+}
+
+inline Vectorized<float> erf(const Vectorized<float>& x) {
+  using V = Vectorized<float>;
+  static constexpr float kErfMid[12] = {5.850123e-05f, -0.00013050609f, -0.00026496622f, 0.0013481762f,
+                                        -0.0016407847f, -0.0021423628f, 0.012214893f, -0.024812395f,
+                                        0.030476192f, -0.0238438f, 0.011090054f, 0.99763864f};  // in |x| - 2.15
+  const V a = abs(x);
+  const V mid = blendv(V(1.0f), xdetail::horner_(a - V(2.15f), kErfMid), a < V(3.3f));
+  const V r = blendv(mid, xdetail::erf_small(a), a < V(1.0f));
+  return blendv(xdetail::copysign_(r, x), x + x, x != x);
+}
+
+// e^(x ln2) with x ln2 split exactly into hi + lo: vec_math.h's exp (the exp kernel's function,
+// about twice as fast as exp2 above) of hi, times 1 + lo. Vectors with |x| > 150 (2^x over- or
+// underflows float there; inf would make lo NaN) are clamped first, NaN staying NaN.
+inline Vectorized<float> exp2(const Vectorized<float>& x) {
+  using V = Vectorized<float>;
+  using C = xdetail::XConst<float>;
+  const V xc = any(abs(x) > V(150.0f)) ? minimum(maximum(x, V(-150.0f)), V(150.0f)) : x;
+  const V hi = xc * V(C::kLn2);
+  const V lo = xdetail::fma_(xc, V(C::kLn2), -hi) + xc * V(-1.9046542999577682e-09f);  // ln2 - float(ln2)
+  return exp(hi) * (V(1.0f) + lo);
+}
+// vec_math.h's log (the log kernel's function for every dtype, faster than log_finite) times a
+// constant; its special values carry over (-inf, NaN, inf times a positive constant).
+inline Vectorized<float> log2(const Vectorized<float>& x) { return log(x) * Vectorized<float>(1.44269504088896341f); }
+inline Vectorized<float> log10(const Vectorized<float>& x) { return log(x) * Vectorized<float>(0.434294481903251828f); }
+}  // namespace for_half
+
+}  // namespace CPU_CAPABILITY
+}  // namespace tg::vec

@@ -105,7 +105,7 @@ def test_capability_builds_do_not_share_code():
 
 
 def test_sums_are_the_same_bits_under_every_capability():
-    """The cascade sum's leaves keep 16 lanes whatever the vector width, so a float sum does not
+    """The cascade sum's leaves keep 64 float lanes whatever the vector width, so a float sum does not
     change when the same program runs on another CPU."""
     code = ("import numpy as np, tensorgen as tg\n"
             "x = np.random.default_rng(0).standard_normal(1_000_003).astype(np.float32)\n"

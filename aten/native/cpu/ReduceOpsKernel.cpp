@@ -185,7 +185,7 @@ void prod_kernel(const Reduction& r) {
     const int64_t n = r.inner();
     for_each_row(r, [&](int64_t i) {
       if constexpr (std::is_integral_v<T>) out[i] = parallel_int_prod(in + i * n, n);
-      else out[i] = T(parallel_cascade_reduce<opmath_t<T>, 64>(in + i * n, n, MulOp{}));
+      else out[i] = T(parallel_cascade_reduce<opmath_t<T>>(in + i * n, n, MulOp{}));
     });
   });
 }
@@ -207,7 +207,7 @@ T pick_extreme(T a, T b) {
 
 namespace {
 // cascade_sum's map for var/std: (x - mean)^2, so the sum of squared deviations over a row is
-// pairwise (error grows with log n), in opmath, on 16 lanes like every cascade_sum.
+// pairwise (error grows with log n), in opmath, on the lanes of every cascade_sum.
 template <typename Acc>
 struct SquaredDeviation {
   Acc mean;

@@ -412,50 +412,64 @@ void mode_kernel(const Reduction& r) {
 // ---- backward helpers
 
 namespace {
-void check_index_range(const AlongDimPlan& p, int64_t dim, const char* op) {
-  const int64_t* idx = p.index.data<int64_t>();
-  for (int64_t i = 0, total = p.index.numel(); i < total; ++i)
-    TG_CHECK_INDEX(idx[i] >= 0 && idx[i] < p.n_src, "[", op, "] index ", idx[i], " is out of bounds for dim ", dim,
-                   " with size ", p.n_src);
+[[noreturn]] void index_out_of_range(const char* op, int64_t v, int64_t dim, int64_t size) {
+  detail::throw_error(ErrorKind::Index, str("[", op, "] index ", v, " is out of bounds for dim ", dim, " with size ", size));
 }
 
 // Calls f(at, from) for each element of index, `at` its offset (also in gather's result and
 // scatter's src), `from` the offset it points to (in gather's src and scatter's result). The
 // plan's `outer` blocks are split across threads: block o of the result is written only by the
-// calls of block o, in order, so scatter-add needs no atomics and adds in a fixed order.
+// calls of block o, in order, so scatter-add needs no atomics and adds in a fixed order. Each
+// index is checked just before its access (in the threads: a separate serial pass over the
+// index cost as much as the gather itself).
 template <typename F>
-void for_each_index(const AlongDimPlan& p, const F& f) {
+void for_each_index(const AlongDimPlan& p, int64_t dim, const char* op, const F& f) {
   const int64_t* idx = p.index.data<int64_t>();
-  const int64_t per_block = std::max<int64_t>(1, (p.n_index + p.n_src) * p.inner);
+  const int64_t n_index = p.n_index, n_src = p.n_src, inner = p.inner;
+  const int64_t per_block = std::max<int64_t>(1, (n_index + n_src) * inner);
   parallel_for(0, p.outer, std::max<int64_t>(1, kGrainSize / per_block), [&](int64_t begin, int64_t end) {
-    for (int64_t o = begin; o < end; ++o)
-      for (int64_t j = 0; j < p.n_index; ++j)
-        for (int64_t i = 0; i < p.inner; ++i) {
-          const int64_t at = (o * p.n_index + j) * p.inner + i;
-          f(at, (o * p.n_src + idx[at]) * p.inner + i);
+    const F g = f;  // a local copy: the pointers it captures stay in registers across its stores
+    if (inner == 1) {  // along the last dim: one run of the index per block (twice as fast)
+      for (int64_t o = begin; o < end; ++o) {
+        const int64_t* line = idx + o * n_index;
+        const int64_t at0 = o * n_index, from0 = o * n_src;
+        for (int64_t j = 0; j < n_index; ++j) {
+          const int64_t v = line[j];
+          if (uint64_t(v) >= uint64_t(n_src)) [[unlikely]] index_out_of_range(op, v, dim, n_src);
+          g(at0 + j, from0 + v);
         }
+      }
+      return;
+    }
+    for (int64_t o = begin; o < end; ++o)
+      for (int64_t j = 0; j < n_index; ++j) {
+        const int64_t at0 = (o * n_index + j) * inner, from0 = o * n_src * inner;
+        for (int64_t i = 0; i < inner; ++i) {
+          const int64_t v = idx[at0 + i];
+          if (uint64_t(v) >= uint64_t(n_src)) [[unlikely]] index_out_of_range(op, v, dim, n_src);
+          g(at0 + i, from0 + v * inner + i);
+        }
+      }
   });
 }
 }  // namespace
 
 Tensor gather_along_dim_cpu(const Tensor& self, int64_t dim, const Tensor& index) {
   const AlongDimPlan p = gather_along_dim_plan(self, dim, index);
-  check_index_range(p, dim, "_gather_along_dim");
   dispatch_floating(self.dtype(), "_gather_along_dim", [&]<typename T>() {
     const T* src = p.src.data<T>();
     T* out = p.result.data<T>();
-    for_each_index(p, [&](int64_t at, int64_t from) { out[at] = src[from]; });
+    for_each_index(p, dim, "_gather_along_dim", [src, out](int64_t at, int64_t from) { out[at] = src[from]; });
   });
   return p.result;
 }
 
 Tensor scatter_add_along_dim_cpu(const Tensor& src, int64_t dim, const Tensor& index, IntArrayRef sizes) {
   const AlongDimPlan p = scatter_add_along_dim_plan(src, dim, index, sizes);
-  check_index_range(p, dim, "_scatter_add_along_dim");
   dispatch_floating(src.dtype(), "_scatter_add_along_dim", [&]<typename T>() {
     const T* in = p.src.data<T>();
     T* out = p.result.data<T>();
-    for_each_index(p, [&](int64_t at, int64_t to) { out[to] = T(opmath_t<T>(out[to]) + opmath_t<T>(in[at])); });
+    for_each_index(p, dim, "_scatter_add_along_dim", [in, out](int64_t at, int64_t to) { out[to] = T(opmath_t<T>(out[to]) + opmath_t<T>(in[at])); });
   });
   return p.result;
 }

@@ -119,6 +119,21 @@ Tensor row_weights(const LossPlan& p, int64_t ignore_index) {
   return rw;
 }
 
+// nll_loss's rows per thread (see loss_rows).
+constexpr int64_t kNllRowGrain = 1024;
+
+// sum of v[0, n) in double: eight running sums (element r into sum r % 8, so the adds are not one
+// chain of n dependent additions), added pairwise at the end. A fixed order: deterministic.
+template <typename A>
+double ordered_sum(const A* v, int64_t n) {
+  double part[8] = {};
+  int64_t r = 0;
+  for (; r + 8 <= n; r += 8)
+    for (int k = 0; k < 8; ++k) part[k] += double(v[r + k]);
+  for (int k = 0; r < n; ++r, ++k) part[k] += double(v[r]);
+  return ((part[0] + part[1]) + (part[2] + part[3])) + ((part[4] + part[5]) + (part[6] + part[7]));
+}
+
 // loss of each row: cross entropy (LogSoftmax) or nll.
 template <bool LogSoftmax, typename T>
 void loss_rows(const LossPlan& p, int64_t ignore_index, double smoothing, const Acc<T>* rw, Acc<T>* loss) {
@@ -128,9 +143,11 @@ void loss_rows(const LossPlan& p, int64_t ignore_index, double smoothing, const 
   const A* w = p.weight.defined() ? p.weight.data<A>() : nullptr;
   const A eps = A(smoothing), keep = A(1) - eps, per_class = C ? eps / A(C) : A(0);
   const A wsum = w ? row_dot<A>(w, nullptr, C) : A(C);
-  // nll_loss reads one element per row (waking a second thread for 67 rows of 1000 classes cost
-  // more than the whole loss); the others read every element of a row.
-  const int64_t grain = LogSoftmax || p.probs ? row_grain(C) : kGrainSize;
+  // nll_loss reads one element per row, a cache miss when rows are long: threads take 1024 rows
+  // (waking a second thread for 67 rows of 1000 classes cost more than the whole loss; for 4096
+  // rows the misses overlap across threads); the others read every element of a row.
+  const int64_t grain = LogSoftmax || p.probs ? row_grain(C) : kNllRowGrain;
+  const int64_t* target = p.probs ? nullptr : p.target.data<int64_t>();
   parallel_for(0, p.rows, grain, [&](int64_t begin, int64_t end) {
     for (int64_t r = begin; r < end; ++r) {
       const T* x = X + r * C;
@@ -148,7 +165,7 @@ void loss_rows(const LossPlan& p, int64_t ignore_index, double smoothing, const 
         loss[r] = -(wtx - lse * wt);
         continue;
       }
-      const int64_t y = p.target.data<int64_t>()[r];
+      const int64_t y = target[r];
       if (y == ignore_index) {  // rw[r] is 0 for it; the row is not read
         loss[r] = A(0);
         continue;
@@ -174,13 +191,7 @@ Tensor loss_forward(const char* op, const Tensor& self, const Tensor& target, co
     // mean / sum summed here, in double and in row order (deterministic; one small op where
     // loss_reduce's sums, division and cast were four, 4x nll_loss's own time for 4096 rows). Nothing
     // to average over gives nan (0 / 0), like PyTorch.
-    const A* l = loss.data<A>();
-    const A* w = rw.data<A>();
-    double total = 0, weight = 0;
-    for (int64_t r = 0; r < p.rows; ++r) {
-      total += double(l[r]);
-      weight += double(w[r]);
-    }
+    const double total = ordered_sum(loss.data<A>(), p.rows), weight = ordered_sum(rw.data<A>(), p.rows);
     const double value = reduction == kReduceSum ? total : total / (p.probs ? double(p.rows) : weight);
     return tg::full({}, value, p.x.dtype(), self.device());
   });
@@ -199,15 +210,17 @@ void loss_grad_rows(const LossPlan& p, int64_t ignore_index, double smoothing, c
   const A* w = p.weight.defined() ? p.weight.data<A>() : nullptr;
   const A eps = A(smoothing), keep = A(1) - eps, per_class = C ? eps / A(C) : A(0);
   const A wsum = w ? row_dot<A>(w, nullptr, C) : A(C);
-  // nll_loss reads one element per row (waking a second thread for 67 rows of 1000 classes cost
-  // more than the whole loss); the others read every element of a row.
-  const int64_t grain = LogSoftmax || p.probs ? row_grain(C) : kGrainSize;
+  // nll_loss reads one element per row, a cache miss when rows are long: threads take 1024 rows
+  // (waking a second thread for 67 rows of 1000 classes cost more than the whole loss; for 4096
+  // rows the misses overlap across threads); the others read every element of a row.
+  const int64_t grain = LogSoftmax || p.probs ? row_grain(C) : kNllRowGrain;
+  const int64_t* target = p.probs ? nullptr : p.target.data<int64_t>();
   parallel_for(0, p.rows, grain, [&](int64_t begin, int64_t end) {
     for (int64_t r = begin; r < end; ++r) {
       const T* x = X + r * C;
       T* g = G + r * C;
       const A cf = coef[r];
-      const int64_t y = p.probs ? 0 : p.target.data<int64_t>()[r];
+      const int64_t y = p.probs ? 0 : target[r];
       if (!p.probs && y == ignore_index) {
         for (int64_t c = 0; c < C; ++c) g[c] = T(0);
         continue;

@@ -28,6 +28,12 @@ import os
 import sys
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before the libraries load (see run.py)
+# TENSORGEN_CPU_CAPABILITY=avx2 on an AVX-512 machine stands for an AVX2 machine: PyTorch (its
+# ATen kernels, oneDNN and MKL) is held to AVX2 too, unless these are set already.
+if os.environ.get("TENSORGEN_CPU_CAPABILITY") == "avx2":
+    for _name, _value in (("ATEN_CPU_CAPABILITY", "avx2"), ("ONEDNN_MAX_CPU_ISA", "AVX2"),
+                          ("MKL_ENABLE_INSTRUCTIONS", "AVX2")):
+        os.environ.setdefault(_name, _value)
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import json  # noqa: E402
@@ -532,7 +538,8 @@ def main():
         limit = int(opts.mem_limit_gb * (1 << 30))
         resource.setrlimit(resource.RLIMIT_AS, (limit, resource.getrlimit(resource.RLIMIT_AS)[1]))
     print(f"numpy {np.__version__}, {os.cpu_count()} cpus, OMP_WAIT_POLICY={os.environ['OMP_WAIT_POLICY']}, "
-          f"TENSORGEN_CPU_CAPABILITY={os.environ.get('TENSORGEN_CPU_CAPABILITY', '(unset: best)')}")
+          f"TENSORGEN_CPU_CAPABILITY={os.environ.get('TENSORGEN_CPU_CAPABILITY', '(unset: best)')}, "
+          f"torch capability {torch.backends.cpu.get_cpu_capability() if torch else 'n/a'}")
     warnings.simplefilter("ignore")  # NumPy/PyTorch warnings on the sampled values (overflow, ddof) are noise here
     matrix = Matrix(opts, rounds)
     results = run.print_table(matrix.rows(), rounds, width=64)
@@ -540,6 +547,7 @@ def main():
     summary = summarize(matrix, results, bandwidth, opts)
     if opts.json:
         header = {"capability": tg.backends.cpu.capability(), "threads": tg.get_num_threads(),
+                  "torch_capability": torch.backends.cpu.get_cpu_capability() if torch else None,
                   "torch": torch.__version__ if torch else None, "numpy": np.__version__, "rounds": rounds,
                   "quick": opts.quick}
         with open(opts.json, "w") as f:

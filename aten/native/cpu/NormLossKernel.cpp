@@ -119,9 +119,6 @@ Tensor row_weights(const LossPlan& p, int64_t ignore_index) {
   return rw;
 }
 
-// nll_loss's rows per thread (see loss_rows).
-constexpr int64_t kNllRowGrain = 1024;
-
 // sum of v[0, n) in double: eight running sums (element r into sum r % 8, so the adds are not one
 // chain of n dependent additions), added pairwise at the end. A fixed order: deterministic.
 template <typename A>
@@ -143,10 +140,10 @@ void loss_rows(const LossPlan& p, int64_t ignore_index, double smoothing, const 
   const A* w = p.weight.defined() ? p.weight.data<A>() : nullptr;
   const A eps = A(smoothing), keep = A(1) - eps, per_class = C ? eps / A(C) : A(0);
   const A wsum = w ? row_dot<A>(w, nullptr, C) : A(C);
-  // nll_loss reads one element per row, a cache miss when rows are long: threads take 1024 rows
-  // (waking a second thread for 67 rows of 1000 classes cost more than the whole loss; for 4096
-  // rows the misses overlap across threads); the others read every element of a row.
-  const int64_t grain = LogSoftmax || p.probs ? row_grain(C) : kNllRowGrain;
+  // nll_loss reads one element per row: one thread (waking a second one cost more than the whole
+  // loss: 4096 rows of 1000 classes took 10 us on one, 53 us on two with passive waiting); the
+  // others read every element of a row.
+  const int64_t grain = LogSoftmax || p.probs ? row_grain(C) : kGrainSize;
   const int64_t* target = p.probs ? nullptr : p.target.data<int64_t>();
   parallel_for(0, p.rows, grain, [&](int64_t begin, int64_t end) {
     for (int64_t r = begin; r < end; ++r) {
@@ -210,10 +207,8 @@ void loss_grad_rows(const LossPlan& p, int64_t ignore_index, double smoothing, c
   const A* w = p.weight.defined() ? p.weight.data<A>() : nullptr;
   const A eps = A(smoothing), keep = A(1) - eps, per_class = C ? eps / A(C) : A(0);
   const A wsum = w ? row_dot<A>(w, nullptr, C) : A(C);
-  // nll_loss reads one element per row, a cache miss when rows are long: threads take 1024 rows
-  // (waking a second thread for 67 rows of 1000 classes cost more than the whole loss; for 4096
-  // rows the misses overlap across threads); the others read every element of a row.
-  const int64_t grain = LogSoftmax || p.probs ? row_grain(C) : kNllRowGrain;
+  // Every row is written whole (zeros but at the target for nll_loss): rows split like the others'.
+  const int64_t grain = row_grain(C);
   const int64_t* target = p.probs ? nullptr : p.target.data<int64_t>();
   parallel_for(0, p.rows, grain, [&](int64_t begin, int64_t end) {
     for (int64_t r = begin; r < end; ++r) {

@@ -3,6 +3,7 @@
 #include "aten/vec/isa.h"
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "aten/dispatch/DtypeDispatch.h"
@@ -27,12 +28,22 @@ Tensor& fill_cpu(Tensor& self, const Scalar& value) {
   copy_into(scalar, src, "fill_");  // the value in self's dtype, converted as a copy would
   if (self.is_contiguous()) {
     // zeros/ones/full and most fill_ calls: a store loop the compiler vectorizes, split across
-    // threads. (The broadcasting copy below reads its stride-0 source element by element.)
-    dispatch_all(self.dtype(), "fill_", [&]<typename T>() {
-      const T v = *scalar.data<T>();
-      T* out = self.data<T>();
+    // threads. (The broadcasting copy below reads its stride-0 source element by element.) It
+    // stores the value's bits as an unsigned integer of its size: std::fill over Half / BFloat16
+    // (structs) stayed an element-at-a-time loop, 2.5x slower than PyTorch's fill.
+    auto fill_bits = [&]<typename U>() {
+      U v;
+      std::memcpy(&v, scalar.data_ptr(), sizeof v);
+      U* out = static_cast<U*>(self.data_ptr());
       parallel_for(0, self.numel(), kGrainSize, [&](int64_t b, int64_t e) { std::fill(out + b, out + e, v); });
-    });
+    };
+    switch (self.element_size()) {
+      case 1: fill_bits.template operator()<uint8_t>(); break;
+      case 2: fill_bits.template operator()<uint16_t>(); break;
+      case 4: fill_bits.template operator()<uint32_t>(); break;
+      case 8: fill_bits.template operator()<uint64_t>(); break;
+      default: TG_ERROR("[fill_] unsupported element size ", self.element_size());
+    }
     return self;
   }
   copy_into(self, scalar, "fill_", /*check_mem_overlap=*/false);  // idempotent, like PyTorch

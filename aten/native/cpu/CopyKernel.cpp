@@ -1,6 +1,8 @@
 #include "aten/vec/isa.h"
 #include "aten/native/cpu/CopyKernel.h"
 
+#include <algorithm>
+#include <cstdlib>
 #include <cstring>
 
 #include "aten/dispatch/DtypeDispatch.h"
@@ -94,6 +96,78 @@ template <typename Dst, typename Src> inline void convert_contiguous(Dst*, const
 #endif
 }  // namespace
 
+namespace {
+// ---- same-dtype copies of a transposed layout (x.T.contiguous(), y.copy_(x.T)): the iterator
+// hands out 64 x 64 tiles (TensorIterator::blocked_for_each) in which the output is contiguous
+// along dim 0 and the input along dim 1. Each tile is moved in 8 x 8 blocks transposed in
+// registers (row loads, column stores) instead of one strided element at a time (0.68x PyTorch).
+#if defined(TG_VEC_AVX512) || defined(TG_VEC_AVX2)
+// out[c * out_stride + r] = in[r * in_stride + c] for r, c in [0, 8), 4-byte elements.
+inline void transpose8x8_32(const char* in, int64_t in_stride, char* out, int64_t out_stride) {
+  __m256 r[8], t[8];
+  for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(reinterpret_cast<const float*>(in + i * in_stride));
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+  }
+  for (int i = 0; i < 8; i += 4) {
+    r[i] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+    r[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+    r[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+    r[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+  }
+  // r[c] (c < 4): column c of rows 0-3 in its low half, column c + 4 in its high half; r[c + 4]
+  // the same for rows 4-7.
+  for (int c = 0; c < 4; ++c) {
+    _mm256_storeu_ps(reinterpret_cast<float*>(out + c * out_stride), _mm256_permute2f128_ps(r[c], r[c + 4], 0x20));
+    _mm256_storeu_ps(reinterpret_cast<float*>(out + (c + 4) * out_stride), _mm256_permute2f128_ps(r[c], r[c + 4], 0x31));
+  }
+}
+
+// A tile of 4-byte elements: element (i, j) at out + 4 i + j out_stride and in + i in_stride + 4 j,
+// in 8 x 8 blocks; the edges element by element, along the output's contiguous dim.
+inline void transpose_tile(const char* in, int64_t in_stride, char* out, int64_t out_stride, int64_t size0,
+                           int64_t size1) {
+  const int64_t full0 = size0 / 8 * 8, full1 = size1 / 8 * 8;
+  for (int64_t i0 = 0; i0 < full0; i0 += 8)
+    for (int64_t j0 = 0; j0 < full1; j0 += 8)
+      transpose8x8_32(in + i0 * in_stride + j0 * 4, in_stride, out + i0 * 4 + j0 * out_stride, out_stride);
+  auto move = [&](int64_t i, int64_t j) { std::memcpy(out + i * 4 + j * out_stride, in + i * in_stride + j * 4, 4); };
+  for (int64_t j = 0; j < size1; ++j)
+    for (int64_t i = j < full1 ? full0 : 0; i < size0; ++i) move(i, j);
+}
+#endif
+
+// A same-dtype copy of any other layout: elements moved as unsigned integers of their size (the
+// bits, NaN payloads included): contiguous rows with memcpy, a broadcast input with a fill, a
+// transposed tile with transpose_tile, the rest element by element.
+template <typename U>
+void copy_bits(const TensorIterator& iter) {
+  constexpr int64_t es = sizeof(U);
+  iter.for_each([](char** data, const int64_t* strides, int64_t size0, int64_t size1) {
+#if defined(TG_VEC_AVX512) || defined(TG_VEC_AVX2)
+    if (es == 4 && size0 >= 8 && size1 >= 8 && strides[0] == es && strides[3] == es && std::abs(strides[1]) > es) {
+      transpose_tile(data[1], strides[1], data[0], strides[2], size0, size1);
+      return;
+    }
+#endif
+    char* out = data[0];
+    const char* in = data[1];
+    for (int64_t j = 0; j < size1; ++j, out += strides[2], in += strides[3]) {
+      U* o = reinterpret_cast<U*>(out);
+      if (strides[0] == es && strides[1] == es) {
+        std::memcpy(o, in, size_t(size0) * es);
+      } else if (strides[0] == es && strides[1] == 0) {
+        std::fill(o, o + size0, *reinterpret_cast<const U*>(in));
+      } else {
+        for (int64_t i = 0; i < size0; ++i)
+          *reinterpret_cast<U*>(out + i * strides[0]) = *reinterpret_cast<const U*>(in + i * strides[1]);
+      }
+    }
+  });
+}
+}  // namespace
+
 void copy_kernel(const TensorIterator& iter) {
   ScalarType dst_t = iter.output_dtype(), src_t = iter.original_input_dtype(1);
   if (dst_t == src_t && iter.is_contiguous()) {
@@ -101,6 +175,15 @@ void copy_kernel(const TensorIterator& iter) {
       std::memcpy(data[0], data[1], size_t(n) * element_size(dst_t));
     });
     return;
+  }
+  if (dst_t == src_t) {
+    switch (element_size(dst_t)) {
+      case 1: return copy_bits<uint8_t>(iter);
+      case 2: return copy_bits<uint16_t>(iter);
+      case 4: return copy_bits<uint32_t>(iter);
+      case 8: return copy_bits<uint64_t>(iter);
+      default: break;
+    }
   }
   dispatch_all(dst_t, "copy_", [&]<typename Dst>() {
     dispatch_all(src_t, "copy_", [&]<typename Src>() {

@@ -99,8 +99,9 @@ template <typename Dst, typename Src> inline void convert_contiguous(Dst*, const
 namespace {
 // ---- same-dtype copies of a transposed layout (x.T.contiguous(), y.copy_(x.T)): the iterator
 // hands out 64 x 64 tiles (TensorIterator::blocked_for_each) in which the output is contiguous
-// along dim 0 and the input along dim 1. Each tile is moved in 8 x 8 blocks transposed in
-// registers (row loads, column stores) instead of one strided element at a time (0.68x PyTorch).
+// along dim 0 and the input along dim 1. Tiles of 4- and 2-byte elements are moved in 8 x 8 blocks
+// transposed in registers (row loads, column stores) instead of one strided element at a time
+// (float32 0.68x -> 1.45x PyTorch, float16 0.45x -> ...).
 #if defined(TG_VEC_AVX512) || defined(TG_VEC_AVX2)
 // out[c * out_stride + r] = in[r * in_stride + c] for r, c in [0, 8), 4-byte elements.
 inline void transpose8x8_32(const char* in, int64_t in_stride, char* out, int64_t out_stride) {
@@ -124,17 +125,45 @@ inline void transpose8x8_32(const char* in, int64_t in_stride, char* out, int64_
   }
 }
 
-// A tile of 4-byte elements: element (i, j) at out + 4 i + j out_stride and in + i in_stride + 4 j,
-// in 8 x 8 blocks; the edges element by element, along the output's contiguous dim.
+// out[c * out_stride + r] = in[r * in_stride + c] for r, c in [0, 8), 2-byte elements (float16,
+// bfloat16, int16): the same three interleaving steps on 128-bit rows.
+inline void transpose8x8_16(const char* in, int64_t in_stride, char* out, int64_t out_stride) {
+  __m128i r[8], t[8];
+  for (int i = 0; i < 8; ++i) r[i] = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in + i * in_stride));
+  for (int i = 0; i < 8; i += 2) {  // 16-bit pairs of rows i, i + 1
+    t[i] = _mm_unpacklo_epi16(r[i], r[i + 1]);
+    t[i + 1] = _mm_unpackhi_epi16(r[i], r[i + 1]);
+  }
+  for (int i = 0; i < 8; i += 4) {  // 32-bit quads of rows i .. i + 3
+    r[i] = _mm_unpacklo_epi32(t[i], t[i + 2]);
+    r[i + 1] = _mm_unpackhi_epi32(t[i], t[i + 2]);
+    r[i + 2] = _mm_unpacklo_epi32(t[i + 1], t[i + 3]);
+    r[i + 3] = _mm_unpackhi_epi32(t[i + 1], t[i + 3]);
+  }
+  // r[k] (k < 4): columns 2k and 2k + 1 of rows 0-3 (64 bits each); r[k + 4] the same of rows 4-7.
+  for (int k = 0; k < 4; ++k) {
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + (2 * k) * out_stride), _mm_unpacklo_epi64(r[k], r[k + 4]));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + (2 * k + 1) * out_stride), _mm_unpackhi_epi64(r[k], r[k + 4]));
+  }
+}
+
+// A tile of 4- or 2-byte elements: element (i, j) at out + es i + j out_stride and
+// in + i in_stride + es j, in 8 x 8 blocks; the edges element by element, along the output's
+// contiguous dim.
+template <int64_t es>
 inline void transpose_tile(const char* in, int64_t in_stride, char* out, int64_t out_stride, int64_t size0,
                            int64_t size1) {
   const int64_t full0 = size0 / 8 * 8, full1 = size1 / 8 * 8;
   for (int64_t i0 = 0; i0 < full0; i0 += 8)
-    for (int64_t j0 = 0; j0 < full1; j0 += 8)
-      transpose8x8_32(in + i0 * in_stride + j0 * 4, in_stride, out + i0 * 4 + j0 * out_stride, out_stride);
-  auto move = [&](int64_t i, int64_t j) { std::memcpy(out + i * 4 + j * out_stride, in + i * in_stride + j * 4, 4); };
+    for (int64_t j0 = 0; j0 < full1; j0 += 8) {
+      const char* src = in + i0 * in_stride + j0 * es;
+      char* dst = out + i0 * es + j0 * out_stride;
+      if constexpr (es == 4) transpose8x8_32(src, in_stride, dst, out_stride);
+      else transpose8x8_16(src, in_stride, dst, out_stride);
+    }
   for (int64_t j = 0; j < size1; ++j)
-    for (int64_t i = j < full1 ? full0 : 0; i < size0; ++i) move(i, j);
+    for (int64_t i = j < full1 ? full0 : 0; i < size0; ++i)
+      std::memcpy(out + i * es + j * out_stride, in + i * in_stride + j * es, es);
 }
 #endif
 
@@ -146,9 +175,11 @@ void copy_bits(const TensorIterator& iter) {
   constexpr int64_t es = sizeof(U);
   iter.for_each([](char** data, const int64_t* strides, int64_t size0, int64_t size1) {
 #if defined(TG_VEC_AVX512) || defined(TG_VEC_AVX2)
-    if (es == 4 && size0 >= 8 && size1 >= 8 && strides[0] == es && strides[3] == es && std::abs(strides[1]) > es) {
-      transpose_tile(data[1], strides[1], data[0], strides[2], size0, size1);
-      return;
+    if constexpr (es == 4 || es == 2) {
+      if (size0 >= 8 && size1 >= 8 && strides[0] == es && strides[3] == es && std::abs(strides[1]) > es) {
+        transpose_tile<es>(data[1], strides[1], data[0], strides[2], size0, size1);
+        return;
+      }
     }
 #endif
     char* out = data[0];

@@ -73,12 +73,19 @@ void cos_kernel(const TensorIterator& iter) { float_unary(iter, "cos", [](auto x
 void tanh_kernel(const TensorIterator& iter) { float_unary(iter, "tanh", [](auto x) { return vec::tanh(x); }, kMathGrainSize); }
 void sigmoid_kernel(const TensorIterator& iter) { float_unary(iter, "sigmoid", [](auto x) { return vec::sigmoid(x); }, kMathGrainSize); }
 
+// float16 / bfloat16 neg and abs flip or clear the sign bit, like PyTorch's Vectorized<Half> /
+// <BFloat16>: no conversion to float and back (bfloat16 abs ran at 0.46x PyTorch under AVX2),
+// and a NaN keeps its payload.
+template <typename T>
+constexpr bool kIsHalfType = std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>;
+
 void neg_kernel(const TensorIterator& iter) {
   TG_CHECK(iter.common_dtype() != ScalarType::Bool, "[neg] negation, the `-` operator, on a bool tensor is not "
            "supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.");
   dispatch_numeric(iter.common_dtype(), "neg", [&]<typename T>() {
     if constexpr (std::is_integral_v<T>)
       cpu_kernel(iter, [](T x) -> T { return T(std::make_unsigned_t<T>(0) - std::make_unsigned_t<T>(x)); });
+    else if constexpr (kIsHalfType<T>) cpu_kernel(iter, [](T x) -> T { return T::from_bits(x.x ^ 0x8000u); });
     else cpu_kernel_vec<T>(iter, [](auto x) { return -x; });
   });
 }
@@ -88,6 +95,7 @@ void abs_kernel(const TensorIterator& iter) {
     if constexpr (std::is_unsigned_v<T>) cpu_kernel(iter, [](T x) -> T { return x; });
     else if constexpr (std::is_integral_v<T>)
       cpu_kernel(iter, [](T x) -> T { return x < 0 ? T(std::make_unsigned_t<T>(0) - std::make_unsigned_t<T>(x)) : x; });
+    else if constexpr (kIsHalfType<T>) cpu_kernel(iter, [](T x) -> T { return T::from_bits(x.x & 0x7fffu); });
     else cpu_kernel_vec<T>(iter, [](auto x) { return vec::abs(x); });
   });
 }

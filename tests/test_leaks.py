@@ -84,7 +84,14 @@ def test_100k_ops_with_autograd_do_not_leak():
     alloc1, rss1, objs1 = snapshot()
     assert alloc1 == alloc0, f"tensor storage still allocated after the round: {alloc1 - alloc0} bytes"
     assert abs(objs1 - objs0) < 100, f"{objs1 - objs0} more objects tracked by the GC"
-    assert rss1 - rss0 <= RSS_TOLERANCE, f"RSS grew by {(rss1 - rss0) / 2**20:.2f} MiB over {ITERATIONS} steps"
+    growth = rss1 - rss0
+    if growth > RSS_TOLERANCE:
+        # One more round decides: a leak grows RSS again by about as much, while one-time growth
+        # does not repeat (seen once in a test worker that had run a few thousand tests first:
+        # +1.3 MiB, with the storage and GC counts above exactly back).
+        one_round(ITERATIONS, w)
+        growth = snapshot()[1] - rss1
+    assert growth <= RSS_TOLERANCE, f"RSS grew by {growth / 2**20:.2f} MiB over {ITERATIONS} steps, twice"
 
 
 @needs_plain_process

@@ -11,9 +11,12 @@
 //  - convolution (and conv1d / conv2d / conv_transpose1d / conv_transpose2d, thin wrappers that
 //    only name themselves in errors): PyTorch's convolution(input, weight, bias, stride, padding,
 //    dilation, transposed, output_padding, groups) for 1 and 2 spatial dims; 1-d runs as 2-d with
-//    a height of 1. Forward: im2col, then one batched GEMM (weight (G, O/G, C/G kh kw) against
-//    the columns (N G, C/G kh kw, L)). Transposed: the GEMM with the transposed weight gives the
-//    columns, col2im sums them into the output. The backward is the same ops' derivatives:
+//    a height of 1. Forward: _conv2d_im2col_mm, a GEMM per image and group (weight (G, O/G,
+//    C/G kh kw) against the image's columns (C/G kh kw, L)) whose CPU kernel packs the columns
+//    straight from the image, bias included; images smaller than kSmallImage positions take
+//    _im2col_batch and one GEMM over the whole batch instead. Transposed: the GEMM with the
+//    transposed weight gives the columns, col2im sums them into the output. The backward is the
+//    ops' derivatives:
 //    grad_input = col2im(W^T @ grad), grad_weight = sum over the batch of grad @ cols^T.
 #include "aten/native/Convolution.h"
 
@@ -33,6 +36,7 @@
 #include "ops/addmm.h"
 #include "ops/bmm.h"
 #include "ops/cat.h"
+#include "ops/_conv2d_im2col_mm.h"
 #include "ops/_im2col_batch.h"
 #include "ops/col2im.h"
 #include "ops/expand.h"
@@ -182,6 +186,53 @@ Im2colGeometry col2im_batch_geometry(const Tensor& self, int64_t batch, IntArray
   g.batch = batch;
   g.channels = rows / g.kernel_area();
   return g;
+}
+
+// ----------------------------------------------------------------------------- fused im2col + GEMM
+
+Im2colGeometry conv2d_im2col_mm_geometry(const Tensor& self, const Tensor& weight, const std::optional<Tensor>& bias,
+                                         IntArrayRef kernel_size, IntArrayRef dilation, IntArrayRef padding,
+                                         IntArrayRef stride) {
+  const char* op = "_conv2d_im2col_mm";
+  TG_CHECK(self.dim() == 4, "[", op, "] expected a 4-D (N, C, H, W) input, but got a tensor of shape ", self.sizes());
+  TG_CHECK_NOT_IMPLEMENTED(is_floating(self.dtype()), "[", op, "] not implemented for '", self.dtype(),
+                           "' (floating dtypes only)");
+  TG_CHECK(self.size(1) > 0 && self.size(2) > 0 && self.size(3) > 0, "[", op, "] expected non-zero C, H and W ",
+           "(N may be 0), but got a tensor of shape ", self.sizes());
+  TG_CHECK(weight.dim() == 3 && weight.size(0) > 0 && weight.size(1) > 0, "[", op,
+           "] expected a 3-D (G, O/G, C/G kh kw) weight with G, O/G > 0, but got a tensor of shape ", weight.sizes());
+  TG_CHECK(weight.dtype() == self.dtype() && weight.device() == self.device(), "[", op,
+           "] weight must have the input's dtype and device, but got ", weight.dtype(), " on ", weight.device(),
+           " and ", self.dtype(), " on ", self.device());
+  Im2colGeometry g = im2col_geometry(op, self.size(2), self.size(3), kernel_size, dilation, padding, stride);
+  TG_CHECK(g.out_h >= 1 && g.out_w >= 1, "[", op, "] given input with spatial size ", pair_str(g.height, g.width),
+           ", kernel_size=", kernel_size, ", dilation=", dilation, ", padding=", padding, ", stride=", stride,
+           ", the sliding blocks don't fit");
+  const int64_t groups = weight.size(0);
+  TG_CHECK(self.size(1) % groups == 0 && weight.size(2) == self.size(1) / groups * g.kernel_area(), "[", op,
+           "] a weight of shape ", weight.sizes(), " (", groups, " groups) needs ", weight.size(2),
+           " = C/G kh kw, but the input has C = ", self.size(1), " and the kernel is ", pair_str(g.kh, g.kw));
+  if (bias) {
+    const int64_t out_channels = groups * weight.size(1);
+    TG_CHECK(bias->dim() == 1 && bias->size(0) == out_channels, "[", op, "] expected a bias of shape [",
+             out_channels, "], but got ", bias->sizes());
+    TG_CHECK(bias->dtype() == self.dtype() && bias->device() == self.device(), "[", op,
+             "] bias must have the input's dtype and device, but got ", bias->dtype(), " on ", bias->device());
+  }
+  g.batch = self.size(0);
+  g.channels = self.size(1);
+  return g;
+}
+
+Tensor conv2d_im2col_mm_unfused(const Tensor& self, const Tensor& weight, const std::optional<Tensor>& bias,
+                                IntArrayRef kernel_size, IntArrayRef dilation, IntArrayRef padding,
+                                IntArrayRef stride) {
+  const Im2colGeometry g = conv2d_im2col_mm_geometry(self, weight, bias, kernel_size, dilation, padding, stride);
+  const int64_t n = g.batch, groups = weight.size(0), og = weight.size(1), kg = weight.size(2), L = g.blocks();
+  const Tensor cols = tg::reshape(tg::im2col(self, kernel_size, dilation, padding, stride), {n * groups, kg, L});
+  const Tensor wb = tg::reshape(tg::expand(tg::unsqueeze(weight, 0), {n, groups, og, kg}), {n * groups, og, kg});
+  Tensor out = tg::reshape(tg::bmm(wb, cols), {n, groups * og, L});
+  return bias ? out + tg::view(*bias, {1, groups * og, 1}) : out;
 }
 
 // ----------------------------------------------------------------------------- linear, bilinear
@@ -372,6 +423,7 @@ Tensor conv_impl(const char* op, int64_t nd, const Tensor& input, const Tensor& 
   const int64_t n = x.size(0), kh = w.size(2), kw = w.size(3), area = kh * kw, H = x.size(2), W = x.size(3);
 
   Tensor out;
+  bool bias_added = false;
   if (!transposed) {
     const int64_t og = out_channels / groups, kg = (channels / groups) * area;
     const Tensor wg = tg::reshape(w, {groups, og, kg});
@@ -387,15 +439,11 @@ Tensor conv_impl(const char* op, int64_t nd, const Tensor& input, const Tensor& 
       out = tg::bmm(wg, tg::reshape(batch_cols, {groups, kg, n * L}));          // (G, O/G, N L)
       out = tg::reshape(tg::permute(tg::reshape(out, {groups, og, n, L}), {2, 0, 1, 3}), {n, out_channels, oh, ow});
     } else {
-      // (N, C kh kw, L). A 1x1 kernel with stride 1 and no padding reads every pixel once: the
-      // columns are the image itself (a view when it is contiguous).
-      const bool pointwise = area == 1 && st[0] == 1 && st[1] == 1 && pad[0] == 0 && pad[1] == 0;
-      const Tensor cols = pointwise ? tg::reshape(x, {n, channels, H * W}) : tg::im2col(x, {kh, kw}, dil, pad, st);
-      // (N G, O/G, C/G kh kw) @ (N G, C/G kh kw, L): the weight is broadcast along the batch
-      // (stride 0, no copy, for one group), the columns are viewed per group.
-      const Tensor wb = tg::reshape(tg::expand(tg::unsqueeze(wg, 0), {n, groups, og, kg}), {n * groups, og, kg});
-      out = tg::bmm(wb, tg::reshape(cols, {n * groups, kg, L}));
-      out = tg::reshape(out, {n, out_channels, oh, ow});
+      // One GEMM per image and group, W[g] (O/G, C/G kh kw) @ im2col(x[n])[g] (C/G kh kw, L), with
+      // the bias added as each image's output is written: _conv2d_im2col_mm packs the GEMM's
+      // panels straight from the image (CPU), so the column matrix is never materialized.
+      out = tg::reshape(tg::_conv2d_im2col_mm(x, wg, bias, {kh, kw}, dil, pad, st), {n, out_channels, oh, ow});
+      bias_added = true;
     }
   } else {
     const int64_t cg = channels / groups, og = out_channels / groups;
@@ -432,7 +480,7 @@ Tensor conv_impl(const char* op, int64_t nd, const Tensor& input, const Tensor& 
       }
     }
   }
-  if (bias) out = out + tg::view(*bias, {1, out_channels, 1, 1});
+  if (bias && !bias_added) out = out + tg::view(*bias, {1, out_channels, 1, 1});
   if (nd == 1) out = tg::squeeze(out, IntArrayRef{2});
   return batched ? out : tg::squeeze(out, IntArrayRef{0});
 }

@@ -39,6 +39,18 @@ Im2colGeometry col2im_batch_geometry(const Tensor& self, int64_t batch, IntArray
                                      IntArrayRef kernel_size, IntArrayRef dilation, IntArrayRef padding,
                                      IntArrayRef stride);
 
+// _conv2d_im2col_mm(self, weight, bias, ...): checks (self a 4-D floating (N, C, H, W) batch,
+// weight a (G, O/G, C/G kh kw) tensor of its dtype and device, bias None or (O,) of that dtype)
+// and returns the geometry with batch and channels set.
+Im2colGeometry conv2d_im2col_mm_geometry(const Tensor& self, const Tensor& weight, const std::optional<Tensor>& bias,
+                                         IntArrayRef kernel_size, IntArrayRef dilation, IntArrayRef padding,
+                                         IntArrayRef stride);
+// The op as im2col + bmm (+ bias): the CUDA kernel, and the reference the fused CPU kernel
+// replaces. Any device.
+Tensor conv2d_im2col_mm_unfused(const Tensor& self, const Tensor& weight, const std::optional<Tensor>& bias,
+                                IntArrayRef kernel_size, IntArrayRef dilation, IntArrayRef padding,
+                                IntArrayRef stride);
+
 // Number of positions of a window of `kernel` taps spaced `dilation` apart, moved by `stride`
 // over `size + 2 * pad` elements: (size + 2 pad - dilation (kernel - 1) - 1) / stride + 1, or a
 // value < 1 when the window does not fit (floor division, so a negative numerator stays negative).

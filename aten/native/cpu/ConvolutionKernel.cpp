@@ -13,17 +13,29 @@
 // _im2col_batch / _col2im_batch (the small-image convolutions) are the same loops with the
 // columns of all images side by side, (C kh kw, N L): im2col writes each row at its place in
 // that layout, col2im reads it through strides.
+//
+// _conv2d_im2col_mm (the convolution's forward GEMM) never writes the columns: Im2colPanels is a
+// B source for gemm_packed (Gemm.h) that packs each kc x NR panel of an image's column matrix
+// straight from the image, so the GEMM reads the image (in cache) instead of a column matrix
+// kh kw times its size (in memory). For 8x32x56x56 with 3x3 filters that matrix is 29 MB, and
+// writing it, then reading it back to pack it, took two thirds of the convolution's time.
 #include "aten/vec/isa.h"
 
 #include <algorithm>
 #include <cstring>
 #include <vector>
 
+#if defined(__AVX512F__) || defined(__AVX2__)
+#include <immintrin.h>
+#endif
+
 #include "aten/dispatch/DtypeDispatch.h"
 #include "aten/native/Convolution.h"
 #include "aten/native/Copy.h"
+#include "aten/native/cpu/Gemm.h"
 #include "aten/parallel/Parallel.h"
 #include "kernels/_col2im_batch.h"
+#include "kernels/_conv2d_im2col_mm.h"
 #include "kernels/_im2col_batch.h"
 #include "kernels/col2im.h"
 #include "kernels/im2col.h"
@@ -135,7 +147,276 @@ void col2im_loop(const Im2colGeometry& g, const T* cols, int64_t sn, int64_t sr,
   });
 }
 
+// The columns j .. j + cols of a panel as runs along block rows: run s is block row oy[s],
+// columns ox[s] .. + len[s], at panel lane t[s]. The same for every row of the panel.
+template <int NR>
+struct PanelRuns {
+  int64_t t[NR], oy[NR], ox[NR], len[NR];
+  int count = 0;
+  PanelRuns(int64_t out_w, int64_t j, int64_t cols) {
+    for (int64_t lane = 0, l = j; lane < cols; ++count) {
+      t[count] = lane;
+      oy[count] = l / out_w;
+      ox[count] = l % out_w;
+      len[count] = std::min(cols - lane, out_w - ox[count]);
+      lane += len[count];
+      l += len[count];
+    }
+  }
+};
+
+// The column matrix of one image (and group) as a gemm_packed B source: row r = (c, ki, kj),
+// column l = (oy, ox) holds plane c at (oy sh - ph + ki dh, ox sw - pw + kj dw), 0 in the padding.
+template <typename T>
+struct Im2colPanels {
+  const Im2colGeometry& g;
+  const T* image;                   // channel 0 of the group
+  int64_t sc, sy, sx;               // channel, row and column strides of the image
+  const int64_t *lo_of, *hi_of;     // per kj: the block columns ox that read inside the image
+  // A column block of packed B is at most 512 KB of float: it is packed and then used from L2.
+  static constexpr int64_t kPackedB = int64_t(1) << 17;
+
+  template <int NR>
+  void pack(int64_t pc, int64_t kc, int64_t j, int64_t cols, T* __restrict out) const {
+    const PanelRuns<NR> r(g.out_w, j, cols);
+    const int runs = r.count;
+    const int64_t *run_t = r.t, *run_oy = r.oy, *run_ox = r.ox, *run_len = r.len;
+    const int64_t area = g.kernel_area(), step = g.sw * sx;
+    int64_t c = pc / area, ki = (pc % area) / g.kw, kj = pc % g.kw;  // row pc, then an odometer
+    for (int64_t p = 0; p < kc; ++p, out += NR) {
+      const T* plane = image + c * sc;
+      const int64_t x0 = kj * g.dw - g.pw, lo = lo_of[kj], hi = hi_of[kj];
+      for (int t = 0; t < NR; ++t) out[t] = T(0);  // the padding, and columns past `cols`
+      for (int s = 0; s < runs; ++s) {
+        const int64_t y = run_oy[s] * g.sh - g.ph + ki * g.dh;
+        const int64_t a = run_ox[s], v0 = std::max(a, lo), v1 = std::min(a + run_len[s], hi);  // valid ox
+        if (y < 0 || y >= g.height || v1 <= v0) continue;
+        const T* src = plane + y * sy + (v0 * g.sw + x0) * sx;
+        T* dst = out + run_t[s] + (v0 - a);
+        for (int64_t i = 0; i < v1 - v0; ++i) dst[i] = src[i * step];
+      }
+      if (++kj == g.kw) {
+        kj = 0;
+        if (++ki == g.kh) {
+          ki = 0;
+          ++c;
+        }
+      }
+    }
+  }
+};
+
+#if defined(__AVX512F__) || defined(__AVX2__)
+// Vectors of float / double for PaddedPanels: full unaligned loads and stores, and a blend that
+// takes the lanes [lo, hi) from its second operand.
+template <typename T> struct Lanes;
+#if defined(__AVX512F__)
+template <> struct Lanes<float> {
+  using V = __m512;
+  using M = __mmask16;
+  static constexpr int W = 16;
+  static V zero() { return _mm512_setzero_ps(); }
+  static V loadu(const float* p) { return _mm512_loadu_ps(p); }
+  static void storeu(float* p, V v) { _mm512_storeu_ps(p, v); }
+  static M mask(int64_t lo, int64_t hi) { return M(((1u << hi) - 1u) & ~((1u << lo) - 1u)); }
+  static V blend(M m, V a, V b) { return _mm512_mask_blend_ps(m, a, b); }
+};
+template <> struct Lanes<double> {
+  using V = __m512d;
+  using M = __mmask8;
+  static constexpr int W = 8;
+  static V zero() { return _mm512_setzero_pd(); }
+  static V loadu(const double* p) { return _mm512_loadu_pd(p); }
+  static void storeu(double* p, V v) { _mm512_storeu_pd(p, v); }
+  static M mask(int64_t lo, int64_t hi) { return M(((1u << hi) - 1u) & ~((1u << lo) - 1u)); }
+  static V blend(M m, V a, V b) { return _mm512_mask_blend_pd(m, a, b); }
+};
+#else
+template <> struct Lanes<float> {
+  using V = __m256;
+  using M = __m256;
+  static constexpr int W = 8;
+  static V zero() { return _mm256_setzero_ps(); }
+  static V loadu(const float* p) { return _mm256_loadu_ps(p); }
+  static void storeu(float* p, V v) { _mm256_storeu_ps(p, v); }
+  static M mask(int64_t lo, int64_t hi) {
+    const __m256i k = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    return _mm256_castsi256_ps(_mm256_and_si256(_mm256_cmpgt_epi32(k, _mm256_set1_epi32(int(lo) - 1)),
+                                                _mm256_cmpgt_epi32(_mm256_set1_epi32(int(hi)), k)));
+  }
+  static V blend(M m, V a, V b) { return _mm256_blendv_ps(a, b, m); }
+};
+template <> struct Lanes<double> {
+  using V = __m256d;
+  using M = __m256d;
+  static constexpr int W = 4;
+  static V zero() { return _mm256_setzero_pd(); }
+  static V loadu(const double* p) { return _mm256_loadu_pd(p); }
+  static void storeu(double* p, V v) { _mm256_storeu_pd(p, v); }
+  static M mask(int64_t lo, int64_t hi) {
+    const __m256i k = _mm256_setr_epi64x(0, 1, 2, 3);
+    return _mm256_castsi256_pd(_mm256_and_si256(_mm256_cmpgt_epi64(k, _mm256_set1_epi64x(lo - 1)),
+                                                _mm256_cmpgt_epi64(_mm256_set1_epi64x(hi), k)));
+  }
+  static V blend(M m, V a, V b) { return _mm256_blendv_pd(a, b, m); }
+};
+#endif
+
+// The same columns for stride 1 along W, read from a zero-padded copy of the image (planes of
+// (H + 2 ph) x (W + 2 pw), kSlack spare elements before and after): every run is then a
+// contiguous piece of a padded row, with no bounds to check, and a panel row (two vectors, NR
+// lanes, Gemm.h's float / double tiles) is assembled in registers from full unaligned loads and
+// blends. Storing runs one by one (a memmove per run, or masked stores) stalled on the
+// overlapping stores, and masked loads were erratic on AMD cores; both cost more than the GEMM.
+template <typename T>
+struct PaddedPanels {
+  using Ln = Lanes<T>;
+  static constexpr int64_t kSlack = 2 * Ln::W;  // a run's loads reach NR - 1 lanes either side
+  static constexpr int64_t kPackedB = int64_t(1) << 17;
+  const Im2colGeometry& g;
+  const T* padded;       // channel 0 of the group, at (0, 0) of the padded plane
+  int64_t plane, row;    // padded plane and row sizes
+
+  template <int NR>
+  void pack(int64_t pc, int64_t kc, int64_t j, int64_t cols, T* __restrict out) const {
+    static_assert(NR == 2 * Ln::W, "a panel row is two vectors");
+    const PanelRuns<NR> r(g.out_w, j, cols);
+    typename Ln::M mask[NR][2];
+    int64_t offset[NR];  // run s's lane 0 in the padded plane, before the (c, ki, kj) shift
+    for (int s = 0; s < r.count; ++s) {
+      for (int v = 0; v < 2; ++v) {
+        const int64_t lo = std::clamp<int64_t>(r.t[s] - v * Ln::W, 0, Ln::W);
+        const int64_t hi = std::clamp<int64_t>(r.t[s] + r.len[s] - v * Ln::W, 0, Ln::W);
+        mask[s][v] = Ln::mask(lo, std::max(lo, hi));
+      }
+      offset[s] = r.oy[s] * g.sh * row + r.ox[s] - r.t[s];
+    }
+    const int64_t area = g.kernel_area();
+    int64_t c = pc / area, ki = (pc % area) / g.kw, kj = pc % g.kw;
+    for (int64_t p = 0; p < kc; ++p, out += NR) {
+      const T* base = padded + c * plane + ki * g.dh * row + kj * g.dw;
+      typename Ln::V lo = Ln::zero(), hi = Ln::zero();
+      for (int s = 0; s < r.count; ++s) {
+        const T* q = base + offset[s];
+        lo = Ln::blend(mask[s][0], lo, Ln::loadu(q));
+        hi = Ln::blend(mask[s][1], hi, Ln::loadu(q + Ln::W));
+      }
+      Ln::storeu(out, lo);
+      Ln::storeu(out + Ln::W, hi);
+      if (++kj == g.kw) {
+        kj = 0;
+        if (++ki == g.kh) {
+          ki = 0;
+          ++c;
+        }
+      }
+    }
+  }
+};
+
+// Copies channels [c0, c0 + channels) of an image into zero-padded planes (PaddedPanels' layout)
+// in `buf`, a per-thread buffer kept between calls; returns channel c0's padded (0, 0).
+template <typename T>
+const T* pad_image(const Im2colGeometry& g, const T* image, int64_t sc, int64_t sy, int64_t sx, int64_t channels,
+                   std::vector<T>& buf) {
+  const int64_t row = g.width + 2 * g.pw, rows = g.height + 2 * g.ph, plane = row * rows;
+  const int64_t slack = PaddedPanels<T>::kSlack;
+  buf.resize(size_t(channels * plane + 2 * slack));
+  T* p0 = buf.data() + slack;
+  std::fill(buf.data(), p0, T(0));
+  std::fill(p0 + channels * plane, buf.data() + buf.size(), T(0));
+  for (int64_t c = 0; c < channels; ++c) {
+    T* pl = p0 + c * plane;
+    std::fill(pl, pl + g.ph * row, T(0));
+    std::fill(pl + (g.ph + g.height) * row, pl + plane, T(0));
+    for (int64_t y = 0; y < g.height; ++y) {
+      T* dst = pl + (g.ph + y) * row;
+      const T* src = image + c * sc + y * sy;
+      std::fill(dst, dst + g.pw, T(0));
+      if (sx == 1) std::memcpy(dst + g.pw, src, size_t(g.width) * sizeof(T));
+      else for (int64_t x = 0; x < g.width; ++x) dst[g.pw + x] = src[x * sx];
+      std::fill(dst + g.pw + g.width, dst + row, T(0));
+    }
+  }
+  return p0;
+}
+#endif  // AVX-512 or AVX2
+
+
+// out (N, O, L) = W[g] @ columns(x[n])[g] (+ bias) for float / double.
+template <typename T>
+void conv2d_im2col_mm_loop(const Im2colGeometry& g, const Tensor& self, const Tensor& weight,
+                           const std::optional<Tensor>& bias, Tensor& out) {
+  const int64_t groups = weight.size(0), og = weight.size(1), kg = weight.size(2), L = g.blocks();
+  const int64_t out_channels = groups * og, cg = g.channels / groups;
+  std::vector<int64_t> lo_of(size_t(g.kw)), hi_of(size_t(g.kw));
+  for (int64_t kj = 0; kj < g.kw; ++kj) valid_range(kj * g.dw - g.pw, g.sw, g.width, g.out_w, lo_of[kj], hi_of[kj]);
+  const T* x = self.data<T>();
+  const T* w = weight.data<T>();
+  const T* b = bias ? bias->data<T>() : nullptr;
+  const int64_t bstride = bias ? bias->stride(0) : 0;
+  T* y = out.data<T>();
+  auto one = [&](int64_t unit, bool serial) {
+    const int64_t n = unit / groups, grp = unit % groups;
+    const T* image = x + n * self.stride(0) + grp * cg * self.stride(1);
+    T* c = y + (n * out_channels + grp * og) * L;
+    const T* a = w + grp * weight.stride(0);
+#if defined(__AVX512F__) || defined(__AVX2__)
+    if (g.sw == 1) {
+      thread_local std::vector<T> buf;
+      const T* padded = pad_image<T>(g, image, self.stride(1), self.stride(2), self.stride(3), cg, buf);
+      const PaddedPanels<T> cols{g, padded, (g.height + 2 * g.ph) * (g.width + 2 * g.pw), g.width + 2 * g.pw};
+      gemm_packed<T>(og, L, kg, a, weight.stride(1), weight.stride(2), cols, c, L, 1, serial);
+    } else
+#endif
+    {
+      const Im2colPanels<T> cols{g, image, self.stride(1), self.stride(2), self.stride(3), lo_of.data(), hi_of.data()};
+      gemm_packed<T>(og, L, kg, a, weight.stride(1), weight.stride(2), cols, c, L, 1, serial);
+    }
+    if (b) {
+      // Added to each (n, g) block right after its GEMM, while it is in cache.
+      for (int64_t o = 0; o < og; ++o) {
+        const T bo = b[(grp * og + o) * bstride];
+        T* row = c + o * L;
+        for (int64_t l = 0; l < L; ++l) row[l] += bo;
+      }
+    }
+  };
+  // Like bmm's batches: a GEMM per thread when the units split evenly enough, else each GEMM on
+  // all threads. The sums are the same either way (gemm_packed's order does not depend on it).
+  const int64_t units = g.batch * groups, nt = get_num_threads();
+  if (units == 1 || (units % nt != 0 && units < 4 * nt)) {
+    for (int64_t u = 0; u < units; ++u) one(u, false);
+  } else {
+    parallel_for(0, units, 1, [&](int64_t u0, int64_t u1) {
+      for (int64_t u = u0; u < u1; ++u) one(u, true);
+    });
+  }
+}
+
 }  // namespace
+
+Tensor conv2d_im2col_mm_kernel(const Tensor& self, const Tensor& weight, const std::optional<Tensor>& bias,
+                               IntArrayRef kernel_size, IntArrayRef dilation, IntArrayRef padding,
+                               IntArrayRef stride) {
+  const Im2colGeometry g = conv2d_im2col_mm_geometry(self, weight, bias, kernel_size, dilation, padding, stride);
+  const ScalarType dt = self.dtype();
+  if (dt == ScalarType::Float16 || dt == ScalarType::BFloat16) {
+    // Like bmm: computed in float (one rounding, at the end), bias included.
+    const std::optional<Tensor> bias_f = bias ? std::optional<Tensor>(to_dtype(*bias, ScalarType::Float32)) : bias;
+    return to_dtype(conv2d_im2col_mm_kernel(to_dtype(self, ScalarType::Float32), to_dtype(weight, ScalarType::Float32),
+                                            bias_f, kernel_size, dilation, padding, stride),
+                    dt);
+  }
+  Tensor out = empty_tensor({g.batch, weight.size(0) * weight.size(1), g.blocks()}, dt, self.device(),
+                            "_conv2d_im2col_mm");
+  if (out.numel() == 0) return out;
+  dispatch_floating(dt, "_conv2d_im2col_mm", [&]<typename T>() {
+    if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>)
+      conv2d_im2col_mm_loop<T>(g, self, weight, bias, out);
+  });
+  return out;
+}
 
 void im2col_kernel(const Tensor& self, IntArrayRef kernel_size, IntArrayRef dilation, IntArrayRef padding,
                    IntArrayRef stride, Tensor& out) {

@@ -261,18 +261,33 @@ inline int64_t balanced_block(int64_t total, int64_t cap, int64_t align) {
   return std::min<int64_t>(cap, (b + align - 1) / align * align);
 }
 
+// Where B comes from. A B source packs kc x NR micro-panels of B: rows [pc, pc + kc), columns
+// [j, j + cols), columns past `cols` zero (see pack_b). StridedB is a matrix in memory; a source
+// can also compute B as it packs (the convolution's implicit im2col, ConvolutionKernel.cpp), so
+// that B never exists as a whole.
+template <typename T>
+struct StridedB {
+  const T* B;
+  int64_t rs, cs;
+  // Elements of packed B per column block (8 MB of float): bounds the packing buffer.
+  static constexpr int64_t kPackedB = int64_t(1) << 21;
+  template <int NR>
+  void pack(int64_t pc, int64_t kc, int64_t j, int64_t cols, T* __restrict out) const {
+    pack_b<T, NR>(kc, cols, B + pc * rs + j * cs, rs, cs, out);
+  }
+};
+
 // The work of one call: B is packed once (shared by all threads) for a column block of C, then
 // threads claim (MC-row x NC-column) tasks of C from an atomic counter, so a thread that the OS
 // pauses does not hold the others up, and each task packs its own A blocks.
-template <typename T>
+template <typename T, typename BSource>
 struct GemmPlan {
   using K = Kernel<T>;
   static constexpr int MR = K::MR, NR = K::NR;
   int64_t m, n, k, kcb;
   const T* A;
   int64_t rsa, csa;
-  const T* B;
-  int64_t rsb, csb;
+  const BSource& B;
   T* C;
   int64_t rsc, csc;
 
@@ -283,11 +298,10 @@ struct GemmPlan {
       const int64_t j = panel * NR, cols = std::min<int64_t>(NR, n - j0 - j);
       for (int64_t pc = 0; pc < k; pc += kcb) {
         const int64_t kc = std::min(kcb, k - pc);
-        pack_b<T, NR>(kc, cols, B + pc * rsb + (j0 + j) * csb, rsb, csb, Bp + pc * nb_pad + panel * NR * kc);
+        B.template pack<NR>(pc, kc, j0 + j, cols, Bp + pc * nb_pad + panel * NR * kc);
       }
     }
   }
-
   // C[i0:+rows, j0 + jt:+cols] from packed B (columns relative to the block j0).
   void run_task(const T* Bp, int64_t j0, int64_t nb_pad, int64_t i0, int64_t rows, int64_t jt, int64_t cols) const {
     T* Ap = scratch<T>(0, size_t((rows + MR - 1) / MR * MR) * size_t(kcb));
@@ -389,44 +403,19 @@ void gemm_tiny(int64_t m, int64_t n, int64_t k, const T* A, int64_t rsa, int64_t
 // Below this many multiply-adds one thread is faster than two.
 constexpr int64_t kGemmParallelFlops = int64_t(1) << 17;
 
-// C[m x n] = A[m x k] @ B[k x n], every operand addressed through (row stride, column stride) in
-// elements. C must not overlap A or B. k == 0 writes zeros. Uses tg::parallel_for's threads
-// unless `serial` (or already inside a parallel region). Every element is summed in the same
-// order whatever the thread count, so results do not depend on it.
-template <typename T>
-void gemm(int64_t m, int64_t n, int64_t k, const T* A, int64_t rsa, int64_t csa, const T* B, int64_t rsb, int64_t csb,
-          T* C, int64_t rsc, int64_t csc, bool serial = false) {
+// The blocked GEMM of gemm() below, with B given by a B source (gemm_detail::StridedB or one that
+// computes B as it packs). m, n, k >= 1; any m and n (partial tiles are padded).
+template <typename T, typename BSource>
+void gemm_packed(int64_t m, int64_t n, int64_t k, const T* A, int64_t rsa, int64_t csa, const BSource& B, T* C,
+                 int64_t rsc, int64_t csc, bool serial = false) {
   using namespace gemm_detail;
   using K = Kernel<T>;
   constexpr int MR = K::MR, NR = K::NR;
-  if (m <= 0 || n <= 0) return;
-  if (k <= 0) {
-    for (int64_t i = 0; i < m; ++i)
-      for (int64_t j = 0; j < n; ++j) C[i * rsc + j * csc] = T(0);
-    return;
-  }
-  if (m == 1 || n == 1) {
-    // Matrix-vector: C[:, 0] = A @ B[:, 0], or C[0, :] = B^T @ A[0, :]; rows split across threads.
-    const bool col = n == 1;
-    const int64_t rows = col ? m : n;
-    const T* M = col ? A : B;
-    const int64_t rs = col ? rsa : csb, cs = col ? csa : rsb;
-    const T* x = col ? B : A;
-    const int64_t incx = col ? rsb : csa, incy = col ? rsc : csc;
-    parallel_for(0, rows, serial ? rows : std::max<int64_t>(1, kGemmParallelFlops / k),
-                 [&](int64_t i0, int64_t i1) { gemv_rows<T>(i0, i1, k, M, rs, cs, x, incx, C, incy); });
-    return;
-  }
-  if (n <= kTinyN && m * n * k <= 8 * 8 * 8) {
-    gemm_tiny<T>(m, n, k, A, rsa, csa, B, rsb, csb, C, rsc, csc);
-    return;
-  }
   const int64_t nt = serial || m * n * k < kGemmParallelFlops || in_parallel_region() ? 1 : get_num_threads();
-  GemmPlan<T> plan{m, n, k, balanced_block(k, K::KC, 8), A, rsa, csa, B, rsb, csb, C, rsc, csc};
-  // Packed B (kept per calling thread between calls) is bounded to kPackedB elements (8 MB of
-  // float) by packing C's columns in blocks of nb; A is then packed once per column block.
-  constexpr int64_t kPackedB = int64_t(1) << 21;
-  const int64_t nb_cap = std::max<int64_t>(NR, kPackedB / k / NR * NR);
+  GemmPlan<T, BSource> plan{m, n, k, balanced_block(k, K::KC, 8), A, rsa, csa, B, C, rsc, csc};
+  // Packed B (kept per calling thread between calls) is bounded to the source's kPackedB elements
+  // by packing C's columns in blocks of nb; A is then packed once per column block.
+  const int64_t nb_cap = std::max<int64_t>(NR, BSource::kPackedB / k / NR * NR);
   const int64_t nb = balanced_block(n, nb_cap, NR);
   // Task shape: cache-sized, but at least 4 tasks per thread so claiming them balances the load.
   int64_t mc = balanced_block(m, K::MC, MR), nc = balanced_block(nb, K::NC, NR);
@@ -452,6 +441,39 @@ void gemm(int64_t m, int64_t n, int64_t k, const T* A, int64_t rsa, int64_t csa,
     };
     parallel_for(0, std::min(nt, ntasks), nt > 1 ? 1 : ntasks, work);
   }
+}
+
+// C[m x n] = A[m x k] @ B[k x n], every operand addressed through (row stride, column stride) in
+// elements. C must not overlap A or B. k == 0 writes zeros. Uses tg::parallel_for's threads
+// unless `serial` (or already inside a parallel region). Every element is summed in the same
+// order whatever the thread count, so results do not depend on it.
+template <typename T>
+void gemm(int64_t m, int64_t n, int64_t k, const T* A, int64_t rsa, int64_t csa, const T* B, int64_t rsb, int64_t csb,
+          T* C, int64_t rsc, int64_t csc, bool serial = false) {
+  using namespace gemm_detail;
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0) {
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j) C[i * rsc + j * csc] = T(0);
+    return;
+  }
+  if (m == 1 || n == 1) {
+    // Matrix-vector: C[:, 0] = A @ B[:, 0], or C[0, :] = B^T @ A[0, :]; rows split across threads.
+    const bool col = n == 1;
+    const int64_t rows = col ? m : n;
+    const T* M = col ? A : B;
+    const int64_t rs = col ? rsa : csb, cs = col ? csa : rsb;
+    const T* x = col ? B : A;
+    const int64_t incx = col ? rsb : csa, incy = col ? rsc : csc;
+    parallel_for(0, rows, serial ? rows : std::max<int64_t>(1, kGemmParallelFlops / k),
+                 [&](int64_t i0, int64_t i1) { gemv_rows<T>(i0, i1, k, M, rs, cs, x, incx, C, incy); });
+    return;
+  }
+  if (n <= kTinyN && m * n * k <= 8 * 8 * 8) {
+    gemm_tiny<T>(m, n, k, A, rsa, csa, B, rsb, csb, C, rsc, csc);
+    return;
+  }
+  gemm_packed<T>(m, n, k, A, rsa, csa, gemm_detail::StridedB<T>{B, rsb, csb}, C, rsc, csc, serial);
 }
 
 }  // namespace tg::native::CPU_CAPABILITY

@@ -10,6 +10,7 @@
 #include "aten/native/Copy.h"
 #include "aten/native/cuda/CUDACommon.cuh"
 #include "kernels/_col2im_batch.h"
+#include "kernels/_conv2d_im2col_mm.h"
 #include "kernels/_im2col_batch.h"
 #include "kernels/col2im.h"
 #include "kernels/im2col.h"
@@ -154,6 +155,14 @@ Tensor col2im_batch_kernel(const Tensor& self, int64_t batch, IntArrayRef output
     TG_CUDA_KERNEL_CHECK("_col2im_batch");
   });
   return out;
+}
+
+// im2col into a column matrix, then bmm: the unfused composite (the CPU kernel's
+// implicit im2col is a packing trick of its GEMM; this backend's GEMM has no such hook yet).
+Tensor conv2d_im2col_mm_kernel(const Tensor& self, const Tensor& weight, const std::optional<Tensor>& bias,
+                               IntArrayRef kernel_size, IntArrayRef dilation, IntArrayRef padding,
+                               IntArrayRef stride) {
+  return conv2d_im2col_mm_unfused(self, weight, bias, kernel_size, dilation, padding, stride);
 }
 
 }  // namespace tg::native::cuda

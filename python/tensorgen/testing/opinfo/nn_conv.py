@@ -226,6 +226,39 @@ def _im2col_batch_samples(op, dtype, mode, make):
         yield SampleInput(make((2, 4, 4, 3)).permute(0, 3, 1, 2), (2, 2), (1, 1), (0, 1), (1, 1))
 
 
+def ref_conv2d_im2col_mm(x, weight, bias, kernel_size, dilation, padding, stride):
+    """W[g] @ im2col(x[n])[g] for every image n and group g, plus bias: (N, O, L)."""
+    cols = ref_im2col(x, kernel_size, dilation, padding, stride)
+    w = np.asarray(weight, dtype=np.float64)
+    groups, og, kg = w.shape
+    n, _, L = cols.shape
+    out = np.einsum("gok,ngkl->ngol", w, cols.reshape(n, groups, kg, L)).reshape(n, groups * og, L)
+    return out if bias is None else out + np.asarray(bias, dtype=np.float64)[None, :, None]
+
+
+def _conv2d_im2col_mm_samples(op, dtype, mode, make):
+    def case(xs, groups, og, kernel_size, dilation, padding, stride, bias, x=None):
+        kh, kw = _pair(kernel_size)
+        w = make((groups, og, xs[1] // groups * kh * kw))
+        b = make((groups * og,)) if bias else None
+        return SampleInput(make(xs) if x is None else x, w, b, kernel_size, dilation, padding, stride)
+    if mode == "basic":
+        yield case((2, 4, 9, 11), 1, 5, (2, 3), (1, 1), (1, 0), (1, 1), True)   # block rows across panels
+        yield case((2, 4, 7, 8), 2, 3, 3, (2, 1), (2, 1), (1, 1), False)       # groups, dilation, wide padding
+        yield case((1, 2, 7, 7), 1, 2, 2, 1, 0, (2, 1), True)                  # stride along H only
+        yield case((1, 2, 7, 9), 1, 2, 2, 1, (0, 1), (1, 3), True)             # stride along W
+        yield case((1, 30, 6, 5), 1, 3, 3, 1, 1, 1, True)                      # 270 rows: two K blocks
+        yield case((1, 9, 1, 1), 1, 2, 1, 1, 0, 1, False)                      # a 1x1 image
+        yield case((1, 2, 9, 1), 1, 4, (3, 1), 1, (1, 0), 1, True)             # one block column
+        # channels last (a strided image), one output channel
+        yield case((2, 3, 6, 5), 1, 1, 2, 1, 0, 1, False, x=make((2, 6, 5, 3)).permute(0, 3, 1, 2))
+    elif mode == "large":
+        yield case((2, 6, 40, 37), 1, 8, 3, 1, 1, 1, True)
+        yield case((2, 4, 33, 30), 2, 4, 3, 1, 1, 2, False)
+    elif mode == "zero_size":
+        yield case((0, 3, 5, 5), 1, 2, 2, 1, 0, 1, True)
+
+
 def _col2im_batch_samples(op, dtype, mode, make):
     for s in _col2im_samples(op, dtype, mode, make):
         cols = s.args[0]
@@ -415,6 +448,21 @@ def entries():
         ("negative batch", lambda: c2ib(_f((4, 0)), -1, (3, 3), 2, 1, 0, 1), RuntimeError, r"batch"),
         ("zero output size", lambda: c2ib(_f((4, 4)), 1, (0, 3), 2, 1, 0, 1), RuntimeError, r"output_size"),
     )
+    cim = tg._C._conv2d_im2col_mm
+    conv2d_im2col_mm_errors = _errors(
+        ("3-D input", lambda: cim(_f((2, 5, 5)), _f((1, 1, 4)), None, 2, 1, 0, 1), RuntimeError,
+         r"\[_conv2d_im2col_mm\] expected a 4-D"),
+        ("2-D weight", lambda: cim(_f((1, 2, 5, 5)), _f((1, 8)), None, 2, 1, 0, 1), RuntimeError,
+         r"\[_conv2d_im2col_mm\] expected a 3-D"),
+        ("weight columns not C/G kh kw", lambda: cim(_f((1, 2, 5, 5)), _f((1, 3, 7)), None, 2, 1, 0, 1),
+         RuntimeError, r"\[_conv2d_im2col_mm\].*needs 7 = C/G kh kw"),
+        ("bias of the wrong size", lambda: cim(_f((1, 2, 5, 5)), _f((1, 3, 8)), _f((2,)), 2, 1, 0, 1),
+         RuntimeError, r"\[_conv2d_im2col_mm\] expected a bias of shape \[3\]"),
+        ("kernel larger than the padded input", lambda: cim(_f((1, 1, 3, 3)), _f((1, 1, 16)), None, 4, 1, 0, 1),
+         RuntimeError, r"\[_conv2d_im2col_mm\].*don't fit"),
+        ("integer input", lambda: cim(_f((1, 2, 3, 3), tg.int64), _f((1, 1, 8), tg.int64), None, 2, 1, 0, 1),
+         NotImplementedError, r"\[_conv2d_im2col_mm\]"),
+    )
     linear_errors = _errors(
         ("in_features mismatch", lambda: tg.linear(_f((3, 4)), _f((5, 3))), RuntimeError,
          r"\[linear\].*cannot be multiplied \(3x4 and 3x5\)"),
@@ -453,6 +501,8 @@ def entries():
                result_dtype=_first_dtype, compute_dtype=_first_dtype, error_inputs=im2col_batch_errors),
         OpInfo("_col2im_batch", ref=ref_col2im_batch, sample_inputs=_col2im_batch_samples, ref_inputs="compute",
                result_dtype=_first_dtype, compute_dtype=_first_dtype, tol=tol, error_inputs=col2im_batch_errors),
+        OpInfo("_conv2d_im2col_mm", ref=ref_conv2d_im2col_mm, sample_inputs=_conv2d_im2col_mm_samples,
+               error_inputs=conv2d_im2col_mm_errors, **conv),
         OpInfo("conv2d", ref=_conv_ref_for(False), sample_inputs=_conv_samples_for(2, False),
                error_inputs=errors_of("conv2d", tg.conv2d), **conv),
         OpInfo("conv1d", ref=_conv_ref_for(False), sample_inputs=_conv_samples_for(1, False),

@@ -4,7 +4,7 @@
 // rules: a fixed sequence of correctly rounded operations, fma_ for every fused multiply-add):
 //
 //   pow (float), erfinv (float lanes; the double overload is in vec_math_extra.h),
-//   for_half::{asin, acos, erf, exp2, log2, log10}
+//   for_half::{asin, acos, erf, exp2, log2, log10, pow}
 //
 // Used by MathKernels.cpp (compiled with -ffp-contract=off).
 #include <cmath>
@@ -121,10 +121,10 @@ inline Vectorized<float> pow(const Vectorized<float>& x, const Vectorized<float>
 // spacing these dtypes round to: a result differs from the correctly rounded one only when the
 // exact value lies within ~2e-7 of a rounding boundary. float_math's second lambda
 // (aten/native/cpu/FloatMath.h) uses them for float16 / bfloat16 operands. Same bits on every
-// capability, like the rest of this file, but for exp2 / log2 / log10, which round vec_math.h's
-// exp / log (as the exp / log kernels do for every dtype). Methods: Cephes' asinf / acosf (no division), erf from
+// capability, like the rest of this file, but for exp2 and pow, which round vec_math.h's exp (as
+// the exp kernel does for every dtype). Methods: Cephes' asinf / acosf (no division), erf from
 // erf_small below 1 and a degree-11 Chebyshev fit on [1, 3.3] (1 beyond, where erf rounds to 1 in
-// both dtypes), exp2 / log2 / log10 through vec_math.h's exp / log.
+// both dtypes), exp2 through vec_math.h's exp, log2 / log10 / pow through Cephes' logf.
 namespace for_half {
 namespace detail {
 // asin(s) for 0 <= s <= 1/2 given z = s^2.
@@ -179,10 +179,79 @@ inline Vectorized<float> exp2(const Vectorized<float>& x) {
   const V lo = xdetail::fma_(xc, V(C::kLn2), -hi) + xc * V(-1.9046542999577682e-09f);  // ln2 - float(ln2)
   return exp(hi) * (V(1.0f) + lo);
 }
-// vec_math.h's log (the log kernel's function for every dtype, faster than log_finite) times a
-// constant; its special values carry over (-inf, NaN, inf times a positive constant).
-inline Vectorized<float> log2(const Vectorized<float>& x) { return log(x) * Vectorized<float>(1.44269504088896341f); }
-inline Vectorized<float> log10(const Vectorized<float>& x) { return log(x) * Vectorized<float>(0.434294481903251828f); }
+namespace detail {
+// log(x) for normal, finite x > 0 without a division: Cephes' logf, a degree-8 polynomial in
+// f = m - 1 for the mantissa m in [sqrt(1/2), sqrt(2)) (~1 float ulp; vec_math.h's fdlibm kernel
+// divides, f / (2 + f), and took 40% longer).
+inline Vectorized<float> log_normal(const Vectorized<float>& x) {
+  using V = Vectorized<float>;
+  using I = int32_t;
+  static constexpr float kLogP[9] = {7.0376836292e-2f,  -1.1514610310e-1f, 1.1676998740e-1f,
+                                     -1.2420140846e-1f, 1.4249322787e-1f,  -1.6668057665e-1f,
+                                     2.0000714765e-1f,  -2.4999993993e-1f, 3.3333331174e-1f};
+  const auto bits = cast<I>(x);
+  // The unbiased exponent as a float: 2^23 + biased exponent, minus 2^23 + 127 (exact).
+  V k = cast<float>(srli<23>(bits) | cast<I>(V(8388608.0f))) - V(8388608.0f + 127.0f);
+  V m = cast<float>((bits & Vectorized<I>(0x7fffff)) | cast<I>(V(1.0f)));  // in [1, 2)
+  const V big = m > V(1.41421356237309505f);
+  m = blendv(m, m * V(0.5f), big);
+  k = k + (big & V(1.0f));
+  const V f = m - V(1.0f), z = f * f;
+  V y = f * (z * xdetail::horner_(f, kLogP));
+  y = y + k * V(-2.12194440e-4f);  // ln2 = 0.693359375 - 2.12194440e-4 (the first part exact in k)
+  y = y - V(0.5f) * z;
+  return (f + y) + k * V(0.693359375f);
+}
+// log(x) for any x: log_normal, and vec_math.h's log (the log kernel's function) in the lanes
+// that are not a normal, finite, positive number (special values, subnormals). Per lane, so a
+// value never depends on its neighbours in the vector.
+inline Vectorized<float> log(const Vectorized<float>& x) {
+  using V = Vectorized<float>;
+  const V bad = vec::detail::not_normal_positive(x);
+  if (!any(bad)) return log_normal(x);
+  return blendv(log_normal(blendv(x, V(1.0f), bad)), vec::log(x), bad);
+}
+}  // namespace detail
+
+// log times a constant; log's special values carry over (-inf, NaN, inf times a positive constant).
+inline Vectorized<float> log2(const Vectorized<float>& x) { return detail::log(x) * Vectorized<float>(1.44269504088896341f); }
+inline Vectorized<float> log10(const Vectorized<float>& x) { return detail::log(x) * Vectorized<float>(0.434294481903251828f); }
+
+// x^y in float, three ways by lane:
+//  - an integer exponent with |y| <= 64: repeated squaring of x (of 1 / x for y < 0). Exact
+//    whenever the exact power is a float (every partial product divides it), which matters: x^2
+//    or x^3 of a float16 / bfloat16 is often one, and sometimes a tie of the half type that must
+//    round to even; otherwise within 64 float ulps;
+//  - other finite exponents: 2^(y log2|x|) (exp2 and log above), ~1e-6 relative for results in
+//    float16's range, ~3e-5 at bfloat16's extremes (2^+-127), far below their spacing; a negative
+//    base gives the sign of an odd integer exponent, NaN for a non-integer one;
+//  - a special operand (a base that is 0, subnormal, inf or NaN, an exponent that is inf or
+//    NaN): vec::pow (float, in double, C's special values).
+inline Vectorized<float> pow(const Vectorized<float>& x, const Vectorized<float>& y) {
+  using V = Vectorized<float>;
+  const V a = abs(x), n = abs(y), zero(0.0f), one(1.0f);
+  const V special = (a < V(1.17549435e-38f)) | (a == xdetail::inf_<float>()) | (n == xdetail::inf_<float>()) |
+                    (x != x) | (y != y);
+  const bool any_special = any(special);
+  const V as = any_special ? blendv(a, one, special) : a, ys = any_special ? blendv(y, zero, special) : y;
+  V r = exp2(ys * (detail::log_normal(as) * V(1.44269504088896341f)));
+  const V is_int = floor(y) == y;
+  const V odd = is_int & (floor(y * V(0.5f)) != y * V(0.5f));
+  r = blendv(r, -r, odd & (x < zero));
+  r = blendv(r, xdetail::nan_<float>(), andnot(x < zero, is_int));
+  const V small_int = andnot(is_int & (n <= V(64.0f)), special);
+  if (any(small_int)) {
+    V base = blendv(x, one / x, y < zero), acc = one, e = blendv(zero, n, small_int);
+    while (any(e != zero)) {  // the bits of e <= 64, lowest first
+      const V halved = floor(e * V(0.5f));
+      acc = blendv(acc, acc * base, e != halved + halved);
+      base = base * base;
+      e = halved;
+    }
+    r = blendv(r, acc, small_int);
+  }
+  return any_special ? blendv(r, vec::pow(x, y), special) : r;
+}
 }  // namespace for_half
 
 }  // namespace CPU_CAPABILITY

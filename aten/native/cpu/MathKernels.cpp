@@ -4,7 +4,7 @@
 // goes through the Vectorized function (cpu_kernel_vec: tails as partial vectors, other layouts
 // gathered), whose result is bitwise the same on every CPU capability, so a value does not depend
 // on its position, the layout, the thread count or the capability. float16 / bfloat16 compute in
-// float (VecIO) and round once; exp2 log2 log10 asin acos erf use vec::for_half's cheaper float
+// float (VecIO) and round once; exp2 log2 log10 asin acos erf pow use vec::for_half's cheaper float
 // evaluations for them. Integer fmod / remainder / floor_divide / div keep scalar loops.
 //
 // This file is compiled with -ffp-contract=off (CMakeLists.txt): the compiler must not fuse a
@@ -139,10 +139,13 @@ void logaddexp_kernel(const TensorIterator& iter) {
 }
 
 // pow with a tensor exponent for float32 / float16 / bfloat16 (pow_kernel in BinaryOpsKernel.cpp
-// sends those here; float64 and integers stay there): vec::pow, evaluated in double.
+// sends those here; float64 and integers stay there): vec::pow, evaluated in double, for float32;
+// vec::for_half::pow, in float, for the half types.
 void pow_float_tensor_exponent(const TensorIterator& iter) {
   dispatch_floating(iter.common_dtype(), "pow", [&]<typename T>() {
-    if constexpr (!std::is_same_v<T, double>)
+    if constexpr (std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>)
+      cpu_kernel_vec<T>(iter, [](auto x, auto y) { return vec::for_half::pow(x, y); }, kMathGrainSize);
+    else if constexpr (!std::is_same_v<T, double>)
       cpu_kernel_vec<T>(iter, [](auto x, auto y) { return vec::pow(x, y); }, kMathGrainSize);
   });
 }

@@ -23,6 +23,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <type_traits>
 #include <vector>
 
 #if defined(__AVX512F__) || defined(__AVX2__)
@@ -206,61 +207,40 @@ struct Im2colPanels {
   }
 };
 
-#if defined(__AVX512F__) || defined(__AVX2__)
-// Vectors of float / double for PaddedPanels: full unaligned loads and stores, and a blend that
-// takes the lanes [lo, hi) from its second operand.
-template <typename T> struct Lanes;
+#if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))  // Gemm.h's VecF / VecD exist
+// Vectors of float / double for PaddedPanels: the GEMM's vector wrappers (zero, loadu, storeu;
+// Gemm.h), plus a mask of the lanes [lo, hi) and a blend that takes those lanes from its second
+// operand.
+template <typename T>
+struct Lanes : std::conditional_t<std::is_same_v<T, float>, gemm_detail::VecF, gemm_detail::VecD> {
+  using Base = std::conditional_t<std::is_same_v<T, float>, gemm_detail::VecF, gemm_detail::VecD>;
+  using V = typename Base::V;
+  static constexpr int W = Base::kLanes;
 #if defined(__AVX512F__)
-template <> struct Lanes<float> {
-  using V = __m512;
-  using M = __mmask16;
-  static constexpr int W = 16;
-  static V zero() { return _mm512_setzero_ps(); }
-  static V loadu(const float* p) { return _mm512_loadu_ps(p); }
-  static void storeu(float* p, V v) { _mm512_storeu_ps(p, v); }
-  static M mask(int64_t lo, int64_t hi) { return M(((1u << hi) - 1u) & ~((1u << lo) - 1u)); }
-  static V blend(M m, V a, V b) { return _mm512_mask_blend_ps(m, a, b); }
-};
-template <> struct Lanes<double> {
-  using V = __m512d;
-  using M = __mmask8;
-  static constexpr int W = 8;
-  static V zero() { return _mm512_setzero_pd(); }
-  static V loadu(const double* p) { return _mm512_loadu_pd(p); }
-  static void storeu(double* p, V v) { _mm512_storeu_pd(p, v); }
-  static M mask(int64_t lo, int64_t hi) { return M(((1u << hi) - 1u) & ~((1u << lo) - 1u)); }
-  static V blend(M m, V a, V b) { return _mm512_mask_blend_pd(m, a, b); }
-};
+  using M = uint32_t;  // k-mask bits
+  static M mask(int64_t lo, int64_t hi) { return ((1u << hi) - 1u) & ~((1u << lo) - 1u); }
+  static V blend(M m, V a, V b) {
+    if constexpr (std::is_same_v<T, float>) return _mm512_mask_blend_ps(__mmask16(m), a, b);
+    else return _mm512_mask_blend_pd(__mmask8(m), a, b);
+  }
 #else
-template <> struct Lanes<float> {
-  using V = __m256;
-  using M = __m256;
-  static constexpr int W = 8;
-  static V zero() { return _mm256_setzero_ps(); }
-  static V loadu(const float* p) { return _mm256_loadu_ps(p); }
-  static void storeu(float* p, V v) { _mm256_storeu_ps(p, v); }
+  using M = V;  // all bits set in the lanes [lo, hi)
   static M mask(int64_t lo, int64_t hi) {
-    const __m256i k = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-    return _mm256_castsi256_ps(_mm256_and_si256(_mm256_cmpgt_epi32(k, _mm256_set1_epi32(int(lo) - 1)),
-                                                _mm256_cmpgt_epi32(_mm256_set1_epi32(int(hi)), k)));
+    // Lane k of the vector loaded at kOnes + 8 - h is set iff k < h (0 <= h <= W <= 8).
+    using Bits = std::conditional_t<std::is_same_v<T, float>, int32_t, int64_t>;
+    static constexpr Bits kOnes[16] = {-1, -1, -1, -1, -1, -1, -1, -1};  // 8 ones, 8 zeros
+    static_assert(W <= 8, "kOnes holds 8 ones");
+    const V below_hi = Base::loadu(reinterpret_cast<const T*>(kOnes + 8 - hi));
+    const V below_lo = Base::loadu(reinterpret_cast<const T*>(kOnes + 8 - lo));
+    if constexpr (std::is_same_v<T, float>) return _mm256_andnot_ps(below_lo, below_hi);
+    else return _mm256_andnot_pd(below_lo, below_hi);
   }
-  static V blend(M m, V a, V b) { return _mm256_blendv_ps(a, b, m); }
-};
-template <> struct Lanes<double> {
-  using V = __m256d;
-  using M = __m256d;
-  static constexpr int W = 4;
-  static V zero() { return _mm256_setzero_pd(); }
-  static V loadu(const double* p) { return _mm256_loadu_pd(p); }
-  static void storeu(double* p, V v) { _mm256_storeu_pd(p, v); }
-  static M mask(int64_t lo, int64_t hi) {
-    const __m256i k = _mm256_setr_epi64x(0, 1, 2, 3);
-    return _mm256_castsi256_pd(_mm256_and_si256(_mm256_cmpgt_epi64(k, _mm256_set1_epi64x(lo - 1)),
-                                                _mm256_cmpgt_epi64(_mm256_set1_epi64x(hi), k)));
+  static V blend(M m, V a, V b) {
+    if constexpr (std::is_same_v<T, float>) return _mm256_blendv_ps(a, b, m);
+    else return _mm256_blendv_pd(a, b, m);
   }
-  static V blend(M m, V a, V b) { return _mm256_blendv_pd(a, b, m); }
-};
 #endif
+};
 
 // The same columns for stride 1 along W, read from a zero-padded copy of the image (planes of
 // (H + 2 ph) x (W + 2 pw), kSlack spare elements before and after): every run is then a
@@ -340,7 +320,7 @@ const T* pad_image(const Im2colGeometry& g, const T* image, int64_t sc, int64_t 
   }
   return p0;
 }
-#endif  // AVX-512 or AVX2
+#endif  // AVX-512 or AVX2 + FMA
 
 
 // out (N, O, L) = W[g] @ columns(x[n])[g] (+ bias) for float / double.
@@ -361,7 +341,7 @@ void conv2d_im2col_mm_loop(const Im2colGeometry& g, const Tensor& self, const Te
     const T* image = x + n * self.stride(0) + grp * cg * self.stride(1);
     T* c = y + (n * out_channels + grp * og) * L;
     const T* a = w + grp * weight.stride(0);
-#if defined(__AVX512F__) || defined(__AVX2__)
+#if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))  // Gemm.h's VecF / VecD exist
     if (g.sw == 1) {
       thread_local std::vector<T> buf;
       const T* padded = pad_image<T>(g, image, self.stride(1), self.stride(2), self.stride(3), cg, buf);

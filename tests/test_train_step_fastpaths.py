@@ -1,7 +1,7 @@
 """The training-step fast paths of issue 11 against the general paths they replace, and
 Module.to() keeping parameter identity (so an optimizer built before it keeps working).
 
-- native_batch_norm_backward / native_layer_norm_backward: the fused kernels (grad mode off, as in
+- native_batch_norm_backward / native_layer_norm_backward / native_group_norm_backward: the fused kernels (grad mode off, as in
   every backward pass) against the differentiable op composites (taken when a graph is built),
   and bit-identical for 1 and 2 threads.
 - x.data = y with another dtype / shape: identity, requires_grad and the gradient's new dtype.
@@ -85,6 +85,35 @@ def test_layer_norm_backward_kernel_matches_composite(shape, dtype):
             np.testing.assert_allclose(fused.numpy(), general.detach().numpy(), rtol=tol, atol=tol)
 
 
+def _gn_case(shape, groups, dtype, seed=0):
+    rng = np.random.default_rng(seed)
+    x = _t(rng.standard_normal(shape).astype(dtype) * 3 - 1)
+    C = shape[1]
+    w, b = _t(rng.standard_normal(C).astype(dtype)), _t(rng.standard_normal(C).astype(dtype))
+    with tg.no_grad():
+        _, mean, rstd = tg.native_group_norm(x, w, b, groups, 1e-5)
+    g = _t(rng.standard_normal(shape).astype(dtype))
+    return g, x, mean, rstd, w
+
+
+# (N, C, H, W) of the benchmark's group norm (scaled down), an odd plane, one group per channel,
+# a 2-D input and one group for all channels
+@pytest.mark.parametrize("shape,groups", [((4, 16, 16, 16), 4), ((3, 6, 7, 5), 3), ((2, 8, 9), 8), ((5, 6), 2),
+                                          ((2, 12, 3, 3), 1)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_group_norm_backward_kernel_matches_composite(shape, groups, dtype):
+    g, x, mean, rstd, w = _gn_case(shape, groups, dtype)
+    tol = 1e-4 if dtype == np.float32 else 1e-11
+    for weight in (w, None):
+        for which in (0, 1, 2):
+            with tg.no_grad():
+                fused = tg.native_group_norm_backward(g, x, mean, rstd, weight, groups, 1e-5, which)
+            general = tg.native_group_norm_backward(g, x.detach().requires_grad_(), mean, rstd, weight, groups,
+                                                    1e-5, which)
+            assert fused.dtype == general.dtype and fused.shape == general.shape
+            np.testing.assert_allclose(fused.numpy(), general.detach().numpy(), rtol=tol, atol=tol)
+
+
 def test_norm_backward_kernels_do_not_depend_on_the_thread_count(threads):
     g, x, mean, rstd, w = _bn_case((64, 32, 8, 8), np.float32, True, seed=3)
     rng = np.random.default_rng(4)
@@ -93,12 +122,15 @@ def test_norm_backward_kernels_do_not_depend_on_the_thread_count(threads):
     with tg.no_grad():
         _, lmean, lrstd = tg.native_layer_norm(lx, [128], lw, None, 1e-5)
     lg = _t(rng.standard_normal((8, 128, 128)).astype(np.float32))
+    gg, gx, gmean, grstd, gw = _gn_case((16, 32, 12, 12), 8, np.float32, seed=5)
     results = []
     for n in (1, 2, 3):
         tg.set_num_threads(n)
         with tg.no_grad():
             results.append([tg.native_batch_norm_backward(g, x, mean, rstd, w, True, 1e-5, i).numpy() for i in range(3)]
                            + [tg.native_layer_norm_backward(lg, lx, [128], lmean, lrstd, lw, 1e-5, i).numpy()
+                              for i in range(3)]
+                           + [tg.native_group_norm_backward(gg, gx, gmean, grstd, gw, 8, 1e-5, i).numpy()
                               for i in range(3)])
     for other in results[1:]:
         for a, b in zip(results[0], other):

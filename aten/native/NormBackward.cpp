@@ -1,4 +1,4 @@
-// Argument checks and layouts of the fused batch_norm / layer_norm backward kernels
+// Argument checks and layouts of the fused batch_norm / layer_norm / group_norm backward kernels
 // (NormBackward.h). Everything a kernel reads is checked here, so a bad direct call of the op
 // raises instead of reading out of bounds.
 #include "aten/native/NormBackward.h"
@@ -88,6 +88,27 @@ NormBackwardPlan layer_norm_backward_plan(const Tensor& grad_out, const Tensor& 
   p.mean = vector_arg(op, input, mean, "mean", p.rows, p.acc);
   p.rstd = vector_arg(op, input, rstd, "rstd", p.rows, p.acc);
   if (weight && weight->defined()) p.weight = vector_arg(op, input, *weight, "weight", p.n, p.acc);
+  return p;
+}
+
+NormBackwardPlan group_norm_backward_plan(const Tensor& grad_out, const Tensor& input, const Tensor& mean,
+                                          const Tensor& rstd, const std::optional<Tensor>& weight, int64_t num_groups,
+                                          int64_t which) {
+  const char* op = "native_group_norm_backward";
+  check_common(op, grad_out, input, which);
+  TG_CHECK(input.dim() >= 2, "[", op, "] expected an input of at least 2 dimensions (N, C, *), got ",
+           shape_str(input.sizes()));
+  TG_CHECK(num_groups > 0 && input.size(1) % num_groups == 0, "[", op, "] expected num_groups dividing the ",
+           input.size(1), " channels, got ", num_groups);
+  NormBackwardPlan p;
+  fill_plan(p, grad_out, input, weight);
+  p.N = input.size(0);
+  p.C = input.size(1);
+  p.G = num_groups;
+  for (int64_t d = 2; d < input.dim(); ++d) p.HW *= input.size(d);
+  p.mean = vector_arg(op, input, mean, "mean", p.N * p.G, p.acc);
+  p.rstd = vector_arg(op, input, rstd, "rstd", p.N * p.G, p.acc);
+  if (weight && weight->defined()) p.weight = vector_arg(op, input, *weight, "weight", p.C, p.acc);
   return p;
 }
 

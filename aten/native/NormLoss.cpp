@@ -18,6 +18,7 @@
 #include "kernels/native_layer_norm_backward.h"
 #include "kernels/native_rms_norm_backward.h"
 #include "ops/_batch_norm_backward_kernel.h"
+#include "ops/_group_norm_backward_kernel.h"
 #include "ops/_layer_norm_backward_kernel.h"
 #include "ops/contiguous.h"
 #include "ops/cross_entropy_loss_backward.h"
@@ -440,6 +441,8 @@ Tensor native_rms_norm_backward(const Tensor& grad_out, const Tensor& input, Int
 Tensor native_group_norm_backward(const Tensor& grad_out, const Tensor& input, const Tensor& mean,
                                   const Tensor& rstd, const std::optional<Tensor>& weight, int64_t num_groups,
                                   double eps, int64_t which) {
+  if (!builds_graph({&grad_out, &input, &mean, &rstd}, weight))
+    return tg::_group_norm_backward_kernel(grad_out, input, mean, rstd, weight, num_groups, which);
   TG_CHECK(input.dim() >= 2 && same_shape(grad_out.sizes(), input.sizes()) && num_groups > 0 &&
            input.size(1) % num_groups == 0, "[native_group_norm_backward] expected grad_out of the input's shape ",
            shape_str(input.sizes()), " and num_groups dividing its channels, got ", shape_str(grad_out.sizes()),
@@ -458,49 +461,16 @@ Tensor native_group_norm_backward(const Tensor& grad_out, const Tensor& input, c
     for (int64_t d = 0; d < input.dim(); ++d)
       if (d != 1) n.param_dims.push_back(d);
     if (which == 2) return norm_grad(n, 2);
-    if (!builds_graph({&grad_out, &input, &mean, &rstd}, weight) && input.numel() > 0) {
-      // Grad mode off, PyTorch's way (GroupNormKernel): per sample and channel ds = sum dy x and
-      // db = sum dy over the spatial dims, then dweight[c] = sum_n (ds - db mean) rstd with the
-      // statistics of c's group: two passes over the input instead of building xhat.
-      const ScalarType acc = mean.dtype();
-      const Tensor g3 = grad_out.reshape({N, C, -1}), x3 = input.reshape({N, C, -1});
-      const Tensor ds = tg::sum(g3 * x3, IntArrayRef{2}, false, acc), db = tg::sum(g3, IntArrayRef{2}, false, acc);
-      auto per_channel = [&](const Tensor& stat) {  // (N, G) -> (N, C)
-        return stat.reshape({N, num_groups, 1}).expand({N, num_groups, C / num_groups}).reshape({N, C});
-      };
-      const Tensor dweight = tg::sum((ds - db * per_channel(mean)) * per_channel(rstd), IntArrayRef{0});
-      return tg::to(dweight, n.param_dtype);
-    }
-    // xhat per group, back in the input's shape.
-    NormGrad g;
-    g.x = input.reshape({N, num_groups, -1});
-    g.grad = g.x;  // unused for which == 1 below
-    g.mean = mean.reshape({N, num_groups, 1});
-    g.rstd = rstd.reshape({N, num_groups, 1});
-    g.dims = {2};
-    g.eps = eps;
-    Tensor mu = g.mean, rs = g.rstd;
-    if (GradMode::is_enabled()) {
-      mu = tg::mean(g.x, IntArrayRef{2}, true);
-      const Tensor xc = g.x - mu;
-      rs = tg::rsqrt(tg::mean(xc * xc, IntArrayRef{2}, true) + eps);
-    } else {
-      mu = tg::to(mu, input.dtype());
-      rs = tg::to(rs, input.dtype());
-    }
-    const Tensor xhat = ((g.x - mu) * rs).reshape(input.sizes());
+    // xhat per group from statistics recomputed with ops (their dependence on x is in the graph),
+    // back in the input's shape.
+    const Tensor xg = input.reshape({N, num_groups, -1});
+    const Tensor xc = xg - tg::mean(xg, IntArrayRef{2}, true);
+    const Tensor rs = tg::rsqrt(tg::mean(xc * xc, IntArrayRef{2}, true) + eps);
+    const Tensor xhat = (xc * rs).reshape(input.sizes());
     return tg::to(sum_over(grad_out * xhat, n.param_dims, n.param_shape), n.param_dtype);
   }
   // input: the gradient reaching xhat is grad * weight (per channel); then per group.
   const Tensor gy = weight && weight->defined() ? grad_out * weight->reshape(cshape) : grad_out;
-  if (!builds_graph({&grad_out, &input, &mean, &rstd}, weight) && input.numel() > 0 && gy.dtype() == input.dtype()) {
-    // Grad mode off: each (sample, group) is a row that was normalized like a layer norm without
-    // weight, so layer norm's fused backward kernel takes it (two passes over the row instead of
-    // the composite's eight; group norm's fwd+bwd ran at 0.28x PyTorch's).
-    const int64_t rows = N * num_groups, len = input.numel() / rows;
-    return tg::_layer_norm_backward_kernel(gy.reshape({rows, len}), input.reshape({rows, len}), {len}, mean, rstd,
-                                           std::nullopt, 0).reshape(input.sizes());
-  }
   NormGrad n;
   n.grad = gy.reshape({N, num_groups, -1});
   n.x = input.reshape({N, num_groups, -1});

@@ -1,4 +1,4 @@
-// The fused backward of batch_norm and layer_norm on the CPU (formulas and checks:
+// The fused backward of batch_norm, layer_norm and group_norm on the CPU (formulas and checks:
 // aten/native/NormBackward.h). They replace the op composites' ~10 full passes (means, products,
 // broadcasts) with one or two sweeps:
 //   batch norm: per channel (one task each, its N planes in order) sum(dy) and sum(dy * xc); the
@@ -6,6 +6,9 @@
 //   layer norm, input: per row (one task) sum(g) and sum(g * xc), g = dy * w, then the row's write
 //     while it is still in the cache. weight/bias: column sums over the rows, the columns cut
 //     into fixed chunks of 64 (one task each, rows in order).
+//   group norm: per plane (sample, channel) sum(dy) and sum(dy * xc). input: per (sample, group)
+//     one task sums its planes (times w[c]) and writes them while the group is still in the cache;
+//     weight/bias: per channel the samples' plane sums, in sample order.
 // Each sum is accumulated by one thread in an order fixed by the shape, so results do not depend
 // on the thread count. float16/bfloat16 are computed in float.
 #include "aten/vec/isa.h"
@@ -18,6 +21,7 @@
 #include "aten/parallel/Parallel.h"
 #include "aten/vec/vec.h"
 #include "kernels/_batch_norm_backward_kernel.h"
+#include "kernels/_group_norm_backward_kernel.h"
 #include "kernels/_layer_norm_backward_kernel.h"
 #include "ops/to.h"
 
@@ -52,6 +56,21 @@ void add_sums(const T* dy, const T* x, const Acc<T>* w, int64_t n, Acc<T> mean, 
   }
 }
 
+// sum dy over n elements (a bias gradient's plane: no need to read x).
+template <typename T>
+Acc<T> span_sum(const T* dy, int64_t n) {
+  using IO = vec::VecIO<T>;
+  using V = AccVec<T>;
+  using A = Acc<T>;
+  constexpr int64_t W = V::size();
+  const int64_t full = n / W * W;
+  V s(A(0));
+  for (int64_t k = 0; k < full; k += W) s = s + IO::load(dy + k);
+  A t = 0;
+  for (int64_t k = full; k < n; ++k) t += A(dy[k]);
+  return vec::reduce_add(s) + t;
+}
+
 // out[k] = dy[k] * (w ? w[k] : 1) * a + x[k] * b + c
 template <typename T>
 void affine_write(const T* dy, const T* x, const Acc<T>* w, int64_t n, Acc<T> a, Acc<T> b, Acc<T> c, T* out) {
@@ -70,6 +89,24 @@ void affine_write(const T* dy, const T* x, const Acc<T>* w, int64_t n, Acc<T> a,
     const A g = w ? A(dy[k]) * w[k] : A(dy[k]);
     out[k] = T(g * a + (A(x[k]) * b + c));
   }
+}
+
+// out[k] = rs ((dy[k] w - mg) - (x[k] - mean) proj): group norm's input gradient on one plane, in
+// the centered form: a group of one element gives exactly 0 (g - mg and x - mean are 0; an fma in
+// g - mg would keep the rounding error of mg), where the expanded dy a + x b + c left the rounding
+// of two large terms.
+template <typename T>
+void centered_write(const T* dy, const T* x, int64_t n, Acc<T> w, Acc<T> mg, Acc<T> mean, Acc<T> proj, Acc<T> rs,
+                    T* out) {
+  using IO = vec::VecIO<T>;
+  using V = AccVec<T>;
+  using A = Acc<T>;
+  constexpr int64_t W = V::size();
+  const int64_t full = n / W * W;
+  const V vw(w), vmg(mg), vm(mean), vp(proj), vr(rs);
+  for (int64_t k = 0; k < full; k += W)
+    IO::store(out + k, ((IO::load(dy + k) * vw - vmg) - (IO::load(x + k) - vm) * vp) * vr);  // no fma: g - mg
+  for (int64_t k = full; k < n; ++k) out[k] = T(((A(dy[k]) * w - mg) - (A(x[k]) - mean) * proj) * rs);
 }
 
 // The parameter gradient computed in the accumulation dtype, returned in the parameter's.
@@ -201,6 +238,77 @@ Tensor layer_norm_backward_kernel_cpu(const Tensor& grad_out, const Tensor& inpu
       for (int64_t b = 1; b < blocks; ++b)
         for (int64_t j = j0; j < j1; ++j) S[j] += partial[size_t(b * n + j)];
     });
+  });
+  return as_param_dtype(sums, p.param_dtype);
+}
+
+Tensor group_norm_backward_kernel_cpu(const Tensor& grad_out, const Tensor& input, const Tensor& mean,
+                                      const Tensor& rstd, const std::optional<Tensor>& weight, int64_t num_groups,
+                                      int64_t which) {
+  const char* op = "native_group_norm_backward";
+  const NormBackwardPlan p = group_norm_backward_plan(grad_out, input, mean, rstd, weight, num_groups, which);
+  const int64_t N = p.N, C = p.C, G = p.G, HW = p.HW, cpg = C / G, len = cpg * HW;
+  if (which == 0) {
+    Tensor grad_input = empty_tensor(input.sizes(), input.dtype(), input.device(), op);
+    if (grad_input.numel() == 0) return grad_input;
+    dispatch_floating(input.dtype(), op, [&]<typename T>() {
+      using A = Acc<T>;
+      using V = AccVec<T>;
+      const T *DY = p.dy.data<T>(), *X = p.x.data<T>();
+      const A *M = p.mean.data<A>(), *R = p.rstd.data<A>(), *Wt = p.weight.defined() ? p.weight.data<A>() : nullptr;
+      T* DX = grad_input.data<T>();
+      parallel_for(0, N * G, std::max<int64_t>(1, kGrainSize / len), [&](int64_t r0, int64_t r1) {
+        for (int64_t r = r0; r < r1; ++r) {  // row r: sample r / G, group r % G
+          const int64_t c0 = (r % G) * cpg;
+          const T *dy = DY + r * len, *x = X + r * len;
+          // layer norm's row sums of g = dy * w, one plane (one w[c]) at a time
+          A sum_g = 0, sum_gx = 0;
+          for (int64_t j = 0; j < cpg; ++j) {
+            V s_dy(A(0)), s_dyx(A(0));
+            A t_dy = 0, t_dyx = 0;
+            add_sums<T>(dy + j * HW, x + j * HW, nullptr, HW, M[r], s_dy, s_dyx, t_dy, t_dyx);
+            const A w = Wt ? Wt[c0 + j] : A(1);
+            sum_g += w * (vec::reduce_add(s_dy) + t_dy);
+            sum_gx += w * (vec::reduce_add(s_dyx) + t_dyx);
+          }
+          // dx = rstd (g - sum_g / n - xc rstd^2 sum_gx / n), g = dy w[c]
+          const A rs = R[r], proj = sum_gx * rs * rs / A(len), mg = sum_g / A(len);
+          for (int64_t j = 0; j < cpg; ++j)
+            centered_write<T>(dy + j * HW, x + j * HW, HW, Wt ? Wt[c0 + j] : A(1), mg, M[r], proj, rs,
+                              DX + r * len + j * HW);
+        }
+      });
+    });
+    return grad_input;
+  }
+  // weight (sum over samples of rstd sum(dy xc)) or bias (sum dy): plane sums, then per channel
+  // the samples in order.
+  Tensor sums = empty_tensor({C}, p.acc, input.device(), op);
+  dispatch_floating(input.dtype(), op, [&]<typename T>() {
+    using A = Acc<T>;
+    using V = AccVec<T>;
+    const T *DY = p.dy.data<T>(), *X = p.x.data<T>();
+    const A *M = p.mean.data<A>(), *R = p.rstd.data<A>();
+    A* S = sums.data<A>();
+    std::vector<A> planes(size_t(N * C));
+    parallel_for(0, N * C, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(HW, 1)), [&](int64_t q0, int64_t q1) {
+      for (int64_t q = q0; q < q1; ++q) {  // plane q: sample q / C, channel q % C, group row q / cpg
+        const T *dy = DY + q * HW, *x = X + q * HW;
+        if (which == 2) {
+          planes[size_t(q)] = span_sum<T>(dy, HW);
+          continue;
+        }
+        V s_dy(A(0)), s_dyx(A(0));
+        A t_dy = 0, t_dyx = 0;
+        add_sums<T>(dy, x, nullptr, HW, M[q / cpg], s_dy, s_dyx, t_dy, t_dyx);
+        planes[size_t(q)] = (vec::reduce_add(s_dyx) + t_dyx) * R[q / cpg];
+      }
+    });
+    for (int64_t c = 0; c < C; ++c) {
+      A acc = 0;
+      for (int64_t n = 0; n < N; ++n) acc += planes[size_t(n * C + c)];
+      S[c] = acc;
+    }
   });
   return as_param_dtype(sums, p.param_dtype);
 }

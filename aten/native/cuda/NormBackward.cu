@@ -1,10 +1,12 @@
-// The fused backward of batch_norm and layer_norm on CUDA (formulas and checks:
+// The fused backward of batch_norm, layer_norm and group_norm on CUDA (formulas and checks:
 // aten/native/NormBackward.h; the CPU twin is cpu/NormBackwardKernel.cpp). One block per channel
-// (batch norm sums) or per row (layer norm input gradient) with block-wide sums in a fixed order,
-// one thread per normalized element for layer norm's weight/bias column sums: deterministic.
+// (batch norm sums), per row (layer norm input gradient), per plane (group norm sums) or per
+// (sample, group) (group norm input gradient) with block-wide sums in a fixed order, one thread per
+// normalized element or channel for the weight/bias sums: deterministic.
 #include "aten/native/NormBackward.h"
 #include "aten/native/cuda/CUDACommon.cuh"
 #include "kernels/_batch_norm_backward_kernel.h"
+#include "kernels/_group_norm_backward_kernel.h"
 #include "kernels/_layer_norm_backward_kernel.h"
 #include "ops/to.h"
 #include "ops/zeros.h"
@@ -105,6 +107,72 @@ __global__ void ln_param_grad_kernel(const T* DY, const T* X, const A* M, const 
   }
 }
 
+// Group norm, per plane q (sample q / C, channel q % C, group row q / cpg): P[2q] = sum dy,
+// P[2q + 1] = sum dy (x - mean of the group).
+template <typename T, typename A>
+__global__ void gn_plane_sums_kernel(const T* DY, const T* X, const A* M, A* P, int64_t planes, int64_t HW,
+                                     int64_t cpg) {
+  __shared__ A shared[32];
+  for (int64_t q = blockIdx.x; q < planes; q += gridDim.x) {
+    const T *dy = DY + q * HW, *x = X + q * HW;
+    const A m = M[q / cpg];
+    A s_dy = 0, s_dyx = 0;
+    for (int64_t k = threadIdx.x; k < HW; k += blockDim.x) {
+      const A g = A(to_op(dy[k]));
+      s_dy += g;
+      s_dyx += g * (A(to_op(x[k])) - m);
+    }
+    s_dy = block_sum(s_dy, shared);
+    s_dyx = block_sum(s_dyx, shared);
+    if (threadIdx.x == 0) {
+      P[2 * q] = s_dy;
+      P[2 * q + 1] = s_dyx;
+    }
+  }
+}
+
+// dy * w without contraction into a following subtraction: g - mean(g) is then exactly 0 for a
+// group of one element (the CPU kernel is compiled with -ffp-contract=off for the same reason).
+__device__ inline float mul_rn(float a, float b) { return __fmul_rn(a, b); }
+__device__ inline double mul_rn(double a, double b) { return __dmul_rn(a, b); }
+
+// Group norm's input gradient, one block per (sample, group) row r (its planes are r cpg + j):
+// layer norm's formula with the row sums of g = dy w[c] gathered from the plane sums.
+template <typename T, typename A>
+__global__ void gn_input_grad_kernel(const T* DY, const T* X, const A* M, const A* R, const A* Wt, const A* P, T* DX,
+                                     int64_t rows, int64_t G, int64_t cpg, int64_t HW) {
+  const int64_t len = cpg * HW;
+  for (int64_t r = blockIdx.x; r < rows; r += gridDim.x) {
+    const int64_t c0 = r % G * cpg;
+    A s_g = 0, s_gx = 0;
+    for (int64_t j = 0; j < cpg; ++j) {  // every thread the same sums, in the same order
+      const A w = Wt ? Wt[c0 + j] : A(1);
+      s_g += w * P[2 * (r * cpg + j)];
+      s_gx += w * P[2 * (r * cpg + j) + 1];
+    }
+    const A rs = R[r], proj = s_gx * rs * rs / A(len), mg = s_g / A(len);
+    for (int64_t k = threadIdx.x; k < len; k += blockDim.x) {
+      const int64_t at = r * len + k;
+      const A g = mul_rn(A(to_op(DY[at])), Wt ? Wt[c0 + k / HW] : A(1));
+      DX[at] = from_op<T>(rs * ((g - mg) - (A(to_op(X[at])) - M[r]) * proj));
+    }
+  }
+}
+
+// Group norm's weight (which 1: sum over samples of rstd sum(dy xc)) or bias (which 2: sum dy) per
+// channel, one thread each, samples in order.
+template <typename A>
+__global__ void gn_param_grad_kernel(const A* P, const A* R, A* S, int64_t N, int64_t C, int64_t cpg, int which) {
+  for (int64_t c = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; c < C; c += int64_t(gridDim.x) * blockDim.x) {
+    A s = 0;
+    for (int64_t n = 0; n < N; ++n) {
+      const int64_t q = n * C + c;
+      s += which == 2 ? P[2 * q] : P[2 * q + 1] * R[q / cpg];
+    }
+    S[c] = s;
+  }
+}
+
 template <typename T> const T* dev_ptr(const Tensor& t) {
   return t.defined() ? reinterpret_cast<const T*>(t.data_ptr()) : nullptr;
 }
@@ -172,6 +240,36 @@ Tensor layer_norm_backward_kernel_cuda(const Tensor& grad_out, const Tensor& inp
     });
   }
   return as_param_dtype(sums, p.param_dtype);
+}
+
+Tensor group_norm_backward_kernel_cuda(const Tensor& grad_out, const Tensor& input, const Tensor& mean,
+                                       const Tensor& rstd, const std::optional<Tensor>& weight, int64_t num_groups,
+                                       int64_t which) {
+  const char* op = "native_group_norm_backward";
+  const NormBackwardPlan p = group_norm_backward_plan(grad_out, input, mean, rstd, weight, num_groups, which);
+  const int64_t planes = p.N * p.C, rows = p.N * p.G, cpg = p.C / p.G;
+  Tensor plane_sums = empty_tensor({2 * planes}, p.acc, input.device(), op);
+  Tensor grad_input = which == 0 ? empty_tensor(input.sizes(), input.dtype(), input.device(), op) : Tensor();
+  Tensor sums = which == 0 ? Tensor() : tg::zeros({p.C}, p.acc, input.device());
+  if (planes > 0) {
+    dispatch_device<DtypeSet::Floating>(input.dtype(), op, [&]<typename T>() {
+      using A = opmath_t<T>;
+      const A *M = p.mean.data<A>(), *R = p.rstd.data<A>();
+      A* P = plane_sums.data<A>();
+      gn_plane_sums_kernel<T, A><<<unsigned(std::min<int64_t>(planes, kMaxGrid)), kBlockSize>>>(
+          dev_ptr<T>(p.dy), dev_ptr<T>(p.x), M, P, planes, p.HW, cpg);
+      TG_CUDA_KERNEL_CHECK(op);
+      if (which == 0) {
+        gn_input_grad_kernel<T, A><<<unsigned(std::min<int64_t>(rows, kMaxGrid)), kBlockSize>>>(
+            dev_ptr<T>(p.dy), dev_ptr<T>(p.x), M, R, p.weight.defined() ? p.weight.data<A>() : nullptr, P,
+            reinterpret_cast<T*>(grad_input.data_ptr()), rows, p.G, cpg, p.HW);
+      } else {
+        gn_param_grad_kernel<A><<<grid_for(p.C), kBlockSize>>>(P, R, sums.data<A>(), p.N, p.C, cpg, int(which));
+      }
+      TG_CUDA_KERNEL_CHECK(op);
+    });
+  }
+  return which == 0 ? grad_input : as_param_dtype(sums, p.param_dtype);
 }
 
 }  // namespace tg::native::cuda

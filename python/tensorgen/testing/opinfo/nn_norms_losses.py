@@ -590,6 +590,24 @@ def entries():
                            RuntimeError, "2 dimensions"),
                           ("which out of range", lambda: bnk(_f((2, 3)), _f((2, 3)), _f((3,)), _f((3,)), None, True, -1),
                            RuntimeError, "which"))))
+    gnk = tg._C._group_norm_backward_kernel
+    out.append(OpInfo("_group_norm_backward_kernel", ref=_without_eps(_group_norm_backward_ref),
+                      sample_inputs=_norm_backward_samples(fwd_call(gn), _kernel_samples(_group_samples), _KernelLayout(_GroupLayout())),
+                      **wdt, error_inputs=_errors(
+                          ("grad of the wrong shape", lambda: gnk(_f((2, 4)), _f((2, 3)), _f((2, 1)), _f((2, 1)), None, 1, 0),
+                           RuntimeError, "grad_out"),
+                          ("groups not dividing channels", lambda: gnk(_f((2, 3)), _f((2, 3)), _f((2, 2)), _f((2, 2)), None, 2, 0),
+                           RuntimeError, "num_groups"),
+                          ("mean of the wrong size", lambda: gnk(_f((2, 4)), _f((2, 4)), _f((3, 2)), _f((2, 2)), None, 2, 0),
+                           RuntimeError, "mean"),
+                          ("weight of the wrong size", lambda: gnk(_f((2, 4)), _f((2, 4)), _f((2, 2)), _f((2, 2)), _f((3,)), 2, 1),
+                           RuntimeError, "weight"),
+                          ("1-d input", lambda: gnk(_f((4,)), _f((4,)), _f((2,)), _f((2,)), None, 2, 0),
+                           RuntimeError, "2 dimensions"),
+                          ("which out of range", lambda: gnk(_f((2, 4)), _f((2, 4)), _f((2, 2)), _f((2, 2)), None, 2, 3),
+                           RuntimeError, "which"),
+                          ("integer input", lambda: gnk(_f((2, 4)), _f((2, 4), tg.int64), _f((2, 2)), _f((2, 2)), None, 2, 0),
+                           NotImplementedError, "int64"))))
     return out + _pointwise_loss_entries()
 
 

@@ -202,8 +202,18 @@ void heaviside_kernel(const TensorIterator& iter) {
            "implemented for tensors with different dtypes (got ", iter.original_input_dtype(1), " and ",
            iter.original_input_dtype(2), ")");
   dispatch_all(iter.common_dtype(), "heaviside", [&]<typename T>() {
-    if constexpr (std::is_same_v<T, bool>) cpu_kernel(iter, [](bool x, bool y) -> bool { return x || y; });
-    else cpu_kernel(iter, [](T x, T y) -> T { return T(native::heaviside(opmath_t<T>(x), opmath_t<T>(y))); });
+    if constexpr (std::is_same_v<T, bool>) {
+      cpu_kernel(iter, [](bool x, bool y) -> bool { return x || y; });
+    } else if constexpr (std::is_integral_v<T>) {
+      cpu_kernel(iter, [](T x, T y) -> T { return native::heaviside(x, y); });
+    } else {
+      // x == 0 ? y : (x > 0): 1.0 where x > 0 (a NaN x gives 0, like native::heaviside)
+      cpu_kernel_vec<T>(iter, [](auto x, auto y) {
+        using V = decltype(x);
+        using S = typename V::value_type;
+        return vec::blendv((x > V(S(0))) & V(S(1)), y, x == V(S(0)));
+      });
+    }
   });
 }
 

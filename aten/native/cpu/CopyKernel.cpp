@@ -6,31 +6,16 @@
 #include <cstring>
 
 #include "aten/dispatch/DtypeDispatch.h"
+#include "aten/native/cpu/Convert.h"
 #include "aten/native/cpu/Loops.h"
 #include "aten/vec/vec.h"
 
 namespace tg::native::CPU_CAPABILITY {
 
 namespace {
-template <typename T> constexpr bool is_half_type = std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>;
-
-// Conversion through the wider of the two types, bool as "!= 0" like PyTorch.
-template <typename Dst, typename Src>
-inline Dst convert(Src v) {
-  if constexpr (std::is_same_v<Dst, Src>) return v;  // bit-exact (NaN payloads of half types too)
-  else if constexpr (std::is_same_v<Dst, bool>) return static_cast<opmath_t<Src>>(v) != opmath_t<Src>(0);
-  else if constexpr (is_half_type<Src>) return convert<Dst>(float(v));  // float's rules (NaN -> 0 for ints)
-  else if constexpr (is_half_type<Dst>) return Dst(static_cast<float>(v));
-  else if constexpr (std::is_integral_v<Dst> && std::is_floating_point_v<Src>) {
-    // Out-of-range float -> int is undefined in C++; go through int64 like PyTorch's CPU kernels.
-    if (!(v == v)) return Dst(0);
-    if (v >= 9.2233720368547758e18 || v <= -9.2233720368547758e18) return static_cast<Dst>(INT64_MIN);
-    return static_cast<Dst>(static_cast<int64_t>(v));
-  } else return static_cast<Dst>(v);
-}
 
 // ---- SIMD conversions between the floating types when one side is float16 / bfloat16.
-// Everything goes through Vectorized<float> with the same steps as convert() above: half types
+// Everything goes through Vectorized<float> with the same steps as convert() (Convert.h): half types
 // via vec::VecIO (F16C / bit shifts, bit-identical to Half / BFloat16's scalar conversions for
 // every bit pattern), double via vcvtpd2ps / vcvtps2pd (the instructions static_cast uses), so a
 // vector lane and the scalar loop give the same bits.

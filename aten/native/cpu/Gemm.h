@@ -25,6 +25,7 @@
 #include <cstring>
 #include <memory>
 #include <new>
+#include <type_traits>
 
 #include "aten/parallel/Parallel.h"
 
@@ -190,6 +191,51 @@ template <> struct Kernel<double> {
 #endif
 
 // ---------------------------------------------------------------- packing
+// out[p * MR + i] = src[i * rs + p] for p < kc, i < MR: MR contiguous rows transposed. With SSE
+// registers the float rows go in 4 x 4 blocks (groups of four rows; a last pair of rows by 64-bit
+// halves) and the double rows in 2 x 2 blocks, four k at a time: the element-by-element gather
+// (a load and an insert per element, row pointers spilled) was half of a thin GEMM's time, e.g.
+// cols @ grad^T of a convolution's weight gradient (N = 32): 2.2x faster with this.
+template <typename T, int MR>
+inline void pack_rows_transposed(int64_t kc, const T* __restrict src, int64_t rs, T* __restrict out) {
+  int64_t p = 0;
+#if defined(__AVX512F__) || defined(__AVX2__)
+  if constexpr (std::is_same_v<T, float> && MR % 2 == 0) {
+    for (; p + 4 <= kc; p += 4) {
+      int i = 0;
+      for (; i + 4 <= MR; i += 4) {
+        __m128 r0 = _mm_loadu_ps(src + (i + 0) * rs + p), r1 = _mm_loadu_ps(src + (i + 1) * rs + p);
+        __m128 r2 = _mm_loadu_ps(src + (i + 2) * rs + p), r3 = _mm_loadu_ps(src + (i + 3) * rs + p);
+        _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+        _mm_storeu_ps(out + (p + 0) * MR + i, r0);
+        _mm_storeu_ps(out + (p + 1) * MR + i, r1);
+        _mm_storeu_ps(out + (p + 2) * MR + i, r2);
+        _mm_storeu_ps(out + (p + 3) * MR + i, r3);
+      }
+      if (i < MR) {  // two rows left: (a0 b0 a1 b1), (a2 b2 a3 b3)
+        const __m128 a = _mm_loadu_ps(src + i * rs + p), b = _mm_loadu_ps(src + (i + 1) * rs + p);
+        const __m128 lo = _mm_unpacklo_ps(a, b), hi = _mm_unpackhi_ps(a, b);
+        _mm_storel_pi(reinterpret_cast<__m64*>(out + (p + 0) * MR + i), lo);
+        _mm_storeh_pi(reinterpret_cast<__m64*>(out + (p + 1) * MR + i), lo);
+        _mm_storel_pi(reinterpret_cast<__m64*>(out + (p + 2) * MR + i), hi);
+        _mm_storeh_pi(reinterpret_cast<__m64*>(out + (p + 3) * MR + i), hi);
+      }
+    }
+  } else if constexpr (std::is_same_v<T, double> && MR % 2 == 0) {
+    for (; p + 2 <= kc; p += 2) {
+      for (int i = 0; i < MR; i += 2) {  // (a0 b0), (a1 b1)
+        const __m128d a = _mm_loadu_pd(src + i * rs + p), b = _mm_loadu_pd(src + (i + 1) * rs + p);
+        _mm_storeu_pd(out + (p + 0) * MR + i, _mm_unpacklo_pd(a, b));
+        _mm_storeu_pd(out + (p + 1) * MR + i, _mm_unpackhi_pd(a, b));
+      }
+    }
+  }
+#endif
+  for (; p < kc; ++p)
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; ++i) out[p * MR + i] = src[i * rs + p];
+}
+
 // A[rows x kc] (strides rs, cs) -> panels of MR rows, each kc x MR (k-major), rows past `rows` zero.
 template <typename T, int MR>
 inline void pack_a(int64_t rows, int64_t kc, const T* A, int64_t rs, int64_t cs, T* __restrict out) {
@@ -197,10 +243,7 @@ inline void pack_a(int64_t rows, int64_t kc, const T* A, int64_t rs, int64_t cs,
     const int64_t mr = std::min<int64_t>(MR, rows - r0);
     const T* src = A + r0 * rs;
     if (mr == MR && cs == 1) {
-      // Row-major source: MR contiguous rows, transposed in register-sized steps.
-      for (int64_t p = 0; p < kc; ++p)
-#pragma GCC unroll 16
-        for (int i = 0; i < MR; ++i) out[p * MR + i] = src[i * rs + p];
+      pack_rows_transposed<T, MR>(kc, src, rs, out);  // row-major source
     } else if (mr == MR) {
       for (int64_t p = 0; p < kc; ++p)
 #pragma GCC unroll 16

@@ -195,7 +195,8 @@ template <> struct Kernel<double> {
 // registers the float rows go in 4 x 4 blocks (groups of four rows; a last pair of rows by 64-bit
 // halves) and the double rows in 2 x 2 blocks, four k at a time: the element-by-element gather
 // (a load and an insert per element, row pointers spilled) was half of a thin GEMM's time, e.g.
-// cols @ grad^T of a convolution's weight gradient (N = 32): 2.2x faster with this.
+// cols @ grad^T of a convolution's weight gradient (N = 32). pack_b takes it for a column-major
+// B (x @ W^T in a linear layer), its NR columns being the rows here.
 template <typename T, int MR>
 inline void pack_rows_transposed(int64_t kc, const T* __restrict src, int64_t rs, T* __restrict out) {
   int64_t p = 0;
@@ -263,6 +264,8 @@ inline void pack_b(int64_t kc, int64_t cols, const T* B, int64_t rs, int64_t cs,
     const T* src = B + j0 * cs;
     if (nr == NR && cs == 1) {
       for (int64_t p = 0; p < kc; ++p) std::memcpy(out + p * NR, src + p * rs, NR * sizeof(T));
+    } else if (nr == NR && rs == 1) {
+      pack_rows_transposed<T, NR>(kc, src, cs, out);  // column-major source (x @ W^T's W^T): NR columns
     } else if (nr == NR) {
       for (int64_t p = 0; p < kc; ++p)
 #pragma GCC unroll 8

@@ -61,7 +61,7 @@ AlongDimPlan scatter_add_along_dim_plan(const Tensor& grad, int64_t dim, const T
 // ---- the ascending key: an unsigned integer whose order is the element order PyTorch sorts by.
 // Integers: the sign bit flipped. Floats: the IEEE bits made monotonic, with -0.0 equal to 0.0
 // and every NaN equal to the others and above +inf (PyTorch sorts NaN as the largest value).
-// Half types are keyed through float (exact). Keys of 1- to 4-byte types fit uint32_t.
+// Half types are keyed by their 16 bits. Keys of 1- to 4-byte types fit uint32_t.
 template <typename T>
 using sort_key_t = std::conditional_t<(sizeof(T) > 4), uint64_t, uint32_t>;
 
@@ -85,8 +85,17 @@ inline sort_key_t<T> sort_key(T v) {
     uint64_t bits;
     std::memcpy(&bits, &v, sizeof bits);
     return float_bits_key<K>(bits);
-  } else {  // float, Half, BFloat16
-    float f = static_cast<float>(v);
+  } else if constexpr (std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>) {
+    // The 16 bits themselves: a 16-bit key needs at most 2 radix passes (the float's 32-bit
+    // image of the same value needed 3-4: float16 msort ran at 0.45x PyTorch).
+    uint16_t bits;
+    std::memcpy(&bits, &v, sizeof bits);
+    constexpr uint16_t kInfBits = std::is_same_v<T, Half> ? 0x7c00 : 0x7f80;
+    if ((bits & 0x7fff) > kInfBits) return ~K(0);  // NaN
+    if ((bits & 0x7fff) == 0) bits = 0;             // -0.0 sorts with 0.0
+    return K(float_bits_key<uint16_t>(bits));
+  } else {  // float
+    float f = v;
     if (std::isnan(f)) return ~K(0);
     if (f == 0) f = 0.0f;
     uint32_t bits;

@@ -5,7 +5,8 @@
 #include "aten/core/Tensor.h"
 
 namespace tg::autograd {
-// d/dself: col2im of W[g]^T @ grad[n, g], a (N, C, H, W) image gradient.
+// d/dself: col2im of W[g]^T @ grad[n, g], a (N, C, H, W) image gradient; for stride 1 the same
+// as a convolution of grad with the flipped, channel-swapped kernel (no column matrix).
 Tensor conv2d_im2col_mm_backward_input(const Tensor& grad, const Tensor& weight, IntArrayRef self_sizes,
                                        IntArrayRef kernel_size, IntArrayRef dilation, IntArrayRef padding,
                                        IntArrayRef stride);

@@ -250,6 +250,9 @@ def _conv2d_im2col_mm_samples(op, dtype, mode, make):
         yield case((1, 30, 6, 5), 1, 3, 3, 1, 1, 1, True)                      # 270 rows: two K blocks
         yield case((1, 9, 1, 1), 1, 2, 1, 1, 0, 1, False)                      # a 1x1 image
         yield case((1, 2, 9, 1), 1, 4, (3, 1), 1, (1, 0), 1, True)             # one block column
+        # stride 1 with padding beyond d (k - 1): the input gradient's column-matrix path (the
+        # other stride-1 samples take the flipped-kernel convolution)
+        yield case((1, 2, 5, 6), 1, 3, 2, 1, (2, 1), 1, True)
         # channels last (a strided image), one output channel
         yield case((2, 3, 6, 5), 1, 1, 2, 1, 0, 1, False, x=make((2, 6, 5, 3)).permute(0, 3, 1, 2))
     elif mode == "large":

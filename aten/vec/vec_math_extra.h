@@ -259,6 +259,12 @@ inline V<T> exp_(const V<T>& x, const V<T>& xlo, T adj = T(0)) {
   return scale2n(V<T>(T(1)) + expm1_poly(r, xlo), n + V<T>(adj));
 }
 
+// Whether some lane of a mask is clear (a lane the other branch of a blend needs).
+template <typename T>
+inline bool any_not(const V<T>& mask) {
+  return any(andnot(cast<T>(Vectorized<typename XConst<T>::I>(typename XConst<T>::I(-1))), mask));
+}
+
 // log of x >= 0 (finite or not) split into fdlibm's parts: log(x) = k ln2 + f - hfsq + s (hfsq + R).
 template <typename T>
 struct LogParts {
@@ -340,16 +346,23 @@ inline V<T> log1p_(const V<T>& x) {
   return blendv(r, x, x == V<T>(T(0)));  // keeps -0
 }
 
-// log1p(e) for 0 <= e <= 1 (logaddexp's log1p(exp(-|a - b|))): log1p_ without the special values,
-// the subnormal test and the two-sum's extra steps, none of which such an e needs (u = 1 + e is in
-// [1, 2], and 1 >= e makes Fast2Sum exact): the same bits as log1p_ there, ~25 instructions fewer.
-// A NaN e gives an unspecified value; the callers replace it.
-template <typename T>
-inline V<T> log1p_unit(const V<T>& e) {
+// log1p(x) for finite x >= 0 (logaddexp's log1p(exp(-|a - b|)), atanh's argument): log1p_
+// without the special values and the subnormal test, which no such x needs (u = 1 + x >= 1): the
+// same bits as log1p_ there, ~20 instructions fewer. x = inf or NaN gives an unspecified value;
+// the callers replace it. AtMostOne (x <= 1, logaddexp's case): Fast2Sum (1 >= x) gives the
+// two-sum's exact rounding error in two steps fewer.
+template <typename T, bool AtMostOne = false>
+inline V<T> log1p_nonneg(const V<T>& x) {
   using C = XConst<T>;
   const V<T> one(T(1));
-  const V<T> u = e + one;
-  const V<T> c = e - (u - one);  // (e + 1) - u exactly
+  const V<T> u = x + one;
+  V<T> c;  // (x + 1) - u exactly
+  if constexpr (AtMostOne) {
+    c = x - (u - one);
+  } else {
+    const V<T> bb = u - x;
+    c = (x - (u - bb)) + (one - bb);
+  }
   LogParts<T> p = log_parts<T, true, true>(u);
   const V<T> lu = fma_(p.k, V<T>(C::kLn2Hi), p.f - (p.hfsq - fma_(p.s, p.hfsq + p.R, p.k * V<T>(C::kLn2Lo))));
   return lu + c * p.recip;
@@ -569,8 +582,12 @@ inline Vectorized<T> sinh(const Vectorized<T>& x) {
   V a = abs(x);
   V small_a = minimum(a, V(C::kSinhBig));
   V t = expm1(small_a);
-  // fdlibm: |x| < 1: (2t - t^2/(t+1)) / 2, else (t + t/(t+1)) / 2.
-  V r = blendv(half * (t + t / (t + one)), half * (t + t - t * t / (t + one)), a < one);
+  // fdlibm: |x| < 1: (2t - t^2/(t+1)) / 2, else (t + t/(t+1)) / 2. Each form (a division each)
+  // only when a lane of the vector takes it.
+  const V below = a < one;
+  V r(T(0));
+  if (xdetail::any_not(below)) r = half * (t + t / (t + one));
+  if (any(below)) r = blendv(r, half * (t + t - t * t / (t + one)), below);
   V big = a >= V(C::kSinhBig);
   if (any(big)) {
     V ac = minimum(a, V(C::kExpClamp));  // inf -> overflow to inf, NaN stays NaN
@@ -587,12 +604,19 @@ inline Vectorized<T> cosh(const Vectorized<T>& x) {
   const V one(T(1)), half(T(0.5));
   V a = abs(x);
   V small_a = minimum(a, V(C::kSinhBig));
-  // |x| < ln2/2: 1 + t^2 / (2 (1 + t)), t = expm1(|x|); else e/2 + 1/(2e), e = e^|x|.
-  V t = expm1(small_a);
-  V w = one + t;
-  V r_small = one + t * t / (w + w);
-  V e = xdetail::exp_(small_a, V(T(0)));
-  V r = blendv(half * e + half / e, r_small, a < V(C::kLn2 * T(0.5)));
+  // |x| < ln2/2: 1 + t^2 / (2 (1 + t)), t = expm1(|x|); else e/2 + 1/(2e), e = e^|x|. Each form
+  // (an exponential and a division each) only when a lane of the vector takes it.
+  const V small = a < V(C::kLn2 * T(0.5));
+  V r(T(0));
+  if (xdetail::any_not(small)) {
+    const V e = xdetail::exp_(small_a, V(T(0)));
+    r = half * e + half / e;
+  }
+  if (any(small)) {
+    const V t = expm1(small_a);
+    const V w = one + t;
+    r = blendv(r, one + t * t / (w + w), small);
+  }
   V big = a >= V(C::kSinhBig);
   if (any(big)) {
     V ac = minimum(a, V(C::kExpClamp));
@@ -653,7 +677,7 @@ inline Vectorized<T> atanh(const Vectorized<T>& x) {
   V a = abs(x);
   // fdlibm: |x| < 0.5: t = 2|x|, 0.5 log1p(t + t|x|/(1-|x|)); else 0.5 log1p(2|x|/(1-|x|)).
   V t = a + a;
-  V r = half * xdetail::log1p_(blendv(t / (one - a), t + t * a / (one - a), a < half));
+  V r = half * xdetail::log1p_nonneg(blendv(t / (one - a), t + t * a / (one - a), a < half));
   r = blendv(r, xdetail::inf_<T>(), a == one);
   r = blendv(r, xdetail::nan_<T>(), a > one);
   r = blendv(r, a, a == V(T(0)));

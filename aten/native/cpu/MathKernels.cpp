@@ -132,7 +132,7 @@ void logaddexp_kernel(const TensorIterator& iter) {
     using C = vec::xdetail::XConst<T>;
     const V m = vec::maximum(a, b);  // NaN propagates
     const V d = vec::maximum(-vec::abs(a - b), V(-C::kExpClamp));
-    const V r = m + vec::xdetail::log1p_unit(vec::xdetail::exp_(d, V(T(0))));
+    const V r = m + vec::xdetail::log1p_nonneg<T, true>(vec::xdetail::exp_(d, V(T(0))));
     const V r2 = vec::blendv(r, m, (vec::abs(m) == vec::xdetail::inf_<T>()) & (a == b));
     return vec::blendv(r2, vec::xdetail::nan_<T>(), (a != a) | (b != b));  // one NaN on every capability
   });

@@ -11,7 +11,7 @@ void logaddexp2_kernel(const TensorIterator& iter) {
     using V = decltype(a);
     using T = typename V::value_type;
     const V m = vec::maximum(a, b);  // NaN propagates
-    const V r = m + vec::xdetail::log1p_unit(vec::exp2(-vec::abs(a - b))) * V(T(1.4426950408889634));
+    const V r = m + vec::xdetail::log1p_nonneg<T, true>(vec::exp2(-vec::abs(a - b))) * V(T(1.4426950408889634));
     const V r2 = vec::blendv(r, m, (vec::abs(m) == vec::xdetail::inf_<T>()) & (a == b));
     return vec::blendv(r2, vec::xdetail::nan_<T>(), (a != a) | (b != b));  // one NaN on every capability
   });

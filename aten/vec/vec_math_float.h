@@ -16,7 +16,7 @@ namespace tg::vec {
 inline namespace CPU_CAPABILITY {
 
 // pow(x, y) for float operands (float32, and float16 / bfloat16 computed in float): e^(y log|x|)
-// evaluated in double with log_finite and exp_for_float, then rounded to float once. The double
+// evaluated in double with log_of_floats and exp_for_float, then rounded to float once. The double
 // result is within ~1e-11 (relative) of the exact power, so the float is correctly rounded but
 // for ties closer than that (glibc's powf: < 1 ulp). A negative base gives the sign of an odd
 // integer exponent and NaN for a non-integer one. Vectors holding a lane where C's pow has a
@@ -54,7 +54,7 @@ inline Vectorized<float> narrow(const Vectorized<double>& lo, const Vectorized<d
 // e^t for |t| <= kExpClamp to ~1e-11 (relative): enough for a result rounded to float. The degree-9
 // Taylor polynomial in Estrin's form: a shorter dependency chain than exp_'s degree-13 Horner,
 // which left pow latency-bound (1.2x faster).
-inline Vectorized<double> exp_for_float(const Vectorized<double>& t) {
+[[gnu::always_inline]] inline Vectorized<double> exp_for_float(const Vectorized<double>& t) {
   using VD = Vectorized<double>;
   static constexpr double c[8] = {1.0 / 2, 1.0 / 6, 1.0 / 24, 1.0 / 120, 1.0 / 720, 1.0 / 5040, 1.0 / 40320,
                                   1.0 / 362880};
@@ -65,16 +65,49 @@ inline Vectorized<double> exp_for_float(const Vectorized<double>& t) {
   const VD hi = fma_(fma_(VD(c[7]), r, VD(c[6])), r2, fma_(VD(c[5]), r, VD(c[4])));
   return scale2n(VD(1.0) + fma_(r2, fma_(hi, r4, lo), r), n);  // 1 + r + r^2 (c0 + c1 r + ... + c7 r^7)
 }
-// pow in double for double lanes that came from floats, special values aside (see pow below).
-[[gnu::always_inline]] inline Vectorized<double> pow_widened(const Vectorized<double>& x, const Vectorized<double>& y) {
+// log|x| for the float lanes of x as two double halves (lanes [0, N/2) and [N/2, N)), to ~1e-15
+// relative, for normal nonzero finite x (pow sends the other lanes to std::pow): fdlibm's log
+// kernel in double, with the mantissa split done once on the float lanes and s = f / (2 + f) from
+// one float division refined by a Newton step in double (error ~(2^-24)^2). The two double
+// divisions of log_finite per vector were pow's slowest part.
+[[gnu::always_inline]] inline Vectorized<double> log_from_parts(const Vectorized<double>& f, const Vectorized<double>& k,
+                                         const Vectorized<double>& r0) {
   using VD = Vectorized<double>;
-  const VD clamp(XConst<double>::kExpClamp), zero(0.0);
-  const VD t = minimum(maximum(y * log_finite(maximum(abs(x), VD(1e-300))), -clamp), clamp);
-  VD r = exp_for_float(t);
-  const VD is_int = floor(y) == y;
-  const VD odd = is_int & (floor(y * VD(0.5)) != y * VD(0.5));
-  r = blendv(r, -r, odd & (x < zero));
-  return blendv(r, nan_<double>(), andnot(x < zero, is_int));
+  using C = XConst<double>;
+  const VD den = VD(2.0) + f;  // exact
+  const VD r = fma_(r0, fma_(den, -r0, VD(1.0)), r0);
+  const VD s = f * r, z = s * s;
+  const VD R = z * horner_(z, C::kLogPoly);
+  const VD hfsq = VD(0.5) * f * f;
+  return fma_(k, VD(C::kLn2Hi), f - (hfsq - fma_(s, hfsq + R, k * VD(C::kLn2Lo))));
+}
+[[gnu::always_inline]] inline void log_of_floats(const Vectorized<float>& x, Vectorized<double>& lo, Vectorized<double>& hi) {
+  using VF = Vectorized<float>;
+  using VD = Vectorized<double>;
+  using I = int32_t;
+  const auto bits = cast<I>(abs(x));
+  // The unbiased exponent as a float (2^23 + biased exponent, minus 2^23 + 127: exact) and the
+  // mantissa in [sqrt(1/2), sqrt(2)).
+  VF k = cast<float>(srli<23>(bits) | cast<I>(VF(8388608.0f))) - VF(8388608.0f + 127.0f);
+  VF m = cast<float>((bits & Vectorized<I>(0x7fffff)) | cast<I>(VF(1.0f)));
+  const VF big = m > VF(1.41421356237309505f);
+  m = blendv(m, m * VF(0.5f), big);
+  k = k + (big & VF(1.0f));
+  const VF f = m - VF(1.0f);                 // exact
+  const VF r0 = VF(1.0f) / (VF(2.0f) + f);   // 1 / (2 + f) to a float ulp or two
+  VD flo, fhi, klo, khi, rlo, rhi;
+  widen(f, flo, fhi);
+  widen(k, klo, khi);
+  widen(r0, rlo, rhi);
+  lo = log_from_parts(flo, klo, rlo);
+  hi = log_from_parts(fhi, khi, rhi);
+}
+// e^(y l) for double lanes, y l clamped to where exp_for_float is defined (beyond, the float
+// result over- or underflows anyway).
+[[gnu::always_inline]] inline Vectorized<double> exp_of_product(const Vectorized<double>& y, const Vectorized<double>& l) {
+  using VD = Vectorized<double>;
+  const VD clamp(XConst<double>::kExpClamp);
+  return exp_for_float(minimum(maximum(y * l, -clamp), clamp));
 }
 }  // namespace xdetail
 
@@ -95,16 +128,13 @@ inline Vectorized<float> erfinv(const Vectorized<float>& x) {
   return blendv(r, xdetail::nan_<float>(), (a > one) | (x != x));
 }
 
-inline Vectorized<float> pow(const Vectorized<float>& x, const Vectorized<float>& y) {
+namespace xdetail {
+// r with the lanes in `special` replaced by std::pow (NaN results made the one quiet NaN). Out
+// of line: rare, and it would keep pow from being inlined.
+[[gnu::noinline]] inline Vectorized<float> pow_special_lanes(const Vectorized<float>& x, const Vectorized<float>& y,
+                                                            const Vectorized<float>& r,
+                                                            const Vectorized<float>& special) {
   using VF = Vectorized<float>;
-  using VD = Vectorized<double>;
-  VD xlo, xhi, ylo, yhi;
-  xdetail::widen(x, xlo, xhi);
-  xdetail::widen(y, ylo, yhi);
-  const VF r = xdetail::narrow(xdetail::pow_widened(xlo, ylo), xdetail::pow_widened(xhi, yhi));
-  const VF special = (x == VF(0.0f)) | (abs(x) == xdetail::inf_<float>()) | (abs(y) == xdetail::inf_<float>()) |
-                     (x != x) | (y != y);
-  if (!any(special)) return r;
   constexpr int N = VF::size();
   alignas(64) float xs[N], ys[N], rs[N];
   x.store(xs);
@@ -114,6 +144,29 @@ inline Vectorized<float> pow(const Vectorized<float>& x, const Vectorized<float>
     rs[i] = p != p ? std::numeric_limits<float>::quiet_NaN() : p;
   }
   return blendv(r, VF::loadu(rs), special);
+}
+}  // namespace xdetail
+
+// Always inlined into the kernel's loop, so that its ~30 constants are broadcast once per loop
+// rather than once per vector (as a called function it spent a tenth of its instructions there).
+[[gnu::always_inline]] inline Vectorized<float> pow(const Vectorized<float>& x, const Vectorized<float>& y) {
+  using VF = Vectorized<float>;
+  using VD = Vectorized<double>;
+  VD llo, lhi, ylo, yhi;
+  xdetail::log_of_floats(x, llo, lhi);
+  xdetail::widen(y, ylo, yhi);
+  VF r = xdetail::narrow(xdetail::exp_of_product(ylo, llo), xdetail::exp_of_product(yhi, lhi));
+  // A negative base: the sign of an odd integer exponent, NaN for a non-integer one (floor and
+  // y / 2 are exact in float for every integer y).
+  const VF is_int = floor(y) == y;
+  const VF odd = is_int & (floor(y * VF(0.5f)) != y * VF(0.5f));
+  const VF negative = x < VF(0.0f);
+  r = blendv(r, -r, odd & negative);
+  r = blendv(r, xdetail::nan_<float>(), andnot(negative, is_int));
+  // C's special cases, and subnormal bases (log_of_floats reads normal exponents only)
+  const VF special = (abs(x) < VF(std::numeric_limits<float>::min())) | (abs(x) == xdetail::inf_<float>()) |
+                     (abs(y) == xdetail::inf_<float>()) | (x != x) | (y != y);
+  return any(special) ? xdetail::pow_special_lanes(x, y, r, special) : r;
 }
 
 // ---- float16 / bfloat16 results: cheaper float evaluations of a few functions, accurate to ~2e-7

@@ -274,7 +274,7 @@ struct LogParts {
 // moves the result by < 0.1 ulp: it only enters the small term s (hfsq + R)).
 // Normal: the caller knows x is normal (no subnormal test).
 template <typename T, bool WithRecip = false, bool Normal = false>
-inline LogParts<T> log_parts(const V<T>& x_in) {
+[[gnu::always_inline]] inline LogParts<T> log_parts(const V<T>& x_in) {
   using C = XConst<T>;
   using I = typename C::I;
   LogParts<T> p;
@@ -332,7 +332,7 @@ inline void log_hi_lo(const LogParts<T>& p, V<T>& hi, V<T>& lo) {
 
 // log1p for any x (special values included).
 template <typename T>
-inline V<T> log1p_(const V<T>& x) {
+[[gnu::always_inline]] inline V<T> log1p_(const V<T>& x) {
   const V<T> one(T(1));
   V<T> u = x + one;
   // Two-sum: c = (x + 1) - u exactly.
@@ -352,7 +352,7 @@ inline V<T> log1p_(const V<T>& x) {
 // the callers replace it. AtMostOne (x <= 1, logaddexp's case): Fast2Sum (1 >= x) gives the
 // two-sum's exact rounding error in two steps fewer.
 template <typename T, bool AtMostOne = false>
-inline V<T> log1p_nonneg(const V<T>& x) {
+[[gnu::always_inline]] inline V<T> log1p_nonneg(const V<T>& x) {
   using C = XConst<T>;
   const V<T> one(T(1));
   const V<T> u = x + one;

@@ -490,7 +490,7 @@ inline Vectorized<T> expm1(const Vectorized<T>& x) {
 }
 
 template <typename T>
-inline Vectorized<T> exp2(const Vectorized<T>& x) {
+[[gnu::always_inline]] inline Vectorized<T> exp2(const Vectorized<T>& x) {
   using C = xdetail::XConst<T>;
   using V = Vectorized<T>;
   V xc = minimum(maximum(x, V(-C::kExpClamp)), V(C::kExpClamp));

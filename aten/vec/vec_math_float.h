@@ -224,7 +224,7 @@ inline Vectorized<float> erf(const Vectorized<float>& x) {
 // e^(x ln2) with x ln2 split exactly into hi + lo: vec_math.h's exp (the exp kernel's function,
 // about twice as fast as exp2 above) of hi, times 1 + lo. Vectors with |x| > 150 (2^x over- or
 // underflows float there; inf would make lo NaN) are clamped first, NaN staying NaN.
-inline Vectorized<float> exp2(const Vectorized<float>& x) {
+[[gnu::always_inline]] inline Vectorized<float> exp2(const Vectorized<float>& x) {
   using V = Vectorized<float>;
   using C = xdetail::XConst<float>;
   const V xc = any(abs(x) > V(150.0f)) ? minimum(maximum(x, V(-150.0f)), V(150.0f)) : x;

@@ -476,7 +476,7 @@ inline V<T> erfc_big(const V<T>& a) {
 }  // namespace xdetail
 
 template <typename T>
-inline Vectorized<T> expm1(const Vectorized<T>& x) {
+[[gnu::always_inline]] inline Vectorized<T> expm1(const Vectorized<T>& x) {
   using C = xdetail::XConst<T>;
   using V = Vectorized<T>;
   V xc = minimum(maximum(x, V(C::kExpm1Low)), V(C::kExpClamp));  // NaN stays NaN
@@ -502,10 +502,10 @@ template <typename T>
 }
 
 template <typename T>
-inline Vectorized<T> log1p(const Vectorized<T>& x) { return xdetail::log1p_(x); }
+[[gnu::always_inline]] inline Vectorized<T> log1p(const Vectorized<T>& x) { return xdetail::log1p_(x); }
 
 template <typename T>
-inline Vectorized<T> log2(const Vectorized<T>& x) {
+[[gnu::always_inline]] inline Vectorized<T> log2(const Vectorized<T>& x) {
   using C = xdetail::XConst<T>;
   using V = Vectorized<T>;
   auto p = xdetail::log_parts(x);
@@ -519,7 +519,7 @@ inline Vectorized<T> log2(const Vectorized<T>& x) {
 }
 
 template <typename T>
-inline Vectorized<T> log10(const Vectorized<T>& x) {
+[[gnu::always_inline]] inline Vectorized<T> log10(const Vectorized<T>& x) {
   using C = xdetail::XConst<T>;
   using V = Vectorized<T>;
   auto p = xdetail::log_parts(x);
@@ -534,13 +534,13 @@ inline Vectorized<T> log10(const Vectorized<T>& x) {
 }
 
 template <typename T>
-inline Vectorized<T> atan(const Vectorized<T>& x) {
+[[gnu::always_inline]] inline Vectorized<T> atan(const Vectorized<T>& x) {
   return xdetail::copysign_(xdetail::atan_pos(abs(x), Vectorized<T>(T(0))), x);
 }
 
 // atan2(y, x) with C99's special values (NaN operands give the default quiet NaN).
 template <typename T>
-inline Vectorized<T> atan2(const Vectorized<T>& y, const Vectorized<T>& x) {
+[[gnu::always_inline]] inline Vectorized<T> atan2(const Vectorized<T>& y, const Vectorized<T>& x) {
   using C = xdetail::XConst<T>;
   using V = Vectorized<T>;
   const V inf = xdetail::inf_<T>(), zero(T(0));
@@ -556,7 +556,7 @@ inline Vectorized<T> atan2(const Vectorized<T>& y, const Vectorized<T>& x) {
 
 // asin(x) = atan(|x| / sqrt(1 - x^2)) with the sign of x (NaN for |x| > 1).
 template <typename T>
-inline Vectorized<T> asin(const Vectorized<T>& x) {
+[[gnu::always_inline]] inline Vectorized<T> asin(const Vectorized<T>& x) {
   using V = Vectorized<T>;
   V ax = abs(x), c, clo;
   xdetail::sqrt_one_minus_sq(ax, c, clo);
@@ -566,7 +566,7 @@ inline Vectorized<T> asin(const Vectorized<T>& x) {
 
 // acos(x) = atan(sqrt(1 - x^2) / |x|), or pi minus that for x < 0.
 template <typename T>
-inline Vectorized<T> acos(const Vectorized<T>& x) {
+[[gnu::always_inline]] inline Vectorized<T> acos(const Vectorized<T>& x) {
   using V = Vectorized<T>;
   V ax = abs(x), c, clo;
   xdetail::sqrt_one_minus_sq(ax, c, clo);
@@ -575,7 +575,7 @@ inline Vectorized<T> acos(const Vectorized<T>& x) {
 }
 
 template <typename T>
-inline Vectorized<T> sinh(const Vectorized<T>& x) {
+[[gnu::always_inline]] inline Vectorized<T> sinh(const Vectorized<T>& x) {
   using C = xdetail::XConst<T>;
   using V = Vectorized<T>;
   const V one(T(1)), half(T(0.5));
@@ -598,7 +598,7 @@ inline Vectorized<T> sinh(const Vectorized<T>& x) {
 }
 
 template <typename T>
-inline Vectorized<T> cosh(const Vectorized<T>& x) {
+[[gnu::always_inline]] inline Vectorized<T> cosh(const Vectorized<T>& x) {
   using C = xdetail::XConst<T>;
   using V = Vectorized<T>;
   const V one(T(1)), half(T(0.5));
@@ -626,7 +626,7 @@ inline Vectorized<T> cosh(const Vectorized<T>& x) {
 }
 
 template <typename T>
-inline Vectorized<T> asinh(const Vectorized<T>& x) {
+[[gnu::always_inline]] inline Vectorized<T> asinh(const Vectorized<T>& x) {
   using C = xdetail::XConst<T>;
   using V = Vectorized<T>;
   const V one(T(1)), two(T(2));
@@ -650,7 +650,7 @@ inline Vectorized<T> asinh(const Vectorized<T>& x) {
 }
 
 template <typename T>
-inline Vectorized<T> acosh(const Vectorized<T>& x) {
+[[gnu::always_inline]] inline Vectorized<T> acosh(const Vectorized<T>& x) {
   using C = xdetail::XConst<T>;
   using V = Vectorized<T>;
   const V one(T(1)), two(T(2));
@@ -671,7 +671,7 @@ inline Vectorized<T> acosh(const Vectorized<T>& x) {
 }
 
 template <typename T>
-inline Vectorized<T> atanh(const Vectorized<T>& x) {
+[[gnu::always_inline]] inline Vectorized<T> atanh(const Vectorized<T>& x) {
   using V = Vectorized<T>;
   const V one(T(1)), half(T(0.5));
   V a = abs(x);
@@ -700,7 +700,7 @@ inline Vectorized<T> hypot(const Vectorized<T>& x, const Vectorized<T>& y) {
 }
 
 template <typename T>
-inline Vectorized<T> erf(const Vectorized<T>& x) {
+[[gnu::always_inline]] inline Vectorized<T> erf(const Vectorized<T>& x) {
   using V = Vectorized<T>;
   V a = abs(x);
   V r = blendv(V(T(1)) - xdetail::erfc_big(a), xdetail::erf_small(a), a < V(T(1)));
@@ -708,7 +708,7 @@ inline Vectorized<T> erf(const Vectorized<T>& x) {
 }
 
 template <typename T>
-inline Vectorized<T> erfc(const Vectorized<T>& x) {
+[[gnu::always_inline]] inline Vectorized<T> erfc(const Vectorized<T>& x) {
   using V = Vectorized<T>;
   const V one(T(1)), half(T(0.5));
   V a = abs(x);
@@ -722,7 +722,7 @@ inline Vectorized<T> erfc(const Vectorized<T>& x) {
 // tan(r + rlo) for even n and -1/tan(r + rlo) for odd n, each with a first-order correction.
 // Lanes with |x| > kTrigMax (and inf, NaN) take std::tan, like sin / cos.
 template <typename T>
-inline Vectorized<T> tan(const Vectorized<T>& x) {
+[[gnu::always_inline]] inline Vectorized<T> tan(const Vectorized<T>& x) {
   using C = xdetail::XConst<T>;
   using M = detail::MathConst<T>;
   using V = Vectorized<T>;
@@ -760,7 +760,7 @@ inline Vectorized<T> tan(const Vectorized<T>& x) {
 // ("Approximating the erfinv function", GPU Computing Gems, 2011), ~1e-15 relative, in Estrin's
 // form. 0 <= a < 1; a = 1 gives a finite value (the callers replace it).
 namespace xdetail {
-inline Vectorized<double> erfinv_giles_double(const Vectorized<double>& a) {
+[[gnu::always_inline]] inline Vectorized<double> erfinv_giles_double(const Vectorized<double>& a) {
   using VD = Vectorized<double>;
   static constexpr double kCentral[23] = {  // w < 6.25, in w - 3.125
       -3.6444120640178196996e-21, -1.685059138182016589e-19,  1.2858480715256400167e-18,

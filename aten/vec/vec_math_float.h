@@ -116,7 +116,7 @@ inline Vectorized<float> narrow(const Vectorized<double>& lo, const Vectorized<d
 // float a, and the polynomials' ~1e-15 relative error makes the result correctly rounded but for
 // near-ties (every float of tests/test_vec_math_extra.py's sweep). 5x faster than the float guess
 // + Newton step on erf and erfc it replaces.
-inline Vectorized<float> erfinv(const Vectorized<float>& x) {
+[[gnu::always_inline]] inline Vectorized<float> erfinv(const Vectorized<float>& x) {
   using VF = Vectorized<float>;
   using VD = Vectorized<double>;
   const VF one(1.0f);
@@ -188,7 +188,7 @@ inline Vectorized<float> asin_core(const Vectorized<float>& s, const Vectorized<
 }
 }  // namespace detail
 
-inline Vectorized<float> asin(const Vectorized<float>& x) {
+[[gnu::always_inline]] inline Vectorized<float> asin(const Vectorized<float>& x) {
   using V = Vectorized<float>;
   const V a = abs(x), big = a > V(0.5f);
   const V z = blendv(x * x, V(0.5f) * (V(1.0f) - a), big);  // > 1: negative, sqrt gives NaN
@@ -197,7 +197,7 @@ inline Vectorized<float> asin(const Vectorized<float>& x) {
   return xdetail::copysign_(blendv(p, V(xdetail::XConst<float>::kPio2Hi) - (p + p), big), x);
 }
 
-inline Vectorized<float> acos(const Vectorized<float>& x) {
+[[gnu::always_inline]] inline Vectorized<float> acos(const Vectorized<float>& x) {
   using V = Vectorized<float>;
   using C = xdetail::XConst<float>;
   const V a = abs(x), big = a > V(0.5f);
@@ -210,7 +210,7 @@ inline Vectorized<float> acos(const Vectorized<float>& x) {
   return blendv(V(C::kPio2Hi) - xdetail::copysign_(p, x), r_big, big);
 }
 
-inline Vectorized<float> erf(const Vectorized<float>& x) {
+[[gnu::always_inline]] inline Vectorized<float> erf(const Vectorized<float>& x) {
   using V = Vectorized<float>;
   static constexpr float kErfMid[12] = {5.850123e-05f, -0.00013050609f, -0.00026496622f, 0.0013481762f,
                                         -0.0016407847f, -0.0021423628f, 0.012214893f, -0.024812395f,
@@ -258,7 +258,7 @@ inline Vectorized<float> log_normal(const Vectorized<float>& x) {
 // log(x) for any x: log_normal, and vec_math.h's log (the log kernel's function) in the lanes
 // that are not a normal, finite, positive number (special values, subnormals). Per lane, so a
 // value never depends on its neighbours in the vector.
-inline Vectorized<float> log(const Vectorized<float>& x) {
+[[gnu::always_inline]] inline Vectorized<float> log(const Vectorized<float>& x) {
   using V = Vectorized<float>;
   const V bad = vec::detail::not_normal_positive(x);
   if (!any(bad)) return log_normal(x);

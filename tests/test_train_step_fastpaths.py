@@ -46,21 +46,27 @@ def _bn_case(shape, dtype, training, seed=0):
     return g, x, mean, rstd, w
 
 
+def _fused_matches_composite(backward, x, w, dtype):
+    """backward(x, weight, which) with grad mode off (the fused kernel) against the graph-building
+    path (an input that requires grad, grad mode on: the op composite), for every gradient."""
+    tol = 1e-4 if dtype == np.float32 else 1e-11
+    for weight in (w, None):
+        for which in (0, 1, 2):
+            with tg.no_grad():
+                fused = backward(x, weight, which)
+            general = backward(x.detach().requires_grad_(), weight, which)
+            assert fused.dtype == general.dtype and fused.shape == general.shape
+            np.testing.assert_allclose(fused.numpy(), general.detach().numpy(), rtol=tol, atol=tol)
+
+
 @pytest.mark.parametrize("shape", _BN_SHAPES)
 @pytest.mark.parametrize("training", [True, False])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_batch_norm_backward_kernel_matches_composite(shape, training, dtype):
     g, x, mean, rstd, w = _bn_case(shape, dtype, training)
-    tol = 1e-4 if dtype == np.float32 else 1e-11
-    for weight in (w, None):
-        for which in (0, 1, 2):
-            with tg.no_grad():
-                fused = tg.native_batch_norm_backward(g, x, mean, rstd, weight, training, 1e-5, which)
-            # the graph-building path: an input that requires grad, grad mode on
-            general = tg.native_batch_norm_backward(g, x.detach().requires_grad_(), mean, rstd, weight, training,
-                                                    1e-5, which)
-            assert fused.dtype == general.dtype and fused.shape == general.shape
-            np.testing.assert_allclose(fused.numpy(), general.detach().numpy(), rtol=tol, atol=tol)
+    _fused_matches_composite(
+        lambda xi, weight, which: tg.native_batch_norm_backward(g, xi, mean, rstd, weight, training, 1e-5, which),
+        x, w, dtype)
 
 
 @pytest.mark.parametrize("shape", [(8, 128, 128), (4, 7), (3, 2, 5, 33), (2, 200)])
@@ -74,15 +80,9 @@ def test_layer_norm_backward_kernel_matches_composite(shape, dtype):
     with tg.no_grad():
         _, mean, rstd = tg.native_layer_norm(x, norm, w, b, 1e-5)
     g = _t(rng.standard_normal(shape).astype(dtype))
-    tol = 1e-4 if dtype == np.float32 else 1e-11
-    for weight in (w, None):
-        for which in (0, 1, 2):
-            with tg.no_grad():
-                fused = tg.native_layer_norm_backward(g, x, norm, mean, rstd, weight, 1e-5, which)
-            general = tg.native_layer_norm_backward(g, x.detach().requires_grad_(), norm, mean, rstd, weight, 1e-5,
-                                                    which)
-            assert fused.dtype == general.dtype and fused.shape == general.shape
-            np.testing.assert_allclose(fused.numpy(), general.detach().numpy(), rtol=tol, atol=tol)
+    _fused_matches_composite(
+        lambda xi, weight, which: tg.native_layer_norm_backward(g, xi, norm, mean, rstd, weight, 1e-5, which),
+        x, w, dtype)
 
 
 def _gn_case(shape, groups, dtype, seed=0):
@@ -103,15 +103,9 @@ def _gn_case(shape, groups, dtype, seed=0):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_group_norm_backward_kernel_matches_composite(shape, groups, dtype):
     g, x, mean, rstd, w = _gn_case(shape, groups, dtype)
-    tol = 1e-4 if dtype == np.float32 else 1e-11
-    for weight in (w, None):
-        for which in (0, 1, 2):
-            with tg.no_grad():
-                fused = tg.native_group_norm_backward(g, x, mean, rstd, weight, groups, 1e-5, which)
-            general = tg.native_group_norm_backward(g, x.detach().requires_grad_(), mean, rstd, weight, groups,
-                                                    1e-5, which)
-            assert fused.dtype == general.dtype and fused.shape == general.shape
-            np.testing.assert_allclose(fused.numpy(), general.detach().numpy(), rtol=tol, atol=tol)
+    _fused_matches_composite(
+        lambda xi, weight, which: tg.native_group_norm_backward(g, xi, mean, rstd, weight, groups, 1e-5, which),
+        x, w, dtype)
 
 
 def test_norm_backward_kernels_do_not_depend_on_the_thread_count(threads):

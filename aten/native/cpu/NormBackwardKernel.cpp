@@ -18,6 +18,7 @@
 
 #include "aten/dispatch/DtypeDispatch.h"
 #include "aten/native/NormBackward.h"
+#include "aten/native/cpu/ReduceCascade.h"
 #include "aten/parallel/Parallel.h"
 #include "aten/vec/vec.h"
 #include "kernels/_batch_norm_backward_kernel.h"
@@ -56,21 +57,6 @@ void add_sums(const T* dy, const T* x, const Acc<T>* w, int64_t n, Acc<T> mean, 
   }
 }
 
-// sum dy over n elements (a bias gradient's plane: no need to read x).
-template <typename T>
-Acc<T> span_sum(const T* dy, int64_t n) {
-  using IO = vec::VecIO<T>;
-  using V = AccVec<T>;
-  using A = Acc<T>;
-  constexpr int64_t W = V::size();
-  const int64_t full = n / W * W;
-  V s(A(0));
-  for (int64_t k = 0; k < full; k += W) s = s + IO::load(dy + k);
-  A t = 0;
-  for (int64_t k = full; k < n; ++k) t += A(dy[k]);
-  return vec::reduce_add(s) + t;
-}
-
 // out[k] = dy[k] * (w ? w[k] : 1) * a + x[k] * b + c
 template <typename T>
 void affine_write(const T* dy, const T* x, const Acc<T>* w, int64_t n, Acc<T> a, Acc<T> b, Acc<T> c, T* out) {
@@ -107,6 +93,27 @@ void centered_write(const T* dy, const T* x, int64_t n, Acc<T> w, Acc<T> mg, Acc
   for (int64_t k = 0; k < full; k += W)
     IO::store(out + k, ((IO::load(dy + k) * vw - vmg) - (IO::load(x + k) - vm) * vp) * vr);  // no fma: g - mg
   for (int64_t k = full; k < n; ++k) out[k] = T(((A(dy[k]) * w - mg) - (A(x[k]) - mean) * proj) * rs);
+}
+
+// The plan's tensors as typed pointers: dy and x in the input's dtype, the statistics and the
+// weight (null without one) in the accumulation dtype.
+template <typename T>
+struct PlanPointers {
+  const T *dy, *x;
+  const Acc<T> *mean, *rstd, *weight;
+  explicit PlanPointers(const NormBackwardPlan& p)
+      : dy(p.dy.data<T>()), x(p.x.data<T>()), mean(p.mean.data<Acc<T>>()), rstd(p.rstd.data<Acc<T>>()),
+        weight(p.weight.defined() ? p.weight.data<Acc<T>>() : nullptr) {}
+};
+
+// A norm's input gradient: a tensor of the input's shape that fill(PlanPointers<T>, out) writes
+// (not called for an empty input).
+template <typename F>
+Tensor input_gradient(const char* op, const Tensor& input, const NormBackwardPlan& p, const F& fill) {
+  Tensor grad_input = empty_tensor(input.sizes(), input.dtype(), input.device(), op);
+  if (grad_input.numel() == 0) return grad_input;
+  dispatch_floating(input.dtype(), op, [&]<typename T>() { fill(PlanPointers<T>(p), grad_input.data<T>()); });
+  return grad_input;
 }
 
 // The parameter gradient computed in the accumulation dtype, returned in the parameter's.
@@ -177,28 +184,22 @@ Tensor layer_norm_backward_kernel_cpu(const Tensor& grad_out, const Tensor& inpu
   const NormBackwardPlan p = layer_norm_backward_plan(grad_out, input, normalized_shape, mean, rstd, weight, which);
   const int64_t rows = p.rows, n = p.n;
   if (which == 0) {
-    Tensor grad_input = empty_tensor(input.sizes(), input.dtype(), input.device(), op);
-    if (grad_input.numel() == 0) return grad_input;
-    dispatch_floating(input.dtype(), op, [&]<typename T>() {
+    return input_gradient(op, input, p, [&]<typename T>(const PlanPointers<T>& d, T* DX) {
       using A = Acc<T>;
       using V = AccVec<T>;
-      const T *DY = p.dy.data<T>(), *X = p.x.data<T>();
-      const A *M = p.mean.data<A>(), *R = p.rstd.data<A>(), *Wt = p.weight.defined() ? p.weight.data<A>() : nullptr;
-      T* DX = grad_input.data<T>();
       parallel_for(0, rows, std::max<int64_t>(1, kGrainSize / n), [&](int64_t r0, int64_t r1) {
         for (int64_t r = r0; r < r1; ++r) {
-          const T *dy = DY + r * n, *x = X + r * n;
+          const T *dy = d.dy + r * n, *x = d.x + r * n;
           V s_g(A(0)), s_gx(A(0));
           A t_g = 0, t_gx = 0;
-          add_sums<T>(dy, x, Wt, n, M[r], s_g, s_gx, t_g, t_gx);
+          add_sums<T>(dy, x, d.weight, n, d.mean[r], s_g, s_gx, t_g, t_gx);
           const A sum_g = vec::reduce_add(s_g) + t_g, sum_gx = vec::reduce_add(s_gx) + t_gx;
           // dx = rstd (g - sum_g / n - xc rstd^2 sum_gx / n): g * a + x * b + c.
-          const A rs = R[r], proj = sum_gx * rs * rs / A(n);
-          affine_write<T>(dy, x, Wt, n, rs, -rs * proj, rs * (proj * M[r] - sum_g / A(n)), DX + r * n);
+          const A rs = d.rstd[r], proj = sum_gx * rs * rs / A(n);
+          affine_write<T>(dy, x, d.weight, n, rs, -rs * proj, rs * (proj * d.mean[r] - sum_g / A(n)), DX + r * n);
         }
       });
     });
-    return grad_input;
   }
   // weight (sum over rows of dy * xhat) or bias (sum over rows of dy), per normalized element.
   // Fixed blocks of kRowBlock rows stream through whole rows (contiguous reads) into a partial
@@ -249,37 +250,31 @@ Tensor group_norm_backward_kernel_cpu(const Tensor& grad_out, const Tensor& inpu
   const NormBackwardPlan p = group_norm_backward_plan(grad_out, input, mean, rstd, weight, num_groups, which);
   const int64_t N = p.N, C = p.C, G = p.G, HW = p.HW, cpg = C / G, len = cpg * HW;
   if (which == 0) {
-    Tensor grad_input = empty_tensor(input.sizes(), input.dtype(), input.device(), op);
-    if (grad_input.numel() == 0) return grad_input;
-    dispatch_floating(input.dtype(), op, [&]<typename T>() {
+    return input_gradient(op, input, p, [&]<typename T>(const PlanPointers<T>& d, T* DX) {
       using A = Acc<T>;
       using V = AccVec<T>;
-      const T *DY = p.dy.data<T>(), *X = p.x.data<T>();
-      const A *M = p.mean.data<A>(), *R = p.rstd.data<A>(), *Wt = p.weight.defined() ? p.weight.data<A>() : nullptr;
-      T* DX = grad_input.data<T>();
+      auto weight_of = [&](int64_t c) { return d.weight ? d.weight[c] : A(1); };
       parallel_for(0, N * G, std::max<int64_t>(1, kGrainSize / len), [&](int64_t r0, int64_t r1) {
         for (int64_t r = r0; r < r1; ++r) {  // row r: sample r / G, group r % G
           const int64_t c0 = (r % G) * cpg;
-          const T *dy = DY + r * len, *x = X + r * len;
+          const T *dy = d.dy + r * len, *x = d.x + r * len;
           // layer norm's row sums of g = dy * w, one plane (one w[c]) at a time
           A sum_g = 0, sum_gx = 0;
           for (int64_t j = 0; j < cpg; ++j) {
             V s_dy(A(0)), s_dyx(A(0));
             A t_dy = 0, t_dyx = 0;
-            add_sums<T>(dy + j * HW, x + j * HW, nullptr, HW, M[r], s_dy, s_dyx, t_dy, t_dyx);
-            const A w = Wt ? Wt[c0 + j] : A(1);
-            sum_g += w * (vec::reduce_add(s_dy) + t_dy);
-            sum_gx += w * (vec::reduce_add(s_dyx) + t_dyx);
+            add_sums<T>(dy + j * HW, x + j * HW, nullptr, HW, d.mean[r], s_dy, s_dyx, t_dy, t_dyx);
+            sum_g += weight_of(c0 + j) * (vec::reduce_add(s_dy) + t_dy);
+            sum_gx += weight_of(c0 + j) * (vec::reduce_add(s_dyx) + t_dyx);
           }
           // dx = rstd (g - sum_g / n - xc rstd^2 sum_gx / n), g = dy w[c]
-          const A rs = R[r], proj = sum_gx * rs * rs / A(len), mg = sum_g / A(len);
+          const A rs = d.rstd[r], proj = sum_gx * rs * rs / A(len), mg = sum_g / A(len);
           for (int64_t j = 0; j < cpg; ++j)
-            centered_write<T>(dy + j * HW, x + j * HW, HW, Wt ? Wt[c0 + j] : A(1), mg, M[r], proj, rs,
+            centered_write<T>(dy + j * HW, x + j * HW, HW, weight_of(c0 + j), mg, d.mean[r], proj, rs,
                               DX + r * len + j * HW);
         }
       });
     });
-    return grad_input;
   }
   // weight (sum over samples of rstd sum(dy xc)) or bias (sum dy): plane sums, then per channel
   // the samples in order.
@@ -295,7 +290,7 @@ Tensor group_norm_backward_kernel_cpu(const Tensor& grad_out, const Tensor& inpu
       for (int64_t q = q0; q < q1; ++q) {  // plane q: sample q / C, channel q % C, group row q / cpg
         const T *dy = DY + q * HW, *x = X + q * HW;
         if (which == 2) {
-          planes[size_t(q)] = span_sum<T>(dy, HW);
+          planes[size_t(q)] = cascade_reduce<Acc<T>>(dy, HW, AddOp{});  // bias: dy only, no x
           continue;
         }
         V s_dy(A(0)), s_dyx(A(0));

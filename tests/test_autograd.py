@@ -86,9 +86,12 @@ def test_grad_accumulates_over_backward_calls_and_can_be_reset():
     (x * 3).sum().backward()
     close(x.grad, [3.0, 3.0, 3.0])
     # .grad can be assigned a tensor of the right shape and dtype, and backward adds to it.
-    x.grad = tg.tensor([10.0, 10.0, 10.0])
+    held = tg.tensor([10.0, 10.0, 10.0])
+    x.grad = held
     (x * 1).sum().backward()
     close(x.grad, [11.0, 11.0, 11.0])
+    # Like PyTorch, a first-order backward adds into .grad in place: a held reference sees the sum.
+    close(held, [11.0, 11.0, 11.0])
     with pytest.raises(RuntimeError):
         x.grad = tg.ones(2)
     # Modifying .grad in place (as optimizers' zero_() does) is allowed.
@@ -611,3 +614,18 @@ def test_repr_shows_autograd_state():
     assert repr((x * 2).sum()) == "tensor(6., grad_fn=<SumBackward0>)"
     assert repr(leaf([1.0], tg.float64)) == "tensor([1.], dtype=tensorgen.float64, requires_grad=True)"
     assert repr(x.detach()) == "tensor([1., 2.])"
+
+
+def test_grad_never_aliases_a_tensor_the_user_holds():
+    # A gradient nothing else refers to becomes .grad without a copy; one the caller still holds
+    # (here the `gradient` argument, passed through by add's backward) is copied first.
+    x = leaf([1.0, 2.0, 3.0])
+    v = tg.ones(3)
+    (x + 0).backward(v)
+    x.grad.add_(1)
+    close(v, [1.0, 1.0, 1.0])
+    close(x.grad, [2.0, 2.0, 2.0])
+    x.grad = None
+    (x * 3).sum().backward()
+    x.grad.mul_(2)
+    close(x.grad, [6.0, 6.0, 6.0])

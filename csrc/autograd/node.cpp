@@ -188,7 +188,7 @@ AccumulateGrad::AccumulateGrad(Tensor leaf) : variable(std::move(leaf)) {
 }
 
 variable_list AccumulateGrad::apply(variable_list&& grads) {
-  Tensor g = grads.empty() ? Tensor() : grads[0];
+  Tensor g = grads.empty() ? Tensor() : std::move(grads[0]);
   if (!g.defined()) return {};
   // Backward passes of several threads may reach the same leaf at once (the engine runs without
   // the GIL): read-add-write of .grad under a lock, or one thread's gradient is lost. One lock for
@@ -197,11 +197,20 @@ variable_list AccumulateGrad::apply(variable_list&& grads) {
   std::lock_guard<std::mutex> lock(accumulate_mutex);
   AutogradMeta& m = ensure_meta(variable);
   if (!m.grad.defined()) {
-    // With create_graph the gradient keeps its history (double backward); otherwise it is a
-    // fresh tensor the user may modify in place.
-    m.grad = GradMode::is_enabled() ? g : detach(tg::to(g, g.dtype(), false, /*copy=*/true));
+    // With create_graph the gradient keeps its history (double backward); otherwise .grad is a
+    // fresh tensor the user may modify in place. A contiguous gradient nothing else refers to (the
+    // usual result of a backward formula) becomes .grad as it is, like PyTorch: no copy per
+    // parameter per step when an optimizer resets .grad to None.
+    const bool sole_owner = g.impl_ptr().use_count() == 1 && g.storage().use_count() == 1;
+    if (GradMode::is_enabled()) m.grad = g;
+    else if (sole_owner && g.is_contiguous() && variable.is_contiguous()) m.grad = detach(g);
+    else m.grad = detach(tg::to(g, g.dtype(), false, /*copy=*/true));
+  } else if (!GradMode::is_enabled()) {
+    // Like PyTorch: a first-order backward adds into the existing .grad in place (no new buffer
+    // per step; a reference the user holds to .grad sees the sum).
+    m.grad.add_(g);
   } else {
-    m.grad = tg::add(m.grad, g);
+    m.grad = tg::add(m.grad, g);  // create_graph: the sum keeps both histories
   }
   return {};
 }

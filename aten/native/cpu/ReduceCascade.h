@@ -43,10 +43,23 @@ inline constexpr int kCascadeLanes = int(256 / sizeof(Acc));
 // so the result is the same bits under every capability: the vector width only decides how many
 // logical lanes one instruction updates. What is left of a leaf after its kLanes-wide steps goes
 // through the first 16 lanes (so a 40-element row is still mostly vector work), then lane 0.
+//
+// A map that changes only NaN elements (nansum's NaN -> 0; it declares kOnlyChangesNaN) is the
+// identity on a leaf without NaN, so each leaf is first reduced without it and again with it only
+// when that result is NaN: the same bits, without the map's work on every element.
+template <typename Map>
+concept OnlyChangesNaN = Map::kOnlyChangesNaN;
+
 template <typename Acc, int kLanes = kCascadeLanes<Acc>, typename Op, typename T, typename Map = NoMap>
 Acc cascade_reduce(const T* p, int64_t n, Op op, Map map = {}) {
   constexpr int64_t kLeaf = 64 * kLanes;
   constexpr int kShortLanes = 16;
+  if constexpr (OnlyChangesNaN<Map>) {
+    if (n <= kLeaf) {
+      const Acc plain = cascade_reduce<Acc, kLanes>(p, n, op);
+      if (plain == plain) return plain;
+    }
+  }
   if (n <= kLeaf) {
     using IO = vec::VecIO<T>;
     using V = typename IO::vec_t;

@@ -248,6 +248,7 @@ void std_kernel(const Reduction& r, const std::optional<Scalar>& correction) { v
 namespace {
 // NaN lanes become 0 (x == x is false only for NaN; the mask keeps the other lanes' bits).
 struct NanToZero {
+  static constexpr bool kOnlyChangesNaN = true;  // cascade_reduce skips it for leaves without NaN
   template <typename X>
   X operator()(const X& x) const {
     if constexpr (std::is_arithmetic_v<X>) return x == x ? x : X(0);

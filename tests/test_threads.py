@@ -81,3 +81,26 @@ def test_whole_tensor_sum_is_identical_for_any_thread_count(threads):
     assert one == two
     np.testing.assert_allclose(two, a.numpy().astype(np.float64).sum(), rtol=1e-5)
     np.testing.assert_allclose(_run_with(2, lambda: a.mean()).item(), a.numpy().astype(np.float64).mean(), rtol=1e-5)
+
+
+@pytest.mark.parametrize("dtype", [tg.float32, tg.int64, tg.float16])
+def test_long_cummax_cummin_lines_split_across_threads_match_one_thread(threads, dtype):
+    # A 1-D scan is split into 65536-element pieces scanned at once, then fixed up; ties (few
+    # distinct values), sorted runs and NaN must give the one-thread values and indices.
+    rng = np.random.default_rng(0)
+    n = 3 * 65536 + 17
+    a = rng.integers(0, 40, n).astype(np.float64)
+    a[100000:140000] = np.sort(a[100000:140000])
+    if dtype.is_floating_point:
+        a[[70000, 70001, 150000]] = np.nan
+    x = tg.tensor(a, dtype=dtype)
+    for op in (tg.cummax, tg.cummin):
+        v1, i1 = _run_with(1, lambda: op(x, 0))
+        for n_threads in (2, 3):
+            v, i = _run_with(n_threads, lambda: op(x, 0))
+            np.testing.assert_array_equal(i.numpy(), i1.numpy())
+            np.testing.assert_array_equal(v.float().numpy(), v1.float().numpy())
+        first_nan = 70000 if dtype.is_floating_point else None
+        if first_nan is not None:  # NaN from the first one on, its index the latest NaN's
+            assert np.isnan(v1.float().numpy()[first_nan:]).all()
+            assert i1.numpy()[149999] == 70001 and i1.numpy()[-1] == 150000

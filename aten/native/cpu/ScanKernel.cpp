@@ -13,6 +13,8 @@
 #include <cmath>
 #include <limits>
 #include <type_traits>
+#include <utility>
+#include <vector>
 
 #include "aten/dispatch/DtypeDispatch.h"
 #include "aten/native/Scan.h"
@@ -111,7 +113,8 @@ void scan_lines(const Scan& s, Acc init, Combine combine) {
 }
 
 // cummax (IsMax) / cummin with indices: the running extreme is replaced when x >= it (<= for
-// min; ties take the later index) or x is NaN, and a NaN is never replaced (PyTorch's rule).
+// min; ties take the later index) and it is not NaN, or when x is NaN (PyTorch's rule: after
+// the first NaN the values stay NaN and the index follows the latest NaN).
 // Each line is walked by one thread along its stride (1 for contiguous lines).
 template <bool IsMax>
 struct RunningExtreme {
@@ -122,13 +125,29 @@ struct RunningExtreme {
   static void run(V& best, int64_t& best_index, int64_t k0, int64_t m, X x, Emit emit) {
     for (int64_t j = 0; j < m; ++j) {
       const V v = x(j);
-      const bool take = (best == best) & ((v != v) | (IsMax ? v >= best : v <= best));
+      const bool take = (v != v) | ((best == best) & (IsMax ? v >= best : v <= best));
       best = take ? v : best;
       best_index = take ? k0 + j : best_index;
       emit(j, best, best_index);
     }
   }
 };
+
+// Whether the running extreme `carry` of the elements before a piece still wins over `local`, the
+// piece's own running extreme: a NaN local (the later NaN) never loses, a NaN carry wins over a
+// number, and on a tie the later (local) index wins, as in RunningExtreme.
+template <bool IsMax, typename V>
+bool carry_wins(V carry, V local) {
+  return local == local && (carry != carry || (IsMax ? local < carry : local > carry));
+}
+
+// A line with few lines beside it (a 1-D cummax) is scanned in pieces of kPiece elements, all
+// threads at once, each piece from its own first element; then each piece's prefix where the
+// extreme of the pieces before it wins is overwritten with that extreme. The local extreme only
+// grows (max) along a piece, so that prefix ends at the first element where the local one wins.
+// Max, min and their indices are exact, so the result is the one sequential scan's, for any
+// number of threads.
+constexpr int64_t kPiece = int64_t(1) << 16;
 
 template <bool IsMax>
 void cum_extreme(const Scan& s) {
@@ -139,40 +158,76 @@ void cum_extreme(const Scan& s) {
     T* values = s.output(0).data<T>();
     int64_t* indices = s.output(1).data<int64_t>();
     const int64_t n = s.length(), stride = s.inner();
-    parallel_for(0, s.lines(), std::max<int64_t>(1, kGrainSize / n), [&](int64_t begin, int64_t end) {
-      for (int64_t l = begin; l < end; ++l) {
-        const int64_t base = s.line_offset(l);
-        V best = V(in[base]);
-        int64_t best_index = 0;
-        if constexpr (std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>) {
-          if (stride == 1) {  // blocks converted to float and back with the vector loads / stores
-            using IO = vec::VecIO<T>;
-            using FV = typename IO::vec_t;
-            constexpr int64_t W = FV::size(), kBlock = 32 * W;
-            float buf[kBlock];
-            for (int64_t k = 0; k < n; k += kBlock) {
-              const int64_t m = std::min(kBlock, n - k);
-              for (int64_t j = 0; j < m; j += W) {
-                const int c = int(std::min(W, m - j));
-                (c == W ? IO::load(in + base + k + j) : IO::load(in + base + k + j, c)).store(buf + j);
-              }
-              int64_t* idx = indices + base + k;
-              RunningExtreme<IsMax>::run(best, best_index, k, m, [&](int64_t j) { return buf[j]; },
-                                         [&](int64_t j, float b, int64_t i) { buf[j] = b, idx[j] = i; });
-              for (int64_t j = 0; j < m; j += W) {
-                const int c = int(std::min(W, m - j));
-                if (c == W) IO::store(values + base + k + j, FV::loadu(buf + j));
-                else IO::store(values + base + k + j, FV::loadu(buf + j), c);
-              }
+    // Steps [k0, k1) of the line at base, starting from step k0's own element.
+    auto scan_range = [&](int64_t base, int64_t k0, int64_t k1) {
+      V best = V(in[base + k0 * stride]);
+      int64_t best_index = k0;
+      if constexpr (std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>) {
+        if (stride == 1) {  // blocks converted to float and back with the vector loads / stores
+          using IO = vec::VecIO<T>;
+          using FV = typename IO::vec_t;
+          constexpr int64_t W = FV::size(), kBlock = 32 * W;
+          float buf[kBlock];
+          for (int64_t k = k0; k < k1; k += kBlock) {
+            const int64_t m = std::min(kBlock, k1 - k);
+            for (int64_t j = 0; j < m; j += W) {
+              const int c = int(std::min(W, m - j));
+              (c == W ? IO::load(in + base + k + j) : IO::load(in + base + k + j, c)).store(buf + j);
             }
-            continue;
+            int64_t* idx = indices + base + k;
+            RunningExtreme<IsMax>::run(best, best_index, k, m, [&](int64_t j) { return buf[j]; },
+                                       [&](int64_t j, float b, int64_t i) { buf[j] = b, idx[j] = i; });
+            for (int64_t j = 0; j < m; j += W) {
+              const int c = int(std::min(W, m - j));
+              if (c == W) IO::store(values + base + k + j, FV::loadu(buf + j));
+              else IO::store(values + base + k + j, FV::loadu(buf + j), c);
+            }
           }
+          return;
         }
-        RunningExtreme<IsMax>::run(best, best_index, 0, n, [&](int64_t k) { return V(in[base + k * stride]); },
-                                   [&](int64_t k, V b, int64_t i) {
-                                     values[base + k * stride] = T(b);
-                                     indices[base + k * stride] = i;
-                                   });
+      }
+      const T* x = in + base + k0 * stride;
+      T* vals = values + base + k0 * stride;
+      int64_t* idx = indices + base + k0 * stride;
+      RunningExtreme<IsMax>::run(best, best_index, k0, k1 - k0, [&](int64_t j) { return V(x[j * stride]); },
+                                 [&](int64_t j, V b, int64_t i) {
+                                   vals[j * stride] = T(b);
+                                   idx[j * stride] = i;
+                                 });
+    };
+    const int64_t lines = s.lines();
+    const int64_t pieces = lines < get_num_threads() ? (n + kPiece - 1) / kPiece : 1;
+    if (pieces == 1) {
+      parallel_for(0, lines, std::max<int64_t>(1, kGrainSize / n),
+                   [&](int64_t begin, int64_t end) { for (int64_t l = begin; l < end; ++l) scan_range(s.line_offset(l), 0, n); });
+      return;
+    }
+    parallel_for(0, lines * pieces, 1, [&](int64_t begin, int64_t end) {
+      for (int64_t t = begin; t < end; ++t)
+        scan_range(s.line_offset(t / pieces), t % pieces * kPiece, std::min(n, (t % pieces + 1) * kPiece));
+    });
+    // carry[t]: the extreme (value, index) of the elements before piece t of its line, from the
+    // pieces' own last elements; the fix-ups below only rewrite elements before those.
+    std::vector<std::pair<V, int64_t>> carry(size_t(lines * pieces));
+    for (int64_t l = 0; l < lines; ++l) {
+      const int64_t base = s.line_offset(l);
+      for (int64_t p = 1; p < pieces; ++p) {
+        const int64_t last = base + (p * kPiece - 1) * stride;
+        std::pair<V, int64_t> local{V(values[last]), indices[last]};
+        const auto& before = carry[size_t(l * pieces + p - 1)];
+        carry[size_t(l * pieces + p)] = p > 1 && carry_wins<IsMax>(before.first, local.first) ? before : local;
+      }
+    }
+    parallel_for(0, lines * pieces, 1, [&](int64_t begin, int64_t end) {
+      for (int64_t t = begin; t < end; ++t) {
+        if (t % pieces == 0) continue;
+        const auto [cv, ci] = carry[size_t(t)];
+        const T stored = T(cv);
+        const int64_t base = s.line_offset(t / pieces), k1 = std::min(n, (t % pieces + 1) * kPiece);
+        for (int64_t k = t % pieces * kPiece; k < k1 && carry_wins<IsMax>(cv, V(values[base + k * stride])); ++k) {
+          values[base + k * stride] = stored;
+          indices[base + k * stride] = ci;
+        }
       }
     });
   });

@@ -46,7 +46,7 @@ void run_scan(const Scan& s, const char* op) {
 }
 
 // cummax / cummin with indices (the rule of aten/native/cpu/ScanKernel.cpp: ties take the later
-// index, a NaN stays).
+// index, a NaN always takes over, even from a NaN).
 template <typename T, bool IsMax>
 __global__ void cum_extreme_kernel(const T* in, T* values, int64_t* indices, int64_t lines, int64_t n,
                                    int64_t inner) {
@@ -59,7 +59,7 @@ __global__ void cum_extreme_kernel(const T* in, T* values, int64_t* indices, int
   for (int64_t k = 0; k < n; ++k) {
     const int64_t at = base + k * inner;
     const V x = to_op(in[at]);
-    if (best == best && (x != x || (IsMax ? x >= best : x <= best))) {
+    if (x != x || (best == best && (IsMax ? x >= best : x <= best))) {
       best = x;
       best_index = k;
     }

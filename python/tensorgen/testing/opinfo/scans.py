@@ -12,19 +12,19 @@ from tensorgen.testing.opinfo.core import *  # noqa: F403  (the vocabulary of en
 
 
 def _cum_extreme_ref(is_max):
-    """cummax/cummin (NumPy has no running arg-max): ties take the later index, a NaN stays."""
+    """cummax/cummin (NumPy has no running arg-max), PyTorch's rule: ties take the later index;
+    after the first NaN the values stay NaN and the index follows the latest NaN."""
     def ref(a, dim):
         if a.ndim == 0:
             return a.copy(), np.zeros((), np.int64)
         moved = np.moveaxis(a, dim, -1)
-        values, indices = np.empty_like(moved), np.zeros(moved.shape, np.int64)
-        for line in np.ndindex(*moved.shape[:-1]):
-            best, best_k = None, 0
-            for k, x in enumerate(moved[line]):
-                if k == 0 or (best == best and (x != x or (x >= best if is_max else x <= best))):
-                    best, best_k = x, k
-                values[line + (k,)], indices[line + (k,)] = best, best_k
-        return np.moveaxis(values, -1, dim), np.moveaxis(indices, -1, dim)
+        values = (np.maximum if is_max else np.minimum).accumulate(moved, axis=-1)  # NaN propagates
+        before = np.concatenate([moved[..., :1], values[..., :-1]], axis=-1)  # the extreme before k
+        with np.errstate(invalid="ignore"):
+            takes = (moved != moved) | ((before == before) & ((moved >= before) if is_max else (moved <= before)))
+        steps = np.arange(moved.shape[-1])
+        indices = np.maximum.accumulate(np.where(takes, steps, 0), axis=-1)  # the last step that took over
+        return np.moveaxis(values, -1, dim), np.moveaxis(indices.astype(np.int64), -1, dim)
     return ref
 
 

@@ -249,6 +249,18 @@ for dt in (tg.float32, tg.float64):
             got = tg.mm(a, b).numpy()
             bound = 2 * k * np.finfo(a.numpy().dtype).eps * (np.abs(a.numpy()) @ np.abs(b.numpy())) + 1e-30
             assert np.all(np.abs(got - ref) <= bound), (dt, m, k, n, nt)
+# int64: values inside int32's range (one 32x32->64 multiply per product), at its edges, and far
+# outside it (products wrap modulo 2^64), with edge tiles in both directions.
+rng = np.random.default_rng(0)
+for lo, hi in [(-9, 10), (-2**31, 2**31), (-2**62, 2**62)]:
+    for m, k, n in [(33, 65, 17), (5, 7, 3), (64, 9, 16), (1, 1, 1)]:
+        a, b = rng.integers(lo, hi, (m, k)), rng.integers(lo, hi, (k, n))
+        a[0, 0], b[0, 0] = lo, hi - 1
+        ref = (a.astype(object) @ b.astype(object)) % 2**64
+        ref = np.array([[v - 2**64 if v >= 2**63 else v for v in row] for row in ref], dtype=np.int64)
+        for nt in (1, 2):
+            tg.set_num_threads(nt)
+            assert np.array_equal(tg.mm(tg.from_numpy(a), tg.from_numpy(b)).numpy(), ref), (lo, m, k, n, nt)
 print("ok")
 """
 

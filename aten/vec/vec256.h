@@ -152,13 +152,16 @@ TG_VEC256_INT_OPS(int64_t, epi64)
 inline Vectorized<int32_t> operator*(const Vectorized<int32_t>& a, const Vectorized<int32_t>& b) {
   return _mm256_mullo_epi32(a, b);
 }
-// AVX2 has no 64-bit multiply: lane by lane (wrapping, like the scalar kernels).
+// AVX2 has no 64-bit multiply: the low 64 bits of the product (wrapping, like the scalar kernels)
+// from 32-bit halves, lo(a) * lo(b) + ((lo(a) * hi(b) + hi(a) * lo(b)) << 32).
 inline Vectorized<int64_t> operator*(const Vectorized<int64_t>& a, const Vectorized<int64_t>& b) {
-  alignas(32) int64_t x[4], y[4];
-  a.store(x);
-  b.store(y);
-  for (int i = 0; i < 4; ++i) x[i] = int64_t(uint64_t(x[i]) * uint64_t(y[i]));
-  return Vectorized<int64_t>::loadu(x);
+  const __m256i a_hi = _mm256_srli_epi64(a, 32), b_hi = _mm256_srli_epi64(b, 32);
+  const __m256i cross = _mm256_add_epi64(_mm256_mul_epu32(a, b_hi), _mm256_mul_epu32(a_hi, b));
+  return _mm256_add_epi64(_mm256_mul_epu32(a, b), _mm256_slli_epi64(cross, 32));
+}
+// a * b for lanes that hold values in int32's range (one multiply instead of operator*'s three).
+inline Vectorized<int64_t> mul_int32_range(const Vectorized<int64_t>& a, const Vectorized<int64_t>& b) {
+  return _mm256_mul_epi32(a, b);
 }
 
 }  // namespace CPU_CAPABILITY

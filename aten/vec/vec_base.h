@@ -225,6 +225,11 @@ template <int N, typename T> inline Vectorized<T> slli(const Vectorized<T>& a) {
 template <int N, typename T> inline Vectorized<T> srli(const Vectorized<T>& a) {
   return map(a, [](T x) { return T(std::make_unsigned_t<T>(x) >> N); });
 }
+// a * b for int64 lanes that hold values in int32's range (the AVX builds overload it with their
+// single 32x32->64 multiply).
+template <typename T> inline Vectorized<T> mul_int32_range(const Vectorized<T>& a, const Vectorized<T>& b) {
+  return a * b;
+}
 // Reinterprets the bits (same total width, like a bit_cast).
 template <typename U, typename T> inline Vectorized<U> cast(const Vectorized<T>& a) {
   return std::bit_cast<Vectorized<U>>(a);

@@ -4,6 +4,7 @@
 // addmm / baddbmm reuse that GEMM and apply beta * self + alpha * product afterwards; dot, mv and
 // addmv have their own vectorized loops (a GEMM with one column wastes its packing).
 #include "aten/vec/isa.h"
+#include <algorithm>
 #include <cmath>
 #include <type_traits>
 #include <vector>
@@ -46,11 +47,68 @@ MatmulShape matmul_shape(const Tensor& a, const Tensor& b, const Tensor& c) {
   return sh;
 }
 
+// int64 GEMM rows [i0, i1) with a row-major B: tiles of 4 rows x 2 vectors of sums stay in
+// registers over the whole k loop (a row of sums in memory spent half its time storing and
+// reloading them), each row of B loaded once per tile. Vector integer arithmetic wraps around.
+// When every element of A's rows and B fits in int32 (indices, counts, small values: the usual
+// case, checked first in O(k (rows + n))), each product is one 32x32->64 multiply: AVX2 has no
+// 64-bit multiply and emulates it with three.
+template <bool Int32Range>
+void gemm_int64_tiles(int64_t i0, int64_t i1, int64_t n, int64_t k, const int64_t* A, int64_t rsa, int64_t csa,
+                      const int64_t* B, int64_t rsb, int64_t* C, int64_t rsc, int64_t csc) {
+  using V = vec::Vectorized<int64_t>;
+  constexpr int64_t W = V::size(), kRows = 4;
+  // B's columns past the last whole tile, zero-padded to a tile's width: every load is a full one.
+  const int64_t whole = n / (2 * W) * (2 * W);
+  std::vector<int64_t> edge;
+  if (whole < n) {
+    edge.assign(size_t(k * 2 * W), 0);
+    for (int64_t p = 0; p < k; ++p) std::copy(B + p * rsb + whole, B + p * rsb + n, edge.begin() + p * 2 * W);
+  }
+  for (int64_t i = i0; i < i1; i += kRows) {
+    const int64_t rows = std::min(kRows, i1 - i);
+    const int64_t* a[kRows];  // an edge tile repeats its last row (computed, not stored)
+    for (int64_t r = 0; r < kRows; ++r) a[r] = A + (i + std::min(r, rows - 1)) * rsa;
+    for (int64_t j = 0; j < n; j += 2 * W) {
+      const int64_t cols = std::min(2 * W, n - j);
+      const int64_t* b_tile = j < whole ? B + j : edge.data();
+      const int64_t b_stride = j < whole ? rsb : 2 * W;
+      // Every index into acc is a constant once the unrolled loops are (so the sums live in
+      // registers; a variable index keeps the array on the stack).
+      V acc[kRows][2];
+#pragma GCC unroll 4
+      for (int64_t r = 0; r < kRows; ++r) acc[r][0] = acc[r][1] = V(int64_t(0));
+      for (int64_t p = 0; p < k; ++p) {
+        const V b0 = V::loadu(b_tile + p * b_stride), b1 = V::loadu(b_tile + p * b_stride + W);
+#pragma GCC unroll 4
+        for (int64_t r = 0; r < kRows; ++r) {
+          const V av(a[r][p * csa]);
+          if constexpr (Int32Range) {
+            acc[r][0] = acc[r][0] + vec::mul_int32_range(av, b0);
+            acc[r][1] = acc[r][1] + vec::mul_int32_range(av, b1);
+          } else {
+            acc[r][0] = acc[r][0] + av * b0;
+            acc[r][1] = acc[r][1] + av * b1;
+          }
+        }
+      }
+      int64_t sums[kRows][2 * W];
+#pragma GCC unroll 4
+      for (int64_t r = 0; r < kRows; ++r) {
+        acc[r][0].store(sums[r]);
+        acc[r][1].store(sums[r] + W);
+      }
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t c = 0; c < cols; ++c) C[(i + r) * rsc + (j + c) * csc] = sums[r][c];
+    }
+  }
+}
+
 // Integer GEMM rows [i0, i1): C = A @ B modulo 2^bits (accumulated in uint64_t, so overflow is
 // defined; wrapping addition is associative, so any summation order gives the same bits). A
 // column-major B (x @ W^T of an integer linear) with row-major A: each element is a contiguous
-// dot product, which vectorizes (2x faster for linear's W^T); otherwise rows of B are added into a
-// row of sums. (Arguments by value: inside a lambda capturing them by reference, the stores into
+// dot product, which vectorizes (2x faster for linear's W^T); a row-major B goes by register
+// tiles; otherwise rows of B are added into a row of sums. (Arguments by value: inside a lambda capturing them by reference, the stores into
 // the sums could alias them, and the loops stopped vectorizing.)
 template <typename T>
 void gemm_integral_rows(int64_t i0, int64_t i1, int64_t n, int64_t k, const T* A, int64_t rsa, int64_t csa,
@@ -65,6 +123,19 @@ void gemm_integral_rows(int64_t i0, int64_t i1, int64_t n, int64_t k, const T* A
         C[i * rsc + j * csc] = static_cast<T>(acc);
       }
     return;
+  }
+  if constexpr (std::is_same_v<T, int64_t>) {
+    if (csb == 1) {
+      // v is in int32's range when v + 2^31 < 2^32: OR-ing the high halves is a loop that vectorizes.
+      auto high = [](int64_t v) { return (uint64_t(v) + 0x80000000u) >> 32; };
+      uint64_t out_of_range = 0;
+      for (int64_t i = i0; i < i1; ++i)
+        for (int64_t p = 0; p < k; ++p) out_of_range |= high(A[i * rsa + p * csa]);
+      for (int64_t p = 0; p < k; ++p)
+        for (int64_t j = 0; j < n; ++j) out_of_range |= high(B[p * rsb + j]);
+      if (out_of_range == 0) return gemm_int64_tiles<true>(i0, i1, n, k, A, rsa, csa, B, rsb, C, rsc, csc);
+      return gemm_int64_tiles<false>(i0, i1, n, k, A, rsa, csa, B, rsb, C, rsc, csc);
+    }
   }
   std::vector<uint64_t> row(static_cast<size_t>(n));
   for (int64_t i = i0; i < i1; ++i) {

@@ -104,13 +104,13 @@ template <typename H>
 struct HalfVecIO {
   using vec_t = Vectorized<float>;
   static constexpr int N = vec_t::size();
-  static vec_t load(const H* p) { return load_half_full(p); }
+  [[gnu::always_inline]] static vec_t load(const H* p) { return load_half_full(p); }
   static vec_t load(const H* p, int count) {
     H buf[N] = {};
     std::memcpy(buf, p, size_t(count) * sizeof(H));
     return load_half_full(buf);
   }
-  static void store(H* p, const vec_t& v) { store_half_full(p, v); }
+  [[gnu::always_inline]] static void store(H* p, const vec_t& v) { store_half_full(p, v); }
   static void store(H* p, const vec_t& v, int count) {
     H buf[N];
     store_half_full(buf, v);

@@ -110,7 +110,7 @@ template <> struct MathConst<double> {
 
 // Horner's scheme, coefficients highest degree first.
 template <typename T, size_t N>
-inline Vectorized<T> horner(const Vectorized<T>& x, const T (&c)[N]) {
+[[gnu::always_inline]] inline Vectorized<T> horner(const Vectorized<T>& x, const T (&c)[N]) {
   Vectorized<T> r(c[0]);
   for (size_t i = 1; i < N; ++i) r = fmadd(r, x, Vectorized<T>(c[i]));
   return r;
@@ -118,7 +118,7 @@ inline Vectorized<T> horner(const Vectorized<T>& x, const T (&c)[N]) {
 
 // 2^n for integer-valued n in the normal exponent range.
 template <typename T>
-inline Vectorized<T> pow2i(const Vectorized<T>& n) {
+[[gnu::always_inline]] inline Vectorized<T> pow2i(const Vectorized<T>& n) {
   using C = MathConst<T>;
   using I = typename C::I;
   auto bits = cast<I>(n + Vectorized<T>(C::kRoundMagic));  // low bits: n (two's complement)
@@ -127,7 +127,7 @@ inline Vectorized<T> pow2i(const Vectorized<T>& n) {
 
 // x = n ln2 + r with |r| <= ln2/2; returns n and p = e^r - 1.
 template <typename T>
-inline Vectorized<T> expm1_reduced(const Vectorized<T>& x, Vectorized<T>& n) {
+[[gnu::always_inline]] inline Vectorized<T> expm1_reduced(const Vectorized<T>& x, Vectorized<T>& n) {
   using C = MathConst<T>;
   using V = Vectorized<T>;
   n = round(x * V(C::kLog2e));
@@ -143,7 +143,7 @@ template <typename T> inline Vectorized<T> copysign(const Vectorized<T>& mag, co
 }  // namespace detail
 
 template <typename T>
-inline Vectorized<T> exp(const Vectorized<T>& x) {
+[[gnu::always_inline]] inline Vectorized<T> exp(const Vectorized<T>& x) {
   using C = detail::MathConst<T>;
   using V = Vectorized<T>;
   V n;
@@ -151,7 +151,7 @@ inline Vectorized<T> exp(const Vectorized<T>& x) {
   if (!any(abs(x) > V(-C::kExpSubnormalBelow))) return y * detail::pow2i(n);  // NaN lands here too
   // 2^n over- or underflows on its own: clamp (inf -> a large finite n, NaN stays NaN) and scale
   // in two steps, rounding only at the second.
-  V xc = minimum(maximum(x, V(-C::kExpClamp)), V(C::kExpClamp));
+  V xc = clamp_max(clamp_min(x, V(-C::kExpClamp)), V(C::kExpClamp));
   y = V(T(1)) + detail::expm1_reduced(xc, n);
   V n1 = floor(n * V(T(0.5)));
   return (y * detail::pow2i(n1)) * detail::pow2i(n - n1);
@@ -160,7 +160,7 @@ inline Vectorized<T> exp(const Vectorized<T>& x) {
 namespace detail {
 // log(x) for normal, finite x > 0 (fdlibm's kernel; no special values).
 template <typename T>
-inline Vectorized<T> log_normal(const Vectorized<T>& x, const Vectorized<T>& k_adjust) {
+[[gnu::always_inline]] inline Vectorized<T> log_normal(const Vectorized<T>& x, const Vectorized<T>& k_adjust) {
   using C = MathConst<T>;
   using V = Vectorized<T>;
   using I = typename C::I;
@@ -193,7 +193,7 @@ inline Vectorized<T> not_normal_positive(const Vectorized<T>& x) {
 }  // namespace detail
 
 template <typename T>
-inline Vectorized<T> log(const Vectorized<T>& x_in) {
+[[gnu::always_inline]] inline Vectorized<T> log(const Vectorized<T>& x_in) {
   using C = detail::MathConst<T>;
   using V = Vectorized<T>;
   // Vectors without a special lane (nearly all of them) skip the fix-ups: same bits, ~1.7x faster.

@@ -227,7 +227,7 @@ inline V<T> pow2i_(const V<T>& n) {
 
 // y * 2^n for integer-valued n (|n| up to ~2 * the exponent range), rounded once.
 template <typename T>
-inline V<T> scale2n(const V<T>& y, const V<T>& n) {
+[[gnu::always_inline]] inline V<T> scale2n(const V<T>& y, const V<T>& n) {
   using C = XConst<T>;
   if (!any(abs(n) > V<T>(C::kMaxFastN))) return y * pow2i_(n);  // NaN n: y is NaN too
   V<T> n1 = floor(n * V<T>(T(0.5)));
@@ -236,7 +236,7 @@ inline V<T> scale2n(const V<T>& y, const V<T>& n) {
 
 // e^(r + rlo) - 1 for |r| <= ln2/2 + a little, rlo a small correction: p + rlo (1 + p).
 template <typename T>
-inline V<T> expm1_poly(const V<T>& r, const V<T>& rlo) {
+[[gnu::always_inline]] inline V<T> expm1_poly(const V<T>& r, const V<T>& rlo) {
   using C = XConst<T>;
   V<T> p = fma_(r * r, horner_(r, C::kExpPoly), r);
   return p + fma_(rlo, p, rlo);
@@ -244,7 +244,7 @@ inline V<T> expm1_poly(const V<T>& r, const V<T>& rlo) {
 
 // n, r with x = n ln2 + r.
 template <typename T>
-inline V<T> exp_reduce(const V<T>& x, V<T>& n) {
+[[gnu::always_inline]] inline V<T> exp_reduce(const V<T>& x, V<T>& n) {
   using C = XConst<T>;
   n = round(x * V<T>(C::kLog2e));
   V<T> r = fma_(n, V<T>(-C::kLn2Hi), x);
@@ -253,7 +253,7 @@ inline V<T> exp_reduce(const V<T>& x, V<T>& n) {
 
 // e^(x + xlo) * 2^adj; x NaN or in [-kExpClamp, kExpClamp] (callers clamp), xlo finite and tiny.
 template <typename T>
-inline V<T> exp_(const V<T>& x, const V<T>& xlo, T adj = T(0)) {
+[[gnu::always_inline]] inline V<T> exp_(const V<T>& x, const V<T>& xlo, T adj = T(0)) {
   V<T> n;
   V<T> r = exp_reduce(x, n);
   return scale2n(V<T>(T(1)) + expm1_poly(r, xlo), n + V<T>(adj));
@@ -307,7 +307,7 @@ template <typename T, bool WithRecip = false, bool Normal = false>
 }
 // The special values of the log family: +inf -> +inf, 0 -> -inf, < 0 -> NaN, NaN -> NaN.
 template <typename T>
-inline V<T> log_specials(const V<T>& result, const V<T>& x) {
+[[gnu::always_inline]] inline V<T> log_specials(const V<T>& result, const V<T>& x) {
   if (!any(detail::not_normal_positive(x))) return result;  // nearly every vector
   V<T> r = blendv(result, inf_<T>(), x == inf_<T>());
   r = blendv(r, -inf_<T>(), x == V<T>(T(0)));
@@ -316,7 +316,7 @@ inline V<T> log_specials(const V<T>& result, const V<T>& x) {
 }
 // log(x) for finite x > 0 (no special values).
 template <typename T>
-inline V<T> log_finite(const V<T>& x) {
+[[gnu::always_inline]] inline V<T> log_finite(const V<T>& x) {
   using C = XConst<T>;
   LogParts<T> p = log_parts(x);
   return fma_(p.k, V<T>(C::kLn2Hi), p.f - (p.hfsq - fma_(p.s, p.hfsq + p.R, p.k * V<T>(C::kLn2Lo))));
@@ -452,7 +452,7 @@ template <typename T>
 inline V<T> erfc_big(const V<T>& a) {
   using C = XConst<T>;
   constexpr int P = int(std::size(C::kErfcCenter)), N = int(std::size(C::kErfcPoly[0]));
-  V<T> xc = minimum(maximum(a, V<T>(T(0.5))), V<T>(C::kErfcMax));  // NaN stays NaN
+  V<T> xc = clamp_max(clamp_min(a, V<T>(T(0.5))), V<T>(C::kErfcMax));  // NaN stays NaN
   V<T> t = V<T>(T(1)) / xc;
   V<T> masks[P - 1];
   for (int p = 0; p < P - 1; ++p) masks[p] = xc >= V<T>(C::kErfcBreak[p]);
@@ -479,7 +479,7 @@ template <typename T>
 [[gnu::always_inline]] inline Vectorized<T> expm1(const Vectorized<T>& x) {
   using C = xdetail::XConst<T>;
   using V = Vectorized<T>;
-  V xc = minimum(maximum(x, V(C::kExpm1Low)), V(C::kExpClamp));  // NaN stays NaN
+  V xc = clamp_max(clamp_min(x, V(C::kExpm1Low)), V(C::kExpClamp));  // NaN stays NaN
   V n;
   V p = xdetail::expm1_poly(xdetail::exp_reduce(xc, n), V(T(0)));
   V big = abs(n) > V(C::kMaxFastN);
@@ -493,7 +493,7 @@ template <typename T>
 [[gnu::always_inline]] inline Vectorized<T> exp2(const Vectorized<T>& x) {
   using C = xdetail::XConst<T>;
   using V = Vectorized<T>;
-  V xc = minimum(maximum(x, V(-C::kExpClamp)), V(C::kExpClamp));
+  V xc = clamp_max(clamp_min(x, V(-C::kExpClamp)), V(C::kExpClamp));
   V n = round(xc);
   V f = xc - n;                      // exact, |f| <= 1/2
   V a = f * V(C::kLn2);
@@ -654,7 +654,7 @@ template <typename T>
   using C = xdetail::XConst<T>;
   using V = Vectorized<T>;
   const V one(T(1)), two(T(2));
-  V xb = minimum(maximum(x, one), V(C::kLargeAsinh));  // the lanes below use only this range
+  V xb = clamp_max(clamp_min(x, one), V(C::kLargeAsinh));  // the lanes below use only this range
   V t = xb - one;
   V r_small = xdetail::log1p_(t + sqrt(two * t + t * t));
   V r_mid = xdetail::log_finite(two * xb - one / (xb + sqrt(xb * xb - one)));

@@ -4,7 +4,7 @@
 // rules: a fixed sequence of correctly rounded operations, fma_ for every fused multiply-add):
 //
 //   pow (float), erfinv (float lanes; the double overload is in vec_math_extra.h),
-//   for_half::{asin, acos, erf, exp2, log2, log10, pow}
+//   for_half::{asin, acos, erf, exp2 (for pow), log2, log10, pow}
 //
 // Used by MathKernels.cpp (compiled with -ffp-contract=off).
 #include <cmath>
@@ -107,7 +107,7 @@ inline Vectorized<float> narrow(const Vectorized<double>& lo, const Vectorized<d
 [[gnu::always_inline]] inline Vectorized<double> exp_of_product(const Vectorized<double>& y, const Vectorized<double>& l) {
   using VD = Vectorized<double>;
   const VD clamp(XConst<double>::kExpClamp);
-  return exp_for_float(minimum(maximum(y * l, -clamp), clamp));
+  return exp_for_float(clamp_max(clamp_min(y * l, -clamp), clamp));
 }
 }  // namespace xdetail
 
@@ -181,7 +181,7 @@ namespace xdetail {
 namespace for_half {
 namespace detail {
 // asin(s) for 0 <= s <= 1/2 given z = s^2.
-inline Vectorized<float> asin_core(const Vectorized<float>& s, const Vectorized<float>& z) {
+[[gnu::always_inline]] inline Vectorized<float> asin_core(const Vectorized<float>& s, const Vectorized<float>& z) {
   static constexpr float kAsin[5] = {4.2163199048e-2f, 2.4181311049e-2f, 4.5470025998e-2f, 7.4953002686e-2f,
                                      1.6666752422e-1f};
   return xdetail::fma_(xdetail::horner_(z, kAsin) * z, s, s);
@@ -221,13 +221,14 @@ inline Vectorized<float> asin_core(const Vectorized<float>& s, const Vectorized<
   return blendv(xdetail::copysign_(r, x), x + x, x != x);
 }
 
-// e^(x ln2) with x ln2 split exactly into hi + lo: vec_math.h's exp (the exp kernel's function,
-// about twice as fast as exp2 above) of hi, times 1 + lo. Vectors with |x| > 150 (2^x over- or
-// underflows float there; inf would make lo NaN) are clamped first, NaN staying NaN.
+// e^(x ln2) with x ln2 split exactly into hi + lo: vec_math.h's exp (the exp kernel's function)
+// of hi, times 1 + lo. Vectors with |x| > 150 (2^x over- or underflows float there; inf would
+// make lo NaN) are clamped first, NaN staying NaN. pow's last step; the exp2 kernel takes
+// vec::exp2 for every dtype since its clamp became two instructions (as fast, and ~1 ulp).
 [[gnu::always_inline]] inline Vectorized<float> exp2(const Vectorized<float>& x) {
   using V = Vectorized<float>;
   using C = xdetail::XConst<float>;
-  const V xc = any(abs(x) > V(150.0f)) ? minimum(maximum(x, V(-150.0f)), V(150.0f)) : x;
+  const V xc = any(abs(x) > V(150.0f)) ? clamp_max(clamp_min(x, V(-150.0f)), V(150.0f)) : x;
   const V hi = xc * V(C::kLn2);
   const V lo = xdetail::fma_(xc, V(C::kLn2), -hi) + xc * V(-1.9046542999577682e-09f);  // ln2 - float(ln2)
   return exp(hi) * (V(1.0f) + lo);
@@ -236,7 +237,7 @@ namespace detail {
 // log(x) for normal, finite x > 0 without a division: Cephes' logf, a degree-8 polynomial in
 // f = m - 1 for the mantissa m in [sqrt(1/2), sqrt(2)) (~1 float ulp; vec_math.h's fdlibm kernel
 // divides, f / (2 + f), and took 40% longer).
-inline Vectorized<float> log_normal(const Vectorized<float>& x) {
+[[gnu::always_inline]] inline Vectorized<float> log_normal(const Vectorized<float>& x) {
   using V = Vectorized<float>;
   using I = int32_t;
   static constexpr float kLogP[9] = {7.0376836292e-2f,  -1.1514610310e-1f, 1.1676998740e-1f,
@@ -267,8 +268,8 @@ inline Vectorized<float> log_normal(const Vectorized<float>& x) {
 }  // namespace detail
 
 // log times a constant; log's special values carry over (-inf, NaN, inf times a positive constant).
-inline Vectorized<float> log2(const Vectorized<float>& x) { return detail::log(x) * Vectorized<float>(1.44269504088896341f); }
-inline Vectorized<float> log10(const Vectorized<float>& x) { return detail::log(x) * Vectorized<float>(0.434294481903251828f); }
+[[gnu::always_inline]] inline Vectorized<float> log2(const Vectorized<float>& x) { return detail::log(x) * Vectorized<float>(1.44269504088896341f); }
+[[gnu::always_inline]] inline Vectorized<float> log10(const Vectorized<float>& x) { return detail::log(x) * Vectorized<float>(0.434294481903251828f); }
 
 // x^y in float, three ways by lane:
 //  - an integer exponent with |y| <= 64: repeated squaring of x (of 1 / x for y < 0). Exact

@@ -11,6 +11,7 @@
 #include "kernels/feature_alpha_dropout.h"
 #include "kernels/feature_dropout.h"
 #include "kernels/random_.h"
+#include "ops/addcmul.h"
 #include "ops/bernoulli_.h"
 #include "ops/empty.h"
 #include "ops/empty_like.h"
@@ -57,7 +58,7 @@ Tensor dropout_impl(const char* op, const Tensor& input, double p, bool train, b
   const double a = 1.0 / std::sqrt((kAlpha * kAlpha * p + 1) * (1 - p));
   Tensor b = (noise - 1) * (kAlpha * a) + kAlpha * a * p;
   noise *= Scalar(a);
-  return input * noise + b;
+  return tg::addcmul(b, input, noise);  // b + input * noise in one pass over the input
 }
 
 }  // namespace

@@ -335,3 +335,22 @@ def test_mask_indexing_and_nonzero_of_a_long_1d_tensor_for_any_thread_count():
             np.testing.assert_array_equal(tg.nonzero(tg.from_numpy(mask)).numpy()[:, 0], np.nonzero(mask)[0])
     finally:
         tg.set_num_threads(before)
+
+
+@pytest.mark.parametrize("shape", [(37, 129), (3, 1, 5), (300, 700), (2, 3, 4, 5), (1, 70000), (70001, 1), (5, 0, 3),
+                                   (257, 257, 3)])
+@pytest.mark.parametrize("dtype", [np.float32, np.int64, np.float16, np.bool_])
+def test_nonzero_of_contiguous_nd_tensors_for_any_thread_count(shape, dtype):
+    """N-d nonzero walks runs along the last dim within 65536-element chunks: rows crossing chunk
+    boundaries, size-1 and empty dims, -0 (zero) and NaN (non-zero) in float16."""
+    rng = np.random.default_rng(sum(shape))
+    a = ((rng.random(shape) < 0.5) * rng.integers(-3, 4, shape)).astype(dtype)
+    if dtype == np.float16 and a.size:
+        a.flat[0], a.flat[-1] = -0.0, np.nan
+    before = tg.get_num_threads()
+    try:
+        for threads in (1, 2, 3):
+            tg.set_num_threads(threads)
+            np.testing.assert_array_equal(tg.nonzero(tg.from_numpy(a)).numpy(), np.argwhere(a))
+    finally:
+        tg.set_num_threads(before)

@@ -4,12 +4,13 @@
 // Every op works line by line along its dim: a line's elements are gathered (from any strides)
 // into a buffer of (key, index) entries, where the key is the order-preserving unsigned image of
 // the value (Sorting.h: NaN largest, -0.0 == 0.0) and ties are broken by index. Sorting the entries
-// gives PyTorch's stable sort (std::sort on short lines, an LSD radix sort from 32 elements);
+// gives PyTorch's stable sort (std::sort on short lines, an LSD radix sort on long ones);
 // selecting among them (std::nth_element, or for a small topk one filtering pass) gives exactly
 // the element a stable sort would put at that place. Lines are split across threads and each is
 // processed by one thread alone, so results never depend on the thread count.
 #include "aten/vec/isa.h"
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -74,25 +75,33 @@ void load_line(const T* p, int64_t stride, int64_t n, bool flip, E* out) {
   }
 }
 
-// Below this many elements std::sort of the entries beats the radix sort's fixed cost (measured:
-// from 32 elements on the radix sort wins, by 2x at 64 and 10x at 1000 elements).
+// Below this many elements std::sort of the entries always beats the radix sort's fixed cost;
+// above, sort_entries weighs the passes the keys' range needs against std::sort.
 constexpr int64_t kRadixMinLength = 32;
+constexpr int64_t kRadixPassCost = 600;  // in comparisons of std::sort (see sort_entries)
 
 // LSD radix sort of entries that are in index order, by key, 8 bits per pass. Each pass is
 // stable, so the result is in (key, index) order. The keys are sorted as offsets from the
 // smallest one, so only the bytes the line's range needs get a pass (int64 values within
 // +-100: one pass, not eight); passes where every key has the same byte are skipped too.
+// The smallest key of the entries and the number of 8-bit passes their range needs.
 template <typename E>
-void radix_sort(E* a, E* tmp, int64_t n) {
+std::pair<typename E::key_type, int> radix_range(const E* a, int64_t n) {
   using K = typename E::key_type;
-  constexpr int kPasses = int(sizeof(K));
   K lo = a[0].key, hi = a[0].key;
   for (int64_t i = 1; i < n; ++i) {
     lo = std::min(lo, a[i].key);
     hi = std::max(hi, a[i].key);
   }
   int passes = 0;
-  while (passes < kPasses && (K(hi - lo) >> (8 * passes)) != 0) ++passes;
+  while (passes < int(sizeof(K)) && (K(hi - lo) >> (8 * passes)) != 0) ++passes;
+  return {lo, passes};
+}
+
+template <typename E>
+void radix_sort(E* a, E* tmp, int64_t n, typename E::key_type lo, int passes) {
+  using K = typename E::key_type;
+  constexpr int kPasses = int(sizeof(K));
   if (passes == 0) return;  // one key everywhere: index order is the sorted order
   int64_t counts[kPasses][256];
   std::fill(&counts[0][0], &counts[0][0] + passes * 256, int64_t(0));
@@ -146,13 +155,17 @@ class Scratch {
 };
 
 // Sorts entries in index order into (key, index) order; tmp is scratch for the radix sort.
+// A radix pass costs ~256 + 2n steps (its counts, their prefix sums, the moves), so short lines
+// of wide keys go to std::sort's ~n log2(n) comparisons instead: 37 random floats (4 passes)
+// sorted 3x faster by std::sort. The cost of a pass in comparisons is measured: the crossover is
+// between 200 and 1000 elements for float32 keys, 100 and 200 for float16 (2 passes).
 template <typename E>
 void sort_entries(E* a, int64_t n, Scratch<E>& tmp) {
   if (n >= kRadixMinLength) {
-    radix_sort(a, tmp.get(n), n);
-  } else {
-    std::sort(a, a + n, entry_less<E>);
+    const auto [lo, passes] = radix_range(a, n);
+    if (n * std::bit_width(uint64_t(n)) >= kRadixPassCost * passes) return radix_sort(a, tmp.get(n), n, lo, passes);
   }
+  std::sort(a, a + n, entry_less<E>);
 }
 
 // Calls f(line, entries, scratch) for every line, lines split across threads; each thread owns

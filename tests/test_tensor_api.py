@@ -474,6 +474,24 @@ def test_allclose_and_equal():
     assert not tg.equal(a, tg.ones(3))
 
 
+@pytest.mark.parametrize("dtype", [tg.float32, tg.float64, tg.float16, tg.bfloat16, tg.int64, tg.int32])
+def test_allclose_one_pass_matches_the_general_path_and_numpy(dtype):
+    # Contiguous operands of one shape take the one-pass loop; a transposed pair the composite of
+    # whole-tensor ops. Both must agree with NumPy's isclose in double, NaN and inf included.
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((300, 257)) * 10
+    if dtype.is_floating_point:
+        a[3, 4], a[5, 6], a[7, 8] = np.nan, np.inf, -np.inf
+    x = tg.tensor(a, dtype=dtype)
+    ref_a = x.double().numpy()
+    for scale, equal_nan in [(1.0, True), (1.0, False), (1 + 1e-6, True), (1.01, True)]:
+        y = (x.double() * scale).to(dtype)
+        ref_b = y.double().numpy()
+        want = bool(np.all(np.isclose(ref_a, ref_b, rtol=1e-5, atol=1e-8, equal_nan=equal_nan)))
+        assert tg.allclose(x, y, equal_nan=equal_nan) == want
+        assert tg.allclose(x.t(), y.t(), equal_nan=equal_nan) == want
+
+
 # ----------------------------------------------------------------------------- dtype, device, metadata
 def test_dtype_objects():
     assert tg.float == tg.float32 and tg.double is tg.float64 and tg.half is tg.float16

@@ -113,12 +113,18 @@ void im2col_loop(const Im2colGeometry& g, const T* in, int64_t sn, int64_t sc, i
   });
 }
 
+// With a stride sw > 1 along the width (conv_transpose2d's output), a block row adds into every
+// sw-th pixel: a loop that does not vectorize (half of conv_transpose2d's time at stride 2). The
+// pixels one kernel column kj reaches share one phase x mod sw, so the sums go to sw dense phase
+// planes (pixel x at phase x mod sw, position x / sw), interleaved into the output at the end.
+// Every pixel still adds its terms in the same order, so the bits are those of the strided loop.
 template <typename T>
 void col2im_loop(const Im2colGeometry& g, const T* cols, int64_t sn, int64_t sr, int64_t sl, T* out) {
   using acc_t = opmath_t<T>;
   const int64_t planes = g.batch * g.channels, area = g.kernel_area(), hw = g.height * g.width;
+  const int64_t phases = g.sw > 1 && sl == 1 ? g.sw : 1, wq = (g.width + phases - 1) / phases;
   parallel_for(0, planes, std::max<int64_t>(1, 16384 / std::max<int64_t>(hw * area, 1)), [&](int64_t p0, int64_t p1) {
-    std::vector<acc_t> acc(static_cast<size_t>(hw));
+    std::vector<acc_t> acc(static_cast<size_t>(phases > 1 ? phases * g.height * wq : hw));
     for (int64_t p = p0; p < p1; ++p) {
       const int64_t n = p / g.channels, c = p % g.channels;
       std::fill(acc.begin(), acc.end(), acc_t(0));
@@ -132,9 +138,15 @@ void col2im_loop(const Im2colGeometry& g, const T* cols, int64_t sn, int64_t sr,
             const int64_t y = oy * g.sh - g.ph + ki * g.dh;
             if (y < 0 || y >= g.height) continue;
             if (hi <= lo) continue;
-            acc_t* dst = acc.data() + y * g.width + (lo * g.sw + x0);  // the pixel of block column lo
+            const int64_t x = lo * g.sw + x0;  // the pixel of block column lo
             const T* src = row + (oy * g.out_w + lo) * sl;
             const int64_t cnt = hi - lo;
+            if (phases > 1) {
+              acc_t* dst = acc.data() + (x % phases * g.height + y) * wq + x / phases;
+              for (int64_t i = 0; i < cnt; ++i) dst[i] += static_cast<acc_t>(src[i]);
+              continue;
+            }
+            acc_t* dst = acc.data() + y * g.width + x;
             if (g.sw == 1 && sl == 1) {
               for (int64_t i = 0; i < cnt; ++i) dst[i] += static_cast<acc_t>(src[i]);
             } else {
@@ -143,7 +155,16 @@ void col2im_loop(const Im2colGeometry& g, const T* cols, int64_t sn, int64_t sr,
           }
         }
       T* o = out + p * hw;
-      for (int64_t i = 0; i < hw; ++i) o[i] = static_cast<T>(acc[size_t(i)]);
+      if (phases > 1) {
+        for (int64_t ph = 0; ph < phases; ++ph)
+          for (int64_t y = 0; y < g.height; ++y) {
+            const acc_t* a = acc.data() + (ph * g.height + y) * wq;
+            T* orow = o + y * g.width + ph;
+            for (int64_t q = 0; ph + q * phases < g.width; ++q) orow[q * phases] = static_cast<T>(a[q]);
+          }
+      } else {
+        for (int64_t i = 0; i < hw; ++i) o[i] = static_cast<T>(acc[size_t(i)]);
+      }
     }
   });
 }

@@ -22,6 +22,7 @@
 #include "aten/dispatch/DtypeDispatch.h"
 #include "aten/native/Copy.h"
 #include "aten/native/Indexing.h"
+#include "aten/native/cpu/Convert.h"
 #include "aten/parallel/Parallel.h"
 #include "kernels/_index.h"
 #include "kernels/_index_put_.h"
@@ -569,17 +570,6 @@ void walk_elements(IntArrayRef sizes, IntArrayRef strides, int64_t begin, int64_
   }
 }
 
-// float16 / bfloat16 by their bits without the sign bit (no conversion: -0 is zero, NaN is not).
-template <typename T>
-bool is_nonzero(T v) {
-  if constexpr (std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>) {
-    uint16_t bits;
-    std::memcpy(&bits, &v, sizeof bits);
-    return (bits & 0x7fffu) != 0;
-  } else {
-    return v != T(0);
-  }
-}
 }  // namespace
 
 namespace {

@@ -14,6 +14,7 @@
 #include "aten/parallel/Parallel.h"
 #include "aten/vec/vec.h"
 #include "aten/native/cpu/ReduceCascade.h"
+#include "aten/native/cpu/Convert.h"
 #include "kernels/count_nonzero.h"
 #include "kernels/linalg_vector_norm.h"
 #include "kernels/mean.h"
@@ -283,18 +284,7 @@ void nansum_kernel(const Reduction& r) {
 }
 
 namespace {
-// 1 for a nonzero element: float16 / bfloat16 by their bits without the sign bit (no conversion
-// to float: -0 is zero, NaN is not), the others by a comparison; loops over it vectorize.
-template <typename T>
-inline uint32_t nonzero(const T& x) {
-  if constexpr (std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>) {
-    uint16_t bits;
-    std::memcpy(&bits, &x, sizeof bits);
-    return (bits & 0x7fffu) != 0;
-  } else {
-    return x != T(0);
-  }
-}
+
 
 // The nonzero elements of p[0, n). A block's count fits in 32 bits, which vectorizes twice as
 // wide as int64.
@@ -305,7 +295,7 @@ int64_t count_nonzero_run(const T* p, int64_t n) {
   for (int64_t b = 0; b < n; b += kBlock) {
     const int64_t m = std::min(kBlock, n - b);
     uint32_t count = 0;
-    for (int64_t k = 0; k < m; ++k) count += nonzero(p[b + k]);
+    for (int64_t k = 0; k < m; ++k) count += is_nonzero(p[b + k]);
     total += count;
   }
   return total;
@@ -322,7 +312,7 @@ void column_count_nonzero(const Reduction& r) {
     const T* p = in + g * rows * cols + c0;
     int64_t acc[kColBlock] = {};
     for (int64_t row = 0; row < rows; ++row)
-      for (int64_t c = 0; c < width; ++c) acc[c] += nonzero(p[row * cols + c]);
+      for (int64_t c = 0; c < width; ++c) acc[c] += is_nonzero(p[row * cols + c]);
     std::copy(acc, acc + width, out + g * cols + c0);
   });
 }

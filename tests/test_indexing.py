@@ -354,3 +354,31 @@ def test_nonzero_of_contiguous_nd_tensors_for_any_thread_count(shape, dtype):
             np.testing.assert_array_equal(tg.nonzero(tg.from_numpy(a)).numpy(), np.argwhere(a))
     finally:
         tg.set_num_threads(before)
+
+
+@pytest.mark.parametrize("n", [1, 5, 70000, 200001])
+@pytest.mark.parametrize("dtype", [tg.float32, tg.int64, tg.float16, tg.bool, tg.int8])
+def test_masked_scatter_one_pass_matches_the_differentiable_path(n, dtype):
+    """Without a graph, a contiguous self and mask of one shape take the chunked one-pass select;
+    with one (self requires grad) the nonzero + index_put composite: the same values, for any
+    thread count, and the same error when source is too short."""
+    rng = np.random.default_rng(n)
+    self_ = tg.tensor(rng.standard_normal(n) * 5).to(dtype)
+    mask = tg.from_numpy(rng.random(n) < 0.5)
+    source = tg.tensor(rng.standard_normal(n + 3) * 5).to(dtype)
+    a, m, s = to_numpy(self_), to_numpy(mask), to_numpy(source)
+    want = a.copy()
+    want[m] = s[:int(m.sum())]
+    before = tg.get_num_threads()
+    try:
+        for threads in (1, 2, 3):
+            tg.set_num_threads(threads)
+            np.testing.assert_array_equal(to_numpy(self_.masked_scatter(mask, source)), want)
+    finally:
+        tg.set_num_threads(before)
+    if dtype.is_floating_point:
+        graph = self_.float().requires_grad_().masked_scatter(mask, source.float())
+        np.testing.assert_array_equal(to_numpy(graph.detach()), want.astype(np.float32))
+    if m.any():
+        with pytest.raises(RuntimeError, match="Number of elements of source"):
+            self_.masked_scatter(mask, source[:0])

@@ -11,6 +11,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "aten/core/GradMode.h"
 #include "aten/dispatch/DtypeDispatch.h"
 
 #include "aten/iter/TensorIterator.h"
@@ -535,6 +536,60 @@ Tensor one_hot(const Tensor& self, int64_t num_classes) {
   return tg::scatter_(out, -1, tg::unsqueeze(self, -1), Scalar(int64_t(1)));
 }
 
+namespace {
+// masked_scatter of a contiguous self and mask of one shape with no graph to record: per fixed
+// chunk of the mask (its first source element from a prefix count), each element of the result
+// selected from self or the next source element, instead of nonzero + index_put (a dozen ops: 1.2x
+// PyTorch's time on a small tensor, 0.7x on 4M elements).
+Tensor masked_scatter_contiguous(const Tensor& self, const Tensor& mask, const Tensor& source_in) {
+  constexpr int64_t kChunk = 1 << 16;
+  const int64_t n = self.numel(), chunks = (n + kChunk - 1) / kChunk;
+  const bool* m = mask.data<bool>();
+  std::vector<int64_t> first(size_t(chunks) + 1, 0);  // source elements taken before each chunk
+  parallel_for(0, chunks, 1, [&](int64_t c0, int64_t c1) {
+    for (int64_t c = c0; c < c1; ++c) {
+      int64_t k = 0;
+      for (int64_t i = c * kChunk, e = std::min(n, (c + 1) * kChunk); i < e; ++i) k += m[i] ? 1 : 0;
+      first[size_t(c) + 1] = k;
+    }
+  });
+  for (int64_t c = 0; c < chunks; ++c) first[size_t(c) + 1] += first[size_t(c)];
+  const int64_t taken = first[size_t(chunks)];
+  TG_CHECK(taken <= source_in.numel(), "[masked_scatter] Number of elements of source < number of ones in mask (",
+           source_in.numel(), " < ", taken, ")");
+  if (taken == 0) return tg::clone(self);
+  const Tensor source = tg::contiguous(source_in);
+  Tensor out = empty_tensor(self.sizes(), self.dtype(), self.device(), "masked_scatter");
+  // Elements as unsigned bits of their size: the result is (next source element & take) |
+  // (self's element & ~take) with take all ones where the mask is true, a select the compiler
+  // cannot turn into a branch (a ?: became one, and a 50 % mask mispredicts every other: 2.2 ns
+  // an element).
+  auto run = [&]<typename U>() {
+    const U* x = static_cast<const U*>(self.data_ptr());
+    const U* src = static_cast<const U*>(source.data_ptr());
+    U* o = static_cast<U*>(out.data_ptr());
+    const int64_t last = source.numel() - 1;
+    parallel_for(0, chunks, 1, [&](int64_t c0, int64_t c1) {
+      for (int64_t c = c0; c < c1; ++c) {
+        int64_t k = first[size_t(c)];
+        for (int64_t i = c * kChunk, e = std::min(n, (c + 1) * kChunk); i < e; ++i) {
+          const U take = U(U(0) - U(m[i] ? 1 : 0));
+          o[i] = U((src[std::min(k, last)] & take) | (x[i] & U(~take)));
+          k += m[i] ? 1 : 0;
+        }
+      }
+    });
+  };
+  switch (self.element_size()) {
+    case 1: run.template operator()<uint8_t>(); break;
+    case 2: run.template operator()<uint16_t>(); break;
+    case 4: run.template operator()<uint32_t>(); break;
+    default: run.template operator()<uint64_t>(); break;
+  }
+  return out;
+}
+}  // namespace
+
 // The source elements, in order, written where mask is true: index_put with the mask's nonzero
 // positions and the first n elements of source (both differentiable).
 Tensor masked_scatter(const Tensor& self, const Tensor& mask, const Tensor& source) {
@@ -542,6 +597,10 @@ Tensor masked_scatter(const Tensor& self, const Tensor& mask, const Tensor& sour
            "dtype ", mask.dtype());
   TG_CHECK(source.dtype() == self.dtype(), "[masked_scatter] expected self and source to have same dtypes but got ",
            self.dtype(), " and ", source.dtype());
+  if (self.device().is_cpu() && mask.device().is_cpu() && source.device().is_cpu() &&
+      self.sizes().equals(mask.sizes()) && self.is_contiguous() && mask.is_contiguous() &&
+      !(GradMode::is_enabled() && any_requires_grad({self, source})))
+    return masked_scatter_contiguous(self, mask, source);
   DimVector shape = broadcast_shapes(self.sizes(), mask.sizes(), "masked_scatter");
   Tensor s = tg::expand(self, shape);
   Tensor m = tg::expand(mask, shape);

@@ -66,14 +66,29 @@ void column_reduce(const Reduction& r, Map map = {}) {
   });
 }
 
-// Integer sums wrap around in int64 like PyTorch; keep the C++ defined with unsigned math.
-// Wrapping addition is associative, so a long row is split across threads in chunks (any order
-// gives the same bits).
+// Integer sums and products wrap around like PyTorch's; unsigned math keeps the C++ defined.
+// Wrapping + and * are associative and commutative, so any order gives the same bits: sixteen
+// independent accumulators (a loop the compiler vectorizes with several vectors in flight; one
+// running product waited for each multiply, 3 cycles an element), and a long row is split across
+// threads in chunks.
+template <typename U, typename T, typename Op>
+U wrapping_reduce(const T* p, int64_t n, U identity, Op op) {
+  constexpr int64_t kLanes = 16;
+  U acc[kLanes];
+  for (U& a : acc) a = identity;
+  int64_t k = 0;
+  for (; k + kLanes <= n; k += kLanes)
+    for (int64_t j = 0; j < kLanes; ++j) acc[j] = op(acc[j], U(p[k + j]));
+  for (; k < n; ++k) acc[0] = op(acc[0], U(p[k]));
+  U r = identity;
+  for (U a : acc) r = op(r, a);
+  return r;
+}
+
 template <typename T>
 T int_sum(const T* p, int64_t n) {
-  std::make_unsigned_t<T> acc = 0;
-  for (int64_t i = 0; i < n; ++i) acc += std::make_unsigned_t<T>(p[i]);
-  return T(acc);
+  using U = std::make_unsigned_t<T>;
+  return T(wrapping_reduce<U>(p, n, U(0), [](U a, U b) { return U(a + b); }));
 }
 
 template <typename T>
@@ -136,9 +151,8 @@ using int_prod_t = std::conditional_t<(sizeof(T) < 4), uint32_t, std::make_unsig
 
 template <typename T>
 T int_prod(const T* p, int64_t n) {
-  int_prod_t<T> acc = 1;
-  for (int64_t k = 0; k < n; ++k) acc *= int_prod_t<T>(p[k]);
-  return T(acc);
+  using U = int_prod_t<T>;
+  return T(wrapping_reduce<U>(p, n, U(1), [](U a, U b) { return U(a * b); }));
 }
 
 // A long integer row multiplied by all threads in chunks.

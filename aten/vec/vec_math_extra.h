@@ -53,7 +53,7 @@
 //   log10     0.71 [1]      0.64 [1]         atanh     1.76 [2]      1.78 [2]
 //   tan       1.14 [1.5]    1.03 [1.5]       erf       1.03 [1.5]    1.02 [1.5]
 //   atan      1.04 [1.5]    1.05 [1.5]       erfc      3.28 [3.5]    3.16 [3.5]
-//   asin      1.05 [1.5]    1.04 [1.5]       erfinv    0.5  [1]      2.06 [2.5]
+//   asin      1.05 [1.5]    1.04 [1.5]       erfinv    0.51 [1]      2.06 [2.5]
 //   acos      1.27 [1.5]    1.08 [1.5]       hypot     1.00 [1.5]    0.99 [1.5]
 //   atan2     1.27 [1.5]    1.20 [1.5]       fmod / remainder / div_floor: exact
 // erfc loses its ulps in e^(-x^2) (q + p q) / x: the next step would be a double-float H.

@@ -101,6 +101,12 @@ res["b2h"] = bf.half().numpy().view(np.uint16)
 res["h2b"] = th.bfloat16().float().numpy().view(np.uint32)
 # every tail length of the vector loops
 res["tails"] = np.concatenate([tf[:k].half().numpy().view(np.uint16) for k in range(1, 70)])
+# float32 -> int64: eight-lane blocks through int32 when all lanes are in its range; small values
+# so most blocks take that path, every tail length, and the random bit patterns (NaN, inf, huge)
+small = tg.from_numpy((f[:200000] % np.float32(3e9)).astype(np.float32))
+res["f2l"] = tf.long().numpy()
+res["f2l_small"] = small.long().numpy()
+res["f2l_tails"] = np.concatenate([small[:k].long().numpy() for k in range(1, 40)])
 # half arithmetic through the vectorized load / store
 res["hadd"] = (th + th).numpy().view(np.uint16)
 for threads in (1, 2):
@@ -179,6 +185,28 @@ def test_float_to_half_and_bfloat16(results, cap):
     f64_32 = f64.astype(np.float32)
     np.testing.assert_array_equal(out[cap]["d2h"], ref_float_to_half_bits(f64_32))
     np.testing.assert_array_equal(out[cap]["d2b"], ref_float_to_bf16_bits(f64_32).astype(np.uint32) << 16)
+
+
+def ref_float_to_int64(x):
+    """convert<int64_t>(float): truncation; NaN -> 0; beyond +-2^63 -> INT64_MIN (x86's value)."""
+    with np.errstate(invalid="ignore"):  # signalling NaN patterns
+        x = x.astype(np.float64)
+        big = np.abs(x) >= 9.2233720368547758e18
+    out = np.zeros(x.shape, np.int64)
+    ok = ~np.isnan(x) & ~big
+    out[ok] = np.trunc(x[ok]).astype(np.int64)
+    out[big] = np.iinfo(np.int64).min
+    return out
+
+
+@pytest.mark.parametrize("cap", CAPABILITIES)
+def test_float_to_int64(results, cap):
+    f32, _, out = results
+    np.testing.assert_array_equal(out[cap]["f2l"], ref_float_to_int64(f32))
+    with np.errstate(invalid="ignore"):
+        small = ref_float_to_int64((f32[:200000] % np.float32(3e9)).astype(np.float32))
+    np.testing.assert_array_equal(out[cap]["f2l_small"], small)
+    np.testing.assert_array_equal(out[cap]["f2l_tails"], np.concatenate([small[:k] for k in range(1, 40)]))
 
 
 @pytest.mark.parametrize("cap", CAPABILITIES)

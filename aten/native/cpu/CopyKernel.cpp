@@ -26,8 +26,9 @@ constexpr int kW = VF::size();
 template <typename T>
 constexpr bool kVecFloating = std::is_same_v<T, float> || std::is_same_v<T, double> || is_half_type<T>;
 template <typename Dst, typename Src>
-constexpr bool kVecConvertible = kVecFloating<Dst> && kVecFloating<Src> && (is_half_type<Dst> || is_half_type<Src>) &&
-                                 !std::is_same_v<Dst, Src>;
+constexpr bool kVecConvertible = (kVecFloating<Dst> && kVecFloating<Src> && (is_half_type<Dst> || is_half_type<Src>) &&
+                                  !std::is_same_v<Dst, Src>) ||
+                                 (std::is_same_v<Dst, int64_t> && std::is_same_v<Src, float>);
 
 template <typename Src>
 inline VF load_as_float(const Src* p) {
@@ -74,6 +75,27 @@ inline void convert_contiguous(Dst* out, const Src* in, int64_t n) {
   }
   for (; i + kW <= n; i += kW) store_from_float(out + i, load_as_float(in + i));
   for (; i < n; ++i) out[i] = convert<Dst>(in[i]);
+}
+
+// float -> int64: AVX2 has no packed conversion to 64 bits (and AVX-512's gives INT64_MIN, not
+// convert's 0, for NaN), so eight lanes go through int32 when all are inside its range (|x| <
+// 2^31: the truncation fits and is the scalar one), the others through convert. (The scalar loop
+// with convert's range checks was 0.52-0.62x PyTorch's under AVX2.)
+template <>
+inline void convert_contiguous<int64_t, float>(int64_t* out, const float* in, int64_t n) {
+  const __m256 limit = _mm256_set1_ps(2147483648.0f), sign = _mm256_set1_ps(-0.0f);
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256 x = _mm256_loadu_ps(in + i);
+    if (_mm256_movemask_ps(_mm256_cmp_ps(_mm256_andnot_ps(sign, x), limit, _CMP_LT_OQ)) == 0xff) {  // NaN: false
+      const __m256i t = _mm256_cvttps_epi32(x);
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + i), _mm256_cvtepi32_epi64(_mm256_castsi256_si128(t)));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + i + 4), _mm256_cvtepi32_epi64(_mm256_extracti128_si256(t, 1)));
+    } else {
+      for (int64_t k = i; k < i + 8; ++k) out[k] = convert<int64_t>(in[k]);
+    }
+  }
+  for (; i < n; ++i) out[i] = convert<int64_t>(in[i]);
 }
 #else
 template <typename Dst, typename Src> constexpr bool kVecConvertible = false;

@@ -382,3 +382,62 @@ def test_masked_scatter_one_pass_matches_the_differentiable_path(n, dtype):
     if m.any():
         with pytest.raises(RuntimeError, match="Number of elements of source"):
             self_.masked_scatter(mask, source[:0])
+
+
+# PyTorch sums (and multiplies) scatters into float16 / bfloat16 in float and rounds once at the
+# end: the reference is the float32 scatter of the same values rounded to the half type (NumPy's
+# add.at applies repeated indices in order, like our float32 loop).
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_half_type_scatters_accumulate_in_float_and_round_once(dtype):
+    rng = np.random.default_rng(7)
+    half = getattr(tg, dtype)
+    self32 = tg.tensor(rng.standard_normal((4, 3)).astype(np.float32)).to(half).to(tg.float32)
+    src32 = tg.tensor(rng.standard_normal((600, 3)).astype(np.float32)).to(half).to(tg.float32)
+    index = tg.tensor(rng.integers(0, 4, (600, 3)))
+    expect = to_numpy(self32).copy()
+    np.add.at(expect, (to_numpy(index), np.arange(3)[None, :]), to_numpy(src32))
+    rounded = tg.tensor(expect).to(half)
+    # 600 updates onto 4 rows: rounding after every update would drift far from this
+    assert tg.equal(self32.to(half).scatter_add_(0, index, src32.to(half)), rounded)
+    assert tg.equal(self32.to(half).scatter_reduce_(0, index, src32.to(half), "sum"), rounded)
+    rows = tg.tensor(rng.integers(0, 4, (600,)))
+    expect_rows = to_numpy(self32).copy()
+    np.add.at(expect_rows, to_numpy(rows), to_numpy(src32))
+    assert tg.equal(self32.to(half).index_add_(0, rows, src32.to(half)), tg.tensor(expect_rows).to(half))
+    # gather's backward (the same sum into zeros)
+    leaf = tg.zeros(4, 3, dtype=half, requires_grad=True)
+    leaf.gather(0, index).backward(src32.to(half))
+    expect_grad = np.zeros((4, 3), np.float32)
+    np.add.at(expect_grad, (to_numpy(index), np.arange(3)[None, :]), to_numpy(src32))
+    assert tg.equal(leaf.grad, tg.tensor(expect_grad).to(half))
+    # mean: the rounded sum divided by the count in the half type
+    counts = np.ones((4, 3), np.float32)
+    np.add.at(counts, (to_numpy(index), np.arange(3)[None, :]), 1)
+    mean = self32.to(half).scatter_reduce_(0, index, src32.to(half), "mean")
+    assert tg.equal(mean, (rounded.to(tg.float32) / tg.tensor(counts).to(half).to(tg.float32)).to(half))
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_half_type_scatters_match_pytorch_bitwise(dtype):
+    torch = pytest.importorskip("torch", reason="compares with PyTorch's bits")
+    rng = np.random.default_rng(8)
+    s = rng.standard_normal((5, 4)).astype(np.float32)
+    src = rng.standard_normal((700, 4)).astype(np.float32)
+    idx = rng.integers(0, 5, (700, 4))
+    rows = rng.integers(0, 5, (700,))
+    tdt, half = getattr(torch, dtype), getattr(tg, dtype)
+    ts, tsrc, ti, tr = torch.tensor(s).to(tdt), torch.tensor(src).to(tdt), torch.tensor(idx), torch.tensor(rows)
+    gs, gsrc, gi, gr = tg.tensor(s).to(half), tg.tensor(src).to(half), tg.tensor(idx), tg.tensor(rows)
+
+    def same(t, g):
+        np.testing.assert_array_equal(t.float().numpy(), to_numpy(g.to(tg.float32)))
+
+    same(ts.clone().scatter_add_(0, ti, tsrc), gs.clone().scatter_add_(0, gi, gsrc))
+    for reduce in ("sum", "mean", "prod", "amax"):
+        for include_self in (True, False):
+            same(ts.clone().scatter_reduce_(0, ti, tsrc, reduce, include_self=include_self),
+                 gs.clone().scatter_reduce_(0, gi, gsrc, reduce, include_self=include_self))
+    # index_add_ sums in float when alpha is 1 and rounds after each scaled update otherwise
+    same(ts.clone().index_add_(0, tr, tsrc), gs.clone().index_add_(0, gr, gsrc))
+    same(ts.clone().index_add_(0, tr, tsrc, alpha=0.5), gs.clone().index_add_(0, gr, gsrc, alpha=0.5))
+    same(ts[:, 0].clone().index_add_(0, tr, tsrc[:, 0], alpha=3), gs[:, 0].clone().index_add_(0, gr, gsrc[:, 0], alpha=3))

@@ -19,6 +19,7 @@
 #include "aten/core/CPUAllocator.h"
 #include "aten/dispatch/DtypeDispatch.h"
 #include "aten/iter/Reduction.h"
+#include "aten/native/Copy.h"
 #include "aten/native/Sorting.h"
 #include "aten/parallel/Parallel.h"
 #include "kernels/_gather_along_dim.h"
@@ -488,13 +489,18 @@ Tensor gather_along_dim_cpu(const Tensor& self, int64_t dim, const Tensor& index
 }
 
 Tensor scatter_add_along_dim_cpu(const Tensor& src, int64_t dim, const Tensor& index, IntArrayRef sizes) {
-  const AlongDimPlan p = scatter_add_along_dim_plan(src, dim, index, sizes);
+  AlongDimPlan p = scatter_add_along_dim_plan(src, dim, index, sizes);
+  // float16 / bfloat16 sum in a float32 result rounded once at the end, as PyTorch's scatter_add_
+  // on them does (gather's backward gives PyTorch's bits where an index repeats).
+  const bool in_float = src.dtype() == ScalarType::Float16 || src.dtype() == ScalarType::BFloat16;
+  if (in_float) p.result = tg::native::to_dtype(p.result, ScalarType::Float32);
   dispatch_floating(src.dtype(), "_scatter_add_along_dim", [&]<typename T>() {
+    using Acc = opmath_t<T>;
     const T* in = p.src.data<T>();
-    T* out = p.result.data<T>();
-    for_each_index(p, dim, "_scatter_add_along_dim", [in, out](int64_t at, int64_t to) { out[to] = T(opmath_t<T>(out[to]) + opmath_t<T>(in[at])); });
+    Acc* out = p.result.data<Acc>();
+    for_each_index(p, dim, "_scatter_add_along_dim", [in, out](int64_t at, int64_t to) { out[to] += Acc(in[at]); });
   });
-  return p.result;
+  return in_float ? tg::native::to_dtype(p.result, src.dtype()) : p.result;
 }
 
 }  // namespace tg::native::CPU_CAPABILITY

@@ -57,6 +57,7 @@
 //   acos      1.27 [1.5]    1.08 [1.5]       hypot     1.00 [1.5]    0.99 [1.5]
 //   atan2     1.27 [1.5]    1.20 [1.5]       fmod / remainder / div_floor: exact
 // erfc loses its ulps in e^(-x^2) (q + p q) / x: the next step would be a double-float H.
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <iterator>
@@ -189,20 +190,29 @@ inline V<T> horner_(const V<T>& x, const T (&c)[N]) {
 // The same polynomial (c[0] the highest coefficient) in Estrin's form: pairs c_2k+1 x + c_2k,
 // then pairs of pairs with x^2, x^4, ...: a dependency chain of ~log2(N) fmas instead of N, for
 // long polynomials whose Horner chain leaves the loop latency-bound (erfinv's degree 22: 3x).
+// The tree is built at compile time (estrin_part recurses on coefficient ranges): a loop over an
+// array of partial sums kept them on the stack, and erfinv's degree-12 polynomial spent its time
+// in store / reload chains. Same tree, so the same bits: the range [lo, lo + len) splits at the
+// largest power of two below len, the upper part times x^that power plus the lower part.
+template <size_t Lo, size_t Len, typename T, size_t N>
+[[gnu::always_inline]] inline V<T> estrin_part(const V<T> (&pw)[5], const T (&c)[N]) {
+  if constexpr (Len == 1) {
+    return V<T>(c[N - 1 - Lo]);
+  } else if constexpr (Len == 2) {
+    return fma_(V<T>(c[N - 2 - Lo]), pw[0], V<T>(c[N - 1 - Lo]));
+  } else {
+    constexpr size_t half = std::bit_floor(Len - 1);
+    return fma_(estrin_part<Lo + half, Len - half>(pw, c), pw[std::countr_zero(half)], estrin_part<Lo, half>(pw, c));
+  }
+}
 template <typename T, size_t N>
 [[gnu::always_inline]] inline V<T> estrin_(const V<T>& x, const T (&c)[N]) {
-  V<T> terms[(N + 1) / 2];
-  size_t m = 0;
-  for (size_t k = 0; k < N; k += 2)  // coefficient of x^k is c[N - 1 - k]
-    terms[m++] = k + 1 < N ? fma_(V<T>(c[N - 2 - k]), x, V<T>(c[N - 1 - k])) : V<T>(c[N - 1 - k]);
-  V<T> power = x * x;
-  while (m > 1) {
-    size_t half = 0;
-    for (size_t k = 0; k < m; k += 2) terms[half++] = k + 1 < m ? fma_(terms[k + 1], power, terms[k]) : terms[k];
-    m = half;
-    if (m > 1) power = power * power;
-  }
-  return terms[0];
+  static_assert(N >= 1 && N <= 32, "estrin_: pw holds x^(2^i) up to x^16");
+  V<T> pw[5] = {x, x * x, V<T>(T(0)), V<T>(T(0)), V<T>(T(0))};
+  if constexpr (N > 4) pw[2] = pw[1] * pw[1];
+  if constexpr (N > 8) pw[3] = pw[2] * pw[2];
+  if constexpr (N > 16) pw[4] = pw[3] * pw[3];
+  return estrin_part<0, N>(pw, c);
 }
 
 template <typename T> inline V<T> copysign_(const V<T>& mag, const V<T>& sgn) {

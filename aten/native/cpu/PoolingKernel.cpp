@@ -121,7 +121,29 @@ void accumulate_plane(T* dst, int64_t n, const F& f) {
   } else {
     std::vector<A> acc(static_cast<size_t>(n), A(0));
     f(acc.data());
-    for (int64_t i = 0; i < n; ++i) dst[i] = static_cast<T>(acc[size_t(i)]);
+    using IO = vec::VecIO<T>;
+    constexpr int64_t N = IO::vec_t::size();
+    int64_t i = 0;
+    for (; i + N <= n; i += N) IO::store(dst + i, IO::vec_t::loadu(acc.data() + i));
+    if (i < n) IO::store(dst + i, IO::vec_t::loadu(acc.data() + i, int(n - i)), int(n - i));
+  }
+}
+
+// n values of a plane in opmath: the plane itself, or for the half types a float copy in buf
+// (vector conversions: a scalar float16 -> float per element in a backward loop took 3x its
+// float32 time).
+template <typename T>
+const opmath_t<T>* plane_in_opmath(const T* p, int64_t n, std::vector<opmath_t<T>>& buf) {
+  if constexpr (std::is_same_v<T, opmath_t<T>>) {
+    return p;
+  } else {
+    buf.resize(size_t(n));
+    using IO = vec::VecIO<T>;
+    constexpr int64_t N = IO::vec_t::size();
+    int64_t i = 0;
+    for (; i + N <= n; i += N) IO::load(p + i).store(buf.data() + i);
+    if (i < n) IO::load(p + i, int(n - i)).store(buf.data() + i, int(n - i));
+    return buf.data();
   }
 }
 
@@ -399,9 +421,6 @@ Tensor upsample_nearest2d_cpu(const Tensor& self, IntArrayRef output_size, std::
 
 Tensor upsample_nearest2d_backward_cpu(const Tensor& grad_output, IntArrayRef output_size, IntArrayRef input_size,
                                        std::optional<double> scales_h, std::optional<double> scales_w) {
-  if (is_half(grad_output))
-    return as_dtype_of(upsample_nearest2d_backward_cpu(as_float(grad_output), output_size, input_size, scales_h,
-                                                       scales_w), grad_output);
   const char* op = "upsample_nearest2d_backward";
   const Plane2d p = upsample_plan(input_size, output_size, op);
   check_grad_output(grad_output, p, op);
@@ -414,11 +433,12 @@ Tensor upsample_nearest2d_backward_cpu(const Tensor& grad_output, IntArrayRef ou
     const T* gp = g.data<T>();
     T* gi = grad_input.data<T>();
     for_each_plane(p.planes, p.out_h * p.out_w, [&](int64_t plane) {
-      const T* go = gp + plane * p.out_h * p.out_w;
+      std::vector<A> buf;
+      const A* go = plane_in_opmath(gp + plane * p.out_h * p.out_w, p.out_h * p.out_w, buf);
       accumulate_plane(gi + plane * p.in_h * p.in_w, p.in_h * p.in_w, [&](A* acc) {
         for (int64_t oh = 0; oh < p.out_h; ++oh) {
           A* row = acc + sh[size_t(oh)] * p.in_w;
-          for (int64_t ow = 0; ow < p.out_w; ++ow) row[sw[size_t(ow)]] += static_cast<A>(go[oh * p.out_w + ow]);
+          for (int64_t ow = 0; ow < p.out_w; ++ow) row[sw[size_t(ow)]] += go[oh * p.out_w + ow];
         }
       });
     });
@@ -462,9 +482,6 @@ Tensor upsample_bilinear2d_cpu(const Tensor& self, IntArrayRef output_size, bool
 Tensor upsample_bilinear2d_backward_cpu(const Tensor& grad_output, IntArrayRef output_size, IntArrayRef input_size,
                                         bool align_corners, std::optional<double> scales_h,
                                         std::optional<double> scales_w) {
-  if (is_half(grad_output))
-    return as_dtype_of(upsample_bilinear2d_backward_cpu(as_float(grad_output), output_size, input_size, align_corners,
-                                                        scales_h, scales_w), grad_output);
   const char* op = "upsample_bilinear2d_backward";
   const Plane2d p = upsample_plan(input_size, output_size, op);
   check_grad_output(grad_output, p, op);
@@ -477,7 +494,8 @@ Tensor upsample_bilinear2d_backward_cpu(const Tensor& grad_output, IntArrayRef o
     const T* gp = g.data<T>();
     T* gi = grad_input.data<T>();
     for_each_plane(p.planes, 4 * p.out_h * p.out_w, [&](int64_t plane) {
-      const T* go = gp + plane * p.out_h * p.out_w;
+      std::vector<A> buf;
+      const A* go = plane_in_opmath(gp + plane * p.out_h * p.out_w, p.out_h * p.out_w, buf);
       accumulate_plane(gi + plane * p.in_h * p.in_w, p.in_h * p.in_w, [&](A* acc) {
         for (int64_t oh = 0; oh < p.out_h; ++oh) {
           const LinearTap<A>& h = th[size_t(oh)];
@@ -485,7 +503,7 @@ Tensor upsample_bilinear2d_backward_cpu(const Tensor& grad_output, IntArrayRef o
           A* r1 = acc + h.i1 * p.in_w;
           for (int64_t ow = 0; ow < p.out_w; ++ow) {
             const LinearTap<A>& w = tw[size_t(ow)];
-            const A v = static_cast<A>(go[oh * p.out_w + ow]);
+            const A v = go[oh * p.out_w + ow];
             r0[w.i0] += h.w0 * w.w0 * v;
             r0[w.i1] += h.w0 * w.w1 * v;
             r1[w.i0] += h.w1 * w.w0 * v;

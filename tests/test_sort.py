@@ -87,6 +87,26 @@ def test_extreme_keys(dtype, values, n):
     np.testing.assert_array_equal(to_numpy(idx), _stable_desc(a))
 
 
+@pytest.mark.parametrize("dtype", [tg.int64, tg.float64])
+@pytest.mark.parametrize("span", [200, 2**32 - 1, 2**32, 2**40])
+def test_short_lines_of_64_bit_keys_by_their_span(dtype, span):
+    """64-bit keys spanning less than 2^32 sort packed with their index into one integer: the
+    spans at the edge of that path, ties, descending, on lines shorter and longer than 32."""
+    rng = np.random.default_rng(span % 1000)
+    for n in (2, 5, 37, 129):
+        a = rng.integers(-(span // 2), span - span // 2, size=n, endpoint=False)
+        a[0], a[-1] = -(span // 2), span - span // 2 - 1  # both ends of the span present
+        a[1:n // 2] = a[n // 2:2 * (n // 2) - 1] if n > 3 else a[1:n // 2]  # ties
+        if dtype is tg.float64:
+            a = a.astype(np.float64)
+        x = tg.tensor(a, dtype=dtype)
+        _, idx = tg.sort(x)
+        np.testing.assert_array_equal(to_numpy(idx), np.argsort(a, kind="stable"), err_msg=f"n={n}")
+        values, idx = tg.sort(x, descending=True)
+        np.testing.assert_array_equal(to_numpy(idx), _stable_desc(a), err_msg=f"n={n} descending")
+        np.testing.assert_array_equal(to_numpy(values), a[_stable_desc(a)])
+
+
 def _all_results(x):
     """Every sorting op's results on x along both dims, as NumPy arrays."""
     out = []

@@ -160,11 +160,27 @@ class Scratch {
 // of wide keys go to std::sort's ~n log2(n) comparisons instead: 37 random floats (4 passes)
 // sorted 3x faster by std::sort. The cost of a pass in comparisons is measured: the crossover is
 // between 200 and 1000 elements for float32 keys, 100 and 200 for float16 (2 passes).
+// 64-bit keys (int64, double) that span less than 2^32 with 32-bit indices are sorted packed as
+// one uint64 each, (key - lo) << 32 | index: one integer comparison instead of two dependent
+// branches on 16-byte entries (int64 lines of 37 values within +-100: 1.6x faster).
 template <typename E>
 void sort_entries(E* a, int64_t n, Scratch<E>& tmp) {
-  if (n >= kRadixMinLength) {
+  using K = typename E::key_type;
+  using I = decltype(E::index);
+  constexpr bool kPackable = sizeof(K) == 8 && sizeof(I) == 4;
+  if (n >= kRadixMinLength || (kPackable && n > 1)) {
     const auto [lo, passes] = radix_range(a, n);
-    if (n * std::bit_width(uint64_t(n)) >= kRadixPassCost * passes) return radix_sort(a, tmp.get(n), n, lo, passes);
+    if (n >= kRadixMinLength && n * std::bit_width(uint64_t(n)) >= kRadixPassCost * passes)
+      return radix_sort(a, tmp.get(n), n, lo, passes);
+    if constexpr (kPackable) {
+      if (passes <= 4) {
+        uint64_t* packed = reinterpret_cast<uint64_t*>(tmp.get(n));  // 16-byte entries: room for 2n
+        for (int64_t i = 0; i < n; ++i) packed[i] = (uint64_t(a[i].key - lo) << 32) | a[i].index;
+        std::sort(packed, packed + n);
+        for (int64_t i = 0; i < n; ++i) a[i] = {K((packed[i] >> 32) + lo), I(uint32_t(packed[i]))};
+        return;
+      }
+    }
   }
   std::sort(a, a + n, entry_less<E>);
 }

@@ -122,6 +122,38 @@ def test_inplace_returns_input_with_the_functional_values(name, kw):
     np.testing.assert_allclose(to_numpy(x), expected, rtol=1e-15)
 
 
+@pytest.mark.parametrize("dtype", [tg.float32, tg.float64, tg.float16, tg.bfloat16])
+def test_hardtanh_follows_clamps_scalar_rule(dtype):
+    """PyTorch's hardtanh is clamp with Scalar bounds: x wins a tie (hardtanh(-0.0, 0, 1) and
+    relu6(-0.0) are -0.0), a NaN x stays NaN, a NaN bound makes every result NaN."""
+    x = tg.tensor([-0.0, 0.0, float("nan"), 2.0, -3.0, 7.0], dtype=dtype)
+    got = to_numpy(tg.hardtanh(x, 0.0, 1.0).double())
+    np.testing.assert_array_equal(np.signbit(got[:2]), [True, False])
+    np.testing.assert_array_equal(got[2:], [np.nan, 1.0, 0.0, 1.0])
+    assert np.signbit(to_numpy(tg.relu6(x).double())[0])
+    assert np.isnan(to_numpy(tg.hardtanh(x, float("nan"), 1.0).double())).all()
+
+
+@pytest.mark.parametrize("dtype", [tg.uint8, tg.int8, tg.int16, tg.int32, tg.int64])
+def test_hardtanh_of_integers_truncates_the_double_clamp(dtype):
+    """Integers: trunc(min(max(x, lo), hi)) of the double bounds, which the kernel runs as a clamp
+    by the truncated bounds; bounds past the dtype's range clip (and int64 stays exact)."""
+    np_dtype = to_numpy(tg.zeros(1, dtype=dtype)).dtype
+    info = np.iinfo(np_dtype)
+    lowest, highest = max(info.min, -(2**53)), min(info.max, 2**53)  # where the double reference is exact
+    a = np.array([lowest, lowest + 1, -3, -1, 0, 1, 2, 3, 100, highest - 1, highest], dtype=np.int64)
+    a = np.clip(a, info.min, info.max).astype(np_dtype)
+    x = tg.tensor(a)
+    for lo, hi in ((-0.5, 2.5), (0, 6), (-2.5, -1.5), (5, 2), (-1e30, 1e30), (info.min - 7.0, 2.0)):
+        if info.min == 0 and lo < 0:
+            continue  # PyTorch refuses negative limits on unsigned types
+        want = np.trunc(np.minimum(np.maximum(a.astype(np.float64), lo), hi)).astype(a.dtype)
+        np.testing.assert_array_equal(to_numpy(tg.hardtanh(x, lo, hi)), want, err_msg=f"{lo}, {hi}")
+    if dtype is tg.int64:  # beyond 2^53 the values stay exact
+        big = tg.tensor([2**62 + 1, -(2**62) - 1])
+        np.testing.assert_array_equal(to_numpy(tg.hardtanh(big, -(2**63), 2**63 - 1024)), [2**62 + 1, -(2**62) - 1])
+
+
 def test_argument_errors():
     with pytest.raises(ValueError, match="min_val cannot be greater"):
         F.hardtanh(_t(_X), min_val=2.0, max_val=1.0)

@@ -191,16 +191,37 @@ void hardtanh_kernel(const TensorIterator& iter, const Scalar& min_val, const Sc
   dispatch_numeric(iter.common_dtype(), "hardtanh", [&]<typename T>() {
     using Op = opmath_t<T>;
     if constexpr (std::is_integral_v<T>) {
-      // compared in double, so a bound outside the dtype's range (-2 for uint8) clamps nothing
-      const double lo = min_val.to_double(), hi = max_val.to_double();
-      cpu_kernel(iter, [lo, hi](T x) -> T { return T(std::min(std::max(double(x), lo), hi)); });  // lo > hi: hi
+      // PyTorch clamps integers by the bounds in double and truncates: trunc(min(max(x, lo), hi)).
+      // trunc is monotone and keeps integers, so that is min(max(x, trunc lo), trunc hi) in T,
+      // vectorized, when those bounds clip into T's range (-2 for uint8: the lowest value).
+      const double lo = std::trunc(min_val.to_double()), hi = std::trunc(max_val.to_double());
+      const double lowest = double(std::numeric_limits<T>::lowest()), highest = double(std::numeric_limits<T>::max());
+      if (lo <= highest && hi >= lowest) {  // false for NaN bounds too
+        const T l = lo <= lowest ? std::numeric_limits<T>::lowest() : lo >= highest ? std::numeric_limits<T>::max() : T(lo);
+        const T h = hi >= highest ? std::numeric_limits<T>::max() : T(hi);
+        cpu_kernel_vec<T>(iter, [l, h](auto x) {
+          using V = decltype(x);
+          return vec::clamp_max(vec::clamp_min(x, V(l)), V(h));  // lo > hi: hi
+        });
+      } else {
+        const double dlo = min_val.to_double(), dhi = max_val.to_double();
+        cpu_kernel(iter, [dlo, dhi](T x) -> T { return T(std::min(std::max(double(x), dlo), dhi)); });
+      }
     } else {
       const Op lo = min_val.to<Op>(), hi = max_val.to<Op>();
-      // NaN stays NaN (maximum / minimum propagate it, like PyTorch's clamp)
-      cpu_kernel_vec<T>(iter, [lo, hi](auto x) {
-        using V = decltype(x);
-        return vec::minimum(vec::maximum(x, V(lo)), V(hi));
-      });
+      if (lo == lo && hi == hi) {
+        // clamp's Scalar-bound rule (PyTorch's hardtanh is that clamp): a NaN x stays NaN and x
+        // wins a tie, so hardtanh(-0.0, 0, 1) is -0.0; one max / min per bound.
+        cpu_kernel_vec<T>(iter, [lo, hi](auto x) {
+          using V = decltype(x);
+          return vec::clamp_max(vec::clamp_min(x, V(lo)), V(hi));
+        });
+      } else {
+        cpu_kernel_vec<T>(iter, [lo, hi](auto x) {  // a NaN bound makes every result NaN
+          using V = decltype(x);
+          return vec::minimum(vec::maximum(x, V(lo)), V(hi));
+        });
+      }
     }
   });
 }
@@ -209,14 +230,14 @@ void hardsigmoid_kernel(const TensorIterator& iter) {
   float_activation(iter, "hardsigmoid", [](auto x) {  // relu6(x + 3) / 6
     using V = decltype(x);
     using S = typename V::value_type;
-    return vec::minimum(vec::maximum(x + V(3), V(0)), V(6)) * V(S(1) / S(6));
+    return vec::clamp_max(vec::clamp_min(x + V(3), V(0)), V(6)) * V(S(1) / S(6));  // NaN passes through
   }, kGrainSize);
 }
 
 void hardswish_kernel(const TensorIterator& iter) {
   float_activation(iter, "hardswish", [](auto x) {  // x relu6(x + 3) / 6
     using V = decltype(x);
-    return x * vec::minimum(vec::maximum(x + V(3), V(0)), V(6)) / V(6);
+    return x * vec::clamp_max(vec::clamp_min(x + V(3), V(0)), V(6)) / V(6);  // NaN passes through
   }, kGrainSize);
 }
 

@@ -137,6 +137,7 @@ struct VecOperand {
   static V broadcast(const T* p) { return V(typename V::value_type(*p)); }
   static void store(T* p, const V& v) { IO::store(p, v); }
   static void store(T* p, const V& v, int count) { IO::store(p, v, count); }
+  static void store2(T* p, const V& a, const V& b) { IO::store2(p, a, b); }
 };
 template <typename T>
 struct VecOperand<T, true> {
@@ -151,6 +152,10 @@ struct VecOperand<T, true> {
   }
   static void store(bool* p, const V& m) { vec::store_mask(p, m); }
   static void store(bool* p, const V& m, int count) { vec::store_mask(p, m, count); }
+  static void store2(bool* p, const V& a, const V& b) {
+    vec::store_mask(p, a);
+    vec::store_mask(p + V::size(), b);
+  }
 };
 // The output and input k of cpu_kernel_vec<T, BoolOperands>.
 template <typename T, unsigned BoolOperands>
@@ -184,8 +189,13 @@ inline void vec_loop(const VOp& vop, char** data, const int64_t* strides, int64_
       if (strides[K + 1] == 0) return bcast[K];
       return count == N ? Op::load(std::get<K>(in) + i) : Op::load(std::get<K>(in) + i, count);
     };
-    const int64_t whole = n / N * N;
-    full_vectors<N>(whole, [&](int64_t i) { Out::store(out + i, vop(load(std::integral_constant<size_t, I>{}, i, N)...)); });
+    // Two vectors a step, stored together (Out::store2: bfloat16 narrows both in one pack).
+    const int64_t whole = n / N * N, pairs = n / (2 * N) * (2 * N);
+    full_vectors<2 * N>(pairs, [&](int64_t i) {
+      const V a = vop(load(std::integral_constant<size_t, I>{}, i, N)...);
+      Out::store2(out + i, a, vop(load(std::integral_constant<size_t, I>{}, i + N, N)...));
+    });
+    if (pairs < whole) Out::store(out + pairs, vop(load(std::integral_constant<size_t, I>{}, pairs, N)...));
     if (whole < n) Out::store(out + whole, vop(load(std::integral_constant<size_t, I>{}, whole, int(n - whole))...), int(n - whole));
     return;
   }

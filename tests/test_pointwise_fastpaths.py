@@ -543,3 +543,27 @@ def test_bitwise_identical_across_threads_and_capabilities():
         for threads, results in run["results"].items():
             diff = sorted(k for k in base if results[k] != base[k])
             assert not diff, f"{cap}, {threads} threads differs from {caps[0]}, 1 thread: {diff[:10]}"
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_copysign_of_half_types_works_on_the_bits(dtype):
+    """copysign on float16 / bfloat16 is the bit operation (|a| with b's sign bit) over every
+    16-bit pattern of a, as float32's copysign is: a NaN keeps its payload and takes b's sign."""
+    a_bits = np.arange(1 << 16, dtype=np.uint32)
+    if dtype == "bfloat16":  # built from float32 (exact but for NaN, which the conversion quiets)
+        a_bits = a_bits[(a_bits & 0x7fff) <= 0x7f80]
+
+    def make(bits):
+        if dtype == "float16":
+            return tg.from_numpy(bits.astype(np.uint16).view(np.float16))
+        return tg.from_numpy((bits << 16).view(np.float32)).bfloat16()
+
+    def bits_of(t):
+        if dtype == "float16":
+            return t.numpy().view(np.uint16).astype(np.uint32)
+        return t.float().numpy().view(np.uint32) >> 16
+
+    for b in (0x0000, 0x8000, 0x3c00, 0xbc00):
+        b_bits = np.full_like(a_bits, b)
+        got = bits_of(tg.copysign(make(a_bits), make(b_bits)))
+        np.testing.assert_array_equal(got, (a_bits & 0x7fff) | (b_bits & 0x8000))

@@ -187,7 +187,27 @@ Partial<cmp_t<S>> range_extreme(const S* p, int64_t n) {
     return {acc, nan};
   } else {
     S acc = p[0];
-    for (int64_t k = 1; k < n; ++k) acc = IsMax ? (p[k] > acc ? p[k] : acc) : (p[k] < acc ? p[k] : acc);
+    int64_t k = 1;
+    if constexpr (std::is_same_v<S, int32_t> || std::is_same_v<S, int64_t>) {
+      // four running vectors: the compiler's loop kept one, and AVX2's int64 compare + blend
+      // made it a latency chain of ~1.2 cycles an element
+      using V = vec::Vectorized<S>;
+      constexpr int64_t W = V::size();
+      if (n >= 4 * W) {
+        V a0 = V::loadu(p), a1 = V::loadu(p + W), a2 = V::loadu(p + 2 * W), a3 = V::loadu(p + 3 * W);
+        for (k = 4 * W; k + 4 * W <= n; k += 4 * W) {
+          a0 = vec_better<IsMax>(a0, V::loadu(p + k));
+          a1 = vec_better<IsMax>(a1, V::loadu(p + k + W));
+          a2 = vec_better<IsMax>(a2, V::loadu(p + k + 2 * W));
+          a3 = vec_better<IsMax>(a3, V::loadu(p + k + 3 * W));
+        }
+        S lanes[W];
+        vec_better<IsMax>(vec_better<IsMax>(a0, a1), vec_better<IsMax>(a2, a3)).store(lanes);
+        acc = lanes[0];
+        for (int64_t j = 1; j < W; ++j) acc = IsMax ? (lanes[j] > acc ? lanes[j] : acc) : (lanes[j] < acc ? lanes[j] : acc);
+      }
+    }
+    for (; k < n; ++k) acc = IsMax ? (p[k] > acc ? p[k] : acc) : (p[k] < acc ? p[k] : acc);
     return {acc, false};
   }
 }

@@ -59,7 +59,7 @@ def erfc_ld(x):
 UNARY = {
     "expm1": (np.expm1, 1.5, 2.0), "exp2": (np.exp2, 1.5, 1.5), "log1p": (np.log1p, 1.5, 1.5),
     "log2": (np.log2, 1.0, 1.0), "log10": (np.log10, 1.0, 1.0), "tan": (np.tan, 1.5, 1.5),
-    "atan": (np.arctan, 1.5, 1.5), "asin": (np.arcsin, 1.5, 1.5), "acos": (np.arccos, 1.5, 1.5),
+    "atan": (np.arctan, 1.5, 1.5), "asin": (np.arcsin, 1.0, 1.5), "acos": (np.arccos, 1.0, 1.5),
     "sinh": (np.sinh, 2.0, 2.5), "cosh": (np.cosh, 1.5, 1.5), "asinh": (np.arcsinh, 2.0, 2.0),
     "acosh": (np.arccosh, 2.5, 2.5), "atanh": (np.arctanh, 2.0, 2.0), "erf": (erf_ld, 1.5, 1.5),
     "erfc": (erfc_ld, 3.5, 3.5),

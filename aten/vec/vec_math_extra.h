@@ -25,8 +25,9 @@
 // log1p(x) = log(u) + c / u with u = 1 + x and c its exact rounding error (two-sum). atan
 // reduces |x| to |t| <= tan(pi/8) (t = x, (x-1)/(x+1) or -1/x, plus pi/4 or pi/2 in two parts)
 // and evaluates t + t^3 P(t^2) with a Chebyshev fit of P (degree 5 float, 11 double); atan2 is
-// atan(|y| / |x|) moved into the quadrant; asin / acos are atan(|x| / sqrt(1 - x^2)) and its
-// inverse ratio, with sqrt(1 - x^2) and the quotients' rounding errors carried as corrections.
+// atan(|y| / |x|) moved into the quadrant; double asin / acos are atan(|x| / sqrt(1 - x^2)) and
+// its inverse ratio, with sqrt(1 - x^2) and the quotients' rounding errors carried as corrections
+// (float: Cephes' polynomial with the reduction's errors carried, asin_float below).
 // tan reduces like sin / cos (carrying the reduction's rounding errors) and evaluates
 // r + r^3 P(r^2) (Chebyshev fit) or -1 over it. erf(x) = x + x P(x^2) for |x| < 1; erfc(x) for
 // x >= 0.5 = e^(-x^2) H(1/x) / x with H fitted piecewise (3 pieces float, 4 double) and x^2 split
@@ -53,8 +54,8 @@
 //   log10     0.71 [1]      0.64 [1]         atanh     1.76 [2]      1.78 [2]
 //   tan       1.14 [1.5]    1.03 [1.5]       erf       1.03 [1.5]    1.02 [1.5]
 //   atan      1.04 [1.5]    1.05 [1.5]       erfc      3.28 [3.5]    3.16 [3.5]
-//   asin      1.05 [1.5]    1.04 [1.5]       erfinv    0.51 [1]      2.06 [2.5]
-//   acos      1.27 [1.5]    1.08 [1.5]       hypot     1.00 [1.5]    0.99 [1.5]
+//   asin      0.68 [1]      1.04 [1.5]       erfinv    0.51 [1]      2.06 [2.5]
+//   acos      0.66 [1]      1.08 [1.5]       hypot     1.00 [1.5]    0.99 [1.5]
 //   atan2     1.27 [1.5]    1.20 [1.5]       fmod / remainder / div_floor: exact
 // erfc loses its ulps in e^(-x^2) (q + p q) / x: the next step would be a double-float H.
 #include <bit>
@@ -564,9 +565,68 @@ template <typename T>
   return blendv(a, xdetail::nan_<T>(), (x != x) | (y != y));
 }
 
-// asin(x) = atan(|x| / sqrt(1 - x^2)) with the sign of x (NaN for |x| > 1).
+namespace xdetail {
+// float asin / acos (Cephes' asinf polynomial, its accuracy carried through the argument
+// reduction): asin(a) = a + a z P(z) with z = a^2 for a <= 1/2; above, asin(a) = pi/2 - 2 asin(s)
+// with s = sqrt(z), z = (1 - a) / 2 (exact), s's rounding error s_lo carried, and pi/2 - 2s as an
+// exact t + err. No atan and one division: 3x faster than the atan form (AVX2: 1.8 -> 0.6 ns an
+// element, which PyTorch's Sleef beat) and more accurate (0.68 / 0.66 ulp against 1.05 / 1.27).
+inline constexpr float kAsinPoly[5] = {4.2163199048e-2f, 2.4181311049e-2f, 4.5470025998e-2f,
+                                       7.4953002686e-2f, 1.6666752422e-1f};
+// For a in (1/2, 1]: s, s_lo (s + s_lo = sqrt(z) to ~2^-48) and p = s z P(z), so that
+// asin(s) = s + s_lo + p.
+[[gnu::always_inline]] inline void asin_big_parts(const Vectorized<float>& a, Vectorized<float>& s,
+                                                  Vectorized<float>& s_lo, Vectorized<float>& p) {
+  using V = Vectorized<float>;
+  const V z = V(0.5f) * (V(1.0f) - a);
+  s = sqrt(z);
+  s_lo = (fma_(-s, s, z) / (s + s)) & (s > V(0.0f));  // a = 1: s = 0, 0 / 0
+  p = horner_(z, kAsinPoly) * z * s;
+}
+// hi - 2 asin(s) + lo for hi + lo = pi/2 or pi (hi - 2s exact as t + err: hi >= 2s).
+[[gnu::always_inline]] inline Vectorized<float> minus_two_asin(float hi, float lo, const Vectorized<float>& s,
+                                                               const Vectorized<float>& tail) {
+  using V = Vectorized<float>;
+  const V two_s = s + s, t = V(hi) - two_s;
+  return t + ((((V(hi) - t) - two_s) + V(lo)) - tail);
+}
+[[gnu::always_inline]] inline Vectorized<float> asin_float(const Vectorized<float>& x) {
+  using V = Vectorized<float>;
+  using C = XConst<float>;
+  const V a = abs(x), big = a > V(0.5f), z = x * x;
+  V r = fma_(horner_(z, kAsinPoly) * z, a, a);
+  if (any(big)) {
+    V s, s_lo, p;
+    asin_big_parts(a, s, s_lo, p);
+    r = blendv(r, minus_two_asin(C::kPio2Hi, C::kPio2Lo, s, V(2.0f) * (s_lo + p)), big);
+  }
+  r = blendv(copysign_(r, x), nan_<float>(), a > V(1.0f));
+  return blendv(r, x, x != x);
+}
+[[gnu::always_inline]] inline Vectorized<float> acos_float(const Vectorized<float>& x) {
+  using V = Vectorized<float>;
+  using C = XConst<float>;
+  const V a = abs(x), big = a > V(0.5f), z = x * x;
+  // |x| <= 1/2: pi/2 - asin(x), pi/2 - x exact as t + err (|x| < pi/2)
+  const V t = V(C::kPio2Hi) - x;
+  V r = t + ((((V(C::kPio2Hi) - t) - x) + V(C::kPio2Lo)) - horner_(z, kAsinPoly) * z * x);
+  if (any(big)) {
+    V s, s_lo, p;
+    asin_big_parts(a, s, s_lo, p);
+    const V tail = V(2.0f) * (s_lo + p);
+    // x > 1/2: 2 asin(s); x < -1/2: pi - 2 asin(s)
+    const V r_big = blendv((s + s) + tail, minus_two_asin(C::kPiHi, C::kPiLo, s, tail), x < V(0.0f));
+    r = blendv(r, r_big, big);
+  }
+  r = blendv(r, nan_<float>(), a > V(1.0f));
+  return blendv(r, x, x != x);
+}
+}  // namespace xdetail
+
+// asin(x) = atan(|x| / sqrt(1 - x^2)) with the sign of x (NaN for |x| > 1); float: asin_float.
 template <typename T>
 [[gnu::always_inline]] inline Vectorized<T> asin(const Vectorized<T>& x) {
+  if constexpr (std::is_same_v<T, float>) return xdetail::asin_float(x);
   using V = Vectorized<T>;
   V ax = abs(x), c, clo;
   xdetail::sqrt_one_minus_sq(ax, c, clo);
@@ -574,9 +634,10 @@ template <typename T>
   return blendv(xdetail::copysign_(r, x), x, (x == V(T(0))) | (x != x));
 }
 
-// acos(x) = atan(sqrt(1 - x^2) / |x|), or pi minus that for x < 0.
+// acos(x) = atan(sqrt(1 - x^2) / |x|), or pi minus that for x < 0; float: acos_float.
 template <typename T>
 [[gnu::always_inline]] inline Vectorized<T> acos(const Vectorized<T>& x) {
+  if constexpr (std::is_same_v<T, float>) return xdetail::acos_float(x);
   using V = Vectorized<T>;
   V ax = abs(x), c, clo;
   xdetail::sqrt_one_minus_sq(ax, c, clo);

@@ -209,9 +209,7 @@ namespace for_half {
 namespace detail {
 // asin(s) for 0 <= s <= 1/2 given z = s^2.
 [[gnu::always_inline]] inline Vectorized<float> asin_core(const Vectorized<float>& s, const Vectorized<float>& z) {
-  static constexpr float kAsin[5] = {4.2163199048e-2f, 2.4181311049e-2f, 4.5470025998e-2f, 7.4953002686e-2f,
-                                     1.6666752422e-1f};
-  return xdetail::fma_(xdetail::horner_(z, kAsin) * z, s, s);
+  return xdetail::fma_(xdetail::horner_(z, xdetail::kAsinPoly) * z, s, s);
 }
 }  // namespace detail
 

@@ -233,6 +233,8 @@ class PyCall:
     mutated: str | None = None          # mutating variants return this very Python object
     void: bool = False                  # `-> ()`: the binding returns None
     same_self: bool = False             # an aliasing method returning self returns self_
+    self_if_contiguous: bool = False    # `tags: self_if_contiguous`: a contiguous self is returned
+                                        # before the call (no GIL release, no dispatch)
     requires_grad_index: int | None = None
     tuple_names: list[str] | None = None  # several returns: a named tuple
     op: str = ""
@@ -593,6 +595,7 @@ def _case(f: NativeFunction, is_method: bool, out_index: int | None,
         visible.append(a.name)
     case = PyCase(is_method, unpacks, _py_call(s, s.name, call_args_, is_method, out_index, visible,
                                                requires_grad_index))
+    case.call.self_if_contiguous = case.call.same_self and "self_if_contiguous" in f.tags
     if out_index is not None:
         so = f.out_schema
         n = len(so.out_arguments)

@@ -655,6 +655,22 @@ def test_tensor_list_returns(tmp_path):
     assert "mark_view(result[i], self);" in node
 
 
+def test_self_if_contiguous_tag_returns_self_before_the_call(tmp_path):
+    """`tags: self_if_contiguous` (contiguous): the method binding hands back a contiguous self
+    without releasing the GIL or dispatching; untagged aliasing methods keep the plain call."""
+    ops = ("- func: contiguous(Tensor(a) self) -> Tensor(a)\n  variants: method\n  tags: self_if_contiguous\n"
+           "  dispatch:\n    Composite: contiguous\n\n"
+           "- func: detach(Tensor(a) self) -> Tensor(a)\n  variants: method\n  kind: view\n"
+           "  dispatch:\n    Composite: detach\n")
+    derivs = ("- name: contiguous(Tensor(a) self) -> Tensor(a)\n  self: grad\n\n"
+              "- name: detach(Tensor(a) self) -> Tensor(a)\n  non_differentiable: true\n")
+    files = _render(tmp_path, ops, derivs)
+    py = files["python/py_contiguous.cpp"]
+    fast = "if (self.is_contiguous()) return incref(self_);"
+    assert fast in py and py.index(fast) < py.index("GilRelease no_gil;")
+    assert fast not in files["python/py_detach.cpp"]
+
+
 @pytest.mark.parametrize("ops, fragment", [
     ("- func: f(Tensor self, Tensor other) -> Tensor\n  kind: reduction\n  dispatch: {CPU: f_kernel}\n",
      "takes one tensor, self, first"),

@@ -261,6 +261,9 @@ for lo, hi in [(-9, 10), (-2**31, 2**31), (-2**62, 2**62)]:
         for nt in (1, 2):
             tg.set_num_threads(nt)
             assert np.array_equal(tg.mm(tg.from_numpy(a), tg.from_numpy(b)).numpy(), ref), (lo, m, k, n, nt)
+            # a column-major B, as linear's weight.t() (packed row-major when in int32's range)
+            bt = tg.from_numpy(np.ascontiguousarray(b.T)).t()
+            assert np.array_equal(tg.mm(tg.from_numpy(a), bt).numpy(), ref), ("B^T", lo, m, k, n, nt)
 print("ok")
 """
 

@@ -104,6 +104,19 @@ void gemm_int64_tiles(int64_t i0, int64_t i1, int64_t n, int64_t k, const int64_
   }
 }
 
+// Whether rows [i0, i1) of A and all of B (k x n, strides rsb, csb) hold only values in int32's
+// range: v + 2^31 < 2^32, so OR-ing the high halves is a loop that vectorizes.
+inline bool int32_range(int64_t i0, int64_t i1, int64_t n, int64_t k, const int64_t* A, int64_t rsa, int64_t csa,
+                        const int64_t* B, int64_t rsb, int64_t csb) {
+  auto high = [](int64_t v) { return (uint64_t(v) + 0x80000000u) >> 32; };
+  uint64_t out_of_range = 0;
+  for (int64_t i = i0; i < i1; ++i)
+    for (int64_t p = 0; p < k; ++p) out_of_range |= high(A[i * rsa + p * csa]);
+  for (int64_t p = 0; p < k; ++p)
+    for (int64_t j = 0; j < n; ++j) out_of_range |= high(B[p * rsb + j * csb]);
+  return out_of_range == 0;
+}
+
 // Integer GEMM rows [i0, i1): C = A @ B modulo 2^bits (accumulated in uint64_t, so overflow is
 // defined; wrapping addition is associative, so any summation order gives the same bits). A
 // column-major B (x @ W^T of an integer linear) with row-major A: each element is a contiguous
@@ -114,6 +127,16 @@ template <typename T>
 void gemm_integral_rows(int64_t i0, int64_t i1, int64_t n, int64_t k, const T* A, int64_t rsa, int64_t csa,
                         const T* B, int64_t rsb, int64_t csb, T* C, int64_t rsc, int64_t csc) {
   auto u = [](T v) { return static_cast<uint64_t>(static_cast<int64_t>(v)); };
+  if constexpr (std::is_same_v<T, int64_t>) {
+    if (rsb == 1 && csb != 1 && int32_range(i0, i1, n, k, A, rsa, csa, B, rsb, csb)) {
+      // a column-major B (linear's W^T) whose values all fit int32: packed row-major for the
+      // register tiles' one-instruction products (AVX2's dot products multiplied with three)
+      std::vector<int64_t> packed(size_t(k * n));
+      for (int64_t j = 0; j < n; ++j)
+        for (int64_t p = 0; p < k; ++p) packed[size_t(p * n + j)] = B[j * csb + p];
+      return gemm_int64_tiles<true>(i0, i1, n, k, A, rsa, csa, packed.data(), n, C, rsc, csc);
+    }
+  }
   if (rsb == 1 && csa == 1 && csb != 1) {
     for (int64_t i = i0; i < i1; ++i)
       for (int64_t j = 0; j < n; ++j) {
@@ -126,14 +149,8 @@ void gemm_integral_rows(int64_t i0, int64_t i1, int64_t n, int64_t k, const T* A
   }
   if constexpr (std::is_same_v<T, int64_t>) {
     if (csb == 1) {
-      // v is in int32's range when v + 2^31 < 2^32: OR-ing the high halves is a loop that vectorizes.
-      auto high = [](int64_t v) { return (uint64_t(v) + 0x80000000u) >> 32; };
-      uint64_t out_of_range = 0;
-      for (int64_t i = i0; i < i1; ++i)
-        for (int64_t p = 0; p < k; ++p) out_of_range |= high(A[i * rsa + p * csa]);
-      for (int64_t p = 0; p < k; ++p)
-        for (int64_t j = 0; j < n; ++j) out_of_range |= high(B[p * rsb + j]);
-      if (out_of_range == 0) return gemm_int64_tiles<true>(i0, i1, n, k, A, rsa, csa, B, rsb, C, rsc, csc);
+      if (int32_range(i0, i1, n, k, A, rsa, csa, B, rsb, csb))
+        return gemm_int64_tiles<true>(i0, i1, n, k, A, rsa, csa, B, rsb, C, rsc, csc);
       return gemm_int64_tiles<false>(i0, i1, n, k, A, rsa, csa, B, rsb, C, rsc, csc);
     }
   }

@@ -217,7 +217,7 @@ Partial<cmp_t<S>> range_extreme(const S* p, int64_t n) {
 template <typename V>
 bool any_hit(const V& x0, const V& x1, const V& x2, const V& x3, const V& target, bool want_nan) {
   using A = typename V::value_type;
-  constexpr bool kF = std::is_same_v<A, float>;
+  [[maybe_unused]] constexpr bool kF = std::is_same_v<A, float>;  // unused without AVX
 #if defined(TG_VEC_AVX512)
   if (want_nan) {
     if constexpr (kF) return (_mm512_cmp_ps_mask(x0, x1, _CMP_UNORD_Q) | _mm512_cmp_ps_mask(x2, x3, _CMP_UNORD_Q)) != 0;

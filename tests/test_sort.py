@@ -222,3 +222,40 @@ def test_topk_of_one_long_line_matches_a_stable_sort_for_any_thread_count(larges
                 np.testing.assert_array_equal(values.numpy(), x[order[:k]])
     finally:
         tg.set_num_threads(before)
+
+
+@pytest.mark.parametrize("dtype", [tg.float32, tg.float64, tg.int64, tg.float16])
+def test_searchsorted_every_length_side_and_tie(dtype):
+    """searchsorted's branch-free search (NaN-free boundaries, no sorter) against NumPy for
+    boundary lengths 0..70 (every halving pattern), values before, between, on (ties, repeated
+    boundaries) and after the boundaries, both sides; a NaN value goes past every boundary on both
+    sides (PyTorch's comparisons, !(y >= x) and !(y > x))."""
+    rng = np.random.default_rng(3)
+    floating = dtype is not tg.int64
+    for n in range(0, 71):
+        seq = np.sort(rng.integers(-20, 20, n)).astype(np.float64)
+        vals = np.arange(-22, 23, 0.5) if floating else np.arange(-22, 23)
+        s_t, v_t = tg.tensor(seq, dtype=dtype), tg.tensor(vals, dtype=dtype)
+        seq_np, vals_np = to_numpy(s_t.double()), to_numpy(v_t.double())
+        for side in ("left", "right"):
+            want = np.searchsorted(seq_np, vals_np, side=side)
+            got = to_numpy(tg.searchsorted(s_t, v_t, side=side))
+            np.testing.assert_array_equal(got, want, err_msg=f"n={n} side={side}")
+            if floating:
+                nan = tg.tensor([float("nan")], dtype=dtype)
+                assert to_numpy(tg.searchsorted(s_t, nan, side=side)).tolist() == [n]
+
+
+def test_searchsorted_with_nan_boundaries_matches_pytorch():
+    """NaN among the boundaries makes the comparisons non-monotonic: the result then depends on
+    the probe order, which follows PyTorch's (the sorter path and the per-row path too)."""
+    torch = pytest.importorskip("torch", reason="compares with PyTorch's probe order")
+    rng = np.random.default_rng(4)
+    for n in (1, 2, 3, 5, 8, 13, 33):
+        seq = np.sort(rng.standard_normal(n)).astype(np.float32)
+        seq[rng.random(n) < 0.3] = np.nan
+        vals = np.concatenate([rng.standard_normal(40), [np.nan, -np.inf, np.inf]]).astype(np.float32)
+        for right in (False, True):
+            want = torch.searchsorted(torch.from_numpy(seq), torch.from_numpy(vals), right=right).numpy()
+            got = to_numpy(tg.searchsorted(tg.from_numpy(seq), tg.from_numpy(vals), right=right))
+            np.testing.assert_array_equal(got, want, err_msg=f"n={n} right={right}")

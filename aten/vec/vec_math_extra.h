@@ -22,6 +22,7 @@
 // 2^n p + (2^n - 1), exp2 carries the rounding error of r ln2 (an fma) as a correction. The log
 // family is fdlibm's e_log.c kernel (log(1+f) = f - hfsq + s (hfsq + R(s^2))); log2 / log10 follow
 // fdlibm's e_log2.c / e_log10.c (hi part with its low bits cleared so that hi * 1/ln2_hi is exact);
+// float lanes take Cephes' division-free polynomial for log(1 + f) instead (log_parts);
 // log1p(x) = log(u) + c / u with u = 1 + x and c its exact rounding error (two-sum). atan
 // reduces |x| to |t| <= tan(pi/8) (t = x, (x-1)/(x+1) or -1/x, plus pi/4 or pi/2 in two parts)
 // and evaluates t + t^3 P(t^2) with a Chebyshev fit of P (degree 5 float, 11 double); atan2 is
@@ -49,9 +50,9 @@
 //   function  float32       float64          function  float32       float64
 //   expm1     1.37 [1.5]    1.78 [2]         sinh      1.87 [2]      2.19 [2.5]
 //   exp2      0.97 [1.5]    1.01 [1.5]       cosh      1.37 [1.5]    1.40 [1.5]
-//   log1p     1.44 [1.5]    1.44 [1.5]       asinh     1.90 [2]      1.95 [2]
-//   log2      0.73 [1]      0.71 [1]         acosh     2.13 [2.5]    2.36 [2.5]
-//   log10     0.71 [1]      0.64 [1]         atanh     1.76 [2]      1.78 [2]
+//   log1p     1.43 [1.5]    1.44 [1.5]       asinh     1.80 [2]      1.95 [2]
+//   log2      0.71 [1]      0.71 [1]         acosh     2.13 [2.5]    2.36 [2.5]
+//   log10     0.61 [1]      0.64 [1]         atanh     1.78 [2]      1.78 [2]
 //   tan       1.14 [1.5]    1.03 [1.5]       erf       1.03 [1.5]    1.02 [1.5]
 //   atan      1.04 [1.5]    1.05 [1.5]       erfc      3.28 [3.5]    3.16 [3.5]
 //   asin      0.68 [1]      1.04 [1.5]       erfinv    0.51 [1]      2.06 [2.5]
@@ -85,6 +86,12 @@ template <> struct XConst<float> {
   static constexpr float kExpPoly[7] = {1.0f / 40320, 1.0f / 5040, 1.0f / 720, 1.0f / 120, 1.0f / 24, 1.0f / 6, 0.5f};
   static constexpr float kLogPoly[7] = {1.4798198640e-01f, 1.5313838422e-01f, 1.8183572590e-01f, 2.2222198546e-01f,
                                         2.8571429849e-01f, 4.0000000596e-01f, 6.6666668653e-01f};
+  // Cephes' logf: log(1 + f) = f - f^2/2 + f^3 P(f) on f in [sqrt(1/2) - 1, sqrt(2) - 1]
+  static constexpr float kLogCephes[9] = {7.0376836292e-2f,  -1.1514610310e-1f, 1.1676998740e-1f,
+                                          -1.2420140846e-1f, 1.4249322787e-1f,  -1.6668057665e-1f,
+                                          2.0000714765e-1f,  -2.4999993993e-1f, 3.3333331174e-1f};
+  static constexpr float kCephesLn2Hi = 0.693359375f, kCephesLn2Lo = -2.12194440e-4f;
+  static constexpr I kSqrt2MantPlus1 = 0x3504f4;      // the mantissa bits of float(sqrt(2)), plus 1
   static constexpr I kHiMask = I(0xfffff000u);        // keeps 12 significant bits
   static constexpr float kIvLn2Hi = 1.4423828125f, kIvLn2Lo = 3.12228388963407359925e-04f;
   static constexpr float kIvLn10Hi = 0.4342041015625f, kIvLn10Lo = 9.03803407518276511289e-05f;
@@ -276,13 +283,19 @@ inline bool any_not(const V<T>& mask) {
   return any(andnot(cast<T>(Vectorized<typename XConst<T>::I>(typename XConst<T>::I(-1))), mask));
 }
 
-// log of x >= 0 (finite or not) split into fdlibm's parts: log(x) = k ln2 + f - hfsq + s (hfsq + R).
+// log of x >= 0 (finite or not) split into parts: log(x) = k ln2 + log(1 + f), with the mantissa
+// 1 + f in [sqrt(1/2), sqrt(2)) and log(1 + f) = f - hfsq + tail (hfsq = f^2 / 2).
+//  - float: Cephes' logf, tail = f^3 P(f) with a degree-8 P: no division (a division per vector
+//    was the slowest part of every log-family kernel on cores with two 512-bit pipes), and as
+//    accurate (max 0.80 ulp for log over every 37th float, fdlibm's kernel 0.82);
+//  - double: fdlibm's e_log.c, tail = s (hfsq + R) with s = f / (2 + f), R = R(s^2), kept as s and
+//    R so that the sums below fuse s (hfsq + R) + c as fdlibm does.
 template <typename T>
 struct LogParts {
-  V<T> k, f, hfsq, s, R, recip;  // recip ~ 1/x (to a few ulps), only with WithRecip
+  V<T> k, f, hfsq, tail, s, R, recip;  // tail: float; s, R: double; recip ~ 1/x, only with WithRecip
 };
-// WithRecip: one division serves s = f / (2 + f) and 1 / x (s then has ~2 ulp of error, which
-// moves the result by < 0.1 ulp: it only enters the small term s (hfsq + R)).
+// WithRecip: also 1 / x (double: one division serves s = f / (2 + f) and 1 / x; s then has ~2 ulp
+// of error, which moves the result by < 0.1 ulp: it only enters the small term tail).
 // Normal: the caller knows x is normal (no subnormal test).
 template <typename T, bool WithRecip = false, bool Normal = false>
 [[gnu::always_inline]] inline LogParts<T> log_parts(const V<T>& x_in) {
@@ -294,27 +307,54 @@ template <typename T, bool WithRecip = false, bool Normal = false>
   V<T> x = any_tiny ? blendv(x_in, x_in * V<T>(C::kSubnormalScale), tiny) : x_in;
   auto bits = cast<I>(x);
   const T two_mant = T(typename C::I(1) << C::kMantBits);
-  V<T> exp_biased = cast<T>(srli<C::kMantBits>(bits) | cast<I>(V<T>(two_mant)));
-  p.k = exp_biased - V<T>(two_mant + T(C::kBias));
-  if (any_tiny) p.k = p.k - (tiny & V<T>(C::kSubnormalExp));
   const I mant_mask = (I(1) << C::kMantBits) - 1;
-  V<T> m = cast<T>((bits & Vectorized<I>(mant_mask)) | cast<I>(V<T>(T(1))));
-  V<T> big = m > V<T>(T(2) * C::kSqrtHalf);
-  m = blendv(m, m * V<T>(T(0.5)), big);
-  p.k = p.k + (big & V<T>(T(1)));
-  p.f = m - V<T>(T(1));
-  if constexpr (WithRecip) {
-    V<T> two_f = V<T>(T(2)) + p.f;
-    V<T> d = V<T>(T(1)) / (m * two_f);
-    p.s = p.f * (m * d);
-    p.recip = two_f * d * pow2i_(-minimum(p.k, V<T>(T(C::kBias - 7))));  // 1/x = 2^-k / m
+  V<T> m;
+  if constexpr (std::is_same_v<T, float>) {
+    // The mantissa m moved into [sqrt(1/2), sqrt(2)) and its exponent k in integer arithmetic:
+    // subtracting sqrt(2)'s mantissa bits + 1 borrows from the exponent exactly when m <= sqrt(2),
+    // so what is left (plus those bits back, under the exponent of 1/2) is m or m / 2. The same
+    // k and m as the compare-and-halve of the double branch, in 6 operations instead of 11.
+    const Vectorized<I> ix = bits - Vectorized<I>(C::kSqrt2MantPlus1);
+    p.k = cast<T>(srli<C::kMantBits>(ix) | cast<I>(V<T>(two_mant))) - V<T>(two_mant + T(C::kBias - 1));
+    m = cast<T>((ix & Vectorized<I>(mant_mask)) + Vectorized<I>(C::kSqrt2MantPlus1 + (I(C::kBias - 1) << C::kMantBits)));
   } else {
-    p.s = p.f / (V<T>(T(2)) + p.f);
+    V<T> exp_biased = cast<T>(srli<C::kMantBits>(bits) | cast<I>(V<T>(two_mant)));
+    p.k = exp_biased - V<T>(two_mant + T(C::kBias));
+    m = cast<T>((bits & Vectorized<I>(mant_mask)) | cast<I>(V<T>(T(1))));
+    V<T> big = m > V<T>(T(2) * C::kSqrtHalf);
+    m = blendv(m, m * V<T>(T(0.5)), big);
+    p.k = p.k + (big & V<T>(T(1)));
   }
-  V<T> z = p.s * p.s;
-  p.R = z * horner_(z, C::kLogPoly);
-  p.hfsq = V<T>(T(0.5)) * p.f * p.f;
+  if (any_tiny) p.k = p.k - (tiny & V<T>(C::kSubnormalExp));
+  p.f = m - V<T>(T(1));
+  const V<T> z = p.f * p.f;
+  p.hfsq = V<T>(T(0.5)) * z;
+  if constexpr (std::is_same_v<T, float>) {
+    p.tail = p.f * (z * horner_(p.f, C::kLogCephes));
+    if constexpr (WithRecip) p.recip = V<T>(T(1)) / m * pow2i_(-minimum(p.k, V<T>(T(C::kBias - 7))));  // 1/x = 2^-k / m
+  } else {
+    if constexpr (WithRecip) {
+      V<T> two_f = V<T>(T(2)) + p.f;
+      V<T> d = V<T>(T(1)) / (m * two_f);
+      p.s = p.f * (m * d);
+      p.recip = two_f * d * pow2i_(-minimum(p.k, V<T>(T(C::kBias - 7))));
+    } else {
+      p.s = p.f / (V<T>(T(2)) + p.f);
+    }
+    const V<T> w = p.s * p.s;
+    p.R = w * horner_(w, C::kLogPoly);
+  }
   return p;
+}
+// k ln2 + log(1 + f) from the parts (k = p.k, or p.k + 1 for log(2x)). float: Cephes' order with
+// ln2 = 0.693359375 - 2.12194440e-4 (k times the first part is exact); double: fdlibm's.
+template <typename T>
+[[gnu::always_inline]] inline V<T> log_combine(const LogParts<T>& p, const V<T>& k) {
+  using C = XConst<T>;
+  if constexpr (std::is_same_v<T, float>)
+    return (p.f + ((p.tail + k * V<T>(C::kCephesLn2Lo)) - p.hfsq)) + k * V<T>(C::kCephesLn2Hi);
+  else
+    return fma_(k, V<T>(C::kLn2Hi), p.f - (p.hfsq - fma_(p.s, p.hfsq + p.R, k * V<T>(C::kLn2Lo))));
 }
 // The special values of the log family: +inf -> +inf, 0 -> -inf, < 0 -> NaN, NaN -> NaN.
 template <typename T>
@@ -325,12 +365,24 @@ template <typename T>
   r = blendv(r, nan_<T>(), x < V<T>(T(0)));
   return blendv(r, x + x, x != x);
 }
+// f(parts of x) with the log family's special values: one test of x for lanes that are not a
+// normal positive number; a vector without one (nearly every vector) skips both the subnormal
+// rescaling and the special-value blends.
+template <typename T, typename F>
+[[gnu::always_inline]] inline V<T> log_family(const V<T>& x, F f) {
+  if (!any(detail::not_normal_positive(x))) return f(log_parts<T, false, true>(x));
+  return log_specials(f(log_parts<T>(x)), x);
+}
+// log(x) for any x.
+template <typename T>
+[[gnu::always_inline]] inline V<T> log_(const V<T>& x) {
+  return log_family(x, [](const LogParts<T>& p) { return log_combine(p, p.k); });
+}
 // log(x) for finite x > 0 (no special values).
 template <typename T>
 [[gnu::always_inline]] inline V<T> log_finite(const V<T>& x) {
-  using C = XConst<T>;
   LogParts<T> p = log_parts(x);
-  return fma_(p.k, V<T>(C::kLn2Hi), p.f - (p.hfsq - fma_(p.s, p.hfsq + p.R, p.k * V<T>(C::kLn2Lo))));
+  return log_combine(p, p.k);
 }
 // fdlibm's hi / lo split of f - hfsq + s (hfsq + R): hi keeps few enough bits for exact products.
 template <typename T>
@@ -338,7 +390,8 @@ inline void log_hi_lo(const LogParts<T>& p, V<T>& hi, V<T>& lo) {
   using C = XConst<T>;
   using I = typename C::I;
   hi = cast<T>(cast<I>(p.f - p.hfsq) & Vectorized<I>(C::kHiMask));
-  lo = ((p.f - hi) - p.hfsq) + p.s * (p.hfsq + p.R);
+  if constexpr (std::is_same_v<T, float>) lo = ((p.f - hi) - p.hfsq) + p.tail;
+  else lo = ((p.f - hi) - p.hfsq) + p.s * (p.hfsq + p.R);
 }
 
 // log1p for any x (special values included).
@@ -349,9 +402,8 @@ template <typename T>
   // Two-sum: c = (x + 1) - u exactly.
   V<T> bb = u - x;
   V<T> c = (x - (u - bb)) + (one - bb);
-  using C = XConst<T>;
   LogParts<T> p = log_parts<T, true>(u);
-  V<T> lu = fma_(p.k, V<T>(C::kLn2Hi), p.f - (p.hfsq - fma_(p.s, p.hfsq + p.R, p.k * V<T>(C::kLn2Lo))));
+  V<T> lu = log_combine(p, p.k);
   V<T> r = lu + c * p.recip;  // c / u: c is at most half an ulp of u
   r = log_specials(r, u);  // u = inf, 0, < 0, NaN
   return blendv(r, x, x == V<T>(T(0)));  // keeps -0
@@ -364,7 +416,6 @@ template <typename T>
 // two-sum's exact rounding error in two steps fewer.
 template <typename T, bool AtMostOne = false>
 [[gnu::always_inline]] inline V<T> log1p_nonneg(const V<T>& x) {
-  using C = XConst<T>;
   const V<T> one(T(1));
   const V<T> u = x + one;
   V<T> c;  // (x + 1) - u exactly
@@ -375,7 +426,7 @@ template <typename T, bool AtMostOne = false>
     c = (x - (u - bb)) + (one - bb);
   }
   LogParts<T> p = log_parts<T, true, true>(u);
-  const V<T> lu = fma_(p.k, V<T>(C::kLn2Hi), p.f - (p.hfsq - fma_(p.s, p.hfsq + p.R, p.k * V<T>(C::kLn2Lo))));
+  const V<T> lu = log_combine(p, p.k);
   return lu + c * p.recip;
 }
 
@@ -519,29 +570,31 @@ template <typename T>
 [[gnu::always_inline]] inline Vectorized<T> log2(const Vectorized<T>& x) {
   using C = xdetail::XConst<T>;
   using V = Vectorized<T>;
-  auto p = xdetail::log_parts(x);
-  V hi, lo;
-  xdetail::log_hi_lo(p, hi, lo);
-  V val_hi = hi * V(C::kIvLn2Hi);
-  V val_lo = (lo + hi) * V(C::kIvLn2Lo) + lo * V(C::kIvLn2Hi);
-  V w = p.k + val_hi;
-  val_lo = val_lo + ((p.k - w) + val_hi);
-  return xdetail::log_specials(val_lo + w, x);
+  return xdetail::log_family(x, [](const xdetail::LogParts<T>& p) {
+    V hi, lo;
+    xdetail::log_hi_lo(p, hi, lo);
+    V val_hi = hi * V(C::kIvLn2Hi);
+    V val_lo = (lo + hi) * V(C::kIvLn2Lo) + lo * V(C::kIvLn2Hi);
+    V w = p.k + val_hi;
+    val_lo = val_lo + ((p.k - w) + val_hi);
+    return val_lo + w;
+  });
 }
 
 template <typename T>
 [[gnu::always_inline]] inline Vectorized<T> log10(const Vectorized<T>& x) {
   using C = xdetail::XConst<T>;
   using V = Vectorized<T>;
-  auto p = xdetail::log_parts(x);
-  V hi, lo;
-  xdetail::log_hi_lo(p, hi, lo);
-  V val_hi = hi * V(C::kIvLn10Hi);
-  V y2 = p.k * V(C::kLog10_2Hi);
-  V val_lo = p.k * V(C::kLog10_2Lo) + (lo + hi) * V(C::kIvLn10Lo) + lo * V(C::kIvLn10Hi);
-  V w = y2 + val_hi;
-  val_lo = val_lo + ((y2 - w) + val_hi);
-  return xdetail::log_specials(val_lo + w, x);
+  return xdetail::log_family(x, [](const xdetail::LogParts<T>& p) {
+    V hi, lo;
+    xdetail::log_hi_lo(p, hi, lo);
+    V val_hi = hi * V(C::kIvLn10Hi);
+    V y2 = p.k * V(C::kLog10_2Hi);
+    V val_lo = p.k * V(C::kLog10_2Lo) + (lo + hi) * V(C::kIvLn10Lo) + lo * V(C::kIvLn10Hi);
+    V w = y2 + val_hi;
+    val_lo = val_lo + ((y2 - w) + val_hi);
+    return val_lo + w;
+  });
 }
 
 template <typename T>
@@ -712,8 +765,7 @@ template <typename T>
   V r = blendv(r_small, r_mid, a > two);
   if (any(big)) {  // log(|x|) + ln2 (inf stays inf)
     auto p = xdetail::log_parts(a);
-    V k = p.k + one;
-    V lb = xdetail::fma_(k, V(C::kLn2Hi), p.f - (p.hfsq - xdetail::fma_(p.s, p.hfsq + p.R, k * V(C::kLn2Lo))));
+    V lb = xdetail::log_combine(p, p.k + one);
     r = blendv(r, blendv(lb, a, a == xdetail::inf_<T>()), big);
   }
   r = blendv(r, a, (a < V(T(1e-30))) | (x != x));  // tiny (x^2 underflows) and NaN
@@ -733,8 +785,7 @@ template <typename T>
   V big = x > V(C::kLargeAsinh);
   if (any(big)) {
     auto p = xdetail::log_parts(x);
-    V k = p.k + one;
-    V lb = xdetail::fma_(k, V(C::kLn2Hi), p.f - (p.hfsq - xdetail::fma_(p.s, p.hfsq + p.R, k * V(C::kLn2Lo))));
+    V lb = xdetail::log_combine(p, p.k + one);
     r = blendv(r, blendv(lb, x, x == xdetail::inf_<T>()), big);
   }
   r = blendv(r, xdetail::nan_<T>(), x < one);

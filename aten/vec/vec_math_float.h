@@ -259,36 +259,14 @@ namespace detail {
   return exp(hi) * (V(1.0f) + lo);
 }
 namespace detail {
-// log(x) for normal, finite x > 0 without a division: Cephes' logf, a degree-8 polynomial in
-// f = m - 1 for the mantissa m in [sqrt(1/2), sqrt(2)) (~1 float ulp; vec_math.h's fdlibm kernel
-// divides, f / (2 + f), and took 40% longer).
+// log(x) for normal, finite x > 0: the division-free Cephes kernel of xdetail::log_parts.
 [[gnu::always_inline]] inline Vectorized<float> log_normal(const Vectorized<float>& x) {
-  using V = Vectorized<float>;
-  using I = int32_t;
-  static constexpr float kLogP[9] = {7.0376836292e-2f,  -1.1514610310e-1f, 1.1676998740e-1f,
-                                     -1.2420140846e-1f, 1.4249322787e-1f,  -1.6668057665e-1f,
-                                     2.0000714765e-1f,  -2.4999993993e-1f, 3.3333331174e-1f};
-  const auto bits = cast<I>(x);
-  // The unbiased exponent as a float: 2^23 + biased exponent, minus 2^23 + 127 (exact).
-  V k = cast<float>(srli<23>(bits) | cast<I>(V(8388608.0f))) - V(8388608.0f + 127.0f);
-  V m = cast<float>((bits & Vectorized<I>(0x7fffff)) | cast<I>(V(1.0f)));  // in [1, 2)
-  const V big = m > V(1.41421356237309505f);
-  m = blendv(m, m * V(0.5f), big);
-  k = k + (big & V(1.0f));
-  const V f = m - V(1.0f), z = f * f;
-  V y = f * (z * xdetail::horner_(f, kLogP));
-  y = y + k * V(-2.12194440e-4f);  // ln2 = 0.693359375 - 2.12194440e-4 (the first part exact in k)
-  y = y - V(0.5f) * z;
-  return (f + y) + k * V(0.693359375f);
+  const auto p = xdetail::log_parts<float, false, true>(x);
+  return xdetail::log_combine(p, p.k);
 }
-// log(x) for any x: log_normal, and vec_math.h's log (the log kernel's function) in the lanes
-// that are not a normal, finite, positive number (special values, subnormals). Per lane, so a
-// value never depends on its neighbours in the vector.
+// log(x) for any x, special values and subnormals included (the float log kernel's function).
 [[gnu::always_inline]] inline Vectorized<float> log(const Vectorized<float>& x) {
-  using V = Vectorized<float>;
-  const V bad = vec::detail::not_normal_positive(x);
-  if (!any(bad)) return log_normal(x);
-  return blendv(log_normal(blendv(x, V(1.0f), bad)), vec::log(x), bad);
+  return xdetail::log_(x);
 }
 }  // namespace detail
 

@@ -38,6 +38,7 @@
 #include "kernels/floor_divide.h"
 #include "kernels/fmod.h"
 #include "kernels/hypot.h"
+#include "kernels/log.h"
 #include "kernels/log10.h"
 #include "kernels/log1p.h"
 #include "kernels/log2.h"
@@ -55,7 +56,7 @@ namespace {
 // log(x) with the special values (the same bits on every capability, unlike vec::log).
 template <typename V>
 V log_any(const V& x) {
-  return vec::xdetail::log_specials(vec::xdetail::log_finite(x), x);
+  return vec::xdetail::log_(x);
 }
 
 [[noreturn]] void integer_division_by_zero(const char* op) {
@@ -89,6 +90,9 @@ opmath_t<T> largest() {
 
 void log1p_kernel(const TensorIterator& iter) { float_math(iter, "log1p", [](auto x) { return vec::log1p(x); }); }
 void expm1_kernel(const TensorIterator& iter) { float_math(iter, "expm1", [](auto x) { return vec::expm1(x); }); }
+// log lives here rather than with exp in UnaryOpsKernel.cpp: float lanes take the division-free
+// Cephes kernel of log_parts, the same bits on every capability.
+void log_kernel(const TensorIterator& iter) { float_math(iter, "log", [](auto x) { return log_any(x); }); }
 void log2_kernel(const TensorIterator& iter) {
   float_math(iter, "log2", [](auto x) { return vec::log2(x); }, [](auto x) { return vec::for_half::log2(x); });
 }

@@ -32,7 +32,6 @@
 #include "kernels/isfinite.h"
 #include "kernels/isinf.h"
 #include "kernels/isnan.h"
-#include "kernels/log.h"
 #include "kernels/log10.h"
 #include "kernels/log1p.h"
 #include "kernels/log2.h"
@@ -65,7 +64,6 @@ void float_unary(const TensorIterator& iter, const char* op, F f, int64_t grain 
 }  // namespace
 
 void exp_kernel(const TensorIterator& iter) { float_unary(iter, "exp", [](auto x) { return vec::exp(x); }, kMathGrainSize); }
-void log_kernel(const TensorIterator& iter) { float_unary(iter, "log", [](auto x) { return vec::log(x); }, kMathGrainSize); }
 void sqrt_kernel(const TensorIterator& iter) { float_unary(iter, "sqrt", [](auto x) { return vec::sqrt(x); }); }
 void rsqrt_kernel(const TensorIterator& iter) { float_unary(iter, "rsqrt", [](auto x) { return vec::rsqrt(x); }); }
 void sin_kernel(const TensorIterator& iter) { float_unary(iter, "sin", [](auto x) { return vec::sin(x); }, kMathGrainSize); }

@@ -154,6 +154,28 @@ def test_hardtanh_of_integers_truncates_the_double_clamp(dtype):
         np.testing.assert_array_equal(to_numpy(tg.hardtanh(big, -(2**63), 2**63 - 1024)), [2**62 + 1, -(2**62) - 1])
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float16", "bfloat16", "float64"])
+def test_hardsigmoid_backward_multiplies_by_one_sixth(dtype):
+    """grad * (1/6) with the constant rounded to the computing type (float for the half types), as
+    PyTorch's kernel (bitwise against it where installed); zero at and beyond +-3 and for NaN self."""
+    rng = np.random.default_rng(3)
+    g = rng.standard_normal(4099).astype(np.float32)
+    x = rng.uniform(-4, 4, 4099).astype(np.float32)
+    x[:4] = [-3.0, 3.0, np.nan, 2.999]
+    tdt = getattr(tg, dtype)
+    gt, xt = tg.tensor(g).to(tdt), tg.tensor(x).to(tdt)
+    got = to_numpy(tg.hardsigmoid_backward(gt, xt).to(tg.float64))
+    gq, xq = to_numpy(gt.to(tg.float64)), to_numpy(xt.to(tg.float64))
+    compute = np.float64 if dtype == "float64" else np.float32
+    prod = gq.astype(compute) * (compute(1) / compute(6))
+    want = to_numpy(tg.tensor(np.where((xq > -3) & (xq < 3), prod, 0).astype(compute)).to(tdt).to(tg.float64))
+    np.testing.assert_array_equal(got, want)
+    torch = pytest.importorskip("torch", reason="bitwise comparison with PyTorch needs torch")
+    if dtype != "float64":  # PyTorch's double kernel multiplies by the float constant widened
+        tt = torch.ops.aten.hardsigmoid_backward(torch.tensor(g).to(getattr(torch, dtype)), torch.tensor(x).to(getattr(torch, dtype)))
+        np.testing.assert_array_equal(got, tt.double().numpy())
+
+
 def test_argument_errors():
     with pytest.raises(ValueError, match="min_val cannot be greater"):
         F.hardtanh(_t(_X), min_val=2.0, max_val=1.0)

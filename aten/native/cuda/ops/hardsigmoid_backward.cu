@@ -7,7 +7,7 @@ namespace tg::native::cuda {
 namespace {
 struct HardsigmoidBackward {
   template <typename X>
-  __device__ X operator()(X g, X x) const { return x > X(-3) && x < X(3) ? g / X(6) : X(0); }
+  __device__ X operator()(X g, X x) const { return x > X(-3) && x < X(3) ? g * (X(1) / X(6)) : X(0); }  // PyTorch's g * (1/6)
 };
 }  // namespace
 

@@ -1,8 +1,8 @@
 #pragma once
 // AVX-512 specializations of Vectorized<float|double|int32_t|int64_t> (__m512, __m512d, __m512i).
 // Included by vec.h when compiled with -mavx512f -mavx512dq -mavx512bw -mavx512vl. Masks are kept
-// as full vectors (all bits set per lane) so the API matches vec_base.h; the compare and blend
-// helpers convert to and from the k-registers (vpmovm2d / vpmovd2m, AVX512DQ).
+// as full vectors (all bits set per lane) so the API matches vec_base.h; the compares convert from
+// the k-registers (vpmovm2d, AVX512DQ), any() back to them; blendv is a bitwise select.
 #include <immintrin.h>
 
 #include "aten/vec/vec_base.h"
@@ -52,6 +52,12 @@ inline __mmask8 kmask(const Vectorized<double>& m) { return _mm512_movepi64_mask
 inline __mmask16 kmask(const Vectorized<int32_t>& m) { return _mm512_movepi32_mask(m); }
 inline __mmask8 kmask(const Vectorized<int64_t>& m) { return _mm512_movepi64_mask(m); }
 
+// blendv as a bitwise select (one vpternlogd) rather than vpmovd2m + vblendm: masks are full
+// lanes (vec_base.h's contract), so the two agree, and the select keeps the mask out of the
+// k-registers. On cores with two 512-bit pipes (Intel) the round trip cost a uop and latency per
+// blend.
+inline __m512i select_bits(__m512i m, __m512i b, __m512i a) { return _mm512_ternarylogic_epi32(m, b, a, 0xCA); }
+
 // ------------------------------------------------------------------------------ floating point
 // E is the integer lane suffix of the same width (epi32 / epi64), C the cast suffix.
 #define TG_VEC512_FLOAT_OPS(T, P, E, C)                                                       \
@@ -72,7 +78,7 @@ inline __mmask8 kmask(const Vectorized<int64_t>& m) { return _mm512_movepi64_mas
   inline V##P operator<=(const V##P& a, const V##P& b) { return vmask_##P(_mm512_cmp_##P##_mask(a, b, _CMP_LE_OQ)); }  \
   inline V##P operator>(const V##P& a, const V##P& b) { return vmask_##P(_mm512_cmp_##P##_mask(a, b, _CMP_GT_OQ)); }   \
   inline V##P operator>=(const V##P& a, const V##P& b) { return vmask_##P(_mm512_cmp_##P##_mask(a, b, _CMP_GE_OQ)); }  \
-  inline V##P blendv(const V##P& a, const V##P& b, const V##P& m) { return _mm512_mask_blend_##P(kmask(m), a, b); }   \
+  inline V##P blendv(const V##P& a, const V##P& b, const V##P& m) { return _mm512_castsi512_##P(select_bits(_mm512_cast##P##_si512(m), _mm512_cast##P##_si512(b), _mm512_cast##P##_si512(a))); } \
   inline bool any(const V##P& m) { return kmask(m) != 0; }                                    \
   inline V##P maximum(const V##P& a, const V##P& b) {                                         \
     return _mm512_mask_blend_##P(_mm512_cmp_##P##_mask(a, b, _CMP_UNORD_Q), _mm512_max_##P(a, b), _mm512_add_##P(a, b)); \
@@ -137,7 +143,7 @@ inline double reduce_max(const Vectorized<double>& a) {
   inline V##E operator<=(const V##E& a, const V##E& b) { return vmask_##E(_mm512_cmple_##E##_mask(a, b)); }  \
   inline V##E operator>(const V##E& a, const V##E& b) { return vmask_##E(_mm512_cmpgt_##E##_mask(a, b)); }   \
   inline V##E operator>=(const V##E& a, const V##E& b) { return vmask_##E(_mm512_cmpge_##E##_mask(a, b)); }  \
-  inline V##E blendv(const V##E& a, const V##E& b, const V##E& m) { return _mm512_mask_blend_##E(kmask(m), a, b); } \
+  inline V##E blendv(const V##E& a, const V##E& b, const V##E& m) { return select_bits(m, b, a); }                  \
   inline bool any(const V##E& m) { return kmask(m) != 0; }                                    \
   inline V##E maximum(const V##E& a, const V##E& b) { return _mm512_max_##E(a, b); }          \
   inline V##E minimum(const V##E& a, const V##E& b) { return _mm512_min_##E(a, b); }          \

@@ -25,9 +25,10 @@
 // float lanes take Cephes' division-free polynomial for log(1 + f) instead (log_parts);
 // log1p(x) = log(u) + c / u with u = 1 + x and c its exact rounding error (two-sum). atan
 // reduces |x| to |t| <= tan(pi/8) (t = x, (x-1)/(x+1) or -1/x, plus pi/4 or pi/2 in two parts)
-// and evaluates t + t^3 P(t^2) with a Chebyshev fit of P (degree 5 float, 11 double); atan2 is
-// atan(|y| / |x|) moved into the quadrant; double asin / acos are atan(|x| / sqrt(1 - x^2)) and
-// its inverse ratio, with sqrt(1 - x^2) and the quotients' rounding errors carried as corrections
+// and evaluates t + t^3 P(t^2) with a Chebyshev fit of P (degree 5 float, 11 double); atan2
+// reduces |y| / |x| the same way from the operands themselves (one division: (|y| -+ |x|) over
+// (|y| +- |x|), |y| / |x| or -|x| / |y|) and moves the angle into the quadrant; double asin /
+// acos are atan(|x| / sqrt(1 - x^2)) and its inverse ratio, with sqrt(1 - x^2) and the quotients' rounding errors carried as corrections
 // (float: Cephes' polynomial with the reduction's errors carried, asin_float below).
 // tan reduces like sin / cos (carrying the reduction's rounding errors) and evaluates
 // r + r^3 P(r^2) (Chebyshev fit) or -1 over it. erf(x) = x + x P(x^2) for |x| < 1; erfc(x) for
@@ -443,25 +444,27 @@ inline V<T> two_sum_err(const V<T>& a, const V<T>& b, const V<T>& s) {
   V<T> bb = s - a;
   return (a - (s - bb)) + (b - bb);
 }
-// atan(a + alo) = hi + lo for a >= 0 or +inf (NaN -> NaN), alo a small correction to a (finite);
-// hi is 0, pi/4 or pi/2 rounded (exactly pi_hi / 4 or / 2, so pi_hi - hi is exact).
+// atan(n / d + alo) = hi + lo for n, d >= 0, not both 0 or both inf (NaN -> NaN), alo a small
+// correction to the ratio (finite); hi is 0, pi/4 or pi/2 rounded (exactly pi_hi / 4 or / 2, so
+// pi_hi - hi is exact). atan passes d = 1; atan2 passes |y| and |x| scaled so that 1 / den below
+// neither overflows nor underflows (den is between max(n, d) and twice it).
 template <typename T>
-inline void atan_pos(const V<T>& a, const V<T>& alo, V<T>& hi, V<T>& lo) {
+inline void atan_frac(const V<T>& n, const V<T>& d, const V<T>& alo, V<T>& hi, V<T>& lo) {
   using C = XConst<T>;
   const V<T> one(T(1)), zero(T(0));
-  V<T> big = a > V<T>(C::kTan3Pi8);
-  V<T> mid = andnot(a > V<T>(C::kTanPi8), big);
-  // t = -1/a (big), (a - 1)/(a + 1) (mid), a: one reciprocal for all three (den >= 1, so it
-  // neither overflows nor underflows to a subnormal; inf gives 0). t = num * (1/den) need not be
-  // correctly rounded: its error is in tc below.
-  V<T> num = blendv(blendv(a, a - one, mid), -one, big);
-  V<T> den = blendv(blendv(one, a + one, mid), a, big);
+  V<T> big = n > d * V<T>(C::kTan3Pi8);
+  V<T> mid = andnot(n > d * V<T>(C::kTanPi8), big);
+  // t = -d/n (big), (n - d)/(n + d) (mid), n/d: one reciprocal for all three (inf gives 0), from
+  // the exact n and d, so no quotient is rounded before the reduction. t = num * (1/den) need not
+  // be correctly rounded: its error is in tc below.
+  V<T> num = blendv(blendv(n, n - d, mid), -d, big);
+  V<T> den = blendv(blendv(d, n + d, mid), n, big);
   V<T> rden = one / den;
   V<T> t = num * rden;
-  // t's rounding error (and that of a -+ 1), carried as tc: t + tc = num / den exactly, to first
-  // order; and alo moved through the reduction (dt/da = 1, (1 - t)^2 / 2, t^2).
-  V<T> nlo = mid & two_sum_err(a, -one, num);
-  V<T> dlo = mid & two_sum_err(a, one, den);
+  // t's rounding error (and that of n -+ d), carried as tc: t + tc = num / den exactly, to first
+  // order; and alo moved through the reduction (dt/da = 1, (1 - t)^2 / 2, t^2 for a = n / d).
+  V<T> nlo = mid & two_sum_err(n, -d, num);
+  V<T> dlo = mid & two_sum_err(n, d, den);
   V<T> dtda = blendv(blendv(one, V<T>(T(0.5)) * (one - t) * (one - t), mid), t * t, big);
   V<T> tc = (fma_(-t, den, num) + (nlo - t * dlo)) * rden + dtda * alo;
   tc = tc & (abs(tc) < inf_<T>());  // a = inf: t = -0, no correction
@@ -472,6 +475,11 @@ inline void atan_pos(const V<T>& a, const V<T>& alo, V<T>& hi, V<T>& lo) {
   V<T> base_lo = blendv(blendv(zero, V<T>(C::kPio4Lo), mid), V<T>(C::kPio2Lo), big);
   hi = base_hi;
   lo = p + (base_lo + corr);
+}
+// atan(a + alo) for a >= 0 or +inf: atan_frac of a / 1 (the same operations as a reduction of a).
+template <typename T>
+inline void atan_pos(const V<T>& a, const V<T>& alo, V<T>& hi, V<T>& lo) {
+  atan_frac(a, V<T>(T(1)), alo, hi, lo);
 }
 template <typename T>
 inline V<T> atan_pos(const V<T>& a, const V<T>& alo) {
@@ -610,9 +618,22 @@ template <typename T>
   const V inf = xdetail::inf_<T>(), zero(T(0));
   V ay = abs(y), ax = abs(x);
   V both_inf = (ay == inf) & (ax == inf);
-  // |y| / |x| (x = 0: inf -> pi/2; both infinite: 1 -> pi/4).
+  // atan(|y| / |x|) without rounding the quotient first: one division, not three (both
+  // infinite: 1 / 1 -> pi/4; x = 0: pi/2). Lanes whose larger operand is outside [2^-64, 2^64]
+  // are scaled by 2^64 or 2^-64 first (exact, but for a partner so much smaller that the angle is
+  // below 2^-126 and rounds as a subnormal).
+  V n = blendv(ay, V(T(1)), both_inf), d = blendv(ax, V(T(1)), both_inf);
+  const V larger = maximum(n, d);
+  const V huge = larger > V(T(0x1p64)), tiny = larger < V(T(0x1p-64));
+  if (any(huge | tiny)) {
+    const V scale = blendv(blendv(V(T(1)), V(T(0x1p64)), tiny), V(T(0x1p-64)), huge);
+    n = n * scale;
+    d = d * scale;
+  }
+  V hi, lo;
+  xdetail::atan_frac(n, d, zero, hi, lo);
   V xneg = xdetail::signbit_(x);  // pi minus the angle
-  V a = xdetail::atan_quot(blendv(ay, V(T(1)), both_inf), zero, blendv(ax, V(T(1)), both_inf), zero, xneg);
+  V a = blendv(hi + lo, (V(C::kPiHi) - hi) + (V(C::kPiLo) - lo), xneg);
   a = blendv(a, blendv(zero, V(C::kPiHi), xneg), y == zero);  // y = +-0: 0 or pi (x = +-0 too)
   a = xdetail::copysign_(a, y);
   return blendv(a, xdetail::nan_<T>(), (x != x) | (y != y));

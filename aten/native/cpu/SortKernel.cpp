@@ -53,6 +53,13 @@ inline bool entry_less(const E& a, const E& b) {
     return a.key < b.key || (a.key == b.key && a.index < b.index);
   }
 }
+// entry_less as a function object for the std algorithms: given `entry_less<E>` they received a
+// function pointer and called it for every comparison (nth_element of int64 topk rows spent most
+// of its time in those calls); a function object's call is inlined.
+struct EntryLess {
+  template <typename E>
+  bool operator()(const E& a, const E& b) const { return entry_less(a, b); }
+};
 
 // Calls f.template operator()<I>() with the smallest index type that holds 0..n-1.
 template <typename F>
@@ -182,7 +189,7 @@ void sort_entries(E* a, int64_t n, Scratch<E>& tmp) {
       }
     }
   }
-  std::sort(a, a + n, entry_less<E>);
+  std::sort(a, a + n, EntryLess{});
 }
 
 // Calls f(line, entries, scratch) for every line, lines split across threads; each thread owns
@@ -241,13 +248,13 @@ void select_k_by_scan(const T* p, int64_t stride, int64_t n, int64_t k, bool fli
     if (bounded && !entry_less(e, bound)) continue;
     buf[m++] = e;
     if (m == 2 * k) {
-      std::nth_element(buf, buf + (k - 1), buf + m, entry_less<E>);
+      std::nth_element(buf, buf + (k - 1), buf + m, EntryLess{});
       m = k;
       bound = buf[k - 1];
       bounded = true;
     }
   }
-  if (m > k) std::nth_element(buf, buf + (k - 1), buf + m, entry_less<E>);
+  if (m > k) std::nth_element(buf, buf + (k - 1), buf + m, EntryLess{});
 }
 
 // select_k_by_scan over one long line on all threads: fixed chunks of the line each keep their k
@@ -272,7 +279,7 @@ void select_k_parallel(const T* p, int64_t stride, int64_t n, int64_t k, bool fl
   int64_t m = 0;  // pack the candidates (only the last chunk can keep fewer than k)
   for (int64_t c = 0; c < nchunks; ++c)
     for (int64_t j = 0; j < kept[size_t(c)]; ++j) cand[size_t(m++)] = cand[size_t(c * k + j)];
-  std::nth_element(cand.begin(), cand.begin() + (k - 1), cand.begin() + m, entry_less<E>);
+  std::nth_element(cand.begin(), cand.begin() + (k - 1), cand.begin() + m, EntryLess{});
   std::copy(cand.begin(), cand.begin() + k, out);
 }
 
@@ -322,7 +329,7 @@ std::tuple<Tensor, Tensor> topk_cpu(const Tensor& self, int64_t k, int64_t dim, 
     if (p.lines == 1 && k * 64 <= kChunk && p.n >= 2 * kChunk) {
       std::vector<E> e(static_cast<size_t>(k));
       select_k_parallel(in, in_stride, p.n, k, largest, kChunk, e.data());
-      if (sorted) std::sort(e.begin(), e.end(), entry_less<E>);
+      if (sorted) std::sort(e.begin(), e.end(), EntryLess{});
       for (int64_t j = 0; j < k; ++j) {
         values[j * out_stride] = in[e[size_t(j)].index * in_stride];
         indices[j * out_stride] = e[size_t(j)].index;
@@ -336,14 +343,14 @@ std::tuple<Tensor, Tensor> topk_cpu(const Tensor& self, int64_t k, int64_t dim, 
       // equal values by index, as a stable descending sort has them.
       if (k * 64 <= p.n) {  // a few candidates: one filtering pass
         select_k_by_scan(src, in_stride, p.n, k, largest, e);
-        if (sorted) std::sort(e, e + k, entry_less<E>);
+        if (sorted) std::sort(e, e + k, EntryLess{});
       } else if (k * 4 >= p.n && p.n >= kRadixMinLength) {
         load_line(src, in_stride, p.n, largest, e);
         sort_entries(e, p.n, tmp);  // most of the line is wanted: sorting it all is cheaper
       } else {
         load_line(src, in_stride, p.n, largest, e);
-        if (k < p.n) std::nth_element(e, e + (k - 1), e + p.n, entry_less<E>);
-        if (sorted) std::sort(e, e + k, entry_less<E>);
+        if (k < p.n) std::nth_element(e, e + (k - 1), e + p.n, EntryLess{});
+        if (sorted) std::sort(e, e + k, EntryLess{});
       }
       for (int64_t j = 0; j < k; ++j) {
         values[o + j * out_stride] = src[e[j].index * in_stride];
@@ -364,7 +371,7 @@ std::tuple<Tensor, Tensor> kthvalue_cpu(const Tensor& self, int64_t k, int64_t d
     for_each_line<E>(p.lines, p.n, [&](int64_t line, E* e, Scratch<E>&) {
       const T* src = in + line_offset(line, self.sizes(), self.strides(), p.dim);
       load_line(src, in_stride, p.n, false, e);
-      std::nth_element(e, e + (k - 1), e + p.n, entry_less<E>);
+      std::nth_element(e, e + (k - 1), e + p.n, EntryLess{});
       values[line] = src[e[k - 1].index * in_stride];  // results are contiguous, one per line
       indices[line] = e[k - 1].index;
     });
@@ -384,7 +391,7 @@ int64_t row_median(const T* row, int64_t n, E* e) {
       if (std::isnan(static_cast<float>(row[i]))) return i;
   }
   load_line(row, 1, n, false, e);
-  std::nth_element(e, e + (n - 1) / 2, e + n, entry_less<E>);
+  std::nth_element(e, e + (n - 1) / 2, e + n, EntryLess{});
   return e[(n - 1) / 2].index;
 }
 

@@ -5,6 +5,8 @@
 //   expm1 exp2 log1p log2 log10 tan atan atan2 asin acos sinh cosh asinh acosh atanh erf erfc
 //   erfinv hypot fmod remainder div_floor (PyTorch's float floor division)
 //
+// erf, erfc and erfinv (double lanes) live in vec_math_erf.h, which includes this file.
+//
 // Float lanes evaluated through double (pow, erfinv) and the cheaper float evaluations for
 // float16 / bfloat16 results (vec::for_half) are in vec_math_float.h.
 //
@@ -511,38 +513,6 @@ inline void sqrt_one_minus_sq(const V<T>& ax, V<T>& c, V<T>& clo) {
   clo = (fma_(-c, c, h) + w_lo) / (c + c);
   clo = clo & (abs(clo) < inf_<T>());  // c = 0
 }
-// erf(x) for |x| < 1 (any x: finite).
-template <typename T>
-inline V<T> erf_small(const V<T>& x) {
-  return fma_(x, horner_(x * x, XConst<T>::kErfSmall), x);
-}
-// erfc(a) for a >= 0.5 (inf -> 0, NaN -> NaN; lanes below 0.5 give finite garbage):
-// e^(-a^2) H(1/a) / a with e^(-a^2) from the exact square a^2 = hi + lo.
-template <typename T>
-inline V<T> erfc_big(const V<T>& a) {
-  using C = XConst<T>;
-  constexpr int P = int(std::size(C::kErfcCenter)), N = int(std::size(C::kErfcPoly[0]));
-  V<T> xc = clamp_max(clamp_min(a, V<T>(T(0.5))), V<T>(C::kErfcMax));  // NaN stays NaN
-  V<T> t = V<T>(T(1)) / xc;
-  V<T> masks[P - 1];
-  for (int p = 0; p < P - 1; ++p) masks[p] = xc >= V<T>(C::kErfcBreak[p]);
-  // Coefficient k of the lane's piece: the last piece, overridden where x is at or above a break.
-  auto coef = [&](const T* per_piece, int stride) {
-    V<T> c(per_piece[(P - 1) * stride]);
-    for (int p = P - 2; p >= 0; --p) c = blendv(c, V<T>(per_piece[p * stride]), masks[p]);
-    return c;
-  };
-  V<T> u = t - coef(C::kErfcCenter, 1);
-  V<T> h = coef(&C::kErfcPoly[0][0], N);
-  for (int k = 1; k < N; ++k) h = fma_(h, u, coef(&C::kErfcPoly[0][k], N));
-  // e^(-x^2) (h / x) = 2^n (1 + p) q, rounded once before the exact scaling.
-  V<T> x2 = xc * xc;
-  V<T> n;
-  V<T> p = expm1_poly(exp_reduce(-x2, n), -fma_(xc, xc, -x2));
-  V<T> q = h / xc;
-  V<T> r = scale2n(fma_(p, q, q), n);
-  return blendv(r, V<T>(T(0)), a > V<T>(C::kErfcMax));
-}
 }  // namespace xdetail
 
 template <typename T>
@@ -842,25 +812,6 @@ inline Vectorized<T> hypot(const Vectorized<T>& x, const Vectorized<T>& y) {
   return blendv(r, xdetail::inf_<T>(), (ax == xdetail::inf_<T>()) | (ay == xdetail::inf_<T>()));
 }
 
-template <typename T>
-[[gnu::always_inline]] inline Vectorized<T> erf(const Vectorized<T>& x) {
-  using V = Vectorized<T>;
-  V a = abs(x);
-  V r = blendv(V(T(1)) - xdetail::erfc_big(a), xdetail::erf_small(a), a < V(T(1)));
-  return blendv(xdetail::copysign_(r, x), x + x, x != x);
-}
-
-template <typename T>
-[[gnu::always_inline]] inline Vectorized<T> erfc(const Vectorized<T>& x) {
-  using V = Vectorized<T>;
-  const V one(T(1)), half(T(0.5));
-  V a = abs(x);
-  V eb = xdetail::erfc_big(a), es = xdetail::erf_small(a);
-  V pos = blendv(eb, one - es, a < half);            // erfc(|x|)
-  V neg = blendv(V(T(2)) - eb, one + es, a < half);  // erfc(-|x|) = 2 - erfc(|x|)
-  return blendv(blendv(pos, neg, x < V(T(0))), x + x, x != x);
-}
-
 // tan: x = n pi/2 + r (vec_math.h's four-part pi/2, the last steps carried as r + rlo), then
 // tan(r + rlo) for even n and -1/tan(r + rlo) for odd n, each with a first-order correction.
 // Lanes with |x| > kTrigMax (and inf, NaN) take std::tan, like sin / cos.
@@ -897,81 +848,6 @@ template <typename T>
   V far = andnot(cast<T>(Vectorized<I>(I(-1))), abs(x) <= V(M::kTrigMax));  // also NaN and inf
   if (any(far)) res = blendv(res, map(x, [](T v) { return std::tan(v); }), far);
   return res;
-}
-
-// erfinv's first guess in double: M. Giles' double-precision polynomials in w = -log((1 - a)(1 + a))
-// ("Approximating the erfinv function", GPU Computing Gems, 2011), ~1e-15 relative, in Estrin's
-// form. 0 <= a < 1; a = 1 gives a finite value (the callers replace it).
-namespace xdetail {
-[[gnu::always_inline]] inline Vectorized<double> erfinv_giles_double(const Vectorized<double>& a) {
-  using VD = Vectorized<double>;
-  static constexpr double kCentral[23] = {  // w < 6.25, in w - 3.125
-      -3.6444120640178196996e-21, -1.685059138182016589e-19,  1.2858480715256400167e-18,
-      1.115787767802518096e-17,   -1.333171662854620906e-16,  2.0972767875968561637e-17,
-      6.6376381343583238325e-15,  -4.0545662729752068639e-14, -8.1519341976054721522e-14,
-      2.6335093153082322977e-12,  -1.2975133253453532498e-11, -5.4154120542946279317e-11,
-      1.051212273321532285e-09,   -4.1126339803469836976e-09, -2.9070369957882005086e-08,
-      4.2347877827932403518e-07,  -1.3654692000834678645e-06, -1.3882523362786468719e-05,
-      0.0001867342080340571352,   -0.00074070253416626697512, -0.0060336708714301490533,
-      0.24015818242558961693,     1.6536545626831027356};
-  static constexpr double kMiddle[19] = {  // 6.25 <= w < 16, in sqrt(w) - 3.25
-      2.2137376921775787049e-09,  9.0756561938885390979e-08, -2.7517406297064545428e-07,
-      1.8239629214389227755e-08,  1.5027403968909827627e-06, -4.013867526981545969e-06,
-      2.9234449089955446044e-06,  1.2475304481671778723e-05, -4.7318229009055733981e-05,
-      6.8284851459573175448e-05,  2.4031110387097893999e-05, -0.0003550375203628474796,
-      0.00095328937973738049703,  -0.0016882755560235047313, 0.0024914420961078508066,
-      -0.0037512085075692412107,  0.005370914553590063617,   1.0052589676941592334,
-      3.0838856104922207635};
-  static constexpr double kTail[17] = {  // w >= 16 (no float reaches it), in sqrt(w) - 5
-      -2.7109920616438573243e-11, -2.5556418169965252055e-10, 1.5076572693500548083e-09,
-      -3.7894654401267369937e-09, 7.6157012080783393804e-09,  -1.4960026627149240478e-08,
-      2.9147953450901080826e-08,  -6.7711997758452339498e-08, 2.2900482228026654717e-07,
-      -9.9298272942317002539e-07, 4.5260625972231537039e-06,  -1.9681778105531670567e-05,
-      7.5995277030017761139e-05,  -0.00021503011930044477347, -0.00013871931833623122026,
-      1.0103004648645343977,      4.8499064014085844221};
-  const VD one(1.0);
-  const VD w = -log_finite(maximum((one - a) * (one + a), VD(std::numeric_limits<double>::min())));
-  const VD central = w < VD(6.25);
-  VD p = estrin_(w - VD(3.125), kCentral);
-  // The other pieces are for |x| > 0.9981: most vectors have no such lane.
-  if (any(andnot(cast<double>(Vectorized<int64_t>(int64_t(-1))), central))) {
-    const VD s = sqrt(w);
-    VD q = estrin_(s - VD(3.25), kMiddle);
-    const VD far = w >= VD(16.0);
-    if (any(far)) q = blendv(q, estrin_(s - VD(5.0), kTail), far);
-    p = blendv(q, p, central);
-  }
-  return p * a;
-}
-}  // namespace xdetail
-
-// erfinv for double lanes: Giles' double-precision guess (above), then one Newton step on
-// erf(y) - |x| (|x| <= 1/2) or log(erfc(y)) - log(1 - |x|) (above: nearly linear in y far into
-// the tail, no cancellation near 1). erfinv(+-1) = +-inf, |x| > 1 and NaN give NaN. (Float
-// lanes take the overload in vec_math_float.h.)
-inline Vectorized<double> erfinv(const Vectorized<double>& x) {
-  using V = Vectorized<double>;
-  const V one(1.0), half(0.5), tiny(std::numeric_limits<double>::min());
-  const V a = abs(x);
-  const V ac = minimum(a, one);  // the result for |x| > 1 and NaN lanes is replaced below
-  V y = xdetail::erfinv_giles_double(ac);
-  const V low = ac <= half;
-  V es = xdetail::erf_small(y);
-  const V y2 = y * y;
-  V n;
-  const V e = xdetail::scale2n(one + xdetail::expm1_poly(xdetail::exp_reduce(-y2, n), -xdetail::fma_(y, y, -y2)), n);
-  const V deriv = V(1.1283791670955126) * e;  // erf'(y)
-  V step = (es - ac) / deriv;
-  if (any(andnot(cast<double>(Vectorized<int64_t>(int64_t(-1))), low))) {  // d log erfc / dy = -deriv / erfc
-    const V log_tail = xdetail::log_finite(maximum(one - ac, tiny));
-    const V erfc_y = maximum(blendv(xdetail::erfc_big(y), one - es, y < half), tiny);
-    step = blendv((log_tail - xdetail::log_finite(erfc_y)) * erfc_y / deriv, step, low);
-  }
-  y = y - step;
-  V r = blendv(y, xdetail::inf_<double>(), a == one);
-  r = xdetail::copysign_(r, x);
-  r = blendv(r, x, x == V(0.0));
-  return blendv(r, xdetail::nan_<double>(), (a > one) | (x != x));
 }
 
 // C's fmod(x, y), exactly.

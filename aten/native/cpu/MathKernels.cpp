@@ -19,6 +19,7 @@
 #include "aten/native/ScalarOps.h"
 #include "aten/native/cpu/FloatMath.h"
 #include "aten/native/cpu/Loops.h"
+#include "aten/vec/vec_math_erf.h"
 #include "aten/vec/vec_math_extra.h"
 #include "aten/vec/vec_math_float.h"
 #include "kernels/_div_rounding.h"

@@ -159,6 +159,10 @@ inline Vectorized<int64_t> operator*(const Vectorized<int64_t>& a, const Vectori
   const __m256i cross = _mm256_add_epi64(_mm256_mul_epu32(a, b_hi), _mm256_mul_epu32(a_hi, b));
   return _mm256_add_epi64(_mm256_mul_epu32(a, b), _mm256_slli_epi64(cross, 32));
 }
+// table[idx & 7]: vpermps reads the low three bits of each index.
+inline Vectorized<float> lookup8(const float (&table)[8], const Vectorized<int32_t>& idx) {
+  return _mm256_permutevar8x32_ps(_mm256_loadu_ps(table), idx);
+}
 // a * b for lanes that hold values in int32's range (one multiply instead of operator*'s three).
 inline Vectorized<int64_t> mul_int32_range(const Vectorized<int64_t>& a, const Vectorized<int64_t>& b) {
   return _mm256_mul_epi32(a, b);

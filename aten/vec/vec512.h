@@ -157,6 +157,11 @@ inline double reduce_max(const Vectorized<double>& a) {
 TG_VEC512_INT_OPS(int32_t, epi32)
 TG_VEC512_INT_OPS(int64_t, epi64)
 #undef TG_VEC512_INT_OPS
+// table[idx & 7]: the 8 entries broadcast to both halves of a 16-entry vpermps table, so that
+// only the low three bits of each index count, as in the AVX2 and portable builds.
+inline Vectorized<float> lookup8(const float (&table)[8], const Vectorized<int32_t>& idx) {
+  return _mm512_permutexvar_ps(idx, _mm512_broadcast_f32x8(_mm256_loadu_ps(table)));
+}
 // a * b for lanes that hold values in int32's range (vpmuldq: faster than vpmullq).
 inline Vectorized<int64_t> mul_int32_range(const Vectorized<int64_t>& a, const Vectorized<int64_t>& b) {
   return _mm512_mul_epi32(a, b);

@@ -21,6 +21,8 @@
 //   reduce_add / reduce_max     horizontal, in a fixed order (pairwise halves)
 //   cast<U>(v)                  reinterpret the bits as Vectorized<U> of the same width
 //   slli<N> / srli<N>           integer shifts (srli is logical)
+//   lookup8(table, idx)         float lanes table[idx & 7] for int32 lanes idx, an 8-entry table
+//                               (one vpermps): per-lane coefficients of piecewise polynomials
 //   map(v, f)                   applies a scalar function lane by lane (fallback paths)
 //
 // Floating masks are NaN bit patterns; test them with blendv or any(), never arithmetic.
@@ -229,6 +231,17 @@ template <int N, typename T> inline Vectorized<T> srli(const Vectorized<T>& a) {
 // single 32x32->64 multiply).
 template <typename T> inline Vectorized<T> mul_int32_range(const Vectorized<T>& a, const Vectorized<T>& b) {
   return a * b;
+}
+// table[idx & 7] lane by lane (the AVX builds: one permute; only the low three bits count there).
+// A template so that vec256.h / vec512.h's float overloads win; T = float, idx the same lane count.
+// (The index type is a parameter too: naming Vectorized<int32_t> here would instantiate the
+// portable class before vec256.h / vec512.h specialize it.)
+template <typename T, typename I>
+inline Vectorized<T> lookup8(const T (&table)[8], const Vectorized<I>& idx) {
+  static_assert(Vectorized<T>::size() == Vectorized<I>::size(), "lookup8: one index per lane");
+  Vectorized<T> r;
+  for (int i = 0; i < Vectorized<T>::size(); ++i) r.lane(i) = table[idx[i] & 7];
+  return r;
 }
 // Reinterprets the bits (same total width, like a bit_cast).
 template <typename U, typename T> inline Vectorized<U> cast(const Vectorized<T>& a) {

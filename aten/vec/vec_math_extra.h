@@ -29,13 +29,15 @@
 // reduces |x| to |t| <= tan(pi/8) (t = x, (x-1)/(x+1) or -1/x, plus pi/4 or pi/2 in two parts)
 // and evaluates t + t^3 P(t^2) with a Chebyshev fit of P (degree 5 float, 11 double); atan2
 // reduces |y| / |x| the same way from the operands themselves (one division: (|y| -+ |x|) over
-// (|y| +- |x|), |y| / |x| or -|x| / |y|) and moves the angle into the quadrant; double asin /
+// (|y| +- |x|), |y| / |x| or -|x| / |y|) and moves the angle into the quadrant (float lanes take
+// vec_math_atan.h's single reduction to [0, 1] instead, falling back to these); double asin /
 // acos are atan(|x| / sqrt(1 - x^2)) and its inverse ratio, with sqrt(1 - x^2) and the quotients' rounding errors carried as corrections
 // (float: Cephes' polynomial with the reduction's errors carried, asin_float below).
 // tan reduces like sin / cos (carrying the reduction's rounding errors) and evaluates
-// r + r^3 P(r^2) (Chebyshev fit) or -1 over it. erf(x) = x + x P(x^2) for |x| < 1; erfc(x) for
-// x >= 0.5 = e^(-x^2) H(1/x) / x with H fitted piecewise (3 pieces float, 4 double) and x^2 split
-// exactly into hi + lo; erf = 1 - erfc above 1, erfc = 1 -+ erf below 0.5, erfc(-x) = 2 - erfc(x).
+// r + r^3 P(r^2) (Chebyshev fit) or -1 over it. erf(x) = x + x P(x^2) for |x| < 1; double erfc(x)
+// for x >= 0.5 = e^(-x^2) H(1/x) / x with H fitted piecewise (4 pieces) and x^2 split exactly into
+// hi + lo; erf = 1 - erfc above 1, erfc = 1 -+ erf below 0.5, erfc(-x) = 2 - erfc(x) (float erf
+// and erfc: vec_math_erf.h's division-free forms).
 // sinh / cosh / asinh / acosh / atanh are fdlibm's formulas on these kernels. hypot scales both
 // operands by a power of two and returns sqrt(fma(a, a, b * b)). fmod is exact: x - trunc(x/y) y
 // with an fma (exact when the quotient is below 2^mant; a quotient rounded up is fixed by one
@@ -56,12 +58,12 @@
 //   log1p     1.43 [1.5]    1.44 [1.5]       asinh     1.80 [2]      1.95 [2]
 //   log2      0.71 [1]      0.71 [1]         acosh     2.13 [2.5]    2.36 [2.5]
 //   log10     0.61 [1]      0.64 [1]         atanh     1.78 [2]      1.78 [2]
-//   tan       1.14 [1.5]    1.03 [1.5]       erf       1.03 [1.5]    1.02 [1.5]
-//   atan      1.04 [1.5]    1.05 [1.5]       erfc      3.28 [3.5]    3.16 [3.5]
+//   tan       1.14 [1.5]    1.03 [1.5]       erf       0.99 [1.5]    1.02 [1.5]
+//   atan      1.19 [1.5]    1.05 [1.5]       erfc      2.66 [3.5]    3.16 [3.5]
 //   asin      0.68 [1]      1.04 [1.5]       erfinv    0.51 [1]      2.06 [2.5]
 //   acos      0.66 [1]      1.08 [1.5]       hypot     1.00 [1.5]    0.99 [1.5]
-//   atan2     1.27 [1.5]    1.20 [1.5]       fmod / remainder / div_floor: exact
-// erfc loses its ulps in e^(-x^2) (q + p q) / x: the next step would be a double-float H.
+//   atan2     1.19 [1.5]    1.20 [1.5]       fmod / remainder / div_floor: exact
+// double erfc loses its ulps in e^(-x^2) (q + p q) / x: the next step would be a double-float H.
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -109,15 +111,6 @@ template <> struct XConst<float> {
   static constexpr float kLargeAsinh = 4096.0f;       // asinh(x) = log(2x) beyond (1/x^2 below eps)
   static constexpr float kSinhBig = 10.0f;            // e^-2|x| below eps / 4: sinh = cosh = e^|x| / 2
   static constexpr float kQuotientExact = 8388608.0f; // 2^23: integer quotients below are exact
-  // float: H(t) = erfc(1/t) e^(1/t^2) / t on t in [0.0990099, 0.5, 1, 2], one polynomial per piece in t - center
-  static constexpr float kErfcMax = 10.1f;  // erfc underflows to 0 beyond
-  static constexpr float kErfcBreak[2] = {2.0, 1.0};  // x at the piece boundaries
-  static constexpr float kErfcCenter[3] = {0.299504950495f, 0.75f, 1.5f};
-  static constexpr float kErfcPoly[3][9] = {
-      {-0.284537738555f, -0.18577364016f, 0.345120911195f, -0.161871251554f, -0.081183171115f, 0.208260354297f, -0.135892901158f, -0.134466700598f, 0.541699804012f},
-      {0.0134150346317f, -0.00187290542974f, -0.0182250614263f, 0.0378050297736f, -0.0504638511103f, 0.040291163898f, 0.0193478637848f, -0.169080968214f, 0.468179592039f},
-      {-0.000449973551028f, 0.000949450619727f, -0.00148620924196f, 0.00204425952584f, -0.00116519034698f, -0.00593184612654f, 0.0331569594418f, -0.118398046775f, 0.35952293862f},
-  };
   // erf(x) = x + x g(x^2) on |x| < 1 (Chebyshev fit of g).
   static constexpr float kErfSmall[7] = {7.87587506269e-5f, -0.000801686428717f, 0.00518908742343f, -0.0268542120106f, 0.112835947152f, -0.376126266667f, 0.128379165848f};
   // tan(r) = r + r^3 P(r^2) on |r| <= pi/4 (Chebyshev fit, error 4e-10 relative to r).

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <limits>
 
+#include "aten/vec/vec_math_atan.h"
 #include "aten/vec/vec_math_erf.h"
 #include "aten/vec/vec_math_extra.h"
 

@@ -105,6 +105,15 @@ def test_short_lines_of_64_bit_keys_by_their_span(dtype, span):
         values, idx = tg.sort(x, descending=True)
         np.testing.assert_array_equal(to_numpy(idx), _stable_desc(a), err_msg=f"n={n} descending")
         np.testing.assert_array_equal(to_numpy(values), a[_stable_desc(a)])
+        # topk / kthvalue select packed entries the same way (nth_element on one integer each)
+        for k in sorted({1, min(3, n), n}):
+            _, idx = tg.topk(x, k)
+            np.testing.assert_array_equal(to_numpy(idx), _stable_desc(a)[:k], err_msg=f"n={n} topk {k}")
+            _, idx = tg.topk(x, k, largest=False)
+            np.testing.assert_array_equal(to_numpy(idx), np.argsort(a, kind="stable")[:k], err_msg=f"n={n} k={k}")
+            value, i = tg.kthvalue(x, k)
+            assert int(to_numpy(i)) == np.argsort(a, kind="stable")[k - 1], f"n={n} kthvalue {k}"
+            assert to_numpy(value) == np.sort(a)[k - 1]
 
 
 def _all_results(x):

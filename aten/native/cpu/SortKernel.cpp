@@ -192,6 +192,28 @@ void sort_entries(E* a, int64_t n, Scratch<E>& tmp) {
   std::sort(a, a + n, EntryLess{});
 }
 
+// Moves the k first entries of a line in (key, index) order to a[0, k) (sorted if asked; the
+// rest in any order): std::nth_element, on entries packed as sort_entries packs them where it
+// can (int64 topk of [37, 129] lines: nth_element on 16-byte entries branched on two compares).
+template <typename E>
+void select_entries(E* a, int64_t n, int64_t k, bool sorted, Scratch<E>& tmp) {
+  using K = typename E::key_type;
+  using I = decltype(E::index);
+  if constexpr (sizeof(K) == 8 && sizeof(I) == 4) {
+    const auto [lo, passes] = radix_range(a, n);
+    if (passes <= 4) {  // the keys span less than 2^32
+      uint64_t* packed = reinterpret_cast<uint64_t*>(tmp.get(n));  // 16-byte entries: room for 2n
+      for (int64_t i = 0; i < n; ++i) packed[i] = (uint64_t(a[i].key - lo) << 32) | a[i].index;
+      if (k < n) std::nth_element(packed, packed + (k - 1), packed + n);
+      if (sorted) std::sort(packed, packed + k);
+      for (int64_t i = 0; i < k; ++i) a[i] = {K((packed[i] >> 32) + lo), I(uint32_t(packed[i]))};
+      return;
+    }
+  }
+  if (k < n) std::nth_element(a, a + (k - 1), a + n, EntryLess{});
+  if (sorted) std::sort(a, a + k, EntryLess{});
+}
+
 // Calls f(line, entries, scratch) for every line, lines split across threads; each thread owns
 // its buffers (entries: room for n).
 template <typename E, typename F>
@@ -349,8 +371,7 @@ std::tuple<Tensor, Tensor> topk_cpu(const Tensor& self, int64_t k, int64_t dim, 
         sort_entries(e, p.n, tmp);  // most of the line is wanted: sorting it all is cheaper
       } else {
         load_line(src, in_stride, p.n, largest, e);
-        if (k < p.n) std::nth_element(e, e + (k - 1), e + p.n, EntryLess{});
-        if (sorted) std::sort(e, e + k, EntryLess{});
+        select_entries(e, p.n, k, sorted, tmp);
       }
       for (int64_t j = 0; j < k; ++j) {
         values[o + j * out_stride] = src[e[j].index * in_stride];
@@ -368,10 +389,10 @@ std::tuple<Tensor, Tensor> kthvalue_cpu(const Tensor& self, int64_t k, int64_t d
     T* values = p.values.data<T>();
     int64_t* indices = p.indices.data<int64_t>();
     const int64_t in_stride = stride_along(self, p.dim);
-    for_each_line<E>(p.lines, p.n, [&](int64_t line, E* e, Scratch<E>&) {
+    for_each_line<E>(p.lines, p.n, [&](int64_t line, E* e, Scratch<E>& tmp) {
       const T* src = in + line_offset(line, self.sizes(), self.strides(), p.dim);
       load_line(src, in_stride, p.n, false, e);
-      std::nth_element(e, e + (k - 1), e + p.n, EntryLess{});
+      select_entries(e, p.n, k, false, tmp);
       values[line] = src[e[k - 1].index * in_stride];  // results are contiguous, one per line
       indices[line] = e[k - 1].index;
     });

@@ -171,6 +171,8 @@ template <int N, typename Step>
   for (int64_t i = 0; i < whole; i += N) step(i);
 }
 
+constexpr int64_t kPrefetchBytes = 1024;
+
 template <typename T, unsigned BoolOperands, typename VOp, size_t... I>
 inline void vec_loop(const VOp& vop, char** data, const int64_t* strides, int64_t n, std::index_sequence<I...>) {
   using Out = vec_output_t<T, BoolOperands>;
@@ -189,9 +191,16 @@ inline void vec_loop(const VOp& vop, char** data, const int64_t* strides, int64_
       if (strides[K + 1] == 0) return bcast[K];
       return count == N ? Op::load(std::get<K>(in) + i) : Op::load(std::get<K>(in) + i, count);
     };
+    // Streams from memory: the hardware prefetcher alone leaves a long vop (gelu, exp) waiting on
+    // its loads once the operands outgrow the cache (bfloat16 gelu at 4M elements: 1.7 against
+    // 0.7 ns/element in cache), so each step asks for the line kPrefetchBytes ahead.
+    auto prefetch_input = [&]<size_t K>(std::integral_constant<size_t, K>, int64_t i) {
+      if (strides[K + 1] != 0) __builtin_prefetch(reinterpret_cast<const char*>(std::get<K>(in) + i) + kPrefetchBytes);
+    };
     // Two vectors a step, stored together (Out::store2: bfloat16 narrows both in one pack).
     const int64_t whole = n / N * N, pairs = n / (2 * N) * (2 * N);
     full_vectors<2 * N>(pairs, [&](int64_t i) {
+      (prefetch_input(std::integral_constant<size_t, I>{}, i), ...);
       const V a = vop(load(std::integral_constant<size_t, I>{}, i, N)...);
       Out::store2(out + i, a, vop(load(std::integral_constant<size_t, I>{}, i + N, N)...));
     });

@@ -43,7 +43,8 @@
 //   16M in / 16M out:        ~1.0 for exp / tanh / sigmoid / sin on AVX-512 (about 8 GB/s, what
 //                            one core streams here), log 0.40; AVX2 0.6 - 0.9
 // log is the slowest (the AVX-512 build slower than AVX2). The log *kernel* no longer uses this
-// log: float lanes go through vec_math_extra.h's division-free Cephes kernel (MathKernels.cpp),
+// log: float lanes go through vec_math_log.h's table-driven kernel (MathKernels.cpp; before it
+// vec_math_extra.h's division-free Cephes kernel),
 // 2.4x faster on AVX-512 in cache on an Intel core with two 512-bit pipes (1.13 -> 0.48 ns per
 // element). This log remains for the kernels that call vec::log inside a larger formula. The portable
 // build is ~0.1 Gelem/s, slower than libm (its lane loops do not vectorize well at -O2); it only

@@ -24,7 +24,8 @@
 // 2^n p + (2^n - 1), exp2 carries the rounding error of r ln2 (an fma) as a correction. The log
 // family is fdlibm's e_log.c kernel (log(1+f) = f - hfsq + s (hfsq + R(s^2))); log2 / log10 follow
 // fdlibm's e_log2.c / e_log10.c (hi part with its low bits cleared so that hi * 1/ln2_hi is exact);
-// float lanes take Cephes' division-free polynomial for log(1 + f) instead (log_parts);
+// float lanes take Cephes' division-free polynomial for log(1 + f) instead (log_parts; the float
+// log, log2 and log10 kernels take vec_math_log.h's table and fall back to these for specials);
 // log1p(x) = log(u) + c / u with u = 1 + x and c its exact rounding error (two-sum). atan
 // reduces |x| to |t| <= tan(pi/8) (t = x, (x-1)/(x+1) or -1/x, plus pi/4 or pi/2 in two parts)
 // and evaluates t + t^3 P(t^2) with a Chebyshev fit of P (degree 5 float, 11 double); atan2
@@ -56,8 +57,8 @@
 //   expm1     1.37 [1.5]    1.78 [2]         sinh      1.87 [2]      2.19 [2.5]
 //   exp2      0.97 [1.5]    1.01 [1.5]       cosh      1.37 [1.5]    1.40 [1.5]
 //   log1p     1.43 [1.5]    1.44 [1.5]       asinh     1.80 [2]      1.95 [2]
-//   log2      0.71 [1]      0.71 [1]         acosh     2.13 [2.5]    2.36 [2.5]
-//   log10     0.61 [1]      0.64 [1]         atanh     1.78 [2]      1.78 [2]
+//   log2      0.55 [1]      0.71 [1]         acosh     2.13 [2.5]    2.36 [2.5]
+//   log10     0.54 [1]      0.64 [1]         atanh     1.78 [2]      1.78 [2]
 //   tan       1.14 [1.5]    1.03 [1.5]       erf       0.99 [1.5]    1.02 [1.5]
 //   atan      1.19 [1.5]    1.05 [1.5]       erfc      2.66 [3.5]    3.16 [3.5]
 //   asin      0.68 [1]      1.04 [1.5]       erfinv    0.51 [1]      2.06 [2.5]

@@ -13,6 +13,7 @@
 #include "aten/vec/vec_math_atan.h"
 #include "aten/vec/vec_math_erf.h"
 #include "aten/vec/vec_math_extra.h"
+#include "aten/vec/vec_math_log.h"
 
 namespace tg::vec {
 inline namespace CPU_CAPABILITY {

@@ -57,7 +57,8 @@ namespace {
 // log(x) with the special values (the same bits on every capability, unlike vec::log).
 template <typename V>
 V log_any(const V& x) {
-  return vec::xdetail::log_(x);
+  if constexpr (std::is_same_v<typename V::value_type, float>) return vec::xdetail::log_any(x);  // vec_math_log.h
+  else return vec::xdetail::log_(x);
 }
 
 [[noreturn]] void integer_division_by_zero(const char* op) {
@@ -91,8 +92,8 @@ opmath_t<T> largest() {
 
 void log1p_kernel(const TensorIterator& iter) { float_math(iter, "log1p", [](auto x) { return vec::log1p(x); }); }
 void expm1_kernel(const TensorIterator& iter) { float_math(iter, "expm1", [](auto x) { return vec::expm1(x); }); }
-// log lives here rather than with exp in UnaryOpsKernel.cpp: float lanes take the division-free
-// Cephes kernel of log_parts, the same bits on every capability.
+// log lives here rather than with exp in UnaryOpsKernel.cpp: float lanes take vec_math_log.h's
+// table-driven kernel, the same bits on every capability.
 void log_kernel(const TensorIterator& iter) { float_math(iter, "log", [](auto x) { return log_any(x); }); }
 void log2_kernel(const TensorIterator& iter) {
   float_math(iter, "log2", [](auto x) { return vec::log2(x); }, [](auto x) { return vec::for_half::log2(x); });

@@ -44,6 +44,15 @@ template <typename F>
 void float_activation(const TensorIterator& iter, const char* op, F f, int64_t grain = kMathGrainSize) {
   dispatch_floating(iter.common_dtype(), op, [&]<typename T>() { cpu_kernel_vec<T>(iter, f, grain); });
 }
+// The same with f_half for float16 / bfloat16 operands (a cheaper float evaluation, accurate far
+// below the 2^-11 / 2^-8 spacing those results round to).
+template <typename F, typename FHalf>
+void float_activation(const TensorIterator& iter, const char* op, F f, FHalf f_half) {
+  dispatch_floating(iter.common_dtype(), op, [&]<typename T>() {
+    if constexpr (std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>) cpu_kernel_vec<T>(iter, f_half, kMathGrainSize);
+    else cpu_kernel_vec<T>(iter, f, kMathGrainSize);
+  });
+}
 
 // log1p(y) for y >= 0 from a vectorized log: log(u) * y / (u - 1) with u = 1 + y corrects the
 // rounding of u (Goldberg's trick), and u == 1 means log1p(y) = y to working precision.
@@ -58,10 +67,24 @@ V log1p_nonneg(const V& y) {
 // float: Abramowitz & Stegun 7.1.26 (|error of erf| <= 1.5e-7, PyTorch's Vectorized<float>::erf)
 // written as erfc(|z|) = t q(t) exp(-z^2), so Phi(x) = erfc(|z|) / 2 for x < 0 keeps its relative
 // precision where 1 + erf(z) would cancel. double: std::erfc lane by lane (no approximation).
-template <typename V>
+// e^t for float lanes t <= 0 (-inf and NaN included) to ~3e-6 relative, for float16 / bfloat16
+// results: a degree-5 Taylor polynomial after t = n ln2 + r, and none of vec::exp's special-value
+// test (a compare and a mask round trip per vector). t is clamped to -88, where n = -127 makes
+// 2^n's bits 0: e^t is flushed to 0 below -87.68 (a float16 / bfloat16 gelu there is below 2e-39).
+inline vec::Vectorized<float> exp_nonpositive_for_half(const vec::Vectorized<float>& t) {
+  using V = vec::Vectorized<float>;
+  static constexpr float kTaylor[6] = {1.0f / 120, 1.0f / 24, 1.0f / 6, 0.5f, 1.0f, 1.0f};
+  const V tc = vec::clamp_min(t, V(-88.0f));  // NaN stays NaN
+  const V n = vec::round(tc * V(1.44269504088896341f));
+  const V r = vec::fmadd(n, V(-1.428606765330187e-06f), vec::fmadd(n, V(-0.693145751953125f), tc));
+  return vec::detail::horner(r, kTaylor) * vec::detail::pow2i(n);
+}
+
+template <typename V, bool ForHalf = false>
 V normal_cdf(const V& x, V& e) {
   using S = typename V::value_type;
-  e = vec::exp(x * x * V(S(-0.5)));
+  if constexpr (ForHalf) e = exp_nonpositive_for_half(x * x * V(S(-0.5)));
+  else e = vec::exp(x * x * V(S(-0.5)));
   if constexpr (std::is_same_v<S, double>) {
     return vec::map(x, [](double v) { return 0.5 * std::erfc(-v * kSqrt1_2); });
   } else {
@@ -93,6 +116,9 @@ void gelu_kernel(const TensorIterator& iter, std::string_view approximate) {
     float_activation(iter, "gelu", [](auto x) {  // x Phi(x)
       decltype(x) e;
       return x * normal_cdf(x, e);
+    }, [](auto x) {
+      decltype(x) e;
+      return x * normal_cdf<decltype(x), true>(x, e);
     });
   } else {
     float_activation(iter, "gelu", [](auto x) {  // x (1 + tanh(k (x + c x^3))) / 2
@@ -106,13 +132,15 @@ void gelu_kernel(const TensorIterator& iter, std::string_view approximate) {
 
 void gelu_backward_kernel(const TensorIterator& iter, std::string_view approximate) {
   if (gelu_type("gelu_backward", approximate) == GeluType::None) {
-    float_activation(iter, "gelu_backward", [](auto g, auto x) {  // g (Phi(x) + x phi(x))
+    auto backward = []<bool ForHalf>(auto g, auto x) {  // g (Phi(x) + x phi(x))
       using V = decltype(x);
       using S = typename V::value_type;
       V e;
-      const V cdf = normal_cdf(x, e);
+      const V cdf = normal_cdf<V, ForHalf>(x, e);
       return g * vec::fmadd(x * e, V(S(kInvSqrt2Pi)), cdf);
-    });
+    };
+    float_activation(iter, "gelu_backward", [backward](auto g, auto x) { return backward.template operator()<false>(g, x); },
+                     [backward](auto g, auto x) { return backward.template operator()<true>(g, x); });
   } else {
     float_activation(iter, "gelu_backward", [](auto g, auto x) {
       using V = decltype(x);

@@ -131,6 +131,8 @@ double ordered_sum(const A* v, int64_t n) {
   return ((part[0] + part[1]) + (part[2] + part[3])) + ((part[4] + part[5]) + (part[6] + part[7]));
 }
 
+constexpr int64_t kNllPrefetchRows = 16;
+
 // loss of each row: cross entropy (LogSoftmax) or nll.
 template <bool LogSoftmax, typename T>
 void loss_rows(const LossPlan& p, int64_t ignore_index, double smoothing, const Acc<T>* rw, Acc<T>* loss) {
@@ -161,6 +163,12 @@ void loss_rows(const LossPlan& p, int64_t ignore_index, double smoothing, const 
         }
         loss[r] = -(wtx - lse * wt);
         continue;
+      }
+      if (!LogSoftmax && r + kNllPrefetchRows < end) {
+        // nll_loss reads one element of each row, a cache miss apart: asking for row r + 16's now
+        // keeps several misses in flight (4096 rows of 1000 classes, one thread: 18.2 -> 17.2 us).
+        const int64_t ahead = target[r + kNllPrefetchRows];
+        if (ahead >= 0 && ahead < C) __builtin_prefetch(X + (r + kNllPrefetchRows) * C + ahead);
       }
       const int64_t y = target[r];
       if (y == ignore_index) {  // rw[r] is 0 for it; the row is not read

@@ -1,6 +1,6 @@
 #pragma once
 // The error-function family over Vectorized<T> (float and double): erf, erfc, and erfinv for
-// double lanes (float lanes: vec_math_float.h's erfinv in double). Split from vec_math_extra.h,
+// double lanes (float lanes: vec_math_erfinv.h, in float). Split from vec_math_extra.h,
 // whose helpers (fma_, horner_, estrin_, the exp kernel's reduction) and constants (XConst:
 // kErfSmall, the double kErfc*) it uses, under the same bitwise-identity rules; the methods and
 // ulp bounds are in vec_math_extra.h's header comment. Float lanes have their own erf and erfc
@@ -186,7 +186,7 @@ namespace xdetail {
 // erfinv for double lanes: Giles' double-precision guess (above), then one Newton step on
 // erf(y) - |x| (|x| <= 1/2) or log(erfc(y)) - log(1 - |x|) (above: nearly linear in y far into
 // the tail, no cancellation near 1). erfinv(+-1) = +-inf, |x| > 1 and NaN give NaN. (Float
-// lanes take the overload in vec_math_float.h.)
+// lanes take the overload in vec_math_erfinv.h.)
 inline Vectorized<double> erfinv(const Vectorized<double>& x) {
   using V = Vectorized<double>;
   const V one(1.0), half(0.5), tiny(std::numeric_limits<double>::min());

@@ -7,8 +7,9 @@
 //
 // erf, erfc and erfinv (double lanes) live in vec_math_erf.h, which includes this file.
 //
-// Float lanes evaluated through double (pow, erfinv) and the cheaper float evaluations for
-// float16 / bfloat16 results (vec::for_half) are in vec_math_float.h.
+// Float lanes evaluated through double (pow) and the cheaper float evaluations for
+// float16 / bfloat16 results (vec::for_half) are in vec_math_float.h; float log / log2 / log10
+// and erfinv in vec_math_log.h and vec_math_erfinv.h.
 //
 // Bitwise identical on every capability. Each function is a fixed sequence of IEEE operations
 // that round once (+ - * / sqrt, fused multiply-adds through fma_ below, which is std::fma lane
@@ -61,7 +62,7 @@
 //   log10     0.54 [1]      0.64 [1]         atanh     1.78 [2]      1.78 [2]
 //   tan       1.14 [1.5]    1.03 [1.5]       erf       0.99 [1.5]    1.02 [1.5]
 //   atan      1.19 [1.5]    1.05 [1.5]       erfc      2.66 [3.5]    3.16 [3.5]
-//   asin      0.68 [1]      1.04 [1.5]       erfinv    0.51 [1]      2.06 [2.5]
+//   asin      0.68 [1]      1.04 [1.5]       erfinv    0.75 [1]      2.06 [2.5]
 //   acos      0.66 [1]      1.08 [1.5]       hypot     1.00 [1.5]    0.99 [1.5]
 //   atan2     1.19 [1.5]    1.20 [1.5]       fmod / remainder / div_floor: exact
 // double erfc loses its ulps in e^(-x^2) (q + p q) / x: the next step would be a double-float H.

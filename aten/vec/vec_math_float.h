@@ -3,7 +3,7 @@
 // results (issue 14), on top of vec_math_extra.h (its xdetail helpers, the same bitwise-identity
 // rules: a fixed sequence of correctly rounded operations, fma_ for every fused multiply-add):
 //
-//   pow (float), erfinv (float lanes; the double overload is in vec_math_extra.h),
+//   pow (float; erfinv's float lanes are in vec_math_erfinv.h, the double overload in vec_math_erf.h),
 //   for_half::{asin, acos, erf, exp2 (for pow), log2, log10, pow}
 //
 // Used by MathKernels.cpp (compiled with -ffp-contract=off).
@@ -13,6 +13,7 @@
 #include "aten/vec/vec_math_atan.h"
 #include "aten/vec/vec_math_erf.h"
 #include "aten/vec/vec_math_extra.h"
+#include "aten/vec/vec_math_erfinv.h"
 #include "aten/vec/vec_math_log.h"
 
 namespace tg::vec {
@@ -113,50 +114,6 @@ inline Vectorized<float> narrow(const Vectorized<double>& lo, const Vectorized<d
   return exp_for_float(clamp_max(clamp_min(y * l, -clamp), clamp));
 }
 }  // namespace xdetail
-
-namespace xdetail {
-// erfinv(a) for 0 <= a < 1 a float (widened to double), in double: Giles' form (w = -log((1 - a)
-// (1 + a)), a polynomial in w below 6.25, in sqrt(w) above) with Chebyshev fits of his
-// double-precision polynomials cut to what a float result needs: degree 12 and 10 instead of 22
-// and 18, relative error below 1e-9 (a float ulp is 6e-8 to 1.2e-7). A float's w stays below 16
-// (a = 1 - 2^-24 gives 15.9), so his third piece is never needed.
-[[gnu::always_inline]] inline Vectorized<double> erfinv_of_float(const Vectorized<double>& a) {
-  using VD = Vectorized<double>;
-  static constexpr double kCentral[13] = {  // w < 6.25, in w - 3.125
-      -1.2383878569158307e-11, 5.500080663411386e-12,  1.0309429359735185e-09, -4.747681504866503e-09,
-      -2.889956389586376e-08,  4.269355431670083e-07,  -1.3661197553896878e-06, -1.3891928576473109e-05,
-      0.00018673533426234536,  -0.0007406914051929205, -0.0060336715866038185, 0.24015817863051245,
-      1.6536545627563546};
-  static constexpr double kMiddle[11] = {  // 6.25 <= w < 16, in sqrt(w) - 3.25
-      -3.6533497658669215e-05, 8.208743848164612e-05, 1.4063876191250157e-05, -0.00036210284762791485,
-      0.0009572042673005955,   -0.0016865390494844347, 0.002490770886419836, -0.0037513920569378282,
-      0.005370955825432579,    1.0052589733244357,    3.0838856100860497};
-  const VD one(1.0);
-  const VD w = -log_finite(maximum((one - a) * (one + a), VD(std::numeric_limits<double>::min())));
-  const VD central = w < VD(6.25);
-  VD p = estrin_(w - VD(3.125), kCentral);
-  if (any(andnot(cast<double>(Vectorized<int64_t>(int64_t(-1))), central)))  // |x| > 0.9981: rare
-    p = blendv(estrin_(sqrt(w) - VD(3.25), kMiddle), p, central);
-  return p * a;
-}
-}  // namespace xdetail
-
-// erfinv of float lanes: xdetail::erfinv_of_float on the lanes widened to double, rounded to float
-// once. (1 - a)(1 + a) is exact in double for a float a, and the polynomials' < 1e-9 relative
-// error leaves the result correctly rounded but for near-ties (max 0.514 ulp over 7M floats
-// against SciPy). 5x faster than the float guess + Newton step on erf and erfc it replaced; the
-// shorter fits took it from 3.0 to 2.2 ns an element (avx512, in cache).
-[[gnu::always_inline]] inline Vectorized<float> erfinv(const Vectorized<float>& x) {
-  using VF = Vectorized<float>;
-  using VD = Vectorized<double>;
-  const VF one(1.0f);
-  const VF a = abs(x);
-  VD lo, hi;
-  xdetail::widen(minimum(a, one), lo, hi);  // |x| >= 1 and NaN lanes are replaced below
-  VF r = xdetail::copysign_(xdetail::narrow(xdetail::erfinv_of_float(lo), xdetail::erfinv_of_float(hi)), x);
-  r = blendv(r, xdetail::copysign_(xdetail::inf_<float>(), x), a == one);
-  return blendv(r, xdetail::nan_<float>(), (a > one) | (x != x));
-}
 
 namespace xdetail {
 // r with the lanes in `special` replaced by std::pow (NaN results made the one quiet NaN). Out

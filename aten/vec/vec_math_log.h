@@ -57,10 +57,11 @@ struct LogTableFloat {
   };
 };
 
-// log_b(x) for float lanes; Base is one of LogTableFloat's Ln / Log2 / Log10, fallback() the
-// template that handles the special lanes.
-template <typename Base, typename F>
-[[gnu::always_inline]] inline Vectorized<float> log_table(const Vectorized<float>& x, F fallback) {
+// log_b(x) = hi + lo (not normalized: |lo| up to ~3e-3 |hi|) for normal positive finite float
+// lanes x; Base is one of LogTableFloat's Ln / Log2 / Log10. Other lanes give unspecified values.
+template <typename Base>
+[[gnu::always_inline]] inline void log_table_parts(const Vectorized<float>& x, Vectorized<float>& hi,
+                                                   Vectorized<float>& lo) {
   using V = Vectorized<float>;
   using VI = Vectorized<int32_t>;
   using C = LogTableFloat;
@@ -90,10 +91,19 @@ template <typename Base, typename F>
     low = low + rs_lo;
     poly = r * horner_(r, Base::kPoly);
   }
-  const V result = s + (low + poly);
+  hi = s;
+  lo = low + poly;
+}
+// log_b(x) for float lanes; fallback() is the template that handles the special lanes.
+template <typename Base, typename F>
+[[gnu::always_inline]] inline Vectorized<float> log_table(const Vectorized<float>& x, F fallback) {
+  using VI = Vectorized<int32_t>;
+  Vectorized<float> hi, lo;
+  log_table_parts<Base>(x, hi, lo);
+  const Vectorized<float> result = hi + lo;
   // Normal positive finite x: bits - 2^23 below 0x7f000000 as unsigned, i.e. bits + 0x7f800000
   // below 0xff000000 as signed.
-  const VI special = (bits + VI(0x7f800000)) >= VI(int32_t(0xff000000));
+  const VI special = (cast<int32_t>(x) + VI(0x7f800000)) >= VI(int32_t(0xff000000));
   return any(special) ? blendv(result, fallback(), cast<float>(special)) : result;
 }
 }  // namespace xdetail

@@ -20,6 +20,7 @@
 #include "aten/native/Scan.h"
 #include "aten/parallel/Parallel.h"
 #include "aten/vec/vec.h"
+#include "aten/vec/vec_math_extra.h"
 #include "kernels/cummax.h"
 #include "kernels/cummin.h"
 #include "kernels/cumprod.h"
@@ -262,10 +263,73 @@ static Acc log_add_exp(Acc a, Acc x) {
   return a;
 }
 
+// logcumsumexp of one contiguous line of any floating dtype, in double (PyTorch accumulates float in
+// double too: its float results are correctly rounded, a float recurrence was off by up to ~100
+// ulp), kBlock elements at a time: with m the block's max, s_k = m + log(e_0 + ... + e_k) (e_j =
+// e^(x_j - m), summed in order) and out_k = logaddexp(carry, s_k), carry the last output before the
+// block. The element-by-element recurrence is a chain of scalar exp and log1p calls (~30 ns an
+// element); this is four vector calls per element off the chain. A block holding a NaN or an
+// infinity takes the recurrence (PyTorch's rules for them). kBlock is fixed, not the vector width,
+// and the vector math is vec_math_extra.h's, the same on every capability (this file is compiled
+// with -ffp-contract=off): the same bits on every capability and thread count.
+// e^x for x <= 0 or NaN through vec_math_extra.h's exp (fused multiply-adds on every capability,
+// unlike vec::exp's fmadd, which the portable build does unfused); below -kExpClamp it is 0 or
+// the smallest subnormal either way.
+inline vec::Vectorized<double> exp_nonpositive(const vec::Vectorized<double>& x) {
+  using V = vec::Vectorized<double>;
+  return vec::xdetail::exp_(vec::clamp_min(x, V(-vec::xdetail::XConst<double>::kExpClamp)), V(0.0));
+}
+
+template <typename T>
+void logcumsumexp_line(const T* x, T* y, int64_t n) {
+  using V = vec::Vectorized<double>;
+  constexpr int kBlock = 16, W = V::size();
+  static_assert(kBlock % W == 0, "whole vectors per block");
+  constexpr double inf = std::numeric_limits<double>::infinity();
+  double carry = -inf;
+  int64_t k = 0;
+  alignas(64) double xb[kBlock], e[kBlock], out[kBlock];
+  for (; k + kBlock <= n; k += kBlock) {
+    bool finite = true;
+    for (int j = 0; j < kBlock; ++j) {
+      xb[j] = double(opmath_t<T>(x[k + j]));
+      finite &= std::abs(xb[j]) < inf;  // false for NaN
+    }
+    if (!finite) {
+      for (int j = 0; j < kBlock; ++j) y[k + j] = T(opmath_t<T>(carry = log_add_exp(carry, xb[j])));
+      continue;
+    }
+    const double m = *std::max_element(xb, xb + kBlock);
+    for (int j = 0; j < kBlock; j += W) exp_nonpositive(V::loadu(xb + j) - V(m)).store(e + j);
+    for (int j = 1; j < kBlock; ++j) e[j] += e[j - 1];
+    const V c(carry);
+    for (int j = 0; j < kBlock; j += W) {
+      const V s = V(m) + vec::xdetail::log_(V::loadu(e + j));
+      // logaddexp(carry, s): carry = -inf gives s, a NaN or +inf carry itself
+      const V hi = vec::maximum(c, s), lo = vec::minimum(c, s);
+      (hi + vec::xdetail::log1p_nonneg<double, true>(exp_nonpositive(lo - hi))).store(out + j);
+    }
+    for (int j = 0; j < kBlock; ++j) y[k + j] = T(opmath_t<T>(out[j]));
+    carry = out[kBlock - 1];
+  }
+  for (; k < n; ++k) y[k] = T(opmath_t<T>(carry = log_add_exp(carry, double(opmath_t<T>(x[k])))));
+}
+
 void logcumsumexp_kernel(const Scan& scan) {
   dispatch_floating(scan.compute_dtype(), "logcumsumexp", [&]<typename T>() {
-    using Acc = opmath_t<T>;
-    scan_lines<T>(scan, -std::numeric_limits<Acc>::infinity(), [](Acc a, Acc x) { return log_add_exp(a, x); });
+    {
+      if (!scan.empty() && scan.inner() == 1) {
+        const T* in = scan.input().data<T>();
+        T* out = scan.output(0).data<T>();
+        const int64_t n = scan.length();
+        parallel_for(0, scan.lines(), std::max<int64_t>(1, kGrainSize / n), [&](int64_t begin, int64_t end) {
+          for (int64_t l = begin; l < end; ++l) logcumsumexp_line(in + l * n, out + l * n, n);
+        });
+        return;
+      }
+    }
+    // Other layouts: the recurrence, in double like the lines above.
+    scan_lines<T>(scan, -std::numeric_limits<double>::infinity(), [](double a, double x) { return log_add_exp(a, x); });
   });
 }
 

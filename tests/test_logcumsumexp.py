@@ -1,14 +1,11 @@
 """logcumsumexp's blocked kernel (aten/native/cpu/ScanKernel.cpp): contiguous lines are summed in
 blocks of 16 in double; results against a float64 recurrence (NumPy), non-finite values at and
 around block boundaries, and the same bits on every CPU capability and thread count."""
-import os
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 
 import tensorgen as tg
+from _capability_helpers import run_digest
 
 
 def reference(a, axis):
@@ -67,13 +64,7 @@ print(h.hexdigest())
 
 
 def _digest(threads, capability=None):
-    env = dict(os.environ)
-    if capability:
-        env["TENSORGEN_CPU_CAPABILITY"] = capability
-    code = f"import tensorgen as tg; tg.set_num_threads({threads})\n" + IDENTITY_SCRIPT
-    r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
-    assert r.returncode == 0, r.stderr[-2000:]
-    return r.stdout.strip()
+    return run_digest(IDENTITY_SCRIPT, threads, capability)
 
 
 @pytest.mark.parametrize("capability", [c for c in tg.backends.cpu.supported_capabilities()

@@ -3,14 +3,11 @@
 layouts (one long row, contiguous rows, columns read in place) against NumPy; NaN, inf and -0.0
 placed at the start, in the vector tail and in later thread chunks; ties; non-contiguous input;
 and the same bits for 1 and 2 threads and under every CPU capability."""
-import os
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 
 import tensorgen as tg
+from _capability_helpers import run_digest  # tests/ is on sys.path under pytest
 
 CHUNK = 1 << 16  # a long row is split into 64K-element chunks across threads
 LONG = 3 * CHUNK + 37  # several chunks and a ragged vector tail
@@ -289,13 +286,7 @@ print(h.hexdigest())
 
 
 def _identity_digest(threads, capability=None):
-    env = dict(os.environ)
-    if capability:
-        env["TENSORGEN_CPU_CAPABILITY"] = capability
-    code = f"import tensorgen as tg; tg.set_num_threads({threads})\n" + IDENTITY_SCRIPT
-    r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
-    assert r.returncode == 0, r.stderr[-2000:]
-    return r.stdout.strip()
+    return run_digest(IDENTITY_SCRIPT, threads, capability)
 
 
 def test_same_bits_for_one_and_two_threads():

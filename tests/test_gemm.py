@@ -99,7 +99,10 @@ LAYOUTS = {
 
 @pytest.mark.parametrize("dtype", FLOAT, ids=str)
 @pytest.mark.parametrize("layout", list(LAYOUTS))
-@pytest.mark.parametrize("m,k,n", [(5, 3, 4), (33, 65, 31), (129, 300, 257), (1, 65, 300), (300, 65, 1)], ids=str)
+# (700, 300, 500): more than one row block, tasks packing their own B panels; (1000, 70, 40): B
+# shared, A packed one micro-panel at a time (Gemm.h's gemm_packed and run_task).
+@pytest.mark.parametrize("m,k,n", [(5, 3, 4), (33, 65, 31), (129, 300, 257), (1, 65, 300), (300, 65, 1), (700, 300, 500),
+                                   (1000, 70, 40)], ids=str)
 def test_transposed_and_strided_operands(layout, m, k, n, dtype):
     a, b = LAYOUTS[layout](rand((m, k), dtype, 5), rand((k, n), dtype, 6))
     check_matmul(tg.mm(a, b), a, b)
@@ -151,7 +154,8 @@ def test_out_aliasing_an_input(dtype):
 
 
 @pytest.mark.parametrize("dtype", FLOAT, ids=str)
-@pytest.mark.parametrize("shape", [(300, 257, 129), (7, 1000, 600), (600, 1000, 7), (64, 64, 64)], ids=str)
+@pytest.mark.parametrize("shape", [(300, 257, 129), (7, 1000, 600), (600, 1000, 7), (64, 64, 64), (700, 300, 500),
+                                   (1000, 300, 40), (1100, 260, 200)], ids=str)
 def test_threads_give_identical_results(threads, shape, dtype):
     m, k, n = shape
     a, b = rand((m, k), dtype, 14), rand((k, n), dtype, 15)

@@ -14,8 +14,10 @@
 // unit-stride) goes through a small temporary tile. The first K block overwrites C (beta = 0:
 // out may hold garbage from empty()), later ones accumulate. Float accumulates in float, like
 // MKL. The micro-kernel is AVX-512 or AVX2+FMA intrinsics when this copy is compiled for them,
-// plain C++ loops otherwise. Threads: C is cut into one MR/NR-aligned slab per thread (along the
-// longer of M and N), each running the serial loop nest with its own packing buffers.
+// plain C++ loops otherwise. Threads claim tasks, blocks of C of whole micro-panels, each running
+// the K loop with its own A packing; B is either packed once and shared (many row blocks, or few
+// columns) or packed by each task one micro-panel at a time right before use (gemm_packed says
+// when), and with few B panels A is packed one micro-panel at a time too (GemmPlan::run_task).
 #include "aten/vec/isa.h"
 
 #include <algorithm>
@@ -25,6 +27,7 @@
 #include <cstring>
 #include <memory>
 #include <new>
+#include <thread>
 #include <type_traits>
 
 #include "aten/parallel/Parallel.h"
@@ -191,48 +194,69 @@ template <> struct Kernel<double> {
 #endif
 
 // ---------------------------------------------------------------- packing
-// out[p * MR + i] = src[i * rs + p] for p < kc, i < MR: MR contiguous rows transposed. With SSE
-// registers the float rows go in 4 x 4 blocks (groups of four rows; a last pair of rows by 64-bit
-// halves) and the double rows in 2 x 2 blocks, four k at a time: the element-by-element gather
-// (a load and an insert per element, row pointers spilled) was half of a thin GEMM's time, e.g.
-// cols @ grad^T of a convolution's weight gradient (N = 32). pack_b takes it for a column-major
-// B (x @ W^T in a linear layer), its NR columns being the rows here.
+// out[p * MR + i] = src[i * rs + p] for p < kc, i < MR: MR contiguous rows transposed. Float rows
+// go four at a time, eight k at a time: four 256-bit loads, eight in-lane shuffles and eight
+// 128-bit stores (the upper halves stored straight from the 256-bit registers), a quarter of a
+// shuffle per element, the shuffle port's limit, against half a shuffle for 4 x 4 blocks. One
+// group of four rows at a time keeps four row pointers live, none spilled. A last pair of rows
+// (MR = 6) goes by 64-bit halves; double rows in 2 x 2 blocks. The element-by-element gather was
+// half of a thin GEMM's time (cols @ grad^T of a convolution's weight gradient, N = 32); the 4 x 4
+// blocks still a fifth of P @ V's in attention (N = 64). pack_b takes this for a column-major B
+// (x @ W^T in a linear layer), its NR columns being the rows here.
 template <typename T, int MR>
 inline void pack_rows_transposed(int64_t kc, const T* __restrict src, int64_t rs, T* __restrict out) {
-  int64_t p = 0;
+  int64_t done = 0;
 #if defined(__AVX512F__) || defined(__AVX2__)
   if constexpr (std::is_same_v<T, float> && MR % 2 == 0) {
-    for (; p + 4 <= kc; p += 4) {
-      int i = 0;
-      for (; i + 4 <= MR; i += 4) {
-        __m128 r0 = _mm_loadu_ps(src + (i + 0) * rs + p), r1 = _mm_loadu_ps(src + (i + 1) * rs + p);
-        __m128 r2 = _mm_loadu_ps(src + (i + 2) * rs + p), r3 = _mm_loadu_ps(src + (i + 3) * rs + p);
-        _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
-        _mm_storeu_ps(out + (p + 0) * MR + i, r0);
-        _mm_storeu_ps(out + (p + 1) * MR + i, r1);
-        _mm_storeu_ps(out + (p + 2) * MR + i, r2);
-        _mm_storeu_ps(out + (p + 3) * MR + i, r3);
+    done = kc / 8 * 8;
+    int i = 0;
+    for (; i + 4 <= MR; i += 4) {
+      const float *r0 = src + i * rs, *r1 = r0 + rs, *r2 = r1 + rs, *r3 = r2 + rs;
+      float* o = out + i;
+      for (int64_t p = 0; p < done; p += 8, o += 8 * MR) {
+        const __m256 a = _mm256_loadu_ps(r0 + p), b = _mm256_loadu_ps(r1 + p);
+        const __m256 c = _mm256_loadu_ps(r2 + p), d = _mm256_loadu_ps(r3 + p);
+        const __m256 ab_lo = _mm256_unpacklo_ps(a, b), ab_hi = _mm256_unpackhi_ps(a, b);  // a0 b0 a1 b1 | a4 b4 a5 b5
+        const __m256 cd_lo = _mm256_unpacklo_ps(c, d), cd_hi = _mm256_unpackhi_ps(c, d);
+        const __m256 k04 = _mm256_shuffle_ps(ab_lo, cd_lo, 0x44), k15 = _mm256_shuffle_ps(ab_lo, cd_lo, 0xEE);
+        const __m256 k26 = _mm256_shuffle_ps(ab_hi, cd_hi, 0x44), k37 = _mm256_shuffle_ps(ab_hi, cd_hi, 0xEE);
+        _mm_storeu_ps(o + 0 * MR, _mm256_castps256_ps128(k04));
+        _mm_storeu_ps(o + 1 * MR, _mm256_castps256_ps128(k15));
+        _mm_storeu_ps(o + 2 * MR, _mm256_castps256_ps128(k26));
+        _mm_storeu_ps(o + 3 * MR, _mm256_castps256_ps128(k37));
+        _mm_storeu_ps(o + 4 * MR, _mm256_extractf128_ps(k04, 1));
+        _mm_storeu_ps(o + 5 * MR, _mm256_extractf128_ps(k15, 1));
+        _mm_storeu_ps(o + 6 * MR, _mm256_extractf128_ps(k26, 1));
+        _mm_storeu_ps(o + 7 * MR, _mm256_extractf128_ps(k37, 1));
       }
-      if (i < MR) {  // two rows left: (a0 b0 a1 b1), (a2 b2 a3 b3)
-        const __m128 a = _mm_loadu_ps(src + i * rs + p), b = _mm_loadu_ps(src + (i + 1) * rs + p);
-        const __m128 lo = _mm_unpacklo_ps(a, b), hi = _mm_unpackhi_ps(a, b);
-        _mm_storel_pi(reinterpret_cast<__m64*>(out + (p + 0) * MR + i), lo);
-        _mm_storeh_pi(reinterpret_cast<__m64*>(out + (p + 1) * MR + i), lo);
-        _mm_storel_pi(reinterpret_cast<__m64*>(out + (p + 2) * MR + i), hi);
-        _mm_storeh_pi(reinterpret_cast<__m64*>(out + (p + 3) * MR + i), hi);
+    }
+    if (i < MR) {  // two rows left: (a0 b0 a1 b1 | a4 b4 a5 b5), (a2 b2 a3 b3 | a6 b6 a7 b7)
+      const float *r0 = src + i * rs, *r1 = r0 + rs;
+      float* o = out + i;
+      auto store_pairs = [](float* dst, __m128 v) {  // (k, k + 1) pairs of v to rows k and k + 1
+        _mm_storel_pi(reinterpret_cast<__m64*>(dst), v);
+        _mm_storeh_pi(reinterpret_cast<__m64*>(dst + MR), v);
+      };
+      for (int64_t p = 0; p < done; p += 8, o += 8 * MR) {
+        const __m256 a = _mm256_loadu_ps(r0 + p), b = _mm256_loadu_ps(r1 + p);
+        const __m256 lo = _mm256_unpacklo_ps(a, b), hi = _mm256_unpackhi_ps(a, b);
+        store_pairs(o + 0 * MR, _mm256_castps256_ps128(lo));
+        store_pairs(o + 2 * MR, _mm256_castps256_ps128(hi));
+        store_pairs(o + 4 * MR, _mm256_extractf128_ps(lo, 1));
+        store_pairs(o + 6 * MR, _mm256_extractf128_ps(hi, 1));
       }
     }
   } else if constexpr (std::is_same_v<T, double> && MR % 2 == 0) {
-    for (; p + 2 <= kc; p += 2) {
+    for (; done + 2 <= kc; done += 2) {
       for (int i = 0; i < MR; i += 2) {  // (a0 b0), (a1 b1)
-        const __m128d a = _mm_loadu_pd(src + i * rs + p), b = _mm_loadu_pd(src + (i + 1) * rs + p);
-        _mm_storeu_pd(out + (p + 0) * MR + i, _mm_unpacklo_pd(a, b));
-        _mm_storeu_pd(out + (p + 1) * MR + i, _mm_unpackhi_pd(a, b));
+        const __m128d a = _mm_loadu_pd(src + i * rs + done), b = _mm_loadu_pd(src + (i + 1) * rs + done);
+        _mm_storeu_pd(out + (done + 0) * MR + i, _mm_unpacklo_pd(a, b));
+        _mm_storeu_pd(out + (done + 1) * MR + i, _mm_unpackhi_pd(a, b));
       }
     }
   }
 #endif
-  for (; p < kc; ++p)
+  for (int64_t p = done; p < kc; ++p)
 #pragma GCC unroll 16
     for (int i = 0; i < MR; ++i) out[p * MR + i] = src[i * rs + p];
 }
@@ -245,6 +269,9 @@ inline void pack_a(int64_t rows, int64_t kc, const T* A, int64_t rs, int64_t cs,
     const T* src = A + r0 * rs;
     if (mr == MR && cs == 1) {
       pack_rows_transposed<T, MR>(kc, src, rs, out);  // row-major source
+    } else if (mr == MR && rs == 1) {
+      // Column-major source (grad^T @ x of a linear layer's weight gradient): MR contiguous elements per k.
+      for (int64_t p = 0; p < kc; ++p) std::memcpy(out + p * MR, src + p * cs, MR * sizeof(T));
     } else if (mr == MR) {
       for (int64_t p = 0; p < kc; ++p)
 #pragma GCC unroll 16
@@ -263,7 +290,13 @@ inline void pack_b(int64_t kc, int64_t cols, const T* B, int64_t rs, int64_t cs,
     const int64_t nr = std::min<int64_t>(NR, cols - j0);
     const T* src = B + j0 * cs;
     if (nr == NR && cs == 1) {
-      for (int64_t p = 0; p < kc; ++p) std::memcpy(out + p * NR, src + p * rs, NR * sizeof(T));
+      for (int64_t p = 0; p < kc; ++p) {
+        // The same rows of the next panel, into L2: rows far apart are streams the hardware
+        // prefetcher does not follow.
+        __builtin_prefetch(src + p * rs + NR, 0, 2);
+        __builtin_prefetch(src + p * rs + NR + 64 / sizeof(T), 0, 2);
+        std::memcpy(out + p * NR, src + p * rs, NR * sizeof(T));
+      }
     } else if (nr == NR && rs == 1) {
       pack_rows_transposed<T, NR>(kc, src, cs, out);  // column-major source (x @ W^T's W^T): NR columns
     } else if (nr == NR) {
@@ -326,6 +359,11 @@ struct StridedB {
 // The work of one call: B is packed once (shared by all threads) for a column block of C, then
 // threads claim (MC-row x NC-column) tasks of C from an atomic counter, so a thread that the OS
 // pauses does not hold the others up, and each task packs its own A blocks.
+// A task with at most this many B panels packs A one micro-panel at a time (GemmPlan::run_task).
+constexpr int64_t kFewPanels = 4;
+// Up to this many MC-row blocks, tasks pack B's panels themselves (gemm_packed).
+constexpr int64_t kFewRowBlocks = 4;
+
 template <typename T, typename BSource>
 struct GemmPlan {
   using K = Kernel<T>;
@@ -348,32 +386,57 @@ struct GemmPlan {
       }
     }
   }
-  // C[i0:+rows, j0 + jt:+cols] from packed B (columns relative to the block j0).
-  void run_task(const T* Bp, int64_t j0, int64_t nb_pad, int64_t i0, int64_t rows, int64_t jt, int64_t cols) const {
-    T* Ap = scratch<T>(0, size_t((rows + MR - 1) / MR * MR) * size_t(kcb));
+  // One MR x NR tile of C at (i, j): the micro-kernel writes C directly, or a partial tile (or one
+  // whose columns are not unit-stride) goes through a small temporary.
+  void micro_tile(int64_t kc, const T* ap, const T* bp, int64_t i, int64_t j, int64_t mr, int64_t nr,
+                  bool accumulate) const {
+    T* cp = C + i * rsc + j * csc;
+    if (mr == MR && nr == NR && csc == 1) {
+      K::run(kc, ap, bp, cp, rsc, accumulate);
+      return;
+    }
     alignas(64) T tile[MR * NR];
+    K::run(kc, ap, bp, tile, NR, false);
+    for (int64_t r = 0; r < mr; ++r)
+      for (int64_t c = 0; c < nr; ++c) {
+        T& dst = cp[r * rsc + c * csc];
+        dst = accumulate ? dst + tile[r * NR + c] : tile[r * NR + c];
+      }
+  }
+
+  // C[i0:+rows, j0 + jt:+cols] from packed B (columns relative to the block j0). With Bp null
+  // the task packs each kc x NR panel of B itself, right before its micro-kernels use it, into a
+  // buffer that stays in L1 (see gemm_packed).
+  void run_task(const T* Bp, int64_t j0, int64_t nb_pad, int64_t i0, int64_t rows, int64_t jt, int64_t cols) const {
+    // With a few B panels, each packed A element serves only a few micro-kernels, and packing the
+    // whole A block (written out to L2, read back per panel) cost a fifth of P @ V in attention
+    // (512 x 64 x 512). Then each MR-row panel of A is packed right before use, into L1, and the
+    // few B panels are read from L2 for each.
+    const bool a_per_panel = Bp && cols <= kFewPanels * NR;
+    T* Ap = scratch<T>(0, size_t(a_per_panel ? MR : (rows + MR - 1) / MR * MR) * size_t(kcb));
+    T* Bpanel = Bp ? nullptr : scratch<T>(1, size_t(NR) * size_t(kcb));
     for (int64_t pc = 0; pc < k; pc += kcb) {
       const int64_t kc = std::min(kcb, k - pc);
       const bool accumulate = pc > 0;
-      pack_a<T, MR>(rows, kc, A + i0 * rsa + pc * csa, rsa, csa, Ap);
-      for (int64_t jr = 0; jr < cols; jr += NR) {
-        const int64_t nr = std::min<int64_t>(NR, cols - jr);
-        const T* bp = Bp + pc * nb_pad + (jt + jr) * kc;
+      const T* a_block = A + i0 * rsa + pc * csa;
+      if (a_per_panel) {
         for (int64_t ir = 0; ir < rows; ir += MR) {
           const int64_t mr = std::min<int64_t>(MR, rows - ir);
-          const T* ap = Ap + ir * kc;
-          T* cp = C + (i0 + ir) * rsc + (j0 + jt + jr) * csc;
-          if (mr == MR && nr == NR && csc == 1) {
-            K::run(kc, ap, bp, cp, rsc, accumulate);
-          } else {
-            K::run(kc, ap, bp, tile, NR, false);
-            for (int64_t i = 0; i < mr; ++i)
-              for (int64_t j = 0; j < nr; ++j) {
-                T& dst = cp[i * rsc + j * csc];
-                dst = accumulate ? dst + tile[i * NR + j] : tile[i * NR + j];
-              }
-          }
+          pack_a<T, MR>(mr, kc, a_block + ir * rsa, rsa, csa, Ap);
+          for (int64_t jr = 0; jr < cols; jr += NR)
+            micro_tile(kc, Ap, Bp + pc * nb_pad + (jt + jr) * kc, i0 + ir, j0 + jt + jr, mr,
+                       std::min<int64_t>(NR, cols - jr), accumulate);
         }
+        continue;
+      }
+      pack_a<T, MR>(rows, kc, a_block, rsa, csa, Ap);
+      for (int64_t jr = 0; jr < cols; jr += NR) {
+        const int64_t nr = std::min<int64_t>(NR, cols - jr);
+        const T* bp = Bpanel;
+        if (Bp) bp = Bp + pc * nb_pad + (jt + jr) * kc;
+        else B.template pack<NR>(pc, kc, j0 + jt + jr, nr, Bpanel);
+        for (int64_t ir = 0; ir < rows; ir += MR)
+          micro_tile(kc, Ap + ir * kc, bp, i0 + ir, j0 + jt + jr, std::min<int64_t>(MR, rows - ir), nr, accumulate);
       }
     }
   }
@@ -459,30 +522,71 @@ void gemm_packed(int64_t m, int64_t n, int64_t k, const T* A, int64_t rsa, int64
   constexpr int MR = K::MR, NR = K::NR;
   const int64_t nt = serial || m * n * k < kGemmParallelFlops || in_parallel_region() ? 1 : get_num_threads();
   GemmPlan<T, BSource> plan{m, n, k, balanced_block(k, K::KC, 8), A, rsa, csa, B, C, rsc, csc};
-  // Packed B (kept per calling thread between calls) is bounded to the source's kPackedB elements
-  // by packing C's columns in blocks of nb; A is then packed once per column block.
+  // Tasks are blocks of C's rows x columns, claimed from an atomic counter so that a thread the OS
+  // pauses does not hold the others up. A block is a whole number of micro-panels, at most MC rows
+  // by NC columns, the blocks as equal as panels allow, and their count a multiple of the thread
+  // count where the shape allows, so that the last round keeps every thread busy (9 tasks on 2
+  // threads left one idle for a ninth of a 2048 x 512 x 512 product). Fewer, larger tasks also
+  // re-read less: each row block reads all of B, each column block packs all of A.
+  auto even_tasks = [&](int64_t& tm, int64_t& tn, int64_t pm, int64_t pn, int64_t min_rows) {
+    while (nt > 1 && ((tm * tn) % nt != 0 || tm * tn < nt)) {
+      if (pm / (tm + 1) >= min_rows) ++tm;
+      else if (pn / (tn + 1) >= 1) ++tn;
+      else break;
+    }
+  };
+  if (m <= kFewRowBlocks * K::MC && n > kFewPanels * NR) {
+    // Few row blocks: each task packs each B panel right before use, into L1, rather than all of B
+    // being packed first, shared by the threads. Packed B is written out to L2 or memory and read
+    // back by every row block, half of it from the other core's cache: for a convolution's 32
+    // output channels (32 x 3136 x 288) that was two thirds of the time, and two threads ran a
+    // 252 x 512 x 2048 product at 280 GF/s against 360 with each packing its own panels. With many
+    // row blocks (2048 x 512 x 512) or few columns (512 x 64 x 512) sharing wins. Tasks are blocks
+    // of the columns and of at most MC rows.
+    const int64_t pm = (m + MR - 1) / MR, pn = (n + NR - 1) / NR;
+    int64_t tm = (m + K::MC - 1) / K::MC, tn = (n + K::NC - 1) / K::NC;
+    even_tasks(tm, tn, pm, pn, 8);
+    const int64_t ntasks = tm * tn;
+    std::atomic<int64_t> next{0};
+    parallel_for(0, std::min(nt, ntasks), nt > 1 ? 1 : ntasks, [&](int64_t, int64_t) {
+      for (int64_t t; (t = next.fetch_add(1, std::memory_order_relaxed)) < ntasks;) {
+        const int64_t bi = t / tn, bj = t % tn;
+        const int64_t i0 = std::min(m, bi * pm / tm * MR), i1 = std::min(m, (bi + 1) * pm / tm * MR);
+        const int64_t j = std::min(n, bj * pn / tn * NR), j1 = std::min(n, (bj + 1) * pn / tn * NR);
+        plan.run_task(nullptr, 0, 0, i0, i1 - i0, j, j1 - j);
+      }
+    });
+    return;
+  }
+  // Otherwise B is packed once (shared by all threads) for a column block of C, and each task packs
+  // its own A blocks. Packed B (kept per calling thread between calls) is bounded to the source's
+  // kPackedB elements by packing C's columns in blocks of nb; A is then packed once per column block.
   const int64_t nb_cap = std::max<int64_t>(NR, BSource::kPackedB / k / NR * NR);
   const int64_t nb = balanced_block(n, nb_cap, NR);
-  // Task shape: cache-sized, but at least 4 tasks per thread so claiming them balances the load.
-  int64_t mc = balanced_block(m, K::MC, MR), nc = balanced_block(nb, K::NC, NR);
-  auto tasks = [&] { return ((m + mc - 1) / mc) * ((nb + nc - 1) / nc); };
-  while (nt > 1 && tasks() < 4 * nt) {
-    if (mc >= 8 * MR) mc = (mc / 2 + MR - 1) / MR * MR;
-    else if (nc >= 4 * NR) nc = (nc / 2 + NR - 1) / NR * NR;
-    else break;
-  }
+  const int64_t pm = (m + MR - 1) / MR;
   for (int64_t j0 = 0; j0 < n; j0 += nb) {
     const int64_t cols = std::min(nb, n - j0), panels = (cols + NR - 1) / NR, nb_pad = panels * NR;
     T* Bp = scratch<T>(1, size_t(nb_pad) * size_t(k));
-    // Packing is cheap per panel: a thread's share must be worth waking it.
-    parallel_for(0, panels, nt > 1 ? std::max<int64_t>(1, (1 << 16) / (NR * k)) : panels,
-                 [&](int64_t p0, int64_t p1) { plan.pack_b_panels(Bp, j0, nb_pad, p0, p1); });
-    const int64_t tm = (m + mc - 1) / mc, tn = (cols + nc - 1) / nc, ntasks = tm * tn;
-    std::atomic<int64_t> next{0};
+    int64_t tm = (m + K::MC - 1) / K::MC, tn = (cols + K::NC - 1) / K::NC;
+    even_tasks(tm, tn, pm, panels, 8);  // row blocks of at least 8 micro-panels: A's packing amortized
+    const int64_t ntasks = tm * tn;
+    // One parallel region: the threads first pack B's panels (claimed in chunks worth a thread's
+    // time), wait until all are packed, then claim tasks. Two regions (a parallel pack, then the
+    // tasks) cost a second wake-up of the team, a tenth of a 512^3 product on two threads. No
+    // thread waits for a chunk nobody has claimed, and packing does not throw, so the wait ends.
+    const int64_t chunk = std::max<int64_t>(1, (1 << 16) / (NR * k)), nchunks = (panels + chunk - 1) / chunk;
+    std::atomic<int64_t> next_chunk{0}, chunks_done{0}, next{0};
     auto work = [&](int64_t, int64_t) {
+      for (int64_t c; (c = next_chunk.fetch_add(1, std::memory_order_relaxed)) < nchunks;) {
+        plan.pack_b_panels(Bp, j0, nb_pad, c * chunk, std::min(panels, (c + 1) * chunk));
+        chunks_done.fetch_add(1, std::memory_order_release);
+      }
+      while (chunks_done.load(std::memory_order_acquire) < nchunks) std::this_thread::yield();
       for (int64_t t; (t = next.fetch_add(1, std::memory_order_relaxed)) < ntasks;) {
-        const int64_t i0 = (t / tn) * mc, jt = (t % tn) * nc;
-        plan.run_task(Bp, j0, nb_pad, i0, std::min(mc, m - i0), jt, std::min(nc, cols - jt));
+        const int64_t bi = t / tn, bj = t % tn;
+        const int64_t i0 = std::min(m, bi * pm / tm * MR), i1 = std::min(m, (bi + 1) * pm / tm * MR);
+        const int64_t jt = std::min(cols, bj * panels / tn * NR), jt1 = std::min(cols, (bj + 1) * panels / tn * NR);
+        plan.run_task(Bp, j0, nb_pad, i0, i1 - i0, jt, jt1 - jt);
       }
     };
     parallel_for(0, std::min(nt, ntasks), nt > 1 ? 1 : ntasks, work);

@@ -36,8 +36,8 @@ namespace tg::native::CPU_CAPABILITY {
 
 namespace {
 
-constexpr int64_t kBlockQ = 64;   // query rows per task
-constexpr int64_t kBlockK = 128;  // keys per score block
+constexpr int64_t kBlockQ = 128;  // query rows per task
+constexpr int64_t kBlockK = 256;  // keys per score block
 
 // q, k, v (and the backward's extra operands) as contiguous tensors of the compute dtype.
 struct AttentionOperands {

@@ -28,6 +28,7 @@ import os
 import sys
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before the libraries load (see run.py)
+os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")  # NumPy's BLAS threads: no spinning after a call (run.py)
 # TENSORGEN_CPU_CAPABILITY=avx2 on an AVX-512 machine stands for an AVX2 machine: PyTorch (its
 # ATen kernels, oneDNN and MKL) is held to AVX2 too, unless these are set already.
 if os.environ.get("TENSORGEN_CPU_CAPABILITY") == "avx2":

@@ -17,6 +17,10 @@ import os
 # 2-core machine halves both. Passive waiting measures each as if it ran alone. Set before the
 # libraries load; an explicit OMP_WAIT_POLICY in the environment wins.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+# NumPy's OpenBLAS does the same outside OpenMP: its threads busy-wait ~2^28 cycles after each
+# BLAS call, so the row after a NumPy matmul ran on a shared core (an interleaved 512^3 `mm`: 2.5
+# ms for tensorgen and 2.3 for PyTorch, 1.4 / 1.3 without NumPy). 2^4 cycles is OpenBLAS's minimum.
+os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
 
 import argparse  # noqa: E402
 import statistics  # noqa: E402

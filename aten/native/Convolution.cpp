@@ -39,6 +39,7 @@
 #include "ops/_conv2d_im2col_mm.h"
 #include "ops/_im2col_batch.h"
 #include "ops/col2im.h"
+#include "ops/contiguous.h"
 #include "ops/expand.h"
 #include "ops/im2col.h"
 #include "ops/matmul.h"
@@ -47,7 +48,9 @@
 #include "ops/permute.h"
 #include "ops/reshape.h"
 #include "ops/squeeze.h"
+#include "ops/sum.h"
 #include "ops/t.h"
+#include "ops/transpose.h"
 #include "ops/unsqueeze.h"
 #include "ops/view.h"
 #include "ops/zeros.h"
@@ -233,6 +236,51 @@ Tensor conv2d_im2col_mm_unfused(const Tensor& self, const Tensor& weight, const 
   const Tensor wb = tg::reshape(tg::expand(tg::unsqueeze(weight, 0), {n, groups, og, kg}), {n * groups, og, kg});
   Tensor out = tg::reshape(tg::bmm(wb, cols), {n, groups * og, L});
   return bias ? out + tg::view(*bias, {1, groups * og, 1}) : out;
+}
+
+Im2colGeometry conv2d_im2col_mm_weight_geometry(const Tensor& grad_output, const Tensor& self, IntArrayRef weight_size,
+                                                IntArrayRef kernel_size, IntArrayRef dilation, IntArrayRef padding,
+                                                IntArrayRef stride) {
+  const char* op = "_conv2d_im2col_mm_weight";
+  TG_CHECK(weight_size.size() == 3 && weight_size[0] > 0 && weight_size[1] > 0 && weight_size[2] > 0, "[", op,
+           "] expected a weight_size (G, O/G, C/G kh kw) of three positive sizes, but got ", weight_size);
+  TG_CHECK(self.dim() == 4, "[", op, "] expected a 4-D (N, C, H, W) input, but got a tensor of shape ", self.sizes());
+  TG_CHECK_NOT_IMPLEMENTED(is_floating(self.dtype()), "[", op, "] not implemented for '", self.dtype(),
+                           "' (floating dtypes only)");
+  TG_CHECK(self.size(1) > 0 && self.size(2) > 0 && self.size(3) > 0, "[", op, "] expected non-zero C, H and W ",
+           "(N may be 0), but got a tensor of shape ", self.sizes());
+  Im2colGeometry g = im2col_geometry(op, self.size(2), self.size(3), kernel_size, dilation, padding, stride);
+  TG_CHECK(g.out_h >= 1 && g.out_w >= 1, "[", op, "] given input with spatial size ", pair_str(g.height, g.width),
+           ", kernel_size=", kernel_size, ", dilation=", dilation, ", padding=", padding, ", stride=", stride,
+           ", the sliding blocks don't fit");
+  const int64_t groups = weight_size[0], out_channels = groups * weight_size[1];
+  TG_CHECK(self.size(1) % groups == 0 && weight_size[2] == self.size(1) / groups * g.kernel_area(), "[", op,
+           "] a weight_size of ", weight_size, " (", groups, " groups) needs ", weight_size[2],
+           " = C/G kh kw, but the input has C = ", self.size(1), " and the kernel is ", pair_str(g.kh, g.kw));
+  TG_CHECK(grad_output.dim() == 3 && grad_output.size(0) == self.size(0) && grad_output.size(1) == out_channels &&
+               grad_output.size(2) == g.blocks(),
+           "[", op, "] expected a grad_output of shape [", self.size(0), ", ", out_channels, ", ", g.blocks(),
+           "] (N, O, L), but got ", grad_output.sizes());
+  TG_CHECK(grad_output.dtype() == self.dtype() && grad_output.device() == self.device(), "[", op,
+           "] grad_output must have the input's dtype and device, but got ", grad_output.dtype(), " on ",
+           grad_output.device(), " and ", self.dtype(), " on ", self.device());
+  g.batch = self.size(0);
+  g.channels = self.size(1);
+  return g;
+}
+
+Tensor conv2d_im2col_mm_weight_unfused(const Tensor& grad_output, const Tensor& self, IntArrayRef weight_size,
+                                       IntArrayRef kernel_size, IntArrayRef dilation, IntArrayRef padding,
+                                       IntArrayRef stride) {
+  const Im2colGeometry g =
+      conv2d_im2col_mm_weight_geometry(grad_output, self, weight_size, kernel_size, dilation, padding, stride);
+  const int64_t n = g.batch, groups = weight_size[0], og = weight_size[1], kg = weight_size[2], L = g.blocks();
+  if (n == 0) return tg::zeros(weight_size, self.dtype(), self.device());
+  const Tensor cols = tg::reshape(tg::im2col(self, kernel_size, dilation, padding, stride), {n * groups, kg, L});
+  // cols @ grad^T, the transposed product: its GEMM transposes the small grad while packing B
+  // rather than the columns, kh kw times larger.
+  const Tensor per_image = tg::bmm(cols, tg::transpose(tg::reshape(grad_output, {n * groups, og, L}), 1, 2));
+  return tg::contiguous(tg::transpose(tg::sum(tg::reshape(per_image, {n, groups, kg, og}), IntArrayRef{0}), 1, 2));
 }
 
 // ----------------------------------------------------------------------------- linear, bilinear

@@ -51,6 +51,18 @@ Tensor conv2d_im2col_mm_unfused(const Tensor& self, const Tensor& weight, const 
                                 IntArrayRef kernel_size, IntArrayRef dilation, IntArrayRef padding,
                                 IntArrayRef stride);
 
+// _conv2d_im2col_mm_weight(grad_output, self, weight_size, ...): checks (self as for
+// _conv2d_im2col_mm, weight_size (G, O/G, C/G kh kw), grad_output an (N, O, L) tensor of self's
+// dtype and device) and returns the geometry with batch and channels set.
+Im2colGeometry conv2d_im2col_mm_weight_geometry(const Tensor& grad_output, const Tensor& self, IntArrayRef weight_size,
+                                                IntArrayRef kernel_size, IntArrayRef dilation, IntArrayRef padding,
+                                                IntArrayRef stride);
+// The weight gradient as im2col + bmm + a sum over the batch: the CUDA kernel, and the
+// reference the fused CPU kernel replaces. Any device.
+Tensor conv2d_im2col_mm_weight_unfused(const Tensor& grad_output, const Tensor& self, IntArrayRef weight_size,
+                                       IntArrayRef kernel_size, IntArrayRef dilation, IntArrayRef padding,
+                                       IntArrayRef stride);
+
 // Number of positions of a window of `kernel` taps spaced `dilation` apart, moved by `stride`
 // over `size + 2 * pad` elements: (size + 2 pad - dilation (kernel - 1) - 1) / stride + 1, or a
 // value < 1 when the window does not fit (floor division, so a negative numerator stays negative).

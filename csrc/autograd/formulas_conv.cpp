@@ -6,9 +6,7 @@
 #include "ops/contiguous.h"
 #include "ops/expand.h"
 #include "ops/flip.h"
-#include "ops/im2col.h"
 #include "ops/reshape.h"
-#include "ops/sum.h"
 #include "ops/transpose.h"
 #include "ops/unsqueeze.h"
 
@@ -41,18 +39,6 @@ Tensor conv2d_im2col_mm_backward_input(const Tensor& grad, const Tensor& weight,
   const Tensor cols = tg::bmm(wt, tg::reshape(grad, {n * groups, og, L}));  // (N G, K, L)
   return tg::col2im(tg::reshape(cols, {n, groups * kg, L}), {self_sizes[2], self_sizes[3]}, kernel_size, dilation,
                     padding, stride);
-}
-
-Tensor conv2d_im2col_mm_backward_weight(const Tensor& grad, const Tensor& self, IntArrayRef weight_sizes,
-                                        IntArrayRef kernel_size, IntArrayRef dilation, IntArrayRef padding,
-                                        IntArrayRef stride) {
-  const int64_t n = self.size(0), groups = weight_sizes[0], og = weight_sizes[1], kg = weight_sizes[2];
-  const int64_t L = grad.size(2);
-  const Tensor cols = tg::reshape(tg::im2col(self, kernel_size, dilation, padding, stride), {n * groups, kg, L});
-  // cols @ grad^T, the transposed product: its GEMM transposes the small grad while packing B
-  // rather than the columns, kh kw times larger (grad @ cols^T took 1.4x as long).
-  const Tensor per_image = tg::bmm(cols, tg::transpose(tg::reshape(grad, {n * groups, og, L}), 1, 2));  // (N G, K, O/G)
-  return tg::transpose(tg::sum(tg::reshape(per_image, {n, groups, kg, og}), IntArrayRef{0}), 1, 2);
 }
 
 }  // namespace tg::autograd

@@ -10,8 +10,5 @@ namespace tg::autograd {
 Tensor conv2d_im2col_mm_backward_input(const Tensor& grad, const Tensor& weight, IntArrayRef self_sizes,
                                        IntArrayRef kernel_size, IntArrayRef dilation, IntArrayRef padding,
                                        IntArrayRef stride);
-// d/dweight: sum over n of grad[n, g] @ im2col(self[n])[g]^T, in the weight's (G, O/G, C/G kh kw) shape.
-Tensor conv2d_im2col_mm_backward_weight(const Tensor& grad, const Tensor& self, IntArrayRef weight_sizes,
-                                        IntArrayRef kernel_size, IntArrayRef dilation, IntArrayRef padding,
-                                        IntArrayRef stride);
+// d/dweight is an op of its own, _conv2d_im2col_mm_weight (fused on the CPU).
 }  // namespace tg::autograd

@@ -37,6 +37,7 @@
 #include "aten/parallel/Parallel.h"
 #include "kernels/_col2im_batch.h"
 #include "kernels/_conv2d_im2col_mm.h"
+#include "kernels/_conv2d_im2col_mm_weight.h"
 #include "kernels/_im2col_batch.h"
 #include "kernels/col2im.h"
 #include "kernels/im2col.h"
@@ -228,6 +229,58 @@ struct Im2colPanels {
   }
 };
 
+// The transposed column matrix of one image (and group) as a gemm_packed B source, for the
+// weight gradient grad[n] @ im2col(x[n])^T: row l = (oy, ox), column r = (c, ki, kj). A panel's
+// NR columns are NR rows of the column matrix: each is filled for blocks [pc, pc + kc) into a row
+// buffer (a copy per block row, zeros in the padding), and pack_rows_transposed turns the NR rows
+// into the kc x NR panel.
+template <typename T>
+struct Im2colRowPanels {
+  const Im2colGeometry& g;
+  const T* image;                // channel 0 of the group
+  int64_t sc, sy, sx;            // channel, row and column strides of the image
+  const int64_t *lo_of, *hi_of;  // per kj: the block columns ox that read inside the image
+  static constexpr int64_t kPackedB = int64_t(1) << 17;
+
+  // Row r of the column matrix, blocks [l0, l0 + count), into dst.
+  void row_segment(int64_t r, int64_t l0, int64_t count, T* __restrict dst) const {
+    const int64_t area = g.kernel_area(), c = r / area, ki = (r % area) / g.kw, kj = r % g.kw;
+    const T* plane = image + c * sc;
+    const int64_t x0 = kj * g.dw - g.pw, lo = lo_of[kj], hi = hi_of[kj], step = g.sw * sx;
+    int64_t oy = l0 / g.out_w, ox = l0 % g.out_w;
+    while (count > 0) {
+      const int64_t seg = std::min(count, g.out_w - ox), y = oy * g.sh - g.ph + ki * g.dh;
+      const int64_t v0 = std::max(ox, lo), v1 = std::min(ox + seg, hi);  // valid block columns
+      if (y < 0 || y >= g.height || v1 <= v0) {
+        std::fill(dst, dst + seg, T(0));
+      } else {
+        std::fill(dst, dst + (v0 - ox), T(0));
+        const T* src = plane + y * sy + (v0 * g.sw + x0) * sx;
+        T* d = dst + (v0 - ox);
+        if (step == 1) std::copy(src, src + (v1 - v0), d);
+        else for (int64_t i = 0; i < v1 - v0; ++i) d[i] = src[i * step];
+        std::fill(dst + (v1 - ox), dst + seg, T(0));
+      }
+      dst += seg;
+      count -= seg;
+      ox = 0;
+      ++oy;
+    }
+  }
+
+  template <int NR>
+  void pack(int64_t pc, int64_t kc, int64_t j, int64_t cols, T* __restrict out) const {
+    thread_local std::vector<T> rows;
+    rows.resize(size_t(NR * kc));
+    for (int t = 0; t < NR; ++t) {
+      T* row = rows.data() + t * kc;
+      if (t < cols) row_segment(j + t, pc, kc, row);
+      else std::fill(row, row + kc, T(0));
+    }
+    gemm_detail::pack_rows_transposed<T, NR>(kc, rows.data(), kc, out);
+  }
+};
+
 #if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))  // Gemm.h's VecF / VecD exist
 // Vectors of float / double for PaddedPanels: the GEMM's vector wrappers (zero, loadu, storeu;
 // Gemm.h), plus a mask of the lanes [lo, hi) and a blend that takes those lanes from its second
@@ -395,7 +448,73 @@ void conv2d_im2col_mm_loop(const Im2colGeometry& g, const Tensor& self, const Te
   }
 }
 
+// out (G, O/G, K) = sum over n of grad[n][g] (O/G, L) @ columns(x[n])[g]^T (L, K) for float /
+// double: a GEMM per image and group into its own slice of `part`, then the slices summed in image
+// order, so the bits do not depend on the thread count.
+template <typename T>
+void conv2d_weight_loop(const Im2colGeometry& g, const Tensor& grad, const Tensor& self, Tensor& out) {
+  const int64_t groups = out.size(0), og = out.size(1), kg = out.size(2), cg = g.channels / groups;
+  std::vector<int64_t> lo_of(size_t(g.kw)), hi_of(size_t(g.kw));
+  for (int64_t kj = 0; kj < g.kw; ++kj) valid_range(kj * g.dw - g.pw, g.sw, g.width, g.out_w, lo_of[kj], hi_of[kj]);
+  const T* x = self.data<T>();
+  const T* gr = grad.data<T>();
+  const int64_t units = g.batch * groups, slice = og * kg;
+  std::vector<T> part(size_t(units * slice));
+  auto one = [&](int64_t unit, bool serial) {
+    const int64_t n = unit / groups, grp = unit % groups;
+    const Im2colRowPanels<T> cols{g, x + n * self.stride(0) + grp * cg * self.stride(1), self.stride(1),
+                                  self.stride(2), self.stride(3), lo_of.data(), hi_of.data()};
+    const T* a = gr + n * grad.stride(0) + grp * og * grad.stride(1);
+    gemm_packed<T>(og, kg, g.blocks(), a, grad.stride(1), grad.stride(2), cols, part.data() + unit * slice, kg, 1,
+                   serial);
+  };
+  // As in the forward: a GEMM per thread when the units split evenly enough, else each on all threads.
+  const int64_t nt = get_num_threads();
+  if (units == 1 || (units % nt != 0 && units < 4 * nt)) {
+    for (int64_t u = 0; u < units; ++u) one(u, false);
+  } else {
+    parallel_for(0, units, 1, [&](int64_t u0, int64_t u1) {
+      for (int64_t u = u0; u < u1; ++u) one(u, true);
+    });
+  }
+  T* o = out.data<T>();
+  parallel_for(0, groups * slice, kMathGrainSize, [&](int64_t e0, int64_t e1) {
+    for (int64_t e = e0; e < e1; ++e) {
+      const int64_t grp = e / slice, i = e % slice;
+      T sum = part[size_t(grp * slice + i)];
+      for (int64_t n = 1; n < g.batch; ++n) sum += part[size_t((n * groups + grp) * slice + i)];
+      o[e] = sum;
+    }
+  });
+}
+
 }  // namespace
+
+Tensor conv2d_im2col_mm_weight_kernel(const Tensor& grad_output, const Tensor& self, IntArrayRef weight_size,
+                                      IntArrayRef kernel_size, IntArrayRef dilation, IntArrayRef padding,
+                                      IntArrayRef stride) {
+  const Im2colGeometry g =
+      conv2d_im2col_mm_weight_geometry(grad_output, self, weight_size, kernel_size, dilation, padding, stride);
+  const ScalarType dt = self.dtype();
+  if (dt == ScalarType::Float16 || dt == ScalarType::BFloat16) {
+    // Like the forward: computed in float, one rounding at the end.
+    return to_dtype(conv2d_im2col_mm_weight_kernel(to_dtype(grad_output, ScalarType::Float32),
+                                                   to_dtype(self, ScalarType::Float32), weight_size, kernel_size,
+                                                   dilation, padding, stride),
+                    dt);
+  }
+  Tensor out = empty_tensor(weight_size, dt, self.device(), "_conv2d_im2col_mm_weight");
+  if (g.batch == 0) {
+    dispatch_floating(dt, "_conv2d_im2col_mm_weight", [&]<typename T>() {
+      std::fill(out.data<T>(), out.data<T>() + out.numel(), T(0));
+    });
+    return out;
+  }
+  dispatch_floating(dt, "_conv2d_im2col_mm_weight", [&]<typename T>() {
+    if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) conv2d_weight_loop<T>(g, grad_output, self, out);
+  });
+  return out;
+}
 
 Tensor conv2d_im2col_mm_kernel(const Tensor& self, const Tensor& weight, const std::optional<Tensor>& bias,
                                IntArrayRef kernel_size, IntArrayRef dilation, IntArrayRef padding,

@@ -11,6 +11,7 @@
 #include "aten/native/cuda/CUDACommon.cuh"
 #include "kernels/_col2im_batch.h"
 #include "kernels/_conv2d_im2col_mm.h"
+#include "kernels/_conv2d_im2col_mm_weight.h"
 #include "kernels/_im2col_batch.h"
 #include "kernels/col2im.h"
 #include "kernels/im2col.h"
@@ -163,6 +164,13 @@ Tensor conv2d_im2col_mm_kernel(const Tensor& self, const Tensor& weight, const s
                                IntArrayRef kernel_size, IntArrayRef dilation, IntArrayRef padding,
                                IntArrayRef stride) {
   return conv2d_im2col_mm_unfused(self, weight, bias, kernel_size, dilation, padding, stride);
+}
+
+// The same for the weight gradient: im2col, bmm and a sum over the batch.
+Tensor conv2d_im2col_mm_weight_kernel(const Tensor& grad_output, const Tensor& self, IntArrayRef weight_size,
+                                      IntArrayRef kernel_size, IntArrayRef dilation, IntArrayRef padding,
+                                      IntArrayRef stride) {
+  return conv2d_im2col_mm_weight_unfused(grad_output, self, weight_size, kernel_size, dilation, padding, stride);
 }
 
 }  // namespace tg::native::cuda

@@ -262,6 +262,30 @@ def _conv2d_im2col_mm_samples(op, dtype, mode, make):
         yield case((0, 3, 5, 5), 1, 2, 2, 1, 0, 1, True)
 
 
+def ref_conv2d_im2col_mm_weight(grad_output, x, weight_size, kernel_size, dilation, padding, stride):
+    """Sum over images n of grad_output[n][g] @ im2col(x[n])[g]^T: (G, O/G, C/G kh kw)."""
+    cols = ref_im2col(x, kernel_size, dilation, padding, stride)
+    g = np.asarray(grad_output, dtype=np.float64)
+    groups, og, kg = weight_size
+    n, _, L = cols.shape
+    return np.einsum("ngol,ngkl->gok", g.reshape(n, groups, og, L), cols.reshape(n, groups, kg, L))
+
+
+def _conv2d_im2col_mm_weight_samples(op, dtype, mode, make):
+    # The forward op's samples (every layout and geometry), each with an output gradient of its shape.
+    for s in _conv2d_im2col_mm_samples(op, dtype, mode, make):
+        x, w, _, kernel_size, dilation, padding, stride = s.args
+        groups, og, _ = w.shape
+        kh, kw = _pair(kernel_size)
+        oh = (x.shape[2] + 2 * _pair(padding)[0] - _pair(dilation)[0] * (kh - 1) - 1) // _pair(stride)[0] + 1
+        ow = (x.shape[3] + 2 * _pair(padding)[1] - _pair(dilation)[1] * (kw - 1) - 1) // _pair(stride)[1] + 1
+        yield SampleInput(make((x.shape[0], groups * og, oh * ow)), x, list(w.shape), kernel_size, dilation, padding,
+                          stride)
+    if mode == "basic":
+        # a transposed (strided) output gradient
+        yield SampleInput(make((2, 9, 3)).transpose(1, 2), make((2, 2, 4, 4)), [1, 3, 8], 2, 1, 0, 1)
+
+
 def _col2im_batch_samples(op, dtype, mode, make):
     for s in _col2im_samples(op, dtype, mode, make):
         cols = s.args[0]
@@ -466,6 +490,21 @@ def entries():
         ("integer input", lambda: cim(_f((1, 2, 3, 3), tg.int64), _f((1, 1, 8), tg.int64), None, 2, 1, 0, 1),
          NotImplementedError, r"\[_conv2d_im2col_mm\]"),
     )
+    ciw = tg._C._conv2d_im2col_mm_weight
+    conv2d_im2col_mm_weight_errors = _errors(
+        ("weight_size of two sizes", lambda: ciw(_f((1, 3, 16)), _f((1, 2, 5, 5)), [3, 8], 2, 1, 0, 1), RuntimeError,
+         r"\[_conv2d_im2col_mm_weight\] expected a weight_size"),
+        ("weight_size not C/G kh kw", lambda: ciw(_f((1, 3, 16)), _f((1, 2, 5, 5)), [1, 3, 7], 2, 1, 0, 1),
+         RuntimeError, r"\[_conv2d_im2col_mm_weight\].*needs 7 = C/G kh kw"),
+        ("grad_output of the wrong shape", lambda: ciw(_f((1, 3, 15)), _f((1, 2, 5, 5)), [1, 3, 8], 2, 1, 0, 1),
+         RuntimeError, r"\[_conv2d_im2col_mm_weight\] expected a grad_output of shape \[1, 3, 16\]"),
+        ("3-D input", lambda: ciw(_f((1, 3, 16)), _f((2, 5, 5)), [1, 3, 8], 2, 1, 0, 1), RuntimeError,
+         r"\[_conv2d_im2col_mm_weight\] expected a 4-D"),
+        ("kernel larger than the padded input", lambda: ciw(_f((1, 1, 1)), _f((1, 1, 3, 3)), [1, 1, 16], 4, 1, 0, 1),
+         RuntimeError, r"\[_conv2d_im2col_mm_weight\].*don't fit"),
+        ("integer input", lambda: ciw(_f((1, 1, 4), tg.int64), _f((1, 2, 3, 3), tg.int64), [1, 1, 8], 2, 1, 0, 1),
+         NotImplementedError, r"\[_conv2d_im2col_mm_weight\]"),
+    )
     linear_errors = _errors(
         ("in_features mismatch", lambda: tg.linear(_f((3, 4)), _f((5, 3))), RuntimeError,
          r"\[linear\].*cannot be multiplied \(3x4 and 3x5\)"),
@@ -506,6 +545,8 @@ def entries():
                result_dtype=_first_dtype, compute_dtype=_first_dtype, tol=tol, error_inputs=col2im_batch_errors),
         OpInfo("_conv2d_im2col_mm", ref=ref_conv2d_im2col_mm, sample_inputs=_conv2d_im2col_mm_samples,
                error_inputs=conv2d_im2col_mm_errors, **conv),
+        OpInfo("_conv2d_im2col_mm_weight", ref=ref_conv2d_im2col_mm_weight,
+               sample_inputs=_conv2d_im2col_mm_weight_samples, error_inputs=conv2d_im2col_mm_weight_errors, **conv),
         OpInfo("conv2d", ref=_conv_ref_for(False), sample_inputs=_conv_samples_for(2, False),
                error_inputs=errors_of("conv2d", tg.conv2d), **conv),
         OpInfo("conv1d", ref=_conv_ref_for(False), sample_inputs=_conv_samples_for(1, False),

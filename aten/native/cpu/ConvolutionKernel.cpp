@@ -394,6 +394,51 @@ const T* pad_image(const Im2colGeometry& g, const T* image, int64_t sc, int64_t 
   }
   return p0;
 }
+// Im2colRowPanels for stride 1 along the width, from a zero-padded copy of the image (pad_image):
+// for one block row oy, the NR columns of a panel (rows r = (c, ki, kj) of the column matrix) read
+// NR equally long runs of padded rows, at c plane + (oy sh + ki dh) row + kj dw + ox, so four rows
+// at a time go straight from the image into the panel by 4 x 8 transposes (transpose_4x8), without
+// the row buffer and its bounds tests.
+template <typename T>
+struct PaddedRowPanels {
+  static constexpr int64_t kPackedB = int64_t(1) << 17;
+  const Im2colGeometry& g;
+  const T* padded;     // channel 0 of the group, at (0, 0) of the padded plane
+  int64_t plane, row;  // padded plane and row sizes
+
+  template <int NR>
+  void pack(int64_t pc, int64_t kc, int64_t j, int64_t cols, T* __restrict out) const {
+    const int64_t area = g.kernel_area();
+    int64_t offset[NR];
+    for (int t = 0; t < cols; ++t) {
+      const int64_t r = j + t, c = r / area, ki = (r % area) / g.kw, kj = r % g.kw;
+      offset[t] = c * plane + ki * g.dh * row + kj * g.dw;
+    }
+    for (int64_t l = pc, end = pc + kc; l < end;) {
+      const int64_t oy = l / g.out_w, ox = l % g.out_w, seg = std::min(end - l, g.out_w - ox);
+      const T* base = padded + oy * g.sh * row + ox;
+      int t = 0;
+      if constexpr (std::is_same_v<T, float>) {
+        for (; t + 4 <= cols; t += 4) {
+          const float *r0 = base + offset[t], *r1 = base + offset[t + 1], *r2 = base + offset[t + 2],
+                      *r3 = base + offset[t + 3];
+          int64_t q = 0;
+          for (; q + 8 <= seg; q += 8) gemm_detail::transpose_4x8(r0 + q, r1 + q, r2 + q, r3 + q, out + q * NR + t, NR);
+          for (; q < seg; ++q) {
+            T* o = out + q * NR + t;
+            o[0] = r0[q], o[1] = r1[q], o[2] = r2[q], o[3] = r3[q];
+          }
+        }
+      }
+      for (; t < cols; ++t)
+        for (int64_t q = 0; q < seg; ++q) out[q * NR + t] = base[offset[t] + q];
+      for (; t < NR; ++t)
+        for (int64_t q = 0; q < seg; ++q) out[q * NR + t] = T(0);
+      out += seg * NR;
+      l += seg;
+    }
+  }
+};
 #endif  // AVX-512 or AVX2 + FMA
 
 
@@ -462,11 +507,20 @@ void conv2d_weight_loop(const Im2colGeometry& g, const Tensor& grad, const Tenso
   std::vector<T> part(size_t(units * slice));
   auto one = [&](int64_t unit, bool serial) {
     const int64_t n = unit / groups, grp = unit % groups;
-    const Im2colRowPanels<T> cols{g, x + n * self.stride(0) + grp * cg * self.stride(1), self.stride(1),
-                                  self.stride(2), self.stride(3), lo_of.data(), hi_of.data()};
+    const T* image = x + n * self.stride(0) + grp * cg * self.stride(1);
     const T* a = gr + n * grad.stride(0) + grp * og * grad.stride(1);
-    gemm_packed<T>(og, kg, g.blocks(), a, grad.stride(1), grad.stride(2), cols, part.data() + unit * slice, kg, 1,
-                   serial);
+    T* c = part.data() + unit * slice;
+#if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))  // pad_image exists
+    if (g.sw == 1) {
+      thread_local std::vector<T> buf;
+      const T* padded = pad_image<T>(g, image, self.stride(1), self.stride(2), self.stride(3), cg, buf);
+      const PaddedRowPanels<T> cols{g, padded, (g.height + 2 * g.ph) * (g.width + 2 * g.pw), g.width + 2 * g.pw};
+      gemm_packed<T>(og, kg, g.blocks(), a, grad.stride(1), grad.stride(2), cols, c, kg, 1, serial);
+      return;
+    }
+#endif
+    const Im2colRowPanels<T> cols{g, image, self.stride(1), self.stride(2), self.stride(3), lo_of.data(), hi_of.data()};
+    gemm_packed<T>(og, kg, g.blocks(), a, grad.stride(1), grad.stride(2), cols, c, kg, 1, serial);
   };
   // As in the forward: a GEMM per thread when the units split evenly enough, else each on all threads.
   const int64_t nt = get_num_threads();

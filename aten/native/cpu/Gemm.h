@@ -195,14 +195,34 @@ template <> struct Kernel<double> {
 
 // ---------------------------------------------------------------- packing
 // out[p * MR + i] = src[i * rs + p] for p < kc, i < MR: MR contiguous rows transposed. Float rows
-// go four at a time, eight k at a time: four 256-bit loads, eight in-lane shuffles and eight
-// 128-bit stores (the upper halves stored straight from the 256-bit registers), a quarter of a
-// shuffle per element, the shuffle port's limit, against half a shuffle for 4 x 4 blocks. One
+// go four at a time, eight k at a time (transpose_4x8): a quarter of a shuffle per element, the
+// shuffle port's limit, against half a shuffle for 4 x 4 blocks. One
 // group of four rows at a time keeps four row pointers live, none spilled. A last pair of rows
 // (MR = 6) goes by 64-bit halves; double rows in 2 x 2 blocks. The element-by-element gather was
 // half of a thin GEMM's time (cols @ grad^T of a convolution's weight gradient, N = 32); the 4 x 4
 // blocks still a fifth of P @ V's in attention (N = 64). pack_b takes this for a column-major B
 // (x @ W^T in a linear layer), its NR columns being the rows here.
+#if defined(__AVX512F__) || defined(__AVX2__)
+// Eight k of four float rows (r0..r3 at k = 0..7) to o[k * stride + 0..3]: four 256-bit loads,
+// eight in-lane shuffles, eight 128-bit stores (the upper halves straight from the registers).
+inline void transpose_4x8(const float* r0, const float* r1, const float* r2, const float* r3, float* o,
+                          int64_t stride) {
+  const __m256 a = _mm256_loadu_ps(r0), b = _mm256_loadu_ps(r1), c = _mm256_loadu_ps(r2), d = _mm256_loadu_ps(r3);
+  const __m256 ab_lo = _mm256_unpacklo_ps(a, b), ab_hi = _mm256_unpackhi_ps(a, b);  // a0 b0 a1 b1 | a4 b4 a5 b5
+  const __m256 cd_lo = _mm256_unpacklo_ps(c, d), cd_hi = _mm256_unpackhi_ps(c, d);
+  const __m256 k04 = _mm256_shuffle_ps(ab_lo, cd_lo, 0x44), k15 = _mm256_shuffle_ps(ab_lo, cd_lo, 0xEE);
+  const __m256 k26 = _mm256_shuffle_ps(ab_hi, cd_hi, 0x44), k37 = _mm256_shuffle_ps(ab_hi, cd_hi, 0xEE);
+  _mm_storeu_ps(o + 0 * stride, _mm256_castps256_ps128(k04));
+  _mm_storeu_ps(o + 1 * stride, _mm256_castps256_ps128(k15));
+  _mm_storeu_ps(o + 2 * stride, _mm256_castps256_ps128(k26));
+  _mm_storeu_ps(o + 3 * stride, _mm256_castps256_ps128(k37));
+  _mm_storeu_ps(o + 4 * stride, _mm256_extractf128_ps(k04, 1));
+  _mm_storeu_ps(o + 5 * stride, _mm256_extractf128_ps(k15, 1));
+  _mm_storeu_ps(o + 6 * stride, _mm256_extractf128_ps(k26, 1));
+  _mm_storeu_ps(o + 7 * stride, _mm256_extractf128_ps(k37, 1));
+}
+#endif
+
 template <typename T, int MR>
 inline void pack_rows_transposed(int64_t kc, const T* __restrict src, int64_t rs, T* __restrict out) {
   int64_t done = 0;
@@ -213,22 +233,7 @@ inline void pack_rows_transposed(int64_t kc, const T* __restrict src, int64_t rs
     for (; i + 4 <= MR; i += 4) {
       const float *r0 = src + i * rs, *r1 = r0 + rs, *r2 = r1 + rs, *r3 = r2 + rs;
       float* o = out + i;
-      for (int64_t p = 0; p < done; p += 8, o += 8 * MR) {
-        const __m256 a = _mm256_loadu_ps(r0 + p), b = _mm256_loadu_ps(r1 + p);
-        const __m256 c = _mm256_loadu_ps(r2 + p), d = _mm256_loadu_ps(r3 + p);
-        const __m256 ab_lo = _mm256_unpacklo_ps(a, b), ab_hi = _mm256_unpackhi_ps(a, b);  // a0 b0 a1 b1 | a4 b4 a5 b5
-        const __m256 cd_lo = _mm256_unpacklo_ps(c, d), cd_hi = _mm256_unpackhi_ps(c, d);
-        const __m256 k04 = _mm256_shuffle_ps(ab_lo, cd_lo, 0x44), k15 = _mm256_shuffle_ps(ab_lo, cd_lo, 0xEE);
-        const __m256 k26 = _mm256_shuffle_ps(ab_hi, cd_hi, 0x44), k37 = _mm256_shuffle_ps(ab_hi, cd_hi, 0xEE);
-        _mm_storeu_ps(o + 0 * MR, _mm256_castps256_ps128(k04));
-        _mm_storeu_ps(o + 1 * MR, _mm256_castps256_ps128(k15));
-        _mm_storeu_ps(o + 2 * MR, _mm256_castps256_ps128(k26));
-        _mm_storeu_ps(o + 3 * MR, _mm256_castps256_ps128(k37));
-        _mm_storeu_ps(o + 4 * MR, _mm256_extractf128_ps(k04, 1));
-        _mm_storeu_ps(o + 5 * MR, _mm256_extractf128_ps(k15, 1));
-        _mm_storeu_ps(o + 6 * MR, _mm256_extractf128_ps(k26, 1));
-        _mm_storeu_ps(o + 7 * MR, _mm256_extractf128_ps(k37, 1));
-      }
+      for (int64_t p = 0; p < done; p += 8, o += 8 * MR) transpose_4x8(r0 + p, r1 + p, r2 + p, r3 + p, o, MR);
     }
     if (i < MR) {  // two rows left: (a0 b0 a1 b1 | a4 b4 a5 b5), (a2 b2 a3 b3 | a6 b6 a7 b7)
       const float *r0 = src + i * rs, *r1 = r0 + rs;

@@ -236,17 +236,15 @@ struct Im2colPanels {
 // into the kc x NR panel.
 template <typename T>
 struct Im2colRowPanels {
-  const Im2colGeometry& g;
-  const T* image;                // channel 0 of the group
-  int64_t sc, sy, sx;            // channel, row and column strides of the image
-  const int64_t *lo_of, *hi_of;  // per kj: the block columns ox that read inside the image
-  static constexpr int64_t kPackedB = int64_t(1) << 17;
+  Im2colPanels<T> m;  // the column matrix: its image, strides and valid ranges
+  static constexpr int64_t kPackedB = Im2colPanels<T>::kPackedB;
 
   // Row r of the column matrix, blocks [l0, l0 + count), into dst.
   void row_segment(int64_t r, int64_t l0, int64_t count, T* __restrict dst) const {
+    const Im2colGeometry& g = m.g;
     const int64_t area = g.kernel_area(), c = r / area, ki = (r % area) / g.kw, kj = r % g.kw;
-    const T* plane = image + c * sc;
-    const int64_t x0 = kj * g.dw - g.pw, lo = lo_of[kj], hi = hi_of[kj], step = g.sw * sx;
+    const T* plane = m.image + c * m.sc;
+    const int64_t x0 = kj * g.dw - g.pw, lo = m.lo_of[kj], hi = m.hi_of[kj], step = g.sw * m.sx, sy = m.sy;
     int64_t oy = l0 / g.out_w, ox = l0 % g.out_w;
     while (count > 0) {
       const int64_t seg = std::min(count, g.out_w - ox), y = oy * g.sh - g.ph + ki * g.dh;
@@ -255,7 +253,7 @@ struct Im2colRowPanels {
         std::fill(dst, dst + seg, T(0));
       } else {
         std::fill(dst, dst + (v0 - ox), T(0));
-        const T* src = plane + y * sy + (v0 * g.sw + x0) * sx;
+        const T* src = plane + y * sy + (v0 * g.sw + x0) * m.sx;
         T* d = dst + (v0 - ox);
         if (step == 1) std::copy(src, src + (v1 - v0), d);
         else for (int64_t i = 0; i < v1 - v0; ++i) d[i] = src[i * step];
@@ -519,7 +517,7 @@ void conv2d_weight_loop(const Im2colGeometry& g, const Tensor& grad, const Tenso
       return;
     }
 #endif
-    const Im2colRowPanels<T> cols{g, image, self.stride(1), self.stride(2), self.stride(3), lo_of.data(), hi_of.data()};
+    const Im2colRowPanels<T> cols{{g, image, self.stride(1), self.stride(2), self.stride(3), lo_of.data(), hi_of.data()}};
     gemm_packed<T>(og, kg, g.blocks(), a, grad.stride(1), grad.stride(2), cols, c, kg, 1, serial);
   };
   // As in the forward: a GEMM per thread when the units split evenly enough, else each on all threads.

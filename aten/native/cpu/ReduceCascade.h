@@ -24,6 +24,19 @@ struct MulOp {
   X operator()(const X& a, const X& b) const { return a * b; }
 };
 
+// Column reductions read a slab row by row: a short run per row (a thread's columns), then a
+// jump of the row stride, a new 4 KiB page each time, where the hardware prefetcher starts over
+// (sum(dim=0) of [2048, 2048] under AVX2: 0.8x PyTorch). prefetch_row_ahead asks for the run
+// ~4 KiB further on, one prefetch per cache line, at the row that far ahead.
+constexpr int64_t kColumnPrefetchBytes = 4096;
+template <typename T>
+inline void prefetch_row_ahead(const T* p, int64_t r, int64_t rows, int64_t cols, int64_t width) {
+  const int64_t bytes = width * int64_t(sizeof(T)), ahead = std::max<int64_t>(1, kColumnPrefetchBytes / bytes);
+  if (r + ahead >= rows) return;
+  const char* q = reinterpret_cast<const char*>(p + (r + ahead) * cols);
+  for (int64_t b = 0; b < bytes; b += 64) __builtin_prefetch(q + b);
+}
+
 // `map` is applied to every element before it is combined (nansum: NaN -> 0; norms: |x|, x * x);
 // it takes both a Vectorized<Acc> and an Acc.
 struct NoMap {
@@ -134,6 +147,7 @@ void column_cascade(const T* p, int64_t rows, int64_t cols, int64_t c0, int64_t 
     std::fill(block.begin(), block.end(), identity);
     for (int64_t r = r0; r < std::min(rows, r0 + kBlockRows); ++r) {
       const T* row = p + r * cols + c0;
+      prefetch_row_ahead(p + c0, r, rows, cols, width);
       combine_into(block.data(), [&](int64_t c, int n) { return map(n == W ? IO::load(row + c) : IO::load(row + c, n)); });
     }
     size_t level = 0;

@@ -23,6 +23,7 @@
 
 #include "aten/dispatch/DtypeDispatch.h"
 #include "aten/iter/Reduction.h"
+#include "aten/native/cpu/ReduceCascade.h"
 #include "aten/parallel/Parallel.h"
 #include "aten/vec/vec.h"
 #include "kernels/all.h"
@@ -345,6 +346,7 @@ void column_block(const S* p, int64_t rows, int64_t cols, int64_t width, S* valu
     }
     for (int64_t r = 1; r < rows; ++r) {
       const S* row = p + r * cols;
+      prefetch_row_ahead(p, r, rows, cols, width);
       const VI rv(static_cast<I>(r));
       for (int64_t j = 0; j < nvec; ++j) {
         const V x = load(row, j);

@@ -321,17 +321,23 @@ struct Lanes : std::conditional_t<std::is_same_v<T, float>, gemm_detail::VecF, g
 // blends. Storing runs one by one (a memmove per run, or masked stores) stalled on the
 // overlapping stores, and masked loads were erratic on AMD cores; both cost more than the GEMM.
 template <typename T>
+struct PaddedImage {  // a group's channels as pad_image (below) leaves them
+  const Im2colGeometry& g;
+  const T* padded;     // channel 0 of the group, at (0, 0) of the padded plane
+  int64_t plane, row;  // padded plane and row sizes
+};
+
+template <typename T>
 struct PaddedPanels {
   using Ln = Lanes<T>;
   static constexpr int64_t kSlack = 2 * Ln::W;  // a run's loads reach NR - 1 lanes either side
   static constexpr int64_t kPackedB = int64_t(1) << 17;
-  const Im2colGeometry& g;
-  const T* padded;       // channel 0 of the group, at (0, 0) of the padded plane
-  int64_t plane, row;    // padded plane and row sizes
+  PaddedImage<T> image;
 
   template <int NR>
   void pack(int64_t pc, int64_t kc, int64_t j, int64_t cols, T* __restrict out) const {
     static_assert(NR == 2 * Ln::W, "a panel row is two vectors");
+    const auto& [g, padded, plane, row] = image;
     const PanelRuns<NR> r(g.out_w, j, cols);
     typename Ln::M mask[NR][2];
     int64_t offset[NR];  // run s's lane 0 in the padded plane, before the (c, ki, kj) shift
@@ -367,10 +373,10 @@ struct PaddedPanels {
 };
 
 // Copies channels [c0, c0 + channels) of an image into zero-padded planes (PaddedPanels' layout)
-// in `buf`, a per-thread buffer kept between calls; returns channel c0's padded (0, 0).
+// in `buf`, a per-thread buffer kept between calls; returns them from channel c0's padded (0, 0).
 template <typename T>
-const T* pad_image(const Im2colGeometry& g, const T* image, int64_t sc, int64_t sy, int64_t sx, int64_t channels,
-                   std::vector<T>& buf) {
+PaddedImage<T> pad_image(const Im2colGeometry& g, const T* image, int64_t sc, int64_t sy, int64_t sx,
+                         int64_t channels, std::vector<T>& buf) {
   const int64_t row = g.width + 2 * g.pw, rows = g.height + 2 * g.ph, plane = row * rows;
   const int64_t slack = PaddedPanels<T>::kSlack;
   buf.resize(size_t(channels * plane + 2 * slack));
@@ -390,7 +396,7 @@ const T* pad_image(const Im2colGeometry& g, const T* image, int64_t sc, int64_t 
       std::fill(dst + g.pw + g.width, dst + row, T(0));
     }
   }
-  return p0;
+  return {g, p0, plane, row};
 }
 // Im2colRowPanels for stride 1 along the width, from a zero-padded copy of the image (pad_image):
 // for one block row oy, the NR columns of a panel (rows r = (c, ki, kj) of the column matrix) read
@@ -400,12 +406,11 @@ const T* pad_image(const Im2colGeometry& g, const T* image, int64_t sc, int64_t 
 template <typename T>
 struct PaddedRowPanels {
   static constexpr int64_t kPackedB = int64_t(1) << 17;
-  const Im2colGeometry& g;
-  const T* padded;     // channel 0 of the group, at (0, 0) of the padded plane
-  int64_t plane, row;  // padded plane and row sizes
+  PaddedImage<T> image;
 
   template <int NR>
   void pack(int64_t pc, int64_t kc, int64_t j, int64_t cols, T* __restrict out) const {
+    const auto& [g, padded, plane, row] = image;
     const int64_t area = g.kernel_area();
     int64_t offset[NR];
     for (int t = 0; t < cols; ++t) {
@@ -461,8 +466,7 @@ void conv2d_im2col_mm_loop(const Im2colGeometry& g, const Tensor& self, const Te
 #if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))  // Gemm.h's VecF / VecD exist
     if (g.sw == 1) {
       thread_local std::vector<T> buf;
-      const T* padded = pad_image<T>(g, image, self.stride(1), self.stride(2), self.stride(3), cg, buf);
-      const PaddedPanels<T> cols{g, padded, (g.height + 2 * g.ph) * (g.width + 2 * g.pw), g.width + 2 * g.pw};
+      const PaddedPanels<T> cols{pad_image<T>(g, image, self.stride(1), self.stride(2), self.stride(3), cg, buf)};
       gemm_packed<T>(og, L, kg, a, weight.stride(1), weight.stride(2), cols, c, L, 1, serial);
     } else
 #endif
@@ -511,8 +515,7 @@ void conv2d_weight_loop(const Im2colGeometry& g, const Tensor& grad, const Tenso
 #if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))  // pad_image exists
     if (g.sw == 1) {
       thread_local std::vector<T> buf;
-      const T* padded = pad_image<T>(g, image, self.stride(1), self.stride(2), self.stride(3), cg, buf);
-      const PaddedRowPanels<T> cols{g, padded, (g.height + 2 * g.ph) * (g.width + 2 * g.pw), g.width + 2 * g.pw};
+      const PaddedRowPanels<T> cols{pad_image<T>(g, image, self.stride(1), self.stride(2), self.stride(3), cg, buf)};
       gemm_packed<T>(og, kg, g.blocks(), a, grad.stride(1), grad.stride(2), cols, c, kg, 1, serial);
       return;
     }

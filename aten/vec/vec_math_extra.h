@@ -812,9 +812,58 @@ inline Vectorized<T> hypot(const Vectorized<T>& x, const Vectorized<T>& y) {
   return blendv(r, xdetail::inf_<T>(), (ax == xdetail::inf_<T>()) | (ay == xdetail::inf_<T>()));
 }
 
-// tan: x = n pi/2 + r (vec_math.h's four-part pi/2, the last steps carried as r + rlo), then
-// tan(r + rlo) for even n and -1/tan(r + rlo) for odd n, each with a first-order correction.
-// Lanes with |x| > kTrigMax (and inf, NaN) take std::tan, like sin / cos.
+namespace xdetail {
+// x - n pi/2 = r + rlo for integer-valued n (|x| <= kTrigMax), exactly enough for tan near the
+// multiples of pi/2 (vec_math.h's four-part pi/2): the first product is exact (kPio2[0] has few
+// bits), the next two are exact products (hi + lo) whose rounding errors, and those of the
+// subtractions, are collected in rlo. ~25 operations: the fallback of tan's float reduction below.
+template <typename T>
+[[gnu::always_inline]] inline void reduce_pio2_exact(const V<T>& x, const V<T>& n, V<T>& r, V<T>& rlo) {
+  using M = detail::MathConst<T>;
+  V<T> hi = fma_(n, V<T>(-M::kPio2[0]), x), lo(T(0));
+  for (int k = 1; k <= 2; ++k) {
+    V<T> ph = n * V<T>(M::kPio2[k]);
+    V<T> pl = fma_(n, V<T>(M::kPio2[k]), -ph);
+    V<T> s = hi - ph;
+    lo = lo + (two_sum_err(hi, -ph, s) - pl);
+    hi = s;
+  }
+  lo = lo - n * V<T>(M::kPio2[3]);
+  r = hi + lo;
+  rlo = lo - (r - hi);
+}
+
+// The float reduction for tan in 11 operations, exact enough where |r| >= |n| 2^-17, which
+// holds for all but a few lanes in a thousand (n = 0 always); the other lanes take
+// reduce_pio2_exact (blended per lane, so a lane's bits never depend on its neighbours).
+//   r1 = x - n c0 is exact (c0 has 12 bits, |n| < 2^12);
+//   r2 = RN(r1 - n c1) and its error d = (r1 - r2) - n c1 by one more fma: r1 - r2 is exact
+//        because |r1 - r2| <= |n c1| + ulp(r2) / 2 < 2^24 ulp(r2) once |r2| >= |n c1|;
+//   l = d - n c2 - n c3 (two fmas; relative to r their roundings are below 2^-36);
+//   r + rlo = r2 + l (fast two-sum, |r2| >= |l|).
+// `exact_needed` is where the condition fails, tested on r (within n 2^-29 of r2) against
+// n 2^-17 > n |c1| (4.5e-6 n) with room, as r^2 < n^2 2^-34 (both sides exact squares).
+[[gnu::always_inline]] inline void reduce_pio2_float_fast(const V<float>& x, const V<float>& n, V<float>& r,
+                                                          V<float>& rlo, V<float>& exact_needed) {
+  using M = detail::MathConst<float>;
+  const V<float> r1 = fma_(n, V<float>(-M::kPio2[0]), x);
+  const V<float> r2 = fma_(n, V<float>(-M::kPio2[1]), r1);
+  V<float> l = fma_(n, V<float>(-M::kPio2[1]), r1 - r2);
+  l = fma_(n, V<float>(-M::kPio2[2]), l);
+  l = fma_(n, V<float>(-M::kPio2[3]), l);
+  r = r2 + l;
+  rlo = l - (r - r2);
+  exact_needed = r * r < n * (n * V<float>(0x1p-34f));
+}
+
+}  // namespace xdetail
+
+// tan: |x| = n pi/2 + (r + rlo) (float: reduce_pio2_float_fast, falling back to
+// reduce_pio2_exact per lane; double: reduce_pio2_exact), then t = r + r^3 P(r^2) (Chebyshev fit)
+// plus its correction tlo (t's rounding error and rlo tan' = rlo (1 + t^2)): t + tlo for even n,
+// and -1 / t with a first-order correction for odd n; tan is odd, so x's sign bit is
+// xor-ed onto the result (which keeps -0). Lanes with |x| > kTrigMax (and inf, NaN) take std::tan,
+// like sin / cos; that check and the exact fallback share one branch.
 template <typename T>
 [[gnu::always_inline]] inline Vectorized<T> tan(const Vectorized<T>& x) {
   using C = xdetail::XConst<T>;
@@ -822,31 +871,34 @@ template <typename T>
   using V = Vectorized<T>;
   using I = typename C::I;
   const V one(T(1));
-  V n = round(x * V(M::kTwoOverPi));
-  V r1 = xdetail::fma_(n, V(-M::kPio2[0]), x);  // exact: kPio2[0] has few bits
-  // Subtract n kPio2[1] and n kPio2[2] as exact products (hi + lo), collecting every rounding
-  // error in lo: near a multiple of pi/2, r is tiny and needs them.
-  V hi = r1, lo(T(0));
-  for (int k = 1; k <= 2; ++k) {
-    V ph = n * V(M::kPio2[k]);
-    V pl = xdetail::fma_(n, V(M::kPio2[k]), -ph);
-    V s = hi - ph;
-    lo = lo + (xdetail::two_sum_err(hi, -ph, s) - pl);
-    hi = s;
+  const V a = abs(x);
+  const V n = round(a * V(M::kTwoOverPi));
+  const V far = andnot(cast<T>(Vectorized<I>(I(-1))), a <= V(M::kTrigMax));  // also NaN and inf
+  V r, rlo;
+  bool rare = false;
+  if constexpr (std::is_same_v<T, float>) {
+    V exact_needed;
+    xdetail::reduce_pio2_float_fast(a, n, r, rlo, exact_needed);
+    rare = any(exact_needed | far);
+    if (rare) {
+      V er, erlo;
+      xdetail::reduce_pio2_exact(a, n, er, erlo);
+      r = blendv(r, er, exact_needed);
+      rlo = blendv(rlo, erlo, exact_needed);
+    }
+  } else {
+    xdetail::reduce_pio2_exact(a, n, r, rlo);
+    rare = any(far);
   }
-  lo = lo - n * V(M::kPio2[3]);
-  V r = hi + lo;
-  V rlo = lo - (r - hi);
-  V z = r * r;
-  V c = r * z * xdetail::horner_(z, C::kTanPoly);
-  V t = r + c;
-  V tlo = ((r - t) + c) + rlo * xdetail::fma_(t, t, one);  // tan' = 1 + tan^2
-  V q = -one / t;
-  V odd = cast<T>(Vectorized<I>(I(0)) - (cast<I>(n + V(T(1.5) * T(I(1) << C::kMantBits))) & Vectorized<I>(I(1))));
-  V res = blendv(t + tlo, xdetail::fma_(q, xdetail::fma_(q, t, one) + tlo * q, q), odd);
-  res = blendv(res, x, x == V(T(0)));  // keeps -0
-  V far = andnot(cast<T>(Vectorized<I>(I(-1))), abs(x) <= V(M::kTrigMax));  // also NaN and inf
-  if (any(far)) res = blendv(res, map(x, [](T v) { return std::tan(v); }), far);
+  const V z = r * r;
+  const V c = r * z * xdetail::horner_(z, C::kTanPoly);
+  const V t = r + c;
+  const V tlo = ((r - t) + c) + rlo * xdetail::fma_(t, t, one);  // t's rounding error (exact) + rlo tan'
+  const V q = -one / t;
+  const V odd = cast<T>(Vectorized<I>(I(0)) - (cast<I>(n + V(T(1.5) * T(I(1) << C::kMantBits))) & Vectorized<I>(I(1))));
+  V res = blendv(t + tlo, xdetail::fma_(q, xdetail::fma_(tlo, q, xdetail::fma_(q, t, one)), q), odd);
+  res = res ^ (x & V(T(-0.0)));
+  if (rare && any(far)) res = blendv(res, map(x, [](T v) { return std::tan(v); }), far);
   return res;
 }
 

@@ -12,6 +12,7 @@
 
 #include "aten/dispatch/DtypeDispatch.h"
 #include "aten/native/cpu/Loops.h"
+#include "aten/vec/vec_math_erf.h"
 #include "kernels/elu.h"
 #include "kernels/gelu.h"
 #include "kernels/gelu_backward.h"
@@ -63,41 +64,61 @@ V log1p_nonneg(const V& y) {
   return vec::blendv(vec::log(u) * (y / d), y, d == V(0));
 }
 
-// Phi(x) = (1 + erf(x / sqrt 2)) / 2 and e = exp(-x^2 / 2), which the gelu kernels share.
-// float: Abramowitz & Stegun 7.1.26 (|error of erf| <= 1.5e-7, PyTorch's Vectorized<float>::erf)
-// written as erfc(|z|) = t q(t) exp(-z^2), so Phi(x) = erfc(|z|) / 2 for x < 0 keeps its relative
+// The gelu kernels' pieces: h = erfc(|x| / sqrt 2) / 2 (so Phi(x) = h for x < 0, 1 - h otherwise)
+// and e = exp(-x^2 / 2). float: Abramowitz & Stegun 7.1.26 (|error of erf| <= 1.5e-7, PyTorch's
+// Vectorized<float>::erf) written as erfc(|z|) = t q(t) exp(-z^2), which keeps its relative
 // precision where 1 + erf(z) would cancel. double: std::erfc lane by lane (no approximation).
-// e^t for float lanes t <= 0 (-inf and NaN included) to ~3e-6 relative, for float16 / bfloat16
-// results: a degree-5 Taylor polynomial after t = n ln2 + r, and none of vec::exp's special-value
-// test (a compare and a mask round trip per vector). t is clamped to -88, where n = -127 makes
-// 2^n's bits 0: e^t is flushed to 0 below -87.68 (a float16 / bfloat16 gelu there is below 2e-39).
-inline vec::Vectorized<float> exp_nonpositive_for_half(const vec::Vectorized<float>& t) {
+// e^t for t <= 0 skips vec::exp's special-value test (a compare and a mask round trip per vector):
+// t = n ln2 + r, clamped to -88 where n = -127 makes 2^n's bits 0 (e^t is flushed to 0 below
+// -87.68; gelu is below 2e-39 there), and e^r - 1 = r + r^2 Q(r) with ErfcFloat's degree-4 minimax
+// Q (0.05 ulp) for float results, or a degree-5 Taylor polynomial (~3e-6 relative) for float16 /
+// bfloat16 ones.
+template <bool ForHalf>
+inline vec::Vectorized<float> exp_nonpositive(const vec::Vectorized<float>& t) {
   using V = vec::Vectorized<float>;
-  static constexpr float kTaylor[6] = {1.0f / 120, 1.0f / 24, 1.0f / 6, 0.5f, 1.0f, 1.0f};
   const V tc = vec::clamp_min(t, V(-88.0f));  // NaN stays NaN
-  const V n = vec::round(tc * V(1.44269504088896341f));
-  const V r = vec::fmadd(n, V(-1.428606765330187e-06f), vec::fmadd(n, V(-0.693145751953125f), tc));
-  return vec::detail::horner(r, kTaylor) * vec::detail::pow2i(n);
+  if constexpr (ForHalf) {
+    static constexpr float kTaylor[6] = {1.0f / 120, 1.0f / 24, 1.0f / 6, 0.5f, 1.0f, 1.0f};
+    const V n = vec::round(tc * V(1.44269504088896341f));
+    const V r = vec::fmadd(n, V(-1.428606765330187e-06f), vec::fmadd(n, V(-0.693145751953125f), tc));
+    return vec::detail::horner(r, kTaylor) * vec::detail::pow2i(n);
+  } else {
+    V n;
+    const V r = vec::xdetail::exp_reduce(tc, n);
+    const V p = vec::xdetail::fma_(r * r, vec::xdetail::horner_(r, vec::xdetail::ErfcFloat::kExpm1), r);
+    return (V(1.0f) + p) * vec::xdetail::pow2i_(n);
+  }
 }
 
+// h = erfc(|x| / sqrt 2) / 2 and e = exp(-x^2 / 2) from a = |x| (see above).
 template <typename V, bool ForHalf = false>
-V normal_cdf(const V& x, V& e) {
+V half_erfc(const V& a, V& e) {
   using S = typename V::value_type;
-  if constexpr (ForHalf) e = exp_nonpositive_for_half(x * x * V(S(-0.5)));
-  else e = vec::exp(x * x * V(S(-0.5)));
   if constexpr (std::is_same_v<S, double>) {
-    return vec::map(x, [](double v) { return 0.5 * std::erfc(-v * kSqrt1_2); });
+    e = vec::exp(a * a * V(-0.5));
+    return vec::map(a, [](double v) { return 0.5 * std::erfc(v * kSqrt1_2); });
   } else {
-    const V z = vec::abs(x) * V(S(kSqrt1_2));
+    e = exp_nonpositive<ForHalf>(a * a * V(-0.5f));
+    const V z = a * V(S(kSqrt1_2));
     const V t = V(S(1)) / vec::fmadd(V(S(0.3275911)), z, V(S(1)));
     V q = vec::fmadd(V(S(1.061405429)), t, V(S(-1.453152027)));
     q = vec::fmadd(q, t, V(S(1.421413741)));
     q = vec::fmadd(q, t, V(S(-0.284496736)));
     q = vec::fmadd(q, t, V(S(0.254829592)));
-    const V half_erfc = q * t * e * V(S(0.5));  // erfc(|z|) / 2
-    // x < 0: erfc(|z|) / 2; otherwise 1 - erfc(|z|) / 2 (NaN: stays NaN through the blend)
-    return vec::blendv(V(S(1)) - half_erfc, half_erfc, x < V(S(0)));
+    return q * t * e * V(S(0.5));
   }
+}
+
+// gelu(x) = x Phi(x) = max(x, 0) - |x| h: one fused rounding and no compare. |x| is taken of
+// min(x, 1e4), where h is 0 in float and double alike, so gelu(+inf) = inf rather than inf * 0;
+// gelu(-inf) stays NaN (-inf * 0, like PyTorch).
+template <typename V, bool ForHalf = false>
+V gelu_erf(const V& x) {
+  using S = typename V::value_type;
+  const V a = vec::abs(vec::clamp_max(x, V(S(1e4))));  // NaN stays NaN
+  V e;
+  const V h = half_erfc<V, ForHalf>(a, e);
+  return vec::fmadd(-a, h, vec::clamp_min(x, V(S(0))));
 }
 
 enum class GeluType { None, Tanh };
@@ -113,13 +134,8 @@ GeluType gelu_type(const char* op, std::string_view approximate) {
 
 void gelu_kernel(const TensorIterator& iter, std::string_view approximate) {
   if (gelu_type("gelu", approximate) == GeluType::None) {
-    float_activation(iter, "gelu", [](auto x) {  // x Phi(x)
-      decltype(x) e;
-      return x * normal_cdf(x, e);
-    }, [](auto x) {
-      decltype(x) e;
-      return x * normal_cdf<decltype(x), true>(x, e);
-    });
+    float_activation(iter, "gelu", [](auto x) { return gelu_erf(x); },
+                     [](auto x) { return gelu_erf<decltype(x), true>(x); });
   } else {
     float_activation(iter, "gelu", [](auto x) {  // x (1 + tanh(k (x + c x^3))) / 2
       using V = decltype(x);
@@ -136,7 +152,8 @@ void gelu_backward_kernel(const TensorIterator& iter, std::string_view approxima
       using V = decltype(x);
       using S = typename V::value_type;
       V e;
-      const V cdf = normal_cdf<V, ForHalf>(x, e);
+      const V h = half_erfc<V, ForHalf>(vec::abs(x), e);
+      const V cdf = vec::blendv(V(S(1)) - h, h, x < V(S(0)));  // NaN: stays NaN through the blend
       return g * vec::fmadd(x * e, V(S(kInvSqrt2Pi)), cdf);
     };
     float_activation(iter, "gelu_backward", [backward](auto g, auto x) { return backward.template operator()<false>(g, x); },

@@ -197,7 +197,8 @@ def test_sdpa_fully_masked_rows_give_zeros():
 
 def test_sdpa_is_the_same_for_any_thread_count():
     rng = np.random.default_rng(0)
-    q, k, v = (tg.tensor(rng.standard_normal((2, 3, 200, 16)).astype(np.float32)).requires_grad_() for _ in range(3))
+    # 300 keys: two key blocks, whose shares of dQ are summed after the (batch, key block) tasks
+    q, k, v = (tg.tensor(rng.standard_normal((2, 3, 300, 16)).astype(np.float32)).requires_grad_() for _ in range(3))
     old = tg.get_num_threads()
     results = []
     try:
@@ -213,6 +214,23 @@ def test_sdpa_is_the_same_for_any_thread_count():
     for r in results[1:]:
         for a, b in zip(r, results[0]):
             np.testing.assert_array_equal(a, b)
+
+
+def test_sdpa_backward_in_batch_groups_matches_one_entry_at_a_time():
+    """The CPU backward keeps at most 16 MB of dQ shares (one per key block) and walks a larger
+    batch in groups: 8 MB an entry here (32768 queries x 64), so 3 entries go as 2 + 1. Each
+    entry's gradients are those of a call with that entry alone (one group)."""
+    rng = np.random.default_rng(3)
+    shapes = ((3, 32768, 64), (3, 8, 64), (3, 8, 64))
+    qkv = [rng.standard_normal(s).astype(np.float32) for s in shapes]
+    for is_causal in (False, True):
+        ts = [tg.tensor(a).requires_grad_() for a in qkv]
+        F.scaled_dot_product_attention(*ts, is_causal=is_causal).sum().backward()
+        for b in range(3):
+            one = [tg.tensor(a[b:b + 1]).requires_grad_() for a in qkv]
+            F.scaled_dot_product_attention(*one, is_causal=is_causal).sum().backward()
+            for full, alone in zip(ts, one):
+                np.testing.assert_array_equal(full.grad.numpy()[b:b + 1], alone.grad.numpy())
 
 
 def test_sdpa_dropout_falls_back_and_scales():

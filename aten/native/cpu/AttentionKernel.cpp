@@ -8,9 +8,9 @@
 // probability block exactly (p = exp(s - logsumexp)).
 //
 // Backward, with D_i = sum_j dO_ij O_ij: dS = P * (dO V^T - D), dQ = dS K * scale,
-// dK = dS^T Q * scale, dV = P^T dO. Two passes, so that every thread owns what it writes (no
-// atomics, results independent of the thread count): dQ over (batch, query block) tasks, dK and
-// dV over (batch, key block) tasks; each recomputes its score blocks.
+// dK = dS^T Q * scale, dV = P^T dO. (batch, key block) tasks recompute their score blocks and
+// own their dK and dV; each writes its share of dQ to a buffer of its own, and the shares are
+// summed in a fixed order afterwards (no atomics, results independent of the thread count).
 //
 // Rows no key may attend to (every score -inf) give output 0 and gradient 0, like PyTorch.
 // is_causal masks key j > query i (top-left aligned, PyTorch's tril). float16/bfloat16 inputs are
@@ -203,6 +203,11 @@ void softmax_grad(Acc* dp, const Acc* p, int64_t bq, int64_t bk, const Acc* D) {
     for (int64_t j = 0; j < bk; ++j) dp[i * bk + j] = p[i * bk + j] * (dp[i * bk + j] - D[i]);
 }
 
+// The largest buffer of dQ partials the backward holds at once (the batch is walked in groups
+// that fit; one batch entry alone may exceed it: its partials are S * L * E / kBlockK elements,
+// a quarter of the L x S probability matrix for E = 64).
+constexpr int64_t kMaxPartialBytes = int64_t(16) << 20;
+
 template <typename Acc>
 void backward(const Problem<Acc>& p, const Acc* dout, const Acc* out, const Acc* lse, Acc* dq, Acc* dk, Acc* dv) {
   const AttentionGeometry& g = p.g;
@@ -215,64 +220,66 @@ void backward(const Problem<Acc>& p, const Acc* dout, const Acc* out, const Acc*
       D[size_t(r)] = d;
     }
   });
-  // Pass 1: dQ, one task per (batch, query block).
-  const int64_t nqb = (g.L + kBlockQ - 1) / kBlockQ;
-  parallel_for(0, g.batch * nqb, 1, [&](int64_t t0, int64_t t1) {
-    std::vector<Acc> s(size_t(kBlockQ * kBlockK)), dp(size_t(kBlockQ * kBlockK));
-    std::vector<Acc> acc(size_t(kBlockQ * g.E)), tmp(size_t(kBlockQ * g.E));
-    for (int64_t task = t0; task < t1; ++task) {
-      const int64_t b = task / nqb, q0 = (task % nqb) * kBlockQ, bq = std::min(kBlockQ, g.L - q0);
-      const int64_t row0 = b * g.L + q0;
-      std::fill(acc.begin(), acc.end(), Acc(0));
-      const int64_t k_end = p.causal ? std::min(g.S, q0 + bq) : g.S;
-      for (int64_t k0 = 0; k0 < k_end; k0 += kBlockK) {
-        const int64_t bk = std::min(kBlockK, k_end - k0);
-        score_block(p, b, q0, bq, k0, bk, s.data());
-        probabilities(s.data(), bq, bk, lse + row0);
-        // dP = dO V_block^T
-        gemm<Acc>(bq, bk, g.Ev, dout + row0 * g.Ev, g.Ev, 1, p.v + (b * g.S + k0) * g.Ev, 1, g.Ev, dp.data(), bk, 1,
-                  true);
-        softmax_grad(dp.data(), s.data(), bq, bk, D.data() + row0);
-        // acc += dS K_block
-        gemm<Acc>(bq, g.E, bk, dp.data(), bk, 1, p.k + (b * g.S + k0) * g.E, g.E, 1, tmp.data(), g.E, 1, true);
-        scale_add(acc.data(), Acc(1), tmp.data(), bq * g.E);
-      }
-      Acc* o = dq + row0 * g.E;
-      for (int64_t t = 0; t < bq * g.E; ++t) o[t] = acc[size_t(t)] * p.scale;
-    }
-  });
-  // Pass 2: dK and dV, one task per (batch, key block).
+  // One task per (batch, key block) computes the block's dK and dV over all query blocks, and each
+  // query block's share of dQ, dS K_block, into its own slot of `partial` ([key block][batch][L][E]);
+  // the shares are then summed in key-block order, so no score, probability or dP block is computed
+  // twice (a dQ pass of its own recomputed three of the five products) and the result does not
+  // depend on the thread count.
   const int64_t nkb = (g.S + kBlockK - 1) / kBlockK;
-  parallel_for(0, g.batch * nkb, 1, [&](int64_t t0, int64_t t1) {
-    std::vector<Acc> s(size_t(kBlockQ * kBlockK)), dp(size_t(kBlockQ * kBlockK));
-    std::vector<Acc> acck(size_t(kBlockK * g.E)), accv(size_t(kBlockK * g.Ev));
-    std::vector<Acc> tmp(size_t(kBlockK * std::max(g.E, g.Ev)));
-    for (int64_t task = t0; task < t1; ++task) {
-      const int64_t b = task / nkb, k0 = (task % nkb) * kBlockK, bk = std::min(kBlockK, g.S - k0);
-      std::fill(acck.begin(), acck.end(), Acc(0));
-      std::fill(accv.begin(), accv.end(), Acc(0));
-      // Causal: queries before k0 attend to none of these keys.
-      const int64_t q_begin = p.causal ? k0 / kBlockQ * kBlockQ : 0;
-      for (int64_t q0 = q_begin; q0 < g.L; q0 += kBlockQ) {
-        const int64_t bq = std::min(kBlockQ, g.L - q0), row0 = b * g.L + q0;
-        score_block(p, b, q0, bq, k0, bk, s.data());
-        probabilities(s.data(), bq, bk, lse + row0);
-        // accv += P^T dO_block (A[j][i] = P[i][j]: row stride 1, column stride bk)
-        gemm<Acc>(bk, g.Ev, bq, s.data(), 1, bk, dout + row0 * g.Ev, g.Ev, 1, tmp.data(), g.Ev, 1, true);
-        scale_add(accv.data(), Acc(1), tmp.data(), bk * g.Ev);
-        gemm<Acc>(bq, bk, g.Ev, dout + row0 * g.Ev, g.Ev, 1, p.v + (b * g.S + k0) * g.Ev, 1, g.Ev, dp.data(), bk, 1,
-                  true);
-        softmax_grad(dp.data(), s.data(), bq, bk, D.data() + row0);
-        // acck += dS^T Q_block
-        gemm<Acc>(bk, g.E, bq, dp.data(), 1, bk, p.q + row0 * g.E, g.E, 1, tmp.data(), g.E, 1, true);
-        scale_add(acck.data(), Acc(1), tmp.data(), bk * g.E);
+  const int64_t per_batch = nkb * g.L * g.E;
+  const int64_t group = std::clamp<int64_t>(kMaxPartialBytes / int64_t(sizeof(Acc)) / std::max<int64_t>(per_batch, 1),
+                                            1, std::max<int64_t>(g.batch, 1));
+  std::vector<Acc> partial(size_t(std::min(group, g.batch) * per_batch));
+  for (int64_t b_first = 0; b_first < g.batch; b_first += group) {
+    const int64_t nb = std::min(group, g.batch - b_first);
+    Acc* const part = partial.data();
+    auto slot = [&](int64_t kb, int64_t b, int64_t row) { return part + ((kb * nb + (b - b_first)) * g.L + row) * g.E; };
+    parallel_for(0, nb * nkb, 1, [&](int64_t t0, int64_t t1) {
+      std::vector<Acc> s(size_t(kBlockQ * kBlockK)), dp(size_t(kBlockQ * kBlockK));
+      std::vector<Acc> acck(size_t(kBlockK * g.E)), accv(size_t(kBlockK * g.Ev));
+      std::vector<Acc> tmp(size_t(kBlockK * std::max(g.E, g.Ev)));
+      for (int64_t task = t0; task < t1; ++task) {
+        const int64_t b = b_first + task / nkb, kb = task % nkb, k0 = kb * kBlockK, bk = std::min(kBlockK, g.S - k0);
+        std::fill(acck.begin(), acck.end(), Acc(0));
+        std::fill(accv.begin(), accv.end(), Acc(0));
+        // Causal: queries before k0 attend to none of these keys (their slots are never read).
+        const int64_t q_begin = p.causal ? k0 / kBlockQ * kBlockQ : 0;
+        for (int64_t q0 = q_begin; q0 < g.L; q0 += kBlockQ) {
+          const int64_t bq = std::min(kBlockQ, g.L - q0), row0 = b * g.L + q0;
+          score_block(p, b, q0, bq, k0, bk, s.data());
+          probabilities(s.data(), bq, bk, lse + row0);
+          // accv += P^T dO_block (A[j][i] = P[i][j]: row stride 1, column stride bk)
+          gemm<Acc>(bk, g.Ev, bq, s.data(), 1, bk, dout + row0 * g.Ev, g.Ev, 1, tmp.data(), g.Ev, 1, true);
+          scale_add(accv.data(), Acc(1), tmp.data(), bk * g.Ev);
+          // dP = dO V_block^T, then dS = P * (dP - D)
+          gemm<Acc>(bq, bk, g.Ev, dout + row0 * g.Ev, g.Ev, 1, p.v + (b * g.S + k0) * g.Ev, 1, g.Ev, dp.data(), bk, 1,
+                    true);
+          softmax_grad(dp.data(), s.data(), bq, bk, D.data() + row0);
+          // acck += dS^T Q_block
+          gemm<Acc>(bk, g.E, bq, dp.data(), 1, bk, p.q + row0 * g.E, g.E, 1, tmp.data(), g.E, 1, true);
+          scale_add(acck.data(), Acc(1), tmp.data(), bk * g.E);
+          // this key block's share of dQ: dS K_block
+          gemm<Acc>(bq, g.E, bk, dp.data(), bk, 1, p.k + (b * g.S + k0) * g.E, g.E, 1, slot(kb, b, q0), g.E, 1, true);
+        }
+        Acc* ok = dk + (b * g.S + k0) * g.E;
+        Acc* ov = dv + (b * g.S + k0) * g.Ev;
+        for (int64_t t = 0; t < bk * g.E; ++t) ok[t] = acck[size_t(t)] * p.scale;
+        for (int64_t t = 0; t < bk * g.Ev; ++t) ov[t] = accv[size_t(t)];
       }
-      Acc* ok = dk + (b * g.S + k0) * g.E;
-      Acc* ov = dv + (b * g.S + k0) * g.Ev;
-      for (int64_t t = 0; t < bk * g.E; ++t) ok[t] = acck[size_t(t)] * p.scale;
-      for (int64_t t = 0; t < bk * g.Ev; ++t) ov[t] = accv[size_t(t)];
-    }
-  });
+    });
+    // dQ = scale * the sum of the shares of the key blocks a row's query block attends to, in order.
+    parallel_for(0, nb * g.L, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(nkb * g.E, 1)), [&](int64_t r0, int64_t r1) {
+      std::vector<Acc> acc(size_t(g.E));
+      for (int64_t r = r0; r < r1; ++r) {
+        const int64_t b = b_first + r / g.L, row = r % g.L, q0 = row / kBlockQ * kBlockQ;
+        const int64_t k_end = p.causal ? std::min(g.S, q0 + std::min(kBlockQ, g.L - q0)) : g.S;
+        std::fill(acc.begin(), acc.end(), Acc(0));
+        for (int64_t kb = 0; kb * kBlockK < k_end; ++kb) scale_add(acc.data(), Acc(1), slot(kb, b, row), g.E);
+        Acc* o = dq + (b * g.L + row) * g.E;
+        for (int64_t c = 0; c < g.E; ++c) o[c] = acc[size_t(c)] * p.scale;
+      }
+    });
+  }
 }
 
 }  // namespace

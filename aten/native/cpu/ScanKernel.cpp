@@ -1,7 +1,7 @@
 // Scan (cumulative) kernels: cumsum, cumprod, cummax, cummin. The Scan front end (aten/native/Scan.h) hands each kernel a
 // contiguous input in the compute dtype and contiguous outputs; scan_lines() walks the lines
-// along dim. Each line is scanned start to end by one thread, so results do not depend on the
-// thread count.
+// along dim. Each line is scanned start to end by one thread (an integer line longer than the
+// lines are many, by all threads: scan_line_chained), so results do not depend on the thread count.
 //
 // Accumulation: floating types accumulate in opmath (float for float, float16 and bfloat16;
 // double for double). PyTorch's CPU cumsum accumulates float in double; we keep float, which is
@@ -10,8 +10,11 @@
 // undefined behaviour.
 #include "aten/vec/isa.h"
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <thread>
 #include <limits>
+#include <memory>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -65,6 +68,40 @@ void scan_reduced_float_line(const T* x, T* y, int64_t n, Acc init, Combine comb
   }
 }
 
+// One long integer line on all threads, in blocks of kChainBlock elements claimed in order: a
+// block's combination is taken first (reading it into the cache), the block then waits for the
+// previous block's running total, publishes its own, and scans itself (from the cache) starting
+// from the previous total. Only that publication is waited for, so the threads overlap. Integer
+// sum and product wrap around in the unsigned accumulator, so they are associative: the result
+// is the sequential scan's for any thread count and blocking.
+constexpr int64_t kChainBlock = 1 << 16;
+template <typename T, typename Acc, typename Combine>
+void scan_line_chained(const T* x, T* y, int64_t n, Acc init, Combine combine) {
+  const int64_t blocks = (n + kChainBlock - 1) / kChainBlock;
+  std::vector<Acc> total(static_cast<size_t>(blocks));
+  std::unique_ptr<std::atomic<bool>[]> published(new std::atomic<bool>[static_cast<size_t>(blocks)]);
+  for (int64_t j = 0; j < blocks; ++j) published[j].store(false, std::memory_order_relaxed);
+  std::atomic<int64_t> next{0};
+  parallel_for(0, get_num_threads(), 1, [&](int64_t, int64_t) {
+    for (int64_t j = next.fetch_add(1); j < blocks; j = next.fetch_add(1)) {
+      const int64_t b = j * kChainBlock, e = std::min(n, b + kChainBlock);
+      Acc local = init;
+      for (int64_t k = b; k < e; ++k) local = combine(local, Acc(x[k]));
+      Acc carry = init;
+      if (j > 0) {  // block j - 1 was claimed first and publishes right after its own combination
+        while (!published[j - 1].load(std::memory_order_acquire)) std::this_thread::yield();
+        carry = total[size_t(j - 1)];
+      }
+      total[size_t(j)] = combine(carry, local);
+      published[j].store(true, std::memory_order_release);
+      for (int64_t k = b; k < e; ++k) {
+        carry = combine(carry, Acc(x[k]));
+        y[k] = T(carry);
+      }
+    }
+  });
+}
+
 // out[k] = combine(...combine(combine(init, in[0]), in[1])..., in[k]) along every line.
 template <typename T, typename Acc, typename Combine>
 void scan_lines(const Scan& s, Acc init, Combine combine) {
@@ -72,6 +109,12 @@ void scan_lines(const Scan& s, Acc init, Combine combine) {
   const T* in = s.input().data<T>();
   T* out = s.output(0).data<T>();
   const int64_t n = s.length(), inner = s.inner();
+  if constexpr (std::is_integral_v<T>) {
+    if (inner == 1 && s.lines() < get_num_threads() && n >= 4 * kChainBlock) {
+      for (int64_t l = 0; l < s.lines(); ++l) scan_line_chained(in + l * n, out + l * n, n, init, combine);
+      return;
+    }
+  }
   if (inner == 1) {
     // Contiguous lines (dim is the last dim): lines split across threads.
     parallel_for(0, s.lines(), std::max<int64_t>(1, kGrainSize / n), [&](int64_t begin, int64_t end) {

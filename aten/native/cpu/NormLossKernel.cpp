@@ -36,26 +36,6 @@ int64_t row_grain(int64_t row_len) { return std::max<int64_t>(1, kGrainSize / st
 
 // ---------------------------------------------------------------------------- row primitives
 
-// step(acc, k) applied to the full vectors k = 0, W, 2W, ... below `full` with four independent
-// accumulators (vectors 4i + j into accumulator j, the rest into the first), merged as
-// (a0 + a1) + (a2 + a3): a fixed order, so a row's result does not depend on the thread count.
-// One chain of dependent adds (4-cycle latency) left a row of 1024 floats latency-bound: AVX2
-// layer_norm of [4096, 1024] ran at 0.85x PyTorch.
-template <typename V, typename Step, typename Merge>
-[[gnu::always_inline]] inline V accumulate4(int64_t full, V init, Step step, Merge merge) {
-  constexpr int64_t W = V::size();
-  V a0 = init, a1 = init, a2 = init, a3 = init;
-  int64_t k = 0;
-  for (; k + 4 * W <= full; k += 4 * W) {
-    a0 = step(a0, k);
-    a1 = step(a1, k + W);
-    a2 = step(a2, k + 2 * W);
-    a3 = step(a3, k + 3 * W);
-  }
-  for (; k < full; k += W) a0 = step(a0, k);
-  return merge(merge(a0, a1), merge(a2, a3));
-}
-template <typename V> V add_vectors(const V& a, const V& b) { return a + b; }
 
 template <typename T>
 Acc<T> row_max(const T* x, int64_t n) {
@@ -65,7 +45,7 @@ Acc<T> row_max(const T* x, int64_t n) {
   const int64_t full = n / W * W;
   Acc<T> m = -INFINITY;
   if (full) {
-    const V vm = accumulate4(full, V(-INFINITY), [&](const V& a, int64_t k) { return vec::maximum(a, IO::load(x + k)); },
+    const V vm = vec::accumulate4(full, V(-INFINITY), [&](const V& a, int64_t k) { return vec::maximum(a, IO::load(x + k)); },
                              [](const V& a, const V& b) { return vec::maximum(a, b); });
     m = vec::reduce_max(vm);
   }
@@ -98,9 +78,9 @@ Acc<T> row_dot(const T* x, const Acc<T>* w, int64_t n) {
   using V = AccVec<T>;
   constexpr int64_t W = V::size();
   const int64_t full = n / W * W;
-  const V vs = w ? accumulate4(full, V(Acc<T>(0)), [&](const V& a, int64_t k) { return vec::fmadd(IO::load(x + k), V::loadu(w + k), a); },
-                              add_vectors<V>)
-                 : accumulate4(full, V(Acc<T>(0)), [&](const V& a, int64_t k) { return a + IO::load(x + k); }, add_vectors<V>);
+  const V vs = w ? vec::accumulate4(full, V(Acc<T>(0)), [&](const V& a, int64_t k) { return vec::fmadd(IO::load(x + k), V::loadu(w + k), a); },
+                              vec::add_vectors<V>)
+                 : vec::accumulate4(full, V(Acc<T>(0)), [&](const V& a, int64_t k) { return a + IO::load(x + k); }, vec::add_vectors<V>);
   Acc<T> s = vec::reduce_add(vs);
   for (int64_t k = full; k < n; ++k) s += w ? w[k] * Acc<T>(x[k]) : Acc<T>(x[k]);
   return s;
@@ -330,10 +310,10 @@ void span_moments(const T* x, int64_t n, Moments<T>& acc) {
     const A m = row_dot<T>(c, nullptr, len) / A(len);
     const int64_t full = len / W * W;
     const V vm(m);
-    const V vs = accumulate4(full, V(A(0)), [&](const V& a, int64_t k) {
+    const V vs = vec::accumulate4(full, V(A(0)), [&](const V& a, int64_t k) {
       const V d = IO::load(c + k) - vm;
       return vec::fmadd(d, d, a);
-    }, add_vectors<V>);
+    }, vec::add_vectors<V>);
     A m2 = vec::reduce_add(vs);
     for (int64_t k = full; k < len; ++k) {
       const A d = A(c[k]) - m;
@@ -355,10 +335,10 @@ Acc<T> span_sum_squares(const T* x, int64_t n) {
     const int64_t len = std::min(kChunk, n - start);
     const T* c = x + start;
     const int64_t full = len / W * W;
-    const V vs = accumulate4(full, V(A(0)), [&](const V& a, int64_t k) {
+    const V vs = vec::accumulate4(full, V(A(0)), [&](const V& a, int64_t k) {
       const V v = IO::load(c + k);
       return vec::fmadd(v, v, a);
-    }, add_vectors<V>);
+    }, vec::add_vectors<V>);
     A s = vec::reduce_add(vs);
     for (int64_t k = full; k < len; ++k) s += A(c[k]) * A(c[k]);
     total += s;

@@ -40,8 +40,8 @@ void softmax_contiguous_lines(const T* x, T* y, int64_t lines, int64_t n) {
     const int64_t full = n / W * W;
     const int tail = int(n - full);
     Acc tail_buf[W];  // the tail's lanes, so padding lanes never enter the max or the sum
-    V vmax(-INFINITY);
-    for (int64_t k = 0; k < full; k += W) vmax = vec::maximum(vmax, IO::load(xl + k));
+    const V vmax = vec::accumulate4(full, V(-INFINITY), [&](const V& a, int64_t k) { return vec::maximum(a, IO::load(xl + k)); },
+                                    [](const V& a, const V& b) { return vec::maximum(a, b); });
     Acc line_max = vec::reduce_max(vmax);
     if (tail) {
       IO::load(xl + full, tail).store(tail_buf);
@@ -153,8 +153,9 @@ void softmax_backward_contiguous_lines(const T* g, const T* y, T* gi, int64_t li
     T* ol = gi + l * n;
     const int64_t full = n / W * W;
     const int tail = int(n - full);
-    V vsum(Acc(0));
-    for (int64_t k = 0; k < full; k += W) vsum = vsum + backward_term<Log>(IO::load(gl + k), IO::load(yl + k));
+    const V vsum = vec::accumulate4(full, V(Acc(0)), [&](const V& a, int64_t k) {
+      return a + backward_term<Log>(IO::load(gl + k), IO::load(yl + k));
+    }, vec::add_vectors<V>);
     Acc sum = vec::reduce_add(vsum);
     if (tail) {
       Acc buf[W];

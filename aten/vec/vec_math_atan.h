@@ -53,8 +53,8 @@ struct AtanFloat {
 // The lanes whose result r is not a finite value below 4, from `fallback`.
 template <typename F>
 [[gnu::always_inline]] inline Vectorized<float> patch_special(const Vectorized<float>& r, F fallback) {
-  const Vectorized<float> ok = abs(r) < Vectorized<float>(4.0f);
-  return any_not(ok) ? blendv(fallback(), r, ok) : r;
+  const Vectorized<float> a = abs(r), four(4.0f);
+  return all_less(a, four) ? r : blendv(fallback(), r, a < four);
 }
 }  // namespace xdetail
 

@@ -68,7 +68,7 @@ struct ErfinvFloat {
   // rounding error in the result); the scaling back is exact unless the result is subnormal.
   const V as = a * V(16777216.0f);
   V r = fma_(as, ph, as * pl) * V(5.9604644775390625e-08f);
-  if (xdetail::any_not(a < one)) {  // |x| >= 1 or NaN
+  if (!xdetail::all_less(a, one)) {  // |x| >= 1 or NaN
     r = blendv(r, xdetail::inf_<float>(), a == one);
     r = blendv(r, xdetail::nan_<float>(), (a > one) | (x != x));
   }

@@ -275,6 +275,24 @@ template <typename T>
   return scale2n(V<T>(T(1)) + expm1_poly(r, xlo), n + V<T>(adj));
 }
 
+// Whether a < b in every lane (false where either is NaN), from the compare's k-register
+// (AVX-512) or one movemask (AVX2): a vector mask tested with any_not is first materialized,
+// inverted and moved back, two to three more operations per vector.
+template <typename T>
+inline bool all_less(const V<T>& a, const V<T>& b) {
+#if defined(TG_VEC_AVX512)
+  if constexpr (std::is_same_v<T, float>) return _mm512_cmp_ps_mask(a, b, _CMP_LT_OQ) == 0xffff;
+  else return _mm512_cmp_pd_mask(a, b, _CMP_LT_OQ) == 0xff;
+#elif defined(TG_VEC_AVX2)
+  if constexpr (std::is_same_v<T, float>) return _mm256_movemask_ps(_mm256_cmp_ps(a, b, _CMP_LT_OQ)) == 0xff;
+  else return _mm256_movemask_pd(_mm256_cmp_pd(a, b, _CMP_LT_OQ)) == 0xf;
+#else
+  for (int i = 0; i < V<T>::size(); ++i)
+    if (!(a[i] < b[i])) return false;
+  return true;
+#endif
+}
+
 // Whether some lane of a mask is clear (a lane the other branch of a blend needs).
 template <typename T>
 inline bool any_not(const V<T>& mask) {

@@ -881,7 +881,8 @@ template <typename T>
 // plus its correction tlo (t's rounding error and rlo tan' = rlo (1 + t^2)): t + tlo for even n,
 // and -1 / t with a first-order correction for odd n; tan is odd, so x's sign bit is
 // xor-ed onto the result (which keeps -0). Lanes with |x| > kTrigMax (and inf, NaN) take std::tan,
-// like sin / cos; that check and the exact fallback share one branch.
+// like sin / cos; that check (all_less, from the compare's mask register) and the exact fallback
+// share one branch.
 template <typename T>
 [[gnu::always_inline]] inline Vectorized<T> tan(const Vectorized<T>& x) {
   using C = xdetail::XConst<T>;
@@ -891,14 +892,13 @@ template <typename T>
   const V one(T(1));
   const V a = abs(x);
   const V n = round(a * V(M::kTwoOverPi));
-  const V far = andnot(cast<T>(Vectorized<I>(I(-1))), a <= V(M::kTrigMax));  // also NaN and inf
+  // |x| <= kTrigMax everywhere (false for NaN and inf): a < the next float up
+  const bool in_range = xdetail::all_less(a, V(std::nextafter(M::kTrigMax, std::numeric_limits<T>::infinity())));
   V r, rlo;
-  bool rare = false;
   if constexpr (std::is_same_v<T, float>) {
     V exact_needed;
     xdetail::reduce_pio2_float_fast(a, n, r, rlo, exact_needed);
-    rare = any(exact_needed | far);
-    if (rare) {
+    if (!in_range || any(exact_needed)) {
       V er, erlo;
       xdetail::reduce_pio2_exact(a, n, er, erlo);
       r = blendv(r, er, exact_needed);
@@ -906,7 +906,6 @@ template <typename T>
     }
   } else {
     xdetail::reduce_pio2_exact(a, n, r, rlo);
-    rare = any(far);
   }
   const V z = r * r;
   const V c = r * z * xdetail::horner_(z, C::kTanPoly);
@@ -916,7 +915,10 @@ template <typename T>
   const V odd = cast<T>(Vectorized<I>(I(0)) - (cast<I>(n + V(T(1.5) * T(I(1) << C::kMantBits))) & Vectorized<I>(I(1))));
   V res = blendv(t + tlo, xdetail::fma_(q, xdetail::fma_(tlo, q, xdetail::fma_(q, t, one)), q), odd);
   res = res ^ (x & V(T(-0.0)));
-  if (rare && any(far)) res = blendv(res, map(x, [](T v) { return std::tan(v); }), far);
+  if (!in_range) {
+    const V far = andnot(cast<T>(Vectorized<I>(I(-1))), a <= V(M::kTrigMax));  // also NaN and inf
+    res = blendv(res, map(x, [](T v) { return std::tan(v); }), far);
+  }
   return res;
 }
 

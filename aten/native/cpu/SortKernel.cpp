@@ -292,19 +292,14 @@ void select_k_by_scan(const T* p, int64_t stride, int64_t n, int64_t k, bool fli
 constexpr int64_t kInsertionMaxK = 8;
 template <typename T, typename E>
 void select_k_by_insertion(const T* p, int64_t stride, int64_t n, int64_t k, bool flip, E* buf) {
-  using K = typename E::key_type;
-  using I = decltype(E::index);
-  const K mask = flip ? ~K(0) : K(0);
-  int64_t m = 0;
+  const typename E::key_type mask = flip ? ~typename E::key_type(0) : 0;
+  int64_t held = 0;  // buf[0, held) in (key, index) order
   for (int64_t i = 0; i < n; ++i) {
-    const K key = K(sort_key(p[i * stride]) ^ mask);
-    if (m == k) {
-      if (!(key < buf[k - 1].key)) continue;
-      --m;  // the k-th drops out
-    }
-    int64_t j = m++;
-    for (; j > 0 && key < buf[j - 1].key; --j) buf[j] = buf[j - 1];
-    buf[j] = E{key, I(i)};
+    const E e{typename E::key_type(sort_key(p[i * stride]) ^ mask), decltype(E::index)(i)};
+    if (held == k && !(e.key < buf[k - 1].key)) continue;
+    int64_t j = held < k ? held++ : k - 1;  // when full, the k-th drops out
+    for (; j > 0 && e.key < buf[j - 1].key; --j) buf[j] = buf[j - 1];
+    buf[j] = e;
   }
 }
 

@@ -26,6 +26,12 @@ inline bool dtype_in_set(ScalarType t, DtypeSet set) {
   __builtin_unreachable();
 }
 
+// The dtype check of dispatch_dtype on its own: for a kernel that returns early (an empty input)
+// before it dispatches, so that an unsupported dtype raises on every device and for every size.
+inline void check_dtype_in(DtypeSet set, ScalarType t, const char* op) {
+  if (!dtype_in_set(t, set)) dtype_not_implemented(op, t);
+}
+
 template <DtypeSet Set, typename F>
 decltype(auto) dispatch_dtype(ScalarType t, const char* op, F&& f) {
   if (!dtype_in_set(t, Set)) dtype_not_implemented(op, t);

@@ -364,6 +364,7 @@ std::tuple<Tensor, Tensor> sort_cpu(const Tensor& self, int64_t dim, bool descen
 
 std::tuple<Tensor, Tensor> topk_cpu(const Tensor& self, int64_t k, int64_t dim, bool largest, bool sorted) {
   SortPlan p = topk_plan(self, k, dim);
+  check_dtype_in(DtypeSet::Numeric, self.dtype(), "topk");  // k == 0 too, as on CUDA
   if (k == 0) return {p.values, p.indices};
   dispatch_entries<DtypeSet::Numeric>(self.dtype(), "topk", p.n, [&]<typename T, typename E>() {
     const T* in = self.data<T>();

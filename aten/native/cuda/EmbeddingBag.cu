@@ -111,6 +111,7 @@ std::tuple<Tensor, Tensor, Tensor, Tensor> embedding_bag_cuda(const Tensor& weig
   const char* op = "embedding_bag";
   const BagGeometry g = check_embedding_bag(op, weight, indices, offsets, download(offsets), mode, sparse,
                                             per_sample_weights, include_last_offset, padding_idx);
+  check_dtype_in(DtypeSet::Floating, weight.dtype(), op);
   const std::vector<int64_t> idx = download(indices);
   for (int64_t v : idx)
     if (v < 0 || v >= g.num_weights) embedding_index_error(op, v, g.num_weights);

@@ -213,6 +213,7 @@ std::tuple<Tensor, Tensor> sort_cuda(const Tensor& self, int64_t dim, bool desce
 
 std::tuple<Tensor, Tensor> topk_cuda(const Tensor& self, int64_t k, int64_t dim, bool largest, bool /*sorted*/) {
   SortPlan p = topk_plan(self, k, dim);
+  check_dtype_in(DtypeSet::Numeric, self.dtype(), "topk");
   if (k == 0 || p.lines == 0) return {p.values, p.indices};
   // The k first of the sorted line: also the answer for sorted=False (whose order is unspecified).
   dispatch_device<DtypeSet::Numeric>(self.dtype(), "topk", [&]<typename T>() {
@@ -225,6 +226,7 @@ std::tuple<Tensor, Tensor> topk_cuda(const Tensor& self, int64_t k, int64_t dim,
 
 std::tuple<Tensor, Tensor> kthvalue_cuda(const Tensor& self, int64_t k, int64_t dim, bool keepdim) {
   SortPlan p = kthvalue_plan(self, k, dim, keepdim);
+  check_dtype_in(DtypeSet::Numeric, self.dtype(), "kthvalue");
   if (p.lines == 0) return {p.values, p.indices};
   dispatch_device<DtypeSet::Numeric>(self.dtype(), "kthvalue", [&]<typename T>() {
     const Tensor x = lines_last(self, p.dim);
@@ -344,6 +346,7 @@ __global__ void along_dim_kernel(const T* src, const int64_t* index, T* out, int
 template <bool Scatter>
 Tensor along_dim(const AlongDimPlan& p, const char* op) {
   const int64_t columns = p.outer * p.inner;
+  check_dtype_in(DtypeSet::Floating, p.src.dtype(), op);
   if (columns == 0 || p.n_index == 0) return p.result;
   dispatch_device<DtypeSet::Floating>(p.src.dtype(), op, [&]<typename T>() {
     along_dim_kernel<T, Scatter><<<grid_for(columns), kBlockSize>>>(

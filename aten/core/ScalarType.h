@@ -43,6 +43,12 @@ template <> struct OpMath<Half> { using type = float; };
 template <> struct OpMath<BFloat16> { using type = float; };
 template <typename T> using opmath_t = typename OpMath<T>::type;
 
+// OpMath as a dtype: what a kernel written with other ops computes its intermediates in, so that
+// a half result is rounded once, as the CPU kernels round it.
+inline ScalarType opmath_dtype(ScalarType t) {
+  return t == ScalarType::Float16 || t == ScalarType::BFloat16 ? ScalarType::Float32 : t;
+}
+
 const char* to_string(ScalarType t);  // "float32"
 size_t element_size(ScalarType t);
 inline std::ostream& operator<<(std::ostream& os, ScalarType t) { return os << to_string(t); }

@@ -49,6 +49,7 @@
 #include "ops/reshape.h"
 #include "ops/squeeze.h"
 #include "ops/sum.h"
+#include "ops/to.h"
 #include "ops/t.h"
 #include "ops/transpose.h"
 #include "ops/unsqueeze.h"
@@ -276,11 +277,17 @@ Tensor conv2d_im2col_mm_weight_unfused(const Tensor& grad_output, const Tensor& 
       conv2d_im2col_mm_weight_geometry(grad_output, self, weight_size, kernel_size, dilation, padding, stride);
   const int64_t n = g.batch, groups = weight_size[0], og = weight_size[1], kg = weight_size[2], L = g.blocks();
   if (n == 0) return tg::zeros(weight_size, self.dtype(), self.device());
-  const Tensor cols = tg::reshape(tg::im2col(self, kernel_size, dilation, padding, stride), {n * groups, kg, L});
+  // Half inputs: the products and the sum over the batch in float32, rounded once at the end (a
+  // half product per image summed in half would round n + 1 times).
+  const ScalarType acc = opmath_dtype(self.dtype());
+  const Tensor cols =
+      tg::reshape(tg::im2col(tg::to(self, acc), kernel_size, dilation, padding, stride), {n * groups, kg, L});
   // cols @ grad^T, the transposed product: its GEMM transposes the small grad while packing B
   // rather than the columns, kh kw times larger.
-  const Tensor per_image = tg::bmm(cols, tg::transpose(tg::reshape(grad_output, {n * groups, og, L}), 1, 2));
-  return tg::contiguous(tg::transpose(tg::sum(tg::reshape(per_image, {n, groups, kg, og}), IntArrayRef{0}), 1, 2));
+  const Tensor grad = tg::to(grad_output, acc);
+  const Tensor per_image = tg::bmm(cols, tg::transpose(tg::reshape(grad, {n * groups, og, L}), 1, 2));
+  const Tensor summed = tg::sum(tg::reshape(per_image, {n, groups, kg, og}), IntArrayRef{0});
+  return tg::contiguous(tg::transpose(tg::to(summed, self.dtype()), 1, 2));
 }
 
 // ----------------------------------------------------------------------------- linear, bilinear

@@ -1,4 +1,5 @@
-// _log_softmax_backward_data on CUDA, written with the device's ops (exp, sum, mul, sub).
+// _log_softmax_backward_data on CUDA, written with the device's ops (exp, sum, mul, sub). Half
+// inputs are computed in float32 and rounded once, as on the CPU.
 #include "kernels/_log_softmax_backward_data.h"
 #include "ops/copy_.h"
 #include "ops/exp.h"
@@ -12,7 +13,8 @@ namespace tg::native::cuda {
 void _log_softmax_backward_data_kernel(const Tensor& grad_output, const Tensor& output, int64_t dim, ScalarType,
                                        Tensor& out) {
   if (out.numel() == 0) return;
-  const Tensor g = grad_output.to(out.dtype()), y = output.to(out.dtype());
+  const ScalarType acc = opmath_dtype(out.dtype());
+  const Tensor g = grad_output.to(acc), y = output.to(acc);
   tg::copy_(out, tg::sub(g, tg::mul(tg::exp(y), tg::sum(g, IntArrayRef{dim}, true))));
 }
 

@@ -1,5 +1,6 @@
 // _softmax_backward_data on CUDA, written with the device's ops (mul, sum, sub: four launches;
-// correct first, a fused line kernel as on the CPU is next).
+// correct first, a fused line kernel as on the CPU is next). Half inputs are computed in float32
+// and rounded once, as on the CPU.
 #include "kernels/_softmax_backward_data.h"
 #include "ops/copy_.h"
 #include "ops/mul.h"
@@ -12,7 +13,8 @@ namespace tg::native::cuda {
 void _softmax_backward_data_kernel(const Tensor& grad_output, const Tensor& output, int64_t dim, ScalarType,
                                    Tensor& out) {
   if (out.numel() == 0) return;
-  const Tensor g = grad_output.to(out.dtype()), y = output.to(out.dtype());
+  const ScalarType acc = opmath_dtype(out.dtype());
+  const Tensor g = grad_output.to(acc), y = output.to(acc);
   tg::copy_(out, tg::mul(y, tg::sub(g, tg::sum(tg::mul(g, y), IntArrayRef{dim}, true))));
 }
 

@@ -325,23 +325,6 @@ void scatter_impl(const char* op, Tensor& self, int64_t dim, const Tensor& index
   });
 }
 
-// PyTorch sums and multiplies scatters into float16 / bfloat16 in float: self is copied to float32,
-// every update is applied there and the result is rounded to self's dtype once, not after each
-// update (which drifts on long sums and cost a conversion pair per element: bfloat16
-// scatter_add_ of 11K updates took 22 us against PyTorch's 9). body(acc, src) runs the updates on
-// acc with src in acc's dtype; max / min and plain writes round nothing and stay in self's dtype.
-template <typename F>
-void accumulate_in_float(const char* op, Tensor& self, const Tensor& src, bool rounds, const F& body) {
-  const ScalarType t = self.dtype();
-  if (!rounds || (t != ScalarType::Float16 && t != ScalarType::BFloat16)) return body(self, src);
-  Tensor acc = to_dtype(self, ScalarType::Float32);
-  body(acc, to_dtype(src, ScalarType::Float32));
-  copy_into(self, acc, op);
-}
-bool rounds_each_update(ScatterReduce r) {
-  return r == ScatterReduce::Add || r == ScatterReduce::Mean || r == ScatterReduce::Multiply;
-}
-
 // --------------------------------------------------------------------------- index_* along dim
 
 // For every position of self with dim left out, and every i < index.numel(): the element of self at

@@ -409,7 +409,9 @@ Tensor& scatter_reduce_src_cuda(Tensor& self, int64_t dim, const Tensor& index, 
                                 std::string_view reduce) {
   ScatterReduce r = parse_scatter_reduce(reduce);
   int64_t d = check_scatter("scatter_", self, dim, index, &src);
-  scatter_cuda_impl("scatter_", self, d, index, src, false, r);
+  accumulate_in_float("scatter_", self, src, rounds_each_update(r), [&](Tensor& acc, const Tensor& values) {
+    scatter_cuda_impl("scatter_", acc, d, index, values, false, r);
+  });
   return self;
 }
 
@@ -423,7 +425,9 @@ Tensor& scatter_reduce_value_cuda(Tensor& self, int64_t dim, const Tensor& index
 
 Tensor& scatter_add_cuda(Tensor& self, int64_t dim, const Tensor& index, const Tensor& src) {
   int64_t d = check_scatter("scatter_add_", self, dim, index, &src);
-  scatter_cuda_impl("scatter_add_", self, d, index, src, false, ScatterReduce::Add);
+  accumulate_in_float("scatter_add_", self, src, true, [&](Tensor& acc, const Tensor& values) {
+    scatter_cuda_impl("scatter_add_", acc, d, index, values, false, ScatterReduce::Add);
+  });
   return self;
 }
 
@@ -431,11 +435,15 @@ Tensor& scatter_reduce_two_cuda(Tensor& self, int64_t dim, const Tensor& index, 
                                 std::string_view reduce, bool include_self) {
   ScatterReduce r = parse_scatter_reduce_two(reduce);
   int64_t d = check_scatter("scatter_reduce_", self, dim, index, &src);
-  if (!include_self) {
-    Tensor identity = to_device(scatter_reduce_identity(self.dtype(), r), self.device(), self.dtype(), true);
-    scatter_cuda_impl("scatter_reduce_", self, d, index, identity, true, ScatterReduce::None);
-  }
-  scatter_cuda_impl("scatter_reduce_", self, d, index, src, false, r);
+  accumulate_in_float("scatter_reduce_", self, src, rounds_each_update(r), [&](Tensor& acc, const Tensor& values) {
+    if (!include_self) {
+      // Where index points, start from the reduction's identity instead of self's value.
+      Tensor identity = to_device(scatter_reduce_identity(acc.dtype(), r), acc.device(), acc.dtype(), true);
+      scatter_cuda_impl("scatter_reduce_", acc, d, index, identity, true, ScatterReduce::None);
+    }
+    scatter_cuda_impl("scatter_reduce_", acc, d, index, values, false, r);
+  });
+  // PyTorch divides the rounded sum of a half type, in that type, by the count
   if (r == ScatterReduce::Mean) scatter_mean_finish(self, d, index, include_self);
   return self;
 }
@@ -452,14 +460,17 @@ void index_select_cuda(const Tensor& self, int64_t dim, const Tensor& index, Ten
 
 Tensor& index_add_cuda(Tensor& self, int64_t dim, const Tensor& index, const Tensor& source, const Scalar& alpha) {
   int64_t d = check_index_along_dim("index_add_", self, dim, index, &source, true);
-  Geo og = to_geo(geometry_of(source), "index_add_");
-  // alpha in self's dtype (the CPU fill converts and range-checks), passed to the kernel by value.
-  Tensor a_host = empty_tensor({}, self.dtype(), Device(), "index_add_");
-  tg::fill_(a_host, alpha);
+  // As on the CPU: a half type sums in float when alpha is 1 (rounded once at the end).
   const bool scale = alpha.to_double() != 1.0;
-  dispatch_device<DtypeSet::All>(self.dtype(), "index_add_", [&]<typename T>() {
-    const T alpha_v = *static_cast<const T*>(a_host.data_ptr());
-    launch_index_along_dim<kAdd, T>("index_add_", self, d, index, source.data_ptr(), og, false, alpha_v, scale);
+  accumulate_in_float("index_add_", self, source, !scale, [&](Tensor& acc, const Tensor& values) {
+    Geo og = to_geo(geometry_of(values), "index_add_");
+    // alpha in acc's dtype (the CPU fill converts and range-checks), passed to the kernel by value.
+    Tensor a_host = empty_tensor({}, acc.dtype(), Device(), "index_add_");
+    tg::fill_(a_host, alpha);
+    dispatch_device<DtypeSet::All>(acc.dtype(), "index_add_", [&]<typename T>() {
+      const T alpha_v = *static_cast<const T*>(a_host.data_ptr());
+      launch_index_along_dim<kAdd, T>("index_add_", acc, d, index, values.data_ptr(), og, false, alpha_v, scale);
+    });
   });
   return self;
 }

@@ -96,26 +96,30 @@ void FusedStep::finish() {
 
 namespace {
 
-void check_steps(const char* op, TensorList steps, size_t nparams) {
+void check_steps(const char* op, TensorList steps, size_t nparams, Device device) {
   TG_CHECK(steps.size() == nparams, "[", op, "] state_steps has ", steps.size(),
            " tensors, expected one per parameter (", nparams, ")");
   for (size_t i = 0; i < steps.size(); ++i) {
     const Tensor& s = steps[i];
     TG_CHECK(s.defined(), "[", op, "] state_steps[", i, "] is None");
-    TG_CHECK(s.numel() == 1 && is_floating(s.dtype()) && s.device().type == DeviceType::CPU, "[", op,
-             "] state_steps[", i, "] must be a one-element floating tensor on the CPU (PyTorch's state['step']), got ",
-             to_string(s.dtype()), " of shape ", shape_str(s.sizes()), " on ", s.device().str());
+    // PyTorch keeps state['step'] on the CPU, or on the parameters' device (capturable / fused).
+    TG_CHECK(s.numel() == 1 && is_floating(s.dtype()) && (s.device().is_cpu() || s.device() == device), "[", op,
+             "] state_steps[", i, "] must be a one-element floating tensor on the CPU or on the parameters' device "
+             "(PyTorch's state['step']), got ", to_string(s.dtype()), " of shape ", shape_str(s.sizes()), " on ",
+             s.device().str());
   }
 }
 
-// state['step'] += 1 for each step (checked before), returning the new values.
+// state['step'] += 1 for each step (checked before), returning the new values. A step on the GPU
+// is read, advanced on the host and written back (one element each way).
 std::vector<double> advance_steps(TensorList steps) {
   std::vector<double> values(steps.size());
   for (size_t i = 0; i < steps.size(); ++i) {
     const Tensor& s = steps[i];
+    const Tensor host = s.device().is_cpu() ? s : to_device(s, Device(), s.dtype(), true);
     // state['step'] += 1 in the step's own dtype (float32 in PyTorch), then read as a double.
-    char* p = static_cast<char*>(s.data_ptr());
-    switch (s.dtype()) {
+    char* p = static_cast<char*>(host.data_ptr());
+    switch (host.dtype()) {
       case ScalarType::Float32: { float& v = *reinterpret_cast<float*>(p); v += 1.0f; values[i] = v; break; }
       case ScalarType::Float64: { double& v = *reinterpret_cast<double*>(p); v += 1.0; values[i] = v; break; }
       case ScalarType::Float16: { Half& v = *reinterpret_cast<Half*>(p); v = Half(float(v) + 1.0f); values[i] = float(v); break; }
@@ -127,6 +131,7 @@ std::vector<double> advance_steps(TensorList steps) {
       }
       default: TG_CHECK(false, "[fused step] state_steps[", i, "] is not floating");
     }
+    if (!host.is_same(s)) copy_into(s, host, "fused step");
   }
   return values;
 }
@@ -144,7 +149,7 @@ FusedStep plan_fused_adam(TensorList params, TensorList grads, TensorList exp_av
   const char* op = "_fused_adam_";
   FusedStep st(op, {{"params", params}, {"grads", grads, true, false}, {"exp_avgs", exp_avgs},
                     {"exp_avg_sqs", exp_avg_sqs}, {"max_exp_avg_sqs", max_exp_avg_sqs, amsgrad}});
-  check_steps(op, state_steps, params.size());
+  check_steps(op, state_steps, params.size(), st.device);
   const std::vector<double> step = advance_steps(state_steps);
   for (size_t i = 0; i < st.slots.size(); ++i) {
     // torch.optim.Adam (non-capturable): bias corrections from the step as a Python float.
@@ -162,7 +167,7 @@ FusedStep plan_fused_rmsprop(TensorList params, TensorList grads, TensorList squ
   const char* op = "_fused_rmsprop_";
   FusedStep st(op, {{"params", params}, {"grads", grads, true, false}, {"square_avgs", square_avgs},
                     {"grad_avgs", grad_avgs, centered}, {"momentum_buffers", momentum_buffers, momentum > 0}});
-  check_steps(op, state_steps, params.size());
+  check_steps(op, state_steps, params.size(), st.device);
   advance_steps(state_steps);  // counted as torch.optim.RMSprop does; its update does not use it
   return st;
 }
@@ -171,7 +176,7 @@ FusedStep plan_fused_adagrad(TensorList params, TensorList grads, TensorList sta
                              double lr, double lr_decay) {
   const char* op = "_fused_adagrad_";
   FusedStep st(op, {{"params", params}, {"grads", grads, true, false}, {"state_sums", state_sums}});
-  check_steps(op, state_steps, params.size());
+  check_steps(op, state_steps, params.size(), st.device);
   const std::vector<double> step = advance_steps(state_steps);
   for (size_t i = 0; i < st.slots.size(); ++i) {
     const double clr = lr / (1 + (step[st.param_index[i]] - 1) * lr_decay);

@@ -304,7 +304,9 @@ class OpInfo:
         else:
             np_dt = None
         args = [_to_np(a, np_dt) for a in sample.args]
-        kwargs = {k: _to_np(v, np_dt) for k, v in sample.kwargs.items()}
+        # device= (a factory's sample moved to the GPU by sample_on) says where the result lives,
+        # not what it holds: the NumPy reference does not take it.
+        kwargs = {k: _to_np(v, np_dt) for k, v in sample.kwargs.items() if k != "device"}
         if np_dt is not None and self.ref_inputs == "compute" and self.pointwise_like and self.kind != "reduction":
             # A Python number operand is a "weak" scalar: PyTorch converts it to the compute dtype
             # (so uint8 // -3 divides by 253), and so does the reference.

@@ -1,23 +1,34 @@
 #!/usr/bin/env bash
-# GPU check for tensorgen's CUDA backend (issue 5). On a fresh GPU machine with only this
-# checkout, python3.11 and nvcc (CUDA 12.x/13.x toolkit, a driver for an sm_90 GPU):
-#   1. creates a venv and installs tensorgen with the CUDA kernels required (TENSORGEN_CUDA=ON),
-#      plus the [test] extras (pytest, pyyaml, jinja2) from the package index;
+# GPU check for tensorgen's CUDA backend (issue 5). On a GPU machine with this checkout, a Python
+# >= 3.10 and nvcc (CUDA 12.x/13.x toolkit, a driver for an sm_90 GPU):
+#   1. creates a venv and installs tensorgen with the CUDA kernels required (TENSORGEN_CUDA=ON).
+#      Where the interpreter already holds the build and test requirements (scikit-build-core,
+#      pybind11, jinja2, pyyaml, pytest, numpy: a GPU image with no package index, say) the venv
+#      sees that interpreter's packages through a .pth file and nothing is downloaded; otherwise
+#      pip installs ".[test]" from the package index. The CPU kernels are compiled for the
+#      default capability only (TENSORGEN_CPU_PER_ISA=OFF; the CUDA results are compared with
+#      them, not timed) unless GPU_CHECK_PER_ISA=ON;
 #   2. checks the extension really has sm_90 code and that a GPU is visible;
 #   3. runs the CUDA tests: tests/test_cuda.py (transfers, allocator, device mixing, random,
 #      autograd, CPU-vs-CUDA consistency of every op) and the CUDA half of the op matrix
-#      (tests/test_ops.py -k cuda);
+#      (tests/test_ops.py -k cuda), then the CPU half (this machine's compiler may differ from
+#      CI's: a GCC 13.3 build crashed in error paths a GCC 12 build passes), on up to 8 cores
+#      when pytest-xdist is there. The extension keeps its symbol table (not stripped), so a
+#      crash's backtrace (cuda-gdb -batch -ex run -ex bt --args python ...) names functions;
 #   4. prints a short benchmark table: pointwise add and sum bandwidth as a fraction of a
 #      device-to-device copy, and float32 mm against torch.mm (cuBLAS) when a CUDA-enabled
 #      PyTorch is importable (it is not installed by this script).
-# Budget: under 8 minutes (build ~3-4 min on 16 cores, tests ~2 min, benchmarks < 30 s).
-# Usage: scripts/gpu_check.sh [venv dir, default .venv-gpu]. Exit status: non-zero if the build
-# or any test failed (the benchmark table is still printed when the build succeeded).
+# Budget: under 8 minutes (on an H200 machine's 16 cores: build 2.7-3.5 min, CUDA tests 40 s, CPU
+# matrix ~1-2 min, benchmarks 10 s).
+# Usage: scripts/gpu_check.sh [venv dir, default .venv-gpu]; PYTHON=... picks the interpreter
+# (default python3.11, else python3), GPU_CHECK_PYTEST_ARGS adds pytest arguments. Exit status:
+# non-zero if the build or any test failed (the benchmark table is still printed when the build
+# succeeded).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 VENV="${1:-.venv-gpu}"
-PY="${PYTHON:-python3.11}"
+PY="${PYTHON:-$(command -v python3.11 || command -v python3)}"
 START=$SECONDS
 step() { printf '\n=== [%3ds] %s\n' "$((SECONDS - START))" "$*"; }
 
@@ -27,13 +38,26 @@ command -v nvcc >/dev/null || { echo "gpu_check: nvcc not on the PATH (the CUDA 
 nvcc --version | tail -n 2
 command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader || true
 
-step "venv + pip install .[test] with TENSORGEN_CUDA=ON"
+step "venv + pip install with TENSORGEN_CUDA=ON"
 "$PY" -m venv "$VENV"
-# shellcheck disable=SC1091
-. "$VENV/bin/activate"
-python -m pip install -q --upgrade pip
+PER_ISA="${GPU_CHECK_PER_ISA:-OFF}"
 export CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)}"
-python -m pip install -q ".[test]" -Ccmake.define.TENSORGEN_CUDA=ON -Cbuild-dir=build/gpu-check
+BUILD_FLAGS=(-Ccmake.define.TENSORGEN_CUDA=ON -Ccmake.define.TENSORGEN_CPU_PER_ISA="$PER_ISA" -Cinstall.strip=false
+             -Cbuild-dir=build/gpu-check)
+if "$PY" -c "import scikit_build_core, pybind11, jinja2, yaml, pytest, numpy" 2>/dev/null; then
+  echo "using $PY's own packages (no downloads)"
+  "$PY" -c "import site; print('\n'.join(site.getsitepackages()))" >"$VENV/parent-site.txt"
+  SITE=$("$VENV/bin/python" -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")
+  cp "$VENV/parent-site.txt" "$SITE/gpu_check_parent.pth"
+  # shellcheck disable=SC1091
+  . "$VENV/bin/activate"
+  python -m pip install -q --no-build-isolation --no-deps "${BUILD_FLAGS[@]}" .
+else
+  # shellcheck disable=SC1091
+  . "$VENV/bin/activate"
+  python -m pip install -q --upgrade pip
+  python -m pip install -q ".[test]" "${BUILD_FLAGS[@]}"
+fi
 
 step "the installed extension"
 SO=$(python -c "import tensorgen, glob, os; print(glob.glob(os.path.join(os.path.dirname(tensorgen.__file__), '_C*.so'))[0])")
@@ -55,8 +79,13 @@ PY
 
 step "CUDA tests"
 STATUS=0
-python -m pytest -q -x tests/test_cuda.py -p no:cacheprovider || STATUS=1
-python -m pytest -q tests/test_ops.py -k "cuda" -p no:cacheprovider || STATUS=1
+PYTEST=(python -m pytest -q -rf -p no:cacheprovider)
+python -c "import xdist" 2>/dev/null && PYTEST+=(-n "$(( $(nproc) < 8 ? $(nproc) : 8 ))")
+# shellcheck disable=SC2206
+PYTEST+=(${GPU_CHECK_PYTEST_ARGS:-})
+"${PYTEST[@]}" tests/test_cuda.py || STATUS=1
+"${PYTEST[@]}" tests/test_ops.py -k "cuda" || STATUS=1
+"${PYTEST[@]}" tests/test_ops.py -k "not cuda" || STATUS=1
 
 step "benchmarks"
 python - <<'PY'

@@ -16,8 +16,9 @@
 #      when pytest-xdist is there. The extension keeps its symbol table (not stripped), so a
 #      crash's backtrace (cuda-gdb -batch -ex run -ex bt --args python ...) names functions;
 #   4. prints a short benchmark table: pointwise add and sum bandwidth as a fraction of a
-#      device-to-device copy, and float32 mm against torch.mm (cuBLAS) when a CUDA-enabled
-#      PyTorch is importable (it is not installed by this script).
+#      device-to-device copy, float32 mm against torch.mm (cuBLAS), and mul/exp/relu/sum/amax/
+#      softmax side by side with PyTorch when a CUDA-enabled PyTorch is importable (it is not
+#      installed by this script). A crash in the tests: scripts/cuda_repro.py names the sample.
 # Budget: under 8 minutes (on an H200 machine's 16 cores: build 2.7-3.5 min, CUDA tests 40 s, CPU
 # matrix ~1-2 min, benchmarks 10 s).
 # Usage: scripts/gpu_check.sh [venv dir, default .venv-gpu]; PYTHON=... picks the interpreter
@@ -93,17 +94,25 @@ import time
 
 import tensorgen as tg
 
-def bench(fn, reps=20):
+def bench(fn, reps=20, sync=tg.cuda.synchronize):
     fn()
-    tg.cuda.synchronize()
+    sync()
     best = float("inf")
     for _ in range(3):
         t = time.perf_counter()
         for _ in range(reps):
             fn()
-        tg.cuda.synchronize()
+        sync()
         best = min(best, (time.perf_counter() - t) / reps)
     return best
+
+try:  # PyTorch with CUDA, for side-by-side rows (the image of a GPU machine often has one)
+    import torch
+    if not torch.cuda.is_available():
+        raise ImportError
+    torch.backends.cuda.matmul.allow_tf32 = False
+except Exception:  # not installed, or a torch that fails to load its CUDA libraries
+    torch = None
 
 n = 1 << 26  # 64M float32 = 256 MB per operand
 a = tg.rand(n, device="cuda")
@@ -123,23 +132,30 @@ x = tg.rand(m, m, device="cuda")
 y = tg.rand(m, m, device="cuda")
 t_mm = bench(lambda: tg.mm(x, y), reps=5)
 tflops = 2 * m ** 3 / t_mm / 1e12
-try:
-    import torch
-    if not torch.cuda.is_available():
-        raise ImportError
+vs = "torch with CUDA not installed"
+if torch is not None:
     tx, ty = torch.rand(m, m, device="cuda"), torch.rand(m, m, device="cuda")
-    torch.backends.cuda.matmul.allow_tf32 = False
-    torch.mm(tx, ty)
-    torch.cuda.synchronize()
-    t0 = time.perf_counter()
-    for _ in range(5):
-        torch.mm(tx, ty)
-    torch.cuda.synchronize()
-    t_torch = (time.perf_counter() - t0) / 5
-    vs = f"{t_torch / t_mm:.2f}x torch.mm (cuBLAS, no TF32)"
-except Exception:  # not installed, or a torch that fails to load its CUDA libraries
-    vs = "torch with CUDA not installed"
+    vs = f"{bench(lambda: torch.mm(tx, ty), 5, torch.cuda.synchronize) / t_mm:.2f}x torch.mm (cuBLAS, no TF32)"
 rows.append((f"mm {m}^3 float32", f"{tflops:7.2f} TFLOP/s", vs))
+if torch is not None:
+    # The same calls on both libraries, 64M float32 (a 8192 x 8192 matrix for softmax); GB/s
+    # counts every operand read or written once.
+    ta, tb = torch.rand(n, device="cuda"), torch.rand(n, device="cuda")
+    x2, tx2 = a.view(8192, 8192), ta.view(8192, 8192)
+    side_by_side = [("a * b", 12, lambda: a * b, lambda: ta * tb),
+                    ("a.exp()", 8, lambda: a.exp(), lambda: ta.exp()),
+                    ("a.relu()", 8, lambda: a.relu(), lambda: ta.relu()),
+                    ("a.sum()", 4, lambda: a.sum(), lambda: ta.sum()),
+                    ("a.amax()", 4, lambda: a.amax(), lambda: ta.amax()),
+                    ("softmax(dim=-1)", 8, lambda: x2.softmax(-1), lambda: tx2.softmax(-1))]
+    for name, nbytes, f_tg, f_torch in side_by_side:
+        try:
+            t_tg = bench(f_tg)
+            t_torch = bench(f_torch, sync=torch.cuda.synchronize)
+            rows.append((f"{name}, 64M float32", f"{nbytes * n / t_tg / 1e9:7.1f} GB/s",
+                         f"{t_torch / t_tg:.2f}x torch ({nbytes * n / t_torch / 1e9:.0f} GB/s)"))
+        except Exception as e:  # noqa: BLE001  (a row that fails is reported, the rest still run)
+            rows.append((f"{name}, 64M float32", "failed", f"{type(e).__name__}: {e}"[:80]))
 print(f"{'row':40} {'throughput':>16}  vs")
 for r in rows:
     print(f"{r[0]:40} {r[1]:>16}  {r[2]}")

@@ -355,3 +355,20 @@ def test_gpu_check_script_parses():
     assert len(blocks) == 2
     for block in blocks:
         compile(block.split("\nPY\n")[0], str(script), "exec")
+
+
+def test_cuda_repro_script_names_each_sample():
+    """scripts/cuda_repro.py prints every sample before calling it (a crash then names it); an
+    exception is reported, not fatal; an unknown op name is refused."""
+    from pathlib import Path
+    script = Path(__file__).resolve().parent.parent / "scripts" / "cuda_repro.py"
+    out = subprocess.run([sys.executable, str(script), "neg"], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    calls = [line for line in lines if line.startswith("neg ")]
+    answers = [line for line in lines if line.startswith("   ")]
+    assert calls and len(calls) == len(answers)
+    if not HAS_GPU:
+        assert all(a.startswith("   raised RuntimeError") for a in answers)
+    bad = subprocess.run([sys.executable, str(script), "not_an_op"], capture_output=True, text=True, timeout=60)
+    assert bad.returncode != 0 and "no OpInfo entry named 'not_an_op'" in bad.stderr

@@ -182,12 +182,17 @@ Tensor eye_cpu(int64_t n, std::optional<int64_t> m, std::optional<ScalarType> dt
   const int64_t sizes[2] = {n, cols};
   Tensor out = empty_tensor(IntArrayRef(sizes, 2), dt, Device(), "eye");
   if (out.numel() == 0) return out;
-  // All-zero bytes are 0 (or false, or +0.0) in every dtype, so one memset clears any of them.
-  std::memset(out.data_ptr(), 0, size_t(out.numel()) * out.element_size());
+  // Rows split across threads, each range cleared by memset (all-zero bytes are 0, false or +0.0
+  // in every dtype) and its diagonal elements set: the fresh pages are first touched on every
+  // thread (one memset on one thread made eye(2048) 0.81-0.90x of PyTorch's parallel zero_).
+  const int64_t grain = std::max<int64_t>(1, kGrainSize / std::max<int64_t>(cols, 1));
   dispatch_all(dt, "eye", [&]<typename T>() {
     T* data = out.data<T>();
     const T one = T(1);
-    for (int64_t i = 0, d = std::min(n, cols); i < d; ++i) data[i * cols + i] = one;
+    parallel_for(0, n, grain, [&](int64_t r0, int64_t r1) {
+      std::memset(data + r0 * cols, 0, size_t((r1 - r0) * cols) * sizeof(T));
+      for (int64_t i = r0, d = std::min(r1, cols); i < d; ++i) data[i * cols + i] = one;
+    });
   });
   return out;
 }

@@ -1,6 +1,7 @@
 """benchmarks/ops.py --quick runs end to end: every op of native_functions.yaml appears (a row or
 the reason it has none), the summary prints, --only filters, --json writes the rows. A smoke run:
 nothing here asserts how fast anything is."""
+import importlib.util
 import json
 import subprocess
 import sys
@@ -60,3 +61,16 @@ def test_only_filters_ops():
     names = {line.split(" | ")[0] for line in out.splitlines() if " | " in line and not line.startswith(" ")}
     assert names == {"erfinv"}, names
     assert "erfinv | fwd+bwd" in out and "geometric mean" in out
+
+
+@pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="PyTorch is not installed (no ratios)")
+def test_recheck_runs_rows_again_and_reports_the_median(tmp_path):
+    """--recheck N: the rows below the threshold run N more times; each row's ratio becomes the
+    median of its runs, all of them kept in the JSON."""
+    path = tmp_path / "recheck.json"
+    out = _run("--only", "erfinv", "--dtype", "float32", "--recheck", "2", "--recheck-below", "1000",
+               "--json", str(path), timeout=300)
+    assert "re-measuring the" in out and "median of 3 runs:" in out
+    rows = [r for r in json.loads(path.read_text())["rows"] if r.get("vs_torch") is not None]
+    assert rows and all(len(r["vs_torch_runs"]) == 3 for r in rows)
+    assert all(sorted(r["vs_torch_runs"])[1] == r["vs_torch"] for r in rows)

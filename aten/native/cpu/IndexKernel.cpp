@@ -36,8 +36,6 @@
 #include "kernels/scatter_add_.h"
 #include "kernels/scatter_reduce_.h"
 #include "kernels/searchsorted.h"
-#include "kernels/_unique2.h"
-#include "kernels/sort.h"
 #include "ops/fill_.h"
 
 namespace tg::native::CPU_CAPABILITY {
@@ -852,7 +850,7 @@ Tensor& index_put_cpu(Tensor& self, const Tensor& indices, const Tensor& values,
   return self;
 }
 
-// ------------------------------------------------------------------------- searchsorted, unique
+// ------------------------------------------------------------------------- searchsorted (unique: ops/_unique2.cpp)
 
 namespace {
 Tensor contiguous_copy(const Tensor& t) { return t.is_contiguous() ? t : to_dtype(t, t.dtype()); }
@@ -927,40 +925,6 @@ void searchsorted_cpu(const Tensor& sorted_sequence, const Tensor& self_in, bool
     });
   });
   if (!result.is_same(out)) copy_into(out, result, "searchsorted");
-}
-
-std::tuple<Tensor, Tensor, Tensor> unique_cpu(const Tensor& self_in, bool /*sorted*/, bool /*return_inverse*/,
-                                              bool /*return_counts*/) {
-  // Always sorted (PyTorch leaves the order of sorted=False unspecified); NaNs sort last and are
-  // each their own value, like PyTorch's and NumPy's unique. The sort is sort_cpu's stable radix
-  // sort of the flattened values; one pass over it then forms the groups.
-  const Tensor dense = contiguous_copy(self_in);
-  const Tensor flat = make_view(dense, {dense.numel()}, {1}, dense.storage_offset());
-  const int64_t n = flat.numel();
-  auto [sorted, order_t] = sort_cpu(flat, 0, false);
-  Tensor inverse = empty_tensor(self_in.sizes(), ScalarType::Int64, Device(), "unique");
-  std::vector<int64_t> counts;
-  Tensor values;
-  dispatch_all(flat.dtype(), "unique", [&]<typename T>() {
-    const T* sv = sorted.data<T>();
-    const int64_t* order = order_t.data<int64_t>();
-    int64_t* inv = inverse.data<int64_t>();
-    std::vector<int64_t> firsts;  // positions in sv where a new value starts
-    for (int64_t k = 0; k < n; ++k) {
-      if (k == 0 || !(key_of(sv[k - 1]) == key_of(sv[k]))) {
-        firsts.push_back(k);
-        counts.push_back(0);
-      }
-      ++counts.back();
-      inv[order[k]] = int64_t(firsts.size()) - 1;
-    }
-    values = empty_tensor({int64_t(firsts.size())}, flat.dtype(), Device(), "unique");
-    T* out = values.data<T>();
-    for (size_t j = 0; j < firsts.size(); ++j) out[j] = sv[firsts[j]];
-  });
-  Tensor count_t = empty_tensor({int64_t(counts.size())}, ScalarType::Int64, Device(), "unique");
-  if (!counts.empty()) std::memcpy(count_t.data_ptr(), counts.data(), counts.size() * sizeof(int64_t));
-  return {values, inverse, count_t};
 }
 
 }  // namespace tg::native::CPU_CAPABILITY

@@ -558,7 +558,9 @@ def _ix_unique_ref(a, sorted=True, return_inverse=False, return_counts=False):
         vals, inv, counts = np.unique(flat, return_inverse=True, return_counts=True, equal_nan=False)
     else:
         vals, inv, counts = np.unique(flat, return_inverse=True, return_counts=True)
-    return vals, inv.reshape(np.shape(a)).astype(np.int64), counts.astype(np.int64)
+    # like PyTorch's _unique2: the outputs not asked for are empty
+    inv = inv.reshape(np.shape(a)).astype(np.int64) if return_inverse else np.zeros(0, np.int64)
+    return vals, inv, counts.astype(np.int64) if return_counts else np.zeros(0, np.int64)
 
 
 def _ix_unique_samples(op, dtype, mode, make):
@@ -566,6 +568,15 @@ def _ix_unique_samples(op, dtype, mode, make):
         yield SampleInput(make((4, 5), low=-3, high=3))
         yield SampleInput(make((5, 4), low=-3, high=3).t(), True, True, True, name="non-contiguous")
         yield SampleInput(make((7,)), False, name="sorted=False (still sorted)")
+        yield SampleInput(make((6,), low=-3, high=3), True, True, False, name="inverse only")
+        yield SampleInput(make((6,), low=-3, high=3), True, False, True, name="counts only")
+        # integers in a range below the element count are counted, not sorted: on several
+        # threads for 2^18 elements; the extremes of the dtype take the sorting path
+        yield SampleInput(make((1 << 18,), low=0, high=50), True, True, True, name="many, narrow range")
+        if dtype != tg.bool and not is_floating(dtype):
+            info = np.iinfo(to_numpy(tg.empty(0, dtype=dtype)).dtype)
+            yield SampleInput(tg.tensor([info.max, info.min, 0, info.min, 1], dtype=dtype), True, True, True,
+                              name="the dtype's extremes")
         if is_floating(dtype):
             yield SampleInput(tg.tensor([2.0, float("nan"), 1.0, float("nan"), 2.0]).to(dtype), name="nans")
     elif mode == "zero_dim":

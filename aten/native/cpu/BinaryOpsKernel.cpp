@@ -29,7 +29,6 @@
 #include "kernels/remainder.h"
 #include "kernels/sub.h"
 #include "kernels/true_divide.h"
-#include "kernels/xlogy.h"
 
 namespace tg::native::CPU_CAPABILITY {
 
@@ -180,12 +179,6 @@ void maximum_kernel(const TensorIterator& iter) { min_max_kernel<true>(iter, "ma
 void minimum_kernel(const TensorIterator& iter) { min_max_kernel<false>(iter, "minimum"); }
 
 // ---------------------------------------------------------------- issue 9: more binary math
-// xlogy as scalar std:: code in opmath_t (atan2, hypot, logaddexp, fmod, remainder, floor_divide
-// and div's rounding modes are in MathKernels.cpp).
-void xlogy_kernel(const TensorIterator& iter) {
-  float_scalar(iter, "xlogy", [](auto a, auto b) { return native::xlogy(a, b); });
-}
-
 // |a| with b's sign bit (so copysign(x, -0.0) is negative), on Vectorized<T>.
 void copysign_kernel(const TensorIterator& iter) {
   dispatch_floating(iter.common_dtype(), "copysign", [&]<typename T>() {

@@ -5,7 +5,8 @@
 //   float_math(iter, "sinc", [](auto x) { ... })       Vectorized<opmath_t<T>> in and out, every
 //                                                       float dtype (float16 / bfloat16 compute
 //                                                       in float and round once)
-//   float_scalar(iter, "xlogy", [](auto a, auto b) { ... })   the same as scalar std:: code
+//   float_scalar_loop<T>(iter, [](auto a, auto b) { ... })   the same as scalar std:: code, for
+//                                                       one dispatched dtype (double pow)
 //
 // Files that promise the same bits on every capability are compiled with -ffp-contract=off
 // (CMakeLists.txt: MathKernels.cpp and aten/native/cpu/ops/).
@@ -76,13 +77,6 @@ void float_scalar_loop(const TensorIterator& iter, F f) {
       return T(detail::positive_nan_if_nan(f(opmath_t<T>(a), opmath_t<T>(b))));
     }, kMathGrainSize);
   }
-}
-
-// f receives and returns opmath_t<T> scalars, one argument per input (for functions that have no
-// Vectorized form yet).
-template <typename F>
-void float_scalar(const TensorIterator& iter, const char* op, F f) {
-  dispatch_floating(iter.common_dtype(), op, [&]<typename T>() { float_scalar_loop<T>(iter, f); });
 }
 
 }  // namespace tg::native::CPU_CAPABILITY

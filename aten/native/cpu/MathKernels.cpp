@@ -1,6 +1,6 @@
 // Floating-point math kernels on the vectorized functions of aten/vec/vec_math_extra.h (issue 14):
 // expm1 exp2 log1p log2 log10 tan atan asin acos sinh cosh asinh acosh atanh erf erfc erfinv logit
-// nan_to_num, and the binary atan2 hypot logaddexp pow (float) fmod remainder floor_divide div(rounding_mode=...). Every element
+// nan_to_num, and the binary xlogy atan2 hypot logaddexp pow (float) fmod remainder floor_divide div(rounding_mode=...). Every element
 // goes through the Vectorized function (cpu_kernel_vec: tails as partial vectors, other layouts
 // gathered), whose result is bitwise the same on every CPU capability, so a value does not depend
 // on its position, the layout, the thread count or the capability. float16 / bfloat16 compute in
@@ -29,6 +29,7 @@
 #include "kernels/asinh.h"
 #include "kernels/atan.h"
 #include "kernels/atan2.h"
+#include "kernels/xlogy.h"
 #include "kernels/atanh.h"
 #include "kernels/cosh.h"
 #include "kernels/erf.h"
@@ -123,6 +124,15 @@ void erf_kernel(const TensorIterator& iter) {
 void erfc_kernel(const TensorIterator& iter) { float_math(iter, "erfc", [](auto x) { return vec::erfc(x); }); }
 void erfinv_kernel(const TensorIterator& iter) { float_math(iter, "erfinv", [](auto x) { return vec::erfinv(x); }); }
 
+// x log(y), 0 where x == 0 unless y is NaN (PyTorch's and scipy.special's xlogy); PyTorch's CPU
+// loop is scalar std::log (a broadcast [2048, 2048] with [2048]: 0.81x of it when ours was too).
+void xlogy_kernel(const TensorIterator& iter) {
+  float_math(iter, "xlogy", [](auto x, auto y) {
+    using V = decltype(x);
+    const V r = vec::blendv(x * log_any(y), V(0), x == V(0));
+    return vec::blendv(r, y, y != y);
+  });
+}
 void atan2_kernel(const TensorIterator& iter) {
   float_math(iter, "atan2", [](auto y, auto x) { return vec::atan2(y, x); });
 }

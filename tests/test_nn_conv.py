@@ -207,6 +207,26 @@ def test_padding_same_with_stride_names_the_problem():
         F.conv2d(tg.zeros(1, 4, 5, 5), tg.zeros(4, 4, 3, 3), stride=(1, 2), padding="same")
 
 
+def test_conv_transpose2d_in_batch_slices_matches_image_by_image():
+    """A transposed convolution whose column matrix exceeds the cache budget (1.6 MB per image here)
+    runs the batch in slices of two images (5 = 2 + 2 + 1, joined by cat); its output and its
+    gradients equal those of each image on its own (which takes no slices), bit for bit."""
+    x = tg.tensor(_np((5, 4, 40, 40)).astype(np.float32), requires_grad=True)
+    w = tg.tensor(_np((4, 16, 4, 4)).astype(np.float32), requires_grad=True)
+    g = tg.tensor(_np((5, 16, 80, 80)).astype(np.float32))
+    y = F.conv_transpose2d(x, w, stride=2, padding=1)
+    y.backward(g)
+    for i in range(5):
+        xi = tg.tensor(to_numpy(x.detach())[i:i + 1], requires_grad=True)
+        wi = tg.tensor(to_numpy(w.detach()), requires_grad=True)
+        yi = F.conv_transpose2d(xi, wi, stride=2, padding=1)
+        yi.backward(g[i:i + 1])
+        np.testing.assert_array_equal(to_numpy(y.detach())[i:i + 1], to_numpy(yi.detach()))
+        np.testing.assert_array_equal(to_numpy(x.grad)[i:i + 1], to_numpy(xi.grad))
+        w_sum = to_numpy(wi.grad) if i == 0 else w_sum + to_numpy(wi.grad)
+    np.testing.assert_allclose(to_numpy(w.grad), w_sum, rtol=1e-5, atol=1e-4)
+
+
 # ----------------------------------------------------------------------------- threads
 
 def test_results_do_not_depend_on_the_thread_count():

@@ -129,8 +129,12 @@ void erfinv_kernel(const TensorIterator& iter) { float_math(iter, "erfinv", [](a
 void xlogy_kernel(const TensorIterator& iter) {
   float_math(iter, "xlogy", [](auto x, auto y) {
     using V = decltype(x);
+    using T = typename V::value_type;
     const V r = vec::blendv(x * log_any(y), V(0), x == V(0));
-    return vec::blendv(r, y, y != y);
+    // A NaN result is the positive quiet NaN (as the scalar loop gave): which NaN a product of two
+    // keeps depends on the order the compiler emits the operands in, which differed between the
+    // portable build's vector body and its tail.
+    return vec::blendv(r, V(std::numeric_limits<T>::quiet_NaN()), (r != r) | (y != y));
   });
 }
 void atan2_kernel(const TensorIterator& iter) {

@@ -21,6 +21,14 @@ void copy_into(const Tensor& dst, const Tensor& src, const char* op, bool check_
     dst.bump_version();
     return;
   }
+  if (dst.numel() == 1) {
+    // One element (a Python number meeting a tensor of another dtype, `.to()` of a scalar): the
+    // conversion alone, without building a TensorIterator (which cost more than the copy).
+    static auto* const cpu_copy_element = TG_CPU_KERNEL(copy_element_kernel);
+    cpu_copy_element(dst.data_ptr(), dst.dtype(), src.data_ptr(), src.dtype());
+    dst.bump_version();
+    return;
+  }
   IterConfig config{op, Promotion::None, /*inplace=*/true, check_mem_overlap};
   TensorIterator iter(config, dst, {src});
   static auto* const cpu_copy_kernel = TG_CPU_KERNEL(copy_kernel);  // chosen once, at first use

@@ -206,6 +206,14 @@ void copy_bits(const TensorIterator& iter) {
 }
 }  // namespace
 
+void copy_element_kernel(void* dst, ScalarType dst_t, const void* src, ScalarType src_t) {
+  dispatch_all(dst_t, "copy_", [&]<typename Dst>() {
+    dispatch_all(src_t, "copy_", [&]<typename Src>() {
+      *static_cast<Dst*>(dst) = convert<Dst>(*static_cast<const Src*>(src));
+    });
+  });
+}
+
 void copy_kernel(const TensorIterator& iter) {
   ScalarType dst_t = iter.output_dtype(), src_t = iter.original_input_dtype(1);
   if (dst_t == src_t && iter.is_contiguous()) {

@@ -104,7 +104,7 @@ inline void store_bf16_pair(BFloat16* p, const Vectorized<float>& a, const Vecto
 #else
 template <typename H> inline Vectorized<float> load_half_full(const H* p) {
   Vectorized<float> r;
-  for (int i = 0; i < Vectorized<float>::size(); ++i) r.lane(i) = float(p[i]);
+  for (int i = 0; i < Vectorized<float>::size(); ++i) r.values[i] = float(p[i]);
   return r;
 }
 template <typename H> inline void store_half_full(H* p, const Vectorized<float>& v) {

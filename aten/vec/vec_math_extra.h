@@ -181,7 +181,7 @@ inline V<T> fma_(const V<T>& a, const V<T>& b, const V<T>& c) {
   return fmadd(a, b, c);
 #else
   V<T> r;
-  for (int i = 0; i < V<T>::size(); ++i) r.lane(i) = std::fma(a[i], b[i], c[i]);
+  for (int i = 0; i < V<T>::size(); ++i) r.values[i] = std::fma(a[i], b[i], c[i]);
   return r;
 #endif
 }

@@ -40,7 +40,7 @@ inline void widen(const Vectorized<float>& x, Vectorized<double>& lo, Vectorized
   hi = _mm256_cvtps_pd(_mm256_extractf128_ps(x, 1));
 #else
   constexpr int D = Vectorized<double>::size();
-  for (int i = 0; i < D; ++i) lo.lane(i) = x[i], hi.lane(i) = x[D + i];
+  for (int i = 0; i < D; ++i) lo.values[i] = x[i], hi.values[i] = x[D + i];
 #endif
 }
 inline Vectorized<float> narrow(const Vectorized<double>& lo, const Vectorized<double>& hi) {
@@ -51,7 +51,7 @@ inline Vectorized<float> narrow(const Vectorized<double>& lo, const Vectorized<d
 #else
   constexpr int D = Vectorized<double>::size();
   Vectorized<float> r;
-  for (int i = 0; i < D; ++i) r.lane(i) = float(lo[i]), r.lane(D + i) = float(hi[i]);
+  for (int i = 0; i < D; ++i) r.values[i] = float(lo[i]), r.values[D + i] = float(hi[i]);
   return r;
 #endif
 }

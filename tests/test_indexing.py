@@ -303,6 +303,45 @@ def test_label_smoothing_with_scatter_and_masking():
     np.testing.assert_allclose(to_numpy(true_dist.sum(1)), [1, 1, 1, 0, 1], rtol=1e-6)
 
 
+def test_index_put_many_positions_is_the_same_for_every_thread_count():
+    """Over kGrainSize positions the threads split self's elements and each walks every position in
+    order: duplicates are summed (or overwritten) in index order, bit for bit whatever the thread
+    count; negative indices wrap; one bad index raises before anything is written."""
+    rng = np.random.default_rng(3)
+    n, size = 200_000, 1000
+    idx = rng.integers(-size, size, n)
+    vals = rng.standard_normal(n).astype(np.float32)
+    base = rng.standard_normal(size).astype(np.float32)
+    expected_sum = base.copy()
+    np.add.at(expected_sum, idx, vals)            # numpy adds in index order too
+    expected_put = base.copy()
+    expected_put[idx] = vals                      # the last duplicate wins
+    grid = tg.tensor(rng.standard_normal((40, 25)).astype(np.float32))   # two indexed dims
+    rows, cols = rng.integers(0, 40, n), rng.integers(-25, 25, n)
+    expected_grid = to_numpy(grid).copy()
+    np.add.at(expected_grid, (rows, cols), vals)
+    old = tg.get_num_threads()
+    try:
+        for threads in (1, 2, 3):
+            tg.set_num_threads(threads)
+            t = tg.tensor(base)
+            t.index_put_((tg.tensor(idx),), tg.tensor(vals), accumulate=True)
+            np.testing.assert_array_equal(to_numpy(t), expected_sum)
+            t = tg.tensor(base)
+            t.index_put_((tg.tensor(idx),), tg.tensor(vals))
+            np.testing.assert_array_equal(to_numpy(t), expected_put)
+            g = tg.index_put(grid, [tg.tensor(rows), tg.tensor(cols)], tg.tensor(vals), True)
+            np.testing.assert_array_equal(to_numpy(g), expected_grid)
+            bad = idx.copy()
+            bad[n - 1] = size
+            t = tg.tensor(base)
+            with pytest.raises(IndexError, match="out of bounds"):
+                t.index_put_((tg.tensor(bad),), tg.tensor(vals), accumulate=True)
+            np.testing.assert_array_equal(to_numpy(t), base)
+    finally:
+        tg.set_num_threads(old)
+
+
 def test_index_and_index_put_take_none_for_a_whole_dim():
     # PyTorch's index.Tensor / index_put_ take Tensor?[]: None stands for every position of a dim.
     x = np.arange(24, dtype=np.float64).reshape(2, 3, 4)

@@ -457,6 +457,7 @@ Tensor stack_indices(const char* op, const Tensor& self, const std::vector<Tenso
                      "shapes ", shapes);
     }
   }
+  if (idx.size() == 1 && idx[0].device() == self.device()) return tg::unsqueeze(idx[0], 0);  // x[i]: a view, no copy
   DimVector stacked{int64_t(idx.size())};
   for (int64_t s : shape) stacked.push_back(s);
   Tensor out = empty_tensor(stacked, ScalarType::Int64, self.device(), op);

@@ -821,13 +821,75 @@ Tensor index_cpu(const Tensor& self, const Tensor& indices) {
   return out;
 }
 
+namespace {
+// index_put_ with every dim of self indexed by a list of nb positions: position b writes the
+// element with linear number key(b) in [0, extent), at offset key(b) * scale, from in[b * vstride].
+// The threads split self's elements, not the positions: each walks every position in order and
+// applies the ones in its share, so duplicates resolve in index order (the last write wins, or
+// they are summed in order) for any thread count, and accumulate=True runs on all threads
+// (PyTorch's on one). A position outside the share updates a scratch slot, picked with bit
+// operations (GCC turned a ?: into a branch, which random indices mispredicted half the time).
+template <typename T, typename Key>
+void put_elements(T* out, const T* in, int64_t vstride, int64_t nb, int64_t extent, int64_t scale,
+                  bool accumulate, const Key& key) {
+  const int64_t threads = nb >= kGrainSize ? std::min<int64_t>(get_num_threads(), extent) : 1;
+  parallel_for(0, threads, 1, [&](int64_t tb, int64_t te) {
+    for (int64_t t = tb; t < te; ++t) {
+      const int64_t lo = extent * t / threads;
+      const uint64_t width = uint64_t(extent * (t + 1) / threads - lo);
+      T scratch[16] = {};
+      auto put = [&, out, in, vstride, scale, nb, lo, width](auto add) {
+        for (int64_t b = 0; b < nb; ++b) {
+          const int64_t e = key(b);  // in [0, extent): out + e * scale is inside self
+          const uintptr_t mine = uintptr_t(0) - uintptr_t(uint64_t(e - lo) < width);  // all ones if e is ours
+          const uintptr_t target = uintptr_t(out + e * scale), spare = uintptr_t(scratch + (b & 15));
+          T* dst = reinterpret_cast<T*>(spare ^ ((target ^ spare) & mine));
+          const T v = in[b * vstride];
+          if constexpr (decltype(add)::value) *dst = add_values(*dst, v);
+          else *dst = v;
+        }
+      };
+      if (accumulate) put(std::true_type{});
+      else put(std::false_type{});
+    }
+  });
+}
+}  // namespace
+
 Tensor& index_put_cpu(Tensor& self, const Tensor& indices, const Tensor& values, bool accumulate) {
   DimVector shape;
   const int64_t k = check_index_put(self, indices, values, shape);
+  if (k == 1 && self.dim() == 1 && indices.dim() == 2) {
+    // x[idx] = v / x.index_put_((idx,), v, accumulate) on a vector: the indices read in place
+    // (no table of offsets), all checked before anything is written.
+    const int64_t nb = indices.size(1), size = self.size(0), cs = indices.stride(1);
+    if (nb == 0) return self;
+    const int64_t* idx = indices.data<int64_t>();
+    parallel_for(0, nb, kGrainSize, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) {
+        const int64_t v = idx[i * cs];
+        if (v < -size || v >= size) index_out_of_bounds("index_put_", ErrorKind::Index, v, 0, size);
+      }
+    });
+    dispatch_all(self.dtype(), "index_put_", [&]<typename T>() {
+      put_elements(self.data<T>(), values.data<T>(), values.stride(0), nb, size, self.stride(0), accumulate,
+                   [idx, cs, size](int64_t b) { const int64_t v = idx[b * cs]; return v + (size & (v >> 63)); });
+    });
+    return self;
+  }
   std::vector<int64_t> boff = advanced_offsets("index_put_", self, indices);
   std::vector<int64_t> roff = element_offsets(drop_front(self.sizes(), size_t(k)), drop_front(self.strides(), size_t(k)));
   const int64_t nb = int64_t(boff.size()), nr = int64_t(roff.size());
   if (nb * nr == 0) return self;
+  if (nr == 1 && indices.dim() == 2) {  // every dim indexed (x[i, j] = v): one element per position
+    int64_t extent = 1;  // the offsets lie in [0, extent)
+    for (int64_t d = 0; d < self.dim(); ++d) extent += (self.size(d) - 1) * self.stride(d);
+    dispatch_all(self.dtype(), "index_put_", [&]<typename T>() {
+      put_elements(self.data<T>() + roff[0], values.data<T>(), values.stride(0), nb, extent, 1, accumulate,
+                   [off = boff.data()](int64_t b) { return off[b]; });
+    });
+    return self;
+  }
   // values [*B, *R]: offsets of the B part and of the R part.
   const size_t bdims = shape.size() - size_t(self.dim() - k);
   std::vector<int64_t> vboff = element_offsets(take_front(values.sizes(), bdims), take_front(values.strides(), bdims));

@@ -292,11 +292,12 @@ def _large_table():
         add(n, "[side,side] 50% nonzero", lambda s, r: (((r.random((s.side, s.side)) < 0.5).astype(np.float32),), {}),
             np=np.argwhere)
     add("index", "x[i] n/4 of n", lambda s, r: ((_f(r, s.n), Lst([idx(r.integers(0, s.n, s.n // 4))])), {}))
-    add("_index", "x[i] n/4 of n", lambda s, r: ((_f(r, s.n), idx(r.integers(0, s.n, s.n // 4))), {}))
+    # _index / _index_put_ take the stacked index [k, *B]: one row here
+    add("_index", "x[i] n/4 of n", lambda s, r: ((_f(r, s.n), idx(r.integers(0, s.n, (1, s.n // 4)))), {}))
     for n in ("index_put", "index_put_"):
         add(n, "n/4 into [n/16] accumulate", lambda s, r: ((_f(r, s.n // 16), Lst([idx(r.integers(0, s.n // 16, s.n // 4))]),
                                                             _f(r, s.n // 4), True), {}))
-    add("_index_put_", "n/4 into [n/16] accumulate", lambda s, r: ((_f(r, s.n // 16), idx(r.integers(0, s.n // 16, s.n // 4)),
+    add("_index_put_", "n/4 into [n/16] accumulate", lambda s, r: ((_f(r, s.n // 16), idx(r.integers(0, s.n // 16, (1, s.n // 4))),
                                                                    _f(r, s.n // 4), True), {}))
     add("one_hot", "n/16 of 16 classes", lambda s, r: ((idx(r.integers(0, 16, s.n // 16)), 16), {}))
     add("bincount", "n in 1000 bins", lambda s, r: ((idx(r.integers(0, 1000, s.n)),), {}), np=np.bincount)

@@ -170,6 +170,19 @@ def test_threads_give_identical_results(threads, shape, dtype):
 
 
 @pytest.mark.parametrize("dtype", FLOAT, ids=str)
+def test_a_row_does_not_depend_on_the_rows_beside_it(dtype):
+    """A partial tile of rows (M not a multiple of the micro-kernel's MR) runs a shorter kernel;
+    each element is still the same sequence of multiply-adds, so the first m rows of A @ B are
+    those of A[:m] @ B, bit for bit, for M = 2 .. 2 MR + 1 and past a K block. (M = 1 is a
+    matrix-vector product, summed another way.)"""
+    k, n = 300, 40
+    a, b = rand((25, k), dtype, 18), rand((k, n), dtype, 19)
+    full = to_numpy(tg.mm(a, b))
+    for m in range(2, 26):
+        np.testing.assert_array_equal(to_numpy(tg.mm(a[:m], b)), full[:m])
+
+
+@pytest.mark.parametrize("dtype", FLOAT, ids=str)
 def test_nan_and_inf_propagate(dtype):
     an = np.random.default_rng(18).uniform(-1, 1, (40, 50))
     bn = np.random.default_rng(19).uniform(-1, 1, (50, 45))

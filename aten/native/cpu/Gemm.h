@@ -95,9 +95,11 @@ struct VecD {
 
 // ---------------------------------------------------------------- micro-kernels
 // C[MR x NR] (row stride ldc, unit column stride) = (accumulate ? C : 0) + sum_p a[p*MR + i] * b[p*NR + j]
-// a: packed MR-row micro-panel, b: packed NR-column micro-panel (64-byte aligned).
+// a: packed MR-row micro-panel, b: packed NR-column micro-panel (64-byte aligned). AS, the packed
+// A panel's row count, exceeds MR for a partial tile: the kernel then computes only its first MR
+// rows (each element the same sequence of fused multiply-adds as in the full kernel).
 #if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
-template <typename W, int MR, int NV>
+template <typename W, int MR, int NV, int AS = MR>
 inline void micro_kernel_simd(int64_t kc, const typename W::T* __restrict a, const typename W::T* __restrict b,
                               typename W::T* __restrict c, int64_t ldc, bool accumulate) {
   using V = typename W::V;
@@ -117,7 +119,7 @@ inline void micro_kernel_simd(int64_t kc, const typename W::T* __restrict a, con
 #pragma GCC unroll 4
       for (int v = 0; v < NV; ++v) acc[i][v] = W::fma(ai, bv[v], acc[i][v]);
     }
-    a += MR;
+    a += AS;
     b += NV * L;
   }
 #pragma GCC unroll 16
@@ -158,11 +160,27 @@ template <> struct Kernel<float> {
   static void run(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool acc) {
     micro_kernel_simd<VecF, MR, 2>(kc, a, b, c, ldc, acc);
   }
+  // The rows a partial tile of mr rows computes (M = 32 was 6 tiles of 6 rows: a ninth of the
+  // multiply-adds on padding), and the kernel for them.
+  static constexpr int64_t rows_for(int64_t mr) { return mr <= MR / 3 ? MR / 3 : mr <= 2 * MR / 3 ? 2 * MR / 3 : MR; }
+  static void run_rows(int64_t mr, int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool acc) {
+    if (mr <= MR / 3) micro_kernel_simd<VecF, MR / 3, 2, MR>(kc, a, b, c, ldc, acc);
+    else if (mr <= 2 * MR / 3) micro_kernel_simd<VecF, 2 * MR / 3, 2, MR>(kc, a, b, c, ldc, acc);
+    else run(kc, a, b, c, ldc, acc);
+  }
 };
 template <> struct Kernel<double> {
   static constexpr int MR = 12, NR = 16, KC = 256, MC = 120, NC = 1024;
   static void run(int64_t kc, const double* a, const double* b, double* c, int64_t ldc, bool acc) {
     micro_kernel_simd<VecD, MR, 2>(kc, a, b, c, ldc, acc);
+  }
+  // The rows a partial tile of mr rows computes (M = 32 was 6 tiles of 6 rows: a ninth of the
+  // multiply-adds on padding), and the kernel for them.
+  static constexpr int64_t rows_for(int64_t mr) { return mr <= MR / 3 ? MR / 3 : mr <= 2 * MR / 3 ? 2 * MR / 3 : MR; }
+  static void run_rows(int64_t mr, int64_t kc, const double* a, const double* b, double* c, int64_t ldc, bool acc) {
+    if (mr <= MR / 3) micro_kernel_simd<VecD, MR / 3, 2, MR>(kc, a, b, c, ldc, acc);
+    else if (mr <= 2 * MR / 3) micro_kernel_simd<VecD, 2 * MR / 3, 2, MR>(kc, a, b, c, ldc, acc);
+    else run(kc, a, b, c, ldc, acc);
   }
 };
 #elif defined(__AVX2__) && defined(__FMA__)
@@ -171,11 +189,27 @@ template <> struct Kernel<float> {
   static void run(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool acc) {
     micro_kernel_simd<VecF, MR, 2>(kc, a, b, c, ldc, acc);
   }
+  // The rows a partial tile of mr rows computes (M = 32 was 6 tiles of 6 rows: a ninth of the
+  // multiply-adds on padding), and the kernel for them.
+  static constexpr int64_t rows_for(int64_t mr) { return mr <= MR / 3 ? MR / 3 : mr <= 2 * MR / 3 ? 2 * MR / 3 : MR; }
+  static void run_rows(int64_t mr, int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool acc) {
+    if (mr <= MR / 3) micro_kernel_simd<VecF, MR / 3, 2, MR>(kc, a, b, c, ldc, acc);
+    else if (mr <= 2 * MR / 3) micro_kernel_simd<VecF, 2 * MR / 3, 2, MR>(kc, a, b, c, ldc, acc);
+    else run(kc, a, b, c, ldc, acc);
+  }
 };
 template <> struct Kernel<double> {
   static constexpr int MR = 6, NR = 8, KC = 256, MC = 96, NC = 1024;
   static void run(int64_t kc, const double* a, const double* b, double* c, int64_t ldc, bool acc) {
     micro_kernel_simd<VecD, MR, 2>(kc, a, b, c, ldc, acc);
+  }
+  // The rows a partial tile of mr rows computes (M = 32 was 6 tiles of 6 rows: a ninth of the
+  // multiply-adds on padding), and the kernel for them.
+  static constexpr int64_t rows_for(int64_t mr) { return mr <= MR / 3 ? MR / 3 : mr <= 2 * MR / 3 ? 2 * MR / 3 : MR; }
+  static void run_rows(int64_t mr, int64_t kc, const double* a, const double* b, double* c, int64_t ldc, bool acc) {
+    if (mr <= MR / 3) micro_kernel_simd<VecD, MR / 3, 2, MR>(kc, a, b, c, ldc, acc);
+    else if (mr <= 2 * MR / 3) micro_kernel_simd<VecD, 2 * MR / 3, 2, MR>(kc, a, b, c, ldc, acc);
+    else run(kc, a, b, c, ldc, acc);
   }
 };
 #else
@@ -184,11 +218,19 @@ template <> struct Kernel<float> {
   static void run(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool acc) {
     micro_kernel_portable<float, MR, NR>(kc, a, b, c, ldc, acc);
   }
+  static constexpr int64_t rows_for(int64_t) { return MR; }
+  static void run_rows(int64_t, int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool acc) {
+    run(kc, a, b, c, ldc, acc);
+  }
 };
 template <> struct Kernel<double> {
   static constexpr int MR = 4, NR = 4, KC = 256, MC = 128, NC = 1024;
   static void run(int64_t kc, const double* a, const double* b, double* c, int64_t ldc, bool acc) {
     micro_kernel_portable<double, MR, NR>(kc, a, b, c, ldc, acc);
+  }
+  static constexpr int64_t rows_for(int64_t) { return MR; }
+  static void run_rows(int64_t, int64_t kc, const double* a, const double* b, double* c, int64_t ldc, bool acc) {
+    run(kc, a, b, c, ldc, acc);
   }
 };
 #endif
@@ -400,8 +442,12 @@ struct GemmPlan {
       K::run(kc, ap, bp, cp, rsc, accumulate);
       return;
     }
+    if (K::rows_for(mr) == mr && nr == NR && csc == 1) {
+      K::run_rows(mr, kc, ap, bp, cp, rsc, accumulate);
+      return;
+    }
     alignas(64) T tile[MR * NR];
-    K::run(kc, ap, bp, tile, NR, false);
+    K::run_rows(mr, kc, ap, bp, tile, NR, false);
     for (int64_t r = 0; r < mr; ++r)
       for (int64_t c = 0; c < nr; ++c) {
         T& dst = cp[r * rsc + c * csc];

@@ -28,20 +28,34 @@ def erf_ld(x):
     for n in range(1, 40):  # x^(2n+1) (-1)^n / (n! (2n+1))
         term = term * -small * small / n
         total = total + term / (2 * n + 1)
-    series = total * 2 / np.sqrt(LD(np.pi))
-    with np.errstate(all="ignore"):
-        r = np.where(a < 0.5, series, 1 - erfc_pos_ld(np.maximum(a, LD(0.5))))
+    r = total * 2 / np.sqrt(LD(np.pi))
+    big = a >= 0.5
+    r[big] = 1 - erfc_pos_ld(a[big])
     return np.where(np.isnan(x), x, np.copysign(r, x))
+
+
+# Terms of the continued fraction below by band of a (it converges faster as a grows): about 2.5x
+# the fewest that match 3000 terms on a dense grid of each band, and on both sweeps below every
+# value is the same long double as with 3000 terms everywhere (which made the erf / erfc sweeps
+# the slowest tests of the suite).
+CF_TERMS = ((1.0, 3000), (2.0, 1000), (4.0, 300), (np.inf, 100))
 
 
 def erfc_pos_ld(a):
     """erfc(a) for a >= 0.5: the continued fraction e^(-a^2) / sqrt(pi) / (a + (1/2)/(a + 1/(a + ...))),
-    evaluated backwards from 3000 terms (converges to long-double precision for a >= 0.5)."""
+    evaluated backwards from CF_TERMS terms (converges to long-double precision for a >= 0.5)."""
     a = np.asarray(a, LD)
+    f = a.copy()  # inf and NaN lie in no band and stay themselves
+    lower = -np.inf
     with np.errstate(all="ignore"):
-        f = a.copy()
-        for k in range(3000, 0, -1):
-            f = a + LD(k) / 2 / f
+        for upper, terms in CF_TERMS:
+            band = (a >= lower) & (a < upper)
+            x = a[band]
+            g = x.copy()
+            for k in range(terms, 0, -1):
+                g = x + LD(k) / 2 / g
+            f[band] = g
+            lower = upper
         r = np.exp(-a * a) / np.sqrt(LD(np.pi)) / f
     return np.where(np.isinf(a), LD(0), r)
 
@@ -49,8 +63,10 @@ def erfc_pos_ld(a):
 def erfc_ld(x):
     x = np.asarray(x, LD)
     a = np.abs(x)
-    with np.errstate(all="ignore"):
-        pos = np.where(a < 0.5, 1 - erf_ld(a), erfc_pos_ld(np.maximum(a, LD(0.5))))
+    pos = a.copy()  # NaN stays NaN
+    small, big = a < 0.5, a >= 0.5
+    pos[small] = 1 - erf_ld(a[small])
+    pos[big] = erfc_pos_ld(a[big])
     return np.where(np.isnan(x), x, np.where(x < 0, 2 - pos, pos))
 
 

@@ -14,10 +14,11 @@
 //    a height of 1. Forward: _conv2d_im2col_mm, a GEMM per image and group (weight (G, O/G,
 //    C/G kh kw) against the image's columns (C/G kh kw, L)) whose CPU kernel packs the columns
 //    straight from the image, bias included; images smaller than kSmallImage positions take
-//    _im2col_batch and one GEMM over the whole batch instead. Transposed: the GEMM with the
-//    transposed weight gives the columns, col2im sums them into the output. The backward is the
-//    ops' derivatives:
-//    grad_input = col2im(W^T @ grad), grad_weight = sum over the batch of grad @ cols^T.
+//    _im2col_batch and one GEMM over the whole batch instead. Transposed: the input gradient of
+//    the convolution it transposes, _conv2d_im2col_mm_input (col2im(W^T @ x) by definition; the
+//    CPU kernel runs it as one stride-1 convolution per stride phase). The backward is the ops'
+//    derivatives: _conv2d_im2col_mm, _conv2d_im2col_mm_input and _conv2d_im2col_mm_weight are
+//    each other's adjoints, so every order of derivative exists.
 #include "aten/native/Convolution.h"
 
 #include <algorithm>
@@ -38,6 +39,7 @@
 #include "ops/bmm.h"
 #include "ops/cat.h"
 #include "ops/_conv2d_im2col_mm.h"
+#include "ops/_conv2d_im2col_mm_input.h"
 #include "ops/_im2col_batch.h"
 #include "ops/col2im.h"
 #include "ops/contiguous.h"
@@ -240,6 +242,63 @@ Tensor conv2d_im2col_mm_unfused(const Tensor& self, const Tensor& weight, const 
   return bias ? out + tg::view(*bias, {1, groups * og, 1}) : out;
 }
 
+Im2colGeometry conv2d_im2col_mm_input_geometry(const Tensor& grad_output, const Tensor& weight,
+                                               const std::optional<Tensor>& bias, IntArrayRef self_size,
+                                               IntArrayRef kernel_size, IntArrayRef dilation, IntArrayRef padding,
+                                               IntArrayRef stride) {
+  const char* op = "_conv2d_im2col_mm_input";
+  TG_CHECK(self_size.size() == 4 && self_size[0] >= 0 && self_size[1] > 0 && self_size[2] > 0 && self_size[3] > 0,
+           "[", op, "] expected a self_size (N, C, H, W) with N >= 0 and positive C, H and W, but got ", self_size);
+  TG_CHECK_NOT_IMPLEMENTED(is_floating(grad_output.dtype()), "[", op, "] not implemented for '", grad_output.dtype(),
+                           "' (floating dtypes only)");
+  TG_CHECK(weight.dim() == 3 && weight.size(0) > 0 && weight.size(1) > 0, "[", op,
+           "] expected a 3-D (G, O/G, C/G kh kw) weight with G, O/G > 0, but got a tensor of shape ", weight.sizes());
+  TG_CHECK(weight.dtype() == grad_output.dtype() && weight.device() == grad_output.device(), "[", op,
+           "] weight must have grad_output's dtype and device, but got ", weight.dtype(), " on ", weight.device(),
+           " and ", grad_output.dtype(), " on ", grad_output.device());
+  Im2colGeometry g = im2col_geometry(op, self_size[2], self_size[3], kernel_size, dilation, padding, stride);
+  TG_CHECK(g.out_h >= 1 && g.out_w >= 1, "[", op, "] given self_size ", self_size, ", kernel_size=", kernel_size,
+           ", dilation=", dilation, ", padding=", padding, ", stride=", stride, ", the sliding blocks don't fit");
+  const int64_t groups = weight.size(0), out_channels = groups * weight.size(1);
+  TG_CHECK(self_size[1] % groups == 0 && weight.size(2) == self_size[1] / groups * g.kernel_area(), "[", op,
+           "] a weight of shape ", weight.sizes(), " (", groups, " groups) needs ", weight.size(2),
+           " = C/G kh kw, but self_size has C = ", self_size[1], " and the kernel is ", pair_str(g.kh, g.kw));
+  TG_CHECK(grad_output.dim() == 3 && grad_output.size(0) == self_size[0] && grad_output.size(1) == out_channels &&
+               grad_output.size(2) == g.blocks(),
+           "[", op, "] expected a grad_output of shape [", self_size[0], ", ", out_channels, ", ", g.blocks(),
+           "] (N, O, L), but got ", grad_output.sizes());
+  if (bias) {
+    TG_CHECK(bias->dim() == 1 && bias->size(0) == self_size[1], "[", op, "] expected a bias of shape [",
+             self_size[1], "], but got ", bias->sizes());
+    TG_CHECK(bias->dtype() == grad_output.dtype() && bias->device() == grad_output.device(), "[", op,
+             "] bias must have grad_output's dtype and device, but got ", bias->dtype(), " on ", bias->device());
+  }
+  g.batch = self_size[0];
+  g.channels = self_size[1];
+  return g;
+}
+
+Tensor conv2d_im2col_mm_input_unfused(const Tensor& grad_output, const Tensor& weight,
+                                      const std::optional<Tensor>& bias, IntArrayRef self_size,
+                                      IntArrayRef kernel_size, IntArrayRef dilation, IntArrayRef padding,
+                                      IntArrayRef stride) {
+  const Im2colGeometry g = conv2d_im2col_mm_input_geometry(grad_output, weight, bias, self_size, kernel_size,
+                                                           dilation, padding, stride);
+  const int64_t n = g.batch, groups = weight.size(0), og = weight.size(1), kg = weight.size(2), L = g.blocks();
+  Tensor out;
+  if (n == 0) {
+    out = tg::zeros(self_size, grad_output.dtype(), grad_output.device());
+  } else {
+    // W[g]^T broadcast over the batch (stride 0, no copy), against grad viewed per group.
+    const Tensor wt = tg::reshape(tg::expand(tg::unsqueeze(tg::transpose(weight, 1, 2), 0), {n, groups, kg, og}),
+                                  {n * groups, kg, og});
+    const Tensor cols = tg::bmm(wt, tg::reshape(grad_output, {n * groups, og, L}));  // (N G, C/G kh kw, L)
+    out = tg::col2im(tg::reshape(cols, {n, groups * kg, L}), {g.height, g.width}, kernel_size, dilation, padding,
+                     stride);
+  }
+  return bias ? out + tg::view(*bias, {1, g.channels, 1, 1}) : out;
+}
+
 Im2colGeometry conv2d_im2col_mm_weight_geometry(const Tensor& grad_output, const Tensor& self, IntArrayRef weight_size,
                                                 IntArrayRef kernel_size, IntArrayRef dilation, IntArrayRef padding,
                                                 IntArrayRef stride) {
@@ -373,9 +432,6 @@ namespace {
 // Output positions per image below which the forward convolution runs one GEMM over the whole
 // batch instead of one per image (see conv_impl).
 constexpr int64_t kSmallImage = 256;
-// Bytes of column matrix per slice of the batch in a transposed convolution (see conv_impl): what
-// stays in a 2-core machine's L2 + L3 beside the slice's input and output.
-constexpr int64_t kColumnsBudget = int64_t(4) << 20;
 
 // One of PyTorch's per-dim arguments: a single value for every spatial dim, or one per dim.
 DimVector per_dim(const char* op, const char* name, IntArrayRef v, int64_t nd) {
@@ -506,8 +562,6 @@ Tensor conv_impl(const char* op, int64_t nd, const Tensor& input, const Tensor& 
     }
   } else {
     const int64_t cg = channels / groups, og = out_channels / groups;
-    // cols[n, g] = W[g]^T (O/G kh kw, C/G) @ x[n, g] (C/G, H W), then summed into the image.
-    const Tensor wg = tg::permute(tg::reshape(w, {groups, cg, og * area}), {0, 2, 1});
     int64_t osz[2], full[2];
     bool exact = true;
     for (int i = 0; i < 2; ++i) {
@@ -519,42 +573,28 @@ Tensor conv_impl(const char* op, int64_t nd, const Tensor& input, const Tensor& 
                IntArrayRef(dilation), ", output_padding ", IntArrayRef(output_padding));
       exact = exact && sliding_blocks(osz[i], k, dil[i], pad[i], st[i]) == in;
     }
-    // The images of xs (a slice of the batch) transposed-convolved: their columns, summed by col2im.
-    auto images = [&](const Tensor& xs) {
-      const int64_t b = xs.size(0);
-      const Tensor wb = tg::reshape(tg::expand(tg::unsqueeze(wg, 0), {b, groups, og * area, cg}),
-                                    {b * groups, og * area, cg});
-      const Tensor cols = tg::reshape(tg::bmm(wb, tg::reshape(xs, {b * groups, cg, H * W})), {b, out_channels * area, H * W});
-      if (exact) return tg::col2im(cols, {osz[0], osz[1]}, {kh, kw}, dil, pad, st);
-      // output_padding >= stride (allowed when dilation is larger): sum into the uncropped
-      // canvas, crop the padding, and extend with zeros where the output reaches past it.
-      Tensor o = tg::col2im(cols, {full[0], full[1]}, {kh, kw}, dil, {0, 0}, st);
+    // The transposed convolution is the input gradient of the convolution it transposes (from
+    // images of the output's size to x's blocks), with the weight (C, O/G, kh, kw) read as that
+    // convolution's (G, C/G, O/G kh kw): one op, whose CPU kernel runs it by stride phases.
+    const Tensor wg = tg::reshape(w, {groups, cg, og * area});
+    const Tensor xs = tg::reshape(x, {n, channels, H * W});
+    if (exact) {
+      out = tg::_conv2d_im2col_mm_input(xs, wg, bias, {n, out_channels, osz[0], osz[1]}, {kh, kw}, dil, pad, st);
+      bias_added = true;
+    } else {
+      // output_padding >= stride (allowed when dilation is larger): the uncropped canvas, cropped
+      // by the padding and extended with zeros where the output reaches past it.
+      out = tg::_conv2d_im2col_mm_input(xs, wg, std::nullopt, {n, out_channels, full[0], full[1]}, {kh, kw}, dil,
+                                        {0, 0}, st);
       for (int i = 0; i < 2; ++i) {
         const int64_t keep = std::min(osz[i], full[i] - pad[i]);
-        o = tg::narrow(o, 2 + i, pad[i], keep);
+        out = tg::narrow(out, 2 + i, pad[i], keep);
         if (keep < osz[i]) {
-          DimVector zshape(o.sizes());
+          DimVector zshape(out.sizes());
           zshape[size_t(2 + i)] = osz[i] - keep;
-          o = tg::cat({o, tg::zeros(zshape, o.dtype(), o.device())}, 2 + i);
+          out = tg::cat({out, tg::zeros(zshape, out.dtype(), out.device())}, 2 + i);
         }
       }
-      return o;
-    };
-    // The column matrix is kh kw times the input: a batch's (12.8 MB for [8,32,28,28] by 4x4) went
-    // out to memory from bmm and back into col2im (and its gradient's im2col likewise). Slices of
-    // the batch whose columns fit kColumnsBudget keep them in cache, for one copy of the (smaller)
-    // output by cat: that forward 3.3 -> 2.5 ms on 2 threads. Slices of one image were slower (a
-    // 512 x 784 x 32 GEMM split across threads), so a slice has at least two. (The fused kernels
-    // of _conv2d_im2col_mm / _conv2d_im2col_mm_weight as the gradients were tried: 3.2 ms each for
-    // this shape, against 3.5 ms for both from one shared im2col; not kept.)
-    const int64_t image_cols = out_channels * area * H * W * int64_t(element_size(x.dtype()));
-    const int64_t per_slice = std::max<int64_t>(2, kColumnsBudget / std::max<int64_t>(image_cols, 1));
-    if (n <= per_slice || !x.device().is_cpu()) {
-      out = images(x);
-    } else {
-      std::vector<Tensor> parts;
-      for (int64_t i = 0; i < n; i += per_slice) parts.push_back(images(tg::narrow(x, 0, i, std::min(per_slice, n - i))));
-      out = tg::cat(parts, 0);
     }
   }
   if (bias && !bias_added) out = out + tg::view(*bias, {1, out_channels, 1, 1});

@@ -63,6 +63,21 @@ Tensor conv2d_im2col_mm_weight_unfused(const Tensor& grad_output, const Tensor& 
                                        IntArrayRef kernel_size, IntArrayRef dilation, IntArrayRef padding,
                                        IntArrayRef stride);
 
+// _conv2d_im2col_mm_input(grad_output, weight, bias, self_size, ...), the input gradient (and the
+// transposed convolution): checks (self_size (N, C, H, W), weight as for _conv2d_im2col_mm,
+// grad_output an (N, O, L) tensor of its dtype and device, bias None or (C,)) and returns the
+// geometry with batch and channels set.
+Im2colGeometry conv2d_im2col_mm_input_geometry(const Tensor& grad_output, const Tensor& weight,
+                                               const std::optional<Tensor>& bias, IntArrayRef self_size,
+                                               IntArrayRef kernel_size, IntArrayRef dilation, IntArrayRef padding,
+                                               IntArrayRef stride);
+// The input gradient as bmm (W[g]^T @ grad) + col2im (+ bias): the CUDA kernel, and the CPU one
+// where the stride phases do not apply (dilation with stride). Any device.
+Tensor conv2d_im2col_mm_input_unfused(const Tensor& grad_output, const Tensor& weight,
+                                      const std::optional<Tensor>& bias, IntArrayRef self_size,
+                                      IntArrayRef kernel_size, IntArrayRef dilation, IntArrayRef padding,
+                                      IntArrayRef stride);
+
 // Number of positions of a window of `kernel` taps spaced `dilation` apart, moved by `stride`
 // over `size + 2 * pad` elements: (size + 2 pad - dilation (kernel - 1) - 1) / stride + 1, or a
 // value < 1 when the window does not fit (floor division, so a negative numerator stays negative).

@@ -145,5 +145,3 @@ Tensor split_with_sizes_backward(const std::vector<Tensor>& grads, IntArrayRef s
 
 // Activation helpers (issue 10): csrc/autograd/formulas_activation.h
 #include "csrc/autograd/formulas_activation.h"
-// Convolution helpers: csrc/autograd/formulas_conv.h
-#include "csrc/autograd/formulas_conv.h"

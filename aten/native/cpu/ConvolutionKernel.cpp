@@ -37,6 +37,7 @@
 #include "aten/parallel/Parallel.h"
 #include "kernels/_col2im_batch.h"
 #include "kernels/_conv2d_im2col_mm.h"
+#include "kernels/_conv2d_im2col_mm_input.h"
 #include "kernels/_conv2d_im2col_mm_weight.h"
 #include "kernels/_im2col_batch.h"
 #include "kernels/col2im.h"
@@ -45,6 +46,24 @@
 namespace tg::native::CPU_CAPABILITY {
 
 namespace {
+
+// Runs one(unit, serial) for the units (image, group) of a convolution, each a GEMM of `flops`
+// multiply-adds. Like bmm's batches: a GEMM per thread when the units split evenly enough, else
+// each GEMM on all threads (gemm_packed's choice: small ones stay on one). Small work never
+// starts threads, whose start-up costs more than it (and, with OpenMP spinning, slows a second
+// process sharing the cores, such as a pytest-xdist worker, by orders of magnitude). The sums are
+// the same either way: gemm_packed's order does not depend on the threads.
+template <typename F>
+void for_each_unit(int64_t units, int64_t flops, const F& one) {
+  const int64_t nt = get_num_threads();
+  if (units == 1 || units * flops < kGemmParallelFlops || (units % nt != 0 && units < 4 * nt)) {
+    for (int64_t u = 0; u < units; ++u) one(u, false);
+  } else {
+    parallel_for(0, units, 1, [&](int64_t u0, int64_t u1) {
+      for (int64_t u = u0; u < u1; ++u) one(u, true);
+    });
+  }
+}
 
 // ceil(a / b) for b > 0 and any a.
 inline int64_t ceil_div(int64_t a, int64_t b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
@@ -372,12 +391,13 @@ struct PaddedPanels {
   }
 };
 
-// Copies channels [c0, c0 + channels) of an image into zero-padded planes (PaddedPanels' layout)
-// in `buf`, a per-thread buffer kept between calls; returns them from channel c0's padded (0, 0).
+// Copies `channels` planes of height x width (strides sc, sy, sx) into zero-padded planes of
+// (top + height + bottom) x (left + width + right) in `buf`, a per-thread buffer kept between
+// calls, with PaddedPanels' kSlack spare elements before and after; returns plane 0's (0, 0).
 template <typename T>
-PaddedImage<T> pad_image(const Im2colGeometry& g, const T* image, int64_t sc, int64_t sy, int64_t sx,
-                         int64_t channels, std::vector<T>& buf) {
-  const int64_t row = g.width + 2 * g.pw, rows = g.height + 2 * g.ph, plane = row * rows;
+T* pad_planes(const T* image, int64_t sc, int64_t sy, int64_t sx, int64_t channels, int64_t height, int64_t width,
+              int64_t top, int64_t bottom, int64_t left, int64_t right, std::vector<T>& buf) {
+  const int64_t row = left + width + right, rows = top + height + bottom, plane = row * rows;
   const int64_t slack = PaddedPanels<T>::kSlack;
   buf.resize(size_t(channels * plane + 2 * slack));
   T* p0 = buf.data() + slack;
@@ -385,19 +405,119 @@ PaddedImage<T> pad_image(const Im2colGeometry& g, const T* image, int64_t sc, in
   std::fill(p0 + channels * plane, buf.data() + buf.size(), T(0));
   for (int64_t c = 0; c < channels; ++c) {
     T* pl = p0 + c * plane;
-    std::fill(pl, pl + g.ph * row, T(0));
-    std::fill(pl + (g.ph + g.height) * row, pl + plane, T(0));
-    for (int64_t y = 0; y < g.height; ++y) {
-      T* dst = pl + (g.ph + y) * row;
+    std::fill(pl, pl + top * row, T(0));
+    std::fill(pl + (top + height) * row, pl + plane, T(0));
+    for (int64_t y = 0; y < height; ++y) {
+      T* dst = pl + (top + y) * row;
       const T* src = image + c * sc + y * sy;
-      std::fill(dst, dst + g.pw, T(0));
-      if (sx == 1) std::memcpy(dst + g.pw, src, size_t(g.width) * sizeof(T));
-      else for (int64_t x = 0; x < g.width; ++x) dst[g.pw + x] = src[x * sx];
-      std::fill(dst + g.pw + g.width, dst + row, T(0));
+      std::fill(dst, dst + left, T(0));
+      if (sx == 1) std::memcpy(dst + left, src, size_t(width) * sizeof(T));
+      else for (int64_t x = 0; x < width; ++x) dst[left + x] = src[x * sx];
+      std::fill(dst + left + width, dst + row, T(0));
     }
   }
-  return {g, p0, plane, row};
+  return p0;
 }
+
+// The channels of an image (one group's) padded by the geometry's padding, for PaddedPanels.
+template <typename T>
+PaddedImage<T> pad_image(const Im2colGeometry& g, const T* image, int64_t sc, int64_t sy, int64_t sx,
+                         int64_t channels, std::vector<T>& buf) {
+  const int64_t row = g.width + 2 * g.pw, plane = row * (g.height + 2 * g.ph);
+  return {g, pad_planes(image, sc, sy, sx, channels, g.height, g.width, g.ph, g.ph, g.pw, g.pw, buf), plane, row};
+}
+// A convolution with stride s > 1 along the width as a stride-1 one (space to depth): tap t =
+// r + s j of the kernel reads padded pixel (o + j) s + r for block column o, that is position o + j
+// of phase plane r (the padded pixels r, r + s, r + 2s, ...). So the s phases of each channel
+// become channels of their own, and the kernel's taps r + s j become a kernel of ceil(k / s) taps
+// per phase: the same products, summed by the stride-1 path (PaddedPanels / PaddedRowPanels)
+// instead of the strided Im2colPanels, which packed element by element (conv2d [8,32,56,56] by 4x4
+// at stride 2: 2.8 ms against PyTorch's 1.5). Only when every (r, j) is a tap of the kernel
+// (k a multiple of s, or k < s), so no zero taps are multiplied; dilation 1.
+constexpr int64_t kMaxPhases = 8;  // the largest stride phase_split takes along the width
+
+struct PhaseSplit {
+  bool ok = false;
+  int64_t rh = 1, rw = 1;  // phases per dim, min(k, s)
+  Im2colGeometry gq;       // the stride-1 convolution over the phase planes, per input channel rh rw of them
+  std::vector<int64_t> tap;  // column q of the stride-1 weight is column tap[q] of the original
+};
+
+inline PhaseSplit phase_split(const Im2colGeometry& g, int64_t channels) {
+  PhaseSplit p;
+  auto fits = [](int64_t k, int64_t s) { return k % s == 0 || k < s; };
+  if (g.sw == 1 || g.sw > kMaxPhases || g.dh != 1 || g.dw != 1 || !fits(g.kh, g.sh) || !fits(g.kw, g.sw)) return p;
+  p.ok = true;
+  p.rh = std::min(g.kh, g.sh);
+  p.rw = std::min(g.kw, g.sw);
+  Im2colGeometry& q = p.gq;
+  q.channels = channels * p.rh * p.rw;
+  q.kh = ceil_div(g.kh, g.sh);
+  q.kw = ceil_div(g.kw, g.sw);
+  q.out_h = g.out_h;
+  q.out_w = g.out_w;
+  q.height = g.out_h + q.kh - 1;  // the rows and columns of a phase plane the blocks read
+  q.width = g.out_w + q.kw - 1;
+  for (int64_t c = 0; c < channels; ++c)
+    for (int64_t r = 0; r < p.rh; ++r)
+      for (int64_t t = 0; t < p.rw; ++t)
+        for (int64_t j = 0; j < q.kh; ++j)
+          for (int64_t i = 0; i < q.kw; ++i) p.tap.push_back(c * g.kernel_area() + (r + g.sh * j) * g.kw + t + g.sw * i);
+  return p;
+}
+
+// The phase planes of channels [0, channels) of an image for phase_split's stride-1 convolution,
+// in PaddedImage's layout: plane (c, r, t) at (a, b) is the image's pixel (a sh + r - ph,
+// b sw + t - pw), 0 in the padding.
+template <typename T>
+PaddedImage<T> phase_image(const Im2colGeometry& g, const PhaseSplit& split, const T* image, int64_t sc, int64_t sy,
+                           int64_t sx, int64_t channels, std::vector<T>& buf) {
+  const Im2colGeometry& q = split.gq;
+  const int64_t plane = q.height * q.width, slack = PaddedPanels<T>::kSlack, rw = split.rw;
+  buf.resize(size_t(channels * split.rh * rw * plane + 2 * slack));
+  T* p0 = buf.data() + slack;
+  std::fill(buf.data(), p0, T(0));
+  std::fill(p0 + channels * split.rh * rw * plane, buf.data() + buf.size(), T(0));
+  // Phase t's columns b inside the image: [lo[t], hi[t]); [both_lo, both_hi) inside for every t.
+  int64_t lo[kMaxPhases], hi[kMaxPhases], both_lo = 0, both_hi = q.width;
+  for (int64_t t = 0; t < rw; ++t) {
+    valid_range(t - g.pw, g.sw, g.width, q.width, lo[t], hi[t]);
+    both_lo = std::max(both_lo, lo[t]);
+    both_hi = std::min(both_hi, hi[t]);
+  }
+  both_hi = std::max(both_lo, both_hi);
+  for (int64_t c = 0; c < channels; ++c)
+    for (int64_t r = 0; r < split.rh; ++r) {
+      T* rows = p0 + (c * split.rh + r) * rw * plane;  // phase (c, r, 0); phase t is t planes on
+      for (int64_t a = 0; a < q.height; ++a, rows += q.width) {
+        const int64_t y = a * g.sh + r - g.ph;
+        if (y < 0 || y >= g.height) {
+          for (int64_t t = 0; t < rw; ++t) std::fill(rows + t * plane, rows + t * plane + q.width, T(0));
+          continue;
+        }
+        const T* src = image + c * sc + y * sy - g.pw * sx;  // padded column 0
+        const bool bulk = g.sw == 2 && rw == 2 && sx == 1;  // the loop below splits the row in two
+        for (int64_t t = 0; t < rw; ++t) {  // the edges, or the whole row without the bulk loop
+          T* dst = rows + t * plane;
+          // Element loops, not fill: the padding is a pixel or two, and memset calls cost more.
+          for (int64_t b = 0; b < lo[t]; ++b) dst[b] = T(0);
+          for (int64_t b = lo[t]; b < (bulk ? both_lo : hi[t]); ++b) dst[b] = src[(b * g.sw + t) * sx];
+          for (int64_t b = bulk ? both_hi : hi[t]; b < hi[t]; ++b) dst[b] = src[(b * g.sw + t) * sx];
+          for (int64_t b = hi[t]; b < q.width; ++b) dst[b] = T(0);
+        }
+        if (bulk) {  // stride 2, both phases, a contiguous row: one pass splits it in two (vectorized)
+          T* __restrict d0 = rows;
+          T* __restrict d1 = rows + plane;
+          for (int64_t b = both_lo; b < both_hi; ++b) {
+            d0[b] = src[2 * b];
+            d1[b] = src[2 * b + 1];
+          }
+        }
+      }
+    }
+  return {q, p0, plane, q.width};
+}
+
 // Im2colRowPanels for stride 1 along the width, from a zero-padded copy of the image (pad_image):
 // for one block row oy, the NR columns of a panel (rows r = (c, ki, kj) of the column matrix) read
 // NR equally long runs of padded rows, at c plane + (oy sh + ki dh) row + kj dw + ox, so four rows
@@ -458,6 +578,18 @@ void conv2d_im2col_mm_loop(const Im2colGeometry& g, const Tensor& self, const Te
   const T* b = bias ? bias->data<T>() : nullptr;
   const int64_t bstride = bias ? bias->stride(0) : 0;
   T* y = out.data<T>();
+#if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))  // Gemm.h's VecF / VecD exist
+  const PhaseSplit split = phase_split(g, cg);
+  std::vector<T> w_split;  // the weight with its columns in the stride-1 form's order
+  if (split.ok) {
+    w_split.resize(size_t(groups * og * kg));
+    const int64_t s0 = weight.stride(0), s1 = weight.stride(1), s2 = weight.stride(2);
+    for (int64_t grp = 0; grp < groups; ++grp)
+      for (int64_t o = 0; o < og; ++o)
+        for (int64_t q = 0; q < kg; ++q)
+          w_split[size_t((grp * og + o) * kg + q)] = w[grp * s0 + o * s1 + split.tap[size_t(q)] * s2];
+  }
+#endif
   auto one = [&](int64_t unit, bool serial) {
     const int64_t n = unit / groups, grp = unit % groups;
     const T* image = x + n * self.stride(0) + grp * cg * self.stride(1);
@@ -468,6 +600,10 @@ void conv2d_im2col_mm_loop(const Im2colGeometry& g, const Tensor& self, const Te
       thread_local std::vector<T> buf;
       const PaddedPanels<T> cols{pad_image<T>(g, image, self.stride(1), self.stride(2), self.stride(3), cg, buf)};
       gemm_packed<T>(og, L, kg, a, weight.stride(1), weight.stride(2), cols, c, L, 1, serial);
+    } else if (split.ok) {
+      thread_local std::vector<T> buf;
+      const PaddedPanels<T> cols{phase_image<T>(g, split, image, self.stride(1), self.stride(2), self.stride(3), cg, buf)};
+      gemm_packed<T>(og, L, kg, w_split.data() + grp * og * kg, kg, 1, cols, c, L, 1, serial);
     } else
 #endif
     {
@@ -483,16 +619,7 @@ void conv2d_im2col_mm_loop(const Im2colGeometry& g, const Tensor& self, const Te
       }
     }
   };
-  // Like bmm's batches: a GEMM per thread when the units split evenly enough, else each GEMM on
-  // all threads. The sums are the same either way (gemm_packed's order does not depend on it).
-  const int64_t units = g.batch * groups, nt = get_num_threads();
-  if (units == 1 || (units % nt != 0 && units < 4 * nt)) {
-    for (int64_t u = 0; u < units; ++u) one(u, false);
-  } else {
-    parallel_for(0, units, 1, [&](int64_t u0, int64_t u1) {
-      for (int64_t u = u0; u < u1; ++u) one(u, true);
-    });
-  }
+  for_each_unit(g.batch * groups, og * L * kg, one);
 }
 
 // out (G, O/G, K) = sum over n of grad[n][g] (O/G, L) @ columns(x[n])[g]^T (L, K) for float /
@@ -507,6 +634,14 @@ void conv2d_weight_loop(const Im2colGeometry& g, const Tensor& grad, const Tenso
   const T* gr = grad.data<T>();
   const int64_t units = g.batch * groups, slice = og * kg;
   std::vector<T> part(size_t(units * slice));
+  // part's column for weight column k: k itself, or its place in phase_split's order.
+  std::vector<int64_t> part_col(static_cast<size_t>(kg));
+  for (int64_t k = 0; k < kg; ++k) part_col[size_t(k)] = k;
+#if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))  // pad_image exists
+  const PhaseSplit split = phase_split(g, cg);
+  if (split.ok)
+    for (int64_t q = 0; q < kg; ++q) part_col[size_t(split.tap[size_t(q)])] = q;
+#endif
   auto one = [&](int64_t unit, bool serial) {
     const int64_t n = unit / groups, grp = unit % groups;
     const T* image = x + n * self.stride(0) + grp * cg * self.stride(1);
@@ -519,29 +654,153 @@ void conv2d_weight_loop(const Im2colGeometry& g, const Tensor& grad, const Tenso
       gemm_packed<T>(og, kg, g.blocks(), a, grad.stride(1), grad.stride(2), cols, c, kg, 1, serial);
       return;
     }
+    if (split.ok) {  // a strided convolution as a stride-1 one (phase_split), its columns permuted
+      thread_local std::vector<T> buf;
+      const PaddedRowPanels<T> cols{phase_image<T>(g, split, image, self.stride(1), self.stride(2), self.stride(3), cg, buf)};
+      gemm_packed<T>(og, kg, g.blocks(), a, grad.stride(1), grad.stride(2), cols, c, kg, 1, serial);
+      return;
+    }
 #endif
     const Im2colRowPanels<T> cols{{g, image, self.stride(1), self.stride(2), self.stride(3), lo_of.data(), hi_of.data()}};
     gemm_packed<T>(og, kg, g.blocks(), a, grad.stride(1), grad.stride(2), cols, c, kg, 1, serial);
   };
-  // As in the forward: a GEMM per thread when the units split evenly enough, else each on all threads.
-  const int64_t nt = get_num_threads();
-  if (units == 1 || (units % nt != 0 && units < 4 * nt)) {
-    for (int64_t u = 0; u < units; ++u) one(u, false);
-  } else {
-    parallel_for(0, units, 1, [&](int64_t u0, int64_t u1) {
-      for (int64_t u = u0; u < u1; ++u) one(u, true);
-    });
-  }
+  for_each_unit(units, og * kg * g.blocks(), one);
   T* o = out.data<T>();
   parallel_for(0, groups * slice, kMathGrainSize, [&](int64_t e0, int64_t e1) {
     for (int64_t e = e0; e < e1; ++e) {
-      const int64_t grp = e / slice, i = e % slice;
+      const int64_t grp = e / slice, i = e % slice - e % kg + part_col[size_t(e % kg)];
       T sum = part[size_t(grp * slice + i)];
       for (int64_t n = 1; n < g.batch; ++n) sum += part[size_t((n * groups + grp) * slice + i)];
       o[e] = sum;
     }
   });
 }
+
+#if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))  // PaddedPanels exists
+// The input gradient (the transposed convolution) by stride phases. Along one dim (image size n,
+// kernel k, dilation d, padding p, stride s), image pixel i = m s + e (phase e) gets grad[b] w[t]
+// for every b s - p + t d = i. With d = 1 the taps that reach phase e are t = r, r + s, ... (r =
+// (e + p) mod s), and with c = (e + p) div s tap r + s j reads grad[m + c - j]: a stride-1
+// convolution of the gradient by those taps in reverse order, read from grad position m - lead,
+// lead = taps - 1 - c. With s = 1 (one phase) the same holds for any dilation: every tap, spaced d,
+// lead = d (k - 1) - p. So the image is s_h s_w stride-1 convolutions of the gradient, one per
+// phase, each run by the forward's PaddedPanels GEMM and written to its pixels: no column
+// matrix and no col2im (conv_transpose2d [8,32,28,28] by 4x4, stride 2: 2.7 -> ~1.8 ms).
+struct InputPhase {
+  int64_t first_tap = 0, taps = 0;  // taps first_tap + s j, j < taps (none: the phase gets no term)
+  int64_t count = 0;                // its pixels e, e + s, ... inside the image
+  int64_t lead = 0;                 // grad position of pixel m's first product: m - lead
+};
+
+// The phases along one dim, or none when d > 1 with s > 1 (taps of more than one residue per phase).
+inline std::vector<InputPhase> input_phases(int64_t size, int64_t k, int64_t d, int64_t p, int64_t s) {
+  std::vector<InputPhase> phases;
+  if (s > 1 && d > 1) return phases;
+  for (int64_t e = 0; e < s; ++e) {
+    InputPhase ph;
+    ph.first_tap = (e + p) % s;
+    ph.taps = ph.first_tap < k ? ceil_div(k - ph.first_tap, s) : 0;
+    ph.count = size > e ? ceil_div(size - e, s) : 0;
+    ph.lead = (ph.taps - 1) * d - (e + p) / s;
+    phases.push_back(ph);
+  }
+  return phases;
+}
+
+// The zero padding of the gradient (length len) that every phase's reads stay inside: before, after.
+inline void input_padding(const std::vector<InputPhase>& phases, int64_t d, int64_t len, int64_t& before,
+                          int64_t& after) {
+  before = after = 0;
+  for (const InputPhase& ph : phases) {
+    if (ph.taps == 0 || ph.count == 0) continue;
+    before = std::max(before, ph.lead);
+    after = std::max(after, ph.count - 1 + (ph.taps - 1) * d - ph.lead - (len - 1));
+  }
+}
+
+// out (N, C, H, W) = the input gradient of grad (N, O, L) through weight (G, O/G, C/G kh kw), + bias.
+template <typename T>
+void conv2d_input_loop(const Im2colGeometry& g, const std::vector<InputPhase>& py,
+                       const std::vector<InputPhase>& px, const Tensor& grad, const Tensor& weight,
+                       const std::optional<Tensor>& bias, Tensor& out) {
+  const int64_t groups = weight.size(0), og = weight.size(1), cg = g.channels / groups, area = g.kernel_area();
+  const int64_t dy = g.sh == 1 ? g.dh : 1, dx = g.sw == 1 ? g.dw : 1, hw = g.height * g.width;
+  int64_t top, bottom, left, right;
+  input_padding(py, dy, g.out_h, top, bottom);
+  input_padding(px, dx, g.out_w, left, right);
+  const int64_t row = left + g.out_w + right, plane = row * (top + g.out_h + bottom);
+  // Each phase's weight, (G, C/G, O/G jh jw): the taps that reach it, reversed, in and out swapped.
+  const T* w = weight.data<T>();
+  const int64_t s0 = weight.stride(0), s1 = weight.stride(1), s2 = weight.stride(2);
+  std::vector<std::vector<T>> sub(py.size() * px.size());
+  for (size_t a = 0; a < py.size(); ++a)
+    for (size_t b = 0; b < px.size(); ++b) {
+      const InputPhase &y = py[a], &x = px[b];
+      std::vector<T>& v = sub[a * px.size() + b];
+      v.reserve(size_t(groups * cg * og * y.taps * x.taps));
+      for (int64_t grp = 0; grp < groups; ++grp)
+        for (int64_t c = 0; c < cg; ++c)
+          for (int64_t o = 0; o < og; ++o)
+            for (int64_t i = 0; i < y.taps; ++i)
+              for (int64_t j = 0; j < x.taps; ++j) {
+                const int64_t ty = y.first_tap + g.sh * (y.taps - 1 - i), tx = x.first_tap + g.sw * (x.taps - 1 - j);
+                v.push_back(w[grp * s0 + o * s1 + (c * area + ty * g.kw + tx) * s2]);
+              }
+    }
+  const T* gr = grad.data<T>();
+  const T* bs = bias ? bias->data<T>() : nullptr;
+  const int64_t bstride = bias ? bias->stride(0) : 0;
+  T* o = out.data<T>();
+  auto one = [&](int64_t unit, bool serial) {
+    const int64_t n = unit / groups, grp = unit % groups;
+    thread_local std::vector<T> buf, scratch;
+    const T* p0 = pad_planes(gr + n * grad.stride(0) + grp * og * grad.stride(1), grad.stride(1),
+                             g.out_w * grad.stride(2), grad.stride(2), og, g.out_h, g.out_w, top, bottom, left, right,
+                             buf);
+    T* image = o + (n * g.channels + grp * cg) * hw;  // the group's first output channel
+    for (size_t a = 0; a < py.size(); ++a)
+      for (size_t b = 0; b < px.size(); ++b) {
+        const InputPhase &y = py[a], &x = px[b];
+        const int64_t cells = y.count * x.count;
+        if (cells == 0) continue;
+        const bool whole = py.size() == 1 && px.size() == 1;  // stride 1: the phase is the image
+        T* res = image;
+        if (y.taps > 0 && x.taps > 0) {
+          Im2colGeometry q;  // the phase's stride-1 convolution
+          q.kh = y.taps, q.kw = x.taps, q.dh = dy, q.dw = dx, q.out_h = y.count, q.out_w = x.count;
+          const PaddedPanels<T> cols{{q, p0 + (top - y.lead) * row + (left - x.lead), plane, row}};
+          if (!whole) {
+            scratch.resize(size_t(cg * cells));
+            res = scratch.data();
+          }
+          gemm_packed<T>(cg, cells, og * y.taps * x.taps, sub[a * px.size() + b].data() + grp * cg * og * y.taps * x.taps,
+                         og * y.taps * x.taps, 1, cols, res, whole ? hw : cells, 1, serial);
+        } else {
+          res = nullptr;  // no tap reaches the phase: only the bias
+        }
+        // Phase pixels (a + sh m, b + sw l), written from res (cg x cells) plus the bias.
+        for (int64_t c = 0; c < cg; ++c) {
+          const T bc = bs ? bs[(grp * cg + c) * bstride] : T(0);
+          T* dst = image + c * hw + int64_t(a) * g.width + int64_t(b);
+          const T* src = res ? res + c * (whole ? hw : cells) : nullptr;
+          for (int64_t m = 0; m < y.count; ++m, dst += g.sh * g.width) {
+            if (!src) {
+              for (int64_t l = 0; l < x.count; ++l) dst[l * g.sw] = bc;
+            } else if (whole || g.sw == 1) {
+              if (whole && !bs) break;  // written in place by the GEMM
+              const T* s_row = src + m * x.count;
+              for (int64_t l = 0; l < x.count; ++l) dst[l] = s_row[l] + bc;
+            } else {
+              const T* s_row = src + m * x.count;
+              for (int64_t l = 0; l < x.count; ++l) dst[l * g.sw] = s_row[l] + bc;
+            }
+          }
+        }
+      }
+  };
+  for_each_unit(g.batch * groups, g.channels / groups * og * g.kernel_area() * g.out_h * g.out_w, one);
+}
+#endif
 
 }  // namespace
 
@@ -569,6 +828,36 @@ Tensor conv2d_im2col_mm_weight_kernel(const Tensor& grad_output, const Tensor& s
     if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) conv2d_weight_loop<T>(g, grad_output, self, out);
   });
   return out;
+}
+
+Tensor conv2d_im2col_mm_input_kernel(const Tensor& grad_output, const Tensor& weight, const std::optional<Tensor>& bias,
+                                     IntArrayRef self_size, IntArrayRef kernel_size, IntArrayRef dilation,
+                                     IntArrayRef padding, IntArrayRef stride) {
+  const Im2colGeometry g = conv2d_im2col_mm_input_geometry(grad_output, weight, bias, self_size, kernel_size, dilation,
+                                                           padding, stride);
+  const ScalarType dt = grad_output.dtype();
+  if (dt == ScalarType::Float16 || dt == ScalarType::BFloat16) {
+    // Like the forward: computed in float, one rounding at the end.
+    const std::optional<Tensor> bias_f = bias ? std::optional<Tensor>(to_dtype(*bias, ScalarType::Float32)) : bias;
+    return to_dtype(conv2d_im2col_mm_input_kernel(to_dtype(grad_output, ScalarType::Float32),
+                                                  to_dtype(weight, ScalarType::Float32), bias_f, self_size,
+                                                  kernel_size, dilation, padding, stride),
+                    dt);
+  }
+#if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
+  const auto py = input_phases(g.height, g.kh, g.dh, g.ph, g.sh), px = input_phases(g.width, g.kw, g.dw, g.pw, g.sw);
+  if (!py.empty() && !px.empty()) {
+    Tensor out = empty_tensor(self_size, dt, grad_output.device(), "_conv2d_im2col_mm_input");
+    if (out.numel() == 0) return out;
+    dispatch_floating(dt, "_conv2d_im2col_mm_input", [&]<typename T>() {
+      if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>)
+        conv2d_input_loop<T>(g, py, px, grad_output, weight, bias, out);
+    });
+    return out;
+  }
+#endif
+  // Dilation with stride, or a build without the packed panels: W^T @ grad, then col2im.
+  return conv2d_im2col_mm_input_unfused(grad_output, weight, bias, self_size, kernel_size, dilation, padding, stride);
 }
 
 Tensor conv2d_im2col_mm_kernel(const Tensor& self, const Tensor& weight, const std::optional<Tensor>& bias,

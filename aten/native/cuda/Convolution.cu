@@ -11,6 +11,7 @@
 #include "aten/native/cuda/CUDACommon.cuh"
 #include "kernels/_col2im_batch.h"
 #include "kernels/_conv2d_im2col_mm.h"
+#include "kernels/_conv2d_im2col_mm_input.h"
 #include "kernels/_conv2d_im2col_mm_weight.h"
 #include "kernels/_im2col_batch.h"
 #include "kernels/col2im.h"
@@ -164,6 +165,13 @@ Tensor conv2d_im2col_mm_kernel(const Tensor& self, const Tensor& weight, const s
                                IntArrayRef kernel_size, IntArrayRef dilation, IntArrayRef padding,
                                IntArrayRef stride) {
   return conv2d_im2col_mm_unfused(self, weight, bias, kernel_size, dilation, padding, stride);
+}
+
+// The input gradient (the transposed convolution): bmm, then col2im.
+Tensor conv2d_im2col_mm_input_kernel(const Tensor& grad_output, const Tensor& weight, const std::optional<Tensor>& bias,
+                                     IntArrayRef self_size, IntArrayRef kernel_size, IntArrayRef dilation,
+                                     IntArrayRef padding, IntArrayRef stride) {
+  return conv2d_im2col_mm_input_unfused(grad_output, weight, bias, self_size, kernel_size, dilation, padding, stride);
 }
 
 // The same for the weight gradient: im2col, bmm and a sum over the batch.

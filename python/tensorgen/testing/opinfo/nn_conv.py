@@ -255,9 +255,15 @@ def _conv2d_im2col_mm_samples(op, dtype, mode, make):
         yield case((1, 2, 5, 6), 1, 3, 2, 1, (2, 1), 1, True)
         # channels last (a strided image), one output channel
         yield case((2, 3, 6, 5), 1, 1, 2, 1, 0, 1, False, x=make((2, 6, 5, 3)).permute(0, 3, 1, 2))
+        # stride 2 by a 4x4 kernel (the transposed convolutions' upsampling): the stride-1 form of
+        # the CPU kernels (phase planes), and stride phases in the input gradient
+        yield case((2, 3, 9, 10), 1, 4, 4, 1, 1, 2, True)
+        yield case((1, 3, 9, 8), 1, 2, (3, 4), 1, (1, 2), (3, 2), False)       # kernel < stride along H
+        yield case((1, 2, 9, 9), 1, 2, 3, 2, 1, 2, True)                       # dilation with stride
     elif mode == "large":
         yield case((2, 6, 40, 37), 1, 8, 3, 1, 1, 1, True)
         yield case((2, 4, 33, 30), 2, 4, 3, 1, 1, 2, False)
+        yield case((2, 8, 30, 28), 1, 16, 4, 1, 1, 2, True)   # stride 2 by 4x4: K over 128 taps
     elif mode == "zero_size":
         yield case((0, 3, 5, 5), 1, 2, 2, 1, 0, 1, True)
 
@@ -284,6 +290,34 @@ def _conv2d_im2col_mm_weight_samples(op, dtype, mode, make):
     if mode == "basic":
         # a transposed (strided) output gradient
         yield SampleInput(make((2, 9, 3)).transpose(1, 2), make((2, 2, 4, 4)), [1, 3, 8], 2, 1, 0, 1)
+
+
+def ref_conv2d_im2col_mm_input(grad_output, weight, bias, self_size, kernel_size, dilation, padding, stride):
+    """col2im(W[g]^T @ grad_output[n][g]) plus bias: the (N, C, H, W) input gradient."""
+    g = np.asarray(grad_output, dtype=np.float64)
+    w = np.asarray(weight, dtype=np.float64)
+    groups, og, kg = w.shape
+    n, _, L = g.shape
+    cols = np.einsum("gok,ngol->ngkl", w, g.reshape(n, groups, og, L)).reshape(n, groups * kg, L)
+    out = ref_col2im(cols, tuple(self_size[2:]), kernel_size, dilation, padding, stride)
+    return out if bias is None else out + np.asarray(bias, dtype=np.float64)[None, :, None, None]
+
+
+def _conv2d_im2col_mm_input_samples(op, dtype, mode, make):
+    # The forward op's samples (every layout and geometry), each with an output gradient of its
+    # shape and, for every other one, a bias per input channel.
+    for i, s in enumerate(_conv2d_im2col_mm_samples(op, dtype, mode, make)):
+        x, w, _, kernel_size, dilation, padding, stride = s.args
+        groups, og, _ = w.shape
+        kh, kw = _pair(kernel_size)
+        oh = (x.shape[2] + 2 * _pair(padding)[0] - _pair(dilation)[0] * (kh - 1) - 1) // _pair(stride)[0] + 1
+        ow = (x.shape[3] + 2 * _pair(padding)[1] - _pair(dilation)[1] * (kw - 1) - 1) // _pair(stride)[1] + 1
+        bias = make((x.shape[1],)) if i % 2 else None
+        yield SampleInput(make((x.shape[0], groups * og, oh * ow)), w, bias, list(x.shape), kernel_size, dilation,
+                          padding, stride)
+    if mode == "basic":
+        # a transposed (strided) output gradient
+        yield SampleInput(make((2, 9, 3)).transpose(1, 2), make((1, 3, 8)), None, [2, 2, 4, 4], 2, 1, 0, 1)
 
 
 def _col2im_batch_samples(op, dtype, mode, make):
@@ -490,6 +524,19 @@ def entries():
         ("integer input", lambda: cim(_f((1, 2, 3, 3), tg.int64), _f((1, 1, 8), tg.int64), None, 2, 1, 0, 1),
          NotImplementedError, r"\[_conv2d_im2col_mm\]"),
     )
+    cii = tg._C._conv2d_im2col_mm_input
+    conv2d_im2col_mm_input_errors = _errors(
+        ("self_size of three sizes", lambda: cii(_f((1, 3, 16)), _f((1, 3, 8)), None, [2, 5, 5], 2, 1, 0, 1),
+         RuntimeError, r"\[_conv2d_im2col_mm_input\] expected a self_size"),
+        ("weight columns not C/G kh kw", lambda: cii(_f((1, 3, 16)), _f((1, 3, 7)), None, [1, 2, 5, 5], 2, 1, 0, 1),
+         RuntimeError, r"\[_conv2d_im2col_mm_input\].*needs 7 = C/G kh kw"),
+        ("grad_output of the wrong shape", lambda: cii(_f((1, 3, 15)), _f((1, 3, 8)), None, [1, 2, 5, 5], 2, 1, 0, 1),
+         RuntimeError, r"\[_conv2d_im2col_mm_input\] expected a grad_output of shape \[1, 3, 16\]"),
+        ("bias of the wrong size", lambda: cii(_f((1, 3, 16)), _f((1, 3, 8)), _f((3,)), [1, 2, 5, 5], 2, 1, 0, 1),
+         RuntimeError, r"\[_conv2d_im2col_mm_input\] expected a bias of shape \[2\]"),
+        ("integer grad", lambda: cii(_f((1, 1, 4), tg.int64), _f((1, 1, 8), tg.int64), None, [1, 2, 3, 3], 2, 1, 0, 1),
+         NotImplementedError, r"\[_conv2d_im2col_mm_input\]"),
+    )
     ciw = tg._C._conv2d_im2col_mm_weight
     conv2d_im2col_mm_weight_errors = _errors(
         ("weight_size of two sizes", lambda: ciw(_f((1, 3, 16)), _f((1, 2, 5, 5)), [3, 8], 2, 1, 0, 1), RuntimeError,
@@ -545,6 +592,8 @@ def entries():
                result_dtype=_first_dtype, compute_dtype=_first_dtype, tol=tol, error_inputs=col2im_batch_errors),
         OpInfo("_conv2d_im2col_mm", ref=ref_conv2d_im2col_mm, sample_inputs=_conv2d_im2col_mm_samples,
                error_inputs=conv2d_im2col_mm_errors, **conv),
+        OpInfo("_conv2d_im2col_mm_input", ref=ref_conv2d_im2col_mm_input,
+               sample_inputs=_conv2d_im2col_mm_input_samples, error_inputs=conv2d_im2col_mm_input_errors, **conv),
         OpInfo("_conv2d_im2col_mm_weight", ref=ref_conv2d_im2col_mm_weight,
                sample_inputs=_conv2d_im2col_mm_weight_samples, error_inputs=conv2d_im2col_mm_weight_errors, **conv),
         OpInfo("conv2d", ref=_conv_ref_for(False), sample_inputs=_conv_samples_for(2, False),

@@ -227,6 +227,25 @@ def test_conv_transpose2d_of_a_batch_matches_image_by_image():
     np.testing.assert_allclose(to_numpy(w.grad), w_sum, rtol=1e-5, atol=1e-4)
 
 
+@pytest.mark.parametrize("xs,ws,stride", [((2, 32, 40, 37), (32, 32, 3, 3), 1),   # panels in place and packed
+                                           ((1, 8, 30, 70), (40, 8, 2, 5), 1),
+                                           ((2, 8, 43, 40), (16, 8, 4, 4), 2),    # phase planes
+                                           ((2, 8, 43, 40), (16, 8, 3, 3), 2)])
+def test_conv2d_equals_unfold_and_matmul(xs, ws, stride):
+    """The fused convolution (GEMM panels read from the padded image in place where a panel is one
+    run of a block row, packed elsewhere) against the column matrix times the weight: the same
+    multiply-adds in the same order for stride 1, so the same bits; a strided one sums each
+    output's products phase by phase (the stride-1 form), so only to rounding."""
+    x = tg.tensor(_np(xs).astype(np.float32))
+    w = tg.tensor(_np(ws).astype(np.float32))
+    y = to_numpy(F.conv2d(x, w, stride=stride, padding=1))
+    ref = to_numpy((w.reshape(ws[0], -1) @ F.unfold(x, ws[2:], padding=1, stride=stride)).reshape(y.shape))
+    if stride == 1:
+        np.testing.assert_array_equal(y, ref)
+    else:
+        np.testing.assert_allclose(y, ref, rtol=1e-5, atol=1e-4)
+
+
 # ----------------------------------------------------------------------------- threads
 
 def test_results_do_not_depend_on_the_thread_count():

@@ -344,6 +344,28 @@ struct PaddedImage {  // a group's channels as pad_image (below) leaves them
   const Im2colGeometry& g;
   const T* padded;     // channel 0 of the group, at (0, 0) of the padded plane
   int64_t plane, row;  // padded plane and row sizes
+  // Where GEMM row r = (c, ki, kj) reads, from `padded`: c plane + ki dh row + kj dw, or
+  // offset[r] when given (phase_split's rows).
+  const int64_t* offset = nullptr;
+  // Those of rows [r0, r0 + count) into out (an odometer over (c, ki, kj): no divisions per row).
+  void row_offsets(int64_t r0, int64_t count, int64_t* out) const {
+    if (offset) {
+      std::copy(offset + r0, offset + r0 + count, out);
+      return;
+    }
+    const int64_t area = g.kernel_area();
+    int64_t c = r0 / area, ki = (r0 % area) / g.kw, kj = r0 % g.kw;
+    for (int64_t r = 0; r < count; ++r) {
+      out[r] = c * plane + ki * g.dh * row + kj * g.dw;
+      if (++kj == g.kw) {
+        kj = 0;
+        if (++ki == g.kh) {
+          ki = 0;
+          ++c;
+        }
+      }
+    }
+  }
 };
 
 template <typename T>
@@ -353,10 +375,22 @@ struct PaddedPanels {
   static constexpr int64_t kPackedB = int64_t(1) << 17;
   PaddedImage<T> image;
 
+  // The panel's rows read in place (gemm_packed's in_place_panel) when its NR columns are one run
+  // of a block row, so each panel row is NR contiguous elements of a padded row: their start,
+  // offsets[p] on from it for row pc + p. Null for a panel across block rows, or a partial one.
+  template <int NR>
+  const T* in_place(int64_t pc, int64_t kc, int64_t j, int64_t cols, int64_t* offsets) const {
+    const Im2colGeometry& g = image.g;
+    const int64_t ox = j % g.out_w;
+    if (cols != NR || ox + NR > g.out_w) return nullptr;
+    image.row_offsets(pc, kc, offsets);
+    return image.padded + j / g.out_w * g.sh * image.row + ox;
+  }
+
   template <int NR>
   void pack(int64_t pc, int64_t kc, int64_t j, int64_t cols, T* __restrict out) const {
     static_assert(NR == 2 * Ln::W, "a panel row is two vectors");
-    const auto& [g, padded, plane, row] = image;
+    const auto& [g, padded, plane, row, table] = image;
     const PanelRuns<NR> r(g.out_w, j, cols);
     typename Ln::M mask[NR][2];
     int64_t offset[NR];  // run s's lane 0 in the padded plane, before the (c, ki, kj) shift
@@ -368,10 +402,11 @@ struct PaddedPanels {
       }
       offset[s] = r.oy[s] * g.sh * row + r.ox[s] - r.t[s];
     }
-    const int64_t area = g.kernel_area();
-    int64_t c = pc / area, ki = (pc % area) / g.kw, kj = pc % g.kw;
+    thread_local std::vector<int64_t> rows;
+    rows.resize(size_t(kc));
+    image.row_offsets(pc, kc, rows.data());
     for (int64_t p = 0; p < kc; ++p, out += NR) {
-      const T* base = padded + c * plane + ki * g.dh * row + kj * g.dw;
+      const T* base = padded + rows[size_t(p)];
       typename Ln::V lo = Ln::zero(), hi = Ln::zero();
       for (int s = 0; s < r.count; ++s) {
         const T* q = base + offset[s];
@@ -380,13 +415,6 @@ struct PaddedPanels {
       }
       Ln::storeu(out, lo);
       Ln::storeu(out + Ln::W, hi);
-      if (++kj == g.kw) {
-        kj = 0;
-        if (++ki == g.kh) {
-          ki = 0;
-          ++c;
-        }
-      }
     }
   }
 };
@@ -429,40 +457,41 @@ PaddedImage<T> pad_image(const Im2colGeometry& g, const T* image, int64_t sc, in
 // A convolution with stride s > 1 along the width as a stride-1 one (space to depth): tap t =
 // r + s j of the kernel reads padded pixel (o + j) s + r for block column o, that is position o + j
 // of phase plane r (the padded pixels r, r + s, r + 2s, ...). So the s phases of each channel
-// become channels of their own, and the kernel's taps r + s j become a kernel of ceil(k / s) taps
-// per phase: the same products, summed by the stride-1 path (PaddedPanels / PaddedRowPanels)
-// instead of the strided Im2colPanels, which packed element by element (conv2d [8,32,56,56] by 4x4
-// at stride 2: 2.8 ms against PyTorch's 1.5). Only when every (r, j) is a tap of the kernel
-// (k a multiple of s, or k < s), so no zero taps are multiplied; dilation 1.
+// become channels of their own, phase r with the taps r, r + s, ... of the kernel, and the
+// stride-1 path (PaddedPanels / PaddedRowPanels, reading each GEMM row (c, r, j) at its offset in
+// the phase planes) runs it instead of the strided Im2colPanels, which packed element by element
+// (conv2d [8,32,56,56] by 4x4 at stride 2: 2.8 -> 1.6 ms, PyTorch 1.5). The same products and no
+// zero taps, whatever k and s (3x3 at stride 2: phases of 2 and 1 taps). Dilation 1.
 constexpr int64_t kMaxPhases = 8;  // the largest stride phase_split takes along the width
 
 struct PhaseSplit {
   bool ok = false;
-  int64_t rh = 1, rw = 1;  // phases per dim, min(k, s)
-  Im2colGeometry gq;       // the stride-1 convolution over the phase planes, per input channel rh rw of them
-  std::vector<int64_t> tap;  // column q of the stride-1 weight is column tap[q] of the original
+  int64_t rh = 1, rw = 1;      // phases per dim, min(k, s)
+  Im2colGeometry gq;           // the phase planes (height, width) and the blocks (out_h, out_w)
+  std::vector<int64_t> tap;    // row q of the stride-1 GEMM is column tap[q] of the weight
+  std::vector<int64_t> offset; // and reads the phase planes from offset[q]
 };
 
 inline PhaseSplit phase_split(const Im2colGeometry& g, int64_t channels) {
   PhaseSplit p;
-  auto fits = [](int64_t k, int64_t s) { return k % s == 0 || k < s; };
-  if (g.sw == 1 || g.sw > kMaxPhases || g.dh != 1 || g.dw != 1 || !fits(g.kh, g.sh) || !fits(g.kw, g.sw)) return p;
+  if (g.sw == 1 || g.sw > kMaxPhases || g.dh != 1 || g.dw != 1) return p;
   p.ok = true;
   p.rh = std::min(g.kh, g.sh);
   p.rw = std::min(g.kw, g.sw);
   Im2colGeometry& q = p.gq;
-  q.channels = channels * p.rh * p.rw;
-  q.kh = ceil_div(g.kh, g.sh);
-  q.kw = ceil_div(g.kw, g.sw);
   q.out_h = g.out_h;
   q.out_w = g.out_w;
-  q.height = g.out_h + q.kh - 1;  // the rows and columns of a phase plane the blocks read
-  q.width = g.out_w + q.kw - 1;
+  q.height = g.out_h + ceil_div(g.kh, g.sh) - 1;  // the rows and columns of a phase plane the blocks read
+  q.width = g.out_w + ceil_div(g.kw, g.sw) - 1;
+  const int64_t plane = q.height * q.width;
   for (int64_t c = 0; c < channels; ++c)
     for (int64_t r = 0; r < p.rh; ++r)
       for (int64_t t = 0; t < p.rw; ++t)
-        for (int64_t j = 0; j < q.kh; ++j)
-          for (int64_t i = 0; i < q.kw; ++i) p.tap.push_back(c * g.kernel_area() + (r + g.sh * j) * g.kw + t + g.sw * i);
+        for (int64_t j = 0; r + g.sh * j < g.kh; ++j)
+          for (int64_t i = 0; t + g.sw * i < g.kw; ++i) {
+            p.tap.push_back(c * g.kernel_area() + (r + g.sh * j) * g.kw + t + g.sw * i);
+            p.offset.push_back(((c * p.rh + r) * p.rw + t) * plane + j * q.width + i);
+          }
   return p;
 }
 
@@ -515,7 +544,7 @@ PaddedImage<T> phase_image(const Im2colGeometry& g, const PhaseSplit& split, con
         }
       }
     }
-  return {q, p0, plane, q.width};
+  return {q, p0, plane, q.width, split.offset.data()};
 }
 
 // Im2colRowPanels for stride 1 along the width, from a zero-padded copy of the image (pad_image):
@@ -530,13 +559,9 @@ struct PaddedRowPanels {
 
   template <int NR>
   void pack(int64_t pc, int64_t kc, int64_t j, int64_t cols, T* __restrict out) const {
-    const auto& [g, padded, plane, row] = image;
-    const int64_t area = g.kernel_area();
+    const auto& [g, padded, plane, row, table] = image;
     int64_t offset[NR];
-    for (int t = 0; t < cols; ++t) {
-      const int64_t r = j + t, c = r / area, ki = (r % area) / g.kw, kj = r % g.kw;
-      offset[t] = c * plane + ki * g.dh * row + kj * g.dw;
-    }
+    image.row_offsets(j, cols, offset);
     for (int64_t l = pc, end = pc + kc; l < end;) {
       const int64_t oy = l / g.out_w, ox = l % g.out_w, seg = std::min(end - l, g.out_w - ox);
       const T* base = padded + oy * g.sh * row + ox;

@@ -97,11 +97,14 @@ struct VecD {
 // C[MR x NR] (row stride ldc, unit column stride) = (accumulate ? C : 0) + sum_p a[p*MR + i] * b[p*NR + j]
 // a: packed MR-row micro-panel, b: packed NR-column micro-panel (64-byte aligned). AS, the packed
 // A panel's row count, exceeds MR for a partial tile: the kernel then computes only its first MR
-// rows (each element the same sequence of fused multiply-adds as in the full kernel).
+// rows (each element the same sequence of fused multiply-adds as in the full kernel). kInPlace: B
+// is read where it lies, row p at b + boff[p] (unaligned; a convolution's padded image, see
+// GemmPlan::in_place_panel), with the same multiply-adds as from a packed copy.
 #if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
-template <typename W, int MR, int NV, int AS = MR>
+template <typename W, int MR, int NV, int AS = MR, bool kInPlace = false>
 inline void micro_kernel_simd(int64_t kc, const typename W::T* __restrict a, const typename W::T* __restrict b,
-                              typename W::T* __restrict c, int64_t ldc, bool accumulate) {
+                              typename W::T* __restrict c, int64_t ldc, bool accumulate,
+                              const int64_t* __restrict boff = nullptr) {
   using V = typename W::V;
   constexpr int L = W::kLanes;
   V acc[MR][NV];
@@ -112,7 +115,7 @@ inline void micro_kernel_simd(int64_t kc, const typename W::T* __restrict a, con
   for (int64_t p = 0; p < kc; ++p) {
     V bv[NV];
 #pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) bv[v] = W::load(b + v * L);
+    for (int v = 0; v < NV; ++v) bv[v] = kInPlace ? W::loadu(b + boff[p] + v * L) : W::load(b + v * L);
 #pragma GCC unroll 16
     for (int i = 0; i < MR; ++i) {
       V ai = W::bcast(a + i);
@@ -120,7 +123,7 @@ inline void micro_kernel_simd(int64_t kc, const typename W::T* __restrict a, con
       for (int v = 0; v < NV; ++v) acc[i][v] = W::fma(ai, bv[v], acc[i][v]);
     }
     a += AS;
-    b += NV * L;
+    if constexpr (!kInPlace) b += NV * L;
   }
 #pragma GCC unroll 16
   for (int i = 0; i < MR; ++i)
@@ -130,6 +133,32 @@ inline void micro_kernel_simd(int64_t kc, const typename W::T* __restrict a, con
       W::storeu(cp, accumulate ? W::add(W::loadu(cp), acc[i][v]) : acc[i][v]);
     }
 }
+
+// Tile logic of the SIMD kernels: the MR x NR kernel (NR two vectors), and the rows a partial tile
+// of mr rows computes (M = 32 was 6 tiles of 6 rows: a ninth of the multiply-adds on padding)
+// with the kernel for them. boff: B read in place (micro_kernel_simd's kInPlace).
+template <typename W, int MR_, int KC_, int MC_, int NC_>
+struct SimdKernel {
+  using T = typename W::T;
+  static constexpr int MR = MR_, NR = 2 * W::kLanes, KC = KC_, MC = MC_, NC = NC_;
+  static void run(int64_t kc, const T* a, const T* b, T* c, int64_t ldc, bool acc, const int64_t* boff = nullptr) {
+    tile<MR>(kc, a, b, c, ldc, acc, boff);
+  }
+  static constexpr int64_t rows_for(int64_t mr) { return mr <= MR / 3 ? MR / 3 : mr <= 2 * MR / 3 ? 2 * MR / 3 : MR; }
+  static void run_rows(int64_t mr, int64_t kc, const T* a, const T* b, T* c, int64_t ldc, bool acc,
+                       const int64_t* boff = nullptr) {
+    if (mr <= MR / 3) tile<MR / 3>(kc, a, b, c, ldc, acc, boff);
+    else if (mr <= 2 * MR / 3) tile<2 * MR / 3>(kc, a, b, c, ldc, acc, boff);
+    else tile<MR>(kc, a, b, c, ldc, acc, boff);
+  }
+
+ private:
+  template <int R>
+  static void tile(int64_t kc, const T* a, const T* b, T* c, int64_t ldc, bool acc, const int64_t* boff) {
+    if (boff) micro_kernel_simd<W, R, 2, MR, true>(kc, a, b, c, ldc, acc, boff);
+    else micro_kernel_simd<W, R, 2, MR>(kc, a, b, c, ldc, acc);
+  }
+};
 #endif
 
 // Portable: plain loops over a small accumulator tile the compiler keeps in vector registers.
@@ -155,81 +184,33 @@ inline void micro_kernel_portable(int64_t kc, const T* __restrict a, const T* __
 // (A block) fits L2, KC x NC (B block) fits L2/L3.
 template <typename T> struct Kernel;
 #if defined(__AVX512F__)
-template <> struct Kernel<float> {
-  static constexpr int MR = 12, NR = 32, KC = 256, MC = 240, NC = 2048;
-  static void run(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool acc) {
-    micro_kernel_simd<VecF, MR, 2>(kc, a, b, c, ldc, acc);
-  }
-  // The rows a partial tile of mr rows computes (M = 32 was 6 tiles of 6 rows: a ninth of the
-  // multiply-adds on padding), and the kernel for them.
-  static constexpr int64_t rows_for(int64_t mr) { return mr <= MR / 3 ? MR / 3 : mr <= 2 * MR / 3 ? 2 * MR / 3 : MR; }
-  static void run_rows(int64_t mr, int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool acc) {
-    if (mr <= MR / 3) micro_kernel_simd<VecF, MR / 3, 2, MR>(kc, a, b, c, ldc, acc);
-    else if (mr <= 2 * MR / 3) micro_kernel_simd<VecF, 2 * MR / 3, 2, MR>(kc, a, b, c, ldc, acc);
-    else run(kc, a, b, c, ldc, acc);
-  }
-};
-template <> struct Kernel<double> {
-  static constexpr int MR = 12, NR = 16, KC = 256, MC = 120, NC = 1024;
-  static void run(int64_t kc, const double* a, const double* b, double* c, int64_t ldc, bool acc) {
-    micro_kernel_simd<VecD, MR, 2>(kc, a, b, c, ldc, acc);
-  }
-  // The rows a partial tile of mr rows computes (M = 32 was 6 tiles of 6 rows: a ninth of the
-  // multiply-adds on padding), and the kernel for them.
-  static constexpr int64_t rows_for(int64_t mr) { return mr <= MR / 3 ? MR / 3 : mr <= 2 * MR / 3 ? 2 * MR / 3 : MR; }
-  static void run_rows(int64_t mr, int64_t kc, const double* a, const double* b, double* c, int64_t ldc, bool acc) {
-    if (mr <= MR / 3) micro_kernel_simd<VecD, MR / 3, 2, MR>(kc, a, b, c, ldc, acc);
-    else if (mr <= 2 * MR / 3) micro_kernel_simd<VecD, 2 * MR / 3, 2, MR>(kc, a, b, c, ldc, acc);
-    else run(kc, a, b, c, ldc, acc);
-  }
-};
+template <> struct Kernel<float> : SimdKernel<VecF, 12, 256, 240, 2048> {};
+template <> struct Kernel<double> : SimdKernel<VecD, 12, 256, 120, 1024> {};
 #elif defined(__AVX2__) && defined(__FMA__)
-template <> struct Kernel<float> {
-  static constexpr int MR = 6, NR = 16, KC = 256, MC = 144, NC = 2048;
-  static void run(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool acc) {
-    micro_kernel_simd<VecF, MR, 2>(kc, a, b, c, ldc, acc);
-  }
-  // The rows a partial tile of mr rows computes (M = 32 was 6 tiles of 6 rows: a ninth of the
-  // multiply-adds on padding), and the kernel for them.
-  static constexpr int64_t rows_for(int64_t mr) { return mr <= MR / 3 ? MR / 3 : mr <= 2 * MR / 3 ? 2 * MR / 3 : MR; }
-  static void run_rows(int64_t mr, int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool acc) {
-    if (mr <= MR / 3) micro_kernel_simd<VecF, MR / 3, 2, MR>(kc, a, b, c, ldc, acc);
-    else if (mr <= 2 * MR / 3) micro_kernel_simd<VecF, 2 * MR / 3, 2, MR>(kc, a, b, c, ldc, acc);
-    else run(kc, a, b, c, ldc, acc);
-  }
-};
-template <> struct Kernel<double> {
-  static constexpr int MR = 6, NR = 8, KC = 256, MC = 96, NC = 1024;
-  static void run(int64_t kc, const double* a, const double* b, double* c, int64_t ldc, bool acc) {
-    micro_kernel_simd<VecD, MR, 2>(kc, a, b, c, ldc, acc);
-  }
-  // The rows a partial tile of mr rows computes (M = 32 was 6 tiles of 6 rows: a ninth of the
-  // multiply-adds on padding), and the kernel for them.
-  static constexpr int64_t rows_for(int64_t mr) { return mr <= MR / 3 ? MR / 3 : mr <= 2 * MR / 3 ? 2 * MR / 3 : MR; }
-  static void run_rows(int64_t mr, int64_t kc, const double* a, const double* b, double* c, int64_t ldc, bool acc) {
-    if (mr <= MR / 3) micro_kernel_simd<VecD, MR / 3, 2, MR>(kc, a, b, c, ldc, acc);
-    else if (mr <= 2 * MR / 3) micro_kernel_simd<VecD, 2 * MR / 3, 2, MR>(kc, a, b, c, ldc, acc);
-    else run(kc, a, b, c, ldc, acc);
-  }
-};
+template <> struct Kernel<float> : SimdKernel<VecF, 6, 256, 144, 2048> {};
+template <> struct Kernel<double> : SimdKernel<VecD, 6, 256, 96, 1024> {};
 #else
 template <> struct Kernel<float> {
   static constexpr int MR = 4, NR = 8, KC = 256, MC = 128, NC = 2048;
-  static void run(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool acc) {
+  static void run(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool acc,
+                  const int64_t* = nullptr) {  // B always packed here
     micro_kernel_portable<float, MR, NR>(kc, a, b, c, ldc, acc);
   }
   static constexpr int64_t rows_for(int64_t) { return MR; }
-  static void run_rows(int64_t, int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool acc) {
+  static void run_rows(int64_t, int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool acc,
+                       const int64_t* = nullptr) {
     run(kc, a, b, c, ldc, acc);
   }
 };
 template <> struct Kernel<double> {
   static constexpr int MR = 4, NR = 4, KC = 256, MC = 128, NC = 1024;
-  static void run(int64_t kc, const double* a, const double* b, double* c, int64_t ldc, bool acc) {
+  static void run(int64_t kc, const double* a, const double* b, double* c, int64_t ldc, bool acc,
+                  const int64_t* = nullptr) {  // B always packed here
     micro_kernel_portable<double, MR, NR>(kc, a, b, c, ldc, acc);
   }
   static constexpr int64_t rows_for(int64_t) { return MR; }
-  static void run_rows(int64_t, int64_t kc, const double* a, const double* b, double* c, int64_t ldc, bool acc) {
+  static void run_rows(int64_t, int64_t kc, const double* a, const double* b, double* c, int64_t ldc, bool acc,
+                       const int64_t* = nullptr) {
     run(kc, a, b, c, ldc, acc);
   }
 };
@@ -436,23 +417,35 @@ struct GemmPlan {
   // One MR x NR tile of C at (i, j): the micro-kernel writes C directly, or a partial tile (or one
   // whose columns are not unit-stride) goes through a small temporary.
   void micro_tile(int64_t kc, const T* ap, const T* bp, int64_t i, int64_t j, int64_t mr, int64_t nr,
-                  bool accumulate) const {
+                  bool accumulate, const int64_t* boff = nullptr) const {
     T* cp = C + i * rsc + j * csc;
     if (mr == MR && nr == NR && csc == 1) {
-      K::run(kc, ap, bp, cp, rsc, accumulate);
+      K::run(kc, ap, bp, cp, rsc, accumulate, boff);
       return;
     }
     if (K::rows_for(mr) == mr && nr == NR && csc == 1) {
-      K::run_rows(mr, kc, ap, bp, cp, rsc, accumulate);
+      K::run_rows(mr, kc, ap, bp, cp, rsc, accumulate, boff);
       return;
     }
     alignas(64) T tile[MR * NR];
-    K::run_rows(mr, kc, ap, bp, tile, NR, false);
+    K::run_rows(mr, kc, ap, bp, tile, NR, false, boff);
     for (int64_t r = 0; r < mr; ++r)
       for (int64_t c = 0; c < nr; ++c) {
         T& dst = cp[r * rsc + c * csc];
         dst = accumulate ? dst + tile[r * NR + c] : tile[r * NR + c];
       }
+  }
+
+  // A panel of B that the source lets the micro-kernels read in place (B.in_place: a
+  // convolution's zero-padded image, where the panel's rows are runs of a padded row), with its
+  // rows' offsets from the returned pointer written to `offsets`; null when it does not (then the
+  // panel is packed). Reading in place skips the copy that packing is: for a convolution's few
+  // output channels (32 rows of A) each packed panel served only 5 or 6 micro-kernels.
+  const T* in_place_panel(int64_t pc, int64_t kc, int64_t j, int64_t cols, int64_t* offsets) const {
+    if constexpr (requires { B.template in_place<NR>(pc, kc, j, cols, offsets); })
+      return B.template in_place<NR>(pc, kc, j, cols, offsets);
+    else
+      return nullptr;
   }
 
   // C[i0:+rows, j0 + jt:+cols] from packed B (columns relative to the block j0). With Bp null
@@ -466,6 +459,7 @@ struct GemmPlan {
     const bool a_per_panel = Bp && cols <= kFewPanels * NR;
     T* Ap = scratch<T>(0, size_t(a_per_panel ? MR : (rows + MR - 1) / MR * MR) * size_t(kcb));
     T* Bpanel = Bp ? nullptr : scratch<T>(1, size_t(NR) * size_t(kcb));
+    int64_t row_offsets[K::KC];  // of an in-place B panel (kcb <= KC)
     for (int64_t pc = 0; pc < k; pc += kcb) {
       const int64_t kc = std::min(kcb, k - pc);
       const bool accumulate = pc > 0;
@@ -484,10 +478,18 @@ struct GemmPlan {
       for (int64_t jr = 0; jr < cols; jr += NR) {
         const int64_t nr = std::min<int64_t>(NR, cols - jr);
         const T* bp = Bpanel;
-        if (Bp) bp = Bp + pc * nb_pad + (jt + jr) * kc;
-        else B.template pack<NR>(pc, kc, j0 + jt + jr, nr, Bpanel);
+        const int64_t* boff = nullptr;  // B's rows in place
+        if (Bp) {
+          bp = Bp + pc * nb_pad + (jt + jr) * kc;
+        } else if (const T* in_place = in_place_panel(pc, kc, j0 + jt + jr, nr, row_offsets)) {
+          bp = in_place;
+          boff = row_offsets;
+        } else {
+          B.template pack<NR>(pc, kc, j0 + jt + jr, nr, Bpanel);
+        }
         for (int64_t ir = 0; ir < rows; ir += MR)
-          micro_tile(kc, Ap + ir * kc, bp, i0 + ir, j0 + jt + jr, std::min<int64_t>(MR, rows - ir), nr, accumulate);
+          micro_tile(kc, Ap + ir * kc, bp, i0 + ir, j0 + jt + jr, std::min<int64_t>(MR, rows - ir), nr, accumulate,
+                     boff);
       }
     }
   }

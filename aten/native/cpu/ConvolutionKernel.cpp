@@ -375,17 +375,16 @@ struct PaddedPanels {
   static constexpr int64_t kPackedB = int64_t(1) << 17;
   PaddedImage<T> image;
 
-  // The panel's rows read in place (gemm_packed's in_place_panel) when its NR columns are one run
-  // of a block row, so each panel row is NR contiguous elements of a padded row: their start,
-  // offsets[p] on from it for row pc + p. Null for a panel across block rows, or a partial one.
-  template <int NR>
-  const T* in_place(int64_t pc, int64_t kc, int64_t j, int64_t cols, int64_t* offsets) const {
+  // A panel read in place by the GEMM (GemmPlan::kHasInPlace) when its NR columns are one run of a
+  // block row, so that each of its rows is NR contiguous elements of a padded row: where its row
+  // 0 starts (the others at row_offsets on). Null for a panel across block rows, or a partial one.
+  const T* in_place(int64_t j, int64_t cols) const {
     const Im2colGeometry& g = image.g;
     const int64_t ox = j % g.out_w;
-    if (cols != NR || ox + NR > g.out_w) return nullptr;
-    image.row_offsets(pc, kc, offsets);
+    if (cols != 2 * Ln::W || ox + cols > g.out_w) return nullptr;
     return image.padded + j / g.out_w * g.sh * image.row + ox;
   }
+  void row_offsets(int64_t pc, int64_t kc, int64_t* offsets) const { image.row_offsets(pc, kc, offsets); }
 
   template <int NR>
   void pack(int64_t pc, int64_t kc, int64_t j, int64_t cols, T* __restrict out) const {

@@ -436,17 +436,18 @@ struct GemmPlan {
       }
   }
 
-  // A panel of B that the source lets the micro-kernels read in place (B.in_place: a
-  // convolution's zero-padded image, where the panel's rows are runs of a padded row), with its
-  // rows' offsets from the returned pointer written to `offsets`; null when it does not (then the
-  // panel is packed). Reading in place skips the copy that packing is: for a convolution's few
-  // output channels (32 rows of A) each packed panel served only 5 or 6 micro-kernels.
-  const T* in_place_panel(int64_t pc, int64_t kc, int64_t j, int64_t cols, int64_t* offsets) const {
-    if constexpr (requires { B.template in_place<NR>(pc, kc, j, cols, offsets); })
-      return B.template in_place<NR>(pc, kc, j, cols, offsets);
-    else
-      return nullptr;
-  }
+  // B sources may let the micro-kernels read a panel in place (B.in_place(j, cols): a
+  // convolution's zero-padded image, where a panel's rows are runs of padded rows), each row p of
+  // the K block pc at offset offsets[p] (B.row_offsets(pc, kc, offsets)) from the pointer returned;
+  // null when not (then the panel is packed). Reading in place skips the copy that packing is: for
+  // a convolution's few output channels (32 rows of A) each packed panel served only 5 or 6
+  // micro-kernels. Only for a few row tiles (kInPlaceRows): unaligned loads from scattered rows
+  // cost each micro-kernel a little, packing costs each panel once (128 rows: 10 % slower).
+  static constexpr bool kHasInPlace = requires(const BSource& b, int64_t* o) {
+    b.row_offsets(int64_t(0), int64_t(0), o);
+    b.in_place(int64_t(0), int64_t(0));
+  };
+  static constexpr int64_t kInPlaceRows = 12;
 
   // C[i0:+rows, j0 + jt:+cols] from packed B (columns relative to the block j0). With Bp null
   // the task packs each kc x NR panel of B itself, right before its micro-kernels use it, into a
@@ -475,14 +476,21 @@ struct GemmPlan {
         continue;
       }
       pack_a<T, MR>(rows, kc, a_block, rsa, csa, Ap);
+      bool in_place = false;
+      if constexpr (kHasInPlace) {
+        in_place = !Bp && rows <= kInPlaceRows * MR;
+        if (in_place) B.row_offsets(pc, kc, row_offsets);
+      }
       for (int64_t jr = 0; jr < cols; jr += NR) {
         const int64_t nr = std::min<int64_t>(NR, cols - jr);
         const T* bp = Bpanel;
         const int64_t* boff = nullptr;  // B's rows in place
+        const T* b_in_place = nullptr;
+        if constexpr (kHasInPlace) b_in_place = in_place ? B.in_place(j0 + jt + jr, nr) : nullptr;
         if (Bp) {
           bp = Bp + pc * nb_pad + (jt + jr) * kc;
-        } else if (const T* in_place = in_place_panel(pc, kc, j0 + jt + jr, nr, row_offsets)) {
-          bp = in_place;
+        } else if (b_in_place) {
+          bp = b_in_place;
           boff = row_offsets;
         } else {
           B.template pack<NR>(pc, kc, j0 + jt + jr, nr, Bpanel);

@@ -224,6 +224,10 @@ def test_results_do_not_depend_on_the_thread_count():
     for other in results[1:]:
         for a, b in zip(results[0], other):
             np.testing.assert_array_equal(a, b)
+    # index_add_ of whole rows (threads split self's rows): every row summed in index order
+    expected = to_numpy(x).copy()
+    np.add.at(expected, to_numpy(rows), to_numpy(vals))
+    np.testing.assert_array_equal(results[0][1], expected)
 
 
 def test_gradients_through_indexing():

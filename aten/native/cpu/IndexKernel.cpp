@@ -365,6 +365,25 @@ void index_along_dim_loop(const char* op, const Tensor& self, int64_t dim, const
   DimVector rows = sg.sizes;
   rows[size_t(dim)] = 1;
   const int64_t si = sg.strides[inner], oi = other.strides[inner];
+  int64_t lines = 1;
+  for (int64_t d = 0; d < sg.dim(); ++d) lines *= d == inner ? 1 : rows[size_t(d)];
+  if (lines == 1 && si == 1 && oi == 1 && self_size > 1 && n * sg.sizes[inner] >= kGrainSize) {
+    // One run per index (a 2-d self, say): the threads split self's positions along dim instead,
+    // each walking all indices in order and moving the whole runs that land in its part. Every
+    // element is still summed by one thread in index order; split by columns, both threads
+    // streamed half-rows of the same rows (index_add_ of 1024 rows into [2048,2048] on 2
+    // threads ran 1.45x faster than on 1; PyTorch 2.1x).
+    const int64_t len = sg.sizes[inner];
+    parallel_for(0, self_size, 1, [&](int64_t p0, int64_t p1) {
+      for (int64_t i = 0; i < n; ++i) {
+        const int64_t p = pos[size_t(i)];
+        if (p < p0 || p >= p1) continue;
+        const int64_t so = p * ss, oo = i * os;
+        for (int64_t k = 0; k < len; ++k) f(so + k, oo + k);
+      }
+    });
+    return;
+  }
   constexpr int64_t kRunChunk = 1024;
   for_each_line_chunk<2>(rows, inner, {sg.strides.data(), other.strides.data()}, kRunChunk, n * kRunChunk,
                          [&](const std::array<int64_t, 2>& base, int64_t k0, int64_t k1) {
@@ -527,11 +546,17 @@ Tensor& index_add_cpu(Tensor& self, int64_t dim, const Tensor& index, const Tens
       // a half type with alpha != 1: PyTorch rounds alpha * source in the type on a 1-d self, and
       // adds alpha * source in float on the rows of a larger one
       const bool fused = !std::is_same_v<Acc, T> && acc.dim() > 1;
-      index_along_dim_loop("index_add_", acc, d, index, srcg, false, [&](int64_t so, int64_t io) {
-        if (sums) out[so] = add_values(out[so], in[io]);
-        else if (fused) out[so] = T(Acc(out[so]) + a_acc * Acc(in[io]));
-        else out[so] = add_values(out[so], mul_values(in[io], a));
-      });
+      // One loop per case, not a branch per element: the plain sum's runs then vectorize.
+      if (sums) {
+        index_along_dim_loop("index_add_", acc, d, index, srcg, false,
+                             [&](int64_t so, int64_t io) { out[so] = add_values(out[so], in[io]); });
+      } else if (fused) {
+        index_along_dim_loop("index_add_", acc, d, index, srcg, false,
+                             [&](int64_t so, int64_t io) { out[so] = T(Acc(out[so]) + a_acc * Acc(in[io])); });
+      } else {
+        index_along_dim_loop("index_add_", acc, d, index, srcg, false,
+                             [&](int64_t so, int64_t io) { out[so] = add_values(out[so], mul_values(in[io], a)); });
+      }
     });
   });
   return self;

@@ -310,6 +310,9 @@ def _large_table():
         lambda s, r: ((_f(r, 2 if s.quick else 8, 32, 56, 56), _f(r, 32, 32, 3, 3), _f(r, 32), 1, 1), {}), bwd=True)
     add("conv2d", "[8,64,56,56]*[128,64,3,3] stride 2 pad 1",  # a ResNet stage's downsampling
         lambda s, r: ((_f(r, 2 if s.quick else 8, 64, 56, 56), _f(r, 128, 64, 3, 3), _f(r, 128), 2, 1), {}), bwd=True)
+    add("conv2d", "[8,64,56,56]*[64,1,3,3] depthwise pad 1",  # MobileNet's 3x3 (groups = channels)
+        lambda s, r: ((_f(r, 2 if s.quick else 8, 64, 56, 56), _f(r, 64, 1, 3, 3), _f(r, 64), 1, 1, 1, 64), {}),
+        bwd=True)
     add("conv1d", "[16,64,1024]*[64,64,5] pad 2",
         lambda s, r: ((_f(r, 2 if s.quick else 16, 64, 1024), _f(r, 64, 64, 5), _f(r, 64), 1, 2), {}), bwd=True)
     add("conv_transpose2d", "[8,32,28,28]*[32,32,4,4] stride 2",

@@ -246,6 +246,26 @@ def test_conv2d_equals_unfold_and_matmul(xs, ws, stride):
         np.testing.assert_allclose(y, ref, rtol=1e-5, atol=1e-4)
 
 
+@pytest.mark.parametrize("stride", [1, 2])
+def test_depthwise_conv2d_of_a_large_image(stride):
+    """One channel in and out per group on images of >= 256 positions (the fused kernel's own
+    depthwise loop, not the small-image batch GEMM): values against a direct NumPy sum of the
+    shifted planes, and first and second derivatives (input gradient by stride phases)."""
+    h, wd = (17, 16) if stride == 1 else (33, 32)  # 272 output positions either way
+    x = _np((2, 3, h, wd))
+    w = _np((3, 1, 3, 3))
+    xp = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    oh, ow = (h - 1) // stride + 1, (wd - 1) // stride + 1
+    ref = sum(w[None, :, 0, i, j, None, None] * xp[:, :, i:i + stride * oh:stride, j:j + stride * ow:stride]
+              for i in range(3) for j in range(3))
+    y = F.conv2d(tg.tensor(x), tg.tensor(w), padding=1, stride=stride, groups=3)
+    np.testing.assert_allclose(to_numpy(y), ref, rtol=1e-12, atol=1e-12)
+    xs, ws = tg.tensor(x[:1]).requires_grad_(), tg.tensor(w).requires_grad_()
+    fn = lambda a, b: F.conv2d(a, b, padding=1, stride=stride, groups=3)  # noqa: E731
+    assert tg.autograd.gradcheck(fn, (xs, ws))
+    assert tg.autograd.gradgradcheck(fn, (xs, ws))
+
+
 # ----------------------------------------------------------------------------- threads
 
 def test_results_do_not_depend_on_the_thread_count():

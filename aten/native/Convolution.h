@@ -7,6 +7,7 @@
 // (C * kh * kw, out_h * out_w) matrix: row (c, ki, kj) holds, for every block position (oy, ox),
 // the pixel image[c, oy * sh - ph + ki * dh, ox * sw - pw + kj * dw], or 0 where that falls into
 // the padding. col2im is its adjoint: every column entry is added back into the pixel it came from.
+#include <algorithm>
 #include <cstdint>
 
 #include "aten/core/Tensor.h"
@@ -84,6 +85,15 @@ Tensor conv2d_im2col_mm_input_unfused(const Tensor& grad_output, const Tensor& w
 inline int64_t sliding_blocks(int64_t size, int64_t kernel, int64_t dilation, int64_t pad, int64_t stride) {
   const int64_t span = size + 2 * pad - dilation * (kernel - 1) - 1;
   return span < 0 ? 0 : span / stride + 1;
+}
+
+// ceil(a / b) for b > 0 and any a.
+inline int64_t ceil_div(int64_t a, int64_t b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
+
+// The block columns ox whose source x = ox * sw + x0 lies in [0, width): [lo, hi).
+inline void valid_range(int64_t x0, int64_t sw, int64_t width, int64_t count, int64_t& lo, int64_t& hi) {
+  lo = std::min(count, std::max<int64_t>(0, ceil_div(-x0, sw)));
+  hi = std::max(lo, std::min(count, ceil_div(width - x0, sw)));
 }
 
 }  // namespace tg::native

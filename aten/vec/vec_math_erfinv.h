@@ -1,23 +1,23 @@
 #pragma once
 // erfinv for float lanes (issue 14), evaluated in float: Giles' variable w = -log(1 - x^2)
-// ("Approximating the erfinv function", GPU Computing Gems, 2011) and a polynomial per binade of
-// w picked with lookup8, instead of the double lanes it replaced: in cache (one thread, avx512)
-// 2.2 -> 1.07 ns/element (PyTorch 0.9); 4M elements on 2 threads 0.43x -> 0.85x PyTorch. The
-// eleven coefficient lookups (vpermps, one port) are most of what is left. Same bitwise-identity
-// rules as vec_math_extra.h.
+// ("Approximating the erfinv function", GPU Computing Gems, 2011).
 //
 //   erfinv(a) = a p(w),  w = -log((1 - a)(1 + a)),  a = |x| < 1
 //
 // (1 - a)(1 + a) = d (2 - d) with d = 1 - a carried exactly as t + tlo (d's own rounding error
 // included), log t as hi + lo from vec_math_log.h's table (no special lanes: t is a normal
 // float in (2^-24, 1]) plus tlo / t (1 / t to 12 % from an integer first guess: the term is
-// below 2^-24 t), renormalized to w + wlo. p is a degree-8 minimax fit (relative error <= 4e-9)
-// on each of [0, 1/4), [1/4, 1/2), ..., [8, 16) in u = w - the piece's middle (exact); p = c0 + u
-// q(u) is summed with its rounding error, c0's low part and q wlo, and a p rounded once. Max error
-// (the float evaluation simulated in NumPy on 6M random a, the 2M floats below 1 and every 97th
-// float in [2^-31, 1); then on the kernel, 59M points incl. every 61st float below 1): 0.75 ulp
-// (the double-lane version: 0.51; tests/test_vec_math_extra.py's bound: 1). |x| >= 1 and NaN
-// take the special values.
+// below 2^-24 t), renormalized to w + wlo. p(w + wlo) = ph + pl, then a (ph + pl) rounded once:
+// - w < 4 (|x| < 0.9908): one polynomial with constant coefficients (erfinv_central);
+// - w >= 4: a degree-8 polynomial per binade of w, coefficients by lookup8 (erfinv_binades).
+// A vector whose lanes all have w < 4 runs only the first; a lane's result depends on its own w
+// only. The per-binade version alone (eleven vpermps per vector) ran at 0.82x PyTorch on 4M
+// elements (2 threads, Zen 2); the central polynomial brought it to 1.0x. Zen 2 runs this loop
+// latency-bound (its FP scheduler holds about one iteration), hence Estrin's form there.
+// Max error (the kernel against a long-double Newton reference, tests/test_vec_math_extra.py's
+// erfinv_reference): every 7th float in [1e-3, 1) and every float in [0.9, 1): 0.754 ulp, the
+// worst in the binade pieces; central lanes 0.745. Stop 35's per-binade-only version: 0.75. The
+// test's bound: 1 ulp. |x| >= 1 and NaN take the special values.
 #include "aten/vec/vec_math_log.h"
 
 namespace tg::vec {
@@ -40,12 +40,53 @@ struct ErfinvFloat {
       {1.6235419511795044f, 2.286424398422241f, 3.2993271350860596f, 3.2993271350860596f, 0.8862269520759583f, 0.9747308492660522f, 1.0657193660736084f, 1.2520638704299927f},
   };
 };
+// w < 4 (|x| < 0.9908, most lanes of most inputs): one polynomial for all lanes, no lookups,
+// p = c0 + w (q0 + w r(w)) with c0 = sqrt(pi) / 2 = p(0) and q0 = c0 pi / 12 = p'(0) as hi + lo
+// pairs and r of degree 8 (relative error of p, r's coefficients rounded to float: 1e-9; weighted
+// least squares on 1200 Chebyshev nodes, Lawson's iteration, mpmath references: refit with
+// scripts/fit_erfinv_central.py). w^2 r is below
+// 0.03 p, so r's rounding errors barely reach the result; q0 + w r is summed with its error.
+struct ErfinvCentral {
+  static constexpr float kLimit = 4.0f;
+  static constexpr float kC0 = 0.88622695f, kC0Lo = -2.66232e-08f;
+  static constexpr float kQ0 = 0.23201367f, kQ0Lo = -6.0556014e-09f;
+  static constexpr float kR[9] = {  // highest degree first
+      -7.01395719282516e-10f, 4.058091196412761e-09f, 1.2555501882616227e-07f, -1.6143260381795699e-06f,
+      3.283405249021598e-06f, 4.503003219724633e-05f, -0.00012689914728980511f, -0.0023355302400887012f,
+      0.011549403890967369f};
+};
+
+// p(w + wlo) = ph + pl for w < 4.
+[[gnu::always_inline]] inline void erfinv_central(const Vectorized<float>& w, const Vectorized<float>& wlo,
+                                                  Vectorized<float>& ph, Vectorized<float>& pl) {
+  using V = Vectorized<float>;
+  using C = ErfinvCentral;
+  const V s = w * estrin_(w, C::kR);  // Estrin: the Horner chain left the loop latency-bound
+  const V q = V(C::kQ0) + s, qlo = (V(C::kQ0) - q) + s;  // Fast2Sum: |s| < q0 / 4
+  ph = fma_(w, q, V(C::kC0));
+  // c0 - ph is exact: both are multiples of 2^-24 and differ by less than 1.
+  pl = fma_(w, q, V(C::kC0) - ph) + fma_(q, wlo, fma_(w, qlo + V(C::kQ0Lo), V(C::kC0Lo)));
+}
+
+// p(w + wlo) = ph + pl for any w in [0, 16]: a polynomial per binade of w (ErfinvFloat).
+[[gnu::always_inline]] inline void erfinv_binades(const Vectorized<float>& w, const Vectorized<float>& wlo,
+                                                  Vectorized<float>& ph, Vectorized<float>& pl) {
+  using V = Vectorized<float>;
+  using VI = Vectorized<int32_t>;
+  using C = ErfinvFloat;
+  const VI piece = srli<23>(cast<int32_t>(maximum(w, V(0.125f))));
+  const V u = w - lookup8(C::kCenter, piece);
+  V q = lookup8(C::kCoef[0], piece);
+  for (int j = 1; j < 8; ++j) q = fma_(q, u, lookup8(C::kCoef[j], piece));
+  const V c0 = lookup8(C::kCoef[8], piece);
+  ph = fma_(u, q, c0);
+  pl = fma_(u, q, c0 - ph) + fma_(q, wlo, lookup8(C::kC0Lo, piece));
+}
 }  // namespace xdetail
 
 [[gnu::always_inline]] inline Vectorized<float> erfinv(const Vectorized<float>& x) {
   using V = Vectorized<float>;
   using VI = Vectorized<int32_t>;
-  using C = xdetail::ErfinvFloat;
   using xdetail::fma_;
   const V one(1.0f), a = abs(x);
   const V d = one - a, dl = (one - d) - a;  // 1 - a = d + dl exactly
@@ -57,13 +98,22 @@ struct ErfinvFloat {
   llo = fma_(tlo, cast<float>(VI(0x7ef311c7) - cast<int32_t>(t)), llo);  // + tlo / t
   const V lt = lhi + llo;
   const V w = -lt, wlo = (lt - lhi) - llo;  // Fast2Sum, negated: w + wlo = -log((1 - a)(1 + a))
-  const VI piece = srli<23>(cast<int32_t>(maximum(w, V(0.125f))));
-  const V u = w - lookup8(C::kCenter, piece);
-  V q = lookup8(C::kCoef[0], piece);
-  for (int j = 1; j < 8; ++j) q = fma_(q, u, lookup8(C::kCoef[j], piece));
-  const V c0 = lookup8(C::kCoef[8], piece);
-  const V ph = fma_(u, q, c0);
-  const V pl = fma_(u, q, c0 - ph) + fma_(q, wlo, lookup8(C::kC0Lo, piece));
+  // Each lane's polynomial depends on its own w only (the result never on its neighbours): the
+  // branches only skip the polynomial that no lane of this vector needs.
+  V ph, pl;
+  const V limit(xdetail::ErfinvCentral::kLimit);
+  if (xdetail::all_less(w, limit)) {
+    xdetail::erfinv_central(w, wlo, ph, pl);
+  } else {
+    xdetail::erfinv_binades(w, wlo, ph, pl);
+    const V central = w < limit;
+    if (any(central)) {
+      V ch, cl;
+      xdetail::erfinv_central(w, wlo, ch, cl);
+      ph = blendv(ph, ch, central);
+      pl = blendv(pl, cl, central);
+    }
+  }
   // a (ph + pl) with a scaled by 2^24 first: a pl would underflow for tiny a (and leave c0's
   // rounding error in the result); the scaling back is exact unless the result is subnormal.
   const V as = a * V(16777216.0f);

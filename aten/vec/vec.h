@@ -39,6 +39,7 @@ struct VecIO {
     a.store(p);
     b.store(p + vec_t::size());
   }
+  static constexpr bool kInterleavedPair = false;  // see HalfVecIO
 };
 
 namespace detail {
@@ -95,6 +96,20 @@ template <> inline void store_half_full(BFloat16* p, const Vectorized<float>& v)
   _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm256_castsi256_si128(r));
 }
 #define TG_VEC_HALF_PAIR_STORE 1
+#define TG_VEC_BF16_INTERLEAVED_PAIR 1
+// Sixteen bfloat16 as two float vectors in an interleaved order: a = elements 0-3 and 8-11, b =
+// elements 4-7 and 12-15 (one load; each 128-bit half unpacked against zeros, low and high
+// words), and back (the in-lane pack restores the order, no cross-lane permute). For lane-wise
+// vector functions only, where the lane order cannot matter: 3 instead of 6 instructions to load
+// a pair and one fewer to store it, bfloat16 sin 9 % faster on Zen 2.
+inline void load_bf16_pair_interleaved(const BFloat16* p, Vectorized<float>& a, Vectorized<float>& b) {
+  const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+  a = _mm256_castsi256_ps(_mm256_unpacklo_epi16(_mm256_setzero_si256(), v));
+  b = _mm256_castsi256_ps(_mm256_unpackhi_epi16(_mm256_setzero_si256(), v));
+}
+inline void store_bf16_pair_interleaved(BFloat16* p, const Vectorized<float>& a, const Vectorized<float>& b) {
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), _mm256_packus_epi32(bf16_round(a), bf16_round(b)));
+}
 // Two vectors into 16 bfloat16: one pack, one lane fix-up and one store for both (the single
 // store packs a register with itself and keeps half): 11 % faster bfloat16 outputs.
 inline void store_bf16_pair(BFloat16* p, const Vectorized<float>& a, const Vectorized<float>& b) {
@@ -130,6 +145,19 @@ struct HalfVecIO {
     store_half_full(p, a);
     store_half_full(p + N, b);
   }
+  // Whether load2_interleaved / store2_interleaved exist (bfloat16 on AVX2): two full vectors in
+  // an order only lane-wise functions may see (cpu_kernel_vec's contiguous loop).
+#if defined(TG_VEC_BF16_INTERLEAVED_PAIR)
+  static constexpr bool kInterleavedPair = std::is_same_v<H, BFloat16>;
+  [[gnu::always_inline]] static void load2_interleaved(const H* p, vec_t& a, vec_t& b) {
+    load_bf16_pair_interleaved(p, a, b);
+  }
+  [[gnu::always_inline]] static void store2_interleaved(H* p, const vec_t& a, const vec_t& b) {
+    store_bf16_pair_interleaved(p, a, b);
+  }
+#else
+  static constexpr bool kInterleavedPair = false;
+#endif
   static void store(H* p, const vec_t& v, int count) {
     H buf[N];
     store_half_full(buf, v);

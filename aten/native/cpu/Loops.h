@@ -14,7 +14,9 @@
 // stretches a full vector at a time and the tail as a partial vector (loadu(p, count)), inputs
 // with stride 0 as a broadcast vector, other strides gathered into a vector. An element's result
 // therefore does not depend on where it sits in the tensor or on how the range is split across
-// threads.
+// threads. vec_op must be lane-wise (lane k of its result from lane k of its inputs only): where
+// every operand is bfloat16, the contiguous loop hands it pairs of vectors in an interleaved lane
+// order (VecIO::load2_interleaved, AVX2).
 //
 // cpu_kernel_vec<T, BoolOperands>: the same with some operands stored as bool while vec_op still
 // computes on V (see kBoolOutput / bool_input below): a comparison reads float vectors and stores
@@ -138,6 +140,7 @@ struct VecOperand {
   static void store(T* p, const V& v) { IO::store(p, v); }
   static void store(T* p, const V& v, int count) { IO::store(p, v, count); }
   static void store2(T* p, const V& a, const V& b) { IO::store2(p, a, b); }
+  static constexpr bool kInterleavedPair = IO::kInterleavedPair;
 };
 template <typename T>
 struct VecOperand<T, true> {
@@ -156,6 +159,7 @@ struct VecOperand<T, true> {
     vec::store_mask(p, a);
     vec::store_mask(p + V::size(), b);
   }
+  static constexpr bool kInterleavedPair = false;
 };
 // The output and input k of cpu_kernel_vec<T, BoolOperands>.
 template <typename T, unsigned BoolOperands>
@@ -199,11 +203,26 @@ inline void vec_loop(const VOp& vop, char** data, const int64_t* strides, int64_
     };
     // Two vectors a step, stored together (Out::store2: bfloat16 narrows both in one pack).
     const int64_t whole = n / N * N, pairs = n / (2 * N) * (2 * N);
-    full_vectors<2 * N>(pairs, [&](int64_t i) {
-      (prefetch_input(std::integral_constant<size_t, I>{}, i), ...);
-      const V a = vop(load(std::integral_constant<size_t, I>{}, i, N)...);
-      Out::store2(out + i, a, vop(load(std::integral_constant<size_t, I>{}, i + N, N)...));
-    });
+    if constexpr (Out::kInterleavedPair && (vec_input_t<T, BoolOperands, I>::kInterleavedPair && ...)) {
+      // Every operand bfloat16 (AVX2): the pair in VecIO's interleaved lane order, which vop,
+      // lane-wise, cannot tell from the plain one (the same bits).
+      auto load_pair = [&]<size_t K>(std::integral_constant<size_t, K>, int64_t i) {
+        std::array<V, 2> ab{bcast[K], bcast[K]};
+        if (strides[K + 1] != 0) vec_input_t<T, BoolOperands, K>::IO::load2_interleaved(std::get<K>(in) + i, ab[0], ab[1]);
+        return ab;
+      };
+      full_vectors<2 * N>(pairs, [&](int64_t i) {
+        (prefetch_input(std::integral_constant<size_t, I>{}, i), ...);
+        const std::array<V, 2> ab[nin] = {load_pair(std::integral_constant<size_t, I>{}, i)...};
+        Out::IO::store2_interleaved(out + i, vop(ab[I][0]...), vop(ab[I][1]...));
+      });
+    } else {
+      full_vectors<2 * N>(pairs, [&](int64_t i) {
+        (prefetch_input(std::integral_constant<size_t, I>{}, i), ...);
+        const V a = vop(load(std::integral_constant<size_t, I>{}, i, N)...);
+        Out::store2(out + i, a, vop(load(std::integral_constant<size_t, I>{}, i + N, N)...));
+      });
+    }
     if (pairs < whole) Out::store(out + pairs, vop(load(std::integral_constant<size_t, I>{}, pairs, N)...));
     if (whole < n) Out::store(out + whole, vop(load(std::integral_constant<size_t, I>{}, whole, int(n - whole))...), int(n - whole));
     return;

@@ -124,6 +124,9 @@ for threads in (1, 2):
     r["rand"] = tg.rand(1000003, generator=g).numpy()
     r["rand_h"] = tg.rand(100003, dtype=tg.float16, generator=g).numpy().view(np.uint16)
     r["lognormal"] = tg.empty(100003).log_normal_(0.5, 0.75, generator=g).numpy()
+    r["cauchy"] = tg.empty(100003).cauchy_(1.5, 0.5, generator=g).numpy()
+    r["exponential_d"] = tg.empty(30001, dtype=tg.float64).exponential_(2.0, generator=g).numpy()
+    r["geometric_h"] = tg.empty(30001, dtype=tg.float16).geometric_(0.3, generator=g).numpy().view(np.uint16)
     for k, v in r.items():
         res[f"{k}_t{threads}"] = np.ascontiguousarray(v)
 np.savez(out + "/res.npz", **res)
@@ -236,7 +239,7 @@ def test_conversions_and_random_identical_across_capabilities(results):
 def test_random_identical_across_thread_counts(results, cap):
     _, _, out = results
     keys = [k[:-3] for k in out[cap] if k.endswith("_t1")]
-    assert len(keys) == 11
+    assert len(keys) == 14
     for k in keys:
         np.testing.assert_array_equal(out[cap][k + "_t1"].view(np.uint8), out[cap][k + "_t2"].view(np.uint8), err_msg=k)
 
@@ -277,6 +280,26 @@ def reference_randn(seed, n):
     cq = np.select([q == 0, q == 1, q == 2], [c, -s, -c], s)
     sq = np.select([q == 0, q == 1, q == 2], [s, c, -s], -c)
     return np.stack([r * cq, r * sq], axis=1).reshape(-1)[:n]
+
+
+def test_open_uniform_fills_follow_philox():
+    """cauchy_, exponential_ and geometric_ (float32) are their formulas at u = ((lane >> 8) + 1/2) 2^-24,
+    element k taking lane k % 4 of block k // 4 (vector math in double, then rounded to float)."""
+    seed, n = 20261205, 4001
+    u = ((philox_blocks(seed, (n + 3) // 4).reshape(-1)[:n] >> np.uint64(8)).astype(np.float64) + 0.5) / 2.0 ** 24
+    ratio = np.log(u) / np.log1p(-0.3)
+    cases = {
+        "cauchy_": (lambda t, g: t.cauchy_(1.5, 0.5, generator=g), 1.5 + 0.5 * np.tan(np.pi * (u - 0.5))),
+        "exponential_": (lambda t, g: t.exponential_(2.0, generator=g), -np.log(u) / 2.0),
+        "geometric_": (lambda t, g: t.geometric_(0.3, generator=g), np.ceil(ratio)),
+    }
+    for name, (fill, want) in cases.items():
+        got = fill(tg.empty(n), tg.Generator().manual_seed(seed)).numpy()
+        if name == "geometric_":  # an integer: exact away from the boundaries a 1-ulp log could cross
+            clear = np.abs(ratio - np.round(ratio)) > 1e-9
+            np.testing.assert_array_equal(got[clear], want[clear].astype(np.float32), err_msg=name)
+        else:
+            np.testing.assert_allclose(got, want.astype(np.float32), rtol=1.5e-7, atol=0, err_msg=name)
 
 
 def test_randn_is_box_muller_within_4_ulp():

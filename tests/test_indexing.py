@@ -50,6 +50,17 @@ INDEX_CASES = [
     ("True", lambda a: True),
     ("False", lambda a: False),
     ("empty index", lambda a: a(np.zeros(0, dtype=np.int64))),
+    # basic indices only (_indexing._basic_view's fast path: ints and slices)
+    ("int", lambda a: 2),
+    ("negative int", lambda a: -1),
+    ("two ints", lambda a: (1, -2)),
+    ("every dim an int", lambda a: (3, 4, 5)),
+    ("slice, int", lambda a: (slice(None), 1)),
+    ("slice with step and clamped stop", lambda a: slice(1, 2 ** 70, 2)),
+    ("negative slice bounds", lambda a: (slice(-3, -1), slice(None, None, 3))),
+    ("empty slice", lambda a: slice(4, 1)),
+    ("full slice", lambda a: slice(None)),
+    ("empty tuple", lambda a: ()),
 ]
 
 
@@ -84,6 +95,11 @@ SETITEM_CASES = [
     ("..., mask", (1, 3)),
     ("True", (5, 6)),
     ("empty index", ()),
+    ("int", (5, 6)),
+    ("two ints", ()),
+    ("slice, int", (4, 1)),
+    ("slice with step and clamped stop", (6,)),
+    ("full slice", ()),
 ]
 _CASE = dict(INDEX_CASES)
 
@@ -166,7 +182,23 @@ def test_index_errors_follow_pytorch():
         x[[0], [0], [0]]
     with pytest.raises(IndexError, match="out of bounds"):
         x[tg.tensor([3])] = 1.0
+    # ints and slices (the fast path) give the same errors
+    with pytest.raises(IndexError, match=r"index 3 is out of bounds for dimension 0 with size 3"):
+        x[3]
+    with pytest.raises(IndexError, match=r"index -5 is out of bounds for dimension 1 with size 4"):
+        x[0, -5]
+    with pytest.raises(IndexError, match=r"index 7 is out of bounds for dimension 2 with size 4"):
+        x[None, 0, 7]  # the general path: t's dim too
+    with pytest.raises(IndexError, match=r"index 4 is out of bounds for dimension 1 with size 4"):
+        x[1:, 4] = 1.0
+    with pytest.raises(ValueError, match="slice step cannot be zero"):
+        x[::0]
+    with pytest.raises(ValueError, match="step must be greater than zero"):
+        x[:, ::-1]
+    with pytest.raises(IndexError, match="too many indices"):
+        x[0, 0, 0]
     np.testing.assert_array_equal(to_numpy(x), np.zeros((3, 4)))  # nothing was written
+    assert x[()] is not x and x[:] is not x and x[()].data_ptr() == x.data_ptr()  # new views, like PyTorch
 
 
 def test_nonzero_as_tuple_and_where_with_one_argument():

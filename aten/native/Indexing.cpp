@@ -394,8 +394,12 @@ Tensor take(const Tensor& self, const Tensor& index) {
   const int64_t n = self.numel();
   if (index.numel() > 0) {
     // take's own message (the kernel of _index would name _index).
-    Tensor host = native::to_device(index, Device(), ScalarType::Int64, false);
-    int64_t lo = item(tg::min(host)).to_int(), hi = item(tg::max(host)).to_int();
+    // One pass over the index on the host (two reductions and two item() calls were most of a
+    // small take's time).
+    Tensor host = tg::contiguous(native::to_device(index, Device(), ScalarType::Int64, false));
+    const int64_t* p = host.data<int64_t>();
+    const auto [lo_it, hi_it] = std::minmax_element(p, p + host.numel());
+    const int64_t lo = *lo_it, hi = *hi_it;
     int64_t bad = lo < -n ? lo : hi;
     TG_CHECK_INDEX(lo >= -n && hi < n, "[take] out of range: tried to access index ", bad, " on a tensor of ", n,
                    " elements.");

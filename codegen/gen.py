@@ -41,7 +41,7 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 _POINTWISE_PROMOTION = {"default": "Default", "int_to_float": "IntToFloat", "always_bool": "AlwaysBool",
                         "where": "Where"}
 _REDUCE_PROMOTION = {"sum": "Sum", "floating_only": "FloatingOnly", "always_bool": "AlwaysBool",
-                     "keep": "Keep", "index": "Index", "default": "Keep"}
+                     "keep": "Keep", "keep_both": "KeepBoth", "index": "Index", "default": "Keep"}
 _SCAN_PROMOTION = {"sum": "Sum", "keep": "Keep", "default": "Keep"}
 _DTYPE_SET = {"all": "All", "numeric": "Numeric", "floating": "Floating", "integral": "Integral",
               "integral_and_bool": "IntegralAndBool"}

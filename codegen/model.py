@@ -491,7 +491,8 @@ VALID_KEYS = {'func', 'variants', 'kind', 'dispatch', 'promotion', 'dtypes', 'ta
 KINDS = {'pointwise', 'reduction', 'scan', 'view', 'composite'}
 VARIANTS = {'function', 'method', 'inplace', 'out', 'cpp_method'}
 DISPATCH_KEYS = {'CPU', 'CUDA', 'Composite'}
-PROMOTIONS = {'default', 'int_to_float', 'always_bool', 'keep', 'sum', 'floating_only', 'index', 'where'}
+PROMOTIONS = {'default', 'int_to_float', 'always_bool', 'keep', 'keep_both', 'sum', 'floating_only', 'index',
+              'where'}
 DTYPE_SETS = {'all', 'numeric', 'floating', 'integral', 'integral_and_bool'}
 
 # Kernel names become C++ function names; keywords would compile into nonsense.

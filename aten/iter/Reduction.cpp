@@ -20,7 +20,8 @@ ScalarType output_dtype(const ReduceConfig& c, ScalarType in, std::optional<Scal
     }
     case ReducePromotion::AlwaysBool:  // all / any: bool, except uint8 stays uint8 (like PyTorch)
       return in == ScalarType::UInt8 ? ScalarType::UInt8 : ScalarType::Bool;
-    case ReducePromotion::Keep: return in;
+    case ReducePromotion::Keep:
+    case ReducePromotion::KeepBoth: return in;
     case ReducePromotion::Index: return ScalarType::Int64;
   }
   return in;
@@ -93,11 +94,13 @@ Reduction::Reduction(const ReduceConfig& config, const Tensor& self, std::option
   }
 
   outputs_[0] = empty_tensor(kept_sizes, out_dtype, self.device(), config.op);
-  if (config.noutputs > 1) outputs_[1] = empty_tensor(kept_sizes, ScalarType::Int64, self.device(), config.op);
+  const bool indices = config.promotion != ReducePromotion::KeepBoth;
+  if (config.noutputs > 1)
+    outputs_[1] = empty_tensor(kept_sizes, indices ? ScalarType::Int64 : out_dtype, self.device(), config.op);
   int i = 0;
   for (const Tensor& o : outs) user_outs_[i++] = o;
   // Indices are int64, and an indices out= of another dtype is an error (not a cast), like PyTorch.
-  TG_CHECK(config.noutputs < 2 || !user_outs_[1].defined() || user_outs_[1].dtype() == ScalarType::Int64, "[",
+  TG_CHECK(!indices || config.noutputs < 2 || !user_outs_[1].defined() || user_outs_[1].dtype() == ScalarType::Int64, "[",
            config.op, "] expected the indices out tensor to have dtype int64, but got ",
            user_outs_[1].defined() ? user_outs_[1].dtype() : ScalarType::Int64);
 }

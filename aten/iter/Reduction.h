@@ -16,7 +16,8 @@ enum class ReducePromotion : uint8_t {
   Sum,           // integers and bool accumulate (and return) in int64
   FloatingOnly,  // input must be floating (mean)
   AlwaysBool,    // all / any: the input tested for nonzero in its own dtype; bool (uint8 for uint8)
-  Keep,          // max / min: output dtype = input dtype
+  Keep,          // max / min: output dtype = input dtype (a second output: int64 indices)
+  KeepBoth,      // aminmax: both outputs in the input dtype
   Index,         // argmax / argmin: int64 output
 };
 
@@ -24,7 +25,7 @@ struct ReduceConfig {
   const char* op;
   ReducePromotion promotion;
   DtypeSet dtypes;
-  int noutputs;  // 2 for (values, indices); the second output is always int64
+  int noutputs;  // 2 for (values, indices), whose second output is int64, or KeepBoth's (min, max)
 };
 
 class Reduction {

@@ -5,7 +5,6 @@
 #include <tuple>
 
 #include "aten/core/Tensor.h"
-#include "kernels/aminmax.h"
 #include "kernels/logsumexp.h"
 #include "kernels/nanmean.h"
 #include "kernels/std_mean.h"
@@ -43,13 +42,6 @@ std::tuple<Tensor, Tensor> std_mean(const Tensor& self, std::optional<IntArrayRe
                                     const std::optional<Scalar>& correction, bool keepdim) {
   Tensor s = tg::std(self, dim, correction, keepdim);
   return {s, tg::mean(self, dim, keepdim)};
-}
-
-std::tuple<Tensor, Tensor> aminmax(const Tensor& self, std::optional<int64_t> dim, bool keepdim) {
-  // amin/amax check dim and emptiness (an empty slice has no min: an error, like PyTorch).
-  DimVector dims;
-  if (dim) dims.push_back(*dim);
-  return {tg::amin(self, dims, keepdim), tg::amax(self, dims, keepdim)};
 }
 
 Tensor nanmean(const Tensor& self, std::optional<IntArrayRef> dim, bool keepdim, std::optional<ScalarType> dtype) {

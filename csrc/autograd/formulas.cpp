@@ -198,6 +198,13 @@ Tensor amax_amin_backward(const Tensor& grad, const Tensor& self, const Tensor& 
   return tg::where(mask, g / count, scalar(0));
 }
 
+Tensor aminmax_backward(const Tensor& grad_min, const Tensor& grad_max, const Tensor& self, const Tensor& min,
+                        const Tensor& max, std::optional<int64_t> dim, bool keepdim) {
+  DimVector dims;
+  if (dim) dims.push_back(*dim);
+  return amax_amin_backward(grad_min, self, min, dims, keepdim) + amax_amin_backward(grad_max, self, max, dims, keepdim);
+}
+
 Tensor var_backward(const Tensor& grad, const Tensor& self, std::optional<IntArrayRef> dim,
                     const std::optional<Scalar>& correction, bool keepdim) {
   const int64_t ndim = self.dim();

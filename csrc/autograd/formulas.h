@@ -47,6 +47,9 @@ Tensor evenly_distribute_backward(const Tensor& grad, const Tensor& self, const 
 // Gradient of amax/amin(self, dim, keepdim): shared evenly among the elements of each slice
 // equal to its result (nan results: among the nans), like PyTorch.
 Tensor amax_amin_backward(const Tensor& grad, const Tensor& self, const Tensor& result, IntArrayRef dim, bool keepdim);
+// amin's gradient for min plus amax's for max (dim: one dim, or every dim when absent).
+Tensor aminmax_backward(const Tensor& grad_min, const Tensor& grad_max, const Tensor& self, const Tensor& min,
+                        const Tensor& max, std::optional<int64_t> dim, bool keepdim);
 // Gradient of var(self, dim, correction, keepdim): grad * 2 (self - mean) / (N - correction).
 Tensor var_backward(const Tensor& grad, const Tensor& self, std::optional<IntArrayRef> dim,
                     const std::optional<Scalar>& correction, bool keepdim);

@@ -29,6 +29,7 @@
 #include "kernels/all.h"
 #include "kernels/amax.h"
 #include "kernels/amin.h"
+#include "kernels/aminmax.h"
 #include "kernels/any.h"
 #include "kernels/argmax.h"
 #include "kernels/argmin.h"
@@ -403,13 +404,14 @@ void column_block(const S* p, int64_t rows, int64_t cols, int64_t width, S* valu
 
 // ----------------------------------------------------------------------------- kernels
 
+// values_out: the output the values go to (aminmax's max: 1).
 template <bool IsMax, bool Values, bool Indices>
-void extreme_kernel(const Reduction& r) {
+void extreme_kernel(const Reduction& r, int values_out = 0) {
   r.check_nonempty();  // no identity: an empty slice is an error, like PyTorch
   if (r.outer() == 0) return;
   dispatch_all(r.compute_dtype(), r.op(), [&]<typename T>() {
     using S = storage_t<T>;
-    S* values = Values ? static_cast<S*>(r.output(0).data_ptr()) : nullptr;
+    S* values = Values ? static_cast<S*>(r.output(values_out).data_ptr()) : nullptr;
     int64_t* indices = Indices ? r.output(Values ? 1 : 0).data<int64_t>() : nullptr;
     const Reduction::Columns cl = r.columns();
     // Column layout, read in place (int32 lane indices cover any realistic row count; beyond it
@@ -530,6 +532,10 @@ void max_dim_kernel(const Reduction& r) { extreme_kernel<true, true, true>(r); }
 void min_dim_kernel(const Reduction& r) { extreme_kernel<false, true, true>(r); }
 void argmax_kernel(const Reduction& r) { extreme_kernel<true, false, true>(r); }
 void argmin_kernel(const Reduction& r) { extreme_kernel<false, false, true>(r); }
+void aminmax_kernel(const Reduction& r) {
+  extreme_kernel<false, true, false>(r, 0);
+  extreme_kernel<true, true, false>(r, 1);
+}
 void all_kernel(const Reduction& r) { logical_kernel<true>(r); }
 void any_kernel(const Reduction& r) { logical_kernel<false>(r); }
 

@@ -297,6 +297,13 @@ void amin_kernel(const Reduction& r) {
     launch_reduction(r, AmaxOps<T, false>{out_ptr<T>(r, 0)});
   });
 }
+void aminmax_kernel(const Reduction& r) {
+  r.check_nonempty();
+  dispatch_device<DtypeSet::All>(r.compute_dtype(), "aminmax", [&]<typename T>() {
+    launch_reduction(r, AmaxOps<T, false>{out_ptr<T>(r, 0)});
+    launch_reduction(r, AmaxOps<T, true>{out_ptr<T>(r, 1)});
+  });
+}
 
 void var_kernel(const Reduction& r, const std::optional<Scalar>& correction) {
   const double c = correction ? correction->to_double() : 1.0;

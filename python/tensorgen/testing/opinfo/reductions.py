@@ -1,5 +1,5 @@
-"""Reductions (kind: reduction): sum, mean, prod, all, any, max/min, argmax/argmin, amax/amin, var/std,
-nansum, count_nonzero, linalg_vector_norm; the composites var_mean, std_mean, aminmax, nanmean, logsumexp."""
+"""Reductions (kind: reduction): sum, mean, prod, all, any, max/min, argmax/argmin, amax/amin, aminmax,
+var/std, nansum, count_nonzero, linalg_vector_norm; the composites var_mean, std_mean, nanmean, logsumexp."""
 from __future__ import annotations
 
 import numpy as np
@@ -106,8 +106,8 @@ def entries():
 
 
 def _part_b_entries():
-    """issue 9, Part B: nansum, count_nonzero, linalg_vector_norm (kernels) and the composites
-    var_mean, std_mean, aminmax, nanmean, logsumexp."""
+    """issue 9, Part B: nansum, count_nonzero, linalg_vector_norm, aminmax (kernels) and the
+    composites var_mean, std_mean, nanmean, logsumexp."""
     out = [OpInfo("nansum", ref=np.nansum)]
 
     # -- count_nonzero: `int[1] dim=[]` ([] counts over every dim), no keepdim, int64.
@@ -222,7 +222,8 @@ def _part_b_entries():
                               ("repeated dim", lambda fn=fn: fn(_f(), (1, -1)), RuntimeError, "multiple times"),
                           )))
 
-    # -- aminmax: (amin, amax) over one dim or all; keyword-only dim and keepdim.
+    # -- aminmax: (amin, amax) over one dim or all, one Reduction for both (promotion keep_both);
+    # keyword-only dim and keepdim.
     def aminmax_samples(op, dtype, mode, make):
         if mode == "basic":
             yield SampleInput(make(S))

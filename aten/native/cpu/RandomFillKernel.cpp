@@ -164,12 +164,15 @@ Tensor& fill_normal(Tensor& self, const std::optional<Generator>& generator, con
             data[first + k] = log_normal ? std::exp(v) : v;
           }
         } else {  // randn's float values (aten/core/PhiloxNormal.h)
-          alignas(64) float z[4 * vec::kPhiloxBatch];
+          alignas(64) float buf[4 * vec::kPhiloxBatch];
+          float* z = buf;  // a whole batch of float32 goes straight into self
+          if constexpr (std::is_same_v<T, float>)
+            if (count == kBatchElems) z = data + first;
           vec::normal_batch(st.seed, block0, z);
           vec::fma_affine(z, z, count, float(std), float(mean));
           if (log_normal)
             for (int k = 0; k < count; ++k) z[k] = std::exp(z[k]);
-          vec::store_floats(data + first, z, count);
+          if (z == buf) vec::store_floats(data + first, z, count);
         }
       });
     });

@@ -190,12 +190,16 @@ Tensor evenly_distribute_backward(const Tensor& grad, const Tensor& self, const 
 
 Tensor amax_amin_backward(const Tensor& grad, const Tensor& self, const Tensor& result, IntArrayRef dim,
                           bool keepdim) {
-  // sum_backward broadcasts a reduced tensor back over the reduced dims.
-  Tensor r = sum_backward(result, self.sizes(), dim, keepdim);
-  Tensor g = sum_backward(grad, self.sizes(), dim, keepdim);
-  Tensor mask = (self == r).logical_or((self != self).logical_and(r != r));
-  Tensor count = mask.sum(dim, /*keepdim=*/true);
-  return tg::where(mask, g / count, scalar(0));
+  // The gradient is shared evenly by the elements equal to the result (NaN results: the NaN
+  // elements). Three passes over self (compare, count, select): the grad is divided by the count
+  // at the result's size before it is broadcast back, and the NaN terms (three more passes) only
+  // when the result holds a NaN.
+  Tensor r = sum_backward(result, self.sizes(), dim, keepdim);  // broadcast over the reduced dims
+  Tensor mask = self == r;
+  if (!result.device().is_cpu() || item(tg::any(tg::isnan(result))).to_bool())
+    mask = mask.logical_or(tg::isnan(self).logical_and(tg::isnan(r)));
+  Tensor count = mask.sum(dim, keepdim);
+  return tg::where(mask, sum_backward(grad / count, self.sizes(), dim, keepdim), scalar(0));
 }
 
 Tensor aminmax_backward(const Tensor& grad_min, const Tensor& grad_max, const Tensor& self, const Tensor& min,

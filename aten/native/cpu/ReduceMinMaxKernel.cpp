@@ -18,6 +18,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <tuple>
 #include <type_traits>
 #include <vector>
 
@@ -304,6 +305,82 @@ RowResult<S> row_extreme(const S* p, int64_t n, bool want_index) {
   return {p[k], want_index ? k : -1};
 }
 
+// aminmax: both extremes of p[0, n) (n >= 1) in one pass, min and max as range_extreme computes
+// them (so each equals amin's / amax's bits).
+template <typename A>
+struct MinMax {
+  Partial<A> lo, hi;
+};
+template <typename S>
+MinMax<cmp_t<S>> range_minmax(const S* p, int64_t n) {
+  using A = cmp_t<S>;
+  constexpr bool kVector = kFloating<S> || std::is_same_v<S, int32_t> || std::is_same_v<S, int64_t>;
+  if constexpr (kVector) {
+    using IO = vec::VecIO<S>;
+    using V = typename IO::vec_t;
+    constexpr int64_t W = V::size();
+    A lo = A(p[0]), hi = lo;
+    bool nan = is_nan(lo);
+    int64_t k = 1;
+    if (n >= 2 * W) {
+      V l0 = IO::load(p), l1 = IO::load(p + W), h0 = l0, h1 = l1;
+      NanTracker<V> bad;
+      if constexpr (kFloating<S>) bad.add(l0, l1);
+      for (k = 2 * W; k + 2 * W <= n; k += 2 * W) {
+        const V x0 = IO::load(p + k), x1 = IO::load(p + k + W);
+        l0 = vec_better<false>(l0, x0);
+        l1 = vec_better<false>(l1, x1);
+        h0 = vec_better<true>(h0, x0);
+        h1 = vec_better<true>(h1, x1);
+        if constexpr (kFloating<S>) bad.add(x0, x1);
+      }
+      if constexpr (kFloating<S>) nan = bad.any();
+      A ll[W], hh[W];
+      vec_better<false>(l0, l1).store(ll);
+      vec_better<true>(h0, h1).store(hh);
+      for (int64_t w = W / 2; w > 0; w /= 2)
+        for (int64_t j = 0; j < w; ++j) {
+          ll[j] = better<false>(ll[j], ll[j + w]);
+          hh[j] = better<true>(hh[j], hh[j + w]);
+        }
+      lo = ll[0];
+      hi = hh[0];
+    }
+    for (; k < n; ++k) {
+      const A v = A(p[k]);
+      nan |= is_nan(v);
+      lo = better<false>(lo, v);
+      hi = better<true>(hi, v);
+    }
+    return {{lo, nan}, {hi, nan}};
+  } else {
+    return {range_extreme<false>(p, n), range_extreme<true>(p, n)};  // int8, uint8 / bool, int16
+  }
+}
+
+// min and max of a row (n >= 1): long rows in fixed chunks across threads, like row_extreme.
+template <typename S>
+std::pair<S, S> row_minmax(const S* p, int64_t n) {
+  using A = cmp_t<S>;
+  const int64_t nchunks = n <= 2 * kChunk ? 1 : (n + kChunk - 1) / kChunk;
+  const int64_t chunk = nchunks == 1 ? n : kChunk;
+  std::vector<MinMax<A>> parts(static_cast<size_t>(nchunks));
+  parallel_for(0, nchunks, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t c = begin; c < end; ++c) parts[size_t(c)] = range_minmax(p + c * chunk, std::min(chunk, n - c * chunk));
+  });
+  MinMax<A> total = parts[0];
+  for (int64_t c = 1; c < nchunks; ++c) {
+    total.lo.nan |= parts[size_t(c)].lo.nan;
+    total.lo.value = better<false>(total.lo.value, parts[size_t(c)].lo.value);
+    total.hi.value = better<true>(total.hi.value, parts[size_t(c)].hi.value);
+  }
+  if (!total.lo.nan) return {S(total.lo.value), S(total.hi.value)};
+  int64_t c = 0;  // a NaN: both are the first NaN element (its bits)
+  while (!parts[size_t(c)].lo.nan) ++c;
+  const int64_t k = c * chunk + find_first(p + c * chunk, std::min(chunk, n - c * chunk), std::numeric_limits<A>::quiet_NaN());
+  return {p[k], p[k]};
+}
+
 // Rows are independent: split them across threads (a row inside a parallel region is reduced by
 // one thread; a single long row uses all of them).
 template <typename F>
@@ -532,9 +609,23 @@ void max_dim_kernel(const Reduction& r) { extreme_kernel<true, true, true>(r); }
 void min_dim_kernel(const Reduction& r) { extreme_kernel<false, true, true>(r); }
 void argmax_kernel(const Reduction& r) { extreme_kernel<true, false, true>(r); }
 void argmin_kernel(const Reduction& r) { extreme_kernel<false, false, true>(r); }
+// Columns: amin's and amax's column passes; rows and whole tensors: one pass for both.
 void aminmax_kernel(const Reduction& r) {
-  extreme_kernel<false, true, false>(r, 0);
-  extreme_kernel<true, true, false>(r, 1);
+  if (r.columns().cols > 1) {
+    extreme_kernel<false, true, false>(r, 0);
+    extreme_kernel<true, true, false>(r, 1);
+    return;
+  }
+  r.check_nonempty();
+  if (r.outer() == 0) return;
+  dispatch_all(r.compute_dtype(), r.op(), [&]<typename T>() {
+    using S = storage_t<T>;
+    S* lo = static_cast<S*>(r.output(0).data_ptr());
+    S* hi = static_cast<S*>(r.output(1).data_ptr());
+    const S* in = static_cast<const S*>(r.input().data_ptr());
+    const int64_t n = r.inner();
+    for_each_row(r, [&](int64_t i) { std::tie(lo[i], hi[i]) = row_minmax(in + i * n, n); });
+  });
 }
 void all_kernel(const Reduction& r) { logical_kernel<true>(r); }
 void any_kernel(const Reduction& r) { logical_kernel<false>(r); }

@@ -184,7 +184,9 @@ Tensor prod_backward(const Tensor& grad, const Tensor& self, const Tensor& resul
 }
 
 Tensor evenly_distribute_backward(const Tensor& grad, const Tensor& self, const Tensor& result) {
-  Tensor mask = (self == result).logical_or((self != self).logical_and(result != result));
+  Tensor mask = self == result;  // the NaN terms only for a NaN result (see amax_amin_backward)
+  if (!result.device().is_cpu() || item(tg::isnan(result)).to_bool())
+    mask = mask.logical_or(tg::isnan(self).logical_and(tg::isnan(result)));
   return tg::where(mask, grad / mask.sum(), scalar(0));
 }
 

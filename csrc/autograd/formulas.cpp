@@ -208,6 +208,14 @@ Tensor aminmax_backward(const Tensor& grad_min, const Tensor& grad_max, const Te
                         const Tensor& max, std::optional<int64_t> dim, bool keepdim) {
   DimVector dims;
   if (dim) dims.push_back(*dim);
+  // An output nobody used gets a zero gradient from the engine: its term adds nothing, so skip
+  // its passes over self (checked on the reduced grad; CPU only, like the NaN test, and not when
+  // the grad itself is differentiated).
+  const auto zero = [](const Tensor& g) {
+    return g.device().is_cpu() && !g.requires_grad() && !item(tg::any(g != scalar(0))).to_bool();
+  };
+  if (zero(grad_max)) return amax_amin_backward(grad_min, self, min, dims, keepdim);
+  if (zero(grad_min)) return amax_amin_backward(grad_max, self, max, dims, keepdim);
   return amax_amin_backward(grad_min, self, min, dims, keepdim) + amax_amin_backward(grad_max, self, max, dims, keepdim);
 }
 

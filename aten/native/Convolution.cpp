@@ -153,8 +153,8 @@ namespace tg::native {
 
 // ----------------------------------------------------------------------------- batch-layout columns
 
-Im2colGeometry im2col_batch_geometry(const Tensor& self, IntArrayRef kernel_size, IntArrayRef dilation,
-                                     IntArrayRef padding, IntArrayRef stride) {
+Im2colBatch im2col_batch_setup(const Tensor& self, IntArrayRef kernel_size, IntArrayRef dilation, IntArrayRef padding,
+                               IntArrayRef stride) {
   TG_CHECK(self.dim() == 4, "[_im2col_batch] expected a 4-D (N, C, H, W) input, but got a tensor of shape ",
            self.sizes());
   TG_CHECK_NOT_IMPLEMENTED(is_floating(self.dtype()), "[_im2col_batch] not implemented for '", self.dtype(),
@@ -168,12 +168,11 @@ Im2colGeometry im2col_batch_geometry(const Tensor& self, IntArrayRef kernel_size
            ", stride=", stride, ", the sliding blocks don't fit");
   g.batch = self.size(0);
   g.channels = self.size(1);
-  return g;
+  return {g, empty_tensor({g.rows(), g.batch * g.blocks()}, self.dtype(), self.device(), "_im2col_batch")};
 }
 
-Im2colGeometry col2im_batch_geometry(const Tensor& self, int64_t batch, IntArrayRef output_size,
-                                     IntArrayRef kernel_size, IntArrayRef dilation, IntArrayRef padding,
-                                     IntArrayRef stride) {
+Im2colBatch col2im_batch_setup(const Tensor& self, int64_t batch, IntArrayRef output_size, IntArrayRef kernel_size,
+                               IntArrayRef dilation, IntArrayRef padding, IntArrayRef stride) {
   const char* op = "_col2im_batch";
   TG_CHECK(self.dim() == 2, "[", op, "] expected a 2-D (C kh kw, N L) input, but got a tensor of shape ",
            self.sizes());
@@ -192,7 +191,7 @@ Im2colGeometry col2im_batch_geometry(const Tensor& self, int64_t batch, IntArray
            std::max<int64_t>(g.out_w, 0), " columns (batch * sliding blocks), but got ", cols);
   g.batch = batch;
   g.channels = rows / g.kernel_area();
-  return g;
+  return {g, empty_tensor({g.batch, g.channels, g.height, g.width}, self.dtype(), self.device(), op)};
 }
 
 // ----------------------------------------------------------------------------- fused im2col + GEMM

@@ -33,12 +33,16 @@ Im2colGeometry im2col_geometry(const char* op, int64_t height, int64_t width, In
 // _im2col_batch / _col2im_batch: the columns of a batch of N images side by side, a (C kh kw, N L)
 // matrix whose column n L + l is image n's column l, so one GEMM covers the whole batch (the
 // convolutions of small images). These check the arguments (the op named in errors) and return
-// the geometry with batch and channels set.
-Im2colGeometry im2col_batch_geometry(const Tensor& self, IntArrayRef kernel_size, IntArrayRef dilation,
-                                     IntArrayRef padding, IntArrayRef stride);
-Im2colGeometry col2im_batch_geometry(const Tensor& self, int64_t batch, IntArrayRef output_size,
-                                     IntArrayRef kernel_size, IntArrayRef dilation, IntArrayRef padding,
-                                     IntArrayRef stride);
+// the geometry (batch and channels set) with the empty result on self's device: the (C kh kw, N L)
+// columns / the (N, C, H, W) images. The CPU and CUDA kernels then only fill it.
+struct Im2colBatch {
+  Im2colGeometry geometry;
+  Tensor out;
+};
+Im2colBatch im2col_batch_setup(const Tensor& self, IntArrayRef kernel_size, IntArrayRef dilation, IntArrayRef padding,
+                               IntArrayRef stride);
+Im2colBatch col2im_batch_setup(const Tensor& self, int64_t batch, IntArrayRef output_size, IntArrayRef kernel_size,
+                               IntArrayRef dilation, IntArrayRef padding, IntArrayRef stride);
 
 // _conv2d_im2col_mm(self, weight, bias, ...): checks (self a 4-D floating (N, C, H, W) batch,
 // weight a (G, O/G, C/G kh kw) tensor of its dtype and device, bias None or (O,) of that dtype)

@@ -127,10 +127,10 @@ void col2im_kernel(const Tensor& self, IntArrayRef output_size, IntArrayRef kern
 
 Tensor im2col_batch_kernel(const Tensor& self, IntArrayRef kernel_size, IntArrayRef dilation, IntArrayRef padding,
                            IntArrayRef stride) {
-  const Im2colGeometry g = im2col_batch_geometry(self, kernel_size, dilation, padding, stride);
-  const int64_t L = g.blocks();
-  Tensor out = empty_tensor({g.rows(), g.batch * L}, self.dtype(), self.device(), "_im2col_batch");
-  const int64_t total = out.numel();
+  Im2colBatch setup = im2col_batch_setup(self, kernel_size, dilation, padding, stride);
+  const Im2colGeometry& g = setup.geometry;
+  Tensor& out = setup.out;
+  const int64_t total = out.numel(), L = g.blocks();
   if (total == 0) return out;
   dispatch_device<DtypeSet::Floating>(self.dtype(), "_im2col_batch", [&]<typename T>() {
     im2col_cuda_kernel<T><<<grid_for(total), kBlockSize>>>(static_cast<const T*>(self.data_ptr()),
@@ -144,8 +144,9 @@ Tensor im2col_batch_kernel(const Tensor& self, IntArrayRef kernel_size, IntArray
 
 Tensor col2im_batch_kernel(const Tensor& self, int64_t batch, IntArrayRef output_size, IntArrayRef kernel_size,
                            IntArrayRef dilation, IntArrayRef padding, IntArrayRef stride) {
-  const Im2colGeometry g = col2im_batch_geometry(self, batch, output_size, kernel_size, dilation, padding, stride);
-  Tensor out = empty_tensor({g.batch, g.channels, g.height, g.width}, self.dtype(), self.device(), "_col2im_batch");
+  Im2colBatch setup = col2im_batch_setup(self, batch, output_size, kernel_size, dilation, padding, stride);
+  const Im2colGeometry& g = setup.geometry;
+  Tensor& out = setup.out;
   const int64_t total = out.numel();
   if (total == 0) return out;
   // Image n's column l is the input's column n L + l: read in place through the strides.

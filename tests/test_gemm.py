@@ -173,9 +173,10 @@ def test_threads_give_identical_results(threads, shape, dtype):
 def test_a_row_does_not_depend_on_the_rows_beside_it(dtype):
     """A partial tile of rows (M not a multiple of the micro-kernel's MR) runs a shorter kernel;
     each element is still the same sequence of multiply-adds, so the first m rows of A @ B are
-    those of A[:m] @ B, bit for bit, for M = 2 .. 2 MR + 1 and past a K block. (M = 1 is a
-    matrix-vector product, summed another way.)"""
-    k, n = 300, 40
+    those of A[:m] @ B, bit for bit, for M = 2 .. 2 MR + 1 and past a K block, and so are those of
+    a last tile run over two panels at once (run_pair; five panels: two pairs, one alone, a partial
+    one). (M = 1 is a matrix-vector product, summed another way.)"""
+    k, n = 300, 88
     a, b = rand((25, k), dtype, 18), rand((k, n), dtype, 19)
     full = to_numpy(tg.mm(a, b))
     for m in range(2, 26):

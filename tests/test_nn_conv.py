@@ -228,6 +228,8 @@ def test_conv_transpose2d_of_a_batch_matches_image_by_image():
 
 
 @pytest.mark.parametrize("xs,ws,stride", [((2, 32, 40, 37), (32, 32, 3, 3), 1),   # panels in place and packed
+                                           ((1, 5, 9, 23), (38, 5, 3, 3), 1),     # 2 rows over two panels of
+                                           ((1, 5, 9, 23), (37, 5, 3, 3), 1),     # each kind; 1 row alone
                                            ((1, 8, 30, 70), (40, 8, 2, 5), 1),
                                            ((2, 8, 43, 40), (16, 8, 4, 4), 2),    # phase planes
                                            ((2, 8, 43, 40), (16, 8, 3, 3), 2)])

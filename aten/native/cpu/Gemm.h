@@ -99,36 +99,52 @@ struct VecD {
 // A panel's row count, exceeds MR for a partial tile: the kernel then computes only its first MR
 // rows (each element the same sequence of fused multiply-adds as in the full kernel). kInPlace: B
 // is read where it lies, row p at b + boff[p] (unaligned; a convolution's padded image, see
-// GemmPlan::in_place_panel), with the same multiply-adds as from a packed copy.
+// GemmPlan::in_place_panel), with the same multiply-adds as from a packed copy. NP = 2: the tile
+// spans two B panels side by side, the second read from b2 (the same way as b, at boff2 in place)
+// into C's next NR columns; a tile of few rows then has twice the independent sums to hide the
+// FMA latency.
 #if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
-template <typename W, int MR, int NV, int AS = MR, bool kInPlace = false>
+template <typename W, int MR, int NV, int AS = MR, bool kInPlace = false, int NP = 1>
 inline void micro_kernel_simd(int64_t kc, const typename W::T* __restrict a, const typename W::T* __restrict b,
                               typename W::T* __restrict c, int64_t ldc, bool accumulate,
-                              const int64_t* __restrict boff = nullptr) {
+                              const int64_t* __restrict boff = nullptr,
+                              const typename W::T* __restrict b2 = nullptr,
+                              const int64_t* __restrict boff2 = nullptr) {
   using V = typename W::V;
-  constexpr int L = W::kLanes;
-  V acc[MR][NV];
+  constexpr int L = W::kLanes, NT = NV * NP;  // vectors per tile row
+  V acc[MR][NT];
 #pragma GCC unroll 16
-  for (int i = 0; i < MR; ++i)
-#pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) acc[i][v] = W::zero();
+  for (int i = 0; i < MR; ++i) {
+    // C's lines, requested now so that their misses overlap the multiply-adds.
+    __builtin_prefetch(c + i * ldc, 1, 3);
+    __builtin_prefetch(c + i * ldc + NT * L - 1, 1, 3);
+#pragma GCC unroll 8
+    for (int v = 0; v < NT; ++v) acc[i][v] = W::zero();
+  }
   for (int64_t p = 0; p < kc; ++p) {
-    V bv[NV];
-#pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) bv[v] = kInPlace ? W::loadu(b + boff[p] + v * L) : W::load(b + v * L);
+    V bv[NT];
+#pragma GCC unroll 8
+    for (int v = 0; v < NT; ++v) {
+      const int64_t at = (v % NV) * L;
+      if constexpr (kInPlace) bv[v] = W::loadu(v < NV ? b + boff[p] + at : b2 + boff2[p] + at);
+      else bv[v] = W::load((v < NV ? b : b2) + at);
+    }
 #pragma GCC unroll 16
     for (int i = 0; i < MR; ++i) {
       V ai = W::bcast(a + i);
-#pragma GCC unroll 4
-      for (int v = 0; v < NV; ++v) acc[i][v] = W::fma(ai, bv[v], acc[i][v]);
+#pragma GCC unroll 8
+      for (int v = 0; v < NT; ++v) acc[i][v] = W::fma(ai, bv[v], acc[i][v]);
     }
     a += AS;
-    if constexpr (!kInPlace) b += NV * L;
+    if constexpr (!kInPlace) {
+      b += NV * L;
+      if constexpr (NP == 2) b2 += NV * L;
+    }
   }
 #pragma GCC unroll 16
   for (int i = 0; i < MR; ++i)
-#pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) {
+#pragma GCC unroll 8
+    for (int v = 0; v < NT; ++v) {
       typename W::T* cp = c + i * ldc + v * L;
       W::storeu(cp, accumulate ? W::add(W::loadu(cp), acc[i][v]) : acc[i][v]);
     }
@@ -150,6 +166,15 @@ struct SimdKernel {
     if (mr <= MR / 3) tile<MR / 3>(kc, a, b, c, ldc, acc, boff);
     else if (mr <= 2 * MR / 3) tile<2 * MR / 3>(kc, a, b, c, ldc, acc, boff);
     else tile<MR>(kc, a, b, c, ldc, acc, boff);
+  }
+  // The MR / 3-row tile over two panels, b and b2 (C's columns NR .. 2 NR - 1): MR = 32 rows ran
+  // their last 2 rows at 4 independent sums per step, latency-bound at 5 cycles a step on Zen 2
+  // for a third of the full tile's work (conv2d 32 -> 32 channels: 11 % of the GEMM's time).
+  static constexpr int64_t kPairRows = MR / 3;
+  static void run_pair(int64_t kc, const T* a, const T* b, const T* b2, T* c, int64_t ldc, bool acc,
+                       const int64_t* boff = nullptr, const int64_t* boff2 = nullptr) {
+    if (boff) micro_kernel_simd<W, MR / 3, 2, MR, true, 2>(kc, a, b, c, ldc, acc, boff, b2, boff2);
+    else micro_kernel_simd<W, MR / 3, 2, MR, false, 2>(kc, a, b, c, ldc, acc, nullptr, b2);
   }
 
  private:
@@ -196,6 +221,7 @@ template <> struct Kernel<float> {
                   const int64_t* = nullptr) {  // B always packed here
     micro_kernel_portable<float, MR, NR>(kc, a, b, c, ldc, acc);
   }
+  static constexpr int64_t kPairRows = 0;  // no run_pair
   static constexpr int64_t rows_for(int64_t) { return MR; }
   static void run_rows(int64_t, int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool acc,
                        const int64_t* = nullptr) {
@@ -208,6 +234,7 @@ template <> struct Kernel<double> {
                   const int64_t* = nullptr) {  // B always packed here
     micro_kernel_portable<double, MR, NR>(kc, a, b, c, ldc, acc);
   }
+  static constexpr int64_t kPairRows = 0;  // no run_pair
   static constexpr int64_t rows_for(int64_t) { return MR; }
   static void run_rows(int64_t, int64_t kc, const double* a, const double* b, double* c, int64_t ldc, bool acc,
                        const int64_t* = nullptr) {
@@ -448,6 +475,10 @@ struct GemmPlan {
     b.in_place(int64_t(0), int64_t(0));
   };
   static constexpr int64_t kInPlaceRows = 12;
+  struct Panel {  // a kc x NR panel of B for the micro-kernels: packed, or in place at row offsets boff
+    const T* b;
+    const int64_t* boff;
+  };
 
   // C[i0:+rows, j0 + jt:+cols] from packed B (columns relative to the block j0). With Bp null
   // the task packs each kc x NR panel of B itself, right before its micro-kernels use it, into a
@@ -459,8 +490,11 @@ struct GemmPlan {
     // few B panels are read from L2 for each.
     const bool a_per_panel = Bp && cols <= kFewPanels * NR;
     T* Ap = scratch<T>(0, size_t(a_per_panel ? MR : (rows + MR - 1) / MR * MR) * size_t(kcb));
-    T* Bpanel = Bp ? nullptr : scratch<T>(1, size_t(NR) * size_t(kcb));
+    T* Bpanel = Bp ? nullptr : scratch<T>(1, size_t(2 * NR) * size_t(kcb));  // two panels (run_pair)
     int64_t row_offsets[K::KC];  // of an in-place B panel (kcb <= KC)
+    int64_t packed_rows[kHasInPlace ? K::KC : 1];  // p NR: a packed panel's rows as offsets
+    if constexpr (kHasInPlace)
+      for (int64_t p = 0; p < kcb; ++p) packed_rows[p] = p * NR;
     for (int64_t pc = 0; pc < k; pc += kcb) {
       const int64_t kc = std::min(kcb, k - pc);
       const bool accumulate = pc > 0;
@@ -481,24 +515,61 @@ struct GemmPlan {
         in_place = !Bp && rows <= kInPlaceRows * MR;
         if (in_place) B.row_offsets(pc, kc, row_offsets);
       }
+      // A panel of B for columns jr .. jr + nr of the task: shared packed B, read in place (boff
+      // set), or packed into `buf`.
+      auto panel_at = [&](int64_t jr, int64_t nr, T* buf) -> Panel {
+        if (Bp) return {Bp + pc * nb_pad + (jt + jr) * kc, nullptr};
+        if constexpr (kHasInPlace) {
+          if (const T* b = in_place ? B.in_place(j0 + jt + jr, nr) : nullptr) return {b, row_offsets};
+        }
+        B.template pack<NR>(pc, kc, j0 + jt + jr, nr, buf);
+        return {buf, nullptr};
+      };
+      // Rows [0, full) go by whole tiles, panel by panel. A last tile of K::kPairRows rows
+      // waits for the next full panel (pending) and runs over both at once (K::run_pair), each
+      // element with the same multiply-adds as alone. A packed panel paired with one in place is
+      // read "in place" too, at offsets p NR (packed_rows).
+      const int64_t tail = rows % MR;
+      bool pairs = false;
+      if constexpr (K::kPairRows > 0) pairs = tail == K::kPairRows && csc == 1;  // run_pair writes kPairRows rows
+      const int64_t full = pairs ? rows - tail : rows;
+      Panel pending{};
+      int64_t pending_jr = -1;
+      int buf = 0;  // which half of Bpanel the next packed panel goes to (not the pending one's)
+      auto run_tail = [&](const Panel& p, int64_t jr, int64_t nr) {
+        micro_tile(kc, Ap + full * kc, p.b, i0 + full, j0 + jt + jr, tail, nr, accumulate, p.boff);
+      };
       for (int64_t jr = 0; jr < cols; jr += NR) {
         const int64_t nr = std::min<int64_t>(NR, cols - jr);
-        const T* bp = Bpanel;
-        const int64_t* boff = nullptr;  // B's rows in place
-        const T* b_in_place = nullptr;
-        if constexpr (kHasInPlace) b_in_place = in_place ? B.in_place(j0 + jt + jr, nr) : nullptr;
-        if (Bp) {
-          bp = Bp + pc * nb_pad + (jt + jr) * kc;
-        } else if (b_in_place) {
-          bp = b_in_place;
-          boff = row_offsets;
-        } else {
-          B.template pack<NR>(pc, kc, j0 + jt + jr, nr, Bpanel);
+        const Panel p = panel_at(jr, nr, Bpanel + buf * NR * kcb);
+        for (int64_t ir = 0; ir < full; ir += MR)
+          micro_tile(kc, Ap + ir * kc, p.b, i0 + ir, j0 + jt + jr, std::min<int64_t>(MR, rows - ir), nr, accumulate,
+                     p.boff);
+        if (!pairs) continue;
+        if constexpr (K::kPairRows > 0) {
+          if (pending_jr >= 0 && nr == NR) {
+            const int64_t *boff = pending.boff, *boff2 = p.boff;
+            if (boff != boff2) {  // one in place, one packed
+              if (!boff) boff = packed_rows;
+              if (!boff2) boff2 = packed_rows;
+            }
+            K::run_pair(kc, Ap + full * kc, pending.b, p.b, C + (i0 + full) * rsc + (j0 + jt + pending_jr), rsc,
+                        accumulate, boff, boff2);
+            pending_jr = -1;
+            continue;
+          }
         }
-        for (int64_t ir = 0; ir < rows; ir += MR)
-          micro_tile(kc, Ap + ir * kc, bp, i0 + ir, j0 + jt + jr, std::min<int64_t>(MR, rows - ir), nr, accumulate,
-                     boff);
+        if (pending_jr >= 0) run_tail(pending, pending_jr, NR);
+        pending_jr = -1;
+        if (nr == NR) {
+          pending = p;
+          pending_jr = jr;
+          buf ^= 1;
+        } else {
+          run_tail(p, jr, nr);
+        }
       }
+      if (pending_jr >= 0) run_tail(pending, pending_jr, NR);
     }
   }
 };

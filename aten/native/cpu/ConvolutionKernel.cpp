@@ -11,6 +11,7 @@
 #include "aten/vec/isa.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <type_traits>
@@ -38,15 +39,18 @@ namespace {
 // each GEMM on all threads (gemm_packed's choice: small ones stay on one). Small work never
 // starts threads, whose start-up costs more than it (and, with OpenMP spinning, slows a second
 // process sharing the cores, such as a pytest-xdist worker, by orders of magnitude). The sums are
-// the same either way: gemm_packed's order does not depend on the threads.
+// the same either way: gemm_packed's order does not depend on the threads. Threads claim units
+// from a counter, so that one started late (a woken vCPU of a VM: 0.2-0.5 ms after the process
+// ran single-threaded for a millisecond) takes fewer rather than holding the others up.
 template <typename F>
 void for_each_unit(int64_t units, int64_t flops, const F& one) {
   const int64_t nt = get_num_threads();
   if (units == 1 || units * flops < kGemmParallelFlops || (units % nt != 0 && units < 4 * nt)) {
     for (int64_t u = 0; u < units; ++u) one(u, false);
   } else {
-    parallel_for(0, units, 1, [&](int64_t u0, int64_t u1) {
-      for (int64_t u = u0; u < u1; ++u) one(u, true);
+    std::atomic<int64_t> next{0};
+    parallel_for(0, nt, 1, [&](int64_t, int64_t) {
+      for (int64_t u; (u = next.fetch_add(1, std::memory_order_relaxed)) < units;) one(u, true);
     });
   }
 }

@@ -268,6 +268,22 @@ def test_depthwise_conv2d_of_a_large_image(stride):
     assert tg.autograd.gradgradcheck(fn, (xs, ws))
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=str)
+@pytest.mark.parametrize("hw,k,dilation,stride", [((19, 37), 3, 1, 1), ((18, 45), 5, 2, 1), ((20, 33), 3, 1, 2)])
+def test_depthwise_conv2d_equals_unfold_and_matmul(hw, k, dilation, stride, dtype):
+    """The depthwise loop (output columns in registers by four vectors, one vector, then one by one;
+    the bias added in registers) sums each output's taps in the GEMM's order: the same bits as a
+    channel's unfold times its filter, plus the bias."""
+    x = tg.tensor(_np((2, 3, *hw)).astype(dtype))
+    w = tg.tensor(_np((3, 1, k, k)).astype(dtype))
+    b = tg.tensor(_np((3,)).astype(dtype))
+    y = to_numpy(F.conv2d(x, w, b, padding=1, dilation=dilation, stride=stride, groups=3))
+    for c in range(3):
+        cols = F.unfold(x[:, c:c + 1], k, padding=1, dilation=dilation, stride=stride)
+        ref = to_numpy(w[c].reshape(1, -1) @ cols)[:, 0] + to_numpy(b)[c]
+        np.testing.assert_array_equal(y[:, c].reshape(2, -1), ref)
+
+
 # ----------------------------------------------------------------------------- threads
 
 def test_results_do_not_depend_on_the_thread_count():

@@ -224,6 +224,15 @@ class StructuredBody:
     others: list[str] = field(default_factory=list)  # ... and the other inputs it may overlap
 
 
+# YAML tags under which an aliasing method's binding returns self itself before the call, as
+# PyTorch's bindings do, when the C++ condition holds ({name}: the parsed argument of that name):
+# the C++ op would return self then, and the GIL release and dispatch cost more than it.
+SELF_IF = {
+    "self_if_contiguous": "{self}.is_contiguous()",                                          # x.contiguous()
+    "self_if_type_of_other": "{self}.dtype() == {other}.dtype() && {self}.device() == {other}.device()",  # type_as
+}
+
+
 @dataclass
 class PyCall:
     """One C++ API call of a binding case and how its result reaches Python."""
@@ -233,8 +242,8 @@ class PyCall:
     mutated: str | None = None          # mutating variants return this very Python object
     void: bool = False                  # `-> ()`: the binding returns None
     same_self: bool = False             # an aliasing method returning self returns self_
-    self_if_contiguous: bool = False    # `tags: self_if_contiguous`: a contiguous self is returned
-                                        # before the call (no GIL release, no dispatch)
+    self_if: str | None = None          # a `tags: self_if_*` condition (SELF_IF): self is returned
+                                        # before the call when it holds (no GIL release, no dispatch)
     requires_grad_index: int | None = None
     tuple_names: list[str] | None = None  # several returns: a named tuple
     op: str = ""
@@ -595,7 +604,17 @@ def _case(f: NativeFunction, is_method: bool, out_index: int | None,
         visible.append(a.name)
     case = PyCase(is_method, unpacks, _py_call(s, s.name, call_args_, is_method, out_index, visible,
                                                requires_grad_index))
-    case.call.self_if_contiguous = case.call.same_self and "self_if_contiguous" in f.tags
+    conditions = [t for t in f.tags if t in SELF_IF]
+    if conditions and is_method and not case.call.same_self:
+        _fail(f, f"tags: {conditions[0]} needs a method returning self's alias, like "
+                 "'contiguous(Tensor(a) self) -> Tensor(a)'")
+    if not case.call.same_self:
+        conditions = []  # the function variant: no Python self to return
+    locals_ = {"self": "self", **{name: u.local for name, u in zip(visible, unpacks)}}
+    try:
+        case.call.self_if = " && ".join(f"({SELF_IF[t].format(**locals_)})" for t in conditions) or None
+    except KeyError as e:
+        _fail(f, f"tags: {conditions[0]} reads argument {e}, which {s.name} does not have")
     if out_index is not None:
         so = f.out_schema
         n = len(so.out_arguments)

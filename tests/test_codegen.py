@@ -666,9 +666,31 @@ def test_self_if_contiguous_tag_returns_self_before_the_call(tmp_path):
               "- name: detach(Tensor(a) self) -> Tensor(a)\n  non_differentiable: true\n")
     files = _render(tmp_path, ops, derivs)
     py = files["python/py_contiguous.cpp"]
-    fast = "if (self.is_contiguous()) return incref(self_);"
+    fast = "if ((self.is_contiguous())) return incref(self_);"
     assert fast in py and py.index(fast) < py.index("GilRelease no_gil;")
     assert fast not in files["python/py_detach.cpp"]
+
+
+def test_self_if_type_of_other_tag_reads_the_parsed_argument(tmp_path):
+    """`tags: self_if_type_of_other` (type_as): the condition names `other`, which the binding
+    holds under its parsed local's name."""
+    ops = ("- func: type_as(Tensor(a) self, Tensor other) -> Tensor(a)\n  variants: method\n  kind: composite\n"
+           "  tags: self_if_type_of_other\n  dispatch:\n    Composite: type_as\n")
+    py = _render(tmp_path, ops, "")["python/py_type_as.cpp"]
+    fast = "if ((self.dtype() == a0.dtype() && self.device() == a0.device())) return incref(self_);"
+    assert fast in py and py.index("auto a0 = r.tensor(0);") < py.index(fast) < py.index("GilRelease no_gil;")
+
+
+@pytest.mark.parametrize("schema, fragment", [
+    ("f(Tensor self, Tensor other) -> Tensor", "needs a method returning self's alias"),
+    ("f(Tensor(a) self) -> Tensor(a)", "reads argument 'other', which f does not have"),
+])
+def test_self_if_tags_name_what_is_wrong(tmp_path, schema, fragment):
+    ops = f"- func: {schema}\n  variants: method\n  kind: composite\n  tags: self_if_type_of_other\n" \
+          "  dispatch:\n    Composite: f\n"
+    with pytest.raises(CodegenError, match=fragment) as e:
+        _render(tmp_path, ops, "")
+    assert "native_functions.yaml:1:" in str(e.value)
 
 
 @pytest.mark.parametrize("ops, fragment", [

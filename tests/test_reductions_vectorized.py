@@ -311,6 +311,32 @@ def test_same_bits_in_process_for_any_thread_count():
         tg.set_num_threads(before)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64", "bfloat16"])
+def test_var_std_of_a_long_row_merge_chunk_moments(dtype):
+    """A row longer than two chunks: each chunk's mean and squared deviations (two passes over it
+    in cache), merged pairwise (Chan et al.), so the row is read from memory once. As accurate as
+    two passes over the whole row, a large mean included (1e4 against a spread of 3, where the
+    one-pass sum of squares loses every digit in float32), and the same bits for any thread count."""
+    rng = np.random.default_rng(11)
+    a = rng.standard_normal(LONG) * 3 + 1e4
+    x = make(a, dtype)
+    ref = np.asarray(to_np(x), dtype=np.float64)  # the values as stored (bfloat16 rounds them)
+    tol = {"float32": 1e-5, "float64": 1e-12, "bfloat16": 1e-2}[dtype]
+    before = tg.get_num_threads()
+    try:
+        results = []
+        for n in (1, 2, 3):
+            tg.set_num_threads(n)
+            v, s, v0 = x.var(), x.std(), x.var(correction=0)
+            np.testing.assert_allclose(float(v), ref.var(ddof=1), rtol=tol)
+            np.testing.assert_allclose(float(s), ref.std(ddof=1), rtol=tol)
+            np.testing.assert_allclose(float(v0), ref.var(), rtol=tol)
+            results.append([bits(v), bits(s), bits(v0)])
+        assert results[0] == results[1] == results[2]
+    finally:
+        tg.set_num_threads(before)
+
+
 @pytest.mark.parametrize("capability", [c for c in tg.backends.cpu.supported_capabilities()
                                         if c != tg.backends.cpu.best_capability()])
 def test_same_bits_under_every_capability(capability):

@@ -671,6 +671,17 @@ def test_self_if_contiguous_tag_returns_self_before_the_call(tmp_path):
     assert fast not in files["python/py_detach.cpp"]
 
 
+def test_a_binding_without_arguments_skips_the_parser_when_called_without_any(tmp_path):
+    """x.contiguous(): a method whose only signature takes nothing calls the op straight away when
+    given nothing; given anything, the parser runs and raises its TypeError."""
+    ops = ("- func: contiguous(Tensor(a) self) -> Tensor(a)\n  variants: method\n"
+           "  dispatch:\n    Composite: contiguous\n")
+    fast = "switch (no_args ? 0 : parser.parse(args, kwargs, r)) {"
+    derivs = "- name: contiguous(Tensor(a) self) -> Tensor(a)\n  self: grad\n"
+    assert fast in _render(tmp_path, ops, derivs)["python/py_contiguous.cpp"]
+    assert fast not in _render(tmp_path)["python/py_cumsum.cpp"]  # cumsum(int dim, ...)
+
+
 def test_self_if_type_of_other_tag_reads_the_parsed_argument(tmp_path):
     """`tags: self_if_type_of_other` (type_as): the condition names `other`, which the binding
     holds under its parsed local's name."""

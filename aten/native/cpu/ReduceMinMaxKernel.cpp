@@ -536,20 +536,25 @@ struct Truth {
 };
 
 // Whether p[0, n) holds a nonzero (Any) or a zero (!Any) element: blocks of 1024, stopping at the
-// first block with one (the answer no longer depends on the rest).
+// first block with one (the answer no longer depends on the rest). Whole blocks are a loop of a
+// fixed count, which -O2 vectorizes (a block ending at min(n, k0 + 1024) stayed scalar: `all` of
+// 4M floats took twice `sum`'s time).
 template <bool Any, typename S>
 bool range_has(const S* p, int64_t n) {
   using U = typename Truth<S>::U;
   constexpr U mask = Truth<S>::kMask;
   const U* q = reinterpret_cast<const U*>(p);
   constexpr int64_t kBlock = 1024;
-  for (int64_t k0 = 0; k0 < n; k0 += kBlock) {
-    const int64_t k1 = std::min(n, k0 + kBlock);
-    unsigned hit = 0;
-    for (int64_t k = k0; k < k1; ++k) hit |= Any ? (q[k] & mask) != 0 : (q[k] & mask) == 0;
-    if (hit) return true;
+  auto hit = [](U v) -> U { return Any ? U(v & mask) : U((v & mask) == 0); };
+  int64_t k0 = 0;
+  for (; k0 + kBlock <= n; k0 += kBlock) {
+    U any_hit = 0;
+    for (int64_t k = 0; k < kBlock; ++k) any_hit |= hit(q[k0 + k]);
+    if (any_hit) return true;
   }
-  return false;
+  U any_hit = 0;
+  for (int64_t k = k0; k < n; ++k) any_hit |= hit(q[k]);
+  return any_hit != 0;
 }
 
 template <bool All>

@@ -503,7 +503,9 @@ Tensor& index_put_(Tensor& self, TensorList indices, const Tensor& values, bool 
   }
   TG_CHECK(fits, "[index_put_] shape mismatch: value tensor of shape ", values.sizes(),
            " cannot be broadcast to indexing result of shape ", IntArrayRef(shape));
-  return tg::_index_put_(self, stacked, tg::expand(values, shape), accumulate);
+  // values already of the result's shape (the common case) needs no expand: a view op less.
+  const bool same = values.sizes().equals(IntArrayRef(shape));
+  return tg::_index_put_(self, stacked, same ? values : tg::expand(values, shape), accumulate);
 }
 
 Tensor index_put(const Tensor& self, TensorList indices, const Tensor& values, bool accumulate) {

@@ -313,8 +313,9 @@ def test_same_bits_in_process_for_any_thread_count():
 
 @pytest.mark.parametrize("dtype", ["float32", "float64", "bfloat16"])
 def test_var_std_of_a_long_row_merge_chunk_moments(dtype):
-    """A row longer than two chunks: each chunk's mean and squared deviations (two passes over it
-    in cache), merged pairwise (Chan et al.), so the row is read from memory once. As accurate as
+    """A row longer than two chunks: each 4K block's mean and squared deviations (two passes over
+    it in L1), merged pairwise (Chan et al.) within its chunk and the chunks across the row, so the
+    row is read from memory once. As accurate as
     two passes over the whole row, a large mean included (1e4 against a spread of 3, where the
     one-pass sum of squares loses every digit in float32), and the same bits for any thread count."""
     rng = np.random.default_rng(11)

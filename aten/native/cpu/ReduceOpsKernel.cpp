@@ -252,14 +252,23 @@ inline Moments merge_range(const Moments* m, int64_t lo, int64_t hi) {
   return merge(merge_range(m, lo, mid), merge_range(m, mid, hi));
 }
 
+// The moments of p[0, len), len >= 1: two passes (the mean, then the squared deviations from it).
+template <typename Acc, typename T>
+Moments two_pass_moments(const T* p, int64_t len) {
+  const Acc mean = cascade_reduce<Acc>(p, len, AddOp{}) / Acc(len);
+  return {double(len), double(mean), double(cascade_reduce<Acc>(p, len, AddOp{}, SquaredDeviation<Acc>{mean}))};
+}
+
 // The sum of squared deviations from the mean of a row. Two passes (the mean, then the squared
 // deviations from it): numerically stable, each pass a cascade_sum tree. A row longer than two
-// chunks (the size that stays in a core's L2) makes both passes per chunk, the second from cache,
-// and merges the chunks' moments: one read from memory instead of two (4M floats: 1.3 -> 0.6 ms),
-// the chunks split across threads, the arithmetic fixed by the chunking alone.
+// chunks is read from memory once instead of twice (4M floats: 1.3 ms -> 0.5-0.6): each 64K-element
+// chunk (a task of its own) makes both passes per block of 4K, the second from L1 right after the
+// first (a second pass per chunk, from L2, left the memory stream idle meanwhile: 70 % of the read
+// bandwidth), and the blocks' (count, mean, M2) merge pairwise within the chunk, the chunks' across
+// the row. The arithmetic is fixed by that blocking alone, not by the threads.
 template <typename Acc, typename T>
 Acc squared_deviations(const T* p, int64_t n) {
-  constexpr int64_t kChunk = 1 << 16;
+  constexpr int64_t kChunk = 1 << 16, kBlock = 1 << 12, kBlocks = kChunk / kBlock;
   if (n <= 2 * kChunk) {
     const Acc mean = n > 0 ? parallel_cascade_sum<Acc>(p, n) / Acc(n) : Acc(0);
     return parallel_cascade_sum<Acc>(p, n, SquaredDeviation<Acc>{mean});
@@ -268,10 +277,11 @@ Acc squared_deviations(const T* p, int64_t n) {
   std::vector<Moments> m(static_cast<size_t>(chunks));
   parallel_for(0, chunks, 1, [&](int64_t begin, int64_t end) {
     for (int64_t c = begin; c < end; ++c) {
-      const T* q = p + c * kChunk;
-      const int64_t len = std::min(kChunk, n - c * kChunk);
-      const Acc mean = cascade_reduce<Acc>(q, len, AddOp{}) / Acc(len);
-      m[size_t(c)] = {double(len), double(mean), double(cascade_reduce<Acc>(q, len, AddOp{}, SquaredDeviation<Acc>{mean}))};
+      const int64_t c0 = c * kChunk, len = std::min(kChunk, n - c0), blocks = (len + kBlock - 1) / kBlock;
+      Moments block[kBlocks];
+      for (int64_t b = 0; b < blocks; ++b)
+        block[b] = two_pass_moments<Acc>(p + c0 + b * kBlock, std::min(kBlock, len - b * kBlock));
+      m[size_t(c)] = merge_range(block, 0, blocks);
     }
   });
   return Acc(merge_range(m.data(), 0, chunks).m2);

@@ -6,6 +6,7 @@
 // Included only by files in aten/native/cpu/, inside their per-ISA namespace.
 #include <algorithm>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "aten/parallel/Parallel.h"
@@ -63,31 +64,33 @@ inline constexpr int kCascadeLanes = int(256 / sizeof(Acc));
 template <typename Map>
 concept OnlyChangesNaN = Map::kOnlyChangesNaN;
 
-template <typename Acc, int kLanes = kCascadeLanes<Acc>, typename Op, typename T, typename Map = NoMap>
-Acc cascade_reduce(const T* p, int64_t n, Op op, Map map = {}) {
-  constexpr int64_t kLeaf = 64 * kLanes;
-  constexpr int kShortLanes = 16;
-  if constexpr (OnlyChangesNaN<Map>) {
-    if (n <= kLeaf) {
-      const Acc plain = cascade_reduce<Acc, kLanes>(p, n, op);
-      if (plain == plain) return plain;
-    }
-  }
-  if (n <= kLeaf) {
-    using IO = vec::VecIO<T>;
-    using V = typename IO::vec_t;
-    static_assert(std::is_same_v<typename V::value_type, Acc> && kLanes % kShortLanes == 0 &&
-                  kShortLanes % V::size() == 0);
-    constexpr int kVecs = kLanes / V::size(), kShortVecs = kShortLanes / V::size();
-    V acc[kVecs];
+// One cascade leaf's accumulators: kLanes lanes in vectors, fed by full kLanes-wide steps, then
+// 16-lane steps, then the rest into lane 0; result() combines the lanes in a fixed tree.
+template <typename Acc, int kLanes, typename Op, typename T, typename Map>
+struct CascadeLeaf {
+  using IO = vec::VecIO<T>;
+  using V = typename IO::vec_t;
+  static constexpr int kShortLanes = 16;
+  static_assert(std::is_same_v<typename V::value_type, Acc> && kLanes % kShortLanes == 0 &&
+                kShortLanes % V::size() == 0);
+  static constexpr int kVecs = kLanes / V::size(), kShortVecs = kShortLanes / V::size();
+  V acc[kVecs];
+  Op op;
+  Map map;
+
+  CascadeLeaf(Op op_, Map map_) : op(op_), map(map_) {
     for (V& a : acc) a = V(Acc(Op::kIdentity));
-    int64_t i = 0;
-    for (; i + kLanes <= n; i += kLanes)
-      for (int j = 0; j < kVecs; ++j) acc[j] = op(acc[j], map(IO::load(p + i + j * V::size())));
-    for (; i + kShortLanes <= n; i += kShortLanes)
-      for (int j = 0; j < kShortVecs; ++j) acc[j] = op(acc[j], map(IO::load(p + i + j * V::size())));
-    // The rest goes into lane 0, then the lanes combine in halves (lane j with lane j + width):
-    // while width spans whole vectors that is one vector operation per pair of vectors.
+  }
+  void step(const T* p) {
+    for (int j = 0; j < kVecs; ++j) acc[j] = op(acc[j], map(IO::load(p + j * V::size())));
+  }
+  void short_step(const T* p) {
+    for (int j = 0; j < kShortVecs; ++j) acc[j] = op(acc[j], map(IO::load(p + j * V::size())));
+  }
+  // Elements [i, n) of p after the full steps, then the lanes combined in halves (lane j with
+  // lane j + width): while width spans whole vectors that is one vector operation per pair.
+  Acc finish(const T* p, int64_t i, int64_t n) {
+    for (; i + kShortLanes <= n; i += kShortLanes) short_step(p + i);
     Acc lanes[V::size()];
     if (i < n) {
       acc[0].store(lanes);
@@ -101,8 +104,55 @@ Acc cascade_reduce(const T* p, int64_t n, Op op, Map map = {}) {
       for (int j = 0; j < width; ++j) lanes[j] = op(lanes[j], lanes[j + width]);
     return lanes[0];
   }
-  int64_t half = (n / 2 + kLanes - 1) / kLanes * kLanes;
+};
+
+// The first split of a cascade over n > kLeaf elements: a whole number of leaf widths.
+template <int kLanes>
+inline int64_t cascade_half(int64_t n) { return (n / 2 + kLanes - 1) / kLanes * kLanes; }
+
+template <typename Acc, int kLanes = kCascadeLanes<Acc>, typename Op, typename T, typename Map = NoMap>
+Acc cascade_reduce(const T* p, int64_t n, Op op, Map map = {}) {
+  constexpr int64_t kLeaf = 64 * kLanes;
+  if constexpr (OnlyChangesNaN<Map>) {
+    if (n <= kLeaf) {
+      const Acc plain = cascade_reduce<Acc, kLanes>(p, n, op);
+      if (plain == plain) return plain;
+    }
+  }
+  if (n <= kLeaf) {
+    CascadeLeaf<Acc, kLanes, Op, T, Map> leaf(op, map);
+    int64_t i = 0;
+    for (; i + kLanes <= n; i += kLanes) leaf.step(p + i);
+    return leaf.finish(p, i, n);
+  }
+  const int64_t half = cascade_half<kLanes>(n);
   return op(cascade_reduce<Acc, kLanes>(p, half, op, map), cascade_reduce<Acc, kLanes>(p + half, n - half, op, map));
+}
+
+// Two cascades over rows of the same length in one loop: {cascade_reduce(a, n, op, map_a),
+// cascade_reduce(b, n, op, map_b)}, the same trees and so the same bits as the two calls, with
+// the loads of both rows interleaved. var / std: the next block's sum reads memory while the
+// current block's squared deviations read L1, so the memory stream never waits for the
+// arithmetic. (Not for NaN-only maps: those take cascade_reduce's second look.)
+template <typename Acc, int kLanes = kCascadeLanes<Acc>, typename Op, typename T, typename MapA, typename MapB>
+std::pair<Acc, Acc> cascade_reduce_pair(const T* a, const T* b, int64_t n, Op op, MapA map_a, MapB map_b) {
+  static_assert(!OnlyChangesNaN<MapA> && !OnlyChangesNaN<MapB>);
+  constexpr int64_t kLeaf = 64 * kLanes;
+  if (n <= kLeaf) {
+    CascadeLeaf<Acc, kLanes, Op, T, MapA> leaf_a(op, map_a);
+    CascadeLeaf<Acc, kLanes, Op, T, MapB> leaf_b(op, map_b);
+    int64_t i = 0;
+    for (; i + kLanes <= n; i += kLanes) {
+      leaf_a.step(a + i);
+      leaf_b.step(b + i);
+    }
+    const Acc ra = leaf_a.finish(a, i, n);
+    return {ra, leaf_b.finish(b, i, n)};
+  }
+  const int64_t half = cascade_half<kLanes>(n);
+  const auto lo = cascade_reduce_pair<Acc, kLanes>(a, b, half, op, map_a, map_b);
+  const auto hi = cascade_reduce_pair<Acc, kLanes>(a + half, b + half, n - half, op, map_a, map_b);
+  return {op(lo.first, hi.first), op(lo.second, hi.second)};
 }
 
 // A long row reduced by all threads: fixed 64K-element chunks (so the result is the same for any

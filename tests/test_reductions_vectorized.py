@@ -279,6 +279,9 @@ for dt in ("float32", "float64", "float16", "bfloat16", "int64", "int32"):
     if dt in ("float16", "bfloat16"):
         small = small.to(getattr(tg, dt))
     add(small.prod())
+    if not dt.startswith("int"):  # var / std of long rows: blocks' moments (the paired passes)
+        for x in (t, t[: 3 * 65536], t[4096:]):
+            add(x.var()); add(x.std(correction=0))
     add(small[: 600 * 300].view([600, 300]).prod(0))
     add(small[: 600 * 300].view([600, 300]).prod(1))
 print(h.hexdigest())

@@ -190,7 +190,7 @@ Tensor eye_cpu(int64_t n, std::optional<int64_t> m, std::optional<ScalarType> dt
     T* data = out.data<T>();
     const T one = T(1);
     parallel_for(0, n, grain, [&](int64_t r0, int64_t r1) {
-      std::memset(data + r0 * cols, 0, size_t((r1 - r0) * cols) * sizeof(T));
+      std::memset(static_cast<void*>(data + r0 * cols), 0, size_t((r1 - r0) * cols) * sizeof(T));
       for (int64_t i = r0, d = std::min(r1, cols); i < d; ++i) data[i * cols + i] = one;
     });
   });

@@ -177,7 +177,7 @@ void sort_entries(E* a, int64_t n, Scratch<E>& tmp) {
   constexpr bool kPackable = sizeof(K) == 8 && sizeof(I) == 4;
   if (n >= kRadixMinLength || (kPackable && n > 1)) {
     const auto [lo, passes] = radix_range(a, n);
-    if (n >= kRadixMinLength && n * std::bit_width(uint64_t(n)) >= kRadixPassCost * passes)
+    if (n >= kRadixMinLength && n * int64_t(std::bit_width(uint64_t(n))) >= kRadixPassCost * passes)
       return radix_sort(a, tmp.get(n), n, lo, passes);
     if constexpr (kPackable) {
       if (passes <= 4) {

@@ -185,6 +185,56 @@ def test_median_is_the_lower_median():
     assert np.isnan(tg.median(tg.empty([0])).item())  # PyTorch: NaN for no elements
 
 
+LONG_MEDIAN = 300_001  # above the sampled-pivot path's threshold (2^18 elements)
+
+
+def _long_median_cases(n):
+    rng = np.random.default_rng(3)
+    pattern = np.ones(n)
+    pattern[::8] = -1.0  # every strided sample lands on -1: the pivots miss, row_median answers
+    zeros = rng.standard_normal(n)
+    zeros[n // 2 - 1000: n // 2 + 1000] = 0.0
+    zeros[np.flatnonzero(zeros == 0.0)[::2]] = -0.0
+    return {"normal": rng.standard_normal(n), "sorted": np.sort(rng.standard_normal(n)),
+            "descending": np.sort(rng.random(n))[::-1].copy(), "few values": rng.integers(0, 5, n) * 1.0,
+            "constant": np.full(n, 2.5), "stride pattern": pattern, "median zero": np.sort(zeros),
+            "heavy tails": rng.standard_cauchy(n)}
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "bfloat16"])
+def test_median_of_a_long_row_is_the_lower_median(dtype):
+    """median() of a row of >= 2^18 elements takes sampled pivots, one counting pass over threads
+    and a selection among the kept values; rows it cannot settle (a NaN, missed pivots, a zero
+    median) go to the exact selection. Either way: the element np.partition puts at (n - 1) / 2,
+    for any thread count."""
+    before = tg.get_num_threads()
+    try:
+        for name, a in _long_median_cases(LONG_MEDIAN).items():
+            x = tg.tensor(a).to(getattr(tg, dtype))
+            ref = np.asarray(to_numpy(x.float() if dtype == "bfloat16" else x), dtype=np.float64)
+            want = np.partition(ref, (LONG_MEDIAN - 1) // 2)[(LONG_MEDIAN - 1) // 2]
+            got = []
+            for threads in (1, 2, 3):
+                tg.set_num_threads(threads)
+                got.append(float(tg.median(x).double().item()))
+            assert got[0] == got[1] == got[2] == want, name
+        a = np.random.default_rng(4).standard_normal(LONG_MEDIAN)
+        a[12345] = np.nan
+        assert np.isnan(tg.median(tg.tensor(a).to(getattr(tg, dtype))).item())
+    finally:
+        tg.set_num_threads(before)
+
+
+def test_median_zero_of_a_long_row_is_the_stable_sorts_zero():
+    """-0.0 and 0.0 are equal keys; the lower median is the zero a stable sort puts at (n - 1) / 2."""
+    n = LONG_MEDIAN
+    a = np.concatenate([-np.ones(n // 2), np.zeros(1), np.ones(n // 2)])  # n = 300,001
+    a[n // 2] = -0.0
+    assert np.signbit(tg.median(tg.tensor(a)).item())
+    a[n // 2] = 0.0
+    assert not np.signbit(tg.median(tg.tensor(a)).item())
+
+
 def test_topk_error_names_k_and_the_size():
     with pytest.raises(RuntimeError, match=r"\[topk\] selected index k out of range: k = 4, but dim 0 has size 3"):
         tg.topk(tg.ones([3, 2]), 4, 0)

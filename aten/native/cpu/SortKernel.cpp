@@ -475,8 +475,9 @@ std::optional<T> sampled_median(const T* p, int64_t n) {
   const int64_t spread = 4 * int64_t(std::sqrt(double(kMedianSample)) / 2) + 1;
   const int64_t lo_r = std::max<int64_t>(0, r - spread), hi_r = std::min<int64_t>(kMedianSample - 1, r + spread);
   std::nth_element(sample.begin(), sample.begin() + lo_r, sample.end());
-  std::nth_element(sample.begin() + lo_r, sample.begin() + hi_r, sample.end());
-  const Acc lo = sample[size_t(lo_r)], hi = sample[size_t(hi_r)];
+  const Acc lo = sample[size_t(lo_r)];  // before the second selection moves it
+  std::nth_element(sample.begin() + lo_r + 1, sample.begin() + hi_r, sample.end());
+  const Acc hi = sample[size_t(hi_r)];
 
   constexpr int64_t kChunk = int64_t(1) << 16;  // each vector lane counts < 2^24: exact in float
   const int64_t chunks = (n + kChunk - 1) / kChunk;

@@ -191,7 +191,7 @@ LONG_MEDIAN = 300_001  # above the sampled-pivot path's threshold (2^18 elements
 def _long_median_cases(n):
     rng = np.random.default_rng(3)
     pattern = np.ones(n)
-    pattern[::8] = -1.0  # every strided sample lands on -1: the pivots miss, row_median answers
+    pattern[::8] = -1.0  # a sample from the same place of every stride would see only -1 (or only 1)
     zeros = rng.standard_normal(n)
     zeros[n // 2 - 1000: n // 2 + 1000] = 0.0
     zeros[np.flatnonzero(zeros == 0.0)[::2]] = -0.0
@@ -201,15 +201,17 @@ def _long_median_cases(n):
             "heavy tails": rng.standard_cauchy(n)}
 
 
-@pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "bfloat16"])
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "bfloat16", "int32", "int64"])
 def test_median_of_a_long_row_is_the_lower_median(dtype):
     """median() of a row of >= 2^18 elements takes sampled pivots, one counting pass over threads
     and a selection among the kept values; rows it cannot settle (a NaN, missed pivots, a zero
     median) go to the exact selection. Either way: the element np.partition puts at (n - 1) / 2,
-    for any thread count."""
+    for any thread count. Integer rows hold the cases times 1000, rounded."""
     before = tg.get_num_threads()
     try:
         for name, a in _long_median_cases(LONG_MEDIAN).items():
+            if dtype.startswith("int"):
+                a = np.clip(np.round(a * 1000), -2.0**31, 2.0**31 - 1).astype(dtype)
             x = tg.tensor(a).to(getattr(tg, dtype))
             ref = np.asarray(to_numpy(x.float() if dtype == "bfloat16" else x), dtype=np.float64)
             want = np.partition(ref, (LONG_MEDIAN - 1) // 2)[(LONG_MEDIAN - 1) // 2]
@@ -218,6 +220,8 @@ def test_median_of_a_long_row_is_the_lower_median(dtype):
                 tg.set_num_threads(threads)
                 got.append(float(tg.median(x).double().item()))
             assert got[0] == got[1] == got[2] == want, name
+        if dtype.startswith("int"):
+            return
         a = np.random.default_rng(4).standard_normal(LONG_MEDIAN)
         a[12345] = np.nan
         assert np.isnan(tg.median(tg.tensor(a).to(getattr(tg, dtype))).item())

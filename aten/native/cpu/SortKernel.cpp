@@ -22,6 +22,7 @@
 #include "aten/iter/Reduction.h"
 #include "aten/native/Copy.h"
 #include "aten/native/Sorting.h"
+#include "aten/native/cpu/SampledMedian.h"
 #include "aten/parallel/Parallel.h"
 #include "aten/vec/vec.h"
 #include "aten/vec/vec_mask.h"
@@ -446,101 +447,6 @@ int64_t row_median(const T* row, int64_t n, E* e) {
   return e[(n - 1) / 2].index;
 }
 
-// median() of a long floating row, the value alone: sampled pivots (Floyd and Rivest) instead of
-// nth_element over (key, index) entries of every element on one thread (4M floats: ~30 ms). A
-// strided sample gives two pivots whose sample ranks lie ~4 standard deviations either side of
-// the median's; one pass over the row, split across threads, counts the elements below the lower
-// pivot and keeps those between the pivots (~3 % of the row), and the median is a selection
-// among those. The kept values' order does not matter, so neither do the threads. Returns nothing
-// when the row has a NaN (the median is then its first NaN), when the pivots missed the median,
-// or when the median is zero (-0.0 and 0.0 are equal keys and the stable order decides which is
-// there): row_median answers those.
-constexpr int64_t kSampledMedianMin = int64_t(1) << 18;
-constexpr int64_t kMedianSample = 16384;
-
-template <typename T>
-std::optional<T> sampled_median(const T* p, int64_t n) {
-  using IO = vec::VecIO<T>;
-  using V = typename IO::vec_t;
-  using Acc = typename V::value_type;  // float for float16 / bfloat16
-  const int64_t k = (n - 1) / 2;
-  std::vector<Acc> sample(static_cast<size_t>(kMedianSample));
-  for (int64_t j = 0; j < kMedianSample; ++j) {
-    const Acc v = Acc(p[(2 * j + 1) * n / (2 * kMedianSample)]);
-    if (v != v) return std::nullopt;
-    sample[size_t(j)] = v;
-  }
-  // A sample rank's standard deviation is sqrt(m p (1 - p)) <= sqrt(m) / 2.
-  const int64_t r = int64_t(double(k) / double(n) * double(kMedianSample));
-  const int64_t spread = 4 * int64_t(std::sqrt(double(kMedianSample)) / 2) + 1;
-  const int64_t lo_r = std::max<int64_t>(0, r - spread), hi_r = std::min<int64_t>(kMedianSample - 1, r + spread);
-  std::nth_element(sample.begin(), sample.begin() + lo_r, sample.end());
-  const Acc lo = sample[size_t(lo_r)];  // before the second selection moves it
-  std::nth_element(sample.begin() + lo_r + 1, sample.begin() + hi_r, sample.end());
-  const Acc hi = sample[size_t(hi_r)];
-
-  constexpr int64_t kChunk = int64_t(1) << 16;  // each vector lane counts < 2^24: exact in float
-  const int64_t chunks = (n + kChunk - 1) / kChunk;
-  std::vector<int64_t> below(static_cast<size_t>(chunks));
-  std::vector<char> has_nan(static_cast<size_t>(chunks));
-  std::vector<std::vector<Acc>> kept(static_cast<size_t>(chunks));
-  parallel_for(0, chunks, 1, [&](int64_t begin, int64_t end) {
-    const V vlo(lo), vhi(hi), one(Acc(1)), zero(Acc(0));
-    for (int64_t c = begin; c < end; ++c) {
-      const T* q = p + c * kChunk;
-      const int64_t len = std::min(kChunk, n - c * kChunk);
-      std::vector<Acc>& mine = kept[size_t(c)];
-      size_t used = 0;
-      V count = zero, nans = zero;
-      int64_t i = 0, count_tail = 0;
-      bool nan_tail = false;
-      for (; i + V::size() <= len; i += V::size()) {
-        const V x = IO::load(q + i);
-        count = count + vec::blendv(zero, one, x < vlo);
-        nans = nans | (x != x);
-        const V inside = (x >= vlo) & (x <= vhi);
-        if (vec::any(inside)) {  // ~1 vector in 5: the lanes kept without a branch per lane
-          Acc lanes[V::size()];
-          bool flags[V::size()];
-          x.store(lanes);
-          vec::store_mask(flags, inside);
-          if (mine.size() < used + V::size()) mine.resize(std::max(2 * mine.size(), used + 64));
-          for (int j = 0; j < V::size(); ++j) {
-            mine[used] = lanes[j];
-            used += flags[j];
-          }
-        }
-      }
-      for (; i < len; ++i) {
-        const Acc v = Acc(q[i]);
-        count_tail += v < lo;
-        nan_tail |= v != v;
-        if (v >= lo && v <= hi) {
-          if (mine.size() <= used) mine.resize(used + 64);
-          mine[used++] = v;
-        }
-      }
-      mine.resize(used);
-      below[size_t(c)] = int64_t(vec::reduce_add(count)) + count_tail;
-      has_nan[size_t(c)] = vec::any(nans) || nan_tail;
-    }
-  });
-  int64_t n_below = 0, n_kept = 0;
-  for (int64_t c = 0; c < chunks; ++c) {
-    if (has_nan[size_t(c)]) return std::nullopt;
-    n_below += below[size_t(c)];
-    n_kept += int64_t(kept[size_t(c)].size());
-  }
-  if (k < n_below || k >= n_below + n_kept) return std::nullopt;  // the pivots missed (rare)
-  std::vector<Acc> all;
-  all.reserve(size_t(n_kept));
-  for (const auto& v : kept) all.insert(all.end(), v.begin(), v.end());
-  std::nth_element(all.begin(), all.begin() + (k - n_below), all.end());
-  const Acc m = all[size_t(k - n_below)];
-  if (m == Acc(0)) return std::nullopt;
-  return T(m);
-}
-
 void median_kernel(const Reduction& r, bool with_indices) {
   dispatch_entries<DtypeSet::Numeric>(r.compute_dtype(), "median", r.inner(), [&]<typename T, typename E>() {
     T* values = r.output(0).data<T>();
@@ -552,7 +458,7 @@ void median_kernel(const Reduction& r, bool with_indices) {
     r.check_nonempty();
     const T* in = r.input().data<T>();
     const int64_t n = r.inner();
-    if constexpr (!std::is_integral_v<T>) {
+    if constexpr (kSampledMedianType<T>) {  // SampledMedian.h
       if (!with_indices && n >= kSampledMedianMin) {
         std::vector<int64_t> missed;  // rows that sampled_median leaves to row_median
         for (int64_t row = 0; row < r.outer(); ++row) {

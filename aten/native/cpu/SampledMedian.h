@@ -9,13 +9,14 @@
 //      two pivots lo <= hi whose sample ranks lie ~4 standard deviations either side of the
 //      median's.
 //   2. One pass over the row, split across threads in fixed chunks, counts the elements below lo
-//      and equal to lo and keeps those in (lo, hi] (~3 % of a row of distinct values; a row of a
-//      few repeated values keeps almost nothing: the copies of lo are counted, not kept).
+//      and equal to lo and keeps those in (lo, hi] (~3 % of a row of distinct values; the copies
+//      of lo are counted, not kept, so a row of a few values whose pivots coincide keeps none).
 //      Branch-free: compares on vectors, and the kept lanes of a vector are packed with one
 //      permute (AVX2) or compress-store (AVX-512).
-//   3. The median is lo itself, or the right one of the kept values: a radix selection on their
-//      ascending keys (a 2048-bin histogram per round, each round keeps one bin) instead of
-//      nth_element (4M float32: 1.5 of 3.3 ms went to nth_element over the 134K kept values).
+//   3. The median is lo itself, or the right one of the kept values: the pass also counts them
+//      in 2048 bins of their ascending keys (per chunk, while they are in L1), so only the kept
+//      values of the median's bin (~100 of 134K for 4M normal floats) go to a selection
+//      (nth_element over all kept values took 1.5 of 3.3 ms).
 //
 // The kept values' order does not matter, so neither do the threads, and the result is the
 // median's value whatever path found it. It returns nothing when the row holds a NaN (the median
@@ -27,7 +28,6 @@
 #include <optional>
 #include <vector>
 
-#include "aten/native/Sorting.h"
 #include "aten/parallel/Parallel.h"
 #include "aten/vec/vec.h"
 
@@ -60,10 +60,7 @@ constexpr std::array<std::array<int32_t, 8>, (1 << kLanes)> make_pack_table() {
   return table;
 }
 
-// The lanes of a mask as bits (lane j -> bit j). Counting a vector's lanes this way keeps the
-// pass's counters in integer registers: vector counters stayed in memory (the pass's stores
-// through a may-alias vector pointer can reach any addressable vector), a store-to-load chain of
-// ~8 cycles per vector.
+// The lanes of a mask as bits (lane j -> bit j).
 template <typename V>
 inline unsigned lane_bits(const V& mask) {
   using A = typename V::value_type;
@@ -136,10 +133,11 @@ inline auto select_key(A v) {
 // Each round counts the keys' offsets from the smallest in 2048 bins of equal width, keeps the
 // bin holding rank t at the front, and goes on with it: a bin spans at most 1/1024 of the range,
 // so rounds are few (two for 134K floats around a median), and equal keys end in one bin.
+constexpr int kBinBits = 11;  // 2048 bins
+
 template <typename A>
 A radix_select(A* a, int64_t m, int64_t t) {
   using K = decltype(select_key(A()));
-  constexpr int kBinBits = 11;
   std::vector<int64_t> counts;
   while (m > 256) {
     K lo = select_key(a[0]), hi = lo;
@@ -181,6 +179,8 @@ std::optional<T> sampled_median(const T* p, int64_t n) {
   using A = typename V::value_type;  // float for float16 / bfloat16
   constexpr bool kFloat = !std::is_integral_v<A>;
   constexpr int64_t W = V::size();
+  using I = std::conditional_t<sizeof(A) == 4, int32_t, int64_t>;  // lane counters (< 2^16 each)
+  using VI = vec::Vectorized<I>;
   const int64_t k = (n - 1) / 2;
 
   // 1. pivots
@@ -204,9 +204,18 @@ std::optional<T> sampled_median(const T* p, int64_t n) {
   const A hi = median_detail::radix_select(sample.data(), kMedianSample, hi_r);
 
   // 2. one pass: counts below / at lo, NaN, and the values in (lo, hi] packed into each chunk's
-  // list
+  // list and counted in 2048 bins of equal key width. Their keys lie in (key_lo, key_hi] (+0.0
+  // keys above -0.0 but compares equal to it, so a zero hi takes +0.0's key).
+  using median_detail::select_key;
+  using K = decltype(select_key(A()));
+  const K key_lo = select_key(lo), key_hi = hi == A(0) ? std::max(select_key(hi), select_key(A(0))) : select_key(hi);
+  const int shift = std::max(0, int(std::bit_width(K(key_hi - key_lo))) - median_detail::kBinBits);
+  const int64_t nbins = int64_t(K(key_hi - key_lo) >> shift) + 1;
+  auto bin_of = [&](A v) { return int64_t(K(select_key(v) - key_lo) >> shift); };
+
   constexpr int64_t kChunk = int64_t(1) << 16;
   const int64_t chunks = (n + kChunk - 1) / kChunk;
+  std::vector<int32_t> hist(static_cast<size_t>(chunks * nbins));
   std::vector<int64_t> below(static_cast<size_t>(chunks)), at_lo(static_cast<size_t>(chunks));
   std::vector<char> has_nan(static_cast<size_t>(chunks));
   std::vector<std::vector<A>> kept(static_cast<size_t>(chunks));
@@ -216,16 +225,21 @@ std::optional<T> sampled_median(const T* p, int64_t n) {
     for (int64_t c = begin; c < end; ++c) {
       const T* q = p + c * kChunk;
       const int64_t len = std::min(kChunk, n - c * kChunk);
-      int64_t used = 0, i = 0, n_below = 0, n_at = 0;
+      int64_t used = 0, i = 0;
+      VI lanes_below(I(0)), lanes_at(I(0));  // per lane; a set mask lane is -1
       unsigned nans = 0;
       for (; i + W <= len; i += W) {
         using median_detail::lane_bits;
         const V x = IO::load(q + i);
-        n_below += std::popcount(lane_bits(x < vlo));
-        n_at += std::popcount(lane_bits(x == vlo));
+        lanes_below = lanes_below - vec::cast<I>(x < vlo);
+        lanes_at = lanes_at - vec::cast<I>(x == vlo);
         if constexpr (kFloat) nans |= lane_bits(x != x);
         used += median_detail::pack_lanes(buf.data() + used, x, lane_bits((x > vlo) & (x <= vhi)));
       }
+      // Copies: the counters' own addresses never escape, so they stay in registers in the loop
+      // (the pack's may-alias vector stores could reach an addressable one: a store-to-load chain).
+      const VI below_lanes = lanes_below, at_lanes = lanes_at;
+      int64_t n_below = vec::reduce_add(below_lanes), n_at = vec::reduce_add(at_lanes);
       bool tail_nan = false;
       for (; i < len; ++i) {
         const A v = A(q[i]);
@@ -235,6 +249,8 @@ std::optional<T> sampled_median(const T* p, int64_t n) {
         if (v > lo && v <= hi) buf[size_t(used++)] = v;
       }
       kept[size_t(c)].assign(buf.begin(), buf.begin() + used);
+      int32_t* counts = hist.data() + c * nbins;  // the kept values' bins, while they are in L1
+      for (int64_t j = 0; j < used; ++j) ++counts[bin_of(buf[size_t(j)])];
       below[size_t(c)] = n_below;
       at_lo[size_t(c)] = n_at;
       has_nan[size_t(c)] = nans != 0 || tail_nan;
@@ -252,10 +268,18 @@ std::optional<T> sampled_median(const T* p, int64_t n) {
   if (k < n_below || k >= n_below + n_at + n_kept) return std::nullopt;  // the pivots missed (rare)
   A m = lo;
   if (k >= n_below + n_at) {
-    std::vector<A> all;
-    all.reserve(size_t(n_kept));
-    for (const auto& v : kept) all.insert(all.end(), v.begin(), v.end());
-    m = median_detail::radix_select(all.data(), n_kept, k - n_below - n_at);
+    // the bin holding the median, then a selection among the kept values in that bin
+    int64_t t = k - n_below - n_at, bin = 0;
+    std::vector<int64_t> total(static_cast<size_t>(nbins));
+    for (int64_t c = 0; c < chunks; ++c)
+      for (int64_t b = 0; b < nbins; ++b) total[size_t(b)] += hist[size_t(c * nbins + b)];
+    for (; t >= total[size_t(bin)]; ++bin) t -= total[size_t(bin)];
+    std::vector<A> in_bin;
+    in_bin.reserve(size_t(total[size_t(bin)]));
+    for (const auto& values : kept)
+      for (const A v : values)
+        if (bin_of(v) == bin) in_bin.push_back(v);
+    m = median_detail::radix_select(in_bin.data(), int64_t(in_bin.size()), t);
   }
   if (kFloat && m == A(0)) return std::nullopt;
   return T(m);

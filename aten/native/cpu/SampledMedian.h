@@ -25,6 +25,7 @@
 #include <array>
 #include <bit>
 #include <cstdint>
+#include <mutex>
 #include <optional>
 #include <vector>
 
@@ -215,12 +216,14 @@ std::optional<T> sampled_median(const T* p, int64_t n) {
 
   constexpr int64_t kChunk = int64_t(1) << 16;
   const int64_t chunks = (n + kChunk - 1) / kChunk;
-  std::vector<int32_t> hist(static_cast<size_t>(chunks * nbins));
+  std::vector<int64_t> total(static_cast<size_t>(nbins));  // the bins' counts, all threads
+  std::mutex total_mutex;
   std::vector<int64_t> below(static_cast<size_t>(chunks)), at_lo(static_cast<size_t>(chunks));
   std::vector<char> has_nan(static_cast<size_t>(chunks));
   std::vector<std::vector<A>> kept(static_cast<size_t>(chunks));
   parallel_for(0, chunks, 1, [&](int64_t begin, int64_t end) {
     std::vector<A> buf(static_cast<size_t>(kChunk + W));
+    std::vector<int32_t> counts(static_cast<size_t>(nbins));  // this task's bins
     const V vlo(lo), vhi(hi);
     for (int64_t c = begin; c < end; ++c) {
       const T* q = p + c * kChunk;
@@ -249,12 +252,13 @@ std::optional<T> sampled_median(const T* p, int64_t n) {
         if (v > lo && v <= hi) buf[size_t(used++)] = v;
       }
       kept[size_t(c)].assign(buf.begin(), buf.begin() + used);
-      int32_t* counts = hist.data() + c * nbins;  // the kept values' bins, while they are in L1
-      for (int64_t j = 0; j < used; ++j) ++counts[bin_of(buf[size_t(j)])];
+      for (int64_t j = 0; j < used; ++j) ++counts[size_t(bin_of(buf[size_t(j)]))];  // while in L1
       below[size_t(c)] = n_below;
       at_lo[size_t(c)] = n_at;
       has_nan[size_t(c)] = nans != 0 || tail_nan;
     }
+    const std::lock_guard<std::mutex> lock(total_mutex);  // integer sums: any order, same counts
+    for (int64_t b = 0; b < nbins; ++b) total[size_t(b)] += counts[size_t(b)];
   });
   int64_t n_below = 0, n_at = 0, n_kept = 0;
   for (int64_t c = 0; c < chunks; ++c) {
@@ -270,15 +274,16 @@ std::optional<T> sampled_median(const T* p, int64_t n) {
   if (k >= n_below + n_at) {
     // the bin holding the median, then a selection among the kept values in that bin
     int64_t t = k - n_below - n_at, bin = 0;
-    std::vector<int64_t> total(static_cast<size_t>(nbins));
-    for (int64_t c = 0; c < chunks; ++c)
-      for (int64_t b = 0; b < nbins; ++b) total[size_t(b)] += hist[size_t(c * nbins + b)];
     for (; t >= total[size_t(bin)]; ++bin) t -= total[size_t(bin)];
+    std::vector<std::vector<A>> chunk_in_bin(static_cast<size_t>(chunks));
+    parallel_for(0, chunks, 1, [&](int64_t begin, int64_t end) {
+      for (int64_t c = begin; c < end; ++c)
+        for (const A v : kept[size_t(c)])
+          if (bin_of(v) == bin) chunk_in_bin[size_t(c)].push_back(v);
+    });
     std::vector<A> in_bin;
     in_bin.reserve(size_t(total[size_t(bin)]));
-    for (const auto& values : kept)
-      for (const A v : values)
-        if (bin_of(v) == bin) in_bin.push_back(v);
+    for (const auto& values : chunk_in_bin) in_bin.insert(in_bin.end(), values.begin(), values.end());
     m = median_detail::radix_select(in_bin.data(), int64_t(in_bin.size()), t);
   }
   if (kFloat && m == A(0)) return std::nullopt;

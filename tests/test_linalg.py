@@ -156,6 +156,33 @@ def test_linalg_namespace():
     assert "cross" in tg.linalg.__all__
 
 
+@pytest.mark.parametrize("dtype", ["float64", "float32", "int64", "int32", "float16"])
+def test_linalg_cross_direct_and_iterator_paths_agree_with_numpy(dtype):
+    """Contiguous operands of the result's shape along the last dim take a loop over triples;
+    other layouts (dim 0, transposed, broadcast) the iterator. out= may be an operand itself;
+    integers wrap around."""
+    rng = np.random.default_rng(5)
+    a_np = rng.integers(-9, 9, (5000, 3)).astype(dtype)
+    b_np = rng.integers(-9, 9, (5000, 3)).astype(dtype)
+    a, b = tg.from_numpy(a_np.copy()), tg.from_numpy(b_np.copy())
+    want = np.cross(a_np.astype(np.float64), b_np.astype(np.float64))
+    np.testing.assert_array_equal(to_numpy(tg.linalg.cross(a, b)).astype(np.float64), want)
+    np.testing.assert_array_equal(to_numpy(tg.cross(a.t(), b.t(), dim=0)).astype(np.float64), want.T)
+    np.testing.assert_array_equal(to_numpy(tg.linalg.cross(a, b[:1])).astype(np.float64),
+                                  np.cross(a_np.astype(np.float64), b_np[:1].astype(np.float64)))
+    tg.linalg.cross(a, b, out=a)
+    np.testing.assert_array_equal(to_numpy(a).astype(np.float64), want)
+    if dtype == "int64":
+        x, y = [2**62, 2**62, 0], [0, 3, 3]
+
+        def wrap(v):
+            return (v + 2**63) % 2**64 - 2**63
+
+        want = [wrap(x[1] * y[2] - x[2] * y[1]), wrap(x[2] * y[0] - x[0] * y[2]), wrap(x[0] * y[1] - x[1] * y[0])]
+        assert want == [-2**62, 2**62, -2**62]
+        assert tg.linalg.cross(tg.tensor([x]), tg.tensor([y])).tolist() == [want]
+
+
 def test_dot_requires_one_dtype_like_pytorch():
     with pytest.raises(RuntimeError, match=r"\[dot\] expected both vectors to have same dtype, but found float32 and "
                                            r"float64"):

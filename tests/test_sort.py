@@ -195,7 +195,12 @@ def _long_median_cases(n):
     zeros = rng.standard_normal(n)
     zeros[n // 2 - 1000: n // 2 + 1000] = 0.0
     zeros[np.flatnonzero(zeros == 0.0)[::2]] = -0.0
+    # two values, the median a few ranks into the upper one / a few ranks before it ends: the
+    # pivots fall on the two values and the median is one of them (counted, not kept)
+    upper = rng.permutation(np.where(np.arange(n) < (n - 1) // 2 - 50, 2.0, 3.0))
+    lower = rng.permutation(np.where(np.arange(n) <= (n - 1) // 2 + 50, 2.0, 3.0))
     return {"normal": rng.standard_normal(n), "sorted": np.sort(rng.standard_normal(n)),
+            "median at the upper pivot": upper, "median at the lower pivot": lower,
             "descending": np.sort(rng.random(n))[::-1].copy(), "few values": rng.integers(0, 5, n) * 1.0,
             "constant": np.full(n, 2.5), "stride pattern": pattern, "median zero": np.sort(zeros),
             "heavy tails": rng.standard_cauchy(n)}

@@ -8,12 +8,13 @@
 //      a fixed pseudo-random place inside its stride, so a periodic pattern cannot fool it) gives
 //      two pivots lo <= hi whose sample ranks lie ~4 standard deviations either side of the
 //      median's.
-//   2. One pass over the row, split across threads in fixed chunks, counts the elements below lo
-//      and equal to lo and keeps those in (lo, hi] (~3 % of a row of distinct values; the copies
-//      of lo are counted, not kept, so a row of a few values whose pivots coincide keeps none).
+//   2. One pass over the row, split across threads in fixed chunks, counts the elements below lo,
+//      equal to lo and equal to hi, and keeps those in (lo, hi) (~3 % of a row of distinct
+//      values; copies of the pivots are counted, not kept, so a row of a few repeated values
+//      keeps few).
 //      Branch-free: compares on vectors, and the kept lanes of a vector are packed with one
 //      permute (AVX2) or compress-store (AVX-512).
-//   3. The median is lo itself, or the right one of the kept values: the pass also counts them
+//   3. The median is lo or hi itself, or the right one of the kept values: the pass also counts them
 //      in 2048 bins of their ascending keys (per chunk, while they are in L1), so only the kept
 //      values of the median's bin (~100 of 134K for 4M normal floats) go to a selection
 //      (nth_element over all kept values took 1.5 of 3.3 ms).
@@ -204,12 +205,13 @@ std::optional<T> sampled_median(const T* p, int64_t n) {
   const A lo = median_detail::radix_select(copy.data(), kMedianSample, lo_r);
   const A hi = median_detail::radix_select(sample.data(), kMedianSample, hi_r);
 
-  // 2. one pass: counts below / at lo, NaN, and the values in (lo, hi] packed into each chunk's
-  // list and counted in 2048 bins of equal key width. Their keys lie in (key_lo, key_hi] (+0.0
-  // keys above -0.0 but compares equal to it, so a zero hi takes +0.0's key).
+  // 2. one pass: counts below lo, at lo and at hi, NaN, and the values in (lo, hi) packed into
+  // each chunk's list and counted in 2048 bins of equal key width. Their keys lie in
+  // (key_lo, key_hi): they compare strictly between lo and hi, so neither is a zero of the
+  // other sign (-0.0 keys below 0.0 but compares equal to it).
   using median_detail::select_key;
   using K = decltype(select_key(A()));
-  const K key_lo = select_key(lo), key_hi = hi == A(0) ? std::max(select_key(hi), select_key(A(0))) : select_key(hi);
+  const K key_lo = select_key(lo), key_hi = select_key(hi);
   const int shift = std::max(0, int(std::bit_width(K(key_hi - key_lo))) - median_detail::kBinBits);
   const int64_t nbins = int64_t(K(key_hi - key_lo) >> shift) + 1;
   auto bin_of = [&](A v) { return int64_t(K(select_key(v) - key_lo) >> shift); };
@@ -218,7 +220,8 @@ std::optional<T> sampled_median(const T* p, int64_t n) {
   const int64_t chunks = (n + kChunk - 1) / kChunk;
   std::vector<int64_t> total(static_cast<size_t>(nbins));  // the bins' counts, all threads
   std::mutex total_mutex;
-  std::vector<int64_t> below(static_cast<size_t>(chunks)), at_lo(static_cast<size_t>(chunks));
+  std::vector<int64_t> below(static_cast<size_t>(chunks)), at_lo(static_cast<size_t>(chunks)),
+      at_hi(static_cast<size_t>(chunks));
   std::vector<char> has_nan(static_cast<size_t>(chunks));
   std::vector<std::vector<A>> kept(static_cast<size_t>(chunks));
   parallel_for(0, chunks, 1, [&](int64_t begin, int64_t end) {
@@ -229,49 +232,56 @@ std::optional<T> sampled_median(const T* p, int64_t n) {
       const T* q = p + c * kChunk;
       const int64_t len = std::min(kChunk, n - c * kChunk);
       int64_t used = 0, i = 0;
-      VI lanes_below(I(0)), lanes_at(I(0));  // per lane; a set mask lane is -1
+      VI lanes_below(I(0)), lanes_at(I(0)), lanes_hi(I(0));  // per lane; a set mask lane is -1
       unsigned nans = 0;
       for (; i + W <= len; i += W) {
         using median_detail::lane_bits;
         const V x = IO::load(q + i);
         lanes_below = lanes_below - vec::cast<I>(x < vlo);
         lanes_at = lanes_at - vec::cast<I>(x == vlo);
+        lanes_hi = lanes_hi - vec::cast<I>(x == vhi);
         if constexpr (kFloat) nans |= lane_bits(x != x);
-        used += median_detail::pack_lanes(buf.data() + used, x, lane_bits((x > vlo) & (x <= vhi)));
+        used += median_detail::pack_lanes(buf.data() + used, x, lane_bits((x > vlo) & (x < vhi)));
       }
       // Copies: the counters' own addresses never escape, so they stay in registers in the loop
       // (the pack's may-alias vector stores could reach an addressable one: a store-to-load chain).
-      const VI below_lanes = lanes_below, at_lanes = lanes_at;
-      int64_t n_below = vec::reduce_add(below_lanes), n_at = vec::reduce_add(at_lanes);
+      const VI below_lanes = lanes_below, at_lanes = lanes_at, hi_lanes = lanes_hi;
+      int64_t n_below = vec::reduce_add(below_lanes), n_at = vec::reduce_add(at_lanes), n_hi = vec::reduce_add(hi_lanes);
       bool tail_nan = false;
       for (; i < len; ++i) {
         const A v = A(q[i]);
         n_below += v < lo;
         n_at += v == lo;
+        n_hi += v == hi;
         tail_nan |= v != v;
-        if (v > lo && v <= hi) buf[size_t(used++)] = v;
+        if (v > lo && v < hi) buf[size_t(used++)] = v;
       }
       kept[size_t(c)].assign(buf.begin(), buf.begin() + used);
       for (int64_t j = 0; j < used; ++j) ++counts[size_t(bin_of(buf[size_t(j)]))];  // while in L1
       below[size_t(c)] = n_below;
       at_lo[size_t(c)] = n_at;
+      at_hi[size_t(c)] = n_hi;
       has_nan[size_t(c)] = nans != 0 || tail_nan;
     }
     const std::lock_guard<std::mutex> lock(total_mutex);  // integer sums: any order, same counts
     for (int64_t b = 0; b < nbins; ++b) total[size_t(b)] += counts[size_t(b)];
   });
-  int64_t n_below = 0, n_at = 0, n_kept = 0;
+  int64_t n_below = 0, n_at = 0, n_hi = 0, n_kept = 0;
   for (int64_t c = 0; c < chunks; ++c) {
     if (has_nan[size_t(c)]) return std::nullopt;
     n_below += below[size_t(c)];
     n_at += at_lo[size_t(c)];
+    n_hi += at_hi[size_t(c)];
     n_kept += int64_t(kept[size_t(c)].size());
   }
+  if (lo == hi) n_hi = 0;  // the same elements as n_at
 
-  // 3. the median: lo, or a selection among the kept values
-  if (k < n_below || k >= n_below + n_at + n_kept) return std::nullopt;  // the pivots missed (rare)
+  // 3. the median: lo, hi, or a selection among the kept values
+  if (k < n_below || k >= n_below + n_at + n_kept + n_hi) return std::nullopt;  // the pivots missed (rare)
   A m = lo;
-  if (k >= n_below + n_at) {
+  if (k >= n_below + n_at + n_kept) {
+    m = hi;
+  } else if (k >= n_below + n_at) {
     // the bin holding the median, then a selection among the kept values in that bin
     int64_t t = k - n_below - n_at, bin = 0;
     for (; t >= total[size_t(bin)]; ++bin) t -= total[size_t(bin)];

@@ -111,12 +111,24 @@ struct NanTracker {
 // Lane-wise better() of two vectors (lanes holding a NaN give an unspecified value: callers track
 // NaN separately). max_ps / min_ps return their second operand for equal lanes (+0 vs -0), so both
 // orders are combined: AND keeps +0 for max, OR keeps -0 for min; equal lanes otherwise have equal
-// bits.
-template <bool IsMax, typename V>
+// bits. Exact = false: one instruction instead of three, equal lanes give either operand; loops
+// over a range use it and look again exactly only when the range's extreme is a zero (the one
+// case where the order would show in the result's sign).
+template <bool IsMax, bool Exact = true, typename V>
 V vec_better(const V& a, const V& b) {
   using A = typename V::value_type;
   if constexpr (std::is_integral_v<A>) {
     return IsMax ? vec::maximum(a, b) : vec::minimum(a, b);
+  } else if constexpr (!Exact) {
+#if defined(TG_VEC_AVX512)
+    if constexpr (std::is_same_v<A, float>) return IsMax ? V(_mm512_max_ps(b, a)) : V(_mm512_min_ps(b, a));
+    else return IsMax ? V(_mm512_max_pd(b, a)) : V(_mm512_min_pd(b, a));
+#elif defined(TG_VEC_AVX2)
+    if constexpr (std::is_same_v<A, float>) return IsMax ? V(_mm256_max_ps(b, a)) : V(_mm256_min_ps(b, a));
+    else return IsMax ? V(_mm256_max_pd(b, a)) : V(_mm256_min_pd(b, a));
+#else
+    return blendv(a, b, IsMax ? b > a : b < a);
+#endif
   } else {
 #if defined(TG_VEC_AVX512)
     if constexpr (std::is_same_v<A, float>)
@@ -140,28 +152,6 @@ V vec_better(const V& a, const V& b) {
   }
 }
 
-// One instruction per vector where vec_better takes three: the better of a and b, but equal lanes
-// (only -0 / +0 differ in bits) and NaN lanes give either operand. Loops over a range use it and
-// look again with vec_better only when the range's extreme is a zero (the one case where the
-// order would show in the result's sign); NaN is tracked separately either way.
-template <bool IsMax, typename V>
-V vec_better_fast(const V& a, const V& b) {
-  using A = typename V::value_type;
-  if constexpr (std::is_integral_v<A>) {
-    return IsMax ? vec::maximum(a, b) : vec::minimum(a, b);
-  } else {
-#if defined(TG_VEC_AVX512)
-    if constexpr (std::is_same_v<A, float>) return IsMax ? V(_mm512_max_ps(b, a)) : V(_mm512_min_ps(b, a));
-    else return IsMax ? V(_mm512_max_pd(b, a)) : V(_mm512_min_pd(b, a));
-#elif defined(TG_VEC_AVX2)
-    if constexpr (std::is_same_v<A, float>) return IsMax ? V(_mm256_max_ps(b, a)) : V(_mm256_min_ps(b, a));
-    else return IsMax ? V(_mm256_max_pd(b, a)) : V(_mm256_min_pd(b, a));
-#else
-    return blendv(a, b, IsMax ? b > a : b < a);
-#endif
-  }
-}
-
 // ----------------------------------------------------------------------------- rows
 
 template <typename A>
@@ -171,10 +161,10 @@ struct Partial {
 };
 
 // The extreme of p[0, n), n >= 1. Floating ranges run eight vectors of running extremes (and a
-// NaN mask) folded in a fixed order; integers run four (int32 / int64) or a plain loop the compiler
-// vectorizes. Floating loops use vec_better_fast unless Exact (amax of 4M float32 from L3 went
-// from 0.75x to 0.94x sum's read rate); a zero result is looked at again with vec_better (the
-// range was just read, so from cache) to give the sign the order-free rule gives.
+// NaN mask) folded in a fixed order; integers run four (int32 / int64) or a plain loop the
+// compiler vectorizes. Floating loops take the one-instruction combine unless Exact (amax of 4M
+// float32 from L3 went from 0.75x to 0.94x sum's read rate); a zero result is looked at again
+// exactly (the range was just read, so from cache) to give the sign the order-free rule gives.
 template <bool IsMax, typename S, bool Exact = false>
 Partial<cmp_t<S>> range_extreme(const S* p, int64_t n) {
   using A = cmp_t<S>;
@@ -200,7 +190,7 @@ Partial<cmp_t<S>> range_extreme(const S* p, int64_t n) {
         }
       };
       if constexpr (Exact) step([](const V& x, const V& y) { return vec_better<IsMax>(x, y); });
-      else step([](const V& x, const V& y) { return vec_better_fast<IsMax>(x, y); });
+      else step([](const V& x, const V& y) { return vec_better<IsMax, false>(x, y); });
       nan = bad.any();
       for (int w = kVecs / 2; w > 0; w /= 2)
         for (int j = 0; j < w; ++j) a[j] = vec_better<IsMax>(a[j], a[j + w]);
@@ -372,8 +362,8 @@ MinMax<cmp_t<S>> range_minmax(const S* p, int64_t n) {
         step([](const V& a, const V& b) { return vec_better<false>(a, b); },
              [](const V& a, const V& b) { return vec_better<true>(a, b); });
       else
-        step([](const V& a, const V& b) { return vec_better_fast<false>(a, b); },
-             [](const V& a, const V& b) { return vec_better_fast<true>(a, b); });
+        step([](const V& a, const V& b) { return vec_better<false, false>(a, b); },
+             [](const V& a, const V& b) { return vec_better<true, false>(a, b); });
       if constexpr (kFloating<S>) nan = bad.any();
       A ll[W], hh[W];
       vec_better<false>(l0, l1).store(ll);

@@ -48,6 +48,10 @@ def test_json_has_rows_and_summary(quick_run):
     _, data = quick_run
     assert data["header"]["quick"] is True and data["header"]["capability"] == tg.backends.cpu.capability()
     assert data["summary"]["read_bandwidth_gbs"] > 0
+    # every whole-tensor reduction is timed against a sum over its own tensor (the read-rate line)
+    rates = data["summary"]["read_rate_pct"]
+    assert {"sum", "amax", "argmin", "prod", "all", "median"} <= set(rates), sorted(rates)
+    assert all(v > 0 for v in rates.values()) and data["summary"]["read_rate_reference"] in ("tensorgen", "torch")
     ops = {r["op"] for r in data["rows"]}
     assert {"add", "sum", "mm", "cat", "sort", "conv2d", "softmax"} <= ops
     kinds = {r["kind"] for r in data["rows"]}

@@ -387,9 +387,19 @@ void TensorIterator::serial_for_each(Loop2d loop, int64_t begin, int64_t end) co
       size1 = std::min(iter_shape_[1] - idx[1], (end - pos) / shape0);
     }
     loop(data.data(), strides2d.data(), size0, size1);
-    int64_t carry = size0 * size1;
-    pos += carry;
-    for (int64_t d = 0; d < ndim && carry; ++d) {
+    pos += size0 * size1;
+    if (idx[0] == 0 && size0 == shape0 && ndim > 1) {
+      // Whole rows (every call but a range's first and last): dims 1, 2, ... step like an odometer,
+      // without the divisions of the general carry (~30 ns a call: a third of a permuted copy with
+      // 3-element rows, pixel_shuffle's).
+      idx[1] += size1;
+      for (int64_t d = 1; d + 1 < ndim && idx[d] == iter_shape_[d]; ++d) {
+        idx[d] = 0;
+        ++idx[d + 1];
+      }
+      continue;
+    }
+    for (int64_t d = 0, carry = size0 * size1; d < ndim && carry; ++d) {
       int64_t v = idx[d] + carry;
       idx[d] = v % iter_shape_[d];
       carry = v / iter_shape_[d];

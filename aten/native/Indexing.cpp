@@ -6,6 +6,7 @@
 #include "aten/native/Indexing.h"
 
 #include <algorithm>
+#include <atomic>
 #include <limits>
 #include <string_view>
 #include <type_traits>
@@ -395,14 +396,23 @@ Tensor take(const Tensor& self, const Tensor& index) {
   if (index.numel() > 0) {
     // take's own message (the kernel of _index would name _index).
     // One pass over the index on the host (two reductions and two item() calls were most of a
-    // small take's time).
+    // small take's time), branch-free so the compiler vectorizes it, split across threads
+    // (std::minmax_element's branches were 2 of a 1M-index take's 11 ms); min and max are looked
+    // for only when an index is out of range.
     Tensor host = tg::contiguous(native::to_device(index, Device(), ScalarType::Int64, false));
     const int64_t* p = host.data<int64_t>();
-    const auto [lo_it, hi_it] = std::minmax_element(p, p + host.numel());
-    const int64_t lo = *lo_it, hi = *hi_it;
-    int64_t bad = lo < -n ? lo : hi;
-    TG_CHECK_INDEX(lo >= -n && hi < n, "[take] out of range: tried to access index ", bad, " on a tensor of ", n,
-                   " elements.");
+    const int64_t m = host.numel();
+    std::atomic<bool> any_bad{false};
+    parallel_for(0, m, kGrainSize, [&](int64_t begin, int64_t end) {
+      uint64_t bad = 0;  // v in [-n, n) <=> v + n in [0, 2n), unsigned (wraps below 0)
+      for (int64_t i = begin; i < end; ++i) bad |= uint64_t(p[i]) + uint64_t(n) >= 2 * uint64_t(n);
+      if (bad) any_bad.store(true, std::memory_order_relaxed);
+    });
+    if (any_bad.load()) {
+      const auto [lo_it, hi_it] = std::minmax_element(p, p + m);
+      TG_CHECK_INDEX(false, "[take] out of range: tried to access index ", *lo_it < -n ? *lo_it : *hi_it,
+                     " on a tensor of ", n, " elements.");
+    }
   }
   Tensor flat = tg::reshape(self, {n});
   Tensor idx = tg::reshape(index, {1, index.numel()});

@@ -191,15 +191,24 @@ void copy_bits(const TensorIterator& iter) {
 #endif
     char* out = data[0];
     const char* in = data[1];
+    if (strides[0] != es || (strides[1] != es && strides[1] != 0)) {
+      // Element by element, along the longer of the two dims inside: a permuted copy's rows can be
+      // a few elements (pixel_shuffle's r), and a loop of 3 per row was most of its time.
+      const bool rows_inside = size0 >= size1;
+      const int64_t n_in = rows_inside ? size0 : size1, n_out = rows_inside ? size1 : size0;
+      const int64_t os_in = strides[rows_inside ? 0 : 2], is_in = strides[rows_inside ? 1 : 3];
+      const int64_t os_out = strides[rows_inside ? 2 : 0], is_out = strides[rows_inside ? 3 : 1];
+      for (int64_t j = 0; j < n_out; ++j, out += os_out, in += is_out)
+        for (int64_t i = 0; i < n_in; ++i)
+          *reinterpret_cast<U*>(out + i * os_in) = *reinterpret_cast<const U*>(in + i * is_in);
+      return;
+    }
     for (int64_t j = 0; j < size1; ++j, out += strides[2], in += strides[3]) {
       U* o = reinterpret_cast<U*>(out);
-      if (strides[0] == es && strides[1] == es) {
+      if (strides[1] == es) {
         std::memcpy(o, in, size_t(size0) * es);
-      } else if (strides[0] == es && strides[1] == 0) {
-        std::fill(o, o + size0, *reinterpret_cast<const U*>(in));
       } else {
-        for (int64_t i = 0; i < size0; ++i)
-          *reinterpret_cast<U*>(out + i * strides[0]) = *reinterpret_cast<const U*>(in + i * strides[1]);
+        std::fill(o, o + size0, *reinterpret_cast<const U*>(in));
       }
     }
   });

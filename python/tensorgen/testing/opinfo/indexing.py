@@ -687,6 +687,9 @@ def _ix_entries_errors():
             ("index out of range", lambda: tg.take(x(), _ix_i(12)), IndexError,
              r"\[take\] out of range: tried to access index 12 on a tensor of 12 elements"),
             ("negative index out of range", lambda: tg.take(x(), _ix_i(-13)), IndexError, "-13"),
+            ("int64 extremes", lambda: tg.take(x(), tg.tensor([0, 2**63 - 1, -2**63])), IndexError, "-9223372036854775808"),
+            ("one bad index deep in a long index (checked across threads)",
+             lambda: tg.take(x(), tg.tensor([3] * 100000 + [12] + [5] * 100000)), IndexError, "access index 12 "),
             ("float index", lambda: tg.take(x(), tg.tensor([0.0])), RuntimeError, "long"),
         ),
         "masked_select": _errors(

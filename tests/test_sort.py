@@ -188,6 +188,38 @@ def test_median_is_the_lower_median():
 LONG_MEDIAN = 300_001  # above the sampled-pivot path's threshold (2^18 elements)
 
 
+def _sampled_positions(n, sample=16384):
+    """The places SampledMedian.h reads its sample from (one per stride, splitmix64's offset scaled
+    by a multiply-high): rows built around them reach paths a random row never does. Should the
+    kernel sample elsewhere, these rows stay correct cases of its other paths."""
+    mask, stride = (1 << 64) - 1, n // sample
+    out = np.empty(sample, dtype=np.int64)
+    for j in range(sample):
+        z = (j + 0x9e3779b97f4a7c15) & mask
+        z = ((z ^ (z >> 30)) * 0xbf58476d1ce4e5b9) & mask
+        z = ((z ^ (z >> 27)) * 0x94d049bb133111eb) & mask
+        out[j] = j * stride + (((z ^ (z >> 31)) * stride) >> 64)
+    return out
+
+
+def _blind_sample_rows(n, sample=16384):
+    """Distinct values j + 0.5 where the sample reads, one value everywhere else: the sample sees
+    one copy of each pivot (so the pass does not count ties) while the median is the lower pivot,
+    the upper one, or far below both (the pivots missed): the second counting pass decides."""
+    k = (n - 1) // 2
+    r = int(k / n * sample)
+    spread = 4 * int(np.sqrt(sample) / 2) + 1
+    at = _sampled_positions(n, sample)
+    rows = {}
+    for name, fill in (("median at an unseen lower pivot", max(0, r - spread) + 0.5),
+                       ("median at an unseen upper pivot", min(sample - 1, r + spread) + 0.5),
+                       ("pivots missed", -1.0)):
+        a = np.full(n, fill)
+        a[at] = np.random.default_rng(5).permutation(sample) + 0.5
+        rows[name] = a
+    return rows
+
+
 def _long_median_cases(n):
     rng = np.random.default_rng(3)
     pattern = np.ones(n)
@@ -203,7 +235,7 @@ def _long_median_cases(n):
             "median at the upper pivot": upper, "median at the lower pivot": lower,
             "descending": np.sort(rng.random(n))[::-1].copy(), "few values": rng.integers(0, 5, n) * 1.0,
             "constant": np.full(n, 2.5), "stride pattern": pattern, "median zero": np.sort(zeros),
-            "heavy tails": rng.standard_cauchy(n)}
+            "heavy tails": rng.standard_cauchy(n), **_blind_sample_rows(n)}
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "bfloat16", "int32", "int64"])

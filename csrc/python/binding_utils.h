@@ -65,7 +65,8 @@ inline PyObject* wrap(std::vector<Tensor> ts) {
   return tuple;
 }
 
-// A named tuple (tensorgen.return_types.<op>) of tensors, e.g. max.dim -> (values, indices).
+// A named tuple (tensorgen.return_types.<op>) of tensors, e.g. max.dim -> (values, indices). `op` must
+// have static storage (the generated bindings pass string literals): its address keys a cache.
 PyObject* wrap_tuple_impl(const char* op, std::initializer_list<const char*> names, Tensor* items, size_t n);
 template <typename... Ts>
 PyObject* wrap_tuple(const char* op, std::initializer_list<const char*> names, std::tuple<Ts...> t) {

@@ -8,16 +8,16 @@
 //      a fixed pseudo-random place inside its stride, so a periodic pattern cannot fool it) gives
 //      two pivots lo <= hi whose sample ranks lie ~4 standard deviations either side of the
 //      median's.
-//   2. One pass over the row, split across threads in fixed chunks, counts the elements below lo,
-//      equal to lo and equal to hi, and keeps those in (lo, hi) (~3 % of a row of distinct
-//      values; copies of the pivots are counted, not kept, so a row of a few repeated values
-//      keeps few).
-//      Branch-free: compares on vectors, and the kept lanes of a vector are packed with one
-//      permute (AVX2) or compress-store (AVX-512).
-//   3. The median is lo or hi itself, or the right one of the kept values: the pass also counts them
-//      in 2048 bins of their ascending keys (per chunk, while they are in L1), so only the kept
-//      values of the median's bin (~100 of 134K for 4M normal floats) go to a selection
-//      (nth_element over all kept values took 1.5 of 3.3 ms).
+//   2. One pass over the row, split across threads in fixed chunks, counts the elements <= lo and
+//      those >= hi, and keeps the rest: those in (lo, hi) (~3 % of a row of distinct values) and
+//      any NaN, which compares false both ways. Two compares per vector; the kept lanes of a
+//      vector are packed with one permute (AVX2) or compress-store (AVX-512), branch-free.
+//   3. The median is one of the kept values when its rank falls among theirs: the pass also
+//      counts them in 2048 bins of their ascending keys (per chunk, while they are in L1, where a
+//      NaN is seen), so only the kept values of the median's bin (~100 of 134K for 4M normal
+//      floats, picked by two vector compares) go to a selection (nth_element over all kept
+//      values took 1.5 of 3.3 ms). Otherwise it is lo or hi (a row of few distinct values) or the
+//      pivots missed: a second pass counts x < lo and x > hi to tell.
 //
 // The kept values' order does not matter, so neither do the threads, and the result is the
 // median's value whatever path found it. It returns nothing when the row holds a NaN (the median
@@ -26,6 +26,7 @@
 #include <array>
 #include <bit>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <vector>
@@ -65,7 +66,7 @@ constexpr std::array<std::array<int32_t, 8>, (1 << kLanes)> make_pack_table() {
 // The lanes of a mask as bits (lane j -> bit j).
 template <typename V>
 inline unsigned lane_bits(const V& mask) {
-  using A = typename V::value_type;
+  using A [[maybe_unused]] = typename V::value_type;  // (unused by the portable loop)
 #if defined(TG_VEC_AVX512)
   if constexpr (sizeof(A) == 4 || sizeof(A) == 8) return unsigned(vec::kmask(mask));
 #elif defined(TG_VEC_AVX2)
@@ -163,12 +164,43 @@ A radix_select(A* a, int64_t m, int64_t t) {
   return a[t];
 }
 
-// A fixed pseudo-random offset in [0, stride) for sample j (splitmix64's mix).
+// A fixed pseudo-random offset in [0, stride) for sample j (splitmix64's mix), scaled by a
+// multiply-high rather than a modulo (a 64-bit division per sample was most of the sample's time).
 inline int64_t sample_offset(int64_t j, int64_t stride) {
   uint64_t z = uint64_t(j) + 0x9e3779b97f4a7c15ull;
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return int64_t((z ^ (z >> 31)) % uint64_t(stride));
+  return int64_t((unsigned __int128)(z ^ (z >> 31)) * uint64_t(stride) >> 64);
+}
+
+// The value of a select_key (its inverse).
+template <typename A, typename K>
+inline A from_select_key(K key) {
+  constexpr K kSign = K(1) << (sizeof(K) * 8 - 1);
+  using Bits = std::conditional_t<std::is_integral_v<A>, A, K>;
+  if constexpr (std::is_integral_v<A>) return std::bit_cast<A>(Bits(key ^ kSign));
+  else return std::bit_cast<A>(K((key & kSign) ? key ^ kSign : ~key));
+}
+
+// Appends the values of in[0, m) that lie in [vmin, vmax] to out (branch-free, packed as in the
+// pass).
+template <typename V, typename A = typename V::value_type>
+void append_in_range(std::vector<A>& out, const A* in, int64_t m, A vmin, A vmax) {
+  constexpr int64_t W = V::size();
+  const size_t at = out.size();
+  out.resize(at + size_t(m + W));
+  A* o = out.data() + at;
+  int64_t used = 0, i = 0;
+  const V lo(vmin), hi(vmax);
+  for (; i + W <= m; i += W) {
+    const V x = V::loadu(in + i);
+    used += pack_lanes(o + used, x, lane_bits((x >= lo) & (x <= hi)));
+  }
+  for (; i < m; ++i) {
+    o[used] = in[i];
+    used += in[i] >= vmin && in[i] <= vmax;
+  }
+  out.resize(at + size_t(used));
 }
 
 }  // namespace median_detail
@@ -201,100 +233,169 @@ std::optional<T> sampled_median(const T* p, int64_t n) {
   const int64_t r = int64_t(double(k) / double(n) * double(kMedianSample));
   const int64_t spread = 4 * int64_t(std::sqrt(double(kMedianSample)) / 2) + 1;
   const int64_t lo_r = std::max<int64_t>(0, r - spread), hi_r = std::min<int64_t>(kMedianSample - 1, r + spread);
-  copy = sample;
+  copy = sample;  // (radix_select overwrites its input; the sample is counted below)
   const A lo = median_detail::radix_select(copy.data(), kMedianSample, lo_r);
-  const A hi = median_detail::radix_select(sample.data(), kMedianSample, hi_r);
+  copy = sample;
+  const A hi = median_detail::radix_select(copy.data(), kMedianSample, hi_r);
 
-  // 2. one pass: counts below lo, at lo and at hi, NaN, and the values in (lo, hi) packed into
-  // each chunk's list and counted in 2048 bins of equal key width. Their keys lie in
-  // (key_lo, key_hi): they compare strictly between lo and hi, so neither is a zero of the
-  // other sign (-0.0 keys below 0.0 but compares equal to it).
+  // 2. one pass: counts of x <= lo and of x >= hi; the rest, lo < x < hi and any NaN (which
+  // compares false both ways), is kept, packed into each chunk's list, and counted in 2048 bins
+  // of equal key width while in L1, where a NaN shows up. Kept values compare strictly between
+  // lo and hi, so their keys lie in (key_lo, key_hi) (-0.0 keys below 0.0 but compares equal).
+  // When the sample holds copies of a pivot (a row of few distinct values, whose median is then
+  // likely a pivot) the pass also counts x < lo and x > hi, which step 3 needs then: two more
+  // compares per vector instead of a second pass.
   using median_detail::select_key;
   using K = decltype(select_key(A()));
   const K key_lo = select_key(lo), key_hi = select_key(hi);
   const int shift = std::max(0, int(std::bit_width(K(key_hi - key_lo))) - median_detail::kBinBits);
   const int64_t nbins = int64_t(K(key_hi - key_lo) >> shift) + 1;
   auto bin_of = [&](A v) { return int64_t(K(select_key(v) - key_lo) >> shift); };
+  int64_t pivot_copies = 0;
+  for (const A v : sample) pivot_copies += (v == lo) + (v == hi);
+  const bool count_ties = pivot_copies > 2;
 
   constexpr int64_t kChunk = int64_t(1) << 16;
+  constexpr unsigned kLanes = (1u << W) - 1;
   const int64_t chunks = (n + kChunk - 1) / kChunk;
   std::vector<int64_t> total(static_cast<size_t>(nbins));  // the bins' counts, all threads
   std::mutex total_mutex;
-  std::vector<int64_t> below(static_cast<size_t>(chunks)), at_lo(static_cast<size_t>(chunks)),
-      at_hi(static_cast<size_t>(chunks));
+  std::vector<int64_t> at_most_lo(static_cast<size_t>(chunks)), at_least_hi(static_cast<size_t>(chunks));
+  std::vector<int64_t> below(static_cast<size_t>(chunks)), above(static_cast<size_t>(chunks));  // count_ties
   std::vector<char> has_nan(static_cast<size_t>(chunks));
   std::vector<std::vector<A>> kept(static_cast<size_t>(chunks));
-  parallel_for(0, chunks, 1, [&](int64_t begin, int64_t end) {
-    std::vector<A> buf(static_cast<size_t>(kChunk + W));
+  auto pass = [&]<bool kTies>(int64_t begin, int64_t end) {
+    std::unique_ptr<A[]> buf(new A[size_t(kChunk + W)]);  // (not zeroed: written before read)
     std::vector<int32_t> counts(static_cast<size_t>(nbins));  // this task's bins
-    const V vlo(lo), vhi(hi);
     for (int64_t c = begin; c < end; ++c) {
       const T* q = p + c * kChunk;
       const int64_t len = std::min(kChunk, n - c * kChunk);
       int64_t used = 0, i = 0;
-      VI lanes_below(I(0)), lanes_at(I(0)), lanes_hi(I(0));  // per lane; a set mask lane is -1
-      unsigned nans = 0;
+      VI lanes_le(I(0)), lanes_ge(I(0)), lanes_lt(I(0)), lanes_gt(I(0));  // per lane; a set mask lane is -1
+      // (made here, from copies: the pack's may-alias stores kept pivots made outside the loop in
+      // memory, two more loads per vector)
+      const A lo_copy = lo, hi_copy = hi;
+      const V vlo(lo_copy), vhi(hi_copy);
       for (; i + W <= len; i += W) {
         using median_detail::lane_bits;
         const V x = IO::load(q + i);
-        lanes_below = lanes_below - vec::cast<I>(x < vlo);
-        lanes_at = lanes_at - vec::cast<I>(x == vlo);
-        lanes_hi = lanes_hi - vec::cast<I>(x == vhi);
-        if constexpr (kFloat) nans |= lane_bits(x != x);
-        used += median_detail::pack_lanes(buf.data() + used, x, lane_bits((x > vlo) & (x < vhi)));
+        const V le = x <= vlo, ge = x >= vhi;
+        lanes_le = lanes_le - vec::cast<I>(le);
+        lanes_ge = lanes_ge - vec::cast<I>(ge);
+        if constexpr (kTies) {
+          lanes_lt = lanes_lt - vec::cast<I>(x < vlo);
+          lanes_gt = lanes_gt - vec::cast<I>(x > vhi);
+        }
+        used += median_detail::pack_lanes(buf.get() + used, x, ~lane_bits(le | ge) & kLanes);
       }
       // Copies: the counters' own addresses never escape, so they stay in registers in the loop
       // (the pack's may-alias vector stores could reach an addressable one: a store-to-load chain).
-      const VI below_lanes = lanes_below, at_lanes = lanes_at, hi_lanes = lanes_hi;
-      int64_t n_below = vec::reduce_add(below_lanes), n_at = vec::reduce_add(at_lanes), n_hi = vec::reduce_add(hi_lanes);
-      bool tail_nan = false;
+      const VI le_lanes = lanes_le, ge_lanes = lanes_ge, lt_lanes = lanes_lt, gt_lanes = lanes_gt;
+      int64_t n_le = vec::reduce_add(le_lanes), n_ge = vec::reduce_add(ge_lanes);
+      int64_t n_lt = vec::reduce_add(lt_lanes), n_gt = vec::reduce_add(gt_lanes);
       for (; i < len; ++i) {
         const A v = A(q[i]);
-        n_below += v < lo;
-        n_at += v == lo;
-        n_hi += v == hi;
-        tail_nan |= v != v;
-        if (v > lo && v < hi) buf[size_t(used++)] = v;
+        n_le += v <= lo;
+        n_ge += v >= hi;
+        n_lt += v < lo;
+        n_gt += v > hi;
+        if (!(v <= lo) && !(v >= hi)) buf[size_t(used++)] = v;
       }
-      kept[size_t(c)].assign(buf.begin(), buf.begin() + used);
-      for (int64_t j = 0; j < used; ++j) ++counts[size_t(bin_of(buf[size_t(j)]))];  // while in L1
-      below[size_t(c)] = n_below;
-      at_lo[size_t(c)] = n_at;
-      at_hi[size_t(c)] = n_hi;
-      has_nan[size_t(c)] = nans != 0 || tail_nan;
+      bool nan = false;
+      for (int64_t j = 0; j < used; ++j) {  // while in L1
+        const A v = buf[size_t(j)];
+        if constexpr (kFloat) {
+          if (v != v) {
+            nan = true;
+            continue;
+          }
+        }
+        ++counts[size_t(bin_of(v))];
+      }
+      kept[size_t(c)].assign(buf.get(), buf.get() + used);
+      at_most_lo[size_t(c)] = n_le;
+      at_least_hi[size_t(c)] = n_ge;
+      below[size_t(c)] = n_lt;  // (the tail's alone without kTies: unused then)
+      above[size_t(c)] = n_gt;
+      has_nan[size_t(c)] = nan;
     }
     const std::lock_guard<std::mutex> lock(total_mutex);  // integer sums: any order, same counts
     for (int64_t b = 0; b < nbins; ++b) total[size_t(b)] += counts[size_t(b)];
+  };
+  parallel_for(0, chunks, 1, [&](int64_t begin, int64_t end) {
+    if (count_ties) pass.template operator()<true>(begin, end);
+    else pass.template operator()<false>(begin, end);
   });
-  int64_t n_below = 0, n_at = 0, n_hi = 0, n_kept = 0;
+  int64_t n_le = 0, n_ge = 0, n_kept = 0;
   for (int64_t c = 0; c < chunks; ++c) {
     if (has_nan[size_t(c)]) return std::nullopt;
-    n_below += below[size_t(c)];
-    n_at += at_lo[size_t(c)];
-    n_hi += at_hi[size_t(c)];
+    n_le += at_most_lo[size_t(c)];
+    n_ge += at_least_hi[size_t(c)];
     n_kept += int64_t(kept[size_t(c)].size());
   }
-  if (lo == hi) n_hi = 0;  // the same elements as n_at
 
-  // 3. the median: lo, hi, or a selection among the kept values
-  if (k < n_below || k >= n_below + n_at + n_kept + n_hi) return std::nullopt;  // the pivots missed (rare)
+  // 3. the median. Ranks [n_le, n_le + n_kept) are the kept values (lo < hi there). Below them
+  // the median is lo or the pivots missed, above them hi or a miss: the counts of x < lo and
+  // x > hi tell, from the pass (count_ties) or a second one (a sample that missed, rare). For
+  // lo == hi nothing is kept and [below, n - above) is lo.
   A m = lo;
-  if (k >= n_below + n_at + n_kept) {
-    m = hi;
-  } else if (k >= n_below + n_at) {
+  if (k >= n_le && k < n_le + n_kept) {
     // the bin holding the median, then a selection among the kept values in that bin
-    int64_t t = k - n_below - n_at, bin = 0;
+    int64_t t = k - n_le, bin = 0;
     for (; t >= total[size_t(bin)]; ++bin) t -= total[size_t(bin)];
+    // The bin's keys as values: kept values in [vmin, vmax] are the bin's (keys order the values
+    // but for -0.0 < 0.0: a bin bounded by a zero is filtered by key instead).
+    const K span = K(key_hi - key_lo), d_lo = K(K(bin) << shift);
+    const K d_hi = K(span - d_lo) >> shift == 0 ? span : K(d_lo + ((K(1) << shift) - 1));
+    const A vmin = median_detail::from_select_key<A>(K(key_lo + d_lo));
+    const A vmax = median_detail::from_select_key<A>(K(key_lo + d_hi));
+    const bool by_key = kFloat && (vmin == A(0) || vmax == A(0));
     std::vector<std::vector<A>> chunk_in_bin(static_cast<size_t>(chunks));
     parallel_for(0, chunks, 1, [&](int64_t begin, int64_t end) {
-      for (int64_t c = begin; c < end; ++c)
-        for (const A v : kept[size_t(c)])
-          if (bin_of(v) == bin) chunk_in_bin[size_t(c)].push_back(v);
+      for (int64_t c = begin; c < end; ++c) {
+        const std::vector<A>& values = kept[size_t(c)];
+        if (!by_key) {
+          median_detail::append_in_range<V>(chunk_in_bin[size_t(c)], values.data(), int64_t(values.size()), vmin, vmax);
+        } else {
+          for (const A v : values)
+            if (bin_of(v) == bin) chunk_in_bin[size_t(c)].push_back(v);
+        }
+      }
     });
     std::vector<A> in_bin;
     in_bin.reserve(size_t(total[size_t(bin)]));
     for (const auto& values : chunk_in_bin) in_bin.insert(in_bin.end(), values.begin(), values.end());
     m = median_detail::radix_select(in_bin.data(), int64_t(in_bin.size()), t);
+  } else {
+    if (!count_ties) parallel_for(0, chunks, 1, [&](int64_t begin, int64_t end) {
+      const V vlo(lo), vhi(hi);
+      for (int64_t c = begin; c < end; ++c) {
+        const T* q = p + c * kChunk;
+        const int64_t len = std::min(kChunk, n - c * kChunk);
+        VI lanes_lt(I(0)), lanes_gt(I(0));
+        int64_t i = 0;
+        for (; i + W <= len; i += W) {
+          const V x = IO::load(q + i);
+          lanes_lt = lanes_lt - vec::cast<I>(x < vlo);
+          lanes_gt = lanes_gt - vec::cast<I>(x > vhi);
+        }
+        int64_t n_lt = vec::reduce_add(lanes_lt), n_gt = vec::reduce_add(lanes_gt);
+        for (; i < len; ++i) {
+          n_lt += A(q[i]) < lo;
+          n_gt += A(q[i]) > hi;
+        }
+        below[size_t(c)] = n_lt;
+        above[size_t(c)] = n_gt;
+      }
+    });
+    int64_t n_below = 0, n_above = 0;
+    for (int64_t c = 0; c < chunks; ++c) {
+      n_below += below[size_t(c)];
+      n_above += above[size_t(c)];
+    }
+    if (k >= n_below && k < n_le) m = lo;
+    else if (k >= n - n_ge && k < n - n_above) m = hi;
+    else return std::nullopt;  // the pivots missed (rare): the exact path answers
   }
   if (kFloat && m == A(0)) return std::nullopt;
   return T(m);

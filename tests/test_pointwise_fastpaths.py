@@ -299,6 +299,23 @@ def test_clamp_ties_and_nan():
     assert xi.clamp(-2, 3).dtype == tg.int64 and to_numpy(xi.clamp(-2, 3)).tolist() == [1, 3, -2]
 
 
+def test_clamp_python_number_bounds_match_the_zero_dim_tensor_path():
+    """Two Python-number bounds on float32 / float64 run hardtanh's kernel; 0-dim tensor bounds the
+    three-operand clamp kernel. Same bits for every bound kind: floats, ints (cast like the
+    tensor path), bounds beyond float32's range, NaN, min > max, signed zeros."""
+    rng = np.random.default_rng(7)
+    a = np.concatenate([rng.standard_normal(61) * 3, [-0.0, 0.0, np.nan, np.inf, -np.inf, 1e38, -1e38]])
+    bounds = [(-0.5, 0.5), (0, 1), (-2, 1.5), (1e39, 2e39), (-1e39, 1e39), (0.0, -0.0), (-0.0, 0.0), (2.0, -1.0),
+              (float("nan"), 1.0), (-1.0, float("nan")), (-(2**53), 2**53), (0.1, 0.30000000000000004)]
+    for name in ("float32", "float64"):
+        x = tensor(a, name)
+        for lo, hi in bounds:
+            fast = to_numpy(x.clamp(lo, hi))
+            slow = to_numpy(x.clamp(tg.tensor(lo, dtype=dt(name)), tg.tensor(hi, dtype=dt(name))))
+            assert fast.tobytes() == slow.tobytes(), (name, lo, hi)
+            assert x.clamp(lo, hi).dtype == dt(name)
+
+
 def test_clamp_gradient():
     """PyTorch's clamp gradient: self gets grad where min <= self <= max (ties included)."""
     x = tg.tensor([-2.0, -1.0, 0.0, 1.0, 2.0], requires_grad=True)

@@ -8,6 +8,7 @@
 #include "aten/dispatch/DtypeDispatch.h"
 #include "aten/native/cpu/Convert.h"
 #include "aten/native/cpu/Loops.h"
+#include "aten/native/cpu/StreamStores.h"
 #include "aten/vec/vec.h"
 
 namespace tg::native::CPU_CAPABILITY {
@@ -225,9 +226,12 @@ void copy_element_kernel(void* dst, ScalarType dst_t, const void* src, ScalarTyp
 
 void copy_kernel(const TensorIterator& iter) {
   ScalarType dst_t = iter.output_dtype(), src_t = iter.original_input_dtype(1);
+  const int64_t out_es = element_size(dst_t);
+  const bool stream = iter.numel() * out_es >= stream_store_min_bytes();  // StreamStores.h
   if (dst_t == src_t && iter.is_contiguous()) {
     iter.for_each([&](char** data, const int64_t*, int64_t n, int64_t) {
-      std::memcpy(data[0], data[1], size_t(n) * element_size(dst_t));
+      if (stream) stream_memcpy(data[0], data[1], n * out_es);
+      else std::memcpy(data[0], data[1], size_t(n * out_es));
     });
     return;
   }
@@ -249,7 +253,10 @@ void copy_kernel(const TensorIterator& iter) {
           const char* in = data[1];
           for (int64_t j = 0; j < size1; ++j, out += strides[2], in += strides[3]) {
             if (strides[0] == sizeof(Dst) && strides[1] == sizeof(Src)) {
-              convert_contiguous(reinterpret_cast<Dst*>(out), reinterpret_cast<const Src*>(in), size0);
+              char* row[2] = {out, const_cast<char*>(in)};
+              run_output_row<2>(row, strides, size0, out_es, stream, [](char** p, int64_t count) {
+                convert_contiguous(reinterpret_cast<Dst*>(p[0]), reinterpret_cast<const Src*>(p[1]), count);
+              });
             } else {
               for (int64_t i = 0; i < size0; ++i)
                 *reinterpret_cast<Dst*>(out + i * strides[0]) =

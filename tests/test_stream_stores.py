@@ -5,7 +5,7 @@ streamed out with non-temporal stores; the bytes must be the ones the in-place l
 Each case runs twice in one process: streaming off (a bound past any size) and on for every
 output (bound 0), on outputs that start at every element offset within a cache line (the part
 before the first line boundary is written in place), span several buffer blocks (16 KB) and
-end in a partial vector, split across two threads. Covered (ops cheap enough to stream: not the
+end in a partial vector, split across two threads; rows under 4 KB are written in place. Covered (ops cheap enough to stream: not the
 transcendental ones, Loops.h's streams_output): cpu_kernel_vec (unary, binary with a
 broadcast operand, ternary, bool outputs, float16 / bfloat16 / int64 / uint8 outputs, the
 gathered path of a non-contiguous input), cpu_kernel's scalar loops (bool add, integer pow,
@@ -62,8 +62,10 @@ def operand(dtype, seed, offset=0, n=N):
 CASES = {
     "abs float32": lambda o: operand(tg.float32, 1, o).abs(),
     "mul by 2 float32": lambda o: operand(tg.float32, 1, o) * 2,
-    "add broadcast float32": lambda o: (operand(tg.float32, 1, o, 64 * 300).reshape(300, 64)
-                                        + operand(tg.float32, 2, 0, 64)),
+    "add broadcast float32": lambda o: (operand(tg.float32, 1, o, 1100 * 12).reshape(12, 1100)
+                                        + operand(tg.float32, 2, 0, 1100)),
+    "add broadcast, short rows (in place)": lambda o: (operand(tg.float32, 1, o, 64 * 300).reshape(300, 64)
+                                                       + operand(tg.float32, 2, 0, 64)),
     "addcmul float32": lambda o: tg.addcmul(operand(tg.float32, 1, o), operand(tg.float32, 2), operand(tg.float32, 3),
                                             value=0.5),
     "where float32": lambda o: tg.where(operand(tg.bool, 4, o), operand(tg.float32, 1), operand(tg.float32, 2)),
@@ -72,7 +74,7 @@ CASES = {
     "add bfloat16": lambda o: operand(tg.bfloat16, 1, o) + operand(tg.bfloat16, 2),
     "mul int64": lambda o: operand(tg.int64, 1, o) * operand(tg.int64, 2),
     "add uint8": lambda o: operand(tg.uint8, 1, o) + operand(tg.uint8, 2),
-    "neg of a transposed input": lambda o: -operand(tg.float32, 1, o, 130 * 160).reshape(130, 160).t(),
+    "neg of a strided input": lambda o: -operand(tg.float32, 1, o, 2 * N)[::2],
     "add bool (cpu_kernel)": lambda o: operand(tg.bool, 1, o) + operand(tg.bool, 2),
     "pow int64 (cpu_kernel)": lambda o: operand(tg.int64, 1, o) ** operand(tg.int64, 2).remainder(4),
     "heaviside (cpu_kernel)": lambda o: tg.heaviside(operand(tg.float32, 1, o), operand(tg.float32, 2)),

@@ -263,6 +263,7 @@ void copy_kernel(const TensorIterator& iter) {
                     convert<Dst>(*reinterpret_cast<const Src*>(in + i * strides[1]));
             }
           }
+          if (stream) stream_fence();
         });
       } else {
         cpu_kernel(iter, [](Src v) -> Dst { return convert<Dst>(v); });

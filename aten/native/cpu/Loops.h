@@ -128,6 +128,7 @@ void cpu_kernel(const TensorIterator& iter, const F& op, int64_t grain = kGrainS
       run_output_row<arity + 1>(data, strides, size0, out_es, stream, [&](char** p, int64_t count) {
         detail::contiguous_loop(op, p, count, idx);
       });
+      if (stream) stream_fence();
     }, grain);
     return;
   }
@@ -141,6 +142,7 @@ void cpu_kernel(const TensorIterator& iter, const F& op, int64_t grain = kGrainS
       });
       for (int k = 0; k < n; ++k) ptrs[k] += strides[n + k];
     }
+    if (stream) stream_fence();
   }, grain);
 }
 
@@ -309,6 +311,7 @@ void cpu_kernel_vec(const TensorIterator& iter, const VOp& vop, int64_t grain = 
       });
       for (int k = 0; k < n; ++k) ptrs[k] += strides[n + k];
     }
+    if (stream) stream_fence();
   }, grain);
 }
 

@@ -23,6 +23,9 @@ namespace tg::native::CPU_CAPABILITY {
 
 constexpr int64_t kStreamBlockBytes = 16384;  // the buffer: in L1 beside the inputs' lines
 constexpr int64_t kStreamAlign = 64;          // a cache line: whole lines leave the write buffers
+// Rows shorter than this are written in place: a row of a few lines would pay two kernel calls
+// and a copy for little (kron's 128-byte rows ran 4.4x slower streamed, fenced per row).
+constexpr int64_t kStreamMinRowBytes = 4096;
 
 // Copies bytes from src to dst (dst kStreamAlign-aligned, src any) with non-temporal stores;
 // a tail under 16 bytes is stored normally.
@@ -39,7 +42,8 @@ inline void stream_copy(char* dst, const char* src, int64_t bytes) {
   std::memcpy(dst + i, src + i, size_t(bytes - i));
 }
 
-// Non-temporal stores are weakly ordered: fenced before the thread reports its part done.
+// Non-temporal stores are weakly ordered: fenced before the thread reports its part done, once
+// after all its rows (a fence waits for the write-combining buffers to drain).
 inline void stream_fence() {
 #if defined(__SSE2__)
   _mm_sfence();
@@ -62,15 +66,16 @@ inline void stream_memcpy(char* dst, const char* src, int64_t bytes) {
 }
 
 // Runs kernel(ptrs, count) over a row of n elements: data[0] is the output, out_es bytes apart,
-// data[k] operand k with stride strides[k]. stream: the row is cut into pieces, each computed by
-// kernel into an L1 buffer (the output stride stays out_es) and streamed to the output, but for
-// the elements before the output's first line boundary, written in place. Otherwise one call.
+// data[k] operand k with stride strides[k]. stream (and a row of at least kStreamMinRowBytes):
+// the row is cut into pieces, each computed by kernel into an L1 buffer (the output stride stays
+// out_es) and streamed to the output, but for the elements before the output's first line
+// boundary, written in place; the caller calls stream_fence() after its rows. Otherwise one call.
 // One call site of kernel either way: it is the inlined vector loop, and two would double it.
 template <int NPtrs, typename Kernel>
 inline void run_output_row(char* const* data, const int64_t* strides, int64_t n, int64_t out_es, bool stream,
                            const Kernel& kernel) {
   alignas(kStreamAlign) char buf[kStreamBlockBytes];
-  const int64_t head_bytes = stream ? stream_head_bytes(data[0], out_es) : -1;
+  const int64_t head_bytes = stream && n * out_es >= kStreamMinRowBytes ? stream_head_bytes(data[0], out_es) : -1;
   stream = head_bytes >= 0;
   const int64_t head = stream ? std::min(n, head_bytes / out_es) : n;
   const int64_t block = kStreamBlockBytes / out_es;
@@ -85,7 +90,6 @@ inline void run_output_row(char* const* data, const int64_t* strides, int64_t n,
     if (!in_place) stream_copy(out, buf, count * out_es);
     i += count;
   }
-  if (stream) stream_fence();
 }
 
 }  // namespace tg::native::CPU_CAPABILITY

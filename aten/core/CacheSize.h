@@ -11,7 +11,7 @@ namespace tg {
 // neither says. Read once.
 int64_t last_level_cache_bytes();
 
-// Outputs of at least this many bytes are streamed: last_level_cache_bytes() unless set.
+// Outputs of at least this many bytes are streamed: larger than the last-level cache unless set.
 int64_t stream_store_min_bytes();
 // Sets it (tests stream small outputs with 0; a value past any size turns streaming off) and
 // returns the previous value; a negative value restores the default.

@@ -105,8 +105,8 @@ PYBIND11_MODULE(_C, m) {
   m.def("_cpu_capability_warning", []() { return tg::cpu_capability_warning(); });
   m.def("_last_level_cache_bytes", &tg::last_level_cache_bytes);
   m.def("_set_stream_store_min_bytes", &tg::set_stream_store_min_bytes, py::arg("bytes"),
-        "Outputs of at least this many bytes are written with non-temporal stores (the last-level "
-        "cache's size by default; negative restores it). Returns the previous value.");
+        "Outputs of at least this many bytes are written with non-temporal stores (by default those "
+        "larger than the last-level cache; negative restores that). Returns the previous value.");
   m.def("cpu_memory_stats", []() {
     tg::CPUMemoryStats s = tg::cpu_memory_stats();
     py::dict d;

@@ -85,8 +85,9 @@ def test_whole_tensor_sum_is_identical_for_any_thread_count(threads):
 
 @pytest.mark.parametrize("dtype", [tg.float32, tg.int64, tg.float16])
 def test_long_cummax_cummin_lines_split_across_threads_match_one_thread(threads, dtype):
-    # A 1-D scan is split into 65536-element pieces scanned at once, then fixed up; ties (few
-    # distinct values), sorted runs and NaN must give the one-thread values and indices.
+    # A 1-D scan is split into 65536-element pieces: each piece's extreme first, then each piece
+    # scanned from the pieces before it, all at once; ties (few distinct values), sorted runs and
+    # NaN must give the one-thread values and indices.
     rng = np.random.default_rng(0)
     n = 3 * 65536 + 17
     a = rng.integers(0, 40, n).astype(np.float64)

@@ -10,6 +10,7 @@
 // undefined behaviour.
 #include "aten/vec/isa.h"
 #include <algorithm>
+#include <bit>
 #include <atomic>
 #include <cmath>
 #include <thread>
@@ -162,6 +163,31 @@ void scan_lines(const Scan& s, Acc init, Combine combine) {
 // min; ties take the later index) and it is not NaN, or when x is NaN (PyTorch's rule: after
 // the first NaN the values stay NaN and the index follows the latest NaN).
 // Each line is walked by one thread along its stride (1 for contiguous lines).
+//
+// The comparisons are on integer keys: a float's bits, a negative float's minus its magnitude
+// (so -0 and +0 tie, as they compare equal), NaN at the top of the order for max and at the
+// bottom for min, so that "x replaces the extreme" is key(x) >= key (<= for min) with no NaN
+// tests on the chain each element waits on). Integers are their own keys. With the loops below
+// taking pointers and a unit stride by value, 4M float32 on the Zen 2 VM, one thread: 20.3 ->
+// 7.6 ms (PyTorch 21.5).
+template <bool IsMax, typename V>
+auto extreme_key(V v) {
+  if constexpr (std::is_same_v<V, float> || std::is_same_v<V, double>) {
+    using K = std::conditional_t<std::is_same_v<V, float>, int32_t, int64_t>;
+    constexpr K kMagnitude = std::numeric_limits<K>::max();
+    constexpr K kInf = std::bit_cast<K>(std::numeric_limits<V>::infinity());
+    const K bits = std::bit_cast<K>(v), mag = bits & kMagnitude;
+    const K key = bits < 0 ? K(-mag) : mag;
+    return mag > kInf ? (IsMax ? kMagnitude : std::numeric_limits<K>::min()) : key;
+  } else {
+    return v;
+  }
+}
+template <bool IsMax, typename K>
+bool later_wins(K later, K extreme) {
+  return IsMax ? later >= extreme : later <= extreme;
+}
+
 template <bool IsMax>
 struct RunningExtreme {
   // Steps k0 .. k0 + m of a line: x(j) the value of step k0 + j (opmath), emit(j, best, index).
@@ -169,9 +195,12 @@ struct RunningExtreme {
   // sorted runs), and a mispredicted branch per element cost 2-3x.
   template <typename V, typename X, typename Emit>
   static void run(V& best, int64_t& best_index, int64_t k0, int64_t m, X x, Emit emit) {
+    auto best_key = extreme_key<IsMax>(best);
     for (int64_t j = 0; j < m; ++j) {
       const V v = x(j);
-      const bool take = (v != v) | ((best == best) & (IsMax ? v >= best : v <= best));
+      const auto key = extreme_key<IsMax>(v);
+      const bool take = later_wins<IsMax>(key, best_key);
+      best_key = take ? key : best_key;
       best = take ? v : best;
       best_index = take ? k0 + j : best_index;
       emit(j, best, best_index);
@@ -179,20 +208,44 @@ struct RunningExtreme {
   }
 };
 
-// Whether the running extreme `carry` of the elements before a piece still wins over `local`, the
-// piece's own running extreme: a NaN local (the later NaN) never loses, a NaN carry wins over a
-// number, and on a tie the later (local) index wins, as in RunningExtreme.
-template <bool IsMax, typename V>
-bool carry_wins(V carry, V local) {
-  return local == local && (carry != carry || (IsMax ? local < carry : local > carry));
+// The extreme of x[k0 .. k1) (contiguous float or double, k1 - k0 a multiple of four vectors) as
+// (key, the last step holding it): a NaN-propagating vector max (min), then a backward search by
+// vectors for the last element equal to it (or NaN).
+template <bool IsMax, typename T>
+auto piece_extreme(const T* x, int64_t k0, int64_t k1) {
+  using Vec = vec::Vectorized<T>;
+  constexpr int64_t W = Vec::size();
+  auto pick = [](const Vec& a, const Vec& b) { return IsMax ? vec::maximum(a, b) : vec::minimum(a, b); };
+  Vec acc[4] = {Vec::loadu(x + k0), Vec::loadu(x + k0 + W), Vec::loadu(x + k0 + 2 * W), Vec::loadu(x + k0 + 3 * W)};
+  for (int64_t k = k0 + 4 * W; k < k1; k += 4 * W)
+    for (int i = 0; i < 4; ++i) acc[i] = pick(acc[i], Vec::loadu(x + k + i * W));
+  T lanes[W];
+  pick(pick(acc[0], acc[1]), pick(acc[2], acc[3])).store(lanes);
+  auto key = extreme_key<IsMax>(lanes[0]);
+  for (int64_t i = 1; i < W; ++i) {
+    const auto v = extreme_key<IsMax>(lanes[i]);
+    key = IsMax ? std::max(key, v) : std::min(key, v);
+  }
+  T m = lanes[0];  // a lane holding the extreme
+  for (int64_t i = W - 1; i > 0; --i) if (extreme_key<IsMax>(lanes[i]) == key) m = lanes[i];
+  const bool nan = m != m;
+  int64_t k = k1 - W;
+  for (; k > k0; k -= W) {
+    const Vec v = Vec::loadu(x + k);
+    if (vec::any(nan ? v != v : v == Vec(m))) break;
+  }
+  int64_t last = k + W - 1;
+  while (extreme_key<IsMax>(x[last]) != key) --last;
+  return std::pair{key, last};
 }
 
-// A line with few lines beside it (a 1-D cummax) is scanned in pieces of kPiece elements, all
-// threads at once, each piece from its own first element; then each piece's prefix where the
-// extreme of the pieces before it wins is overwritten with that extreme. The local extreme only
-// grows (max) along a piece, so that prefix ends at the first element where the local one wins.
-// Max, min and their indices are exact, so the result is the one sequential scan's, for any
-// number of threads.
+// A line with few lines beside it (a 1-D cummax) is cut into pieces of kPiece elements. First
+// every piece's own extreme (the key's max, then the last step holding it: a read-only pass the
+// compiler vectorizes), all threads at once; then each piece is scanned from the extreme of the
+// pieces before it, all threads at once. (Scanning the pieces from their own first elements and
+// then rewriting each piece's prefix where the earlier extreme wins rewrote nearly every element
+// of random data: two threads ran slower than one.) Max, min and their indices are exact, so the
+// result is the one sequential scan's for any number of threads.
 constexpr int64_t kPiece = int64_t(1) << 16;
 
 template <bool IsMax>
@@ -200,14 +253,16 @@ void cum_extreme(const Scan& s) {
   if (s.empty()) return;
   dispatch_all(s.compute_dtype(), s.op(), [&]<typename T>() {
     using V = opmath_t<T>;
+    using K = decltype(extreme_key<IsMax>(V()));
     const T* in = s.input().data<T>();
     T* values = s.output(0).data<T>();
     int64_t* indices = s.output(1).data<int64_t>();
     const int64_t n = s.length(), stride = s.inner();
-    // Steps [k0, k1) of the line at base, starting from step k0's own element.
-    auto scan_range = [&](int64_t base, int64_t k0, int64_t k1) {
-      V best = V(in[base + k0 * stride]);
-      int64_t best_index = k0;
+    // Steps [k0, k1) of the line at base, from the extreme (best, best_index) of the steps before
+    // k0, or (start_index < 0) from step k0's own element.
+    auto scan_range = [&](int64_t base, int64_t k0, int64_t k1, int64_t start_index) {
+      V best = V(in[base + (start_index < 0 ? k0 : start_index) * stride]);
+      int64_t best_index = start_index < 0 ? k0 : start_index;
       if constexpr (std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>) {
         if (stride == 1) {  // blocks converted to float and back with the vector loads / stores
           using IO = vec::VecIO<T>;
@@ -235,45 +290,65 @@ void cum_extreme(const Scan& s) {
       const T* x = in + base + k0 * stride;
       T* vals = values + base + k0 * stride;
       int64_t* idx = indices + base + k0 * stride;
-      RunningExtreme<IsMax>::run(best, best_index, k0, k1 - k0, [&](int64_t j) { return V(x[j * stride]); },
-                                 [&](int64_t j, V b, int64_t i) {
-                                   vals[j * stride] = T(b);
-                                   idx[j * stride] = i;
-                                 });
+      // Pointers and stride captured by value: by reference, the compiler reloaded them after
+      // every store (they might alias), and a unit stride is worth its own loop.
+      auto scan = [&](auto st) {
+        RunningExtreme<IsMax>::run(best, best_index, k0, k1 - k0, [=](int64_t j) { return V(x[j * st]); },
+                                   [=](int64_t j, V b, int64_t i) {
+                                     vals[j * st] = T(b);
+                                     idx[j * st] = i;
+                                   });
+      };
+      if (stride == 1) scan(std::integral_constant<int64_t, 1>{});
+      else scan(stride);
     };
     const int64_t lines = s.lines();
     const int64_t pieces = lines < get_num_threads() ? (n + kPiece - 1) / kPiece : 1;
     if (pieces == 1) {
-      parallel_for(0, lines, std::max<int64_t>(1, kGrainSize / n),
-                   [&](int64_t begin, int64_t end) { for (int64_t l = begin; l < end; ++l) scan_range(s.line_offset(l), 0, n); });
+      parallel_for(0, lines, std::max<int64_t>(1, kGrainSize / n), [&](int64_t begin, int64_t end) {
+        for (int64_t l = begin; l < end; ++l) scan_range(s.line_offset(l), 0, n, -1);
+      });
       return;
     }
+    // Each piece's extreme but the line's last: (key, the last step holding it).
+    std::vector<std::pair<K, int64_t>> own(size_t(lines * pieces));
     parallel_for(0, lines * pieces, 1, [&](int64_t begin, int64_t end) {
-      for (int64_t t = begin; t < end; ++t)
-        scan_range(s.line_offset(t / pieces), t % pieces * kPiece, std::min(n, (t % pieces + 1) * kPiece));
+      for (int64_t t = begin; t < end; ++t) {
+        if (t % pieces == pieces - 1) continue;
+        const T* x = in + s.line_offset(t / pieces);
+        const int64_t k0 = t % pieces * kPiece, k1 = k0 + kPiece;
+        if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
+          if (stride == 1) {
+            own[size_t(t)] = piece_extreme<IsMax>(x, k0, k1);
+            continue;
+          }
+        }
+        auto extreme = [&](auto st) {
+          K key = extreme_key<IsMax>(V(x[k0 * st]));
+          for (int64_t k = k0 + 1; k < k1; ++k) {
+            const K v = extreme_key<IsMax>(V(x[k * st]));
+            key = IsMax ? std::max(key, v) : std::min(key, v);
+          }
+          int64_t last = k1 - 1;
+          while (extreme_key<IsMax>(V(x[last * st])) != key) --last;
+          own[size_t(t)] = {key, last};
+        };
+        extreme(stride);
+      }
     });
-    // carry[t]: the extreme (value, index) of the elements before piece t of its line, from the
-    // pieces' own last elements; the fix-ups below only rewrite elements before those.
-    std::vector<std::pair<V, int64_t>> carry(size_t(lines * pieces));
+    // from[t]: the extreme (key, step) of the pieces before piece t of its line.
+    std::vector<std::pair<K, int64_t>> from(size_t(lines * pieces));
     for (int64_t l = 0; l < lines; ++l) {
-      const int64_t base = s.line_offset(l);
       for (int64_t p = 1; p < pieces; ++p) {
-        const int64_t last = base + (p * kPiece - 1) * stride;
-        std::pair<V, int64_t> local{V(values[last]), indices[last]};
-        const auto& before = carry[size_t(l * pieces + p - 1)];
-        carry[size_t(l * pieces + p)] = p > 1 && carry_wins<IsMax>(before.first, local.first) ? before : local;
+        const auto& before = from[size_t(l * pieces + p - 1)];
+        const auto& piece = own[size_t(l * pieces + p - 1)];
+        from[size_t(l * pieces + p)] = p == 1 || later_wins<IsMax>(piece.first, before.first) ? piece : before;
       }
     }
     parallel_for(0, lines * pieces, 1, [&](int64_t begin, int64_t end) {
       for (int64_t t = begin; t < end; ++t) {
-        if (t % pieces == 0) continue;
-        const auto [cv, ci] = carry[size_t(t)];
-        const T stored = T(cv);
-        const int64_t base = s.line_offset(t / pieces), k1 = std::min(n, (t % pieces + 1) * kPiece);
-        for (int64_t k = t % pieces * kPiece; k < k1 && carry_wins<IsMax>(cv, V(values[base + k * stride])); ++k) {
-          values[base + k * stride] = stored;
-          indices[base + k * stride] = ci;
-        }
+        const int64_t p = t % pieces, k0 = p * kPiece;
+        scan_range(s.line_offset(t / pieces), k0, std::min(n, k0 + kPiece), p == 0 ? -1 : from[size_t(t)].second);
       }
     });
   });

@@ -5,7 +5,9 @@ streamed out with non-temporal stores; the bytes must be the ones the in-place l
 Each case runs twice in one process: streaming off (a bound past any size) and on for every
 output (bound 0), on outputs that start at every element offset within a cache line (the part
 before the first line boundary is written in place), span several buffer blocks (16 KB) and
-end in a partial vector, split across two threads; rows under 4 KB are written in place. Covered (ops cheap enough to stream: not the
+end in a partial vector, split across two threads; rows under 4 KB are written in place unless
+the output's rows follow one another (then whole rows are packed into the buffer: kron, a
+broadcast over short rows, rows of 3 floats or 37 bools that end off a line boundary). Covered (ops cheap enough to stream: not the
 transcendental ones, Loops.h's streams_output): cpu_kernel_vec (unary, binary with a
 broadcast operand, ternary, bool outputs, float16 / bfloat16 / int64 / uint8 outputs, the
 gathered path of a non-contiguous input), cpu_kernel's scalar loops (bool add, integer pow,
@@ -64,8 +66,16 @@ CASES = {
     "mul by 2 float32": lambda o: operand(tg.float32, 1, o) * 2,
     "add broadcast float32": lambda o: (operand(tg.float32, 1, o, 1100 * 12).reshape(12, 1100)
                                         + operand(tg.float32, 2, 0, 1100)),
-    "add broadcast, short rows (in place)": lambda o: (operand(tg.float32, 1, o, 64 * 300).reshape(300, 64)
-                                                       + operand(tg.float32, 2, 0, 64)),
+    "add broadcast, short rows (packed)": lambda o: (operand(tg.float32, 1, o, 64 * 300).reshape(300, 64)
+                                                     + operand(tg.float32, 2, 0, 64)),
+    "add broadcast, short rows of a transposed input (in place)": lambda o: (
+        operand(tg.float32, 1, o, 64 * 300).reshape(64, 300).T + operand(tg.float32, 2, 0, 64)),
+    "kron float32, 128-byte rows (packed)": lambda o: tg.kron(operand(tg.float32, 1, o, 40 * 40).reshape(40, 40),
+                                                               operand(tg.float32, 2, 0, 32 * 32).reshape(32, 32)),
+    "kron float32, 3-element rows (packed)": lambda o: tg.kron(operand(tg.float32, 1, o, 8 * 400).reshape(8, 400),
+                                                                operand(tg.float32, 2, 0, 4 * 3).reshape(4, 3)),
+    "gt broadcast, 37-byte bool rows (packed)": lambda o: (operand(tg.float32, 1, o, 300 * 37).reshape(300, 37)
+                                                           > operand(tg.float32, 2, 0, 37)),
     "addcmul float32": lambda o: tg.addcmul(operand(tg.float32, 1, o), operand(tg.float32, 2), operand(tg.float32, 3),
                                             value=0.5),
     "where float32": lambda o: tg.where(operand(tg.bool, 4, o), operand(tg.float32, 1), operand(tg.float32, 2)),

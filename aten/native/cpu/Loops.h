@@ -136,12 +136,9 @@ void cpu_kernel(const TensorIterator& iter, const F& op, int64_t grain = kGrainS
     constexpr int n = arity + 1;
     char* ptrs[n];
     for (int k = 0; k < n; ++k) ptrs[k] = data[k];
-    for (int64_t j = 0; j < size1; ++j) {
-      run_output_row<n>(ptrs, strides, size0, out_es, stream && strides[0] == out_es, [&](char** p, int64_t count) {
-        detail::row_loop(op, p, strides, count, idx);
-      });
-      for (int k = 0; k < n; ++k) ptrs[k] += strides[n + k];
-    }
+    run_output_rows<n>(ptrs, strides, size0, size1, out_es, stream, [&](char** p, int64_t count) {
+      detail::row_loop(op, p, strides, count, idx);
+    });
     if (stream) stream_fence();
   }, grain);
 }
@@ -305,12 +302,9 @@ void cpu_kernel_vec(const TensorIterator& iter, const VOp& vop, int64_t grain = 
     constexpr int n = int(arity) + 1;
     char* ptrs[n];
     for (int k = 0; k < n; ++k) ptrs[k] = data[k];
-    for (int64_t j = 0; j < size1; ++j) {
-      run_output_row<n>(ptrs, strides, size0, out_es, stream && strides[0] == out_es, [&](char** p, int64_t count) {
-        detail::vec_loop<T, BoolOperands>(vop, p, strides, count, std::make_index_sequence<arity>{});
-      });
-      for (int k = 0; k < n; ++k) ptrs[k] += strides[n + k];
-    }
+    run_output_rows<n>(ptrs, strides, size0, size1, out_es, stream, [&](char** p, int64_t count) {
+      detail::vec_loop<T, BoolOperands>(vop, p, strides, count, std::make_index_sequence<arity>{});
+    });
     if (stream) stream_fence();
   }, grain);
 }

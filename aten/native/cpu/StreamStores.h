@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <numeric>
 #if defined(__SSE2__)
 #include <immintrin.h>
 #endif
@@ -23,8 +24,9 @@ namespace tg::native::CPU_CAPABILITY {
 
 constexpr int64_t kStreamBlockBytes = 16384;  // the buffer: in L1 beside the inputs' lines
 constexpr int64_t kStreamAlign = 64;          // a cache line: whole lines leave the write buffers
-// Rows shorter than this are written in place: a row of a few lines would pay two kernel calls
-// and a copy for little (kron's 128-byte rows ran 4.4x slower streamed, fenced per row).
+// Rows shorter than this are written in place (a row of a few lines would pay two kernel calls
+// and a copy for little: kron's 128-byte rows ran 4.4x slower streamed, fenced per row), unless
+// they follow one another in the output (run_output_rows).
 constexpr int64_t kStreamMinRowBytes = 4096;
 
 // Copies bytes from src to dst (dst kStreamAlign-aligned, src any) with non-temporal stores;
@@ -89,6 +91,44 @@ inline void run_output_row(char* const* data, const int64_t* strides, int64_t n,
     kernel(ptrs, count);
     if (!in_place) stream_copy(out, buf, count * out_es);
     i += count;
+  }
+}
+
+// Runs a 2-D loop's size1 rows of size0 elements (operand k's rows strides[NPtrs + k] bytes
+// apart) through run_output_row. Rows too short to stream on their own whose output follows one
+// another without a gap (kron's 128-byte rows of an [a1 * b1]-wide result) are computed, whole
+// rows at a time, into the L1 buffer and streamed together; a block of them ends on a line
+// boundary, so every copy but the last starts on one.
+template <int NPtrs, typename Kernel>
+inline void run_output_rows(char** ptrs, const int64_t* strides, int64_t size0, int64_t size1, int64_t out_es,
+                            bool stream, const Kernel& kernel) {
+  const int64_t row_bytes = size0 * out_es;
+  int64_t rows_per_block = 0;
+  if (stream && strides[0] == out_es && strides[NPtrs] == row_bytes && row_bytes < kStreamMinRowBytes &&
+      size1 * row_bytes >= kStreamMinRowBytes && stream_head_bytes(ptrs[0], out_es) == 0) {
+    const int64_t line_rows = kStreamAlign / std::gcd(row_bytes, kStreamAlign);  // rows ending on a line boundary
+    rows_per_block = kStreamBlockBytes / row_bytes / line_rows * line_rows;
+  }
+  if (rows_per_block == 0) {
+    for (int64_t j = 0; j < size1; ++j) {
+      run_output_row<NPtrs>(ptrs, strides, size0, out_es, stream && strides[0] == out_es, kernel);
+      for (int k = 0; k < NPtrs; ++k) ptrs[k] += strides[NPtrs + k];
+    }
+    return;
+  }
+  alignas(kStreamAlign) char buf[kStreamBlockBytes];
+  char* p[NPtrs];
+  for (int64_t j = 0; j < size1;) {
+    const int64_t rows = std::min(rows_per_block, size1 - j);
+    char* out = ptrs[0];
+    for (int64_t r = 0; r < rows; ++r) {
+      p[0] = buf + r * row_bytes;
+      for (int k = 1; k < NPtrs; ++k) p[k] = ptrs[k];
+      run_output_row<NPtrs>(p, strides, size0, out_es, false, kernel);  // its one call site of kernel
+      for (int k = 0; k < NPtrs; ++k) ptrs[k] += strides[NPtrs + k];
+    }
+    stream_copy(out, buf, rows * row_bytes);
+    j += rows;
   }
 }
 

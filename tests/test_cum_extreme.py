@@ -59,7 +59,7 @@ def test_long_line_matches_the_rule(dtype, is_max, threads):
     np.testing.assert_array_equal(bits(v.numpy()), bits(a[want_i]))  # the input's own bits: -0.0 vs 0.0, NaN signs
 
 
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16, np.int64])
 @pytest.mark.parametrize("is_max", [True, False], ids=["cummax", "cummin"])
 def test_rows_and_strided_dim_match_the_rule(dtype, is_max):
     a = sample(64 * 300, dtype, seed=2).reshape(64, 300)
@@ -73,3 +73,24 @@ def test_rows_and_strided_dim_match_the_rule(dtype, is_max):
             got_v = v.numpy()[r] if dim == 1 else v.numpy()[:, r]
             np.testing.assert_array_equal(got_i, want_i)
             np.testing.assert_array_equal(bits(np.ascontiguousarray(got_v)), bits(line[want_i]))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float16, np.int64])
+@pytest.mark.parametrize("is_max", [True, False], ids=["cummax", "cummin"])
+@pytest.mark.parametrize("threads", [1, 2])
+def test_middle_dim_of_a_3d_tensor_matches_the_rule(dtype, is_max, threads):
+    """Along dim 1 of [3, 40, 300]: lines 300 apart, three outer slices, blocks of 256 lines and a
+    partial one (ScanKernel.cpp's strided path), split across threads."""
+    a = sample(3 * 40 * 300, dtype, seed=3).reshape(3, 40, 300)
+    before = tg.get_num_threads()
+    tg.set_num_threads(threads)
+    try:
+        v, i = (tg.cummax if is_max else tg.cummin)(tg.from_numpy(a), 1)
+    finally:
+        tg.set_num_threads(before)
+    for o in range(3):
+        for c in range(300):
+            line = a[o, :, c]
+            want_v, want_i = reference(line.astype(np.float64) if dtype != np.int64 else line, is_max)
+            np.testing.assert_array_equal(i.numpy()[o, :, c], want_i)
+            np.testing.assert_array_equal(bits(np.ascontiguousarray(v.numpy()[o, :, c])), bits(line[want_i]))

@@ -304,6 +304,46 @@ void cum_extreme(const Scan& s) {
     };
     const int64_t lines = s.lines();
     const int64_t pieces = lines < get_num_threads() ? (n + kPiece - 1) / kPiece : 1;
+    if (pieces == 1 && stride > 1) {
+      // Strided lines (dim not the last): a block of kBlock neighbouring lines advances together,
+      // each step along dim reading and writing kBlock contiguous elements, the lines' running
+      // extremes side by side (as scan_lines does). One line at a time along its stride touched a
+      // new cache line per element: [2048,2048] along dim 0, 92 ms (PyTorch 165).
+      constexpr int64_t kBlock = 256;
+      const int64_t blocks = (stride + kBlock - 1) / kBlock;
+      parallel_for(0, s.outer() * blocks, std::max<int64_t>(1, kGrainSize / (n * kBlock)), [&](int64_t begin, int64_t end) {
+        V best[kBlock];
+        K best_key[kBlock];
+        int64_t best_index[kBlock];
+        for (int64_t t = begin; t < end; ++t) {
+          const int64_t i0 = t % blocks * kBlock, width = std::min(kBlock, stride - i0);
+          const int64_t base = t / blocks * n * stride + i0;
+          for (int64_t j = 0; j < width; ++j) {
+            best[j] = V(in[base + j]);
+            best_key[j] = extreme_key<IsMax>(best[j]);
+            best_index[j] = 0;
+            values[base + j] = in[base + j];
+            indices[base + j] = 0;
+          }
+          for (int64_t k = 1; k < n; ++k) {
+            const T* x = in + base + k * stride;
+            T* vals = values + base + k * stride;
+            int64_t* idx = indices + base + k * stride;
+            for (int64_t j = 0; j < width; ++j) {  // RunningExtreme's step, per line
+              const V v = V(x[j]);
+              const K key = extreme_key<IsMax>(v);
+              const bool take = later_wins<IsMax>(key, best_key[j]);
+              best_key[j] = take ? key : best_key[j];
+              best[j] = take ? v : best[j];
+              best_index[j] = take ? k : best_index[j];
+              vals[j] = T(best[j]);
+              idx[j] = best_index[j];
+            }
+          }
+        }
+      });
+      return;
+    }
     if (pieces == 1) {
       parallel_for(0, lines, std::max<int64_t>(1, kGrainSize / n), [&](int64_t begin, int64_t end) {
         for (int64_t l = begin; l < end; ++l) scan_range(s.line_offset(l), 0, n, -1);

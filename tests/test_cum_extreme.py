@@ -94,3 +94,21 @@ def test_middle_dim_of_a_3d_tensor_matches_the_rule(dtype, is_max, threads):
             want_v, want_i = reference(line.astype(np.float64) if dtype != np.int64 else line, is_max)
             np.testing.assert_array_equal(i.numpy()[o, :, c], want_i)
             np.testing.assert_array_equal(bits(np.ascontiguousarray(v.numpy()[o, :, c])), bits(line[want_i]))
+
+
+@pytest.mark.parametrize("is_max", [True, False], ids=["cummax", "cummin"])
+@pytest.mark.parametrize("threads", [1, 2])
+def test_long_bfloat16_line_matches_the_rule(is_max, threads):
+    """bfloat16 (NumPy has none): the rule on the values as bfloat16 holds them, over several pieces
+    (their extremes from blocks converted to float)."""
+    t = tg.from_numpy(sample(3 * PIECE + 4 * 8 + 5, np.float32, seed=4)).to(tg.bfloat16)
+    a = t.float().numpy()
+    before = tg.get_num_threads()
+    tg.set_num_threads(threads)
+    try:
+        v, i = (tg.cummax if is_max else tg.cummin)(t, 0)
+    finally:
+        tg.set_num_threads(before)
+    want_v, want_i = reference(a.astype(np.float64), is_max)
+    np.testing.assert_array_equal(i.numpy(), want_i)
+    np.testing.assert_array_equal(bits(v.float().numpy()), bits(a[want_i]))

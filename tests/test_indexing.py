@@ -516,3 +516,43 @@ def test_half_type_scatters_match_pytorch_bitwise(dtype):
     same(ts.clone().index_add_(0, tr, tsrc), gs.clone().index_add_(0, gr, gsrc))
     same(ts.clone().index_add_(0, tr, tsrc, alpha=0.5), gs.clone().index_add_(0, gr, gsrc, alpha=0.5))
     same(ts[:, 0].clone().index_add_(0, tr, tsrc[:, 0], alpha=3), gs[:, 0].clone().index_add_(0, gr, gsrc[:, 0], alpha=3))
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("layout", ["1-D", "rows, dim 1", "columns, dim 0"])
+def test_scatter_add_runs_into_one_position_sum_in_index_order(threads, layout):
+    """scatter_add keeps updates to the position the previous one went to in a register
+    (IndexKernel.cpp's AddRuns): the sums must be the ones of adding in index order, bit for bit
+    (np.add.at adds one update at a time, in order), for long runs (cummax's backward), short
+    runs and single updates, along the contiguous dim and along dim 0."""
+    rng = np.random.default_rng(7)
+    n = 5000
+    lengths = rng.choice([1, 2, 3, 40, 900], 200)  # runs of one position, up to 900 long
+    runs = np.repeat(np.sort(rng.integers(0, n, 200)), lengths)[:n]
+    assert len(runs) == n
+    runs[:1000:7] = rng.integers(0, n, len(runs[:1000:7]))  # in the first fifth, single updates between them
+    src = rng.standard_normal(n).astype(np.float32) * 1000
+    self_ = rng.standard_normal(n).astype(np.float32)
+    if layout == "1-D":
+        idx, s, x, dim = runs, src, self_, 0
+    elif layout == "rows, dim 1":
+        idx, s, x, dim = np.stack([runs, runs[::-1]]), np.stack([src, -src]), np.stack([self_, self_]), 1
+    else:
+        idx, s, x, dim = (np.stack([runs, runs[::-1]]).T.copy(), np.stack([src, -src]).T.copy(),
+                          np.stack([self_, self_]).T.copy(), 0)
+    want = x.copy()
+    if dim == 0 and idx.ndim == 2:
+        cols = np.broadcast_to(np.arange(idx.shape[1]), idx.shape)
+        np.add.at(want, (idx, cols), s)
+    elif idx.ndim == 2:
+        rows = np.broadcast_to(np.arange(idx.shape[0])[:, None], idx.shape)
+        np.add.at(want, (rows, idx), s)
+    else:
+        np.add.at(want, idx, s)
+    before = tg.get_num_threads()
+    tg.set_num_threads(threads)
+    try:
+        got = tg.from_numpy(x.copy()).scatter_add_(dim, tg.from_numpy(idx), tg.from_numpy(s))
+    finally:
+        tg.set_num_threads(before)
+    np.testing.assert_array_equal(to_numpy(got).view(np.uint32), want.view(np.uint32))

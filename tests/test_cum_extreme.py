@@ -43,17 +43,22 @@ def bits(a):
     return a.view({2: np.uint16, 4: np.uint32, 8: np.uint64}[a.itemsize])
 
 
+def cum_extreme(t, dim, is_max, threads):
+    """cummax / cummin of t along dim on `threads` threads (the thread count restored after)."""
+    before = tg.get_num_threads()
+    tg.set_num_threads(threads)
+    try:
+        return (tg.cummax if is_max else tg.cummin)(t, dim)
+    finally:
+        tg.set_num_threads(before)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16, np.int64])
 @pytest.mark.parametrize("is_max", [True, False], ids=["cummax", "cummin"])
 @pytest.mark.parametrize("threads", [1, 2])
 def test_long_line_matches_the_rule(dtype, is_max, threads):
     a = sample(3 * PIECE + 4 * 8 + 5, dtype, seed=1)
-    before = tg.get_num_threads()
-    tg.set_num_threads(threads)
-    try:
-        v, i = (tg.cummax if is_max else tg.cummin)(tg.from_numpy(a), 0)
-    finally:
-        tg.set_num_threads(before)
+    v, i = cum_extreme(tg.from_numpy(a), 0, is_max, threads)
     want_v, want_i = reference(a.astype(np.float64) if dtype != np.int64 else a, is_max)
     np.testing.assert_array_equal(i.numpy(), want_i)
     np.testing.assert_array_equal(bits(v.numpy()), bits(a[want_i]))  # the input's own bits: -0.0 vs 0.0, NaN signs
@@ -82,12 +87,7 @@ def test_middle_dim_of_a_3d_tensor_matches_the_rule(dtype, is_max, threads):
     """Along dim 1 of [3, 40, 300]: lines 300 apart, three outer slices, blocks of 256 lines and a
     partial one (ScanKernel.cpp's strided path), split across threads."""
     a = sample(3 * 40 * 300, dtype, seed=3).reshape(3, 40, 300)
-    before = tg.get_num_threads()
-    tg.set_num_threads(threads)
-    try:
-        v, i = (tg.cummax if is_max else tg.cummin)(tg.from_numpy(a), 1)
-    finally:
-        tg.set_num_threads(before)
+    v, i = cum_extreme(tg.from_numpy(a), 1, is_max, threads)
     for o in range(3):
         for c in range(300):
             line = a[o, :, c]
@@ -103,12 +103,7 @@ def test_long_bfloat16_line_matches_the_rule(is_max, threads):
     (their extremes from blocks converted to float)."""
     t = tg.from_numpy(sample(3 * PIECE + 4 * 8 + 5, np.float32, seed=4)).to(tg.bfloat16)
     a = t.float().numpy()
-    before = tg.get_num_threads()
-    tg.set_num_threads(threads)
-    try:
-        v, i = (tg.cummax if is_max else tg.cummin)(t, 0)
-    finally:
-        tg.set_num_threads(before)
+    v, i = cum_extreme(t, 0, is_max, threads)
     want_v, want_i = reference(a.astype(np.float64), is_max)
     np.testing.assert_array_equal(i.numpy(), want_i)
     np.testing.assert_array_equal(bits(v.float().numpy()), bits(a[want_i]))

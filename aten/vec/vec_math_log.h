@@ -57,11 +57,10 @@ struct LogTableFloat {
   };
 };
 
-// log_b(x) = hi + lo (not normalized: |lo| up to ~3e-3 |hi|) for normal positive finite float
-// lanes x; Base is one of LogTableFloat's Ln / Log2 / Log10. Other lanes give unspecified values.
-template <typename Base>
-[[gnu::always_inline]] inline void log_table_parts(const Vectorized<float>& x, Vectorized<float>& hi,
-                                                   Vectorized<float>& lo) {
+// x = 2^k z with z in `interval` (lookup8 reads its low 3 bits), r = z c_i - 1 (exact), for normal
+// positive finite float lanes x. Shared by log_table_parts and erfinv (vec_math_erfinv.h).
+[[gnu::always_inline]] inline void log_table_reduce(const Vectorized<float>& x, Vectorized<float>& k, Vectorized<float>& r,
+                                                    Vectorized<int32_t>& interval) {
   using V = Vectorized<float>;
   using VI = Vectorized<int32_t>;
   using C = LogTableFloat;
@@ -69,10 +68,21 @@ template <typename Base>
   // u = bits - offset + 2^30, kept non-negative for a logical shift: the interval is bits 20-22
   // (lookup8 reads idx & 7), k + 128 the bits above 23; z = 2^-k x has u's low 23 bits.
   const VI u = bits + VI(int32_t(0x40000000 - C::kOffset));
-  const VI interval = srli<20>(u);
-  const V k = cast<float>(srli<23>(u) | VI(0x4b000000)) - V(8388608.0f + 128.0f);  // exact
+  interval = srli<20>(u);
+  k = cast<float>(srli<23>(u) | VI(0x4b000000)) - V(8388608.0f + 128.0f);  // exact
   const V z = cast<float>((u & VI(0x7fffff)) + VI(C::kOffset));
-  const V r = fma_(z, lookup8(C::kRecip, interval), V(-1.0f));  // exact
+  r = fma_(z, lookup8(C::kRecip, interval), V(-1.0f));  // exact
+}
+
+// log_b(x) = hi + lo (not normalized: |lo| up to ~3e-3 |hi|) for normal positive finite float
+// lanes x; Base is one of LogTableFloat's Ln / Log2 / Log10. Other lanes give unspecified values.
+template <typename Base>
+[[gnu::always_inline]] inline void log_table_parts(const Vectorized<float>& x, Vectorized<float>& hi,
+                                                   Vectorized<float>& lo) {
+  using V = Vectorized<float>;
+  V k, r;
+  Vectorized<int32_t> interval;
+  log_table_reduce(x, k, r, interval);
   const V kl = k * V(Base::kLog2Hi);                             // exact
   const V s1 = kl + lookup8(Base::kTableHi, interval);            // exact (multiples of 2^-15)
   V rs = r, rs_lo(0.0f);

@@ -18,6 +18,12 @@
 // every operand is bfloat16, the contiguous loop hands it pairs of vectors in an interleaved lane
 // order (VecIO::load2_interleaved, AVX2).
 //
+// A vec_op wrapped in pairwise(...) is also called with two vectors of each operand at once
+// (std::array<V, 2>, returning the two results) by the contiguous loop's two-vector step: for a
+// long function whose constants do not fit in the registers next to its temporaries (erfinv), one
+// call for both vectors loads each constant once. The pair overload must compute each vector as
+// the one-vector call does (tails and other layouts still take that one).
+//
 // Both write a large output of a cheap op around the caches (StreamStores.h): its contiguous rows
 // a block at a time through an L1 buffer, by the same loops.
 //
@@ -194,6 +200,15 @@ template <int N, typename Step>
 
 constexpr int64_t kPrefetchBytes = 1024;
 
+// The pair step of vec_loop: vop called once on two vectors of each operand where it takes pairs.
+template <typename VOp>
+concept TakesPairs = VOp::kPairs;
+template <typename VOp, typename V, typename... A>
+std::array<V, 2> vec_pair(const VOp& vop, const std::array<A, 2>&... ab) {
+  if constexpr (TakesPairs<VOp>) return vop(ab...);
+  else return {vop(ab[0]...), vop(ab[1]...)};
+}
+
 template <typename T, unsigned BoolOperands, typename VOp, size_t... I>
 inline void vec_loop(const VOp& vop, char** data, const int64_t* strides, int64_t n, std::index_sequence<I...>) {
   using Out = vec_output_t<T, BoolOperands>;
@@ -231,7 +246,15 @@ inline void vec_loop(const VOp& vop, char** data, const int64_t* strides, int64_
       full_vectors<2 * N>(pairs, [&](int64_t i) {
         (prefetch_input(std::integral_constant<size_t, I>{}, i), ...);
         const std::array<V, 2> ab[nin] = {load_pair(std::integral_constant<size_t, I>{}, i)...};
-        Out::IO::store2_interleaved(out + i, vop(ab[I][0]...), vop(ab[I][1]...));
+        const std::array<V, 2> r = vec_pair<VOp, V>(vop, ab[I]...);
+        Out::IO::store2_interleaved(out + i, r[0], r[1]);
+      });
+    } else if constexpr (TakesPairs<VOp>) {
+      full_vectors<2 * N>(pairs, [&](int64_t i) {
+        (prefetch_input(std::integral_constant<size_t, I>{}, i), ...);
+        const std::array<V, 2> r = vop(std::array<V, 2>{load(std::integral_constant<size_t, I>{}, i, N),
+                                                        load(std::integral_constant<size_t, I>{}, i + N, N)}...);
+        Out::store2(out + i, r[0], r[1]);
       });
     } else {
       full_vectors<2 * N>(pairs, [&](int64_t i) {
@@ -283,6 +306,17 @@ constexpr size_t vec_arity() {
   }
 }
 }  // namespace detail
+
+// vec_op for cpu_kernel_vec that also takes pairs of vectors (see the top of this file).
+template <typename F>
+struct Pairwise {
+  F f;
+  static constexpr bool kPairs = true;
+  template <typename... A>
+  auto operator()(const A&... a) const -> decltype(f(a...)) { return f(a...); }
+};
+template <typename F>
+Pairwise<F> pairwise(F f) { return {f}; }
 
 // Operands stored as bool (one byte, 0 or 1) while the kernel computes on T: bit 0 of
 // cpu_kernel_vec's BoolOperands is the output (vop returns a mask, stored as bools), bit k + 1

@@ -122,7 +122,8 @@ void erf_kernel(const TensorIterator& iter) {
   float_math(iter, "erf", [](auto x) { return vec::erf(x); }, [](auto x) { return vec::for_half::erf(x); });
 }
 void erfc_kernel(const TensorIterator& iter) { float_math(iter, "erfc", [](auto x) { return vec::erfc(x); }); }
-void erfinv_kernel(const TensorIterator& iter) { float_math(iter, "erfinv", [](auto x) { return vec::erfinv(x); }); }
+// pairwise: two vectors a call (aten/vec/vec_math_erfinv.h shares the constants between them).
+void erfinv_kernel(const TensorIterator& iter) { float_math(iter, "erfinv", pairwise([](auto x) { return vec::erfinv(x); })); }
 
 // x log(y), 0 where x == 0 unless y is NaN (PyTorch's and scipy.special's xlogy); PyTorch's CPU
 // loop is scalar std::log (a broadcast [2048, 2048] with [2048]: 0.81x of it when ours was too).

@@ -9,7 +9,9 @@ Rows come from the YAML (tg.ops.all_ops()) and the OpInfo database: for each op
   the 4M call again in float16, bfloat16 and int64 where the op supports them. The inputs are the
   op's first OpInfo sample scaled up: every tensor argument is resampled from that sample's values
   (so they stay in the op's domain), the other arguments are kept;
-- every other op: its first OpInfo sample ("small", the overhead row), then a large sample from
+- every other op: its first OpInfo sample ("small", the overhead row; a sample of over SMALL_MAX
+  elements, such as the random fills' 4000 draws, is an ordinary row and a copy of it cut to one
+  element is the overhead row), then a large sample from
   ops_tables.LARGE (sizes chosen there: 4M elements, or ~1-10 ms of compute for mm/conv/sort/
   attention) or else OpInfo's "large" sample (a few thousand elements), forward + backward when
   differentiable, and the other supported dtypes on the OpInfo sample.
@@ -63,6 +65,15 @@ DIFFERENTIABLE_COMPOSITES = {"div", "clamp", "matmul", "reshape", "t", "flatten"
                              "stack", "square", "clamp_min", "clamp_max", "linear", "bilinear", "conv1d", "conv2d",
                              "conv_transpose1d", "conv_transpose2d", "convolution", "selu", "celu", "relu6",
                              "prelu", "logsumexp", "var_mean", "std_mean", "nanmean", "lerp", "addcmul", "addcdiv"}
+
+
+# An OpInfo sample with a tensor of more elements than this is not an overhead measurement (see other_rows).
+SMALL_MAX = 1000
+
+
+def shrunk(a):
+    """A tensor argument cut to one element in each of its dims (others unchanged)."""
+    return a[(slice(0, 1),) * a.dim()].contiguous() if isinstance(a, tg.Tensor) and a.dim() > 0 else a
 
 
 class Skip(Exception):
@@ -390,10 +401,21 @@ class Matrix:
             sample = self.base_sample(op, tdt)
             if dtype == "float32" or (op.default_kind is not None and sample is not None):
                 if sample is not None:
-                    ta = tg_to_torch(list(sample.args)) if torch is not None else None
-                    tkw = {k: tg_to_torch(v) for k, v in sample.kwargs.items()} if torch is not None else None
-                    yield from self._emit(op, f"small (OpInfo) {dtype}", "small", dtype, fn, method_only,
-                                          list(sample.args), dict(sample.kwargs), ta or [], [None], None, "other")
+                    args, kwargs = list(sample.args), dict(sample.kwargs)
+                    kind = "small"
+                    if max((a.numel() for a in args + list(kwargs.values()) if isinstance(a, tg.Tensor)), default=0) > SMALL_MAX:
+                        # A sample of thousands of elements (the random fills' 4000 draws, kept for
+                        # their statistics tests) times those, not the call: its row is an ordinary
+                        # one, and the overhead row shrinks every tensor of it to one element.
+                        kind = "sample"
+                        one = [shrunk(a) for a in args]
+                        one_kw = {k: shrunk(v) for k, v in kwargs.items()}
+                        yield from self._emit(op, f"1 elem (OpInfo sample shrunk) {dtype}", "1elem", dtype, fn,
+                                              method_only, one, one_kw, tg_to_torch(one) if torch is not None else [],
+                                              [None], None, "other")
+                    ta = tg_to_torch(args) if torch is not None else None
+                    yield from self._emit(op, f"{'small' if kind == 'small' else 'sample'} (OpInfo) {dtype}", kind, dtype,
+                                          fn, method_only, args, kwargs, ta or [], [None], None, "other")
             if op.name in LARGE and (dtype == "float32" or op.default_kind is not None):
                 for label, build, options in LARGE[op.name]:
                     if dtype != "float32" and any(isinstance(a, (DType, Cast)) for a in build(Sizes(True), self.rng)[0]):

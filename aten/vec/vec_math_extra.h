@@ -195,9 +195,7 @@ inline V<T> fnma_(const V<T>& a, const V<T>& b, const V<T>& c) {
 #if defined(TG_VEC_AVX512) || defined(TG_VEC_AVX2)
   return fnmadd(a, b, c);
 #else
-  V<T> r;
-  for (int i = 0; i < V<T>::size(); ++i) r.values[i] = std::fma(-a[i], b[i], c[i]);
-  return r;
+  return fma_(-a, b, c);  // negation is exact: the same bits
 #endif
 }
 

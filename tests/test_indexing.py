@@ -556,3 +556,24 @@ def test_scatter_add_runs_into_one_position_sum_in_index_order(threads, layout):
     finally:
         tg.set_num_threads(before)
     np.testing.assert_array_equal(to_numpy(got).view(np.uint32), want.view(np.uint32))
+
+
+@pytest.mark.parametrize("bad", [-1, 5000, -(2**62)])
+@pytest.mark.parametrize("layout", ["1-D", "rows, dim 1", "columns, dim 0"])
+@pytest.mark.parametrize("reduce", ["sum", "amax"])
+def test_scatter_with_a_bad_index_in_the_middle_raises_its_value(bad, layout, reduce):
+    """The scatter loops leave at a bad index and raise after the move is gone (so a running sum
+    stays in a register): the error must still name that index, wherever it sits in the line."""
+    n = 5000
+    idx = np.arange(n, dtype=np.int64) % 97
+    idx[3001] = bad
+    src = np.ones(n, np.float32)
+    if layout == "1-D":
+        i, s, dim = idx, src, 0
+    elif layout == "rows, dim 1":
+        i, s, dim = np.stack([idx % 89, idx]), np.stack([src, src]), 1
+    else:
+        i, s, dim = np.stack([idx % 89, idx]).T.copy(), np.stack([src, src]).T.copy(), 0
+    x = tg.zeros(*((n,) if i.ndim == 1 else (n, 2) if dim == 0 else (2, n)))
+    with pytest.raises(RuntimeError, match=rf"index {bad} is out of bounds for dimension {dim} with size {n}"):
+        x.scatter_reduce_(dim, tg.from_numpy(i), tg.from_numpy(s), reduce)

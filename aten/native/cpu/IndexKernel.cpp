@@ -15,6 +15,7 @@
 #endif
 #include <array>
 #include <numeric>
+#include <optional>
 #include <cstring>
 #include <type_traits>
 #include <vector>
@@ -242,16 +243,24 @@ void gather_scatter_loop(const char* op, const Tensor& self, int64_t dim, const 
     constexpr int64_t kRunChunk = 256;
     for_each_line_chunk<3>(rows, inner, {ig.strides.data(), sg.strides.data(), other.strides.data()}, kRunChunk,
                            n * kRunChunk, [&](const std::array<int64_t, 3>& base, int64_t k0, int64_t k1) {
-      F g = f;  // a local copy, as in the contiguous loop below
-      for (int64_t i = 0; i < n; ++i) {
-        const int64_t* run = idx + base[0] + i * is;
-        const int64_t sb = base[1], oo = base[2] + i * os;
-        for (int64_t k = k0; k < k1; ++k) {
-          const int64_t v = run[k * ii];
-          if (uint64_t(v) >= uint64_t(self_size)) [[unlikely]] index_out_of_bounds(op, ErrorKind::Runtime, v, dim, self_size);
-          g(sb + v * ss + k * si, oo + k * oi);
+      // A bad index's value, thrown once the move is gone (see the contiguous loop below).
+      std::optional<int64_t> bad;
+      {
+        F g = f;
+        for (int64_t i = 0; i < n && !bad; ++i) {
+          const int64_t* run = idx + base[0] + i * is;
+          const int64_t sb = base[1], oo = base[2] + i * os;
+          for (int64_t k = k0; k < k1; ++k) {
+            const int64_t v = run[k * ii];
+            if (uint64_t(v) >= uint64_t(self_size)) [[unlikely]] {
+              bad = v;
+              break;
+            }
+            g(sb + v * ss + k * si, oo + k * oi);
+          }
         }
       }
+      if (bad) index_out_of_bounds(op, ErrorKind::Runtime, *bad, dim, self_size);
     });
     return;
   }
@@ -261,16 +270,22 @@ void gather_scatter_loop(const char* op, const Tensor& self, int64_t dim, const 
     if (is == 1 && ss == 1 && os == 1) {
       // All three contiguous along dim (scatter along the last dim): one pass, the check fused
       // into the loop as a never-taken branch (a separate checking pass measured slower here).
-      // g: a local copy of the move (its pointers captured by value), so the throwing call in
-      // the loop doesn't make the compiler reload them for every element.
-      F g = f;
+      // g: a local copy of the move (its pointers captured by value). A bad index leaves the loop
+      // and throws after g is gone: with a throwing call inside the loop, GCC kept AddRuns'
+      // accumulator on the stack for the unwinder, a store and a reload per update (float32
+      // scatter_add_ of 11,100 updates: 22 -> 14 us).
       const uint64_t usize = uint64_t(self_size);
       const int64_t sb = base[1], ob = base[2];
-      for (int64_t k = 0; k < n; ++k) {
-        const uint64_t v = uint64_t(line[k]);
-        if (v >= usize) [[unlikely]] index_out_of_bounds(op, ErrorKind::Runtime, line[k], dim, self_size);
-        g(sb + int64_t(v), ob + k);
+      int64_t k = 0;
+      {
+        F g = f;
+        for (; k < n; ++k) {
+          const uint64_t v = uint64_t(line[k]);
+          if (v >= usize) [[unlikely]] break;
+          g(sb + int64_t(v), ob + k);
+        }
       }
+      if (k < n) index_out_of_bounds(op, ErrorKind::Runtime, line[k], dim, self_size);
       return;
     }
     check_index_run(op, ErrorKind::Runtime, line, is, n, dim, self_size);

@@ -577,3 +577,45 @@ def test_scatter_with_a_bad_index_in_the_middle_raises_its_value(bad, layout, re
     x = tg.zeros(*((n,) if i.ndim == 1 else (n, 2) if dim == 0 else (2, n)))
     with pytest.raises(RuntimeError, match=rf"index {bad} is out of bounds for dimension {dim} with size {n}"):
         x.scatter_reduce_(dim, tg.from_numpy(i), tg.from_numpy(s), reduce)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float16", "bfloat16", "float64", "int64"])
+@pytest.mark.parametrize("reduce", ["amax", "amin"])
+@pytest.mark.parametrize("dim", [0, 1])
+def test_scatter_amax_amin_nan_signed_zero_and_first_change(dtype, reduce, dim):
+    """amax / amin store nothing until an update replaces self's value, then store every update
+    (IndexKernel.cpp's loop_until_change): NaN in self or src propagates, -0 stays against +0 (the
+    first of equal values wins, as in PyTorch), and lines whose first change comes late, early or
+    never all match a sequential reference."""
+    rng = np.random.default_rng(11)
+    floating = dtype != "int64"
+    n, width = 400, 3
+    self_ = rng.integers(-3, 4, (n, width)).astype(np.float64)
+    src = rng.integers(-6, 7, (n, width)).astype(np.float64)
+    idx = rng.integers(0, 40, (n, width))
+    src[:, 0] = np.where(reduce == "amax", -100, 100)  # column 0: no update ever changes self
+    src[300:, 1] = np.where(reduce == "amax", 100, -100)  # column 1: the first change comes late
+    if floating:
+        self_[1, :], src[:20, 2], idx[:20, 2] = -0.0, 0.0, 1  # only +0 is sent to column 2's -0
+        idx[20:, 2] = rng.integers(2, 40, n - 20)
+        self_[5, 2], src[27, 2], src[9, 1] = np.nan, np.nan, np.nan
+    if dim == 1:  # the same lines along dim 1 (the contiguous loop)
+        self_, src, idx = self_.T.copy(), src.T.copy(), idx.T.copy()
+
+    np_dtype = {"float32": np.float32, "float16": np.float16, "float64": np.float64, "int64": np.int64,
+                "bfloat16": np.float32}[dtype]
+    self_, src = self_.astype(np_dtype), src.astype(np_dtype)
+    keeps = (lambda a, b: a != a or a >= b) if reduce == "amax" else (lambda a, b: a != a or a <= b)
+    want = self_.copy()
+    for p in np.ndindex(*idx.shape):
+        q = list(p)
+        q[dim] = idx[p]
+        q = tuple(q)
+        if not keeps(want[q], src[p]):
+            want[q] = src[p]
+    to = lambda a: tg.from_numpy(a).to(getattr(tg, dtype))
+    got = to(self_).scatter_reduce_(dim, tg.from_numpy(idx), to(src), reduce)
+    got_np = to_numpy(got.float() if dtype == "bfloat16" else got)
+    np.testing.assert_array_equal(got_np, want)
+    if floating:  # the bits: -0 and the NaNs where they belong
+        np.testing.assert_array_equal(np.signbit(got_np), np.signbit(want))

@@ -85,27 +85,29 @@ T mul_values(T a, T b) {
   else return static_cast<T>(a * b);
 }
 
-// max/min that propagate NaN (PyTorch's amax/amin); half types compare in float.
+// max/min that propagate NaN (PyTorch's amax/amin), as "does a stay": the result is a when the
+// predicate holds and b otherwise, and b then differs from a in its bits (b > a, or b is NaN and a
+// is not). Half types compare in float.
 template <typename T>
-T max_values(T a, T b) {
+bool max_keeps(T a, T b) {
   if constexpr (std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>) {
-    float x = float(a), y = float(b);
-    return (x != x || x >= y) ? a : b;
+    const float x = float(a), y = float(b);
+    return x != x || x >= y;
   } else if constexpr (std::is_floating_point_v<T>) {
-    return (a != a || a >= b) ? a : b;
+    return a != a || a >= b;
   } else {
-    return a >= b ? a : b;
+    return a >= b;
   }
 }
 template <typename T>
-T min_values(T a, T b) {
+bool min_keeps(T a, T b) {
   if constexpr (std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>) {
-    float x = float(a), y = float(b);
-    return (x != x || x <= y) ? a : b;
+    const float x = float(a), y = float(b);
+    return x != x || x <= y;
   } else if constexpr (std::is_floating_point_v<T>) {
-    return (a != a || a <= b) ? a : b;
+    return a != a || a <= b;
   } else {
-    return a <= b ? a : b;
+    return a <= b;
   }
 }
 
@@ -353,20 +355,20 @@ void scatter_impl(const char* op, Tensor& self, int64_t dim, const Tensor& index
       gather_scatter_loop(op, self, dim, index, sg,
                           [out, in, combine](int64_t so, int64_t io) { out[so] = combine(out[so], in[io]); });
     };
-    // amax / amin: updates that leave self's bits as they are store nothing until the first one
-    // that changes them (skipping a store of the same bits is always exact; the flag only keeps
-    // the branch predictable: after a change, every update stores). A scatter whose updates
-    // change nothing -- repeated into its own result, as in the benchmark matrix -- then only
-    // reads: PyTorch's loop stores only when the value changes, which made its in-place amax of
-    // [2048,2048] 1.7x ours while its fresh-data calls, mispredicting, ran at 0.4x.
-    auto loop_until_change = [&](auto combine) {
-      gather_scatter_loop(op, self, dim, index, sg, [out, in, combine, changed = false](int64_t so, int64_t io) mutable {
-        const T r = combine(out[so], in[io]);
-        if (!changed) [[unlikely]] {
-          if (std::memcmp(&r, &out[so], sizeof(T)) == 0) return;
+    // amax / amin: updates that keep self's value store nothing until the first one that
+    // replaces it (the flag only keeps the branch predictable: after a change, every update
+    // stores). A scatter whose updates change nothing -- repeated into its own result, as in the
+    // benchmark matrix -- then only reads and compares, as PyTorch's loop, which stores only
+    // when the value changes (its fresh-data calls, mispredicting, ran at 0.4x ours).
+    auto loop_until_change = [&](auto keeps) {
+      gather_scatter_loop(op, self, dim, index, sg, [out, in, keeps, changed = false](int64_t so, int64_t io) mutable {
+        const T a = out[so], b = in[io];
+        if (changed) {
+          out[so] = keeps(a, b) ? a : b;
+        } else if (!keeps(a, b)) {
           changed = true;
+          out[so] = b;
         }
-        out[so] = r;
       });
     };
     switch (reduce) {
@@ -374,8 +376,8 @@ void scatter_impl(const char* op, Tensor& self, int64_t dim, const Tensor& index
         gather_scatter_loop(op, self, dim, index, sg, AddRuns<T>{out, in});
         break;
       case ScatterReduce::Multiply: loop([](T a, T b) { return mul_values(a, b); }); break;
-      case ScatterReduce::Max: loop_until_change([](T a, T b) { return max_values(a, b); }); break;
-      case ScatterReduce::Min: loop_until_change([](T a, T b) { return min_values(a, b); }); break;
+      case ScatterReduce::Max: loop_until_change([](T a, T b) { return max_keeps(a, b); }); break;
+      case ScatterReduce::Min: loop_until_change([](T a, T b) { return min_keeps(a, b); }); break;
       case ScatterReduce::None: break;
     }
   });

@@ -167,9 +167,13 @@ def test_half_types_compute_in_float_and_round_once(fn, half):
         np.testing.assert_array_equal(got.numpy()[~np.isnan(g)], ref[~np.isnan(g)])
 
 
-@pytest.mark.parametrize("dtype", [tg.float32, tg.float64, tg.float16], ids=["float32", "float64", "float16"])
-@pytest.mark.parametrize("fn", ["exp", "sin", "tanh", "sigmoid", "log", "round"])
+@pytest.mark.parametrize("dtype", [tg.float32, tg.float64, tg.float16, tg.bfloat16],
+                         ids=["float32", "float64", "float16", "bfloat16"])
+@pytest.mark.parametrize("fn", ["exp", "sin", "cos", "tanh", "sigmoid", "log", "round"])
 def test_result_does_not_depend_on_position_or_layout(fn, dtype):
+    """Contiguous runs go through a kernel's two-vector step (sin / cos: vec_pair.h's interleaved
+    pair, bfloat16 in its interleaved lane order), pieces through one vector and a tail, strided
+    and broadcast inputs through gathered vectors: every element must come out the same."""
     rng = np.random.default_rng(5)
     big = tg.from_numpy((rng.normal(size=1000) * 5000 ** rng.uniform(0, 1, 1000)).astype(np.float64)).to(dtype).abs()
     full = getattr(big, fn)().float().numpy()

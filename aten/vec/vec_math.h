@@ -49,9 +49,12 @@
 // element). This log remains for the kernels that call vec::log inside a larger formula. The portable
 // build is ~0.1 Gelem/s, slower than libm (its lane loops do not vectorize well at -O2); it only
 // runs on CPUs without AVX2 or when forced.
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <limits>
+
+#include "aten/vec/vec_pair.h"
 
 namespace tg::vec {
 inline namespace CPU_CAPABILITY {
@@ -214,12 +217,14 @@ template <typename T>
 }
 
 namespace detail {
-// sin (cos_shift = 0) or cos (cos_shift = 1) of x.
-template <typename T>
-inline Vectorized<T> sincos(const Vectorized<T>& x, int cos_shift) {
+// sin (cos_shift = 0) or cos (cos_shift = 1) of x for |x| <= kTrigMax, over one vector or a
+// VecPair (vec_pair.h: the two vectors' steps interleaved).
+template <typename V>
+[[gnu::always_inline]] inline V sincos_near(const V& x, int cos_shift) {
+  using T = typename V::value_type;
   using C = MathConst<T>;
-  using V = Vectorized<T>;
   using I = typename C::I;
+  using VI = rebind_t<V, I>;
   V n = round(x * V(C::kTwoOverPi));
   V r = x;
   for (T c : C::kPio2) r = fmadd(n, V(-c), r);
@@ -229,22 +234,53 @@ inline Vectorized<T> sincos(const Vectorized<T>& x, int cos_shift) {
   V w = V(T(1)) - hz;
   V c = w + ((V(T(1)) - w - hz) + z * z * horner(z, C::kCosPoly));
   // Quadrant q = n + cos_shift (mod 4): odd -> cos, q & 2 -> negate.
-  auto q = cast<I>(n + V(C::kRoundMagic)) + Vectorized<I>(I(cos_shift));
-  V odd = cast<T>(Vectorized<I>(I(0)) - (q & Vectorized<I>(I(1))));  // all ones where odd
-  V sign = cast<T>(slli<int(sizeof(T) * 8 - 2)>(q & Vectorized<I>(I(2))));
+  VI q = cast<I>(n + V(C::kRoundMagic)) + VI(I(cos_shift));
+  V odd = cast<T>(VI(I(0)) - (q & VI(I(1))));  // all ones where odd
+  V sign = cast<T>(slli<int(sizeof(T) * 8 - 2)>(q & VI(I(2))));
   V result = blendv(s, c, odd) ^ sign;
   if (cos_shift == 0) result = blendv(result, x, abs(x) < V(C::kTinySin));  // keeps -0, subnormals
-  V far = andnot(cast<T>(Vectorized<I>(I(-1))), abs(x) <= V(C::kTrigMax));  // also NaN and inf
+  return result;
+}
+// All bits set in the lanes of x that sincos_near cannot take: |x| > kTrigMax, inf and NaN.
+template <typename T>
+inline Vectorized<T> trig_far(const Vectorized<T>& x) {
+  using I = typename MathConst<T>::I;
+  return andnot(cast<T>(Vectorized<I>(I(-1))), abs(x) <= Vectorized<T>(MathConst<T>::kTrigMax));
+}
+
+template <typename T>
+inline Vectorized<T> sincos(const Vectorized<T>& x, int cos_shift) {
+  using V = Vectorized<T>;
+  V result = sincos_near(x, cos_shift);
+  V far = trig_far(x);
   if (any(far)) {
     V exact = cos_shift ? map(x, [](T v) { return std::cos(v); }) : map(x, [](T v) { return std::sin(v); });
     result = blendv(result, exact, far);
   }
   return result;
 }
+// K vectors (cpu_kernel_vec's pairwise step: two) with their steps interleaved, the same bits as
+// one at a time. float32 sin in cache, one thread, harness: 2.12 ns an element one vector at a
+// time, 1.84 two, 1.57 four (vec_pair.h says why the loop takes two).
+template <typename T, size_t K>
+inline std::array<Vectorized<T>, K> sincos(const std::array<Vectorized<T>, K>& x, int cos_shift) {
+  Vectorized<T> far = trig_far(x[0]);
+  for (size_t k = 1; k < K; ++k) far = far | trig_far(x[k]);
+  if (any(far)) {
+    std::array<Vectorized<T>, K> r;
+    for (size_t k = 0; k < K; ++k) r[k] = sincos(x[k], cos_shift);
+    return r;
+  }
+  return unpack<K, Vectorized<T>>(sincos_near(pack<K>(x), cos_shift));
+}
 }  // namespace detail
 
 template <typename T> inline Vectorized<T> sin(const Vectorized<T>& x) { return detail::sincos(x, 0); }
 template <typename T> inline Vectorized<T> cos(const Vectorized<T>& x) { return detail::sincos(x, 1); }
+template <typename T, size_t K>
+inline std::array<Vectorized<T>, K> sin(const std::array<Vectorized<T>, K>& x) { return detail::sincos(x, 0); }
+template <typename T, size_t K>
+inline std::array<Vectorized<T>, K> cos(const std::array<Vectorized<T>, K>& x) { return detail::sincos(x, 1); }
 
 template <typename T>
 inline Vectorized<T> tanh(const Vectorized<T>& x) {

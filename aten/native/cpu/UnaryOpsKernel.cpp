@@ -61,13 +61,23 @@ template <typename F>
 void float_unary(const TensorIterator& iter, const char* op, F f, int64_t grain = kGrainSize) {
   dispatch_floating(iter.common_dtype(), op, [&]<typename T>() { cpu_kernel_vec<T>(iter, f, grain); });
 }
+// The same with f also called on two vectors at once (pairwise: aten/vec/vec_pair.h interleaves
+// their steps), except for bfloat16: its interleaved two-vector step with sin's pair spilled to
+// the stack (3.0 against 2.5 ns an element in cache), so bfloat16 keeps one vector a call.
+template <typename F>
+void float_unary_pairwise(const TensorIterator& iter, const char* op, F f, int64_t grain) {
+  dispatch_floating(iter.common_dtype(), op, [&]<typename T>() {
+    if constexpr (std::is_same_v<T, BFloat16>) cpu_kernel_vec<T>(iter, f, grain);
+    else cpu_kernel_vec<T>(iter, pairwise(f), grain);
+  });
+}
 }  // namespace
 
 void exp_kernel(const TensorIterator& iter) { float_unary(iter, "exp", [](auto x) { return vec::exp(x); }, kMathGrainSize); }
 void sqrt_kernel(const TensorIterator& iter) { float_unary(iter, "sqrt", [](auto x) { return vec::sqrt(x); }); }
 void rsqrt_kernel(const TensorIterator& iter) { float_unary(iter, "rsqrt", [](auto x) { return vec::rsqrt(x); }); }
-void sin_kernel(const TensorIterator& iter) { float_unary(iter, "sin", [](auto x) { return vec::sin(x); }, kMathGrainSize); }
-void cos_kernel(const TensorIterator& iter) { float_unary(iter, "cos", [](auto x) { return vec::cos(x); }, kMathGrainSize); }
+void sin_kernel(const TensorIterator& iter) { float_unary_pairwise(iter, "sin", [](auto x) { return vec::sin(x); }, kMathGrainSize); }
+void cos_kernel(const TensorIterator& iter) { float_unary_pairwise(iter, "cos", [](auto x) { return vec::cos(x); }, kMathGrainSize); }
 void tanh_kernel(const TensorIterator& iter) { float_unary(iter, "tanh", [](auto x) { return vec::tanh(x); }, kMathGrainSize); }
 void sigmoid_kernel(const TensorIterator& iter) { float_unary(iter, "sigmoid", [](auto x) { return vec::sigmoid(x); }, kMathGrainSize); }
 

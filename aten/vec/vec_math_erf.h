@@ -140,20 +140,36 @@ struct ErfcFloat {
   };
 };
 }  // namespace xdetail
+// G's Horner chain and e^(-x^2)'s steps alternate in the source: the two chains are independent
+// until the end, and the 2-core Zen 2 VM runs a long chain of dependent fused multiply-adds about
+// half as fast as two in alternation (GCC keeps the source order). The same operations as one
+// chain after the other, so the same bits: 3.56 -> 3.20 ns an element in cache.
 [[gnu::always_inline]] inline Vectorized<float> erfc(const Vectorized<float>& x) {
   using V = Vectorized<float>;
   using C = xdetail::ErfcFloat;
+  using xdetail::fma_;
   const V a = clamp_max(abs(x), V(10.1f));  // NaN stays NaN
-  const Vectorized<int32_t> piece = srli<22>(cast<int32_t>(clamp_max(clamp_min(a, V(0.5f)), V(7.99f))));
-  const V u = a - lookup8(C::kCenter, piece);
-  V g = lookup8(C::kPoly[0], piece);
-  for (int k = 1; k < 9; ++k) g = xdetail::fma_(g, u, lookup8(C::kPoly[k], piece));
-  const V hi = a * a, lo = xdetail::fma_(a, a, -hi);
+  const V hi = a * a, lo = fma_(a, a, -hi);
   V n;
   const V t = xdetail::exp_reduce(-hi, n);
-  V p = xdetail::fma_(t * t, xdetail::horner_(t, C::kExpm1), t);
-  p = p - xdetail::fma_(lo, p, lo);  // e^(t - lo) - 1
-  const V r = xdetail::scale2n(xdetail::fma_(p, g, g), n);
+  const Vectorized<int32_t> piece = srli<22>(cast<int32_t>(clamp_max(clamp_min(a, V(0.5f)), V(7.99f))));
+  const V u = a - lookup8(C::kCenter, piece);
+  const auto coef = [&](int k) { return lookup8(C::kPoly[k], piece); };
+  V g = fma_(coef(0), u, coef(1));
+  V q = fma_(V(C::kExpm1[0]), t, V(C::kExpm1[1]));  // e^t - 1 = t + t^2 q
+  g = fma_(g, u, coef(2));
+  q = fma_(q, t, V(C::kExpm1[2]));
+  g = fma_(g, u, coef(3));
+  q = fma_(q, t, V(C::kExpm1[3]));
+  g = fma_(g, u, coef(4));
+  q = fma_(q, t, V(C::kExpm1[4]));
+  g = fma_(g, u, coef(5));
+  V p = fma_(t * t, q, t);
+  g = fma_(g, u, coef(6));
+  p = p - fma_(lo, p, lo);  // e^(t - lo) - 1
+  g = fma_(g, u, coef(7));
+  g = fma_(g, u, coef(8));
+  const V r = xdetail::scale2n(fma_(p, g, g), n);
   // NaN reaches r through g and p anyway, but its bits would depend on the capability's fma
   return blendv(blendv(r, V(2.0f) - r, x < V(0.0f)), x + x, x != x);
 }

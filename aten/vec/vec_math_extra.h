@@ -76,6 +76,7 @@
 #include <limits>
 
 #include "aten/vec/vec.h"
+#include "aten/vec/vec_fused.h"
 
 namespace tg::vec {
 inline namespace CPU_CAPABILITY {
@@ -177,17 +178,9 @@ template <> struct XConst<double> {
 
 template <typename T> using V = Vectorized<T>;
 
-// a * b + c rounded once on every capability.
+// a * b + c rounded once on every capability (vec_fused.h).
 template <typename T>
-inline V<T> fma_(const V<T>& a, const V<T>& b, const V<T>& c) {
-#if defined(TG_VEC_AVX512) || defined(TG_VEC_AVX2)
-  return fmadd(a, b, c);
-#else
-  V<T> r;
-  for (int i = 0; i < V<T>::size(); ++i) r.values[i] = std::fma(a[i], b[i], c[i]);
-  return r;
-#endif
-}
+inline V<T> fma_(const V<T>& a, const V<T>& b, const V<T>& c) { return fused_multiply_add(a, b, c); }
 
 // c - a * b rounded once on every capability (fma_(-a, b, c) costs a sign flip on x86).
 template <typename T>

@@ -350,6 +350,8 @@ struct Abs {
 struct Square {
   template <typename X>
   X operator()(const X& x) const { return x * x; }
+  template <typename X>
+  X fused_add(const X& acc, const X& x) const { return vec::fused_multiply_add(x, x, acc); }  // ReduceCascade.h
 };
 }  // namespace
 

@@ -223,13 +223,17 @@ T pick_extreme(T a, T b) {
 
 namespace {
 // cascade_sum's map for var/std: (x - mean)^2, so the sum of squared deviations over a row is
-// pairwise (error grows with log n), in opmath, on the lanes of every cascade_sum.
+// pairwise (error grows with log n), in opmath, on the lanes of every cascade_sum. Written
+// (mean - x)^2, the same bits (a rounded difference only changes sign when its operands swap):
+// x is then the second operand, which x86 reads straight from memory, one instruction less per
+// vector; from memory var kept more loads in flight (4M float32, 2 threads, a harness: 84 -> 89 %
+// of a plain sum's speed).
 template <typename Acc>
 struct SquaredDeviation {
   Acc mean;
   template <typename X>
   X operator()(const X& x) const {
-    const X d = x - X(mean);
+    const X d = X(mean) - x;
     return d * d;
   }
 };

@@ -293,6 +293,8 @@ for dt in ("float32", "float64", "float16", "bfloat16", "int64", "int32"):
     if not dt.startswith("int"):  # var / std of long rows: blocks' moments (the paired passes)
         for x in (t, t[: 3 * 65536], t[4096:]):
             add(x.var()); add(x.std(correction=0))
+            add(tg.linalg.vector_norm(x))  # x * x + acc fused: vector steps, 16-lane steps, scalar tail
+        add(tg.linalg.vector_norm(m, dim=1)); add(tg.linalg.vector_norm(m, dim=0))
     add(small[: 600 * 300].view([600, 300]).prod(0))
     add(small[: 600 * 300].view([600, 300]).prod(1))
 print(h.hexdigest())

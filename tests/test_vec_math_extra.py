@@ -300,6 +300,50 @@ def test_integer_division_unchanged(dtype):
         call("remainder", x, np.zeros_like(y))
 
 
+def integer_division_operands(dtype):
+    """Operands for the integer quotient through double (MathKernels.cpp's double_quotient):
+    near-integer quotients (x = k y + d, d in -1..1) up to the 2^53 bound, values just inside and
+    outside it, MIN / MAX / -1, and random values over the whole range (int64: mostly the idiv path)."""
+    info = np.iinfo(dtype)
+    rng = np.random.default_rng(21)
+    bound = min(2 ** 53, int(info.max))
+    xs, ys = [], []
+    for _ in range(6000):
+        y = int(rng.integers(1, bound)) * int(rng.choice([-1, 1])) >> int(rng.integers(0, 50))
+        y = y or 1
+        k = int(rng.integers(-1000, 1000)) if abs(y) > 2 ** 20 else int(rng.integers(-(2 ** 20), 2 ** 20))
+        x = k * y + int(rng.integers(-1, 2))
+        if info.min <= x <= info.max:
+            xs.append(x)
+            ys.append(y)
+    edges = [info.min, info.min + 1, -1, 0, 1, info.max - 1, info.max]
+    if dtype == np.int64:
+        edges += [s * (2 ** 53 + d) for s in (-1, 1) for d in (-2, -1, 0, 1, 2)]
+    nonzero = [e for e in edges if e != 0]
+    xs += [e for e in edges for _ in nonzero] + [int(v) for v in rng.integers(info.min, info.max, 4000, endpoint=True)]
+    ys += nonzero * len(edges) + [int(v) or 3 for v in rng.integers(info.min, info.max, 4000, endpoint=True)]
+    return xs, ys
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int16, np.int32, np.int64], ids=["int8", "int16", "int32", "int64"])
+def test_integer_division_exact_through_double(dtype):
+    xs, ys = integer_division_operands(dtype)
+    bits = np.iinfo(dtype).bits
+    wrap = lambda v: (v + 2 ** (bits - 1)) % 2 ** bits - 2 ** (bits - 1)  # MIN / -1 wraps to MIN
+    trunc = [(abs(x) // abs(y)) * (1 if (x < 0) == (y < 0) else -1) for x, y in zip(xs, ys)]
+    floor = [x // y for x, y in zip(xs, ys)]
+    want = {"floor": [wrap(q) for q in floor], "trunc": [wrap(q) for q in trunc],
+            "remainder": [x - q * y for x, y, q in zip(xs, ys, floor)], "fmod": [x - q * y for x, y, q in zip(xs, ys, trunc)]}
+    x, y = tgt(np.array(xs, dtype)), tgt(np.array(ys, dtype))
+    got = {"floor": tg.floor_divide(x, y), "trunc": tg.div(x, y, rounding_mode="trunc"),
+           "remainder": tg.remainder(x, y), "fmod": tg.fmod(x, y)}
+    np.testing.assert_array_equal(tg.div(x, y, rounding_mode="floor").numpy(), np.array(want["floor"], dtype))
+    for name, g in got.items():
+        w = np.array(want[name], dtype)
+        bad = np.nonzero(g.numpy() != w)[0]
+        assert bad.size == 0, f"{name}: {bad.size} differ, e.g. {xs[bad[0]]}, {ys[bad[0]]} -> {g.numpy()[bad[0]]}, want {w[bad[0]]}"
+
+
 @pytest.mark.parametrize("dtype", DTYPES, ids=["float32", "float64"])
 def test_nan_to_num_and_logit(dtype):
     x = edge_values(dtype)

@@ -6,7 +6,10 @@ formula uses it; `x.sizes()`, `x.strides()`, `x.scalar_type()` and `x.dim()` sav
 A `Tensor[]` input with a formula (cat's tensors) gives the node one input per element, after the
 inputs before it; its formula returns one gradient per element (std::vector<Tensor>). It may use
 the list itself (saved element by element) or `to_args_sizes(x)` / `to_args_scalartypes(x)`
-(each element's sizes / dtype, saved without the tensors)."""
+(each element's sizes / dtype, saved without the tensors).
+
+Inputs sharing a formula ("weight, bias: ...") get one evaluation of it, when any of them needs a
+gradient; its result's parts (a tuple or a std::vector) go to those inputs in the key's order."""
 from __future__ import annotations
 
 import re
@@ -58,6 +61,7 @@ class Formula:
     start: str
     expr: str
     size: str | None = None           # a Tensor[] input: its element count (a node member)
+    parts: list[str] | None = None    # inputs sharing the formula: their node inputs, in the key's order
 
 
 @dataclass
@@ -151,7 +155,7 @@ def emit(f: NativeFunction, d: Derivative, op_names: set[str], index: int = 0) -
     lists = [a for a in s.arguments if a.type.is_tensor_list and a.name in d.formulas]
     list_names = [a.name for a in lists]
     inputs = [a for a in s.arguments if a.type.is_tensor or a.name in list_names]
-    if lists and _uses(" ".join(d.formulas.values()), "grad_input_mask"):
+    if lists and _uses(" ".join([*d.formulas.values(), *d.groups.values()]), "grad_input_mask"):
         raise CodegenError(f"derivatives.yaml:{d.line}: '{s.full_name}': grad_input_mask has one entry per "
                            "input, which a Tensor[] input does not have; test the inputs' grads instead")
     list_result = returns_tensor_list(s)
@@ -162,7 +166,9 @@ def emit(f: NativeFunction, d: Derivative, op_names: set[str], index: int = 0) -
 
     used_meta: set[tuple[str, str]] = set()
     formulas = {k: _rewrite_metadata(v, tensor_names, list_names, used_meta) for k, v in d.formulas.items()}
-    all_text = " ".join(formulas.values())
+    groups = {k: _rewrite_metadata(v, tensor_names, list_names, used_meta) for k, v in d.groups.items()}
+    has_grad = set(formulas).union(*groups)    # the inputs that get a gradient (a next edge)
+    all_text = " ".join([*formulas.values(), *groups.values()])
     saved_tensors = [n for n in tensor_names if _uses(all_text, n)]
     saved_lists = [n for n in list_names if _uses(all_text, n)]
     saved_outputs = [n for n in ret_names if _uses(all_text, n)]
@@ -190,16 +196,22 @@ def emit(f: NativeFunction, d: Derivative, op_names: set[str], index: int = 0) -
         load = f"IntArrayRef({name}_{meta}_)" if decl == "DimVector" else f"{name}_{meta}_"
         saved_values.append(Saved(f"{name}_{meta}", decl, store, load))
     # Node input numbering: one per tensor, one per element of a Tensor[] input.
-    node_formulas, fixed, sizes = [], 0, []
-    for a in inputs:
-        start = _input_index(fixed, sizes)
+    # Formulas run in input order; a shared one where its first input's would.
+    placed, fixed, sizes, starts = [], 0, [], {}
+    for pos, a in enumerate(inputs):
+        start = starts[a.name] = _input_index(fixed, sizes)
         if a.name in list_names:
-            node_formulas.append(Formula(start, formulas[a.name], f"{a.name}_size_"))
+            placed.append((pos, Formula(start, formulas[a.name], f"{a.name}_size_")))
             sizes.append(a.name)
         else:
             if a.name in formulas:
-                node_formulas.append(Formula(start, formulas[a.name]))
+                placed.append((pos, Formula(start, formulas[a.name])))
             fixed += 1
+    position = {a.name: pos for pos, a in enumerate(inputs)}
+    for names, expr in groups.items():
+        placed.append((min(position[n] for n in names), Formula(starts[names[0]], expr,
+                                                                parts=[starts[n] for n in names])))
+    node_formulas = [f for _, f in sorted(placed, key=lambda p: p[0])]
     n_inputs = _input_index(fixed, sizes)
     node = Node(node_name, saved_tensors + saved_outputs, saved_lists, [f"{n}_size" for n in list_names],
                 saved_values, None if len(s.returns) == 1 and not list_result else ret_names, list_result,
@@ -229,7 +241,7 @@ def emit(f: NativeFunction, d: Derivative, op_names: set[str], index: int = 0) -
             first=tensors[0].name if tensors else "",
             edges=[(a.name,) if a.name in list_names
                    else (f"({a.name}.has_value() ? &*{a.name} : nullptr)" if a.type.optional else f"&{a.name}")
-                   if a.name in formulas else "nullptr"
+                   if a.name in has_grad else "nullptr"
                    for a in inputs],
             saves=saves, outputs=outputs, single=len(s.returns) == 1 and not list_result, list_result=list_result,
             # An op that may hand back its input itself (x.contiguous(), x.to(x.dtype)): then

@@ -13,6 +13,13 @@ The formula of a `Tensor[]` input returns one gradient per element (std::vector<
 
     - name: cat(Tensor[] tensors, int dim=0) -> Tensor
       tensors: cat_tensors_backward(grad, to_args_sizes(tensors), to_args_scalartypes(tensors), dim)
+
+Inputs whose gradients come from one computation share a key, as in PyTorch: the formula runs once
+(when any of them needs a gradient) and returns one gradient per name, in the key's order (a
+std::tuple or a std::vector<Tensor>):
+
+    - name: native_layer_norm(...)
+      weight, bias: unbind(native_layer_norm_backward(grad_out, input, ..., 3))
 """
 from __future__ import annotations
 
@@ -38,6 +45,8 @@ class Derivative:
     schema: FunctionSchema
     line: int
     formulas: dict[str, str] = field(default_factory=dict)   # input name -> C++ expression
+    # inputs sharing one formula ("weight, bias: ..."): their names in the key's order -> expression
+    groups: dict[tuple[str, ...], str] = field(default_factory=dict)
     non_differentiable: bool = False
     output_differentiability: list[bool] | None = None
 
@@ -93,17 +102,28 @@ def load_derivatives(path: str | Path, functions: list[NativeFunction]) -> dict[
             if key == "output_differentiability":
                 d.output_differentiability = [v.value.lower() == "true" for v in getattr(vnode, "value", [])]
                 continue
-            if key not in arg_names:
-                _fail(path, kline, f"'{schema.full_name}': formula for unknown argument '{key}'; the op's "
-                                   f"arguments are {', '.join(arg_names)}")
-            t = arg_names[key].type
-            if t.is_tensor_list and t.optional:
-                _fail(path, kline, f"'{schema.full_name}': '{key}' is an optional Tensor[]; a gradient formula needs "
-                                   "a list that is always given (write 'Tensor[]')")
-            if not t.is_tensor and not t.is_tensor_list:
-                _fail(path, kline, f"'{schema.full_name}': '{key}' is not a Tensor argument and has no gradient")
-            d.formulas[key] = str(vnode.value).strip()
-            for ident in re.findall(r"\b([A-Za-z_]\w*)\b", d.formulas[key]):
+            names = tuple(n.strip() for n in key.split(","))
+            for name in names:
+                if name not in arg_names:
+                    _fail(path, kline, f"'{schema.full_name}': formula for unknown argument '{name}'; the op's "
+                                       f"arguments are {', '.join(arg_names)}")
+                t = arg_names[name].type
+                if t.is_tensor_list and t.optional:
+                    _fail(path, kline, f"'{schema.full_name}': '{name}' is an optional Tensor[]; a gradient formula "
+                                       "needs a list that is always given (write 'Tensor[]')")
+                if not t.is_tensor and not t.is_tensor_list:
+                    _fail(path, kline, f"'{schema.full_name}': '{name}' is not a Tensor argument and has no gradient")
+                if len(names) > 1 and t.is_tensor_list:
+                    _fail(path, kline, f"'{schema.full_name}': '{name}' is a Tensor[] and cannot share a formula; "
+                                       "give it a key of its own")
+                if name in d.formulas or any(name in g for g in d.groups):
+                    _fail(path, kline, f"'{schema.full_name}': '{name}' has two formulas; keep one")
+            formula = str(vnode.value).strip()
+            if len(names) > 1:
+                d.groups[names] = formula
+            else:
+                d.formulas[names[0]] = formula
+            for ident in re.findall(r"\b([A-Za-z_]\w*)\b", formula):
                 if ident.startswith("grad_") and ident != "grad_input_mask" and ident not in arg_names:  # an input named grad_output is an input
                     ret_names = {r.name for r in f.schema.returns}
                     if ident[5:] not in ret_names:

@@ -553,6 +553,70 @@ def test_derivatives_errors_name_the_line(tmp_path, text, line, fragment):
     assert fragment in str(e.value)
 
 
+_NORM_OPS = """\
+- func: norm3(Tensor input, Tensor? weight, Tensor? bias, Tensor[] extra) -> Tensor
+  dispatch:
+    CPU: norm3_kernel
+
+- func: norm3_backward(Tensor grad, Tensor input, int which) -> Tensor
+  kind: composite
+  dispatch:
+    Composite: norm3_backward
+
+- func: unbind(Tensor(a) self, int dim=0) -> Tensor(a)[]
+  kind: view
+  dispatch:
+    Composite: unbind
+"""
+
+_NORM_DERIVS = """\
+- name: norm3(Tensor input, Tensor? weight, Tensor? bias, Tensor[] extra) -> Tensor
+  input: norm3_backward(grad, input, 0)
+  bias, weight: unbind(norm3_backward(grad, input, 3))
+
+- name: unbind(Tensor(a) self, int dim=0) -> Tensor(a)[]
+  non_differentiable: true
+"""
+
+
+def test_inputs_sharing_a_formula_run_it_once(tmp_path):
+    """`bias, weight: expr`: one evaluation when either needs a gradient, its parts to the inputs
+    in the key's order (not the schema's), after input's formula; both get next edges."""
+    files = _render(tmp_path, _NORM_OPS, _NORM_DERIVS)
+    node = files["autograd/norm3.cpp"]
+    assert node.count("norm3_backward(grad, input, 3)") == 1
+    shared = ("  if (should_compute_output(2) || should_compute_output(1)) {\n"
+              "    auto shared = unbind(norm3_backward(grad, input, 3));\n"
+              "    if (should_compute_output(2)) out[2] = grad_part<0, 2>(shared);\n"
+              "    if (should_compute_output(1)) out[1] = grad_part<1, 2>(shared);\n  }")
+    assert shared in node, node
+    assert node.index("norm3_backward(grad, input, 0)") < node.index("auto shared")
+    assert "(weight.has_value() ? &*weight : nullptr), (bias.has_value() ? &*bias : nullptr)" in node
+    derivs = _derivs_of(tmp_path, _NORM_DERIVS)
+    assert derivs["norm3"].groups == {("bias", "weight"): "unbind(norm3_backward(grad, input, 3))"}
+    assert derivs["norm3"].formulas == {"input": "norm3_backward(grad, input, 0)"}
+
+
+@pytest.mark.parametrize("key, fragment", [
+    ("weight, bogus", "formula for unknown argument 'bogus'"),
+    ("weight, extra", "'extra' is a Tensor[] and cannot share a formula"),
+    ("input, weight", "'input' has two formulas"),
+])
+def test_shared_formula_errors_name_the_line(tmp_path, key, fragment):
+    text = _NORM_DERIVS.replace("  bias, weight: ", f"  {key}: ")
+    with pytest.raises(CodegenError) as e:
+        _derivs_of(tmp_path, text)
+    assert str(e.value).startswith("derivatives.yaml:3:"), str(e.value)
+    assert fragment in str(e.value)
+
+
+def _derivs_of(tmp_path, text, ops=_NORM_OPS):
+    fns = load_native_functions(write_yaml(tmp_path, ops))
+    d = tmp_path / "derivatives.yaml"
+    d.write_text(text)
+    return load_derivatives(d, fns)
+
+
 def test_real_derivatives_load_and_cover_every_differentiable_op():
     fns = load_native_functions(REPO / "native_functions.yaml")
     derivs = load_derivatives(REPO / "derivatives.yaml", fns)

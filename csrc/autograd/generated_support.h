@@ -4,7 +4,11 @@
 #include <array>
 #include <optional>
 #include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
 
+#include "aten/core/Error.h"
 #include "aten/core/GradMode.h"
 #include "csrc/autograd/formulas.h"
 #include "csrc/autograd/node.h"
@@ -48,6 +52,20 @@ std::vector<ScalarType> to_args_scalartypes(TensorList tensors);
 bool any_output_computed(const Node& node, size_t start, size_t n);
 // Places a Tensor[] input's gradients (one per element, from its formula) at out[start, start + n).
 void set_list_grads(const Node& node, variable_list& out, size_t start, size_t n, std::vector<Tensor> grads);
+
+// Part I of a formula shared by N inputs ("weight, bias: ..."): a tuple's element I, or a
+// std::vector's; the formula returns exactly N gradients (a vector's count checked here).
+template <size_t I, size_t N, typename R>
+Tensor grad_part(R& shared) {
+  if constexpr (requires { std::tuple_size<R>::value; }) {
+    static_assert(std::tuple_size_v<R> == N, "a shared formula must return one gradient per input of its key");
+    return std::move(std::get<I>(shared));
+  } else {
+    TG_CHECK(shared.size() == N, "[autograd] a formula shared by ", N, " inputs returned ", shared.size(),
+             " gradients");
+    return std::move(shared[I]);
+  }
+}
 
 // Gradients of outputs nobody used arrive undefined; formulas see zeros of the output's shape.
 void materialize_grads(const Node& node, variable_list& grads);

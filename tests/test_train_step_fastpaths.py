@@ -3,7 +3,7 @@ Module.to() keeping parameter identity (so an optimizer built before it keeps wo
 
 - native_batch_norm_backward / native_layer_norm_backward / native_group_norm_backward: the fused kernels (grad mode off, as in
   every backward pass) against the differentiable op composites (taken when a graph is built),
-  and bit-identical for 1 and 2 threads.
+  and bit-identical for 1 and 2 threads; weight and bias in one pass (which=3) with the bits of two.
 - x.data = y with another dtype / shape: identity, requires_grad and the gradient's new dtype.
 - Module.to()/double(): parameters stay the same objects; Adam built before still updates them.
 """
@@ -51,7 +51,7 @@ def _fused_matches_composite(backward, x, w, dtype):
     path (an input that requires grad, grad mode on: the op composite), for every gradient."""
     tol = 1e-4 if dtype == np.float32 else 1e-11
     for weight in (w, None):
-        for which in (0, 1, 2):
+        for which in (0, 1, 2, 3):
             with tg.no_grad():
                 fused = backward(x, weight, which)
             general = backward(x.detach().requires_grad_(), weight, which)
@@ -121,14 +121,55 @@ def test_norm_backward_kernels_do_not_depend_on_the_thread_count(threads):
     for n in (1, 2, 3):
         tg.set_num_threads(n)
         with tg.no_grad():
-            results.append([tg.native_batch_norm_backward(g, x, mean, rstd, w, True, 1e-5, i).numpy() for i in range(3)]
+            results.append([tg.native_batch_norm_backward(g, x, mean, rstd, w, True, 1e-5, i).numpy() for i in range(4)]
                            + [tg.native_layer_norm_backward(lg, lx, [128], lmean, lrstd, lw, 1e-5, i).numpy()
-                              for i in range(3)]
+                              for i in range(4)]
                            + [tg.native_group_norm_backward(gg, gx, gmean, grstd, gw, 8, 1e-5, i).numpy()
-                              for i in range(3)])
+                              for i in range(4)])
     for other in results[1:]:
         for a, b in zip(results[0], other):
             np.testing.assert_array_equal(a, b)
+
+
+def _norm_cases():
+    """(forward(x, w, b), backward(g, x, w, which) with the forward's statistics, x, w, b) of the
+    three norms, with odd sizes (tails in every loop) and more than one 128-row block."""
+    rng = np.random.default_rng(7)
+    arr = lambda *shape: rng.standard_normal(shape).astype(np.float32)  # noqa: E731
+    lx, gx, bx = _t(arr(300, 37)), _t(arr(6, 9, 5, 7)), _t(arr(5, 6, 7, 3))
+    with tg.no_grad():
+        _, lm, lr = tg.native_layer_norm(lx, [37], None, None, 1e-5)
+        _, gm, gr = tg.native_group_norm(gx, None, None, 3, 1e-5)
+        _, bm, br, _ = tg.native_batch_norm(bx, None, None, None, None, True, 1e-5)
+    return [
+        (lambda x, w, b: tg.native_layer_norm(x, [37], w, b, 1e-5)[0],
+         lambda g, x, w, i: tg.native_layer_norm_backward(g, x, [37], lm, lr, w, 1e-5, i), lx, arr(37), arr(37)),
+        (lambda x, w, b: tg.native_group_norm(x, w, b, 3, 1e-5)[0],
+         lambda g, x, w, i: tg.native_group_norm_backward(g, x, gm, gr, w, 3, 1e-5, i), gx, arr(9), arr(9)),
+        (lambda x, w, b: tg.native_batch_norm(x, w, b, None, None, True, 1e-5)[0],
+         lambda g, x, w, i: tg.native_batch_norm_backward(g, x, bm, br, w, True, 1e-5, i), bx, arr(6), arr(6)),
+    ]
+
+
+@pytest.mark.parametrize("case", range(3), ids=["layer_norm", "group_norm", "batch_norm"])
+def test_weight_and_bias_share_one_pass_with_the_same_bits(case):
+    """which=3 (derivatives.yaml's shared formula of weight and bias) is the stack of which 1 and 2,
+    bit for bit; backward hands each part to its parameter, also when only one of them asks."""
+    forward, backward, x, wn, bn = _norm_cases()[case]
+    rng = np.random.default_rng(8)
+    g = _t(rng.standard_normal(tuple(x.shape)).astype(np.float32))
+    with tg.no_grad():
+        both = backward(g, x, _t(wn), 3).numpy()
+        np.testing.assert_array_equal(both[0], backward(g, x, _t(wn), 1).numpy())
+        np.testing.assert_array_equal(both[1], backward(g, x, _t(wn), 2).numpy())
+    for w_grad, b_grad in ((True, True), (True, False), (False, True)):
+        w, b = _t(wn, w_grad), _t(bn, b_grad)
+        forward(x, w, b).backward(g)
+        assert (w.grad is not None) == w_grad and (b.grad is not None) == b_grad
+        if w_grad:
+            np.testing.assert_array_equal(w.grad.numpy(), both[0])
+        if b_grad:
+            np.testing.assert_array_equal(b.grad.numpy(), both[1])
 
 
 def test_batch_norm_module_gradients_use_the_fused_kernel_and_match_numpy():

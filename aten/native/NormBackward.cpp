@@ -19,7 +19,8 @@ Tensor contiguous_in(const Tensor& t, ScalarType dtype) {
 }
 
 void check_common(const char* op, const Tensor& grad_out, const Tensor& input, int64_t which) {
-  TG_CHECK(which >= 0 && which <= 2, "[", op, "] which must be 0 (input), 1 (weight) or 2 (bias), got ", which);
+  TG_CHECK(which >= 0 && which <= 3, "[", op, "] which must be 0 (input), 1 (weight), 2 (bias) or 3 (weight and bias), "
+           "got ", which);
   TG_CHECK_NOT_IMPLEMENTED(is_floating(input.dtype()), "[", op, "] not implemented for dtype ", input.dtype(),
                            " (floating dtypes only)");
   TG_CHECK_TYPE(is_floating(grad_out.dtype()), "[", op, "] expected a floating grad_out, but got ", grad_out.dtype());

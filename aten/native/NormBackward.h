@@ -6,7 +6,8 @@
 // The composites native_{batch,layer,group}_norm_backward (NormLoss.cpp) call these when no graph
 // of the gradient is wanted (grad mode off), and otherwise recompute the gradient with
 // differentiable ops (double backward). `which` selects the gradient as there: 0 input,
-// 1 weight, 2 bias. With dy the incoming gradient, xc = x - mean, xhat = xc * rstd, w the weight
+// 1 weight, 2 bias, 3 weight and bias stacked along a new first dim ([2, *weight's shape]; one
+// pass over dy and x where the separate calls took two). With dy the incoming gradient, xc = x - mean, xhat = xc * rstd, w the weight
 // (1 without one) and M the count each statistic is over:
 //   grad_bias   = sum dy                       (per channel / per normalized element)
 //   grad_weight = sum dy * xhat

@@ -35,6 +35,7 @@
 #include "ops/reshape.h"
 #include "ops/rsqrt.h"
 #include "ops/softmax.h"
+#include "ops/stack.h"
 #include "ops/sum.h"
 #include "ops/to.h"
 #include "ops/unsqueeze.h"
@@ -383,6 +384,14 @@ Tensor norm_grad(const NormGrad& n, int64_t which) {
   return tg::to((centered - xhat * proj) * rstd, dt);
 }
 
+// `which` of the norms' backward composites: 0 input, 1 weight, 2 bias, 3 weight and bias stacked
+// along a new first dim (the shared formula of derivatives.yaml; the fused kernels compute both in
+// one pass, the differentiable path computes them one by one).
+void check_which(const char* op, int64_t which) {
+  TG_CHECK(which >= 0 && which <= 3, "[", op, "] which must be 0 (input), 1 (weight), 2 (bias) or 3 (weight and bias), "
+           "got ", which);
+}
+
 // Whether a backward composite must build the graph of its result (double backward): grad mode on
 // and a tensor argument that requires grad. Otherwise the fused kernel computes it.
 bool builds_graph(std::initializer_list<const Tensor*> tensors, const std::optional<Tensor>& weight) {
@@ -422,6 +431,10 @@ Tensor native_layer_norm_backward(const Tensor& grad_out, const Tensor& input, I
                                   double eps, int64_t which) {
   if (!builds_graph({&grad_out, &input, &mean, &rstd}, weight))
     return tg::_layer_norm_backward_kernel(grad_out, input, normalized_shape, mean, rstd, weight, which);
+  check_which("native_layer_norm_backward", which);
+  if (which == 3)
+    return tg::stack({native_layer_norm_backward(grad_out, input, normalized_shape, mean, rstd, weight, eps, 1),
+                      native_layer_norm_backward(grad_out, input, normalized_shape, mean, rstd, weight, eps, 2)});
   NormGrad n = last_dims_norm_grad("native_layer_norm_backward", grad_out, input, normalized_shape, rstd, weight);
   n.mean = mean;
   n.eps = eps;
@@ -443,6 +456,10 @@ Tensor native_group_norm_backward(const Tensor& grad_out, const Tensor& input, c
                                   double eps, int64_t which) {
   if (!builds_graph({&grad_out, &input, &mean, &rstd}, weight))
     return tg::_group_norm_backward_kernel(grad_out, input, mean, rstd, weight, num_groups, which);
+  check_which("native_group_norm_backward", which);
+  if (which == 3)
+    return tg::stack({native_group_norm_backward(grad_out, input, mean, rstd, weight, num_groups, eps, 1),
+                      native_group_norm_backward(grad_out, input, mean, rstd, weight, num_groups, eps, 2)});
   TG_CHECK(input.dim() >= 2 && same_shape(grad_out.sizes(), input.sizes()) && num_groups > 0 &&
            input.size(1) % num_groups == 0, "[native_group_norm_backward] expected grad_out of the input's shape ",
            shape_str(input.sizes()), " and num_groups dividing its channels, got ", shape_str(grad_out.sizes()),
@@ -486,6 +503,10 @@ Tensor native_batch_norm_backward(const Tensor& grad_out, const Tensor& input, c
                                   double eps, int64_t which) {
   if (!builds_graph({&grad_out, &input, &save_mean, &save_rstd}, weight))
     return tg::_batch_norm_backward_kernel(grad_out, input, save_mean, save_rstd, weight, training, which);
+  check_which("native_batch_norm_backward", which);
+  if (which == 3)
+    return tg::stack({native_batch_norm_backward(grad_out, input, save_mean, save_rstd, weight, training, eps, 1),
+                      native_batch_norm_backward(grad_out, input, save_mean, save_rstd, weight, training, eps, 2)});
   TG_CHECK(input.dim() >= 2 && same_shape(grad_out.sizes(), input.sizes()), "[native_batch_norm_backward] expected grad_out "
            "of the input's shape ", shape_str(input.sizes()), ", got ", shape_str(grad_out.sizes()));
   const int64_t C = input.size(1);

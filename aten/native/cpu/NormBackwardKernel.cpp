@@ -127,7 +127,9 @@ Tensor batch_norm_backward_kernel_cpu(const Tensor& grad_out, const Tensor& inpu
   const char* op = "native_batch_norm_backward";
   const NormBackwardPlan p = batch_norm_backward_plan(grad_out, input, save_mean, save_rstd, weight, which);
   const int64_t N = p.N, C = p.C, HW = p.HW;
-  Tensor sums = empty_tensor({which == 0 ? 2 * C : C}, p.acc, input.device(), op);  // which 0: [sum dy | sum dy xc]
+  // which 0: [sum dy | sum dy xc]; which 3: [[weight's], [bias's]]
+  Tensor sums = which == 3 ? empty_tensor({2, C}, p.acc, input.device(), op)
+                           : empty_tensor({which == 0 ? 2 * C : C}, p.acc, input.device(), op);
   Tensor grad_input = which == 0 ? empty_tensor(input.sizes(), input.dtype(), input.device(), op) : Tensor();
   dispatch_floating(input.dtype(), op, [&]<typename T>() {
     using A = Acc<T>;
@@ -148,7 +150,10 @@ Tensor batch_norm_backward_kernel_cpu(const Tensor& grad_out, const Tensor& inpu
           const A sum_dy = vec::reduce_add(s_dy) + t_dy, sum_dyx = vec::reduce_add(s_dyx) + t_dyx;
           if (which == 2) S[c] = sum_dy;
           else if (which == 1) S[c] = sum_dyx * R[c];
-          else {
+          else if (which == 3) {
+            S[c] = sum_dyx * R[c];
+            S[C + c] = sum_dy;
+          } else {
             S[c] = sum_dy;
             S[C + c] = sum_dyx;
           }
@@ -201,12 +206,15 @@ Tensor layer_norm_backward_kernel_cpu(const Tensor& grad_out, const Tensor& inpu
       });
     });
   }
-  // weight (sum over rows of dy * xhat) or bias (sum over rows of dy), per normalized element.
+  // weight (sum over rows of dy * xhat) and / or bias (sum over rows of dy), per normalized element.
   // Fixed blocks of kRowBlock rows stream through whole rows (contiguous reads) into a partial
   // sum per block, then the blocks' partials add up in block order: the result does not depend
   // on the thread count. (Walking column chunks down all rows read 256-byte pieces at a row
-  // stride: 2.6x slower.)
-  Tensor sums = empty_tensor(normalized_shape, p.acc, input.device(), op);
+  // stride: 2.6x slower.) which 3 adds both in the same pass, each in the same order as alone.
+  const bool want_w = which != 2, want_b = which != 1;
+  DimVector out_shape(normalized_shape);
+  if (which == 3) out_shape.insert(0, 2);
+  Tensor sums = empty_tensor(out_shape, p.acc, input.device(), op);
   dispatch_floating(input.dtype(), op, [&]<typename T>() {
     using A = Acc<T>;
     using IO = vec::VecIO<T>;
@@ -214,30 +222,41 @@ Tensor layer_norm_backward_kernel_cpu(const Tensor& grad_out, const Tensor& inpu
     constexpr int64_t W = V::size(), kRowBlock = 128;
     const T *DY = p.dy.data<T>(), *X = p.x.data<T>();
     const A *M = p.mean.data<A>(), *R = p.rstd.data<A>();
-    A* S = sums.data<A>();
     const int64_t blocks = std::max<int64_t>(1, (rows + kRowBlock - 1) / kRowBlock), full = n / W * W;
-    std::vector<A> partial(size_t(blocks * n), A(0));
+    // partial sums per block: [blocks, n] of the weight's, then [blocks, n] of the bias's
+    const int64_t parts = int64_t(want_w) + int64_t(want_b);
+    std::vector<A> partial(size_t(parts * blocks * n), A(0));
+    A* const PW = want_w ? partial.data() : nullptr;
+    A* const PB = want_b ? partial.data() + (parts - 1) * blocks * n : nullptr;
     parallel_for(0, blocks, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(kRowBlock * n, 1)),
                  [&](int64_t b0, int64_t b1) {
       for (int64_t b = b0; b < b1; ++b) {
-        A* acc = partial.data() + b * n;
+        A* acc_w = want_w ? PW + b * n : nullptr;
+        A* acc_b = want_b ? PB + b * n : nullptr;
         for (int64_t r = b * kRowBlock; r < std::min(rows, (b + 1) * kRowBlock); ++r) {
           const T *dy = DY + r * n, *x = X + r * n;
           const A m = M[r], rs = R[r];
           const V vm(m), vr(rs);
           for (int64_t j = 0; j < full; j += W) {
             const V g = IO::load(dy + j);
-            const V a = V::loadu(acc + j);
-            (which == 2 ? a + g : vec::fmadd(g, (IO::load(x + j) - vm) * vr, a)).store(acc + j);
+            if (want_b) (V::loadu(acc_b + j) + g).store(acc_b + j);
+            if (want_w) vec::fmadd(g, (IO::load(x + j) - vm) * vr, V::loadu(acc_w + j)).store(acc_w + j);
           }
-          for (int64_t j = full; j < n; ++j) acc[j] += which == 2 ? A(dy[j]) : A(dy[j]) * ((A(x[j]) - m) * rs);
+          for (int64_t j = full; j < n; ++j) {
+            if (want_b) acc_b[j] += A(dy[j]);
+            if (want_w) acc_w[j] += A(dy[j]) * ((A(x[j]) - m) * rs);
+          }
         }
       }
     });
-    parallel_for(0, n, std::max<int64_t>(1, kGrainSize / blocks), [&](int64_t j0, int64_t j1) {
-      std::copy(partial.begin() + j0, partial.begin() + j1, S + j0);
-      for (int64_t b = 1; b < blocks; ++b)
-        for (int64_t j = j0; j < j1; ++j) S[j] += partial[size_t(b * n + j)];
+    A* S = sums.data<A>();
+    parallel_for(0, parts * n, std::max<int64_t>(1, kGrainSize / blocks), [&](int64_t j0, int64_t j1) {
+      for (int64_t j = j0; j < j1; ++j) {  // j: part j / n (weight first), element j % n
+        const A* col = partial.data() + (j / n) * blocks * n + j % n;
+        A total = col[0];
+        for (int64_t b = 1; b < blocks; ++b) total += col[b * n];
+        S[j] = total;
+      }
     });
   });
   return as_param_dtype(sums, p.param_dtype);
@@ -276,33 +295,37 @@ Tensor group_norm_backward_kernel_cpu(const Tensor& grad_out, const Tensor& inpu
       });
     });
   }
-  // weight (sum over samples of rstd sum(dy xc)) or bias (sum dy): plane sums, then per channel
-  // the samples in order.
-  Tensor sums = empty_tensor({C}, p.acc, input.device(), op);
+  // weight (sum over samples of rstd sum(dy xc)) and / or bias (sum dy): plane sums, then per
+  // channel the samples in order. which 3: both, the bias's sum first while the plane comes into
+  // the cache, each in the same order as alone.
+  const bool want_w = which != 2, want_b = which != 1;
+  const int64_t parts = int64_t(want_w) + int64_t(want_b);
+  Tensor sums = which == 3 ? empty_tensor({2, C}, p.acc, input.device(), op) : empty_tensor({C}, p.acc, input.device(), op);
   dispatch_floating(input.dtype(), op, [&]<typename T>() {
     using A = Acc<T>;
     using V = AccVec<T>;
     const T *DY = p.dy.data<T>(), *X = p.x.data<T>();
     const A *M = p.mean.data<A>(), *R = p.rstd.data<A>();
-    A* S = sums.data<A>();
-    std::vector<A> planes(size_t(N * C));
+    std::vector<A> planes(size_t(parts * N * C));  // [N C] of the weight's, then [N C] of the bias's
+    A* const PW = want_w ? planes.data() : nullptr;
+    A* const PB = want_b ? planes.data() + (parts - 1) * N * C : nullptr;
     parallel_for(0, N * C, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(HW, 1)), [&](int64_t q0, int64_t q1) {
       for (int64_t q = q0; q < q1; ++q) {  // plane q: sample q / C, channel q % C, group row q / cpg
         const T *dy = DY + q * HW, *x = X + q * HW;
-        if (which == 2) {
-          planes[size_t(q)] = cascade_reduce<Acc<T>>(dy, HW, AddOp{});  // bias: dy only, no x
-          continue;
-        }
+        if (want_b) PB[q] = cascade_reduce<Acc<T>>(dy, HW, AddOp{});
+        if (!want_w) continue;
         V s_dy(A(0)), s_dyx(A(0));
         A t_dy = 0, t_dyx = 0;
         add_sums<T>(dy, x, nullptr, HW, M[q / cpg], s_dy, s_dyx, t_dy, t_dyx);
-        planes[size_t(q)] = (vec::reduce_add(s_dyx) + t_dyx) * R[q / cpg];
+        PW[q] = (vec::reduce_add(s_dyx) + t_dyx) * R[q / cpg];
       }
     });
-    for (int64_t c = 0; c < C; ++c) {
+    A* S = sums.data<A>();
+    for (int64_t j = 0; j < parts * C; ++j) {  // part j / C (weight first), channel j % C
+      const A* col = planes.data() + (j / C) * N * C + j % C;
       A acc = 0;
-      for (int64_t n = 0; n < N; ++n) acc += planes[size_t(n * C + c)];
-      S[c] = acc;
+      for (int64_t n = 0; n < N; ++n) acc += col[n * C];
+      S[j] = acc;
     }
   });
   return as_param_dtype(sums, p.param_dtype);

@@ -8,6 +8,7 @@
 #include "kernels/_batch_norm_backward_kernel.h"
 #include "kernels/_group_norm_backward_kernel.h"
 #include "kernels/_layer_norm_backward_kernel.h"
+#include "ops/stack.h"
 #include "ops/to.h"
 #include "ops/zeros.h"
 
@@ -187,6 +188,9 @@ Tensor batch_norm_backward_kernel_cuda(const Tensor& grad_out, const Tensor& inp
                                        const Tensor& save_rstd, const std::optional<Tensor>& weight, bool training,
                                        int64_t which) {
   const char* op = "native_batch_norm_backward";
+  if (which == 3)  // weight and bias (NormBackward.h): the two per-channel sums, stacked
+    return tg::stack({batch_norm_backward_kernel_cuda(grad_out, input, save_mean, save_rstd, weight, training, 1),
+                      batch_norm_backward_kernel_cuda(grad_out, input, save_mean, save_rstd, weight, training, 2)});
   const NormBackwardPlan p = batch_norm_backward_plan(grad_out, input, save_mean, save_rstd, weight, which);
   Tensor sums = tg::zeros({which == 0 ? 2 * p.C : p.C}, p.acc, input.device());
   Tensor grad_input = which == 0 ? empty_tensor(input.sizes(), input.dtype(), input.device(), op) : Tensor();
@@ -215,6 +219,9 @@ Tensor layer_norm_backward_kernel_cuda(const Tensor& grad_out, const Tensor& inp
                                        const Tensor& mean, const Tensor& rstd, const std::optional<Tensor>& weight,
                                        int64_t which) {
   const char* op = "native_layer_norm_backward";
+  if (which == 3)  // weight and bias (NormBackward.h): the two column sums, stacked
+    return tg::stack({layer_norm_backward_kernel_cuda(grad_out, input, normalized_shape, mean, rstd, weight, 1),
+                      layer_norm_backward_kernel_cuda(grad_out, input, normalized_shape, mean, rstd, weight, 2)});
   const NormBackwardPlan p = layer_norm_backward_plan(grad_out, input, normalized_shape, mean, rstd, weight, which);
   if (which == 0) {
     Tensor grad_input = empty_tensor(input.sizes(), input.dtype(), input.device(), op);
@@ -246,6 +253,9 @@ Tensor group_norm_backward_kernel_cuda(const Tensor& grad_out, const Tensor& inp
                                        const Tensor& rstd, const std::optional<Tensor>& weight, int64_t num_groups,
                                        int64_t which) {
   const char* op = "native_group_norm_backward";
+  if (which == 3)  // weight and bias (NormBackward.h): the two per-channel sums, stacked
+    return tg::stack({group_norm_backward_kernel_cuda(grad_out, input, mean, rstd, weight, num_groups, 1),
+                      group_norm_backward_kernel_cuda(grad_out, input, mean, rstd, weight, num_groups, 2)});
   const NormBackwardPlan p = group_norm_backward_plan(grad_out, input, mean, rstd, weight, num_groups, which);
   const int64_t planes = p.N * p.C, rows = p.N * p.G, cpg = p.C / p.G;
   Tensor plane_sums = empty_tensor({2 * planes}, p.acc, input.device(), op);

@@ -251,6 +251,16 @@ def _norm_grads(g, x, dims, center, eps, wview, stats_from_x=True, mean=None, rs
     return (c - xhat * proj) * rstd, xhat
 
 
+def _stacked_params(ref):
+    """A backward reference that also answers which=3: the weight's and the bias's gradients
+    (which 1 and 2) stacked along a new first dim."""
+    def call(*args):
+        if args[-1] != 3:
+            return ref(*args)
+        return np.stack([ref(*args[:-1], 1), ref(*args[:-1], 2)])
+    return call
+
+
 def _layer_norm_backward_ref(center):
     def ref(g, x, shape, *rest):
         if center:
@@ -383,7 +393,7 @@ class _LayerLayout:
         self.rms = rms
 
     def whiches(self, s):
-        return (0, 1) if self.rms or s.args[2] is None else (0, 1, 2)
+        return (0, 1) if self.rms or s.args[2] is None else (0, 1, 2, 3)
 
     def args(self, s, g, res, which):
         x, shape, w = s.args[0], s.args[1], s.args[2]
@@ -397,7 +407,7 @@ class _LayerLayout:
 
 class _GroupLayout:
     def whiches(self, s):
-        return (0, 1, 2)
+        return (0, 1, 2, 3)
 
     def args(self, s, g, res, which):
         return (g, s.args[0], res[1], res[2], s.args[1], s.args[3], s.args[4], which)
@@ -408,7 +418,7 @@ class _GroupLayout:
 
 class _BatchLayout:
     def whiches(self, s):
-        return (0, 1, 2)
+        return (0, 1, 2, 3)
 
     def args(self, s, g, res, which):
         return (g, s.args[0], res[1], res[2], s.args[1], s.args[5], s.args[6], which)
@@ -544,7 +554,7 @@ def entries():
     back = dict(compute_dtype=_backward_dtype, dtypes=FLOATING,
                 tol={**_LOW, tg.float16: (5e-2, 5e-2), tg.bfloat16: (1e-1, 2e-1)})
     wdt = dict(result_dtype=lambda op, s: s.args[1].dtype, **back)
-    out.append(OpInfo("native_layer_norm_backward", ref=_layer_norm_backward_ref(True),
+    out.append(OpInfo("native_layer_norm_backward", ref=_stacked_params(_layer_norm_backward_ref(True)),
                       sample_inputs=_norm_backward_samples(fwd_call(ln), _layer_samples, _LayerLayout()), **wdt,
                       error_inputs=_errors(("grad of the wrong shape", lambda: tg.native_layer_norm_backward(
                           _f((2, 4)), _f((2, 3)), [3], _f((2, 1)), _f((2, 1)), None, 1e-5, 0), RuntimeError, "grad_out"))))
@@ -552,17 +562,17 @@ def entries():
                       sample_inputs=_norm_backward_samples(fwd_call(rms), _rms_samples, _LayerLayout(rms=True)), **wdt,
                       error_inputs=_errors(("which out of range", lambda: tg.native_rms_norm_backward(
                           _f((2, 3)), _f((2, 3)), [3], _f((2, 1)), None, None, 2), RuntimeError, "which"))))
-    out.append(OpInfo("native_group_norm_backward", ref=_group_norm_backward_ref,
+    out.append(OpInfo("native_group_norm_backward", ref=_stacked_params(_group_norm_backward_ref),
                       sample_inputs=_norm_backward_samples(fwd_call(gn), _group_samples, _GroupLayout()), **wdt,
                       error_inputs=_errors(("groups not dividing channels", lambda: tg.native_group_norm_backward(
                           _f((2, 3)), _f((2, 3)), _f((2, 2)), _f((2, 2)), None, 2, 1e-5, 0), RuntimeError, "num_groups"))))
-    out.append(OpInfo("native_batch_norm_backward", ref=_batch_norm_backward_ref,
+    out.append(OpInfo("native_batch_norm_backward", ref=_stacked_params(_batch_norm_backward_ref),
                       sample_inputs=_norm_backward_samples(fwd_call(bn), _batch_samples, _BatchLayout()), **wdt,
                       error_inputs=_errors(("grad of the wrong shape", lambda: tg.native_batch_norm_backward(
                           _f((2, 4)), _f((2, 3)), _f((3,)), _f((3,)), None, True, 1e-5, 0), RuntimeError, "grad_out"))))
     # The fused kernels the two composites call when no graph is built: the same samples without eps.
     lnk, bnk = tg._C._layer_norm_backward_kernel, tg._C._batch_norm_backward_kernel
-    out.append(OpInfo("_layer_norm_backward_kernel", ref=_without_eps(_layer_norm_backward_ref(True)),
+    out.append(OpInfo("_layer_norm_backward_kernel", ref=_without_eps(_stacked_params(_layer_norm_backward_ref(True))),
                       sample_inputs=_norm_backward_samples(fwd_call(ln), _kernel_samples(_layer_samples), _KernelLayout(_LayerLayout())),
                       **wdt, error_inputs=_errors(
                           ("grad of the wrong shape", lambda: lnk(_f((2, 4)), _f((2, 3)), [3], _f((2, 1)), _f((2, 1)), None, 0),
@@ -573,11 +583,11 @@ def entries():
                            RuntimeError, "rstd"),
                           ("weight of the wrong size", lambda: lnk(_f((2, 3)), _f((2, 3)), [3], _f((2, 1)), _f((2, 1)), _f((4,)), 0),
                            RuntimeError, "weight"),
-                          ("which out of range", lambda: lnk(_f((2, 3)), _f((2, 3)), [3], _f((2, 1)), _f((2, 1)), None, 3),
+                          ("which out of range", lambda: lnk(_f((2, 3)), _f((2, 3)), [3], _f((2, 1)), _f((2, 1)), None, 4),
                            RuntimeError, "which"),
                           ("integer input", lambda: lnk(_f((2, 3)), _f((2, 3), tg.int64), [3], _f((2, 1)), _f((2, 1)), None, 0),
                            NotImplementedError, "int64"))))
-    out.append(OpInfo("_batch_norm_backward_kernel", ref=_without_eps(_batch_norm_backward_ref),
+    out.append(OpInfo("_batch_norm_backward_kernel", ref=_without_eps(_stacked_params(_batch_norm_backward_ref)),
                       sample_inputs=_norm_backward_samples(fwd_call(bn), _kernel_samples(_batch_samples), _KernelLayout(_BatchLayout())),
                       **wdt, error_inputs=_errors(
                           ("grad of the wrong shape", lambda: bnk(_f((2, 4)), _f((2, 3)), _f((3,)), _f((3,)), None, True, 0),
@@ -591,7 +601,7 @@ def entries():
                           ("which out of range", lambda: bnk(_f((2, 3)), _f((2, 3)), _f((3,)), _f((3,)), None, True, -1),
                            RuntimeError, "which"))))
     gnk = tg._C._group_norm_backward_kernel
-    out.append(OpInfo("_group_norm_backward_kernel", ref=_without_eps(_group_norm_backward_ref),
+    out.append(OpInfo("_group_norm_backward_kernel", ref=_without_eps(_stacked_params(_group_norm_backward_ref)),
                       sample_inputs=_norm_backward_samples(fwd_call(gn), _kernel_samples(_group_samples), _KernelLayout(_GroupLayout())),
                       **wdt, error_inputs=_errors(
                           ("grad of the wrong shape", lambda: gnk(_f((2, 4)), _f((2, 3)), _f((2, 1)), _f((2, 1)), None, 1, 0),
@@ -604,7 +614,7 @@ def entries():
                            RuntimeError, "weight"),
                           ("1-d input", lambda: gnk(_f((4,)), _f((4,)), _f((2,)), _f((2,)), None, 2, 0),
                            RuntimeError, "2 dimensions"),
-                          ("which out of range", lambda: gnk(_f((2, 4)), _f((2, 4)), _f((2, 2)), _f((2, 2)), None, 2, 3),
+                          ("which out of range", lambda: gnk(_f((2, 4)), _f((2, 4)), _f((2, 2)), _f((2, 2)), None, 2, 4),
                            RuntimeError, "which"),
                           ("integer input", lambda: gnk(_f((2, 4)), _f((2, 4), tg.int64), _f((2, 2)), _f((2, 2)), None, 2, 0),
                            NotImplementedError, "int64"))))

@@ -11,8 +11,9 @@ broadcast over short rows, rows of 3 floats or 37 bools that end off a line boun
 transcendental ones, Loops.h's streams_output): cpu_kernel_vec (unary, binary with a
 broadcast operand, ternary, bool outputs, float16 / bfloat16 / int64 / uint8 outputs, the
 gathered path of a non-contiguous input), cpu_kernel's scalar loops (bool add, integer pow,
-heaviside), the copy kernel's conversions and its same-dtype copy, out= views, and an output in
-a foreign buffer not aligned to its element size (left to the in-place loop).
+heaviside), the copy kernel's conversions and its same-dtype copy, out= views, an output in
+a foreign buffer not aligned to its element size (left to the in-place loop), and pad's rows
+through StreamWriter (every mode; rows of an odd byte count, threads' parts starting mid-line).
 """
 from __future__ import annotations
 
@@ -150,3 +151,18 @@ def test_streamed_values_match_numpy(streaming):
     a = np.random.default_rng(0).standard_normal(1 << 20).astype(np.float32)
     _, on = streaming(lambda: tg.from_numpy(a) * 3 + 1)
     np.testing.assert_array_equal(to_numpy(on), a * np.float32(3) + np.float32(1))
+
+
+@pytest.mark.parametrize("mode", ["constant", "reflect", "replicate", "circular"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float16, np.int64, np.uint8])
+def test_pad_streams_its_rows_bitwise(streaming, mode, dtype):
+    """pad's rows built in StreamWriter's buffer and streamed: the bytes of the plain path and of
+    numpy.pad; [4, 7, 90, 61] -> rows of 63 elements (never a whole number of lines), ~2,600 rows
+    in several parts, so the second thread's part starts inside a line."""
+    a = (np.random.default_rng(3).standard_normal((4, 7, 90, 61)) * 50).astype(dtype)
+    kw = {"value": 3} if mode == "constant" else {}
+    off, on = streaming(lambda: tg.nn.functional.pad(tg.from_numpy(a), (1, 1, 2, 0), mode=mode, **kw))
+    np.testing.assert_array_equal(bits(on), bits(off))
+    kw = {"constant_values": 3} if mode == "constant" else {}
+    np_mode = {"circular": "wrap", "replicate": "edge"}.get(mode, mode)
+    np.testing.assert_array_equal(to_numpy(on), np.pad(a, ((0, 0), (0, 0), (2, 0), (1, 1)), mode=np_mode, **kw))

@@ -11,10 +11,12 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 #include <vector>
 
 #include "aten/dispatch/DtypeDispatch.h"
 #include "aten/native/Pad.h"
+#include "aten/native/cpu/StreamStores.h"
 #include "aten/parallel/Parallel.h"
 #include "kernels/pad.h"
 #include "kernels/pad_backward.h"
@@ -33,6 +35,21 @@ DimVector row_major_strides(const DimVector& sizes) {
   return s;
 }
 
+// One output row of pad: from the source row (null: all `value`) through the last dim's map.
+template <typename T>
+void pad_row(const T* row, const std::vector<int64_t>& last, const PadRun& run, int64_t o_last, T value, T* dst) {
+  if (!row) {
+    std::fill(dst, dst + o_last, value);
+    return;
+  }
+  for (int64_t j = 0; j < run.out0; ++j) dst[j] = last[size_t(j)] < 0 ? value : row[last[size_t(j)]];
+  if (run.len) std::memcpy(dst + run.out0, row + run.in0, size_t(run.len) * sizeof(T));
+  for (int64_t j = run.out0 + run.len; j < o_last; ++j) dst[j] = last[size_t(j)] < 0 ? value : row[last[size_t(j)]];
+}
+
+// An output past the last-level cache is written around it (StreamStores.h): its rows are built in
+// an L1 buffer and leave with non-temporal stores, one pass over the output instead of a read and
+// a write ([16,64,64,64] reflect 1, 2 threads: 2.4 -> 1.9 ms). Rows longer than the buffer take the plain path.
 template <typename T>
 void pad_rows(const PadPlan& p, const T* in, T* out, T value) {
   const int64_t ndim = int64_t(p.out_sizes.size());
@@ -42,6 +59,8 @@ void pad_rows(const PadPlan& p, const T* in, T* out, T value) {
   const DimVector in_strides = row_major_strides(p.in_sizes);
   int64_t rows = 1;
   for (int64_t d = 0; d + 1 < ndim; ++d) rows *= p.out_sizes[size_t(d)];
+  const int64_t row_bytes = o_last * int64_t(sizeof(T));
+  const bool stream = rows * row_bytes >= stream_store_min_bytes() && row_bytes <= StreamWriter::kMaxPiece;
   parallel_for(0, rows, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(o_last, 1)), [&](int64_t b, int64_t e) {
     // The row's position in every dim but the last, advanced like an odometer (no divisions per row).
     DimVector coord(size_t(std::max<int64_t>(ndim - 1, 0)));
@@ -49,8 +68,10 @@ void pad_rows(const PadPlan& p, const T* in, T* out, T value) {
       coord[size_t(d)] = rest % p.out_sizes[size_t(d)];
       rest /= p.out_sizes[size_t(d)];
     }
+    std::optional<StreamWriter> writer;
+    if (stream) writer.emplace(reinterpret_cast<char*>(out + b * o_last));
     for (int64_t r = b; r < e; ++r) {
-      T* dst = out + r * o_last;
+      T* dst = writer ? reinterpret_cast<T*>(writer->reserve(row_bytes)) : out + r * o_last;
       // The source row: each dim's position (leading dims: itself), or none (a constant row).
       int64_t src = 0;
       bool constant_row = false;
@@ -64,15 +85,10 @@ void pad_rows(const PadPlan& p, const T* in, T* out, T value) {
         if (++coord[size_t(d)] < p.out_sizes[size_t(d)]) break;
         coord[size_t(d)] = 0;
       }
-      if (constant_row) {
-        std::fill(dst, dst + o_last, value);
-        continue;
-      }
-      const T* row = in + src;
-      for (int64_t j = 0; j < run.out0; ++j) dst[j] = last[size_t(j)] < 0 ? value : row[last[size_t(j)]];
-      if (run.len) std::memcpy(dst + run.out0, row + run.in0, size_t(run.len) * sizeof(T));
-      for (int64_t j = run.out0 + run.len; j < o_last; ++j) dst[j] = last[size_t(j)] < 0 ? value : row[last[size_t(j)]];
+      pad_row(constant_row ? nullptr : in + src, last, run, o_last, value, dst);
+      if (writer) writer->commit(row_bytes);
     }
+    if (writer) writer->finish();
   });
 }
 

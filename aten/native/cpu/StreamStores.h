@@ -67,6 +67,48 @@ inline void stream_memcpy(char* dst, const char* src, int64_t bytes) {
   stream_fence();
 }
 
+// An output written front to back in pieces (pad's rows, a few hundred bytes each): the pieces
+// are built in an L1 buffer, which leaves in whole lines with non-temporal stores; the bytes before
+// the output's first line boundary and the last partial line are stored normally. Usage:
+// `char* p = w.reserve(bytes); <write bytes at p>; w.commit(bytes);` ... `w.finish();` (which
+// fences). A piece may be up to kMaxPiece bytes.
+class StreamWriter {
+ public:
+  static constexpr int64_t kMaxPiece = kStreamBlockBytes - kStreamAlign;
+  explicit StreamWriter(char* dst) : dst_(dst), head_(std::max<int64_t>(stream_head_bytes(dst, 1), 0)) {}
+  char* reserve(int64_t bytes) {
+    if (fill_ + bytes > kStreamBlockBytes) flush();
+    return buf_ + fill_;
+  }
+  void commit(int64_t bytes) { fill_ += bytes; }
+  void finish() {
+    std::memcpy(dst_, buf_, size_t(fill_));
+    fill_ = 0;
+    stream_fence();
+  }
+
+ private:
+  // Stores the buffer's whole lines (after the head, once) and keeps the rest (< a line) at its start.
+  void flush() {
+    int64_t start = std::min(head_, fill_);
+    std::memcpy(dst_, buf_, size_t(start));
+    dst_ += start;
+    head_ -= start;
+    const int64_t lines = (fill_ - start) / kStreamAlign * kStreamAlign;
+    if (head_ == 0) {
+      stream_copy(dst_, buf_ + start, lines);
+      dst_ += lines;
+      start += lines;
+    }
+    std::memmove(buf_, buf_ + start, size_t(fill_ - start));
+    fill_ -= start;
+  }
+  alignas(kStreamAlign) char buf_[kStreamBlockBytes];
+  char* dst_;
+  int64_t head_;
+  int64_t fill_ = 0;
+};
+
 // Runs kernel(ptrs, count) over a row of n elements: data[0] is the output, out_es bytes apart,
 // data[k] operand k with stride strides[k]. stream (and a row of at least kStreamMinRowBytes):
 // the row is cut into pieces, each computed by kernel into an L1 buffer (the output stride stays

@@ -373,3 +373,17 @@ def test_bernoulli_of_probabilities_and_multinomial():
     a = tg.multinomial(w, 50, replacement=True)
     tg.manual_seed(2)
     assert tg.equal(a, tg.multinomial(w, 50, replacement=True))
+
+
+def test_multinomial_counting_and_binary_search_pick_the_same_categories():
+    """Up to 16 categories the inverse CDF counts the entries <= the target, past that it searches:
+    16 weights (with zeros among them) and the same weights with a 17th of weight 0 draw the same
+    uniforms against the same cumulative sums, so they must pick the same categories."""
+    w = np.random.default_rng(4).uniform(0, 1, 16)
+    w[[0, 5, 6, 15]] = 0
+    picks = []
+    for weights in (w, np.append(w, 0.0)):
+        tg.manual_seed(11)
+        picks.append(to_numpy(tg.multinomial(tg.tensor(weights), 20_000, replacement=True)))
+    np.testing.assert_array_equal(picks[0], picks[1])
+    assert not np.isin(picks[0], [0, 5, 6, 15]).any() and len(np.unique(picks[0])) == 12

@@ -293,8 +293,15 @@ Tensor bernoulli_cpu(const Tensor& self, const std::optional<Generator>& generat
 
 // std::upper_bound's index of target in the sorted cdf[0 .. n), n >= 1, without branches on the
 // comparisons: for random targets those mispredicted about half the time (multinomial's 4000
-// samples of 4 categories took 58 us, now 17).
+// samples of 4 categories took 58 us, now 17). Up to 16 categories it is the count of entries
+// <= target (the same index, cdf being sorted): independent compares instead of a chain of
+// dependent loads (the same 4000 samples, one thread: 45 -> 42 us).
 inline int64_t upper_index(const double* cdf, int64_t n, double target) {
+  if (n <= 16) {
+    int64_t count = 0;
+    for (int64_t k = 0; k < n; ++k) count += cdf[k] <= target;
+    return count;
+  }
   const double* base = cdf;
   while (n > 1) {
     const int64_t half = n / 2;

@@ -111,11 +111,10 @@ bool min_keeps(T a, T b) {
   }
 }
 
-// Splits the positions of `sizes` with dim `dim` left out ("lines": each line runs along dim) over
-// threads, with each line cut into chunks of at most `chunk` elements (so that a few long lines
-// still spread over the threads), and calls f(base, begin, end) for each chunk, where base[t] is
-// the offset of the line's first element in tensor t (strides[t]; a tensor's own stride along dim
-// is applied by the caller) and [begin, end) the chunk's positions along dim.
+// Splits the positions of `sizes` with dim `dim` left out ("lines", each along dim) over threads,
+// each line cut into chunks of at most `chunk` elements (so that a few long lines still spread),
+// and calls f(base, begin, end) per chunk: base[t] the offset of the line's first element in tensor
+// t (strides[t]; the caller applies a tensor's own stride along dim), [begin, end) its positions.
 template <size_t N, typename F>
 void for_each_line_chunk(const DimVector& sizes, int64_t dim, const std::array<const int64_t*, N>& strides,
                          int64_t chunk, int64_t work_per_chunk, const F& f) {
@@ -212,17 +211,12 @@ inline void check_index_run(const char* op, ErrorKind kind, const int64_t* idx, 
   }
 }
 
-// The loop of one line contiguous along dim in index, self and `other` (scatter along the last
-// dim): one pass, the check fused into the loop as a never-taken branch (a separate checking pass
-// measured slower). Returns the position of the first bad index, or n.
-// g: a local copy of the move (its pointers captured by value). A bad index leaves the loop and the
-// caller throws after g is gone: with a throwing call inside the loop, GCC kept AddRuns'
-// accumulator on the stack for the unwinder, a store and a reload per update (float32 scatter_add_
-// of 11,100 updates: 22 -> 14 us).
-// A function of its own, starting on a cache line: inlined, the loop's speed moved with its place
-// in the binary, which every change to another kernel of the same object shifts (int64
-// scatter_add_ of 11,100 updates 16 -> 21 us after rebuilds that did not touch this file; in a
-// harness 11-19 us by -falign-loops alone). Here its layout depends on this function's code only.
+// One line contiguous along dim in index, self and `other` (scatter along the last dim): one pass,
+// the check fused in as a never-taken branch; returns the first bad index's position, or n. The
+// caller throws after g (the move's local copy) is gone: a throwing call in the loop kept AddRuns'
+// accumulator on the stack (float32 scatter_add_ of 11,100 updates: 22 -> 14 us). noinline, on a
+// cache line of its own: inlined, its speed moved with its place in the binary, which changes to
+// other kernels of the same object shift (int64 scatter_add_ of 11,100 updates: 16 -> 21 us).
 template <typename F>
 [[gnu::noinline, gnu::aligned(64)]] int64_t move_contiguous_line(const F& f, const int64_t* line, int64_t n,
                                                                  uint64_t size, int64_t sb, int64_t ob) {
@@ -238,12 +232,11 @@ template <typename F>
 
 // One gather/scatter pass: for every element of index, v = index[...] must be in [0, self.size(dim));
 // the element of self at v along dim pairs with the element of `other` (out for gather, src for
-// scatter) at the index's position. f(self_offset, other_offset) does the move.
-//
-// Writes that may collide (two indices naming one element of self) share every coordinate but dim,
-// so threads split those other coordinates and each walks its positions along dim in index order:
-// race-free, and the same result (the same order of a sum) for any thread count. Each index is
-// checked before the write it addresses; a bad one throws (never an out-of-bounds access).
+// scatter) at the index's position. f(self_offset, other_offset) does the move. Writes that may
+// collide (two indices naming one element of self) share every coordinate but dim, so threads split
+// those other coordinates and each walks its positions along dim in index order: race-free, and the
+// same result (the same order of a sum) for any thread count. Each index is checked before the
+// write it addresses; a bad one throws (never an out-of-bounds access).
 template <typename F>
 void gather_scatter_loop(const char* op, const Tensor& self, int64_t dim, const Tensor& index, const Geometry& other,
                          const F& f) {
@@ -304,12 +297,11 @@ void gather_scatter_loop(const char* op, const Tensor& self, int64_t dim, const 
   });
 }
 
-// scatter_add's move (and scatter_reduce's sum and mean). Updates to the position the previous
-// one went to add up in a register, stored when the position changes and when the line is done
-// (the destructor: gather_scatter_loop copies the move for each line or chunk): the same additions
-// in the same order, without a store and its reload per update. cummax's backward scatters long
-// runs into one position, each update waiting on the last one's store (4M float32: 21 -> 10 ms).
-// self and src never overlap (check_scatter), so no read of src can see a value still in acc.
+// scatter_add's move (and scatter_reduce's sum and mean): updates to the previous update's position
+// add up in a register, stored when the position changes and by the destructor (one copy of the
+// move per line or chunk): the same additions in the same order without a store and a reload per
+// update (cummax's backward, long runs into one position: 4M float32 21 -> 10 ms). self and src
+// never overlap (check_scatter), so no read of src can see a value still in acc.
 template <typename T>
 struct AddRuns {
   T* out;

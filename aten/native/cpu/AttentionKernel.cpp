@@ -141,12 +141,21 @@ void scale_add(Acc* y, Acc a, const Acc* x, int64_t n) {
   for (int64_t t = full; t < n; ++t) y[t] = y[t] * a + x[t];
 }
 
+// Tasks per thread so that a thread gets at least kAttentionGrain multiply-adds: tiny problems
+// (OpInfo's [2,3,5,4] queries) stay on the calling thread, where waking a second one cost more
+// than the whole call (42 -> ~5 us; PyTorch 66 us).
+constexpr int64_t kAttentionGrain = 1 << 16;
+inline int64_t attention_grain(int64_t rows, int64_t cols, int64_t depth) {
+  return std::max<int64_t>(1, kAttentionGrain / std::max<int64_t>(rows * cols * depth, 1));
+}
+
 template <typename Acc>
 void forward(const Problem<Acc>& p, Acc* out, Acc* lse) {
   const AttentionGeometry& g = p.g;
   const int64_t nqb = (g.L + kBlockQ - 1) / kBlockQ;
   constexpr Acc ninf = -std::numeric_limits<Acc>::infinity();
-  parallel_for(0, g.batch * nqb, 1, [&](int64_t t0, int64_t t1) {
+  const int64_t grain = attention_grain(std::min(kBlockQ, g.L), g.S, g.E + g.Ev);
+  parallel_for(0, g.batch * nqb, grain, [&](int64_t t0, int64_t t1) {
     std::vector<Acc> s(size_t(kBlockQ * kBlockK)), acc(size_t(kBlockQ * g.Ev)), pv(size_t(kBlockQ * g.Ev));
     std::vector<Acc> m(static_cast<size_t>(kBlockQ)), l(static_cast<size_t>(kBlockQ));
     for (int64_t task = t0; task < t1; ++task) {
@@ -234,7 +243,7 @@ void backward(const Problem<Acc>& p, const Acc* dout, const Acc* out, const Acc*
     const int64_t nb = std::min(group, g.batch - b_first);
     Acc* const part = partial.data();
     auto slot = [&](int64_t kb, int64_t b, int64_t row) { return part + ((kb * nb + (b - b_first)) * g.L + row) * g.E; };
-    parallel_for(0, nb * nkb, 1, [&](int64_t t0, int64_t t1) {
+    parallel_for(0, nb * nkb, attention_grain(std::min(kBlockK, g.S), g.L, 2 * (g.E + g.Ev)), [&](int64_t t0, int64_t t1) {
       std::vector<Acc> s(size_t(kBlockQ * kBlockK)), dp(size_t(kBlockQ * kBlockK));
       std::vector<Acc> acck(size_t(kBlockK * g.E)), accv(size_t(kBlockK * g.Ev));
       std::vector<Acc> tmp(size_t(kBlockK * std::max(g.E, g.Ev)));

@@ -97,8 +97,12 @@ Tensor cosine_similarity(const Tensor& x1, const Tensor& x2, int64_t dim, double
   const Tensor a = tg::expand(tg::to(x1, dt), shape), b = tg::expand(tg::to(x2, dt), shape);
   // Each input divided by its norm clamped to eps (PyTorch clamps in place under no_grad: the value
   // is clamped, the gradient is the unclamped norm's, so the clamp's correction carries no history).
+  // Without a gradient to record the clamp alone gives the same values, in 10 ops instead of 14
+  // (a small call: 4.6 -> ~3.5 us).
+  const bool records = GradMode::is_enabled() && (a.requires_grad() || b.requires_grad());
   auto clamped_norm = [&](const Tensor& x) {
     const Tensor n = tg::linalg_vector_norm(x, Scalar(2), IntArrayRef{dim}, true);
+    if (!records) return tg::clamp_min(n, Scalar(eps));
     Tensor correction;
     {
       AutoGradMode no_grad(false);

@@ -1,5 +1,6 @@
 #include "aten/core/Tensor.h"
 
+#include <cstdlib>
 #include <algorithm>
 #include <cstring>
 
@@ -9,14 +10,11 @@ namespace tg {
 
 std::string shape_str(IntArrayRef sizes) { return str(sizes); }
 
-int64_t wrap_dim(int64_t d, int64_t ndim, const char* op) {
-  int64_t n = ndim == 0 ? 1 : ndim;  // a 0-d tensor accepts dim 0 and -1, like PyTorch
-  TG_CHECK_INDEX(d >= -n && d < n, "[", op, "] dimension out of range (expected to be in range of [",
-                 -n, ", ", n - 1, "], but got ", d, ")");
-  return d < 0 ? d + n : d;
+void throw_dim_out_of_range(int64_t d, int64_t n, const char* op) {
+  TG_CHECK_INDEX(false, "[", op, "] dimension out of range (expected to be in range of [", -n, ", ", n - 1,
+                 "], but got ", d, ")");
+  std::abort();  // not reached: TG_CHECK_INDEX(false, ...) throws
 }
-
-int64_t Tensor::wrap_dim(int64_t d, const char* op) const { return tg::wrap_dim(d, dim(), op); }
 
 int64_t checked_numel(IntArrayRef sizes, const char* op) {
   int64_t n = 1;

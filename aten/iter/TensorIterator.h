@@ -90,6 +90,9 @@ class TensorIterator {
   bool is_contiguous() const;
   // Element of input i when that input is a broadcast scalar (stride 0 everywhere).
   bool is_scalar_input(int i) const;
+  // That element's address (is_scalar_input(i), numel() > 0): its operand's data pointer, as
+  // every step of a loop over the iteration sees it.
+  const void* scalar_input_data(int i) const { return operands_[i + 1].data_ptr(); }
 
   // Runs loop over every element; above kGrainSize elements the range is split across threads
   // (each chunk gets its own 2-D sub-ranges), so loops must not depend on visiting order.

@@ -102,8 +102,7 @@ namespace {
 template <typename T>
 T scalar_input_value(const TensorIterator& iter, int i) {
   T v{};
-  iter.serial_for_each([&](char** data, const int64_t*, int64_t, int64_t) { std::memcpy(&v, data[i + 1], sizeof(T)); },
-                       0, 1);
+  std::memcpy(&v, iter.scalar_input_data(i), sizeof(T));
   return v;
 }
 

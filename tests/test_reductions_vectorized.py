@@ -373,3 +373,29 @@ def test_count_nonzero_layouts_and_signed_zeros(dtype):
     assert tg.count_nonzero(x).item() == int(ref.sum())
     np.testing.assert_array_equal(tg.count_nonzero(x, 0).numpy(), ref.sum(0))
     np.testing.assert_array_equal(tg.count_nonzero(x, 1).numpy(), ref.sum(1))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("op", ["sum", "nansum", "prod"])
+def test_a_long_row_is_its_chunks_cascades_bit_for_bit(op, dtype):
+    """A whole chunk of a long row is read as its two halves in one loop (two memory streams,
+    ReduceCascade.h's cascade_reduce_halves); the result must stay the chunks' own cascades combined
+    by a cascade, bit for bit: each chunk reduced alone (a row of at most two chunks takes the
+    single-stream tree), their partials reduced again. NaN in one half of a chunk and in the other
+    half of another (nansum's second look), and a ragged last chunk."""
+    rng = np.random.default_rng(7)
+    n = 5 * CHUNK + 123
+    a = rng.uniform(0.999, 1.001, n) if op == "prod" else rng.standard_normal(n)
+    if op == "nansum":
+        a[CHUNK + 5] = np.nan  # chunk 1, first half
+        a[3 * CHUNK + CHUNK // 2 + 9] = np.nan  # chunk 3, second half
+    x = tg.from_numpy(a.astype(dtype))
+    reduce = {"sum": lambda t: t.sum(), "nansum": lambda t: t.nansum(), "prod": lambda t: t.prod()}[op]
+    combine = (lambda t: t.prod()) if op == "prod" else (lambda t: t.sum())
+    chunks = tg.stack([reduce(x[c:c + CHUNK]) for c in range(0, n, CHUNK)])
+    for threads in (1, 2):
+        tg.set_num_threads(threads)
+        try:
+            assert bits(reduce(x)) == bits(combine(chunks)), (op, dtype, threads)
+        finally:
+            tg.set_num_threads(2)

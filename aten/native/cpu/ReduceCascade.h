@@ -170,17 +170,43 @@ std::pair<Acc, Acc> cascade_reduce_pair(const T* a, const T* b, int64_t n, Op op
   return {op(lo.first, hi.first), op(lo.second, hi.second)};
 }
 
+// A whole chunk's cascade_reduce as its two halves' trees in one loop (cascade_reduce_pair: the
+// same bits), so a thread reads two streams from memory. Reading one stream, a sum of 16 MB
+// from memory ran at ~75 % of PyTorch's speed under AVX2 on Zen 5 (AVX-512: ~85 %; the data
+// already in L3: ~90 %); with two, at 105-125 % (both capabilities, the same machine). A NaN-only
+// map (nansum) first pairs the plain sums: a half whose plain sum is not NaN has no NaN
+// leaf, so it is what cascade_reduce's leaf-by-leaf second look would give; a NaN half is
+// reduced again by cascade_reduce.
+template <typename Acc, int kLanes, typename Op, typename T, typename Map>
+Acc cascade_reduce_halves(const T* p, int64_t n, Op op, Map map) {
+  const int64_t half = n / 2;
+  if constexpr (OnlyChangesNaN<Map>) {
+    auto [lo, hi] = cascade_reduce_pair<Acc, kLanes>(p, p + half, half, op, NoMap{}, NoMap{});
+    if (lo != lo) lo = cascade_reduce<Acc, kLanes>(p, half, op, map);
+    if (hi != hi) hi = cascade_reduce<Acc, kLanes>(p + half, half, op, map);
+    return op(lo, hi);
+  } else {
+    const auto [lo, hi] = cascade_reduce_pair<Acc, kLanes>(p, p + half, half, op, map, map);
+    return op(lo, hi);
+  }
+}
+
 // A long row reduced by all threads: fixed 64K-element chunks (so the result is the same for any
-// thread count), chunk results combined pairwise in order.
+// thread count), chunk results combined pairwise in order. A whole chunk splits into two equal
+// halves (cascade_half(kChunk) = kChunk / 2), read as two streams (cascade_reduce_halves).
 template <typename Acc, int kLanes = kCascadeLanes<Acc>, typename Op, typename T, typename Map = NoMap>
 Acc parallel_cascade_reduce(const T* p, int64_t n, Op op, Map map = {}) {
   constexpr int64_t kChunk = 1 << 16;
+  static_assert(kChunk > 64 * kLanes && kChunk / 2 % kLanes == 0, "a chunk's first split must be its two halves");
   if (n <= 2 * kChunk) return cascade_reduce<Acc, kLanes>(p, n, op, map);
   const int64_t nchunks = (n + kChunk - 1) / kChunk;
   std::vector<Acc> partial(static_cast<size_t>(nchunks));
   parallel_for(0, nchunks, 1, [&](int64_t begin, int64_t end) {
-    for (int64_t c = begin; c < end; ++c)
-      partial[size_t(c)] = cascade_reduce<Acc, kLanes>(p + c * kChunk, std::min(kChunk, n - c * kChunk), op, map);
+    for (int64_t c = begin; c < end; ++c) {
+      const int64_t len = std::min(kChunk, n - c * kChunk);
+      partial[size_t(c)] = len == kChunk ? cascade_reduce_halves<Acc, kLanes>(p + c * kChunk, len, op, map)
+                                         : cascade_reduce<Acc, kLanes>(p + c * kChunk, len, op, map);
+    }
   });
   return cascade_reduce<Acc, kLanes>(partial.data(), nchunks, op);
 }

@@ -208,7 +208,7 @@ struct RunningExtreme {
   }
 };
 
-// The extreme of x[k0 .. k1) (contiguous float or double, k1 - k0 a multiple of four vectors) as
+// The extreme of x[k0 .. k1) (contiguous float, double, int32 or int64; k1 - k0 a multiple of four vectors) as
 // (key, the last step holding it): a NaN-propagating vector max (min), then a backward search by
 // vectors for the last element equal to it (or NaN).
 template <bool IsMax, typename T>
@@ -357,7 +357,10 @@ void cum_extreme(const Scan& s) {
         if (t % pieces == pieces - 1) continue;
         const T* x = in + s.line_offset(t / pieces);
         const int64_t k0 = t % pieces * kPiece, k1 = k0 + kPiece;
-        if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
+        // int32 / int64 too (their keys are the values): the scalar loop and its element-by-element
+        // backward search made a 4M int64 cummax 0.7x PyTorch's on Zen 5.
+        if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double> || std::is_same_v<T, int32_t> ||
+                      std::is_same_v<T, int64_t>) {
           if (stride == 1) {
             own[size_t(t)] = piece_extreme<IsMax>(x, k0, k1);
             continue;

@@ -24,12 +24,12 @@ def reference(a, is_max):
 
 def sample(n, dtype, seed):
     rng = np.random.default_rng(seed)
-    if dtype == np.int64:
-        a = rng.integers(-3, 4, n)
+    if dtype in (np.int64, np.int32):
+        a = rng.integers(-3, 4, n).astype(dtype)
     else:
         a = rng.choice(np.array([-0.0, 0.0, np.inf, -np.inf, 1.5, -1.5], dtype), n)
     a[n // 3: n // 3 + 5000] = np.sort(a[n // 3: n // 3 + 5000])  # a sorted run: the extreme moves every step
-    if dtype != np.int64:
+    if dtype not in (np.int64, np.int32):
         big = rng.standard_normal(n // 50).astype(dtype) * 4
         a[rng.integers(0, n, n // 50)] = big
         nan = np.array([np.nan], dtype)
@@ -53,13 +53,13 @@ def cum_extreme(t, dim, is_max, threads):
         tg.set_num_threads(before)
 
 
-@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16, np.int64])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16, np.int64, np.int32])
 @pytest.mark.parametrize("is_max", [True, False], ids=["cummax", "cummin"])
 @pytest.mark.parametrize("threads", [1, 2])
 def test_long_line_matches_the_rule(dtype, is_max, threads):
     a = sample(3 * PIECE + 4 * 8 + 5, dtype, seed=1)
     v, i = cum_extreme(tg.from_numpy(a), 0, is_max, threads)
-    want_v, want_i = reference(a.astype(np.float64) if dtype != np.int64 else a, is_max)
+    want_v, want_i = reference(a.astype(np.float64) if dtype not in (np.int64, np.int32) else a, is_max)
     np.testing.assert_array_equal(i.numpy(), want_i)
     np.testing.assert_array_equal(bits(v.numpy()), bits(a[want_i]))  # the input's own bits: -0.0 vs 0.0, NaN signs
 

@@ -8,8 +8,10 @@
 #include <string>
 #include <vector>
 
+#include "aten/core/GradMode.h"
 #include "aten/dispatch/DtypeDispatch.h"
 #include "aten/iter/TensorIterator.h"
+#include "aten/native/ViewUtils.h"
 #include "kernels/addmm.h"
 #include "kernels/addmv.h"
 #include "kernels/baddbmm.h"
@@ -195,7 +197,17 @@ Tensor kron(const Tensor& self, const Tensor& other) {
     extend(bshape, {1, bi});
     rshape.push_back(ai * bi);
   }
-  return (self.reshape(ashape) * other.reshape(bshape)).reshape(rshape);
+  // Without a gradient to record, the reshapes are views taken directly where the layout allows
+  // (always for the product), not three more calls through the dispatcher: a 1-element kron
+  // 0.52-0.57x PyTorch's time -> ~0.45x.
+  const bool records = GradMode::is_enabled() && (self.requires_grad() || other.requires_grad());
+  auto shaped = [&](const Tensor& t, IntArrayRef shape) {
+    if (!records) {
+      if (auto strides = view_strides(t.sizes(), t.strides(), shape)) return make_view(t, shape, *strides, t.storage_offset());
+    }
+    return t.reshape(shape);
+  };
+  return shaped(tg::mul(shaped(self, ashape), shaped(other, bshape)), rshape);
 }
 
 Tensor tensordot(const Tensor& self, const Tensor& other, IntArrayRef dims_self, IntArrayRef dims_other) {

@@ -82,6 +82,7 @@ TG_VEC256_CLASS(int64_t, __m256i, __m256i, _mm256_loadu_si256, _mm256_storeu_si2
   inline V##P floor(const V##P& a) { return _mm256_round_##P(a, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC); } \
   inline V##P ceil(const V##P& a) { return _mm256_round_##P(a, _MM_FROUND_TO_POS_INF | _MM_FROUND_NO_EXC); }  \
   inline V##P round(const V##P& a) { return _mm256_round_##P(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); } \
+  inline V##P trunc(const V##P& a) { return _mm256_round_##P(a, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC); } \
   inline V##P fmadd(const V##P& a, const V##P& b, const V##P& c) { return _mm256_fmadd_##P(a, b, c); } \
   inline V##P fnmadd(const V##P& a, const V##P& b, const V##P& c) { return _mm256_fnmadd_##P(a, b, c); }
 TG_VEC256_FLOAT_OPS(float, ps)

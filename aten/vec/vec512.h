@@ -94,6 +94,7 @@ inline __m512i select_bits(__m512i m, __m512i b, __m512i a) { return _mm512_tern
   inline V##P floor(const V##P& a) { return _mm512_roundscale_##P(a, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC); } \
   inline V##P ceil(const V##P& a) { return _mm512_roundscale_##P(a, _MM_FROUND_TO_POS_INF | _MM_FROUND_NO_EXC); }  \
   inline V##P round(const V##P& a) { return _mm512_roundscale_##P(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); } \
+  inline V##P trunc(const V##P& a) { return _mm512_roundscale_##P(a, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC); } \
   inline V##P fmadd(const V##P& a, const V##P& b, const V##P& c) { return _mm512_fmadd_##P(a, b, c); } \
   inline V##P fnmadd(const V##P& a, const V##P& b, const V##P& c) { return _mm512_fnmadd_##P(a, b, c); }
 TG_VEC512_FLOAT_OPS(float, ps, epi32, si512)

@@ -270,6 +270,11 @@ template <typename T> inline Vectorized<T> floor(const Vectorized<T>& a) {
   return blendv(Vectorized<T>(T(0)), Vectorized<T>(T(1)), r - a > Vectorized<T>(T(0))) * Vectorized<T>(T(-1)) + r;
 }
 template <typename T> inline Vectorized<T> ceil(const Vectorized<T>& a) { return -floor(-a); }
+// Toward zero: floor at or above zero, ceil below (NaN and -0.0 pass through); one rounding
+// instruction in the AVX2 / AVX-512 builds.
+template <typename T> inline Vectorized<T> trunc(const Vectorized<T>& a) {
+  return blendv(floor(a), ceil(a), a < Vectorized<T>(T(0)));
+}
 // a * b + c, unfused in the portable build (fused with FMA in the AVX2 / AVX-512 builds).
 template <typename T>
 inline Vectorized<T> fmadd(const Vectorized<T>& a, const Vectorized<T>& b, const Vectorized<T>& c) {

@@ -233,7 +233,6 @@ template <typename T> inline V<T> copysign_(const V<T>& mag, const V<T>& sgn) {
 }
 // All bits set where the sign bit of x is set (-0.0 included, NaN by its sign bit).
 template <typename T> inline V<T> signbit_(const V<T>& x) { return copysign_(V<T>(T(1)), x) < V<T>(T(0)); }
-template <typename T> inline V<T> trunc_(const V<T>& x) { return copysign_(floor(abs(x)), x); }
 template <typename T> inline V<T> inf_() { return V<T>(std::numeric_limits<T>::infinity()); }
 template <typename T> inline V<T> nan_() { return V<T>(std::numeric_limits<T>::quiet_NaN()); }
 
@@ -935,7 +934,7 @@ inline Vectorized<T> fmod(const Vectorized<T>& x, const Vectorized<T>& y) {
   using V = Vectorized<T>;
   V q = x / y;
   V fast = (abs(q) < V(C::kQuotientExact)) & (abs(y) < xdetail::inf_<T>());  // false for NaN, y = 0
-  V n = xdetail::trunc_(q);
+  V n = trunc(q);
   V r = xdetail::fma_(-n, y, x);  // exact: x - n y is representable
   // The quotient rounded up to n: r has the wrong sign; one more |y| fixes it (exactly).
   V wrong = (r != V(T(0))) & (xdetail::signbit_(r) ^ xdetail::signbit_(x));

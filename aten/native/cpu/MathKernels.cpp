@@ -228,7 +228,7 @@ void div_rounding_kernel(const TensorIterator& iter, std::string_view mode) {
     } else if (floor) {
       cpu_kernel_vec<T>(iter, [](auto x, auto y) { return vec::div_floor(x, y); });
     } else {
-      cpu_kernel_vec<T>(iter, [](auto x, auto y) { return vec::xdetail::trunc_(x / y); });
+      cpu_kernel_vec<T>(iter, [](auto x, auto y) { return vec::trunc(x / y); });
     }
   });
 }

@@ -181,15 +181,9 @@ void reciprocal_kernel(const TensorIterator& iter) {
   float_unary(iter, "reciprocal", [](auto x) { return decltype(x)(1) / x; });
 }
 
-namespace {
-template <typename V>
-V trunc_vec(const V& x) {  // toward zero: floor for x >= 0, ceil below (nan and -0.0 pass through)
-  return vec::blendv(vec::floor(x), vec::ceil(x), x < V(0));
-}
-}  // namespace
-void trunc_kernel(const TensorIterator& iter) { rounding(iter, "trunc", [](auto x) { return trunc_vec(x); }); }
+void trunc_kernel(const TensorIterator& iter) { rounding(iter, "trunc", [](auto x) { return vec::trunc(x); }); }
 // x - trunc(x): keeps x's sign (frac(-2.5) = -0.5); frac(+-inf) = nan, like PyTorch.
-void frac_kernel(const TensorIterator& iter) { float_unary(iter, "frac", [](auto x) { return x - trunc_vec(x); }); }
+void frac_kernel(const TensorIterator& iter) { float_unary(iter, "frac", [](auto x) { return x - vec::trunc(x); }); }
 
 // signbit: the sign bit of floats (so -0.0 and -nan are true), x < 0 for integers; vectorized
 // with a bool output (Loops.h, kBoolOutput).

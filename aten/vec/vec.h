@@ -69,14 +69,40 @@ template <> inline Vectorized<float> load_half_full(const BFloat16* p) {
   __m512i w = _mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
   return _mm512_castsi512_ps(_mm512_slli_epi32(w, 16));
 }
-// bf16_round with AVX-512's k-masks: the NaN lanes are replaced through a mask register, not a
-// vector mask converted back and forth (bfloat16 stores ~11 % faster; the same bits).
-template <> inline void store_half_full(BFloat16* p, const Vectorized<float>& v) {
+// float -> bfloat16 bits in the low 16 bits of each int32 lane, exactly like AVX2's bf16_round,
+// with AVX-512's k-masks: bits + 0x7fff, or + 0x8000 where bit 16 (the kept part's lowest bit)
+// is set, and the NaN lanes replaced through a mask register (no vector mask converted back and
+// forth: bfloat16 stores ~11 % faster; the same bits).
+inline __m512i bf16_round(const Vectorized<float>& v) {
   const __m512i bits = _mm512_castps_si512(v);
-  const __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(bits, 16), _mm512_set1_epi32(1));
-  __m512i r = _mm512_srli_epi32(_mm512_add_epi32(_mm512_add_epi32(bits, _mm512_set1_epi32(0x7fff)), lsb), 16);
-  r = _mm512_mask_mov_epi32(r, _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q), _mm512_set1_epi32(0x7fc0));
-  _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), _mm512_cvtepi32_epi16(r));
+  const __mmask16 odd = _mm512_test_epi32_mask(bits, _mm512_set1_epi32(0x10000));
+  const __m512i rounded = _mm512_mask_add_epi32(_mm512_add_epi32(bits, _mm512_set1_epi32(0x7fff)), odd, bits,
+                                                _mm512_set1_epi32(0x8000));
+  return _mm512_mask_mov_epi32(_mm512_srli_epi32(rounded, 16), _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q),
+                               _mm512_set1_epi32(0x7fc0));
+}
+template <> inline void store_half_full(BFloat16* p, const Vectorized<float>& v) {
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), _mm512_cvtepi32_epi16(bf16_round(v)));
+}
+#define TG_VEC_HALF_PAIR_STORE 1
+#define TG_VEC_BF16_INTERLEAVED_PAIR 1
+// AVX2's interleaved pair (below) on 512 bits: a = elements 0-3, 8-11, 16-19, 24-27 and b = the
+// other quadruples, each 128-bit lane unpacked against zeros and packed back in lane. One load
+// and two unpacks for 32 bfloat16 instead of two widening loads and shifts, and one pack instead of
+// two two-uop narrowings: 4M bfloat16 on Zen 5, 2 threads: gelu 705 -> 613 us, exp 525 -> 434 us.
+inline void load_bf16_pair_interleaved(const BFloat16* p, Vectorized<float>& a, Vectorized<float>& b) {
+  const __m512i v = _mm512_loadu_si512(p);
+  a = _mm512_castsi512_ps(_mm512_unpacklo_epi16(_mm512_setzero_si512(), v));
+  b = _mm512_castsi512_ps(_mm512_unpackhi_epi16(_mm512_setzero_si512(), v));
+}
+inline void store_bf16_pair_interleaved(BFloat16* p, const Vectorized<float>& a, const Vectorized<float>& b) {
+  _mm512_storeu_si512(p, _mm512_packus_epi32(bf16_round(a), bf16_round(b)));
+}
+// Two vectors in plain order into 32 bfloat16: the in-lane pack, then one permute of its 64-bit
+// quarters back into order.
+inline void store_bf16_pair(BFloat16* p, const Vectorized<float>& a, const Vectorized<float>& b) {
+  const __m512i packed = _mm512_packus_epi32(bf16_round(a), bf16_round(b));
+  _mm512_storeu_si512(p, _mm512_permutexvar_epi64(_mm512_setr_epi64(0, 2, 4, 6, 1, 3, 5, 7), packed));
 }
 #elif defined(TG_VEC_AVX2)
 template <> inline Vectorized<float> load_half_full(const Half* p) {
@@ -145,7 +171,7 @@ struct HalfVecIO {
     store_half_full(p, a);
     store_half_full(p + N, b);
   }
-  // Whether load2_interleaved / store2_interleaved exist (bfloat16 on AVX2): two full vectors in
+  // Whether load2_interleaved / store2_interleaved exist (bfloat16 on AVX2 and AVX-512): two full vectors in
   // an order only lane-wise functions may see (cpu_kernel_vec's contiguous loop).
 #if defined(TG_VEC_BF16_INTERLEAVED_PAIR)
   static constexpr bool kInterleavedPair = std::is_same_v<H, BFloat16>;

@@ -16,7 +16,7 @@
 // therefore does not depend on where it sits in the tensor or on how the range is split across
 // threads. vec_op must be lane-wise (lane k of its result from lane k of its inputs only): where
 // every operand is bfloat16, the contiguous loop hands it pairs of vectors in an interleaved lane
-// order (VecIO::load2_interleaved, AVX2).
+// order (VecIO::load2_interleaved, AVX2 and AVX-512).
 //
 // A vec_op wrapped in pairwise(...) is also called with two vectors of each operand at once
 // (std::array<V, 2>, returning the two results) by the contiguous loop's two-vector step: for a
@@ -236,7 +236,7 @@ inline void vec_loop(const VOp& vop, char** data, const int64_t* strides, int64_
     // Two vectors a step, stored together (Out::store2: bfloat16 narrows both in one pack).
     const int64_t whole = n / N * N, pairs = n / (2 * N) * (2 * N);
     if constexpr (Out::kInterleavedPair && (vec_input_t<T, BoolOperands, I>::kInterleavedPair && ...)) {
-      // Every operand bfloat16 (AVX2): the pair in VecIO's interleaved lane order, which vop,
+      // Every operand bfloat16 (AVX2, AVX-512): the pair in VecIO's interleaved lane order, which vop,
       // lane-wise, cannot tell from the plain one (the same bits).
       auto load_pair = [&]<size_t K>(std::integral_constant<size_t, K>, int64_t i) {
         std::array<V, 2> ab{bcast[K], bcast[K]};

@@ -199,7 +199,7 @@ void pow_float_tensor_exponent(const TensorIterator& iter) {
     if constexpr (std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>)
       cpu_kernel_vec<T>(iter, [](auto x, auto y) { return vec::for_half::pow(x, y); }, kMathGrainSize);
     else if constexpr (!std::is_same_v<T, double>)
-      cpu_kernel_vec<T>(iter, [](auto x, auto y) { return vec::pow(x, y); }, kMathGrainSize);
+      cpu_kernel_vec<T>(iter, pairwise([](auto x, auto y) { return vec::pow(x, y); }), kMathGrainSize);
   });
 }
 

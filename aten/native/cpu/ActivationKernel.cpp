@@ -5,10 +5,12 @@
 // python/tensorgen/testing/opinfo/activations.py spell out the same choices.
 #include "aten/vec/isa.h"
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 
 #include "aten/dispatch/DtypeDispatch.h"
 #include "aten/native/cpu/Loops.h"
@@ -90,35 +92,74 @@ inline vec::Vectorized<float> exp_nonpositive(const vec::Vectorized<float>& t) {
   }
 }
 
-// h = erfc(|x| / sqrt 2) / 2 and e = exp(-x^2 / 2) from a = |x| (see above).
+// f(i) for i = 0 .. K - 1, unrolled: a step written once for K vectors, so that the program
+// interleaves their dependency chains (aten/vec/vec_pair.h says why: one gelu vector after the
+// other left the loop latency-bound).
+template <size_t K, typename F>
+[[gnu::always_inline]] inline void each(const F& f) {
+  [&]<size_t... I>(std::index_sequence<I...>) { (f(I), ...); }(std::make_index_sequence<K>{});
+}
+
+using Vf = vec::Vectorized<float>;
+
+// h = erfc(|x| / sqrt 2) / 2 and e = exp(-x^2 / 2) (see above) of K float vectors a = |x|.
+template <bool ForHalf, size_t K>
+[[gnu::always_inline]] inline void half_erfc_float(const Vf (&a)[K], Vf (&h)[K], Vf (&e)[K]) {
+  Vf t[K], q[K];
+  each<K>([&](size_t i) { e[i] = exp_nonpositive<ForHalf>(a[i] * a[i] * Vf(-0.5f)); });
+  each<K>([&](size_t i) {
+    t[i] = Vf(1.0f) / vec::fmadd(Vf(float(0.3275911)), a[i] * Vf(float(kSqrt1_2)), Vf(1.0f));
+  });
+  each<K>([&](size_t i) { q[i] = vec::fmadd(Vf(float(1.061405429)), t[i], Vf(float(-1.453152027))); });
+  each<K>([&](size_t i) { q[i] = vec::fmadd(q[i], t[i], Vf(float(1.421413741))); });
+  each<K>([&](size_t i) { q[i] = vec::fmadd(q[i], t[i], Vf(float(-0.284496736))); });
+  each<K>([&](size_t i) { q[i] = vec::fmadd(q[i], t[i], Vf(float(0.254829592))); });
+  each<K>([&](size_t i) { h[i] = q[i] * t[i] * e[i] * Vf(0.5f); });
+}
+
+// The same for one vector of float or double.
 template <typename V, bool ForHalf = false>
 V half_erfc(const V& a, V& e) {
-  using S = typename V::value_type;
-  if constexpr (std::is_same_v<S, double>) {
+  if constexpr (std::is_same_v<typename V::value_type, double>) {
     e = vec::exp(a * a * V(-0.5));
     return vec::map(a, [](double v) { return 0.5 * std::erfc(v * kSqrt1_2); });
   } else {
-    e = exp_nonpositive<ForHalf>(a * a * V(-0.5f));
-    const V z = a * V(S(kSqrt1_2));
-    const V t = V(S(1)) / vec::fmadd(V(S(0.3275911)), z, V(S(1)));
-    V q = vec::fmadd(V(S(1.061405429)), t, V(S(-1.453152027)));
-    q = vec::fmadd(q, t, V(S(1.421413741)));
-    q = vec::fmadd(q, t, V(S(-0.284496736)));
-    q = vec::fmadd(q, t, V(S(0.254829592)));
-    return q * t * e * V(S(0.5));
+    Vf h[1], e1[1];
+    half_erfc_float<ForHalf, 1>({a}, h, e1);
+    e = e1[0];
+    return h[0];
   }
 }
 
 // gelu(x) = x Phi(x) = max(x, 0) - |x| h: one fused rounding and no compare. |x| is taken of
 // min(x, 1e4), where h is 0 in float and double alike, so gelu(+inf) = inf rather than inf * 0;
-// gelu(-inf) stays NaN (-inf * 0, like PyTorch).
-template <typename V, bool ForHalf = false>
-V gelu_erf(const V& x) {
-  using S = typename V::value_type;
-  const V a = vec::abs(vec::clamp_max(x, V(S(1e4))));  // NaN stays NaN
-  V e;
-  const V h = half_erfc<V, ForHalf>(a, e);
-  return vec::fmadd(-a, h, vec::clamp_min(x, V(S(0))));
+// gelu(-inf) stays NaN (-inf * 0, like PyTorch). K float vectors at once (the loop's pairwise
+// step takes two: float16 gelu 0.252 -> 0.233 ns an element on one thread, bfloat16 0.313 -> 0.270
+// with the AVX-512 bfloat16 pairs; the same bits).
+template <bool ForHalf, size_t K>
+[[gnu::always_inline]] inline std::array<Vf, K> gelu_erf_float(const std::array<Vf, K>& x) {
+  Vf a[K], h[K], e[K];
+  each<K>([&](size_t i) { a[i] = vec::abs(vec::clamp_max(x[i], Vf(1e4f))); });  // NaN stays NaN
+  half_erfc_float<ForHalf>(a, h, e);
+  std::array<Vf, K> r;
+  each<K>([&](size_t i) { r[i] = vec::fmadd(-a[i], h[i], vec::clamp_min(x[i], Vf(0.0f))); });
+  return r;
+}
+// gelu of one vector (float or double) or of the loop's pair.
+template <bool ForHalf, typename X>
+X gelu_erf(const X& x) {
+  if constexpr (std::is_same_v<X, Vf>) {
+    return gelu_erf_float<ForHalf, 1>({x})[0];
+  } else if constexpr (std::is_same_v<X, std::array<Vf, 2>>) {
+    return gelu_erf_float<ForHalf, 2>(x);
+  } else if constexpr (std::is_same_v<X, std::array<vec::Vectorized<double>, 2>>) {
+    return {gelu_erf<ForHalf>(x[0]), gelu_erf<ForHalf>(x[1])};
+  } else {
+    const X a = vec::abs(vec::clamp_max(x, X(1e4)));
+    X e;
+    const X h = half_erfc<X, ForHalf>(a, e);
+    return vec::fmadd(-a, h, vec::clamp_min(x, X(0.0)));
+  }
 }
 
 enum class GeluType { None, Tanh };
@@ -134,8 +175,8 @@ GeluType gelu_type(const char* op, std::string_view approximate) {
 
 void gelu_kernel(const TensorIterator& iter, std::string_view approximate) {
   if (gelu_type("gelu", approximate) == GeluType::None) {
-    float_activation(iter, "gelu", [](auto x) { return gelu_erf(x); },
-                     [](auto x) { return gelu_erf<decltype(x), true>(x); });
+    float_activation(iter, "gelu", pairwise([](auto x) { return gelu_erf<false>(x); }),
+                     pairwise([](auto x) { return gelu_erf<true>(x); }));
   } else {
     float_activation(iter, "gelu", [](auto x) {  // x (1 + tanh(k (x + c x^3))) / 2
       using V = decltype(x);

@@ -4,6 +4,8 @@
   patterns (NaN payloads, infinities, subnormals, values that round to inf, rounding ties) give
   exactly the bits of the scalar conversion (re-implemented here in NumPy integer arithmetic),
   under every CPU capability this machine supports, contiguous and strided, any tail length.
+* sin of float16 / bfloat16 (vec::for_half::sin): every pattern within one unit in the last place
+  of the correctly rounded sine, the same bits under every capability.
 * randn / normal_ / rand / uniform_: the same numbers for 1 and 2 threads and every capability;
   float32 randn within 4 ulp of float64 Box-Muller on the same Philox draws (Philox re-implemented
   in NumPy); mean / variance / Kolmogorov-Smirnov distance of a fixed-seed sample.
@@ -109,6 +111,9 @@ res["f2l_small"] = small.long().numpy()
 res["f2l_tails"] = np.concatenate([small[:k].long().numpy() for k in range(1, 40)])
 # half arithmetic through the vectorized load / store
 res["hadd"] = (th + th).numpy().view(np.uint16)
+# vec::for_half::sin on every pattern (one polynomial over a half-period reduction)
+res["hsin"] = tg.sin(th).numpy().view(np.uint16)
+res["bsin"] = tg.sin(bf).float().numpy().view(np.uint32)
 for threads in (1, 2):
     tg.set_num_threads(threads)
     g = tg.Generator().manual_seed(20261201)
@@ -225,6 +230,38 @@ def test_between_half_types_and_half_math(results, cap):
     hf = h2f.view(np.float32)
     with np.errstate(invalid="ignore"):
         np.testing.assert_array_equal(out[cap]["hadd"], ref_float_to_half_bits(hf + hf))
+
+
+def _ulps_off(got, ref, to_int):
+    """Per element: how many units in the last place got is from ref (same sign assumed)."""
+    return np.abs(to_int(got) - to_int(ref))
+
+
+@pytest.mark.parametrize("cap", CAPABILITIES)
+def test_half_sin_every_pattern(results, cap):
+    """sin of float16 / bfloat16 (vec::for_half::sin): every finite pattern within one unit in the
+    last place of sin rounded from float64, and that rounding itself but next to a tie (a handful);
+    inf and NaN give NaN; -0.0 keeps its sign."""
+    _, _, out = results
+    h = np.arange(65536, dtype=np.uint16).view(np.float16)
+    with np.errstate(invalid="ignore"):
+        ref_h = np.sin(h.astype(np.float64)).astype(np.float16)
+    got_h = out[cap]["hsin"].view(np.float16)
+    finite = np.isfinite(h)
+    assert np.all(np.isnan(got_h[~finite]))
+    assert out[cap]["hsin"][0x8000] == 0x8000 and out[cap]["hsin"][0] == 0
+    to_int = lambda a: a.view(np.uint16).astype(np.int64)
+    off = _ulps_off(got_h[finite], ref_h[finite], to_int)
+    assert off.max() <= 1 and np.count_nonzero(off) <= 8, (off.max(), np.count_nonzero(off))
+
+    b = ((np.arange(65536, dtype=np.uint32) << 16).view(np.float32))
+    with np.errstate(invalid="ignore"):
+        ref_b = ref_float_to_bf16_bits(np.sin(b.astype(np.float64)).astype(np.float32)).astype(np.int64)
+    got_b = (out[cap]["bsin"] >> 16).astype(np.int64)
+    finite = np.isfinite(b)
+    assert np.all(np.isnan(out[cap]["bsin"][~finite].view(np.float32)))
+    off = np.abs(got_b[finite] - ref_b[finite])
+    assert off.max() <= 1 and np.count_nonzero(off) <= 8, (off.max(), np.count_nonzero(off))
 
 
 def test_conversions_and_random_identical_across_capabilities(results):

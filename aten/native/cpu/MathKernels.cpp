@@ -203,6 +203,14 @@ void pow_float_tensor_exponent(const TensorIterator& iter) {
   });
 }
 
+// sin of float16 / bfloat16 (sin_kernel in UnaryOpsKernel.cpp sends those here): vec::for_half::sin.
+void sin_half_kernel(const TensorIterator& iter) {
+  dispatch_floating(iter.common_dtype(), "sin", [&]<typename T>() {
+    if constexpr (std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>)
+      cpu_kernel_vec<T>(iter, [](auto x) { return vec::for_half::sin(x); }, kMathGrainSize);
+  });
+}
+
 void fmod_kernel(const TensorIterator& iter) {
   division_like(iter, "fmod", [](auto x, auto y) { return int_rest(x, y, false); }, [](auto x, auto y) { return vec::fmod(x, y); });
 }

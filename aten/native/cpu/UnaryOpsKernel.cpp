@@ -76,7 +76,12 @@ void float_unary_pairwise(const TensorIterator& iter, const char* op, F f, int64
 void exp_kernel(const TensorIterator& iter) { float_unary(iter, "exp", [](auto x) { return vec::exp(x); }, kMathGrainSize); }
 void sqrt_kernel(const TensorIterator& iter) { float_unary(iter, "sqrt", [](auto x) { return vec::sqrt(x); }); }
 void rsqrt_kernel(const TensorIterator& iter) { float_unary(iter, "rsqrt", [](auto x) { return vec::rsqrt(x); }); }
-void sin_kernel(const TensorIterator& iter) { float_unary_pairwise(iter, "sin", [](auto x) { return vec::sin(x); }, kMathGrainSize); }
+void sin_half_kernel(const TensorIterator& iter);  // MathKernels.cpp (-ffp-contract=off)
+void sin_kernel(const TensorIterator& iter) {
+  const ScalarType dt = iter.common_dtype();
+  if (dt == ScalarType::Float16 || dt == ScalarType::BFloat16) return sin_half_kernel(iter);
+  float_unary_pairwise(iter, "sin", [](auto x) { return vec::sin(x); }, kMathGrainSize);
+}
 void cos_kernel(const TensorIterator& iter) { float_unary_pairwise(iter, "cos", [](auto x) { return vec::cos(x); }, kMathGrainSize); }
 void tanh_kernel(const TensorIterator& iter) { float_unary(iter, "tanh", [](auto x) { return vec::tanh(x); }, kMathGrainSize); }
 void sigmoid_kernel(const TensorIterator& iter) { float_unary(iter, "sigmoid", [](auto x) { return vec::sigmoid(x); }, kMathGrainSize); }

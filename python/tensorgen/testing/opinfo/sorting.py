@@ -298,11 +298,22 @@ def entries():
     def idx(*v):
         return tg.tensor(list(v))
 
+    def row_with(shape, at, bad):
+        """A valid index (zeros) of the given shape but for one bad value in its last row."""
+        i = tg.zeros(list(shape), dtype=tg.int64)
+        i[shape[0] - 1, at] = bad
+        return i
+
     out.append(OpInfo("_gather_along_dim", ref=gather_ref, sample_inputs=gather_samples, result_dtype=own_dtype,
                       error_inputs=_errors(
                           ("index out of range", lambda: tg._C._gather_along_dim(f((4,)), 0, idx(0, 4)), IndexError,
                            "out of bounds"),
                           ("negative index", lambda: tg._C._gather_along_dim(f((4,)), 0, idx(-1)), IndexError),
+                          # long rows take the gather instructions, a vector of indices checked at once
+                          ("index out of range in a long row", lambda: tg._C._gather_along_dim(
+                              f((2, 40)), 1, row_with((2, 40), 37, 40)), IndexError, "index 40 is out of bounds"),
+                          ("negative index in a long float64 row", lambda: tg._C._gather_along_dim(
+                              f((2, 40), tg.float64), 1, row_with((2, 40), 3, -5)), IndexError, "index -5 is out"),
                           ("float index", lambda: tg._C._gather_along_dim(f((4,)), 0, f((2,))), TypeError, "int64"),
                           ("index of another shape", lambda: tg._C._gather_along_dim(f(), 0, idx(0, 1)), RuntimeError),
                       ), **common))

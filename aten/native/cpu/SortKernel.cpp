@@ -25,6 +25,7 @@
 #include "aten/iter/Reduction.h"
 #include "aten/native/Copy.h"
 #include "aten/native/Sorting.h"
+#include "aten/native/cpu/Prefetch.h"
 #include "aten/native/cpu/SampledMedian.h"
 #include "aten/parallel/Parallel.h"
 #include "aten/vec/vec.h"
@@ -557,8 +558,11 @@ namespace {
 // calls of block o, in order, so scatter-add needs no atomics and adds in a fixed order. Each
 // index is checked just before its access (in the threads: a separate serial pass over the
 // index cost as much as the gather itself).
+// from_line (the tensor `from` offsets address, and its element size): its line is prefetched
+// before each block along the last dim (Prefetch.h).
 template <typename F>
-void for_each_index(const AlongDimPlan& p, int64_t dim, const char* op, const F& f) {
+void for_each_index(const AlongDimPlan& p, int64_t dim, const char* op, const F& f, const char* from_line = nullptr,
+                    int64_t from_es = 0) {
   const int64_t* idx = p.index.data<int64_t>();
   const int64_t n_index = p.n_index, n_src = p.n_src, inner = p.inner;
   const int64_t per_block = std::max<int64_t>(1, (n_index + n_src) * inner);
@@ -568,6 +572,7 @@ void for_each_index(const AlongDimPlan& p, int64_t dim, const char* op, const F&
       for (int64_t o = begin; o < end; ++o) {
         const int64_t* line = idx + o * n_index;
         const int64_t at0 = o * n_index, from0 = o * n_src;
+        if (from_line) prefetch_span(from_line + from0 * from_es, n_src * from_es);  // the line `from` points into
         for (int64_t j = 0; j < n_index; ++j) {
           const int64_t v = line[j];
           if (uint64_t(v) >= uint64_t(n_src)) [[unlikely]] index_out_of_range(op, v, dim, n_src);
@@ -654,6 +659,7 @@ Tensor gather_along_dim_cpu(const Tensor& self, int64_t dim, const Tensor& index
           const T* row = src + o * n_src;
           const int64_t* line = idx + o * n_index;
           T* dst = out + o * n_index;
+          prefetch_span(row, n_src * int64_t(sizeof(T)));
           for (int64_t j = gather_row_vectorized(row, line, dst, n_index, n_src); j < n_index; ++j) {
             const int64_t v = line[j];
             if (uint64_t(v) >= uint64_t(n_src)) [[unlikely]] index_out_of_range("_gather_along_dim", v, dim, n_src);
@@ -663,7 +669,8 @@ Tensor gather_along_dim_cpu(const Tensor& self, int64_t dim, const Tensor& index
       });
       return;
     }
-    for_each_index(p, dim, "_gather_along_dim", [src, out](int64_t at, int64_t from) { out[at] = src[from]; });
+    for_each_index(p, dim, "_gather_along_dim", [src, out](int64_t at, int64_t from) { out[at] = src[from]; },
+                   reinterpret_cast<const char*>(src), int64_t(sizeof(T)));
   });
   return p.result;
 }
@@ -678,7 +685,8 @@ Tensor scatter_add_along_dim_cpu(const Tensor& src, int64_t dim, const Tensor& i
     using Acc = opmath_t<T>;
     const T* in = p.src.data<T>();
     Acc* out = p.result.data<Acc>();
-    for_each_index(p, dim, "_scatter_add_along_dim", [in, out](int64_t at, int64_t to) { out[to] += Acc(in[at]); });
+    for_each_index(p, dim, "_scatter_add_along_dim", [in, out](int64_t at, int64_t to) { out[to] += Acc(in[at]); },
+                   reinterpret_cast<const char*>(out), int64_t(sizeof(Acc)));
   });
   return in_float ? tg::native::to_dtype(p.result, src.dtype()) : p.result;
 }

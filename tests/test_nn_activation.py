@@ -387,3 +387,23 @@ def test_multinomial_counting_and_binary_search_pick_the_same_categories():
         picks.append(to_numpy(tg.multinomial(tg.tensor(weights), 20_000, replacement=True)))
     np.testing.assert_array_equal(picks[0], picks[1])
     assert not np.isin(picks[0], [0, 5, 6, 15]).any() and len(np.unique(picks[0])) == 12
+
+
+def test_gelu_half_types_round_the_float_evaluation_on_every_pattern():
+    """gelu of float16 / bfloat16 takes a cheaper evaluation (ActivationKernel.cpp,
+    half_erfc_for_half): over every finite pattern it gives the float32 evaluation's result
+    rounded to the dtype but for a handful next to a rounding tie; its derivative likewise."""
+    h = np.arange(65536, dtype=np.uint16).view(np.float16)
+    h = h[np.isfinite(h)]
+    b = (np.arange(65536, dtype=np.uint32) << 16).view(np.float32)
+    b = b[np.isfinite(b)]
+    for dtype, values in ((tg.float16, h.astype(np.float32)), (tg.bfloat16, b)):
+        x32 = tg.from_numpy(values)
+        x = x32.to(dtype)
+        for name, half, full in (
+                ("gelu", F.gelu(x), F.gelu(x32)),
+                ("gelu backward", tg.gelu_backward(tg.ones_like(x), x, approximate="none"),
+                 tg.gelu_backward(tg.ones_like(x32), x32, approximate="none"))):
+            got = half.float().numpy().view(np.uint32)
+            want = full.to(dtype).float().numpy().view(np.uint32)
+            assert np.count_nonzero(got != want) <= 4, (dtype, name, np.count_nonzero(got != want))

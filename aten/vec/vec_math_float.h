@@ -277,13 +277,14 @@ namespace detail {
 // holding an |n| > 125 (bfloat16 keeps float's subnormals). pow's last step and the exp2
 // kernel's for float16 / bfloat16 (its float32 results take the ~1 ulp vec::exp2): ~16 operations
 // against vec::exp2's ~25 (4M bfloat16 on 2 threads was 0.85x PyTorch).
+// The fit of 2^f on [-1/2, 1/2], highest degree first (gelu's float16 / bfloat16 kernels share it).
+inline constexpr float kExp2Poly[6] = {0.0013218673411756754f, 0.00967169925570488f, 0.05550893023610115f,
+                                       0.24022237956523895f,   0.6931468844413757f,  1.0f};
 [[gnu::always_inline]] inline Vectorized<float> exp2(const Vectorized<float>& x) {
   using V = Vectorized<float>;
-  static constexpr float kExp2[6] = {0.0013218673411756754f, 0.00967169925570488f, 0.05550893023610115f,
-                                     0.24022237956523895f,   0.6931468844413757f,  1.0f};
   const V xc = clamp_max(clamp_min(x, V(-150.0f)), V(150.0f));
   const V n = round(xc);
-  return xdetail::scale2n(xdetail::horner_(xc - n, kExp2), n);
+  return xdetail::scale2n(xdetail::horner_(xc - n, kExp2Poly), n);
 }
 namespace detail {
 // log(x) for normal, finite x > 0: the division-free Cephes kernel of xdetail::log_parts.

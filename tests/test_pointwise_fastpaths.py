@@ -584,3 +584,20 @@ def test_copysign_of_half_types_works_on_the_bits(dtype):
         b_bits = np.full_like(a_bits, b)
         got = bits_of(tg.copysign(make(a_bits), make(b_bits)))
         np.testing.assert_array_equal(got, (a_bits & 0x7fff) | (b_bits & 0x8000))
+
+
+@pytest.mark.parametrize("name", ["exp2", "pow", "gelu", "sin"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_pairwise_steps_give_the_single_vector_bits(name, dtype):
+    """exp2, pow and gelu run two vectors a step with their chains interleaved (each_half, each in
+    ActivationKernel.cpp; sin through VecPair): a contiguous tensor takes that step, a strided view
+    of the same values the one-vector call. Every element must come out the same."""
+    rng = np.random.default_rng(7)
+    x = np.concatenate([rng.uniform(-160, 160, 5000), rng.standard_normal(5000) * 3,
+                        [0.0, -0.0, np.inf, -np.inf, np.nan, 1e-40, 127.9, -149.5, 3e3]]).astype(dtype)
+    y = rng.uniform(-3, 3, x.size).astype(dtype)
+    fn = {"exp2": lambda a, b: tg.exp2(a), "pow": lambda a, b: tg.pow(tg.abs(a) * 0.01, b),
+          "gelu": lambda a, b: tg.nn.functional.gelu(a), "sin": lambda a, b: tg.sin(a)}[name]
+    whole = fn(tg.from_numpy(x), tg.from_numpy(y)).numpy()
+    strided = fn(tg.from_numpy(np.stack([x, x], 1))[:, 0], tg.from_numpy(np.stack([y, y], 1))[:, 0]).numpy()
+    np.testing.assert_array_equal(whole.view(np.uint8), strided.view(np.uint8))

@@ -114,6 +114,32 @@ template <size_t NC>
   });
   each_half<NC>([&](size_t h) { l[h] = scale2n(VD(1.0) + fma_(r2[h], lo[h], r[h]), n[h]); });
 }
+// exp2 of K vectors at once (the loop's pairwise step): vec::exp2's steps, each written for all
+// K before the next, so their chains interleave (see each_half; 4M float32 under AVX2 on 2
+// threads: 700 -> 640 us, 0.87x -> 1.0x PyTorch; AVX-512 500 -> 410 us). The same operations per
+// lane: the same bits.
+template <typename T, size_t K>
+[[gnu::always_inline]] inline std::array<Vectorized<T>, K> exp2_interleaved(const std::array<Vectorized<T>, K>& x) {
+  using C = XConst<T>;
+  using V = Vectorized<T>;
+  V n[K], a[K], e[K], h[K];
+  each_half<K>([&](size_t i) {
+    const V xc = clamp_max(clamp_min(x[i], V(-C::kExpClamp)), V(C::kExpClamp));
+    n[i] = round(xc);
+    const V f = xc - n[i];  // exact, |f| <= 1/2
+    a[i] = f * V(C::kLn2);
+    e[i] = fma_(f, V(C::kLn2), -a[i]);  // f ln2 = a + e
+    h[i] = V(C::kExpPoly[0]);
+  });
+  for (size_t c = 1; c < std::size(C::kExpPoly); ++c)
+    each_half<K>([&](size_t i) { h[i] = fma_(h[i], a[i], V(C::kExpPoly[c])); });
+  std::array<V, K> r;
+  each_half<K>([&](size_t i) {
+    const V p = fma_(a[i] * a[i], h[i], a[i]);  // expm1_poly(a, e)
+    r[i] = scale2n(V(T(1)) + (p + fma_(e[i], p, e[i])), n[i]);
+  });
+  return r;
+}
 // pow(x, y) of K float vectors with their 2K double halves' chains interleaved (see each_half).
 template <size_t K>
 [[gnu::always_inline]] inline std::array<Vectorized<float>, K> pow_magnitudes(const std::array<Vectorized<float>, K>& x,
@@ -197,6 +223,11 @@ namespace xdetail {
                                                                    const std::array<Vectorized<float>, 2>& y) {
   const std::array<Vectorized<float>, 2> r = xdetail::pow_magnitudes<2>(x, y);
   return {xdetail::pow_finish(x[0], y[0], r[0]), xdetail::pow_finish(x[1], y[1], r[1])};
+}
+
+template <typename T, size_t K>
+[[gnu::always_inline]] inline std::array<Vectorized<T>, K> exp2(const std::array<Vectorized<T>, K>& x) {
+  return xdetail::exp2_interleaved<T, K>(x);
 }
 
 // ---- float16 / bfloat16 results: cheaper float evaluations of a few functions, accurate to ~2e-7

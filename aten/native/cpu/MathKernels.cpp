@@ -135,7 +135,7 @@ void log10_kernel(const TensorIterator& iter) {
   float_math(iter, "log10", [](auto x) { return vec::log10(x); }, [](auto x) { return vec::for_half::log10(x); });
 }
 void exp2_kernel(const TensorIterator& iter) {
-  float_math(iter, "exp2", [](auto x) { return vec::exp2(x); }, [](auto x) { return vec::for_half::exp2(x); });
+  float_math(iter, "exp2", pairwise([](auto x) { return vec::exp2(x); }), [](auto x) { return vec::for_half::exp2(x); });
 }
 void asin_kernel(const TensorIterator& iter) {
   float_math(iter, "asin", [](auto x) { return vec::asin(x); }, [](auto x) { return vec::for_half::asin(x); });

@@ -80,11 +80,12 @@ inline __m512i select_bits(__m512i m, __m512i b, __m512i a) { return _mm512_tern
   inline V##P operator>=(const V##P& a, const V##P& b) { return vmask_##P(_mm512_cmp_##P##_mask(a, b, _CMP_GE_OQ)); }  \
   inline V##P blendv(const V##P& a, const V##P& b, const V##P& m) { return _mm512_castsi512_##P(select_bits(_mm512_cast##P##_si512(m), _mm512_cast##P##_si512(b), _mm512_cast##P##_si512(a))); } \
   inline bool any(const V##P& m) { return kmask(m) != 0; }                                    \
+  /* NaN lanes: a + b (the NaN x86 keeps), added under the mask into the max: three operations */ \
   inline V##P maximum(const V##P& a, const V##P& b) {                                         \
-    return _mm512_mask_blend_##P(_mm512_cmp_##P##_mask(a, b, _CMP_UNORD_Q), _mm512_max_##P(a, b), _mm512_add_##P(a, b)); \
+    return _mm512_mask_add_##P(_mm512_max_##P(a, b), _mm512_cmp_##P##_mask(a, b, _CMP_UNORD_Q), a, b); \
   }                                                                                           \
   inline V##P minimum(const V##P& a, const V##P& b) {                                         \
-    return _mm512_mask_blend_##P(_mm512_cmp_##P##_mask(a, b, _CMP_UNORD_Q), _mm512_min_##P(a, b), _mm512_add_##P(a, b)); \
+    return _mm512_mask_add_##P(_mm512_min_##P(a, b), _mm512_cmp_##P##_mask(a, b, _CMP_UNORD_Q), a, b); \
   }                                                                                           \
   inline V##P clamp_min(const V##P& x, const V##P& lo) { return _mm512_max_##P(lo, x); }       \
   inline V##P clamp_max(const V##P& x, const V##P& hi) { return _mm512_min_##P(hi, x); }       \

@@ -520,17 +520,21 @@ def test_half_type_scatters_match_pytorch_bitwise(dtype):
 
 @pytest.mark.parametrize("threads", [1, 2])
 @pytest.mark.parametrize("layout", ["1-D", "rows, dim 1", "columns, dim 0"])
-def test_scatter_add_runs_into_one_position_sum_in_index_order(threads, layout):
+@pytest.mark.parametrize("start", ["runs", "scattered"])
+def test_scatter_add_runs_into_one_position_sum_in_index_order(threads, layout, start):
     """scatter_add keeps updates to the position the previous one went to in a register
-    (IndexKernel.cpp's AddRuns): the sums must be the ones of adding in index order, bit for bit
-    (np.add.at adds one update at a time, in order), for long runs (cummax's backward), short
-    runs and single updates, along the contiguous dim and along dim 0."""
+    (IndexKernel.cpp's AddRuns) when the index starts with runs, and reads, adds and stores each
+    update when it starts scattered: either way the sums must be the ones of adding in index order,
+    bit for bit (np.add.at adds one update at a time, in order), for long runs (cummax's backward),
+    short runs and single updates, along the contiguous dim and along dim 0."""
     rng = np.random.default_rng(7)
     n = 5000
     lengths = rng.choice([1, 2, 3, 40, 900], 200)  # runs of one position, up to 900 long
     runs = np.repeat(np.sort(rng.integers(0, n, 200)), lengths)[:n]
     assert len(runs) == n
     runs[:1000:7] = rng.integers(0, n, len(runs[:1000:7]))  # in the first fifth, single updates between them
+    if start == "scattered":
+        runs[:100] = rng.permutation(n)[:100]  # no two equal neighbours in the lines' first 64 pairs
     src = rng.standard_normal(n).astype(np.float32) * 1000
     self_ = rng.standard_normal(n).astype(np.float32)
     if layout == "1-D":

@@ -248,3 +248,34 @@ def test_module_to_keeps_tied_parameters_tied_and_converted_once():
     seq.to(tg.float64)
     assert a.weight is w and b.weight is w and w.dtype == tg.float64
     assert len(list(seq.parameters())) == 3
+
+
+def _ordered_sum(v):
+    """NormLossKernel.cpp's ordered_sum: row r into running sum r % 8 in double, in row order, the
+    eight sums added pairwise."""
+    p = [np.cumsum(v[k::8])[-1] if len(v[k::8]) else 0.0 for k in range(8)]
+    return ((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7]))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("rows", [4096, 40000])
+def test_nll_loss_reduced_sums_the_rows_losses_in_order(dtype, rows):
+    """nll_loss's mean / sum over at most 32,768 rows is one pass (nll_sums); more rows take the
+    general path (per-row losses, then ordered sums). Both must give the bits of the unreduced
+    losses and the rows' weights summed in double in row order, with ignored rows counting 0."""
+    rng = np.random.default_rng(3)
+    C, ignore = 7, 3
+    x = tg.tensor(rng.standard_normal((rows, C))).to(getattr(tg, dtype))
+    t = rng.integers(0, C, rows)
+    w = rng.uniform(0.2, 2.0, C).astype(dtype)
+    losses = F.nll_loss(x, tg.tensor(t), weight=tg.tensor(w), ignore_index=ignore, reduction="none").numpy()
+    row_w = np.where(t == ignore, 0, w[t]).astype(dtype)
+    total, weight = _ordered_sum(losses.astype(np.float64)), _ordered_sum(row_w.astype(np.float64))
+    for reduction, want in (("sum", total), ("mean", total / weight)):
+        got = F.nll_loss(x, tg.tensor(t), weight=tg.tensor(w), ignore_index=ignore, reduction=reduction).numpy()
+        assert got.dtype == np.dtype(dtype)
+        assert got.tobytes() == np.array(want, dtype).tobytes(), (reduction, got, want)
+    bad = t.copy()
+    bad[rows - 2] = C  # the one bad target, past all the good rows: an error, not a read
+    with pytest.raises(IndexError, match=r"\[nll_loss\] target 7 is out of bounds"):
+        F.nll_loss(x, tg.tensor(bad), reduction="mean")

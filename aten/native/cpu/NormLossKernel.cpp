@@ -185,12 +185,50 @@ void loss_rows(const LossPlan& p, int64_t ignore_index, double smoothing, const 
   });
 }
 
+// nll_loss summed or averaged over at most kGrainSize rows (one thread, as loss_rows takes them):
+// one pass -- the target's check, its weight, the read of x[y] and both sums -- where row_weights,
+// loss_rows and two ordered_sums were four passes and two temporaries (4096 rows of 1000 classes:
+// 8.0 -> 5.6 us). The same values summed in the same order as ordered_sum over the rows' losses
+// (the general path's -keep * w * (x[y] - lse), keep 1 and lse 0) and weights; returns both sums.
+template <typename T>
+std::pair<double, double> nll_sums(const LossPlan& p, int64_t ignore_index) {
+  using A = Acc<T>;
+  const int64_t C = p.C;
+  const T* X = p.x.data<T>();
+  const int64_t* target = p.target.data<int64_t>();
+  const A* w = p.weight.defined() ? p.weight.data<A>() : nullptr;
+  double loss[8] = {}, weight[8] = {};
+  for (int64_t r = 0; r < p.rows; ++r) {
+    if (r + kNllPrefetchRows < p.rows) {  // as in loss_rows
+      const int64_t ahead = target[r + kNllPrefetchRows];
+      if (ahead >= 0 && ahead < C) __builtin_prefetch(X + (r + kNllPrefetchRows) * C + ahead);
+    }
+    const int64_t y = target[r];
+    A wr = A(0), l = A(0);  // an ignored row: weight 0, loss 0, x not read
+    if (y != ignore_index) {
+      if (y < 0 || y >= C) loss_target_out_of_bounds(p.op, y, C, ignore_index);
+      wr = w ? w[y] : A(1);
+      l = -wr * A(X[r * C + y]);
+    }
+    loss[r % 8] += double(l);
+    weight[r % 8] += double(wr);
+  }
+  const auto total = [](const double* part) {
+    return ((part[0] + part[1]) + (part[2] + part[3])) + ((part[4] + part[5]) + (part[6] + part[7]));
+  };
+  return {total(loss), total(weight)};
+}
+
 template <bool LogSoftmax>
 Tensor loss_forward(const char* op, const Tensor& self, const Tensor& target, const std::optional<Tensor>& weight,
                     int64_t reduction, int64_t ignore_index, double smoothing) {
   const LossPlan p = loss_plan(op, self, target, weight, reduction, smoothing, LogSoftmax);
   return dispatch_floating(self.dtype(), op, [&]<typename T>() {
     using A = Acc<T>;
+    if (!LogSoftmax && !p.probs && reduction != kReduceNone && p.rows <= kGrainSize) {
+      const auto [total, weight] = nll_sums<T>(p, ignore_index);
+      return tg::full({}, reduction == kReduceSum ? total : total / weight, p.x.dtype(), self.device());
+    }
     const Tensor rw = row_weights<A>(p, ignore_index);
     Tensor loss = empty_tensor({p.rows}, p.acc, self.device(), op);
     if (p.rows) loss_rows<LogSoftmax, T>(p, ignore_index, smoothing, rw.data<A>(), loss.data<A>());

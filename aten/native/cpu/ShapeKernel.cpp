@@ -23,6 +23,17 @@ namespace {
 // Bytes one chunk of a parallel copy should move at least (a thread wake-up costs microseconds).
 constexpr int64_t kCopyGrainBytes = kGrainSize * 8;
 
+// memcpy of a row that also asks the cache for the same bytes of `next` (the source of the row
+// copied after it; a prefetch never faults, whatever the address). Rows read in an order the
+// hardware prefetcher does not follow (flip along dim 0: each 8 KB row forward, the rows backward)
+// otherwise start each row with misses waited for one by one: [2048, 2048] float32 flipped along
+// dim 0, one thread 1,064 -> 757 us, two 304 -> 257 us (flip along both dims, one backward stream:
+// 496 / 217).
+inline void copy_row(char* dst, const char* src, int64_t bytes, const char* next) {
+  for (int64_t i = 0; i < bytes; i += 64) __builtin_prefetch(next + i);
+  std::memcpy(dst, src, size_t(bytes));
+}
+
 }  // namespace
 
 // ----------------------------------------------------------------------------- cat
@@ -103,12 +114,15 @@ Tensor remap_cpu(const RemapPlan& p, const Tensor& self, const char* op) {
         r /= p.sizes[size_t(d)];
       }
       for (size_t d = 0; d + 1 < nd; ++d) base += table[d][size_t(coord[d])];
+      uintptr_t prev = uintptr_t(src + base);  // the previous row's source: the next one is guessed a step further
       for (int64_t row = b; row < e; ++row) {
         U* o = dst + row * inner;
         const U* s = src + base;
         if (runs) {
           std::memcpy(o, s + inner - shift, size_t(shift) * sizeof(U));
-          std::memcpy(o + shift, s, size_t(inner - shift) * sizeof(U));
+          copy_row(reinterpret_cast<char*>(o + shift), reinterpret_cast<const char*>(s), (inner - shift) * int64_t(sizeof(U)),
+                   reinterpret_cast<const char*>(2 * uintptr_t(s) - prev));
+          prev = uintptr_t(s);
         } else if (reversed) {
           const U* s_last = s + inner - 1;
           for (int64_t j = 0; j < inner; ++j) o[j] = s_last[-j];

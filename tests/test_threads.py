@@ -105,3 +105,42 @@ def test_long_cummax_cummin_lines_split_across_threads_match_one_thread(threads,
         if first_nan is not None:  # NaN from the first one on, its index the latest NaN's
             assert np.isnan(v1.float().numpy()[first_nan:]).all()
             assert i1.numpy()[149999] == 70001 and i1.numpy()[-1] == 150000
+
+
+def test_wake_factor_pins_and_results_do_not_depend_on_it(threads):
+    """The grains of memory-bound row and plane loops (embedding, pooling, im2col, the fused
+    optimizer steps, index_select, the loss backward) are multiplied by a sleeping thread's
+    measured wake-up cost in microseconds (WakeCost.h); the suite pins the factor to 1
+    (conftest.py). A factor that keeps those calls on one thread gives the same bits as the split."""
+    assert tg._C._thread_wake_factor() == 1
+    rng = np.random.default_rng(5)
+    w = tg.tensor(rng.standard_normal((500, 64)).astype(np.float32))
+    idx = tg.tensor(rng.integers(0, 500, (40, 300)))
+    img = tg.tensor(rng.standard_normal((4, 16, 40, 40)).astype(np.float32))
+    logits = tg.tensor(rng.standard_normal((3000, 50)).astype(np.float32)).requires_grad_()
+    target = tg.tensor(rng.integers(0, 50, 3000))
+    tg.set_num_threads(2)
+
+    def grad_of_loss():
+        (g,) = tg.autograd.grad(tg.nn.functional.cross_entropy(logits, target), logits)
+        return g
+
+    calls = [lambda: tg.nn.functional.embedding(idx, w), lambda: tg.index_select(w, 0, idx.reshape(-1)),
+             lambda: tg.nn.functional.avg_pool2d(img, 3, 2, 1), lambda: tg.nn.functional.max_pool2d(img, 2),
+             lambda: tg.nn.functional.unfold(img, 3, padding=1), grad_of_loss]
+    split = [f().detach().numpy() for f in calls]
+    old = tg._C._set_thread_wake_factor(10**6)
+    try:
+        assert old == 1 and tg._C._thread_wake_factor() == 10**6
+        whole = [f().detach().numpy() for f in calls]
+    finally:
+        tg._C._set_thread_wake_factor(1)
+    for s, o in zip(split, whole):
+        assert s.tobytes() == o.tobytes()
+    with pytest.raises(ValueError, match=r"\[set_thread_wake_factor\]"):
+        tg._C._set_thread_wake_factor(-1)
+    tg._C._set_thread_wake_factor(0)  # the measured factor: at least 1
+    try:
+        assert tg._C._thread_wake_factor() >= 1
+    finally:
+        tg._C._set_thread_wake_factor(1)

@@ -11,6 +11,7 @@
 #include "aten/core/CacheSize.h"
 #include "aten/core/Generator.h"
 #include "aten/parallel/Parallel.h"
+#include "aten/parallel/WakeCost.h"
 #include "aten/dispatch/Backend.h"
 #include "aten/dispatch/CpuCapability.h"
 #include "csrc/python/binding_utils.h"
@@ -100,6 +101,10 @@ PYBIND11_MODULE(_C, m) {
   m.def("set_num_threads", &tg::set_num_threads, py::arg("num_threads"),
         "Sets the number of threads kernels split their work across (OpenMP).");
   m.def("get_num_threads", &tg::get_num_threads);
+  m.def("_thread_wake_factor", &tg::thread_wake_factor,
+        "A sleeping thread's wake-up cost in microseconds, the factor on memory-bound grains (aten/parallel/WakeCost.h).");
+  m.def("_set_thread_wake_factor", &tg::set_thread_wake_factor, py::arg("factor"),
+        "Pins the factor (0: the measured one). Returns the previous pin (0: none).");
   m.def("_cpu_capability", []() { return tg::cpu_capability_name(tg::cpu_capability()); });
   m.def("_cpu_best_capability", []() { return tg::cpu_capability_name(tg::cpu_best_capability()); });
   m.def("_cpu_capability_warning", []() { return tg::cpu_capability_warning(); });

@@ -17,6 +17,7 @@
 #include "aten/native/EmbeddingAttention.h"
 #include "aten/native/EmbeddingBag.h"
 #include "aten/parallel/Parallel.h"
+#include "aten/parallel/WakeCost.h"
 #include "aten/vec/vec.h"
 #include "kernels/_embedding_bag.h"
 #include "kernels/_embedding_bag_dense_backward.h"
@@ -34,7 +35,7 @@ std::vector<int64_t> host_values(const Tensor& t) {
 // Every value of p[0 .. n) in [low, bound), else IndexError (parallel_for rethrows it).
 template <typename F>
 void check_range(const int64_t* p, int64_t n, int64_t low, int64_t bound, const F& fail) {
-  parallel_for(0, n, kGrainSize, [&](int64_t b, int64_t e) {
+  parallel_for(0, n, wake_scaled(kGrainSize), [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i)
       if (p[i] < low || p[i] >= bound) fail(p[i]);
   });
@@ -125,7 +126,7 @@ std::tuple<Tensor, Tensor, Tensor, Tensor> embedding_bag_cpu(const Tensor& weigh
 #pragma GCC unroll 8
       for (int v = 0; v < N; ++v) IO::store(o + v * W, acc[v] * sc);
     };
-    parallel_for(0, g.bags, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(dim * 8, 1)), [&](int64_t b, int64_t e) {
+    parallel_for(0, g.bags, std::max<int64_t>(1, wake_scaled(kGrainSize) / std::max<int64_t>(dim * 8, 1)), [&](int64_t b, int64_t e) {
       std::vector<Acc> acc(static_cast<size_t>(dim), Acc(0));
       for (int64_t bg = b; bg < e; ++bg) {
         const int64_t first = g.start[size_t(bg)], last = g.start[size_t(bg) + 1];
@@ -196,7 +197,7 @@ Tensor embedding_bag_dense_backward_cpu(const Tensor& grad, const Tensor& indice
                   [&](int64_t v) { embedding_bag_index_error(op, "max_indices", v, -1, num_weights); });
       std::fill(o, o + num_weights * dim, T(0));
       // Columns split over threads: column c of every row is written by one thread only.
-      parallel_for(0, dim, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(bags, 1)), [&](int64_t b, int64_t e) {
+      parallel_for(0, dim, std::max<int64_t>(1, wake_scaled(kGrainSize) / std::max<int64_t>(bags, 1)), [&](int64_t b, int64_t e) {
         for (int64_t bg = 0; bg < bags; ++bg)
           for (int64_t c = b; c < e; ++c) {
             const int64_t r = mp[bg * dim + c];
@@ -218,7 +219,7 @@ Tensor embedding_bag_dense_backward_cpu(const Tensor& grad, const Tensor& indice
                            ? tg::contiguous(*per_sample_weights) : Tensor();
     const T* wp = psw.defined() ? psw.data<T>() : nullptr;
     const RowBuckets rb = bucket_rows(ip, n, num_weights);
-    parallel_for(0, num_weights, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(dim * 4, 1)), [&](int64_t b, int64_t e) {
+    parallel_for(0, num_weights, std::max<int64_t>(1, wake_scaled(kGrainSize) / std::max<int64_t>(dim * 4, 1)), [&](int64_t b, int64_t e) {
       std::vector<Acc> acc(static_cast<size_t>(dim), Acc(0));
       for (int64_t r = b; r < e; ++r) {
         std::fill(acc.begin(), acc.end(), Acc(0));

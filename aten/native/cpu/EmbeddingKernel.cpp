@@ -17,6 +17,7 @@
 #include "aten/dispatch/DtypeDispatch.h"
 #include "aten/native/EmbeddingAttention.h"
 #include "aten/parallel/Parallel.h"
+#include "aten/parallel/WakeCost.h"
 #include "aten/vec/vec.h"
 #include "kernels/embedding.h"
 #include "kernels/embedding_dense_backward.h"
@@ -33,7 +34,7 @@ Tensor checked_indices(const char* op, const Tensor& indices, int64_t num_weight
   Tensor idx = embedding_flat_indices(indices);
   const int64_t* p = idx.data<int64_t>();
   const int64_t n = idx.numel();
-  parallel_for(0, n, kGrainSize, [&](int64_t b, int64_t e) {
+  parallel_for(0, n, wake_scaled(kGrainSize), [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i)
       if (p[i] < 0 || p[i] >= num_weights) embedding_index_error(op, p[i], num_weights);
   });
@@ -71,7 +72,7 @@ Tensor embedding_cpu(const Tensor& weight, const Tensor& indices, int64_t /*padd
   const int64_t row_stride = w.stride(0) * int64_t(w.element_size());
   const char* src = static_cast<const char*>(w.data_ptr());
   char* dst = static_cast<char*>(out.data_ptr());
-  parallel_for(0, n, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(dim, 1)), [&](int64_t b, int64_t e) {
+  parallel_for(0, n, std::max<int64_t>(1, wake_scaled(kGrainSize) / std::max<int64_t>(dim, 1)), [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i) {
       const int64_t r = ip[i];
       if (r < 0 || r >= rows) embedding_index_error("embedding", r, rows);
@@ -97,7 +98,7 @@ Tensor embedding_dense_backward_cpu(const Tensor& grad_output, const Tensor& ind
     const RowBuckets rb = bucket_rows(ip, idx.numel(), num_weights);
     const T* gp = g.data<T>();
     T* op_ = out.data<T>();
-    parallel_for(0, num_weights, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(dim, 1)), [&](int64_t b, int64_t e) {
+    parallel_for(0, num_weights, std::max<int64_t>(1, wake_scaled(kGrainSize) / std::max<int64_t>(dim, 1)), [&](int64_t b, int64_t e) {
       for (int64_t r = b; r < e; ++r) {
         T* o = op_ + r * dim;
         const int64_t first = rb.start[size_t(r)], last = rb.start[size_t(r) + 1];
@@ -143,7 +144,7 @@ Tensor embedding_dense_double_backward_cpu(const Tensor& self, const Tensor& ind
     const std::vector<Acc> inv = scale_grad_by_freq ? inverse_counts<Acc>(ip, n, rows) : std::vector<Acc>();
     const T* wp = w.data<T>();
     T* o = out.data<T>();
-    parallel_for(0, n, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(dim, 1)), [&](int64_t b, int64_t e) {
+    parallel_for(0, n, std::max<int64_t>(1, wake_scaled(kGrainSize) / std::max<int64_t>(dim, 1)), [&](int64_t b, int64_t e) {
       for (int64_t i = b; i < e; ++i) {
         const int64_t r = ip[i];
         const Acc s = r == padding_idx ? Acc(0) : scale_grad_by_freq ? inv[size_t(r)] : Acc(1);
@@ -168,7 +169,7 @@ Tensor& embedding_renorm_cpu(Tensor& self, const Tensor& indices, double max_nor
     using Acc = opmath_t<T>;
     T* w = self.data<T>();
     const int64_t n = int64_t(uniq.size());
-    parallel_for(0, n, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(dim, 1)), [&](int64_t b, int64_t e) {
+    parallel_for(0, n, std::max<int64_t>(1, wake_scaled(kGrainSize) / std::max<int64_t>(dim, 1)), [&](int64_t b, int64_t e) {
       for (int64_t u = b; u < e; ++u) {
         T* row = w + uniq[size_t(u)] * rs;
         Acc norm = 0;

@@ -10,6 +10,7 @@
 #include "aten/dispatch/DtypeDispatch.h"
 #include "aten/native/FusedOptim.h"
 #include "aten/parallel/Parallel.h"
+#include "aten/parallel/WakeCost.h"
 #include "aten/vec/vec.h"
 #include "kernels/_fused_adagrad_.h"
 #include "kernels/_fused_adam_.h"
@@ -38,7 +39,7 @@ void fused_loop(const FusedStep& st, const bool (&written)[N], const F& update) 
   using V = typename IO::vec_t;
   constexpr int64_t W = V::size();
   const int64_t nslots = int64_t(st.slots.size());
-  parallel_for(0, st.offsets.back(), kFusedGrain, [&](int64_t begin, int64_t end) {
+  parallel_for(0, st.offsets.back(), wake_scaled(kFusedGrain), [&](int64_t begin, int64_t end) {
     // A private copy of the update (its broadcast constants): stores through the T* pointers
     // below cannot alias it, so the constants stay in registers.
     const F fn = update;

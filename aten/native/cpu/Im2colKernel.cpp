@@ -23,6 +23,7 @@
 #include "aten/native/Convolution.h"
 #include "aten/native/Copy.h"
 #include "aten/parallel/Parallel.h"
+#include "aten/parallel/WakeCost.h"
 #include "kernels/_col2im_batch.h"
 #include "kernels/_im2col_batch.h"
 #include "kernels/col2im.h"
@@ -48,7 +49,7 @@ void im2col_loop(const Im2colGeometry& g, const T* in, int64_t sn, int64_t sc, i
   // The valid block columns depend on kj only: computed once, not per row.
   std::vector<int64_t> lo_of(size_t(g.kw)), hi_of(size_t(g.kw));
   for (int64_t kj = 0; kj < g.kw; ++kj) valid_range(kj * g.dw - g.pw, g.sw, g.width, g.out_w, lo_of[kj], hi_of[kj]);
-  parallel_for(0, g.batch * rows, std::max<int64_t>(1, 32768 / std::max<int64_t>(L, 1)), [&](int64_t r0, int64_t r1) {
+  parallel_for(0, g.batch * rows, std::max<int64_t>(1, wake_scaled(32768) / std::max<int64_t>(L, 1)), [&](int64_t r0, int64_t r1) {
     // (n, c, ki, kj) of row r0, then stepped like an odometer: for small images (the digits
     // CNN's 4x4) the integer divisions of a per-row decomposition cost more than the row's copy.
     int64_t n = r0 / rows, c = (r0 % rows) / area, ki = (r0 % area) / g.kw, kj = r0 % g.kw;
@@ -101,7 +102,7 @@ void col2im_loop(const Im2colGeometry& g, const T* cols, int64_t sn, int64_t sr,
   using acc_t = opmath_t<T>;
   const int64_t planes = g.batch * g.channels, area = g.kernel_area(), hw = g.height * g.width;
   const int64_t phases = g.sw > 1 && sl == 1 ? g.sw : 1, wq = (g.width + phases - 1) / phases;
-  parallel_for(0, planes, std::max<int64_t>(1, 16384 / std::max<int64_t>(hw * area, 1)), [&](int64_t p0, int64_t p1) {
+  parallel_for(0, planes, std::max<int64_t>(1, wake_scaled(16384) / std::max<int64_t>(hw * area, 1)), [&](int64_t p0, int64_t p1) {
     std::vector<acc_t> acc(static_cast<size_t>(phases > 1 ? phases * g.height * wq : hw));
     for (int64_t p = p0; p < p1; ++p) {
       const int64_t n = p / g.channels, c = p % g.channels;

@@ -23,6 +23,7 @@
 #include "aten/native/cpu/IndexArithmetic.h"
 #include "aten/native/cpu/Prefetch.h"
 #include "aten/parallel/Parallel.h"
+#include "aten/parallel/WakeCost.h"
 #include "kernels/_index.h"
 #include "kernels/_index_put_.h"
 #include "kernels/gather.h"
@@ -529,7 +530,7 @@ void index_select_cpu(const Tensor& self, int64_t dim, const Tensor& index, Tens
     const int64_t istride = index.dim() == 0 ? 0 : index.stride(0);
     const char* in = static_cast<const char*>(self.data_ptr());
     char* o = static_cast<char*>(out.data_ptr());
-    parallel_for(0, n, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(row, 1)), [&](int64_t b, int64_t e) {
+    parallel_for(0, n, std::max<int64_t>(1, wake_scaled(kGrainSize) / std::max<int64_t>(row, 1)), [&](int64_t b, int64_t e) {
       for (int64_t i = b; i < e; ++i) {
         const int64_t v = idx[i * istride];
         if (v < 0 || v >= size) index_out_of_bounds("index_select", ErrorKind::Index, v, 0, size);

@@ -13,6 +13,7 @@
 #include "aten/dispatch/DtypeDispatch.h"
 #include "aten/native/NormLoss.h"
 #include "aten/parallel/Parallel.h"
+#include "aten/parallel/WakeCost.h"
 #include "aten/vec/vec.h"
 #include "aten/vec/vec_math.h"
 #include "kernels/cross_entropy_loss.h"
@@ -256,7 +257,7 @@ void loss_grad_rows(const LossPlan& p, int64_t ignore_index, double smoothing, c
   const A eps = A(smoothing), keep = A(1) - eps, per_class = C ? eps / A(C) : A(0);
   const A wsum = w ? row_dot<A>(w, nullptr, C) : A(C);
   // Every row is written whole (zeros but at the target for nll_loss): rows split like the others'.
-  const int64_t grain = row_grain(C);
+  const int64_t grain = std::max<int64_t>(1, wake_scaled(kGrainSize) / std::max<int64_t>(C, 1));
   const int64_t* target = p.probs ? nullptr : p.target.data<int64_t>();
   parallel_for(0, p.rows, grain, [&](int64_t begin, int64_t end) {
     for (int64_t r = begin; r < end; ++r) {

@@ -18,6 +18,7 @@
 #include "aten/native/Copy.h"
 #include "aten/native/Pooling.h"
 #include "aten/parallel/Parallel.h"
+#include "aten/parallel/WakeCost.h"
 #include "aten/vec/vec.h"
 #include "kernels/_adaptive_avg_pool2d_backward.h"
 #include "kernels/_max_pool2d_backward.h"
@@ -45,7 +46,7 @@ Tensor as_dtype_of(const Tensor& t, const Tensor& like) { return to_dtype(t, lik
 // in elements touched (for the grain).
 template <typename F>
 void for_each_plane(int64_t planes, int64_t work, const F& f) {
-  parallel_for(0, planes, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(work, 1)), [&](int64_t begin, int64_t end) {
+  parallel_for(0, planes, std::max<int64_t>(1, wake_scaled(kGrainSize) / std::max<int64_t>(work, 1)), [&](int64_t begin, int64_t end) {
     for (int64_t p = begin; p < end; ++p) f(p);
   });
 }

@@ -108,10 +108,11 @@ def test_long_cummax_cummin_lines_split_across_threads_match_one_thread(threads,
 
 
 def test_wake_factor_pins_and_results_do_not_depend_on_it(threads):
-    """The grains of memory-bound row and plane loops (embedding, pooling, im2col, the fused
-    optimizer steps, index_select, the loss backward) are multiplied by a sleeping thread's
-    measured wake-up cost in microseconds (WakeCost.h); the suite pins the factor to 1
-    (conftest.py). A factor that keeps those calls on one thread gives the same bits as the split."""
+    """The grains of TensorIterator's element loops and of memory-bound row and plane loops
+    (embedding, pooling, im2col, the fused optimizer steps, index_select, the loss backward) are
+    multiplied by a sleeping thread's measured wake-up cost in microseconds (WakeCost.h); the
+    suite pins the factor to 1 (conftest.py). A factor that keeps those calls on one thread gives
+    the same bits as the split."""
     assert tg._C._thread_wake_factor() == 1
     rng = np.random.default_rng(5)
     w = tg.tensor(rng.standard_normal((500, 64)).astype(np.float32))
@@ -127,7 +128,8 @@ def test_wake_factor_pins_and_results_do_not_depend_on_it(threads):
 
     calls = [lambda: tg.nn.functional.embedding(idx, w), lambda: tg.index_select(w, 0, idx.reshape(-1)),
              lambda: tg.nn.functional.avg_pool2d(img, 3, 2, 1), lambda: tg.nn.functional.max_pool2d(img, 2),
-             lambda: tg.nn.functional.unfold(img, 3, padding=1), grad_of_loss]
+             lambda: tg.nn.functional.unfold(img, 3, padding=1), grad_of_loss,
+             lambda: (w / 10).exp() + w, lambda: img.reshape(320, 320).t() * 2]  # TensorIterator: rows, tiles
     split = [f().detach().numpy() for f in calls]
     old = tg._C._set_thread_wake_factor(10**6)
     try:

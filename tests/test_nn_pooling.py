@@ -43,6 +43,54 @@ def test_max_pool2d_double_backward():
     assert tg.autograd.gradgradcheck(lambda t: F.adaptive_max_pool2d(t, (2, 3)), (x,))
 
 
+def _avg_windows(in_hw, out_hw, k, s, p, cip, div):
+    """(oh, ow, rows, cols, divisor) of every avg_pool2d output, by PyTorch's rules."""
+    for oh in range(out_hw[0]):
+        for ow in range(out_hw[1]):
+            h0, w0 = oh * s[0] - p[0], ow * s[1] - p[1]
+            h1, w1 = min(h0 + k[0], in_hw[0] + p[0]), min(w0 + k[1], in_hw[1] + p[1])
+            padded = (h1 - h0) * (w1 - w0)
+            rows, cols = range(max(h0, 0), min(h1, in_hw[0])), range(max(w0, 0), min(w1, in_hw[1]))
+            yield oh, ow, rows, cols, div or (padded if cip else len(rows) * len(cols))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("k, s, p, ceil, cip, div", [
+    ((3, 3), (2, 2), (1, 1), False, True, None), ((3, 3), (2, 2), (1, 1), True, False, None),
+    ((3, 3), (1, 1), (1, 1), False, True, None), ((2, 4), (1, 3), (1, 2), True, False, None),
+    ((5, 5), (3, 3), (2, 2), True, True, None), ((2, 2), (2, 2), (0, 0), False, True, 3),
+    ((3, 2), (5, 4), (1, 1), False, False, None), ((4, 4), (2, 2), (2, 2), True, True, None)])
+def test_avg_pool2d_sums_each_window_in_row_major_order(dtype, k, s, p, ceil, cip, div):
+    """avg_pool2d and its backward, vectorized across a row of outputs (rows of 1-2 vectors and a
+    tail here), give the bits of the scalar definition: each window's elements added in row-major
+    order from 0, then divided; the backward adds each output's share to its window in the outputs'
+    row-major order. Magnitudes spread over 6 decades, so another order rounds differently."""
+    rng = np.random.default_rng(7)
+    shape = (2, 2, 11, 53)
+    x = (rng.standard_normal(shape) * 10.0 ** rng.uniform(-3, 3, shape)).astype(dtype)
+    xt = tg.tensor(x, requires_grad=True)
+    yt = F.avg_pool2d(xt, list(k), list(s), list(p), ceil, cip, div)
+    out_shape = tuple(yt.shape)
+    g = (rng.standard_normal(out_shape) * 10.0 ** rng.uniform(-3, 3, out_shape)).astype(dtype)
+    yt.backward(tg.tensor(g))
+    want_y, want_gx = np.zeros(out_shape, dtype), np.zeros(shape, dtype)
+    for n, c in np.ndindex(*shape[:2]):
+        for oh, ow, rows, cols, d in _avg_windows(shape[2:], out_shape[2:], k, s, p, cip, div):
+            if not rows or not cols:
+                continue
+            acc = dtype(0)
+            for h in rows:
+                for w in cols:
+                    acc = dtype(acc + x[n, c, h, w])
+            want_y[n, c, oh, ow] = acc / dtype(d)
+            share = dtype(g[n, c, oh, ow] / dtype(d))
+            for h in rows:
+                for w in cols:
+                    want_gx[n, c, h, w] = dtype(want_gx[n, c, h, w] + share)
+    np.testing.assert_array_equal(yt.detach().numpy(), want_y)
+    np.testing.assert_array_equal(xt.grad.numpy(), want_gx)
+
+
 @pytest.mark.parametrize("fn", [
     lambda t: F.avg_pool2d(t, 3, 2, 1, ceil_mode=True, count_include_pad=False),
     lambda t: F.adaptive_avg_pool2d(t, (3, 4)),

@@ -14,9 +14,11 @@ import tensorgen as tg
 ROOT = Path(__file__).resolve().parents[1]
 # The tests whose kernels differ per capability; run again under each non-default capability. The
 # sort, index, shape and linear-algebra suites exercise vectorized kernels (radix passes, gathers,
-# the packed GEMM under addmm/einsum) beyond what test_ops samples, in ~15 s per capability.
+# the packed GEMM under addmm/einsum) and pooling (the row-major window order at every vector width)
+# beyond what test_ops samples, in ~15 s per capability.
 PER_ISA_TESTS = ["test_ops.py", "test_vec_math.py", "test_gemm.py", "test_threads.py", "test_softmax.py",
-                 "test_reductions.py", "test_sort.py", "test_indexing.py", "test_shape_ops.py", "test_linalg.py"]
+                 "test_reductions.py", "test_sort.py", "test_indexing.py", "test_shape_ops.py", "test_linalg.py",
+                 "test_nn_pooling.py"]
 
 
 def _run(code, capability):

@@ -91,6 +91,54 @@ def test_avg_pool2d_sums_each_window_in_row_major_order(dtype, k, s, p, ceil, ci
     np.testing.assert_array_equal(xt.grad.numpy(), want_gx)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("size, align_corners", [((128, 90), False), ((37, 61), True), ((9, 20), False)])
+def test_upsample_bilinear2d_interpolates_along_the_width_then_the_height(dtype, size, align_corners):
+    """Each output is h0 * (w0 x[i0, j0] + w1 x[i0, j1]) + h1 * (w0 x[i1, j0] + w1 x[i1, j1]), every
+    product and sum rounded to the dtype (no fma): the bits of that formula on every capability
+    (rows of whole vectors and a tail; upsampling and downsampling)."""
+    from tensorgen.testing.opinfo.nn_pooling import _linear_weights
+    x = np.random.default_rng(4).standard_normal((2, 3, 64, 45)).astype(dtype)
+    y = tg.upsample_bilinear2d(tg.tensor(x), list(size), align_corners).numpy()
+    rows = _linear_weights(64, size[0], align_corners, None, np.float32 if dtype == np.float32 else np.float64)
+    cols = _linear_weights(45, size[1], align_corners, None, np.float32 if dtype == np.float32 else np.float64)
+    want = np.empty_like(y)
+    for oh, (i0, i1, h0, h1) in enumerate(rows):
+        def along_width(i):
+            return np.array([dtype(dtype(w0) * x[:, :, i, j0]) + dtype(dtype(w1) * x[:, :, i, j1])
+                             for j0, j1, w0, w1 in cols], dtype).transpose(1, 2, 0)
+        want[:, :, oh] = dtype(h0) * along_width(i0) + dtype(h1) * along_width(i1)
+    np.testing.assert_array_equal(y, want)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("size, align_corners", [((128, 90), False), ((37, 61), True), ((9, 20), False)])
+def test_upsample_bilinear2d_backward_spreads_along_the_width_then_the_height(dtype, size, align_corners):
+    """The gradient of input (i, j) is the sum over output rows oh reading row i (increasing oh) of
+    h_w * spread[oh, j], spread[oh, j] the sum over outputs ow reading column j (increasing ow) of
+    w_w * g[oh, ow]: the bits of that formula on every capability and thread count."""
+    from tensorgen.testing.opinfo.nn_pooling import _linear_weights
+    ft = np.float32 if dtype == np.float32 else np.float64
+    g = np.random.default_rng(5).standard_normal((2, 3) + size).astype(dtype)
+    got = tg.upsample_bilinear2d_backward(tg.tensor(g), list(size), [2, 3, 64, 45], align_corners).numpy()
+
+    def readers(n_in, n_out):  # input index -> [(output index, weight)] in increasing output index
+        out = [[] for _ in range(n_in)]
+        for o, (i0, i1, w0, w1) in enumerate(_linear_weights(n_in, n_out, align_corners, None, ft)):
+            out[i0].append((o, dtype(w0)))
+            out[i1].append((o, dtype(w1)))
+        return out
+    spread = np.zeros((2, 3, size[0], 45), dtype)
+    for j, taps in enumerate(readers(45, size[1])):
+        for ow, w in taps:
+            spread[:, :, :, j] += w * g[:, :, :, ow]
+    want = np.zeros((2, 3, 64, 45), dtype)
+    for i, taps in enumerate(readers(64, size[0])):
+        for oh, w in taps:
+            want[:, :, i] += w * spread[:, :, oh]
+    np.testing.assert_array_equal(got, want)
+
+
 @pytest.mark.parametrize("fn", [
     lambda t: F.avg_pool2d(t, 3, 2, 1, ceil_mode=True, count_include_pad=False),
     lambda t: F.adaptive_avg_pool2d(t, (3, 4)),

@@ -11,6 +11,7 @@
 #include "aten/vec/isa.h"
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -553,13 +554,29 @@ Tensor upsample_nearest2d_cpu(const Tensor& self, IntArrayRef output_size, std::
   dispatch_floating(self.dtype(), op, [&]<typename T>() {
     const T* x = in.data<T>();
     T* y = out.data<T>();
+    const int64_t row_bytes = p.out_w * int64_t(sizeof(T));
+    const bool stream = out.numel() * int64_t(sizeof(T)) >= stream_store_min_bytes() && row_bytes <= StreamWriter::kMaxPiece;
     for_each_plane(p.planes, p.out_h * p.out_w, [&](int64_t plane) {
       const T* xp = x + plane * p.in_h * p.in_w;
       T* yp = y + plane * p.out_h * p.out_w;
+      // An output row is gathered once per source row and copied to the output rows that repeat
+      // it (each one twice for 2x upsampling); an output past the last-level cache is streamed
+      // ([16,64,64,64] -> 128x128 float32, 2 threads: 2.8 -> 2.1-2.3 ms).
+      std::vector<T> line(size_t(p.out_w));
+      int64_t line_source = -1;
+      std::optional<StreamWriter> writer;
+      if (stream) writer.emplace(reinterpret_cast<char*>(yp));
       for (int64_t oh = 0; oh < p.out_h; ++oh) {
-        const T* row = xp + sh[size_t(oh)] * p.in_w;
-        for (int64_t ow = 0; ow < p.out_w; ++ow) yp[oh * p.out_w + ow] = row[sw[size_t(ow)]];
+        if (sh[size_t(oh)] != line_source) {
+          line_source = sh[size_t(oh)];
+          const T* row = xp + line_source * p.in_w;
+          for (int64_t ow = 0; ow < p.out_w; ++ow) line[size_t(ow)] = row[sw[size_t(ow)]];
+        }
+        T* dst = writer ? reinterpret_cast<T*>(writer->reserve(row_bytes)) : yp + oh * p.out_w;
+        std::memcpy(dst, line.data(), size_t(row_bytes));
+        if (writer) writer->commit(row_bytes);
       }
+      if (writer) writer->finish();
     });
   });
   return out;

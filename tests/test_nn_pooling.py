@@ -92,6 +92,40 @@ def test_avg_pool2d_sums_each_window_in_row_major_order(dtype, k, s, p, ceil, ci
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("k, s, p, d, ceil", [
+    ((3, 3), (2, 2), (1, 1), (1, 1), False), ((2, 2), (2, 2), (0, 0), (1, 1), False),
+    ((3, 3), (1, 1), (1, 1), (2, 2), False), ((2, 3), (1, 3), (1, 1), (2, 1), True),
+    ((5, 5), (3, 3), (2, 2), (1, 1), True), ((3, 2), (2, 5), (1, 1), (1, 3), True)])
+def test_max_pool2d_takes_pytorchs_maximum_and_index_in_row_major_order(dtype, k, s, p, d, ceil):
+    """Values and indices of max_pool2d (vectorized across a row of outputs: rows of 1-2 vectors
+    and a tail here) are those of a scan of each window in row-major order that takes a larger
+    value or any NaN: ties keep the first maximum, the last NaN names the index, a window of -inf
+    names its first element."""
+    rng = np.random.default_rng(8)
+    shape = (2, 2, 11, 53)
+    x = rng.integers(-3, 4, shape).astype(dtype)  # many ties
+    x[rng.random(shape) < 0.03] = np.nan
+    x[rng.random(shape) < 0.05] = -np.inf
+    x[0, 0, :4, :12] = -np.inf  # whole windows of -inf
+    y, idx = F.max_pool2d(tg.tensor(x), list(k), list(s), list(p), list(d), ceil, return_indices=True)
+    y, idx = y.numpy(), idx.numpy()
+    want_y, want_i = np.empty_like(y), np.empty(idx.shape, np.int64)
+    for n, c, oh, ow in np.ndindex(*y.shape):
+        hs, ws = oh * s[0] - p[0], ow * s[1] - p[1]
+        rows = [h for h in range(hs, hs + (k[0] - 1) * d[0] + 1, d[0]) if 0 <= h < shape[2]]
+        cols = [w for w in range(ws, ws + (k[1] - 1) * d[1] + 1, d[1]) if 0 <= w < shape[3]]
+        m, best = -np.inf, rows[0] * shape[3] + cols[0]
+        for h in rows:
+            for w in cols:
+                v = x[n, c, h, w]
+                if v > m or np.isnan(v):
+                    m, best = v, h * shape[3] + w
+        want_y[n, c, oh, ow], want_i[n, c, oh, ow] = m, best
+    np.testing.assert_array_equal(y, want_y)  # NaN where NaN
+    np.testing.assert_array_equal(idx, want_i)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("size, align_corners", [((128, 90), False), ((37, 61), True), ((9, 20), False)])
 def test_upsample_bilinear2d_interpolates_along_the_width_then_the_height(dtype, size, align_corners):
     """Each output is h0 * (w0 x[i0, j0] + w1 x[i0, j1]) + h1 * (w0 x[i1, j0] + w1 x[i1, j1]), every

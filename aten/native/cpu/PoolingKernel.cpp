@@ -21,6 +21,7 @@
 #include "aten/dispatch/DtypeDispatch.h"
 #include "aten/native/Copy.h"
 #include "aten/native/Pooling.h"
+#include "aten/native/cpu/PhaseRows.h"
 #include "aten/native/cpu/StreamStores.h"
 #include "aten/parallel/Parallel.h"
 #include "aten/parallel/WakeCost.h"
@@ -193,6 +194,50 @@ std::vector<LinearTap<A>> linear_taps(int64_t in, int64_t out, bool align_corner
 
 // ---- max pooling
 
+// Floating planes of up to 2^24 elements (float32; 2^53 float64) are vectorized across a row of
+// outputs like avg_pool2d (PhaseRows.h, missing elements -inf, which never wins): lane j keeps its
+// window's maximum and index by the scalar rule (takes_max over the window in row-major order), the
+// index held exactly in the value's type so one select moves both. The same values and indices as
+// window_max. [16,64,64,64] k2 s2 float32, 2 threads: 8.2 -> 1.35 ms, with the backward 10.4 -> 3.6 ms
+// (PyTorch 8.6 / 10.9).
+template <typename T>
+bool max_pool_vectorizes(const Plane2d& p) {
+  if constexpr (std::is_floating_point_v<T>) return p.in_h * p.in_w <= (int64_t(1) << std::numeric_limits<T>::digits);
+  else return false;
+}
+
+template <typename T>
+void max_pool_plane_vec(const T* xp, T* yp, int64_t* ip, const Plane2d& p, const PoolWindow& k, const PhaseRows<T>& rows,
+                        const std::vector<T>& first_column, T* q) {
+  using V = vec::Vectorized<T>;
+  constexpr int64_t W = V::size();
+  rows.split(xp, q, -std::numeric_limits<T>::infinity());
+  alignas(64) T lanes[W];
+  for (int64_t oh = 0; oh < p.out_h; ++oh) {
+    const int64_t hs = oh * k.sh - k.ph;
+    const int64_t h1 = std::min(hs + (k.kh - 1) * k.dh + 1, p.in_h);
+    const int64_t h0 = first_inside(hs, k.dh);
+    for (int64_t ow = 0; ow < p.out_w; ow += W) {
+      const V column0 = V::loadu(first_column.data() + ow);  // ow * sw - pw: the window's column 0
+      V m(-std::numeric_limits<T>::infinity());
+      V best = V::loadu(first_column.data() + p.out_w + ow) + V(T(h0 * p.in_w));  // the window's first element
+      for (int64_t h = h0; h < h1; h += k.dh) {
+        const T* qh = rows.row(q, h) + ow;
+        for (int64_t c = 0; c < k.kw; ++c) {
+          const V v = V::loadu(qh + rows.column[size_t(c)]);
+          const V take = (v > m) | (v != v);
+          m = vec::blendv(m, v, take);
+          best = vec::blendv(best, column0 + V(T(h * p.in_w + c * k.dw)), take);
+        }
+      }
+      const int n = int(std::min(W, p.out_w - ow));
+      m.store(yp + oh * p.out_w + ow, n);
+      best.store(lanes);
+      for (int j = 0; j < n; ++j) ip[oh * p.out_w + ow + j] = int64_t(lanes[j]);
+    }
+  }
+}
+
 std::tuple<Tensor, Tensor> max_pool2d_with_indices_cpu(const Tensor& self, IntArrayRef kernel_size, IntArrayRef stride,
                                                        IntArrayRef padding, IntArrayRef dilation, bool ceil_mode) {
   if (is_half(self)) {
@@ -209,6 +254,22 @@ std::tuple<Tensor, Tensor> max_pool2d_with_indices_cpu(const Tensor& self, IntAr
     const T* x = in.data<T>();
     T* y = values.data<T>();
     int64_t* ix = indices.data<int64_t>();
+    if (max_pool_vectorizes<T>(p)) {
+      const PhaseRows<T> rows(p.in_h, p.in_w, p.out_w, k.kw, k.sw, k.pw, k.dw);
+      // per output column, padded to whole vectors: ow * sw - pw, then the window's first column
+      std::vector<T> first_column(size_t(2 * p.out_w + vec::Vectorized<T>::size()), T(0));
+      for (int64_t ow = 0; ow < p.out_w; ++ow) {
+        first_column[size_t(ow)] = T(ow * k.sw - k.pw);
+        first_column[size_t(p.out_w + ow)] = T(first_inside(ow * k.sw - k.pw, k.dw));
+      }
+      for_each_plane(p.planes, p.in_h * p.in_w + p.out_h * p.out_w * k.kh * k.kw / vec::Vectorized<T>::size(),
+                     [&](int64_t plane) {
+        std::unique_ptr<T[]> q(new T[size_t(rows.elems())]);
+        const int64_t o = plane * p.out_h * p.out_w;
+        max_pool_plane_vec(x + plane * p.in_h * p.in_w, y + o, ix + o, p, k, rows, first_column, q.get());
+      });
+      return;
+    }
     for_each_plane(p.planes, p.out_h * p.out_w * k.kh * k.kw, [&](int64_t plane) {
       const T* xp = x + plane * p.in_h * p.in_w;
       const int64_t o = plane * p.out_h * p.out_w;
@@ -292,104 +353,34 @@ Tensor max_pool2d_backward_cpu(const Tensor& grad_output, const Tensor& indices,
 
 // ---- average pooling
 //
-// Vectorized across a row of outputs: lane j of a vector computes output (oh, ow + j) by the scalar
-// definition's steps, the window's elements added in row-major order to a sum that starts at 0 and
-// the sum divided by the window's divisor, so the results are the same bits for every capability.
-// For window column c to be one contiguous load whatever the stride, each input row is split once
-// per plane into its sw stride phases (AvgPoolPlan::split): phase r of a row holds elements
-// r, r + sw, r + 2 sw, ... of the row padded with pw zeros on the left and zeros past its end,
-// and output ow's column c is phase c % sw at position ow + c / sw. A padded position adds +0.0
-// where the window has no element, which leaves the sum unchanged (a sum that starts at +0.0 is
-// never -0.0). [16,64,64,64] k3 s2 p1 float32, 2 threads, scalar windows before: forward 3.5 ->
-// 1.0 ms, forward + backward 8.5 -> 3.8 ms (PyTorch 4.3 and 10.8 in the same runs).
+// Vectorized across a row of outputs (PhaseRows.h): lane j computes output (oh, ow + j) by the
+// scalar definition's steps, the window's elements added in row-major order to a sum that starts
+// at 0 and the sum divided by the window's divisor, so the results are the same bits for every
+// capability. A padded position adds +0.0 where the window has no element, which leaves the sum
+// unchanged (a sum that starts at +0.0 is never -0.0). [16,64,64,64] k3 s2 p1 float32, 2 threads,
+// scalar windows before: forward 3.5 -> 1.0 ms, forward + backward 8.5 -> 3.8 ms (PyTorch 4.3 and
+// 10.8 in the same runs).
 template <typename A>
 struct AvgPoolPlan {
   using V = vec::Vectorized<A>;
   static constexpr int64_t W = V::size();
-  int64_t in_h, in_w, out_h, out_w, sw, pw, kw;
-  int64_t reach;                    // (kw - 1) / sw: the last window column's position past ow in its phase row
-  int64_t div_w;                    // out_w rounded up to W: the divisor table's row length
-  int64_t span;                     // out_w + reach rounded up to W: the phase positions windows reach
-  int64_t row_len;                  // elements of one phase row (covers every vector load)
-  std::vector<A> divisor;           // [out_h, div_w]; +inf for an empty window and past out_w (0 / inf = +0)
-  std::vector<int64_t> h0, h1;      // the clipped input rows of output row oh
-  std::vector<int64_t> column;      // window column c: its phase row's offset + c / sw
-  std::vector<std::pair<int64_t, int64_t>> spans;  // phase r: positions [lo, hi) hold elements of the row
+  PhaseRows<A> rows;
+  int64_t div_w;                 // out_w rounded up to W: the divisor table's row length
+  std::vector<A> divisor;        // [out_h, div_w]; +inf for an empty window and past out_w (0 / inf = +0)
+  std::vector<int64_t> h0, h1;   // the clipped input rows of output row oh
 
   AvgPoolPlan(const Plane2d& p, const PoolWindow& k, bool count_include_pad, int64_t divisor_override)
-      : in_h(p.in_h), in_w(p.in_w), out_h(p.out_h), out_w(p.out_w), sw(k.sw), pw(k.pw), kw(k.kw) {
-    reach = (kw - 1) / sw;
-    div_w = (out_w + W - 1) / W * W;
-    span = (out_w + reach + W - 1) / W * W;
-    row_len = std::max({div_w + reach, span, (in_w + pw + sw - 1) / sw});
-    divisor.assign(size_t(out_h * div_w), std::numeric_limits<A>::infinity());
-    h0.resize(size_t(out_h));
-    h1.resize(size_t(out_h));
-    for (int64_t oh = 0; oh < out_h; ++oh)
-      for (int64_t ow = 0; ow < out_w; ++ow) {
-        const AvgWindow w = avg_window(in_h, in_w, k, oh, ow, count_include_pad, divisor_override);
+      : rows(p.in_h, p.in_w, p.out_w, k.kw, k.sw, k.pw, 1), div_w((p.out_w + W - 1) / W * W),
+        divisor(size_t(p.out_h * div_w), std::numeric_limits<A>::infinity()), h0(size_t(p.out_h)), h1(size_t(p.out_h)) {
+    for (int64_t oh = 0; oh < p.out_h; ++oh)
+      for (int64_t ow = 0; ow < p.out_w; ++ow) {
+        const AvgWindow w = avg_window(p.in_h, p.in_w, k, oh, ow, count_include_pad, divisor_override);
         h0[size_t(oh)] = w.h0;
         h1[size_t(oh)] = w.h1;
         if (w.h0 < w.h1 && w.w0 < w.w1) divisor[size_t(oh * div_w + ow)] = A(w.divisor);
       }
-    for (int64_t c = 0; c < kw; ++c) column.push_back((c % sw) * row_len + c / sw);
-    for (int64_t r = 0; r < sw; ++r) {  // element lo * sw + r - pw on, sw apart (pw - r > -sw: no negative division)
-      const int64_t lo = std::min(row_len, (pw - r + sw - 1) / sw);
-      spans.emplace_back(lo, std::max(lo, std::min(row_len, (in_w + pw - r + sw - 1) / sw)));
-    }
   }
-  int64_t phase_elems() const { return in_h * sw * row_len; }
   V divisors(int64_t oh, int64_t ow) const { return V::loadu(divisor.data() + oh * div_w + ow); }
-
-  // Input plane x (in_h x in_w) into its phase rows q (phase_elems(), row h's phases adjacent).
-  void split(const A* x, A* q) const {
-    for (int64_t h = 0; h < in_h; ++h)
-      for (int64_t r = 0; r < sw; ++r) {
-        A* dst = q + (h * sw + r) * row_len;
-        const auto [lo, hi] = spans[size_t(r)];
-        const A* src = x + h * in_w + lo * sw + r - pw;
-        std::fill(dst, dst + lo, A(0));
-        with_step([&](auto step) { for (int64_t m = 0; m < hi - lo; ++m) dst[lo + m] = src[m * step]; });
-        std::fill(dst + hi, dst + row_len, A(0));
-      }
-  }
-  // The phase rows q, accumulated by the backward op, back into a plane (the padding dropped).
-  // Stride 2 interleaves its two phases in one loop (two loads, two stores a step: it vectorizes,
-  // one phase at a time with stride-2 stores did not).
-  void merge(const A* q, A* x) const {
-    for (int64_t h = 0; h < in_h; ++h) {
-      const A* qh = q + h * sw * row_len;
-      A* row = x + h * in_w;
-      if (sw == 2) {
-        const A* even = qh;  // padded position P = col + pw: phase P % 2, position P / 2
-        const A* odd = qh + row_len;
-        int64_t col = 0;
-        if (pw % 2 == 1) row[col++] = odd[pw / 2];
-        const int64_t pairs = (in_w - col) / 2, m0 = (col + pw) / 2;
-        A* dst = row + col;
-        for (int64_t i = 0; i < pairs; ++i) {
-          dst[2 * i] = even[m0 + i];
-          dst[2 * i + 1] = odd[m0 + i];
-        }
-        col += 2 * pairs;
-        if (col < in_w) row[col] = even[(col + pw) / 2];
-        continue;
-      }
-      for (int64_t r = 0; r < sw; ++r) {
-        const auto [lo, hi] = spans[size_t(r)];
-        const A* src = qh + r * row_len + lo;
-        A* dst = row + lo * sw + r - pw;
-        with_step([&](auto step) { for (int64_t m = 0; m < hi - lo; ++m) dst[m * step] = src[m]; });
-      }
-    }
-  }
-  // f(sw), sw a compile-time constant when it is 1 or 2: the strided loops then vectorize.
-  template <typename F>
-  void with_step(const F& f) const {
-    if (sw == 1) f(std::integral_constant<int64_t, 1>{});
-    else if (sw == 2) f(std::integral_constant<int64_t, 2>{});
-    else f(sw);
-  }
 };
 
 Tensor avg_pool2d_cpu(const Tensor& self, IntArrayRef kernel_size, IntArrayRef stride, IntArrayRef padding,
@@ -410,15 +401,15 @@ Tensor avg_pool2d_cpu(const Tensor& self, IntArrayRef kernel_size, IntArrayRef s
     const T* x = in.data<T>();
     T* y = out.data<T>();
     for_each_plane(p.planes, p.in_h * p.in_w + p.out_h * p.out_w * k.kh * k.kw / Plan::W, [&](int64_t plane) {
-      std::unique_ptr<T[]> q(new T[size_t(plan.phase_elems())]);  // split writes all of it
-      plan.split(x + plane * p.in_h * p.in_w, q.get());
+      std::unique_ptr<T[]> q(new T[size_t(plan.rows.elems())]);  // split writes all of it
+      plan.rows.split(x + plane * p.in_h * p.in_w, q.get(), T(0));
       T* yp = y + plane * p.out_h * p.out_w;
       for (int64_t oh = 0; oh < p.out_h; ++oh)
         for (int64_t ow = 0; ow < p.out_w; ow += Plan::W) {
           V sum(T(0));
           for (int64_t h = plan.h0[size_t(oh)]; h < plan.h1[size_t(oh)]; ++h) {
-            const T* qh = q.get() + h * plan.sw * plan.row_len + ow;
-            for (int64_t c = 0; c < k.kw; ++c) sum = sum + V::loadu(qh + plan.column[size_t(c)]);
+            const T* qh = plan.rows.row(q.get(), h) + ow;
+            for (int64_t c = 0; c < k.kw; ++c) sum = sum + V::loadu(qh + plan.rows.column[size_t(c)]);
           }
           (sum / plan.divisors(oh, ow)).store(yp + oh * p.out_w + ow, int(std::min(Plan::W, p.out_w - ow)));
         }
@@ -455,26 +446,26 @@ Tensor avg_pool2d_backward_cpu(const Tensor& grad_output, IntArrayRef input_size
     const T* gp = g.data<T>();
     T* gi = grad_input.data<T>();
     for_each_plane(p.planes, p.in_h * p.in_w + p.out_h * p.out_w * k.kh * k.kw / Plan::W, [&](int64_t plane) {
-      std::vector<T> q(size_t(plan.phase_elems()), T(0));
-      std::vector<T> share_row(size_t(plan.reach + plan.span), T(0));  // zeros around the out_w shares
-      T* shares = share_row.data() + plan.reach;
+      std::vector<T> q(size_t(plan.rows.elems()), T(0));
+      std::vector<T> share_row(size_t(plan.rows.reach + plan.rows.span), T(0));  // zeros around the out_w shares
+      T* shares = share_row.data() + plan.rows.reach;
       const T* go = gp + plane * p.out_h * p.out_w;
       for (int64_t oh = 0; oh < p.out_h; ++oh) {
         // lanes past out_w: 0 / inf = +0, which changes no sum
         for (int64_t ow = 0; ow < p.out_w; ow += Plan::W)
           (V::loadu(go + oh * p.out_w + ow, int(std::min(Plan::W, p.out_w - ow))) / plan.divisors(oh, ow)).store(shares + ow);
         for (int64_t h = plan.h0[size_t(oh)]; h < plan.h1[size_t(oh)]; ++h)
-          for (int64_t r = 0; r < std::min(plan.sw, k.kw); ++r) {
-            T* row = q.data() + (h * plan.sw + r) * plan.row_len;
-            const int64_t columns = (k.kw - r + plan.sw - 1) / plan.sw;  // c = r, r + sw, ... < kw
-            for (int64_t m = 0; m < plan.span; m += Plan::W) {
+          for (int64_t r = 0; r < std::min(k.sw, k.kw); ++r) {
+            T* row = plan.rows.row(q.data(), h) + r * plan.rows.row_len;
+            const int64_t columns = (k.kw - r + k.sw - 1) / k.sw;  // c = r, r + sw, ... < kw
+            for (int64_t m = 0; m < plan.rows.span; m += Plan::W) {
               V acc = V::loadu(row + m);
               for (int64_t j = columns - 1; j >= 0; --j) acc = acc + V::loadu(shares + m - j);
               acc.store(row + m);
             }
           }
       }
-      plan.merge(q.data(), gi + plane * p.in_h * p.in_w);
+      plan.rows.merge(q.data(), gi + plane * p.in_h * p.in_w);
     });
   });
   return grad_input;

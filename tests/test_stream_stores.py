@@ -1,10 +1,10 @@
 """Issue 14: outputs written around the caches (aten/native/cpu/StreamStores.h). An output of at
-least tg._C._set_stream_store_min_bytes' bytes is computed a block at a time into an L1 buffer and
+least tg._C._set_stream_store_min_bytes' bytes (with at least as many input bytes) is computed a block at a time into an L1 buffer and
 streamed out with non-temporal stores; the bytes must be the ones the in-place loops write.
 
 Each case runs twice in one process: streaming off (a bound past any size) and on for every
 output (bound 0), on outputs that start at every element offset within a cache line (the part
-before the first line boundary is written in place), span several buffer blocks (16 KB) and
+before the first line boundary is written in place), span several buffer blocks (4 KB) and
 end in a partial vector, split across two threads; rows under 4 KB are written in place unless
 the output's rows follow one another (then whole rows are packed into the buffer: kron, a
 broadcast over short rows, rows of 3 floats or 37 bools that end off a line boundary). Covered (ops cheap enough to stream: not the
@@ -23,7 +23,7 @@ import pytest
 import tensorgen as tg
 from tensorgen.testing._utils import to_numpy
 
-N = 3 * 4096 + 77  # three 16 KB blocks of float32 and a partial vector
+N = 3 * 4096 + 77  # twelve 4 KB blocks of float32 and a partial vector
 OFFSETS = (0, 1, 3, 8, 15)  # output starts: 0 and 15 elements past a line boundary, and between
 
 
@@ -136,12 +136,20 @@ def test_unaligned_foreign_output_is_written_in_place(streaming):
     np.testing.assert_array_equal(on[2:], expect)
 
 
-def test_default_bound_is_the_last_level_cache():
+def test_default_streams_outputs_of_the_cache_beside_as_large_inputs():
     llc = tg._C._last_level_cache_bytes()
     assert llc > 0
     old = tg._C._set_stream_store_min_bytes(-1)  # the default
     try:
-        assert tg._C._set_stream_store_min_bytes(-1) == llc + 1  # outputs larger than the cache
+        assert tg._C._set_stream_store_min_bytes(-1) == llc
+        streams = tg._C._streams_output_bytes
+        assert streams(llc, llc) and streams(2 * llc, 0)  # 4M int64 -x on a 32 MiB cache; a fill of twice it
+        assert not streams(llc, llc // 2)  # 4M float32 -> float64: the input stays in the cache
+        assert not streams(llc - 1, 10 * llc)  # an output that fits the cache stays there for the next op
+        tg._C._set_stream_store_min_bytes(1 << 62)  # off, without overflowing out + in
+        assert not streams(1 << 61, 1 << 62)
+        tg._C._set_stream_store_min_bytes(0)  # every output
+        assert streams(0, 0) and streams(64, 0)
     finally:
         tg._C._set_stream_store_min_bytes(old)
 

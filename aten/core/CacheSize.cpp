@@ -41,12 +41,14 @@ int64_t last_level_cache_bytes() {
   return bytes;
 }
 
-// The default is one byte past the cache: an output the size of the cache (4M float16 on an
-// 8 MiB one) shares it with inputs that partly stay there between calls, and streamed it ran
-// 6-8 % slower (trunc, lerp, addcdiv, mul of 4M float16); 4M float32 (16 MiB) streams.
 int64_t stream_store_min_bytes() {
   const int64_t v = stream_min.load(std::memory_order_relaxed);
-  return v >= 0 ? v : last_level_cache_bytes() + 1;
+  return v >= 0 ? v : last_level_cache_bytes();
+}
+
+bool streams_output_bytes(int64_t out_bytes, int64_t in_bytes) {
+  const int64_t min = stream_store_min_bytes();
+  return out_bytes >= min && in_bytes >= min - (out_bytes - min);  // out + in >= 2 min, without overflow
 }
 
 int64_t set_stream_store_min_bytes(int64_t bytes) {

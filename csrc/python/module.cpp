@@ -110,8 +110,11 @@ PYBIND11_MODULE(_C, m) {
   m.def("_cpu_capability_warning", []() { return tg::cpu_capability_warning(); });
   m.def("_last_level_cache_bytes", &tg::last_level_cache_bytes);
   m.def("_set_stream_store_min_bytes", &tg::set_stream_store_min_bytes, py::arg("bytes"),
-        "Outputs of at least this many bytes are written with non-temporal stores (by default those "
-        "larger than the last-level cache; negative restores that). Returns the previous value.");
+        "Outputs of at least this many bytes, moved with at least as many input bytes, are written with "
+        "non-temporal stores (by default the last-level cache's size; negative restores that). Returns the "
+        "previous value.");
+  m.def("_streams_output_bytes", &tg::streams_output_bytes, py::arg("out_bytes"), py::arg("in_bytes"),
+        "Whether an output of out_bytes computed from in_bytes of inputs is streamed (CacheSize.h).");
   m.def("cpu_memory_stats", []() {
     tg::CPUMemoryStats s = tg::cpu_memory_stats();
     py::dict d;

@@ -399,3 +399,71 @@ def test_a_long_row_is_its_chunks_cascades_bit_for_bit(op, dtype):
             assert bits(reduce(x)) == bits(combine(chunks)), (op, dtype, threads)
         finally:
             tg.set_num_threads(2)
+
+
+def _column_cascade_model(a, op, nan_to_zero=False):
+    """ReduceCascade.h's column_cascade in NumPy: blocks of 32 rows, each column combined row by
+    row from the identity in the input's dtype, block results merged like a binary counter (two
+    results of 2^k blocks make one of 2^(k+1)), then the pending levels from the lowest up."""
+    f = np.multiply if op == "prod" else np.add
+    identity = a.dtype.type(1 if op == "prod" else 0)
+    if nan_to_zero:
+        a = np.where(np.isnan(a), a.dtype.type(0), a)
+    pending = []
+    for r0 in range(0, a.shape[0], 32):
+        block = np.full(a.shape[1], identity)
+        for row in a[r0:r0 + 32]:
+            block = f(block, row)
+        level = 0
+        while level < len(pending) and pending[level] is not None:
+            block, pending[level] = f(block, pending[level]), None
+            level += 1
+        if level == len(pending):
+            pending.append(None)
+        pending[level] = block
+    out = np.full(a.shape[1], identity)
+    for p in pending:
+        if p is not None:
+            out = f(out, p)
+    return out
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("op", ["sum", "nansum", "prod", "mean"])
+@pytest.mark.parametrize("shape", [(1000, 300), (70, 37), (33, 129)])
+def test_columns_are_pairwise_blocks_of_32_rows_bit_for_bit(shape, op, dtype):
+    """sum / nansum / prod / mean over dim 0 read the columns in place (kColBlock = 256 columns
+    per task, each block's rows run a few vectors of columns at a time in registers, the last
+    columns row by row): each column must be its rows in order within blocks of 32, the blocks
+    merged pairwise, whatever the vector width, the column block or the register run."""
+    rng = np.random.default_rng(11)
+    a = (rng.uniform(0.99, 1.01, shape) if op == "prod" else rng.standard_normal(shape)).astype(dtype)
+    if op == "nansum":
+        a[rng.random(shape) < 0.02] = np.nan
+    x = tg.from_numpy(a)
+    got = {"sum": lambda: x.sum(0), "nansum": lambda: x.nansum(0), "prod": lambda: x.prod(0),
+           "mean": lambda: x.mean(0)}[op]()
+    want = _column_cascade_model(a, "prod" if op == "prod" else "sum", nan_to_zero=op == "nansum")
+    if op == "mean":
+        want = want / a.dtype.type(shape[0])
+    assert got.numpy().tobytes() == want.astype(dtype).tobytes()
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "bfloat16"])
+def test_vector_norm_of_columns(dtype):
+    """linalg.vector_norm over dim 0 reads the columns in place for ord 1 and 2 (the column
+    cascade, |x| or x * x + acc fused): ord 1 is abs().sum(0) bit for bit; ord 2 matches NumPy's
+    float64 norm; a NaN or inf in a column propagates; other orders (rows of a copy) agree too."""
+    rng = np.random.default_rng(3)
+    a = rng.standard_normal((300, 300)).astype(np.float32)
+    a[5, 7] = np.nan
+    a[200, 290] = np.inf
+    x = make(a, dtype)
+    ref = to_np(x).astype(np.float64)
+    assert bits(tg.linalg.vector_norm(x, 1, dim=0)) == bits(x.abs().sum(0))
+    tol = {"float32": 1e-5, "float64": 1e-12, "float16": 2e-3, "bfloat16": 1e-2}[dtype]
+    for ord in (1, 2, 3, float("inf")):
+        got = to_np(tg.linalg.vector_norm(x, ord, dim=0)).astype(np.float64)
+        np.testing.assert_allclose(got, np.linalg.norm(ref, ord, axis=0), rtol=tol, equal_nan=True)
+    assert np.isnan(to_np(tg.linalg.vector_norm(x, 2, dim=0))[7])
+    assert np.isinf(to_np(tg.linalg.vector_norm(x, 2, dim=0))[290])

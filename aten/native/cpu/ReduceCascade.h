@@ -215,10 +215,10 @@ Acc parallel_cascade_reduce(const T* p, int64_t n, Op op, Map map = {}) {
 // through in blocks of kBlockRows (each block combined row by row into a vector-wide buffer);
 // block results merge like a binary counter (two results of 2^k blocks make one of 2^(k+1)),
 // which is pairwise across rows. Each column's arithmetic is the same whichever thread owns it.
-// `map` applies to each loaded element first (nansum: NaN -> 0), as in cascade_reduce.
+// `map` applies to each loaded element first (nansum: NaN -> 0), or is accumulated through its
+// fused_add (the 2-norm's squares), as in cascade_reduce.
 template <typename Acc, typename Op, typename T, typename Map = NoMap>
 void column_cascade(const T* p, int64_t rows, int64_t cols, int64_t c0, int64_t c1, Acc* out, Op op, Map map = {}) {
-  static_assert(!FusesAdd<Map>, "column_cascade applies map, then op: not yet a fused add");
   using IO = vec::VecIO<T>;
   using V = typename IO::vec_t;
   constexpr int64_t kBlockRows = 32, W = V::size();
@@ -235,12 +235,36 @@ void column_cascade(const T* p, int64_t rows, int64_t cols, int64_t c0, int64_t 
       op(V::loadu(dst + c, n), load_src(c, n)).store(dst + c, n);
     }
   };
+  // A block's rows are combined kRunVecs vectors of columns at a time, the running values held
+  // in registers down the block's rows (combining into the block buffer row by row stored every
+  // vector again: sum(dim=0) of [2048, 2048] float32 under AVX2 ran at ~55 % of sum(dim=-1)'s
+  // read rate). Each column still sees identity, then its rows in order: the same bits.
+  // The first run's pass prefetches the rows ahead over the whole width.
+  constexpr int64_t kRunVecs = std::max<int64_t>(1, 256 / int64_t(sizeof(V)));
   for (int64_t r0 = 0; r0 < rows; r0 += kBlockRows) {
-    std::fill(block.begin(), block.end(), identity);
-    for (int64_t r = r0; r < std::min(rows, r0 + kBlockRows); ++r) {
-      const T* row = p + r * cols + c0;
-      prefetch_row_ahead(p + c0, r, rows, cols, width);
-      combine_into(block.data(), [&](int64_t c, int n) { return map(n == W ? IO::load(row + c) : IO::load(row + c, n)); });
+    const int64_t r1 = std::min(rows, r0 + kBlockRows);
+    int64_t c = 0;
+    for (; c + kRunVecs * W <= width; c += kRunVecs * W) {
+      V run[kRunVecs];
+      for (V& v : run) v = V(identity);
+      for (int64_t r = r0; r < r1; ++r) {
+        const T* row = p + r * cols + c0 + c;
+        if (c == 0) prefetch_row_ahead(p + c0, r, rows, cols, width);
+        for (int64_t u = 0; u < kRunVecs; ++u) run[u] = accumulate(op, map, run[u], IO::load(row + u * W));
+      }
+      for (int64_t u = 0; u < kRunVecs; ++u) run[u].store(block.data() + c + u * W);
+    }
+    if (c < width) {  // the last columns: row by row into the block buffer
+      std::fill(block.begin() + c, block.end(), identity);
+      for (int64_t r = r0; r < r1; ++r) {
+        const T* row = p + r * cols + c0;
+        if (c == 0) prefetch_row_ahead(p + c0, r, rows, cols, width);
+        for (int64_t k = c; k < width; k += W) {
+          const int n = int(std::min(W, width - k));
+          const V x = n == W ? IO::load(row + k) : IO::load(row + k, n);
+          accumulate(op, map, V::loadu(block.data() + k, n), x).store(block.data() + k, n);
+        }
+      }
     }
     size_t level = 0;
     for (; level < used.size() && used[level]; ++level) {  // carry: merge equal-sized results

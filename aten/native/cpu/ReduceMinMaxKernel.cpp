@@ -455,21 +455,40 @@ void column_block(const S* p, int64_t rows, int64_t cols, int64_t width, S* valu
       if constexpr (Indices || !kFloating<S>) idx[j] = VI(I(0));
       else idx[j] = vec::cast<I>(acc[j] != acc[j]);
     }
-    for (int64_t r = 1; r < rows; ++r) {
-      const S* row = p + r * cols;
-      prefetch_row_ahead(p, r, rows, cols, width);
-      const VI rv(static_cast<I>(r));
-      for (int64_t j = 0; j < nvec; ++j) {
-        const V x = load(row, j);
-        if constexpr (Indices) {
-          V take = IsMax ? x > acc[j] : x < acc[j];
-          if constexpr (kFloating<S>) take = take | ((x != x) & (acc[j] == acc[j]));
-          acc[j] = vec::blendv(acc[j], x, take);
-          idx[j] = vec::blendv(idx[j], rv, vec::cast<I>(take));
-        } else {
-          acc[j] = vec_better<IsMax>(acc[j], x);
-          if constexpr (kFloating<S>) idx[j] = idx[j] | vec::cast<I>(x != x);
+    auto step = [](V& a, VI& ix, const V& x, const VI& rv) {  // row rv's x into a column's running state
+      if constexpr (Indices) {
+        V take = IsMax ? x > a : x < a;
+        if constexpr (kFloating<S>) take = take | ((x != x) & (a == a));
+        a = vec::blendv(a, x, take);
+        ix = vec::blendv(ix, rv, vec::cast<I>(take));
+      } else {
+        a = vec_better<IsMax>(a, x);
+        if constexpr (kFloating<S>) ix = ix | vec::cast<I>(x != x);
+      }
+    };
+    // Blocks of rows, kRunVecs vectors of columns at a time held in registers down a block's rows
+    // (stepping all of acc row by row kept it in memory: a load and a store per vector and row).
+    // Each column still meets its rows in order. The first run's pass prefetches rows ahead.
+    constexpr int64_t kBlockRows = 32, kRunVecs = 4;
+    for (int64_t r0 = 1; r0 < rows; r0 += kBlockRows) {
+      const int64_t r1 = std::min(rows, r0 + kBlockRows);
+      int64_t j0 = 0;
+      for (; (j0 + kRunVecs) * W <= width; j0 += kRunVecs) {
+        V a[kRunVecs];
+        VI ix[kRunVecs];
+        for (int64_t u = 0; u < kRunVecs; ++u) { a[u] = acc[j0 + u]; ix[u] = idx[j0 + u]; }
+        for (int64_t r = r0; r < r1; ++r) {
+          const S* row = p + r * cols + j0 * W;
+          if (j0 == 0) prefetch_row_ahead(p, r, rows, cols, width);
+          const VI rv(static_cast<I>(r));
+          for (int64_t u = 0; u < kRunVecs; ++u) step(a[u], ix[u], IO::load(row + u * W), rv);
         }
+        for (int64_t u = 0; u < kRunVecs; ++u) { acc[j0 + u] = a[u]; idx[j0 + u] = ix[u]; }
+      }
+      for (int64_t r = r0; j0 < nvec && r < r1; ++r) {  // the last columns: row by row
+        if (j0 == 0) prefetch_row_ahead(p, r, rows, cols, width);
+        const VI rv(static_cast<I>(r));
+        for (int64_t j = j0; j < nvec; ++j) step(acc[j], idx[j], load(p + r * cols, j), rv);
       }
     }
     for (int64_t j = 0; j < nvec; ++j) {

@@ -53,9 +53,9 @@ void for_each_column_block(const Reduction& r, const F& f) {
 }
 
 // Sums (or means, Mean = true; products with Op = MulOp) over the column layout; `map` first
-// applies to each element.
-template <typename Op, bool Mean, typename T, typename Map = NoMap>
-void column_reduce(const Reduction& r, Map map = {}) {
+// applies to each element, `post` to each column's result (the 2-norm's square root).
+template <typename Op, bool Mean, typename T, typename Map = NoMap, typename Post = NoMap>
+void column_reduce(const Reduction& r, Map map = {}, Post post = {}) {
   using Acc = opmath_t<T>;
   const T* in = r.columns().data->data<T>();
   T* out = r.output(0).data<T>();
@@ -63,7 +63,7 @@ void column_reduce(const Reduction& r, Map map = {}) {
   for_each_column_block(r, [&](int64_t g, int64_t c0, int64_t c1) {
     Acc acc[kColBlock];
     column_cascade<Acc>(in + g * rows * cols, rows, cols, c0, c1, acc, Op{}, map);
-    for (int64_t c = c0; c < c1; ++c) out[g * cols + c] = T(Mean ? acc[c - c0] / Acc(rows) : acc[c - c0]);
+    for (int64_t c = c0; c < c1; ++c) out[g * cols + c] = T(post(Mean ? acc[c - c0] / Acc(rows) : acc[c - c0]));
   });
 }
 
@@ -460,6 +460,10 @@ void linalg_vector_norm_kernel(const Reduction& r, const Scalar& ord_scalar) {
            "the ", ord, " norm on an empty tensor because the operation does not have an identity");
   dispatch_floating(r.compute_dtype(), "linalg_vector_norm", [&]<typename T>() {
     using Acc = opmath_t<T>;
+    if (r.columns().cols > 1 && r.inner() > 0) {  // dim 0 of a contiguous tensor, read in place
+      if (ord == 1) return column_reduce<AddOp, false, T>(r, Abs{});
+      if (ord == 2) return column_reduce<AddOp, false, T>(r, Square{}, [](Acc s) { return std::sqrt(s); });
+    }
     const T* in = r.input().data<T>();
     T* out = r.output(0).data<T>();
     const int64_t n = r.inner();

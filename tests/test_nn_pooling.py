@@ -108,21 +108,51 @@ def test_max_pool2d_takes_pytorchs_maximum_and_index_in_row_major_order(dtype, k
     x[rng.random(shape) < 0.05] = -np.inf
     x[0, 0, :4, :12] = -np.inf  # whole windows of -inf
     y, idx = F.max_pool2d(tg.tensor(x), list(k), list(s), list(p), list(d), ceil, return_indices=True)
-    y, idx = y.numpy(), idx.numpy()
-    want_y, want_i = np.empty_like(y), np.empty(idx.shape, np.int64)
-    for n, c, oh, ow in np.ndindex(*y.shape):
+
+    def window(oh, ow):
         hs, ws = oh * s[0] - p[0], ow * s[1] - p[1]
         rows = [h for h in range(hs, hs + (k[0] - 1) * d[0] + 1, d[0]) if 0 <= h < shape[2]]
-        cols = [w for w in range(ws, ws + (k[1] - 1) * d[1] + 1, d[1]) if 0 <= w < shape[3]]
-        m, best = -np.inf, rows[0] * shape[3] + cols[0]
+        return rows, [w for w in range(ws, ws + (k[1] - 1) * d[1] + 1, d[1]) if 0 <= w < shape[3]]
+    _check_row_major_max(x, y.numpy(), idx.numpy(), window)
+
+
+def _check_row_major_max(x, y, idx, window):
+    """y / idx of a max pooling of x are a scan of each window (rows, cols = window(oh, ow)) in
+    row-major order that takes a larger value or any NaN, starting at -inf on its first element."""
+    want_y, want_i = np.empty_like(y), np.empty(idx.shape, np.int64)
+    for n, c, oh, ow in np.ndindex(*y.shape):
+        rows, cols = window(oh, ow)
+        m, best = -np.inf, rows[0] * x.shape[3] + cols[0]
         for h in rows:
             for w in cols:
                 v = x[n, c, h, w]
                 if v > m or np.isnan(v):
-                    m, best = v, h * shape[3] + w
+                    m, best = v, h * x.shape[3] + w
         want_y[n, c, oh, ow], want_i[n, c, oh, ow] = m, best
     np.testing.assert_array_equal(y, want_y)  # NaN where NaN
     np.testing.assert_array_equal(idx, want_i)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("out", [(5, 7), (13, 37), (20, 50), (1, 1), (4, 3)])
+def test_adaptive_max_pool2d_takes_the_row_major_maximum_and_index(dtype, out):
+    """adaptive_max_pool2d is separable (each column's maximum down a row bin, vectorized along
+    the row; then the bin's columns by the row-major rule on the linear index): its values and
+    indices must be those of the row-major scan of each window, with ties, NaN (the last one
+    names the index), -inf windows (their first element), overlapping bins (out > in) and rows
+    of one vector, a tail, or both."""
+    rng = np.random.default_rng(9)
+    shape = (2, 2, 13, 37)
+    x = rng.integers(-3, 4, shape).astype(dtype)
+    x[rng.random(shape) < 0.03] = np.nan
+    x[rng.random(shape) < 0.05] = -np.inf
+    x[0, 0, :5, :9] = -np.inf
+    y, idx = F.adaptive_max_pool2d(tg.tensor(x), out, return_indices=True)
+
+    def window(oh, ow):
+        bins = [(i * n // o, -(-(i + 1) * n // o)) for i, n, o in ((oh, shape[2], out[0]), (ow, shape[3], out[1]))]
+        return list(range(*bins[0])), list(range(*bins[1]))
+    _check_row_major_max(x, y.numpy(), idx.numpy(), window)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

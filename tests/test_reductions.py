@@ -76,3 +76,43 @@ def test_same_bits_for_any_thread_count(dims):
         tg.set_num_threads(before)
     np.testing.assert_array_equal(results[0][0], results[1][0])
     np.testing.assert_array_equal(results[0][1], results[1][1])
+
+
+def _row_cascade_model(a, lanes):
+    """ReduceCascade.h's cascade_reduce of one row in NumPy (a float32 or float64): leaves of up to
+    64 * lanes elements, each summed into `lanes` lanes in lanes-wide steps, then 16-lane steps,
+    then the rest one by one into lane 0, the lanes folded in halves (lane j + lane j + w for
+    w = lanes / 2, ..., 1); longer rows split at a whole number of leaf widths past the middle."""
+    n = len(a)
+    if n > 64 * lanes:
+        half = (n // 2 + lanes - 1) // lanes * lanes
+        return a.dtype.type(_row_cascade_model(a[:half], lanes) + _row_cascade_model(a[half:], lanes))
+    acc = np.zeros(lanes, a.dtype)
+    i = 0
+    while i + lanes <= n:
+        acc += a[i:i + lanes]
+        i += lanes
+    while i + 16 <= n:
+        acc[:16] += a[i:i + 16]
+        i += 16
+    for k in range(i, n):
+        acc[0] += a[k]
+    w = lanes // 2
+    while w:
+        acc[:w] = acc[:w] + acc[w:2 * w]
+        w //= 2
+    return acc[0]
+
+
+@pytest.mark.parametrize("dtype,lanes", [(np.float32, 64), (np.float64, 32)])
+def test_row_sums_are_the_fixed_cascade_bit_for_bit(dtype, lanes):
+    """Each row of sum(dim=-1) is the cascade of fixed shape whatever the vector width: 64 float
+    (32 double) lanes per leaf, 16-lane steps, a scalar tail into lane 0, the lanes folded in
+    halves in registers (vec::reduce_add's order) — rows of a leaf's pieces, one leaf, and split
+    leaves."""
+    rng = np.random.default_rng(12)
+    for n in (1, 15, 16, 17, 40, 63, 64, 100, 1000, 64 * lanes, 64 * lanes + 1, 3 * 64 * lanes + 70, 20000):
+        a = rng.standard_normal((3, n)).astype(dtype)
+        got = tg.from_numpy(a).sum(-1).numpy()
+        want = np.array([_row_cascade_model(row, lanes) for row in a], dtype)
+        assert got.tobytes() == want.tobytes(), n

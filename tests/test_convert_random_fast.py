@@ -101,8 +101,16 @@ bf = tg.from_numpy((np.arange(65536, dtype=np.uint32) << 16).view(np.float32)).b
 res["b2f"] = bf.float().numpy().view(np.uint32)
 res["b2h"] = bf.half().numpy().view(np.uint16)
 res["h2b"] = th.bfloat16().float().numpy().view(np.uint32)
+# float <-> double: every float32 pattern of the sample widened; doubles rounded, with overflow,
+# float denormals and ties added
+res["f2d"] = tf.double().numpy().view(np.uint64)
+dx = np.concatenate([d, [1e300, -1e300, 1e-40, -3e-45, 1.5e-45, 7e-46, 3.4028235677973366e38, 3.4028235e38,
+                         1 + 2.0 ** -24, 1 + 3 * 2.0 ** -24, 1 + 2.0 ** -24 + 2.0 ** -50]])
+res["d2f"] = tg.from_numpy(dx).float().numpy().view(np.uint32)
 # every tail length of the vector loops
 res["tails"] = np.concatenate([tf[:k].half().numpy().view(np.uint16) for k in range(1, 70)])
+res["tails_f2d"] = np.concatenate([tf[:k].double().numpy().view(np.uint64) for k in range(1, 70)])
+res["tails_d2f"] = np.concatenate([tg.from_numpy(dx[:k]).float().numpy().view(np.uint32) for k in range(1, 70)])
 # float32 -> int64: eight-lane blocks through int32 when all lanes are in its range; small values
 # so most blocks take that path, every tail length, and the random bit patterns (NaN, inf, huge)
 small = tg.from_numpy((f[:200000] % np.float32(3e9)).astype(np.float32))
@@ -193,6 +201,23 @@ def test_float_to_half_and_bfloat16(results, cap):
     f64_32 = f64.astype(np.float32)
     np.testing.assert_array_equal(out[cap]["d2h"], ref_float_to_half_bits(f64_32))
     np.testing.assert_array_equal(out[cap]["d2b"], ref_float_to_bf16_bits(f64_32).astype(np.uint32) << 16)
+
+
+@pytest.mark.parametrize("cap", CAPABILITIES)
+def test_float_double_conversions_are_the_casts(results, cap):
+    """float32 -> float64 and back (the copy kernel's vector loop, vcvtps2pd / vcvtpd2ps) give the
+    C casts' bits, NumPy's astype: NaN payloads widened / narrowed as the hardware does, overflow
+    to inf, float denormals, round-to-nearest-even ties; every tail length."""
+    f32, f64, out = results
+    dx = np.concatenate([f64, [1e300, -1e300, 1e-40, -3e-45, 1.5e-45, 7e-46, 3.4028235677973366e38, 3.4028235e38,
+                               1 + 2.0 ** -24, 1 + 3 * 2.0 ** -24, 1 + 2.0 ** -24 + 2.0 ** -50]])
+    with np.errstate(invalid="ignore", over="ignore"):
+        widened = f32.astype(np.float64).view(np.uint64)
+        narrowed = dx.astype(np.float32).view(np.uint32)
+    np.testing.assert_array_equal(out[cap]["f2d"], widened)
+    np.testing.assert_array_equal(out[cap]["d2f"], narrowed)
+    np.testing.assert_array_equal(out[cap]["tails_f2d"], np.concatenate([widened[:k] for k in range(1, 70)]))
+    np.testing.assert_array_equal(out[cap]["tails_d2f"], np.concatenate([narrowed[:k] for k in range(1, 70)]))
 
 
 def ref_float_to_int64(x):

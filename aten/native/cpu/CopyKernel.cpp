@@ -15,7 +15,7 @@ namespace tg::native::CPU_CAPABILITY {
 
 namespace {
 
-// ---- SIMD conversions between the floating types when one side is float16 / bfloat16.
+// ---- SIMD conversions between the floating types (float16, bfloat16, float, double).
 // Everything goes through Vectorized<float> with the same steps as convert() (Convert.h): half types
 // via vec::VecIO (F16C / bit shifts, bit-identical to Half / BFloat16's scalar conversions for
 // every bit pattern), double via vcvtpd2ps / vcvtps2pd (the instructions static_cast uses), so a
@@ -26,9 +26,9 @@ constexpr int kW = VF::size();
 
 template <typename T>
 constexpr bool kVecFloating = std::is_same_v<T, float> || std::is_same_v<T, double> || is_half_type<T>;
+// float <-> double too: through cpu_kernel's loop, 4M float32 -> float64 ran at 0.82-0.95x PyTorch.
 template <typename Dst, typename Src>
-constexpr bool kVecConvertible = (kVecFloating<Dst> && kVecFloating<Src> && (is_half_type<Dst> || is_half_type<Src>) &&
-                                  !std::is_same_v<Dst, Src>) ||
+constexpr bool kVecConvertible = (kVecFloating<Dst> && kVecFloating<Src> && !std::is_same_v<Dst, Src>) ||
                                  (std::is_same_v<Dst, int64_t> && std::is_same_v<Src, float>);
 
 template <typename Src>

@@ -136,20 +136,19 @@ def test_unaligned_foreign_output_is_written_in_place(streaming):
     np.testing.assert_array_equal(on[2:], expect)
 
 
-def test_default_streams_outputs_of_the_cache_beside_as_large_inputs():
+def test_default_streams_outputs_from_the_cache_size():
     llc = tg._C._last_level_cache_bytes()
     assert llc > 0
     old = tg._C._set_stream_store_min_bytes(-1)  # the default
     try:
         assert tg._C._set_stream_store_min_bytes(-1) == llc
         streams = tg._C._streams_output_bytes
-        assert streams(llc, llc) and streams(2 * llc, 0)  # 4M int64 -x on a 32 MiB cache; a fill of twice it
-        assert not streams(llc, llc // 2)  # 4M float32 -> float64: the input stays in the cache
-        assert not streams(llc - 1, 10 * llc)  # an output that fits the cache stays there for the next op
-        tg._C._set_stream_store_min_bytes(1 << 62)  # off, without overflowing out + in
-        assert not streams(1 << 61, 1 << 62)
+        assert streams(llc) and streams(2 * llc)  # 4M int64 -x or float32 -> float64 on a 32 MiB cache
+        assert not streams(llc - 1)  # an output that fits the cache stays there for the next op
+        tg._C._set_stream_store_min_bytes(1 << 62)  # off
+        assert not streams((1 << 62) - 1)
         tg._C._set_stream_store_min_bytes(0)  # every output
-        assert streams(0, 0) and streams(64, 0)
+        assert streams(0) and streams(64)
     finally:
         tg._C._set_stream_store_min_bytes(old)
 

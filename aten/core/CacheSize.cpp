@@ -46,10 +46,7 @@ int64_t stream_store_min_bytes() {
   return v >= 0 ? v : last_level_cache_bytes();
 }
 
-bool streams_output_bytes(int64_t out_bytes, int64_t in_bytes) {
-  const int64_t min = stream_store_min_bytes();
-  return out_bytes >= min && in_bytes >= min - (out_bytes - min);  // out + in >= 2 min, without overflow
-}
+bool streams_output_bytes(int64_t out_bytes) { return out_bytes >= stream_store_min_bytes(); }
 
 int64_t set_stream_store_min_bytes(int64_t bytes) {
   const int64_t old = stream_store_min_bytes();

@@ -13,12 +13,13 @@ int64_t last_level_cache_bytes();
 
 // The size from which an output may be streamed: the last-level cache's unless set.
 int64_t stream_store_min_bytes();
-// Whether an output of out_bytes, computed from in_bytes of inputs, is streamed: it is at least
-// stream_store_min_bytes() (the cache) and the op moves at least twice that. An output the size
-// of the cache beside a smaller input (4M float32 -> float64) partly stays in the cache between
-// calls and streamed ran 5-8 % slower; beside an input of its size (4M int64 -x, x + y) streaming
-// saved 4-7 % (the Zen 5 VM, 2 threads, stream_stores' 4 KB buffer).
-bool streams_output_bytes(int64_t out_bytes, int64_t in_bytes);
+// Whether an output of out_bytes is streamed: it is at least stream_store_min_bytes() (the
+// cache), so most of it would leave the cache before the next op reads it anyway. Measured
+// interleaved with PyTorch's calls, as the benchmark matrix and a program run them (the Zen 5
+// VM, 2 threads, StreamStores' 4 KB buffer), streaming 4M float32 -> float64 was 10-22 % faster
+// than cached writes and 4M int64 -x / clamp 8-10 %. (Stop 51 kept outputs beside smaller inputs
+// cached, from a loop of the op alone, where the previous call's output is still in the cache.)
+bool streams_output_bytes(int64_t out_bytes);
 // Sets it (tests stream small outputs with 0; a value past any size turns streaming off) and
 // returns the previous value; a negative value restores the default.
 int64_t set_stream_store_min_bytes(int64_t bytes);

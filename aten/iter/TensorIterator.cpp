@@ -296,13 +296,6 @@ bool TensorIterator::is_scalar_input(int i) const {
   return true;
 }
 
-int64_t TensorIterator::input_bytes(int i) const {
-  int64_t bytes = int64_t(operands_[i + 1].element_size());
-  for (size_t d = 0; d < iter_shape_.size(); ++d)
-    if (iter_strides_[d * ntensors_ + i + 1] != 0) bytes *= iter_shape_[d];
-  return bytes;
-}
-
 namespace {
 // Tile edge, in elements, of the cache-blocked walk: a tile of a transposed operand touches
 // kTile cache lines, which stay in L1 while the tile's rows reuse them.

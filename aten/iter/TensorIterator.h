@@ -90,9 +90,6 @@ class TensorIterator {
   bool is_contiguous() const;
   // Element of input i when that input is a broadcast scalar (stride 0 everywhere).
   bool is_scalar_input(int i) const;
-  // Bytes of input i the iteration reads: its element size times the sizes of the dims it is not
-  // broadcast along (a row added to every row of a matrix reads one row).
-  int64_t input_bytes(int i) const;
   // That element's address (is_scalar_input(i), numel() > 0): its operand's data pointer, as
   // every step of a loop over the iteration sees it.
   const void* scalar_input_data(int i) const { return operands_[i + 1].data_ptr(); }

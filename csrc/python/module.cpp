@@ -113,8 +113,8 @@ PYBIND11_MODULE(_C, m) {
         "Outputs of at least this many bytes, moved with at least as many input bytes, are written with "
         "non-temporal stores (by default the last-level cache's size; negative restores that). Returns the "
         "previous value.");
-  m.def("_streams_output_bytes", &tg::streams_output_bytes, py::arg("out_bytes"), py::arg("in_bytes"),
-        "Whether an output of out_bytes computed from in_bytes of inputs is streamed (CacheSize.h).");
+  m.def("_streams_output_bytes", &tg::streams_output_bytes, py::arg("out_bytes"),
+        "Whether an output of out_bytes is streamed (CacheSize.h).");
   m.def("cpu_memory_stats", []() {
     tg::CPUMemoryStats s = tg::cpu_memory_stats();
     py::dict d;

@@ -227,7 +227,7 @@ void copy_element_kernel(void* dst, ScalarType dst_t, const void* src, ScalarTyp
 void copy_kernel(const TensorIterator& iter) {
   ScalarType dst_t = iter.output_dtype(), src_t = iter.original_input_dtype(1);
   const int64_t out_es = element_size(dst_t);
-  const bool stream = streams_output_bytes(iter.numel() * out_es, iter.input_bytes(0));  // StreamStores.h
+  const bool stream = streams_output_bytes(iter.numel() * out_es);  // StreamStores.h
   if (dst_t == src_t && iter.is_contiguous()) {
     iter.for_each([&](char** data, const int64_t*, int64_t n, int64_t) {
       if (stream) stream_memcpy(data[0], data[1], n * out_es);

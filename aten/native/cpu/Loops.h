@@ -105,15 +105,12 @@ inline void row_loop(const F& op, char** data, const int64_t* strides, int64_t n
 }
 }  // namespace detail
 
-// Whether a kernel's output is streamed (StreamStores.h): large enough beside its inputs
-// (streams_output_bytes, CacheSize.h), from an op cheap enough to be bound by memory (grain
+// Whether a kernel's output is streamed (StreamStores.h): large enough (streams_output_bytes,
+// CacheSize.h), from an op cheap enough to be bound by memory (grain
 // kGrainSize; transcendental ones pass kMathGrainSize: they are bound by their arithmetic, and the
 // buffer's copy only costs them, exp of 4M floats 3.0 -> 3.2 ms).
 inline bool streams_output(const TensorIterator& iter, int64_t out_es, int64_t grain) {
-  if (grain < kGrainSize) return false;
-  int64_t in_bytes = 0;
-  for (int i = 0; i < iter.ninputs(); ++i) in_bytes += iter.input_bytes(i);
-  return streams_output_bytes(iter.numel() * out_es, in_bytes);
+  return grain >= kGrainSize && streams_output_bytes(iter.numel() * out_es);
 }
 
 namespace detail {

@@ -60,9 +60,7 @@ void pad_rows(const PadPlan& p, const T* in, T* out, T value) {
   int64_t rows = 1;
   for (int64_t d = 0; d + 1 < ndim; ++d) rows *= p.out_sizes[size_t(d)];
   const int64_t row_bytes = o_last * int64_t(sizeof(T));
-  int64_t in_elems = 1;
-  for (int64_t size : p.in_sizes) in_elems *= size;
-  const bool stream = streams_output_bytes(rows * row_bytes, in_elems * int64_t(sizeof(T))) &&
+  const bool stream = streams_output_bytes(rows * row_bytes) &&
                       row_bytes <= StreamWriter::kMaxPiece;
   parallel_for(0, rows, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(o_last, 1)), [&](int64_t b, int64_t e) {
     // The row's position in every dim but the last, advanced like an odometer (no divisions per row).

@@ -598,8 +598,7 @@ Tensor upsample_nearest2d_cpu(const Tensor& self, IntArrayRef output_size, std::
     const T* x = in.data<T>();
     T* y = out.data<T>();
     const int64_t row_bytes = p.out_w * int64_t(sizeof(T));
-    const bool stream = streams_output_bytes(out.numel() * int64_t(sizeof(T)), in.numel() * int64_t(sizeof(T))) &&
-                        row_bytes <= StreamWriter::kMaxPiece;
+    const bool stream = streams_output_bytes(out.numel() * int64_t(sizeof(T))) && row_bytes <= StreamWriter::kMaxPiece;
     for_each_plane(p.planes, p.out_h * p.out_w, [&](int64_t plane) {
       const T* xp = x + plane * p.in_h * p.in_w;
       T* yp = y + plane * p.out_h * p.out_w;
@@ -677,8 +676,7 @@ Tensor upsample_bilinear2d_cpu(const Tensor& self, IntArrayRef output_size, bool
     // An output past the last-level cache leaves through an L1 buffer with non-temporal stores
     // (StreamStores.h): one pass over it, not a read and a write.
     const int64_t row_bytes = p.out_w * int64_t(sizeof(T));
-    const bool stream = streams_output_bytes(out.numel() * int64_t(sizeof(T)), in.numel() * int64_t(sizeof(T))) &&
-                        row_bytes <= StreamWriter::kMaxPiece;
+    const bool stream = streams_output_bytes(out.numel() * int64_t(sizeof(T))) && row_bytes <= StreamWriter::kMaxPiece;
     const T* x = in.data<T>();
     T* y = out.data<T>();
     for_each_plane(p.planes, 4 * p.out_h * p.out_w, [&](int64_t plane) {

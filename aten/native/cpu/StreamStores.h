@@ -1,7 +1,6 @@
 #pragma once
 // Outputs written around the caches. For an output streams_output_bytes() picks (at least the
-// last-level cache's size, moved with at least as many input bytes: aten/core/CacheSize.h) a
-// contiguous output row is computed a block at
+// last-level cache's size: aten/core/CacheSize.h) a contiguous output row is computed a block at
 // a time into a buffer in L1 and copied out with non-temporal stores, which write whole lines
 // without first reading them into the cache. A unary op then moves two tensor sizes through
 // memory instead of three, a ternary op four instead of five (4M float32 on the 2-core Zen 2 VM,

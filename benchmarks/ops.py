@@ -39,6 +39,26 @@ if os.environ.get("TENSORGEN_CPU_CAPABILITY") == "avx2":
         os.environ.setdefault(_name, _value)
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+
+def _malloc_keeps_large_blocks():
+    """glibc's malloc maps blocks of 32 MiB and more fresh from the kernel on every call and
+    unmaps them on free, so each use page-faults (zeroed pages: a 4M int64 output cost PyTorch
+    ~9 ms instead of ~1 ms, in some runs of a row and not in others, as glibc's threshold moved).
+    From the heap instead, PyTorch's and NumPy's large outputs are reused like tensorgen's cached
+    blocks: the matrix compares kernels, not page faults (never in PyTorch's favour less)."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(-3, 1 << 30)  # M_MMAP_THRESHOLD: only blocks of 1 GiB and more are mapped
+        libc.mallopt(-1, 1 << 31)  # M_TRIM_THRESHOLD: free heap memory is not given back
+    except (OSError, AttributeError):  # not glibc
+        pass
+
+
+_malloc_keeps_large_blocks()
+
 import argparse  # noqa: E402
 import functools  # noqa: E402
 import json  # noqa: E402

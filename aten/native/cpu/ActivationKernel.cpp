@@ -442,8 +442,14 @@ void threshold_backward_kernel(const TensorIterator& iter, const Scalar& thresho
         case IntThreshold::kNone: cpu_kernel(iter, [](T g, T) -> T { return g; }); break;
         case IntThreshold::kAll: cpu_kernel(iter, [](T, T) -> T { return T(0); }); break;
         case IntThreshold::kCompare: {
+          // On Vectorized<T> like the floating path: through cpu_kernel's scalar loop, whose
+          // streamed pieces the compiler peels and vectorizes anew, 4M int64 ran 20-25 % slower
+          // streamed than cached and at 0.76-0.89x PyTorch's.
           const T t = floor_threshold<T>(threshold);
-          cpu_kernel(iter, [t](T g, T x) -> T { return x <= t ? T(0) : g; });
+          cpu_kernel_vec<T>(iter, [t](auto g, auto x) {
+            using V = decltype(x);
+            return vec::blendv(g, V(T(0)), x <= V(t));
+          });
         }
       }
     } else {

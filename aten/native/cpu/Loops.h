@@ -210,7 +210,8 @@ std::array<V, 2> vec_pair(const VOp& vop, const std::array<A, 2>&... ab) {
 }
 
 template <typename T, unsigned BoolOperands, typename VOp, size_t... I>
-inline void vec_loop(const VOp& vop, char** data, const int64_t* strides, int64_t n, std::index_sequence<I...>) {
+inline void vec_loop(const VOp& vop, char** data, const int64_t* strides, int64_t n, bool prefetch,
+                     std::index_sequence<I...>) {
   using Out = vec_output_t<T, BoolOperands>;
   using OutE = typename Out::elem_t;
   using V = typename Out::V;
@@ -222,16 +223,25 @@ inline void vec_loop(const VOp& vop, char** data, const int64_t* strides, int64_
       reinterpret_cast<const typename vec_input_t<T, BoolOperands, I>::elem_t*>(data[I + 1])...};
   if (strides[0] == es[0] && ((strides[I + 1] == es[I + 1] || strides[I + 1] == 0) && ...)) {
     const V bcast[nin] = {vec_input_t<T, BoolOperands, I>::broadcast(std::get<I>(in))...};
+    // Which inputs are broadcast, and vop's captures, in locals: read through strides (int64_t)
+    // and vop (a T captured by value) they alias the output for the compiler, which re-read them
+    // after every store: int64 kernels reloaded two strides and their constant per step.
+    const bool broadcast[nin] = {strides[I + 1] == 0 ...};
+    const bool fetch[nin] = {prefetch && strides[I + 1] != 0 ...};
+    const VOp op = vop;
     auto load = [&]<size_t K>(std::integral_constant<size_t, K>, int64_t i, int count) {
       using Op = vec_input_t<T, BoolOperands, K>;
-      if (strides[K + 1] == 0) return bcast[K];
+      if (broadcast[K]) return bcast[K];
       return count == N ? Op::load(std::get<K>(in) + i) : Op::load(std::get<K>(in) + i, count);
     };
     // Streams from memory: the hardware prefetcher alone leaves a long vop (gelu, exp) waiting on
     // its loads once the operands outgrow the cache (bfloat16 gelu at 4M elements: 1.7 against
-    // 0.7 ns/element in cache), so each step asks for the line kPrefetchBytes ahead.
+    // 0.7 ns/element in cache), so each step asks for the line kPrefetchBytes ahead. Not where the
+    // output is streamed (a cheap op: the caller passes prefetch = false): there the requests
+    // slowed the loop to the speed of writing through the cache (4M int64 maximum, threshold_backward:
+    // streamed / cached 1.00-1.16 with them, 0.86-0.88 without, as for add on cpu_kernel's loop).
     auto prefetch_input = [&]<size_t K>(std::integral_constant<size_t, K>, int64_t i) {
-      if (strides[K + 1] != 0) __builtin_prefetch(reinterpret_cast<const char*>(std::get<K>(in) + i) + kPrefetchBytes);
+      if (fetch[K]) __builtin_prefetch(reinterpret_cast<const char*>(std::get<K>(in) + i) + kPrefetchBytes);
     };
     // Two vectors a step, stored together (Out::store2: bfloat16 narrows both in one pack).
     const int64_t whole = n / N * N, pairs = n / (2 * N) * (2 * N);
@@ -240,31 +250,31 @@ inline void vec_loop(const VOp& vop, char** data, const int64_t* strides, int64_
       // lane-wise, cannot tell from the plain one (the same bits).
       auto load_pair = [&]<size_t K>(std::integral_constant<size_t, K>, int64_t i) {
         std::array<V, 2> ab{bcast[K], bcast[K]};
-        if (strides[K + 1] != 0) vec_input_t<T, BoolOperands, K>::IO::load2_interleaved(std::get<K>(in) + i, ab[0], ab[1]);
+        if (!broadcast[K]) vec_input_t<T, BoolOperands, K>::IO::load2_interleaved(std::get<K>(in) + i, ab[0], ab[1]);
         return ab;
       };
       full_vectors<2 * N>(pairs, [&](int64_t i) {
         (prefetch_input(std::integral_constant<size_t, I>{}, i), ...);
         const std::array<V, 2> ab[nin] = {load_pair(std::integral_constant<size_t, I>{}, i)...};
-        const std::array<V, 2> r = vec_pair<VOp, V>(vop, ab[I]...);
+        const std::array<V, 2> r = vec_pair<VOp, V>(op, ab[I]...);
         Out::IO::store2_interleaved(out + i, r[0], r[1]);
       });
     } else if constexpr (TakesPairs<VOp>) {
       full_vectors<2 * N>(pairs, [&](int64_t i) {
         (prefetch_input(std::integral_constant<size_t, I>{}, i), ...);
-        const std::array<V, 2> r = vop(std::array<V, 2>{load(std::integral_constant<size_t, I>{}, i, N),
+        const std::array<V, 2> r = op(std::array<V, 2>{load(std::integral_constant<size_t, I>{}, i, N),
                                                         load(std::integral_constant<size_t, I>{}, i + N, N)}...);
         Out::store2(out + i, r[0], r[1]);
       });
     } else {
       full_vectors<2 * N>(pairs, [&](int64_t i) {
         (prefetch_input(std::integral_constant<size_t, I>{}, i), ...);
-        const V a = vop(load(std::integral_constant<size_t, I>{}, i, N)...);
-        Out::store2(out + i, a, vop(load(std::integral_constant<size_t, I>{}, i + N, N)...));
+        const V a = op(load(std::integral_constant<size_t, I>{}, i, N)...);
+        Out::store2(out + i, a, op(load(std::integral_constant<size_t, I>{}, i + N, N)...));
       });
     }
-    if (pairs < whole) Out::store(out + pairs, vop(load(std::integral_constant<size_t, I>{}, pairs, N)...));
-    if (whole < n) Out::store(out + whole, vop(load(std::integral_constant<size_t, I>{}, whole, int(n - whole))...), int(n - whole));
+    if (pairs < whole) Out::store(out + pairs, op(load(std::integral_constant<size_t, I>{}, pairs, N)...));
+    if (whole < n) Out::store(out + whole, op(load(std::integral_constant<size_t, I>{}, whole, int(n - whole))...), int(n - whole));
     return;
   }
   // Other strides: gather up to N elements of each operand into a buffer, run vop on the
@@ -337,7 +347,7 @@ void cpu_kernel_vec(const TensorIterator& iter, const VOp& vop, int64_t grain = 
     char* ptrs[n];
     for (int k = 0; k < n; ++k) ptrs[k] = data[k];
     run_output_rows<n>(ptrs, strides, size0, size1, out_es, stream, [&](char** p, int64_t count) {
-      detail::vec_loop<T, BoolOperands>(vop, p, strides, count, std::make_index_sequence<arity>{});
+      detail::vec_loop<T, BoolOperands>(vop, p, strides, count, !stream, std::make_index_sequence<arity>{});
     });
     if (stream) stream_fence();
   }, grain);

@@ -66,6 +66,8 @@ def _torch_table():
         "softsign": F.softsign,
         "tanhshrink": F.tanhshrink,
         "log_sigmoid": F.logsigmoid,
+        "log_sigmoid_backward": "PyTorch's takes the forward's buffer (exp(-|x|)) as a third input; the "
+                                "log_sigmoid fwd+bwd row times it",
         "dropout": lambda x, p, train: torch.dropout(x, p, train),
         "multinomial": lambda x, n, replacement=False: torch.multinomial(x, n, replacement),
         "random_": lambda x, *a, **kw: x.random_(*a, **kw),

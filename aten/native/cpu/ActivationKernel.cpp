@@ -26,6 +26,7 @@
 #include "kernels/hardtanh.h"
 #include "kernels/leaky_relu.h"
 #include "kernels/log_sigmoid.h"
+#include "kernels/log_sigmoid_backward.h"
 #include "kernels/mish.h"
 #include "kernels/silu.h"
 #include "kernels/silu_backward.h"
@@ -375,6 +376,13 @@ void log_sigmoid_kernel(const TensorIterator& iter) {
   float_activation(iter, "log_sigmoid", [](auto x) {  // min(x, 0) - log1p(exp(-|x|))
     using V = decltype(x);
     return vec::minimum(x, V(0)) - log1p_nonneg(vec::exp(-vec::abs(x)));
+  });
+}
+
+void log_sigmoid_backward_kernel(const TensorIterator& iter) {
+  float_activation(iter, "log_sigmoid_backward", [](auto g, auto x) {  // g sigmoid(-x) = g / (1 + e^x)
+    using V = decltype(x);
+    return g / (V(1) + vec::exp(x));
   });
 }
 

@@ -14,6 +14,7 @@
 #include "kernels/hardtanh.h"
 #include "kernels/leaky_relu.h"
 #include "kernels/log_sigmoid.h"
+#include "kernels/log_sigmoid_backward.h"
 #include "kernels/mish.h"
 #include "kernels/silu.h"
 #include "kernels/silu_backward.h"
@@ -89,6 +90,14 @@ struct SiluBackwardOp {
     const Op g = to_op(gv), x = to_op(xv);
     const Op s = Op(1) / (Op(1) + exp(-x));
     return from_op<T>(g * s * (Op(1) + x * (Op(1) - s)));
+  }
+};
+
+template <typename T>
+struct LogSigmoidBackwardOp {  // g sigmoid(-x) = g / (1 + e^x)
+  __device__ T operator()(T gv, T xv) const {
+    using Op = opmath_t<T>;
+    return from_op<T>(to_op(gv) / (Op(1) + exp(to_op(xv))));
   }
 };
 
@@ -204,6 +213,10 @@ void mish_kernel(const TensorIterator& iter) { act_kernel<Act::Mish>(iter, "mish
 void hardsigmoid_kernel(const TensorIterator& iter) { act_kernel<Act::Hardsigmoid>(iter, "hardsigmoid"); }
 void hardswish_kernel(const TensorIterator& iter) { act_kernel<Act::Hardswish>(iter, "hardswish"); }
 void log_sigmoid_kernel(const TensorIterator& iter) { act_kernel<Act::LogSigmoid>(iter, "log_sigmoid"); }
+void log_sigmoid_backward_kernel(const TensorIterator& iter) {
+  dispatch_device<DtypeSet::Floating>(iter.common_dtype(), "log_sigmoid_backward",
+                                      [&]<typename T>() { gpu_kernel(iter, LogSigmoidBackwardOp<T>{}); });
+}
 void softsign_kernel(const TensorIterator& iter) { act_kernel<Act::Softsign>(iter, "softsign"); }
 void tanhshrink_kernel(const TensorIterator& iter) { act_kernel<Act::Tanhshrink>(iter, "tanhshrink"); }
 

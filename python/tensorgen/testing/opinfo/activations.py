@@ -249,6 +249,7 @@ def _activation_entries():
     out.append(OpInfo("hardsigmoid_backward", ref=lambda g, x: np.where((x > -3) & (x < 3), g / 6, 0)))
     out.append(OpInfo("hardswish_backward", ref=lambda g, x: np.where(x < -3, 0, np.where(x <= 3, g * (x / 3 + 0.5), g))))
     out.append(OpInfo("log_sigmoid", ref=_quiet(lambda x: np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))), tol=_TOL))
+    out.append(OpInfo("log_sigmoid_backward", ref=_quiet(lambda g, x: g / (1 + np.exp(x))), tol=_TOL))
     out.append(OpInfo("softsign", ref=_quiet(lambda x: x / (1 + np.abs(x)))))
     out.append(OpInfo("tanhshrink", ref=_quiet(lambda x: x - np.tanh(x)), tol=_TOL))
     out.append(OpInfo("threshold", **keep, ref=_threshold, sample_inputs=_unary_with_args(0.5, 7.0), error_inputs=_errors(

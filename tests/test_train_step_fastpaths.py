@@ -3,7 +3,8 @@ Module.to() keeping parameter identity (so an optimizer built before it keeps wo
 
 - native_batch_norm_backward / native_layer_norm_backward / native_group_norm_backward: the fused kernels (grad mode off, as in
   every backward pass) against the differentiable op composites (taken when a graph is built),
-  and bit-identical for 1 and 2 threads; weight and bias in one pass (which=3) with the bits of two.
+  and bit-identical for 1 and 2 threads; weight and bias in one pass (which=3) with the bits of two,
+  and layer norm's input, weight and bias in one pass with the bits of three.
 - x.data = y with another dtype / shape: identity, requires_grad and the gradient's new dtype.
 - Module.to()/double(): parameters stay the same objects; Adam built before still updates them.
 """
@@ -170,6 +171,37 @@ def test_weight_and_bias_share_one_pass_with_the_same_bits(case):
             np.testing.assert_array_equal(w.grad.numpy(), both[0])
         if b_grad:
             np.testing.assert_array_equal(b.grad.numpy(), both[1])
+
+
+@pytest.mark.parametrize("shape,k", [((300, 37), 1), ((2, 130, 3, 5), 2), ((257, 64), 1), ((0, 8), 1), ((3, 1), 1)])
+@pytest.mark.parametrize("dtype", [tg.float32, tg.float64, tg.bfloat16, tg.float16])
+@pytest.mark.parametrize("affine", [True, False])
+def test_layer_norm_input_and_parameter_gradients_in_one_pass_have_the_bits_of_three(shape, k, dtype, affine, threads):
+    """_layer_norm_backward_all_kernel (the backward of native_layer_norm when the input and a
+    parameter want gradients) against the separate kernels, bit for bit, for 1 to 3 threads; and
+    backward() hands its three parts to input, weight and bias (also when the weight is None)."""
+    rng = np.random.default_rng(9)
+    norm = list(shape[-k:])
+    arr = lambda *s: _t(rng.standard_normal(s)).to(dtype)  # noqa: E731
+    x, g, w, b = arr(*shape), arr(*shape), arr(*norm), arr(*norm)
+    weight = w if affine else None
+    with tg.no_grad():
+        _, mean, rstd = tg.native_layer_norm(x, norm, weight, b, 1e-5)
+        separate = [tg._C._layer_norm_backward_kernel(g, x, norm, mean, rstd, weight, i) for i in range(3)]
+        for n in (1, 2, 3):
+            tg.set_num_threads(n)
+            fused = tg._C._layer_norm_backward_all_kernel(g, x, norm, mean, rstd, weight)
+            assert len(fused) == 3
+            for a, e in zip(fused, separate):
+                assert a.shape == e.shape and a.dtype == e.dtype
+                np.testing.assert_array_equal(a.float().numpy(), e.float().numpy())
+    xr, br = x.detach().requires_grad_(), b.detach().requires_grad_()
+    wr = w.detach().requires_grad_() if affine else None
+    tg.native_layer_norm(xr, norm, wr, br, 1e-5)[0].backward(g)
+    np.testing.assert_array_equal(xr.grad.float().numpy(), separate[0].float().numpy())
+    np.testing.assert_array_equal(br.grad.float().numpy(), separate[2].float().numpy())
+    if affine:
+        np.testing.assert_array_equal(wr.grad.float().numpy(), separate[1].float().numpy())
 
 
 def test_batch_norm_module_gradients_use_the_fused_kernel_and_match_numpy():

@@ -18,6 +18,9 @@
 #include "ops/scatter_reduce.h"
 #include "ops/slice.h"
 #include "ops/to.h"
+#include "ops/_layer_norm_backward_all_kernel.h"
+#include "ops/native_layer_norm_backward.h"
+#include "ops/unbind.h"
 #include "ops/index_add_.h"
 #include "ops/index_select.h"
 #include "ops/scatter_add.h"
@@ -608,5 +611,23 @@ Tensor split_backward(const std::vector<Tensor>& grads, int64_t split_size, int6
   if (!split_sizes.empty()) split_sizes.back() = sizes[size_t(d)] - split_size * int64_t(grads.size() - 1);
   return split_with_sizes_backward(grads, split_sizes, d, sizes, dtype);
 }
+std::vector<Tensor> layer_norm_backward_grads(const Tensor& grad, const Tensor& input, IntArrayRef normalized_shape,
+                                              const Tensor& mean, const Tensor& rstd,
+                                              const std::optional<Tensor>& weight, double eps,
+                                              const std::array<bool, 3>& grad_input_mask) {
+  const bool want_input = grad_input_mask[0], want_params = grad_input_mask[1] || grad_input_mask[2];
+  if (want_input && want_params && !GradMode::is_enabled())
+    return _layer_norm_backward_all_kernel(grad, input, normalized_shape, mean, rstd, weight);
+  std::vector<Tensor> grads(3);
+  if (want_input) grads[0] = native_layer_norm_backward(grad, input, normalized_shape, mean, rstd, weight, eps, 0);
+  if (want_params) {
+    std::vector<Tensor> params = unbind(native_layer_norm_backward(grad, input, normalized_shape, mean, rstd, weight,
+                                                                   eps, 3), 0);
+    grads[1] = std::move(params[0]);
+    grads[2] = std::move(params[1]);
+  }
+  return grads;
+}
+
 }  // namespace autograd
 }  // namespace tg

@@ -4,6 +4,7 @@
 // Declarations only: the op headers are included by formulas.cpp, not by every generated file.
 // The generated formulas live in tg::autograd::generated, so they call these helpers unqualified;
 // the operators they use (`grad * other`, `self > 0`) are Tensor's own (aten/core/TensorOperators.h).
+#include <array>
 #include <optional>
 #include <vector>
 #include <string_view>
@@ -118,6 +119,16 @@ Tensor index_source_backward(const Tensor& grad, int64_t dim, const Tensor& inde
 Tensor index_backward(const Tensor& grad, IntArrayRef self_sizes, const Tensor& indices);
 // Gradient of _index_put_ for self: grad (accumulate) or grad with the overwritten places zeroed.
 Tensor index_put_self_backward(const Tensor& grad, const Tensor& indices, bool accumulate);
+
+// ---- norms
+// The input, weight and bias gradients of native_layer_norm (entries undefined where the mask is
+// false). With grad mode off and the input's and a parameter's wanted: one pass of
+// _layer_norm_backward_all_kernel. Otherwise native_layer_norm_backward per gradient (which
+// builds the graph of the gradient when grad mode is on: double backward).
+std::vector<Tensor> layer_norm_backward_grads(const Tensor& grad, const Tensor& input, IntArrayRef normalized_shape,
+                                              const Tensor& mean, const Tensor& rstd,
+                                              const std::optional<Tensor>& weight, double eps,
+                                              const std::array<bool, 3>& grad_input_mask);
 
 // ---- linear algebra
 // t * s, or t itself when s is 1 (addmm's beta/alpha are 1 almost always: no extra multiplication).

@@ -4,8 +4,9 @@
 //   batch norm: per channel (one task each, its N planes in order) sum(dy) and sum(dy * xc); the
 //     input gradient is then one fused multiply-add per element, dy * a + x * b + c per channel.
 //   layer norm, input: per row (one task) sum(g) and sum(g * xc), g = dy * w, then the row's write
-//     while it is still in the cache. weight/bias: column sums over the rows, the columns cut
-//     into fixed chunks of 64 (one task each, rows in order).
+//     while it is still in the cache. weight/bias: column sums over fixed blocks of 128 rows (one
+//     task each, rows in order), then over the blocks in order. All three in one pass
+//     (_layer_norm_backward_all_kernel): each row's input gradient, then its column sums.
 //   group norm: per plane (sample, channel) sum(dy) and sum(dy * xc). input: per (sample, group)
 //     one task sums its planes (times w[c]) and writes them while the group is still in the cache;
 //     weight/bias: per channel the samples' plane sums, in sample order.
@@ -23,8 +24,10 @@
 #include "aten/vec/vec.h"
 #include "kernels/_batch_norm_backward_kernel.h"
 #include "kernels/_group_norm_backward_kernel.h"
+#include "kernels/_layer_norm_backward_all_kernel.h"
 #include "kernels/_layer_norm_backward_kernel.h"
 #include "ops/to.h"
+#include "ops/unbind.h"
 
 namespace tg::native::CPU_CAPABILITY {
 
@@ -182,6 +185,78 @@ Tensor batch_norm_backward_kernel_cpu(const Tensor& grad_out, const Tensor& inpu
   return as_param_dtype(sums, p.param_dtype);
 }
 
+namespace {
+// Layer norm's input gradient of row r (the row's two sums, then its write while in the cache).
+template <typename T>
+void layer_norm_input_row(const PlanPointers<T>& d, int64_t r, int64_t n, T* DX) {
+  using A = Acc<T>;
+  using V = AccVec<T>;
+  const T *dy = d.dy + r * n, *x = d.x + r * n;
+  V s_g(A(0)), s_gx(A(0));
+  A t_g = 0, t_gx = 0;
+  add_sums<T>(dy, x, d.weight, n, d.mean[r], s_g, s_gx, t_g, t_gx);
+  const A sum_g = vec::reduce_add(s_g) + t_g, sum_gx = vec::reduce_add(s_gx) + t_gx;
+  // dx = rstd (g - sum_g / n - xc rstd^2 sum_gx / n): g * a + x * b + c.
+  const A rs = d.rstd[r], proj = sum_gx * rs * rs / A(n);
+  affine_write<T>(dy, x, d.weight, n, rs, -rs * proj, rs * (proj * d.mean[r] - sum_g / A(n)), DX + r * n);
+}
+
+// Layer norm's weight (sum over rows of dy * xhat) and / or bias (sum over rows of dy) gradients,
+// per normalized element. Fixed blocks of kRowBlock rows stream through whole rows (contiguous
+// reads) into a partial sum per block, then the blocks' partials add up in block order: the result
+// does not depend on the thread count. (Walking column chunks down all rows read 256-byte pieces at
+// a row stride: 2.6x slower.) Both in the same pass, each in the same order as alone. With DX, the
+// input gradient too, each row written by layer_norm_input_row just before its sums: dy and x are
+// read once for all three (two passes took 1.2x the time: 4096 x 1024 float32).
+constexpr int64_t kRowBlock = 128;
+
+template <typename T>
+void layer_norm_param_sums(const PlanPointers<T>& d, int64_t rows, int64_t n, bool want_w, bool want_b, Acc<T>* S,
+                           T* DX) {
+  using A = Acc<T>;
+  using IO = vec::VecIO<T>;
+  using V = AccVec<T>;
+  constexpr int64_t W = V::size();
+  const int64_t blocks = std::max<int64_t>(1, (rows + kRowBlock - 1) / kRowBlock), full = n / W * W;
+  // partial sums per block: [blocks, n] of the weight's, then [blocks, n] of the bias's
+  const int64_t parts = int64_t(want_w) + int64_t(want_b);
+  std::vector<A> partial(size_t(parts * blocks * n), A(0));
+  A* const PW = want_w ? partial.data() : nullptr;
+  A* const PB = want_b ? partial.data() + (parts - 1) * blocks * n : nullptr;
+  const int64_t passes = DX ? 2 : 1;  // bytes read per row and block, for the grain
+  parallel_for(0, blocks, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(passes * kRowBlock * n, 1)),
+               [&](int64_t b0, int64_t b1) {
+    for (int64_t b = b0; b < b1; ++b) {
+      A* acc_w = want_w ? PW + b * n : nullptr;
+      A* acc_b = want_b ? PB + b * n : nullptr;
+      for (int64_t r = b * kRowBlock; r < std::min(rows, (b + 1) * kRowBlock); ++r) {
+        if (DX) layer_norm_input_row<T>(d, r, n, DX);
+        const T *dy = d.dy + r * n, *x = d.x + r * n;
+        const A m = d.mean[r], rs = d.rstd[r];
+        const V vm(m), vr(rs);
+        for (int64_t j = 0; j < full; j += W) {
+          const V g = IO::load(dy + j);
+          if (want_b) (V::loadu(acc_b + j) + g).store(acc_b + j);
+          if (want_w) vec::fmadd(g, (IO::load(x + j) - vm) * vr, V::loadu(acc_w + j)).store(acc_w + j);
+        }
+        for (int64_t j = full; j < n; ++j) {
+          if (want_b) acc_b[j] += A(dy[j]);
+          if (want_w) acc_w[j] += A(dy[j]) * ((A(x[j]) - m) * rs);
+        }
+      }
+    }
+  });
+  parallel_for(0, parts * n, std::max<int64_t>(1, kGrainSize / blocks), [&](int64_t j0, int64_t j1) {
+    for (int64_t j = j0; j < j1; ++j) {  // j: part j / n (weight first), element j % n
+      const A* col = partial.data() + (j / n) * blocks * n + j % n;
+      A total = col[0];
+      for (int64_t b = 1; b < blocks; ++b) total += col[b * n];
+      S[j] = total;
+    }
+  });
+}
+}  // namespace
+
 Tensor layer_norm_backward_kernel_cpu(const Tensor& grad_out, const Tensor& input, IntArrayRef normalized_shape,
                                       const Tensor& mean, const Tensor& rstd, const std::optional<Tensor>& weight,
                                       int64_t which) {
@@ -190,76 +265,37 @@ Tensor layer_norm_backward_kernel_cpu(const Tensor& grad_out, const Tensor& inpu
   const int64_t rows = p.rows, n = p.n;
   if (which == 0) {
     return input_gradient(op, input, p, [&]<typename T>(const PlanPointers<T>& d, T* DX) {
-      using A = Acc<T>;
-      using V = AccVec<T>;
       parallel_for(0, rows, std::max<int64_t>(1, kGrainSize / n), [&](int64_t r0, int64_t r1) {
-        for (int64_t r = r0; r < r1; ++r) {
-          const T *dy = d.dy + r * n, *x = d.x + r * n;
-          V s_g(A(0)), s_gx(A(0));
-          A t_g = 0, t_gx = 0;
-          add_sums<T>(dy, x, d.weight, n, d.mean[r], s_g, s_gx, t_g, t_gx);
-          const A sum_g = vec::reduce_add(s_g) + t_g, sum_gx = vec::reduce_add(s_gx) + t_gx;
-          // dx = rstd (g - sum_g / n - xc rstd^2 sum_gx / n): g * a + x * b + c.
-          const A rs = d.rstd[r], proj = sum_gx * rs * rs / A(n);
-          affine_write<T>(dy, x, d.weight, n, rs, -rs * proj, rs * (proj * d.mean[r] - sum_g / A(n)), DX + r * n);
-        }
+        for (int64_t r = r0; r < r1; ++r) layer_norm_input_row<T>(d, r, n, DX);
       });
     });
   }
-  // weight (sum over rows of dy * xhat) and / or bias (sum over rows of dy), per normalized element.
-  // Fixed blocks of kRowBlock rows stream through whole rows (contiguous reads) into a partial
-  // sum per block, then the blocks' partials add up in block order: the result does not depend
-  // on the thread count. (Walking column chunks down all rows read 256-byte pieces at a row
-  // stride: 2.6x slower.) which 3 adds both in the same pass, each in the same order as alone.
-  const bool want_w = which != 2, want_b = which != 1;
+  // which 1 weight, 2 bias, 3 both stacked (NormBackward.h)
   DimVector out_shape(normalized_shape);
   if (which == 3) out_shape.insert(0, 2);
   Tensor sums = empty_tensor(out_shape, p.acc, input.device(), op);
   dispatch_floating(input.dtype(), op, [&]<typename T>() {
-    using A = Acc<T>;
-    using IO = vec::VecIO<T>;
-    using V = AccVec<T>;
-    constexpr int64_t W = V::size(), kRowBlock = 128;
-    const T *DY = p.dy.data<T>(), *X = p.x.data<T>();
-    const A *M = p.mean.data<A>(), *R = p.rstd.data<A>();
-    const int64_t blocks = std::max<int64_t>(1, (rows + kRowBlock - 1) / kRowBlock), full = n / W * W;
-    // partial sums per block: [blocks, n] of the weight's, then [blocks, n] of the bias's
-    const int64_t parts = int64_t(want_w) + int64_t(want_b);
-    std::vector<A> partial(size_t(parts * blocks * n), A(0));
-    A* const PW = want_w ? partial.data() : nullptr;
-    A* const PB = want_b ? partial.data() + (parts - 1) * blocks * n : nullptr;
-    parallel_for(0, blocks, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(kRowBlock * n, 1)),
-                 [&](int64_t b0, int64_t b1) {
-      for (int64_t b = b0; b < b1; ++b) {
-        A* acc_w = want_w ? PW + b * n : nullptr;
-        A* acc_b = want_b ? PB + b * n : nullptr;
-        for (int64_t r = b * kRowBlock; r < std::min(rows, (b + 1) * kRowBlock); ++r) {
-          const T *dy = DY + r * n, *x = X + r * n;
-          const A m = M[r], rs = R[r];
-          const V vm(m), vr(rs);
-          for (int64_t j = 0; j < full; j += W) {
-            const V g = IO::load(dy + j);
-            if (want_b) (V::loadu(acc_b + j) + g).store(acc_b + j);
-            if (want_w) vec::fmadd(g, (IO::load(x + j) - vm) * vr, V::loadu(acc_w + j)).store(acc_w + j);
-          }
-          for (int64_t j = full; j < n; ++j) {
-            if (want_b) acc_b[j] += A(dy[j]);
-            if (want_w) acc_w[j] += A(dy[j]) * ((A(x[j]) - m) * rs);
-          }
-        }
-      }
-    });
-    A* S = sums.data<A>();
-    parallel_for(0, parts * n, std::max<int64_t>(1, kGrainSize / blocks), [&](int64_t j0, int64_t j1) {
-      for (int64_t j = j0; j < j1; ++j) {  // j: part j / n (weight first), element j % n
-        const A* col = partial.data() + (j / n) * blocks * n + j % n;
-        A total = col[0];
-        for (int64_t b = 1; b < blocks; ++b) total += col[b * n];
-        S[j] = total;
-      }
-    });
+    layer_norm_param_sums<T>(PlanPointers<T>(p), rows, n, which != 2, which != 1, sums.data<Acc<T>>(), nullptr);
   });
   return as_param_dtype(sums, p.param_dtype);
+}
+
+std::vector<Tensor> layer_norm_backward_all_kernel_cpu(const Tensor& grad_out, const Tensor& input,
+                                                       IntArrayRef normalized_shape, const Tensor& mean,
+                                                       const Tensor& rstd, const std::optional<Tensor>& weight) {
+  const char* op = "_layer_norm_backward_all_kernel";
+  const NormBackwardPlan p = layer_norm_backward_plan(grad_out, input, normalized_shape, mean, rstd, weight, 3);
+  Tensor grad_input = empty_tensor(input.sizes(), input.dtype(), input.device(), op);
+  DimVector out_shape(normalized_shape);
+  out_shape.insert(0, 2);
+  Tensor sums = empty_tensor(out_shape, p.acc, input.device(), op);
+  dispatch_floating(input.dtype(), op, [&]<typename T>() {
+    layer_norm_param_sums<T>(PlanPointers<T>(p), p.rows, p.n, true, true, sums.data<Acc<T>>(),
+                             grad_input.numel() ? grad_input.data<T>() : nullptr);
+  });
+  std::vector<Tensor> grads = tg::unbind(as_param_dtype(sums, p.param_dtype), 0);
+  grads.insert(grads.begin(), std::move(grad_input));
+  return grads;
 }
 
 Tensor group_norm_backward_kernel_cpu(const Tensor& grad_out, const Tensor& input, const Tensor& mean,

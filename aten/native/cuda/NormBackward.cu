@@ -7,9 +7,11 @@
 #include "aten/native/cuda/CUDACommon.cuh"
 #include "kernels/_batch_norm_backward_kernel.h"
 #include "kernels/_group_norm_backward_kernel.h"
+#include "kernels/_layer_norm_backward_all_kernel.h"
 #include "kernels/_layer_norm_backward_kernel.h"
 #include "ops/stack.h"
 #include "ops/to.h"
+#include "ops/unbind.h"
 #include "ops/zeros.h"
 
 namespace tg::native::cuda {
@@ -247,6 +249,17 @@ Tensor layer_norm_backward_kernel_cuda(const Tensor& grad_out, const Tensor& inp
     });
   }
   return as_param_dtype(sums, p.param_dtype);
+}
+
+// The input, weight and bias gradients (the CPU kernel reads dy and x once for the three; here
+// the input's kernel and the parameters' kernel run one after the other).
+std::vector<Tensor> layer_norm_backward_all_kernel_cuda(const Tensor& grad_out, const Tensor& input,
+                                                        IntArrayRef normalized_shape, const Tensor& mean,
+                                                        const Tensor& rstd, const std::optional<Tensor>& weight) {
+  std::vector<Tensor> grads = tg::unbind(
+      layer_norm_backward_kernel_cuda(grad_out, input, normalized_shape, mean, rstd, weight, 3), 0);
+  grads.insert(grads.begin(), layer_norm_backward_kernel_cuda(grad_out, input, normalized_shape, mean, rstd, weight, 0));
+  return grads;
 }
 
 Tensor group_norm_backward_kernel_cuda(const Tensor& grad_out, const Tensor& input, const Tensor& mean,

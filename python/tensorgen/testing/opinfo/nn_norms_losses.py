@@ -444,6 +444,24 @@ class _KernelLayout:
         return d[:-2] + d[-1:]
 
 
+class _AllLayout:
+    """_layer_norm_backward_all_kernel: the kernel's arguments without `which` (all three gradients
+    from each forward sample)."""
+    def whiches(self, s):
+        return (None,)
+
+    def args(self, s, g, res, which):
+        return (g, s.args[0], s.args[1], res[1], res[2], s.args[2])
+
+    def dummy(self, make):
+        return ([3], make((2, 1)), make((2, 1)), None)
+
+
+def _layer_norm_backward_all_ref(g, x, shape, mean, rstd, w):
+    ref = _layer_norm_backward_ref(True)
+    return tuple(ref(g, x, shape, mean, rstd, w, _KERNEL_EPS, which) for which in (0, 1, 2))
+
+
 def _without_eps(ref):
     """A backward reference called without eps: the references recompute the statistics in
     float64 and need the eps the forward used, which _kernel_samples fixes to _KERNEL_EPS."""
@@ -586,6 +604,16 @@ def entries():
                           ("which out of range", lambda: lnk(_f((2, 3)), _f((2, 3)), [3], _f((2, 1)), _f((2, 1)), None, 4),
                            RuntimeError, "which"),
                           ("integer input", lambda: lnk(_f((2, 3)), _f((2, 3), tg.int64), [3], _f((2, 1)), _f((2, 1)), None, 0),
+                           NotImplementedError, "int64"))))
+    lnak = tg._C._layer_norm_backward_all_kernel
+    out.append(OpInfo("_layer_norm_backward_all_kernel", ref=_layer_norm_backward_all_ref,
+                      sample_inputs=_norm_backward_samples(fwd_call(ln), _kernel_samples(_layer_samples), _AllLayout()),
+                      result_dtype=lambda op, s: (s.args[1].dtype,) * 3, **back, error_inputs=_errors(
+                          ("grad of the wrong shape", lambda: lnak(_f((2, 4)), _f((2, 3)), [3], _f((2, 1)), _f((2, 1)), None),
+                           RuntimeError, "grad_out"),
+                          ("rstd of the wrong size", lambda: lnak(_f((2, 3)), _f((2, 3)), [3], _f((2, 1)), _f((3, 1)), None),
+                           RuntimeError, "rstd"),
+                          ("integer input", lambda: lnak(_f((2, 3)), _f((2, 3), tg.int64), [3], _f((2, 1)), _f((2, 1)), None),
                            NotImplementedError, "int64"))))
     out.append(OpInfo("_batch_norm_backward_kernel", ref=_without_eps(_stacked_params(_batch_norm_backward_ref)),
                       sample_inputs=_norm_backward_samples(fwd_call(bn), _kernel_samples(_batch_samples), _KernelLayout(_BatchLayout())),

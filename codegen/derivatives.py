@@ -18,8 +18,12 @@ Inputs whose gradients come from one computation share a key, as in PyTorch: the
 (when any of them needs a gradient) and returns one gradient per name, in the key's order (a
 std::tuple or a std::vector<Tensor>):
 
-    - name: native_layer_norm(...)
-      weight, bias: unbind(native_layer_norm_backward(grad_out, input, ..., 3))
+    - name: native_batch_norm(...)
+      weight, bias: unbind(native_batch_norm_backward(grad_out, input, ..., 3))
+
+A formula may read grad_input_mask (which inputs want a gradient, one bool per tensor input):
+native_layer_norm's `input, weight, bias: layer_norm_backward_grads(..., grad_input_mask)` reads
+dy and x once for all three when the input and a parameter want them.
 """
 from __future__ import annotations
 

@@ -224,6 +224,50 @@ def test_pow_integer_rules():
     assert to_numpy(tg.tensor([1, -1], dtype=tg.int64) ** -3).tolist() == [1, -1]  # general path
 
 
+@pytest.mark.parametrize("name,bits", [("int64", 64), ("int32", 32)])
+def test_integer_pow_of_tensor_exponents_is_pythons_wrapped(name, bits):
+    """Integer pow with a tensor exponent (square-and-multiply on vector lanes): every element is
+    Python's base ** exponent wrapped to the dtype, for full-range bases, exponents up to the
+    width and beyond, negative exponents of 1 and -1, every tail length, strided and broadcast
+    operands; a negative exponent of any other base raises, wherever it sits."""
+    rng = np.random.default_rng(11)
+    npdt = np.dtype(name)
+    info = np.iinfo(npdt)
+
+    def wrapped(b, e):
+        if e < 0:
+            return 1 if b == 1 or e % 2 == 0 else -1
+        r = pow(int(b), int(e), 1 << bits)
+        return r - (1 << bits) if r > info.max else r
+
+    def check(base, exp, got):
+        want = np.array([wrapped(b, e) for b, e in zip(np.broadcast_to(base, got.shape).ravel(),
+                                                         np.broadcast_to(exp, got.shape).ravel())], dtype=npdt)
+        np.testing.assert_array_equal(got.ravel(), want)
+
+    big = rng.integers(info.min, info.max, 300, dtype=npdt, endpoint=True)
+    small = rng.integers(-3, 4, 300).astype(npdt)
+    exps = rng.integers(0, bits + 8, 300).astype(npdt)
+    for n in TAIL_SIZES:
+        for base in (big[:n], small[:n]):
+            check(base, exps[:n], to_numpy(tg.pow(tg.from_numpy(base.copy()), tg.from_numpy(exps[:n].copy()))))
+    unit = rng.choice(np.array([1, -1], dtype=npdt), 50)
+    neg = rng.integers(info.min, 0, 50, dtype=npdt)
+    neg[:3] = [info.min, -1, -2]
+    check(unit, neg, to_numpy(tg.pow(tg.from_numpy(unit), tg.from_numpy(neg))))
+    m = small[:200].reshape(20, 10)
+    e = exps[:200].reshape(20, 10)
+    check(m[:, ::2], e[:, ::2], to_numpy(tg.pow(tg.from_numpy(m)[:, ::2], tg.from_numpy(e)[:, ::2])))
+    check(m, e[0], to_numpy(tg.pow(tg.from_numpy(m), tg.from_numpy(e[0].copy()))))
+    check(m.T, e.T, to_numpy(tg.pow(tg.from_numpy(m).t(), tg.from_numpy(e).t())))
+    for n in (1, 17, 40):
+        base = np.full(n, 2, dtype=npdt)
+        ex = np.ones(n, dtype=npdt)
+        ex[n - 1] = -1  # in the last (partial) vector
+        with pytest.raises(RuntimeError, match=r"\[pow\] Integers to negative integer powers are not allowed"):
+            tg.pow(tg.from_numpy(base), tg.from_numpy(ex))
+
+
 @pytest.mark.parametrize("e", POW_EXPS_FLOAT)
 def test_pow_fast_path_gradients(e):
     """pow's backward (derivatives.yaml) is unchanged by the fast paths: e * x^(e - 1) * grad."""

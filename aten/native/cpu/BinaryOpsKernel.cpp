@@ -144,9 +144,41 @@ bool pow_scalar_exponent_kernel(const TensorIterator& iter) {
 
 void pow_float_tensor_exponent(const TensorIterator& iter);  // MathKernels.cpp (-ffp-contract=off)
 
+namespace {
+// int_pow (ScalarOps.h) on Vectorized<T> lanes: square-and-multiply until every lane's exponent
+// is spent, each lane multiplying where its bit is set. The scalar loop branched on every bit of
+// every element (exponents 0-3: 4M int64 at 2.6 ns an element on 2 threads). Wrapping products,
+// so the scalar loop's bits. A negative exponent is allowed for bases 1 and -1 only: base^e is
+// then base^(e mod 2^64) (the same parity), so its lanes run the same loop on e's bits, shifted
+// as unsigned (64 steps). For contiguous operands only: a partial vector's unused lanes are then
+// 0 ** 0, while a broadcast exponent would put a negative exponent beside zero bases there and
+// raise for elements that do not exist.
+template <typename T>
+void int_pow_vectorized(const TensorIterator& iter) {
+  using V = typename vec::VecIO<T>::vec_t;
+  cpu_kernel_vec<T>(iter, [](V base, V exponent) {
+    const V zero(T(0)), one(T(1));
+    if constexpr (std::is_signed_v<T>) {
+      const V bad = (exponent < zero) & (base != one) & (base != V(T(-1)));
+      if (vec::any(bad)) throw Error(ErrorKind::Runtime, "[pow] Integers to negative integer powers are not allowed.");
+    }
+    V result = one, b = base, e = exponent;
+    while (vec::any(e != zero)) {
+      result = vec::blendv(result, result * b, (e & one) != zero);
+      b = b * b;
+      e = vec::srli<1>(e);
+    }
+    return result;
+  });
+}
+}  // namespace
+
 void pow_kernel(const TensorIterator& iter) {
   dispatch_numeric(iter.common_dtype(), "pow", [&]<typename T>() {
     if (iter.numel() > 0 && iter.is_scalar_input(1) && pow_scalar_exponent_kernel<T>(iter)) return;
+    if constexpr (std::is_same_v<T, int32_t> || std::is_same_v<T, int64_t>) {
+      if (iter.is_contiguous()) return int_pow_vectorized<T>(iter);
+    }
     if constexpr (std::is_integral_v<T>) {
       cpu_kernel(iter, [](T base, T exp) -> T {
         T result{};

@@ -151,16 +151,21 @@ Acc cascade_reduce(const T* p, int64_t n, Op op, Map map = {}) {
 // cascade_reduce(b, n, op, map_b)}, the same trees and so the same bits as the two calls, with
 // the loads of both rows interleaved. var / std: the next block's sum reads memory while the
 // current block's squared deviations read L1, so the memory stream never waits for the
-// arithmetic. (Not for NaN-only maps: those take cascade_reduce's second look.)
+// arithmetic. (Not for NaN-only maps: those take cascade_reduce's second look.) `ahead`, where
+// given, is a row of n elements the caller reads next: each step asks for its lines at the step's
+// offset, a second stream of requests to memory beside b's.
 template <typename Acc, int kLanes = kCascadeLanes<Acc>, typename Op, typename T, typename MapA, typename MapB>
-std::pair<Acc, Acc> cascade_reduce_pair(const T* a, const T* b, int64_t n, Op op, MapA map_a, MapB map_b) {
+std::pair<Acc, Acc> cascade_reduce_pair(const T* a, const T* b, int64_t n, Op op, MapA map_a, MapB map_b,
+                                        const T* ahead = nullptr) {
   static_assert(!OnlyChangesNaN<MapA> && !OnlyChangesNaN<MapB>);
-  constexpr int64_t kLeaf = 64 * kLanes;
+  constexpr int64_t kLeaf = 64 * kLanes, kStepBytes = kLanes * int64_t(sizeof(T));
   if (n <= kLeaf) {
     CascadeLeaf<Acc, kLanes, Op, T, MapA> leaf_a(op, map_a);
     CascadeLeaf<Acc, kLanes, Op, T, MapB> leaf_b(op, map_b);
     int64_t i = 0;
     for (; i + kLanes <= n; i += kLanes) {
+      if (ahead)
+        for (int64_t l = 0; l < kStepBytes; l += 64) __builtin_prefetch(reinterpret_cast<const char*>(ahead + i) + l);
       leaf_a.step(a + i);
       leaf_b.step(b + i);
     }
@@ -168,8 +173,9 @@ std::pair<Acc, Acc> cascade_reduce_pair(const T* a, const T* b, int64_t n, Op op
     return {ra, leaf_b.finish(b, i, n)};
   }
   const int64_t half = cascade_half<kLanes>(n);
-  const auto lo = cascade_reduce_pair<Acc, kLanes>(a, b, half, op, map_a, map_b);
-  const auto hi = cascade_reduce_pair<Acc, kLanes>(a + half, b + half, n - half, op, map_a, map_b);
+  const auto lo = cascade_reduce_pair<Acc, kLanes>(a, b, half, op, map_a, map_b, ahead);
+  const auto hi = cascade_reduce_pair<Acc, kLanes>(a + half, b + half, n - half, op, map_a, map_b,
+                                                   ahead ? ahead + half : nullptr);
   return {op(lo.first, hi.first), op(lo.second, hi.second)};
 }
 

@@ -296,8 +296,12 @@ Acc squared_deviations(const T* p, int64_t n) {
           const Acc mean = sum / Acc(kBlock);
           Acc m2;
           if (b + 1 < blocks) {
+            // ...and block b + 2's lines requested meanwhile: with one stream from memory per
+            // thread var read at 74-79 % of a sum's rate under AVX2 and 65-66 % under AVX-512 (4M
+            // float32 from memory, 2 threads; the sum reads two streams), with it 90-97 % / 78-97 %.
+            const T* ahead = c0 + (b + 3) * kBlock <= n ? q + (b + 2) * kBlock : nullptr;
             std::tie(m2, sum) = cascade_reduce_pair<Acc>(q + b * kBlock, q + (b + 1) * kBlock, kBlock, AddOp{},
-                                                         SquaredDeviation<Acc>{mean}, NoMap{});
+                                                         SquaredDeviation<Acc>{mean}, NoMap{}, ahead);
           } else {
             m2 = cascade_reduce<Acc>(q + b * kBlock, kBlock, AddOp{}, SquaredDeviation<Acc>{mean});
           }

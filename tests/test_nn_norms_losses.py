@@ -1,6 +1,6 @@
 """tg.nn.functional normalizations and losses against torch.nn.functional: values, gradients,
 running-stat updates, ignore_index / label_smoothing / weight combinations, errors. The NumPy
-references and gradcheck/gradgradcheck live in the op matrix (opinfo/nn_norms_losses.py)."""
+references and gradcheck/gradgradcheck live in the op matrix (opinfo/nn_norms.py, opinfo/nn_losses.py)."""
 import warnings
 
 import numpy as np

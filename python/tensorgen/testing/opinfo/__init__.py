@@ -18,7 +18,8 @@ default_errors.py (what each kind supplies). The entries live in one module per 
     activations.py       activation functions, dropout, in-place random fills
     nn_conv.py           linear, convolutions, unfold/fold
     nn_pooling.py        pooling, pad, interpolate, pixel_shuffle
-    nn_norms_losses.py   batch/layer/group/rms norm, the losses
+    nn_norms.py          batch/layer/group/rms norm and their backward kernels
+    nn_losses.py         the losses
     nn_embedding_attention.py  embedding(_bag), scaled_dot_product_attention, distances
     optim.py             fused multi-tensor optimizer steps
 

@@ -365,7 +365,8 @@ def _check_one(op, sample, result, expected, rdt):
 # ----------------------------------------------------------------------------- families
 
 FAMILIES = ("pointwise", "reductions", "scans", "linalg", "shape_ops", "sorting", "indexing", "factories", "views", "copy",
-            "backward_helpers", "activations", "nn_conv", "nn_pooling", "nn_norms_losses", "nn_embedding_attention", "optim")
+            "backward_helpers", "activations", "nn_conv", "nn_pooling", "nn_norms", "nn_losses",
+            "nn_embedding_attention", "optim")
 
 
 def family_of(meta) -> str:

@@ -15,6 +15,7 @@ inline namespace CPU_CAPABILITY {
   class Vectorized<T> {                                                                       \
    public:                                                                                    \
     using value_type = T;                                                                     \
+    using register_type = R;  /* the intrinsic type, for in_register (vec.h) */              \
     static constexpr int kSize = 32 / int(sizeof(T));                                         \
     static constexpr int size() { return kSize; }                                             \
     Vectorized() = default;                                                                   \

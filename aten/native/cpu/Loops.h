@@ -232,14 +232,19 @@ inline void vec_loop(const VOp& vop, char** data, const int64_t* strides, int64_
     auto load = [&]<size_t K>(std::integral_constant<size_t, K>, int64_t i, int count) {
       using Op = vec_input_t<T, BoolOperands, K>;
       if (broadcast[K]) return bcast[K];
-      return count == N ? Op::load(std::get<K>(in) + i) : Op::load(std::get<K>(in) + i, count);
+      return vec::in_register(count == N ? Op::load(std::get<K>(in) + i) : Op::load(std::get<K>(in) + i, count));
     };
     // Streams from memory: the hardware prefetcher alone leaves a long vop (gelu, exp) waiting on
     // its loads once the operands outgrow the cache (bfloat16 gelu at 4M elements: 1.7 against
-    // 0.7 ns/element in cache), so each step asks for the line kPrefetchBytes ahead. Not where the
-    // output is streamed (a cheap op: the caller passes prefetch = false): there the requests
-    // slowed the loop to the speed of writing through the cache (4M int64 maximum, threshold_backward:
-    // streamed / cached 1.00-1.16 with them, 0.86-0.88 without, as for add on cpu_kernel's loop).
+    // 0.7 ns/element in cache), so each step asks for the line kPrefetchBytes ahead. Not for a
+    // cheap op (the caller passes prefetch only for kMathGrainSize ones), which the hardware
+    // prefetcher keeps fed: where its output was streamed the requests slowed the loop to the speed
+    // of writing through the cache (4M int64 maximum, threshold_backward: streamed / cached
+    // 1.00-1.16 with them, 0.86-0.88 without), and where it was cached they cost 5-14 % (one
+    // process, 101 shuffled rounds, time without / with: float32 clamp 0.86-0.88, addcmul with a
+    // broadcast row 0.89-0.90, _prelu_kernel 0.87-0.91, minimum with a broadcast row 0.88-0.94,
+    // AVX-512 and AVX2; gelu, where, threshold_backward 0.99-1.02; maximum with a broadcast column
+    // 1.07 AVX-512, 0.87 AVX2).
     auto prefetch_input = [&]<size_t K>(std::integral_constant<size_t, K>, int64_t i) {
       if (fetch[K]) __builtin_prefetch(reinterpret_cast<const char*>(std::get<K>(in) + i) + kPrefetchBytes);
     };
@@ -250,7 +255,10 @@ inline void vec_loop(const VOp& vop, char** data, const int64_t* strides, int64_
       // lane-wise, cannot tell from the plain one (the same bits).
       auto load_pair = [&]<size_t K>(std::integral_constant<size_t, K>, int64_t i) {
         std::array<V, 2> ab{bcast[K], bcast[K]};
-        if (!broadcast[K]) vec_input_t<T, BoolOperands, K>::IO::load2_interleaved(std::get<K>(in) + i, ab[0], ab[1]);
+        if (!broadcast[K]) {
+          vec_input_t<T, BoolOperands, K>::IO::load2_interleaved(std::get<K>(in) + i, ab[0], ab[1]);
+          ab = {vec::in_register(ab[0]), vec::in_register(ab[1])};
+        }
         return ab;
       };
       full_vectors<2 * N>(pairs, [&](int64_t i) {
@@ -342,12 +350,14 @@ void cpu_kernel_vec(const TensorIterator& iter, const VOp& vop, int64_t grain = 
   detail::check_arity(iter, int(arity));
   constexpr int64_t out_es = sizeof(typename detail::vec_output_t<T, BoolOperands>::elem_t);
   const bool stream = streams_output(iter, out_es, grain);
+  // Software prefetch only for long vops (kMathGrainSize); see vec_loop.
+  const bool prefetch = grain < kGrainSize;
   iter.for_each([&](char** data, const int64_t* strides, int64_t size0, int64_t size1) {
     constexpr int n = int(arity) + 1;
     char* ptrs[n];
     for (int k = 0; k < n; ++k) ptrs[k] = data[k];
     run_output_rows<n>(ptrs, strides, size0, size1, out_es, stream, [&](char** p, int64_t count) {
-      detail::vec_loop<T, BoolOperands>(vop, p, strides, count, !stream, std::make_index_sequence<arity>{});
+      detail::vec_loop<T, BoolOperands>(vop, p, strides, count, prefetch, std::make_index_sequence<arity>{});
     });
     if (stream) stream_fence();
   }, grain);

@@ -260,12 +260,86 @@ def test_integer_pow_of_tensor_exponents_is_pythons_wrapped(name, bits):
     check(m[:, ::2], e[:, ::2], to_numpy(tg.pow(tg.from_numpy(m)[:, ::2], tg.from_numpy(e)[:, ::2])))
     check(m, e[0], to_numpy(tg.pow(tg.from_numpy(m), tg.from_numpy(e[0].copy()))))
     check(m.T, e.T, to_numpy(tg.pow(tg.from_numpy(m).t(), tg.from_numpy(e).t())))
+    for n in (9, 17, 33):  # a broadcast negative exponent beside a partial vector's unused lanes
+        ones = unit[:n].copy()
+        minus3 = np.full(n, -3, dtype=npdt)
+        check(ones, minus3, to_numpy(tg.pow(tg.from_numpy(ones), tg.from_numpy(minus3[:1].copy()).expand(n))))
+        check(ones[::2], minus3[::2], to_numpy(tg.pow(tg.from_numpy(ones)[::2], tg.from_numpy(minus3)[::2])))
     for n in (1, 17, 40):
         base = np.full(n, 2, dtype=npdt)
         ex = np.ones(n, dtype=npdt)
         ex[n - 1] = -1  # in the last (partial) vector
         with pytest.raises(RuntimeError, match=r"\[pow\] Integers to negative integer powers are not allowed"):
             tg.pow(tg.from_numpy(base), tg.from_numpy(ex))
+
+
+def _trunc_div(a, b):
+    q = abs(a) // abs(b)
+    return q if (a < 0) == (b < 0) else -q
+
+
+INT64_DIVISIONS = {  # name: (tensorgen, Python's integer result before wrapping to int64)
+    "fmod": (tg.fmod, lambda a, b: a - _trunc_div(a, b) * b),
+    "remainder": (tg.remainder, lambda a, b: a % b),
+    "floor_divide": (tg.floor_divide, lambda a, b: a // b),
+    "div floor": (lambda x, y: tg.div(x, y, rounding_mode="floor"), lambda a, b: a // b),
+    "div trunc": (lambda x, y: tg.div(x, y, rounding_mode="trunc"), _trunc_div),
+}
+
+
+def check_int64_divisions():
+    """The int64 division family against Python's integers wrapped to int64 (INT64_MIN // -1 is
+    INT64_MIN): values below 2^51 (the vector path's double division), at and beyond it in the same
+    vectors (the scalar path), every tail length, strided, broadcast and transposed operands; a zero
+    divisor raises wherever it sits, and a partial vector's unused lanes never do."""
+    rng = np.random.default_rng(5)
+    lim = 1 << 51
+
+    def spread(n, top):  # magnitudes spread over 2^0 .. 2^top, both signs
+        return (rng.integers(1, 1 << 62, n) >> rng.integers(62 - top, 62, n)) * rng.choice([-1, 1], n)
+
+    x_small, y_small = spread(200, 51), spread(200, 51)
+    x_small[:8] = [lim - 1, -lim, -lim, lim - 1, 0, 7, -7, lim - 2]
+    y_small[:8] = [1, -1, lim - 1, -lim, 5, -2, 2, lim - 1]
+    x_big, y_big = spread(200, 62), spread(200, 62)
+    x_big[:6] = [-(1 << 63), -(1 << 63), (1 << 63) - 1, lim, -lim - 1, 12345]
+    y_big[:6] = [-1, 1, -1, 3, 7, lim]
+    y_small[y_small == 0] = 1
+    y_big[y_big == 0] = 1
+
+    def wrap(v):
+        return (v + (1 << 63)) % (1 << 64) - (1 << 63)
+
+    for name, (fn, ref) in INT64_DIVISIONS.items():
+        def check(x, y, got):
+            xs, ys = np.broadcast_arrays(x, y)
+            want = [wrap(ref(int(a), int(b))) for a, b in zip(xs.ravel(), ys.ravel())]
+            assert got.ravel().tolist() == want, name
+
+        for x, y in ((x_small, y_small), (x_big, y_big)):
+            for n in TAIL_SIZES:
+                check(x[:n], y[:n], fn(tg.from_numpy(x[:n].copy()), tg.from_numpy(y[:n].copy())).numpy())
+            tx, ty = tg.from_numpy(x), tg.from_numpy(y)
+            check(x[::2], y[1::2], fn(tx[::2], ty[1::2]).numpy())
+            check(x.reshape(20, 10), y[:10], fn(tx.reshape(20, 10), ty[:10]).numpy())
+            check(x.reshape(20, 10).T, y.reshape(20, 10).T, fn(tx.reshape(20, 10).t(), ty.reshape(20, 10).t()).numpy())
+        for n in (1, 9, 40):
+            y = np.ones(n, dtype=np.int64)
+            y[n - 1] = 0  # in the last (partial) vector
+            with pytest.raises(RuntimeError, match="ZeroDivisionError: integer division by zero"):
+                fn(tg.from_numpy(x_small[:n].copy()), tg.from_numpy(y))
+
+
+def test_int64_division_is_pythons_under_every_capability():
+    check_int64_divisions()
+    for cap in tg.backends.cpu.supported_capabilities():
+        if cap == tg.backends.cpu.capability():
+            continue
+        code = (f"import sys; sys.path.insert(0, {os.path.dirname(os.path.abspath(__file__))!r}); "
+                "import test_pointwise_fastpaths as t; t.check_int64_divisions()")
+        r = subprocess.run([sys.executable, "-c", code], env=dict(os.environ, TENSORGEN_CPU_CAPABILITY=cap),
+                           capture_output=True, text=True, timeout=300)
+        assert r.returncode == 0, f"{cap}: {r.stderr[-3000:]}"
 
 
 @pytest.mark.parametrize("e", POW_EXPS_FLOAT)

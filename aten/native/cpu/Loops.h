@@ -11,8 +11,10 @@
 // vec::VecIO<T>::vec_t per input (Vectorized<T>, or Vectorized<float> for Half / BFloat16) and
 // returns the output vector. Its arity is the smallest number of vectors it can be called with
 // (generic lambdas included), up to kMaxVecArity. Every element goes through vec_op: contiguous
-// stretches a full vector at a time and the tail as a partial vector (loadu(p, count)), inputs
-// with stride 0 as a broadcast vector, other strides gathered into a vector. An element's result
+// stretches a full vector at a time and the tail as a partial vector, inputs with stride 0 as a
+// broadcast vector, other strides gathered into a vector. A partial vector's unused lanes hold
+// copies of its first element (not zeros), so a vec_op that raises for a lane's value (integer
+// division by zero, an integer to a negative power) sees only the operands' own. An element's result
 // therefore does not depend on where it sits in the tensor or on how the range is split across
 // threads. vec_op must be lane-wise (lane k of its result from lane k of its inputs only): where
 // every operand is bfloat16, the contiguous loop hands it pairs of vectors in an interleaved lane
@@ -158,7 +160,6 @@ struct VecOperand {
   using V = typename IO::vec_t;
   using elem_t = T;
   static V load(const T* p) { return IO::load(p); }
-  static V load(const T* p, int count) { return IO::load(p, count); }
   static V broadcast(const T* p) { return V(typename V::value_type(*p)); }
   static void store(T* p, const V& v) { IO::store(p, v); }
   static void store(T* p, const V& v, int count) { IO::store(p, v, count); }
@@ -170,7 +171,6 @@ struct VecOperand<T, true> {
   using V = typename vec::VecIO<T>::vec_t;
   using elem_t = bool;
   static V load(const bool* p) { return vec::load_mask<V>(p); }
-  static V load(const bool* p, int count) { return vec::load_mask<V>(p, count); }
   static V broadcast(const bool* p) {
     unsigned char byte;
     std::memcpy(&byte, p, 1);
@@ -189,6 +189,17 @@ template <typename T, unsigned BoolOperands>
 using vec_output_t = VecOperand<T, (BoolOperands & 1u) != 0>;
 template <typename T, unsigned BoolOperands, size_t K>
 using vec_input_t = VecOperand<T, ((BoolOperands >> (K + 1)) & 1u) != 0>;
+
+// The first count elements of an operand at p as a vector, the lanes after them copies of p[0]
+// (see the top of this file). The gather loop fills its buffer the same way.
+template <typename Op>
+typename Op::V load_padded(const typename Op::elem_t* p, int count) {
+  using E = typename Op::elem_t;
+  E buf[Op::V::size()];
+  std::memcpy(buf, p, size_t(count) * sizeof(E));
+  for (int l = count; l < Op::V::size(); ++l) buf[l] = p[0];
+  return Op::load(buf);
+}
 
 // step(i) for i = 0, N, ..., whole - N, with everything step calls inlined into the loop: GCC
 // left a long vop (bfloat16 log10) out of line at this, its hottest call site, and the call with
@@ -232,7 +243,7 @@ inline void vec_loop(const VOp& vop, char** data, const int64_t* strides, int64_
     auto load = [&]<size_t K>(std::integral_constant<size_t, K>, int64_t i, int count) {
       using Op = vec_input_t<T, BoolOperands, K>;
       if (broadcast[K]) return bcast[K];
-      return vec::in_register(count == N ? Op::load(std::get<K>(in) + i) : Op::load(std::get<K>(in) + i, count));
+      return vec::in_register(count == N ? Op::load(std::get<K>(in) + i) : load_padded<Op>(std::get<K>(in) + i, count));
     };
     // Streams from memory: the hardware prefetcher alone leaves a long vop (gelu, exp) waiting on
     // its loads once the operands outgrow the cache (bfloat16 gelu at 4M elements: 1.7 against
@@ -291,10 +302,11 @@ inline void vec_loop(const VOp& vop, char** data, const int64_t* strides, int64_
   for (int64_t i = 0; i < n; i += N) {
     const int count = int(std::min<int64_t>(N, n - i));
     for (int k = 0; k < nin; ++k)
-      for (int l = 0; l < count; ++l) std::memcpy(buf[k + 1] + l * es[k + 1], data[k + 1] + (i + l) * strides[k + 1], size_t(es[k + 1]));
+      for (int l = 0; l < N; ++l)
+        std::memcpy(buf[k + 1] + l * es[k + 1], data[k + 1] + (l < count ? i + l : i) * strides[k + 1], size_t(es[k + 1]));
     Out::store(reinterpret_cast<OutE*>(buf[0]),
                vop(vec_input_t<T, BoolOperands, I>::load(
-                   reinterpret_cast<const typename vec_input_t<T, BoolOperands, I>::elem_t*>(buf[I + 1]), count)...),
+                   reinterpret_cast<const typename vec_input_t<T, BoolOperands, I>::elem_t*>(buf[I + 1]))...),
                count);
     for (int l = 0; l < count; ++l) std::memcpy(data[0] + (i + l) * strides[0], buf[0] + l * es[0], size_t(es[0]));
   }

@@ -233,26 +233,29 @@ class _LayerLayout:
         return ([3], make((2, 1)), make((2, 1)), None, 1e-5, 0) if not self.rms else ([3], make((2, 1)), None, None, 0)
 
 
-class _GroupLayout:
+class _StatsLayout:
+    """Group and batch norm backward: (grad, input, the forward's two statistics, weight, the
+    forward sample's arguments at `tail`, which). The error samples' dummy statistics have
+    `stat_shape`, and `flag` stands for the argument before eps (num_groups / training)."""
+    def __init__(self, tail, stat_shape, flag):
+        self.tail, self.stat_shape, self.flag = tail, stat_shape, flag
+
     def whiches(self, s):
         return (0, 1, 2, 3)
 
     def args(self, s, g, res, which):
-        return (g, s.args[0], res[1], res[2], s.args[1], s.args[3], s.args[4], which)
+        return (g, s.args[0], res[1], res[2], s.args[1], *(s.args[i] for i in self.tail), which)
 
     def dummy(self, make):
-        return (make((2, 1)), make((2, 1)), None, 1, 1e-5, 0)
+        return (make(self.stat_shape), make(self.stat_shape), None, self.flag, 1e-5, 0)
 
 
-class _BatchLayout:
-    def whiches(self, s):
-        return (0, 1, 2, 3)
+def _GroupLayout():
+    return _StatsLayout(tail=(3, 4), stat_shape=(2, 1), flag=1)
 
-    def args(self, s, g, res, which):
-        return (g, s.args[0], res[1], res[2], s.args[1], s.args[5], s.args[6], which)
 
-    def dummy(self, make):
-        return (make((3,)), make((3,)), None, True, 1e-5, 0)
+def _BatchLayout():
+    return _StatsLayout(tail=(5, 6), stat_shape=(3,), flag=True)
 
 
 class _KernelLayout:

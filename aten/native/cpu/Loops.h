@@ -220,9 +220,85 @@ std::array<V, 2> vec_pair(const VOp& vop, const std::array<A, 2>&... ab) {
   else return {vop(ab[0]...), vop(ab[1]...)};
 }
 
+// Input K of a contiguous stretch at element i: a full vector (count == N) or the first count
+// elements padded as load_padded does; pinned to a register (vec::in_register).
+template <typename Op>
+[[gnu::always_inline]] inline typename Op::V load_contiguous(const typename Op::elem_t* p, int count) {
+  return vec::in_register(count == Op::V::size() ? Op::load(p) : load_padded<Op>(p, count));
+}
+template <typename Op>
+[[gnu::always_inline]] inline std::array<typename Op::V, 2> load_pair_interleaved(const typename Op::elem_t* p) {
+  typename Op::V a, b;
+  Op::IO::load2_interleaved(p, a, b);
+  return {vec::in_register(a), vec::in_register(b)};
+}
+
+// The steps of vec_loop over n contiguous elements: two vectors a step (stored together: bfloat16
+// narrows both in one pack), then one, then the partial tail. load(K, i, count) and load_pair(K, i)
+// read input K at element i; prefetch_input(K, i) asks for what input K needs next.
+template <typename T, unsigned BoolOperands, typename VOp, typename Load, typename LoadPair, typename Fetch, size_t... I>
+[[gnu::always_inline]] inline void contiguous_steps(const VOp& op, typename vec_output_t<T, BoolOperands>::elem_t* out,
+                                                    int64_t n, const Load& load, const LoadPair& load_pair,
+                                                    const Fetch& prefetch_input, std::index_sequence<I...>) {
+  using Out = vec_output_t<T, BoolOperands>;
+  using V = typename Out::V;
+  constexpr int N = V::size();
+  constexpr int nin = sizeof...(I);
+  const int64_t whole = n / N * N, pairs = n / (2 * N) * (2 * N);
+  if constexpr (Out::kInterleavedPair && (vec_input_t<T, BoolOperands, I>::kInterleavedPair && ...)) {
+    // Every operand bfloat16 (AVX2, AVX-512): the pair in VecIO's interleaved lane order, which vop,
+    // lane-wise, cannot tell from the plain one (the same bits).
+    full_vectors<2 * N>(pairs, [&](int64_t i) {
+      (prefetch_input(std::integral_constant<size_t, I>{}, i), ...);
+      const std::array<V, 2> ab[nin] = {load_pair(std::integral_constant<size_t, I>{}, i)...};
+      const std::array<V, 2> r = vec_pair<VOp, V>(op, ab[I]...);
+      Out::IO::store2_interleaved(out + i, r[0], r[1]);
+    });
+  } else if constexpr (TakesPairs<VOp>) {
+    full_vectors<2 * N>(pairs, [&](int64_t i) {
+      (prefetch_input(std::integral_constant<size_t, I>{}, i), ...);
+      const std::array<V, 2> r = op(std::array<V, 2>{load(std::integral_constant<size_t, I>{}, i, N),
+                                                      load(std::integral_constant<size_t, I>{}, i + N, N)}...);
+      Out::store2(out + i, r[0], r[1]);
+    });
+  } else {
+    full_vectors<2 * N>(pairs, [&](int64_t i) {
+      (prefetch_input(std::integral_constant<size_t, I>{}, i), ...);
+      const V a = op(load(std::integral_constant<size_t, I>{}, i, N)...);
+      Out::store2(out + i, a, op(load(std::integral_constant<size_t, I>{}, i + N, N)...));
+    });
+  }
+  if (pairs < whole) Out::store(out + pairs, op(load(std::integral_constant<size_t, I>{}, pairs, N)...));
+  if (whole < n) Out::store(out + whole, op(load(std::integral_constant<size_t, I>{}, whole, int(n - whole))...), int(n - whole));
+}
+
+// vec_loop's rows where every operand is contiguous and nothing is prefetched (a cheap vop): the
+// same steps with loads that test nothing. GCC does not unswitch the general loop on which inputs
+// are broadcast, so each of its loads tests that flag. Without the tests (a Zen 1 EPYC, AVX2, one
+// process, two runs; time of the general loop / this one, 4M elements unless said):
+// hardtanh_backward float16 1.11-1.22, float32 1.01-1.08 (1.41-1.53 at 64K, in L2), maximum
+// float16 1.15-1.19, float32 [2048, 2048] with a broadcast row 1.06-1.20, float16 clamp with
+// broadcast-row bounds 1.18-1.19; gelu (prefetched: the general loop) and 1-element calls
+// unchanged. A function of its own, not a branch in the general one: written there (stop 54, Zen 5),
+// it changed GCC's register allocation of the general loop (the output pointer reloaded from the
+// stack every step: float16 clamp 1.41 -> 1.00x PyTorch).
+template <typename T, unsigned BoolOperands, typename VOp, typename In, size_t... I>
+[[gnu::noinline]] void dense_vec_loop(const VOp& vop, typename vec_output_t<T, BoolOperands>::elem_t* out,
+                                      const In& inputs, int64_t n, std::index_sequence<I...> idx) {
+  const In in = inputs;
+  const VOp op = vop;
+  auto load = [&]<size_t K>(std::integral_constant<size_t, K>, int64_t i, int count) {
+    return load_contiguous<vec_input_t<T, BoolOperands, K>>(std::get<K>(in) + i, count);
+  };
+  auto load_pair = [&]<size_t K>(std::integral_constant<size_t, K>, int64_t i) {
+    return load_pair_interleaved<vec_input_t<T, BoolOperands, K>>(std::get<K>(in) + i);
+  };
+  contiguous_steps<T, BoolOperands>(op, out, n, load, load_pair, [](auto, int64_t) {}, idx);
+}
+
 template <typename T, unsigned BoolOperands, typename VOp, size_t... I>
 inline void vec_loop(const VOp& vop, char** data, const int64_t* strides, int64_t n, bool prefetch,
-                     std::index_sequence<I...>) {
+                     std::index_sequence<I...> idx) {
   using Out = vec_output_t<T, BoolOperands>;
   using OutE = typename Out::elem_t;
   using V = typename Out::V;
@@ -233,6 +309,7 @@ inline void vec_loop(const VOp& vop, char** data, const int64_t* strides, int64_
   const std::tuple<const typename vec_input_t<T, BoolOperands, I>::elem_t*...> in{
       reinterpret_cast<const typename vec_input_t<T, BoolOperands, I>::elem_t*>(data[I + 1])...};
   if (strides[0] == es[0] && ((strides[I + 1] == es[I + 1] || strides[I + 1] == 0) && ...)) {
+    if (!prefetch && ((strides[I + 1] == es[I + 1]) && ...)) return dense_vec_loop<T, BoolOperands>(vop, out, in, n, idx);
     const V bcast[nin] = {vec_input_t<T, BoolOperands, I>::broadcast(std::get<I>(in))...};
     // Which inputs are broadcast, and vop's captures, in locals: read through strides (int64_t)
     // and vop (a T captured by value) they alias the output for the compiler, which re-read them
@@ -241,9 +318,12 @@ inline void vec_loop(const VOp& vop, char** data, const int64_t* strides, int64_
     const bool fetch[nin] = {prefetch && strides[I + 1] != 0 ...};
     const VOp op = vop;
     auto load = [&]<size_t K>(std::integral_constant<size_t, K>, int64_t i, int count) {
-      using Op = vec_input_t<T, BoolOperands, K>;
       if (broadcast[K]) return bcast[K];
-      return vec::in_register(count == N ? Op::load(std::get<K>(in) + i) : load_padded<Op>(std::get<K>(in) + i, count));
+      return load_contiguous<vec_input_t<T, BoolOperands, K>>(std::get<K>(in) + i, count);
+    };
+    auto load_pair = [&]<size_t K>(std::integral_constant<size_t, K>, int64_t i) {
+      if (broadcast[K]) return std::array<V, 2>{bcast[K], bcast[K]};
+      return load_pair_interleaved<vec_input_t<T, BoolOperands, K>>(std::get<K>(in) + i);
     };
     // Streams from memory: the hardware prefetcher alone leaves a long vop (gelu, exp) waiting on
     // its loads once the operands outgrow the cache (bfloat16 gelu at 4M elements: 1.7 against
@@ -259,41 +339,7 @@ inline void vec_loop(const VOp& vop, char** data, const int64_t* strides, int64_
     auto prefetch_input = [&]<size_t K>(std::integral_constant<size_t, K>, int64_t i) {
       if (fetch[K]) __builtin_prefetch(reinterpret_cast<const char*>(std::get<K>(in) + i) + kPrefetchBytes);
     };
-    // Two vectors a step, stored together (Out::store2: bfloat16 narrows both in one pack).
-    const int64_t whole = n / N * N, pairs = n / (2 * N) * (2 * N);
-    if constexpr (Out::kInterleavedPair && (vec_input_t<T, BoolOperands, I>::kInterleavedPair && ...)) {
-      // Every operand bfloat16 (AVX2, AVX-512): the pair in VecIO's interleaved lane order, which vop,
-      // lane-wise, cannot tell from the plain one (the same bits).
-      auto load_pair = [&]<size_t K>(std::integral_constant<size_t, K>, int64_t i) {
-        std::array<V, 2> ab{bcast[K], bcast[K]};
-        if (!broadcast[K]) {
-          vec_input_t<T, BoolOperands, K>::IO::load2_interleaved(std::get<K>(in) + i, ab[0], ab[1]);
-          ab = {vec::in_register(ab[0]), vec::in_register(ab[1])};
-        }
-        return ab;
-      };
-      full_vectors<2 * N>(pairs, [&](int64_t i) {
-        (prefetch_input(std::integral_constant<size_t, I>{}, i), ...);
-        const std::array<V, 2> ab[nin] = {load_pair(std::integral_constant<size_t, I>{}, i)...};
-        const std::array<V, 2> r = vec_pair<VOp, V>(op, ab[I]...);
-        Out::IO::store2_interleaved(out + i, r[0], r[1]);
-      });
-    } else if constexpr (TakesPairs<VOp>) {
-      full_vectors<2 * N>(pairs, [&](int64_t i) {
-        (prefetch_input(std::integral_constant<size_t, I>{}, i), ...);
-        const std::array<V, 2> r = op(std::array<V, 2>{load(std::integral_constant<size_t, I>{}, i, N),
-                                                        load(std::integral_constant<size_t, I>{}, i + N, N)}...);
-        Out::store2(out + i, r[0], r[1]);
-      });
-    } else {
-      full_vectors<2 * N>(pairs, [&](int64_t i) {
-        (prefetch_input(std::integral_constant<size_t, I>{}, i), ...);
-        const V a = op(load(std::integral_constant<size_t, I>{}, i, N)...);
-        Out::store2(out + i, a, op(load(std::integral_constant<size_t, I>{}, i + N, N)...));
-      });
-    }
-    if (pairs < whole) Out::store(out + pairs, op(load(std::integral_constant<size_t, I>{}, pairs, N)...));
-    if (whole < n) Out::store(out + whole, op(load(std::integral_constant<size_t, I>{}, whole, int(n - whole))...), int(n - whole));
+    contiguous_steps<T, BoolOperands>(op, out, n, load, load_pair, prefetch_input, idx);
     return;
   }
   // Other strides: gather up to N elements of each operand into a buffer, run vop on the

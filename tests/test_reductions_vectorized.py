@@ -467,3 +467,46 @@ def test_vector_norm_of_columns(dtype):
         np.testing.assert_allclose(got, np.linalg.norm(ref, ord, axis=0), rtol=tol, equal_nan=True)
     assert np.isnan(to_np(tg.linalg.vector_norm(x, 2, dim=0))[7])
     assert np.isinf(to_np(tg.linalg.vector_norm(x, 2, dim=0))[290])
+
+
+# A range's vector loop reads its two halves as two streams (ReduceMinMaxKernel.cpp, two_streams):
+# lengths around the vector and block sizes of every capability, and a whole-chunk row.
+STREAM_LENGTHS = [15, 16, 17, 63, 64, 65, 100, 257, 1000, 1025, 2049, 4097, 2 * CHUNK - 3, LONG]
+
+
+def _stream_positions(n):
+    """Every position of a short range; for a long one the start, both sides of its middle (where
+    the second stream starts for any step size), the end and a spread between."""
+    if n <= 300:
+        return range(n)
+    mid = n // 2
+    near = {p for c in (0, mid, n - 1, 2 * (n // 2048) * 1024, 2 * (n // 64) * 32) for p in range(c - 40, c + 41)}
+    return sorted({p for p in near | set(range(0, n, max(1, n // 97))) if 0 <= p < n})
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "int32", "int64"])
+@pytest.mark.parametrize("n", STREAM_LENGTHS)
+def test_an_extreme_in_either_stream_or_the_tail_is_found(dtype, n):
+    """A unique max, min, NaN, zero (all) or nonzero (any) at each position class: both halves a
+    range's loop reads as two streams, and the elements after them."""
+    rng = np.random.default_rng(n)
+    base = rng.integers(-3, 4, n).astype(dtype)
+    for pos in _stream_positions(n):
+        hi = base.copy()
+        hi[pos] = 9
+        t = make(hi, dtype)
+        assert t.max().item() == 9 and t.amax().item() == 9 and t.argmax().item() == pos, (pos, n)
+        assert t.aminmax().max.item() == 9, (pos, n)
+        lo = base.copy()
+        lo[pos] = -9
+        t = make(lo, dtype)
+        assert t.min().item() == -9 and t.amin().item() == -9 and t.argmin().item() == pos, (pos, n)
+        assert t.aminmax().min.item() == -9, (pos, n)
+        if dtype.startswith("float"):
+            nan = base.copy()
+            nan[pos] = np.nan
+            t = make(nan, dtype)
+            assert np.isnan(t.max().item()) and np.isnan(t.aminmax().min.item()) and t.argmin().item() == pos
+        ones, zeros = np.ones(n, dtype), np.zeros(n, dtype)
+        ones[pos], zeros[pos] = 0, 1
+        assert not make(ones, dtype).all().item() and make(zeros, dtype).any().item(), (pos, n)

@@ -116,3 +116,32 @@ def test_row_sums_are_the_fixed_cascade_bit_for_bit(dtype, lanes):
         got = tg.from_numpy(a).sum(-1).numpy()
         want = np.array([_row_cascade_model(row, lanes) for row in a], dtype)
         assert got.tobytes() == want.tobytes(), n
+
+
+@pytest.mark.parametrize("op", ["sum", "mean", "prod", "nansum", "amax", "argmin", "all", "count_nonzero"])
+def test_column_blocks_of_any_width_give_the_same_bits(op):
+    """dim=0 of [333, 700]: the column blocks are as wide as the thread count allows (256 to 1024
+    columns), so 1, 2 and 3 threads split the 700 columns as 704, 2 x 384 and 3 x 256; the 333 rows
+    end inside a 32-row block, where the next block's prefetch stops. Each column's arithmetic is
+    its own: the same bits every time, and NumPy's values."""
+    rng = np.random.default_rng(12)
+    a = (1 + rng.standard_normal((333, 700)) / 100).astype(np.float32)
+    a[rng.random(a.shape) < 0.01] = 0  # zeros for all / count_nonzero
+    x = tg.from_numpy(a)
+    before = tg.get_num_threads()
+    try:
+        results = []
+        for n in (1, 2, 3):
+            tg.set_num_threads(n)
+            results.append(getattr(tg, op)(x, 0).numpy())
+    finally:
+        tg.set_num_threads(before)
+    for r in results[1:]:
+        np.testing.assert_array_equal(r.view(np.uint8), results[0].view(np.uint8))
+    ref = {"sum": a.sum(0, dtype=np.float64), "mean": a.mean(0, dtype=np.float64), "prod": a.prod(0, dtype=np.float64),
+           "nansum": a.sum(0, dtype=np.float64), "amax": a.max(0), "argmin": a.argmin(0), "all": a.all(0),
+           "count_nonzero": np.count_nonzero(a, axis=0)}[op]
+    if op in ("sum", "mean", "prod", "nansum"):
+        np.testing.assert_allclose(results[0], ref, rtol=1e-5)
+    else:
+        np.testing.assert_array_equal(results[0], ref)

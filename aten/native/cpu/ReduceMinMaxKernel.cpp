@@ -42,7 +42,6 @@ namespace tg::native::CPU_CAPABILITY {
 namespace {
 
 constexpr int64_t kChunk = 1 << 16;  // elements per task when one long row is split across threads
-constexpr int64_t kColBlock = 256;   // columns per task in the column layout
 
 // float, double, float16, bfloat16 (bool and the integers are std::is_integral).
 template <typename T>
@@ -464,7 +463,7 @@ void column_block(const S* p, int64_t rows, int64_t cols, int64_t width, S* valu
     using I = std::conditional_t<sizeof(A) == 4, int32_t, int64_t>;  // a row index per lane
     using VI = vec::Vectorized<I>;
     static_assert(VI::size() == V::size());
-    constexpr int64_t W = V::size(), kMaxVecs = kColBlock / W;
+    constexpr int64_t W = V::size(), kMaxVecs = kMaxColumnBlock / W;
     const int64_t nvec = (width + W - 1) / W;
     auto load = [&](const S* q, int64_t j) {
       const int64_t left = width - j * W;
@@ -490,8 +489,8 @@ void column_block(const S* p, int64_t rows, int64_t cols, int64_t width, S* valu
     };
     // Blocks of rows, kRunVecs vectors of columns at a time held in registers down a block's rows
     // (stepping all of acc row by row kept it in memory: a load and a store per vector and row).
-    // Each column still meets its rows in order. The first run's pass prefetches rows ahead.
-    constexpr int64_t kBlockRows = 32, kRunVecs = 4;
+    // Each column still meets its rows in order. Each run asks for the next block's rows as it goes.
+    constexpr int64_t kBlockRows = kColumnBlockRows, kRunVecs = 4;
     for (int64_t r0 = 1; r0 < rows; r0 += kBlockRows) {
       const int64_t r1 = std::min(rows, r0 + kBlockRows);
       int64_t j0 = 0;
@@ -501,14 +500,14 @@ void column_block(const S* p, int64_t rows, int64_t cols, int64_t width, S* valu
         for (int64_t u = 0; u < kRunVecs; ++u) { a[u] = acc[j0 + u]; ix[u] = idx[j0 + u]; }
         for (int64_t r = r0; r < r1; ++r) {
           const S* row = p + r * cols + j0 * W;
-          if (j0 == 0) prefetch_row_ahead(p, r, rows, cols, width);
+          prefetch_next_block(row, r, rows, cols, kRunVecs * W);
           const VI rv(static_cast<I>(r));
           for (int64_t u = 0; u < kRunVecs; ++u) step(a[u], ix[u], IO::load(row + u * W), rv);
         }
         for (int64_t u = 0; u < kRunVecs; ++u) { acc[j0 + u] = a[u]; idx[j0 + u] = ix[u]; }
       }
       for (int64_t r = r0; j0 < nvec && r < r1; ++r) {  // the last columns: row by row
-        if (j0 == 0) prefetch_row_ahead(p, r, rows, cols, width);
+        prefetch_next_block(p + r * cols + j0 * W, r, rows, cols, width - j0 * W);
         const VI rv(static_cast<I>(r));
         for (int64_t j = j0; j < nvec; ++j) step(acc[j], idx[j], load(p + r * cols, j), rv);
       }
@@ -535,8 +534,8 @@ void column_block(const S* p, int64_t rows, int64_t cols, int64_t width, S* valu
   } else {
     // int8, uint8 (and bool), int16: no NaN and no signed zero, so both modes are "the first
     // strictly better element".
-    A acc[kColBlock];
-    int64_t idx[kColBlock];
+    A acc[kMaxColumnBlock];
+    int64_t idx[kMaxColumnBlock];
     for (int64_t c = 0; c < width; ++c) { acc[c] = p[c]; idx[c] = 0; }
     for (int64_t r = 1; r < rows; ++r) {
       const S* row = p + r * cols;
@@ -569,17 +568,12 @@ void extreme_kernel(const Reduction& r, int values_out = 0) {
     // the rows path below takes over).
     if (cl.cols > 1 && (sizeof(cmp_t<S>) == 8 || r.inner() <= std::numeric_limits<int32_t>::max())) {
       const S* in = static_cast<const S*>(cl.data->data_ptr());
-      const int64_t rows = r.inner(), cols = cl.cols, blocks = (cols + kColBlock - 1) / kColBlock;
-      const int64_t grain = std::max<int64_t>(1, kGrainSize / std::max<int64_t>(rows * kColBlock, 1));
-      parallel_for(0, cl.groups * blocks, grain, [&](int64_t begin, int64_t end) {
-        S vbuf[kColBlock];
-        for (int64_t b = begin; b < end; ++b) {
-          const int64_t g = b / blocks, c0 = b % blocks * kColBlock, width = std::min(cols, c0 + kColBlock) - c0;
-          const int64_t o = g * cols + c0;
-          column_block<IsMax, Indices>(in + g * rows * cols + c0, rows, cols, width, vbuf,
-                                       Indices ? indices + o : nullptr);
-          if (Values) std::copy(vbuf, vbuf + width, values + o);
-        }
+      const int64_t rows = r.inner(), cols = cl.cols;
+      for_each_column_block(cl.groups, rows, cols, [&](int64_t g, int64_t c0, int64_t c1) {
+        S vbuf[kMaxColumnBlock];
+        const int64_t o = g * cols + c0, width = c1 - c0;
+        column_block<IsMax, Indices>(in + g * rows * cols + c0, rows, cols, width, vbuf, Indices ? indices + o : nullptr);
+        if (Values) std::copy(vbuf, vbuf + width, values + o);
       });
       return;
     }
@@ -672,22 +666,19 @@ void logical_kernel(const Reduction& r) {
     const Reduction::Columns cl = r.columns();
     if (cl.cols > 1) {  // per column: AND / OR of the rows' truth, row by row along memory
       const U* in = static_cast<const U*>(cl.data->data_ptr());
-      const int64_t rows = r.inner(), cols = cl.cols, blocks = (cols + kColBlock - 1) / kColBlock;
-      const int64_t grain = std::max<int64_t>(1, kGrainSize / std::max<int64_t>(rows * kColBlock, 1));
-      parallel_for(0, cl.groups * blocks, grain, [&](int64_t begin, int64_t end) {
+      const int64_t rows = r.inner(), cols = cl.cols;
+      for_each_column_block(cl.groups, rows, cols, [&](int64_t g, int64_t c0, int64_t c1) {
         // all: an OR of "is zero" flags; any: an OR of the elements' bits (nonzero: some element
         // is). Accumulators as wide as the elements keep the inner loop one vector operation.
-        U acc[kColBlock];
-        for (int64_t b = begin; b < end; ++b) {
-          const int64_t g = b / blocks, c0 = b % blocks * kColBlock, width = std::min(cols, c0 + kColBlock) - c0;
-          const U* p = in + g * rows * cols + c0;
-          std::fill(acc, acc + width, U(0));
-          for (int64_t row = 0; row < rows; ++row) {
-            const U* q = p + row * cols;
-            for (int64_t c = 0; c < width; ++c) acc[c] |= All ? U((q[c] & mask) == 0) : U(q[c] & mask);
-          }
-          for (int64_t c = 0; c < width; ++c) out[g * cols + c0 + c] = uint8_t(All ? acc[c] == 0 : acc[c] != 0);
+        U acc[kMaxColumnBlock];
+        const int64_t width = c1 - c0;
+        const U* p = in + g * rows * cols + c0;
+        std::fill(acc, acc + width, U(0));
+        for (int64_t row = 0; row < rows; ++row) {
+          const U* q = p + row * cols;
+          for (int64_t c = 0; c < width; ++c) acc[c] |= All ? U((q[c] & mask) == 0) : U(q[c] & mask);
         }
+        for (int64_t c = 0; c < width; ++c) out[g * cols + c0 + c] = uint8_t(All ? acc[c] == 0 : acc[c] != 0);
       });
       return;
     }

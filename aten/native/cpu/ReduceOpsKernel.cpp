@@ -34,22 +34,11 @@ namespace {
 template <typename Acc, typename T, typename Map = NoMap>
 Acc parallel_cascade_sum(const T* p, int64_t n, Map map = {}) { return parallel_cascade_reduce<Acc>(p, n, AddOp{}, map); }
 
-// The column layout's blocks: f(group, c0, c1) for every run of up to kColBlock columns of each
-// group, the runs split across threads (each column's arithmetic is the same whichever thread
-// owns it, so results do not depend on the thread count).
-constexpr int64_t kColBlock = 256;
-
+// The column layout's blocks (ReduceCascade.h: each column's arithmetic is the same whichever
+// block and thread own it, so results do not depend on the thread count).
 template <typename F>
 void for_each_column_block(const Reduction& r, const F& f) {
-  const int64_t rows = r.inner(), cols = r.columns().cols;
-  const int64_t blocks = (cols + kColBlock - 1) / kColBlock;
-  parallel_for(0, r.columns().groups * blocks,
-               std::max<int64_t>(1, kGrainSize / std::max<int64_t>(rows * kColBlock, 1)), [&](int64_t begin, int64_t end) {
-    for (int64_t b = begin; b < end; ++b) {
-      const int64_t c0 = b % blocks * kColBlock;
-      f(b / blocks, c0, std::min(cols, c0 + kColBlock));
-    }
-  });
+  CPU_CAPABILITY::for_each_column_block(r.columns().groups, r.inner(), r.columns().cols, f);
 }
 
 // Sums (or means, Mean = true; products with Op = MulOp) over the column layout; `map` first
@@ -61,7 +50,7 @@ void column_reduce(const Reduction& r, Map map = {}, Post post = {}) {
   T* out = r.output(0).data<T>();
   const int64_t rows = r.inner(), cols = r.columns().cols;
   for_each_column_block(r, [&](int64_t g, int64_t c0, int64_t c1) {
-    Acc acc[kColBlock];
+    Acc acc[kMaxColumnBlock];
     column_cascade<Acc>(in + g * rows * cols, rows, cols, c0, c1, acc, Op{}, map);
     for (int64_t c = c0; c < c1; ++c) out[g * cols + c] = T(post(Mean ? acc[c - c0] / Acc(rows) : acc[c - c0]));
   });
@@ -179,7 +168,7 @@ void column_int_prod(const Reduction& r) {
   for_each_column_block(r, [&](int64_t g, int64_t c0, int64_t c1) {
     const int64_t width = c1 - c0;
     const T* p = in + g * rows * cols + c0;
-    int_prod_t<T> acc[kColBlock];
+    int_prod_t<T> acc[kMaxColumnBlock];
     std::fill(acc, acc + width, int_prod_t<T>(1));
     for (int64_t row = 0; row < rows; ++row)
       for (int64_t c = 0; c < width; ++c) acc[c] *= int_prod_t<T>(p[row * cols + c]);
@@ -404,7 +393,7 @@ void column_count_nonzero(const Reduction& r) {
   for_each_column_block(r, [&](int64_t g, int64_t c0, int64_t c1) {
     const int64_t width = c1 - c0;
     const T* p = in + g * rows * cols + c0;
-    int64_t acc[kColBlock] = {};
+    int64_t acc[kMaxColumnBlock] = {};
     for (int64_t row = 0; row < rows; ++row)
       for (int64_t c = 0; c < width; ++c) acc[c] += is_nonzero(p[row * cols + c]);
     std::copy(acc, acc + width, out + g * cols + c0);

@@ -68,14 +68,33 @@ namespace detail {
 template <typename H> inline Vectorized<float> load_half_full(const H* p);
 template <typename H> inline void store_half_full(H* p, const Vectorized<float>& v);
 
-#if defined(TG_VEC_AVX2) && !defined(TG_VEC_AVX512)
+#if defined(__AVX2__) && defined(__F16C__)
+// Eight float16 / bfloat16 <-> eight floats in 256 bits: AVX2's Vectorized<float> conversions,
+// and under AVX-512 too for a buffer that scalar code reads and writes between the conversions
+// (half_to_float_buffer below).
 // float -> bfloat16 bits (in the low 16 bits of each int32 lane): round to nearest even, NaN ->
 // 0x7fc0, exactly like detail::float_to_bf16_bits (AVX-512's store below does the same in place).
-inline Vectorized<int32_t> bf16_round(const Vectorized<float>& v) {
-  auto bits = cast<int32_t>(v);
-  auto rounded = srli<16>(bits + Vectorized<int32_t>(0x7fff) + (srli<16>(bits) & Vectorized<int32_t>(1)));
-  return blendv(rounded, Vectorized<int32_t>(0x7fc0), cast<int32_t>(v != v));
+inline __m256i bf16_round8(__m256 v) {
+  const __m256i bits = _mm256_castps_si256(v);
+  const __m256i odd = _mm256_and_si256(_mm256_srli_epi32(bits, 16), _mm256_set1_epi32(1));
+  const __m256i rounded = _mm256_srli_epi32(_mm256_add_epi32(_mm256_add_epi32(bits, _mm256_set1_epi32(0x7fff)), odd), 16);
+  return _mm256_blendv_epi8(rounded, _mm256_set1_epi32(0x7fc0), _mm256_castps_si256(_mm256_cmp_ps(v, v, _CMP_UNORD_Q)));
 }
+inline __m256 load_half8(const Half* p) { return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))); }
+inline __m256 load_half8(const BFloat16* p) {
+  const __m256i w = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+  return _mm256_castsi256_ps(_mm256_slli_epi32(w, 16));
+}
+inline void store_half8(Half* p, __m256 v) {
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT));
+}
+inline void store_half8(BFloat16* p, __m256 v) {
+  const __m256i r = _mm256_permute4x64_epi64(_mm256_packus_epi32(bf16_round8(v), bf16_round8(v)), 0xd8);  // fit in 16 bits
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm256_castsi256_si128(r));
+}
+#endif
+#if defined(TG_VEC_AVX2)
+inline Vectorized<int32_t> bf16_round(const Vectorized<float>& v) { return Vectorized<int32_t>(bf16_round8(v)); }
 #endif
 
 #if defined(TG_VEC_AVX512)
@@ -134,27 +153,15 @@ inline void store_bf16_pair(BFloat16* p, const Vectorized<float>& a, const Vecto
   _mm512_storeu_si512(p, _mm512_permutexvar_epi64(_mm512_setr_epi64(0, 2, 4, 6, 1, 3, 5, 7), packed));
 }
 #elif defined(TG_VEC_AVX2)
-template <> inline Vectorized<float> load_half_full(const Half* p) {
-  const __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-  return _mm256_cvtph_ps(h);
-}
-template <> inline void store_half_full(Half* p, const Vectorized<float>& v) {
-  _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT));
-}
+template <> inline Vectorized<float> load_half_full(const Half* p) { return load_half8(p); }
+template <> inline void store_half_full(Half* p, const Vectorized<float>& v) { store_half8(p, v); }
 // Two vectors into 16 float16 with one 32-byte store (see the AVX-512 one).
 inline void store_half_pair(Half* p, const Vectorized<float>& a, const Vectorized<float>& b) {
   const __m128i lo = _mm256_cvtps_ph(a, _MM_FROUND_TO_NEAREST_INT), hi = _mm256_cvtps_ph(b, _MM_FROUND_TO_NEAREST_INT);
   _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), _mm256_inserti128_si256(_mm256_castsi128_si256(lo), hi, 1));
 }
-template <> inline Vectorized<float> load_half_full(const BFloat16* p) {
-  __m256i w = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
-  return _mm256_castsi256_ps(_mm256_slli_epi32(w, 16));
-}
-template <> inline void store_half_full(BFloat16* p, const Vectorized<float>& v) {
-  __m256i r = bf16_round(v);
-  r = _mm256_permute4x64_epi64(_mm256_packus_epi32(r, r), 0xd8);  // values fit in 16 bits
-  _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm256_castsi256_si128(r));
-}
+template <> inline Vectorized<float> load_half_full(const BFloat16* p) { return load_half8(p); }
+template <> inline void store_half_full(BFloat16* p, const Vectorized<float>& v) { store_half8(p, v); }
 #define TG_VEC_HALF_PAIR_STORE 1
 #define TG_VEC_BF16_INTERLEAVED_PAIR 1
 // Sixteen bfloat16 as two float vectors in an interleaved order: a = elements 0-3 and 8-11, b =
@@ -229,6 +236,34 @@ struct HalfVecIO {
 
 template <> struct VecIO<Half> : detail::HalfVecIO<Half> {};
 template <> struct VecIO<BFloat16> : detail::HalfVecIO<BFloat16> {};
+
+// m float16 / bfloat16 into floats at dst, and m floats back: for a buffer that scalar code
+// reads and writes between the two (ScanKernel.cpp's scan of a float16 line). 256-bit
+// conversions under AVX-512 as well: on stop 56's Xeon a 512-bit store or load of such a buffer
+// made a float16 cumprod of 4M ~2x slower than 256-bit ones (7.4 against 3.5 ms in a harness),
+// whichever side was 512 bits wide. The same bits as the scalar conversions of the tails.
+template <typename H>
+inline void half_to_float_buffer(const H* p, float* dst, int64_t m) {
+  int64_t j = 0;
+#if defined(__AVX2__) && defined(__F16C__)
+  for (; j + 8 <= m; j += 8) _mm256_storeu_ps(dst + j, detail::load_half8(p + j));
+#else
+  constexpr int64_t W = Vectorized<float>::size();
+  for (; j + W <= m; j += W) VecIO<H>::load(p + j).store(dst + j);
+#endif
+  for (; j < m; ++j) dst[j] = float(p[j]);
+}
+template <typename H>
+inline void float_buffer_to_half(const float* src, H* p, int64_t m) {
+  int64_t j = 0;
+#if defined(__AVX2__) && defined(__F16C__)
+  for (; j + 8 <= m; j += 8) detail::store_half8(p + j, _mm256_loadu_ps(src + j));
+#else
+  constexpr int64_t W = Vectorized<float>::size();
+  for (; j + W <= m; j += W) VecIO<H>::store(p + j, Vectorized<float>::loadu(src + j));
+#endif
+  for (; j < m; ++j) p[j] = H(src[j]);
+}
 
 // step(acc, k) applied to the full vectors k = 0, W, 2W, ... below `full` with four independent
 // accumulators (vectors 4i + j into accumulator j, the rest into the first), merged as

@@ -40,34 +40,26 @@ template <typename T> struct scan_acc<T, true> { using type = std::make_unsigned
 template <typename T>
 using scan_acc_t = typename scan_acc<T>::type;
 
-// One contiguous line of float16 / bfloat16: blocks are converted to float with the vector loads
-// (F16C), scanned in float and converted back with the vector stores. Those give the same bits as
-// the element-by-element conversions (aten/vec/vec.h) at a fraction of their cost: a float16
-// cumsum of 4M elements took 24 ms, 7x float32's. Blocks of four vectors: the conversions then
-// sit in the out-of-order window next to the serial chain of the scan and run beside it (blocks
-// of 32 vectors serialized them: a float16 cumprod of 4M, 1.07 -> ~0.95 ns per element on Zen 2).
+// One contiguous line of float16 / bfloat16: blocks of 64 are converted to float with vector
+// loads (F16C; vec::half_to_float_buffer), scanned in float and converted back with vector
+// stores. Those give the same bits as the element-by-element conversions (aten/vec/vec.h) at a
+// fraction of their cost: a float16 cumsum of 4M elements took 24 ms, 7x float32's. Short
+// blocks: the conversions then sit in the out-of-order window next to the serial chain of the
+// scan and run beside it (blocks of 256 serialized them: a float16 cumprod of 4M, 1.07 -> ~0.95
+// ns per element on Zen 2).
 template <typename T, typename Acc, typename Combine>
 void scan_reduced_float_line(const T* x, T* y, int64_t n, Acc init, Combine combine) {
-  using IO = vec::VecIO<T>;
-  using V = typename IO::vec_t;
-  constexpr int64_t W = V::size(), kBlock = 4 * W;
+  constexpr int64_t kBlock = 64;
   float buf[kBlock];
   Acc acc = init;
   for (int64_t k = 0; k < n; k += kBlock) {
     const int64_t m = std::min(kBlock, n - k);
-    for (int64_t j = 0; j < m; j += W) {
-      const int c = int(std::min(W, m - j));
-      (c == W ? IO::load(x + k + j) : IO::load(x + k + j, c)).store(buf + j);
-    }
+    vec::half_to_float_buffer(x + k, buf, m);
     for (int64_t j = 0; j < m; ++j) {
       acc = combine(acc, Acc(buf[j]));
       buf[j] = float(acc);
     }
-    for (int64_t j = 0; j < m; j += W) {
-      const int c = int(std::min(W, m - j));
-      if (c == W) IO::store(y + k + j, V::loadu(buf + j));
-      else IO::store(y + k + j, V::loadu(buf + j), c);
-    }
+    vec::float_buffer_to_half(buf, y + k, m);
   }
 }
 

@@ -432,7 +432,7 @@ def _column_cascade_model(a, op, nan_to_zero=False):
 @pytest.mark.parametrize("op", ["sum", "nansum", "prod", "mean"])
 @pytest.mark.parametrize("shape", [(1000, 300), (70, 37), (33, 129)])
 def test_columns_are_pairwise_blocks_of_32_rows_bit_for_bit(shape, op, dtype):
-    """sum / nansum / prod / mean over dim 0 read the columns in place (kColBlock = 256 columns
+    """sum / nansum / prod / mean over dim 0 read the columns in place (blocks of 256-1024 columns
     per task, each block's rows run a few vectors of columns at a time in registers, the last
     columns row by row): each column must be its rows in order within blocks of 32, the blocks
     merged pairwise, whatever the vector width, the column block or the register run."""

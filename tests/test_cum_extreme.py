@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import tensorgen as tg
+from _threads import num_threads  # tests/ is on sys.path under pytest
 
 PIECE = 65536  # ScanKernel.cpp's kPiece
 
@@ -45,12 +46,8 @@ def bits(a):
 
 def cum_extreme(t, dim, is_max, threads):
     """cummax / cummin of t along dim on `threads` threads (the thread count restored after)."""
-    before = tg.get_num_threads()
-    tg.set_num_threads(threads)
-    try:
+    with num_threads(threads):
         return (tg.cummax if is_max else tg.cummin)(t, dim)
-    finally:
-        tg.set_num_threads(before)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16, np.int64, np.int32])

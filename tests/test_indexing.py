@@ -5,6 +5,7 @@ import pytest
 
 import tensorgen as tg
 from tensorgen.testing._utils import to_numpy
+from _threads import num_threads, results_for_threads  # tests/ is on sys.path under pytest
 
 X_SHAPE = (4, 5, 6)
 RNG = np.random.default_rng(0)
@@ -243,16 +244,9 @@ def test_results_do_not_depend_on_the_thread_count():
     src = tg.tensor(rng.standard_normal((2000, 300)).astype(np.float32))
     rows = tg.tensor(rng.integers(0, 512, size=5000))
     vals = tg.tensor(rng.standard_normal((5000, 300)).astype(np.float32))
-    results = []
-    old = tg.get_num_threads()
-    try:
-        for n in (1, 2, 3):
-            tg.set_num_threads(n)
-            results.append([to_numpy(tg.scatter_add(x, 0, idx, src)), to_numpy(x.index_add(0, rows, vals)),
-                            to_numpy(tg.index_put(x, [rows], vals, True)), to_numpy(tg.gather(x, 0, idx)),
-                            to_numpy(x[rows])])
-    finally:
-        tg.set_num_threads(old)
+    results = results_for_threads(lambda: [
+        to_numpy(tg.scatter_add(x, 0, idx, src)), to_numpy(x.index_add(0, rows, vals)),
+        to_numpy(tg.index_put(x, [rows], vals, True)), to_numpy(tg.gather(x, 0, idx)), to_numpy(x[rows])])
     for other in results[1:]:
         for a, b in zip(results[0], other):
             np.testing.assert_array_equal(a, b)
@@ -356,10 +350,8 @@ def test_index_put_many_positions_is_the_same_for_every_thread_count():
     rows, cols = rng.integers(0, 40, n), rng.integers(-25, 25, n)
     expected_grid = to_numpy(grid).copy()
     np.add.at(expected_grid, (rows, cols), vals)
-    old = tg.get_num_threads()
-    try:
-        for threads in (1, 2, 3):
-            tg.set_num_threads(threads)
+    for threads in (1, 2, 3):
+        with num_threads(threads):
             t = tg.tensor(base)
             t.index_put_((tg.tensor(idx),), tg.tensor(vals), accumulate=True)
             np.testing.assert_array_equal(to_numpy(t), expected_sum)
@@ -374,8 +366,6 @@ def test_index_put_many_positions_is_the_same_for_every_thread_count():
             with pytest.raises(IndexError, match="out of bounds"):
                 t.index_put_((tg.tensor(bad),), tg.tensor(vals), accumulate=True)
             np.testing.assert_array_equal(to_numpy(t), base)
-    finally:
-        tg.set_num_threads(old)
 
 
 def test_index_and_index_put_take_none_for_a_whole_dim():
@@ -402,14 +392,10 @@ def test_mask_indexing_and_nonzero_of_a_long_1d_tensor_for_any_thread_count():
     rng = np.random.default_rng(1)
     x = rng.random(1 << 20, dtype=np.float32)
     mask = x < 0.5
-    before = tg.get_num_threads()
-    try:
-        for threads in (1, 2):
-            tg.set_num_threads(threads)
+    for threads in (1, 2):
+        with num_threads(threads):
             np.testing.assert_array_equal(tg.from_numpy(x)[tg.from_numpy(mask)].numpy(), x[mask])
             np.testing.assert_array_equal(tg.nonzero(tg.from_numpy(mask)).numpy()[:, 0], np.nonzero(mask)[0])
-    finally:
-        tg.set_num_threads(before)
 
 
 @pytest.mark.parametrize("shape", [(37, 129), (3, 1, 5), (300, 700), (2, 3, 4, 5), (1, 70000), (70001, 1), (5, 0, 3),
@@ -422,13 +408,9 @@ def test_nonzero_of_contiguous_nd_tensors_for_any_thread_count(shape, dtype):
     a = ((rng.random(shape) < 0.5) * rng.integers(-3, 4, shape)).astype(dtype)
     if dtype == np.float16 and a.size:
         a.flat[0], a.flat[-1] = -0.0, np.nan
-    before = tg.get_num_threads()
-    try:
-        for threads in (1, 2, 3):
-            tg.set_num_threads(threads)
+    for threads in (1, 2, 3):
+        with num_threads(threads):
             np.testing.assert_array_equal(tg.nonzero(tg.from_numpy(a)).numpy(), np.argwhere(a))
-    finally:
-        tg.set_num_threads(before)
 
 
 @pytest.mark.parametrize("n", [1, 5, 70000, 200001])
@@ -444,13 +426,9 @@ def test_masked_scatter_one_pass_matches_the_differentiable_path(n, dtype):
     a, m, s = to_numpy(self_), to_numpy(mask), to_numpy(source)
     want = a.copy()
     want[m] = s[:int(m.sum())]
-    before = tg.get_num_threads()
-    try:
-        for threads in (1, 2, 3):
-            tg.set_num_threads(threads)
+    for threads in (1, 2, 3):
+        with num_threads(threads):
             np.testing.assert_array_equal(to_numpy(self_.masked_scatter(mask, source)), want)
-    finally:
-        tg.set_num_threads(before)
     if dtype.is_floating_point:
         graph = self_.float().requires_grad_().masked_scatter(mask, source.float())
         np.testing.assert_array_equal(to_numpy(graph.detach()), want.astype(np.float32))
@@ -553,12 +531,8 @@ def test_scatter_add_runs_into_one_position_sum_in_index_order(threads, layout, 
         np.add.at(want, (rows, idx), s)
     else:
         np.add.at(want, idx, s)
-    before = tg.get_num_threads()
-    tg.set_num_threads(threads)
-    try:
+    with num_threads(threads):
         got = tg.from_numpy(x.copy()).scatter_add_(dim, tg.from_numpy(idx), tg.from_numpy(s))
-    finally:
-        tg.set_num_threads(before)
     np.testing.assert_array_equal(to_numpy(got).view(np.uint32), want.view(np.uint32))
 
 

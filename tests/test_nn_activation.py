@@ -10,6 +10,7 @@ import pytest
 import tensorgen as tg
 import tensorgen.nn.functional as F
 from tensorgen.testing._utils import to_numpy
+from _threads import results_for_threads  # tests/ is on sys.path under pytest
 
 _rng = np.random.default_rng(7)
 # values away from the kinks (0, +-1, +-3, 6, 20) so finite differences stay on one side
@@ -227,17 +228,14 @@ def test_dropout_p_out_of_range_raises_value_error():
 
 def test_dropout_reproducible_and_independent_of_thread_count():
     x = tg.ones([100_003])
-    old = tg.get_num_threads()
-    try:
-        outs = []
-        for threads in (1, 2, 4):
-            tg.set_num_threads(threads)
-            tg.manual_seed(99)
-            outs.append(to_numpy(F.dropout(x, 0.3)))
-        np.testing.assert_array_equal(outs[0], outs[1])
-        np.testing.assert_array_equal(outs[0], outs[2])
-    finally:
-        tg.set_num_threads(old)
+
+    def seeded_dropout():
+        tg.manual_seed(99)
+        return to_numpy(F.dropout(x, 0.3))
+
+    outs = results_for_threads(seeded_dropout, (1, 2, 4))
+    np.testing.assert_array_equal(outs[0], outs[1])
+    np.testing.assert_array_equal(outs[0], outs[2])
     kept = outs[0] != 0
     assert abs(kept.mean() - 0.7) < 6 * math.sqrt(0.21 / kept.size)
     np.testing.assert_allclose(outs[0][kept], 1 / 0.7, rtol=1e-6)
@@ -325,17 +323,14 @@ def test_uniform_and_normal_fills_match_rand_and_randn():
     lambda t: t.geometric_(0.4), lambda t: t.log_normal_(0, 0.5), lambda t: t.cauchy_(), lambda t: t.random_(0, 100),
 ], ids=["uniform_", "normal_", "bernoulli_", "exponential_", "geometric_", "log_normal_", "cauchy_", "random_"])
 def test_fills_do_not_depend_on_thread_count_or_layout(fill):
-    old = tg.get_num_threads()
-    try:
-        results = []
-        for threads in (1, 2, 3):
-            tg.set_num_threads(threads)
-            tg.manual_seed(8)
-            results.append(to_numpy(fill(tg.empty([300_001], dtype=tg.float64))))
-        np.testing.assert_array_equal(results[0], results[1])
-        np.testing.assert_array_equal(results[0], results[2])
-    finally:
-        tg.set_num_threads(old)
+
+    def seeded_fill():
+        tg.manual_seed(8)
+        return to_numpy(fill(tg.empty([300_001], dtype=tg.float64)))
+
+    results = results_for_threads(seeded_fill)
+    np.testing.assert_array_equal(results[0], results[1])
+    np.testing.assert_array_equal(results[0], results[2])
     # a non-contiguous self takes the values a contiguous one would, in row-major order
     tg.manual_seed(8)
     dense = to_numpy(fill(tg.empty([40, 30], dtype=tg.float64)))

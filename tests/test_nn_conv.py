@@ -10,6 +10,7 @@ import tensorgen as tg
 import tensorgen.nn.functional as F
 from tensorgen.testing._utils import to_numpy
 from tensorgen.testing.opinfo import op_db
+from _threads import num_threads  # tests/ is on sys.path under pytest
 
 _rng = np.random.default_rng(7)
 
@@ -289,11 +290,9 @@ def test_depthwise_conv2d_equals_unfold_and_matmul(hw, k, dilation, stride, dtyp
 def test_results_do_not_depend_on_the_thread_count():
     x = tg.tensor(_np((3, 8, 13, 11)).astype(np.float32))
     w = tg.tensor(_np((16, 8, 3, 3)).astype(np.float32))
-    old = tg.get_num_threads()
-    try:
-        results = []
-        for n in (1, 2, 3):
-            tg.set_num_threads(n)
+    results = []
+    for n in (1, 2, 3):
+        with num_threads(n):
             y = F.conv2d(x, w, padding=1, stride=(1, 2))
             c = F.fold(F.unfold(x, 3, padding=1), (13, 11), 3, padding=1)
             # stride 2 by 4x4: the stride-1 form (phase planes) forward and backward, and the
@@ -304,8 +303,6 @@ def test_results_do_not_depend_on_the_thread_count():
             t = F.conv_transpose2d(s, ws, padding=1, stride=2)
             t.backward(tg.ones_like(t))
             results.append([to_numpy(v) for v in (y, c, ws.detach(), s.detach(), t.detach(), xs.grad, ws.grad)])
-    finally:
-        tg.set_num_threads(old)
     for r in results[1:]:
         for a, b in zip(r, results[0]):
             np.testing.assert_array_equal(a, b)

@@ -10,6 +10,7 @@ import pytest
 
 import tensorgen as tg
 import tensorgen.nn.functional as F
+from _threads import results_for_threads  # tests/ is on sys.path under pytest
 
 
 def _t(a, requires_grad=False):
@@ -103,14 +104,7 @@ def test_embedding_backward_is_the_same_for_any_thread_count():
     rng = np.random.default_rng(0)
     ids = tg.tensor(rng.integers(0, 50, size=(64, 32)))
     g = tg.tensor(rng.standard_normal((64, 32, 48)).astype(np.float32))
-    old = tg.get_num_threads()
-    try:
-        results = []
-        for n in (1, 2, 3):
-            tg.set_num_threads(n)
-            results.append(tg.embedding_dense_backward(g, ids, 50, 3, True).numpy())
-    finally:
-        tg.set_num_threads(old)
+    results = results_for_threads(lambda: tg.embedding_dense_backward(g, ids, 50, 3, True).numpy())
     for r in results[1:]:
         np.testing.assert_array_equal(r, results[0])
 
@@ -199,18 +193,15 @@ def test_sdpa_is_the_same_for_any_thread_count():
     rng = np.random.default_rng(0)
     # 300 keys: two key blocks, whose shares of dQ are summed after the (batch, key block) tasks
     q, k, v = (tg.tensor(rng.standard_normal((2, 3, 300, 16)).astype(np.float32)).requires_grad_() for _ in range(3))
-    old = tg.get_num_threads()
-    results = []
-    try:
-        for n in (1, 2, 3):
-            tg.set_num_threads(n)
-            for t in (q, k, v):
-                t.grad = None
-            out = F.scaled_dot_product_attention(q, k, v, is_causal=True)
-            out.sum().backward()
-            results.append([out.detach().numpy(), q.grad.numpy(), k.grad.numpy(), v.grad.numpy()])
-    finally:
-        tg.set_num_threads(old)
+
+    def forward_backward():
+        for t in (q, k, v):
+            t.grad = None
+        out = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+        out.sum().backward()
+        return [out.detach().numpy(), q.grad.numpy(), k.grad.numpy(), v.grad.numpy()]
+
+    results = results_for_threads(forward_backward)
     for r in results[1:]:
         for a, b in zip(r, results[0]):
             np.testing.assert_array_equal(a, b)

@@ -8,6 +8,7 @@ import pytest
 
 import tensorgen as tg
 import tensorgen.nn.functional as F
+from _threads import results_for_threads  # tests/ is on sys.path under pytest
 
 torch = pytest.importorskip("torch", reason="these tests compare with PyTorch, which is not installed")
 TF = torch.nn.functional
@@ -308,14 +309,7 @@ def test_elementwise_loss_ops_do_not_depend_on_the_thread_count(name, kwargs, ma
     x, y = make((500, 300))
     xs, ys = tg.tensor(x, dtype=tg.float32), tg.tensor(y, dtype=tg.float32)
     fn = getattr(F, name)
-    before = tg.get_num_threads()
-    try:
-        tg.set_num_threads(1)
-        one = fn(xs, ys, reduction="sum", **kwargs).item()
-        tg.set_num_threads(2)
-        two = fn(xs, ys, reduction="sum", **kwargs).item()
-    finally:
-        tg.set_num_threads(before)
+    one, two = results_for_threads(lambda: fn(xs, ys, reduction="sum", **kwargs).item(), (1, 2))
     assert one == two
 
 

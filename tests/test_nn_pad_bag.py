@@ -10,6 +10,7 @@ import pytest
 
 import tensorgen as tg
 import tensorgen.nn.functional as F
+from _threads import results_for_threads  # tests/ is on sys.path under pytest
 
 
 def _t(a, requires_grad=False):
@@ -31,14 +32,7 @@ def _close(a, b, rtol=1e-10, atol=1e-12):
 
 def _same_thread_counts(fn):
     """fn() under 1 and 2 threads: bit-identical results."""
-    before = tg.get_num_threads()
-    try:
-        tg.set_num_threads(1)
-        one = fn().numpy()
-        tg.set_num_threads(2)
-        two = fn().numpy()
-    finally:
-        tg.set_num_threads(before)
+    one, two = results_for_threads(lambda: fn().numpy(), (1, 2))
     np.testing.assert_array_equal(one, two)
 
 

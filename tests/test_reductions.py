@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import tensorgen as tg
+from _threads import results_for_threads  # tests/ is on sys.path under pytest
 
 CASES = [((64, 300), 0), ((3, 1000, 17), 1), ((5, 7, 300), (0, 1)), ((2, 3, 4, 5), (1, 2)), ((1000, 1), 0),
          ((33, 300), 0), ((2, 1, 5), 1), ((4, 5, 6), (0, 2)), ((300, 64), 1), ((7, 9), (0, 1))]
@@ -64,16 +65,13 @@ def test_non_contiguous_inputs_take_the_row_path():
 @pytest.mark.parametrize("dims", [0, 1, (0, 2), None])
 def test_same_bits_for_any_thread_count(dims):
     x = tg.from_numpy(np.random.default_rng(4).standard_normal((300, 513, 9)).astype(np.float32))
-    before = tg.get_num_threads()
-    try:
-        results = []
-        for n in (1, 2):
-            tg.set_num_threads(n)
-            s = x.sum() if dims is None else x.sum(dims)
-            m = x.mean() if dims is None else x.mean(dims)
-            results.append((s.numpy(), m.numpy()))
-    finally:
-        tg.set_num_threads(before)
+
+    def sum_and_mean():
+        s = x.sum() if dims is None else x.sum(dims)
+        m = x.mean() if dims is None else x.mean(dims)
+        return s.numpy(), m.numpy()
+
+    results = results_for_threads(sum_and_mean, (1, 2))
     np.testing.assert_array_equal(results[0][0], results[1][0])
     np.testing.assert_array_equal(results[0][1], results[1][1])
 
@@ -128,14 +126,7 @@ def test_column_blocks_of_any_width_give_the_same_bits(op):
     a = (1 + rng.standard_normal((333, 700)) / 100).astype(np.float32)
     a[rng.random(a.shape) < 0.01] = 0  # zeros for all / count_nonzero
     x = tg.from_numpy(a)
-    before = tg.get_num_threads()
-    try:
-        results = []
-        for n in (1, 2, 3):
-            tg.set_num_threads(n)
-            results.append(getattr(tg, op)(x, 0).numpy())
-    finally:
-        tg.set_num_threads(before)
+    results = results_for_threads(lambda: getattr(tg, op)(x, 0).numpy())
     for r in results[1:]:
         np.testing.assert_array_equal(r.view(np.uint8), results[0].view(np.uint8))
     ref = {"sum": a.sum(0, dtype=np.float64), "mean": a.mean(0, dtype=np.float64), "prod": a.prod(0, dtype=np.float64),

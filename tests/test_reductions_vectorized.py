@@ -8,6 +8,7 @@ import pytest
 
 import tensorgen as tg
 from _capability_helpers import run_digest  # tests/ is on sys.path under pytest
+from _threads import num_threads, results_for_threads
 
 CHUNK = 1 << 16  # a long row is split into 64K-element chunks across threads
 LONG = 3 * CHUNK + 37  # several chunks and a ragged vector tail
@@ -314,17 +315,10 @@ def test_same_bits_in_process_for_any_thread_count():
     p = tg.from_numpy(a / 100 + 1)
     a[CHUNK * 2 + 1] = np.nan
     t = tg.from_numpy(a)
-    before = tg.get_num_threads()
-    try:
-        results = []
-        for n in (1, 2, 3):
-            tg.set_num_threads(n)
-            results.append([bits(t.max()), bits(t.argmin()), bits(p.prod()),
-                            bits(p[: 37 * 5000].view([5000, 37]).prod(0)), bits(t[: 37 * 5000].view([5000, 37]).amax(0)),
-                            bits(t.all())])
-        assert results[0] == results[1] == results[2]
-    finally:
-        tg.set_num_threads(before)
+    results = results_for_threads(lambda: [bits(t.max()), bits(t.argmin()), bits(p.prod()),
+                                           bits(p[: 37 * 5000].view([5000, 37]).prod(0)),
+                                           bits(t[: 37 * 5000].view([5000, 37]).amax(0)), bits(t.all())])
+    assert results[0] == results[1] == results[2]
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64", "bfloat16"])
@@ -339,19 +333,16 @@ def test_var_std_of_a_long_row_merge_chunk_moments(dtype):
     x = make(a, dtype)
     ref = np.asarray(to_np(x), dtype=np.float64)  # the values as stored (bfloat16 rounds them)
     tol = {"float32": 1e-5, "float64": 1e-12, "bfloat16": 1e-2}[dtype]
-    before = tg.get_num_threads()
-    try:
-        results = []
-        for n in (1, 2, 3):
-            tg.set_num_threads(n)
-            v, s, v0 = x.var(), x.std(), x.var(correction=0)
-            np.testing.assert_allclose(float(v), ref.var(ddof=1), rtol=tol)
-            np.testing.assert_allclose(float(s), ref.std(ddof=1), rtol=tol)
-            np.testing.assert_allclose(float(v0), ref.var(), rtol=tol)
-            results.append([bits(v), bits(s), bits(v0)])
-        assert results[0] == results[1] == results[2]
-    finally:
-        tg.set_num_threads(before)
+
+    def checked_moments():
+        v, s, v0 = x.var(), x.std(), x.var(correction=0)
+        np.testing.assert_allclose(float(v), ref.var(ddof=1), rtol=tol)
+        np.testing.assert_allclose(float(s), ref.std(ddof=1), rtol=tol)
+        np.testing.assert_allclose(float(v0), ref.var(), rtol=tol)
+        return [bits(v), bits(s), bits(v0)]
+
+    results = results_for_threads(checked_moments)
+    assert results[0] == results[1] == results[2]
 
 
 @pytest.mark.parametrize("capability", [c for c in tg.backends.cpu.supported_capabilities()
@@ -394,11 +385,8 @@ def test_a_long_row_is_its_chunks_cascades_bit_for_bit(op, dtype):
     combine = (lambda t: t.prod()) if op == "prod" else (lambda t: t.sum())
     chunks = tg.stack([reduce(x[c:c + CHUNK]) for c in range(0, n, CHUNK)])
     for threads in (1, 2):
-        tg.set_num_threads(threads)
-        try:
+        with num_threads(threads):
             assert bits(reduce(x)) == bits(combine(chunks)), (op, dtype, threads)
-        finally:
-            tg.set_num_threads(2)
 
 
 def _column_cascade_model(a, op, nan_to_zero=False):

@@ -8,6 +8,7 @@ import pytest
 import tensorgen as tg
 from tensorgen.testing import make_tensor
 from tensorgen.testing._utils import to_numpy
+from _threads import num_threads  # tests/ is on sys.path under pytest
 
 
 def _make(shape, dtype=tg.float32, seed=0, noncontiguous=False):
@@ -44,17 +45,13 @@ def test_cat_mixed_dtypes_promote_across_all_inputs():
 
 @pytest.mark.parametrize("threads", (1, 2))
 def test_cat_large_is_the_same_for_any_thread_count(threads):
-    old = tg.get_num_threads()
-    try:
-        tg.set_num_threads(threads)
+    with num_threads(threads):
         a, b = _make((300, 700), seed=1), _make((300, 500), seed=2)
         c = _make((600, 700), seed=3)
         np.testing.assert_array_equal(to_numpy(tg.cat([a, b], 1)),
                                       np.concatenate([to_numpy(a), to_numpy(b)], 1))   # rows split across threads
         np.testing.assert_array_equal(to_numpy(tg.cat([a, c], 0)),
                                       np.concatenate([to_numpy(a), to_numpy(c)], 0))   # one row: bytes split
-    finally:
-        tg.set_num_threads(old)
 
 
 def test_cat_into_non_contiguous_out():

@@ -6,6 +6,7 @@ import pytest
 
 import tensorgen as tg
 from tensorgen.testing._utils import to_numpy
+from _threads import num_threads, results_for_threads  # tests/ is on sys.path under pytest
 
 LENGTHS = (20, 5000)  # below and above the CPU kernel's radix-sort threshold (32)
 
@@ -133,16 +134,10 @@ def _all_results(x):
 @pytest.mark.parametrize("shape", [(64, 3000), (3000, 64), (2000, 3)])
 def test_results_do_not_depend_on_the_thread_count(shape):
     x = tg.tensor(np.random.default_rng(5).integers(-50, 50, size=shape).astype(np.float32))
-    old = tg.get_num_threads()
-    try:
-        tg.set_num_threads(1)
-        serial = _all_results(x)
-        for n in (2, 3, 4):
-            tg.set_num_threads(n)
-            for a, b in zip(serial, _all_results(x)):
-                np.testing.assert_array_equal(a, b)
-    finally:
-        tg.set_num_threads(old)
+    serial, *others = results_for_threads(lambda: _all_results(x), (1, 2, 3, 4))
+    for other in others:
+        for a, b in zip(serial, other):
+            np.testing.assert_array_equal(a, b)
 
 
 def test_strided_inputs_match_their_contiguous_copies():
@@ -313,16 +308,12 @@ def test_topk_of_one_long_line_matches_a_stable_sort_for_any_thread_count(larges
     # np.lexsort sorts by the last key first: NaN first when largest (last otherwise), then value
     # (descending when largest), then index; -0.0 == 0.0 so ties keep index order.
     order = np.lexsort((np.arange(n), -value if largest else value, ~nan if largest else nan))
-    before = tg.get_num_threads()
-    try:
-        for threads in (1, 2):
-            tg.set_num_threads(threads)
+    for threads in (1, 2):
+        with num_threads(threads):
             for k in (1, 100, 4000):
                 values, indices = tg.topk(tg.from_numpy(x), k, largest=largest)
                 np.testing.assert_array_equal(indices.numpy(), order[:k])
                 np.testing.assert_array_equal(values.numpy(), x[order[:k]])
-    finally:
-        tg.set_num_threads(before)
 
 
 @pytest.mark.parametrize("dtype", [tg.float32, tg.float64, tg.int64, tg.float16])

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import tensorgen as tg
+from _threads import results_for_threads  # tests/ is on sys.path under pytest
 
 # Documented max error in ulps (vec_math.h).
 BOUNDS = {"exp": 1.5, "log": 1.5, "sin": 3.0, "cos": 3.0, "tanh": 3.0, "sigmoid": 3.0}
@@ -192,12 +193,5 @@ def test_result_does_not_depend_on_position_or_layout(fn, dtype):
 def test_identical_for_one_and_two_threads(fn):
     rng = np.random.default_rng(6)
     x = tg.from_numpy((rng.normal(size=200_003) * 3000).astype(np.float32))  # some sin lanes hit libm
-    before = tg.get_num_threads()
-    try:
-        tg.set_num_threads(1)
-        one = getattr(x, fn)().numpy()
-        tg.set_num_threads(2)
-        two = getattr(x, fn)().numpy()
-    finally:
-        tg.set_num_threads(before)
+    one, two = results_for_threads(lambda: getattr(x, fn)().numpy(), (1, 2))
     np.testing.assert_array_equal(one.view(np.uint32), two.view(np.uint32))

@@ -14,6 +14,7 @@ import pytest
 
 import tensorgen as tg
 from test_vec_math import ulp_error  # tests/ is on sys.path under pytest
+from _threads import results_for_threads
 
 DTYPES = [np.float32, np.float64]
 LD = np.longdouble
@@ -442,13 +443,6 @@ def test_identical_on_every_capability():
 def test_identical_for_one_and_two_threads():
     rng = np.random.default_rng(6)
     x = (rng.normal(size=200_003) * 30).astype(np.float32)
-    before = tg.get_num_threads()
-    try:
-        tg.set_num_threads(1)
-        one = apply_all(x, x.astype(np.float64))
-        tg.set_num_threads(2)
-        two = apply_all(x, x.astype(np.float64))
-    finally:
-        tg.set_num_threads(before)
+    one, two = results_for_threads(lambda: apply_all(x, x.astype(np.float64)), (1, 2))
     for key in one:
         assert one[key].tobytes() == two[key].tobytes(), key

@@ -589,16 +589,32 @@ def _py_call(schema: FunctionSchema, fn: str, args: list[str], is_method: bool, 
     return call
 
 
+def _number_promoted_with_self(f: NativeFunction) -> str | None:
+    """The argument that a Python number may take in a pointwise op of two tensors, self and it,
+    whose TensorIterator converts both to their result type (default or always-bool promotion):
+    the binding makes the number's 0-d tensor in that type at once (ParsedArgs::tensor_promoted_with)."""
+    if f.kind != "pointwise" or f.promotion not in ("default", "always_bool"):
+        return None
+    tensors = [a for a in f.schema.arguments if a.type.base == "Tensor" and not a.type.is_list]
+    if len(tensors) != 2 or tensors[0].name != "self" or any(a.type.optional for a in tensors):
+        return None
+    return tensors[1].name
+
+
 def _case(f: NativeFunction, is_method: bool, out_index: int | None,
           requires_grad_index: int | None = None) -> PyCase:
     """One overload: unpack, call the C++ API without the GIL, wrap the result."""
     s = f.schema
     unpacks, call_args_, visible = [], [], []
+    promoted_with_self = _number_promoted_with_self(f)
     for a in s.arguments:
         if is_method and a.name == "self":
             call_args_.append("self")
             continue
         u = unpack(a, len(unpacks))
+        if a.name == promoted_with_self:
+            self_local = "self" if is_method else unpacks[visible.index("self")].local
+            u.init = f"r.tensor_promoted_with({len(unpacks)}, {self_local})"
         unpacks.append(u)
         call_args_.append(u.expr)
         visible.append(a.name)

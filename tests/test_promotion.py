@@ -269,3 +269,64 @@ def test_inplace_keeps_self_dtype():
     e = tg.tensor([1.0, 2.0])
     e.eq_(1)  # comparison in place keeps self's dtype
     assert e.dtype == tg.float32 and e.tolist() == [1.0, 0.0]
+
+
+# A Python number in a pointwise op of two tensors reaches the op already converted to the
+# result dtype (ParsedArgs::tensor_promoted_with): the same bits and dtype as the number given
+# as a 0-d tensor of that dtype (the conversion the TensorIterator made before), in every dtype.
+NUMBERS = [2.5, 0.1, -3.7, 1e10, float("nan"), -3, 1000, 2 ** 40, True]
+NUMBER_OPS = ["add", "sub", "mul", "maximum", "minimum", "clamp_min", "eq", "lt", "ge", "fmod", "remainder"]
+
+
+def natural_tensor(v):
+    """v as the 0-d tensor of its own dtype: float64, int64 or bool."""
+    return tg.tensor(v, dtype=tg.bool if isinstance(v, bool) else tg.int64 if isinstance(v, int) else tg.float64)
+
+
+def raw_bytes(t):
+    return (t.float() if t.dtype == bf16 else t).numpy().tobytes()  # bfloat16 -> float32 is exact
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=name)
+def test_python_numbers_give_the_bits_of_their_converted_tensor(dtype):
+    x = tg.from_numpy(np.array([-2.5, -1, 0, 0.5, 3, 7.25, 100, 1e4]) % (2 if dtype == b else 1e9)).to(dtype)
+    checked = 0
+    for v in NUMBERS:
+        converted = natural_tensor(v).to(tg.result_type(x, v))
+        for op in NUMBER_OPS:
+            try:
+                want = getattr(tg, op)(x, converted)
+            except (RuntimeError, TypeError, ZeroDivisionError):
+                with pytest.raises(Exception):
+                    getattr(tg, op)(x, v)
+                continue
+            got = getattr(tg, op)(x, v)
+            assert got.dtype == want.dtype, (op, v)
+            assert raw_bytes(got) == raw_bytes(want), (op, v, got, want)
+            checked += 1
+    assert checked >= 60
+
+
+@pytest.mark.parametrize("dtype", [f16, bf16, f32, i32, u8], ids=name)
+def test_python_numbers_in_place_and_out_match_their_converted_tensor(dtype):
+    base = tg.arange(8).to(dtype)
+    for v in (0.3, 3, 300):
+        r = tg.result_type(base, v)
+        converted = natural_tensor(v).to(r)
+        if r == dtype:  # in place: the result must be self's dtype
+            a, c = base.clone(), base.clone()
+            a.mul_(v), c.mul_(converted)
+            assert raw_bytes(a) == raw_bytes(c), v
+        out1, out2 = tg.empty(8, dtype=r), tg.empty(8, dtype=r)
+        tg.add(base, v, out=out1), tg.add(base, converted, out=out2)
+        assert raw_bytes(out1) == raw_bytes(out2), v
+
+
+def test_python_numbers_while_autograd_records_take_the_full_precision_path():
+    # With a graph to record, the number stays a float64 0-d tensor (a derivative formula may
+    # compute with it); the forward values are the same bits either way.
+    x = tg.tensor([0.7, 1.3, 2.9], dtype=tg.float16)
+    y = x.clone().requires_grad_()
+    assert tg.pow(y, 0.1).detach().numpy().tobytes() == tg.pow(x, 0.1).numpy().tobytes()
+    (tg.pow(y, 0.1) * 1).sum().backward()
+    assert y.grad is not None and y.grad.dtype == tg.float16

@@ -92,6 +92,10 @@ ScalarType result_type_impl(const Range& tensors) {
 
 ScalarType result_type(std::initializer_list<Tensor> tensors) { return result_type_impl(tensors); }
 ScalarType result_type(TensorList tensors) { return result_type_impl(tensors); }
+ScalarType result_type(const Tensor& t, const Scalar& s) {
+  const ScalarType natural = s.natural_type();
+  return combine_categories(t.dtype(), is_floating(natural) ? default_float_dtype() : natural);
+}
 
 TensorIterator::TensorIterator(const IterConfig& config, const Tensor& out, TensorList inputs)
     : config_(config), ntensors_(int(inputs.size()) + 1), operands_(ntensors_), original_dtypes_(ntensors_) {

@@ -133,5 +133,7 @@ DimVector broadcast_shapes(IntArrayRef a, IntArrayRef b, const char* op);
 // then wrapped Python numbers).
 ScalarType result_type(std::initializer_list<Tensor> tensors);
 ScalarType result_type(TensorList tensors);
+// result_type({t, the Python number s}) without making s a tensor.
+ScalarType result_type(const Tensor& t, const Scalar& s);
 
 }  // namespace tg

@@ -50,6 +50,23 @@ Tensor to_dtype(const Tensor& src, ScalarType dtype) {
   return out;
 }
 
+Tensor wrapped_scalar_for(const Tensor& self, const Scalar& s) {
+  const ScalarType natural = s.natural_type(), dtype = result_type(self, s);
+  if (dtype == natural) return wrapped_scalar_tensor(s);
+  // The number as its natural dtype holds it (float64, int64 or bool), converted by copy's rule.
+  const double d = natural == ScalarType::Float64 ? s.to_double() : 0;
+  const int64_t i = natural == ScalarType::Int64 ? s.to_int() : 0;
+  const bool b = natural == ScalarType::Bool && s.to_bool();
+  const void* value = natural == ScalarType::Float64 ? static_cast<const void*>(&d)
+                      : natural == ScalarType::Int64 ? static_cast<const void*>(&i)
+                                                     : static_cast<const void*>(&b);
+  Tensor out = empty_tensor({}, dtype, Device());
+  static auto* const cpu_copy_element = TG_CPU_KERNEL(copy_element_kernel);
+  cpu_copy_element(out.data_ptr(), dtype, value, natural);
+  out.impl()->is_wrapped_number = true;
+  return out;
+}
+
 }  // namespace tg::native
 
 namespace tg {

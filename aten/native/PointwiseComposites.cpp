@@ -1,5 +1,6 @@
 // Composite pointwise ops of issue 9: written with other tensorgen ops (so they run on every
 // device and get their gradients from the ops they call).
+#include "aten/native/Copy.h"
 #include "kernels/clamp_max.h"
 #include "kernels/clamp_min.h"
 #include "kernels/square.h"
@@ -20,12 +21,12 @@ Tensor square(const Tensor& self) {
 }
 
 // The Scalar overloads: the bound joins as a weak scalar (a Python number), so an integer tensor
-// clamped by 2.5 becomes float32, as in PyTorch.
+// clamped by 2.5 becomes float32, as in PyTorch; it is made in the dtype the two promote to.
 Tensor clamp_min_scalar(const Tensor& self, const Scalar& min) {
-  return tg::clamp_min(self, wrapped_scalar_tensor(min));
+  return tg::clamp_min(self, wrapped_scalar_for(self, min));
 }
 Tensor clamp_max_scalar(const Tensor& self, const Scalar& max) {
-  return tg::clamp_max(self, wrapped_scalar_tensor(max));
+  return tg::clamp_max(self, wrapped_scalar_for(self, max));
 }
 
 // self.to(other's dtype and device); self itself when both already match.

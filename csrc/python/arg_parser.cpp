@@ -1,5 +1,7 @@
 #include "csrc/python/arg_parser.h"
 #include "csrc/python/generator.h"
+#include "aten/core/GradMode.h"
+#include "aten/native/Copy.h"
 
 #include <algorithm>
 #include <cctype>
@@ -649,6 +651,14 @@ Tensor ParsedArgs::tensor(int i) const {
   if (!o || o == Py_None) return Tensor();
   if (!is_number_fast(o)) type_error(i);
   return wrapped_scalar_tensor(unpack_scalar(*sig_, o));  // `x + 1`: a "weak" 0-d tensor
+}
+
+Tensor ParsedArgs::tensor_promoted_with(int i, const Tensor& self) const {
+  PyObject* o = args_[i];
+  if (!o || is_tensor(o) || !is_number_fast(o) || !self.defined() ||
+      (self.requires_grad() && GradMode::is_enabled()))
+    return tensor(i);
+  return native::wrapped_scalar_for(self, unpack_scalar(*sig_, o));
 }
 
 std::optional<Tensor> ParsedArgs::optional_tensor(int i) const {

@@ -101,6 +101,11 @@ class ParsedArgs {
   const FunctionSignature& signature() const { return *sig_; }
 
   Tensor tensor(int i) const;  // undefined Tensor when None
+  // tensor(i), except that a Python number becomes its wrapped tensor already in the dtype it
+  // and self promote to: what the TensorIterator of a pointwise op of exactly these two tensors
+  // (default or always-bool promotion) would convert it to, so the op makes no second 0-d tensor.
+  // Not while autograd records the op: a derivative formula may compute with the number itself.
+  Tensor tensor_promoted_with(int i, const Tensor& self) const;
   std::optional<Tensor> optional_tensor(int i) const;
   std::vector<Tensor> tensorlist(int i) const;
   Scalar scalar(int i) const;

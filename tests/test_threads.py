@@ -107,6 +107,22 @@ def test_long_cummax_cummin_lines_split_across_threads_match_one_thread(threads,
             assert i1.numpy()[149999] == 70001 and i1.numpy()[-1] == 150000
 
 
+def test_grains_beyond_the_l2_scale_less_with_the_wake():
+    """A loop whose operands outgrow a core's L2 runs at the memory's speed, ~2.6x slower an
+    element, so the wake pays for fewer of them: its grain grows a sixth as much (WakeCost.h)."""
+    l2 = tg._C._l2_cache_bytes()
+    assert l2 >= 64 * 1024
+    old = tg._C._set_thread_wake_factor(80)
+    try:
+        assert tg._C._wake_scaled_grain(32768, l2) == 80 * 32768  # in the cache: the whole factor
+        assert tg._C._wake_scaled_grain(32768, l2 + 1) == 80 * 32768 // 6
+        assert tg._C._wake_scaled_grain(32768, 2**62) == 80 * 32768 // 6
+        tg._C._set_thread_wake_factor(3)  # never below the unscaled grain
+        assert tg._C._wake_scaled_grain(32768, l2 + 1) == 32768
+    finally:
+        tg._C._set_thread_wake_factor(old)
+
+
 def test_wake_factor_pins_and_results_do_not_depend_on_it(threads):
     """The grains of TensorIterator's element loops and of memory-bound row and plane loops
     (embedding, pooling, im2col, the fused optimizer steps, index_select, the loss backward) are

@@ -8,9 +8,10 @@
 namespace tg {
 namespace {
 
-// sysfs's index3 (or the highest index present) "size" file: "8192K" on this form.
-int64_t sysfs_cache_bytes() {
-  for (int index = 4; index >= 2; --index) {
+// sysfs's "size" file of the first cache index, from `highest` down to `lowest`, that exists:
+// "8192K" on this form.
+int64_t sysfs_cache_bytes(int highest, int lowest) {
+  for (int index = highest; index >= lowest; --index) {
     char path[96];
     std::snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/size", index);
     std::FILE* f = std::fopen(path, "r");
@@ -26,17 +27,44 @@ int64_t sysfs_cache_bytes() {
   return 0;
 }
 
+// The sysfs cache index whose "level" file says `level`, -1 when none does.
+int sysfs_cache_index_of_level(int level) {
+  for (int index = 0; index <= 4; ++index) {
+    char path[96];
+    std::snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/level", index);
+    std::FILE* f = std::fopen(path, "r");
+    if (!f) continue;
+    int got_level = 0;
+    const int got = std::fscanf(f, "%d", &got_level);
+    std::fclose(f);
+    if (got == 1 && got_level == level) return index;
+  }
+  return -1;
+}
+
 std::atomic<int64_t> stream_min{-1};  // -1: the default
 
 }  // namespace
 
 int64_t last_level_cache_bytes() {
   static const int64_t bytes = [] {
-    if (const int64_t b = sysfs_cache_bytes(); b > 0) return b;
+    if (const int64_t b = sysfs_cache_bytes(4, 2); b > 0) return b;
 #if defined(_SC_LEVEL3_CACHE_SIZE)
     if (const long b = sysconf(_SC_LEVEL3_CACHE_SIZE); b > 0) return int64_t(b);
 #endif
     return int64_t(8) << 20;
+  }();
+  return bytes;
+}
+
+int64_t l2_cache_bytes() {
+  static const int64_t bytes = [] {
+    if (const int index = sysfs_cache_index_of_level(2); index >= 0)
+      if (const int64_t b = sysfs_cache_bytes(index, index); b > 0) return b;
+#if defined(_SC_LEVEL2_CACHE_SIZE)
+    if (const long b = sysconf(_SC_LEVEL2_CACHE_SIZE); b > 0) return int64_t(b);
+#endif
+    return int64_t(1) << 20;
   }();
   return bytes;
 }

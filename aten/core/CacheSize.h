@@ -10,6 +10,8 @@ namespace tg {
 // The last-level cache's size as the OS reports it for cpu 0 (sysfs, then sysconf), 8 MiB when
 // neither says. Read once.
 int64_t last_level_cache_bytes();
+// A core's L2 (sysfs index2, then sysconf), 1 MiB when neither says. Read once.
+int64_t l2_cache_bytes();
 
 // The size from which an output may be streamed: the last-level cache's unless set.
 int64_t stream_store_min_bytes();

@@ -109,6 +109,11 @@ PYBIND11_MODULE(_C, m) {
   m.def("_cpu_best_capability", []() { return tg::cpu_capability_name(tg::cpu_best_capability()); });
   m.def("_cpu_capability_warning", []() { return tg::cpu_capability_warning(); });
   m.def("_last_level_cache_bytes", &tg::last_level_cache_bytes);
+  m.def("_l2_cache_bytes", &tg::l2_cache_bytes);
+  m.def("_wake_scaled_grain", [](int64_t grain, int64_t working_set_bytes) {
+    return tg::wake_scaled(grain, working_set_bytes);
+  }, py::arg("grain"), py::arg("working_set_bytes"),
+        "The grain a TensorIterator loop of this working set splits at under the wake factor (WakeCost.h).");
   m.def("_set_stream_store_min_bytes", &tg::set_stream_store_min_bytes, py::arg("bytes"),
         "Outputs of at least this many bytes, moved with at least as many input bytes, are written with "
         "non-temporal stores (by default the last-level cache's size; negative restores that). Returns the "

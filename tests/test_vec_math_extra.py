@@ -446,3 +446,24 @@ def test_identical_for_one_and_two_threads():
     one, two = results_for_threads(lambda: apply_all(x, x.astype(np.float64)), (1, 2))
     for key in one:
         assert one[key].tobytes() == two[key].tobytes(), key
+
+
+@pytest.mark.parametrize("name", ["log", "log2", "log10"])
+def test_log_of_data_with_negative_zero_and_special_lanes(name):
+    """float32 log / log2 / log10 take a vector with zero, negative, infinite or NaN lanes through
+    the table kernel plus the special values (only a positive subnormal lane needs the generic
+    kernel): each lane's value is its own -- NaN for x < 0, -inf for +-0, inf, NaN kept -- and the
+    other lanes are within the usual bound, with or without a subnormal in the same vector."""
+    rng = np.random.default_rng(3)
+    x = rng.uniform(-4, 4, 4096).astype(np.float32)
+    specials = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, -1e-40, 1e-40, 3e38], np.float32)
+    x[::7] = specials[rng.integers(0, 6, x[::7].size)]  # no positive subnormal (1e-40) here
+    x[2048::97] = np.float32(1e-40)  # the second half: some vectors with one
+    got = call(name, x)
+    with np.errstate(all="ignore"):
+        want = getattr(np, name)(x.astype(np.float64))
+    assert np.array_equal(np.isnan(got), np.isnan(want)), "NaN lanes"
+    finite = ~np.isnan(want) & np.isfinite(want)
+    assert np.array_equal(got[~finite & ~np.isnan(want)], want[~finite & ~np.isnan(want)].astype(np.float32))
+    check_ulps(name, got[finite], want[finite], np.float32, 1.0, x[finite])
+    assert ((x < 0) & np.isnan(got)).sum() > 1500 and (got == -np.inf).sum() > 100

@@ -114,7 +114,13 @@ template <typename Base, typename F>
   // Normal positive finite x: bits - 2^23 below 0x7f000000 as unsigned, i.e. bits + 0x7f800000
   // below 0xff000000 as signed.
   const VI special = (cast<int32_t>(x) + VI(0x7f800000)) >= VI(int32_t(0xff000000));
-  return any(special) ? blendv(result, fallback(), cast<float>(special)) : result;
+  if (!any(special)) return result;
+  // Zeros, negatives, infinities and NaN take their values from the generic kernel's last step
+  // (log_specials) right here; only a positive subnormal lane needs the whole generic kernel (its
+  // rescaling). Data with negative lanes (log of a difference) ran ~2.5x slower than without.
+  using V = Vectorized<float>;
+  if (!any((x > V(0.0f)) & (x < V(std::numeric_limits<float>::min())))) return log_specials(result, x);
+  return blendv(result, fallback(), cast<float>(special));
 }
 }  // namespace xdetail
 

@@ -28,11 +28,7 @@ double measured_wake_us() {
   std::atomic<int> ran{0};
 #pragma omp parallel num_threads(2)
   ran.fetch_add(1, std::memory_order_relaxed);  // the threads' creation, not counted
-  // The fastest of 9 wakes, not their median: on the 2-core VM a burst of host noise during the
-  // measurement made the median of 7 come out at 256 us in one process of four (61-86 otherwise),
-  // and that process kept its pooling, index_select and embedding loops on one thread (1.5-2x
-  // slower throughout). Too low a price costs at most a wake per split; too high, half the threads.
-  std::array<double, 9> us{};
+  std::array<double, 7> us{};
   for (double& t : us) {
     busy_wait(50);  // as between two ops of a program: under PASSIVE the other thread sleeps
     const auto start = clock::now();
@@ -40,7 +36,8 @@ double measured_wake_us() {
     ran.fetch_add(1, std::memory_order_relaxed);
     t = std::chrono::duration<double, std::micro>(clock::now() - start).count();
   }
-  return *std::min_element(us.begin(), us.end());
+  std::sort(us.begin(), us.end());
+  return us[us.size() / 2];
 #else
   return 1;
 #endif

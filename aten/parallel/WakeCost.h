@@ -15,7 +15,7 @@
 
 namespace tg {
 
-// The wake's cost in microseconds, rounded, at least 1: the fastest of 9 two-thread regions, each
+// The wake's cost in microseconds, rounded, at least 1: the median of 7 two-thread regions, each
 // after 50 us in which the other thread had nothing to do. Measured once, at the first call.
 int64_t thread_wake_factor();
 // Pins the factor (the test suite pins 1, so that kernels split at their grain sizes whatever the

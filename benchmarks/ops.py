@@ -640,6 +640,7 @@ def summarize(matrix: Matrix, results, bandwidth, rates, opts):
     if no_rows:
         print(f"ops without rows ({len(no_rows)}): " + "; ".join(
             f"{n} ({(matrix.reasons.get(n) or ['?'])[-1]})" for n in no_rows))
+    print(f"thread wake estimate at the end {tg._C._thread_wake_factor()} us (aten/parallel/WakeCost.h)")
     print(f"wall time {time.perf_counter() - matrix.t0:.0f} s")
     return {"geomean_vs_torch": gm, "geomean_vs_numpy": gm_np, "rows_below_0.9": below,
             "read_bandwidth_gbs": bandwidth / 1e9,

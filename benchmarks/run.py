@@ -280,10 +280,10 @@ def bench_options(default_rounds: int = 7, only: bool = False, extra=None, quick
     tg.set_num_threads(opts.threads)
     if torch is not None:
         torch.set_num_threads(opts.threads)
-    # The wake factor is measured once per process (aten/parallel/WakeCost.h) and sizes the thread
-    # grains of memory-bound loops: a run whose factor came out high keeps more of them on one thread.
+    # The wake factor sizes the thread grains of memory-bound loops (aten/parallel/WakeCost.h):
+    # measured at its first use, then a running estimate that every split region moves.
     print(f"tensorgen (cpu capability {tg.backends.cpu.capability()}, {tg.get_num_threads()} threads, thread wake "
-          f"{tg._C._thread_wake_factor()} us), "
+          f"{tg._C._thread_wake_factor()} us at the start), "
           f"torch {torch.__version__ + f' ({torch.get_num_threads()} threads)' if torch else 'not installed'}, "
           f"{rounds} rounds per row")
     return opts, rounds

@@ -1,10 +1,14 @@
 """Thread-count independence: elementwise results are bitwise identical for 1 and 2 threads,
 reductions agree within tolerance, and errors raised inside parallel kernels reach Python."""
+import os
+
 import numpy as np
 import pytest
 
 import tensorgen as tg
 from tensorgen.testing import make_tensor
+
+from _threads import num_threads
 
 
 @pytest.fixture
@@ -119,6 +123,57 @@ def test_grains_beyond_the_l2_scale_less_with_the_wake():
         assert tg._C._wake_scaled_grain(32768, 2**62) == 80 * 32768 // 6
         tg._C._set_thread_wake_factor(3)  # never below the unscaled grain
         assert tg._C._wake_scaled_grain(32768, l2 + 1) == 32768
+    finally:
+        tg._C._set_thread_wake_factor(old)
+
+
+def test_wake_measurement_drops_the_warmup_and_one_cpu_regions():
+    """thread_wake_factor times two-thread regions at startup (WakeCost.cpp). The first wakes
+    after the process idled pay the host's idle vCPU (200-1000 us on the 2-core VM), and a region
+    whose threads the scheduler put on one CPU runs its halves in turn (3-5 us): neither prices
+    the wake a split pays, so the median skips the warm-up and counts regions on two CPUs."""
+    stat = tg._C._wake_us_from_samples
+    after_idle = [(900.0, False), (500.0, False), (400.0, False)]
+    apart = [(70.0, False), (75.0, False), (66.0, False), (90.0, False), (72.0, False)]
+    one_cpu = [(4.0, True), (5.0, True), (3.0, True), (5.0, True), (4.0, True), (6.0, True)]
+    assert stat(after_idle + apart, 3) == 72.0
+    assert stat(after_idle + one_cpu[:2] + apart + one_cpu[2:], 3) == 72.0  # the median of five, not eleven
+    assert stat(after_idle + one_cpu, 3) == 5.0  # never on two CPUs: what it measured
+    assert stat(apart[:2], 0) == 75.0  # an even count: the upper middle
+    assert stat(after_idle, 3) == 1.0  # nothing after the warm-up
+    assert stat([], 0) == 1.0
+
+
+def test_wake_estimate_moves_an_eighth_toward_each_split_cost():
+    """After its first measurement the factor is a running estimate: every split region whose
+    threads ran on two CPUs moves it 1/8 of the way to what the region cost beyond its longest
+    chunk, that cost counted as 0 to 256 us (WakeCost.h: next_wake_estimate)."""
+    step = tg._C._next_wake_estimate
+    assert step(80.0, 160.0) == 90.0
+    assert step(80.0, 0.0) == 70.0
+    assert step(80.0, -8.0) == 70.0  # never less than nothing
+    assert step(80.0, 10_000.0) == 80.0 + (256.0 - 80.0) / 8  # one host hiccup counts as 256 us
+    estimate = 256.0  # a startup measurement after an idle host
+    for _ in range(24):  # regions as ops run back to back
+        estimate = step(estimate, 80.0)
+    assert 80.0 < estimate < 90.0
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="a split region on two CPUs needs two")
+def test_split_regions_move_the_wake_estimate():
+    """parallel_for notes each split region's cost beyond its longest chunk (Parallel.h)."""
+    x = tg.ones(1 << 22)
+    old = tg._C._set_thread_wake_factor(0)
+    try:
+        with num_threads(2):
+            assert 1 <= tg._C._thread_wake_factor() <= 256  # measured now if not before
+            before = tg._C._wake_estimate_us()
+            assert before >= 0
+            for _ in range(200):  # until a region ran on two CPUs (the scheduler may pair them on one)
+                x.mul_(1.0)
+                if tg._C._wake_estimate_us() != before:
+                    break
+            assert tg._C._wake_estimate_us() != before
     finally:
         tg._C._set_thread_wake_factor(old)
 

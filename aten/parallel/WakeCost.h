@@ -10,14 +10,40 @@
 #include <algorithm>
 #include <climits>
 #include <cstdint>
+#include <vector>
 
 #include "aten/core/CacheSize.h"
 
 namespace tg {
 
-// The wake's cost in microseconds, rounded, at least 1: the median of 7 two-thread regions, each
-// after 50 us in which the other thread had nothing to do. Measured once, at the first call.
+// The wake's cost in microseconds, rounded, 1 to kMaxWakeUs: a running estimate of what a split
+// region costs beyond its longest chunk. The first call measures it (two-thread regions, each
+// after 50 us in which the other thread had nothing to do: wake_us_from_samples); from then on
+// every split parallel_for region whose threads ran on two CPUs moves it a kEstimateWeight-th of
+// the way to its own cost (next_wake_estimate). Why not once: the host's state drifts. On the
+// 2-core VM a process that measured at startup after an idle saw 256+ (the old clamp) or, with
+// the threads put on one CPU, 4-5, while the same process's ops later paid 70-95; a factor fixed
+// at 256 kept its plane and row loops on one thread, 1.5-2x slower, for the whole run.
 int64_t thread_wake_factor();
+constexpr double kMaxWakeUs = 256;     // also the most one region's cost can count
+constexpr double kEstimateWeight = 8;  // a region moves the estimate 1/8 of the way
+double next_wake_estimate(double estimate_us, double split_cost_us);
+double thread_wake_estimate_us();  // unrounded, unpinned; < 0 before the first measurement
+
+// One timed two-thread region: its microseconds, and whether both threads ran on one CPU.
+struct WakeSample {
+  double us;
+  bool one_cpu;
+};
+// The median of the samples after the first `warmup`, counting only those whose threads ran on
+// two CPUs (all of them if none did; 1 if there are none). Both rules come from timing each wake
+// on the 2-core VM under PASSIVE (~70 us while ops run): the first wakes after the process idled
+// a few hundred ms take 200-1000 us (the host's idle vCPU), which made the old median of 7 hit
+// the 256 us clamp in two of four matrix processes and run their plane and row loops on one
+// thread; and after such an idle the scheduler may put the woken thread on the waker's CPU,
+// where a region takes 3-5 us because it runs its halves one after the other -- a wake that
+// buys no parallelism, so it does not price one.
+double wake_us_from_samples(const std::vector<WakeSample>& samples, size_t warmup);
 // Pins the factor (the test suite pins 1, so that kernels split at their grain sizes whatever the
 // wait policy) and returns the previous one; 0 goes back to the measured value.
 int64_t set_thread_wake_factor(int64_t factor);

@@ -103,6 +103,16 @@ PYBIND11_MODULE(_C, m) {
   m.def("get_num_threads", &tg::get_num_threads);
   m.def("_thread_wake_factor", &tg::thread_wake_factor,
         "A sleeping thread's wake-up cost in microseconds, the factor on memory-bound grains (aten/parallel/WakeCost.h).");
+  m.def("_wake_us_from_samples", [](const std::vector<std::pair<double, bool>>& samples, size_t warmup) {
+    std::vector<tg::WakeSample> converted;
+    for (const auto& [us, one_cpu] : samples) converted.push_back({us, one_cpu});
+    return tg::wake_us_from_samples(converted, warmup);
+  }, py::arg("samples"), py::arg("warmup"),
+        "The statistic thread_wake_factor takes of its timed regions ((us, both threads on one CPU) pairs).");
+  m.def("_next_wake_estimate", &tg::next_wake_estimate, py::arg("estimate_us"), py::arg("split_cost_us"),
+        "The wake estimate after one split region that cost split_cost_us beyond its longest chunk.");
+  m.def("_wake_estimate_us", []() { return tg::thread_wake_estimate_us(); },
+        "The running estimate behind _thread_wake_factor, unrounded (< 0 before the first measurement).");
   m.def("_set_thread_wake_factor", &tg::set_thread_wake_factor, py::arg("factor"),
         "Pins the factor (0: the measured one). Returns the previous pin (0: none).");
   m.def("_cpu_capability", []() { return tg::cpu_capability_name(tg::cpu_capability()); });

@@ -641,6 +641,9 @@ def summarize(matrix: Matrix, results, bandwidth, rates, opts):
         print(f"ops without rows ({len(no_rows)}): " + "; ".join(
             f"{n} ({(matrix.reasons.get(n) or ['?'])[-1]})" for n in no_rows))
     print(f"thread wake estimate at the end {tg._C._thread_wake_factor()} us (aten/parallel/WakeCost.h)")
+    mem = tg._C.cpu_memory_stats()
+    print(f"cpu allocator cache: {mem['cache_hits']} hits, {mem['cache_misses']} misses, "
+          f"{mem['cached_bytes'] / 2**20:.0f} MiB cached at the end")
     print(f"wall time {time.perf_counter() - matrix.t0:.0f} s")
     return {"geomean_vs_torch": gm, "geomean_vs_numpy": gm_np, "rows_below_0.9": below,
             "read_bandwidth_gbs": bandwidth / 1e9,

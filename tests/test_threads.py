@@ -1,6 +1,7 @@
 """Thread-count independence: elementwise results are bitwise identical for 1 and 2 threads,
 reductions agree within tolerance, and errors raised inside parallel kernels reach Python."""
 import os
+import threading
 
 import numpy as np
 import pytest
@@ -159,22 +160,35 @@ def test_wake_estimate_moves_an_eighth_toward_each_split_cost():
     assert 80.0 < estimate < 90.0
 
 
-@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="a split region on two CPUs needs two")
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity") or len(os.sched_getaffinity(0)) < 2,
+                    reason="pins threads to two CPUs (Linux, two allowed CPUs)")
 def test_split_regions_move_the_wake_estimate():
-    """parallel_for notes each split region's cost beyond its longest chunk (Parallel.h)."""
+    """parallel_for notes each split region's cost beyond its longest chunk when its threads ran
+    on two CPUs (Parallel.h). The scheduler may put both on one CPU (a busy machine, the suite's
+    other workers), so the test pins this thread to one allowed CPU and every other thread of
+    the process (OpenMP's) to another for the while, then restores their masks."""
     x = tg.ones(1 << 22)
     old = tg._C._set_thread_wake_factor(0)
+    pinned = {}
     try:
         with num_threads(2):
             assert 1 <= tg._C._thread_wake_factor() <= 256  # measured now if not before
+            x.mul_(1.0)  # OpenMP's threads exist from here on
+            first, second = sorted(os.sched_getaffinity(0))[:2]
+            me = threading.get_native_id()
+            for tid in (int(t) for t in os.listdir("/proc/self/task")):
+                pinned[tid] = os.sched_getaffinity(tid)
+                os.sched_setaffinity(tid, {first if tid == me else second})
             before = tg._C._wake_estimate_us()
             assert before >= 0
-            for _ in range(200):  # until a region ran on two CPUs (the scheduler may pair them on one)
-                x.mul_(1.0)
-                if tg._C._wake_estimate_us() != before:
-                    break
+            x.mul_(1.0)  # 4M elements: split, one chunk a thread
             assert tg._C._wake_estimate_us() != before
     finally:
+        for tid, mask in pinned.items():
+            try:
+                os.sched_setaffinity(tid, mask)
+            except ProcessLookupError:  # a thread that has ended since
+                pass
         tg._C._set_thread_wake_factor(old)
 
 

@@ -45,7 +45,7 @@ struct WakeSample {
 // buys no parallelism, so it does not price one.
 double wake_us_from_samples(const std::vector<WakeSample>& samples, size_t warmup);
 // Pins the factor (the test suite pins 1, so that kernels split at their grain sizes whatever the
-// wait policy) and returns the previous one; 0 goes back to the measured value.
+// wait policy) and returns the previous one; 0 goes back to the running estimate.
 int64_t set_thread_wake_factor(int64_t factor);
 
 // grain * thread_wake_factor(), saturating.

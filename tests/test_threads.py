@@ -177,8 +177,12 @@ def test_split_regions_move_the_wake_estimate():
             first, second = sorted(os.sched_getaffinity(0))[:2]
             me = threading.get_native_id()
             for tid in (int(t) for t in os.listdir("/proc/self/task")):
-                pinned[tid] = os.sched_getaffinity(tid)
-                os.sched_setaffinity(tid, {first if tid == me else second})
+                try:
+                    mask = os.sched_getaffinity(tid)
+                    os.sched_setaffinity(tid, {first if tid == me else second})
+                except ProcessLookupError:  # a thread that ended after listdir (another test's pool)
+                    continue
+                pinned[tid] = mask
             before = tg._C._wake_estimate_us()
             assert before >= 0
             x.mul_(1.0)  # 4M elements: split, one chunk a thread

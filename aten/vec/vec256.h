@@ -166,6 +166,12 @@ inline Vectorized<int64_t> operator*(const Vectorized<int64_t>& a, const Vectori
 inline Vectorized<float> lookup8(const float (&table)[8], const Vectorized<int32_t>& idx) {
   return _mm256_permutevar8x32_ps(_mm256_loadu_ps(table), idx);
 }
+// table[idx & 15]: each half's vpermps reads the low three bits, bit 3 picks the half.
+inline Vectorized<float> lookup16(const float (&table)[16], const Vectorized<int32_t>& idx) {
+  const __m256 low = _mm256_permutevar8x32_ps(_mm256_loadu_ps(table), idx);
+  const __m256 high = _mm256_permutevar8x32_ps(_mm256_loadu_ps(table + 8), idx);
+  return _mm256_blendv_ps(low, high, _mm256_castsi256_ps(_mm256_slli_epi32(idx, 28)));
+}
 // a * b for lanes that hold values in int32's range (one multiply instead of operator*'s three).
 inline Vectorized<int64_t> mul_int32_range(const Vectorized<int64_t>& a, const Vectorized<int64_t>& b) {
   return _mm256_mul_epi32(a, b);

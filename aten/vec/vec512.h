@@ -166,6 +166,10 @@ TG_VEC512_INT_OPS(int64_t, epi64)
 inline Vectorized<float> lookup8(const float (&table)[8], const Vectorized<int32_t>& idx) {
   return _mm512_permutexvar_ps(idx, _mm512_broadcast_f32x8(_mm256_loadu_ps(table)));
 }
+// table[idx & 15]: one vpermps, which reads the low four bits of each index.
+inline Vectorized<float> lookup16(const float (&table)[16], const Vectorized<int32_t>& idx) {
+  return _mm512_permutexvar_ps(idx, _mm512_loadu_ps(table));
+}
 // a * b for lanes that hold values in int32's range (vpmuldq: faster than vpmullq).
 inline Vectorized<int64_t> mul_int32_range(const Vectorized<int64_t>& a, const Vectorized<int64_t>& b) {
   return _mm512_mul_epi32(a, b);

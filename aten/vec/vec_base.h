@@ -318,6 +318,14 @@ inline Vectorized<T> lookup8(const T (&table)[8], const Vectorized<I>& idx) {
   for (int i = 0; i < Vectorized<T>::size(); ++i) r.values[i] = table[idx[i] & 7];
   return r;
 }
+// table[idx & 15] lane by lane (AVX-512: one permute; AVX2: two and a blend on bit 3).
+template <typename T, typename I>
+inline Vectorized<T> lookup16(const T (&table)[16], const Vectorized<I>& idx) {
+  static_assert(Vectorized<T>::size() == Vectorized<I>::size(), "lookup16: one index per lane");
+  Vectorized<T> r;
+  for (int i = 0; i < Vectorized<T>::size(); ++i) r.values[i] = table[idx[i] & 15];
+  return r;
+}
 // Reinterprets the bits (same total width, like a bit_cast).
 template <typename U, typename T> inline Vectorized<U> cast(const Vectorized<T>& a) {
   return std::bit_cast<Vectorized<U>>(a);

@@ -8,8 +8,9 @@
 // erf, erfc and erfinv (double lanes) live in vec_math_erf.h, which includes this file.
 //
 // Float lanes evaluated through double (pow) and the cheaper float evaluations for
-// float16 / bfloat16 results (vec::for_half) are in vec_math_float.h; float log / log2 / log10
-// and erfinv in vec_math_log.h and vec_math_erfinv.h.
+// float16 / bfloat16 results (vec::for_half) are in vec_math_float.h; float log / log2 / log10,
+// erfinv, atan / atan2 and tan in vec_math_log.h, vec_math_erfinv.h, vec_math_atan.h and
+// vec_math_tan.h.
 //
 // Bitwise identical on every capability. Each function is a fixed sequence of IEEE operations
 // that round once (+ - * / sqrt, fused multiply-adds through fma_ below, which is std::fma lane
@@ -60,14 +61,14 @@
 //   log1p     1.43 [1.5]    1.44 [1.5]       asinh     1.80 [2]      1.95 [2]
 //   log2      0.55 [1]      0.71 [1]         acosh     2.13 [2.5]    2.36 [2.5]
 //   log10     0.54 [1]      0.64 [1]         atanh     1.78 [2]      1.78 [2]
-//   tan       1.22 [1.5]*   1.23 [1.5]*      erf       0.99 [1.5]    1.02 [1.5]
+//   tan       0.67 [1]*     1.23 [1.5]*      erf       0.99 [1.5]    1.02 [1.5]
 //   atan      1.19 [1.5]    1.05 [1.5]       erfc      2.66 [3.5]    3.16 [3.5]
 //   asin      0.68 [1]      1.04 [1.5]       erfinv    0.89 [1]**    2.06 [2.5]
 //   acos      0.66 [1]      1.08 [1.5]       hypot     1.00 [1.5]    0.99 [1.5]
 //   atan2     1.19 [1.5]    1.20 [1.5]       fmod / remainder / div_floor: exact
 // double erfc loses its ulps in e^(-x^2) (q + p q) / x: the next step would be a double-float H.
-// * tan's polynomial in Estrin's form (stop 42; Horner's: 1.14 / 1.03): the max over 3M random
-// arguments in [-1e4, 1e4], not the full sweep.
+// * float tan: vec_math_tan.h's table (stop 59; 1.22 before); double: the polynomial in Estrin's
+// form (stop 42; Horner's: 1.03), the max over 3M random arguments in [-1e4, 1e4], not the full sweep.
 // ** every float in [0.95, 1) and every 29th in [1e-3, 0.95) (stop 44's shorter kernel; 0.75 before).
 #include <bit>
 #include <cmath>
@@ -119,8 +120,6 @@ template <> struct XConst<float> {
   static constexpr float kQuotientExact = 8388608.0f; // 2^23: integer quotients below are exact
   // erf(x) = x + x g(x^2) on |x| < 1 (Chebyshev fit of g).
   static constexpr float kErfSmall[7] = {7.87587506269e-5f, -0.000801686428717f, 0.00518908742343f, -0.0268542120106f, 0.112835947152f, -0.376126266667f, 0.128379165848f};
-  // tan(r) = r + r^3 P(r^2) on |r| <= pi/4 (Chebyshev fit, error 4e-10 relative to r).
-  static constexpr float kTanPoly[8] = {0.00178947262645f, -4.41501028288e-7f, 0.00442565926656f, 0.00860911822242f, 0.0219107027805f, 0.0539650134664f, 0.133333429485f, 0.333333332869f};
   static constexpr float kCorrMin = 0x1p-100f;        // atan: no rounding corrections below (subnormal)
   // hypot: operands at or above kHypotBig are scaled down by kHypotDown, below kHypotSmall up by kHypotUp
   // (= 1 / kHypotDown).
@@ -295,6 +294,25 @@ inline bool all_less(const V<T>& a, const V<T>& b) {
   for (int i = 0; i < V<T>::size(); ++i)
     if (!(a[i] < b[i])) return false;
   return true;
+#endif
+}
+
+// Whether a < b in some lane or c < d fails in some lane (NaN counts), from the compares'
+// k-registers (AVX-512: one kortest of both) or one movemask (AVX2), like all_less.
+template <typename T>
+inline bool any_less_or_not_less(const V<T>& a, const V<T>& b, const V<T>& c, const V<T>& d) {
+#if defined(TG_VEC_AVX512)
+  if constexpr (std::is_same_v<T, float>)
+    return !_kortestz_mask16_u8(_mm512_cmp_ps_mask(a, b, _CMP_LT_OQ), _mm512_cmp_ps_mask(c, d, _CMP_NLT_UQ));
+  else return !_kortestz_mask8_u8(_mm512_cmp_pd_mask(a, b, _CMP_LT_OQ), _mm512_cmp_pd_mask(c, d, _CMP_NLT_UQ));
+#elif defined(TG_VEC_AVX2)
+  if constexpr (std::is_same_v<T, float>)
+    return _mm256_movemask_ps(_mm256_or_ps(_mm256_cmp_ps(a, b, _CMP_LT_OQ), _mm256_cmp_ps(c, d, _CMP_NLT_UQ))) != 0;
+  else return _mm256_movemask_pd(_mm256_or_pd(_mm256_cmp_pd(a, b, _CMP_LT_OQ), _mm256_cmp_pd(c, d, _CMP_NLT_UQ))) != 0;
+#else
+  for (int i = 0; i < V<T>::size(); ++i)
+    if (a[i] < b[i] || !(c[i] < d[i])) return true;
+  return false;
 #endif
 }
 
@@ -853,7 +871,8 @@ namespace xdetail {
 // x - n pi/2 = r + rlo for integer-valued n (|x| <= kTrigMax), exactly enough for tan near the
 // multiples of pi/2 (vec_math.h's four-part pi/2): the first product is exact (kPio2[0] has few
 // bits), the next two are exact products (hi + lo) whose rounding errors, and those of the
-// subtractions, are collected in rlo. ~25 operations: the fallback of tan's float reduction below.
+// subtractions, are collected in rlo. ~25 operations: double tan's reduction, and float tan's
+// fallback (vec_math_tan.h).
 template <typename T>
 [[gnu::always_inline]] inline void reduce_pio2_exact(const V<T>& x, const V<T>& n, V<T>& r, V<T>& rlo) {
   using M = detail::MathConst<T>;
@@ -870,38 +889,14 @@ template <typename T>
   rlo = lo - (r - hi);
 }
 
-// The float reduction for tan in 11 operations, exact enough where |r| >= |n| 2^-17, which
-// holds for all but a few lanes in a thousand (n = 0 always); the other lanes take
-// reduce_pio2_exact (blended per lane, so a lane's bits never depend on its neighbours).
-//   r1 = x - n c0 is exact (c0 has 12 bits, |n| < 2^12);
-//   r2 = RN(r1 - n c1) and its error d = (r1 - r2) - n c1 by one more fma: r1 - r2 is exact
-//        because |r1 - r2| <= |n c1| + ulp(r2) / 2 < 2^24 ulp(r2) once |r2| >= |n c1|;
-//   l = d - n c2 - n c3 (two fmas; relative to r their roundings are below 2^-36);
-//   r + rlo = r2 + l (fast two-sum, |r2| >= |l|).
-// `exact_needed` is where the condition fails, tested on r (within n 2^-29 of r2) against
-// n 2^-17 > n |c1| (4.5e-6 n) with room, as r^2 < n^2 2^-34 (both sides exact squares).
-[[gnu::always_inline]] inline void reduce_pio2_float_fast(const V<float>& x, const V<float>& n, V<float>& r,
-                                                          V<float>& rlo, V<float>& exact_needed) {
-  using M = detail::MathConst<float>;
-  const V<float> r1 = fma_(n, V<float>(-M::kPio2[0]), x);
-  const V<float> r2 = fma_(n, V<float>(-M::kPio2[1]), r1);
-  V<float> l = fma_(n, V<float>(-M::kPio2[1]), r1 - r2);
-  l = fma_(n, V<float>(-M::kPio2[2]), l);
-  l = fma_(n, V<float>(-M::kPio2[3]), l);
-  r = r2 + l;
-  rlo = l - (r - r2);
-  exact_needed = r * r < n * (n * V<float>(0x1p-34f));
-}
-
 }  // namespace xdetail
 
-// tan: |x| = n pi/2 + (r + rlo) (float: reduce_pio2_float_fast, falling back to
-// reduce_pio2_exact per lane; double: reduce_pio2_exact), then t = r + r^3 P(r^2) (Chebyshev fit)
-// plus its correction tlo (t's rounding error and rlo tan' = rlo (1 + t^2)): t + tlo for even n,
-// and -1 / t with a first-order correction for odd n; tan is odd, so x's sign bit is
-// xor-ed onto the result (which keeps -0). Lanes with |x| > kTrigMax (and inf, NaN) take std::tan,
-// like sin / cos; that check (all_less, from the compare's mask register) and the exact fallback
-// share one branch.
+// tan for double lanes (float lanes: vec_math_tan.h, which includes this file): |x| = n pi/2 +
+// (r + rlo) by reduce_pio2_exact, then t = r + r^3 P(r^2) (Chebyshev fit) plus its correction tlo
+// (t's rounding error and rlo tan' = rlo (1 + t^2)): t + tlo for even n, and -1 / t with a
+// first-order correction for odd n; tan is odd, so x's sign bit is xor-ed onto the result (which
+// keeps -0). Lanes with |x| > kTrigMax (and inf, NaN) take std::tan, like sin / cos; that check
+// (all_less, from the compare's mask register) costs one branch.
 template <typename T>
 [[gnu::always_inline]] inline Vectorized<T> tan(const Vectorized<T>& x) {
   using C = xdetail::XConst<T>;
@@ -914,18 +909,7 @@ template <typename T>
   // |x| <= kTrigMax everywhere (false for NaN and inf): a < the next float up
   const bool in_range = xdetail::all_less(a, V(std::nextafter(M::kTrigMax, std::numeric_limits<T>::infinity())));
   V r, rlo;
-  if constexpr (std::is_same_v<T, float>) {
-    V exact_needed;
-    xdetail::reduce_pio2_float_fast(a, n, r, rlo, exact_needed);
-    if (!in_range || any(exact_needed)) {
-      V er, erlo;
-      xdetail::reduce_pio2_exact(a, n, er, erlo);
-      r = blendv(r, er, exact_needed);
-      rlo = blendv(rlo, erlo, exact_needed);
-    }
-  } else {
-    xdetail::reduce_pio2_exact(a, n, r, rlo);
-  }
+  xdetail::reduce_pio2_exact(a, n, r, rlo);
   const V z = r * r;
   const V c = r * z * xdetail::estrin_(z, C::kTanPoly);  // Estrin: a shorter chain than Horner
   const V t = r + c;

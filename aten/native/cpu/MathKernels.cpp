@@ -22,6 +22,7 @@
 #include "aten/native/cpu/Loops.h"
 #include "aten/vec/vec_math_erf.h"
 #include "aten/vec/vec_math_extra.h"
+#include "aten/vec/vec_math_tan.h"
 #include "aten/vec/vec_math_float.h"
 #include "kernels/_div_rounding.h"
 #include "kernels/acos.h"

@@ -24,6 +24,7 @@
 #include "aten/parallel/Parallel.h"
 #include "aten/vec/philox.h"
 #include "aten/vec/vec_math_extra.h"
+#include "aten/vec/vec_math_tan.h"
 #include "ops/contiguous.h"
 #include "ops/to.h"
 #include "kernels/bernoulli.h"

@@ -307,25 +307,26 @@ template <int N, typename T> inline Vectorized<T> srli(const Vectorized<T>& a) {
 template <typename T> inline Vectorized<T> mul_int32_range(const Vectorized<T>& a, const Vectorized<T>& b) {
   return a * b;
 }
-// table[idx & 7] lane by lane (the AVX builds: one permute; only the low three bits count there).
-// A template so that vec256.h / vec512.h's float overloads win; T = float, idx the same lane count.
-// (The index type is a parameter too: naming Vectorized<int32_t> here would instantiate the
-// portable class before vec256.h / vec512.h specialize it.)
-template <typename T, typename I>
-inline Vectorized<T> lookup8(const T (&table)[8], const Vectorized<I>& idx) {
-  static_assert(Vectorized<T>::size() == Vectorized<I>::size(), "lookup8: one index per lane");
+// table[idx & (N - 1)] lane by lane: the portable lookup8 / lookup16 below. Templates, so that
+// vec256.h / vec512.h's float overloads (one or two permutes) win; T = float, idx the same lane
+// count. (The index type is a parameter too: naming Vectorized<int32_t> here would instantiate
+// the portable class before vec256.h / vec512.h specialize it.)
+namespace detail {
+template <size_t N, typename T, typename I>
+inline Vectorized<T> lookup_lanes(const T (&table)[N], const Vectorized<I>& idx) {
+  static_assert((N & (N - 1)) == 0, "lookup: a power-of-two table");
+  static_assert(Vectorized<T>::size() == Vectorized<I>::size(), "lookup: one index per lane");
   Vectorized<T> r;
-  for (int i = 0; i < Vectorized<T>::size(); ++i) r.values[i] = table[idx[i] & 7];
+  for (int i = 0; i < Vectorized<T>::size(); ++i) r.values[i] = table[idx[i] & I(N - 1)];
   return r;
 }
-// table[idx & 15] lane by lane (AVX-512: one permute; AVX2: two and a blend on bit 3).
+}  // namespace detail
+// Only the low three bits of each index count (the AVX builds: one permute).
 template <typename T, typename I>
-inline Vectorized<T> lookup16(const T (&table)[16], const Vectorized<I>& idx) {
-  static_assert(Vectorized<T>::size() == Vectorized<I>::size(), "lookup16: one index per lane");
-  Vectorized<T> r;
-  for (int i = 0; i < Vectorized<T>::size(); ++i) r.values[i] = table[idx[i] & 15];
-  return r;
-}
+inline Vectorized<T> lookup8(const T (&table)[8], const Vectorized<I>& idx) { return detail::lookup_lanes(table, idx); }
+// Only the low four bits count (AVX-512: one permute; AVX2: two and a blend on bit 3).
+template <typename T, typename I>
+inline Vectorized<T> lookup16(const T (&table)[16], const Vectorized<I>& idx) { return detail::lookup_lanes(table, idx); }
 // Reinterprets the bits (same total width, like a bit_cast).
 template <typename U, typename T> inline Vectorized<U> cast(const Vectorized<T>& a) {
   return std::bit_cast<Vectorized<U>>(a);

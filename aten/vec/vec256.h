@@ -69,6 +69,7 @@ TG_VEC256_CLASS(int64_t, __m256i, __m256i, _mm256_loadu_si256, _mm256_storeu_si2
   inline V##P operator>=(const V##P& a, const V##P& b) { return _mm256_cmp_##P(a, b, _CMP_GE_OQ); }  \
   inline V##P blendv(const V##P& a, const V##P& b, const V##P& m) { return _mm256_blendv_##P(a, b, m); } \
   inline bool any(const V##P& m) { return _mm256_movemask_##P(m) != 0; }                      \
+  inline bool all_less(const V##P& a, const V##P& b) { return _mm256_movemask_##P(_mm256_cmp_##P(a, b, _CMP_NLT_UQ)) == 0; } \
   inline V##P maximum(const V##P& a, const V##P& b) {                                         \
     return _mm256_blendv_##P(_mm256_max_##P(a, b), _mm256_add_##P(a, b), _mm256_cmp_##P(a, b, _CMP_UNORD_Q)); \
   }                                                                                           \
@@ -130,6 +131,7 @@ inline double reduce_max(const Vectorized<double>& a) {
   inline V##E operator<=(const V##E& a, const V##E& b) { return ~__m256i(a > b); }            \
   inline V##E blendv(const V##E& a, const V##E& b, const V##E& m) { return _mm256_blendv_epi8(a, b, m); } \
   inline bool any(const V##E& m) { return !_mm256_testz_si256(m, m); }                        \
+  inline bool all_less(const V##E& a, const V##E& b) { return _mm256_testc_si256(_mm256_cmpgt_##E(b, a), _mm256_set1_epi32(-1)); } \
   inline V##E maximum(const V##E& a, const V##E& b) { return blendv(a, b, a < b); }           \
   inline V##E minimum(const V##E& a, const V##E& b) { return blendv(a, b, b < a); }           \
   inline V##E clamp_min(const V##E& x, const V##E& lo) { return maximum(lo, x); }             \

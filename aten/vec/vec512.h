@@ -81,6 +81,7 @@ inline __m512i select_bits(__m512i m, __m512i b, __m512i a) { return _mm512_tern
   inline V##P operator>=(const V##P& a, const V##P& b) { return vmask_##P(_mm512_cmp_##P##_mask(a, b, _CMP_GE_OQ)); }  \
   inline V##P blendv(const V##P& a, const V##P& b, const V##P& m) { return _mm512_castsi512_##P(select_bits(_mm512_cast##P##_si512(m), _mm512_cast##P##_si512(b), _mm512_cast##P##_si512(a))); } \
   inline bool any(const V##P& m) { return kmask(m) != 0; }                                    \
+  inline bool all_less(const V##P& a, const V##P& b) { return _mm512_cmp_##P##_mask(a, b, _CMP_NLT_UQ) == 0; } \
   /* NaN lanes: a + b (the NaN x86 keeps), added under the mask into the max: three operations */ \
   inline V##P maximum(const V##P& a, const V##P& b) {                                         \
     return _mm512_mask_add_##P(_mm512_max_##P(a, b), _mm512_cmp_##P##_mask(a, b, _CMP_UNORD_Q), a, b); \
@@ -149,6 +150,7 @@ inline double reduce_max(const Vectorized<double>& a) {
   inline V##E operator>=(const V##E& a, const V##E& b) { return vmask_##E(_mm512_cmpge_##E##_mask(a, b)); }  \
   inline V##E blendv(const V##E& a, const V##E& b, const V##E& m) { return select_bits(m, b, a); }                  \
   inline bool any(const V##E& m) { return kmask(m) != 0; }                                    \
+  inline bool all_less(const V##E& a, const V##E& b) { return _mm512_cmpge_##E##_mask(a, b) == 0; } \
   inline V##E maximum(const V##E& a, const V##E& b) { return _mm512_max_##E(a, b); }          \
   inline V##E minimum(const V##E& a, const V##E& b) { return _mm512_min_##E(a, b); }          \
   inline V##E clamp_min(const V##E& x, const V##E& lo) { return _mm512_max_##E(lo, x); }       \

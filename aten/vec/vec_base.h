@@ -15,6 +15,9 @@
 //   == != < <= > >=             masks: a vector of T whose lanes have all bits set or clear
 //   & | ^ andnot(a, b)          bitwise (a & ~b for andnot), also on floating vectors
 //   blendv(a, b, mask)          b where mask is set, else a
+//   any(mask), all_less(a, b)   whether a lane of mask is set / whether a < b in every lane (false
+//                               at a NaN); all_less tests the compare itself (AVX-512: its
+//                               k-register), not a vector mask moved back: two operations fewer
 //   maximum / minimum           NaN-propagating like torch.maximum; clamp(x, lo, hi)
 //   clamp_min / clamp_max       vmaxps(lo, x) / vminps(hi, x): x wins ties and NaN
 //   abs sqrt rsqrt floor ceil round (half to even) fmadd(a, b, c) = a * b + c
@@ -211,6 +214,10 @@ inline Vectorized<T> blendv(const Vectorized<T>& a, const Vectorized<T>& b, cons
 template <typename T> inline bool any(const Vectorized<T>& mask) {
   for (int i = 0; i < Vectorized<T>::size(); ++i) if (detail::to_bits(mask[i])) return true;
   return false;
+}
+template <typename T> inline bool all_less(const Vectorized<T>& a, const Vectorized<T>& b) {
+  for (int i = 0; i < Vectorized<T>::size(); ++i) if (!(a[i] < b[i])) return false;
+  return true;
 }
 
 // Like the AVX vmaxps / vminps they stand for: on a tie (+0.0 vs -0.0) the second operand wins,

@@ -71,7 +71,7 @@ template <typename F>
   const V r = xdetail::atan_unit(num, clamp_min(a, one), lookup8(C::kHi, big), lookup8(C::kLo, big));
   // Only NaN and +-inf make r non-finite (the denominator is at least 1).
   const V inf(std::numeric_limits<float>::infinity());
-  if (xdetail::all_less(a, inf)) return xdetail::copysign_(r, x);
+  if (all_less(a, inf)) return xdetail::copysign_(r, x);
   return blendv(atan<float>(x), xdetail::copysign_(r, x), a < inf);
 }
 

@@ -135,7 +135,7 @@ struct ErfinvCentral {
   const V t = xdetail::fnma_(x, x, one);  // 1 - x^2, rounded once
   V v, vlo, ph, pl;
   xdetail::erfinv_log(t, v, vlo);
-  if (xdetail::all_less(V(C::kLimitT), t)) {  // every lane central (and |x| < 1, not NaN)
+  if (all_less(V(C::kLimitT), t)) {  // every lane central (and |x| < 1, not NaN)
     xdetail::erfinv_central(v, vlo, ph, pl);
     return xdetail::erfinv_result(x, ph, pl);
   }
@@ -151,7 +151,7 @@ struct ErfinvCentral {
   }
   V r = xdetail::erfinv_result(x, ph, pl);
   const V a = abs(x);
-  if (!xdetail::all_less(a, one)) {  // |x| >= 1 or NaN
+  if (!all_less(a, one)) {  // |x| >= 1 or NaN
     r = blendv(r, xdetail::copysign_(xdetail::inf_<float>(), x), a == one);
     r = blendv(r, xdetail::nan_<float>(), (a > one) | (x != x));
   }
@@ -167,7 +167,7 @@ struct ErfinvCentral {
   using C = xdetail::ErfinvCentral;
   const V one(1.0f), limit(C::kLimitT);
   const V t0 = xdetail::fnma_(x[0], x[0], one), t1 = xdetail::fnma_(x[1], x[1], one);
-  if (!(xdetail::all_less(limit, t0) && xdetail::all_less(limit, t1))) return {erfinv(x[0]), erfinv(x[1])};
+  if (!(all_less(limit, t0) && all_less(limit, t1))) return {erfinv(x[0]), erfinv(x[1])};
   V v0, vlo0, v1, vlo1, ph0, pl0, ph1, pl1;
   xdetail::erfinv_log(t0, v0, vlo0);
   xdetail::erfinv_log(t1, v1, vlo1);

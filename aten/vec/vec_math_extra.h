@@ -271,6 +271,25 @@ template <typename T>
   return fma_(n, V<T>(-C::kLn2Lo), r);
 }
 
+// exp_reduce with n read off z = x log2(e) + 1.5 * 2^mant + bias, one fma for the product and the
+// rounding (so n can differ from exp_reduce's by one where x log2(e) is within a rounding of a
+// half-integer; r stays within ln2/2 + a rounding). While n + bias is a normal exponent, z's bits
+// shifted into the exponent field are 2^n (pow2_of_z): no pow2i_ adds, no scale2n test.
+template <typename T>
+[[gnu::always_inline]] inline V<T> exp_reduce_z(const V<T>& x, V<T>& n, V<T>& z) {
+  using C = XConst<T>;
+  const V<T> magic(T(1.5) * T(typename C::I(1) << C::kMantBits) + T(C::kBias));  // exact
+  z = fma_(x, V<T>(C::kLog2e), magic);
+  n = z - magic;
+  V<T> r = fma_(n, V<T>(-C::kLn2Hi), x);
+  return fma_(n, V<T>(-C::kLn2Lo), r);
+}
+template <typename T>
+[[gnu::always_inline]] inline V<T> pow2_of_z(const V<T>& z) {
+  using C = XConst<T>;
+  return cast<T>(slli<C::kMantBits>(cast<typename C::I>(z)));
+}
+
 // e^(x + xlo) * 2^adj; x NaN or in [-kExpClamp, kExpClamp] (callers clamp), xlo finite and tiny.
 template <typename T>
 [[gnu::always_inline]] inline V<T> exp_(const V<T>& x, const V<T>& xlo, T adj = T(0)) {
@@ -279,26 +298,8 @@ template <typename T>
   return scale2n(V<T>(T(1)) + expm1_poly(r, xlo), n + V<T>(adj));
 }
 
-// Whether a < b in every lane (false where either is NaN), from the compare's k-register
-// (AVX-512) or one movemask (AVX2): a vector mask tested with any_not is first materialized,
-// inverted and moved back, two to three more operations per vector.
-template <typename T>
-inline bool all_less(const V<T>& a, const V<T>& b) {
-#if defined(TG_VEC_AVX512)
-  if constexpr (std::is_same_v<T, float>) return _mm512_cmp_ps_mask(a, b, _CMP_LT_OQ) == 0xffff;
-  else return _mm512_cmp_pd_mask(a, b, _CMP_LT_OQ) == 0xff;
-#elif defined(TG_VEC_AVX2)
-  if constexpr (std::is_same_v<T, float>) return _mm256_movemask_ps(_mm256_cmp_ps(a, b, _CMP_LT_OQ)) == 0xff;
-  else return _mm256_movemask_pd(_mm256_cmp_pd(a, b, _CMP_LT_OQ)) == 0xf;
-#else
-  for (int i = 0; i < V<T>::size(); ++i)
-    if (!(a[i] < b[i])) return false;
-  return true;
-#endif
-}
-
 // Whether a < b in some lane or c < d fails in some lane (NaN counts), from the compares'
-// k-registers (AVX-512: one kortest of both) or one movemask (AVX2), like all_less.
+// k-registers (AVX-512: one kortest of both) or one movemask (AVX2), like all_less (vec_base.h).
 template <typename T>
 inline bool any_less_or_not_less(const V<T>& a, const V<T>& b, const V<T>& c, const V<T>& d) {
 #if defined(TG_VEC_AVX512)
@@ -907,7 +908,7 @@ template <typename T>
   const V a = abs(x);
   const V n = round(a * V(M::kTwoOverPi));
   // |x| <= kTrigMax everywhere (false for NaN and inf): a < the next float up
-  const bool in_range = xdetail::all_less(a, V(std::nextafter(M::kTrigMax, std::numeric_limits<T>::infinity())));
+  const bool in_range = all_less(a, V(std::nextafter(M::kTrigMax, std::numeric_limits<T>::infinity())));
   V r, rlo;
   xdetail::reduce_pio2_exact(a, n, r, rlo);
   const V z = r * r;

@@ -5,8 +5,9 @@
 //   exp, log, sin, cos, tanh, sigmoid  (Vectorized<float> and Vectorized<double>)
 //
 // Method: Cody-Waite range reduction with constants split so the products n * C_i are exact
-// (also without FMA), then polynomials: exp uses the Taylor series of e^r - 1 on |r| <= ln2/2
-// (degree 8 for float, 13 for double: truncation < 0.1 ulp); log is fdlibm's e_log.c scheme
+// (also without FMA), then polynomials: exp uses e^r = 1 + r + r^2 P(r) on |r| <= ln2/2 with P a
+// degree-5 minimax fit for float and the Taylor series for double (degree 13: truncation < 0.1
+// ulp), tanh the same through exp's reduction; log is fdlibm's e_log.c scheme
 // (log(1+f) = f - hfsq + s(hfsq + R(s^2)), s = f / (2 + f)) with its coefficients; sin / cos use
 // Cephes' sinf/cosf polynomials (float) and fdlibm's __kernel_sin/__kernel_cos (double) on
 // |r| <= pi/4 after x = n pi/2 + r with pi/2 in four parts. tanh(x) = sign(x) e/(e + 2) with
@@ -26,7 +27,7 @@
 // points next to multiples of pi/2 for sin/cos (the sweep of tests/test_vec_math.py, which
 // asserts the bound in brackets):
 //   function   float32        float64
-//   exp        0.96  [1.5]    0.99  [1.5]
+//   exp        0.97  [1]      0.98  [1]
 //   log        0.78  [1.5]    0.80  [1.5]
 //   sin        2.38  [3]      2.23  [3]
 //   cos        2.30  [3]      2.33  [3]
@@ -75,8 +76,10 @@ template <> struct MathConst<float> {
   static constexpr float kTwoOverPi = 0.636619772367581343f;
   static constexpr float kPio2[4] = {1.57080078125f, -4.453584551811218e-06f, -8.706138032721356e-10f,
                                      6.223371969669989e-14f};
-  // e^r - 1 = r + r^2 (1/2! + r/3! + ... ): coefficients 1/k! for k = 8 .. 2 (highest first).
-  static constexpr float kExpPoly[7] = {1.0f / 40320, 1.0f / 5040, 1.0f / 720, 1.0f / 120, 1.0f / 24, 1.0f / 6, 0.5f};
+  // exp's P in e^r = 1 + r + r^2 P(r) on |r| <= ln2/2: minimax for the relative error of e^r with
+  // float coefficients (1.1e-9, 0.02 ulp; the Taylor series needs two more terms for that).
+  static constexpr float kExpP[6] = {1.9790341320913285e-04f, 1.394465914927423e-03f, 8.333496749401093e-03f,
+                                     4.166629537940025e-02f, 1.666666567325592e-01f, 0.5f};
   // fdlibm e_log.c Lg7 .. Lg1 rounded to float.
   static constexpr float kLogPoly[7] = {1.4798198640e-01f, 1.5313838422e-01f, 1.8183572590e-01f, 2.2222198546e-01f,
                                         2.8571429849e-01f, 4.0000000596e-01f, 6.6666668653e-01f};
@@ -99,9 +102,10 @@ template <> struct MathConst<double> {
   static constexpr double kTwoOverPi = 0.63661977236758134308;
   static constexpr double kPio2[4] = {1.57079632673412561417e+00, 6.07710050630396597660e-11,
                                       2.02226624871116645580e-21, 8.47842766036889956997e-32};
-  static constexpr double kExpPoly[12] = {1.0 / 6227020800, 1.0 / 479001600, 1.0 / 39916800, 1.0 / 3628800,
-                                          1.0 / 362880, 1.0 / 40320, 1.0 / 5040, 1.0 / 720,
-                                          1.0 / 120, 1.0 / 24, 1.0 / 6, 0.5};
+  // exp's P: the Taylor series (1/k! for k = 13 .. 2, highest first; truncation < 0.1 ulp)
+  static constexpr double kExpP[12] = {1.0 / 6227020800, 1.0 / 479001600, 1.0 / 39916800, 1.0 / 3628800,
+                                       1.0 / 362880, 1.0 / 40320, 1.0 / 5040, 1.0 / 720,
+                                       1.0 / 120, 1.0 / 24, 1.0 / 6, 0.5};
   static constexpr double kLogPoly[7] = {1.479819860511658591e-01, 1.531383769920937332e-01, 1.818357216161805012e-01,
                                          2.222219843214978396e-01, 2.857142874366239149e-01, 3.999999999940941908e-01,
                                          6.666666666666735130e-01};
@@ -132,20 +136,20 @@ template <typename T>
   return cast<T>(slli<C::kMantBits>(bits + Vectorized<I>(I(C::kBias))));
 }
 
-// x = n ln2 + r with |r| <= ln2/2; returns n and p = e^r - 1.
+// exp's reduction: x = n ln2 + r with |r| <= ln2/2. z = x log2(e) + magic rounds n into z's low
+// bits (one fma instead of a multiply and a rounding), and magic carries the exponent bias too, so
+// z's bits shifted into the exponent field are 2^n while n + bias is a normal exponent (pow2i's
+// two adds saved). Returns q = e^r - 1 = r + r^2 P(r); e^x = 2^n (1 + q) is then one fma.
 template <typename T>
-[[gnu::always_inline]] inline Vectorized<T> expm1_reduced(const Vectorized<T>& x, Vectorized<T>& n) {
+[[gnu::always_inline]] inline Vectorized<T> exp_split(const Vectorized<T>& x, Vectorized<T>& n, Vectorized<T>& z) {
   using C = MathConst<T>;
   using V = Vectorized<T>;
-  n = round(x * V(C::kLog2e));
+  const V magic(C::kRoundMagic + T(C::kBias));  // exact: below 2^(mantissa bits + 1)
+  z = fmadd(x, V(C::kLog2e), magic);
+  n = z - magic;
   V r = fmadd(n, V(-C::kLn2Hi), x);
   r = fmadd(n, V(-C::kLn2Lo), r);
-  return fmadd(r * r, horner(r, C::kExpPoly), r);
-}
-
-template <typename T> inline Vectorized<T> copysign(const Vectorized<T>& mag, const Vectorized<T>& sgn) {
-  const Vectorized<T> sign_bit(T(-0.0));
-  return andnot(mag, sign_bit) | (sgn & sign_bit);
+  return fmadd(r * r, horner(r, C::kExpP), r);
 }
 }  // namespace detail
 
@@ -153,15 +157,20 @@ template <typename T>
 [[gnu::always_inline]] inline Vectorized<T> exp(const Vectorized<T>& x) {
   using C = detail::MathConst<T>;
   using V = Vectorized<T>;
-  V n;
-  V y = V(T(1)) + detail::expm1_reduced(x, n);
-  if (!any(abs(x) > V(-C::kExpSubnormalBelow))) return y * detail::pow2i(n);  // NaN lands here too
-  // 2^n over- or underflows on its own: clamp (inf -> a large finite n, NaN stays NaN) and scale
-  // in two steps, rounding only at the second.
+  using I = typename C::I;
+  V n, z;
+  V q = detail::exp_split(x, n, z);
+  if (all_less(abs(x), V(-C::kExpSubnormalBelow))) {
+    const V s = cast<T>(slli<C::kMantBits>(cast<I>(z)));
+    return fmadd(s, q, s);  // s q is exact: one rounding
+  }
+  // 2^n over- or underflows on its own (or a lane is NaN): clamp (inf -> a large finite n, NaN
+  // stays NaN) and scale in two steps, rounding only at the second.
   V xc = clamp_max(clamp_min(x, V(-C::kExpClamp)), V(C::kExpClamp));
-  y = V(T(1)) + detail::expm1_reduced(xc, n);
+  q = detail::exp_split(xc, n, z);
   V n1 = floor(n * V(T(0.5)));
-  return (y * detail::pow2i(n1)) * detail::pow2i(n - n1);
+  V s1 = detail::pow2i(n1);
+  return fmadd(s1, q, s1) * detail::pow2i(n - n1);
 }
 
 namespace detail {
@@ -264,9 +273,11 @@ inline Vectorized<T> sincos(const Vectorized<T>& x, int cos_shift) {
 // time, 1.84 two, 1.57 four (vec_pair.h says why the loop takes two).
 template <typename T, size_t K>
 inline std::array<Vectorized<T>, K> sincos(const std::array<Vectorized<T>, K>& x, int cos_shift) {
-  Vectorized<T> far = trig_far(x[0]);
-  for (size_t k = 1; k < K; ++k) far = far | trig_far(x[k]);
-  if (any(far)) {
+  // |x| <= kTrigMax in every lane, tested on the compares themselves (all_less)
+  const Vectorized<T> limit(std::nextafter(MathConst<T>::kTrigMax, std::numeric_limits<T>::infinity()));
+  bool near = true;
+  for (size_t k = 0; k < K; ++k) near &= all_less(abs(x[k]), limit);
+  if (!near) {
     std::array<Vectorized<T>, K> r;
     for (size_t k = 0; k < K; ++k) r[k] = sincos(x[k], cos_shift);
     return r;
@@ -284,13 +295,15 @@ inline std::array<Vectorized<T>, K> cos(const std::array<Vectorized<T>, K>& x) {
 
 template <typename T>
 inline Vectorized<T> tanh(const Vectorized<T>& x) {
+  using C = detail::MathConst<T>;
   using V = Vectorized<T>;
+  using I = typename C::I;
   V a = minimum(abs(x), V(T(20)));  // tanh rounds to 1 beyond; NaN stays NaN
-  V n;
-  V p = detail::expm1_reduced(a + a, n);
-  V two_n = detail::pow2i(n);
+  V n, z;
+  V p = detail::exp_split(a + a, n, z);  // 2^n for n <= 58 from z's bits, as in exp
+  V two_n = cast<T>(slli<C::kMantBits>(cast<I>(z)));
   V e = fmadd(two_n, p, two_n - V(T(1)));  // expm1(2|x|) = 2^n (1 + p) - 1
-  return detail::copysign(e / (e + V(T(2))), x);
+  return (e / (e + V(T(2)))) ^ (x & V(T(-0.0)));  // x's sign on a result >= 0 (or NaN)
 }
 
 template <typename T>

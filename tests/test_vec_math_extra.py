@@ -106,6 +106,9 @@ def sweep(dtype, seed=0, n=60_000):
     k = np.concatenate([np.arange(-3000, 3000), rng.integers(-10**6, 10**6, 5000)])
     base = (k * LD(np.pi) / 2).astype(dtype)
     parts += [base, np.nextafter(base, dtype(np.inf)), np.nextafter(base, dtype(-np.inf))]
+    # sorted: whole vectors of neighbouring lanes, so each kernel's all-lanes-alike fast paths
+    # run too (the random parts above mix regimes within nearly every vector)
+    parts.append(np.linspace(-12, 12, 48_001))
     return np.concatenate(parts).astype(dtype)
 
 

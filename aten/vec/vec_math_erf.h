@@ -150,8 +150,8 @@ struct ErfcFloat {
   using xdetail::fma_;
   const V a = clamp_max(abs(x), V(10.1f));  // NaN stays NaN
   const V hi = a * a, lo = fma_(a, a, -hi);
-  V n;
-  const V t = xdetail::exp_reduce(-hi, n);
+  V n, z;
+  const V t = xdetail::exp_reduce_z(-hi, n, z);
   const Vectorized<int32_t> piece = srli<22>(cast<int32_t>(clamp_max(clamp_min(a, V(0.5f)), V(7.99f))));
   const V u = a - lookup8(C::kCenter, piece);
   const auto coef = [&](int k) { return lookup8(C::kPoly[k], piece); };
@@ -169,7 +169,12 @@ struct ErfcFloat {
   p = p - fma_(lo, p, lo);  // e^(t - lo) - 1
   g = fma_(g, u, coef(7));
   g = fma_(g, u, coef(8));
-  const V r = xdetail::scale2n(fma_(p, g, g), n);
+  const V y = fma_(p, g, g);
+  if (all_less(a, V(9.25f))) {  // n >= -124: 2^n from z's bits, and no NaN lane
+    const V r = y * xdetail::pow2_of_z(z);
+    return blendv(r, V(2.0f) - r, x < V(0.0f));
+  }
+  const V r = xdetail::scale2n(y, n);
   // NaN reaches r through g and p anyway, but its bits would depend on the capability's fma
   return blendv(blendv(r, V(2.0f) - r, x < V(0.0f)), x + x, x != x);
 }

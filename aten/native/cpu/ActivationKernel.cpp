@@ -72,17 +72,19 @@ V log1p_nonneg(const V& y) {
 // and e = exp(-x^2 / 2). float: Abramowitz & Stegun 7.1.26 (|error of erf| <= 1.5e-7, PyTorch's
 // Vectorized<float>::erf) written as erfc(|z|) = t q(t) exp(-z^2), which keeps its relative
 // precision where 1 + erf(z) would cancel. double: std::erfc lane by lane (no approximation).
-// e^t for t <= 0 skips vec::exp's special-value test (a compare and a mask round trip per vector):
-// t = n ln2 + r, clamped to -88 where n = -127 makes 2^n's bits 0 (e^t is flushed to 0 below
-// -87.68; gelu is below 2e-39 there), and e^r - 1 = r + r^2 Q(r) with ErfcFloat's degree-4 minimax
-// Q (0.05 ulp). float16 / bfloat16 results take half_erfc_for_half below.
+// e^t for t <= 0 skips vec::exp's special-value test (a compare and a branch per vector):
+// t = n ln2 + r, clamped to -88 where n = -127 makes 2^n's bits 0 (exp_reduce_z; e^t is flushed
+// to 0 below -87.68, gelu is below 2e-39 there), e^r - 1 = p = r + r^2 Q(r) with ErfcFloat's
+// degree-4 minimax Q (0.05 ulp) and e^t = 2^n + 2^n p in one fma (rounded once, also where the
+// result is subnormal). float16 / bfloat16 results take half_erfc_for_half below.
 inline vec::Vectorized<float> exp_nonpositive(const vec::Vectorized<float>& t) {
   using V = vec::Vectorized<float>;
   const V tc = vec::clamp_min(t, V(-88.0f));  // NaN stays NaN
-  V n;
-  const V r = vec::xdetail::exp_reduce(tc, n);
+  V n, z;
+  const V r = vec::xdetail::exp_reduce_z(tc, n, z);
   const V p = vec::xdetail::fma_(r * r, vec::xdetail::horner_(r, vec::xdetail::ErfcFloat::kExpm1), r);
-  return (V(1.0f) + p) * vec::xdetail::pow2i_(n);
+  const V s = vec::xdetail::pow2_of_z(z);
+  return vec::xdetail::fma_(s, p, s);
 }
 
 // f(i) for i = 0 .. K - 1, unrolled: a step written once for K vectors, so that the program

@@ -108,16 +108,19 @@ template <size_t K>
   constexpr float kHalfLog2e = float(-0.72134752044448170368);  // -log2(e) / 2
   constexpr float kQ[5] = {float(1.061405429 / 2), float(-1.453152027 / 2), float(1.421413741 / 2),
                            float(-0.284496736 / 2), float(0.254829592 / 2)};
-  Vf n[K], f[K], p[K], t[K], q[K];
+  // n = round(u) (to even) read off z = u + 1.5 * 2^23 + 127, whose bits shifted are 2^n: vec::round
+  // and pow2i's two adds saved, the same n and so the same bits
+  const Vf magic(12582912.0f + 127.0f);
+  Vf z[K], f[K], p[K], t[K], q[K];
   each<K>([&](size_t i) {
     const Vf u = vec::clamp_min(a[i] * a[i] * Vf(kHalfLog2e), Vf(-127.0f));  // NaN stays NaN
-    n[i] = vec::round(u);
-    f[i] = u - n[i];  // exact, |f| <= 1/2
+    z[i] = u + magic;
+    f[i] = u - (z[i] - magic);  // exact, |f| <= 1/2
   });
   each<K>([&](size_t i) { p[i] = Vf(vec::for_half::kExp2Poly[0]); });
   for (size_t c = 1; c < 6; ++c)
     each<K>([&](size_t i) { p[i] = vec::fmadd(p[i], f[i], Vf(vec::for_half::kExp2Poly[c])); });
-  each<K>([&](size_t i) { e[i] = p[i] * vec::detail::pow2i(n[i]); });
+  each<K>([&](size_t i) { e[i] = p[i] * vec::xdetail::pow2_of_z(z[i]); });
   each<K>([&](size_t i) { t[i] = Vf(1.0f) / vec::fmadd(Vf(float(0.3275911 * kSqrt1_2)), a[i], Vf(1.0f)); });
   each<K>([&](size_t i) { q[i] = vec::fmadd(Vf(kQ[0]), t[i], Vf(kQ[1])); });
   for (size_t c = 2; c < 5; ++c) each<K>([&](size_t i) { q[i] = vec::fmadd(q[i], t[i], Vf(kQ[c])); });

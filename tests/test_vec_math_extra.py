@@ -366,6 +366,24 @@ def test_integer_division_exact_through_double(dtype):
         assert bad.size == 0, f"{name}: {bad.size} differ, e.g. {xs[bad[0]]}, {ys[bad[0]]} -> {g.numpy()[bad[0]]}, want {w[bad[0]]}"
 
 
+@pytest.mark.parametrize("dtype", [tg.float16, tg.bfloat16], ids=["float16", "bfloat16"])
+def test_nan_to_num_half_types_on_bits(dtype):
+    """float16 / bfloat16 nan_to_num works on the 16-bit patterns: NaN of either sign and +-inf
+    become the replacements rounded to the dtype (by default +-its largest finite value), every
+    other value is kept bit for bit, in the vector body and the tail alike."""
+    x = np.array([0.0, -0.0, 1.0, -2.5, np.inf, -np.inf, np.nan, -np.nan, 6e-8, 65504, 3e38, -3e38], np.float32)
+    t = tg.from_numpy(np.tile(x, 37)).to(dtype)  # 444 elements: whole vectors and a tail
+    base = t.float().numpy()
+    if dtype is tg.float16:  # NaN of both signs (the conversion to bfloat16 keeps none negative)
+        assert np.signbit(base[np.isnan(base)]).any() and not np.signbit(base[np.isnan(base)]).all()
+    big = 65504.0 if dtype is tg.float16 else 3.3895313892515355e38
+    for kw, (n, p, m) in (({}, (0.0, big, -big)), (dict(nan=1.5, posinf=1e10, neginf=-7.0), (1.5, 1e10, -7.0))):
+        got = tg.nan_to_num(t, **kw).float().numpy()
+        want = np.where(np.isnan(base), n, np.where(base == np.inf, p, np.where(base == -np.inf, m, base)))
+        # the replacements rounded to the dtype (1e10 is inf in float16), the rest exact
+        assert_bitwise(got, tg.from_numpy(want.astype(np.float32)).to(dtype).float().numpy())
+
+
 @pytest.mark.parametrize("dtype", DTYPES, ids=["float32", "float64"])
 def test_nan_to_num_and_logit(dtype):
     x = edge_values(dtype)

@@ -319,6 +319,22 @@ void nan_to_num_kernel(const TensorIterator& iter, std::optional<double> nan, st
   dispatch_all(iter.common_dtype(), "nan_to_num", [&]<typename T>() {
     if constexpr (std::is_integral_v<T>) {
       cpu_kernel(iter, [](T x) -> T { return x; });  // no nan or inf to replace: a copy
+    } else if constexpr (std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>) {
+      // On the 16-bit patterns, which the compiler vectorizes as 16-bit lanes: no conversion to
+      // float and back (bfloat16's rounding is emulated under AVX2: 4M bfloat16 was 0.86x
+      // PyTorch). The same results: the replacements are rounded to T, the rest kept bit for bit.
+      constexpr uint16_t kInf = std::is_same_v<T, Half> ? 0x7c00u : 0x7f80u;
+      const uint16_t n = T(float(nan.value_or(0.0))).x;
+      const uint16_t p = posinf ? T(float(*posinf)).x : T(largest<T>()).x;
+      const uint16_t m = neginf ? T(float(*neginf)).x : T(-largest<T>()).x;
+      cpu_kernel(iter, [n, p, m](T x) -> T {
+        // Every capture read unconditionally, then selects: a ternary that reads one only in its
+        // branch (the closure may alias the output, so the read is not hoisted) stays scalar.
+        const uint16_t nv = n, pv = p, mv = m, b = x.x;
+        uint16_t r = (b & 0x7fffu) > kInf ? nv : b;
+        r = b == kInf ? pv : r;
+        return T::from_bits(b == (kInf | 0x8000u) ? mv : r);
+      });
     } else {
       using Op = opmath_t<T>;
       // The replacements are rounded to T first, as PyTorch does (1e10 in float16 is inf).
